@@ -1,0 +1,188 @@
+"""API: channels (admin) and the widget's enquiry endpoint (visitors)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from channels_adapters import services
+from channels_adapters.models import Channel
+from contactcenter.auth import VisitorAuthentication, visitor_token_for
+from contactcenter.errors import InvalidInput, NotFound
+from contactcenter.models import Staff, Tag
+from contactcenter.permissions import IsAdminOrReadOnlyStaff
+from enquiries import services as enquiry_services
+from enquiries.models import Visitor
+from enquiries.selectors import queue_position
+
+
+class WidgetThrottle(AnonRateThrottle):
+    scope = "widget"
+
+
+class ChannelOut(serializers.ModelSerializer):
+    destination = serializers.SerializerMethodField()
+    destination_tag = serializers.SerializerMethodField()
+    destination_staff = serializers.SerializerMethodField()
+    credentials = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Channel
+        fields = [
+            "id", "kind", "name", "key", "destination", "destination_tag", "destination_staff",
+            "welcome_message", "custom_info", "credentials", "is_active", "created_at",
+        ]
+
+    def get_destination(self, obj: Channel) -> dict[str, Any]:
+        d = obj.destination
+        return {"id": d.pk, "name": d.name, "type": d.type}
+
+    def get_destination_tag(self, obj: Channel) -> int | None:
+        return obj.destination.tag_id
+
+    def get_destination_staff(self, obj: Channel) -> int | None:
+        return obj.destination.staff_id
+
+    def get_credentials(self, obj: Channel) -> dict[str, str]:
+        # Never shown back in full: the last four characters of each value only.
+        return {k: ("…" + str(v)[-4:] if v else "") for k, v in (obj.credentials or {}).items()}
+
+
+class ChannelIn(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Channel.Kind.choices)
+    name = serializers.CharField(max_length=120)
+    destination_tag = serializers.PrimaryKeyRelatedField(queryset=Tag.objects.all(), required=False, allow_null=True)
+    destination_staff = serializers.PrimaryKeyRelatedField(
+        queryset=Staff.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    welcome_message = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
+    custom_info = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
+    credentials = serializers.DictField(required=False, default=dict)
+
+
+class ChannelUpdateIn(serializers.Serializer):
+    name = serializers.CharField(max_length=120, required=False)
+    destination_tag = serializers.PrimaryKeyRelatedField(queryset=Tag.objects.all(), required=False)
+    destination_staff = serializers.PrimaryKeyRelatedField(queryset=Staff.objects.filter(is_active=True), required=False)
+    welcome_message = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    custom_info = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    is_active = serializers.BooleanField(required=False)
+
+
+class ChannelsView(APIView):
+    permission_classes = [IsAdminOrReadOnlyStaff]
+
+    @extend_schema(responses=ChannelOut(many=True))
+    def get(self, request: Request) -> Response:
+        query = Channel.objects.select_related("destination").order_by("id")
+        return Response({"results": ChannelOut(query, many=True).data})
+
+    @extend_schema(request=ChannelIn, responses={201: ChannelOut})
+    def post(self, request: Request) -> Response:
+        data = ChannelIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        channel = services.channel_create(actor=request.user, **data.validated_data)
+        return Response(ChannelOut(channel).data, status=status.HTTP_201_CREATED)
+
+
+class ChannelDetailView(APIView):
+    permission_classes = [IsAdminOrReadOnlyStaff]
+
+    def _get(self, channel_id: int) -> Channel:
+        channel = Channel.objects.select_related("destination").filter(pk=channel_id).first()
+        if channel is None:
+            raise NotFound("Channel not found.")
+        return channel
+
+    @extend_schema(responses=ChannelOut)
+    def get(self, request: Request, channel_id: int) -> Response:
+        return Response(ChannelOut(self._get(channel_id)).data)
+
+    @extend_schema(request=ChannelUpdateIn, responses=ChannelOut)
+    def patch(self, request: Request, channel_id: int) -> Response:
+        channel = self._get(channel_id)
+        data = ChannelUpdateIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        channel = services.channel_update(actor=request.user, channel=channel, changes=dict(data.validated_data))
+        return Response(ChannelOut(channel).data)
+
+
+class VisitorFormIn(serializers.Serializer):
+    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+
+
+class WidgetEnquiryIn(serializers.Serializer):
+    channel_key = serializers.CharField(max_length=40)
+    tag = serializers.CharField(max_length=80, required=False, allow_null=True)
+    staff = serializers.IntegerField(required=False, allow_null=True)
+    visitor = VisitorFormIn(required=False, default=dict)
+    device = serializers.DictField(required=False, default=dict)
+    utm = serializers.DictField(required=False, default=dict)
+    message = serializers.CharField(max_length=10000, trim_whitespace=True)
+
+
+class WidgetEnquiryOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    visitor_token = serializers.CharField()
+    queue_position = serializers.IntegerField(allow_null=True)
+    room = serializers.IntegerField()
+
+
+class WidgetEnquiriesView(APIView):
+    """A visitor opens an enquiry. A returning visitor sends its visitor token."""
+
+    authentication_classes = [VisitorAuthentication]
+    permission_classes = [AllowAny]
+    throttle_classes = [WidgetThrottle]
+
+    @extend_schema(request=WidgetEnquiryIn, responses={201: WidgetEnquiryOut})
+    def post(self, request: Request) -> Response:
+        data = WidgetEnquiryIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        channel = Channel.objects.select_related("destination").filter(key=values["channel_key"], is_active=True).first()
+        if channel is None or channel.kind not in (Channel.Kind.WIDGET, Channel.Kind.WEBLINK):
+            raise InvalidInput.field("channel_key", "Unknown channel.")
+        tag = staff = None
+        if values.get("tag"):
+            tag = Tag.objects.filter(name=values["tag"]).first() or (
+                Tag.objects.filter(pk=int(values["tag"])).first() if str(values["tag"]).isdigit() else None
+            )
+            if tag is None:
+                raise InvalidInput.field("tag", "Unknown tag.")
+        if values.get("staff"):
+            staff = Staff.objects.filter(pk=values["staff"], is_active=True).first()
+            if staff is None:
+                raise InvalidInput.field("staff", "Unknown staff member.")
+        if tag and staff:
+            raise InvalidInput.field("tag", "Choose a tag or a staff member, not both.")
+        visitor = request.user if isinstance(request.user, Visitor) else None
+        enquiry = enquiry_services.widget_enquiry_open(
+            channel=channel,
+            visitor=visitor,
+            fields=values.get("visitor") or {},
+            device=values.get("device"),
+            utm=values.get("utm"),
+            message=values["message"],
+            tag=tag,
+            staff=staff,
+        )
+        body = {
+            "id": enquiry.pk,
+            "status": enquiry.status,
+            "visitor_token": visitor_token_for(enquiry.visitor_id),
+            "queue_position": queue_position(enquiry),
+            "room": enquiry.room.pk,
+        }
+        return Response(body, status=status.HTTP_201_CREATED)

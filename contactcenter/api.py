@@ -1,0 +1,229 @@
+"""API: authentication, own profile, tags, staff, settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import authenticate, login, logout
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from contactcenter import services
+from contactcenter.auth import SESSION_EPOCH_KEY
+from contactcenter.errors import InvalidInput, NotFound
+from contactcenter.models import OrgSettings, Staff, Tag
+from contactcenter.permissions import IsAdmin, IsAdminOrReadOnlyStaff, IsStaff
+
+
+class LoginThrottle(AnonRateThrottle):
+    scope = "login"
+
+
+class CredentialsIn(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+
+
+class TokenOut(serializers.Serializer):
+    token = serializers.CharField()
+
+
+def _check_credentials(request: Request) -> Staff:
+    data = CredentialsIn(data=request.data)
+    data.is_valid(raise_exception=True)
+    user = authenticate(request, email=data.validated_data["email"].lower(), password=data.validated_data["password"])
+    if not isinstance(user, Staff) or not user.is_active:
+        raise InvalidInput("Wrong email or password.", code="bad_credentials")
+    return user
+
+
+class TokenLoginView(APIView):
+    """Log in an API client; any earlier session or token of the same staff ends."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginThrottle]
+
+    @extend_schema(request=CredentialsIn, responses={200: TokenOut})
+    def post(self, request: Request) -> Response:
+        staff = _check_credentials(request)
+        return Response({"token": services.token_issue(staff=staff)})
+
+
+class SessionLoginView(APIView):
+    """Browser login: a session cookie; any earlier session or token ends."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginThrottle]
+
+    @extend_schema(request=CredentialsIn, responses={200: None})
+    def post(self, request: Request) -> Response:
+        staff = _check_credentials(request)
+        epoch = services.staff_login(staff=staff)
+        login(request._request, staff, backend="django.contrib.auth.backends.ModelBackend")
+        request.session[SESSION_EPOCH_KEY] = str(epoch)
+        return Response(StaffOut(staff).data)
+
+
+class LogoutView(APIView):
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request) -> Response:
+        if isinstance(request.auth, str):
+            services.token_revoke(key=request.auth)
+        logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class StaffOut(serializers.ModelSerializer):
+    tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+
+    class Meta:
+        model = Staff
+        fields = [
+            "id", "email", "display_name", "avatar_url", "role", "availability", "max_concurrent",
+            "is_active", "tags", "phone", "time_zone",
+        ]
+
+
+class MeIn(serializers.Serializer):
+    availability = serializers.ChoiceField(choices=Staff.Availability.choices)
+
+
+class MeView(APIView):
+    @extend_schema(responses=StaffOut)
+    def get(self, request: Request) -> Response:
+        return Response(StaffOut(request.user).data)
+
+    @extend_schema(request=MeIn, responses=StaffOut)
+    def patch(self, request: Request) -> Response:
+        data = MeIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        staff = services.staff_set_availability(
+            actor=request.user, staff=request.user, availability=data.validated_data["availability"]
+        )
+        return Response(StaffOut(staff).data)
+
+
+class TagSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["id", "name"]
+
+
+class TagsView(APIView):
+    permission_classes = [IsAdminOrReadOnlyStaff]
+
+    @extend_schema(responses=TagSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response({"results": TagSerializer(Tag.objects.all(), many=True).data})
+
+    @extend_schema(request=TagSerializer, responses={201: TagSerializer})
+    def post(self, request: Request) -> Response:
+        data = TagSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        tag = services.tag_create(actor=request.user, name=data.validated_data["name"])
+        return Response(TagSerializer(tag).data, status=status.HTTP_201_CREATED)
+
+
+class StaffIn(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+    display_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    role = serializers.ChoiceField(choices=Staff.Role.choices, default=Staff.Role.AGENT)
+    tags = serializers.ListField(child=serializers.CharField(max_length=80), required=False, default=list)
+    max_concurrent = serializers.IntegerField(min_value=1, max_value=100, default=5)
+    availability = serializers.ChoiceField(choices=Staff.Availability.choices, default=Staff.Availability.OFFLINE)
+
+
+class StaffUpdateIn(serializers.Serializer):
+    display_name = serializers.CharField(max_length=120, required=False)
+    password = serializers.CharField(max_length=256, trim_whitespace=False, required=False)
+    role = serializers.ChoiceField(choices=Staff.Role.choices, required=False)
+    tags = serializers.ListField(child=serializers.CharField(max_length=80), required=False)
+    max_concurrent = serializers.IntegerField(min_value=1, max_value=100, required=False)
+    is_active = serializers.BooleanField(required=False)
+    availability = serializers.ChoiceField(choices=Staff.Availability.choices, required=False)
+
+
+def _tags_from(values: list[str]) -> list[Tag]:
+    """Tags given by name, or by id as a numeric string."""
+    ids = [int(v) for v in values if v.isdigit()]
+    names = [v for v in values if not v.isdigit()]
+    return services.tags_resolve(names=names, ids=ids)
+
+
+class StaffListView(APIView):
+    permission_classes = [IsAdminOrReadOnlyStaff]
+
+    @extend_schema(responses=StaffOut(many=True))
+    def get(self, request: Request) -> Response:
+        query = Staff.objects.prefetch_related("tags").order_by("id")
+        return Response({"results": StaffOut(query, many=True).data})
+
+    @extend_schema(request=StaffIn, responses={201: StaffOut})
+    def post(self, request: Request) -> Response:
+        data = StaffIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        values["tags"] = _tags_from(values.get("tags", []))
+        staff = services.staff_create(actor=request.user, **values)
+        return Response(StaffOut(staff).data, status=status.HTTP_201_CREATED)
+
+
+class StaffDetailView(APIView):
+    permission_classes = [IsAdminOrReadOnlyStaff]
+
+    def _get(self, staff_id: int) -> Staff:
+        staff = Staff.objects.filter(pk=staff_id).first()
+        if staff is None:
+            raise NotFound("Staff member not found.")
+        return staff
+
+    @extend_schema(responses=StaffOut)
+    def get(self, request: Request, staff_id: int) -> Response:
+        return Response(StaffOut(self._get(staff_id)).data)
+
+    @extend_schema(request=StaffUpdateIn, responses=StaffOut)
+    def patch(self, request: Request, staff_id: int) -> Response:
+        staff = self._get(staff_id)
+        data = StaffUpdateIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        changes = dict(data.validated_data)
+        if "tags" in changes:
+            changes["tags"] = _tags_from(changes["tags"])
+        availability = changes.pop("availability", None)
+        staff = services.staff_update(actor=request.user, staff=staff, changes=changes)
+        if availability:
+            staff = services.staff_set_availability(actor=request.user, staff=staff, availability=availability)
+        return Response(StaffOut(staff).data)
+
+
+class SettingsSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrgSettings
+        fields = ["auto_close_enabled", "auto_close_minutes", "work_hours", "ratings_visible_to_agents", "company_name"]
+
+
+class SettingsView(APIView):
+    def get_permissions(self) -> list[Any]:
+        return [IsAdmin()] if self.request.method != "GET" else [IsStaff()]
+
+    @extend_schema(responses=SettingsSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(SettingsSerializer(services.org_settings_get()).data)
+
+    @extend_schema(request=SettingsSerializer, responses=SettingsSerializer)
+    def patch(self, request: Request) -> Response:
+        if not isinstance(request.data, dict):
+            raise InvalidInput("Send a JSON object.")
+        unknown = set(request.data) - set(SettingsSerializer.Meta.fields)
+        if unknown:
+            raise InvalidInput(f"Unknown setting: {', '.join(sorted(unknown))}.")
+        obj = services.org_settings_update(actor=request.user, changes=dict(request.data))
+        return Response(SettingsSerializer(obj).data)

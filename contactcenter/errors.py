@@ -1,0 +1,42 @@
+"""Domain errors raised by services and selectors; the API maps each to one HTTP status."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status_code = 400
+    default_message = "Request refused."
+
+    def __init__(self, message: str | None = None, *, code: str = "", fields: dict[str, list[str]] | None = None):
+        self.message = message or self.default_message
+        self.code = code
+        self.fields = fields or {}
+        super().__init__(self.message)
+
+
+class InvalidInput(DomainError):
+    """Bad input: 400 with field-level messages where there is a field."""
+
+    status_code = 400
+    default_message = "Invalid input."
+
+    @classmethod
+    def field(cls, name: str, message: str) -> InvalidInput:
+        return cls(message, fields={name: [message]})
+
+
+class NotAuthorized(DomainError):
+    status_code = 403
+    default_message = "You do not have permission to do this."
+
+
+class NotFound(DomainError):
+    status_code = 404
+    default_message = "Not found."
+
+
+class Conflict(DomainError):
+    """A lost race or a state that no longer allows the action: 409."""
+
+    status_code = 409
+    default_message = "This can no longer be done."

@@ -1,0 +1,196 @@
+"""Every realtime event the server sends (SPEC section 8), typed in one place.
+
+Each event is ``{"type": "<noun>.<verb>", "data": {...}}`` on the wire.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, ClassVar
+
+
+@dataclasses.dataclass(frozen=True)
+class Event:
+    type: ClassVar[str]
+
+    def payload(self) -> dict[str, Any]:
+        return {"type": self.type, "data": dataclasses.asdict(self)}
+
+
+# Group names. Staff sockets join staff.<id> (and "admins" for admins); visitor sockets
+# join visitor.<id>; both join room.<id> for the rooms they may see.
+def staff_group(staff_id: int) -> str:
+    return f"staff.{staff_id}"
+
+
+def visitor_group(visitor_id: int) -> str:
+    return f"visitor.{visitor_id}"
+
+
+def room_group(room_id: int) -> str:
+    return f"room.{room_id}"
+
+
+ADMINS_GROUP = "admins"
+
+
+@dataclasses.dataclass(frozen=True)
+class EnquiryOpened(Event):
+    """A new enquiry (or an offered transfer) arrived in the receiver's Open Enquiry panel."""
+
+    type: ClassVar[str] = "enquiry.opened"
+    enquiry: dict[str, Any]
+    transfer_id: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class EnquiryTaken(Event):
+    """Someone else picked the enquiry up (or the receiver rejected it): drop it from the panel."""
+
+    type: ClassVar[str] = "enquiry.taken"
+    enquiry_id: int
+    owner_id: int | None
+    owner_name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class EnquiryPickedUp(Event):
+    """To the visitor and admins: the enquiry has an owner."""
+
+    type: ClassVar[str] = "enquiry.picked_up"
+    enquiry: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class EnquiryRejected(Event):
+    type: ClassVar[str] = "enquiry.rejected"
+    enquiry_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class EnquiryMissed(Event):
+    type: ClassVar[str] = "enquiry.missed"
+    enquiry_id: int
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True)
+class EnquiryTransferred(Event):
+    """state: "offered" (transfer started), "accepted" or "lapsed"."""
+
+    type: ClassVar[str] = "enquiry.transferred"
+    enquiry_id: int
+    transfer_id: int
+    state: str
+    owner_id: int | None
+    owner_name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class EnquiryResolved(Event):
+    type: ClassVar[str] = "enquiry.resolved"
+    enquiry_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class EnquiryReopened(Event):
+    type: ClassVar[str] = "enquiry.reopened"
+    enquiry_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class EnquiryClosed(Event):
+    type: ClassVar[str] = "enquiry.closed"
+    enquiry_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class EnquiryRated(Event):
+    type: ClassVar[str] = "enquiry.rated"
+    enquiry_id: int
+    score: int
+
+
+@dataclasses.dataclass(frozen=True)
+class EnquiryNoteLeft(Event):
+    type: ClassVar[str] = "enquiry.note_left"
+    enquiry_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class QueuePosition(Event):
+    type: ClassVar[str] = "queue.position"
+    enquiry_id: int
+    position: int
+
+
+@dataclasses.dataclass(frozen=True)
+class MessageCreated(Event):
+    type: ClassVar[str] = "message.created"
+    message: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class MessageEdited(Event):
+    type: ClassVar[str] = "message.edited"
+    message: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class MessageRecalled(Event):
+    type: ClassVar[str] = "message.recalled"
+    message: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class Typing(Event):
+    type: ClassVar[str] = "typing"
+    room_id: int
+    author: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class Read(Event):
+    type: ClassVar[str] = "read"
+    room_id: int
+    staff_id: int
+    message_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class RoomMemberJoined(Event):
+    type: ClassVar[str] = "room.member_joined"
+    room_id: int
+    staff_id: int
+    staff_name: str
+    enquiry_id: int | None
+
+
+@dataclasses.dataclass(frozen=True)
+class RoomMemberLeft(Event):
+    type: ClassVar[str] = "room.member_left"
+    room_id: int
+    staff_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class RoomTakenOver(Event):
+    type: ClassVar[str] = "room.taken_over"
+    room_id: int
+    enquiry_id: int
+    by_id: int
+    by_name: str
+    previous_owner_id: int | None
+
+
+@dataclasses.dataclass(frozen=True)
+class StaffAvailability(Event):
+    type: ClassVar[str] = "staff.availability"
+    staff_id: int
+    availability: str
+
+
+@dataclasses.dataclass(frozen=True)
+class SessionEnded(Event):
+    type: ClassVar[str] = "session.ended"
+    reason: str

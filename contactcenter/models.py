@@ -1,0 +1,132 @@
+"""Organisation-wide models: staff, tags, destinations, settings, API tokens."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+
+
+class StaffManager(BaseUserManager["Staff"]):
+    # Only used by Django's own tooling (createsuperuser); the product creates staff
+    # through contactcenter.services.staff_create.
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> Staff:
+        staff = self.model(email=self.normalize_email(email).lower(), **extra)
+        staff.set_password(password)
+        staff.save()
+        return staff
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> Staff:
+        extra["role"] = Staff.Role.ADMIN
+        return self.create_user(email, password, **extra)
+
+
+class Staff(AbstractBaseUser):
+    class Role(models.TextChoices):
+        AGENT = "agent"
+        ADMIN = "admin"
+
+    class Availability(models.TextChoices):
+        ACTIVE = "active"
+        BUSY = "busy"
+        AWAY = "away"
+        OFFLINE = "offline"
+
+    email = models.EmailField(unique=True)
+    display_name = models.CharField(max_length=120)
+    avatar_url = models.URLField(blank=True, default="")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
+    availability = models.CharField(max_length=10, choices=Availability.choices, default=Availability.OFFLINE)
+    max_concurrent = models.PositiveIntegerField(default=5)
+    is_active = models.BooleanField(default=True)
+    phone = models.CharField(max_length=40, blank=True, default="")
+    time_zone = models.CharField(max_length=60, blank=True, default="UTC")
+    tags = models.ManyToManyField("Tag", related_name="staff", blank=True)
+    # Rotated at every login: sessions and tokens carry the epoch they were issued in, so a
+    # login on a second device ends the first one's session.
+    auth_epoch = models.UUIDField(default=uuid.uuid4)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StaffManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.display_name or self.email
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.Role.ADMIN
+
+    @property
+    def is_staff(self) -> bool:  # Django admin/tooling compatibility; there is no Django admin.
+        return False
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Destination(models.Model):
+    """Where an entry point routes: a tag (broadcast) or one staff member (direct)."""
+
+    class Type(models.TextChoices):
+        TAG = "tag"
+        STAFF = "staff"
+
+    name = models.CharField(max_length=120)
+    type = models.CharField(max_length=10, choices=Type.choices)
+    tag = models.OneToOneField(Tag, null=True, blank=True, on_delete=models.PROTECT, related_name="destination")
+    staff = models.OneToOneField(
+        Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="destination"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="destination_one_endpoint",
+                condition=(
+                    models.Q(type="tag", tag__isnull=False, staff__isnull=True)
+                    | models.Q(type="staff", staff__isnull=False, tag__isnull=True)
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrgSettings(models.Model):
+    """The single row of admin settings (pk=1)."""
+
+    auto_close_enabled = models.BooleanField(default=True)
+    auto_close_minutes = models.PositiveIntegerField(default=15)
+    # None: always open. Else {"timezone": "Europe/London", "days": {"mon": [["09:00", "18:00"]], ...}}
+    work_hours = models.JSONField(null=True, blank=True, default=None)
+    ratings_visible_to_agents = models.BooleanField(default=False)
+    company_name = models.CharField(max_length=120, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class AuthToken(models.Model):
+    """An API token; only its SHA-256 is stored."""
+
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    epoch = models.UUIDField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField()

@@ -1,0 +1,313 @@
+"""State changes of the organisation: staff, tags, destinations, settings, logins."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+import uuid
+import zoneinfo
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+
+from contactcenter import clock
+from contactcenter.errors import Conflict, InvalidInput, NotAuthorized
+from contactcenter.events import ADMINS_GROUP, SessionEnded, StaffAvailability, staff_group
+from contactcenter.models import AuthToken, Destination, OrgSettings, Staff, Tag
+from contactcenter.realtime import send_event_on_commit
+
+
+def _require_admin(actor: Staff | None) -> None:
+    if actor is not None and not actor.is_admin:
+        raise NotAuthorized("Only admins can do this.")
+
+
+def _clean_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput.field("email", "Enter a valid email address.") from None
+    return email
+
+
+def _check_password(password: str, staff: Staff | None = None) -> None:
+    try:
+        validate_password(password or "", user=staff)
+    except ValidationError as exc:
+        raise InvalidInput("; ".join(exc.messages), fields={"password": list(exc.messages)}) from None
+
+
+def tags_resolve(*, names: Sequence[str] = (), ids: Sequence[int] = ()) -> list[Tag]:
+    """Existing tags by name or id; an unknown one is a field error."""
+    tags = list(Tag.objects.filter(name__in=list(names))) + list(Tag.objects.filter(id__in=list(ids)))
+    missing = set(names) - {t.name for t in tags}
+    missing_ids = set(ids) - {t.id for t in tags}
+    if missing or missing_ids:
+        unknown = sorted(str(x) for x in (*missing, *missing_ids))
+        raise InvalidInput.field("tags", f"Unknown tag: {', '.join(unknown)}.")
+    return list({t.id: t for t in tags}.values())
+
+
+def staff_create(
+    *,
+    actor: Staff | None,
+    email: str,
+    password: str,
+    display_name: str = "",
+    role: str = Staff.Role.AGENT,
+    tags: Sequence[Tag] = (),
+    max_concurrent: int = 5,
+    availability: str = Staff.Availability.OFFLINE,
+) -> Staff:
+    """Create a staff account. ``actor`` None means the command line (trusted)."""
+    _require_admin(actor)
+    email = _clean_email(email)
+    if role not in Staff.Role.values:
+        raise InvalidInput.field("role", "Role must be 'agent' or 'admin'.")
+    if availability not in Staff.Availability.values:
+        raise InvalidInput.field("availability", "Unknown availability.")
+    if not 0 < max_concurrent <= 100:
+        raise InvalidInput.field("max_concurrent", "Must be between 1 and 100.")
+    _check_password(password)
+    display_name = (display_name or email.split("@")[0]).strip()[:120]
+    staff = Staff(email=email, display_name=display_name, role=role, max_concurrent=max_concurrent)
+    staff.availability = availability
+    staff.set_password(password)
+    try:
+        with transaction.atomic():
+            staff.save()
+            staff.tags.set(list(tags))
+    except IntegrityError:
+        raise Conflict("A staff member with this email already exists.", code="email_taken") from None
+    return staff
+
+
+def staff_update(*, actor: Staff, staff: Staff, changes: dict[str, Any]) -> Staff:
+    """Admin edits of a staff account (display name, role, limit, tags, active, password)."""
+    _require_admin(actor)
+    fields: list[str] = []
+    with transaction.atomic():
+        staff = Staff.objects.select_for_update().get(pk=staff.pk)
+        if "display_name" in changes:
+            name = str(changes["display_name"]).strip()
+            if not name:
+                raise InvalidInput.field("display_name", "Display name cannot be empty.")
+            staff.display_name = name[:120]
+            fields.append("display_name")
+        if "role" in changes:
+            if changes["role"] not in Staff.Role.values:
+                raise InvalidInput.field("role", "Role must be 'agent' or 'admin'.")
+            if staff.pk == actor.pk and changes["role"] != Staff.Role.ADMIN:
+                raise Conflict("You cannot remove your own admin role.")
+            staff.role = changes["role"]
+            fields.append("role")
+        if "max_concurrent" in changes:
+            value = int(changes["max_concurrent"])
+            if not 0 < value <= 100:
+                raise InvalidInput.field("max_concurrent", "Must be between 1 and 100.")
+            staff.max_concurrent = value
+            fields.append("max_concurrent")
+        if "is_active" in changes:
+            if staff.pk == actor.pk and not changes["is_active"]:
+                raise Conflict("You cannot deactivate yourself.")
+            staff.is_active = bool(changes["is_active"])
+            fields.append("is_active")
+            if not staff.is_active:
+                staff.availability = Staff.Availability.OFFLINE
+                staff.auth_epoch = uuid.uuid4()
+                fields += ["availability", "auth_epoch"]
+                AuthToken.objects.filter(staff=staff).delete()
+                send_event_on_commit([staff_group(staff.pk)], SessionEnded(reason="deactivated"))
+        if "password" in changes:
+            _check_password(changes["password"], staff)
+            staff.set_password(changes["password"])
+            fields.append("password")
+        if fields:
+            staff.save(update_fields=sorted(set(fields)))
+        if "tags" in changes:
+            staff.tags.set(list(changes["tags"]))
+    return staff
+
+
+def staff_set_availability(*, actor: Staff, staff: Staff, availability: str) -> Staff:
+    """Change availability. Becoming ACTIVE alerts the staff member of enquiries waiting
+    at their destinations (as if they had been active when those opened)."""
+    if actor.pk != staff.pk:
+        _require_admin(actor)
+    if availability not in Staff.Availability.values:
+        raise InvalidInput.field("availability", "Availability must be one of active, busy, away, offline.")
+    with transaction.atomic():
+        locked = Staff.objects.select_for_update().get(pk=staff.pk)
+        previous = locked.availability
+        if previous == availability:
+            return locked
+        locked.availability = availability
+        locked.save(update_fields=["availability"])
+        send_event_on_commit(
+            [staff_group(locked.pk), ADMINS_GROUP],
+            StaffAvailability(staff_id=locked.pk, availability=availability),
+        )
+        if availability == Staff.Availability.ACTIVE:
+            from enquiries.services import enquiries_alert_newly_active
+
+            enquiries_alert_newly_active(staff=locked)
+    return locked
+
+
+def tag_create(*, actor: Staff, name: str) -> Tag:
+    _require_admin(actor)
+    name = (name or "").strip()
+    if not name or len(name) > 80:
+        raise InvalidInput.field("name", "Tag name must be 1 to 80 characters.")
+    try:
+        with transaction.atomic():
+            return Tag.objects.create(name=name)
+    except IntegrityError:
+        raise Conflict("A tag with this name already exists.") from None
+
+
+def destination_for(*, tag: Tag | None = None, staff: Staff | None = None) -> Destination:
+    """The destination routing to ``tag`` (broadcast) or ``staff`` (direct), made on first use."""
+    if (tag is None) == (staff is None):
+        raise InvalidInput("Give exactly one of a tag or a staff member as destination.")
+    if tag is not None:
+        dest, _ = Destination.objects.get_or_create(tag=tag, defaults={"type": Destination.Type.TAG, "name": tag.name})
+    else:
+        assert staff is not None
+        dest, _ = Destination.objects.get_or_create(
+            staff=staff, defaults={"type": Destination.Type.STAFF, "name": staff.display_name}
+        )
+    return dest
+
+
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _validate_work_hours(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    error = InvalidInput.field(
+        "work_hours",
+        'Work hours must be null or {"timezone": "Area/City", "days": {"mon": [["09:00", "18:00"]], ...}}.',
+    )
+    if not isinstance(value, dict) or not isinstance(value.get("days"), dict):
+        raise error
+    tz = value.get("timezone", "UTC")
+    try:
+        zoneinfo.ZoneInfo(str(tz))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput.field("work_hours", f"Unknown time zone: {tz}.") from None
+    days: dict[str, list[list[str]]] = {}
+    for day, spans in value["days"].items():
+        if day not in _DAYS or not isinstance(spans, list):
+            raise error
+        for span in spans:
+            if (
+                not isinstance(span, list | tuple)
+                or len(span) != 2
+                or not all(isinstance(t, str) and _TIME.match(t) for t in span)
+                or span[0] >= span[1]
+            ):
+                raise error
+        days[day] = [list(s) for s in spans]
+    return {"timezone": str(tz), "days": days}
+
+
+def org_settings_get() -> OrgSettings:
+    obj, _ = OrgSettings.objects.get_or_create(pk=1)
+    return obj
+
+
+def org_settings_update(*, actor: Staff, changes: dict[str, Any]) -> OrgSettings:
+    _require_admin(actor)
+    with transaction.atomic():
+        org_settings_get()
+        obj = OrgSettings.objects.select_for_update().get(pk=1)
+        fields = []
+        if "auto_close_enabled" in changes:
+            obj.auto_close_enabled = bool(changes["auto_close_enabled"])
+            fields.append("auto_close_enabled")
+        if "auto_close_minutes" in changes:
+            minutes = changes["auto_close_minutes"]
+            if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 7 * 24 * 60:
+                raise InvalidInput.field("auto_close_minutes", "Minutes must be a whole number from 1 to 10080.")
+            obj.auto_close_minutes = minutes
+            fields.append("auto_close_minutes")
+        if "work_hours" in changes:
+            obj.work_hours = _validate_work_hours(changes["work_hours"])
+            fields.append("work_hours")
+        if "ratings_visible_to_agents" in changes:
+            obj.ratings_visible_to_agents = bool(changes["ratings_visible_to_agents"])
+            fields.append("ratings_visible_to_agents")
+        if "company_name" in changes:
+            obj.company_name = str(changes["company_name"])[:120]
+            fields.append("company_name")
+        if fields:
+            obj.save(update_fields=[*fields, "updated_at"])
+    return obj
+
+
+def within_work_hours(at: dt.datetime, work_hours: dict[str, Any] | None) -> bool:
+    if not work_hours:
+        return True
+    local = at.astimezone(zoneinfo.ZoneInfo(work_hours.get("timezone", "UTC")))
+    spans = work_hours.get("days", {}).get(_DAYS[local.weekday()], [])
+    hhmm = local.strftime("%H:%M")
+    return any(start <= hhmm < end for start, end in spans)
+
+
+def _hash_token(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def staff_login(*, staff: Staff) -> uuid.UUID:
+    """Start a new login: every earlier session and token of ``staff`` ends, and its open
+    sockets are told (``session.ended``) and closed. Returns the new epoch."""
+    with transaction.atomic():
+        locked = Staff.objects.select_for_update().get(pk=staff.pk)
+        locked.auth_epoch = uuid.uuid4()
+        locked.last_login = clock.now()
+        locked.save(update_fields=["auth_epoch", "last_login"])
+        AuthToken.objects.filter(staff=locked).delete()
+        send_event_on_commit([staff_group(locked.pk)], SessionEnded(reason="signed_in_elsewhere"))
+    staff.auth_epoch = locked.auth_epoch
+    return locked.auth_epoch
+
+
+def token_issue(*, staff: Staff) -> str:
+    """Log in an API client: returns a new token (shown once; only its hash is stored)."""
+    epoch = staff_login(staff=staff)
+    key = secrets.token_hex(20)
+    AuthToken.objects.create(staff=staff, key_hash=_hash_token(key), epoch=epoch, last_used_at=clock.now())
+    return key
+
+
+def token_authenticate(key: str) -> Staff | None:
+    """The staff member of a live token, renewing its idle timer; None if unknown or expired."""
+    try:
+        token = AuthToken.objects.select_related("staff").get(key_hash=_hash_token(key))
+    except AuthToken.DoesNotExist:
+        return None
+    now = clock.now()
+    staff = token.staff
+    idle = dt.timedelta(seconds=settings.CC_IDLE_TIMEOUT_SECONDS)
+    if not staff.is_active or token.epoch != staff.auth_epoch or now - token.last_used_at > idle:
+        token.delete()
+        return None
+    # Renew at most once a minute to keep hot paths free of writes.
+    if now - token.last_used_at > dt.timedelta(seconds=60):
+        AuthToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return staff
+
+
+def token_revoke(*, key: str) -> None:
+    AuthToken.objects.filter(key_hash=_hash_token(key)).delete()

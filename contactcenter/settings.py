@@ -1,0 +1,202 @@
+"""Settings, chosen by environment variables alone.
+
+No variables: the embedded default (SQLite, in-memory channel layer, timers driven by a
+ticker inside the web process). With ``DATABASE_URL`` and ``REDIS_URL``: PostgreSQL,
+channels_redis and Celery worker + beat.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
+DEBUG = _env_bool("CC_DEBUG", False)
+# The embedded default has a fixed development key so that `make run` works with nothing
+# set; a deployment sets CC_SECRET_KEY (README, "Deploy").
+SECRET_KEY = os.environ.get("CC_SECRET_KEY", "")
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+REDIS_URL = os.environ.get("REDIS_URL", "")
+PRODUCTION = bool(DATABASE_URL and REDIS_URL)
+if not SECRET_KEY:
+    SECRET_KEY = "embedded-development-key-not-for-production-use-0123456789"
+
+ALLOWED_HOSTS = [h for h in os.environ.get("CC_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CC_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "channels",
+    "contactcenter",
+    "enquiries",
+    "rooms",
+    "channels_adapters",
+    "monitoring",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "contactcenter.auth.SingleSessionMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "contactcenter.urls"
+ASGI_APPLICATION = "contactcenter.asgi.application"
+AUTH_USER_MODEL = "contactcenter.Staff"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ.get("CC_SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+            # Several writers (web requests, the ticker) share one file: wait, don't fail.
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+        }
+    }
+
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Timers: "celery" (task at the deadline + beat sweep every second), "ticker" (a thread in
+# the web process runs the same sweep), or "off" (tests drive the sweep with a clock).
+CC_TIMERS = os.environ.get("CC_TIMERS", "celery" if REDIS_URL else "ticker")
+CC_TICKER_INTERVAL_SECONDS = _env_float("CC_TICKER_INTERVAL_SECONDS", 0.25)
+
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = "UTC"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "sweep-timers": {"task": "enquiries.tasks.sweep_timers", "schedule": 1.0},
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+MEDIA_ROOT = Path(os.environ.get("CC_MEDIA_ROOT", str(BASE_DIR / "media")))
+
+# Accounts: an idle session ends after 5 hours; each request renews it.
+CC_IDLE_TIMEOUT_SECONDS = _env_int("CC_IDLE_TIMEOUT_SECONDS", 5 * 3600)
+SESSION_COOKIE_AGE = CC_IDLE_TIMEOUT_SECONDS
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = _env_bool("CC_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "contactcenter.auth.StaffTokenAuthentication",
+        "contactcenter.auth.StaffSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["contactcenter.permissions.IsStaff"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "contactcenter.api_errors.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "contactcenter.api_errors.Pagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_RATES": {
+        "login": os.environ.get("CC_LOGIN_RATE", "20/min"),
+        "widget": os.environ.get("CC_WIDGET_RATE", "60/min"),
+    },
+    "UNAUTHENTICATED_USER": None,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Contact center API",
+    "DESCRIPTION": "Enquiries, rooms, messages and supervision.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+
+# Lifecycle timings (SPEC section 3); environment variables shorten them for tests.
+CC_ENQUIRY_MAX_WAIT_SECONDS = _env_float("CC_ENQUIRY_MAX_WAIT_SECONDS", 60)
+CC_TRANSFER_MAX_WAIT_SECONDS = _env_float("CC_TRANSFER_MAX_WAIT_SECONDS", 60)
+CC_STICKY_HEAD_START_SECONDS = _env_float("CC_STICKY_HEAD_START_SECONDS", 15)
+# When set, overrides the admin setting's minutes (tests use a few seconds).
+CC_RESOLVED_AUTO_CLOSE_SECONDS = os.environ.get("CC_RESOLVED_AUTO_CLOSE_SECONDS") or None
+CC_MESSAGE_EDIT_WINDOW_SECONDS = _env_float("CC_MESSAGE_EDIT_WINDOW_SECONDS", 300)
+CC_NOTE_MAX_CHARS = 2000
+CC_CUSTOM_INFO_MAX_CHARS = 10000
+CC_MESSAGE_MAX_CHARS = _env_int("CC_MESSAGE_MAX_CHARS", 10000)
+
+CC_DEMO_PASSWORD = os.environ.get("CC_DEMO_PASSWORD", "demo-pass-1234")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("CC_LOG_LEVEL", "INFO")},
+    "loggers": {"django.request": {"level": "ERROR"}},
+}

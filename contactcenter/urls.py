@@ -1,0 +1,48 @@
+from django.urls import path
+from django.views.generic import TemplateView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from channels_adapters import api as channel_api
+from contactcenter import api as org_api
+from enquiries import api as enquiry_api
+from monitoring import api as monitoring_api
+from rooms import api as room_api
+
+api_v1 = [
+    path("auth/token", org_api.TokenLoginView.as_view()),
+    path("auth/session", org_api.SessionLoginView.as_view()),
+    path("auth/logout", org_api.LogoutView.as_view()),
+    path("me", org_api.MeView.as_view()),
+    path("tags", org_api.TagsView.as_view()),
+    path("staff", org_api.StaffListView.as_view()),
+    path("staff/<int:staff_id>", org_api.StaffDetailView.as_view()),
+    path("settings", org_api.SettingsView.as_view()),
+    path("channels", channel_api.ChannelsView.as_view()),
+    path("channels/<int:channel_id>", channel_api.ChannelDetailView.as_view()),
+    path("widget/enquiries", channel_api.WidgetEnquiriesView.as_view()),
+    path("widget/enquiries/<int:enquiry_id>", enquiry_api.VisitorEnquiryView.as_view()),
+    path("widget/enquiries/<int:enquiry_id>/note", enquiry_api.VisitorNoteView.as_view()),
+    path("widget/enquiries/<int:enquiry_id>/rating", enquiry_api.VisitorRatingView.as_view()),
+    path("enquiries", enquiry_api.EnquiryListView.as_view()),
+    path("enquiries/<int:enquiry_id>", enquiry_api.EnquiryDetailView.as_view()),
+    path("enquiries/<int:enquiry_id>/pick-up", enquiry_api.PickUpView.as_view()),
+    path("enquiries/<int:enquiry_id>/reject", enquiry_api.RejectView.as_view()),
+    path("enquiries/<int:enquiry_id>/resolve", enquiry_api.ResolveView.as_view()),
+    path("enquiries/<int:enquiry_id>/leave", enquiry_api.LeaveView.as_view()),
+    path("enquiries/<int:enquiry_id>/transfer", enquiry_api.TransferView.as_view()),
+    path("enquiries/<int:enquiry_id>/visitor", enquiry_api.EnquiryVisitorView.as_view()),
+    path("enquiries/<int:enquiry_id>/join", monitoring_api.JoinView.as_view()),
+    path("enquiries/<int:enquiry_id>/take-over", monitoring_api.TakeOverView.as_view()),
+    path("monitoring/overview", monitoring_api.OverviewView.as_view()),
+    path("rooms/<int:room_id>/messages", room_api.RoomMessagesView.as_view()),
+]
+
+urlpatterns = [
+    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    *[path(f"api/v1/{p.pattern}", p.callback) for p in api_v1],
+]
+
+handler404 = "contactcenter.views.not_found"
+handler500 = "contactcenter.views.server_error"

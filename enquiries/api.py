@@ -1,0 +1,189 @@
+"""API: enquiries for staff (panel, actions) and for the visitor (state, note, rating)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from channels_adapters.api import WidgetThrottle
+from contactcenter.api_errors import Pagination
+from contactcenter.auth import VisitorAuthentication
+from contactcenter.errors import InvalidInput
+from contactcenter.models import Staff, Tag
+from contactcenter.permissions import IsVisitor
+from contactcenter.services import org_settings_get
+from enquiries import services
+from enquiries.models import Enquiry
+from enquiries.selectors import access_enquiry, enquiry_data, enquiry_list
+
+
+def _staff_view(enquiry: Enquiry, staff: Staff) -> dict[str, Any]:
+    show_rating = staff.is_admin or org_settings_get().ratings_visible_to_agents
+    return enquiry_data(enquiry, include_rating=show_rating)
+
+
+class EnquiryListView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=Enquiry.Status.values, required=False)],
+        responses={200: dict},
+    )
+    def get(self, request: Request) -> Response:
+        query = enquiry_list(request.user, status=request.query_params.get("status") or None)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(query, request, view=self)
+        return paginator.get_paginated_response([_staff_view(e, request.user) for e in page or []])
+
+
+class EnquiryDetailView(APIView):
+    def get(self, request: Request, enquiry_id: int) -> Response:
+        return Response(_staff_view(access_enquiry(request.user, enquiry_id), request.user))
+
+
+def _action(name: str, func: Any) -> type[APIView]:
+    class ActionView(APIView):
+        @extend_schema(request=None, responses={200: dict}, operation_id=f"enquiry_{name}")
+        def post(self, request: Request, enquiry_id: int) -> Response:
+            func(actor=request.user, enquiry_id=enquiry_id)
+            return Response(_staff_view(access_enquiry(request.user, enquiry_id), request.user))
+
+    ActionView.__name__ = f"Enquiry{name.title().replace('_', '')}View"
+    ActionView.__doc__ = f"{name.replace('_', ' ').capitalize()} an enquiry."
+    return ActionView
+
+
+PickUpView = _action("pick_up", services.enquiry_pick_up)
+ResolveView = _action("resolve", services.enquiry_resolve)
+LeaveView = _action("leave", services.enquiry_leave)
+
+
+class RejectView(APIView):
+    @extend_schema(request=None, responses={200: dict})
+    def post(self, request: Request, enquiry_id: int) -> Response:
+        enquiry = services.enquiry_reject(actor=request.user, enquiry_id=enquiry_id)
+        return Response({"id": enquiry.pk, "rejected": True})
+
+
+class TransferIn(serializers.Serializer):
+    staff = serializers.PrimaryKeyRelatedField(queryset=Staff.objects.filter(is_active=True), required=False)
+    tag = serializers.CharField(max_length=80, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("staff" in attrs) == ("tag" in attrs):
+            raise serializers.ValidationError({"staff": ["Give exactly one of staff or tag."]})
+        if "tag" in attrs:
+            value = attrs["tag"]
+            tag = Tag.objects.filter(name=value).first() or (
+                Tag.objects.filter(pk=int(value)).first() if str(value).isdigit() else None
+            )
+            if tag is None:
+                raise serializers.ValidationError({"tag": ["Unknown tag."]})
+            attrs["tag"] = tag
+        return attrs
+
+
+class TransferView(APIView):
+    @extend_schema(request=TransferIn, responses={200: dict})
+    def post(self, request: Request, enquiry_id: int) -> Response:
+        data = TransferIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        transfer = services.enquiry_transfer(
+            actor=request.user,
+            enquiry_id=enquiry_id,
+            to_staff=data.validated_data.get("staff"),
+            to_tag=data.validated_data.get("tag"),
+        )
+        return Response(
+            {"id": transfer.pk, "status": transfer.status, "deadline_at": transfer.deadline_at.isoformat()}
+        )
+
+
+class VisitorInfoIn(serializers.Serializer):
+    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+
+
+class EnquiryVisitorView(APIView):
+    """Staff who may see the enquiry edit its visitor's information."""
+
+    @extend_schema(request=VisitorInfoIn, responses={200: dict})
+    def patch(self, request: Request, enquiry_id: int) -> Response:
+        enquiry = access_enquiry(request.user, enquiry_id)
+        data = VisitorInfoIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.visitor_update(actor=request.user, visitor=enquiry.visitor, changes=dict(data.validated_data))
+        return Response(_staff_view(access_enquiry(request.user, enquiry_id), request.user))
+
+
+# ---------------------------------------------------------------- visitor side
+
+
+class VisitorView(APIView):
+    authentication_classes = [VisitorAuthentication]
+    permission_classes = [IsVisitor]
+    throttle_classes = [WidgetThrottle]
+
+
+def _visitor_view(enquiry: Enquiry) -> dict[str, Any]:
+    data = enquiry_data(enquiry)
+    owner = enquiry.owner
+    data["owner"] = (
+        {"display_name": owner.display_name, "avatar_url": owner.avatar_url, "availability": owner.availability}
+        if owner
+        else None
+    )
+    data["visitor"] = {k: data["visitor"][k] for k in ("id", "name", "first_name", "last_name", "email", "phone")}
+    data.pop("transfer", None)
+    data["can_leave_note"] = enquiry.status == Enquiry.Status.MISSED and data["note"] is None
+    data["can_rate"] = enquiry.resolved_at is not None and enquiry.rating_score is None and enquiry.status in (
+        Enquiry.Status.RESOLVED,
+        Enquiry.Status.CLOSED,
+    )
+    return data
+
+
+class VisitorEnquiryView(VisitorView):
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request, enquiry_id: int) -> Response:
+        return Response(_visitor_view(access_enquiry(request.user, enquiry_id)))
+
+
+class NoteIn(serializers.Serializer):
+    text = serializers.CharField(trim_whitespace=True)
+    contact = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class VisitorNoteView(VisitorView):
+    @extend_schema(request=NoteIn, responses={201: dict})
+    def post(self, request: Request, enquiry_id: int) -> Response:
+        data = NoteIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.enquiry_leave_note(
+            visitor=request.user, enquiry_id=enquiry_id, text=data.validated_data["text"], contact=data.validated_data["contact"]
+        )
+        return Response(_visitor_view(access_enquiry(request.user, enquiry_id)), status=status.HTTP_201_CREATED)
+
+
+class RatingIn(serializers.Serializer):
+    score = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class VisitorRatingView(VisitorView):
+    @extend_schema(request=RatingIn, responses={201: dict})
+    def post(self, request: Request, enquiry_id: int) -> Response:
+        data = RatingIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.enquiry_rate(
+            visitor=request.user, enquiry_id=enquiry_id, score=data.validated_data["score"], comment=data.validated_data["comment"]
+        )
+        return Response(_visitor_view(access_enquiry(request.user, enquiry_id)), status=status.HTTP_201_CREATED)
+
+

@@ -1,0 +1,177 @@
+"""Visitors, enquiries, alerts, transfers, notes and the enquiry event log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Visitor(models.Model):
+    """The customer, from the visitor form or the channel profile."""
+
+    first_name = models.CharField(max_length=100, blank=True, default="")
+    last_name = models.CharField(max_length=100, blank=True, default="")
+    email = models.EmailField(blank=True, default="")
+    phone = models.CharField(max_length=40, blank=True, default="")
+    photo_url = models.URLField(blank=True, default="")
+    language = models.CharField(max_length=20, blank=True, default="")
+    # Platform identity (PSID, wa_id, LINE userId, WeChat openid, email address).
+    channel = models.ForeignKey("channels_adapters.Channel", null=True, on_delete=models.SET_NULL)
+    channel_identity = models.CharField(max_length=255, blank=True, default="")
+    device = models.JSONField(default=dict, blank=True)
+    utm = models.JSONField(default=dict, blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "channel_identity"],
+                condition=~models.Q(channel_identity=""),
+                name="visitor_unique_channel_identity",
+            )
+        ]
+
+    @property
+    def display_name(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip()
+        return name or self.email or self.phone or f"Visitor {self.pk}"
+
+
+class Enquiry(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open"
+        HANDLING = "handling"
+        RESOLVED = "resolved"
+        CLOSED = "closed"
+        MISSED = "missed"
+
+    class Kind(models.TextChoices):
+        BROADCAST = "broadcast"
+        DIRECT = "direct"
+
+    class MissedReason(models.TextChoices):
+        TIMEOUT = "timeout"
+        NOBODY_AVAILABLE = "nobody_available"
+        OUT_OF_HOURS = "out_of_hours"
+        ALL_REJECTED = "all_rejected"
+
+    channel = models.ForeignKey("channels_adapters.Channel", on_delete=models.PROTECT, related_name="enquiries")
+    destination = models.ForeignKey("contactcenter.Destination", on_delete=models.PROTECT, related_name="enquiries")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    visitor = models.ForeignKey(Visitor, on_delete=models.PROTECT, related_name="enquiries")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    missed_reason = models.CharField(max_length=20, choices=MissedReason.choices, blank=True, default="")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="owned_enquiries"
+    )
+    first_message = models.TextField(blank=True, default="")
+    topic = models.CharField(max_length=200, blank=True, default="")
+    labels = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+    picked_up_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    missed_at = models.DateTimeField(null=True, blank=True)
+    # Deadlines (SPEC 3): the 60 s maximum wait, the end of a returning customer's head
+    # start, the auto-close of a resolved enquiry. Enforced by enquiries.timers.sweep.
+    deadline_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    broadcast_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    auto_close_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    rating_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    rating_comment = models.TextField(blank=True, default="")
+    rated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["destination", "status", "created_at"])]
+
+
+class Transfer(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        ACCEPTED = "accepted"
+        LAPSED = "lapsed"
+
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="transfers")
+    from_staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    to_staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_tag = models.ForeignKey("contactcenter.Tag", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    deadline_at = models.DateTimeField(db_index=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # At most one pending transfer per enquiry.
+            models.UniqueConstraint(
+                fields=["enquiry"], condition=models.Q(status="pending"), name="transfer_one_pending"
+            )
+        ]
+
+
+class EnquiryAlert(models.Model):
+    """A staff member alerted for an enquiry (or for a transfer of it): their panel row."""
+
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="alerts")
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alerts")
+    transfer = models.ForeignKey(Transfer, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts")
+    created_at = models.DateTimeField()
+    rejected_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enquiry", "staff"], condition=models.Q(transfer__isnull=True), name="alert_once_per_enquiry"
+            ),
+            models.UniqueConstraint(
+                fields=["transfer", "staff"], condition=models.Q(transfer__isnull=False), name="alert_once_per_transfer"
+            ),
+        ]
+
+
+class EnquiryNote(models.Model):
+    """A note the visitor leaves on a missed enquiry."""
+
+    enquiry = models.OneToOneField(Enquiry, on_delete=models.CASCADE, related_name="note")
+    text = models.TextField()
+    contact = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField()
+
+
+class EnquiryEvent(models.Model):
+    class Type(models.TextChoices):
+        OPENED = "opened"
+        ALERTED = "alerted"
+        PICKED_UP = "picked_up"
+        REJECTED = "rejected"
+        TRANSFER_STARTED = "transfer_started"
+        TRANSFERRED = "transferred"
+        TRANSFER_LAPSED = "transfer_lapsed"
+        JOINED = "joined"
+        TAKEN_OVER = "taken_over"
+        RESOLVED = "resolved"
+        REOPENED = "reopened"
+        CLOSED = "closed"
+        LEFT = "left"
+        MISSED = "missed"
+        NOTE_LEFT = "note_left"
+        RATED = "rated"
+
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=20, choices=Type.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    # True when the visitor acted (actor is then null); null actor otherwise means the system.
+    by_visitor = models.BooleanField(default=False)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["id"]

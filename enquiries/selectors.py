@@ -1,0 +1,158 @@
+"""Reads of enquiries, with permission checks, and their JSON shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from contactcenter.errors import InvalidInput, NotAuthorized, NotFound
+from contactcenter.models import Staff
+from enquiries.models import Enquiry, EnquiryAlert, Transfer, Visitor
+
+
+def visitor_data(visitor: Visitor) -> dict[str, Any]:
+    return {
+        "id": visitor.pk,
+        "name": visitor.display_name,
+        "first_name": visitor.first_name,
+        "last_name": visitor.last_name,
+        "email": visitor.email,
+        "phone": visitor.phone,
+        "photo_url": visitor.photo_url,
+        "language": visitor.language,
+        "channel_identity": visitor.channel_identity,
+        "device": visitor.device,
+        "utm": visitor.utm,
+    }
+
+
+def queue_position(enquiry: Enquiry) -> int | None:
+    """1-based position among the destination's open enquiries, oldest first."""
+    if enquiry.status != Enquiry.Status.OPEN:
+        return None
+    ahead = Enquiry.objects.filter(destination_id=enquiry.destination_id, status=Enquiry.Status.OPEN).filter(
+        Q(created_at__lt=enquiry.created_at) | Q(created_at=enquiry.created_at, id__lt=enquiry.pk)
+    )
+    return ahead.count() + 1
+
+
+def queue_positions(destination_id: int) -> list[tuple[int, int, int]]:
+    """(enquiry id, visitor id, position) for every open enquiry of a destination."""
+    rows = (
+        Enquiry.objects.filter(destination_id=destination_id, status=Enquiry.Status.OPEN)
+        .order_by("created_at", "id")
+        .values_list("id", "visitor_id")
+    )
+    return [(eid, vid, i + 1) for i, (eid, vid) in enumerate(rows)]
+
+
+def enquiry_data(enquiry: Enquiry, *, include_rating: bool = True) -> dict[str, Any]:
+    dest = enquiry.destination
+    owner = enquiry.owner
+    room = getattr(enquiry, "room", None)
+    data: dict[str, Any] = {
+        "id": enquiry.pk,
+        "status": enquiry.status,
+        "kind": enquiry.kind,
+        "channel": enquiry.channel_id,
+        "channel_kind": enquiry.channel.kind,
+        "channel_name": enquiry.channel.name,
+        "destination": {"id": dest.pk, "name": dest.name, "type": dest.type},
+        "visitor": visitor_data(enquiry.visitor),
+        "owner": {"id": owner.pk, "display_name": owner.display_name} if owner else None,
+        "room": room.pk if room else None,
+        "first_message": enquiry.first_message,
+        "topic": enquiry.topic,
+        "missed_reason": enquiry.missed_reason or None,
+        "created_at": enquiry.created_at.isoformat(),
+        "picked_up_at": enquiry.picked_up_at.isoformat() if enquiry.picked_up_at else None,
+        "first_response_at": enquiry.first_response_at.isoformat() if enquiry.first_response_at else None,
+        "resolved_at": enquiry.resolved_at.isoformat() if enquiry.resolved_at else None,
+        "closed_at": enquiry.closed_at.isoformat() if enquiry.closed_at else None,
+        "missed_at": enquiry.missed_at.isoformat() if enquiry.missed_at else None,
+        "deadline_at": enquiry.deadline_at.isoformat() if enquiry.deadline_at else None,
+        "queue_position": queue_position(enquiry),
+    }
+    if include_rating:
+        data["rating"] = (
+            {"score": enquiry.rating_score, "comment": enquiry.rating_comment} if enquiry.rating_score else None
+        )
+    note = getattr(enquiry, "note", None) if enquiry.status == Enquiry.Status.MISSED else None
+    data["note"] = {"text": note.text, "contact": note.contact} if note else None
+    pending = enquiry.transfers.filter(status=Transfer.Status.PENDING).first()
+    data["transfer"] = (
+        {
+            "id": pending.pk,
+            "from_staff": pending.from_staff_id,
+            "to_staff": pending.to_staff_id,
+            "to_tag": pending.to_tag_id,
+            "deadline_at": pending.deadline_at.isoformat(),
+        }
+        if pending
+        else None
+    )
+    return data
+
+
+def _serves(staff: Staff) -> Q:
+    return Q(destination__staff=staff) | Q(destination__tag__in=staff.tags.all())
+
+
+def enquiry_base() -> QuerySet[Enquiry]:
+    return Enquiry.objects.select_related("destination", "owner", "visitor", "channel", "room", "note")
+
+
+def staff_may_see(staff: Staff, enquiry: Enquiry) -> bool:
+    if staff.is_admin or enquiry.owner_id == staff.pk:
+        return True
+    if EnquiryAlert.objects.filter(enquiry=enquiry, staff=staff).exists():
+        return True
+    if enquiry.room.members.filter(staff=staff).exists():
+        return True
+    # Missed enquiries are followed up by the staff their destination serves.
+    return (
+        enquiry.status == Enquiry.Status.MISSED
+        and Enquiry.objects.filter(_serves(staff), pk=enquiry.pk).exists()
+    )
+
+
+def access_enquiry(principal: Staff | Visitor, enquiry_id: int) -> Enquiry:
+    enquiry = enquiry_base().filter(pk=enquiry_id).first()
+    if enquiry is None:
+        raise NotFound("Enquiry not found.")
+    if isinstance(principal, Visitor):
+        if enquiry.visitor_id != principal.pk:
+            raise NotFound("Enquiry not found.")
+        return enquiry
+    if not staff_may_see(principal, enquiry):
+        raise NotAuthorized("You may not see this enquiry.")
+    return enquiry
+
+
+def enquiry_list(staff: Staff, *, status: str | None = None) -> QuerySet[Enquiry]:
+    """status=open is the caller's Open Enquiry panel: open enquiries offered to them and
+    not rejected, plus transfers offered to them. Other statuses: the caller's own
+    enquiries (missed: those of destinations they serve). Admins see every enquiry."""
+    if status and status not in Enquiry.Status.values:
+        raise InvalidInput.field("status", f"status must be one of {', '.join(Enquiry.Status.values)}.")
+    query = enquiry_base().order_by("-created_at", "-id")
+    if status == Enquiry.Status.OPEN:
+        live = EnquiryAlert.objects.filter(staff=staff, rejected_at__isnull=True)
+        offered = Q(
+            status=Enquiry.Status.OPEN,
+            id__in=live.filter(transfer__isnull=True).values("enquiry_id"),
+        ) | Q(
+            status=Enquiry.Status.HANDLING,
+            id__in=live.filter(transfer__status=Transfer.Status.PENDING).values("enquiry_id"),
+        )
+        panel = query.filter(offered)
+        return panel if not staff.is_admin else query.filter(Q(status=Enquiry.Status.OPEN) | offered)
+    if status:
+        query = query.filter(status=status)
+    if staff.is_admin:
+        return query
+    mine = Q(owner=staff) | Q(room__members__staff=staff)
+    if status in (None, Enquiry.Status.MISSED):
+        mine |= Q(status=Enquiry.Status.MISSED) & _serves(staff)
+    return query.filter(mine).distinct()

@@ -1,0 +1,847 @@
+"""The enquiry lifecycle (SPEC section 3): open, alert, pick up, reject, miss, transfer,
+resolve, reopen, close, leave, rate, note; and the timer sweep that enforces deadlines.
+
+Lock order everywhere: staff row, then enquiry row, then room row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import validate_email
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+
+from channels_adapters.models import Channel
+from contactcenter import clock
+from contactcenter.errors import Conflict, InvalidInput, NotAuthorized, NotFound
+from contactcenter.events import (
+    ADMINS_GROUP,
+    EnquiryClosed,
+    EnquiryMissed,
+    EnquiryNoteLeft,
+    EnquiryOpened,
+    EnquiryPickedUp,
+    EnquiryRated,
+    EnquiryRejected,
+    EnquiryReopened,
+    EnquiryResolved,
+    EnquiryTaken,
+    EnquiryTransferred,
+    QueuePosition,
+    RoomMemberLeft,
+    room_group,
+    staff_group,
+    visitor_group,
+)
+from contactcenter.models import Destination, Staff, Tag
+from contactcenter.realtime import send_event_on_commit
+from contactcenter.services import org_settings_get, within_work_hours
+from enquiries import timers
+from enquiries.models import Enquiry, EnquiryAlert, EnquiryEvent, EnquiryNote, Transfer, Visitor
+from enquiries.selectors import enquiry_data, queue_positions
+from rooms import services as room_services
+from rooms.models import Room, RoomMember
+
+logger = logging.getLogger(__name__)
+
+UTM_STANDARD = ("utm_campaign", "utm_content", "utm_medium", "utm_source", "utm_term")
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _log(
+    enquiry: Enquiry,
+    type_: str,
+    *,
+    actor: Staff | None = None,
+    by_visitor: bool = False,
+    data: dict[str, Any] | None = None,
+) -> None:
+    EnquiryEvent.objects.create(
+        enquiry=enquiry, type=type_, actor=actor, by_visitor=by_visitor, data=data or {}, created_at=clock.now()
+    )
+
+
+def _seconds(value: float) -> dt.timedelta:
+    return dt.timedelta(seconds=value)
+
+
+def staff_load(staff_ids: Iterable[int]) -> dict[int, int]:
+    """Enquiries each staff member is handling now (what the concurrent limit counts)."""
+    rows = (
+        Enquiry.objects.filter(owner_id__in=list(staff_ids), status=Enquiry.Status.HANDLING)
+        .values("owner_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["owner_id"]: row["n"] for row in rows}
+
+
+def _available(candidates: Sequence[Staff]) -> list[Staff]:
+    """ACTIVE, enabled staff below their concurrent limit."""
+    staff = [s for s in candidates if s.is_active and s.availability == Staff.Availability.ACTIVE]
+    load = staff_load(s.pk for s in staff)
+    return [s for s in staff if load.get(s.pk, 0) < s.max_concurrent]
+
+
+def destination_staff(destination: Destination) -> list[Staff]:
+    """Everyone the destination serves (available or not)."""
+    if destination.type == Destination.Type.TAG:
+        return list(Staff.objects.filter(tags=destination.tag_id, is_active=True).order_by("id"))
+    return list(Staff.objects.filter(pk=destination.staff_id, is_active=True))
+
+
+def _alert(enquiry: Enquiry, staff: Sequence[Staff], *, transfer: Transfer | None = None) -> list[EnquiryAlert]:
+    now = clock.now()
+    existing = set(
+        EnquiryAlert.objects.filter(enquiry=enquiry, transfer=transfer, staff__in=staff).values_list(
+            "staff_id", flat=True
+        )
+    )
+    alerts = [
+        EnquiryAlert(enquiry=enquiry, staff=s, transfer=transfer, created_at=now) for s in staff if s.pk not in existing
+    ]
+    EnquiryAlert.objects.bulk_create(alerts)
+    if alerts:
+        _log(enquiry, EnquiryEvent.Type.ALERTED, data={"staff": [a.staff_id for a in alerts], "transfer": transfer.pk if transfer else None})
+        data = enquiry_data(enquiry)
+        event = EnquiryOpened(enquiry=data, transfer_id=transfer.pk if transfer else None)
+        send_event_on_commit([staff_group(a.staff_id) for a in alerts], event)
+    return alerts
+
+
+def _live_alert_staff_ids(enquiry: Enquiry, *, transfer: Transfer | None = None) -> list[int]:
+    return list(
+        EnquiryAlert.objects.filter(enquiry=enquiry, transfer=transfer, rejected_at__isnull=True).values_list(
+            "staff_id", flat=True
+        )
+    )
+
+
+def _send_queue_positions(destination_id: int) -> None:
+    for enquiry_id, visitor_id, position in queue_positions(destination_id):
+        send_event_on_commit([visitor_group(visitor_id)], QueuePosition(enquiry_id=enquiry_id, position=position))
+
+
+def _lock_enquiry(enquiry_id: int) -> Enquiry:
+    enquiry = Enquiry.objects.select_for_update().filter(pk=enquiry_id).first()
+    if enquiry is None:
+        raise NotFound("Enquiry not found.")
+    return enquiry
+
+
+def _room_id(enquiry: Enquiry) -> int:
+    return Room.objects.filter(enquiry=enquiry).values_list("id", flat=True).get()
+
+
+def _audience(enquiry: Enquiry, *, staff_ids: Iterable[int] = ()) -> list[str]:
+    """Groups that follow an enquiry: its visitor, its room, admins, and given staff."""
+    groups = [visitor_group(enquiry.visitor_id), room_group(_room_id(enquiry)), ADMINS_GROUP]
+    groups += [staff_group(i) for i in staff_ids]
+    return groups
+
+
+# ---------------------------------------------------------------------------- open
+
+
+def _clean_visitor_fields(fields: dict[str, Any]) -> dict[str, str]:
+    limits = {"first_name": 100, "last_name": 100, "email": 254, "phone": 40}
+    clean: dict[str, str] = {}
+    for key, limit in limits.items():
+        value = fields.get(key) or ""
+        if not isinstance(value, str):
+            raise InvalidInput.field(key, f"{key} must be text.")
+        value = value.strip()
+        if len(value) > limit:
+            raise InvalidInput.field(key, f"{key} is limited to {limit} characters.")
+        clean[key] = value
+    if clean["email"]:
+        try:
+            validate_email(clean["email"])
+        except ValidationError:
+            raise InvalidInput.field("email", "Enter a valid email address.") from None
+    return clean
+
+
+def _clean_map(name: str, value: Any, *, max_keys: int = 30, max_len: int = 500) -> dict[str, Any]:
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict) or len(value) > max_keys:
+        raise InvalidInput.field(name, f"{name} must be an object of at most {max_keys} entries.")
+    clean: dict[str, Any] = {}
+    for key, item in value.items():
+        if not isinstance(key, str) or len(key) > 64:
+            raise InvalidInput.field(name, f"{name} keys must be short text.")
+        if isinstance(item, bool | int | float) or item is None:
+            clean[key] = item
+        elif isinstance(item, str) and len(item) <= max_len:
+            clean[key] = item
+        else:
+            raise InvalidInput.field(name, f"{name}.{key} must be text of at most {max_len} characters or a number.")
+    return clean
+
+
+def visitor_create(
+    *,
+    channel: Channel | None = None,
+    fields: dict[str, Any] | None = None,
+    device: Any = None,
+    utm: Any = None,
+    channel_identity: str = "",
+) -> Visitor:
+    clean = _clean_visitor_fields(fields or {})
+    utm_clean = _clean_map("utm", utm)
+    bad = [k for k in utm_clean if not k.startswith("utm_")]
+    if bad:
+        raise InvalidInput.field("utm", f"UTM keys must start with 'utm_': {', '.join(sorted(bad))}.")
+    return Visitor.objects.create(
+        channel=channel,
+        channel_identity=channel_identity,
+        device=_clean_map("device", device),
+        utm=utm_clean,
+        **clean,
+    )
+
+
+def visitor_update(*, actor: Staff, visitor: Visitor, changes: dict[str, Any]) -> Visitor:
+    """Staff add and edit visitor information."""
+    clean = _clean_visitor_fields({**{k: getattr(visitor, k) for k in ("first_name", "last_name", "email", "phone")}, **changes})
+    for key, value in clean.items():
+        setattr(visitor, key, value)
+    visitor.save(update_fields=list(clean))
+    return visitor
+
+
+def _intro_text(enquiry: Enquiry, channel: Channel, visitor: Visitor) -> str:
+    dest = enquiry.destination
+    lines = [f"New {channel.get_kind_display()} enquiry via {channel.name} to {dest.type} {dest.name}."]
+    form = {k: getattr(visitor, k) for k in ("first_name", "last_name", "email", "phone") if getattr(visitor, k)}
+    if form:
+        lines.append("Visitor: " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in form.items()))
+    if visitor.utm:
+        lines.append("UTM: " + ", ".join(f"{k}={v}" for k, v in sorted(visitor.utm.items())))
+    return "\n".join(lines)
+
+
+def _sticky_staff(visitor: Visitor, destination: Destination, available: Sequence[Staff]) -> Staff | None:
+    """The staff member who handled this customer last, if available at this destination."""
+    last = (
+        Enquiry.objects.filter(visitor=visitor, owner__isnull=False)
+        .exclude(status=Enquiry.Status.OPEN)
+        .order_by("-created_at", "-id")
+        .values_list("owner_id", flat=True)
+        .first()
+    )
+    return next((s for s in available if s.pk == last), None)
+
+
+def enquiry_open(
+    *,
+    channel: Channel,
+    visitor: Visitor,
+    message: str = "",
+    tag: Tag | None = None,
+    staff: Staff | None = None,
+    message_data: dict[str, Any] | None = None,
+) -> Enquiry:
+    """Open an enquiry from ``visitor`` on ``channel`` and route it (SPEC 3.1, 3.3, 3.4).
+
+    ``tag`` / ``staff`` are the visitor's choice in the widget's directories; otherwise the
+    channel's destination. Nobody available or out of hours: missed at once.
+    """
+    if message and len(message) > settings.CC_MESSAGE_MAX_CHARS:
+        raise InvalidInput.field("message", f"The message is limited to {settings.CC_MESSAGE_MAX_CHARS} characters.")
+    if tag is not None:
+        from contactcenter.services import destination_for
+
+        destination = destination_for(tag=tag)
+    elif staff is not None:
+        from contactcenter.services import destination_for
+
+        if not staff.is_active:
+            raise InvalidInput.field("staff", "This staff member is not available.")
+        destination = destination_for(staff=staff)
+    else:
+        destination = channel.destination
+    now = clock.now()
+    with transaction.atomic():
+        busy = Enquiry.objects.filter(
+            visitor=visitor, status__in=[Enquiry.Status.OPEN, Enquiry.Status.HANDLING]
+        ).first()
+        if busy is not None:
+            raise Conflict(
+                "You already have a conversation in progress; continue it instead.",
+                code="enquiry_in_progress",
+            )
+        enquiry = Enquiry.objects.create(
+            channel=channel,
+            destination=destination,
+            kind=Enquiry.Kind.BROADCAST if destination.type == Destination.Type.TAG else Enquiry.Kind.DIRECT,
+            visitor=visitor,
+            status=Enquiry.Status.OPEN,
+            first_message=(message or "")[:1000],
+            created_at=now,
+            deadline_at=now + _seconds(settings.CC_ENQUIRY_MAX_WAIT_SECONDS),
+        )
+        room = room_services.room_create_for_enquiry(enquiry=enquiry)
+        _log(enquiry, EnquiryEvent.Type.OPENED, by_visitor=True, data={"channel": channel.kind})
+        room_services.system_message_post(
+            room_id=room.pk, text=_intro_text(enquiry, channel, visitor), data={"bot": "intro", "visibility": "staff"}
+        )
+        if channel.custom_info:
+            room_services.system_message_post(
+                room_id=room.pk, text=channel.custom_info, data={"bot": "custom_info", "visibility": "staff"}
+            )
+        if message:
+            room_services._insert(
+                room_id=room.pk, kind="text", text=message, author_visitor=visitor, data=message_data or {}
+            )
+        if channel.welcome_message:
+            room_services.system_message_post(
+                room_id=room.pk, text=channel.welcome_message, data={"bot": "welcome"}
+            )
+
+        send_event_on_commit([ADMINS_GROUP], EnquiryOpened(enquiry=enquiry_data(enquiry)))
+        org = org_settings_get()
+        if not within_work_hours(now, org.work_hours):
+            _miss(enquiry, Enquiry.MissedReason.OUT_OF_HOURS)
+            return enquiry
+        available = _available(destination_staff(destination))
+        if not available:
+            _miss(enquiry, Enquiry.MissedReason.NOBODY_AVAILABLE)
+            return enquiry
+        sticky = _sticky_staff(visitor, destination, available)
+        head_start = settings.CC_STICKY_HEAD_START_SECONDS
+        if sticky is not None and head_start > 0 and len(available) > 1:
+            enquiry.broadcast_at = now + _seconds(head_start)
+            enquiry.save(update_fields=["broadcast_at"])
+            _alert(enquiry, [sticky])
+            timers.schedule_sweep(enquiry.broadcast_at)
+        else:
+            _alert(enquiry, available)
+        timers.schedule_sweep(enquiry.deadline_at)
+        _send_queue_positions(destination.pk)
+    return enquiry
+
+
+def enquiries_alert_newly_active(*, staff: Staff) -> int:
+    """Alert ``staff`` (just become ACTIVE) of enquiries waiting at destinations it serves.
+
+    Enquiries still in a returning customer's head start are left to that head start.
+    Caller holds the staff row lock.
+    """
+    if not staff.is_active or staff_load([staff.pk]).get(staff.pk, 0) >= staff.max_concurrent:
+        return 0
+    served = Q(destination__staff=staff) | Q(destination__tag__in=staff.tags.all())
+    waiting = (
+        Enquiry.objects.filter(served, status=Enquiry.Status.OPEN, broadcast_at__isnull=True)
+        .exclude(alerts__staff=staff, alerts__transfer__isnull=True)
+        .order_by("created_at")
+    )
+    count = 0
+    for enquiry in waiting:
+        count += len(_alert(enquiry, [staff]))
+    return count
+
+
+# ---------------------------------------------------------------------------- pick up / reject
+
+
+def enquiry_pick_up(*, actor: Staff, enquiry_id: int) -> Enquiry:
+    """Pick up an enquiry offered to ``actor`` (or accept a transfer offered to it).
+
+    Exactly one of any number of simultaneous pick-ups wins: the staff row is locked first
+    (so nobody exceeds their limit), then the enquiry row, and the state change is a
+    conditional UPDATE. Losers get Conflict (409).
+    """
+    with transaction.atomic():
+        staff = Staff.objects.select_for_update().get(pk=actor.pk)
+        enquiry = _lock_enquiry(enquiry_id)
+        transfer = enquiry.transfers.filter(status=Transfer.Status.PENDING).first()
+        if transfer is not None and EnquiryAlert.objects.filter(transfer=transfer, staff=staff).exists():
+            return _transfer_accept(staff, enquiry, transfer)
+        if enquiry.status != Enquiry.Status.OPEN:
+            raise Conflict(_not_open_message(enquiry), code="taken" if enquiry.owner_id else enquiry.status)
+        alert = EnquiryAlert.objects.filter(enquiry=enquiry, staff=staff, transfer__isnull=True).first()
+        if alert is None:
+            raise NotAuthorized("This enquiry was not offered to you.")
+        if alert.rejected_at is not None:
+            raise Conflict("You rejected this enquiry.", code="rejected")
+        if staff_load([staff.pk]).get(staff.pk, 0) >= staff.max_concurrent:
+            raise Conflict(
+                f"You are at your limit of {staff.max_concurrent} concurrent enquiries.", code="over_limit"
+            )
+        now = clock.now()
+        won = Enquiry.objects.filter(pk=enquiry.pk, status=Enquiry.Status.OPEN).update(
+            status=Enquiry.Status.HANDLING, owner=staff, picked_up_at=now, deadline_at=None, broadcast_at=None
+        )
+        if won != 1:  # Unreachable under the row lock; kept as the database's verdict.
+            raise Conflict("This enquiry has already been taken.", code="taken")
+        enquiry.refresh_from_db()
+        room_id = _room_id(enquiry)
+        room_services.room_member_add(room=Room(pk=room_id), staff=staff, role=RoomMember.Role.OWNER)
+        _log(enquiry, EnquiryEvent.Type.PICKED_UP, actor=staff)
+        room_services.system_message_post(room_id=room_id, text=f"{staff.display_name} joined the conversation.")
+        others = [i for i in _live_alert_staff_ids(enquiry) if i != staff.pk]
+        send_event_on_commit(
+            [staff_group(i) for i in others],
+            EnquiryTaken(enquiry_id=enquiry.pk, owner_id=staff.pk, owner_name=staff.display_name),
+        )
+        send_event_on_commit(_audience(enquiry, staff_ids=[staff.pk]), EnquiryPickedUp(enquiry=enquiry_data(enquiry)))
+        _send_queue_positions(enquiry.destination_id)
+    return enquiry
+
+
+def _not_open_message(enquiry: Enquiry) -> str:
+    if enquiry.status == Enquiry.Status.MISSED:
+        return "This enquiry lapsed: nobody picked it up in time."
+    if enquiry.owner_id is not None:
+        name = Staff.objects.filter(pk=enquiry.owner_id).values_list("display_name", flat=True).first()
+        return f"This enquiry has already been taken by {name}."
+    return f"This enquiry is {enquiry.status}."
+
+
+def enquiry_reject(*, actor: Staff, enquiry_id: int) -> Enquiry:
+    """Remove an offered enquiry (or transfer) from ``actor``'s panel only. When everyone
+    alerted has rejected, a new enquiry is missed at once and a transfer lapses."""
+    with transaction.atomic():
+        enquiry = _lock_enquiry(enquiry_id)
+        transfer = enquiry.transfers.filter(status=Transfer.Status.PENDING).first()
+        alert = None
+        if transfer is not None:
+            alert = EnquiryAlert.objects.filter(transfer=transfer, staff=actor).first()
+        if alert is None:
+            if enquiry.status != Enquiry.Status.OPEN:
+                raise Conflict(_not_open_message(enquiry), code=enquiry.status)
+            alert = EnquiryAlert.objects.filter(enquiry=enquiry, staff=actor, transfer__isnull=True).first()
+            transfer = None
+        if alert is None:
+            raise NotAuthorized("This enquiry was not offered to you.")
+        if alert.rejected_at is not None:
+            raise Conflict("You have already rejected this enquiry.", code="rejected")
+        alert.rejected_at = clock.now()
+        alert.save(update_fields=["rejected_at"])
+        _log(enquiry, EnquiryEvent.Type.REJECTED, actor=actor, data={"transfer": transfer.pk if transfer else None})
+        send_event_on_commit([staff_group(actor.pk)], EnquiryRejected(enquiry_id=enquiry.pk))
+        if not _live_alert_staff_ids(enquiry, transfer=transfer):
+            if transfer is not None:
+                _transfer_lapse(enquiry, transfer, reason="rejected")
+            elif enquiry.broadcast_at is not None:
+                # The returning customer's agent declined: the rest need not wait.
+                _broadcast_rest(enquiry)
+            else:
+                _miss(enquiry, Enquiry.MissedReason.ALL_REJECTED)
+    return enquiry
+
+
+def _broadcast_rest(enquiry: Enquiry) -> None:
+    """End a head start: alert the rest of the destination. Caller holds the enquiry lock."""
+    Enquiry.objects.filter(pk=enquiry.pk).update(broadcast_at=None)
+    enquiry.broadcast_at = None
+    available = _available(destination_staff(enquiry.destination))
+    _alert(enquiry, available)
+    if not _live_alert_staff_ids(enquiry):
+        _miss(enquiry, Enquiry.MissedReason.ALL_REJECTED if available else Enquiry.MissedReason.NOBODY_AVAILABLE)
+
+
+def _miss(enquiry: Enquiry, reason: str) -> bool:
+    """open -> missed, once. Caller holds the enquiry lock (or has just created it)."""
+    now = clock.now()
+    changed = Enquiry.objects.filter(pk=enquiry.pk, status=Enquiry.Status.OPEN).update(
+        status=Enquiry.Status.MISSED, missed_reason=reason, missed_at=now, deadline_at=None, broadcast_at=None
+    )
+    if changed != 1:
+        return False
+    enquiry.status, enquiry.missed_reason, enquiry.missed_at = Enquiry.Status.MISSED, reason, now
+    enquiry.deadline_at = enquiry.broadcast_at = None
+    _log(enquiry, EnquiryEvent.Type.MISSED, data={"reason": reason})
+    room_id = _room_id(enquiry)
+    visitor_text = {
+        Enquiry.MissedReason.OUT_OF_HOURS: "We are closed right now. Leave a note and we will get back to you.",
+    }.get(reason, "Sorry, nobody is available right now. Leave a note and we will get back to you.")
+    room_services.system_message_post(room_id=room_id, text=visitor_text, data={"bot": "missed", "reason": reason})
+    alerted = _live_alert_staff_ids(enquiry)
+    send_event_on_commit(_audience(enquiry, staff_ids=alerted), EnquiryMissed(enquiry_id=enquiry.pk, reason=reason))
+    _send_queue_positions(enquiry.destination_id)
+    return True
+
+
+# ---------------------------------------------------------------------------- transfer
+
+
+def enquiry_transfer(*, actor: Staff, enquiry_id: int, to_staff: Staff | None = None, to_tag: Tag | None = None) -> Transfer:
+    """Offer the enquiry to a staff member or a tag; the owner keeps it until one accepts."""
+    if (to_staff is None) == (to_tag is None):
+        raise InvalidInput("Transfer to exactly one of a staff member or a tag.")
+    with transaction.atomic():
+        enquiry = _lock_enquiry(enquiry_id)
+        if enquiry.owner_id != actor.pk:
+            raise NotAuthorized("Only the owner can transfer this enquiry.")
+        if enquiry.status != Enquiry.Status.HANDLING:
+            raise Conflict(f"Only an enquiry being handled can be transferred; this one is {enquiry.status}.")
+        if enquiry.transfers.filter(status=Transfer.Status.PENDING).exists():
+            raise Conflict("A transfer of this enquiry is already waiting for acceptance.", code="transfer_pending")
+        if to_staff is not None:
+            if to_staff.pk == actor.pk:
+                raise InvalidInput.field("staff", "You cannot transfer an enquiry to yourself.")
+            candidates = [to_staff]
+        else:
+            candidates = list(Staff.objects.filter(tags=to_tag, is_active=True).exclude(pk=actor.pk))
+        targets = _available(candidates)
+        if not targets:
+            target_name = to_staff.display_name if to_staff else to_tag.name  # type: ignore[union-attr]
+            raise Conflict(f"Nobody at {target_name} is available to take this enquiry now.", code="nobody_available")
+        now = clock.now()
+        transfer = Transfer.objects.create(
+            enquiry=enquiry,
+            from_staff=actor,
+            to_staff=to_staff,
+            to_tag=to_tag,
+            created_at=now,
+            deadline_at=now + _seconds(settings.CC_TRANSFER_MAX_WAIT_SECONDS),
+        )
+        target = to_staff.display_name if to_staff else f"tag {to_tag.name}"  # type: ignore[union-attr]
+        _log(enquiry, EnquiryEvent.Type.TRANSFER_STARTED, actor=actor, data={"transfer": transfer.pk, "to": target})
+        room_services.system_message_post(
+            room_id=_room_id(enquiry),
+            text=f"{actor.display_name} is transferring this enquiry to {target}.",
+            data={"visibility": "staff"},
+        )
+        _alert(enquiry, targets, transfer=transfer)
+        send_event_on_commit(
+            [staff_group(actor.pk), ADMINS_GROUP],
+            EnquiryTransferred(
+                enquiry_id=enquiry.pk, transfer_id=transfer.pk, state="offered", owner_id=actor.pk, owner_name=actor.display_name
+            ),
+        )
+        timers.schedule_sweep(transfer.deadline_at)
+    return transfer
+
+
+def _transfer_accept(staff: Staff, enquiry: Enquiry, transfer: Transfer) -> Enquiry:
+    """Caller holds the staff then enquiry locks."""
+    alert = EnquiryAlert.objects.get(transfer=transfer, staff=staff)
+    if alert.rejected_at is not None:
+        raise Conflict("You rejected this transfer.", code="rejected")
+    if staff_load([staff.pk]).get(staff.pk, 0) >= staff.max_concurrent:
+        raise Conflict(f"You are at your limit of {staff.max_concurrent} concurrent enquiries.", code="over_limit")
+    now = clock.now()
+    if Transfer.objects.filter(pk=transfer.pk, status=Transfer.Status.PENDING).update(
+        status=Transfer.Status.ACCEPTED, accepted_by=staff, ended_at=now
+    ) != 1:
+        raise Conflict("This transfer is no longer waiting.", code="transfer_ended")
+    previous_id = enquiry.owner_id
+    enquiry.owner = staff
+    enquiry.save(update_fields=["owner"])
+    room = Room(pk=_room_id(enquiry))
+    previous = Staff.objects.get(pk=previous_id) if previous_id else None
+    if previous is not None:
+        room_services.room_member_remove(room=room, staff=previous)
+        send_event_on_commit([staff_group(previous.pk)], RoomMemberLeft(room_id=room.pk, staff_id=previous.pk))
+    room_services.room_member_add(room=room, staff=staff, role=RoomMember.Role.OWNER)
+    _log(enquiry, EnquiryEvent.Type.TRANSFERRED, actor=staff, data={"transfer": transfer.pk, "from": previous_id})
+    room_services.system_message_post(
+        room_id=room.pk,
+        text=f"Transferred from {previous.display_name if previous else 'nobody'} to {staff.display_name}.",
+    )
+    others = [i for i in _live_alert_staff_ids(enquiry, transfer=transfer) if i != staff.pk]
+    send_event_on_commit(
+        [staff_group(i) for i in others],
+        EnquiryTaken(enquiry_id=enquiry.pk, owner_id=staff.pk, owner_name=staff.display_name),
+    )
+    send_event_on_commit(
+        _audience(enquiry, staff_ids=[staff.pk] + ([previous.pk] if previous else [])),
+        EnquiryTransferred(
+            enquiry_id=enquiry.pk, transfer_id=transfer.pk, state="accepted", owner_id=staff.pk, owner_name=staff.display_name
+        ),
+    )
+    return enquiry
+
+
+def _transfer_lapse(enquiry: Enquiry, transfer: Transfer, *, reason: str) -> bool:
+    """pending -> lapsed, once; the owner keeps the enquiry and is told."""
+    if Transfer.objects.filter(pk=transfer.pk, status=Transfer.Status.PENDING).update(
+        status=Transfer.Status.LAPSED, ended_at=clock.now()
+    ) != 1:
+        return False
+    _log(enquiry, EnquiryEvent.Type.TRANSFER_LAPSED, data={"transfer": transfer.pk, "reason": reason})
+    why = {"rejected": "was declined", "timeout": "was not accepted in time"}.get(reason, "was cancelled")
+    room_services.system_message_post(
+        room_id=_room_id(enquiry), text=f"The transfer {why}; the enquiry stays with its owner.", data={"visibility": "staff"}
+    )
+    targets = _live_alert_staff_ids(enquiry, transfer=transfer)
+    owner_name = enquiry.owner.display_name if enquiry.owner else ""
+    send_event_on_commit(
+        [staff_group(i) for i in targets],
+        EnquiryTaken(enquiry_id=enquiry.pk, owner_id=enquiry.owner_id, owner_name=owner_name),
+    )
+    send_event_on_commit(
+        [ADMINS_GROUP] + ([staff_group(enquiry.owner_id)] if enquiry.owner_id else []),
+        EnquiryTransferred(
+            enquiry_id=enquiry.pk, transfer_id=transfer.pk, state="lapsed", owner_id=enquiry.owner_id, owner_name=owner_name
+        ),
+    )
+    return True
+
+
+def _end_pending_transfer(enquiry: Enquiry) -> None:
+    transfer = enquiry.transfers.filter(status=Transfer.Status.PENDING).first()
+    if transfer is not None:
+        _transfer_lapse(enquiry, transfer, reason="ended")
+
+
+# ---------------------------------------------------------------------------- resolve / reopen / close
+
+
+def _require_owner(enquiry: Enquiry, actor: Staff, action: str) -> None:
+    if enquiry.owner_id != actor.pk:
+        raise NotAuthorized(f"Only the enquiry's owner can {action} it.")
+
+
+def _auto_close_delay() -> dt.timedelta | None:
+    org = org_settings_get()
+    if not org.auto_close_enabled:
+        return None
+    if settings.CC_RESOLVED_AUTO_CLOSE_SECONDS:
+        return _seconds(float(settings.CC_RESOLVED_AUTO_CLOSE_SECONDS))
+    return dt.timedelta(minutes=org.auto_close_minutes)
+
+
+def enquiry_resolve(*, actor: Staff, enquiry_id: int) -> Enquiry:
+    with transaction.atomic():
+        enquiry = _lock_enquiry(enquiry_id)
+        _require_owner(enquiry, actor, "resolve")
+        if enquiry.status != Enquiry.Status.HANDLING:
+            raise Conflict(f"Only an enquiry being handled can be resolved; this one is {enquiry.status}.")
+        _end_pending_transfer(enquiry)
+        now = clock.now()
+        delay = _auto_close_delay()
+        enquiry.status = Enquiry.Status.RESOLVED
+        enquiry.resolved_at = now
+        enquiry.auto_close_at = now + delay if delay else None
+        enquiry.save(update_fields=["status", "resolved_at", "auto_close_at"])
+        _log(enquiry, EnquiryEvent.Type.RESOLVED, actor=actor)
+        room_services.system_message_post(
+            room_id=_room_id(enquiry), text=f"{actor.display_name} marked this enquiry resolved.", data={"bot": "resolved"}
+        )
+        send_event_on_commit(_audience(enquiry, staff_ids=[actor.pk]), EnquiryResolved(enquiry_id=enquiry.pk))
+        if enquiry.auto_close_at:
+            timers.schedule_sweep(enquiry.auto_close_at)
+    return enquiry
+
+
+def enquiry_reopen(*, enquiry: Enquiry) -> Enquiry:
+    """The customer wrote again before close: back to the same owner. Caller holds the lock."""
+    if enquiry.status != Enquiry.Status.RESOLVED:
+        return enquiry
+    enquiry.status = Enquiry.Status.HANDLING
+    enquiry.auto_close_at = None
+    enquiry.save(update_fields=["status", "auto_close_at"])
+    _log(enquiry, EnquiryEvent.Type.REOPENED, by_visitor=True)
+    room_services.system_message_post(room_id=_room_id(enquiry), text="The customer wrote again: enquiry reopened.")
+    send_event_on_commit(
+        _audience(enquiry, staff_ids=[enquiry.owner_id] if enquiry.owner_id else []),
+        EnquiryReopened(enquiry_id=enquiry.pk),
+    )
+    return enquiry
+
+
+def _close(enquiry: Enquiry, *, actor: Staff | None, from_statuses: Sequence[str]) -> bool:
+    now = clock.now()
+    changed = Enquiry.objects.filter(pk=enquiry.pk, status__in=list(from_statuses)).update(
+        status=Enquiry.Status.CLOSED, closed_at=now, auto_close_at=None
+    )
+    if changed != 1:
+        return False
+    _end_pending_transfer(enquiry)
+    enquiry.status, enquiry.closed_at, enquiry.auto_close_at = Enquiry.Status.CLOSED, now, None
+    _log(enquiry, EnquiryEvent.Type.CLOSED, actor=actor)
+    room_services.system_message_post(room_id=_room_id(enquiry), text="This conversation is closed.", data={"bot": "closed"})
+    send_event_on_commit(
+        _audience(enquiry, staff_ids=[enquiry.owner_id] if enquiry.owner_id else []),
+        EnquiryClosed(enquiry_id=enquiry.pk),
+    )
+    return True
+
+
+def enquiry_leave(*, actor: Staff, enquiry_id: int) -> Enquiry:
+    """Leave the enquiry's room. The owner leaving closes the enquiry at once; a joined
+    participant just leaves."""
+    with transaction.atomic():
+        enquiry = _lock_enquiry(enquiry_id)
+        room_id = _room_id(enquiry)
+        member = RoomMember.objects.filter(room_id=room_id, staff=actor).first()
+        if member is None:
+            raise NotAuthorized("You are not in this enquiry's room.")
+        if enquiry.owner_id == actor.pk:
+            if enquiry.status not in (Enquiry.Status.HANDLING, Enquiry.Status.RESOLVED):
+                raise Conflict(f"This enquiry is already {enquiry.status}.")
+            _log(enquiry, EnquiryEvent.Type.LEFT, actor=actor)
+            _close(enquiry, actor=actor, from_statuses=[Enquiry.Status.HANDLING, Enquiry.Status.RESOLVED])
+        else:
+            member.delete()
+            _log(enquiry, EnquiryEvent.Type.LEFT, actor=actor)
+            room_services.system_message_post(room_id=room_id, text=f"{actor.display_name} left the conversation.")
+            send_event_on_commit(
+                [room_group(room_id), staff_group(actor.pk)], RoomMemberLeft(room_id=room_id, staff_id=actor.pk)
+            )
+    return enquiry
+
+
+# ---------------------------------------------------------------------------- visitor: rating and note
+
+
+def enquiry_rate(*, visitor: Visitor, enquiry_id: int, score: Any, comment: Any = "") -> Enquiry:
+    if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+        raise InvalidInput.field("score", "The score must be a whole number from 1 to 5.")
+    comment = comment or ""
+    if not isinstance(comment, str) or len(comment) > 2000:
+        raise InvalidInput.field("comment", "The comment is limited to 2,000 characters.")
+    with transaction.atomic():
+        enquiry = _lock_enquiry(enquiry_id)
+        if enquiry.visitor_id != visitor.pk:
+            raise NotFound("Enquiry not found.")
+        if enquiry.status not in (Enquiry.Status.RESOLVED, Enquiry.Status.CLOSED) or enquiry.resolved_at is None:
+            raise Conflict("You can rate a conversation once it has been resolved.", code=enquiry.status)
+        if enquiry.rating_score is not None:
+            raise Conflict("You have already rated this conversation.", code="rated")
+        enquiry.rating_score, enquiry.rating_comment, enquiry.rated_at = score, comment.strip(), clock.now()
+        enquiry.save(update_fields=["rating_score", "rating_comment", "rated_at"])
+        _log(enquiry, EnquiryEvent.Type.RATED, by_visitor=True, data={"score": score})
+        groups = [ADMINS_GROUP] + ([staff_group(enquiry.owner_id)] if enquiry.owner_id else [])
+        send_event_on_commit(groups, EnquiryRated(enquiry_id=enquiry.pk, score=score))
+    return enquiry
+
+
+def enquiry_leave_note(*, visitor: Visitor, enquiry_id: int, text: Any, contact: Any = "") -> EnquiryNote:
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidInput.field("text", "The note cannot be empty.")
+    if len(text) > settings.CC_NOTE_MAX_CHARS:
+        raise InvalidInput.field("text", f"The note is limited to {settings.CC_NOTE_MAX_CHARS:,} characters.")
+    contact = contact or ""
+    if not isinstance(contact, str) or len(contact) > 255:
+        raise InvalidInput.field("contact", "Contact details are limited to 255 characters.")
+    with transaction.atomic():
+        enquiry = _lock_enquiry(enquiry_id)
+        if enquiry.visitor_id != visitor.pk:
+            raise NotFound("Enquiry not found.")
+        if enquiry.status != Enquiry.Status.MISSED:
+            raise Conflict("A note can be left only when nobody could answer.", code=enquiry.status)
+        if EnquiryNote.objects.filter(enquiry=enquiry).exists():
+            raise Conflict("You have already left a note.", code="note_left")
+        note = EnquiryNote.objects.create(enquiry=enquiry, text=text.strip(), contact=contact.strip(), created_at=clock.now())
+        _log(enquiry, EnquiryEvent.Type.NOTE_LEFT, by_visitor=True)
+        room_services.system_message_post(
+            room_id=_room_id(enquiry),
+            text=f"Note from the customer: {note.text}" + (f"\nContact: {note.contact}" if note.contact else ""),
+            data={"bot": "note", "visibility": "staff"},
+        )
+        served = [s.pk for s in destination_staff(enquiry.destination)]
+        send_event_on_commit(
+            [ADMINS_GROUP] + [staff_group(i) for i in served], EnquiryNoteLeft(enquiry_id=enquiry.pk)
+        )
+    return note
+
+
+# ---------------------------------------------------------------------------- timers
+
+
+def _overdue_ids(query: Any) -> list[int]:
+    return list(query.order_by().values_list("id", flat=True)[:500])
+
+
+def enquiries_expire_overdue(now: dt.datetime) -> int:
+    """Miss every open enquiry past its 60 s deadline. Idempotent; safe from many processes
+    at once (each miss is a conditional UPDATE under the enquiry lock)."""
+    count = 0
+    for enquiry_id in _overdue_ids(Enquiry.objects.filter(status=Enquiry.Status.OPEN, deadline_at__lte=now)):
+        with transaction.atomic():
+            enquiry = Enquiry.objects.select_for_update().filter(pk=enquiry_id).first()
+            if enquiry and enquiry.status == Enquiry.Status.OPEN and enquiry.deadline_at and enquiry.deadline_at <= now:
+                count += _miss(enquiry, Enquiry.MissedReason.TIMEOUT)
+    return count
+
+
+def enquiries_broadcast_due(now: dt.datetime) -> int:
+    """End returning customers' head starts that are due."""
+    count = 0
+    for enquiry_id in _overdue_ids(Enquiry.objects.filter(status=Enquiry.Status.OPEN, broadcast_at__lte=now)):
+        with transaction.atomic():
+            enquiry = Enquiry.objects.select_for_update().filter(pk=enquiry_id).first()
+            if enquiry and enquiry.status == Enquiry.Status.OPEN and enquiry.broadcast_at and enquiry.broadcast_at <= now:
+                _broadcast_rest(enquiry)
+                count += 1
+    return count
+
+
+def transfers_lapse_overdue(now: dt.datetime) -> int:
+    count = 0
+    for transfer_id in _overdue_ids(Transfer.objects.filter(status=Transfer.Status.PENDING, deadline_at__lte=now)):
+        with transaction.atomic():
+            transfer = Transfer.objects.filter(pk=transfer_id).first()
+            if transfer is None:
+                continue
+            enquiry = _lock_enquiry(transfer.enquiry_id)
+            transfer.refresh_from_db()
+            if transfer.status == Transfer.Status.PENDING and transfer.deadline_at <= now:
+                count += _transfer_lapse(enquiry, transfer, reason="timeout")
+    return count
+
+
+def enquiries_auto_close_due(now: dt.datetime) -> int:
+    count = 0
+    for enquiry_id in _overdue_ids(Enquiry.objects.filter(status=Enquiry.Status.RESOLVED, auto_close_at__lte=now)):
+        with transaction.atomic():
+            enquiry = Enquiry.objects.select_for_update().filter(pk=enquiry_id).first()
+            if enquiry and enquiry.status == Enquiry.Status.RESOLVED and enquiry.auto_close_at and enquiry.auto_close_at <= now:
+                count += _close(enquiry, actor=None, from_statuses=[Enquiry.Status.RESOLVED])
+    return count
+
+
+def timers_sweep(now: dt.datetime | None = None) -> dict[str, int]:
+    """Enforce every deadline that is due. Called by the beat sweep (every second), by the
+    task scheduled at each deadline, and by the embedded ticker."""
+    now = now or clock.now()
+    return {
+        "broadcast": enquiries_broadcast_due(now),
+        "missed": enquiries_expire_overdue(now),
+        "transfers_lapsed": transfers_lapse_overdue(now),
+        "closed": enquiries_auto_close_due(now),
+    }
+
+
+def widget_enquiry_open(
+    *,
+    channel: Channel,
+    visitor: Visitor | None,
+    fields: dict[str, Any],
+    device: Any,
+    utm: Any,
+    message: str,
+    tag: Tag | None = None,
+    staff: Staff | None = None,
+) -> Enquiry:
+    """A website visitor (new, or returning with its token) opens an enquiry. Visitor and
+    enquiry are written together or not at all."""
+    if not isinstance(message, str) or not message.strip():
+        raise InvalidInput.field("message", "Write a message to start the conversation.")
+    with transaction.atomic():
+        if visitor is None:
+            visitor = visitor_create(channel=channel, fields=fields, device=device, utm=utm)
+        else:
+            changes = {k: v for k, v in _clean_visitor_fields(fields).items() if v}
+            for key, value in changes.items():
+                setattr(visitor, key, value)
+            visitor.device = _clean_map("device", device) or visitor.device
+            new_utm = _clean_map("utm", utm)
+            if any(not k.startswith("utm_") for k in new_utm):
+                raise InvalidInput.field("utm", "UTM keys must start with 'utm_'.")
+            visitor.utm = new_utm or visitor.utm
+            visitor.save(update_fields=[*changes, "device", "utm"])
+        return enquiry_open(channel=channel, visitor=visitor, message=message.strip(), tag=tag, staff=staff)

@@ -1,0 +1,64 @@
+"""API: room messages for members, admins (monitoring) and the room's visitor."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from contactcenter.auth import VisitorAuthentication
+from contactcenter.errors import InvalidInput
+from contactcenter.permissions import IsStaffOrVisitor
+from enquiries.models import Visitor
+from rooms import services
+from rooms.selectors import access_room, message_data, room_messages
+
+
+class MessageIn(serializers.Serializer):
+    text = serializers.CharField(trim_whitespace=True, max_length=10000)
+    client_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    reply_to = serializers.IntegerField(required=False, allow_null=True)
+
+
+class RoomMessagesView(APIView):
+    authentication_classes = [
+        VisitorAuthentication,
+        *APIView.authentication_classes,
+    ]
+    permission_classes = [IsStaffOrVisitor]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("after", int, required=False, description="Only messages with a larger id."),
+            OpenApiParameter("limit", int, required=False),
+        ],
+        responses={200: dict},
+    )
+    def get(self, request: Request, room_id: int) -> Response:
+        try:
+            after = int(request.query_params.get("after") or 0)
+            limit = min(max(int(request.query_params.get("limit") or 200), 1), 500)
+        except ValueError:
+            raise InvalidInput.field("after", "after and limit must be whole numbers.") from None
+        room = access_room(request.user, room_id)
+        is_visitor = isinstance(request.user, Visitor)
+        messages = list(room_messages(room, after=after, for_visitor=is_visitor, limit=limit + 1))
+        has_more = len(messages) > limit
+        return Response({"results": [message_data(m) for m in messages[:limit]], "has_more": has_more})
+
+    @extend_schema(request=MessageIn, responses={201: dict, 200: dict})
+    def post(self, request: Request, room_id: int) -> Response:
+        data = MessageIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        access_room(request.user, room_id)
+        author = {"visitor": request.user} if isinstance(request.user, Visitor) else {"staff": request.user}
+        message, created = services.message_post(
+            room_id=room_id,
+            text=data.validated_data["text"],
+            client_id=data.validated_data["client_id"],
+            reply_to_id=data.validated_data.get("reply_to"),
+            **author,
+        )
+        return Response(message_data(message), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

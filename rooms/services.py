@@ -1,0 +1,183 @@
+"""State changes of rooms and messages."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from contactcenter import clock
+from contactcenter.errors import Conflict, InvalidInput, NotAuthorized
+from contactcenter.events import MessageCreated, room_group, visitor_group
+from contactcenter.models import Staff
+from contactcenter.realtime import send_event_on_commit
+from rooms.models import Message, Room, RoomMember
+from rooms.selectors import message_data, message_visible_to_visitor
+
+if TYPE_CHECKING:
+    from enquiries.models import Enquiry, Visitor
+
+
+def room_create_for_enquiry(*, enquiry: Enquiry) -> Room:
+    return Room.objects.create(kind=Room.Kind.ENQUIRY, enquiry=enquiry)
+
+
+def room_member_add(*, room: Room, staff: Staff, role: str = RoomMember.Role.PARTICIPANT) -> RoomMember:
+    member, created = RoomMember.objects.get_or_create(room=room, staff=staff, defaults={"role": role})
+    if not created and member.role != role:
+        member.role = role
+        member.save(update_fields=["role"])
+    return member
+
+
+def room_member_remove(*, room: Room, staff: Staff) -> None:
+    RoomMember.objects.filter(room=room, staff=staff).delete()
+
+
+def _events_for_message(room: Room, message: Message, event_cls: type = MessageCreated) -> None:
+    data = message_data(message)
+    groups = [room_group(room.pk)]
+    send_event_on_commit(groups, event_cls(message=data))
+    # Visitors have their own group so that a visitor socket needs no room lookups.
+    if room.enquiry_id is not None and message_visible_to_visitor(message):
+        visitor_id = room.enquiry.visitor_id  # type: ignore[union-attr]
+        send_event_on_commit([visitor_group(visitor_id)], event_cls(message=data))
+
+
+def _insert(
+    *,
+    room_id: int,
+    kind: str,
+    text: str,
+    author_staff: Staff | None = None,
+    author_visitor: Visitor | None = None,
+    client_id: str = "",
+    reply_to: Message | None = None,
+    data: dict[str, Any] | None = None,
+) -> Message:
+    """Insert a message while holding the room's row lock until commit.
+
+    Holding the lock makes commit order equal id order within a room, so a client that
+    asks for messages ``after`` the last id it has can never skip one that commits late.
+    """
+    now = clock.now()
+    room = Room.objects.select_for_update().select_related("enquiry").get(pk=room_id)
+    message = Message.objects.create(
+        room=room,
+        kind=kind,
+        text=text,
+        author_staff=author_staff,
+        author_visitor=author_visitor,
+        client_id=client_id,
+        reply_to=reply_to,
+        data=data or {},
+        created_at=now,
+    )
+    Room.objects.filter(pk=room.pk).update(last_message_at=now)
+    _events_for_message(room, message)
+    return message
+
+
+def system_message_post(*, room_id: int, text: str, data: dict[str, Any] | None = None) -> Message:
+    """A system/bot message. ``data["visibility"] == "staff"`` hides it from the visitor."""
+    return _insert(room_id=room_id, kind=Message.Kind.SYSTEM, text=text, data=data)
+
+
+def _clean_text(text: Any) -> str:
+    if not isinstance(text, str):
+        raise InvalidInput.field("text", "Text must be a string.")
+    text = text.strip()
+    if not text:
+        raise InvalidInput.field("text", "Message text cannot be empty.")
+    if len(text) > settings.CC_MESSAGE_MAX_CHARS:
+        raise InvalidInput.field("text", f"Message text is limited to {settings.CC_MESSAGE_MAX_CHARS} characters.")
+    return text
+
+
+def _clean_client_id(client_id: Any) -> str:
+    if client_id is None:
+        return ""
+    if not isinstance(client_id, str) or len(client_id) > 64:
+        raise InvalidInput.field("client_id", "client_id must be a string of at most 64 characters.")
+    return client_id
+
+
+def _existing(room_id: int, client_id: str, staff: Staff | None, visitor: Visitor | None) -> Message | None:
+    if not client_id:
+        return None
+    query = Message.objects.filter(room_id=room_id, client_id=client_id)
+    query = query.filter(author_staff=staff) if staff is not None else query.filter(author_visitor=visitor)
+    return query.first()
+
+
+def message_post(
+    *,
+    room_id: int,
+    text: Any,
+    client_id: Any = "",
+    staff: Staff | None = None,
+    visitor: Visitor | None = None,
+    reply_to_id: int | None = None,
+) -> tuple[Message, bool]:
+    """Post a text message as ``staff`` or ``visitor``. Returns (message, created).
+
+    A retry with the same ``client_id`` returns the first message and creates nothing.
+    A visitor writing to a resolved enquiry reopens it to the same owner. Locks: the
+    enquiry row, then the room row (SPEC lock order).
+    """
+    from enquiries import services as enquiry_services
+    from enquiries.models import Enquiry
+
+    if (staff is None) == (visitor is None):
+        raise ValueError("exactly one author")
+    text = _clean_text(text)
+    client_id = _clean_client_id(client_id)
+    existing = _existing(room_id, client_id, staff, visitor)
+    if existing is not None:
+        return existing, False
+
+    try:
+        with transaction.atomic():
+            room = Room.objects.select_related("enquiry").get(pk=room_id)
+            enquiry: Enquiry | None = None
+            if room.enquiry_id is not None:
+                enquiry = Enquiry.objects.select_for_update().get(pk=room.enquiry_id)
+            if staff is not None:
+                if not RoomMember.objects.filter(room=room, staff=staff).exists():
+                    raise NotAuthorized("Only members of this room can post. Join it first.")
+                if enquiry is not None and enquiry.status == Enquiry.Status.CLOSED:
+                    raise Conflict("This enquiry is closed and read-only.", code="closed")
+            else:
+                if enquiry is None or enquiry.visitor_id != visitor.pk:  # type: ignore[union-attr]
+                    raise NotAuthorized("This is not your conversation.")
+                if enquiry.status == Enquiry.Status.CLOSED:
+                    raise Conflict("This conversation is closed. Start a new one to write again.", code="closed")
+                if enquiry.status == Enquiry.Status.MISSED:
+                    raise Conflict("Nobody could answer this enquiry. Leave a note instead.", code="missed")
+                if enquiry.status == Enquiry.Status.RESOLVED:
+                    enquiry_services.enquiry_reopen(enquiry=enquiry)
+            reply_to = None
+            if reply_to_id is not None:
+                reply_to = Message.objects.filter(pk=reply_to_id, room_id=room.pk).first()
+                if reply_to is None:
+                    raise InvalidInput.field("reply_to", "The message replied to is not in this room.")
+            message = _insert(
+                room_id=room.pk,
+                kind=Message.Kind.TEXT,
+                text=text,
+                author_staff=staff,
+                author_visitor=visitor,
+                client_id=client_id,
+                reply_to=reply_to,
+            )
+            if enquiry is not None and staff is not None and enquiry.first_response_at is None:
+                enquiry.first_response_at = message.created_at
+                enquiry.save(update_fields=["first_response_at"])
+    except IntegrityError:
+        # The same client_id raced in from another connection: the first one stands.
+        existing = _existing(room_id, client_id, staff, visitor)
+        if existing is None:
+            raise
+        return existing, False
+    return message, True
