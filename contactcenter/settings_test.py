@@ -1,0 +1,14 @@
+"""Settings for the test suite: the same configuration chosen by the environment
+(SQLite by default; PostgreSQL + Redis when DATABASE_URL and REDIS_URL are set), with timers
+driven by the tests' own clock and fast password hashing."""
+
+from contactcenter.settings import *  # noqa: F403
+from contactcenter.settings import REST_FRAMEWORK
+
+CC_TIMERS = "off"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {"login": "10000/min", "widget": "10000/min"},
+}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
