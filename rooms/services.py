@@ -62,7 +62,7 @@ def _insert(
     asks for messages ``after`` the last id it has can never skip one that commits late.
     """
     now = clock.now()
-    room = Room.objects.select_for_update().select_related("enquiry").get(pk=room_id)
+    room = Room.objects.select_for_update(of=("self",)).select_related("enquiry").get(pk=room_id)
     message = Message.objects.create(
         room=room,
         kind=kind,
