@@ -9,11 +9,13 @@ from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from channels_adapters import services
 from channels_adapters.models import Channel
+from contactcenter.api import tag_by_name_or_id
+from contactcenter.api_errors import JSONObjectField
 from contactcenter.auth import VisitorAuthentication, visitor_token_for
 from contactcenter.errors import InvalidInput, NotFound
 from contactcenter.models import Staff, Tag
@@ -23,8 +25,26 @@ from enquiries.models import Visitor
 from enquiries.selectors import queue_position
 
 
-class WidgetThrottle(AnonRateThrottle):
+class WidgetThrottle(SimpleRateThrottle):
+    """Rate limit of the widget's endpoints: per visitor when a visitor token is sent, else
+    per client address. (AnonRateThrottle would ask a Visitor for ``is_authenticated``.)"""
+
     scope = "widget"
+
+    def get_cache_key(self, request: Request, view: Any) -> str:
+        user = request.user
+        ident = f"visitor-{user.pk}" if isinstance(user, Visitor) else self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+def mask_secret(value: Any) -> str:
+    """A credential is never shown back in full: the last four characters of a long text
+    value (enough to recognise it), nothing of a short or structured one."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str) and len(value) >= 12:
+        return "…" + value[-4:]
+    return "…"
 
 
 class ChannelOut(serializers.ModelSerializer):
@@ -36,8 +56,18 @@ class ChannelOut(serializers.ModelSerializer):
     class Meta:
         model = Channel
         fields = [
-            "id", "kind", "name", "key", "destination", "destination_tag", "destination_staff",
-            "welcome_message", "custom_info", "credentials", "is_active", "created_at",
+            "id",
+            "kind",
+            "name",
+            "key",
+            "destination",
+            "destination_tag",
+            "destination_staff",
+            "welcome_message",
+            "custom_info",
+            "credentials",
+            "is_active",
+            "created_at",
         ]
 
     def get_destination(self, obj: Channel) -> dict[str, Any]:
@@ -51,8 +81,7 @@ class ChannelOut(serializers.ModelSerializer):
         return obj.destination.staff_id
 
     def get_credentials(self, obj: Channel) -> dict[str, str]:
-        # Never shown back in full: the last four characters of each value only.
-        return {k: ("…" + str(v)[-4:] if v else "") for k, v in (obj.credentials or {}).items()}
+        return {str(k): mask_secret(v) for k, v in (obj.credentials or {}).items()}
 
 
 class ChannelIn(serializers.Serializer):
@@ -64,13 +93,15 @@ class ChannelIn(serializers.Serializer):
     )
     welcome_message = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
     custom_info = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
-    credentials = serializers.DictField(required=False, default=dict)
+    credentials = JSONObjectField(required=False, default=dict)
 
 
 class ChannelUpdateIn(serializers.Serializer):
     name = serializers.CharField(max_length=120, required=False)
     destination_tag = serializers.PrimaryKeyRelatedField(queryset=Tag.objects.all(), required=False)
-    destination_staff = serializers.PrimaryKeyRelatedField(queryset=Staff.objects.filter(is_active=True), required=False)
+    destination_staff = serializers.PrimaryKeyRelatedField(
+        queryset=Staff.objects.filter(is_active=True), required=False
+    )
     welcome_message = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     custom_info = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     is_active = serializers.BooleanField(required=False)
@@ -126,8 +157,8 @@ class WidgetEnquiryIn(serializers.Serializer):
     tag = serializers.CharField(max_length=80, required=False, allow_null=True)
     staff = serializers.IntegerField(required=False, allow_null=True)
     visitor = VisitorFormIn(required=False, default=dict)
-    device = serializers.DictField(required=False, default=dict)
-    utm = serializers.DictField(required=False, default=dict)
+    device = JSONObjectField(required=False, default=dict)
+    utm = JSONObjectField(required=False, default=dict)
     message = serializers.CharField(max_length=10000, trim_whitespace=True)
 
 
@@ -151,14 +182,14 @@ class WidgetEnquiriesView(APIView):
         data = WidgetEnquiryIn(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        channel = Channel.objects.select_related("destination").filter(key=values["channel_key"], is_active=True).first()
+        channel = (
+            Channel.objects.select_related("destination").filter(key=values["channel_key"], is_active=True).first()
+        )
         if channel is None or channel.kind not in (Channel.Kind.WIDGET, Channel.Kind.WEBLINK):
             raise InvalidInput.field("channel_key", "Unknown channel.")
         tag = staff = None
         if values.get("tag"):
-            tag = Tag.objects.filter(name=values["tag"]).first() or (
-                Tag.objects.filter(pk=int(values["tag"])).first() if str(values["tag"]).isdigit() else None
-            )
+            tag = tag_by_name_or_id(values["tag"])
             if tag is None:
                 raise InvalidInput.field("tag", "Unknown tag.")
         if values.get("staff"):

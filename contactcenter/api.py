@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -14,6 +16,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from contactcenter import services
+from contactcenter.api_errors import NoNulJSONField
 from contactcenter.auth import SESSION_EPOCH_KEY
 from contactcenter.errors import InvalidInput, NotFound
 from contactcenter.models import OrgSettings, Staff, Tag
@@ -31,6 +34,26 @@ class CredentialsIn(serializers.Serializer):
 
 class TokenOut(serializers.Serializer):
     token = serializers.CharField()
+
+
+class StaffOut(serializers.ModelSerializer):
+    tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+
+    class Meta:
+        model = Staff
+        fields = [
+            "id",
+            "email",
+            "display_name",
+            "avatar_url",
+            "role",
+            "availability",
+            "max_concurrent",
+            "is_active",
+            "tags",
+            "phone",
+            "time_zone",
+        ]
 
 
 def _check_credentials(request: Request) -> Staff:
@@ -62,7 +85,7 @@ class SessionLoginView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [LoginThrottle]
 
-    @extend_schema(request=CredentialsIn, responses={200: None})
+    @extend_schema(request=CredentialsIn, responses={200: StaffOut})
     def post(self, request: Request) -> Response:
         staff = _check_credentials(request)
         epoch = services.staff_login(staff=staff)
@@ -78,17 +101,6 @@ class LogoutView(APIView):
             services.token_revoke(key=request.auth)
         logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class StaffOut(serializers.ModelSerializer):
-    tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
-
-    class Meta:
-        model = Staff
-        fields = [
-            "id", "email", "display_name", "avatar_url", "role", "availability", "max_concurrent",
-            "is_active", "tags", "phone", "time_zone",
-        ]
 
 
 class MeIn(serializers.Serializer):
@@ -116,6 +128,11 @@ class TagSerializer(serializers.ModelSerializer):
         fields = ["id", "name"]
 
 
+class TagIn(serializers.Serializer):
+    # Not the model serializer: a duplicate name is a conflict (409) decided by the service.
+    name = serializers.CharField(max_length=80)
+
+
 class TagsView(APIView):
     permission_classes = [IsAdminOrReadOnlyStaff]
 
@@ -123,9 +140,9 @@ class TagsView(APIView):
     def get(self, request: Request) -> Response:
         return Response({"results": TagSerializer(Tag.objects.all(), many=True).data})
 
-    @extend_schema(request=TagSerializer, responses={201: TagSerializer})
+    @extend_schema(request=TagIn, responses={201: TagSerializer})
     def post(self, request: Request) -> Response:
-        data = TagSerializer(data=request.data)
+        data = TagIn(data=request.data)
         data.is_valid(raise_exception=True)
         tag = services.tag_create(actor=request.user, name=data.validated_data["name"])
         return Response(TagSerializer(tag).data, status=status.HTTP_201_CREATED)
@@ -151,10 +168,23 @@ class StaffUpdateIn(serializers.Serializer):
     availability = serializers.ChoiceField(choices=Staff.Availability.choices, required=False)
 
 
+def _is_id(value: str) -> bool:
+    # isascii(): str.isdigit() is also true of "²", which int() refuses.
+    return value.isascii() and value.isdigit() and len(value) <= 18
+
+
+def tag_by_name_or_id(value: str) -> Tag | None:
+    """A tag by its name, or by its id given as a numeric string."""
+    tag = Tag.objects.filter(name=value).first()
+    if tag is None and _is_id(value):
+        tag = Tag.objects.filter(pk=int(value)).first()
+    return tag
+
+
 def _tags_from(values: list[str]) -> list[Tag]:
     """Tags given by name, or by id as a numeric string."""
-    ids = [int(v) for v in values if v.isdigit()]
-    names = [v for v in values if not v.isdigit()]
+    ids = [int(v) for v in values if _is_id(v)]
+    names = [v for v in values if not _is_id(v)]
     return services.tags_resolve(names=names, ids=ids)
 
 
@@ -210,6 +240,16 @@ class SettingsSerializer(serializers.ModelSerializer):
         fields = ["auto_close_enabled", "auto_close_minutes", "work_hours", "ratings_visible_to_agents", "company_name"]
 
 
+class SettingsIn(serializers.Serializer):
+    """Typed input, so that e.g. "no" is never read as a true boolean by ``bool()``."""
+
+    auto_close_enabled = serializers.BooleanField(required=False)
+    auto_close_minutes = serializers.IntegerField(min_value=1, max_value=7 * 24 * 60, required=False)
+    work_hours = NoNulJSONField(required=False, allow_null=True)
+    ratings_visible_to_agents = serializers.BooleanField(required=False)
+    company_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
+
+
 class SettingsView(APIView):
     def get_permissions(self) -> list[Any]:
         return [IsAdmin()] if self.request.method != "GET" else [IsStaff()]
@@ -218,12 +258,56 @@ class SettingsView(APIView):
     def get(self, request: Request) -> Response:
         return Response(SettingsSerializer(services.org_settings_get()).data)
 
-    @extend_schema(request=SettingsSerializer, responses=SettingsSerializer)
+    @extend_schema(request=SettingsIn, responses=SettingsSerializer)
     def patch(self, request: Request) -> Response:
         if not isinstance(request.data, dict):
             raise InvalidInput("Send a JSON object.")
-        unknown = set(request.data) - set(SettingsSerializer.Meta.fields)
+        unknown = set(request.data) - set(SettingsIn().fields)
         if unknown:
             raise InvalidInput(f"Unknown setting: {', '.join(sorted(unknown))}.")
-        obj = services.org_settings_update(actor=request.user, changes=dict(request.data))
+        data = SettingsIn(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        obj = services.org_settings_update(actor=request.user, changes=dict(data.validated_data))
         return Response(SettingsSerializer(obj).data)
+
+
+# ---------------------------------------------------------------- OpenAPI security schemes
+
+
+class StaffTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "contactcenter.auth.StaffTokenAuthentication"
+    name = "staffToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": 'Staff API token from POST /api/v1/auth/token, sent as "Token <token>".',
+        }
+
+
+class StaffSessionScheme(OpenApiAuthenticationExtension):
+    target_class = "contactcenter.auth.StaffSessionAuthentication"
+    name = "staffSession"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": settings.SESSION_COOKIE_NAME,
+            "description": "Browser session from POST /api/v1/auth/session; unsafe methods need X-CSRFToken.",
+        }
+
+
+class VisitorTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "contactcenter.auth.VisitorAuthentication"
+    name = "visitorToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": 'Signed visitor token from POST /api/v1/widget/enquiries, sent as "Visitor <token>".',
+        }

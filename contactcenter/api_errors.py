@@ -1,14 +1,17 @@
-"""Domain errors to HTTP codes, in one place; and the API's pagination."""
+"""Domain errors to HTTP codes, in one place; the API's pagination; shared input fields."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from contactcenter.errors import DomainError
@@ -19,28 +22,88 @@ class Pagination(PageNumberPagination):
     max_page_size = 200
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class JSONObjectField(serializers.DictField):
+    """A free-form JSON object of bounded size. Null characters are refused here because
+    PostgreSQL cannot store them in jsonb (they would otherwise be a 500)."""
+
+    default_error_messages = {
+        "null_character": "Null characters are not allowed.",
+        "too_large": "This object is too large (at most {max_chars} characters as JSON).",
+    }
+
+    def __init__(self, *, max_chars: int = 10_000, **kwargs: Any) -> None:
+        self.max_chars = max_chars
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        value = super().to_internal_value(data)
+        if _has_nul(value):
+            self.fail("null_character")
+        if len(json.dumps(value, default=str)) > self.max_chars:
+            self.fail("too_large", max_chars=self.max_chars)
+        return value
+
+
+class NoNulJSONField(serializers.JSONField):
+    """Any JSON value, without null characters (see JSONObjectField)."""
+
+    default_error_messages = {"null_character": "Null characters are not allowed."}
+
+    def to_internal_value(self, data: Any) -> Any:
+        value = super().to_internal_value(data)
+        if _has_nul(value):
+            self.fail("null_character")
+        return value
+
+
+def _first_message(errors: Any, path: str = "") -> str:
+    """'field: message' for the first error of a (possibly nested) DRF error structure."""
+    if isinstance(errors, dict):
+        if not errors:
+            return path or "Invalid input."
+        key, value = next(iter(errors.items()))
+        name = "" if key in (api_settings.NON_FIELD_ERRORS_KEY, "non_field_errors") else str(key)
+        return _first_message(value, ".".join(p for p in (path, name) if p))
+    if isinstance(errors, list | tuple):
+        return _first_message(errors[0], path) if errors else (path or "Invalid input.")
+    return f"{path}: {errors}" if path else str(errors)
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Every error is JSON with a "detail" string; field errors keep their per-field lists."""
     if isinstance(exc, DomainError):
-        body: dict[str, Any] = {"detail": exc.message}
+        body: dict[str, Any] = {**exc.fields, "detail": exc.message}
         if exc.code:
             body["code"] = exc.code
-        body.update(exc.fields)
         return Response(body, status=exc.status_code)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
-    response = drf_exception_handler(exc, context)
-    if response is not None and isinstance(exc, exceptions.ValidationError) and isinstance(response.data, dict):
-        # Field errors keep their keys; a summary "detail" names the first one.
-        if "detail" not in response.data:
-            first_field, first = next(iter(response.data.items()))
-            message = first[0] if isinstance(first, list) and first else first
-            if isinstance(message, dict):
-                message = "invalid"
-            response.data["detail"] = f"{first_field}: {message}"
-    if response is not None and isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-        response.status_code = (
-            status.HTTP_401_UNAUTHORIZED if response.status_code == 401 else response.status_code
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}
         )
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        if isinstance(response.data, dict):
+            # Field errors keep their keys; a summary "detail" names the first one.
+            if not isinstance(response.data.get("detail"), str):
+                response.data["detail"] = _first_message(response.data)
+        else:
+            response.data = {"detail": _first_message(response.data), "errors": response.data}
+    elif not (isinstance(response.data, dict) and isinstance(response.data.get("detail"), str)):
+        response.data = {"detail": _first_message(response.data)}
     return response

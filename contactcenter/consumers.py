@@ -84,7 +84,9 @@ class StaffConsumer(EventForwardMixin, AsyncJsonWebsocketConsumer):
         data = event.get("data", {})
         kind = event.get("type")
         if kind == "session.ended":
+            # Logged in elsewhere or deactivated: this socket's credentials are dead.
             await self.close(code=4001)
+            return
         if kind == "room.member_joined" and data.get("staff_id") == self.staff.pk:
             await self.join(room_group(data["room_id"]))
         elif kind == "room.member_left" and data.get("staff_id") == self.staff.pk:
@@ -94,7 +96,9 @@ class StaffConsumer(EventForwardMixin, AsyncJsonWebsocketConsumer):
             owner = enquiry.get("owner") or {}
             if owner.get("id") == self.staff.pk and enquiry.get("room"):
                 await self.join(room_group(enquiry["room"]))
-        elif kind == "enquiry.transferred" and data.get("state") == "accepted" and data.get("owner_id") == self.staff.pk:
+        elif (
+            kind == "enquiry.transferred" and data.get("state") == "accepted" and data.get("owner_id") == self.staff.pk
+        ):
             room_id = await _room_of(data["enquiry_id"])
             if room_id:
                 await self.join(room_group(room_id))

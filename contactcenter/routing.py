@@ -10,7 +10,9 @@ class _ByPath:
     """Staff sockets check the origin; the visitor socket works from any site."""
 
     def __init__(self) -> None:
-        self.staff = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter([path("ws/staff/", StaffConsumer.as_asgi())])))
+        self.staff = AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter([path("ws/staff/", StaffConsumer.as_asgi())]))
+        )
         self.visitor = URLRouter([path("ws/visitor/", VisitorConsumer.as_asgi())])
 
     async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]

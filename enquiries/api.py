@@ -6,21 +6,118 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from channels_adapters.api import WidgetThrottle
+from contactcenter.api import tag_by_name_or_id
 from contactcenter.api_errors import Pagination
 from contactcenter.auth import VisitorAuthentication
-from contactcenter.errors import InvalidInput
-from contactcenter.models import Staff, Tag
+from contactcenter.models import Staff
 from contactcenter.permissions import IsVisitor
 from contactcenter.services import org_settings_get
 from enquiries import services
 from enquiries.models import Enquiry
-from enquiries.selectors import access_enquiry, enquiry_data, enquiry_list
+from enquiries.selectors import access_enquiry, enquiry_base, enquiry_data, enquiry_list
+
+# ---------------------------------------------------------------- OpenAPI descriptions
+# These serializers only document the JSON built by enquiries.selectors.enquiry_data.
+
+
+class _Ref(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    type = serializers.CharField()
+
+
+class _VisitorDoc(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    email = serializers.CharField()
+    phone = serializers.CharField()
+    photo_url = serializers.CharField(required=False)
+    language = serializers.CharField(required=False)
+    channel_identity = serializers.CharField(required=False)
+    device = serializers.DictField(required=False)
+    utm = serializers.DictField(required=False)
+
+
+class _OwnerDoc(serializers.Serializer):
+    id = serializers.IntegerField(required=False)
+    display_name = serializers.CharField()
+    avatar_url = serializers.CharField(required=False)
+    availability = serializers.CharField(required=False)
+
+
+class _RatingDoc(serializers.Serializer):
+    score = serializers.IntegerField()
+    comment = serializers.CharField()
+
+
+class _NoteDoc(serializers.Serializer):
+    text = serializers.CharField()
+    contact = serializers.CharField()
+
+
+class _TransferDoc(serializers.Serializer):
+    id = serializers.IntegerField()
+    from_staff = serializers.IntegerField()
+    to_staff = serializers.IntegerField(allow_null=True)
+    to_tag = serializers.IntegerField(allow_null=True)
+    deadline_at = serializers.DateTimeField()
+
+
+class EnquiryOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Enquiry.Status.choices)
+    kind = serializers.CharField(help_text="broadcast | direct")
+    channel = serializers.IntegerField()
+    channel_kind = serializers.CharField()
+    channel_name = serializers.CharField()
+    destination = _Ref()
+    visitor = _VisitorDoc()
+    owner = _OwnerDoc(allow_null=True)
+    room = serializers.IntegerField(allow_null=True)
+    first_message = serializers.CharField()
+    topic = serializers.CharField()
+    missed_reason = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    picked_up_at = serializers.DateTimeField(allow_null=True)
+    first_response_at = serializers.DateTimeField(allow_null=True)
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    missed_at = serializers.DateTimeField(allow_null=True)
+    deadline_at = serializers.DateTimeField(allow_null=True)
+    queue_position = serializers.IntegerField(allow_null=True)
+    rating = _RatingDoc(allow_null=True, required=False, help_text="Admins, or agents when the setting allows.")
+    note = _NoteDoc(allow_null=True)
+    transfer = _TransferDoc(allow_null=True, required=False)
+
+
+class EnquiryPageOut(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = EnquiryOut(many=True)
+
+
+class VisitorEnquiryOut(EnquiryOut):
+    can_leave_note = serializers.BooleanField()
+    can_rate = serializers.BooleanField()
+
+
+class RejectOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    rejected = serializers.BooleanField()
+
+
+class TransferOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    deadline_at = serializers.DateTimeField()
 
 
 def _staff_view(enquiry: Enquiry, staff: Staff) -> dict[str, Any]:
@@ -31,7 +128,8 @@ def _staff_view(enquiry: Enquiry, staff: Staff) -> dict[str, Any]:
 class EnquiryListView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("status", str, enum=Enquiry.Status.values, required=False)],
-        responses={200: dict},
+        responses={200: EnquiryPageOut},
+        operation_id="enquiry_list",
     )
     def get(self, request: Request) -> Response:
         query = enquiry_list(request.user, status=request.query_params.get("status") or None)
@@ -41,16 +139,18 @@ class EnquiryListView(APIView):
 
 
 class EnquiryDetailView(APIView):
+    @extend_schema(responses={200: EnquiryOut}, operation_id="enquiry_retrieve")
     def get(self, request: Request, enquiry_id: int) -> Response:
         return Response(_staff_view(access_enquiry(request.user, enquiry_id), request.user))
 
 
 def _action(name: str, func: Any) -> type[APIView]:
     class ActionView(APIView):
-        @extend_schema(request=None, responses={200: dict}, operation_id=f"enquiry_{name}")
+        @extend_schema(request=None, responses={200: EnquiryOut}, operation_id=f"enquiry_{name}")
         def post(self, request: Request, enquiry_id: int) -> Response:
             func(actor=request.user, enquiry_id=enquiry_id)
-            return Response(_staff_view(access_enquiry(request.user, enquiry_id), request.user))
+            # The action succeeded, so the actor may see the result (even one who just left).
+            return Response(_staff_view(enquiry_base().get(pk=enquiry_id), request.user))
 
     ActionView.__name__ = f"Enquiry{name.title().replace('_', '')}View"
     ActionView.__doc__ = f"{name.replace('_', ' ').capitalize()} an enquiry."
@@ -63,7 +163,7 @@ LeaveView = _action("leave", services.enquiry_leave)
 
 
 class RejectView(APIView):
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(request=None, responses={200: RejectOut}, operation_id="enquiry_reject")
     def post(self, request: Request, enquiry_id: int) -> Response:
         enquiry = services.enquiry_reject(actor=request.user, enquiry_id=enquiry_id)
         return Response({"id": enquiry.pk, "rejected": True})
@@ -77,10 +177,7 @@ class TransferIn(serializers.Serializer):
         if ("staff" in attrs) == ("tag" in attrs):
             raise serializers.ValidationError({"staff": ["Give exactly one of staff or tag."]})
         if "tag" in attrs:
-            value = attrs["tag"]
-            tag = Tag.objects.filter(name=value).first() or (
-                Tag.objects.filter(pk=int(value)).first() if str(value).isdigit() else None
-            )
+            tag = tag_by_name_or_id(attrs["tag"])
             if tag is None:
                 raise serializers.ValidationError({"tag": ["Unknown tag."]})
             attrs["tag"] = tag
@@ -88,7 +185,7 @@ class TransferIn(serializers.Serializer):
 
 
 class TransferView(APIView):
-    @extend_schema(request=TransferIn, responses={200: dict})
+    @extend_schema(request=TransferIn, responses={200: TransferOut}, operation_id="enquiry_transfer")
     def post(self, request: Request, enquiry_id: int) -> Response:
         data = TransferIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -98,9 +195,7 @@ class TransferView(APIView):
             to_staff=data.validated_data.get("staff"),
             to_tag=data.validated_data.get("tag"),
         )
-        return Response(
-            {"id": transfer.pk, "status": transfer.status, "deadline_at": transfer.deadline_at.isoformat()}
-        )
+        return Response({"id": transfer.pk, "status": transfer.status, "deadline_at": transfer.deadline_at.isoformat()})
 
 
 class VisitorInfoIn(serializers.Serializer):
@@ -113,7 +208,7 @@ class VisitorInfoIn(serializers.Serializer):
 class EnquiryVisitorView(APIView):
     """Staff who may see the enquiry edit its visitor's information."""
 
-    @extend_schema(request=VisitorInfoIn, responses={200: dict})
+    @extend_schema(request=VisitorInfoIn, responses={200: EnquiryOut})
     def patch(self, request: Request, enquiry_id: int) -> Response:
         enquiry = access_enquiry(request.user, enquiry_id)
         data = VisitorInfoIn(data=request.data)
@@ -142,15 +237,20 @@ def _visitor_view(enquiry: Enquiry) -> dict[str, Any]:
     data["visitor"] = {k: data["visitor"][k] for k in ("id", "name", "first_name", "last_name", "email", "phone")}
     data.pop("transfer", None)
     data["can_leave_note"] = enquiry.status == Enquiry.Status.MISSED and data["note"] is None
-    data["can_rate"] = enquiry.resolved_at is not None and enquiry.rating_score is None and enquiry.status in (
-        Enquiry.Status.RESOLVED,
-        Enquiry.Status.CLOSED,
+    data["can_rate"] = (
+        enquiry.resolved_at is not None
+        and enquiry.rating_score is None
+        and enquiry.status
+        in (
+            Enquiry.Status.RESOLVED,
+            Enquiry.Status.CLOSED,
+        )
     )
     return data
 
 
 class VisitorEnquiryView(VisitorView):
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: VisitorEnquiryOut}, operation_id="widget_enquiry_retrieve")
     def get(self, request: Request, enquiry_id: int) -> Response:
         return Response(_visitor_view(access_enquiry(request.user, enquiry_id)))
 
@@ -161,12 +261,15 @@ class NoteIn(serializers.Serializer):
 
 
 class VisitorNoteView(VisitorView):
-    @extend_schema(request=NoteIn, responses={201: dict})
+    @extend_schema(request=NoteIn, responses={201: VisitorEnquiryOut})
     def post(self, request: Request, enquiry_id: int) -> Response:
         data = NoteIn(data=request.data)
         data.is_valid(raise_exception=True)
         services.enquiry_leave_note(
-            visitor=request.user, enquiry_id=enquiry_id, text=data.validated_data["text"], contact=data.validated_data["contact"]
+            visitor=request.user,
+            enquiry_id=enquiry_id,
+            text=data.validated_data["text"],
+            contact=data.validated_data["contact"],
         )
         return Response(_visitor_view(access_enquiry(request.user, enquiry_id)), status=status.HTTP_201_CREATED)
 
@@ -177,13 +280,14 @@ class RatingIn(serializers.Serializer):
 
 
 class VisitorRatingView(VisitorView):
-    @extend_schema(request=RatingIn, responses={201: dict})
+    @extend_schema(request=RatingIn, responses={201: VisitorEnquiryOut})
     def post(self, request: Request, enquiry_id: int) -> Response:
         data = RatingIn(data=request.data)
         data.is_valid(raise_exception=True)
         services.enquiry_rate(
-            visitor=request.user, enquiry_id=enquiry_id, score=data.validated_data["score"], comment=data.validated_data["comment"]
+            visitor=request.user,
+            enquiry_id=enquiry_id,
+            score=data.validated_data["score"],
+            comment=data.validated_data["comment"],
         )
         return Response(_visitor_view(access_enquiry(request.user, enquiry_id)), status=status.HTTP_201_CREATED)
-
-

@@ -254,6 +254,7 @@ def enquiry_open(
 
     ``tag`` / ``staff`` are the visitor's choice in the widget's directories; otherwise the
     channel's destination. Nobody available or out of hours: missed at once.
+    Locks the visitor row first (before any enquiry or room row).
     """
     if message and len(message) > settings.CC_MESSAGE_MAX_CHARS:
         raise InvalidInput.field("message", f"The message is limited to {settings.CC_MESSAGE_MAX_CHARS} characters.")
@@ -271,6 +272,9 @@ def enquiry_open(
         destination = channel.destination
     now = clock.now()
     with transaction.atomic():
+        # The visitor's row lock makes "one conversation at a time" hold under simultaneous
+        # opens (two tabs, a double click): the second waits here, then sees the first.
+        Visitor.objects.select_for_update().filter(pk=visitor.pk).first()
         busy = Enquiry.objects.filter(
             visitor=visitor, status__in=[Enquiry.Status.OPEN, Enquiry.Status.HANDLING]
         ).first()
@@ -714,7 +718,9 @@ def enquiry_rate(*, visitor: Visitor, enquiry_id: int, score: Any, comment: Any 
         enquiry.rating_score, enquiry.rating_comment, enquiry.rated_at = score, comment.strip(), clock.now()
         enquiry.save(update_fields=["rating_score", "rating_comment", "rated_at"])
         _log(enquiry, EnquiryEvent.Type.RATED, by_visitor=True, data={"score": score})
-        groups = [ADMINS_GROUP] + ([staff_group(enquiry.owner_id)] if enquiry.owner_id else [])
+        # Ratings are for admins; the owner (an agent) sees them only if the setting says so.
+        tell_owner = enquiry.owner_id is not None and org_settings_get().ratings_visible_to_agents
+        groups = [ADMINS_GROUP] + ([staff_group(enquiry.owner_id)] if tell_owner else [])
         send_event_on_commit(groups, EnquiryRated(enquiry_id=enquiry.pk, score=score))
     return enquiry
 

@@ -21,7 +21,13 @@ from django.db import close_old_connections, transaction
 logger = logging.getLogger(__name__)
 
 
+# The deadline task runs a hair after the deadline: a timer that fires a millisecond early
+# would find nothing due and leave the miss to the next beat sweep, up to a second later.
+ETA_MARGIN = dt.timedelta(milliseconds=20)
+
+
 def schedule_sweep(when: dt.datetime | None) -> None:
+    """Queue the sweep for ``when`` after the current transaction commits (celery mode)."""
     if when is None or settings.CC_TIMERS != "celery":
         return
 
@@ -29,7 +35,7 @@ def schedule_sweep(when: dt.datetime | None) -> None:
         from enquiries.tasks import sweep_timers
 
         try:
-            sweep_timers.apply_async(eta=when)
+            sweep_timers.apply_async(eta=when + ETA_MARGIN)
         except Exception:  # The beat sweep still fires it within a second.
             logger.exception("could not queue the deadline task")
 

@@ -27,11 +27,12 @@ def overview(actor: Staff) -> dict[str, Any]:
         data["waited_seconds"] = max(0, int((now - e.created_at) / dt.timedelta(seconds=1)))
         return data
 
+    # Enquiries, not events: one reopened and resolved again counts once.
     today = dict(
         EnquiryEvent.objects.filter(created_at__gte=start_of_day, type__in=["missed", "resolved", "opened"])
         .order_by()
         .values_list("type")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("enquiry", distinct=True))
     )
     return {
         "open": [with_wait(e) for e in open_],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,6 +22,43 @@ class MessageIn(serializers.Serializer):
     reply_to = serializers.IntegerField(required=False, allow_null=True)
 
 
+class _AuthorDoc(serializers.Serializer):
+    type = serializers.CharField(help_text="staff | visitor | system")
+    id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+
+
+class MessageOut(serializers.Serializer):
+    """Documents the JSON built by rooms.selectors.message_data."""
+
+    id = serializers.IntegerField()
+    room = serializers.IntegerField()
+    kind = serializers.CharField(help_text="text | file | system")
+    text = serializers.CharField()
+    author = _AuthorDoc()
+    client_id = serializers.CharField()
+    reply_to = serializers.IntegerField(allow_null=True)
+    forwarded_from = serializers.IntegerField(allow_null=True)
+    data = serializers.DictField()
+    created_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+    recalled_at = serializers.DateTimeField(allow_null=True)
+
+
+class MessagePageOut(serializers.Serializer):
+    results = MessageOut(many=True)
+    has_more = serializers.BooleanField()
+
+
+def _whole_number(request: Request, name: str, default: int) -> int:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return default
+    if not (raw.isascii() and raw.lstrip("-").isdigit()) or len(raw) > 18:
+        raise InvalidInput.field(name, f"{name} must be a whole number.")
+    return int(raw)
+
+
 class RoomMessagesView(APIView):
     authentication_classes = [
         VisitorAuthentication,
@@ -34,21 +71,24 @@ class RoomMessagesView(APIView):
             OpenApiParameter("after", int, required=False, description="Only messages with a larger id."),
             OpenApiParameter("limit", int, required=False),
         ],
-        responses={200: dict},
+        responses={200: MessagePageOut},
     )
     def get(self, request: Request, room_id: int) -> Response:
-        try:
-            after = int(request.query_params.get("after") or 0)
-            limit = min(max(int(request.query_params.get("limit") or 200), 1), 500)
-        except ValueError:
-            raise InvalidInput.field("after", "after and limit must be whole numbers.") from None
+        after = _whole_number(request, "after", 0)
+        limit = min(max(_whole_number(request, "limit", 200), 1), 500)
         room = access_room(request.user, room_id)
         is_visitor = isinstance(request.user, Visitor)
         messages = list(room_messages(room, after=after, for_visitor=is_visitor, limit=limit + 1))
         has_more = len(messages) > limit
         return Response({"results": [message_data(m) for m in messages[:limit]], "has_more": has_more})
 
-    @extend_schema(request=MessageIn, responses={201: dict, 200: dict})
+    @extend_schema(
+        request=MessageIn,
+        responses={
+            201: MessageOut,
+            200: OpenApiResponse(MessageOut, description="A retry with a known client_id: the earlier message."),
+        },
+    )
     def post(self, request: Request, room_id: int) -> Response:
         data = MessageIn(data=request.data)
         data.is_valid(raise_exception=True)

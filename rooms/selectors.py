@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from contactcenter.errors import NotAuthorized, NotFound
 from contactcenter.models import Staff
@@ -72,5 +72,7 @@ def room_messages(
     """Messages with id > ``after``, oldest first. Reading changes no read state."""
     query = room.messages.filter(id__gt=after).select_related("author_staff", "author_visitor").order_by("id")
     if for_visitor:
-        query = query.exclude(data__visibility="staff")
+        # A bare exclude(data__visibility=...) also drops rows without the key (SQL NULL),
+        # which would hide every ordinary message from the visitor.
+        query = query.exclude(Q(data__has_key="visibility") & Q(data__visibility="staff"))
     return query[:limit]

@@ -1,21 +1,27 @@
 #!/bin/sh
-# Serve on 127.0.0.1:$PORT. In production mode (DATABASE_URL and REDIS_URL set) also start
-# a Celery worker and Celery beat beside daphne, and stop them when daphne stops.
+# Serve on $HOST:$PORT (default 127.0.0.1:8000). In production mode (DATABASE_URL and
+# REDIS_URL set) also start a Celery worker and Celery beat beside daphne, and stop them
+# when daphne stops. In the embedded default the timers run inside daphne (a ticker).
 set -eu
 BIN=${BIN:-.venv/bin}
 PORT=${PORT:-8000}
 HOST=${HOST:-127.0.0.1}
+STATE_DIR=${STATE_DIR:-.run}
 pids=""
 cleanup() {
+  trap - EXIT INT TERM
   for pid in $pids; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 if [ -n "${DATABASE_URL:-}" ] && [ -n "${REDIS_URL:-}" ]; then
   echo "Production mode: PostgreSQL, Redis channel layer, Celery worker + beat."
+  mkdir -p "$STATE_DIR"
   "$BIN/celery" -A contactcenter worker --loglevel=INFO --concurrency=2 &
   pids="$pids $!"
-  "$BIN/celery" -A contactcenter beat --loglevel=INFO --schedule="${TMPDIR:-/tmp}/cc-celerybeat-schedule" &
+  "$BIN/celery" -A contactcenter beat --loglevel=INFO --schedule="$STATE_DIR/celerybeat-schedule" &
   pids="$pids $!"
 else
   echo "Embedded mode: SQLite, in-memory channel layer, in-process timers."

@@ -1,0 +1,66 @@
+"""Helpers for the REST API tests: error-shape checks, row-count snapshots, and a few
+ready-made staff members."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from channels_adapters.models import Channel
+from contactcenter.models import AuthToken, Staff, Tag
+from enquiries.models import Enquiry, EnquiryAlert, EnquiryEvent, EnquiryNote, Transfer, Visitor
+from rooms.models import Message, Room, RoomMember
+
+COUNTED = (Staff, Tag, AuthToken, Channel, Visitor, Enquiry, EnquiryAlert, EnquiryEvent, EnquiryNote, Transfer)
+COUNTED += (Room, RoomMember, Message)
+
+
+def counts() -> dict[str, int]:
+    """Row counts of every table an API call could write to."""
+    return {model.__name__: model.objects.count() for model in COUNTED}
+
+
+def error(response: Any, status: int) -> dict[str, Any]:
+    """Assert an error response: the status, a JSON body and a non-empty "detail" string."""
+    assert response.status_code == status, (response.status_code, response.content[:500])
+    assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
+    body = response.json()
+    assert isinstance(body, dict), body
+    assert isinstance(body.get("detail"), str) and body["detail"].strip(), body
+    return body
+
+
+def ok(response: Any, status: int = 200) -> Any:
+    assert response.status_code == status, (response.status_code, response.content[:500])
+    return response.json() if response.content else None
+
+
+def visitor_client(token: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Visitor {token}")
+    return client
+
+
+@pytest.fixture
+def agent(make_staff: Callable[..., Staff], support: Tag) -> Staff:
+    return make_staff(tags=[support], name="Alice Agent")
+
+
+@pytest.fixture
+def agent2(make_staff: Callable[..., Staff], support: Tag) -> Staff:
+    return make_staff(tags=[support], name="Bob Agent")
+
+
+@pytest.fixture
+def widget_open(api: Callable[..., APIClient], widget: Channel) -> Callable[..., Any]:
+    """POST /widget/enquiries as a new visitor (or with ``client``); returns the response."""
+
+    def post(client: APIClient | None = None, **body: Any) -> Any:
+        body.setdefault("channel_key", widget.key)
+        body.setdefault("message", "Hello, I need help")
+        return (client or api()).post("/api/v1/widget/enquiries", body, format="json")
+
+    return post

@@ -1,0 +1,356 @@
+"""Timeouts fire for real, in both ways of running (SPEC 1 and 3.3): within 1 s of the
+deadline, not before it, and exactly once, even when the process that should fire them
+was down at the deadline.
+
+- Embedded: a real daphne with the in-process ticker, on its own SQLite file.
+- Production: a real Celery worker with embedded beat, on the pytest PostgreSQL database
+  and a Redis database of its own; the deadline task is queued by the service on commit.
+
+Every wait is bounded and every subprocess is killed by a finalizer."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+from django.db import connection
+
+from channels_adapters.models import Channel
+from contactcenter.celery import app as celery_app
+from contactcenter.models import Staff, Tag
+from enquiries import services as enquiry_services
+from enquiries.models import Enquiry, EnquiryEvent, Visitor
+from tests.conftest import PASSWORD, require_postgres, require_redis
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+MAX_WAIT = 2.0  # CC_ENQUIRY_MAX_WAIT_SECONDS for these tests
+FIRE_WITHIN = 1.0  # SPEC 3.3: a timeout fires within 1 s of its deadline
+POLL = 0.05
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until(predicate: Callable[[], Any], *, timeout: float, what: str, interval: float = POLL) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+class Processes:
+    """Subprocesses of one test, each in its own process group so that a kill reaches its
+    children too (Celery's pool and beat)."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.tmp_path = tmp_path
+        self.procs: list[tuple[subprocess.Popen[bytes], Path]] = []
+
+    def start(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        log = self.tmp_path / f"{name}-{len(self.procs)}.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen(  # noqa: S603 - fixed argv
+                args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        self.procs.append((proc, log))
+        return proc
+
+    def kill(self, proc: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+    def log(self, proc: subprocess.Popen[bytes]) -> str:
+        path = next(p for q, p in self.procs if q is proc)
+        return path.read_text(errors="replace")[-4000:]
+
+    def stop_all(self) -> None:
+        for proc, _ in self.procs:
+            self.kill(proc, signal.SIGTERM)
+
+
+@pytest.fixture
+def processes(tmp_path: Path) -> Iterator[Processes]:
+    procs = Processes(tmp_path)
+    yield procs
+    procs.stop_all()
+
+
+def run_checked(args: list[str], env: dict[str, str], timeout: float = 60) -> str:
+    result = subprocess.run(  # noqa: S603 - fixed argv
+        args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    assert result.returncode == 0, f"{args} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+# ---------------------------------------------------------------------------- embedded
+
+
+@pytest.fixture
+def embedded_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CC_TIMERS")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="contactcenter.settings",
+        CC_SQLITE_PATH=str(tmp_path / "embedded.sqlite3"),
+        CC_MEDIA_ROOT=str(tmp_path / "media"),
+        CC_TIMERS="ticker",
+        CC_ENQUIRY_MAX_WAIT_SECONDS=str(MAX_WAIT),
+        CC_WIDGET_RATE="100000/min",
+        CC_LOGIN_RATE="100000/min",
+        CC_LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+class Server:
+    def __init__(self, processes: Processes, env: dict[str, str]) -> None:
+        self.processes = processes
+        self.env = env
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        args = [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.port), "contactcenter.asgi:application"]
+        proc = self.proc = self.processes.start("daphne", args, self.env)
+
+        def up() -> bool:
+            assert proc.poll() is None, self.processes.log(proc)
+            try:
+                return httpx.get(f"{self.base}/api/v1/tags", timeout=1).status_code in (200, 401, 403)
+            except httpx.TransportError:
+                return False
+
+        wait_until(up, timeout=30, what="daphne to serve", interval=0.1)
+
+    def crash(self) -> None:
+        assert self.proc is not None
+        self.processes.kill(self.proc, signal.SIGKILL)
+        self.proc = None
+
+
+def _db(path: str) -> sqlite3.Connection:
+    return sqlite3.connect(path, timeout=20)
+
+
+def _status_and_missed_events(path: str, enquiry_id: int) -> tuple[str, int]:
+    with contextlib.closing(_db(path)) as db:
+        (status,) = db.execute("SELECT status FROM enquiries_enquiry WHERE id = ?", (enquiry_id,)).fetchone()
+        (events,) = db.execute(
+            "SELECT COUNT(*) FROM enquiries_enquiryevent WHERE enquiry_id = ? AND type = 'missed'", (enquiry_id,)
+        ).fetchone()
+    return status, events
+
+
+def _parse(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value)
+
+
+def test_embedded_ticker_misses_on_time_and_once_across_restarts(
+    processes: Processes, embedded_env: dict[str, str]
+) -> None:
+    env = embedded_env
+    python = sys.executable
+    run_checked([python, "manage.py", "migrate", "--noinput", "-v", "0"], env)
+    run_checked(
+        [python, "manage.py", "create_staff", "--email", "admin@example.com", "--password", PASSWORD]
+        + ["--role", "admin", "--name", "Ada Admin"],
+        env,
+    )
+    run_checked(
+        [python, "manage.py", "create_staff", "--email", "agent@example.com", "--password", PASSWORD]
+        + ["--name", "Alice Agent", "--active", "--tag", "Support"],
+        env,
+    )
+
+    server = Server(processes, env)
+    server.start()
+    with httpx.Client(base_url=server.base, timeout=10) as http:
+        token = http.post("/api/v1/auth/token", json={"email": "admin@example.com", "password": PASSWORD})
+        assert token.status_code == 200, token.text
+        admin = {"Authorization": f"Token {token.json()['token']}"}
+        tags = http.get("/api/v1/tags", headers=admin).json()["results"]
+        support = next(t["id"] for t in tags if t["name"] == "Support")
+        channel = http.post(
+            "/api/v1/channels", headers=admin, json={"kind": "widget", "name": "Site", "destination_tag": support}
+        )
+        assert channel.status_code == 201, channel.text
+        key = channel.json()["key"]
+
+        def open_enquiry(name: str) -> tuple[int, str, float, float]:
+            before = time.monotonic()
+            response = http.post(
+                "/api/v1/widget/enquiries",
+                json={"channel_key": key, "message": "Hello?", "visitor": {"first_name": name}},
+            )
+            after = time.monotonic()
+            assert response.status_code == 201, response.text
+            body = response.json()
+            assert body["status"] == "open", body
+            return body["id"], body["visitor_token"], before, after
+
+        def state(enquiry_id: int, visitor_token: str) -> dict[str, Any]:
+            response = http.get(
+                f"/api/v1/widget/enquiries/{enquiry_id}", headers={"Authorization": f"Visitor {visitor_token}"}
+            )
+            assert response.status_code == 200, response.text
+            return dict(response.json())
+
+        # 1. Fires on time: not before MAX_WAIT, and within FIRE_WITHIN of the deadline.
+        first_id, first_token, before, after = open_enquiry("First")
+        deadline_at = _parse(state(first_id, first_token)["deadline_at"])
+        missed = wait_until(
+            lambda: (s := state(first_id, first_token))["status"] == "missed" and s,
+            timeout=MAX_WAIT + FIRE_WITHIN + 2,
+            what="the first enquiry to be missed",
+        )
+        seen = time.monotonic()
+        assert seen - before >= MAX_WAIT - 0.05, "missed before its deadline"
+        assert seen - after <= MAX_WAIT + FIRE_WITHIN + 0.25, "missed late"
+        late = (_parse(missed["missed_at"]) - deadline_at).total_seconds()
+        assert 0 <= late <= FIRE_WITHIN
+        assert missed["missed_reason"] == "timeout"
+        assert missed["can_leave_note"] is True
+
+        # 2. The server is down at the deadline: the enquiry is missed once it is back.
+        second_id, second_token, _, after = open_enquiry("Second")
+        server.crash()
+        time.sleep(max(0.0, after + MAX_WAIT + 0.3 - time.monotonic()))
+        assert _status_and_missed_events(env["CC_SQLITE_PATH"], second_id) == ("open", 0)
+        server.start()
+        restarted = time.monotonic()
+        wait_until(
+            lambda: state(second_id, second_token)["status"] == "missed",
+            timeout=FIRE_WITHIN + 2,
+            what="the overdue enquiry to be missed after the restart",
+        )
+        assert time.monotonic() - restarted <= FIRE_WITHIN + 0.5
+        time.sleep(0.6)  # a few more ticks: still exactly once
+    assert _status_and_missed_events(env["CC_SQLITE_PATH"], second_id) == ("missed", 1)
+    assert _status_and_missed_events(env["CC_SQLITE_PATH"], first_id) == ("missed", 1)
+
+
+# ---------------------------------------------------------------------------- production
+
+
+def _database_url() -> str:
+    s = connection.settings_dict
+    auth = quote(s["USER"] or "")
+    if s.get("PASSWORD"):
+        auth += ":" + quote(s["PASSWORD"])
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def _private_redis_url(base: str) -> str:
+    """The same server, a Redis database of this test run's own (1..15), so that other
+    workers on this machine neither take our tasks nor give us theirs."""
+    head, _, _ = base.rpartition("/")
+    return f"{head}/{1 + os.getpid() % 15}"
+
+
+@contextlib.contextmanager
+def broker(url: str) -> Iterator[None]:
+    """Point this process's Celery producer at ``url`` (tasks queued on commit go there)."""
+    # The app reads Django settings with the CELERY_ namespace: the key is namespaced too.
+    previous = celery_app.conf.broker_url
+
+    def use(value: str) -> None:
+        celery_app.conf.update(CELERY_BROKER_URL=value)
+        celery_app._pool = None
+        with contextlib.suppress(KeyError):
+            celery_app.__dict__["amqp"]._producer_pool = None
+        assert celery_app.connection_for_write().as_uri() == value
+
+    use(url)
+    try:
+        yield
+    finally:
+        use(previous)
+
+
+@pytest.fixture
+def celery_worker(
+    transactional_db: Any, processes: Processes, tmp_path: Path, settings: Any
+) -> Iterator[subprocess.Popen[bytes]]:
+    require_postgres()
+    require_redis()
+    redis_url = _private_redis_url(settings.REDIS_URL)
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="contactcenter.settings",
+        DATABASE_URL=_database_url(),
+        REDIS_URL=redis_url,
+        CC_TIMERS="celery",
+        CC_ENQUIRY_MAX_WAIT_SECONDS=str(MAX_WAIT),
+        CC_LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+    )
+    args = [str(BIN / "celery"), "-A", "contactcenter", "worker", "-B", "--concurrency=1", "-l", "INFO"]
+    args += ["--without-gossip", "--without-mingle", "--schedule", str(tmp_path / "beat-schedule")]
+    worker = processes.start("celery", args, env)
+
+    def ready() -> bool:
+        assert worker.poll() is None, processes.log(worker)
+        return " ready." in processes.log(worker)
+
+    wait_until(ready, timeout=30, what="the Celery worker", interval=0.1)
+    settings.CC_TIMERS = "celery"
+    settings.CC_ENQUIRY_MAX_WAIT_SECONDS = MAX_WAIT
+    with broker(redis_url):
+        yield worker
+    processes.kill(worker, signal.SIGTERM)
+
+
+def test_celery_misses_on_time_and_once(
+    celery_worker: subprocess.Popen[bytes],
+    make_staff: Callable[..., Staff],
+    support: Tag,
+    widget: Channel,
+    make_visitor: Callable[..., Visitor],
+) -> None:
+    make_staff(tags=[support])
+    enquiry = enquiry_services.enquiry_open(channel=widget, visitor=make_visitor(widget), message="Hello?")
+    assert enquiry.status == Enquiry.Status.OPEN
+    assert enquiry.deadline_at is not None
+    deadline_at = enquiry.deadline_at
+
+    def missed() -> Enquiry | None:
+        found = Enquiry.objects.get(pk=enquiry.pk)
+        return found if found.status == Enquiry.Status.MISSED else None
+
+    done = wait_until(missed, timeout=MAX_WAIT + FIRE_WITHIN + 3, what="the Celery sweep to miss the enquiry")
+    assert done.missed_at is not None
+    late = (done.missed_at - deadline_at).total_seconds()
+    assert 0 <= late <= FIRE_WITHIN, f"missed {late:.2f}s after the deadline"
+    assert done.missed_reason == Enquiry.MissedReason.TIMEOUT
+    time.sleep(1.2)  # at least one more beat sweep: still exactly once
+    assert EnquiryEvent.objects.filter(enquiry=enquiry, type=EnquiryEvent.Type.MISSED).count() == 1

@@ -1,0 +1,234 @@
+"""Staff and visitor sockets through the real ASGI application (SPEC sections 7 and 8),
+driven by WebsocketCommunicator. Services run through database_sync_to_async, so their
+events go out on commit through the configured channel layer, as in production.
+
+pytest-asyncio is not a dependency: each test body is a coroutine run by async_to_sync."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import os
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from channels_adapters.models import Channel
+from contactcenter import services as org_services
+from contactcenter.asgi import application
+from contactcenter.auth import visitor_token_for
+from contactcenter.models import Staff, Tag
+from enquiries import services as enquiry_services
+from enquiries.models import Visitor
+from rooms import services as room_services
+
+TIMEOUT = 5
+GOOD_ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+
+
+def run(coro_fn: Callable[[], Awaitable[None]]) -> None:
+    async_to_sync(coro_fn)()
+
+
+def staff_socket(token: str, *, origin: tuple[bytes, bytes] | None = GOOD_ORIGIN) -> WebsocketCommunicator:
+    headers = [origin] if origin else []
+    return WebsocketCommunicator(application, f"/ws/staff/?token={token}", headers=headers)
+
+
+def visitor_socket(token: str) -> WebsocketCommunicator:
+    return WebsocketCommunicator(application, f"/ws/visitor/?visitor_token={token}")
+
+
+async def receive_until(comm: WebsocketCommunicator, type_: str, timeout: float = TIMEOUT) -> dict[str, Any]:
+    """Read events until one of ``type_`` arrives (others are skipped); fail after ``timeout``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    seen: list[str] = []
+    while True:
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            raise AssertionError(f"no {type_} within {timeout}s; got {seen}")
+        try:
+            event = await comm.receive_json_from(timeout=remaining)
+        except TimeoutError:
+            raise AssertionError(f"no {type_} within {timeout}s; got {seen}") from None
+        if event.get("type") == type_:
+            return event
+        seen.append(event.get("type", "?"))
+
+
+async def connect_ok(comm: WebsocketCommunicator) -> dict[str, Any]:
+    connected, code = await comm.connect(timeout=TIMEOUT)
+    assert connected, f"refused with code {code}"
+    hello = await comm.receive_json_from(timeout=TIMEOUT)
+    assert hello["type"] == "hello"
+    return hello
+
+
+@pytest.fixture
+def ws(transactional_db: Any, settings: Any) -> Iterator[None]:
+    """Sockets need committed data: the services run on other connections and threads.
+
+    On Redis, this run's groups get a prefix of their own, so that another test run on the
+    same Redis cannot send into our sockets (Channels rebuilds its layers on the change)."""
+    layers = copy.deepcopy(settings.CHANNEL_LAYERS)
+    if "redis" in layers["default"]["BACKEND"]:
+        layers["default"].setdefault("CONFIG", {})["prefix"] = f"asgi-test-{os.getpid()}"
+        settings.CHANNEL_LAYERS = layers
+    yield
+
+
+@pytest.fixture
+def agent(ws: None, make_staff: Callable[..., Staff], support: Tag) -> Staff:
+    return make_staff(tags=[support], name="Alice Agent")
+
+
+def test_staff_socket_receives_enquiry_opened(
+    agent: Staff, widget: Channel, make_visitor: Callable[..., Visitor]
+) -> None:
+    token = org_services.token_issue(staff=agent)
+    visitor = make_visitor(widget)
+
+    async def body() -> None:
+        comm = staff_socket(token)
+        hello = await connect_ok(comm)
+        assert hello["data"]["staff_id"] == agent.pk
+        enquiry = await database_sync_to_async(enquiry_services.enquiry_open)(
+            channel=widget, visitor=visitor, message="Where is my order?"
+        )
+        event = await receive_until(comm, "enquiry.opened")
+        assert event["data"]["enquiry"]["id"] == enquiry.pk
+        assert event["data"]["enquiry"]["first_message"] == "Where is my order?"
+        await comm.disconnect()
+
+    run(body)
+
+
+def test_staff_socket_bad_token_is_refused(agent: Staff) -> None:
+    async def body() -> None:
+        for token in ("", "not-a-token", "0" * 40):
+            comm = staff_socket(token)
+            connected, code = await comm.connect(timeout=TIMEOUT)
+            assert not connected
+            assert code == 4401
+            await comm.disconnect()
+
+    run(body)
+
+
+def test_staff_socket_wrong_origin_is_refused(agent: Staff) -> None:
+    token = org_services.token_issue(staff=agent)
+
+    async def body() -> None:
+        for origin in ((b"origin", b"https://evil.example.com"), None):
+            comm = staff_socket(token, origin=origin)
+            connected, _ = await comm.connect(timeout=TIMEOUT)
+            assert not connected, f"origin {origin!r} was accepted"
+            await comm.disconnect()
+        # The same token from an allowed origin is fine.
+        comm = staff_socket(token)
+        await connect_ok(comm)
+        await comm.disconnect()
+
+    run(body)
+
+
+def test_visitor_socket_receives_agent_messages(
+    agent: Staff, widget: Channel, make_visitor: Callable[..., Visitor]
+) -> None:
+    visitor = make_visitor(widget)
+    enquiry = enquiry_services.enquiry_open(channel=widget, visitor=visitor, message="Hello?")
+    room_id = enquiry.room.pk
+
+    async def body() -> None:
+        comm = visitor_socket(visitor_token_for(visitor.pk))
+        hello = await connect_ok(comm)
+        assert hello["data"]["visitor_id"] == visitor.pk
+        await database_sync_to_async(enquiry_services.enquiry_pick_up)(actor=agent, enquiry_id=enquiry.pk)
+        await receive_until(comm, "enquiry.picked_up")
+        await database_sync_to_async(room_services.message_post)(room_id=room_id, text="Hi, I'm Alice.", staff=agent)
+        event = await receive_until(comm, "message.created")
+        assert event["data"]["message"]["text"] == "Hi, I'm Alice."
+        await comm.disconnect()
+
+    run(body)
+
+
+def test_visitor_socket_bad_token_is_refused(ws: None, make_visitor: Callable[..., Visitor]) -> None:
+    visitor = make_visitor()
+    forged = visitor_token_for(visitor.pk)[:-2] + "xx"
+
+    async def body() -> None:
+        for token in ("", "garbage", forged):
+            comm = visitor_socket(token)
+            connected, code = await comm.connect(timeout=TIMEOUT)
+            assert not connected
+            assert code == 4401
+            await comm.disconnect()
+
+    run(body)
+
+
+def test_visitor_socket_only_sees_its_own_conversation(
+    agent: Staff, widget: Channel, make_visitor: Callable[..., Visitor]
+) -> None:
+    mine, other = make_visitor(widget), make_visitor(widget)
+    theirs = enquiry_services.enquiry_open(channel=widget, visitor=other, message="Hello?")
+    enquiry_services.enquiry_pick_up(actor=agent, enquiry_id=theirs.pk)
+
+    async def body() -> None:
+        comm = visitor_socket(visitor_token_for(mine.pk))
+        await connect_ok(comm)
+        await database_sync_to_async(room_services.message_post)(room_id=theirs.room.pk, text="Secret", staff=agent)
+        assert await comm.receive_nothing(timeout=0.3)
+        await comm.disconnect()
+
+    run(body)
+
+
+def test_new_login_ends_the_old_staff_socket(agent: Staff) -> None:
+    token = org_services.token_issue(staff=agent)
+
+    async def body() -> None:
+        comm = staff_socket(token)
+        await connect_ok(comm)
+        await database_sync_to_async(org_services.token_issue)(staff=agent)
+        event = await receive_until(comm, "session.ended")
+        assert event["data"]["reason"] == "signed_in_elsewhere"
+        closed = await comm.receive_output(timeout=TIMEOUT)
+        assert closed["type"] == "websocket.close"
+        assert closed.get("code") == 4001
+        # The old token no longer opens a socket.
+        again = staff_socket(token)
+        connected, code = await again.connect(timeout=TIMEOUT)
+        assert not connected and code == 4401
+        await again.disconnect()
+
+    run(body)
+
+
+def test_picked_up_enquiry_joins_owner_to_room(
+    agent: Staff, widget: Channel, make_visitor: Callable[..., Visitor]
+) -> None:
+    """After picking up, the owner's open socket follows the room's messages."""
+    token = org_services.token_issue(staff=agent)
+    visitor = make_visitor(widget)
+    enquiry = enquiry_services.enquiry_open(channel=widget, visitor=visitor, message="Hello?")
+
+    async def body() -> None:
+        comm = staff_socket(token)
+        await connect_ok(comm)
+        await database_sync_to_async(enquiry_services.enquiry_pick_up)(actor=agent, enquiry_id=enquiry.pk)
+        await receive_until(comm, "enquiry.picked_up")
+        await database_sync_to_async(room_services.message_post)(
+            room_id=enquiry.room.pk, text="Is anyone there?", visitor=visitor
+        )
+        event = await receive_until(comm, "message.created")
+        assert event["data"]["message"]["text"] == "Is anyone there?"
+        await comm.disconnect()
+
+    run(body)
