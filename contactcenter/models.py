@@ -43,7 +43,7 @@ class Staff(AbstractBaseUser):
     is_active = models.BooleanField(default=True)
     phone = models.CharField(max_length=40, blank=True, default="")
     time_zone = models.CharField(max_length=60, blank=True, default="UTC")
-    tags = models.ManyToManyField("Tag", related_name="staff", blank=True)
+    tags: models.ManyToManyField[Tag, Any] = models.ManyToManyField("Tag", related_name="staff", blank=True)
     # Rotated at every login: sessions and tokens carry the epoch they were issued in, so a
     # login on a second device ends the first one's session.
     auth_epoch = models.UUIDField(default=uuid.uuid4)
@@ -53,7 +53,7 @@ class Staff(AbstractBaseUser):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: list[str] = []  # type: ignore[misc]
 
     class Meta:
         ordering = ["id"]
@@ -91,9 +91,7 @@ class Destination(models.Model):
     name = models.CharField(max_length=120)
     type = models.CharField(max_length=10, choices=Type.choices)
     tag = models.OneToOneField(Tag, null=True, blank=True, on_delete=models.PROTECT, related_name="destination")
-    staff = models.OneToOneField(
-        Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="destination"
-    )
+    staff = models.OneToOneField(Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="destination")
 
     class Meta:
         constraints = [

@@ -111,10 +111,7 @@ def staff_may_see(staff: Staff, enquiry: Enquiry) -> bool:
     if enquiry.room.members.filter(staff=staff).exists():
         return True
     # Missed enquiries are followed up by the staff their destination serves.
-    return (
-        enquiry.status == Enquiry.Status.MISSED
-        and Enquiry.objects.filter(_serves(staff), pk=enquiry.pk).exists()
-    )
+    return enquiry.status == Enquiry.Status.MISSED and Enquiry.objects.filter(_serves(staff), pk=enquiry.pk).exists()
 
 
 def access_enquiry(principal: Staff | Visitor, enquiry_id: int) -> Enquiry:

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.core.validators import validate_email
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Count, Q
 
@@ -94,7 +94,7 @@ def destination_staff(destination: Destination) -> list[Staff]:
     """Everyone the destination serves (available or not)."""
     if destination.type == Destination.Type.TAG:
         return list(Staff.objects.filter(tags=destination.tag_id, is_active=True).order_by("id"))
-    return list(Staff.objects.filter(pk=destination.staff_id, is_active=True))
+    return list(Staff.objects.filter(destination=destination, is_active=True))
 
 
 def _alert(enquiry: Enquiry, staff: Sequence[Staff], *, transfer: Transfer | None = None) -> list[EnquiryAlert]:
@@ -109,7 +109,11 @@ def _alert(enquiry: Enquiry, staff: Sequence[Staff], *, transfer: Transfer | Non
     ]
     EnquiryAlert.objects.bulk_create(alerts)
     if alerts:
-        _log(enquiry, EnquiryEvent.Type.ALERTED, data={"staff": [a.staff_id for a in alerts], "transfer": transfer.pk if transfer else None})
+        _log(
+            enquiry,
+            EnquiryEvent.Type.ALERTED,
+            data={"staff": [a.staff_id for a in alerts], "transfer": transfer.pk if transfer else None},
+        )
         data = enquiry_data(enquiry)
         event = EnquiryOpened(enquiry=data, transfer_id=transfer.pk if transfer else None)
         send_event_on_commit([staff_group(a.staff_id) for a in alerts], event)
@@ -211,7 +215,9 @@ def visitor_create(
 
 def visitor_update(*, actor: Staff, visitor: Visitor, changes: dict[str, Any]) -> Visitor:
     """Staff add and edit visitor information."""
-    clean = _clean_visitor_fields({**{k: getattr(visitor, k) for k in ("first_name", "last_name", "email", "phone")}, **changes})
+    clean = _clean_visitor_fields(
+        {**{k: getattr(visitor, k) for k in ("first_name", "last_name", "email", "phone")}, **changes}
+    )
     for key, value in clean.items():
         setattr(visitor, key, value)
     visitor.save(update_fields=list(clean))
@@ -307,9 +313,7 @@ def enquiry_open(
                 room_id=room.pk, kind="text", text=message, author_visitor=visitor, data=message_data or {}
             )
         if channel.welcome_message:
-            room_services.system_message_post(
-                room_id=room.pk, text=channel.welcome_message, data={"bot": "welcome"}
-            )
+            room_services.system_message_post(room_id=room.pk, text=channel.welcome_message, data={"bot": "welcome"})
 
         send_event_on_commit([ADMINS_GROUP], EnquiryOpened(enquiry=enquiry_data(enquiry)))
         org = org_settings_get()
@@ -378,9 +382,7 @@ def enquiry_pick_up(*, actor: Staff, enquiry_id: int) -> Enquiry:
         if alert.rejected_at is not None:
             raise Conflict("You rejected this enquiry.", code="rejected")
         if staff_load([staff.pk]).get(staff.pk, 0) >= staff.max_concurrent:
-            raise Conflict(
-                f"You are at your limit of {staff.max_concurrent} concurrent enquiries.", code="over_limit"
-            )
+            raise Conflict(f"You are at your limit of {staff.max_concurrent} concurrent enquiries.", code="over_limit")
         now = clock.now()
         won = Enquiry.objects.filter(pk=enquiry.pk, status=Enquiry.Status.OPEN).update(
             status=Enquiry.Status.HANDLING, owner=staff, picked_up_at=now, deadline_at=None, broadcast_at=None
@@ -466,9 +468,10 @@ def _miss(enquiry: Enquiry, reason: str) -> bool:
     enquiry.deadline_at = enquiry.broadcast_at = None
     _log(enquiry, EnquiryEvent.Type.MISSED, data={"reason": reason})
     room_id = _room_id(enquiry)
-    visitor_text = {
-        Enquiry.MissedReason.OUT_OF_HOURS: "We are closed right now. Leave a note and we will get back to you.",
-    }.get(reason, "Sorry, nobody is available right now. Leave a note and we will get back to you.")
+    if reason == Enquiry.MissedReason.OUT_OF_HOURS:
+        visitor_text = "We are closed right now. Leave a note and we will get back to you."
+    else:
+        visitor_text = "Sorry, nobody is available right now. Leave a note and we will get back to you."
     room_services.system_message_post(room_id=room_id, text=visitor_text, data={"bot": "missed", "reason": reason})
     alerted = _live_alert_staff_ids(enquiry)
     send_event_on_commit(_audience(enquiry, staff_ids=alerted), EnquiryMissed(enquiry_id=enquiry.pk, reason=reason))
@@ -479,7 +482,9 @@ def _miss(enquiry: Enquiry, reason: str) -> bool:
 # ---------------------------------------------------------------------------- transfer
 
 
-def enquiry_transfer(*, actor: Staff, enquiry_id: int, to_staff: Staff | None = None, to_tag: Tag | None = None) -> Transfer:
+def enquiry_transfer(
+    *, actor: Staff, enquiry_id: int, to_staff: Staff | None = None, to_tag: Tag | None = None
+) -> Transfer:
     """Offer the enquiry to a staff member or a tag; the owner keeps it until one accepts."""
     if (to_staff is None) == (to_tag is None):
         raise InvalidInput("Transfer to exactly one of a staff member or a tag.")
@@ -521,7 +526,11 @@ def enquiry_transfer(*, actor: Staff, enquiry_id: int, to_staff: Staff | None = 
         send_event_on_commit(
             [staff_group(actor.pk), ADMINS_GROUP],
             EnquiryTransferred(
-                enquiry_id=enquiry.pk, transfer_id=transfer.pk, state="offered", owner_id=actor.pk, owner_name=actor.display_name
+                enquiry_id=enquiry.pk,
+                transfer_id=transfer.pk,
+                state="offered",
+                owner_id=actor.pk,
+                owner_name=actor.display_name,
             ),
         )
         timers.schedule_sweep(transfer.deadline_at)
@@ -536,9 +545,12 @@ def _transfer_accept(staff: Staff, enquiry: Enquiry, transfer: Transfer) -> Enqu
     if staff_load([staff.pk]).get(staff.pk, 0) >= staff.max_concurrent:
         raise Conflict(f"You are at your limit of {staff.max_concurrent} concurrent enquiries.", code="over_limit")
     now = clock.now()
-    if Transfer.objects.filter(pk=transfer.pk, status=Transfer.Status.PENDING).update(
-        status=Transfer.Status.ACCEPTED, accepted_by=staff, ended_at=now
-    ) != 1:
+    if (
+        Transfer.objects.filter(pk=transfer.pk, status=Transfer.Status.PENDING).update(
+            status=Transfer.Status.ACCEPTED, accepted_by=staff, ended_at=now
+        )
+        != 1
+    ):
         raise Conflict("This transfer is no longer waiting.", code="transfer_ended")
     previous_id = enquiry.owner_id
     enquiry.owner = staff
@@ -562,7 +574,11 @@ def _transfer_accept(staff: Staff, enquiry: Enquiry, transfer: Transfer) -> Enqu
     send_event_on_commit(
         _audience(enquiry, staff_ids=[staff.pk] + ([previous.pk] if previous else [])),
         EnquiryTransferred(
-            enquiry_id=enquiry.pk, transfer_id=transfer.pk, state="accepted", owner_id=staff.pk, owner_name=staff.display_name
+            enquiry_id=enquiry.pk,
+            transfer_id=transfer.pk,
+            state="accepted",
+            owner_id=staff.pk,
+            owner_name=staff.display_name,
         ),
     )
     return enquiry
@@ -570,14 +586,19 @@ def _transfer_accept(staff: Staff, enquiry: Enquiry, transfer: Transfer) -> Enqu
 
 def _transfer_lapse(enquiry: Enquiry, transfer: Transfer, *, reason: str) -> bool:
     """pending -> lapsed, once; the owner keeps the enquiry and is told."""
-    if Transfer.objects.filter(pk=transfer.pk, status=Transfer.Status.PENDING).update(
-        status=Transfer.Status.LAPSED, ended_at=clock.now()
-    ) != 1:
+    if (
+        Transfer.objects.filter(pk=transfer.pk, status=Transfer.Status.PENDING).update(
+            status=Transfer.Status.LAPSED, ended_at=clock.now()
+        )
+        != 1
+    ):
         return False
     _log(enquiry, EnquiryEvent.Type.TRANSFER_LAPSED, data={"transfer": transfer.pk, "reason": reason})
     why = {"rejected": "was declined", "timeout": "was not accepted in time"}.get(reason, "was cancelled")
     room_services.system_message_post(
-        room_id=_room_id(enquiry), text=f"The transfer {why}; the enquiry stays with its owner.", data={"visibility": "staff"}
+        room_id=_room_id(enquiry),
+        text=f"The transfer {why}; the enquiry stays with its owner.",
+        data={"visibility": "staff"},
     )
     targets = _live_alert_staff_ids(enquiry, transfer=transfer)
     owner_name = enquiry.owner.display_name if enquiry.owner else ""
@@ -588,7 +609,11 @@ def _transfer_lapse(enquiry: Enquiry, transfer: Transfer, *, reason: str) -> boo
     send_event_on_commit(
         [ADMINS_GROUP] + ([staff_group(enquiry.owner_id)] if enquiry.owner_id else []),
         EnquiryTransferred(
-            enquiry_id=enquiry.pk, transfer_id=transfer.pk, state="lapsed", owner_id=enquiry.owner_id, owner_name=owner_name
+            enquiry_id=enquiry.pk,
+            transfer_id=transfer.pk,
+            state="lapsed",
+            owner_id=enquiry.owner_id,
+            owner_name=owner_name,
         ),
     )
     return True
@@ -632,7 +657,9 @@ def enquiry_resolve(*, actor: Staff, enquiry_id: int) -> Enquiry:
         enquiry.save(update_fields=["status", "resolved_at", "auto_close_at"])
         _log(enquiry, EnquiryEvent.Type.RESOLVED, actor=actor)
         room_services.system_message_post(
-            room_id=_room_id(enquiry), text=f"{actor.display_name} marked this enquiry resolved.", data={"bot": "resolved"}
+            room_id=_room_id(enquiry),
+            text=f"{actor.display_name} marked this enquiry resolved.",
+            data={"bot": "resolved"},
         )
         send_event_on_commit(_audience(enquiry, staff_ids=[actor.pk]), EnquiryResolved(enquiry_id=enquiry.pk))
         if enquiry.auto_close_at:
@@ -666,7 +693,9 @@ def _close(enquiry: Enquiry, *, actor: Staff | None, from_statuses: Sequence[str
     _end_pending_transfer(enquiry)
     enquiry.status, enquiry.closed_at, enquiry.auto_close_at = Enquiry.Status.CLOSED, now, None
     _log(enquiry, EnquiryEvent.Type.CLOSED, actor=actor)
-    room_services.system_message_post(room_id=_room_id(enquiry), text="This conversation is closed.", data={"bot": "closed"})
+    room_services.system_message_post(
+        room_id=_room_id(enquiry), text="This conversation is closed.", data={"bot": "closed"}
+    )
     send_event_on_commit(
         _audience(enquiry, staff_ids=[enquiry.owner_id] if enquiry.owner_id else []),
         EnquiryClosed(enquiry_id=enquiry.pk),
@@ -719,8 +748,9 @@ def enquiry_rate(*, visitor: Visitor, enquiry_id: int, score: Any, comment: Any 
         enquiry.save(update_fields=["rating_score", "rating_comment", "rated_at"])
         _log(enquiry, EnquiryEvent.Type.RATED, by_visitor=True, data={"score": score})
         # Ratings are for admins; the owner (an agent) sees them only if the setting says so.
-        tell_owner = enquiry.owner_id is not None and org_settings_get().ratings_visible_to_agents
-        groups = [ADMINS_GROUP] + ([staff_group(enquiry.owner_id)] if tell_owner else [])
+        groups = [ADMINS_GROUP]
+        if enquiry.owner_id is not None and org_settings_get().ratings_visible_to_agents:
+            groups.append(staff_group(enquiry.owner_id))
         send_event_on_commit(groups, EnquiryRated(enquiry_id=enquiry.pk, score=score))
     return enquiry
 
@@ -741,7 +771,9 @@ def enquiry_leave_note(*, visitor: Visitor, enquiry_id: int, text: Any, contact:
             raise Conflict("A note can be left only when nobody could answer.", code=enquiry.status)
         if EnquiryNote.objects.filter(enquiry=enquiry).exists():
             raise Conflict("You have already left a note.", code="note_left")
-        note = EnquiryNote.objects.create(enquiry=enquiry, text=text.strip(), contact=contact.strip(), created_at=clock.now())
+        note = EnquiryNote.objects.create(
+            enquiry=enquiry, text=text.strip(), contact=contact.strip(), created_at=clock.now()
+        )
         _log(enquiry, EnquiryEvent.Type.NOTE_LEFT, by_visitor=True)
         room_services.system_message_post(
             room_id=_room_id(enquiry),
@@ -749,9 +781,7 @@ def enquiry_leave_note(*, visitor: Visitor, enquiry_id: int, text: Any, contact:
             data={"bot": "note", "visibility": "staff"},
         )
         served = [s.pk for s in destination_staff(enquiry.destination)]
-        send_event_on_commit(
-            [ADMINS_GROUP] + [staff_group(i) for i in served], EnquiryNoteLeft(enquiry_id=enquiry.pk)
-        )
+        send_event_on_commit([ADMINS_GROUP] + [staff_group(i) for i in served], EnquiryNoteLeft(enquiry_id=enquiry.pk))
     return note
 
 
@@ -780,7 +810,12 @@ def enquiries_broadcast_due(now: dt.datetime) -> int:
     for enquiry_id in _overdue_ids(Enquiry.objects.filter(status=Enquiry.Status.OPEN, broadcast_at__lte=now)):
         with transaction.atomic():
             enquiry = Enquiry.objects.select_for_update().filter(pk=enquiry_id).first()
-            if enquiry and enquiry.status == Enquiry.Status.OPEN and enquiry.broadcast_at and enquiry.broadcast_at <= now:
+            if (
+                enquiry
+                and enquiry.status == Enquiry.Status.OPEN
+                and enquiry.broadcast_at
+                and enquiry.broadcast_at <= now
+            ):
                 _broadcast_rest(enquiry)
                 count += 1
     return count
@@ -805,7 +840,12 @@ def enquiries_auto_close_due(now: dt.datetime) -> int:
     for enquiry_id in _overdue_ids(Enquiry.objects.filter(status=Enquiry.Status.RESOLVED, auto_close_at__lte=now)):
         with transaction.atomic():
             enquiry = Enquiry.objects.select_for_update().filter(pk=enquiry_id).first()
-            if enquiry and enquiry.status == Enquiry.Status.RESOLVED and enquiry.auto_close_at and enquiry.auto_close_at <= now:
+            if (
+                enquiry
+                and enquiry.status == Enquiry.Status.RESOLVED
+                and enquiry.auto_close_at
+                and enquiry.auto_close_at <= now
+            ):
                 count += _close(enquiry, actor=None, from_statuses=[Enquiry.Status.RESOLVED])
     return count
 

@@ -31,7 +31,9 @@ def enquiry_join(*, actor: Staff, enquiry_id: int) -> Enquiry:
             raise Conflict("You are already in this room.", code="already_member")
         room_services.room_member_add(room=room, staff=actor, role=RoomMember.Role.PARTICIPANT)
         _log(enquiry, EnquiryEvent.Type.JOINED, actor=actor)
-        room_services.system_message_post(room_id=room.pk, text=f"{actor.display_name} (admin) joined the conversation.")
+        room_services.system_message_post(
+            room_id=room.pk, text=f"{actor.display_name} (admin) joined the conversation."
+        )
         groups = [room_group(room.pk), staff_group(actor.pk), ADMINS_GROUP]
         if enquiry.owner_id:
             groups.append(staff_group(enquiry.owner_id))
@@ -61,14 +63,20 @@ def enquiry_take_over(*, actor: Staff, enquiry_id: int) -> Enquiry:
             RoomMember.objects.filter(room=room, staff_id=previous_id).update(role=RoomMember.Role.PARTICIPANT)
         room_services.room_member_add(room=room, staff=actor, role=RoomMember.Role.OWNER)
         _log(enquiry, EnquiryEvent.Type.TAKEN_OVER, actor=actor, data={"previous_owner": previous_id})
-        room_services.system_message_post(room_id=room.pk, text=f"{actor.display_name} (admin) took over this conversation.")
+        room_services.system_message_post(
+            room_id=room.pk, text=f"{actor.display_name} (admin) took over this conversation."
+        )
         groups = [room_group(room.pk), staff_group(actor.pk), ADMINS_GROUP, visitor_group(enquiry.visitor_id)]
         if previous_id:
             groups.append(staff_group(previous_id))
         send_event_on_commit(
             groups,
             RoomTakenOver(
-                room_id=room.pk, enquiry_id=enquiry.pk, by_id=actor.pk, by_name=actor.display_name, previous_owner_id=previous_id
+                room_id=room.pk,
+                enquiry_id=enquiry.pk,
+                by_id=actor.pk,
+                by_name=actor.display_name,
+                previous_owner_id=previous_id,
             ),
         )
     return enquiry

@@ -39,7 +39,8 @@ class MessageOut(serializers.Serializer):
     client_id = serializers.CharField()
     reply_to = serializers.IntegerField(allow_null=True)
     forwarded_from = serializers.IntegerField(allow_null=True)
-    data = serializers.DictField()
+    # The metaclass takes declared fields off the class, so this does not hide Serializer.data.
+    data = serializers.DictField()  # type: ignore[assignment]
     created_at = serializers.DateTimeField()
     edited_at = serializers.DateTimeField(allow_null=True)
     recalled_at = serializers.DateTimeField(allow_null=True)

@@ -66,9 +66,7 @@ def access_room(principal: Staff | Visitor, room_id: int, *, lock: bool = False)
     raise NotAuthorized("You are not a member of this room.")
 
 
-def room_messages(
-    room: Room, *, after: int = 0, for_visitor: bool = False, limit: int = 200
-) -> QuerySet[Message]:
+def room_messages(room: Room, *, after: int = 0, for_visitor: bool = False, limit: int = 200) -> QuerySet[Message]:
     """Messages with id > ``after``, oldest first. Reading changes no read state."""
     query = room.messages.filter(id__gt=after).select_related("author_staff", "author_visitor").order_by("id")
     if for_visitor:

@@ -8,8 +8,16 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from contactcenter import clock
-from contactcenter.errors import Conflict, InvalidInput, NotAuthorized
-from contactcenter.events import MessageCreated, room_group, visitor_group
+from contactcenter.errors import Conflict, InvalidInput, NotAuthorized, NotFound
+from contactcenter.events import (
+    MessageCreated,
+    MessageEdited,
+    MessageRecalled,
+    Read,
+    room_group,
+    staff_group,
+    visitor_group,
+)
 from contactcenter.models import Staff
 from contactcenter.realtime import send_event_on_commit
 from rooms.models import Message, Room, RoomMember
@@ -181,3 +189,76 @@ def message_post(
             raise
         return existing, False
     return message, True
+
+
+def _own_message_in_window(
+    message_id: int, staff: Staff | None, visitor: Visitor | None, action: str
+) -> tuple[Message, Room]:
+    """Lock the message's room and return the message if the caller wrote it within the
+    edit window. Caller is inside a transaction."""
+    message = Message.objects.filter(pk=message_id).first()
+    if message is None:
+        raise NotFound("Message not found.")
+    room = Room.objects.select_for_update(of=("self",)).select_related("enquiry").get(pk=message.room_id)
+    message.refresh_from_db()
+    mine = (staff is not None and message.author_staff_id == staff.pk) or (
+        visitor is not None and message.author_visitor_id == visitor.pk
+    )
+    if not mine:
+        raise NotAuthorized(f"You can only {action} your own messages.")
+    if message.recalled_at is not None:
+        raise Conflict("This message has been recalled.", code="recalled")
+    if room.enquiry is not None and room.enquiry.status == "closed":
+        raise Conflict("This conversation is closed and read-only.", code="closed")
+    window = settings.CC_MESSAGE_EDIT_WINDOW_SECONDS
+    if (clock.now() - message.created_at).total_seconds() > window:
+        raise Conflict(f"Messages can only be changed within {int(window // 60)} minutes of posting.", code="window")
+    return message, room
+
+
+def message_edit(*, message_id: int, text: Any, staff: Staff | None = None, visitor: Visitor | None = None) -> Message:
+    """The author edits a text message within the edit window (5 minutes by default)."""
+    text = _clean_text(text)
+    with transaction.atomic():
+        message, room = _own_message_in_window(message_id, staff, visitor, "edit")
+        if message.kind != Message.Kind.TEXT:
+            raise Conflict("Only text messages can be edited.", code="not_text")
+        message.text = text
+        message.edited_at = clock.now()
+        message.save(update_fields=["text", "edited_at"])
+        _events_for_message(room, message, MessageEdited)
+    return message
+
+
+def message_recall(*, message_id: int, staff: Staff | None = None, visitor: Visitor | None = None) -> Message:
+    """The author recalls a message within the edit window: everyone sees a placeholder and
+    an attached file is deleted once the transaction commits."""
+    with transaction.atomic():
+        message, room = _own_message_in_window(message_id, staff, visitor, "recall")
+        message.recalled_at = clock.now()
+        stored = message.data.get("file", {}).get("path") if isinstance(message.data.get("file"), dict) else None
+        message.save(update_fields=["recalled_at"])
+        if stored:
+            from rooms.files import file_delete_on_commit
+
+            file_delete_on_commit(message)
+        _events_for_message(room, message, MessageRecalled)
+    return message
+
+
+def room_mark_read(*, room_id: int, staff: Staff, message_id: int) -> RoomMember:
+    """Move the member's read marker forward (never back)."""
+    member = RoomMember.objects.filter(room_id=room_id, staff=staff).first()
+    if member is None:
+        raise NotAuthorized("You are not a member of this room.")
+    if not Message.objects.filter(pk=message_id, room_id=room_id).exists():
+        raise InvalidInput.field("message", "That message is not in this room.")
+    if RoomMember.objects.filter(pk=member.pk, last_read_message_id__lt=message_id).update(
+        last_read_message_id=message_id
+    ):
+        member.last_read_message_id = message_id
+        send_event_on_commit(
+            [room_group(room_id), staff_group(staff.pk)],
+            Read(room_id=room_id, staff_id=staff.pk, message_id=message_id),
+        )
+    return member

@@ -197,7 +197,9 @@ def make_visitor(db: Any) -> Callable[..., Visitor]:
 
 @pytest.fixture
 def open_enquiry(make_visitor: Callable[..., Visitor], widget: Channel) -> Callable[..., Enquiry]:
-    def make(*, channel: Channel | None = None, visitor: Visitor | None = None, message: str = "Hello?", **kw: Any) -> Enquiry:
+    def make(
+        *, channel: Channel | None = None, visitor: Visitor | None = None, message: str = "Hello?", **kw: Any
+    ) -> Enquiry:
         channel = channel or widget
         visitor = visitor or make_visitor(channel)
         return enquiry_services.enquiry_open(channel=channel, visitor=visitor, message=message, **kw)

@@ -37,7 +37,11 @@ def test_timeout(open_enquiry, make_staff, support, clock, events):
 
 def test_api_flow(api, admin, make_staff, support, widget):
     agent = make_staff(tags=[support])
-    r = api().post("/api/v1/widget/enquiries", {"channel_key": widget.key, "visitor": {"first_name": "Bo"}, "message": "Hi"}, format="json")
+    r = api().post(
+        "/api/v1/widget/enquiries",
+        {"channel_key": widget.key, "visitor": {"first_name": "Bo"}, "message": "Hi"},
+        format="json",
+    )
     assert r.status_code == 201, r.json()
     body = r.json()
     assert body["queue_position"] == 1

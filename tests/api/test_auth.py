@@ -201,3 +201,18 @@ def test_me_patch_validates_availability(api, agent):
     agent.refresh_from_db()
     assert agent.availability == "active"
     assert ok(client.patch("/api/v1/me", {"availability": "offline"}, format="json"))["availability"] == "offline"
+
+
+def test_login_is_rate_limited(monkeypatch, agent):
+    from django.core.cache import cache
+
+    from contactcenter.api import LoginThrottle
+
+    cache.clear()
+    monkeypatch.setattr(LoginThrottle, "THROTTLE_RATES", {"login": "3/min"})
+    for _ in range(3):
+        error(APIClient().post(TOKEN_URL, {"email": agent.email, "password": "wrong"}, format="json"), 400)
+    r = APIClient().post(TOKEN_URL, {"email": agent.email, "password": PASSWORD}, format="json")
+    error(r, 429)
+    assert AuthToken.objects.count() == 0
+    cache.clear()

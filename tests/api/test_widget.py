@@ -264,7 +264,15 @@ def test_rating_after_resolve(resolved):
 
 @pytest.mark.parametrize(
     "body",
-    [{"score": 0}, {"score": 6}, {"score": "x"}, {"score": 3.5}, {}, {"score": None}, {"score": 5, "comment": "c" * 2001}],
+    [
+        {"score": 0},
+        {"score": 6},
+        {"score": "x"},
+        {"score": 3.5},
+        {},
+        {"score": None},
+        {"score": 5, "comment": "c" * 2001},
+    ],
 )
 def test_rating_bad_input_400(resolved, body):
     client = _visitor_of(resolved)
@@ -282,3 +290,21 @@ def test_rating_before_resolve_409(open_enquiry, agent):
     assert "resolved" in error(r, 409)["detail"]
     e.refresh_from_db()
     assert e.rating_score is None
+
+
+def test_widget_rate_limit_per_visitor(monkeypatch, widget_open, open_enquiry, agent):
+    from django.core.cache import cache
+
+    from channels_adapters.api import WidgetThrottle
+
+    e = open_enquiry()
+    cache.clear()
+    monkeypatch.setattr(WidgetThrottle, "THROTTLE_RATES", {"widget": "2/min"})
+    client = _visitor_of(e)
+    for _ in range(2):
+        ok(client.get(f"/api/v1/widget/enquiries/{e.pk}"))
+    assert "throttled" in error(client.get(f"/api/v1/widget/enquiries/{e.pk}"), 429)["detail"].lower()
+    # Another visitor has its own allowance.
+    other = open_enquiry()
+    ok(_visitor_of(other).get(f"/api/v1/widget/enquiries/{other.pk}"))
+    cache.clear()

@@ -18,19 +18,32 @@ class Command(BaseCommand):
         password = settings.CC_DEMO_PASSWORD
         tag, _ = Tag.objects.get_or_create(name="Support")
         admin = Staff.objects.filter(email="admin@example.com").first() or services.staff_create(
-            actor=None, email="admin@example.com", password=password, display_name="Demo Admin",
-            role=Staff.Role.ADMIN, tags=[tag], availability=Staff.Availability.ACTIVE,
+            actor=None,
+            email="admin@example.com",
+            password=password,
+            display_name="Demo Admin",
+            role=Staff.Role.ADMIN,
+            tags=[tag],
+            availability=Staff.Availability.ACTIVE,
         )
         if not Staff.objects.filter(email="agent@example.com").exists():
             services.staff_create(
-                actor=None, email="agent@example.com", password=password, display_name="Demo Agent",
-                role=Staff.Role.AGENT, tags=[tag], availability=Staff.Availability.ACTIVE,
+                actor=None,
+                email="agent@example.com",
+                password=password,
+                display_name="Demo Agent",
+                role=Staff.Role.AGENT,
+                tags=[tag],
+                availability=Staff.Availability.ACTIVE,
             )
         channel = Channel.objects.filter(kind=Channel.Kind.WIDGET).first() or channel_services.channel_create(
-            actor=admin, kind=Channel.Kind.WIDGET, name="Website", destination_tag=tag,
+            actor=admin,
+            kind=Channel.Kind.WIDGET,
+            name="Website",
+            destination_tag=tag,
             welcome_message="Hello! An agent will be with you shortly.",
         )
         self.stdout.write(
-            "\nDemo accounts (password for both: %s)\n  admin: admin@example.com\n  agent: agent@example.com\n"
-            "Widget channel key: %s\n" % (password, channel.key)
+            f"\nDemo accounts (password for both: {password})\n  admin: admin@example.com\n"
+            f"  agent: agent@example.com\nWidget channel key: {channel.key}\n"
         )
