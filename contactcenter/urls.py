@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -7,6 +7,8 @@ from contactcenter import api as org_api
 from enquiries import api as enquiry_api
 from monitoring import api as monitoring_api
 from rooms import api as room_api
+from rooms.files_api import urlpatterns as rooms_files_urls
+from rooms.rooms_api import urlpatterns as rooms_features_urls
 
 api_v1 = [
     path("auth/token", org_api.TokenLoginView.as_view()),
@@ -42,6 +44,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     *[path(f"api/v1/{p.pattern}", p.callback) for p in api_v1],
+    # Rooms features (files; messages edit/recall/forward; direct rooms, spaces, quick replies...).
+    path("api/v1/", include(rooms_files_urls)),
+    path("api/v1/", include(rooms_features_urls)),
 ]
 
 handler404 = "contactcenter.views.not_found"

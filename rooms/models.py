@@ -20,6 +20,11 @@ class Room(models.Model):
     name = models.CharField(max_length=120, blank=True, default="")
     description = models.TextField(blank=True, default="")
     is_private = models.BooleanField(default=False)
+    # Direct rooms: "<lower staff id>:<higher staff id>", so a pair has one direct room.
+    direct_key = models.CharField(max_length=40, null=True, blank=True, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     last_message_at = models.DateTimeField(null=True, blank=True)
 
@@ -82,5 +87,25 @@ class Message(models.Model):
                 fields=["room", "author_visitor", "client_id"],
                 condition=~models.Q(client_id="") & models.Q(author_visitor__isnull=False),
                 name="message_idempotent_visitor",
+            ),
+        ]
+
+
+class QuickReply(models.Model):
+    """A saved phrase or link inserted by a shortcut: personal (owner set) or shared (owner null)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="quick_replies"
+    )
+    shortcut = models.CharField(max_length=40)
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["shortcut"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "shortcut"], name="quick_reply_once_per_owner"),
+            models.UniqueConstraint(
+                fields=["shortcut"], condition=models.Q(owner__isnull=True), name="quick_reply_shared_once"
             ),
         ]
