@@ -19,7 +19,7 @@ from contactcenter.api_errors import JSONObjectField
 from contactcenter.auth import VisitorAuthentication, visitor_token_for
 from contactcenter.errors import InvalidInput, NotFound
 from contactcenter.models import Staff, Tag
-from contactcenter.permissions import IsAdminOrReadOnlyStaff
+from contactcenter.permissions import IsAdminOrReadOnlyStaff, staff_of
 from enquiries import services as enquiry_services
 from enquiries.models import Visitor
 from enquiries.selectors import queue_position
@@ -119,7 +119,7 @@ class ChannelsView(APIView):
     def post(self, request: Request) -> Response:
         data = ChannelIn(data=request.data)
         data.is_valid(raise_exception=True)
-        channel = services.channel_create(actor=request.user, **data.validated_data)
+        channel = services.channel_create(actor=staff_of(request), **data.validated_data)
         return Response(ChannelOut(channel).data, status=status.HTTP_201_CREATED)
 
 
@@ -141,7 +141,7 @@ class ChannelDetailView(APIView):
         channel = self._get(channel_id)
         data = ChannelUpdateIn(data=request.data)
         data.is_valid(raise_exception=True)
-        channel = services.channel_update(actor=request.user, channel=channel, changes=dict(data.validated_data))
+        channel = services.channel_update(actor=staff_of(request), channel=channel, changes=dict(data.validated_data))
         return Response(ChannelOut(channel).data)
 
 

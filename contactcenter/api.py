@@ -20,7 +20,7 @@ from contactcenter.api_errors import NoNulJSONField
 from contactcenter.auth import SESSION_EPOCH_KEY
 from contactcenter.errors import InvalidInput, NotFound
 from contactcenter.models import OrgSettings, Staff, Tag
-from contactcenter.permissions import IsAdmin, IsAdminOrReadOnlyStaff, IsStaff
+from contactcenter.permissions import IsAdmin, IsAdminOrReadOnlyStaff, IsStaff, staff_of
 
 
 class LoginThrottle(AnonRateThrottle):
@@ -37,7 +37,7 @@ class TokenOut(serializers.Serializer):
 
 
 class StaffOut(serializers.ModelSerializer):
-    tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    tags: serializers.SlugRelatedField[Tag] = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
 
     class Meta:
         model = Staff
@@ -110,14 +110,14 @@ class MeIn(serializers.Serializer):
 class MeView(APIView):
     @extend_schema(responses=StaffOut)
     def get(self, request: Request) -> Response:
-        return Response(StaffOut(request.user).data)
+        return Response(StaffOut(staff_of(request)).data)
 
     @extend_schema(request=MeIn, responses=StaffOut)
     def patch(self, request: Request) -> Response:
         data = MeIn(data=request.data)
         data.is_valid(raise_exception=True)
         staff = services.staff_set_availability(
-            actor=request.user, staff=request.user, availability=data.validated_data["availability"]
+            actor=staff_of(request), staff=staff_of(request), availability=data.validated_data["availability"]
         )
         return Response(StaffOut(staff).data)
 
@@ -144,7 +144,7 @@ class TagsView(APIView):
     def post(self, request: Request) -> Response:
         data = TagIn(data=request.data)
         data.is_valid(raise_exception=True)
-        tag = services.tag_create(actor=request.user, name=data.validated_data["name"])
+        tag = services.tag_create(actor=staff_of(request), name=data.validated_data["name"])
         return Response(TagSerializer(tag).data, status=status.HTTP_201_CREATED)
 
 
@@ -202,7 +202,7 @@ class StaffListView(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         values["tags"] = _tags_from(values.get("tags", []))
-        staff = services.staff_create(actor=request.user, **values)
+        staff = services.staff_create(actor=staff_of(request), **values)
         return Response(StaffOut(staff).data, status=status.HTTP_201_CREATED)
 
 
@@ -228,9 +228,9 @@ class StaffDetailView(APIView):
         if "tags" in changes:
             changes["tags"] = _tags_from(changes["tags"])
         availability = changes.pop("availability", None)
-        staff = services.staff_update(actor=request.user, staff=staff, changes=changes)
+        staff = services.staff_update(actor=staff_of(request), staff=staff, changes=changes)
         if availability:
-            staff = services.staff_set_availability(actor=request.user, staff=staff, availability=availability)
+            staff = services.staff_set_availability(actor=staff_of(request), staff=staff, availability=availability)
         return Response(StaffOut(staff).data)
 
 
@@ -267,7 +267,7 @@ class SettingsView(APIView):
             raise InvalidInput(f"Unknown setting: {', '.join(sorted(unknown))}.")
         data = SettingsIn(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        obj = services.org_settings_update(actor=request.user, changes=dict(data.validated_data))
+        obj = services.org_settings_update(actor=staff_of(request), changes=dict(data.validated_data))
         return Response(SettingsSerializer(obj).data)
 
 

@@ -194,3 +194,14 @@ class StaffAvailability(Event):
 class SessionEnded(Event):
     type: ClassVar[str] = "session.ended"
     reason: str
+
+
+@dataclasses.dataclass(frozen=True)
+class MentionCreated(Event):
+    """To a mentioned staff member (or every member for ``@all``): notify even when the room
+    is muted to "mentions"."""
+
+    type: ClassVar[str] = "mention.created"
+    room_id: int
+    message: dict[str, Any]
+    mention_all: bool

@@ -45,3 +45,33 @@ class IsStaffOrVisitor(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return IsStaff().has_permission(request, view) or IsVisitor().has_permission(request, view)
+
+
+def staff_of(request: Request) -> Staff:
+    """The authenticated staff member of a request that passed IsStaff/IsAdmin."""
+    user = request.user
+    if not isinstance(user, Staff):
+        from contactcenter.errors import NotAuthorized
+
+        raise NotAuthorized("Log in as staff to do this.")
+    return user
+
+
+def visitor_of(request: Request) -> Any:
+    """The Visitor of a request that passed IsVisitor."""
+    from enquiries.models import Visitor
+
+    user: Any = request.user
+    if not isinstance(user, Visitor):
+        from contactcenter.errors import NotAuthorized
+
+        raise NotAuthorized("A visitor token is required.")
+    return user
+
+
+def principal_of(request: Request) -> Any:
+    """Staff or Visitor, whichever authenticated the request."""
+    from enquiries.models import Visitor
+
+    user: Any = request.user
+    return user if isinstance(user, Visitor) else staff_of(request)

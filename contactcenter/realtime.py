@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -10,12 +11,21 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from contactcenter.events import Event
+from contactcenter.events import Event, Typing, room_group, visitor_group
 
 logger = logging.getLogger(__name__)
 
 # Test hook: callables receiving (groups, payload) for every event actually sent.
 sinks: list[Callable[[list[str], dict[str, Any]], None]] = []
+
+
+async def _group_send_all(layer: Any, groups: list[str], message: dict[str, Any]) -> None:
+    # One trip to the event loop for all groups (each async_to_sync hop costs more than a send).
+    results = await asyncio.gather(*(layer.group_send(g, message) for g in groups), return_exceptions=True)
+    for group, result in zip(groups, results, strict=True):
+        if isinstance(result, BaseException):
+            # A realtime hiccup must never undo a committed change.
+            logger.error("group_send to %s failed", group, exc_info=result)
 
 
 def _send_now(groups: list[str], payload: dict[str, Any]) -> None:
@@ -25,17 +35,30 @@ def _send_now(groups: list[str], payload: dict[str, Any]) -> None:
     if layer is None:
         return
     message = {"type": "event.forward", "event": payload}
-    for group in groups:
-        try:
-            async_to_sync(layer.group_send)(group, message)
-        except Exception:  # A realtime hiccup must never undo a committed change.
-            logger.exception("group_send to %s failed", group)
+    try:
+        async_to_sync(_group_send_all)(layer, groups, message)
+    except Exception:
+        logger.exception("group_send to %s failed", groups)
 
 
 def send_event_on_commit(groups: Iterable[str], event: Event) -> None:
-    """Queue ``event`` for ``groups``; it is sent only if the current transaction commits."""
+    """Queue ``event`` for ``groups``; it is sent only if the current transaction commits
+    (outside a transaction, at once). Must be called from sync code (a service)."""
     group_list = sorted(set(groups))
     if not group_list:
         return
     payload = event.payload()
     transaction.on_commit(lambda: _send_now(group_list, payload))
+
+
+def typing_send(*, room_id: int, visitor_id: int | None, author: dict[str, Any]) -> None:
+    """Tell the room's other side that ``author`` is typing. Not persisted.
+
+    Staff (and the visitor's own staff-side echo) read the room group; the visitor of an
+    enquiry room reads only its visitor group, so staff typing goes there too. A visitor's
+    typing goes to the room group alone. The caller has checked that the author may see
+    the room (selectors.access_room)."""
+    groups = [room_group(room_id)]
+    if visitor_id is not None and author.get("type") == "staff":
+        groups.append(visitor_group(visitor_id))
+    send_event_on_commit(groups, Typing(room_id=room_id, author=author))

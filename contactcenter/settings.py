@@ -103,11 +103,32 @@ else:
         }
     }
 
-if REDIS_URL:
+# Production channel layer (bench/RESULTS.md has the measurements behind the choice):
+# - "pubsub" (default): RedisPubSubChannelLayer. group_send is one PUBLISH that Redis fans
+#   out to each subscribed process; group members live in each process, so a crashed
+#   process leaves no dead members behind. Two Redis connections per process (one
+#   subscriber, one publisher), so a mass connect/disconnect cannot exhaust a pool.
+# - "core": RedisChannelLayer (lists + sorted-set groups). Past `capacity` per channel it
+#   drops messages silently, and every consumer's group_add/discard takes a pooled
+#   connection: the pool is sized explicitly because redis-py raises instead of waiting.
+CC_CHANNEL_LAYER = os.environ.get("CC_CHANNEL_LAYER", "pubsub")
+CC_REDIS_MAX_CONNECTIONS = _env_int("CC_REDIS_MAX_CONNECTIONS", 2000)
+if REDIS_URL and CC_CHANNEL_LAYER == "core":
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "max_connections": CC_REDIS_MAX_CONNECTIONS}],
+                "capacity": 1000,
+                "expiry": 30,
+            },
+        }
+    }
+elif REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
 else:
@@ -190,6 +211,10 @@ CC_MESSAGE_EDIT_WINDOW_SECONDS = _env_float("CC_MESSAGE_EDIT_WINDOW_SECONDS", 30
 CC_NOTE_MAX_CHARS = 2000
 CC_CUSTOM_INFO_MAX_CHARS = 10000
 CC_MESSAGE_MAX_CHARS = _env_int("CC_MESSAGE_MAX_CHARS", 10000)
+# Link previews (rooms.previews): private/loopback targets and any port only when allowed (tests).
+CC_LINK_PREVIEW_ENABLED = _env_bool("CC_LINK_PREVIEW_ENABLED", True)
+CC_LINK_PREVIEW_ALLOW_PRIVATE = _env_bool("CC_LINK_PREVIEW_ALLOW_PRIVATE", False)
+CC_MAX_UPLOAD_BYTES = _env_int("CC_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
 
 CC_DEMO_PASSWORD = os.environ.get("CC_DEMO_PASSWORD", "demo-pass-1234")
 

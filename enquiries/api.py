@@ -15,7 +15,7 @@ from contactcenter.api import tag_by_name_or_id
 from contactcenter.api_errors import Pagination
 from contactcenter.auth import VisitorAuthentication
 from contactcenter.models import Staff
-from contactcenter.permissions import IsVisitor
+from contactcenter.permissions import IsVisitor, principal_of, staff_of, visitor_of
 from contactcenter.services import org_settings_get
 from enquiries import services
 from enquiries.models import Enquiry
@@ -132,25 +132,25 @@ class EnquiryListView(APIView):
         operation_id="enquiry_list",
     )
     def get(self, request: Request) -> Response:
-        query = enquiry_list(request.user, status=request.query_params.get("status") or None)
+        query = enquiry_list(staff_of(request), status=request.query_params.get("status") or None)
         paginator = Pagination()
         page = paginator.paginate_queryset(query, request, view=self)
-        return paginator.get_paginated_response([_staff_view(e, request.user) for e in page or []])
+        return paginator.get_paginated_response([_staff_view(e, staff_of(request)) for e in page or []])
 
 
 class EnquiryDetailView(APIView):
     @extend_schema(responses={200: EnquiryOut}, operation_id="enquiry_retrieve")
     def get(self, request: Request, enquiry_id: int) -> Response:
-        return Response(_staff_view(access_enquiry(request.user, enquiry_id), request.user))
+        return Response(_staff_view(access_enquiry(principal_of(request), enquiry_id), staff_of(request)))
 
 
 def _action(name: str, func: Any) -> type[APIView]:
     class ActionView(APIView):
         @extend_schema(request=None, responses={200: EnquiryOut}, operation_id=f"enquiry_{name}")
         def post(self, request: Request, enquiry_id: int) -> Response:
-            func(actor=request.user, enquiry_id=enquiry_id)
+            func(actor=staff_of(request), enquiry_id=enquiry_id)
             # The action succeeded, so the actor may see the result (even one who just left).
-            return Response(_staff_view(enquiry_base().get(pk=enquiry_id), request.user))
+            return Response(_staff_view(enquiry_base().get(pk=enquiry_id), staff_of(request)))
 
     ActionView.__name__ = f"Enquiry{name.title().replace('_', '')}View"
     ActionView.__doc__ = f"{name.replace('_', ' ').capitalize()} an enquiry."
@@ -165,7 +165,7 @@ LeaveView = _action("leave", services.enquiry_leave)
 class RejectView(APIView):
     @extend_schema(request=None, responses={200: RejectOut}, operation_id="enquiry_reject")
     def post(self, request: Request, enquiry_id: int) -> Response:
-        enquiry = services.enquiry_reject(actor=request.user, enquiry_id=enquiry_id)
+        enquiry = services.enquiry_reject(actor=staff_of(request), enquiry_id=enquiry_id)
         return Response({"id": enquiry.pk, "rejected": True})
 
 
@@ -190,7 +190,7 @@ class TransferView(APIView):
         data = TransferIn(data=request.data)
         data.is_valid(raise_exception=True)
         transfer = services.enquiry_transfer(
-            actor=request.user,
+            actor=staff_of(request),
             enquiry_id=enquiry_id,
             to_staff=data.validated_data.get("staff"),
             to_tag=data.validated_data.get("tag"),
@@ -210,11 +210,11 @@ class EnquiryVisitorView(APIView):
 
     @extend_schema(request=VisitorInfoIn, responses={200: EnquiryOut})
     def patch(self, request: Request, enquiry_id: int) -> Response:
-        enquiry = access_enquiry(request.user, enquiry_id)
+        enquiry = access_enquiry(principal_of(request), enquiry_id)
         data = VisitorInfoIn(data=request.data)
         data.is_valid(raise_exception=True)
-        services.visitor_update(actor=request.user, visitor=enquiry.visitor, changes=dict(data.validated_data))
-        return Response(_staff_view(access_enquiry(request.user, enquiry_id), request.user))
+        services.visitor_update(actor=staff_of(request), visitor=enquiry.visitor, changes=dict(data.validated_data))
+        return Response(_staff_view(access_enquiry(principal_of(request), enquiry_id), staff_of(request)))
 
 
 # ---------------------------------------------------------------- visitor side
@@ -252,7 +252,7 @@ def _visitor_view(enquiry: Enquiry) -> dict[str, Any]:
 class VisitorEnquiryView(VisitorView):
     @extend_schema(responses={200: VisitorEnquiryOut}, operation_id="widget_enquiry_retrieve")
     def get(self, request: Request, enquiry_id: int) -> Response:
-        return Response(_visitor_view(access_enquiry(request.user, enquiry_id)))
+        return Response(_visitor_view(access_enquiry(principal_of(request), enquiry_id)))
 
 
 class NoteIn(serializers.Serializer):
@@ -266,12 +266,14 @@ class VisitorNoteView(VisitorView):
         data = NoteIn(data=request.data)
         data.is_valid(raise_exception=True)
         services.enquiry_leave_note(
-            visitor=request.user,
+            visitor=visitor_of(request),
             enquiry_id=enquiry_id,
             text=data.validated_data["text"],
             contact=data.validated_data["contact"],
         )
-        return Response(_visitor_view(access_enquiry(request.user, enquiry_id)), status=status.HTTP_201_CREATED)
+        return Response(
+            _visitor_view(access_enquiry(principal_of(request), enquiry_id)), status=status.HTTP_201_CREATED
+        )
 
 
 class RatingIn(serializers.Serializer):
@@ -285,9 +287,11 @@ class VisitorRatingView(VisitorView):
         data = RatingIn(data=request.data)
         data.is_valid(raise_exception=True)
         services.enquiry_rate(
-            visitor=request.user,
+            visitor=visitor_of(request),
             enquiry_id=enquiry_id,
             score=data.validated_data["score"],
             comment=data.validated_data["comment"],
         )
-        return Response(_visitor_view(access_enquiry(request.user, enquiry_id)), status=status.HTTP_201_CREATED)
+        return Response(
+            _visitor_view(access_enquiry(principal_of(request), enquiry_id)), status=status.HTTP_201_CREATED
+        )

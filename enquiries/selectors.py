@@ -106,7 +106,11 @@ def enquiry_base() -> QuerySet[Enquiry]:
 def staff_may_see(staff: Staff, enquiry: Enquiry) -> bool:
     if staff.is_admin or enquiry.owner_id == staff.pk:
         return True
-    if EnquiryAlert.objects.filter(enquiry=enquiry, staff=staff).exists():
+    # An offer lets its receiver look while it is still offered, not after someone took it.
+    live_offer = EnquiryAlert.objects.filter(enquiry=enquiry, staff=staff, rejected_at__isnull=True).filter(
+        Q(transfer__isnull=True, enquiry__status=Enquiry.Status.OPEN) | Q(transfer__status=Transfer.Status.PENDING)
+    )
+    if live_offer.exists():
         return True
     if enquiry.room.members.filter(staff=staff).exists():
         return True

@@ -162,6 +162,8 @@ def _clean_visitor_fields(fields: dict[str, Any]) -> dict[str, str]:
         if not isinstance(value, str):
             raise InvalidInput.field(key, f"{key} must be text.")
         value = value.strip()
+        if "\x00" in value:
+            raise InvalidInput.field(key, f"{key} contains a null character.")
         if len(value) > limit:
             raise InvalidInput.field(key, f"{key} is limited to {limit} characters.")
         clean[key] = value
@@ -180,8 +182,10 @@ def _clean_map(name: str, value: Any, *, max_keys: int = 30, max_len: int = 500)
         raise InvalidInput.field(name, f"{name} must be an object of at most {max_keys} entries.")
     clean: dict[str, Any] = {}
     for key, item in value.items():
-        if not isinstance(key, str) or len(key) > 64:
+        if not isinstance(key, str) or len(key) > 64 or "\x00" in key:
             raise InvalidInput.field(name, f"{name} keys must be short text.")
+        if isinstance(item, str) and "\x00" in item:
+            raise InvalidInput.field(name, f"{name}.{key} contains a null character.")
         if isinstance(item, bool | int | float) or item is None:
             clean[key] = item
         elif isinstance(item, str) and len(item) <= max_len:

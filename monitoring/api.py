@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contactcenter.permissions import IsAdmin
+from contactcenter.permissions import IsAdmin, principal_of, staff_of
 from enquiries.api import EnquiryOut
 from enquiries.selectors import access_enquiry, enquiry_data
 from monitoring import selectors, services
@@ -38,7 +38,7 @@ class OverviewView(APIView):
 
     @extend_schema(responses={200: OverviewOut})
     def get(self, request: Request) -> Response:
-        return Response(selectors.overview(request.user))
+        return Response(selectors.overview(staff_of(request)))
 
 
 class JoinView(APIView):
@@ -46,8 +46,8 @@ class JoinView(APIView):
 
     @extend_schema(request=None, responses={200: EnquiryOut}, operation_id="enquiry_join")
     def post(self, request: Request, enquiry_id: int) -> Response:
-        services.enquiry_join(actor=request.user, enquiry_id=enquiry_id)
-        return Response(enquiry_data(access_enquiry(request.user, enquiry_id)))
+        services.enquiry_join(actor=staff_of(request), enquiry_id=enquiry_id)
+        return Response(enquiry_data(access_enquiry(principal_of(request), enquiry_id)))
 
 
 class TakeOverView(APIView):
@@ -55,5 +55,5 @@ class TakeOverView(APIView):
 
     @extend_schema(request=None, responses={200: EnquiryOut}, operation_id="enquiry_take_over")
     def post(self, request: Request, enquiry_id: int) -> Response:
-        services.enquiry_take_over(actor=request.user, enquiry_id=enquiry_id)
-        return Response(enquiry_data(access_enquiry(request.user, enquiry_id)))
+        services.enquiry_take_over(actor=staff_of(request), enquiry_id=enquiry_id)
+        return Response(enquiry_data(access_enquiry(principal_of(request), enquiry_id)))

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from contactcenter.auth import VisitorAuthentication
 from contactcenter.errors import InvalidInput
-from contactcenter.permissions import IsStaffOrVisitor
+from contactcenter.permissions import IsStaffOrVisitor, principal_of
 from enquiries.models import Visitor
 from rooms import services
 from rooms.selectors import access_room, message_data, room_messages
@@ -77,7 +77,7 @@ class RoomMessagesView(APIView):
     def get(self, request: Request, room_id: int) -> Response:
         after = _whole_number(request, "after", 0)
         limit = min(max(_whole_number(request, "limit", 200), 1), 500)
-        room = access_room(request.user, room_id)
+        room = access_room(principal_of(request), room_id)
         is_visitor = isinstance(request.user, Visitor)
         messages = list(room_messages(room, after=after, for_visitor=is_visitor, limit=limit + 1))
         has_more = len(messages) > limit
@@ -93,8 +93,9 @@ class RoomMessagesView(APIView):
     def post(self, request: Request, room_id: int) -> Response:
         data = MessageIn(data=request.data)
         data.is_valid(raise_exception=True)
-        access_room(request.user, room_id)
-        author = {"visitor": request.user} if isinstance(request.user, Visitor) else {"staff": request.user}
+        access_room(principal_of(request), room_id)
+        principal = principal_of(request)
+        author = {"visitor": principal} if isinstance(principal, Visitor) else {"staff": principal}
         message, created = services.message_post(
             room_id=room_id,
             text=data.validated_data["text"],

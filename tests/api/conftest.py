@@ -14,8 +14,8 @@ from contactcenter.models import AuthToken, Staff, Tag
 from enquiries.models import Enquiry, EnquiryAlert, EnquiryEvent, EnquiryNote, Transfer, Visitor
 from rooms.models import Message, Room, RoomMember
 
-COUNTED = (Staff, Tag, AuthToken, Channel, Visitor, Enquiry, EnquiryAlert, EnquiryEvent, EnquiryNote, Transfer)
-COUNTED += (Room, RoomMember, Message)
+COUNTED: tuple[type[Any], ...] = (Staff, Tag, AuthToken, Channel, Visitor, Enquiry, EnquiryAlert, EnquiryEvent)
+COUNTED += (EnquiryNote, Transfer, Room, RoomMember, Message)
 
 
 def counts() -> dict[str, int]:
