@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -796,33 +796,36 @@ def _overdue_ids(query: Any) -> list[int]:
     return list(query.order_by().values_list("id", flat=True)[:500])
 
 
-def enquiries_expire_overdue(now: dt.datetime) -> int:
-    """Miss every open enquiry past its 60 s deadline. Idempotent; safe from many processes
-    at once (each miss is a conditional UPDATE under the enquiry lock)."""
+def _sweep_enquiries(status: str, deadline_field: str, now: dt.datetime, act: Callable[[Enquiry], bool]) -> int:
+    """Apply ``act`` once to each enquiry in ``status`` whose ``deadline_field`` is due.
+
+    Each enquiry is re-read under its row lock and re-checked, so sweeps running at the same
+    time in several processes (beat, the task at the deadline, the ticker) act exactly once.
+    """
     count = 0
-    for enquiry_id in _overdue_ids(Enquiry.objects.filter(status=Enquiry.Status.OPEN, deadline_at__lte=now)):
+    query = Enquiry.objects.filter(status=status, **{f"{deadline_field}__lte": now})
+    for enquiry_id in _overdue_ids(query):
         with transaction.atomic():
             enquiry = Enquiry.objects.select_for_update().filter(pk=enquiry_id).first()
-            if enquiry and enquiry.status == Enquiry.Status.OPEN and enquiry.deadline_at and enquiry.deadline_at <= now:
-                count += _miss(enquiry, Enquiry.MissedReason.TIMEOUT)
+            due = getattr(enquiry, deadline_field, None)
+            if enquiry is not None and enquiry.status == status and due is not None and due <= now:
+                count += int(act(enquiry))
     return count
+
+
+def enquiries_expire_overdue(now: dt.datetime) -> int:
+    """Miss every open enquiry past its 60 s deadline."""
+    return _sweep_enquiries(Enquiry.Status.OPEN, "deadline_at", now, lambda e: _miss(e, Enquiry.MissedReason.TIMEOUT))
 
 
 def enquiries_broadcast_due(now: dt.datetime) -> int:
     """End returning customers' head starts that are due."""
-    count = 0
-    for enquiry_id in _overdue_ids(Enquiry.objects.filter(status=Enquiry.Status.OPEN, broadcast_at__lte=now)):
-        with transaction.atomic():
-            enquiry = Enquiry.objects.select_for_update().filter(pk=enquiry_id).first()
-            if (
-                enquiry
-                and enquiry.status == Enquiry.Status.OPEN
-                and enquiry.broadcast_at
-                and enquiry.broadcast_at <= now
-            ):
-                _broadcast_rest(enquiry)
-                count += 1
-    return count
+
+    def act(enquiry: Enquiry) -> bool:
+        _broadcast_rest(enquiry)
+        return True
+
+    return _sweep_enquiries(Enquiry.Status.OPEN, "broadcast_at", now, act)
 
 
 def transfers_lapse_overdue(now: dt.datetime) -> int:
@@ -840,18 +843,13 @@ def transfers_lapse_overdue(now: dt.datetime) -> int:
 
 
 def enquiries_auto_close_due(now: dt.datetime) -> int:
-    count = 0
-    for enquiry_id in _overdue_ids(Enquiry.objects.filter(status=Enquiry.Status.RESOLVED, auto_close_at__lte=now)):
-        with transaction.atomic():
-            enquiry = Enquiry.objects.select_for_update().filter(pk=enquiry_id).first()
-            if (
-                enquiry
-                and enquiry.status == Enquiry.Status.RESOLVED
-                and enquiry.auto_close_at
-                and enquiry.auto_close_at <= now
-            ):
-                count += _close(enquiry, actor=None, from_statuses=[Enquiry.Status.RESOLVED])
-    return count
+    """Close resolved enquiries whose auto-close time has come."""
+    return _sweep_enquiries(
+        Enquiry.Status.RESOLVED,
+        "auto_close_at",
+        now,
+        lambda e: _close(e, actor=None, from_statuses=[Enquiry.Status.RESOLVED]),
+    )
 
 
 def timers_sweep(now: dt.datetime | None = None) -> dict[str, int]:
