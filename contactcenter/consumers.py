@@ -1,22 +1,147 @@
-"""Websocket consumers: thin. Authenticate, join groups, forward layer events."""
+"""Websocket consumers: thin. Authenticate, join groups, turn each client message into one
+service call, forward layer events.
+
+Protocol (JSON text frames, both ``/ws/staff/`` and ``/ws/visitor/``)
+--------------------------------------------------------------------
+
+Server events are ``{"type": "<noun>.<verb>", "data": {...}}`` (SPEC section 8); the
+first frame after accept is ``hello``. Client messages:
+
+``{"type": "message.post", "room": ID, "text": "...", "client_id": "...", "reply_to": ID?}``
+    Posts through ``rooms.services.message_post`` (the same service as
+    ``POST /api/v1/rooms/<id>/messages``). Idempotent on ``client_id``: a retry returns the
+    first message. Reply: ``{"type": "message.ack", "data": {"client_id", "message"}}``.
+    The message also arrives as ``message.created`` to everyone in the room, the sender
+    included: clients dedupe by message id.
+``{"type": "typing", "room": ID}``
+    A ``typing`` event (``{"room_id", "author"}``) to the room's other side: the visitor's
+    goes to the room's staff, staff's to the room's staff and the visitor. Not stored;
+    at most one per second per room per socket is forwarded, the rest are dropped.
+``{"type": "read", "room": ID, "message": ID}`` (staff only)
+    Moves the staff member's read marker (``rooms.services.room_mark_read``); a ``read``
+    event follows to the room and to the staff member's other sockets.
+``{"type": "sync", "rooms": {"<room id>": <last id>, ...}}``, or ``{"type": "sync", "room": ID, "after": ID}``
+    For each room, one ``{"type": "sync.messages", "data": {"room", "messages", "has_more"}}``
+    with the messages after that id, oldest first, at most ``SYNC_LIMIT``; with
+    ``has_more`` the client asks again from the last id it got.
+``{"type": "ping"}``
+    ``{"type": "pong", "data": {}}``.
+
+A refused client message gets ``{"type": "error", "data": {"request", "status", "detail",
+"client_id"?, "room"?, "fields"?}}`` with the HTTP-like status of the domain error (400 bad
+input, 403 not allowed, 404 unknown room, 409 closed enquiry); the socket stays open.
+
+Reconnecting without loss: connect (the server joins the groups before ``hello``), then
+``sync`` each room from the last message id the client holds. Anything committed before
+the sync is in its answer, anything after arrives as ``message.created``; messages in both
+are the same ids, so deduping by id gives every message exactly once. Message ids grow in
+commit order within a room (``rooms.services._insert`` holds the room lock), so "after the
+last id" never skips a late commit.
+"""
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from contactcenter import services
+from contactcenter import realtime, services
 from contactcenter.auth import session_is_current, visitor_id_from_token
+from contactcenter.errors import DomainError, InvalidInput, NotAuthorized, NotFound
 from contactcenter.events import ADMINS_GROUP, room_group, staff_group, visitor_group
 from contactcenter.models import Staff
+
+logger = logging.getLogger(__name__)
+
+TYPING_INTERVAL = 1.0  # seconds between forwarded typing events, per socket and room
+SYNC_LIMIT = 200  # messages per sync.messages frame
+SYNC_MAX_ROOMS = 100  # rooms per sync request
 
 
 def _query(scope: dict[str, Any], name: str) -> str:
     values = parse_qs(scope.get("query_string", b"").decode()).get(name) or [""]
     return values[0]
+
+
+def _id(content: dict[str, Any], name: str, *, required: bool = True) -> int | None:
+    """A positive integer field of a client message (JSON numbers or digit strings)."""
+    value = content.get(name)
+    if value is None and not required:
+        return None
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidInput.field(name, f"{name} must be an id.")
+    return value
+
+
+# ----------------------------------------------------------------- one service call each
+# Each runs in Django's sync thread. ``principal`` is the Staff or Visitor of the socket.
+
+
+def _is_visitor(principal: Any) -> bool:
+    return not isinstance(principal, Staff)
+
+
+@database_sync_to_async
+def _message_post(principal: Any, content: dict[str, Any]) -> dict[str, Any]:
+    from rooms import services as room_services
+    from rooms.models import Room
+    from rooms.selectors import message_data
+
+    author = {"visitor": principal} if _is_visitor(principal) else {"staff": principal}
+    try:
+        # message_post checks membership (staff) or ownership (visitor) itself.
+        message, _created = room_services.message_post(
+            room_id=_id(content, "room"),  # type: ignore[arg-type]
+            text=content.get("text"),
+            client_id=content.get("client_id") or "",
+            reply_to_id=_id(content, "reply_to", required=False),
+            **author,
+        )
+    except Room.DoesNotExist:
+        raise NotFound("Room not found.") from None
+    return message_data(message)
+
+
+@database_sync_to_async
+def _typing(principal: Any, room_id: int, author: dict[str, Any]) -> None:
+    from rooms.selectors import access_room
+
+    room = access_room(principal, room_id)
+    visitor_id = room.enquiry.visitor_id if room.enquiry is not None else None
+    realtime.typing_send(room_id=room.pk, visitor_id=visitor_id, author=author)
+
+
+@database_sync_to_async
+def _mark_read(staff: Staff, room_id: int, message_id: int) -> None:
+    from rooms import services as room_services
+
+    room_services.room_mark_read(room_id=room_id, staff=staff, message_id=message_id)
+
+
+@database_sync_to_async
+def _sync_room(principal: Any, room_id: int, after: int) -> dict[str, Any]:
+    from rooms.selectors import access_room, message_data, room_messages
+
+    room = access_room(principal, room_id)
+    found = list(room_messages(room, after=after, for_visitor=_is_visitor(principal), limit=SYNC_LIMIT + 1))
+    return {
+        "room": room.pk,
+        "messages": [message_data(m) for m in found[:SYNC_LIMIT]],
+        "has_more": len(found) > SYNC_LIMIT,
+    }
+
+
+@database_sync_to_async
+def _visitor(visitor_id: int) -> Any:
+    from enquiries.models import Visitor
+
+    return Visitor.objects.filter(pk=visitor_id).first()
 
 
 class EventForwardMixin:
@@ -45,6 +170,106 @@ class EventForwardMixin:
             await self.leave(group)
 
 
+class ClientProtocolMixin:
+    """Client messages of both consumers (module docstring). Subclasses give the principal."""
+
+    _typing_at: dict[int, float]
+
+    async def principal(self) -> Any:
+        raise NotImplementedError
+
+    def author(self, principal: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        send = self.send_json  # type: ignore[attr-defined]
+        if not isinstance(content, dict):
+            await send(_error("?", InvalidInput("A client message is a JSON object with a type.")))
+            return
+        kind = content.get("type")
+        handler = self._handlers.get(kind) if isinstance(kind, str) else None
+        if handler is None:
+            await send(_error(str(kind), InvalidInput(f"Unknown message type {kind!r}.")))
+            return
+        request = str(kind)
+        try:
+            await handler(self, content)
+        except DomainError as exc:
+            await send(_error(request, exc, content))
+        except Exception:
+            logger.exception("websocket %s failed", kind)
+            error = DomainError("Something went wrong. Try again.")
+            error.status_code = 500
+            await send(_error(request, error, content))
+
+    async def _ping(self, content: dict[str, Any]) -> None:
+        await self.send_json({"type": "pong", "data": {}})  # type: ignore[attr-defined]
+
+    async def _post(self, content: dict[str, Any]) -> None:
+        message = await _message_post(await self.principal(), content)
+        data = {"client_id": message["client_id"], "message": message}
+        await self.send_json({"type": "message.ack", "data": data})  # type: ignore[attr-defined]
+
+    async def _typing(self, content: dict[str, Any]) -> None:
+        room_id = _id(content, "room")
+        assert room_id is not None
+        now = time.monotonic()
+        if now - self._typing_at.get(room_id, -TYPING_INTERVAL) < TYPING_INTERVAL:
+            return  # rate limit: drop, the client repeats while typing anyway
+        if len(self._typing_at) > 1000:
+            self._typing_at.clear()
+        self._typing_at[room_id] = now
+        principal = await self.principal()
+        await _typing(principal, room_id, self.author(principal))
+
+    async def _read(self, content: dict[str, Any]) -> None:
+        principal = await self.principal()
+        if _is_visitor(principal):
+            raise NotAuthorized("Only staff have read markers.")
+        room_id, message_id = _id(content, "room"), _id(content, "message")
+        await _mark_read(principal, room_id, message_id)
+
+    async def _sync(self, content: dict[str, Any]) -> None:
+        rooms = content.get("rooms")
+        if rooms is None and "room" in content:
+            rooms = {str(_id(content, "room")): _id(content, "after", required=False) or 0}
+        if not isinstance(rooms, dict) or not rooms:
+            raise InvalidInput.field("rooms", 'rooms must be an object {"<room id>": <last message id>}.')
+        if len(rooms) > SYNC_MAX_ROOMS:
+            raise InvalidInput.field("rooms", f"At most {SYNC_MAX_ROOMS} rooms per sync.")
+        wanted: list[tuple[int, int]] = []
+        for key, after in rooms.items():
+            room_id = _id({"room": key}, "room")
+            last = _id({"after": after or 0}, "after")
+            wanted.append((room_id, last))  # type: ignore[arg-type]
+        principal = await self.principal()
+        for room_id, after in wanted:
+            try:
+                data = await _sync_room(principal, room_id, after)
+            except DomainError as exc:
+                await self.send_json(_error("sync", exc, {"room": room_id}))  # type: ignore[attr-defined]
+                continue
+            await self.send_json({"type": "sync.messages", "data": data})  # type: ignore[attr-defined]
+
+    _handlers = {
+        "ping": _ping,
+        "message.post": _post,
+        "typing": _typing,
+        "read": _read,
+        "sync": _sync,
+    }
+
+
+def _error(request: str, exc: DomainError, content: dict[str, Any] | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {"request": request, "status": exc.status_code, "detail": exc.message}
+    if exc.fields:
+        data["fields"] = exc.fields
+    for key in ("client_id", "room"):
+        if content and content.get(key) is not None:
+            data[key] = content[key]
+    return {"type": "error", "data": data}
+
+
 @database_sync_to_async
 def _staff_from_scope(scope: dict[str, Any]) -> tuple[Staff, list[int]] | None:
     from rooms.models import RoomMember
@@ -64,9 +289,10 @@ def _staff_from_scope(scope: dict[str, Any]) -> tuple[Staff, list[int]] | None:
     return staff, rooms
 
 
-class StaffConsumer(EventForwardMixin, AsyncJsonWebsocketConsumer):
+class StaffConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.groups_joined = []
+        self._typing_at = {}
         found = await _staff_from_scope(self.scope)
         if found is None:
             await self.close(code=4401)
@@ -79,6 +305,12 @@ class StaffConsumer(EventForwardMixin, AsyncJsonWebsocketConsumer):
         for room_id in rooms:
             await self.join(room_group(room_id))
         await self.send_json({"type": "hello", "data": {"staff_id": self.staff.pk}})
+
+    async def principal(self) -> Any:
+        return self.staff
+
+    def author(self, principal: Any) -> dict[str, Any]:
+        return {"type": "staff", "id": self.staff.pk, "name": self.staff.display_name}
 
     async def on_event(self, event: dict[str, Any]) -> None:
         data = event.get("data", {})
@@ -105,10 +337,6 @@ class StaffConsumer(EventForwardMixin, AsyncJsonWebsocketConsumer):
         elif kind == "room.taken_over" and data.get("by_id") == self.staff.pk:
             await self.join(room_group(data["room_id"]))
 
-    async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        if isinstance(content, dict) and content.get("type") == "ping":
-            await self.send_json({"type": "pong", "data": {}})
-
 
 @database_sync_to_async
 def _room_of(enquiry_id: int) -> int | None:
@@ -117,17 +345,27 @@ def _room_of(enquiry_id: int) -> int | None:
     return Room.objects.filter(enquiry_id=enquiry_id).values_list("id", flat=True).first()
 
 
-class VisitorConsumer(EventForwardMixin, AsyncJsonWebsocketConsumer):
+class VisitorConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.groups_joined = []
+        self._typing_at = {}
+        self._visitor: Any = None  # loaded on the first client message: idle sockets stay light
         visitor_id = visitor_id_from_token(_query(self.scope, "visitor_token"))
         if visitor_id is None:
             await self.close(code=4401)
             return
+        self.visitor_id = visitor_id
         await self.accept()
         await self.join(visitor_group(visitor_id))
         await self.send_json({"type": "hello", "data": {"visitor_id": visitor_id}})
 
-    async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        if isinstance(content, dict) and content.get("type") == "ping":
-            await self.send_json({"type": "pong", "data": {}})
+    async def principal(self) -> Any:
+        if self._visitor is None:
+            self._visitor = await _visitor(self.visitor_id)
+            if self._visitor is None:
+                await self.close(code=4401)
+                raise NotAuthorized("Unknown visitor.")
+        return self._visitor
+
+    def author(self, principal: Any) -> dict[str, Any]:
+        return {"type": "visitor", "id": principal.pk, "name": principal.display_name}

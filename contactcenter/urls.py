@@ -47,6 +47,9 @@ urlpatterns = [
     # Rooms features (files; messages edit/recall/forward; direct rooms, spaces, quick replies...).
     path("api/v1/", include(rooms_files_urls)),
     path("api/v1/", include(rooms_features_urls)),
+    # Browser pages: the staff dashboard, and the visitor's widget / web link pages.
+    path("", include("contactcenter.web_urls")),
+    path("", include("channels_adapters.widget_urls")),
 ]
 
 handler404 = "contactcenter.views.not_found"

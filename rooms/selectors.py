@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from contactcenter.errors import NotAuthorized, NotFound
 from contactcenter.models import Staff
-from rooms.models import Message, Room, RoomMember
+from rooms.models import Message, QuickReply, Room, RoomMember
 
 if TYPE_CHECKING:
     from enquiries.models import Visitor
@@ -28,6 +29,17 @@ def message_author(message: Message) -> dict[str, Any]:
     return {"type": "system", "id": None, "name": "System"}
 
 
+def message_public_data(message: Message) -> dict[str, Any]:
+    """``message.data`` without storage details: a file is described by its download URLs."""
+    info = message.data.get("file")
+    if not isinstance(info, dict):
+        return message.data
+    public = {key: info.get(key) for key in ("name", "size", "content_type", "category", "width", "height")}
+    public["url"] = f"/api/v1/messages/{message.pk}/file"
+    public["thumbnail_url"] = f"/api/v1/messages/{message.pk}/thumbnail" if info.get("thumbnail") else None
+    return {**message.data, "file": public}
+
+
 def message_data(message: Message) -> dict[str, Any]:
     recalled = message.recalled_at is not None
     return {
@@ -39,7 +51,7 @@ def message_data(message: Message) -> dict[str, Any]:
         "client_id": message.client_id,
         "reply_to": message.reply_to_id,
         "forwarded_from": message.forwarded_from_id,
-        "data": {} if recalled else message.data,
+        "data": {} if recalled else message_public_data(message),
         "created_at": message.created_at.isoformat(),
         "edited_at": message.edited_at.isoformat() if message.edited_at else None,
         "recalled_at": message.recalled_at.isoformat() if message.recalled_at else None,
@@ -74,3 +86,262 @@ def room_messages(room: Room, *, after: int = 0, for_visitor: bool = False, limi
         # which would hide every ordinary message from the visitor.
         query = query.exclude(Q(data__has_key="visibility") & Q(data__visibility="staff"))
     return query[:limit]
+
+
+def access_message(principal: Staff | Visitor, message_id: int) -> Message:
+    """The message if ``principal`` may see its room (see access_room). A visitor is told
+    a staff-only message does not exist. Raises NotFound / NotAuthorized."""
+    from enquiries.models import Visitor
+
+    message = Message.objects.filter(pk=message_id).first()
+    if message is None:
+        raise NotFound("Message not found.")
+    access_room(principal, message.room_id)
+    if isinstance(principal, Visitor) and not message_visible_to_visitor(message):
+        raise NotFound("Message not found.")
+    return message
+
+
+# ---------------------------------------------------------------- unread, room list, info
+
+
+def unread_condition() -> Q:
+    """Which messages count as unread for a member (beyond their read marker, not their own).
+
+    Text and file messages from anyone else count everywhere. System messages count only in
+    enquiry rooms, where they record what happened to the customer (transfer, take over,
+    visitor form, custom info); in direct rooms and spaces they are membership notices,
+    which should not light a badge. Recalled messages never count: they show a placeholder.
+    """
+    return (Q(kind__in=[Message.Kind.TEXT, Message.Kind.FILE]) | Q(kind=Message.Kind.SYSTEM, room__kind=Room.Kind.ENQUIRY)) & Q(
+        recalled_at__isnull=True
+    )
+
+
+def room_unread_count(member: RoomMember) -> int:
+    """Unread messages of one membership (see ``unread_condition``)."""
+    return (
+        Message.objects.filter(room_id=member.room_id, id__gt=member.last_read_message_id)
+        .filter(unread_condition())
+        .exclude(author_staff_id=member.staff_id)
+        .count()
+    )
+
+
+def _unread_subquery() -> Coalesce:
+    counted = (
+        Message.objects.filter(room_id=OuterRef("room_id"), id__gt=OuterRef("last_read_message_id"))
+        .filter(unread_condition())
+        .exclude(author_staff_id=OuterRef("staff_id"))
+        .order_by()
+        .values("room_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def room_memberships(staff: Staff) -> QuerySet[RoomMember]:
+    """The staff member's rooms (as memberships), newest activity first, each annotated
+    with ``unread``. Rooms without messages sort by creation, after the active ones."""
+    return (
+        RoomMember.objects.filter(staff=staff)
+        .select_related("room", "room__enquiry", "room__enquiry__visitor")
+        .annotate(unread=_unread_subquery())
+        .order_by(F("room__last_message_at").desc(nulls_last=True), F("room__created_at").desc(), "-room_id")
+    )
+
+
+def rooms_with_unread(staff: Staff) -> int:
+    """How many of the staff member's rooms have unread messages (the workspace badge)."""
+    return RoomMember.objects.filter(staff=staff).annotate(unread=_unread_subquery()).filter(unread__gt=0).count()
+
+
+def _staff_ref(staff: Staff) -> dict[str, Any]:
+    return {"id": staff.pk, "name": staff.display_name, "avatar_url": staff.avatar_url}
+
+
+def _room_title(room: Room, other: Staff | None) -> str:
+    if room.kind == Room.Kind.DIRECT:
+        return other.display_name if other else "Direct room"
+    if room.kind == Room.Kind.ENQUIRY and room.enquiry is not None:
+        return room.enquiry.visitor.display_name
+    return room.name or room.get_kind_display()
+
+
+def direct_partners(staff: Staff, room_ids: list[int]) -> dict[int, Staff]:
+    """The other member of each of these direct rooms, by room id (one query)."""
+    rows = RoomMember.objects.filter(room_id__in=room_ids).exclude(staff=staff).select_related("staff")
+    return {row.room_id: row.staff for row in rows}
+
+
+def room_summary(member: RoomMember, *, unread: int, other: Staff | None = None) -> dict[str, Any]:
+    """One row of the room list."""
+    room = member.room
+    enquiry = room.enquiry
+    return {
+        "id": room.pk,
+        "kind": room.kind,
+        "title": _room_title(room, other),
+        "name": room.name,
+        "is_private": room.is_private,
+        "enquiry": {"id": enquiry.pk, "status": enquiry.status} if enquiry else None,
+        "other": _staff_ref(other) if other else None,
+        "last_message_at": room.last_message_at.isoformat() if room.last_message_at else None,
+        "unread": unread,
+        "role": member.role,
+        "mute": member.mute,
+        "last_read_message_id": member.last_read_message_id,
+    }
+
+
+def room_list_data(staff: Staff, members: list[RoomMember]) -> list[dict[str, Any]]:
+    """Room list rows for memberships from ``room_memberships`` (annotated with unread)."""
+    partners = direct_partners(staff, [m.room_id for m in members if m.room.kind == Room.Kind.DIRECT])
+    return [room_summary(m, unread=m.unread, other=partners.get(m.room_id)) for m in members]  # type: ignore[attr-defined]
+
+
+def _enquiry_info(room: Room) -> dict[str, Any]:
+    from enquiries.selectors import visitor_data
+
+    enquiry = room.enquiry
+    assert enquiry is not None
+    visitor = enquiry.visitor
+    channel = enquiry.channel
+    dest = enquiry.destination
+    device = visitor.device if isinstance(visitor.device, dict) else {}
+    endpoint = dest.tag.name if dest.tag else (dest.staff.display_name if dest.staff else "")
+    return {
+        "enquiry": {
+            "id": enquiry.pk,
+            "status": enquiry.status,
+            "kind": enquiry.kind,
+            "channel": channel.kind,
+            "channel_detail": {"id": channel.pk, "name": channel.name, "identity": visitor.channel_identity},
+            "language": visitor.language,
+            "location": device.get("location", ""),
+            "topic": enquiry.topic,
+            "owner": _staff_ref(enquiry.owner) if enquiry.owner else None,
+            "created_at": enquiry.created_at.isoformat(),
+            "picked_up_at": enquiry.picked_up_at.isoformat() if enquiry.picked_up_at else None,
+            "resolved_at": enquiry.resolved_at.isoformat() if enquiry.resolved_at else None,
+            "closed_at": enquiry.closed_at.isoformat() if enquiry.closed_at else None,
+        },
+        "visitor": visitor_data(visitor),
+        "device": device,
+        "utm": visitor.utm,
+        "destination": {"id": dest.pk, "name": dest.name, "type": dest.type, "endpoint": endpoint},
+    }
+
+
+def room_info(viewer: Staff, room_id: int) -> dict[str, Any]:
+    """The room information panel (SPEC 4) for a room ``viewer`` may see (``access_room``):
+    members with roles, the viewer's own mute mode and unread count (None when an admin
+    monitors without being a member), and per kind: enquiry, visitor, device, UTM and
+    destination information; the direct contact; a space's name and description."""
+    access_room(viewer, room_id)
+    room = Room.objects.select_related(
+        "enquiry__channel",
+        "enquiry__visitor",
+        "enquiry__owner",
+        "enquiry__destination__tag",
+        "enquiry__destination__staff",
+    ).get(pk=room_id)
+    members = list(room.members.select_related("staff").order_by("joined_at", "id"))
+    me = next((m for m in members if m.staff_id == viewer.pk), None)
+    data: dict[str, Any] = {
+        "id": room.pk,
+        "kind": room.kind,
+        "name": room.name,
+        "description": room.description,
+        "is_private": room.is_private,
+        "created_at": room.created_at.isoformat(),
+        "last_message_at": room.last_message_at.isoformat() if room.last_message_at else None,
+        "members": [
+            {
+                **_staff_ref(m.staff),
+                "email": m.staff.email,
+                "role": m.role,
+                "availability": m.staff.availability,
+            }
+            for m in members
+        ],
+        "me": (
+            {
+                "role": me.role,
+                "mute": me.mute,
+                "last_read_message_id": me.last_read_message_id,
+                "unread": room_unread_count(me),
+            }
+            if me
+            else None
+        ),
+        "contact": None,
+    }
+    if room.kind == Room.Kind.ENQUIRY and room.enquiry is not None:
+        data.update(_enquiry_info(room))
+    if room.kind == Room.Kind.DIRECT:
+        other = next((m.staff for m in members if m.staff_id != viewer.pk), None)
+        if other is not None:
+            data["contact"] = {
+                **_staff_ref(other),
+                "email": other.email,
+                "phone": other.phone,
+                "time_zone": other.time_zone,
+                "availability": other.availability,
+            }
+    return data
+
+
+def should_notify(member: RoomMember, message: Message) -> bool:
+    """Whether ``member`` gets a notification (sound, browser notification) for ``message``.
+
+    mute "all": every message from someone else; "mentions": only when the message
+    mentions them or ``@all``; "mute": never. Nobody is notified of their own messages.
+    """
+    if message.author_staff_id is not None and message.author_staff_id == member.staff_id:
+        return False
+    if member.mute == RoomMember.Mute.ALL:
+        return True
+    if member.mute == RoomMember.Mute.MENTIONS:
+        data = message.data if isinstance(message.data, dict) else {}
+        return bool(data.get("mention_all")) or member.staff_id in (data.get("mentions") or [])
+    return False
+
+
+# ---------------------------------------------------------------- quick replies
+
+
+def quick_replies_for(staff: Staff, *, prefix: str = "") -> QuerySet[QuickReply]:
+    """The staff member's personal quick replies and the shared ones, by shortcut (personal
+    first on a tie), optionally only shortcuts starting with ``prefix``."""
+    query = QuickReply.objects.filter(Q(owner=staff) | Q(owner__isnull=True))
+    if prefix:
+        query = query.filter(shortcut__startswith=prefix.lower())
+    return query.order_by("shortcut", F("owner_id").asc(nulls_last=True))
+
+
+def access_quick_reply(staff: Staff, quick_reply_id: int, *, write: bool = False) -> QuickReply:
+    """A quick reply ``staff`` may see (own or shared) or, with ``write``, change (own, or
+    shared for admins). Raises NotFound / NotAuthorized."""
+    reply = QuickReply.objects.filter(pk=quick_reply_id).first()
+    if reply is None:
+        raise NotFound("Quick reply not found.")
+    if reply.owner_id is None:
+        if write and not staff.is_admin:
+            raise NotAuthorized("Only admins can change shared quick replies.")
+        return reply
+    if reply.owner_id != staff.pk:
+        raise NotAuthorized("This is someone else's quick reply.")
+    return reply
+
+
+def quick_reply_data(reply: QuickReply) -> dict[str, Any]:
+    return {
+        "id": reply.pk,
+        "shortcut": reply.shortcut,
+        "text": reply.text,
+        "shared": reply.owner_id is None,
+        "owner": reply.owner_id,
+        "created_at": reply.created_at.isoformat(),
+    }

@@ -63,6 +63,7 @@ def _insert(
     client_id: str = "",
     reply_to: Message | None = None,
     data: dict[str, Any] | None = None,
+    forwarded_from: Message | None = None,
 ) -> Message:
     """Insert a message while holding the room's row lock until commit.
 
@@ -80,6 +81,7 @@ def _insert(
         client_id=client_id,
         reply_to=reply_to,
         data=data or {},
+        forwarded_from=forwarded_from,
         created_at=now,
     )
     Room.objects.filter(pk=room.pk).update(last_message_at=now)
@@ -136,6 +138,8 @@ def message_post(
     """
     from enquiries import services as enquiry_services
     from enquiries.models import Enquiry
+    from rooms.mentions import mention_events, mentions_parse
+    from rooms.previews import preview_queue_on_commit
 
     if (staff is None) == (visitor is None):
         raise ValueError("exactly one author")
@@ -170,6 +174,8 @@ def message_post(
                 reply_to = Message.objects.filter(pk=reply_to_id, room_id=room.pk).first()
                 if reply_to is None:
                     raise InvalidInput.field("reply_to", "The message replied to is not in this room.")
+            # Mentions come from staff only: a visitor does not address staff by @name.
+            mentions = mentions_parse(text=text, room=room, author_id=staff.pk) if staff is not None else {}
             message = _insert(
                 room_id=room.pk,
                 kind=Message.Kind.TEXT,
@@ -178,7 +184,10 @@ def message_post(
                 author_visitor=visitor,
                 client_id=client_id,
                 reply_to=reply_to,
+                data=mentions or None,
             )
+            mention_events(room=room, message=message)
+            preview_queue_on_commit(message)
             if enquiry is not None and staff is not None and enquiry.first_response_at is None:
                 enquiry.first_response_at = message.created_at
                 enquiry.save(update_fields=["first_response_at"])
@@ -262,3 +271,115 @@ def room_mark_read(*, room_id: int, staff: Staff, message_id: int) -> RoomMember
             Read(room_id=room_id, staff_id=staff.pk, message_id=message_id),
         )
     return member
+
+
+# ------------------------------------------------------------------ files and forwards
+# Rules shared by the other ways of posting (rooms.files.file_upload, message_forward).
+# They follow message_post's rules one for one; message_post could call them too.
+
+
+def _room_post_guard(*, room_id: int, staff: Staff | None, visitor: Visitor | None) -> tuple[Room, Enquiry | None]:
+    """Check that the author may post in the room now, as message_post does: staff must be
+    members and the enquiry not closed; the visitor must own the enquiry, which must be
+    neither closed nor missed, and a resolved one is reopened. Caller is inside a
+    transaction; this locks the enquiry row (SPEC lock order: enquiry, then room)."""
+    from enquiries import services as enquiry_services
+    from enquiries.models import Enquiry
+
+    room = Room.objects.select_related("enquiry").filter(pk=room_id).first()
+    if room is None:
+        raise NotFound("Room not found.")
+    enquiry: Enquiry | None = None
+    if room.enquiry_id is not None:
+        enquiry = Enquiry.objects.select_for_update().get(pk=room.enquiry_id)
+    if staff is not None:
+        if not RoomMember.objects.filter(room=room, staff=staff).exists():
+            raise NotAuthorized("Only members of this room can post. Join it first.")
+        if enquiry is not None and enquiry.status == Enquiry.Status.CLOSED:
+            raise Conflict("This enquiry is closed and read-only.", code="closed")
+    else:
+        if enquiry is None or visitor is None or enquiry.visitor_id != visitor.pk:
+            raise NotAuthorized("This is not your conversation.")
+        if enquiry.status == Enquiry.Status.CLOSED:
+            raise Conflict("This conversation is closed. Start a new one to write again.", code="closed")
+        if enquiry.status == Enquiry.Status.MISSED:
+            raise Conflict("Nobody could answer this enquiry. Leave a note instead.", code="missed")
+        if enquiry.status == Enquiry.Status.RESOLVED:
+            enquiry_services.enquiry_reopen(enquiry=enquiry)
+    return room, enquiry
+
+
+def _reply_target(*, room_id: int, reply_to_id: int | None, visitor: Visitor | None) -> Message | None:
+    if reply_to_id is None:
+        return None
+    reply_to = Message.objects.filter(pk=reply_to_id, room_id=room_id).first()
+    # A visitor cannot reply to (and so learn of) a staff-only message.
+    if reply_to is None or (visitor is not None and not message_visible_to_visitor(reply_to)):
+        raise InvalidInput.field("reply_to", "The message replied to is not in this room.")
+    return reply_to
+
+
+def _record_first_response(enquiry: Enquiry | None, staff: Staff | None, message: Message) -> None:
+    if enquiry is not None and staff is not None and enquiry.first_response_at is None:
+        enquiry.first_response_at = message.created_at
+        enquiry.save(update_fields=["first_response_at"])
+
+
+def message_forward(*, message_id: int, room_id: int, staff: Staff, client_id: Any = "") -> tuple[Message, bool]:
+    """Forward a text or file message into a room ``staff`` is a member of. Returns
+    (message, created); a retry with the same ``client_id`` creates nothing.
+
+    The sender must be able to see the source (member of its room, or an admin). The new
+    message has ``forwarded_from`` set and a copy of the text and of the stored file, so
+    recalling either message leaves the other intact. Locks as message_post: the target's
+    enquiry row, then the target room row.
+    """
+    from rooms import files
+    from rooms.selectors import access_room
+
+    client_id = _clean_client_id(client_id)
+    existing = _existing(room_id, client_id, staff, None)
+    if existing is not None:
+        return existing, False
+    source = Message.objects.filter(pk=message_id).first()
+    if source is None:
+        raise NotFound("Message not found.")
+    access_room(staff, source.room_id)
+    if source.recalled_at is not None:
+        raise Conflict("This message has been recalled.", code="recalled")
+    if source.kind not in (Message.Kind.TEXT, Message.Kind.FILE):
+        raise InvalidInput("Only text and file messages can be forwarded.")
+    if not Room.objects.filter(pk=room_id).exists():
+        raise NotFound("Room not found.")
+    # Checked again under the locks below; checking first avoids copying a file for nothing.
+    if not RoomMember.objects.filter(room_id=room_id, staff=staff).exists():
+        raise NotAuthorized("You can only forward to rooms you are a member of.")
+
+    data: dict[str, Any] = {}
+    if source.kind == Message.Kind.FILE:
+        data["file"] = files.file_copy(info=source.data.get("file"))
+    try:
+        with transaction.atomic():
+            room, enquiry = _room_post_guard(room_id=room_id, staff=staff, visitor=None)
+            if Message.objects.filter(pk=source.pk, recalled_at__isnull=False).exists():
+                raise Conflict("This message has been recalled.", code="recalled")
+            message = _insert(
+                room_id=room.pk,
+                kind=source.kind,
+                text=source.text,
+                author_staff=staff,
+                client_id=client_id,
+                data=data,
+                forwarded_from=source,
+            )
+            _record_first_response(enquiry, staff, message)
+    except IntegrityError:
+        files.file_discard(info=data.get("file"))
+        existing = _existing(room_id, client_id, staff, None)
+        if existing is None:
+            raise
+        return existing, False
+    except BaseException:
+        files.file_discard(info=data.get("file"))
+        raise
+    return message, True

@@ -1,0 +1,302 @@
+"""Client messages over the sockets (contactcenter.consumers module docstring): message.post
+with ack and idempotency, typing, read, sync after a reconnect, errors; and mass
+connect/disconnect against the Redis channel layers."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+
+from channels_adapters.models import Channel
+from contactcenter import services as org_services
+from contactcenter.auth import visitor_token_for
+from contactcenter.events import room_group, staff_group, visitor_group
+from contactcenter.models import Staff, Tag
+from enquiries import services as enquiry_services
+from enquiries.models import Enquiry, Visitor
+from rooms import services as room_services
+from rooms.models import Message
+from tests.conftest import require_redis
+from tests.integration.test_websockets import (  # noqa: F401 - fixtures
+    TIMEOUT,
+    agent,
+    connect_ok,
+    receive_until,
+    run,
+    staff_socket,
+    visitor_socket,
+    ws,
+)
+
+
+@pytest.fixture
+def chat(agent: Staff, widget: Channel, make_visitor: Callable[..., Visitor]) -> tuple[Staff, Visitor, Enquiry]:
+    visitor = make_visitor(widget)
+    enquiry = enquiry_services.enquiry_open(channel=widget, visitor=visitor, message="Hello?")
+    enquiry = enquiry_services.enquiry_pick_up(actor=agent, enquiry_id=enquiry.pk)
+    return agent, visitor, enquiry
+
+
+async def sockets(staff: Staff, visitor: Visitor) -> tuple[WebsocketCommunicator, WebsocketCommunicator]:
+    token = await database_sync_to_async(org_services.token_issue)(staff=staff)
+    staff_comm, visitor_comm = staff_socket(token), visitor_socket(visitor_token_for(visitor.pk))
+    await connect_ok(staff_comm)
+    await connect_ok(visitor_comm)
+    return staff_comm, visitor_comm
+
+
+def test_message_post_both_ways_with_ack_and_idempotency(chat: tuple[Staff, Visitor, Enquiry]) -> None:
+    staff, visitor, enquiry = chat
+    room_id = enquiry.room.pk
+
+    async def body() -> None:
+        staff_comm, visitor_comm = await sockets(staff, visitor)
+        post = {"type": "message.post", "room": room_id, "text": "My parcel is late", "client_id": "v-1"}
+        await visitor_comm.send_json_to(post)
+        ack = await receive_until(visitor_comm, "message.ack")
+        assert ack["data"]["client_id"] == "v-1"
+        first = ack["data"]["message"]
+        assert first["text"] == "My parcel is late" and first["author"]["type"] == "visitor"
+        created = await receive_until(staff_comm, "message.created")
+        assert created["data"]["message"]["id"] == first["id"]
+
+        # A retry (e.g. after a reconnect) returns the same message and announces nothing.
+        await visitor_comm.send_json_to(post)
+        again = await receive_until(visitor_comm, "message.ack")
+        assert again["data"]["message"]["id"] == first["id"]
+        assert await staff_comm.receive_nothing(timeout=0.3)
+
+        await staff_comm.send_json_to(
+            {"type": "message.post", "room": room_id, "text": "Checking", "client_id": "s-1", "reply_to": first["id"]}
+        )
+        ack = await receive_until(staff_comm, "message.ack")
+        assert ack["data"]["message"]["reply_to"] == first["id"]
+        created = await receive_until(visitor_comm, "message.created")
+        assert created["data"]["message"]["text"] == "Checking"
+        assert await database_sync_to_async(Message.objects.filter(room_id=room_id, client_id="v-1").count)() == 1
+        await staff_comm.disconnect()
+        await visitor_comm.disconnect()
+
+    run(body)
+
+
+def test_message_post_errors(
+    chat: tuple[Staff, Visitor, Enquiry], make_visitor: Callable[..., Visitor], widget: Channel
+) -> None:
+    staff, visitor, enquiry = chat
+    room_id = enquiry.room.pk
+    stranger = make_visitor(widget)
+
+    async def body() -> None:
+        staff_comm, visitor_comm = await sockets(staff, visitor)
+        await visitor_comm.send_json_to({"type": "message.post", "room": room_id, "text": "  ", "client_id": "e-1"})
+        error = await receive_until(visitor_comm, "error")
+        assert error["data"]["status"] == 400 and error["data"]["client_id"] == "e-1"
+        assert "text" in error["data"]["fields"]
+
+        await visitor_comm.send_json_to({"type": "message.post", "room": 999999, "text": "x", "client_id": "e-2"})
+        assert (await receive_until(visitor_comm, "error"))["data"]["status"] == 404
+
+        await visitor_comm.send_json_to({"type": "message.post", "room": "abc", "text": "x"})
+        assert (await receive_until(visitor_comm, "error"))["data"]["status"] == 400
+
+        await visitor_comm.send_json_to({"type": "no.such"})
+        assert (await receive_until(visitor_comm, "error"))["data"]["status"] == 400
+
+        other = visitor_socket(visitor_token_for(stranger.pk))
+        await connect_ok(other)
+        await other.send_json_to({"type": "message.post", "room": room_id, "text": "Let me in", "client_id": "x"})
+        error = await receive_until(other, "error")
+        assert error["data"]["status"] == 403 and error["data"]["client_id"] == "x"
+        await other.disconnect()
+
+        await database_sync_to_async(enquiry_services.enquiry_leave)(actor=staff, enquiry_id=enquiry.pk)
+        await staff_comm.send_json_to({"type": "message.post", "room": room_id, "text": "Too late", "client_id": "c"})
+        assert (await receive_until(staff_comm, "error"))["data"]["status"] in (403, 409)
+        await visitor_comm.send_json_to({"type": "message.post", "room": room_id, "text": "Hello?", "client_id": "d"})
+        assert (await receive_until(visitor_comm, "error"))["data"]["status"] == 409
+        # The socket survives refusals.
+        await visitor_comm.send_json_to({"type": "ping"})
+        await receive_until(visitor_comm, "pong")
+        await staff_comm.disconnect()
+        await visitor_comm.disconnect()
+
+    run(body)
+
+
+def test_typing_goes_to_the_other_side_rate_limited_and_only_for_visible_rooms(
+    chat: tuple[Staff, Visitor, Enquiry], make_visitor: Callable[..., Visitor], widget: Channel
+) -> None:
+    staff, visitor, enquiry = chat
+    room_id = enquiry.room.pk
+    stranger = make_visitor(widget)
+
+    async def body() -> None:
+        staff_comm, visitor_comm = await sockets(staff, visitor)
+        await visitor_comm.send_json_to({"type": "typing", "room": room_id})
+        event = await receive_until(staff_comm, "typing")
+        assert event["data"] == {"room_id": room_id, "author": {"type": "visitor", "id": visitor.pk, "name": "Vera"}}
+        # A visitor's typing is not echoed to its own socket.
+        assert await visitor_comm.receive_nothing(timeout=0.2)
+        # Within a second: dropped.
+        await visitor_comm.send_json_to({"type": "typing", "room": room_id})
+        assert await staff_comm.receive_nothing(timeout=0.3)
+
+        await staff_comm.send_json_to({"type": "typing", "room": room_id})
+        event = await receive_until(visitor_comm, "typing")
+        assert event["data"]["author"] == {"type": "staff", "id": staff.pk, "name": "Alice Agent"}
+
+        other = visitor_socket(visitor_token_for(stranger.pk))
+        await connect_ok(other)
+        await other.send_json_to({"type": "typing", "room": room_id})
+        assert (await receive_until(other, "error"))["data"]["status"] == 403
+        assert await staff_comm.receive_nothing(timeout=0.3)
+        await other.disconnect()
+        await staff_comm.disconnect()
+        await visitor_comm.disconnect()
+
+    run(body)
+
+
+def test_read_is_for_staff(chat: tuple[Staff, Visitor, Enquiry]) -> None:
+    staff, visitor, enquiry = chat
+    room_id = enquiry.room.pk
+    message = room_services.message_post(room_id=room_id, text="Hi", visitor=visitor)[0]
+
+    async def body() -> None:
+        staff_comm, visitor_comm = await sockets(staff, visitor)
+        await staff_comm.send_json_to({"type": "read", "room": room_id, "message": message.pk})
+        event = await receive_until(staff_comm, "read")
+        assert event["data"] == {"room_id": room_id, "staff_id": staff.pk, "message_id": message.pk}
+        await visitor_comm.send_json_to({"type": "read", "room": room_id, "message": message.pk})
+        assert (await receive_until(visitor_comm, "error"))["data"]["status"] == 403
+        await staff_comm.send_json_to({"type": "read", "room": room_id, "message": 999999})
+        assert (await receive_until(staff_comm, "error"))["data"]["status"] == 400
+        await staff_comm.disconnect()
+        await visitor_comm.disconnect()
+
+    run(body)
+
+
+def test_sync_returns_exactly_what_was_missed(
+    chat: tuple[Staff, Visitor, Enquiry], make_visitor: Callable[..., Visitor], widget: Channel
+) -> None:
+    staff, visitor, enquiry = chat
+    room_id = enquiry.room.pk
+    seen = room_services.message_post(room_id=room_id, text="seen", visitor=visitor)[0]
+    missed = [room_services.message_post(room_id=room_id, text=f"m{i}", staff=staff)[0].pk for i in range(3)]
+    staff_note = room_services.system_message_post(room_id=room_id, text="internal", data={"visibility": "staff"})
+    stranger = make_visitor(widget)
+
+    async def body() -> None:
+        staff_comm, visitor_comm = await sockets(staff, visitor)
+        await staff_comm.send_json_to({"type": "sync", "rooms": {str(room_id): seen.pk}})
+        data = (await receive_until(staff_comm, "sync.messages"))["data"]
+        assert data["room"] == room_id and data["has_more"] is False
+        assert [m["id"] for m in data["messages"]] == [*missed, staff_note.pk]
+
+        await visitor_comm.send_json_to({"type": "sync", "room": room_id, "after": seen.pk})
+        data = (await receive_until(visitor_comm, "sync.messages"))["data"]
+        assert [m["id"] for m in data["messages"]] == missed  # the staff-only note stays hidden
+
+        other = visitor_socket(visitor_token_for(stranger.pk))
+        await connect_ok(other)
+        await other.send_json_to({"type": "sync", "room": room_id, "after": 0})
+        error = await receive_until(other, "error")
+        assert error["data"]["status"] == 403 and error["data"]["room"] == room_id
+        await other.send_json_to({"type": "sync", "rooms": []})
+        assert (await receive_until(other, "error"))["data"]["status"] == 400
+        await other.disconnect()
+        await staff_comm.disconnect()
+        await visitor_comm.disconnect()
+
+    run(body)
+
+
+# ------------------------------------------------------------------ mass connect/disconnect
+
+MASS = 300
+
+
+@pytest.fixture(params=["pubsub", "core"])
+def redis_layer(request: Any, transactional_db: Any, settings: Any) -> str:
+    """The production channel layer (settings.CHANNEL_LAYERS for CC_CHANNEL_LAYER), with a
+    prefix of this run's own."""
+    require_redis()
+    prefix = f"asgi-mass-{os.getpid()}"
+    if request.param == "pubsub":
+        config: dict[str, Any] = {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [settings.REDIS_URL], "prefix": prefix},
+        }
+    else:
+        config = {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [{"address": settings.REDIS_URL, "max_connections": settings.CC_REDIS_MAX_CONNECTIONS}],
+                "capacity": 1000,
+                "expiry": 30,
+                "prefix": prefix,
+            },
+        }
+    layers = copy.deepcopy(settings.CHANNEL_LAYERS)
+    layers["default"] = config
+    settings.CHANNEL_LAYERS = layers
+    return str(request.param)
+
+
+async def _group_sizes(kind: str, groups: list[str]) -> dict[str, int]:
+    from django.conf import settings
+    from redis import asyncio as aioredis
+
+    layer: Any = get_channel_layer()
+    client = aioredis.Redis.from_url(settings.REDIS_URL)
+    try:
+        if kind == "pubsub":
+            loop_layer = layer._get_layer()
+            names = [loop_layer._get_group_channel_name(g) for g in groups]
+            local = {g: len(loop_layer.groups.get(n, ())) for g, n in zip(groups, names, strict=True)}
+            subscribers = dict(await client.pubsub_numsub(*names))
+            return {g: local[g] + int(subscribers.get(n.encode(), 0)) for g, n in zip(groups, names, strict=True)}
+        return {g: int(await client.zcard(layer._group_key(g))) for g in groups}
+    finally:
+        await client.aclose()
+
+
+def test_mass_connect_and_disconnect_leave_no_members(redis_layer: str, agent: Staff, support: Tag) -> None:
+    """300 sockets connect and disconnect at once: every group_add/discard succeeds (no pool
+    exhaustion) and the groups are empty afterwards."""
+    token = org_services.token_issue(staff=agent)
+    room = room_group(424242)
+
+    async def body() -> None:
+        staff_comms = [staff_socket(token) for _ in range(MASS // 10)]
+        visitor_comms = [visitor_socket(visitor_token_for(100000 + i)) for i in range(MASS - len(staff_comms))]
+        comms = staff_comms + visitor_comms
+        results = await asyncio.wait_for(asyncio.gather(*(c.connect(timeout=30) for c in comms)), 60)
+        assert all(ok for ok, _ in results), [code for ok, code in results if not ok][:5]
+        hellos = await asyncio.gather(*(c.receive_json_from(timeout=30) for c in comms))
+        assert {h["type"] for h in hellos} == {"hello"}
+        groups = [staff_group(agent.pk), visitor_group(100000), visitor_group(100000 + len(visitor_comms) - 1)]
+        sizes = await _group_sizes(redis_layer, groups)
+        assert sizes[groups[0]] >= 1 and sizes[groups[1]] >= 1, sizes
+
+        # A group_send reaches every staff socket (all in one group).
+        layer: Any = get_channel_layer()
+        event = {"type": "ping.test", "data": {}}
+        await layer.group_send(staff_group(agent.pk), {"type": "event.forward", "event": event})
+        got = await asyncio.gather(*(c.receive_json_from(timeout=10) for c in staff_comms))
+        assert all(g == event for g in got)
+
+        await asyncio.wait_for(asyncio.gather(*(c.disconnect(timeout=30) for c in comms)), 60)
+        assert await _group_sizes(redis_layer, [*groups, room]) == dict.fromkeys([*groups, room], 0)
+
+    run(body)
