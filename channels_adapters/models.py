@@ -38,3 +38,35 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.name}"
+
+
+class InboundEvent(models.Model):
+    """A platform delivery already taken in (mid, wamid, webhookEventId, MsgId, Message-ID):
+    a redelivery finds its row and is ignored."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="inbound_events")
+    provider_key = models.CharField(max_length=255)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "provider_key"], name="inbound_event_once")]
+
+
+class OutboundMessage(models.Model):
+    """A staff message sent out through a platform's send API (or SMTP), with its delivery state."""
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        SENT = "sent"
+        DELIVERED = "delivered"
+        READ = "read"
+        FAILED = "failed"
+
+    message = models.OneToOneField("rooms.Message", on_delete=models.CASCADE, related_name="outbound")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="outbound_messages")
+    provider_message_id = models.CharField(max_length=255, blank=True, default="", db_index=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    error = models.TextField(blank=True, default="")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
