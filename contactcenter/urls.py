@@ -50,6 +50,7 @@ urlpatterns = [
     # Browser pages: the staff dashboard, and the visitor's widget / web link pages.
     path("", include("contactcenter.web_urls")),
     path("", include("channels_adapters.widget_urls")),
+    path("webhooks/", include("channels_adapters.webhook_urls")),
 ]
 
 handler404 = "contactcenter.views.not_found"
