@@ -52,6 +52,10 @@ class ChannelOut(serializers.ModelSerializer):
     destination_tag = serializers.SerializerMethodField()
     destination_staff = serializers.SerializerMethodField()
     credentials = serializers.SerializerMethodField()
+    weblink_url = serializers.SerializerMethodField()
+    qr_png_url = serializers.SerializerMethodField()
+    qr_svg_url = serializers.SerializerMethodField()
+    widget_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Channel
@@ -68,6 +72,11 @@ class ChannelOut(serializers.ModelSerializer):
             "credentials",
             "is_active",
             "created_at",
+            *services.WIDGET_SETTINGS,
+            "widget_url",
+            "weblink_url",
+            "qr_png_url",
+            "qr_svg_url",
         ]
 
     def get_destination(self, obj: Channel) -> dict[str, Any]:
@@ -83,8 +92,36 @@ class ChannelOut(serializers.ModelSerializer):
     def get_credentials(self, obj: Channel) -> dict[str, str]:
         return {str(k): mask_secret(v) for k, v in (obj.credentials or {}).items()}
 
+    def get_widget_url(self, obj: Channel) -> str | None:
+        return f"/widget/{obj.key}/" if obj.kind in (Channel.Kind.WIDGET, Channel.Kind.WEBLINK) else None
 
-class ChannelIn(serializers.Serializer):
+    def get_weblink_url(self, obj: Channel) -> str | None:
+        return f"/l/{obj.weblink_slug}" if obj.weblink_slug else None
+
+    def get_qr_png_url(self, obj: Channel) -> str | None:
+        return f"/api/v1/channels/{obj.pk}/qr.png" if obj.weblink_slug else None
+
+    def get_qr_svg_url(self, obj: Channel) -> str | None:
+        return f"/api/v1/channels/{obj.pk}/qr.svg" if obj.weblink_slug else None
+
+
+class WidgetSettingsIn(serializers.Serializer):
+    """Widget look, visitor form and web link; checked in detail by channel_widget_settings."""
+
+    allowed_domains = serializers.ListField(child=serializers.CharField(max_length=255), required=False)
+    widget_color = serializers.CharField(max_length=7, required=False)
+    widget_position = serializers.ChoiceField(choices=["left", "right"], required=False)
+    widget_greeting = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    widget_logo_url = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    widget_company_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    show_tag_directory = serializers.BooleanField(required=False)
+    show_staff_directory = serializers.BooleanField(required=False)
+    form_enabled = serializers.BooleanField(required=False)
+    form_required_fields = serializers.ListField(child=serializers.CharField(max_length=20), required=False)
+    weblink_slug = serializers.CharField(max_length=60, required=False, allow_blank=True, allow_null=True)
+
+
+class ChannelIn(WidgetSettingsIn):
     kind = serializers.ChoiceField(choices=Channel.Kind.choices)
     name = serializers.CharField(max_length=120)
     destination_tag = serializers.PrimaryKeyRelatedField(queryset=Tag.objects.all(), required=False, allow_null=True)
@@ -96,7 +133,7 @@ class ChannelIn(serializers.Serializer):
     credentials = JSONObjectField(required=False, default=dict)
 
 
-class ChannelUpdateIn(serializers.Serializer):
+class ChannelUpdateIn(WidgetSettingsIn):
     name = serializers.CharField(max_length=120, required=False)
     destination_tag = serializers.PrimaryKeyRelatedField(queryset=Tag.objects.all(), required=False)
     destination_staff = serializers.PrimaryKeyRelatedField(
@@ -199,6 +236,14 @@ class WidgetEnquiriesView(APIView):
         if tag and staff:
             raise InvalidInput.field("tag", "Choose a tag or a staff member, not both.")
         visitor = request.user if isinstance(request.user, Visitor) else None
+        if channel.form_enabled:
+            form = values.get("visitor") or {}
+            for name in channel.form_required_fields:
+                known = getattr(visitor, name, "") if visitor is not None else ""
+                if not str(form.get(name) or known or "").strip():
+                    label = name.replace("_", " ").capitalize()
+                    raise InvalidInput.field(f"visitor.{name}", f"{label} is required.")
+        services.widget_enquiry_allowed(visitor_id=visitor.pk if visitor is not None else None)
         enquiry = enquiry_services.widget_enquiry_open(
             channel=channel,
             visitor=visitor,

@@ -11,6 +11,14 @@ def new_channel_key() -> str:
     return secrets.token_urlsafe(16)
 
 
+VISITOR_FORM_FIELDS = ("first_name", "last_name", "email", "phone")
+
+
+class WidgetPosition(models.TextChoices):
+    LEFT = "left"
+    RIGHT = "right"
+
+
 class Channel(models.Model):
     class Kind(models.TextChoices):
         WIDGET = "widget"
@@ -33,6 +41,22 @@ class Channel(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Widget and web link settings (SPEC 6). Validated in services.channel_widget_settings.
+    # Sites allowed to embed the widget's iframe (CSP frame-ancestors); empty: any site.
+    allowed_domains = models.JSONField(default=list, blank=True)
+    widget_color = models.CharField(max_length=7, default="#2563eb")
+    widget_position = models.CharField(max_length=5, choices=WidgetPosition.choices, default=WidgetPosition.RIGHT)
+    widget_greeting = models.CharField(max_length=200, blank=True, default="")
+    widget_logo_url = models.URLField(max_length=500, blank=True, default="")
+    widget_company_name = models.CharField(max_length=120, blank=True, default="")
+    show_tag_directory = models.BooleanField(default=False)
+    show_staff_directory = models.BooleanField(default=False)
+    form_enabled = models.BooleanField(default=False)
+    # Subset of VISITOR_FORM_FIELDS the visitor must fill in when the form is enabled.
+    form_required_fields = models.JSONField(default=list, blank=True)
+    # A web link /l/<slug> (tag or staff link, by the channel's destination).
+    weblink_slug = models.SlugField(max_length=60, unique=True, null=True, blank=True)
+
     class Meta:
         ordering = ["id"]
 
@@ -47,6 +71,11 @@ class InboundEvent(models.Model):
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="inbound_events")
     provider_key = models.CharField(max_length=255)
     received_at = models.DateTimeField(auto_now_add=True)
+    # The normalised item (platforms.base.Inbound) kept for the background task.
+    payload = models.JSONField(default=dict, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    # The enquiry the event went to: an email reply threads to it by Message-ID.
+    enquiry = models.ForeignKey("enquiries.Enquiry", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["channel", "provider_key"], name="inbound_event_once")]

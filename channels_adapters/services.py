@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 
-from channels_adapters.models import Channel
-from contactcenter.errors import InvalidInput, NotAuthorized
+from channels_adapters.models import VISITOR_FORM_FIELDS, Channel, WidgetPosition
+from contactcenter import clock
+from contactcenter.errors import DomainError, InvalidInput, NotAuthorized
 from contactcenter.models import Staff, Tag
 from contactcenter.services import destination_for
 
@@ -26,6 +31,126 @@ def _clean_texts(welcome_message: Any, custom_info: Any) -> tuple[str, str]:
     return welcome_message, custom_info
 
 
+# ------------------------------------------------------------------ widget settings
+
+WIDGET_SETTINGS = (
+    "allowed_domains",
+    "widget_color",
+    "widget_position",
+    "widget_greeting",
+    "widget_logo_url",
+    "widget_company_name",
+    "show_tag_directory",
+    "show_staff_directory",
+    "form_enabled",
+    "form_required_fields",
+    "weblink_slug",
+)
+MAX_ALLOWED_DOMAINS = 50
+# A CSP host-source: optional scheme, a host (optionally "*." first), optional port.
+_DOMAIN = re.compile(
+    r"^(?:(?P<scheme>https?)://)?(?P<host>(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*"
+    r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?::(?P<port>\d{1,5}|\*))?$"
+)
+_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
+
+
+def clean_domain(value: Any) -> str:
+    """One allowed embedding domain as a CSP host-source, e.g. ``shop.example.com``,
+    ``*.example.com``, ``https://example.com:8443``. A trailing slash or path is refused."""
+    text = value.strip().lower() if isinstance(value, str) else ""
+    match = _DOMAIN.match(text)
+    if not match or len(text) > 255:
+        raise InvalidInput.field(
+            "allowed_domains",
+            f"{str(value)[:80]!r} is not a domain: use a host name such as shop.example.com, *.example.com "
+            "or https://example.com:8443 (no path).",
+        )
+    return text
+
+
+def channel_widget_settings(values: dict[str, Any]) -> dict[str, Any]:
+    """Validated widget / web link settings from ``values`` (only the keys present)."""
+    clean: dict[str, Any] = {}
+    if "allowed_domains" in values:
+        domains = values["allowed_domains"] or []
+        if not isinstance(domains, list) or len(domains) > MAX_ALLOWED_DOMAINS:
+            raise InvalidInput.field("allowed_domains", f"Give a list of at most {MAX_ALLOWED_DOMAINS} domains.")
+        clean["allowed_domains"] = list(dict.fromkeys(clean_domain(d) for d in domains))
+    if "widget_color" in values:
+        colour = values["widget_color"]
+        if not isinstance(colour, str) or not _HEX_COLOUR.match(colour):
+            raise InvalidInput.field("widget_color", "The colour is a hex colour such as #2563eb.")
+        clean["widget_color"] = colour.lower()
+    if "widget_position" in values:
+        if values["widget_position"] not in WidgetPosition.values:
+            raise InvalidInput.field("widget_position", "The position is left or right.")
+        clean["widget_position"] = values["widget_position"]
+    for name, limit in (("widget_greeting", 200), ("widget_company_name", 120)):
+        if name in values:
+            text = values[name] if isinstance(values[name], str) else None
+            if text is None or len(text.strip()) > limit:
+                raise InvalidInput.field(name, f"{name.replace('_', ' ')} is text of at most {limit} characters.")
+            clean[name] = text.strip()
+    if "widget_logo_url" in values:
+        url = values["widget_logo_url"] or ""
+        if url:
+            try:
+                if not isinstance(url, str) or len(url) > 500:
+                    raise ValidationError("too long")
+                URLValidator(schemes=["https", "http"])(url)
+            except ValidationError:
+                raise InvalidInput.field("widget_logo_url", "The logo is an http(s) URL.") from None
+        clean["widget_logo_url"] = url
+    for name in ("show_tag_directory", "show_staff_directory", "form_enabled"):
+        if name in values:
+            if not isinstance(values[name], bool):
+                raise InvalidInput.field(name, f"{name} is true or false.")
+            clean[name] = values[name]
+    if "form_required_fields" in values:
+        fields = values["form_required_fields"] or []
+        if not isinstance(fields, list) or any(f not in VISITOR_FORM_FIELDS for f in fields):
+            raise InvalidInput.field(
+                "form_required_fields", f"Required fields are a list of: {', '.join(VISITOR_FORM_FIELDS)}."
+            )
+        clean["form_required_fields"] = [f for f in VISITOR_FORM_FIELDS if f in fields]
+    if "weblink_slug" in values:
+        slug = values["weblink_slug"] or None
+        if slug is not None and (not isinstance(slug, str) or not _SLUG.match(slug)):
+            raise InvalidInput.field(
+                "weblink_slug", "The link name is 1 to 60 lower-case letters, digits and dashes, e.g. sales-team."
+            )
+        clean["weblink_slug"] = slug
+    return clean
+
+
+def _slug_free(slug: str | None, channel: Channel | None) -> None:
+    if slug and Channel.objects.filter(weblink_slug=slug).exclude(pk=channel.pk if channel else None).exists():
+        raise InvalidInput.field("weblink_slug", f"The link name {slug!r} is already used by another channel.")
+
+
+class TooManyEnquiries(DomainError):
+    status_code = 429
+    default_message = "Too many conversations started recently. Please try again later."
+
+
+def widget_enquiry_allowed(*, visitor_id: int | None) -> None:
+    """At most CC_WIDGET_MAX_ENQUIRIES_PER_HOUR new enquiries per visitor per hour (429).
+    New visitors have no history; the per-address throttle covers them."""
+    from enquiries.models import Enquiry
+
+    if visitor_id is None:
+        return
+    limit = settings.CC_WIDGET_MAX_ENQUIRIES_PER_HOUR
+    since = clock.now() - dt.timedelta(hours=1)
+    if Enquiry.objects.filter(visitor_id=visitor_id, created_at__gte=since).count() >= limit:
+        raise TooManyEnquiries(
+            f"You have started {limit} conversations in the last hour, the most we allow. Please try again later.",
+            code="too_many_enquiries",
+        )
+
+
 def channel_create(
     *,
     actor: Staff,
@@ -36,6 +161,7 @@ def channel_create(
     welcome_message: Any = "",
     custom_info: Any = "",
     credentials: dict[str, Any] | None = None,
+    **widget_settings: Any,
 ) -> Channel:
     if not actor.is_admin:
         raise NotAuthorized("Only admins can manage channels.")
@@ -47,7 +173,12 @@ def channel_create(
     if (destination_tag is None) == (destination_staff is None):
         raise InvalidInput.field("destination_tag", "Give exactly one of destination_tag or destination_staff.")
     welcome, info = _clean_texts(welcome_message, custom_info)
+    unknown = set(widget_settings) - set(WIDGET_SETTINGS)
+    if unknown:
+        raise InvalidInput(f"Unknown channel settings: {', '.join(sorted(unknown))}.")
+    look = channel_widget_settings(widget_settings)
     with transaction.atomic():
+        _slug_free(look.get("weblink_slug"), None)
         destination = destination_for(tag=destination_tag, staff=destination_staff)
         return Channel.objects.create(
             kind=kind,
@@ -56,6 +187,7 @@ def channel_create(
             welcome_message=welcome,
             custom_info=info,
             credentials=credentials or {},
+            **look,
         )
 
 
@@ -76,7 +208,13 @@ def channel_update(*, actor: Staff, channel: Channel, changes: dict[str, Any]) -
     if "is_active" in changes:
         channel.is_active = bool(changes["is_active"])
         fields.append("is_active")
+    look = channel_widget_settings(changes)
+    for key, value in look.items():
+        setattr(channel, key, value)
+        fields.append(key)
     with transaction.atomic():
+        if "weblink_slug" in look:
+            _slug_free(look["weblink_slug"], channel)
         if "destination_tag" in changes or "destination_staff" in changes:
             channel.destination = destination_for(
                 tag=changes.get("destination_tag"), staff=changes.get("destination_staff")

@@ -1,5 +1,14 @@
 """Widget, web link and QR pages (issue 5)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path, re_path
 
-urlpatterns: list[URLPattern] = []
+from channels_adapters import widget_views
+
+urlpatterns: list[URLPattern] = [
+    path("widget/<str:key>/", widget_views.widget_page, name="widget"),
+    path("l/<slug:slug>", widget_views.weblink_page, name="weblink"),
+    path("api/v1/widget/channels/<str:key>", widget_views.WidgetChannelView.as_view()),
+    path("api/v1/channels/<int:channel_id>/qr.png", widget_views.QRCodePNGView.as_view()),
+    path("api/v1/channels/<int:channel_id>/qr.svg", widget_views.QRCodeSVGView.as_view()),
+    re_path(r"^static/(?P<path>.+)$", widget_views.static_file, name="static-file"),
+]

@@ -202,15 +202,15 @@ class ClientProtocolMixin:
             error.status_code = 500
             await send(_error(request, error, content))
 
-    async def _ping(self, content: dict[str, Any]) -> None:
+    async def _client_ping(self, content: dict[str, Any]) -> None:
         await self.send_json({"type": "pong", "data": {}})  # type: ignore[attr-defined]
 
-    async def _post(self, content: dict[str, Any]) -> None:
+    async def _client_post(self, content: dict[str, Any]) -> None:
         message = await _message_post(await self.principal(), content)
         data = {"client_id": message["client_id"], "message": message}
         await self.send_json({"type": "message.ack", "data": data})  # type: ignore[attr-defined]
 
-    async def _typing(self, content: dict[str, Any]) -> None:
+    async def _client_typing(self, content: dict[str, Any]) -> None:
         room_id = _id(content, "room")
         assert room_id is not None
         now = time.monotonic()
@@ -222,14 +222,14 @@ class ClientProtocolMixin:
         principal = await self.principal()
         await _typing(principal, room_id, self.author(principal))
 
-    async def _read(self, content: dict[str, Any]) -> None:
+    async def _client_read(self, content: dict[str, Any]) -> None:
         principal = await self.principal()
         if _is_visitor(principal):
             raise NotAuthorized("Only staff have read markers.")
         room_id, message_id = _id(content, "room"), _id(content, "message")
         await _mark_read(principal, room_id, message_id)
 
-    async def _sync(self, content: dict[str, Any]) -> None:
+    async def _client_sync(self, content: dict[str, Any]) -> None:
         rooms = content.get("rooms")
         if rooms is None and "room" in content:
             rooms = {str(_id(content, "room")): _id(content, "after", required=False) or 0}
@@ -251,12 +251,13 @@ class ClientProtocolMixin:
                 continue
             await self.send_json({"type": "sync.messages", "data": data})  # type: ignore[attr-defined]
 
+    # (Not named _sync & co.: channels' AsyncConsumer uses ``_sync`` as a flag.)
     _handlers = {
-        "ping": _ping,
-        "message.post": _post,
-        "typing": _typing,
-        "read": _read,
-        "sync": _sync,
+        "ping": _client_ping,
+        "message.post": _client_post,
+        "typing": _client_typing,
+        "read": _client_read,
+        "sync": _client_sync,
     }
 
 

@@ -113,6 +113,11 @@ else:
 #   connection: the pool is sized explicitly because redis-py raises instead of waiting.
 CC_CHANNEL_LAYER = os.environ.get("CC_CHANNEL_LAYER", "pubsub")
 CC_REDIS_MAX_CONNECTIONS = _env_int("CC_REDIS_MAX_CONNECTIONS", 2000)
+# Redis pub/sub channels ignore the database number: deployments (or test runs) sharing one
+# Redis server keep apart by prefix.
+CC_CHANNEL_PREFIX = os.environ.get("CC_CHANNEL_PREFIX", "asgi")
+if CC_CHANNEL_LAYER not in ("pubsub", "core"):
+    raise ValueError("CC_CHANNEL_LAYER must be pubsub or core")
 if REDIS_URL and CC_CHANNEL_LAYER == "core":
     CHANNEL_LAYERS = {
         "default": {
@@ -121,6 +126,7 @@ if REDIS_URL and CC_CHANNEL_LAYER == "core":
                 "hosts": [{"address": REDIS_URL, "max_connections": CC_REDIS_MAX_CONNECTIONS}],
                 "capacity": 1000,
                 "expiry": 30,
+                "prefix": CC_CHANNEL_PREFIX,
             },
         }
     }
@@ -128,7 +134,7 @@ elif REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": CC_CHANNEL_PREFIX},
         }
     }
 else:
@@ -211,10 +217,24 @@ CC_MESSAGE_EDIT_WINDOW_SECONDS = _env_float("CC_MESSAGE_EDIT_WINDOW_SECONDS", 30
 CC_NOTE_MAX_CHARS = 2000
 CC_CUSTOM_INFO_MAX_CHARS = 10000
 CC_MESSAGE_MAX_CHARS = _env_int("CC_MESSAGE_MAX_CHARS", 10000)
+CC_WIDGET_MAX_ENQUIRIES_PER_HOUR = _env_int("CC_WIDGET_MAX_ENQUIRIES_PER_HOUR", 10)
 # Link previews (rooms.previews): private/loopback targets and any port only when allowed (tests).
 CC_LINK_PREVIEW_ENABLED = _env_bool("CC_LINK_PREVIEW_ENABLED", True)
 CC_LINK_PREVIEW_ALLOW_PRIVATE = _env_bool("CC_LINK_PREVIEW_ALLOW_PRIVATE", False)
 CC_MAX_UPLOAD_BYTES = _env_int("CC_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
+
+# Messaging platforms (channels_adapters.platforms): API base URLs are settings so that
+# tests point them at local servers. Outbound sends retry with exponential back-off.
+CC_META_GRAPH_URL = os.environ.get("CC_META_GRAPH_URL", "https://graph.facebook.com/v21.0")
+CC_LINE_API_URL = os.environ.get("CC_LINE_API_URL", "https://api.line.me")
+CC_LINE_DATA_API_URL = os.environ.get("CC_LINE_DATA_API_URL", "https://api-data.line.me")
+CC_WECHAT_API_URL = os.environ.get("CC_WECHAT_API_URL", "https://api.weixin.qq.com")
+CC_PLATFORM_HTTP_TIMEOUT = _env_float("CC_PLATFORM_HTTP_TIMEOUT", 10)
+CC_OUTBOUND_MAX_ATTEMPTS = _env_int("CC_OUTBOUND_MAX_ATTEMPTS", 6)
+CC_OUTBOUND_RETRY_BASE_SECONDS = _env_float("CC_OUTBOUND_RETRY_BASE_SECONDS", 2)
+# A customer writing again this soon after a miss adds to the missed enquiry (read in the
+# missed list) instead of opening another one that would be missed at once.
+CC_PLATFORM_MISSED_JOIN_SECONDS = _env_float("CC_PLATFORM_MISSED_JOIN_SECONDS", 600)
 
 CC_DEMO_PASSWORD = os.environ.get("CC_DEMO_PASSWORD", "demo-pass-1234")
 

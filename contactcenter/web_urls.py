@@ -1,5 +1,17 @@
-"""Browser pages (dashboard); filled in by the dashboard work (issue 4)."""
+"""Browser pages of the staff dashboard (issue 4): login, logout, the dashboard shell and
+its admin pages. The shell is one page whose ES modules route between sections without
+reloading, so the websocket stays open; each section also has its own URL."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path, re_path
 
-urlpatterns: list[URLPattern] = []
+from contactcenter import web
+
+urlpatterns: list[URLPattern] = [
+    path("login/", web.login_page, name="login"),
+    path("logout/", web.logout_view, name="logout"),
+    path("app/", web.dashboard, name="dashboard"),
+    path("app/rooms/<int:room_id>", web.room_page, name="dashboard-room"),
+    re_path(r"^app/(?P<section>inbox|assigned|missed)$", web.list_page, name="dashboard-list"),
+    path("app/admin/<slug:section>", web.admin_page, name="dashboard-admin"),
+    re_path(r"^static/(?P<path>[A-Za-z0-9_./-]+)$", web.static_file, name="static-file"),
+]

@@ -182,7 +182,7 @@ def _write(upload: UploadedFile, relative: str, *, utf8: bool) -> int:
         for chunk in upload.chunks():
             size += len(chunk)
             if size > settings.CC_MAX_UPLOAD_BYTES:
-                raise UploadTooLarge.field("file", _too_large_message())
+                raise UploadTooLarge.field("file", upload_limit_message())
             if decoder is not None:
                 try:
                     text = decoder.decode(chunk)
@@ -199,7 +199,7 @@ def _write(upload: UploadedFile, relative: str, *, utf8: bool) -> int:
     return size
 
 
-def _too_large_message() -> str:
+def upload_limit_message() -> str:
     limit = settings.CC_MAX_UPLOAD_BYTES
     shown = f"{limit / (1024 * 1024):g} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
     return f"Files are limited to {shown}."
@@ -242,7 +242,7 @@ def file_store(*, upload: UploadedFile) -> dict[str, Any]:
     if upload.size is None or upload.size <= 0:
         raise InvalidInput.field("file", "The file is empty.")
     if upload.size > settings.CC_MAX_UPLOAD_BYTES:
-        raise UploadTooLarge.field("file", _too_large_message())
+        raise UploadTooLarge.field("file", upload_limit_message())
     upload.seek(0)
     head = upload.read(_SNIFF_BYTES)
     file_type = file_sniff(head=head, name=upload.name or "", declared_type=upload.content_type or "")

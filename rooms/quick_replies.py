@@ -47,9 +47,7 @@ def quick_reply_create(*, actor: Staff, shortcut: Any, text: Any, shared: bool =
         raise NotAuthorized("Only admins can create shared quick replies.")
     try:
         with transaction.atomic():
-            return QuickReply.objects.create(
-                owner=None if shared else actor, shortcut=clean_shortcut, text=clean_text
-            )
+            return QuickReply.objects.create(owner=None if shared else actor, shortcut=clean_shortcut, text=clean_text)
     except IntegrityError:
         raise _taken() from None
 

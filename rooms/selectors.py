@@ -113,9 +113,10 @@ def unread_condition() -> Q:
     visitor form, custom info); in direct rooms and spaces they are membership notices,
     which should not light a badge. Recalled messages never count: they show a placeholder.
     """
-    return (Q(kind__in=[Message.Kind.TEXT, Message.Kind.FILE]) | Q(kind=Message.Kind.SYSTEM, room__kind=Room.Kind.ENQUIRY)) & Q(
-        recalled_at__isnull=True
+    counted = Q(kind__in=[Message.Kind.TEXT, Message.Kind.FILE]) | Q(
+        kind=Message.Kind.SYSTEM, room__kind=Room.Kind.ENQUIRY
     )
+    return counted & Q(recalled_at__isnull=True)
 
 
 def room_unread_count(member: RoomMember) -> int:

@@ -14,6 +14,7 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
+from django.db import transaction
 
 from channels_adapters.models import Channel
 from contactcenter import services as org_services
@@ -25,16 +26,19 @@ from enquiries.models import Enquiry, Visitor
 from rooms import services as room_services
 from rooms.models import Message
 from tests.conftest import require_redis
-from tests.integration.test_websockets import (  # noqa: F401 - fixtures
-    TIMEOUT,
-    agent,
+from tests.integration.test_websockets import (
     connect_ok,
     receive_until,
     run,
     staff_socket,
     visitor_socket,
-    ws,
+    ws,  # noqa: F401 - fixture
 )
+
+
+@pytest.fixture
+def agent(ws: None, make_staff: Callable[..., Staff], support: Tag) -> Staff:  # noqa: F811 - the ws fixture
+    return make_staff(tags=[support], name="Alice Agent")
 
 
 @pytest.fixture
@@ -143,7 +147,8 @@ def test_typing_goes_to_the_other_side_rate_limited_and_only_for_visible_rooms(
         staff_comm, visitor_comm = await sockets(staff, visitor)
         await visitor_comm.send_json_to({"type": "typing", "room": room_id})
         event = await receive_until(staff_comm, "typing")
-        assert event["data"] == {"room_id": room_id, "author": {"type": "visitor", "id": visitor.pk, "name": "Vera"}}
+        author = {"type": "visitor", "id": visitor.pk, "name": visitor.display_name}
+        assert event["data"] == {"room_id": room_id, "author": author}
         # A visitor's typing is not echoed to its own socket.
         assert await visitor_comm.receive_nothing(timeout=0.2)
         # Within a second: dropped.
@@ -153,6 +158,9 @@ def test_typing_goes_to_the_other_side_rate_limited_and_only_for_visible_rooms(
         await staff_comm.send_json_to({"type": "typing", "room": room_id})
         event = await receive_until(visitor_comm, "typing")
         assert event["data"]["author"] == {"type": "staff", "id": staff.pk, "name": "Alice Agent"}
+        # Other staff in the room see it too (so does the sender: clients skip their own).
+        echo = await receive_until(staff_comm, "typing")
+        assert echo["data"]["author"]["id"] == staff.pk
 
         other = visitor_socket(visitor_token_for(stranger.pk))
         await connect_ok(other)
@@ -193,7 +201,8 @@ def test_sync_returns_exactly_what_was_missed(
     room_id = enquiry.room.pk
     seen = room_services.message_post(room_id=room_id, text="seen", visitor=visitor)[0]
     missed = [room_services.message_post(room_id=room_id, text=f"m{i}", staff=staff)[0].pk for i in range(3)]
-    staff_note = room_services.system_message_post(room_id=room_id, text="internal", data={"visibility": "staff"})
+    with transaction.atomic():  # system_message_post expects its caller's transaction
+        staff_note = room_services.system_message_post(room_id=room_id, text="internal", data={"visibility": "staff"})
     stranger = make_visitor(widget)
 
     async def body() -> None:

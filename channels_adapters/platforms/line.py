@@ -1,0 +1,127 @@
+"""LINE Messaging API: ``x-line-signature`` (base64 HMAC-SHA256 of the raw body with the
+channel secret), events deduped on ``webhookEventId``, replies by push with
+``X-Line-Retry-Key`` so that a retried push is never delivered twice."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from channels_adapters.models import Channel
+from channels_adapters.platforms.base import Inbound, Platform, http_call, split_name
+
+_CATEGORY = {"image": "image", "video": "video", "audio": "voice", "file": "document"}
+
+
+class Line(Platform):
+    kind = "line"
+    reply_window = None  # Push messages have no reply window.
+
+    def verify(self, request: HttpRequest, channel: Channel, body: bytes) -> bool:
+        secret = str(channel.credentials.get("channel_secret") or "")
+        given = request.headers.get("x-line-signature", "")
+        if not secret or not given:
+            return False
+        expected = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest())
+        return hmac.compare_digest(given.encode(), expected)
+
+    def _headers(self, channel: Channel) -> dict[str, str]:
+        return {"Authorization": f"Bearer {channel.credentials.get('channel_access_token') or ''}"}
+
+    def parse(self, request: HttpRequest, channel: Channel, body: bytes) -> list[Inbound]:
+        payload = json.loads(body)
+        events = [e for e in payload.get("events") or [] if isinstance(e, dict)]
+        # Redeliveries may come out of order: take events in the order they happened.
+        events.sort(key=lambda e: e.get("timestamp") or 0)
+        return [item for item in (self._event(e) for e in events) if item is not None]
+
+    def _event(self, event: dict[str, Any]) -> Inbound | None:
+        source = event.get("source") or {}
+        # Replies go where the conversation is: the group or room, else the user.
+        identity = str(source.get("groupId") or source.get("roomId") or source.get("userId") or "")
+        key = str(event.get("webhookEventId") or "")
+        ts = float(event.get("timestamp") or 0) / 1000
+        data: dict[str, Any] = {"platform": "line", "source": source.get("type")}
+        if source.get("userId"):
+            data["line_user_id"] = source["userId"]
+        if event.get("deliveryContext", {}).get("isRedelivery"):
+            data["redelivery"] = True
+        type_ = event.get("type")
+        if type_ == "message":
+            message = event.get("message") or {}
+            mtype = str(message.get("type") or "")
+            data.update({"type": mtype, "line_message_id": message.get("id")})
+            if message.get("quotedMessageId"):
+                data["quoted_message_id"] = message["quotedMessageId"]
+            item = Inbound(key=key or f"message:{message.get('id')}", kind="message", identity=identity, timestamp=ts,
+                           data=data)
+            if mtype == "text":
+                item.text = str(message.get("text") or "")
+            elif mtype in _CATEGORY:
+                provider = message.get("contentProvider") or {}
+                media: dict[str, Any] = {
+                    "id": message.get("id"),
+                    "name": message.get("fileName") or mtype,
+                    "category": _CATEGORY[mtype],
+                }
+                if provider.get("type") == "external":
+                    media["url"] = provider.get("originalContentUrl")
+                item.media = media
+                item.text = f"[{mtype.capitalize()}]"
+            elif mtype == "sticker":
+                data.update({k: message.get(k) for k in ("packageId", "stickerId", "keywords") if message.get(k)})
+                item.text = "[Sticker]"
+            elif mtype == "location":
+                data["location"] = {k: message.get(k) for k in ("title", "address", "latitude", "longitude")}
+                label = " ".join(str(message.get(k)) for k in ("title", "address") if message.get(k))
+                item.text = f"Location: {message.get('latitude')}, {message.get('longitude')}" + (
+                    f" ({label})" if label else ""
+                )
+            else:
+                item.text = f"[{mtype}]"
+            return item
+        if type_ == "postback":
+            postback = event.get("postback") or {}
+            data["postback"] = postback.get("data")
+            text = str(postback.get("data") or "[Postback]")
+            return Inbound(key=key, kind="message", identity=identity, timestamp=ts, text=text, data=data)
+        if type_ in ("follow", "unfollow", "join", "leave", "memberJoined", "memberLeft"):
+            data["event"] = type_
+            return Inbound(key=key, kind="event", identity=identity, timestamp=ts, data=data)
+        return None
+
+    def download(self, channel: Channel, media: dict[str, Any]) -> tuple[bytes, str]:
+        if media.get("url"):
+            response = http_call("GET", str(media["url"]))
+        else:
+            url = f"{settings.CC_LINE_DATA_API_URL.rstrip('/')}/v2/bot/message/{media.get('id')}/content"
+            response = http_call("GET", url, headers=self._headers(channel))
+        return response.content, response.headers.get("content-type", "")
+
+    def profile(self, channel: Channel, identity: str) -> dict[str, str]:
+        if not identity.startswith("U"):  # Groups and rooms have no user profile.
+            return {}
+        url = f"{settings.CC_LINE_API_URL.rstrip('/')}/v2/bot/profile/{identity}"
+        body = http_call("GET", url, headers=self._headers(channel)).json()
+        return {**split_name(str(body.get("displayName") or "")), "photo_url": str(body.get("pictureUrl") or "")}
+
+    def send_text(self, channel: Channel, *, to: str, text: str, retry_key: str) -> str:
+        url = f"{settings.CC_LINE_API_URL.rstrip('/')}/v2/bot/message/push"
+        # 409 with the same retry key: an earlier try got through; it is not sent twice.
+        response = http_call(
+            "POST",
+            url,
+            headers={**self._headers(channel), "X-Line-Retry-Key": retry_key},
+            json={"to": to, "messages": [{"type": "text", "text": text[:5000]}]},
+            ok_statuses=(409,),
+        )
+        if response.status_code == 409:
+            return response.headers.get("x-line-accepted-request-id", "") or f"retry:{retry_key}"
+        sent = (response.json() or {}).get("sentMessages") or [{}]
+        return str(sent[0].get("id") or response.headers.get("x-line-request-id", ""))

@@ -1,0 +1,243 @@
+"""The visitor's pages and public widget endpoints (SPEC 6 "Widget", "Web links and QR codes").
+
+- ``/widget/<key>/``: the chat window, served into the loader's iframe on the customer's
+  site. Framing is allowed only from the channel's ``allowed_domains`` (CSP
+  ``frame-ancestors``; X-Frame-Options is dropped for this page, CSP supersedes it).
+- ``/l/<slug>``: the Engage Now page of a web link; the same chat, full page.
+- ``GET /api/v1/widget/channels/<key>``: the public configuration of a channel (look,
+  form, directories with availability). Nothing private: no emails, no credentials.
+- ``GET /api/v1/channels/<id>/qr.png|.svg``: a web link's QR code (admins).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import segno
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_GET
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from channels_adapters.api import WidgetThrottle
+from channels_adapters.models import VISITOR_FORM_FIELDS, Channel
+from contactcenter import clock
+from contactcenter.errors import NotFound
+from contactcenter.models import Staff, Tag
+from contactcenter.permissions import IsAdmin
+from contactcenter.services import org_settings_get, within_work_hours
+
+VISITOR_KINDS = (Channel.Kind.WIDGET, Channel.Kind.WEBLINK)
+
+
+def _channel(**lookup: Any) -> Channel:
+    channel = (
+        Channel.objects.select_related("destination", "destination__tag", "destination__staff")
+        .filter(is_active=True, kind__in=VISITOR_KINDS, **lookup)
+        .first()
+    )
+    if channel is None:
+        raise NotFound("This chat is not available.")
+    return channel
+
+
+def frame_ancestors(channel: Channel) -> str:
+    """The CSP of the chat page: which sites may frame it. No domains listed: any site."""
+    sources = ["'self'", *channel.allowed_domains] if channel.allowed_domains else ["*"]
+    return "frame-ancestors " + " ".join(sources)
+
+
+# ------------------------------------------------------------------ public config
+
+
+def _staff_entry(staff: Staff) -> dict[str, Any]:
+    return {
+        "id": staff.pk,
+        "display_name": staff.display_name,
+        "avatar_url": staff.avatar_url,
+        "availability": staff.availability,
+        "tags": sorted(t.name for t in staff.tags.all()),
+    }
+
+
+def widget_config(channel: Channel) -> dict[str, Any]:
+    """What the visitor's chat needs to draw itself. Public: only names, avatars, availability."""
+    dest = channel.destination
+    tags: list[dict[str, Any]] = []
+    staff: list[dict[str, Any]] = []
+    if channel.show_tag_directory:
+        for tag in Tag.objects.prefetch_related("staff").order_by("name"):
+            members = [s for s in tag.staff.all() if s.is_active]
+            if members:
+                active = sum(1 for s in members if s.availability == Staff.Availability.ACTIVE)
+                tags.append({"id": tag.pk, "name": tag.name, "available": active > 0})
+    if channel.show_staff_directory:
+        query = Staff.objects.filter(is_active=True, tags__isnull=False).distinct().prefetch_related("tags")
+        staff = [_staff_entry(s) for s in query.order_by("display_name", "id")]
+    org = org_settings_get()
+    target = dest.staff if dest.staff_id else None
+    return {
+        "key": channel.key,
+        "kind": channel.kind,
+        "company_name": channel.widget_company_name or channel.name,
+        "logo_url": channel.widget_logo_url,
+        "color": channel.widget_color,
+        "position": channel.widget_position,
+        "greeting": channel.widget_greeting,
+        "welcome_message": channel.welcome_message,
+        "destination": {
+            "type": dest.type,
+            "name": dest.name,
+            "staff": _staff_entry(target) if target is not None else None,
+        },
+        "open_now": within_work_hours(clock.now(), org.work_hours),
+        "form": {
+            "enabled": channel.form_enabled,
+            "fields": list(VISITOR_FORM_FIELDS),
+            "required": list(channel.form_required_fields) if channel.form_enabled else [],
+        },
+        "directory": {"tags": tags, "staff": staff},
+        "limits": {
+            "message_chars": settings.CC_MESSAGE_MAX_CHARS,
+            "note_chars": settings.CC_NOTE_MAX_CHARS,
+            "upload_bytes": settings.CC_MAX_UPLOAD_BYTES,
+        },
+    }
+
+
+class WidgetChannelOut(serializers.Serializer):
+    key = serializers.CharField()
+    kind = serializers.CharField()
+    company_name = serializers.CharField()
+    logo_url = serializers.CharField()
+    color = serializers.CharField()
+    position = serializers.CharField()
+    greeting = serializers.CharField()
+    welcome_message = serializers.CharField()
+    destination = serializers.DictField()
+    open_now = serializers.BooleanField()
+    form = serializers.DictField()
+    directory = serializers.DictField()
+    limits = serializers.DictField()
+
+
+class WidgetChannelView(APIView):
+    """Public configuration of a widget or web link channel (no authentication)."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    throttle_classes = [WidgetThrottle]
+
+    @extend_schema(responses={200: WidgetChannelOut}, operation_id="widget_channel_retrieve")
+    def get(self, request: Request, key: str) -> Response:
+        response = Response(widget_config(_channel(key=key)))
+        # The loader on another site reads this too (availability before opening).
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+
+# ------------------------------------------------------------------ pages
+
+
+def _page_context(channel: Channel, *, mode: str) -> dict[str, Any]:
+    config = widget_config(channel)
+    return {
+        "channel": channel,
+        "config": config,
+        "config_json": json.dumps({**config, "mode": mode}),
+        "mode": mode,
+    }
+
+
+@require_GET
+@xframe_options_exempt
+def widget_page(request: HttpRequest, key: str) -> HttpResponse:
+    """The chat window inside the loader's iframe."""
+    try:
+        channel = _channel(key=key)
+    except NotFound:
+        raise Http404("This chat is not available.") from None
+    response = render(request, "widget/chat.html", _page_context(channel, mode="frame"))
+    response["Content-Security-Policy"] = frame_ancestors(channel)
+    response["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def weblink_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """Engage Now: a web link (or its QR code) opens the same chat as a page of its own;
+    the link's utm_* parameters are recorded with the enquiry."""
+    try:
+        channel = _channel(weblink_slug=slug)
+    except NotFound:
+        raise Http404("This link is not available.") from None
+    response = render(request, "weblink.html", _page_context(channel, mode="page"))
+    response["Content-Security-Policy"] = "frame-ancestors 'self'"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def static_file(request: HttpRequest, path: str) -> FileResponse:
+    """``/static/...`` when daphne serves alone (embedded default, and the image, which has
+    no separate static server): the loader must be reachable from any site."""
+    found = finders.find(path) if ".." not in path.split("/") else None
+    if not found or not isinstance(found, str):
+        raise Http404("No such file.")
+    response = FileResponse(open(found, "rb"))  # noqa: SIM115 - FileResponse closes it
+    response["Cache-Control"] = "public, max-age=300"
+    response["X-Content-Type-Options"] = "nosniff"
+    if path.endswith((".js", ".mjs")):
+        response["Content-Type"] = "text/javascript; charset=utf-8"
+    return response
+
+
+# ------------------------------------------------------------------ QR codes
+
+
+class QRCodeView(APIView):
+    """A web link's QR code, for admins to download and print."""
+
+    permission_classes = [IsAdmin]
+    kind = "png"
+
+    @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY, (200, "image/svg+xml"): OpenApiTypes.BINARY})
+    def get(self, request: Request, channel_id: int) -> HttpResponse:
+        channel = Channel.objects.filter(pk=channel_id).first()
+        if channel is None:
+            raise NotFound("Channel not found.")
+        if not channel.weblink_slug:
+            raise NotFound("This channel has no web link: set weblink_slug first.")
+        url = request.build_absolute_uri(f"/l/{channel.weblink_slug}")
+        qr = segno.make(url, error="m")
+        out = io.BytesIO()
+        if self.kind == "svg":
+            qr.save(out, kind="svg", scale=8, border=4, xmldecl=True)
+            content_type = "image/svg+xml"
+        else:
+            qr.save(out, kind="png", scale=8, border=4)
+            content_type = "image/png"
+        response = HttpResponse(out.getvalue(), content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="weblink-{channel.weblink_slug}.{self.kind}"'
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class QRCodePNGView(QRCodeView):
+    kind = "png"
+
+
+class QRCodeSVGView(QRCodeView):
+    kind = "svg"

@@ -1,0 +1,119 @@
+"""Browser pages of the staff dashboard. Pages only: every piece of data is loaded by the
+page's ES modules from the REST API and kept current over the staff websocket."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_GET, require_POST
+
+from contactcenter.auth import session_is_current
+from contactcenter.models import Staff
+
+# Sections of the dashboard that only admins may open (agents get 403 here and from the API).
+ADMIN_SECTIONS = ("overview", "staff", "tags", "channels", "settings")
+STATIC_ROOT_DIR = Path(settings.BASE_DIR) / "static"
+
+
+def _staff(request: HttpRequest) -> Staff | None:
+    user = getattr(request, "user", None)
+    if isinstance(user, Staff) and user.is_active and session_is_current(request.session, user):
+        return user
+    return None
+
+
+def _to_login(request: HttpRequest) -> HttpResponse:
+    return HttpResponseRedirect(f"{reverse('login')}?next={request.path}")
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return HttpResponseRedirect(reverse("dashboard") if _staff(request) else reverse("login"))
+
+
+@require_GET
+@ensure_csrf_cookie
+def login_page(request: HttpRequest) -> HttpResponse:
+    next_url = request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}) or not next_url.startswith(
+        "/app/"
+    ):
+        next_url = reverse("dashboard")
+    if _staff(request):
+        return HttpResponseRedirect(next_url)
+    return render(request, "login.html", {"next_url": next_url})
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    # CSRF-protected POST: a link elsewhere cannot log a staff member out.
+    logout(request)
+    return HttpResponseRedirect(reverse("login"))
+
+
+def _shell(request: HttpRequest, view: str, **extra: Any) -> HttpResponse:
+    staff = _staff(request)
+    if staff is None:
+        return _to_login(request)
+    if view.startswith("admin/") and not staff.is_admin:
+        return render(request, "error.html", {"message": "Only admins can open this page."}, status=403)
+    boot = {
+        "view": view,
+        "me": {"id": staff.pk, "name": staff.display_name, "role": staff.role, "is_admin": staff.is_admin},
+        "edit_window_seconds": settings.CC_MESSAGE_EDIT_WINDOW_SECONDS,
+        "max_upload_bytes": settings.CC_MAX_UPLOAD_BYTES,
+        **extra,
+    }
+    context = {"boot": boot, "me": staff, "admin_sections": ADMIN_SECTIONS if staff.is_admin else ()}
+    return render(request, "dashboard/app.html", context)
+
+
+@require_GET
+@ensure_csrf_cookie
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return _shell(request, "chats")
+
+
+@require_GET
+@ensure_csrf_cookie
+def room_page(request: HttpRequest, room_id: int) -> HttpResponse:
+    return _shell(request, "room", room=room_id, monitor=request.GET.get("monitor") == "1")
+
+
+@require_GET
+@ensure_csrf_cookie
+def list_page(request: HttpRequest, section: str) -> HttpResponse:
+    return _shell(request, section)
+
+
+@require_GET
+@ensure_csrf_cookie
+def admin_page(request: HttpRequest, section: str) -> HttpResponse:
+    if section not in ADMIN_SECTIONS:
+        raise Http404("Unknown page.")
+    return _shell(request, f"admin/{section}")
+
+
+@require_GET
+def static_file(request: HttpRequest, path: str) -> FileResponse:
+    """The dashboard's own static files (ES modules, CSS, sounds), so that a bare daphne
+    serves a working dashboard without collectstatic or a separate file server."""
+    full = (STATIC_ROOT_DIR / path).resolve()
+    if not full.is_relative_to(STATIC_ROOT_DIR.resolve()) or not full.is_file():
+        raise Http404("No such file.")
+    content_type = mimetypes.guess_type(full.name)[0] or "application/octet-stream"
+    if full.suffix in (".js", ".mjs"):
+        content_type = "text/javascript"
+    response = FileResponse(full.open("rb"), content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-cache"
+    return response

@@ -1,0 +1,287 @@
+"""Link previews for URLs in messages (SPEC 4), fetched by the server without letting a
+message make it reach internal addresses (SSRF).
+
+The fetch resolves the host itself, refuses the request if any address is private,
+loopback, link-local, multicast, reserved or unspecified, and then connects to the
+checked address (not to the name again, so a DNS answer that changes between the check
+and the connection cannot slip through). Redirects are followed by hand, each hop checked
+the same way, at most ``MAX_REDIRECTS``. Only ports 80 and 443, 3 s timeouts, at most
+1 MB of ``text/html``. ``CC_LINK_PREVIEW_ALLOW_PRIVATE`` lifts the address and port
+checks (tests against a local server only).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import httpx
+from bs4 import BeautifulSoup
+from django.conf import settings
+from django.db import close_old_connections, transaction
+
+from contactcenter.events import MessageEdited
+from rooms.models import Message, Room
+
+logger = logging.getLogger(__name__)
+
+TIMEOUT_SECONDS = 3.0
+MAX_BYTES = 1024 * 1024
+MAX_REDIRECTS = 3
+ALLOWED_PORTS = {80, 443}
+URL_MAX = 2048
+USER_AGENT = "ContactCenterLinkPreview/1.0"
+
+# The first http(s) URL in a text; trailing sentence punctuation is not part of it.
+URL_RE = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
+_TRAILING = ".,;:!?)]}'\""
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class PreviewRefused(Exception):
+    """The URL may not be fetched (address, port, scheme) or did not give a usable page."""
+
+
+def first_url(text: str) -> str | None:
+    match = URL_RE.search(text or "")
+    if match is None:
+        return None
+    url = match.group(0).rstrip(_TRAILING)
+    return url if len(url) <= URL_MAX else None
+
+
+def address_forbidden(ip: IPAddress) -> bool:
+    """True for every address a preview must never reach: private, loopback, link-local
+    (cloud metadata at 169.254.169.254), multicast, reserved, unspecified, and anything not
+    globally routable (carrier-grade NAT, documentation ranges). IPv4 inside IPv6
+    (::ffff:10.0.0.1, 64:ff9b::/96 NAT64 excepted) is judged as the IPv4 address."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return address_forbidden(ip.ipv4_mapped)
+        if ip.sixtofour is not None and address_forbidden(ip.sixtofour):
+            return True
+    return (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or not ip.is_global
+    )
+
+
+@dataclass(frozen=True)
+class _Target:
+    url: str  # as written, for Host/SNI and relative redirects
+    scheme: str
+    host: str
+    port: int
+    address: IPAddress
+
+
+def _resolve(url: str) -> _Target:
+    """Check a URL and resolve its host; every address it resolves to must be allowed."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise PreviewRefused("only http and https")
+    if parts.username or parts.password:
+        raise PreviewRefused("credentials in URL")
+    host = parts.hostname
+    if not host:
+        raise PreviewRefused("no host")
+    try:
+        port = parts.port or (443 if scheme == "https" else 80)
+    except ValueError as exc:
+        raise PreviewRefused("bad port") from exc
+    allow_private = settings.CC_LINK_PREVIEW_ALLOW_PRIVATE
+    if port not in ALLOWED_PORTS and not allow_private:
+        raise PreviewRefused(f"port {port} not allowed")
+    try:
+        addresses: list[IPAddress] = [ipaddress.ip_address(host)]
+    except ValueError:
+        try:
+            ascii_host = host.encode("idna").decode("ascii")
+            infos = socket.getaddrinfo(ascii_host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as exc:
+            raise PreviewRefused("host does not resolve") from exc
+        # Scope ids ("fe80::1%eth0") are dropped: the address itself decides.
+        addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+    if not addresses:
+        raise PreviewRefused("host does not resolve")
+    if not allow_private:
+        for address in addresses:
+            if address_forbidden(address):
+                raise PreviewRefused(f"address {address} not allowed")
+    return _Target(url=url, scheme=scheme, host=host, port=port, address=addresses[0])
+
+
+def _pinned_url(target: _Target) -> str:
+    """The URL with the host replaced by the checked address."""
+    parts = urlsplit(target.url)
+    literal = f"[{target.address}]" if target.address.version == 6 else str(target.address)
+    return urlunsplit((target.scheme, f"{literal}:{target.port}", parts.path or "/", parts.query, ""))
+
+
+def _host_header(target: _Target) -> str:
+    host = f"[{target.host}]" if ":" in target.host else target.host
+    default = 443 if target.scheme == "https" else 80
+    return host if target.port == default else f"{host}:{target.port}"
+
+
+def _read_html(response: httpx.Response, deadline: float) -> str:
+    content_type = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if content_type != "text/html":
+        raise PreviewRefused(f"content type {content_type or 'missing'}")
+    body = bytearray()
+    for chunk in response.iter_bytes():
+        body.extend(chunk)
+        if len(body) >= MAX_BYTES or time.monotonic() > deadline:
+            break
+    encoding = response.charset_encoding or "utf-8"
+    try:
+        return bytes(body[:MAX_BYTES]).decode(encoding, errors="replace")
+    except LookupError:
+        return bytes(body[:MAX_BYTES]).decode("utf-8", errors="replace")
+
+
+def fetch_html(url: str) -> tuple[str, str]:
+    """(final URL, HTML) of a page, following at most MAX_REDIRECTS checked redirects.
+    Raises PreviewRefused for anything not allowed or not usable."""
+    deadline = time.monotonic() + TIMEOUT_SECONDS * 2
+    # trust_env=False: no proxy from the environment may carry the request elsewhere.
+    with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False) as client:
+        for _hop in range(MAX_REDIRECTS + 1):
+            target = _resolve(url)
+            extensions: dict[str, Any] = {}
+            if target.scheme == "https":
+                # TLS checks the certificate against the name, while the socket goes to the
+                # checked address.
+                extensions["sni_hostname"] = target.host
+            headers = {"Host": _host_header(target), "User-Agent": USER_AGENT, "Accept": "text/html"}
+            try:
+                with client.stream("GET", _pinned_url(target), headers=headers, extensions=extensions) as response:
+                    if response.is_redirect:
+                        location = response.headers.get("location")
+                        if not location:
+                            raise PreviewRefused("redirect without a location")
+                        url = urljoin(url, location)
+                        continue
+                    if response.status_code != 200:
+                        raise PreviewRefused(f"status {response.status_code}")
+                    return url, _read_html(response, deadline)
+            except httpx.HTTPError as exc:
+                raise PreviewRefused(f"fetch failed: {exc.__class__.__name__}") from exc
+    raise PreviewRefused("too many redirects")
+
+
+def _meta(soup: BeautifulSoup, *keys: str) -> str:
+    for key in keys:
+        for attr in ("property", "name"):
+            tag = soup.find("meta", attrs={attr: key})
+            content = tag.get("content") if tag is not None else None  # type: ignore[union-attr]
+            if isinstance(content, str) and content.strip():
+                return content.strip()
+    return ""
+
+
+def parse_preview(html: str, base_url: str) -> dict[str, str]:
+    """Title, description and image from og: tags, falling back to <title> and the
+    description meta tag. The image is made absolute and must be http(s)."""
+    soup = BeautifulSoup(html, "html.parser")
+    title = _meta(soup, "og:title", "twitter:title")
+    if not title and soup.title is not None and soup.title.string:
+        title = soup.title.string.strip()
+    description = _meta(soup, "og:description", "twitter:description", "description")
+    image = _meta(soup, "og:image", "og:image:url", "twitter:image")
+    if image:
+        image = urljoin(base_url, image)
+        if urlsplit(image).scheme not in ("http", "https") or len(image) > URL_MAX:
+            image = ""
+    return {
+        "title": " ".join(title.split())[:300],
+        "description": " ".join(description.split())[:1000],
+        "image": image,
+    }
+
+
+def link_preview_fetch(url: str) -> dict[str, str] | None:
+    """The preview of ``url``, or None when it may not be fetched or has nothing to show."""
+    try:
+        final_url, html = fetch_html(url)
+    except PreviewRefused as exc:
+        logger.info("no link preview for %s: %s", url, exc)
+        return None
+    found = parse_preview(html, final_url)
+    if not found["title"] and not found["description"]:
+        return None
+    return {"url": url, **found}
+
+
+def message_preview_attach(*, message_id: int) -> Message | None:
+    """Fetch the preview of the first URL of a text message and store it in
+    ``data["preview"]``, then send ``message.edited``. Safe to run twice and on a message
+    that has gone, been recalled or lost its URL meanwhile (then it does nothing). The
+    fetch happens outside any transaction; the write locks the room row."""
+    from rooms.services import _events_for_message
+
+    message = Message.objects.filter(pk=message_id).first()
+    if message is None or message.kind != Message.Kind.TEXT or message.recalled_at is not None:
+        return None
+    url = first_url(message.text)
+    if url is None or (message.data or {}).get("preview", {}).get("url") == url:
+        return None
+    preview = link_preview_fetch(url)
+    if preview is None:
+        return None
+    with transaction.atomic():
+        room = Room.objects.select_for_update(of=("self",)).select_related("enquiry").get(pk=message.room_id)
+        message = Message.objects.filter(pk=message_id).first()
+        if message is None or message.recalled_at is not None or first_url(message.text) != url:
+            return None
+        message.data = {**(message.data or {}), "preview": preview}
+        message.save(update_fields=["data"])
+        _events_for_message(room, message, MessageEdited)
+    return message
+
+
+def _run_in_thread(message_id: int) -> None:
+    try:
+        message_preview_attach(message_id=message_id)
+    except Exception:
+        logger.exception("link preview for message %s failed", message_id)
+    finally:
+        close_old_connections()
+
+
+def preview_queue_on_commit(message: Message) -> None:
+    """After commit, fetch the preview of a text message with a URL: a Celery task in
+    production (CC_TIMERS "celery"), a daemon thread in the embedded mode ("ticker"), and
+    nothing when timers are "off" (tests call ``message_preview_attach`` directly, so no
+    test reaches out to the network by accident)."""
+    if not settings.CC_LINK_PREVIEW_ENABLED or message.kind != Message.Kind.TEXT or first_url(message.text) is None:
+        return
+    mode = settings.CC_TIMERS
+    message_id = message.pk
+
+    def enqueue() -> None:
+        if mode == "celery":
+            from rooms.tasks import message_link_preview
+
+            try:
+                message_link_preview.delay(message_id)
+            except Exception:  # A preview is a nicety; the message itself is committed.
+                logger.exception("could not queue the link preview task")
+        elif mode == "ticker":
+            threading.Thread(target=_run_in_thread, args=(message_id,), name="cc-preview", daemon=True).start()
+
+    transaction.on_commit(enqueue)

@@ -1,0 +1,144 @@
+// Dashboard entry point: profile, availability, socket (with its state on screen), the
+// sidebar (Open Enquiry panel, Recent Connections) and a router between sections that
+// never reloads the page, so the socket and the panel stay live.
+import { CCSocket, wsUrl } from "../socket.js";
+import { api } from "./api.js";
+import { clear, h, toast } from "./dom.js";
+import { setupToggles } from "./notify.js";
+import { setupPanel } from "./panel.js";
+import { setupRooms } from "./rooms.js";
+import { app, emit } from "./state.js";
+
+const main = document.getElementById("main");
+let cleanup = null;
+
+const STATE_LABELS = {
+  connecting: "Connecting…",
+  open: "Live",
+  reconnecting: "Reconnecting…",
+  closed: "Disconnected",
+};
+
+function setSocketState(state, code) {
+  const el = document.getElementById("socket-state");
+  el.dataset.state = state;
+  el.textContent = STATE_LABELS[state] || state;
+  const wasOpen = app.socketOpen;
+  app.socketOpen = state === "open";
+  if (state === "closed" && (code === 4001 || code === 4401)) {
+    el.textContent = "Session ended";
+    toast("Your session ended (logged in elsewhere or logged out). Log in again.", "error", 15000);
+    setTimeout(() => location.assign("/login/"), 2500);
+  }
+  if (state === "open" && !wasOpen) emit("socket.open", {});
+}
+
+async function setupAvailability() {
+  const select = document.getElementById("availability");
+  select.value = app.me.availability;
+  select.dataset.value = app.me.availability;
+  select.addEventListener("change", async () => {
+    try {
+      const me = await api("PATCH", "/api/v1/me", { availability: select.value });
+      app.me = me;
+      select.dataset.value = me.availability;
+      toast(`You are now ${me.availability}.`);
+    } catch (err) {
+      select.value = app.me.availability;
+      toast(err.message, "error");
+    }
+  });
+}
+
+// ------------------------------------------------------------------- routing
+
+const ROUTES = [
+  [/^\/app\/?$/, () => import("./home.js").then((m) => m.render)],
+  [/^\/app\/rooms\/(\d+)$/, () => import("./chat.js").then((m) => m.render)],
+  [/^\/app\/(inbox|assigned|missed)$/, () => import("./lists.js").then((m) => m.render)],
+  [/^\/app\/admin\/(overview)$/, () => import("./overview.js").then((m) => m.render)],
+  [/^\/app\/admin\/(staff|tags|channels|settings)$/, () => import("./admin.js").then((m) => m.render)],
+];
+
+async function route() {
+  if (cleanup) {
+    try {
+      cleanup();
+    } catch (err) {
+      console.error(err);
+    }
+    cleanup = null;
+  }
+  const path = location.pathname;
+  const params = new URLSearchParams(location.search);
+  const section = path.replace(/^\/app\/?/, "") || "chats";
+  document.querySelectorAll("[data-section]").forEach((a) => {
+    const current = a.dataset.section === section || (section.startsWith("rooms/") && a.dataset.section === "chats");
+    if (current) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  });
+  app.currentRoom = null;
+  for (const [pattern, load] of ROUTES) {
+    const match = path.match(pattern);
+    if (!match) continue;
+    if (path.startsWith("/app/admin/") && !app.me.is_admin) break;
+    clear(main, h("p", { class: "muted", text: "Loading…" }));
+    try {
+      const render = await load();
+      cleanup = (await render(main, match, params)) || null;
+    } catch (err) {
+      console.error(err);
+      clear(main, h("p", { class: "form-error", role: "alert", text: err.message || "This page could not be shown." }));
+    }
+    emit("route", { path });
+    return;
+  }
+  clear(main, h("h1", { text: "Not found" }));
+}
+
+function navigate(url, { replace = false } = {}) {
+  if (url === location.pathname + location.search) return route();
+  if (replace) history.replaceState({}, "", url);
+  else history.pushState({}, "", url);
+  return route();
+}
+
+async function start() {
+  app.navigate = navigate;
+  try {
+    app.me = await api("GET", "/api/v1/me");
+  } catch (err) {
+    clear(main, h("p", { class: "form-error", role: "alert", text: err.message }));
+    return;
+  }
+  app.me.is_admin = app.me.role === "admin";
+  setupToggles();
+  await setupAvailability();
+
+  document.addEventListener("click", (e) => {
+    const link = e.target.closest("a[data-nav]");
+    if (!link || e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+    e.preventDefault();
+    navigate(link.getAttribute("href"));
+  });
+  window.addEventListener("popstate", route);
+
+  app.socket = new CCSocket(wsUrl("/ws/staff/"), {
+    onState: setSocketState,
+    onEvent: (event) => {
+      if (event.type === "staff.availability" && event.data.staff_id === app.me.id) {
+        app.me.availability = event.data.availability;
+        document.getElementById("availability").value = event.data.availability;
+      }
+      emit(event.type, event.data || {});
+      emit("*", event);
+    },
+  });
+  window.ccApp = app; // for debugging and the browser tests
+
+  setupPanel();
+  setupRooms();
+  await route();
+}
+
+start();

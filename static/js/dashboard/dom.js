@@ -1,0 +1,153 @@
+// DOM helpers. Every text from users goes in through textContent (h() children that are
+// strings become text nodes): never innerHTML with data.
+
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") el.className = value;
+    else if (key === "text") el.textContent = value;
+    else if (key === "dataset") Object.assign(el.dataset, value);
+    else if (key.startsWith("on") && typeof value === "function") el.addEventListener(key.slice(2), value);
+    else if (value === true) el.setAttribute(key, "");
+    else el.setAttribute(key, String(value));
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+export function clear(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
+export function $(selector, root = document) {
+  return root.querySelector(selector);
+}
+
+let idCounter = 0;
+export function uid(prefix = "cc") {
+  idCounter += 1;
+  return `${prefix}-${idCounter}`;
+}
+
+// A labelled form field: returns [wrapper, input].
+export function field(label, input, hint) {
+  if (!input.id) input.id = uid("f");
+  const wrap = h("div", { class: "field" }, h("label", { for: input.id, text: label }), input);
+  if (hint) {
+    const hintEl = h("small", { class: "hint", id: `${input.id}-hint`, text: hint });
+    input.setAttribute("aria-describedby", hintEl.id);
+    wrap.append(hintEl);
+  }
+  return wrap;
+}
+
+export function duration(seconds) {
+  if (seconds === null || seconds === undefined || Number.isNaN(seconds)) return "—";
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, "0")}s`;
+  const hrs = Math.floor(m / 60);
+  return `${hrs}h ${String(m % 60).padStart(2, "0")}m`;
+}
+
+export function secondsBetween(from, to) {
+  if (!from || !to) return null;
+  return (new Date(to) - new Date(from)) / 1000;
+}
+
+export function clockTime(iso) {
+  if (!iso) return "";
+  const d = new Date(iso);
+  const today = new Date();
+  const time = d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return d.toDateString() === today.toDateString() ? time : `${d.toLocaleDateString()} ${time}`;
+}
+
+export function fileSize(bytes) {
+  if (!bytes && bytes !== 0) return "";
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+export const CHANNEL_ICONS = {
+  widget: "💬",
+  weblink: "🔗",
+  messenger: "Ⓜ️",
+  whatsapp: "🟢",
+  line: "🟩",
+  wechat: "🗨️",
+  email: "✉️",
+};
+
+export function channelIcon(kind) {
+  return h("span", { class: `channel-icon ch-${kind}`, role: "img", "aria-label": kind, title: kind }, CHANNEL_ICONS[kind] || "•");
+}
+
+// Toasts: a polite live region, each toast gone after a while (or on click).
+export function toast(message, kind = "info", ms = 6000) {
+  const region = document.getElementById("toasts");
+  if (!region) return;
+  const el = h("div", { class: `toast toast-${kind}`, role: kind === "error" ? "alert" : "status" }, message);
+  el.addEventListener("click", () => el.remove());
+  region.append(el);
+  setTimeout(() => el.remove(), ms);
+}
+
+// A modal confirmation (native <dialog>: focus trap, Escape cancels). Resolves true/false.
+export function confirmDialog(title, text, okLabel = "Confirm") {
+  return new Promise((resolve) => {
+    const ok = h("button", { type: "submit", class: "primary", value: "ok", text: okLabel });
+    const cancel = h("button", { type: "submit", value: "cancel", text: "Cancel", formnovalidate: true });
+    const titleId = uid("dlg");
+    const dialog = h(
+      "dialog",
+      { class: "dialog", "aria-labelledby": titleId },
+      h("form", { method: "dialog" }, h("h2", { id: titleId, text: title }), h("p", { text }), h("div", { class: "actions" }, cancel, ok)),
+    );
+    dialog.addEventListener("close", () => {
+      resolve(dialog.returnValue === "ok");
+      dialog.remove();
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    ok.focus();
+  });
+}
+
+// A modal form dialog: build(form) adds fields; resolves with FormData or null.
+export function formDialog(title, build, okLabel = "Save") {
+  return new Promise((resolve) => {
+    const titleId = uid("dlg");
+    const form = h("form", { method: "dialog" }, h("h2", { id: titleId, text: title }));
+    build(form);
+    const ok = h("button", { type: "submit", class: "primary", value: "ok", text: okLabel });
+    const cancel = h("button", { type: "button", text: "Cancel" });
+    form.append(h("div", { class: "actions" }, cancel, ok));
+    const dialog = h("dialog", { class: "dialog", "aria-labelledby": titleId }, form);
+    let result = null;
+    form.addEventListener("submit", (e) => {
+      if (e.submitter === ok) result = new FormData(form);
+    });
+    cancel.addEventListener("click", () => dialog.close());
+    dialog.addEventListener("close", () => {
+      resolve(result);
+      dialog.remove();
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    const first = form.querySelector("input, select, textarea");
+    if (first) first.focus();
+  });
+}

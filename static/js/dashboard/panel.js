@@ -1,0 +1,154 @@
+// Open Enquiry panel: enquiries offered to me (and transfers offered to me), with channel,
+// visitor, first message and a live waiting time. New ones ring and notify; taken, missed,
+// rejected and lapsed ones vanish at once.
+import { api } from "./api.js";
+import { channelIcon, clear, duration, h, toast } from "./dom.js";
+import { notify, playAlert } from "./notify.js";
+import { app, emit, on } from "./state.js";
+
+const items = new Map(); // enquiry id -> {enquiry, transferId, li}
+let list;
+
+function waited(enquiry) {
+  return (Date.now() - new Date(enquiry.created_at).getTime()) / 1000;
+}
+
+function render(entry) {
+  const { enquiry, transferId } = entry;
+  const visitor = enquiry.visitor || {};
+  const name = visitor.name || visitor.first_name || "Visitor";
+  const wait = h("span", { class: "wait", "aria-label": "waiting time", text: duration(waited(enquiry)) });
+  const pick = h("button", { type: "button", class: "primary small-button", text: transferId ? "Accept" : "Pick up" });
+  const reject = h("button", { type: "button", class: "small-button", text: "Reject" });
+  pick.setAttribute("aria-label", `${transferId ? "Accept transfer of" : "Pick up"} enquiry from ${name}`);
+  reject.setAttribute("aria-label", `Reject enquiry from ${name}`);
+  pick.addEventListener("click", () => pickUp(enquiry.id, pick));
+  reject.addEventListener("click", () => rejectEnquiry(enquiry.id, reject));
+  const avatar = visitor.photo_url
+    ? h("img", { class: "avatar", src: visitor.photo_url, alt: "", width: 28, height: 28 })
+    : h("span", { class: "avatar", "aria-hidden": "true", text: (name[0] || "?").toUpperCase() });
+  const li = h(
+    "li",
+    { class: "enquiry-card", dataset: { enquiry: enquiry.id } },
+    h(
+      "div",
+      { class: "enquiry-head" },
+      avatar,
+      channelIcon(enquiry.channel_kind),
+      h("strong", { class: "visitor-name", text: name }),
+      wait,
+    ),
+    transferId ? h("p", { class: "small tag-note", text: "Transfer offered to you" }) : null,
+    h("p", { class: "first-message", text: enquiry.first_message || "" }),
+    h("p", { class: "small muted", text: enquiry.destination ? `To ${enquiry.destination.name}` : "" }),
+    h("div", { class: "actions" }, reject, pick),
+  );
+  entry.li = li;
+  entry.wait = wait;
+  return li;
+}
+
+function paint() {
+  const count = items.size;
+  const badge = document.getElementById("panel-count");
+  badge.textContent = String(count);
+  badge.hidden = count === 0;
+  document.getElementById("panel-empty").hidden = count > 0;
+  document.title = count ? `(${count}) Dashboard · Contact center` : "Dashboard · Contact center";
+}
+
+function add(enquiry, transferId = null, { alert = false } = {}) {
+  if (items.has(enquiry.id)) return;
+  const entry = { enquiry, transferId };
+  items.set(enquiry.id, entry);
+  const li = render(entry);
+  // Oldest first: the one waiting longest is on top.
+  const after = [...list.children].find((el) => {
+    const other = items.get(Number(el.dataset.enquiry));
+    return other && new Date(other.enquiry.created_at) > new Date(enquiry.created_at);
+  });
+  list.insertBefore(li, after || null);
+  paint();
+  if (alert) {
+    playAlert();
+    const name = (enquiry.visitor && enquiry.visitor.name) || "A visitor";
+    notify(transferId ? `Transfer: ${name}` : `New enquiry: ${name}`, enquiry.first_message || "", () => {});
+  }
+}
+
+export function removeEnquiry(id) {
+  const entry = items.get(id);
+  if (!entry) return;
+  items.delete(id);
+  entry.li.remove();
+  paint();
+}
+
+async function pickUp(id, button) {
+  button.disabled = true;
+  try {
+    const enquiry = await api("POST", `/api/v1/enquiries/${id}/pick-up`);
+    removeEnquiry(id);
+    emit("rooms.refresh", {});
+    if (enquiry.room) app.navigate(`/app/rooms/${enquiry.room}`);
+  } catch (err) {
+    if (err.status === 409 || err.status === 403 || err.status === 404) removeEnquiry(id);
+    toast(err.message, "error");
+    button.disabled = false;
+  }
+}
+
+async function rejectEnquiry(id, button) {
+  button.disabled = true;
+  try {
+    await api("POST", `/api/v1/enquiries/${id}/reject`);
+    removeEnquiry(id);
+  } catch (err) {
+    if (err.status === 409) removeEnquiry(id);
+    toast(err.message, "error");
+    button.disabled = false;
+  }
+}
+
+async function load() {
+  try {
+    const page = await api("GET", "/api/v1/enquiries?status=open&page_size=100");
+    const fresh = new Set();
+    for (const enquiry of page.results || []) {
+      // (Admins get every open enquiry here; picking up one not offered to them is refused.)
+      fresh.add(enquiry.id);
+      const transferId = enquiry.transfer && enquiry.transfer.to_staff === app.me.id ? enquiry.transfer.id : null;
+      add(enquiry, transferId);
+    }
+    for (const id of [...items.keys()]) if (!fresh.has(id)) removeEnquiry(id);
+  } catch (err) {
+    toast(`Open enquiries: ${err.message}`, "error");
+  }
+}
+
+export function setupPanel() {
+  list = document.getElementById("open-enquiries");
+  clear(list);
+  paint();
+  on("enquiry.opened", (data) => {
+    add(data.enquiry, data.transfer_id || null, { alert: true });
+  });
+  for (const type of ["enquiry.taken", "enquiry.missed", "enquiry.rejected", "enquiry.closed", "enquiry.picked_up"]) {
+    on(type, (data) => {
+      const id = data.enquiry_id || (data.enquiry && data.enquiry.id);
+      // picked_up reaches admins for every enquiry: drop it only when it is not an offered transfer.
+      if (type === "enquiry.picked_up" && items.get(id) && items.get(id).transferId) return;
+      removeEnquiry(id);
+    });
+  }
+  on("enquiry.transferred", (data) => {
+    const entry = items.get(data.enquiry_id);
+    if (entry && entry.transferId === data.transfer_id && data.state !== "offered") removeEnquiry(data.enquiry_id);
+  });
+  on("socket.open", load); // first connect and every reconnect: catch up with what changed
+  setInterval(() => {
+    items.forEach((entry) => {
+      entry.wait.textContent = duration(waited(entry.enquiry));
+    });
+  }, 1000);
+}

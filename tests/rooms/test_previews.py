@@ -1,0 +1,344 @@
+"""Link previews (SPEC 4): fetched server-side against a local HTTP server, with SSRF
+protection checked for every address and every redirect hop."""
+
+from __future__ import annotations
+
+import http.server
+import ipaddress
+import socket
+import threading
+
+import pytest
+
+from rooms import previews, spaces
+from rooms.previews import PreviewRefused, first_url, link_preview_fetch, message_preview_attach
+from rooms.services import message_post, message_recall
+
+OG_PAGE = b"""<!doctype html><html><head>
+<title>Fallback title</title>
+<meta property="og:title" content="  Spring   sale ">
+<meta property="og:description" content="Everything &amp; more">
+<meta property="og:image" content="/img/cover.png">
+</head><body>Hi</body></html>"""
+
+PLAIN_PAGE = b"""<html><head><title>Plain page</title>
+<meta name="description" content="Just a page"></head><body></body></html>"""
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    hits: list[tuple[str, str]]
+    redirect_to: str = ""
+
+    def log_message(self, *args):  # keep test output quiet
+        pass
+
+    def _send(self, status, body=b"", content_type="text/html; charset=utf-8", headers=None):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):  # noqa: N802 - http.server's naming
+        self.hits.append((self.path, self.headers.get("Host", "")))
+        if self.path == "/og":
+            self._send(200, OG_PAGE)
+        elif self.path == "/plain":
+            self._send(200, PLAIN_PAGE)
+        elif self.path == "/redirect":
+            self._send(302, headers={"Location": "/og"})
+        elif self.path == "/redirect-away":
+            self._send(302, headers={"Location": self.redirect_to})
+        elif self.path.startswith("/loop"):
+            n = int(self.path.removeprefix("/loop") or 0)
+            self._send(302, headers={"Location": f"/loop{n + 1}"})
+        elif self.path == "/json":
+            self._send(200, b'{"title": "x"}', content_type="application/json")
+        elif self.path == "/big":
+            # The title comes after the first megabyte: never read, so no preview.
+            self._send(200, b"<html><body>" + b"x" * (1024 * 1024 + 10) + b"<title>Too late</title></body></html>")
+        elif self.path == "/empty":
+            self._send(200, b"<html><body>nothing</body></html>")
+        else:
+            self._send(404, b"not found")
+
+
+@pytest.fixture
+def server():
+    hits: list[tuple[str, str]] = []
+    handler = type("Handler", (_Handler,), {"hits": hits})
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    httpd.hits = hits  # type: ignore[attr-defined]
+    httpd.handler = handler  # type: ignore[attr-defined]
+    httpd.base = f"http://127.0.0.1:{httpd.server_address[1]}"  # type: ignore[attr-defined]
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def allow_private(settings):
+    settings.CC_LINK_PREVIEW_ALLOW_PRIVATE = True
+
+
+@pytest.fixture
+def forbid_private(settings):
+    settings.CC_LINK_PREVIEW_ALLOW_PRIVATE = False
+
+
+# ---------------------------------------------------------------------------- URLs and parsing
+
+
+@pytest.mark.parametrize(
+    ("text", "url"),
+    [
+        ("see https://example.com/a?b=1.", "https://example.com/a?b=1"),
+        ("(http://example.com/x) and https://second.example", "http://example.com/x"),
+        ("HTTPS://EXAMPLE.COM!", "HTTPS://EXAMPLE.COM"),
+        ("no link here, ftp://example.com", None),
+        ("", None),
+    ],
+)
+def test_first_url(text, url):
+    assert first_url(text) == url
+
+
+def test_fetch_og_tags(server, allow_private):
+    preview = link_preview_fetch(f"{server.base}/og")
+    assert preview == {
+        "url": f"{server.base}/og",
+        "title": "Spring sale",
+        "description": "Everything & more",
+        "image": f"{server.base}/img/cover.png",
+    }
+
+
+def test_fetch_falls_back_to_title_and_description(server, allow_private):
+    preview = link_preview_fetch(f"{server.base}/plain")
+    assert preview is not None
+    assert (preview["title"], preview["description"], preview["image"]) == ("Plain page", "Just a page", "")
+
+
+def test_follows_a_redirect(server, allow_private):
+    preview = link_preview_fetch(f"{server.base}/redirect")
+    assert preview is not None and preview["title"] == "Spring sale"
+    assert preview["url"] == f"{server.base}/redirect"
+    assert [p for p, _ in server.hits] == ["/redirect", "/og"]
+
+
+def test_at_most_three_redirects(server, allow_private):
+    assert link_preview_fetch(f"{server.base}/loop") is None
+    assert [p for p, _ in server.hits] == ["/loop", "/loop1", "/loop2", "/loop3"]
+
+
+@pytest.mark.parametrize("path", ["/json", "/big", "/empty", "/missing"])
+def test_unusable_pages_give_no_preview(server, allow_private, path):
+    assert link_preview_fetch(f"{server.base}{path}") is None
+
+
+def test_connects_to_the_checked_address_with_the_original_host(server, allow_private, monkeypatch):
+    """The name is resolved once, checked, and the connection goes to that address; the
+    Host header keeps the name (no second lookup a rebinding DNS could answer)."""
+    port = server.server_address[1]
+    lookups = []
+
+    def fake_getaddrinfo(host, port_, *args, **kwargs):
+        lookups.append(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port_))]
+
+    monkeypatch.setattr(previews.socket, "getaddrinfo", fake_getaddrinfo)
+    preview = link_preview_fetch(f"http://preview.test:{port}/og")
+    assert preview is not None and preview["title"] == "Spring sale"
+    # The socket layer may "resolve" the IP literal again; the name is looked up once.
+    assert [h for h in lookups if h != "127.0.0.1"] == ["preview.test"]
+    assert server.hits == [("/og", f"preview.test:{port}")]
+
+
+# ---------------------------------------------------------------------------- SSRF refusals
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/",
+        "http://127.1.2.3/",
+        "http://10.0.0.5/",
+        "http://172.16.0.1/",
+        "http://192.168.1.1/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://[fe80::1]/",
+        "http://[fc00::1]/",
+        "http://0.0.0.0/",
+        "http://224.0.0.1/",
+        "http://240.0.0.1/",
+        "http://100.64.0.1/",
+        "http://localhost/",
+        "http://8.8.8.8:8080/",
+        "http://8.8.8.8:22/",
+        "ftp://8.8.8.8/",
+        "file:///etc/passwd",
+        "http://user:pass@8.8.8.8/",
+    ],
+)
+def test_refused_before_any_connection(forbid_private, url, monkeypatch):
+    def no_connect(*args, **kwargs):
+        raise AssertionError("must not connect")
+
+    monkeypatch.setattr(previews.httpx.Client, "stream", no_connect)
+    with pytest.raises(PreviewRefused):
+        previews.fetch_html(url)
+    assert link_preview_fetch(url) is None
+
+
+def test_local_server_refused_when_private_not_allowed(server, forbid_private):
+    assert link_preview_fetch(f"{server.base}/og") is None
+    assert server.hits == []
+
+
+def test_every_resolved_address_is_checked(forbid_private, monkeypatch):
+    """A name with one public and one private address is refused."""
+
+    def fake_getaddrinfo(host, port, *args, **kwargs):
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port)),
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", port)),
+        ]
+
+    monkeypatch.setattr(previews.socket, "getaddrinfo", fake_getaddrinfo)
+    with pytest.raises(PreviewRefused, match="10.1.2.3"):
+        previews.fetch_html("http://mixed.example/")
+
+
+def test_hostname_resolving_to_loopback_is_refused(forbid_private, monkeypatch):
+    def fake_getaddrinfo(host, port, *args, **kwargs):
+        return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::1", port, 0, 0))]
+
+    monkeypatch.setattr(previews.socket, "getaddrinfo", fake_getaddrinfo)
+    with pytest.raises(PreviewRefused):
+        previews.fetch_html("https://rebind.example/")
+
+
+@pytest.mark.parametrize("target", ["http://10.0.0.1/", "http://169.254.169.254/latest/meta-data/", "http://[::1]/"])
+def test_redirect_to_private_address_is_refused(server, forbid_private, monkeypatch, target):
+    """The local server stands in for a public site (its address and port are let through);
+    its redirect to an internal address is refused before that hop is requested."""
+    port = server.server_address[1]
+    real = previews.address_forbidden
+    monkeypatch.setattr(previews, "ALLOWED_PORTS", {80, 443, port})
+    monkeypatch.setattr(
+        previews, "address_forbidden", lambda ip: False if ip == ipaddress.ip_address("127.0.0.1") else real(ip)
+    )
+    server.handler.redirect_to = target
+    assert previews.fetch_html(f"{server.base}/og")[1].startswith("<!doctype html>")
+    server.hits.clear()
+    with pytest.raises(PreviewRefused, match="not allowed"):
+        previews.fetch_html(f"{server.base}/redirect-away")
+    assert [p for p, _ in server.hits] == ["/redirect-away"]
+
+
+@pytest.mark.parametrize(
+    ("address", "forbidden"),
+    [
+        ("93.184.216.34", False),
+        ("2606:2800:220:1:248:1893:25c8:1946", False),
+        ("127.0.0.1", True),
+        ("10.255.255.255", True),
+        ("169.254.169.254", True),
+        ("::", True),
+        ("::ffff:10.0.0.1", True),
+        ("2002:0a00:0001::1", True),  # 6to4 wrapping 10.0.0.1
+        ("ff02::1", True),
+        ("198.51.100.7", True),  # documentation range: not global
+    ],
+)
+def test_address_forbidden(address, forbidden):
+    assert previews.address_forbidden(ipaddress.ip_address(address)) is forbidden
+
+
+# ---------------------------------------------------------------------------- the service
+
+
+@pytest.fixture
+def room(make_staff):
+    ann = make_staff(name="Ann Agent")
+    bob = make_staff(name="Bob Builder", email="bob@example.com")
+    return spaces.space_create(actor=ann, name="Links", members=[bob.pk]), ann
+
+
+def test_attach_stores_preview_and_sends_edited(server, allow_private, room, events):
+    space, ann = room
+    message, _ = message_post(room_id=space.pk, text=f"@bob look: {server.base}/og.", staff=ann)
+    events.clear()
+    updated = message_preview_attach(message_id=message.pk)
+    assert updated is not None
+    message.refresh_from_db()
+    assert message.data["preview"]["title"] == "Spring sale"
+    assert message.data["preview"]["url"] == f"{server.base}/og"
+    assert message.data["mentions"]  # kept
+    edited = events.of_type("message.edited")
+    assert len(edited) == 1 and edited[0][0] == [f"room.{space.pk}"]
+    assert edited[0][1]["data"]["message"]["data"]["preview"]["image"] == f"{server.base}/img/cover.png"
+    # Running again changes nothing and fetches nothing.
+    hits = len(server.hits)
+    assert message_preview_attach(message_id=message.pk) is None
+    assert len(server.hits) == hits
+
+
+def test_attach_tolerates_gone_recalled_and_linkless(server, allow_private, room, events):
+    space, ann = room
+    assert message_preview_attach(message_id=999_999) is None
+    plain, _ = message_post(room_id=space.pk, text="no link", staff=ann)
+    assert message_preview_attach(message_id=plain.pk) is None
+    linked, _ = message_post(room_id=space.pk, text=f"{server.base}/og", staff=ann)
+    message_recall(message_id=linked.pk, staff=ann)
+    events.clear()
+    assert message_preview_attach(message_id=linked.pk) is None
+    assert not events.of_type("message.edited")
+    assert server.hits == []
+
+
+def test_attach_refused_url_stores_nothing(server, forbid_private, room):
+    space, ann = room
+    message, _ = message_post(room_id=space.pk, text=f"{server.base}/og", staff=ann)
+    assert message_preview_attach(message_id=message.pk) is None
+    message.refresh_from_db()
+    assert "preview" not in message.data and server.hits == []
+
+
+def test_queued_as_celery_task_on_commit(settings, room, monkeypatch, django_capture_on_commit_callbacks):
+    from rooms import tasks
+
+    space, ann = room
+    queued = []
+    monkeypatch.setattr(tasks.message_link_preview, "delay", lambda message_id: queued.append(message_id))
+    settings.CC_TIMERS = "celery"
+    with django_capture_on_commit_callbacks(execute=True):
+        message, _ = message_post(room_id=space.pk, text="read https://example.com/post", staff=ann)
+        assert queued == []  # not before commit
+    assert queued == [message.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        message_post(room_id=space.pk, text="no link", staff=ann)
+    settings.CC_LINK_PREVIEW_ENABLED = False
+    with django_capture_on_commit_callbacks(execute=True):
+        message_post(room_id=space.pk, text="https://example.com/other", staff=ann)
+    settings.CC_LINK_PREVIEW_ENABLED = True
+    settings.CC_TIMERS = "off"
+    with django_capture_on_commit_callbacks(execute=True):
+        message_post(room_id=space.pk, text="https://example.com/third", staff=ann)
+    assert queued == [message.pk]
+
+
+def test_task_calls_the_service(server, allow_private, room):
+    from rooms.tasks import message_link_preview
+
+    space, ann = room
+    message, _ = message_post(room_id=space.pk, text=f"{server.base}/plain", staff=ann)
+    assert message_link_preview(message.pk) is True
+    assert message_link_preview(message.pk) is False
+    assert message_link_preview(999_999) is False
