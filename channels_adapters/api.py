@@ -56,6 +56,7 @@ class ChannelOut(serializers.ModelSerializer):
     qr_png_url = serializers.SerializerMethodField()
     qr_svg_url = serializers.SerializerMethodField()
     widget_url = serializers.SerializerMethodField()
+    webhook_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Channel
@@ -77,6 +78,7 @@ class ChannelOut(serializers.ModelSerializer):
             "weblink_url",
             "qr_png_url",
             "qr_svg_url",
+            "webhook_url",
         ]
 
     def get_destination(self, obj: Channel) -> dict[str, Any]:
@@ -103,6 +105,11 @@ class ChannelOut(serializers.ModelSerializer):
 
     def get_qr_svg_url(self, obj: Channel) -> str | None:
         return f"/api/v1/channels/{obj.pk}/qr.svg" if obj.weblink_slug else None
+
+    def get_webhook_url(self, obj: Channel) -> str | None:
+        from channels_adapters.platforms import webhook_path
+
+        return webhook_path(obj.kind, obj.pk)
 
 
 class WidgetSettingsIn(serializers.Serializer):

@@ -12,6 +12,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 
 from channels_adapters.models import VISITOR_FORM_FIELDS, Channel, WidgetPosition
+from channels_adapters.platforms import credentials_clean
 from contactcenter import clock
 from contactcenter.errors import DomainError, InvalidInput, NotAuthorized
 from contactcenter.models import Staff, Tag
@@ -126,7 +127,10 @@ def channel_widget_settings(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _slug_free(slug: str | None, channel: Channel | None) -> None:
-    if slug and Channel.objects.filter(weblink_slug=slug).exclude(pk=channel.pk if channel else None).exists():
+    others = Channel.objects.filter(weblink_slug=slug)
+    if channel is not None:
+        others = others.exclude(pk=channel.pk)
+    if slug and others.exists():
         raise InvalidInput.field("weblink_slug", f"The link name {slug!r} is already used by another channel.")
 
 
@@ -186,7 +190,7 @@ def channel_create(
             destination=destination,
             welcome_message=welcome,
             custom_info=info,
-            credentials=credentials or {},
+            credentials=credentials_clean(kind, credentials),
             **look,
         )
 

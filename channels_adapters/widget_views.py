@@ -77,11 +77,13 @@ def widget_config(channel: Channel) -> dict[str, Any]:
     tags: list[dict[str, Any]] = []
     staff: list[dict[str, Any]] = []
     if channel.show_tag_directory:
-        for tag in Tag.objects.prefetch_related("staff").order_by("name"):
-            members = [s for s in tag.staff.all() if s.is_active]
-            if members:
-                active = sum(1 for s in members if s.availability == Staff.Availability.ACTIVE)
-                tags.append({"id": tag.pk, "name": tag.name, "available": active > 0})
+        members = Staff.objects.filter(is_active=True).values_list("tags", "availability")
+        serving: dict[int, bool] = {}
+        for tag_id, availability in members:
+            if tag_id is not None:
+                serving[tag_id] = serving.get(tag_id, False) or availability == Staff.Availability.ACTIVE
+        for tag in Tag.objects.filter(pk__in=serving).order_by("name"):
+            tags.append({"id": tag.pk, "name": tag.name, "available": serving[tag.pk]})
     if channel.show_staff_directory:
         query = Staff.objects.filter(is_active=True, tags__isnull=False).distinct().prefetch_related("tags")
         staff = [_staff_entry(s) for s in query.order_by("display_name", "id")]

@@ -136,6 +136,7 @@ def message_post(
     A visitor writing to a resolved enquiry reopens it to the same owner. Locks: the
     enquiry row, then the room row (SPEC lock order).
     """
+    from channels_adapters.outbound import outbound_queue_for_message
     from enquiries import services as enquiry_services
     from enquiries.models import Enquiry
     from rooms.mentions import mention_events, mentions_parse
@@ -188,6 +189,8 @@ def message_post(
             )
             mention_events(room=room, message=message)
             preview_queue_on_commit(message)
+            if staff is not None:  # Platform/email enquiries: send it to the customer (no-op otherwise).
+                outbound_queue_for_message(message=message)
             if enquiry is not None and staff is not None and enquiry.first_response_at is None:
                 enquiry.first_response_at = message.created_at
                 enquiry.save(update_fields=["first_response_at"])

@@ -186,5 +186,21 @@ export function setupRooms() {
   on("read", (data) => {
     if (data.staff_id === app.me.id) markRead(data.room_id);
   });
+  // Supervision and transfers: the agent is told at once, wherever they are in the dashboard.
+  on("room.taken_over", (data) => {
+    if (data.previous_owner_id === app.me.id && data.by_id !== app.me.id) {
+      const room = app.rooms.get(data.room_id);
+      toast(`${data.by_name} took over ${room ? room.title : `enquiry #${data.enquiry_id}`}.`, "warn", 12000);
+    }
+  });
+  on("room.member_joined", (data) => {
+    if (data.staff_id !== app.me.id && data.enquiry_id && app.rooms.has(data.room_id)) {
+      toast(`${data.staff_name} joined ${app.rooms.get(data.room_id).title}.`, "warn", 10000);
+    }
+  });
+  on("enquiry.transferred", (data) => {
+    if (data.state === "lapsed") toast(`Nobody accepted the transfer of enquiry #${data.enquiry_id} in time; it stays with its owner.`, "warn", 10000);
+    if (data.state === "accepted" && data.owner_id !== app.me.id) toast(`${data.owner_name} accepted enquiry #${data.enquiry_id}.`, "info", 8000);
+  });
   emit("rooms.ready", {});
 }

@@ -1,0 +1,556 @@
+#!/usr/bin/env python
+"""Chat load benchmark (a script, not a test). See bench/RESULTS.md for figures.
+
+Production mode: needs DATABASE_URL (a PostgreSQL server; the bench creates its own
+database, --db-name, default cc_bench) and REDIS_URL. It starts --processes daphne
+processes on consecutive ports (or targets running ones with --url), sets up staff and
+channels through manage.py, then:
+
+- chat: R conversations (a visitor opens an enquiry by REST, an agent picks it up; one
+  visitor socket and one agent socket each, spread across the processes; the agent's
+  socket on the next process). Visitors post ``message.post`` over their sockets at a paced
+  total --rate for --duration seconds; latency is post -> the agent's ``message.created``
+  (the send time travels in the text). Prints sustained msg/s, p50/p99, lost, server CPU
+  per message. The same load then runs against a plain ``websockets`` + Redis pub/sub echo
+  server (bench/echo_server.py) for the ratio.
+- --fanout N: N ACTIVE agents connected; each of --fanout-enquiries enquiries opened by
+  REST must reach all of them as ``enquiry.opened``: p50/p99 of REST call start -> receipt.
+- --idle N: N idle visitor sockets on the first process: RSS delta per socket
+  (/proc/<pid>/status), and the same for the echo server.
+
+Example: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379/6 \\
+    .venv/bin/python bench/chat_load.py --processes 2 --rates 200,500 --duration 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import resource
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+from websockets.asyncio.client import ClientConnection, connect
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+now = time.perf_counter
+
+
+# ------------------------------------------------------------------------------ processes
+
+
+def server_env(args: argparse.Namespace, db_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="contactcenter.settings",
+        DATABASE_URL=db_url,
+        REDIS_URL=os.environ["REDIS_URL"],
+        CC_CHANNEL_LAYER=args.layer,
+        CC_CHANNEL_PREFIX=f"bench-{os.getpid()}",
+        CC_TIMERS="off",  # no enquiry may be missed while we measure
+        CC_WIDGET_RATE="1000000/min",
+        CC_LOGIN_RATE="1000000/min",
+        CC_LOG_LEVEL="WARNING",
+        CC_MEDIA_ROOT=str(ROOT / ".bench-media"),
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def with_db(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+def recreate_db(base_url: str, name: str) -> str:
+    import psycopg2  # the project's driver
+
+    parts = urlsplit(base_url)
+    conn = psycopg2.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password or None,
+        dbname="postgres",
+    )
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    return with_db(base_url, name)
+
+
+def run(args: list[str], env: dict[str, str], stdin: str | None = None) -> str:
+    result = subprocess.run(  # noqa: S603 - fixed argv
+        args, cwd=ROOT, env=env, input=stdin, capture_output=True, text=True, timeout=300, check=False
+    )
+    if result.returncode != 0:
+        sys.exit(f"{args} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+class Procs:
+    def __init__(self) -> None:
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def start(self, args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+        with log.open("wb") as out:
+            proc = subprocess.Popen(  # noqa: S603 - fixed argv
+                args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        self.procs.append(proc)
+        return proc
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+
+
+def wait_http(url: str, proc: subprocess.Popen[bytes] | None, log: Path | None, timeout: float = 40) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            sys.exit(f"server died:\n{log.read_text()[-3000:] if log else ''}")
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    sys.exit(f"{url} did not come up")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+# ------------------------------------------------------------------------------ clients
+
+
+async def ws_open(url: str, origin: str | None = None) -> ClientConnection:
+    conn = await asyncio.wait_for(
+        connect(url, origin=origin, compression=None, open_timeout=30, max_queue=None),  # type: ignore[arg-type]
+        30,
+    )
+    return conn
+
+
+@dataclass
+class Stats:
+    sent: dict[str, float] = field(default_factory=dict)  # client_id -> send time
+    got: dict[str, float] = field(default_factory=dict)  # client_id -> receipt latency (s)
+    dupes: int = 0
+    errors: int = 0
+    acks: int = 0
+
+    def receive(self, client_id: str, latency: float) -> None:
+        if client_id in self.got:
+            self.dupes += 1
+        else:
+            self.got[client_id] = latency
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+@dataclass
+class Conversation:
+    index: int
+    room: int
+    visitor_url: str
+    agent_url: str
+    origin: str | None
+    visitor: ClientConnection | None = None
+    agent: ClientConnection | None = None
+
+
+class Load:
+    """Visitors post at a paced total rate; agents timestamp receipts."""
+
+    def __init__(self, convs: list[Conversation], echo: bool) -> None:
+        self.convs = convs
+        self.echo = echo
+        self.stats = Stats()
+        self.tasks: list[asyncio.Task[None]] = []
+
+    async def open(self) -> None:
+        async def one(c: Conversation) -> None:
+            c.agent = await ws_open(c.agent_url, c.origin)
+            c.visitor = await ws_open(c.visitor_url)
+            if not self.echo:
+                for sock in (c.agent, c.visitor):
+                    assert json.loads(await asyncio.wait_for(sock.recv(), 30))["type"] == "hello"
+
+        sem = asyncio.Semaphore(50)
+
+        async def limited(c: Conversation) -> None:
+            async with sem:
+                await one(c)
+
+        await asyncio.gather(*(limited(c) for c in self.convs))
+        for c in self.convs:
+            self.tasks.append(asyncio.create_task(self.read_agent(c)))
+            self.tasks.append(asyncio.create_task(self.read_visitor(c)))
+
+    async def read_agent(self, c: Conversation) -> None:
+        assert c.agent is not None
+        with contextlib.suppress(Exception):
+            async for frame in c.agent:
+                t = now()
+                event = json.loads(frame)
+                kind = event.get("type")
+                if kind == "message.created":
+                    text = event["data"]["message"]["text"]
+                elif kind == "message.post":  # echo baseline: the visitor's frame as is
+                    text = event["text"]
+                else:
+                    continue
+                if text.startswith("bench "):
+                    _, client_id, sent = text.split(" ")
+                    self.stats.receive(client_id, t - float(sent))
+
+    async def read_visitor(self, c: Conversation) -> None:
+        assert c.visitor is not None
+        with contextlib.suppress(Exception):
+            async for frame in c.visitor:
+                kind = json.loads(frame).get("type")
+                if kind == "message.ack":
+                    self.stats.acks += 1
+                elif kind == "error":
+                    self.stats.errors += 1
+
+    async def phase(self, rate: float, duration: float, tag: str) -> dict[str, Any]:
+        self.stats = Stats()
+        total = int(rate * duration)
+        start = now()
+        n_convs = len(self.convs)
+        for k in range(total):
+            due = start + k / rate
+            delay = due - now()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            c = self.convs[k % n_convs]
+            client_id = f"{tag}-{k}"
+            t = now()
+            self.stats.sent[client_id] = t
+            message = {"type": "message.post", "room": c.room, "text": f"bench {client_id} {t:.6f}"}
+            message["client_id"] = client_id
+            assert c.visitor is not None
+            await c.visitor.send(json.dumps(message))
+        send_end = now()
+        # Grace: wait for stragglers (bounded).
+        deadline = now() + 10
+        while len(self.stats.got) < total and now() < deadline:
+            await asyncio.sleep(0.05)
+        latencies = list(self.stats.got.values())
+        delivered_in_window = sum(1 for cid, lat in self.stats.got.items() if self.stats.sent[cid] + lat <= send_end)
+        return {
+            "offered_rate": rate,
+            "send_rate": round(total / (send_end - start), 1),
+            "sent": total,
+            "delivered": len(latencies),
+            "lost": total - len(latencies),
+            "dupes": self.stats.dupes,
+            "errors": self.stats.errors,
+            "sustained_msg_s": round(delivered_in_window / (send_end - start), 1),
+            "p50_ms": round(pct(latencies, 50) * 1000, 2),
+            "p99_ms": round(pct(latencies, 99) * 1000, 2),
+            "max_ms": round(max(latencies, default=float("nan")) * 1000, 2),
+        }
+
+    async def close(self) -> None:
+        for t in self.tasks:
+            t.cancel()
+        for c in self.convs:
+            for sock in (c.agent, c.visitor):
+                if sock is not None:
+                    with contextlib.suppress(Exception):
+                        await sock.close()
+
+
+async def measure_load(
+    convs: list[Conversation], rates: list[float], duration: float, echo: bool, pids: list[int]
+) -> list[dict[str, Any]]:
+    load = Load(convs, echo)
+    await load.open()
+    await asyncio.sleep(1)
+    results = []
+    for i, rate in enumerate(rates):
+        before = sum(cpu_seconds(p) for p in pids) if pids else 0.0
+        result = await load.phase(rate, duration, f"{'e' if echo else 'c'}{i}")
+        if pids:
+            used = sum(cpu_seconds(p) for p in pids) - before
+            result["server_cpu_ms_per_msg"] = round(used * 1000 / max(1, result["delivered"]), 3)
+        results.append(result)
+        print(("echo " if echo else "chat ") + json.dumps(result), flush=True)
+        await asyncio.sleep(1)
+    await load.close()
+    return results
+
+
+# ------------------------------------------------------------------------------ setup
+
+
+def setup_conversations(http_bases: list[str], ws_bases: list[str], data: dict[str, Any], n: int) -> list[Conversation]:
+    agents = data["agents"][:n]
+
+    async def go() -> list[Conversation]:
+        out: list[Conversation] = []
+        sem = asyncio.Semaphore(8)
+        async with httpx.AsyncClient(timeout=30) as http:
+
+            async def one(i: int) -> None:
+                async with sem:
+                    base = http_bases[i % len(http_bases)]
+                    opened = await http.post(
+                        f"{base}/api/v1/widget/enquiries",
+                        json={"channel_key": data["chat_key"], "message": "Hello", "visitor": {"first_name": f"V{i}"}},
+                    )
+                    assert opened.status_code == 201, opened.text
+                    body = opened.json()
+                    _, token = agents[i]
+                    picked = await http.post(
+                        f"{base}/api/v1/enquiries/{body['id']}/pick-up", headers={"Authorization": f"Token {token}"}
+                    )
+                    assert picked.status_code == 200, picked.text
+                    vp, ap = i % len(ws_bases), (i + 1) % len(ws_bases)
+                    out.append(
+                        Conversation(
+                            index=i,
+                            room=body["room"],
+                            visitor_url=f"{ws_bases[vp]}/ws/visitor/?visitor_token={body['visitor_token']}",
+                            agent_url=f"{ws_bases[ap]}/ws/staff/?token={token}",
+                            origin=http_bases[ap],
+                        )
+                    )
+
+            await asyncio.gather(*(one(i) for i in range(n)))
+        return sorted(out, key=lambda c: c.index)
+
+    return asyncio.run(go())
+
+
+def echo_conversations(url: str, n: int) -> list[Conversation]:
+    return [
+        Conversation(
+            index=i,
+            room=i,
+            visitor_url=f"{url}/?role=visitor&room={i}",
+            agent_url=f"{url}/?role=agent&room={i}",
+            origin=None,
+        )
+        for i in range(n)
+    ]
+
+
+# ------------------------------------------------------------------------------ fan-out, idle
+
+
+async def measure_fanout(http_base: str, ws_bases: list[str], data: dict[str, Any], enquiries: int) -> dict[str, Any]:
+    arrivals: dict[int, list[float]] = {}
+    socks = []
+    for i, (_, token) in enumerate(data["fan_agents"]):
+        base_i = i % len(ws_bases)
+        origin = ws_bases[base_i].replace("ws://", "http://")
+        sock = await ws_open(f"{ws_bases[base_i]}/ws/staff/?token={token}", origin)
+        assert json.loads(await asyncio.wait_for(sock.recv(), 30))["type"] == "hello"
+        socks.append(sock)
+
+    async def reader(sock: ClientConnection) -> None:
+        with contextlib.suppress(Exception):
+            async for frame in sock:
+                event = json.loads(frame)
+                if event.get("type") == "enquiry.opened":
+                    arrivals.setdefault(event["data"]["enquiry"]["id"], []).append(now())
+
+    tasks = [asyncio.create_task(reader(s)) for s in socks]
+    latencies: list[float] = []
+    incomplete = 0
+    async with httpx.AsyncClient(timeout=30) as http:
+        for i in range(enquiries):
+            t0 = now()
+            response = await http.post(
+                f"{http_base}/api/v1/widget/enquiries",
+                json={"channel_key": data["fan_key"], "message": "Fan-out", "visitor": {"first_name": f"F{i}"}},
+            )
+            assert response.status_code == 201, response.text
+            enquiry = response.json()["id"]
+            deadline = now() + 5
+            while len(arrivals.get(enquiry, [])) < len(socks) and now() < deadline:
+                await asyncio.sleep(0.005)
+            got = arrivals.get(enquiry, [])
+            incomplete += len(socks) - len(got)
+            latencies += [t - t0 for t in got]
+            await asyncio.sleep(0.2)
+    for t in tasks:
+        t.cancel()
+    for s in socks:
+        await s.close()
+    return {
+        "agents": len(socks),
+        "enquiries": enquiries,
+        "missing_deliveries": incomplete,
+        "p50_ms": round(pct(latencies, 50) * 1000, 2),
+        "p99_ms": round(pct(latencies, 99) * 1000, 2),
+        "max_ms": round(max(latencies, default=float("nan")) * 1000, 2),
+    }
+
+
+async def measure_idle(urls: list[str], pid: int, expect_hello: bool) -> dict[str, Any]:
+    await asyncio.sleep(1)
+    before = rss_kb(pid)
+    socks: list[ClientConnection] = []
+    batch = 200
+    for start in range(0, len(urls), batch):
+        opened = await asyncio.gather(*(ws_open(u) for u in urls[start : start + batch]))
+        if expect_hello:
+            await asyncio.gather(*(asyncio.wait_for(s.recv(), 30) for s in opened))
+        socks += opened
+    await asyncio.sleep(3)
+    after = rss_kb(pid)
+    for start in range(0, len(socks), batch):
+        await asyncio.gather(*(s.close() for s in socks[start : start + batch]), return_exceptions=True)
+    return {
+        "sockets": len(socks),
+        "rss_before_mb": round(before / 1024, 1),
+        "rss_after_mb": round(after / 1024, 1),
+        "kb_per_socket": round((after - before) / max(1, len(socks)), 1),
+    }
+
+
+# ------------------------------------------------------------------------------ main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", help="comma-separated http base URLs of running servers (default: start them)")
+    parser.add_argument("--server-pids", default="", help="with --url: their pids, for CPU and RSS figures")
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--port", type=int, default=8100)
+    parser.add_argument("--layer", choices=["pubsub", "core"], default="pubsub")
+    parser.add_argument("--db-name", default="cc_bench")
+    parser.add_argument("--conversations", type=int, default=200)
+    parser.add_argument("--rates", default="200,500", help="comma-separated msg/s, one phase each")
+    parser.add_argument("--duration", type=float, default=20)
+    parser.add_argument("--no-chat", action="store_true")
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--fanout", type=int, default=0, help="ACTIVE agents for the enquiry.opened fan-out")
+    parser.add_argument("--fanout-enquiries", type=int, default=20)
+    parser.add_argument("--idle", type=int, default=0, help="idle visitor sockets for the memory figure")
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
+        sys.exit("Production mode: set DATABASE_URL and REDIS_URL.")
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    rates = [float(r) for r in args.rates.split(",") if r]
+    logs = ROOT / ".bench-logs"
+    logs.mkdir(exist_ok=True)
+    procs = Procs()
+    try:
+        if args.url:
+            db_url = os.environ["DATABASE_URL"]
+            http_bases = args.url.split(",")
+            pids = [int(p) for p in args.server_pids.split(",") if p]
+        else:
+            db_url = recreate_db(os.environ["DATABASE_URL"], args.db_name)
+        env = server_env(args, db_url)
+        python = str(BIN / "python")
+        if not args.url:
+            run([python, "manage.py", "migrate", "--noinput", "-v", "0"], env)
+        t = time.monotonic()
+        env_setup = dict(env, BENCH_CONVERSATIONS=str(args.conversations), BENCH_FANOUT=str(args.fanout))
+        env_setup["BENCH_IDLE"] = str(args.idle)
+        out = run([python, "manage.py", "shell"], env_setup, stdin=(ROOT / "bench" / "setup_bench.py").read_text())
+        data = json.loads(next(line for line in out.splitlines() if line.startswith("BENCH-JSON "))[11:])
+        print(f"setup: staff and channels in {time.monotonic() - t:.1f}s", flush=True)
+        if not args.url:
+            http_bases, pids = [], []
+            for i in range(args.processes):
+                port = args.port + i
+                log = logs / f"daphne-{port}.log"
+                daphne = [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "contactcenter.asgi:application"]
+                proc = procs.start(daphne, env, log)
+                http_bases.append(f"http://127.0.0.1:{port}")
+                pids.append(proc.pid)
+                wait_http(f"{http_bases[-1]}/api/v1/tags", proc, log)
+        ws_bases = [b.replace("http://", "ws://") for b in http_bases]
+        report: dict[str, Any] = {
+            "layer": args.layer,
+            "processes": len(http_bases),
+            "conversations": args.conversations,
+        }
+
+        if args.idle:
+            urls = [f"{ws_bases[0]}/ws/visitor/?visitor_token={tok}" for tok in data["idle_tokens"]]
+            if pids:
+                report["idle_channels"] = asyncio.run(measure_idle(urls, pids[0], True))
+                print("idle channels " + json.dumps(report["idle_channels"]), flush=True)
+        if args.fanout:
+            report["fanout"] = asyncio.run(measure_fanout(http_bases[0], ws_bases, data, args.fanout_enquiries))
+            print("fanout " + json.dumps(report["fanout"]), flush=True)
+        if not args.no_chat:
+            t = time.monotonic()
+            convs = setup_conversations(http_bases, ws_bases, data, args.conversations)
+            print(f"setup: {len(convs)} conversations in {time.monotonic() - t:.1f}s", flush=True)
+            report["chat"] = asyncio.run(measure_load(convs, rates, args.duration, False, pids))
+        procs.stop()
+
+        if not args.no_baseline and (not args.no_chat or args.idle):
+            port = args.port + 50
+            log = logs / "echo.log"
+            echo_env = dict(os.environ, ECHO_PREFIX=f"echo-{os.getpid()}")
+            proc = procs.start([python, str(ROOT / "bench" / "echo_server.py"), str(port)], echo_env, log)
+            wait_http(f"http://127.0.0.1:{port}/health", proc, log)
+            url = f"ws://127.0.0.1:{port}"
+            if args.idle:
+                urls = [f"{url}/?role=visitor&room={i}" for i in range(args.idle)]
+                report["idle_echo"] = asyncio.run(measure_idle(urls, proc.pid, False))
+                print("idle echo " + json.dumps(report["idle_echo"]), flush=True)
+            if not args.no_chat:
+                convs = echo_conversations(url, args.conversations)
+                report["echo"] = asyncio.run(measure_load(convs, rates, args.duration, True, [proc.pid]))
+                for chat, echo in zip(report["chat"], report["echo"], strict=True):
+                    chat["ratio_to_echo_sustained"] = round(
+                        chat["sustained_msg_s"] / max(1, echo["sustained_msg_s"]), 2
+                    )
+                    chat["ratio_p99_to_echo"] = round(chat["p99_ms"] / max(0.01, echo["p99_ms"]), 1)
+        print("REPORT " + json.dumps(report), flush=True)
+    finally:
+        procs.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,340 @@
+"""Inbound messages from messaging platforms and email (SPEC 6).
+
+Flow: the webhook checks the signature, parses the body into items and calls
+:func:`inbound_record`, which stores each new item as an ``InboundEvent`` (a redelivery
+finds its provider key and is ignored) and queues :func:`inbound_event_process` on commit.
+Processing downloads media, finds or creates the visitor by (channel, identity), and puts
+the message where SPEC 3 says:
+
+- no enquiry yet, or the last one is closed: a new enquiry (which gets the channel's
+  welcome message, sent to the customer through the platform too);
+- open, handling or resolved: the message joins it (a resolved one reopens to its owner);
+- missed less than ``CC_PLATFORM_MISSED_JOIN_SECONDS`` ago: the message is added to the
+  missed enquiry's room, where staff following up on the missed list read it (a platform
+  customer has no note form; nothing they write is lost). Later: a new enquiry.
+
+Statuses (Messenger delivery/read, WhatsApp sent/delivered/read/failed) move the delivery
+state of the staff messages they refer to, never backwards.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
+
+from channels_adapters.models import Channel, InboundEvent, OutboundMessage
+from channels_adapters.platforms import PLATFORMS, Inbound, SendError
+from contactcenter import clock
+from contactcenter.errors import InvalidInput
+from enquiries.models import Enquiry, Visitor
+from rooms.models import Message
+
+logger = logging.getLogger(__name__)
+
+LIVE = (Enquiry.Status.OPEN, Enquiry.Status.HANDLING, Enquiry.Status.RESOLVED)
+
+
+def _key(item: Inbound) -> str:
+    if item.key:
+        return item.key[:255]
+    digest = hashlib.sha256(json.dumps(item.payload(), sort_keys=True).encode()).hexdigest()
+    return f"sha256:{digest}"
+
+
+def inbound_record(*, channel: Channel, items: list[Inbound]) -> list[int]:
+    """Store the items not seen before (dedupe on the provider's id) and queue their
+    processing on commit, in the given order. Returns the new events' ids."""
+    from channels_adapters import tasks
+
+    keys = [_key(i) for i in items]
+    seen = set(
+        InboundEvent.objects.filter(channel=channel, provider_key__in=keys).values_list("provider_key", flat=True)
+    )
+    ids: list[int] = []
+    with transaction.atomic():
+        for item, key in zip(items, keys, strict=True):
+            if key in seen:
+                logger.info("inbound %s channel=%s key=%s: duplicate, ignored", channel.kind, channel.pk, key)
+                continue
+            seen.add(key)
+            try:
+                with transaction.atomic():  # A concurrent redelivery may insert the same key.
+                    event = InboundEvent.objects.create(channel=channel, provider_key=key, payload=item.payload())
+            except IntegrityError:
+                continue
+            ids.append(event.pk)
+        if ids:
+            transaction.on_commit(lambda: tasks.run_later(tasks.inbound_process, ids))
+    return ids
+
+
+# ------------------------------------------------------------------ processing
+
+
+def _visitor_for(channel: Channel, identity: str, profile: dict[str, str]) -> Visitor:
+    """The visitor of (channel, identity), created with the profile on first contact."""
+    from enquiries import services as enquiry_services
+
+    visitor = Visitor.objects.filter(channel=channel, channel_identity=identity).first()
+    if visitor is not None:
+        return visitor
+    platform = PLATFORMS.get(channel.kind)
+    if not profile and platform is not None:
+        try:
+            profile = platform.profile(channel, identity)
+        except (SendError, ValueError, KeyError, TypeError) as exc:
+            logger.info("no profile for %s %s: %s", channel.kind, identity, exc)
+            profile = {}
+    fields = {k: str(profile.get(k) or "")[:100] for k in ("first_name", "last_name") if profile.get(k)}
+    if profile.get("email"):
+        fields["email"] = str(profile["email"])
+    try:
+        with transaction.atomic():
+            visitor = enquiry_services.visitor_create(channel=channel, fields=fields, channel_identity=identity)
+    except IntegrityError:  # Created by a concurrent delivery.
+        return Visitor.objects.get(channel=channel, channel_identity=identity)
+    except InvalidInput:  # A profile field we cannot keep: the identity is what matters.
+        visitor = enquiry_services.visitor_create(channel=channel, fields={}, channel_identity=identity)
+    photo = str(profile.get("photo_url") or "")
+    if photo.startswith(("http://", "https://")) and len(photo) <= 200:
+        visitor.photo_url = photo
+        visitor.save(update_fields=["photo_url"])
+    return visitor
+
+
+def _store_media(channel: Channel, item: Inbound) -> tuple[dict[str, Any] | None, str]:
+    """Download the item's media and store it like an uploaded file. Returns (file info,
+    a note for staff when it could not be kept). Raises SendError when it may work later."""
+    from rooms import files
+
+    platform = PLATFORMS[channel.kind]
+    media = item.media or {}
+    try:
+        content, content_type = platform.download(channel, media)
+    except SendError as exc:
+        if exc.retryable:
+            raise
+        return None, f"The {media.get('category') or 'file'} could not be downloaded ({exc.message})."
+    name = str(media.get("name") or "file")
+    upload = SimpleUploadedFile(name, content, content_type=str(media.get("content_type") or content_type or ""))
+    try:
+        return files.file_store(upload=upload), ""
+    except InvalidInput as exc:
+        return None, f"The {media.get('category') or 'file'} was not kept: {exc.message}"
+
+
+def _current_enquiry(visitor: Visitor) -> Enquiry | None:
+    return Enquiry.objects.filter(visitor=visitor).order_by("-created_at", "-id").first()
+
+
+def _caption(item: Inbound) -> str:
+    """The item's text, without the "[Image]"-style placeholder of a media item."""
+    text = item.text.strip()
+    if item.media and text.startswith("[") and text.endswith("]"):
+        return ""
+    return text
+
+
+def _room_id(enquiry: Enquiry) -> int:
+    from rooms.models import Room
+
+    return Room.objects.filter(enquiry=enquiry).values_list("id", flat=True).get()
+
+
+def deliver_to_enquiry(
+    *,
+    channel: Channel,
+    visitor: Visitor,
+    text: str,
+    data: dict[str, Any],
+    file_info: dict[str, Any] | None = None,
+    thread: Enquiry | None = None,
+) -> Enquiry:
+    """Put one customer message where it belongs (module docstring) and return the enquiry.
+    Caller is inside a transaction and holds the visitor's row lock."""
+    from channels_adapters.outbound import outbound_queue_for_message
+    from enquiries import services as enquiry_services
+    from rooms import services as room_services
+
+    kind = Message.Kind.FILE if file_info else Message.Kind.TEXT
+    message_data = {**data, **({"file": file_info} if file_info else {})}
+    text = text[: settings.CC_MESSAGE_MAX_CHARS]
+    current = thread if thread is not None and thread.status != Enquiry.Status.CLOSED else _current_enquiry(visitor)
+    now = clock.now()
+    if current is not None and current.status in LIVE:
+        room, _enquiry = room_services._room_post_guard(room_id=_room_id(current), staff=None, visitor=visitor)
+        room_services._insert(room_id=room.pk, kind=kind, text=text, author_visitor=visitor, data=message_data)
+        return current
+    join_missed = dt.timedelta(seconds=settings.CC_PLATFORM_MISSED_JOIN_SECONDS)
+    if (
+        current is not None
+        and current.status == Enquiry.Status.MISSED
+        and current.missed_at is not None
+        and now - current.missed_at < join_missed
+    ):
+        room_services._insert(
+            room_id=_room_id(current), kind=kind, text=text, author_visitor=visitor, data=message_data
+        )
+        return current
+    # A media message opens the enquiry, then goes in as a file message of its own.
+    first_text = text if kind == Message.Kind.TEXT else ""
+    enquiry = enquiry_services.enquiry_open(
+        channel=channel, visitor=visitor, message=first_text, message_data=message_data if first_text else None
+    )
+    room_id = _room_id(enquiry)
+    if kind == Message.Kind.FILE:
+        room_services._insert(room_id=room_id, kind=kind, text=text, author_visitor=visitor, data=message_data)
+        if not enquiry.first_message:
+            enquiry.first_message = text or f"[{file_info.get('category') if file_info else 'file'}]"
+            enquiry.save(update_fields=["first_message"])
+    welcome = Message.objects.filter(room_id=room_id, kind=Message.Kind.SYSTEM, data__bot="welcome").first()
+    if welcome is not None:
+        outbound_queue_for_message(message=welcome)
+    return enquiry
+
+
+def _note_event(channel: Channel, visitor: Visitor, item: Inbound) -> Enquiry | None:
+    """Follow, unfollow, subscribe...: a staff-only system message in the customer's live
+    enquiry, else only a log line."""
+    from rooms import services as room_services
+
+    event = str(item.data.get("event") or "event")
+    current = _current_enquiry(visitor)
+    if current is None or current.status not in LIVE:
+        logger.info(
+            "%s %s from %s on channel %s: no live enquiry, logged only", channel.kind, event, visitor.pk, channel.pk
+        )
+        return None
+    texts = {
+        "unfollow": "The customer unfollowed the account: replies can no longer be delivered.",
+        "unsubscribe": "The customer unsubscribed: replies can no longer be delivered.",
+        "follow": "The customer followed the account.",
+        "subscribe": "The customer subscribed to the account.",
+        "leave": "The account was removed from the group.",
+    }
+    text = texts.get(event, f"Platform event: {event}.")
+    room_services.system_message_post(
+        room_id=_room_id(current), text=text, data={"bot": "platform_event", "event": event, "visibility": "staff"}
+    )
+    return current
+
+
+def status_apply(*, channel: Channel, item: Inbound) -> int:
+    """Move the delivery state of the staff messages a status refers to. Returns how many
+    changed. Caller is inside a transaction."""
+    from channels_adapters.outbound import outbound_state_set
+
+    query = OutboundMessage.objects.filter(channel=channel)
+    refs = [r for r in item.refs if r]
+    if refs:
+        query = query.filter(provider_message_id__in=refs)
+    elif item.watermark:
+        # Messenger: everything sent to this customer up to the watermark.
+        until = dt.datetime.fromtimestamp(item.watermark, tz=dt.UTC)
+        query = query.filter(
+            created_at__lte=until, message__room__enquiry__visitor__channel_identity=item.identity
+        ).exclude(provider_message_id="")
+    else:
+        return 0
+    changed = 0
+    for outbound in query.select_for_update().order_by("id"):
+        changed += outbound_state_set(outbound=outbound, state=item.status, error=item.error)
+    return changed
+
+
+def inbound_event_process(*, event_id: int) -> str:
+    """Process one stored event. Safe to run twice (the second run finds it processed) and
+    tolerant of an event or channel that has gone. Raises SendError (retryable) when its
+    media could not be downloaded yet."""
+    event = InboundEvent.objects.select_related("channel").filter(pk=event_id).first()
+    if event is None:
+        return "gone"
+    if event.processed_at is not None:
+        return "done"
+    channel = event.channel
+    item = Inbound.from_payload(event.payload)
+    file_info: dict[str, Any] | None = None
+    note = ""
+    if item.kind == "message" and item.media:
+        file_info, note = _store_media(channel, item)
+    visitor = _visitor_for(channel, item.identity, item.profile) if item.kind != "status" else None
+    try:
+        with transaction.atomic():
+            locked = InboundEvent.objects.select_for_update().get(pk=event.pk)
+            if locked.processed_at is not None:
+                raise _AlreadyDone
+            enquiry: Enquiry | None = None
+            if item.kind == "status":
+                status_apply(channel=channel, item=item)
+            else:
+                assert visitor is not None
+                Visitor.objects.select_for_update().filter(pk=visitor.pk).first()
+                if item.kind == "event":
+                    enquiry = _note_event(channel, visitor, item)
+                else:
+                    data = dict(item.data)
+                    if note:
+                        data["media_error"] = note
+                    text = _caption(item) if file_info else (item.text or "")
+                    if note and not text:
+                        text = f"[{note}]"
+                    enquiry = deliver_to_enquiry(
+                        channel=channel, visitor=visitor, text=text or "[message]", data=data, file_info=file_info
+                    )
+            locked.processed_at = clock.now()
+            locked.enquiry = enquiry
+            locked.save(update_fields=["processed_at", "enquiry"])
+    except _AlreadyDone:
+        _discard(file_info)
+        return "done"
+    except BaseException:
+        _discard(file_info)
+        raise
+    return "processed"
+
+
+class _AlreadyDone(Exception):
+    pass
+
+
+def _discard(file_info: dict[str, Any] | None) -> None:
+    if file_info:
+        from rooms import files
+
+        files.file_discard(info=file_info)
+
+
+def inbound_give_up_media(*, event_id: int, error: str) -> str:
+    """After the last try to download an item's media: deliver it without the file."""
+    event = InboundEvent.objects.filter(pk=event_id, processed_at__isnull=True).first()
+    if event is None:
+        return "done"
+    payload = dict(event.payload)
+    category = (payload.get("media") or {}).get("category") or "file"
+    payload["media"] = None
+    payload["data"] = {**(payload.get("data") or {}), "media_error": error}
+    payload["text"] = f"[The {category} could not be downloaded: {error}]"
+    InboundEvent.objects.filter(pk=event.pk).update(payload=payload)
+    return inbound_event_process(event_id=event.pk)
+
+
+def inbound_process_pending(*, channel_id: int | None = None) -> int:
+    """Process every stored event not processed yet (after a lost task), oldest first."""
+    query = InboundEvent.objects.filter(processed_at__isnull=True).order_by("id")
+    if channel_id is not None:
+        query = query.filter(channel_id=channel_id)
+    done = 0
+    for event_id in list(query.values_list("id", flat=True)):
+        try:
+            if inbound_event_process(event_id=event_id) == "processed":
+                done += 1
+        except SendError as exc:  # Its media still cannot be downloaded: the next sweep tries again.
+            logger.info("inbound event %s waits for its media: %s", event_id, exc)
+    return done

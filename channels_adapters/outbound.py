@@ -1,0 +1,192 @@
+"""Staff replies to platform and email customers (SPEC 6).
+
+``outbound_queue_for_message`` is called in the transaction that inserts a staff message
+(rooms.services.message_post) or a platform enquiry's welcome message: for a room whose
+channel is a platform or email it records an ``OutboundMessage`` (state pending) and
+queues the send task on commit; for any other room it does nothing.
+
+Reply windows: Meta accepts replies for 24 hours after the customer's last message,
+WeChat for 48 hours. A staff message posted after the window closed is refused at once
+with 409 (code ``reply_window_closed``) and nothing is stored, so the agent knows the
+customer will not get it; a message queued inside the window whose send is retried past
+its end fails with the same explanation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+
+from channels_adapters.models import Channel, OutboundMessage
+from channels_adapters.platforms import PLATFORMS, SendError
+from contactcenter import clock
+from contactcenter.errors import Conflict
+from contactcenter.events import MessageEdited, room_group
+from contactcenter.realtime import send_event_on_commit
+from rooms.models import Message
+
+logger = logging.getLogger(__name__)
+
+OUTBOUND_KINDS = (*PLATFORMS, Channel.Kind.EMAIL)
+_RANK = {
+    OutboundMessage.State.PENDING: 0,
+    OutboundMessage.State.SENT: 1,
+    OutboundMessage.State.DELIVERED: 2,
+    OutboundMessage.State.READ: 3,
+}
+_NAMES = {"messenger": "Messenger", "whatsapp": "WhatsApp", "wechat": "WeChat", "line": "LINE"}
+
+
+def _last_customer_message_at(visitor_id: int) -> dt.datetime | None:
+    return (
+        Message.objects.filter(author_visitor_id=visitor_id)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+
+
+def reply_window_error(channel: Channel, visitor_id: int) -> str:
+    """Why a reply cannot be sent now ("" when it can)."""
+    platform = PLATFORMS.get(channel.kind)
+    if platform is None or platform.reply_window is None:
+        return ""
+    last = _last_customer_message_at(visitor_id)
+    if last is not None and clock.now() - last <= platform.reply_window:
+        return ""
+    hours = int(platform.reply_window.total_seconds() // 3600)
+    return (
+        f"{_NAMES.get(channel.kind, channel.kind)} only accepts replies within {hours} hours of the customer's "
+        "last message, and that window has closed: the customer will see your reply only after writing again."
+    )
+
+
+def outbound_queue_for_message(*, message: Message) -> OutboundMessage | None:
+    """Queue the send of a staff (or welcome) message to the platform customer of its room.
+
+    No-op for rooms that are not enquiries of a platform or email channel. Raises Conflict
+    (409) when the platform's reply window has closed. Caller is inside the transaction
+    that inserted the message (it holds the room lock); the task is queued on commit.
+    """
+    from channels_adapters import tasks
+    from enquiries.models import Enquiry
+
+    enquiry = (
+        Enquiry.objects.select_related("channel")
+        .filter(room__id=message.room_id)
+        .only("id", "visitor_id", "channel__kind", "channel__id")
+        .first()
+    )
+    if enquiry is None or enquiry.channel.kind not in OUTBOUND_KINDS:
+        return None
+    if message.kind not in (Message.Kind.TEXT, Message.Kind.SYSTEM):
+        return None  # File replies to platforms are not sent yet (they need public URLs).
+    closed = reply_window_error(enquiry.channel, enquiry.visitor_id)
+    if closed:
+        raise Conflict(closed, code="reply_window_closed")
+    outbound = OutboundMessage.objects.create(message=message, channel=enquiry.channel)
+    outbound_id = outbound.pk
+    transaction.on_commit(lambda: tasks.run_later(tasks.outbound_send, outbound_id))
+    return outbound
+
+
+def outbound_state_set(*, outbound: OutboundMessage, state: str, error: str = "") -> int:
+    """Move a message's delivery state forward (never back; ``failed`` only before it was
+    delivered) and show it to staff. Returns 1 when it changed. Caller holds the row lock."""
+    current = outbound.state
+    if state == OutboundMessage.State.FAILED:
+        if current not in (OutboundMessage.State.PENDING, OutboundMessage.State.SENT):
+            return 0
+    elif current == OutboundMessage.State.FAILED or _RANK.get(state, -1) <= _RANK.get(current, 0):
+        return 0
+    outbound.state = state
+    outbound.error = error[:2000] if state == OutboundMessage.State.FAILED else ""
+    outbound.save(update_fields=["state", "error", "updated_at"])
+    _show(outbound)
+    return 1
+
+
+def _show(outbound: OutboundMessage) -> None:
+    """Mirror the delivery state into the message so that staff see it (message.edited to
+    the room group: delivery details are for staff, the visitor group gets nothing)."""
+    message = Message.objects.select_for_update().get(pk=outbound.message_id)
+    delivery: dict[str, Any] = {"state": outbound.state}
+    if outbound.error:
+        delivery["error"] = outbound.error
+    message.data = {**message.data, "delivery": delivery}
+    message.save(update_fields=["data"])
+    from rooms.selectors import message_data
+
+    send_event_on_commit([room_group(message.room_id)], MessageEdited(message=message_data(message)))
+
+
+def retry_key(outbound: OutboundMessage, channel: Channel) -> str:
+    """The same for every try of one message (LINE's X-Line-Retry-Key dedupes on it)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"cc-outbound:{channel.key}:{outbound.pk}"))
+
+
+def _fail(outbound_id: int, error: str) -> None:
+    with transaction.atomic():
+        outbound = OutboundMessage.objects.select_for_update().get(pk=outbound_id)
+        outbound_state_set(outbound=outbound, state=OutboundMessage.State.FAILED, error=error)
+
+
+def outbound_attempt(*, outbound_id: int) -> str:
+    """One try at sending a queued message. Returns "sent", "retry" (a network error or 5xx
+    and tries left: the caller schedules the next), "failed" (a 4xx, the reply window, or the
+    last try) or "skip" (gone, or not pending any more: safe to run twice)."""
+    from channels_adapters.platforms import email as email_channel
+
+    outbound = OutboundMessage.objects.select_related("channel", "message__room__enquiry__visitor").filter(
+        pk=outbound_id
+    ).first()
+    if outbound is None or outbound.state != OutboundMessage.State.PENDING:
+        return "skip"
+    message, channel = outbound.message, outbound.channel
+    enquiry = message.room.enquiry
+    if enquiry is None:
+        return "skip"
+    if message.recalled_at is not None:
+        _fail(outbound.pk, "Recalled before it was sent.")
+        return "failed"
+    closed = reply_window_error(channel, enquiry.visitor_id)
+    if closed:
+        _fail(outbound.pk, closed)
+        return "failed"
+    OutboundMessage.objects.filter(pk=outbound.pk).update(attempts=F("attempts") + 1)
+    attempts = outbound.attempts + 1
+    try:
+        if channel.kind == Channel.Kind.EMAIL:
+            provider_id = email_channel.email_reply_send(channel=channel, message=message, enquiry=enquiry)
+        else:
+            provider_id = PLATFORMS[channel.kind].send_text(
+                channel,
+                to=enquiry.visitor.channel_identity,
+                text=message.text,
+                retry_key=retry_key(outbound, channel),
+            )
+    except SendError as exc:
+        logger.warning("send of message %s to %s failed (try %s): %s", message.pk, channel.kind, attempts, exc)
+        if exc.retryable and attempts < settings.CC_OUTBOUND_MAX_ATTEMPTS:
+            OutboundMessage.objects.filter(pk=outbound.pk).update(error=exc.message[:2000])
+            return "retry"
+        _fail(outbound.pk, exc.message)
+        return "failed"
+    with transaction.atomic():
+        locked = OutboundMessage.objects.select_for_update().get(pk=outbound.pk)
+        if provider_id:
+            locked.provider_message_id = provider_id[:255]
+            locked.save(update_fields=["provider_message_id", "updated_at"])
+        outbound_state_set(outbound=locked, state=OutboundMessage.State.SENT)
+    return "sent"
+
+
+def retry_delay(attempts: int) -> float:
+    """Exponential back-off before try ``attempts + 1``: base, 2 x base, 4 x base... (5 min cap)."""
+    return min(300.0, settings.CC_OUTBOUND_RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1))

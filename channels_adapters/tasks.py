@@ -1,0 +1,90 @@
+"""Background work of the platform channels: processing stored webhook events and sending
+staff replies. Tasks take ids, re-fetch, tolerate rows that have gone and are safe to run
+twice; retries with exponential back-off live here.
+
+``run_later`` follows CC_TIMERS: Celery (``apply_async`` with a countdown) in production,
+a daemon timer thread in the embedded default, and nothing with "off" (tests call the task
+functions themselves and may read ``scheduled``)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+from django.db import close_old_connections
+
+from channels_adapters import inbound, outbound
+from channels_adapters.platforms import SendError
+
+logger = logging.getLogger(__name__)
+
+# CC_TIMERS="off": what would have been queued, as (task name, args, countdown).
+scheduled: list[tuple[str, tuple[Any, ...], float]] = []
+
+INBOUND_MEDIA_TRIES = 5
+
+
+def _in_thread(task: Any, args: tuple[Any, ...]) -> None:
+    close_old_connections()
+    try:
+        task(*args)
+    except Exception:
+        logger.exception("background task %s failed", task.name)
+    finally:
+        close_old_connections()
+
+
+def run_later(task: Any, *args: Any, countdown: float = 0.0) -> None:
+    """Queue ``task(*args)`` to run after ``countdown`` seconds (call after commit)."""
+    mode = settings.CC_TIMERS
+    if mode == "celery":
+        try:
+            task.apply_async(args=args, countdown=countdown)
+        except Exception:  # Stored events are picked up again by inbound_process_pending.
+            logger.exception("could not queue %s", task.name)
+    elif mode == "ticker":
+        timer = threading.Timer(countdown, _in_thread, (task, args))
+        timer.daemon = True
+        timer.start()
+    else:
+        scheduled.append((task.name, args, countdown))
+
+
+@shared_task(name="channels_adapters.tasks.inbound_process", ignore_result=True)
+def inbound_process(event_ids: list[int], attempt: int = 0) -> int:
+    """Process stored webhook events in order. When media cannot be downloaded yet, the rest
+    waits and is retried with back-off; after the last try the message goes in without it."""
+    done = 0
+    for n, event_id in enumerate(event_ids):
+        try:
+            if inbound.inbound_event_process(event_id=event_id) == "processed":
+                done += 1
+        except SendError as exc:
+            if attempt + 1 < INBOUND_MEDIA_TRIES:
+                run_later(inbound_process, event_ids[n:], attempt + 1, countdown=outbound.retry_delay(attempt + 1))
+                return done
+            inbound.inbound_give_up_media(event_id=event_id, error=exc.message)
+            attempt = 0
+    return done
+
+
+@shared_task(name="channels_adapters.tasks.outbound_send", ignore_result=True)
+def outbound_send(outbound_id: int) -> str:
+    """Send one staff reply; on a network error or 5xx try again later with exponential
+    back-off, up to CC_OUTBOUND_MAX_ATTEMPTS tries; a 4xx or the last try marks it failed."""
+    result = outbound.outbound_attempt(outbound_id=outbound_id)
+    if result == "retry":
+        from channels_adapters.models import OutboundMessage
+
+        attempts = OutboundMessage.objects.filter(pk=outbound_id).values_list("attempts", flat=True).first() or 1
+        run_later(outbound_send, outbound_id, countdown=outbound.retry_delay(attempts))
+    return result
+
+
+@shared_task(name="channels_adapters.tasks.inbound_sweep", ignore_result=True)
+def inbound_sweep() -> int:
+    """Process events whose task was lost (a worker crash, a broker outage)."""
+    return inbound.inbound_process_pending()

@@ -1,0 +1,298 @@
+// Admin set-up pages: staff, tags, channels and destinations, settings.
+import { api } from "./api.js";
+import { clear, field, formDialog, h, toast } from "./dom.js";
+
+const CUSTOM_INFO_MAX = 10000;
+
+export async function render(main, match) {
+  const section = match[1];
+  const pages = { staff: staffPage, tags: tagsPage, channels: channelsPage, settings: settingsPage };
+  await pages[section](main);
+  return null;
+}
+
+function tagChecks(tags, selected = []) {
+  const box = h("fieldset", { class: "checks" }, h("legend", { text: "Tags" }));
+  tags.forEach((t) => box.append(h("label", { class: "check" }, h("input", { type: "checkbox", name: "tags", value: t.name, checked: selected.includes(t.name) }), ` ${t.name}`)));
+  if (!tags.length) box.append(h("p", { class: "small muted", text: "No tags yet." }));
+  return box;
+}
+
+function roleSelect(value = "agent") {
+  return h("select", { name: "role" }, ["agent", "admin"].map((r) => h("option", { value: r, text: r, selected: r === value })));
+}
+
+async function staffPage(main) {
+  const [{ results: staff }, { results: tags }] = await Promise.all([api("GET", "/api/v1/staff"), api("GET", "/api/v1/tags")]);
+  const add = h("button", { type: "button", class: "primary", text: "Add staff member" });
+  add.addEventListener("click", async () => {
+    const data = await formDialog(
+      "Add staff member",
+      (form) => {
+        form.append(field("Email", h("input", { name: "email", type: "email", required: true })));
+        form.append(field("Display name", h("input", { name: "display_name" })));
+        form.append(field("Password", h("input", { name: "password", type: "password", required: true, minlength: 8, autocomplete: "new-password" })));
+        form.append(field("Role", roleSelect()));
+        form.append(field("Concurrent enquiry limit", h("input", { name: "max_concurrent", type: "number", min: 1, max: 100, value: 5 })));
+        form.append(tagChecks(tags));
+      },
+      "Create",
+    );
+    if (!data) return;
+    try {
+      await api("POST", "/api/v1/staff", {
+        email: data.get("email"),
+        display_name: data.get("display_name"),
+        password: data.get("password"),
+        role: data.get("role"),
+        max_concurrent: Number(data.get("max_concurrent") || 5),
+        tags: data.getAll("tags"),
+      });
+      toast("Staff member created.");
+      staffPage(main);
+    } catch (err) {
+      toast(err.message, "error");
+    }
+  });
+
+  async function edit(s) {
+    const data = await formDialog(`Edit ${s.display_name || s.email}`, (form) => {
+      form.append(field("Display name", h("input", { name: "display_name", value: s.display_name })));
+      form.append(field("Role", roleSelect(s.role)));
+      form.append(field("Concurrent enquiry limit", h("input", { name: "max_concurrent", type: "number", min: 1, max: 100, value: s.max_concurrent })));
+      form.append(field("New password", h("input", { name: "password", type: "password", minlength: 8, autocomplete: "new-password" }), "Leave empty to keep the current one."));
+      form.append(h("label", { class: "check" }, h("input", { type: "checkbox", name: "is_active", checked: s.is_active }), " Active account (unchecked: deactivated, logged out)"));
+      form.append(tagChecks(tags, s.tags));
+    });
+    if (!data) return;
+    const body = {
+      display_name: data.get("display_name"),
+      role: data.get("role"),
+      max_concurrent: Number(data.get("max_concurrent")),
+      is_active: data.get("is_active") === "on",
+      tags: data.getAll("tags"),
+    };
+    if (data.get("password")) body.password = data.get("password");
+    try {
+      await api("PATCH", `/api/v1/staff/${s.id}`, body);
+      toast("Saved.");
+      staffPage(main);
+    } catch (err) {
+      toast(err.message, "error");
+    }
+  }
+
+  clear(
+    main,
+    h(
+      "section",
+      { class: "admin-page" },
+      h("div", { class: "section-head" }, h("h1", { text: "Staff" }), add),
+      h(
+        "table",
+        { class: "data-table" },
+        h("thead", {}, h("tr", {}, ["Name", "Email", "Role", "Availability", "Limit", "Tags", "Account", ""].map((t) => h("th", { scope: "col", text: t })))),
+        h(
+          "tbody",
+          {},
+          staff.map((s) =>
+            h(
+              "tr",
+              { class: s.is_active ? "" : "inactive" },
+              h("td", { text: s.display_name }),
+              h("td", { text: s.email }),
+              h("td", { text: s.role }),
+              h("td", {}, h("span", { class: `dot av-${s.availability}`, "aria-hidden": "true" }), ` ${s.availability}`),
+              h("td", { text: s.max_concurrent }),
+              h("td", { text: s.tags.join(", ") }),
+              h("td", { text: s.is_active ? "active" : "deactivated" }),
+              h("td", {}, h("button", { type: "button", class: "small-button", text: "Edit", "aria-label": `Edit ${s.display_name || s.email}`, onclick: () => edit(s) })),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+async function tagsPage(main) {
+  const { results: tags } = await api("GET", "/api/v1/tags");
+  const name = h("input", { name: "name", required: true, maxlength: 80 });
+  const form = h("form", { class: "inline-form", "aria-label": "New tag" }, field("New tag", name), h("button", { type: "submit", class: "primary", text: "Add tag" }));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      await api("POST", "/api/v1/tags", { name: name.value.trim() });
+      toast("Tag created.");
+      tagsPage(main);
+    } catch (err) {
+      toast(err.message, "error");
+    }
+  });
+  clear(main, h("section", { class: "admin-page" }, h("h1", { text: "Tags" }), h("p", { class: "muted", text: "A tag is a team: a visitor choosing it reaches every ACTIVE member." }), form, h("ul", { class: "tag-list" }, tags.map((t) => h("li", { text: t.name })))));
+}
+
+function customInfoField(value = "") {
+  const area = h("textarea", { name: "custom_info", rows: 6 });
+  area.value = value;
+  const counter = h("small", { class: "counter", "aria-live": "polite" });
+  const paint = () => {
+    const n = area.value.length;
+    counter.textContent = `${n.toLocaleString()} / ${CUSTOM_INFO_MAX.toLocaleString()} characters${n > CUSTOM_INFO_MAX ? " — too long" : ""}`;
+    counter.classList.toggle("over", n > CUSTOM_INFO_MAX);
+    area.setCustomValidity(n > CUSTOM_INFO_MAX ? `Custom info is limited to ${CUSTOM_INFO_MAX.toLocaleString()} characters.` : "");
+  };
+  area.addEventListener("input", paint);
+  paint();
+  const wrap = field("Custom info (shown to staff when the enquiry starts)", area);
+  wrap.append(counter);
+  return wrap;
+}
+
+async function channelsPage(main) {
+  const [{ results: channels }, { results: tags }, { results: staff }] = await Promise.all([
+    api("GET", "/api/v1/channels"),
+    api("GET", "/api/v1/tags"),
+    api("GET", "/api/v1/staff"),
+  ]);
+  const destinationSelect = (c) => {
+    const select = h("select", { name: "destination", required: true });
+    select.append(h("optgroup", { label: "Tag (broadcast)" }, tags.map((t) => h("option", { value: `tag:${t.id}`, text: t.name, selected: c && c.destination_tag === t.id }))));
+    select.append(h("optgroup", { label: "Staff member (direct)" }, staff.filter((s) => s.is_active).map((s) => h("option", { value: `staff:${s.id}`, text: s.display_name || s.email, selected: c && c.destination_staff === s.id }))));
+    return select;
+  };
+  const fromForm = (data) => {
+    const [kind, id] = String(data.get("destination")).split(":");
+    const body = {
+      name: data.get("name"),
+      welcome_message: data.get("welcome_message") || "",
+      custom_info: data.get("custom_info") || "",
+    };
+    body[kind === "tag" ? "destination_tag" : "destination_staff"] = Number(id);
+    return body;
+  };
+  const build = (c) => (form) => {
+    if (!c) form.append(field("Kind", h("select", { name: "kind" }, ["widget", "weblink", "messenger", "whatsapp", "line", "wechat", "email"].map((k) => h("option", { value: k, text: k })))));
+    form.append(field("Name", h("input", { name: "name", required: true, maxlength: 120, value: c ? c.name : "" })));
+    form.append(field("Destination", destinationSelect(c)));
+    const welcome = h("textarea", { name: "welcome_message", rows: 2 });
+    welcome.value = c ? c.welcome_message : "";
+    form.append(field("Welcome message", welcome));
+    form.append(customInfoField(c ? c.custom_info : ""));
+    if (c) form.append(h("label", { class: "check" }, h("input", { type: "checkbox", name: "is_active", checked: c.is_active }), " Active"));
+  };
+  const add = h("button", { type: "button", class: "primary", text: "Add channel" });
+  add.addEventListener("click", async () => {
+    const data = await formDialog("Add channel", build(null), "Create");
+    if (!data) return;
+    try {
+      await api("POST", "/api/v1/channels", { kind: data.get("kind"), ...fromForm(data) });
+      toast("Channel created.");
+      channelsPage(main);
+    } catch (err) {
+      toast(err.message, "error");
+    }
+  });
+  const edit = async (c) => {
+    const data = await formDialog(`Edit ${c.name}`, build(c));
+    if (!data) return;
+    try {
+      await api("PATCH", `/api/v1/channels/${c.id}`, { ...fromForm(data), is_active: data.get("is_active") === "on" });
+      toast("Saved.");
+      channelsPage(main);
+    } catch (err) {
+      toast(err.message, "error");
+    }
+  };
+  clear(
+    main,
+    h(
+      "section",
+      { class: "admin-page" },
+      h("div", { class: "section-head" }, h("h1", { text: "Channels and destinations" }), add),
+      h(
+        "table",
+        { class: "data-table" },
+        h("thead", {}, h("tr", {}, ["Name", "Kind", "Destination", "Key", "Welcome message", "Custom info", "State", ""].map((t) => h("th", { scope: "col", text: t })))),
+        h(
+          "tbody",
+          {},
+          channels.map((c) =>
+            h(
+              "tr",
+              {},
+              h("td", { text: c.name }),
+              h("td", { text: c.kind }),
+              h("td", { text: `${c.destination.name} (${c.destination.type})` }),
+              h("td", {}, h("code", { text: c.key })),
+              h("td", { class: "clip", text: c.welcome_message }),
+              h("td", { text: `${c.custom_info.length.toLocaleString()} chars` }),
+              h("td", { text: c.is_active ? "active" : "off" }),
+              h("td", {}, h("button", { type: "button", class: "small-button", text: "Edit", "aria-label": `Edit channel ${c.name}`, onclick: () => edit(c) })),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+async function settingsPage(main) {
+  const s = await api("GET", "/api/v1/settings");
+  const form = h("form", { class: "settings-form", "aria-label": "Settings" });
+  const autoClose = h("input", { type: "checkbox", name: "auto_close_enabled", checked: s.auto_close_enabled });
+  const minutes = h("input", { type: "number", name: "auto_close_minutes", min: 1, max: 10080, value: s.auto_close_minutes });
+  const ratings = h("input", { type: "checkbox", name: "ratings_visible_to_agents", checked: s.ratings_visible_to_agents });
+  const company = h("input", { name: "company_name", value: s.company_name || "", maxlength: 120 });
+  const wh = s.work_hours || null;
+  const hoursOn = h("input", { type: "checkbox", name: "work_hours_on", checked: !!wh });
+  const tz = h("input", { name: "timezone", value: wh ? wh.timezone : Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC" });
+  const grid = h("fieldset", { class: "work-hours" }, h("legend", { text: "Work hours (one span per day; empty = closed)" }));
+  const dayInputs = {};
+  for (const d of DAYS) {
+    const span = wh && wh.days && wh.days[d] && wh.days[d][0];
+    const from = h("input", { type: "time", value: span ? span[0] : "", "aria-label": `${d} from` });
+    const to = h("input", { type: "time", value: span ? span[1] : "", "aria-label": `${d} to` });
+    dayInputs[d] = [from, to];
+    grid.append(h("div", { class: "day" }, h("span", { class: "day-name", text: d }), from, " – ", to));
+  }
+  form.append(
+    h("h2", { text: "Enquiries" }),
+    h("label", { class: "check" }, autoClose, " Close resolved enquiries automatically"),
+    field("Auto-close after (minutes)", minutes),
+    h("label", { class: "check" }, ratings, " Agents may see ratings"),
+    field("Company name", company),
+    h("h2", { text: "Work hours" }),
+    h("label", { class: "check" }, hoursOn, " Limit enquiries to work hours (outside them enquiries are missed at once)"),
+    field("Time zone", tz, "For example Europe/Berlin"),
+    grid,
+    h("button", { type: "submit", class: "primary", text: "Save settings" }),
+  );
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const body = {
+      auto_close_enabled: autoClose.checked,
+      auto_close_minutes: Number(minutes.value),
+      ratings_visible_to_agents: ratings.checked,
+      company_name: company.value,
+      work_hours: null,
+    };
+    if (hoursOn.checked) {
+      const days = {};
+      for (const d of DAYS) {
+        const [from, to] = dayInputs[d];
+        days[d] = from.value && to.value ? [[from.value, to.value]] : [];
+      }
+      body.work_hours = { timezone: tz.value.trim(), days };
+    }
+    try {
+      await api("PATCH", "/api/v1/settings", body);
+      toast("Settings saved.");
+    } catch (err) {
+      toast(err.message, "error");
+    }
+  });
+  clear(main, h("section", { class: "admin-page" }, h("h1", { text: "Settings" }), form));
+}
