@@ -137,8 +137,6 @@ def message_post(
     enquiry row, then the room row (SPEC lock order).
     """
     from channels_adapters.outbound import outbound_queue_for_message
-    from enquiries import services as enquiry_services
-    from enquiries.models import Enquiry
     from rooms.mentions import mention_events, mentions_parse
     from rooms.previews import preview_queue_on_commit
 
@@ -152,29 +150,8 @@ def message_post(
 
     try:
         with transaction.atomic():
-            room = Room.objects.select_related("enquiry").get(pk=room_id)
-            enquiry: Enquiry | None = None
-            if room.enquiry_id is not None:
-                enquiry = Enquiry.objects.select_for_update().get(pk=room.enquiry_id)
-            if staff is not None:
-                if not RoomMember.objects.filter(room=room, staff=staff).exists():
-                    raise NotAuthorized("Only members of this room can post. Join it first.")
-                if enquiry is not None and enquiry.status == Enquiry.Status.CLOSED:
-                    raise Conflict("This enquiry is closed and read-only.", code="closed")
-            else:
-                if enquiry is None or enquiry.visitor_id != visitor.pk:  # type: ignore[union-attr]
-                    raise NotAuthorized("This is not your conversation.")
-                if enquiry.status == Enquiry.Status.CLOSED:
-                    raise Conflict("This conversation is closed. Start a new one to write again.", code="closed")
-                if enquiry.status == Enquiry.Status.MISSED:
-                    raise Conflict("Nobody could answer this enquiry. Leave a note instead.", code="missed")
-                if enquiry.status == Enquiry.Status.RESOLVED:
-                    enquiry_services.enquiry_reopen(enquiry=enquiry)
-            reply_to = None
-            if reply_to_id is not None:
-                reply_to = Message.objects.filter(pk=reply_to_id, room_id=room.pk).first()
-                if reply_to is None:
-                    raise InvalidInput.field("reply_to", "The message replied to is not in this room.")
+            room, enquiry = _room_post_guard(room_id=room_id, staff=staff, visitor=visitor)
+            reply_to = _reply_target(room_id=room.pk, reply_to_id=reply_to_id, visitor=visitor)
             # Mentions come from staff only: a visitor does not address staff by @name.
             mentions = mentions_parse(text=text, room=room, author_id=staff.pk) if staff is not None else {}
             message = _insert(
@@ -191,9 +168,7 @@ def message_post(
             preview_queue_on_commit(message)
             if staff is not None:  # Platform/email enquiries: send it to the customer (no-op otherwise).
                 outbound_queue_for_message(message=message)
-            if enquiry is not None and staff is not None and enquiry.first_response_at is None:
-                enquiry.first_response_at = message.created_at
-                enquiry.save(update_fields=["first_response_at"])
+            _record_first_response(enquiry, staff, message)
     except IntegrityError:
         # The same client_id raced in from another connection: the first one stands.
         existing = _existing(room_id, client_id, staff, visitor)
@@ -277,8 +252,8 @@ def room_mark_read(*, room_id: int, staff: Staff, message_id: int) -> RoomMember
 
 
 # ------------------------------------------------------------------ files and forwards
-# Rules shared by the other ways of posting (rooms.files.file_upload, message_forward).
-# They follow message_post's rules one for one; message_post could call them too.
+# Posting rules shared by every way of posting (message_post, rooms.files.file_upload,
+# message_forward).
 
 
 def _room_post_guard(*, room_id: int, staff: Staff | None, visitor: Visitor | None) -> tuple[Room, Enquiry | None]:
