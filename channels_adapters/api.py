@@ -13,7 +13,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from channels_adapters import services
-from channels_adapters.models import Channel
+from channels_adapters.models import Channel, WidgetPosition
 from contactcenter.api import tag_by_name_or_id
 from contactcenter.api_errors import JSONObjectField
 from contactcenter.auth import VisitorAuthentication, visitor_token_for
@@ -117,7 +117,7 @@ class WidgetSettingsIn(serializers.Serializer):
 
     allowed_domains = serializers.ListField(child=serializers.CharField(max_length=255), required=False)
     widget_color = serializers.CharField(max_length=7, required=False)
-    widget_position = serializers.ChoiceField(choices=["left", "right"], required=False)
+    widget_position = serializers.ChoiceField(choices=WidgetPosition.choices, required=False)
     widget_greeting = serializers.CharField(max_length=200, required=False, allow_blank=True)
     widget_logo_url = serializers.CharField(max_length=500, required=False, allow_blank=True)
     widget_company_name = serializers.CharField(max_length=120, required=False, allow_blank=True)

@@ -338,3 +338,108 @@ def inbound_process_pending(*, channel_id: int | None = None) -> int:
         except SendError as exc:  # Its media still cannot be downloaded: the next sweep tries again.
             logger.info("inbound event %s waits for its media: %s", event_id, exc)
     return done
+
+
+# ------------------------------------------------------------------ email
+
+
+def email_channel_for(addresses: list[str]) -> Channel | None:
+    """The active email channel whose address is among ``addresses`` (To, Cc, Delivered-To)."""
+    wanted = {a.lower() for a in addresses}
+    for channel in Channel.objects.filter(kind=Channel.Kind.EMAIL, is_active=True).order_by("id"):
+        if str(channel.credentials.get("address") or "").lower() in wanted:
+            return channel
+    return None
+
+
+def _email_thread(channel: Channel, refs: list[str]) -> Enquiry | None:
+    """The enquiry a reply belongs to: one whose inbound Message-ID or whose reply's
+    Message-ID (OutboundMessage.provider_message_id) the mail refers to."""
+    if not refs:
+        return None
+    event = (
+        InboundEvent.objects.filter(channel=channel, provider_key__in=refs, enquiry__isnull=False)
+        .select_related("enquiry")
+        .order_by("-id")
+        .first()
+    )
+    if event is not None:
+        return event.enquiry
+    outbound = (
+        OutboundMessage.objects.filter(channel=channel, provider_message_id__in=refs)
+        .select_related("message__room__enquiry")
+        .order_by("-id")
+        .first()
+    )
+    return outbound.message.room.enquiry if outbound is not None else None
+
+
+def email_ingest(*, raw: bytes, channel: Channel | None = None) -> str:
+    """Take in one RFC 822 mail (an MTA pipe or IMAP). Returns "processed", "duplicate",
+    "ignored" (automated mail: bounces, auto-replies) or raises InvalidInput (no channel,
+    no sender). A reply (In-Reply-To/References) joins its enquiry; others follow the
+    same rules as platform messages. Attachments become file messages."""
+    from channels_adapters.platforms.email import email_parse
+    from rooms import files
+
+    mail = email_parse(raw)
+    if channel is None:
+        channel = email_channel_for(mail.to_addrs)
+        if channel is None:
+            raise InvalidInput.field("channel", "No email channel has any of this mail's recipient addresses.")
+    if "@" not in mail.from_addr:
+        raise InvalidInput.field("from", "The mail has no sender address.")
+    if mail.automated:
+        logger.info("email channel=%s from %s: automated mail ignored", channel.pk, mail.from_addr)
+        return "ignored"
+    key = mail.message_id or "sha256:" + hashlib.sha256(raw).hexdigest()
+    if InboundEvent.objects.filter(channel=channel, provider_key=key[:255]).exists():
+        return "duplicate"
+    stored: list[dict[str, Any]] = []
+    notes: list[str] = []
+    try:
+        for name, content, content_type in mail.attachments:
+            try:
+                stored.append(files.file_store(upload=SimpleUploadedFile(name, content, content_type=content_type)))
+            except InvalidInput as exc:
+                notes.append(f"Attachment {name!r} was not kept: {exc.message}")
+        data = {"platform": "email", "subject": mail.subject, "message_id": mail.message_id}
+        body = mail.text.strip()
+        thread = _email_thread(channel, mail.references)
+        text = body if thread is not None or not mail.subject else f"{mail.subject}\n\n{body}".strip()
+        if notes:
+            text = "\n".join([text, *[f"[{n}]" for n in notes]]).strip()
+        person = {"first_name": mail.from_name.partition(" ")[0], "last_name": mail.from_name.partition(" ")[2]}
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    event = InboundEvent.objects.create(
+                        channel=channel,
+                        provider_key=key[:255],
+                        payload={"kind": "message", "identity": mail.from_addr, "data": data},
+                    )
+            except IntegrityError:
+                raise _AlreadyDone from None
+            visitor = _visitor_for(channel, mail.from_addr, {**person, "email": mail.from_addr})
+            Visitor.objects.select_for_update().filter(pk=visitor.pk).first()
+            enquiry = None
+            if text or not stored:
+                enquiry = deliver_to_enquiry(
+                    channel=channel, visitor=visitor, text=text or "(empty mail)", data=data, thread=thread
+                )
+            for info in stored:
+                enquiry = deliver_to_enquiry(
+                    channel=channel, visitor=visitor, text="", data=data, file_info=info, thread=thread or enquiry
+                )
+            event.processed_at = clock.now()
+            event.enquiry = enquiry
+            event.save(update_fields=["processed_at", "enquiry"])
+    except _AlreadyDone:
+        for info in stored:
+            _discard(info)
+        return "duplicate"
+    except BaseException:
+        for info in stored:
+            _discard(info)
+        raise
+    return "processed"

@@ -34,7 +34,7 @@ from rooms.models import Message
 logger = logging.getLogger(__name__)
 
 OUTBOUND_KINDS = (*PLATFORMS, Channel.Kind.EMAIL)
-_RANK = {
+_RANK: dict[str, int] = {
     OutboundMessage.State.PENDING: 0,
     OutboundMessage.State.SENT: 1,
     OutboundMessage.State.DELIVERED: 2,
@@ -143,9 +143,11 @@ def outbound_attempt(*, outbound_id: int) -> str:
     last try) or "skip" (gone, or not pending any more: safe to run twice)."""
     from channels_adapters.platforms import email as email_channel
 
-    outbound = OutboundMessage.objects.select_related("channel", "message__room__enquiry__visitor").filter(
-        pk=outbound_id
-    ).first()
+    outbound = (
+        OutboundMessage.objects.select_related("channel", "message__room__enquiry__visitor")
+        .filter(pk=outbound_id)
+        .first()
+    )
     if outbound is None or outbound.state != OutboundMessage.State.PENDING:
         return "skip"
     message, channel = outbound.message, outbound.channel

@@ -43,10 +43,11 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from contactcenter import realtime, services
@@ -60,6 +61,19 @@ logger = logging.getLogger(__name__)
 TYPING_INTERVAL = 1.0  # seconds between forwarded typing events, per socket and room
 SYNC_LIMIT = 200  # messages per sync.messages frame
 SYNC_MAX_ROOMS = 100  # rooms per sync request
+# Client messages run their service call on a small pool of threads, each with its own
+# database connection, rather than on Channels' single shared sync thread: a commit waits
+# for PostgreSQL's WAL flush, and one thread would make every socket of the process wait
+# for every other socket's commit (bench/RESULTS.md). Bounded: at most this many database
+# connections per process for socket work.
+DB_THREADS = 8
+_db_pool = ThreadPoolExecutor(max_workers=DB_THREADS, thread_name_prefix="socket-db")
+
+
+def _db(func: Any) -> Any:
+    """Like database_sync_to_async, on the socket pool (services are thread-safe: no state
+    is shared between calls but the database)."""
+    return DatabaseSyncToAsync(func, thread_sensitive=False, executor=_db_pool)
 
 
 def _query(scope: dict[str, Any], name: str) -> str:
@@ -87,7 +101,7 @@ def _is_visitor(principal: Any) -> bool:
     return not isinstance(principal, Staff)
 
 
-@database_sync_to_async
+@_db
 def _message_post(principal: Any, content: dict[str, Any]) -> dict[str, Any]:
     from rooms import services as room_services
     from rooms.models import Room
@@ -108,7 +122,7 @@ def _message_post(principal: Any, content: dict[str, Any]) -> dict[str, Any]:
     return message_data(message)
 
 
-@database_sync_to_async
+@_db
 def _typing(principal: Any, room_id: int, author: dict[str, Any]) -> None:
     from rooms.selectors import access_room
 
@@ -117,14 +131,14 @@ def _typing(principal: Any, room_id: int, author: dict[str, Any]) -> None:
     realtime.typing_send(room_id=room.pk, visitor_id=visitor_id, author=author)
 
 
-@database_sync_to_async
+@_db
 def _mark_read(staff: Staff, room_id: int, message_id: int) -> None:
     from rooms import services as room_services
 
     room_services.room_mark_read(room_id=room_id, staff=staff, message_id=message_id)
 
 
-@database_sync_to_async
+@_db
 def _sync_room(principal: Any, room_id: int, after: int) -> dict[str, Any]:
     from rooms.selectors import access_room, message_data, room_messages
 
@@ -137,7 +151,7 @@ def _sync_room(principal: Any, room_id: int, after: int) -> dict[str, Any]:
     }
 
 
-@database_sync_to_async
+@_db
 def _visitor(visitor_id: int) -> Any:
     from enquiries.models import Visitor
 

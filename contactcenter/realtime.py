@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -35,10 +35,29 @@ def _send_now(groups: list[str], payload: dict[str, Any]) -> None:
     if layer is None:
         return
     message = {"type": "event.forward", "event": payload}
+    loop = _event_loop_of_this_thread()
+    if loop is not None:
+        # In a worker thread of a running server: hand the sends to the event loop and let
+        # the thread (and its database connection) go on; _group_send_all logs failures.
+        asyncio.run_coroutine_threadsafe(_group_send_all(layer, groups, message), loop)
+        return
     try:
         async_to_sync(_group_send_all)(layer, groups, message)
     except Exception:
         logger.exception("group_send to %s failed", groups)
+
+
+def _event_loop_of_this_thread() -> asyncio.AbstractEventLoop | None:
+    """The running event loop that called into this thread through sync_to_async, if any.
+    Outside one (tests' own thread, Celery, management commands) sends wait to completion."""
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    if loop is None or not loop.is_running() or loop.is_closed():
+        return None
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return loop
+    return None  # this thread runs a loop itself
 
 
 def send_event_on_commit(groups: Iterable[str], event: Event) -> None:

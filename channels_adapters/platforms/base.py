@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 from typing import Any
 
 import httpx
@@ -17,6 +18,10 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from channels_adapters.models import Channel
+
+# httpx logs each request's full URL at INFO, and WeChat puts the app secret and access
+# token in the query string: keep those out of the logs.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 class SendError(Exception):

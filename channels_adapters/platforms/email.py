@@ -69,12 +69,18 @@ def email_parse(raw: bytes) -> ParsedEmail:
     from_name, from_addr = parseaddr(str(msg.get("From", "")))
     to_addrs = [
         addr.lower()
-        for _, addr in getaddresses([str(v) for h in ("To", "Cc", "Delivered-To", "X-Original-To") for v in msg.get_all(h, [])])
+        for _, addr in getaddresses(
+            [str(v) for h in ("To", "Cc", "Delivered-To", "X-Original-To") for v in msg.get_all(h, [])]
+        )
         if addr
     ]
     refs = _MSGID.findall(str(msg.get("References", ""))) + _MSGID.findall(str(msg.get("In-Reply-To", "")))
     text = ""
-    body = msg.get_body(preferencelist=("plain", "html")) if msg.is_multipart() or msg.get_content_maintype() == "text" else None
+    body = (
+        msg.get_body(preferencelist=("plain", "html"))
+        if msg.is_multipart() or msg.get_content_maintype() == "text"
+        else None
+    )
     if body is not None:
         content = body.get_content()
         text = html_to_text(content) if body.get_content_subtype() == "html" else str(content)
@@ -104,7 +110,9 @@ def _thread_ids(channel: Channel, enquiry: Enquiry) -> tuple[list[str], str]:
     from channels_adapters.models import InboundEvent, OutboundMessage
 
     inbound = list(
-        InboundEvent.objects.filter(channel=channel, enquiry=enquiry).order_by("id").values_list("provider_key", "payload")
+        InboundEvent.objects.filter(channel=channel, enquiry=enquiry)
+        .order_by("id")
+        .values_list("provider_key", "payload")
     )
     outbound = list(
         OutboundMessage.objects.filter(channel=channel, message__room__enquiry=enquiry)

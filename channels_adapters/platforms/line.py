@@ -59,8 +59,9 @@ class Line(Platform):
             data.update({"type": mtype, "line_message_id": message.get("id")})
             if message.get("quotedMessageId"):
                 data["quoted_message_id"] = message["quotedMessageId"]
-            item = Inbound(key=key or f"message:{message.get('id')}", kind="message", identity=identity, timestamp=ts,
-                           data=data)
+            item = Inbound(
+                key=key or f"message:{message.get('id')}", kind="message", identity=identity, timestamp=ts, data=data
+            )
             if mtype == "text":
                 item.text = str(message.get("text") or "")
             elif mtype in _CATEGORY:

@@ -126,8 +126,15 @@ class Messenger(MetaPlatform):
             mids = [str(m) for m in delivery.get("mids") or []]
             key = f"delivery:{psid}:{delivery.get('watermark')}:{','.join(mids)}"[:255]
             return [
-                Inbound(key=key, kind="status", identity=psid, timestamp=ts, status="delivered", refs=mids,
-                        watermark=watermark)
+                Inbound(
+                    key=key,
+                    kind="status",
+                    identity=psid,
+                    timestamp=ts,
+                    status="delivered",
+                    refs=mids,
+                    watermark=watermark,
+                )
             ]
         if "read" in event:
             read = event["read"] or {}

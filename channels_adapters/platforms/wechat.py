@@ -131,9 +131,7 @@ class WeChat(Platform):
         data: dict[str, Any] = {"platform": "wechat", "type": msg_type}
         if f.get("MsgId"):
             data["msg_id"] = f["MsgId"]
-        item = Inbound(
-            key=key, kind="message", identity=openid, timestamp=float(created or 0), data=data
-        )
+        item = Inbound(key=key, kind="message", identity=openid, timestamp=float(created or 0), data=data)
         if msg_type == "text":
             item.text = f.get("Content", "")
         elif msg_type in _CATEGORY:
@@ -176,7 +174,11 @@ class WeChat(Platform):
         body = http_call(
             "GET",
             self._api("cgi-bin/token"),
-            params={"grant_type": "client_credential", "appid": app_id, "secret": str(channel.credentials.get("app_secret") or "")},
+            params={
+                "grant_type": "client_credential",
+                "appid": app_id,
+                "secret": str(channel.credentials.get("app_secret") or ""),
+            },
         ).json()
         token = body.get("access_token")
         if not token:

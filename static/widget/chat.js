@@ -442,6 +442,7 @@ async function startEnquiry(form) {
       ) || bad;
   }
   if (bad) return;
+  for (const [k, v] of Object.entries(visitor)) if (v) S.prefill[k] = v;
   const submit = form.querySelector('button[type="submit"]');
   submit.disabled = true;
   try {
@@ -517,11 +518,7 @@ function composer() {
         },
         "☺",
       ),
-      el(
-        "button",
-        { type: "button", class: "cc-icon-btn", "aria-label": "Attach a file or image", onclick: () => fileInput.click() },
-        "📎",
-      ),
+      attachButton(() => fileInput.click()),
       input,
       fileInput,
       el("button", { type: "submit", class: "cc-send", "aria-label": "Send" }, "Send"),
@@ -560,6 +557,22 @@ function composer() {
     sendText(text);
   });
   return form;
+}
+
+function attachButton(onclick) {
+  const button = el("button", { type: "button", class: "cc-icon-btn", "aria-label": "Attach a file or image", onclick });
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.classList.add("cc-icon");
+  const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+  path.setAttribute(
+    "d",
+    "M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5H9v9a3 3 0 0 0 6 0V5a4.5 4.5 0 0 0-9 0v11.5a6 6 0 0 0 12 0v-10z",
+  );
+  svg.append(path);
+  button.append(svg);
+  return button;
 }
 
 function composerError(text) {
@@ -875,7 +888,12 @@ function noteForm() {
     text,
     counter,
     el("label", { for: "cc-note-contact" }, "Email or phone"),
-    el("input", { id: "cc-note-contact", name: "contact", maxlength: 255, value: S.prefill.email || "" }),
+    el("input", {
+      id: "cc-note-contact",
+      name: "contact",
+      maxlength: 255,
+      value: S.prefill.email || S.enquiry?.visitor?.email || S.enquiry?.visitor?.phone || "",
+    }),
     el("p", { class: "cc-error", hidden: true, "data-error": "note" }),
     el("button", { type: "submit", class: "cc-btn" }, "Send note"),
   );
@@ -1095,6 +1113,7 @@ function onParentMessage(event) {
 // ------------------------------------------------------------------ start
 
 async function init() {
+  toParent({ type: "cc:hello" }); // before any request: tells the loader the page is allowed here
   window.addEventListener("message", onParentMessage);
   app.addEventListener("click", (e) => {
     if (e.target.closest('[data-action="close"]')) toParent({ type: "cc:close" });

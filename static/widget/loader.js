@@ -95,6 +95,7 @@
     panel.appendChild(iframe);
 
     var ready = false;
+    var alive = false; // the chat page answered: it was allowed to load here
     var queue = [];
     var isOpen = false;
     var unread = 0;
@@ -149,6 +150,7 @@
       // Only our own iframe, from our own origin, is listened to.
       if (event.origin !== ORIGIN || event.source !== iframe.contentWindow) return;
       var data = event.data || {};
+      alive = true;
       try {
         if (data.type === "cc:ready") {
           ready = true;
@@ -189,7 +191,7 @@
     iframe.addEventListener("load", function () {
       // A site that is not allowed gets an empty, blocked frame: hide the launcher.
       setTimeout(function () {
-        if (!ready) {
+        if (!alive) {
           host.style.display = "none";
           warn("the chat could not be loaded here (is this domain allowed for the channel?)");
         }

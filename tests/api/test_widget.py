@@ -79,7 +79,8 @@ def test_unknown_channel_400(widget_open, agent):
 
 
 def test_inactive_or_non_widget_channel_400(widget_open, make_channel, support, widget):
-    messenger = make_channel(tag=support, kind="messenger")
+    creds = {"page_id": "P", "app_secret": "s", "verify_token": "v", "page_access_token": "t"}
+    messenger = make_channel(tag=support, kind="messenger", credentials=creds)
     before = counts()
     error(widget_open(channel_key=messenger.key), 400)
     widget.is_active = False

@@ -69,6 +69,14 @@ export async function render(main, match, params) {
     info = await api("GET", `/api/v1/rooms/${roomId}`);
   } catch (err) {
     clear(main, h("h1", { text: "Room" }), h("p", { class: "form-error", role: "alert", text: err.message }));
+    if (err.status === 0) {
+      // Offline: try again as soon as the socket is back.
+      const off = on("socket.open", () => {
+        off();
+        app.navigate(location.pathname + location.search);
+      });
+      return off;
+    }
     return null;
   }
   if (!info.me) monitor = true; // an admin looking without being a member
@@ -85,12 +93,12 @@ export async function render(main, match, params) {
   const typing = h("p", { class: "typing small muted", "aria-live": "polite" });
   const banner = h("div", { class: "monitor-banner", hidden: true });
   const replyBar = h("div", { class: "reply-bar", hidden: true });
-  const textarea = h("textarea", { id: "composer-text", rows: 1, placeholder: "Write a message — / for quick replies, @ to mention", maxlength: 10000 });
+  const textarea = h("textarea", { id: "composer-text", rows: 1, placeholder: "Message (/ quick reply, @ mention)", maxlength: 10000 });
   const suggest = h("ul", { class: "suggest", role: "listbox", id: uid("suggest"), hidden: true, "aria-label": "Suggestions" });
   textarea.setAttribute("aria-controls", suggest.id);
   textarea.setAttribute("aria-autocomplete", "list");
   const fileInput = h("input", { type: "file", id: uid("file"), class: "visually-hidden" });
-  const attach = h("label", { for: fileInput.id, class: "icon-button attach", title: "Attach a file" }, "📎", h("span", { class: "visually-hidden", text: "Attach a file" }));
+  const attach = h("label", { for: fileInput.id, class: "attach", title: "Attach a file (image, video, document, voice)" }, "+ File", h("span", { class: "visually-hidden", text: " — attach a file" }));
   const send = h("button", { type: "submit", class: "primary", text: "Send" });
   const progress = h("div", { class: "upload-progress", hidden: true });
   const composer = h(
@@ -166,7 +174,7 @@ export async function render(main, match, params) {
     textarea.disabled = ro;
     send.disabled = ro;
     fileInput.disabled = ro;
-    textarea.placeholder = ro && !monitor ? "This conversation is closed (read-only)." : "Write a message — / for quick replies, @ to mention";
+    textarea.placeholder = ro && !monitor ? "This conversation is closed (read-only)." : "Message (/ quick reply, @ mention)";
   }
 
   function kv(pairs) {
@@ -388,7 +396,7 @@ export async function render(main, match, params) {
     }
     if (cat === "video") return h("video", { src: file.url, controls: true, preload: "metadata", width: 240, height: 160, "aria-label": file.name });
     if (cat === "voice" || cat === "audio") return h("audio", { src: file.url, controls: true, preload: "metadata", "aria-label": file.name });
-    return h("a", { href: file.url, class: "file-doc", download: file.name }, "📄 ", file.name, h("small", { class: "muted", text: ` ${fileSize(file.size)}` }));
+    return h("a", { href: file.url, class: "file-doc", download: file.name }, "File: ", file.name, h("small", { class: "muted", text: ` ${fileSize(file.size)}` }));
   }
 
   function messageView(m) {
@@ -764,7 +772,7 @@ export async function render(main, match, params) {
     on("socket.open", async () => {
       // The socket's own sync catches up tracked rooms; reload the panel state too.
       await reloadInfo();
-      if (monitor) await loadHistory().catch(() => {});
+      await loadHistory().catch(() => {}); // also fills a history that failed to load
     }),
   );
   const onVisible = () => !document.hidden && scheduleRead();

@@ -81,24 +81,27 @@ export function fileSize(bytes) {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
+// Text badges rather than emoji: they render the same with any font.
 export const CHANNEL_ICONS = {
-  widget: "💬",
-  weblink: "🔗",
-  messenger: "Ⓜ️",
-  whatsapp: "🟢",
-  line: "🟩",
-  wechat: "🗨️",
-  email: "✉️",
+  widget: "Web",
+  weblink: "Link",
+  messenger: "FB",
+  whatsapp: "WA",
+  line: "LINE",
+  wechat: "WC",
+  email: "Mail",
 };
 
 export function channelIcon(kind) {
-  return h("span", { class: `channel-icon ch-${kind}`, role: "img", "aria-label": kind, title: kind }, CHANNEL_ICONS[kind] || "•");
+  return h("span", { class: `channel-icon ch-${kind}`, role: "img", "aria-label": `channel ${kind}`, title: kind }, CHANNEL_ICONS[kind] || kind);
 }
 
 // Toasts: a polite live region, each toast gone after a while (or on click).
 export function toast(message, kind = "info", ms = 6000) {
   const region = document.getElementById("toasts");
   if (!region) return;
+  // One event may reach a socket through two groups (staff.<id> and room.<id>): one toast.
+  if ([...region.children].some((t) => t.textContent === message)) return;
   const el = h("div", { class: `toast toast-${kind}`, role: kind === "error" ? "alert" : "status" }, message);
   el.addEventListener("click", () => el.remove());
   region.append(el);

@@ -44,7 +44,7 @@ export function setupToggles() {
   const paint = () => {
     const on = soundOn();
     sound.setAttribute("aria-pressed", String(on));
-    sound.firstChild.textContent = on ? "🔔" : "🔕";
+    sound.firstChild.textContent = on ? "Sound on" : "Sound off";
     sound.title = on ? "Alert sound on (click to mute)" : "Alert sound muted (click to turn on)";
     sound.querySelector(".visually-hidden").textContent = sound.title;
   };

@@ -7,7 +7,7 @@ import { notify, playAlert } from "./notify.js";
 import { app, emit, on } from "./state.js";
 
 let list;
-const KIND_ICONS = { enquiry: "💬", direct: "👤", space: "#", conference: "📞" };
+const KIND_ICONS = { enquiry: "◉", direct: "@", space: "#", conference: "☎" };
 
 function paint() {
   const rows = [...app.rooms.values()].sort((a, b) => {
@@ -31,7 +31,7 @@ function paint() {
         h("span", { class: "room-kind", "aria-hidden": "true", text: KIND_ICONS[room.kind] || "•" }),
         h("span", { class: "room-title", text: room.title || room.name || `Room ${room.id}` }),
         status ? h("span", { class: `status status-${status}`, text: status }) : null,
-        room.mute && room.mute !== "all" ? h("span", { class: "muted small", title: `notifications: ${room.mute}`, text: "🔇" }) : null,
+        room.mute && room.mute !== "all" ? h("span", { class: "muted small", title: `notifications: ${room.mute}`, text: room.mute === "mute" ? "muted" : "@ only" }) : null,
         unread ? h("span", { class: "badge", "aria-label": `${unread} unread`, text: String(unread) }) : null,
       );
       return h("li", { dataset: { room: room.id } }, link);
