@@ -1,6 +1,6 @@
 """Widget, web link and QR pages (issue 5)."""
 
-from django.urls import URLPattern, path, re_path
+from django.urls import URLPattern, path
 
 from channels_adapters import widget_views
 
@@ -10,5 +10,4 @@ urlpatterns: list[URLPattern] = [
     path("api/v1/widget/channels/<str:key>", widget_views.WidgetChannelView.as_view()),
     path("api/v1/channels/<int:channel_id>/qr.png", widget_views.QRCodePNGView.as_view()),
     path("api/v1/channels/<int:channel_id>/qr.svg", widget_views.QRCodeSVGView.as_view()),
-    re_path(r"^static/(?P<path>.+)$", widget_views.static_file, name="static-file"),
 ]

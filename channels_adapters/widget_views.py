@@ -17,8 +17,7 @@ from typing import Any
 
 import segno
 from django.conf import settings
-from django.contrib.staticfiles import finders
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
@@ -188,21 +187,6 @@ def weblink_page(request: HttpRequest, slug: str) -> HttpResponse:
     response = render(request, "weblink.html", _page_context(channel, mode="page"))
     response["Content-Security-Policy"] = "frame-ancestors 'self'"
     response["Cache-Control"] = "no-store"
-    return response
-
-
-@require_GET
-def static_file(request: HttpRequest, path: str) -> FileResponse:
-    """``/static/...`` when daphne serves alone (embedded default, and the image, which has
-    no separate static server): the loader must be reachable from any site."""
-    found = finders.find(path) if ".." not in path.split("/") else None
-    if not found or not isinstance(found, str):
-        raise Http404("No such file.")
-    response = FileResponse(open(found, "rb"))  # noqa: SIM115 - FileResponse closes it
-    response["Cache-Control"] = "public, max-age=300"
-    response["X-Content-Type-Options"] = "nosniff"
-    if path.endswith((".js", ".mjs")):
-        response["Content-Type"] = "text/javascript; charset=utf-8"
     return response
 
 

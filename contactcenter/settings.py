@@ -6,6 +6,7 @@ channels_redis and Celery worker + beat.
 """
 
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -62,6 +63,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the widget loader above all) are served by the app itself, from any
+    # process, with no separate web server needed.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -167,6 +171,12 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Serve straight from static/ (no collectstatic step needed); a collected STATIC_ROOT, as in
+# the Docker image, is served too.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_MAX_AGE = 300
+# Without collectstatic there is no STATIC_ROOT; the finders serve everything then.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 MEDIA_ROOT = Path(os.environ.get("CC_MEDIA_ROOT", str(BASE_DIR / "media")))
 
 # Accounts: an idle session ends after 5 hours; each request renews it.
