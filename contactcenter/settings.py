@@ -176,7 +176,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_MAX_AGE = 300
 # Without collectstatic there is no STATIC_ROOT; the finders serve everything then.
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+warnings.filterwarnings("ignore", message="No directory at")
 MEDIA_ROOT = Path(os.environ.get("CC_MEDIA_ROOT", str(BASE_DIR / "media")))
 
 # Accounts: an idle session ends after 5 hours; each request renews it.
