@@ -306,12 +306,19 @@ def test_socket_reconnects_and_catches_up_without_reload(server: dict[str, Any],
     alice.get_by_role("button", name="Pick up enquiry from Cat").click()
     expect(alice).to_have_url(re.compile(rf"/app/rooms/{cat.room}$"))
     expect(alice.locator(".msg.by-visitor").last).to_contain_text("Reconnect test")
-    # Drop the socket: the state shows it, a message arrives meanwhile, and it is there after.
-    alice.context.set_offline(True)
-    alice.evaluate("window.ccApp.socket.ws.close()")
-    expect(alice.locator("#socket-state")).not_to_have_text("Live")
+    # Drop the socket and hold the reconnect until a message has arrived meanwhile: the state
+    # shows the drop, and after the reconnect the message is there without a reload.
+    alice.evaluate(
+        """() => {
+        const s = window.ccApp.socket;
+        s.connect = () => { window.ccReconnect = () => { delete s.connect; s.connect(); }; };
+        s.ws.close();
+    }"""
+    )
+    expect(alice.locator("#socket-state")).to_have_text("Reconnecting…")
+    alice.wait_for_function("() => typeof window.ccReconnect === 'function'")
     cat.say("Sent while you were away")
-    alice.context.set_offline(False)
+    alice.evaluate("() => window.ccReconnect()")
     expect(alice.locator("#socket-state")).to_have_text("Live", timeout=20_000)
     expect(alice.locator(".msg.by-visitor").last).to_contain_text("Sent while you were away")
     ctx.close()
