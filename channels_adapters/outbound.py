@@ -161,7 +161,12 @@ def outbound_attempt(*, outbound_id: int) -> str:
     if closed:
         _fail(outbound.pk, closed)
         return "failed"
-    OutboundMessage.objects.filter(pk=outbound.pk).update(attempts=F("attempts") + 1)
+    # Claim this try: of two runs of the same task at once, only one sends.
+    claimed = OutboundMessage.objects.filter(
+        pk=outbound.pk, state=OutboundMessage.State.PENDING, attempts=outbound.attempts
+    ).update(attempts=F("attempts") + 1)
+    if not claimed:
+        return "skip"
     attempts = outbound.attempts + 1
     try:
         if channel.kind == Channel.Kind.EMAIL:

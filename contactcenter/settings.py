@@ -156,6 +156,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "sweep-timers": {"task": "enquiries.tasks.sweep_timers", "schedule": 1.0},
+    # Platform events whose processing task was lost (worker crash, broker outage).
+    "sweep-inbound": {"task": "channels_adapters.tasks.inbound_sweep", "schedule": 30.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [
