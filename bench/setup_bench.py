@@ -5,7 +5,6 @@ channel keys, agent ids and tokens, and signed visitor tokens for idle sockets."
 import json
 import os
 
-from django.contrib.auth.hashers import get_hashers
 from django.test.utils import override_settings
 
 from channels_adapters import services as channel_services
@@ -17,9 +16,9 @@ conversations = int(os.environ["BENCH_CONVERSATIONS"])
 fanout = int(os.environ["BENCH_FANOUT"])
 idle = int(os.environ["BENCH_IDLE"])
 
-# Hundreds of accounts: a fast hasher for the bench only (nobody logs in with these).
+# Hundreds of accounts: a fast hasher for the bench only (nobody logs in with these;
+# override_settings resets Django's hasher cache).
 with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-    get_hashers.cache_clear()
     admin = org.staff_create(
         actor=None, email="admin@bench.local", password=PASSWORD, display_name="Bench Admin", role="admin"
     )

@@ -42,6 +42,7 @@ last id" never skips a late commit.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -68,6 +69,21 @@ SYNC_MAX_ROOMS = 100  # rooms per sync request
 # connections per process for socket work.
 DB_THREADS = 8
 _db_pool = ThreadPoolExecutor(max_workers=DB_THREADS, thread_name_prefix="socket-db")
+
+
+def socket_db_connections_close() -> None:
+    """Close the database connections of the socket threads (tests, before the test
+    database is dropped). Blocks until every pool thread has closed its own."""
+    from django.db import connections
+
+    barrier = threading.Barrier(DB_THREADS, timeout=10)
+
+    def close() -> None:
+        barrier.wait()  # one task per thread: all DB_THREADS are busy with this at once
+        connections.close_all()
+
+    for future in [_db_pool.submit(close) for _ in range(DB_THREADS)]:
+        future.result(timeout=15)
 
 
 def _db(func: Any) -> Any:

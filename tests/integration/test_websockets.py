@@ -21,6 +21,7 @@ from channels_adapters.models import Channel
 from contactcenter import services as org_services
 from contactcenter.asgi import application
 from contactcenter.auth import visitor_token_for
+from contactcenter.consumers import socket_db_connections_close
 from contactcenter.models import Staff, Tag
 from enquiries import services as enquiry_services
 from enquiries.models import Visitor
@@ -80,6 +81,9 @@ def ws(transactional_db: Any, settings: Any) -> Iterator[None]:
         layers["default"].setdefault("CONFIG", {})["prefix"] = f"asgi-test-{os.getpid()}"
         settings.CHANNEL_LAYERS = layers
     yield
+    # The consumers' own database threads keep connections open: close them, or the test
+    # database cannot be dropped at the end of the session.
+    socket_db_connections_close()
 
 
 @pytest.fixture

@@ -88,7 +88,7 @@ export async function render(main, match) {
         }),
       ),
     );
-    summary.textContent = `${data.count} enquiries · page ${page} of ${Math.max(1, Math.ceil(data.count / PAGE_SIZE))}`;
+    summary.textContent = `${data.count} ${data.count === 1 ? "enquiry" : "enquiries"} · page ${page} of ${Math.max(1, Math.ceil(data.count / PAGE_SIZE))}`;
     clear(
       pager,
       h("button", { type: "button", class: "small-button", disabled: !data.previous, text: "← Previous", onclick: () => { page -= 1; load(); } }),

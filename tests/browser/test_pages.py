@@ -1,0 +1,65 @@
+"""The dashboard's page views (no browser needed): redirects, admin pages for admins only,
+logout by POST, the static files a bare daphne serves."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from contactcenter.models import Staff
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def logged_in(staff: Staff) -> Client:
+    client = Client()
+    response = client.post(
+        "/api/v1/auth/session", {"email": staff.email, "password": PASSWORD}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    return client
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page() -> None:
+    client = Client()
+    assert client.get("/").headers["Location"] == "/login/"
+    response = client.get("/app/inbox")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login/?next=/app/inbox"
+    page = client.get("/login/?next=https://evil.example/")
+    assert page.status_code == 200
+    assert b'data-next="/app/"' in page.content
+
+
+def test_agents_get_the_dashboard_but_not_admin_pages(make_staff: Callable[..., Staff], admin: Staff) -> None:
+    agent = logged_in(make_staff(name="Alice <script>"))
+    assert agent.get("/").headers["Location"] == "/app/"
+    page = agent.get("/app/")
+    assert page.status_code == 200
+    assert b"Alice &lt;script&gt;" in page.content
+    assert b"/app/admin/staff" not in page.content
+    assert agent.get("/app/admin/staff").status_code == 403
+    assert agent.get("/app/rooms/12").status_code == 200  # the API decides what the room shows
+    boss = logged_in(admin)
+    assert boss.get("/app/admin/overview").status_code == 200
+    assert b"/app/admin/staff" in boss.get("/app/").content
+    assert boss.get("/app/admin/nope").status_code == 404
+
+
+def test_logout_needs_a_post_and_ends_the_session(make_staff: Callable[..., Staff]) -> None:
+    client = logged_in(make_staff())
+    assert client.get("/logout/").status_code == 405
+    assert client.post("/logout/").headers["Location"] == "/login/"
+    assert client.get("/app/").status_code == 302
+
+
+def test_static_files_are_served_without_escaping_the_folder() -> None:
+    client = Client()
+    js = client.get("/static/js/dashboard/app.js")
+    assert js.status_code == 200
+    assert js.headers["Content-Type"].startswith("text/javascript")
+    assert client.get("/static/../manage.py").status_code == 404
+    assert client.get("/static/js/../../manage.py").status_code == 404
