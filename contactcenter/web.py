@@ -3,13 +3,12 @@ page's ES modules from the REST API and kept current over the staff websocket.""
 
 from __future__ import annotations
 
-import mimetypes
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -101,19 +100,3 @@ def admin_page(request: HttpRequest, section: str) -> HttpResponse:
     if section not in ADMIN_SECTIONS:
         raise Http404("Unknown page.")
     return _shell(request, f"admin/{section}")
-
-
-@require_GET
-def static_file(request: HttpRequest, path: str) -> FileResponse:
-    """The dashboard's own static files (ES modules, CSS, sounds), so that a bare daphne
-    serves a working dashboard without collectstatic or a separate file server."""
-    full = (STATIC_ROOT_DIR / path).resolve()
-    if not full.is_relative_to(STATIC_ROOT_DIR.resolve()) or not full.is_file():
-        raise Http404("No such file.")
-    content_type = mimetypes.guess_type(full.name)[0] or "application/octet-stream"
-    if full.suffix in (".js", ".mjs"):
-        content_type = "text/javascript"
-    response = FileResponse(full.open("rb"), content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-cache"
-    return response

@@ -13,5 +13,4 @@ urlpatterns: list[URLPattern] = [
     path("app/rooms/<int:room_id>", web.room_page, name="dashboard-room"),
     re_path(r"^app/(?P<section>inbox|assigned|missed)$", web.list_page, name="dashboard-list"),
     path("app/admin/<slug:section>", web.admin_page, name="dashboard-admin"),
-    re_path(r"^static/(?P<path>[A-Za-z0-9_./-]+)$", web.static_file, name="static-file"),
 ]
