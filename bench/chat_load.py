@@ -33,6 +33,7 @@ import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,7 +64,7 @@ def server_env(args: argparse.Namespace, db_url: str) -> dict[str, str]:
         CC_WIDGET_RATE="1000000/min",
         CC_LOGIN_RATE="1000000/min",
         CC_LOG_LEVEL="WARNING",
-        CC_MEDIA_ROOT=str(ROOT / ".bench-media"),
+        CC_MEDIA_ROOT=tempfile.mkdtemp(prefix="cc-bench-media-"),
         PYTHONUNBUFFERED="1",
     )
     return env
@@ -484,8 +485,8 @@ def main() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     rates = [float(r) for r in args.rates.split(",") if r]
-    logs = ROOT / ".bench-logs"
-    logs.mkdir(exist_ok=True)
+    logs = Path(tempfile.mkdtemp(prefix="cc-bench-"))
+    print(f"server logs in {logs}", flush=True)
     procs = Procs()
     try:
         if args.url:
