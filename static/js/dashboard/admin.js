@@ -169,6 +169,10 @@ async function channelsPage(main) {
       custom_info: data.get("custom_info") || "",
     };
     body[kind === "tag" ? "destination_tag" : "destination_staff"] = Number(id);
+    const slug = String(data.get("weblink_slug") || "").trim();
+    body.weblink_slug = slug || null;
+    const domains = String(data.get("allowed_domains") || "").split(/[\s,]+/).filter(Boolean);
+    body.allowed_domains = domains;
     return body;
   };
   const build = (c) => (form) => {
@@ -179,6 +183,8 @@ async function channelsPage(main) {
     welcome.value = c ? c.welcome_message : "";
     form.append(field("Welcome message", welcome));
     form.append(customInfoField(c ? c.custom_info : ""));
+    form.append(field("Web link slug (for /l/<slug> and its QR code)", h("input", { name: "weblink_slug", maxlength: 60, pattern: "[a-z0-9-]*", value: c && c.weblink_slug ? c.weblink_slug : "" })));
+    form.append(field("Domains allowed to embed the widget (comma separated; empty: any)", h("input", { name: "allowed_domains", value: c && c.allowed_domains ? c.allowed_domains.join(", ") : "" })));
     if (c) form.append(h("label", { class: "check" }, h("input", { type: "checkbox", name: "is_active", checked: c.is_active }), " Active"));
   };
   const add = h("button", { type: "button", class: "primary", text: "Add channel" });
@@ -213,7 +219,7 @@ async function channelsPage(main) {
       h(
         "table",
         { class: "data-table" },
-        h("thead", {}, h("tr", {}, ["Name", "Kind", "Destination", "Key", "Welcome message", "Custom info", "State", ""].map((t) => h("th", { scope: "col", text: t })))),
+        h("thead", {}, h("tr", {}, ["Name", "Kind", "Destination", "Key", "Links", "Welcome message", "Custom info", "State", ""].map((t) => h("th", { scope: "col", text: t })))),
         h(
           "tbody",
           {},
@@ -225,6 +231,7 @@ async function channelsPage(main) {
               h("td", { text: c.kind }),
               h("td", { text: `${c.destination.name} (${c.destination.type})` }),
               h("td", {}, h("code", { text: c.key })),
+              h("td", { class: "links" }, channelLinks(c)),
               h("td", { class: "clip", text: c.welcome_message }),
               h("td", { text: `${c.custom_info.length.toLocaleString()} chars` }),
               h("td", { text: c.is_active ? "active" : "off" }),
@@ -235,6 +242,25 @@ async function channelsPage(main) {
       ),
     ),
   );
+}
+
+// The ways in to a channel: its web link with QR codes to download, the widget snippet,
+// the webhook URL to enter in a platform's console.
+function channelLinks(c) {
+  const items = [];
+  if (c.weblink_url) {
+    items.push(h("a", { href: c.weblink_url, target: "_blank", rel: "noopener", text: c.weblink_url }));
+    items.push(h("a", { href: c.qr_png_url, download: `${c.weblink_slug}.png`, text: "QR PNG" }));
+    items.push(h("a", { href: c.qr_svg_url, download: `${c.weblink_slug}.svg`, text: "QR SVG" }));
+  }
+  if (c.kind === "widget") {
+    const snippet = `<script src="${location.origin}/static/widget/loader.js" data-channel="${c.key}" async></script>`;
+    const copy = h("button", { type: "button", class: "small-button", text: "Copy embed code", "aria-label": `Copy the embed code of ${c.name}` });
+    copy.addEventListener("click", () => navigator.clipboard.writeText(snippet).then(() => toast("Embed code copied.")));
+    items.push(copy);
+  }
+  if (c.webhook_url) items.push(h("code", { text: `${location.origin}${c.webhook_url}` }));
+  return h("div", { class: "link-list" }, items);
 }
 
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
