@@ -298,12 +298,18 @@ def _room_post_guard(*, room_id: int, staff: Staff | None, visitor: Visitor | No
     from enquiries import services as enquiry_services
     from enquiries.models import Enquiry
 
-    room = Room.objects.select_related("enquiry").filter(pk=room_id).first()
+    # Enquiry rooms (the hot path): the room and its locked enquiry row in one statement.
+    room = (
+        Room.objects.select_related("enquiry")
+        .select_for_update(of=("enquiry",))
+        .filter(pk=room_id, enquiry__isnull=False)
+        .first()
+    )
     if room is None:
-        raise NotFound("Room not found.")
-    enquiry: Enquiry | None = None
-    if room.enquiry_id is not None:
-        enquiry = Enquiry.objects.select_for_update().get(pk=room.enquiry_id)
+        room = Room.objects.filter(pk=room_id).first()
+        if room is None:
+            raise NotFound("Room not found.")
+    enquiry: Enquiry | None = room.enquiry if room.enquiry_id is not None else None
     if staff is not None:
         if not RoomMember.objects.filter(room=room, staff=staff).exists():
             raise NotAuthorized("Only members of this room can post. Join it first.")
