@@ -14,7 +14,11 @@ the message where SPEC 3 says:
   customer has no note form; nothing they write is lost). Later: a new enquiry.
 
 Statuses (Messenger delivery/read, WhatsApp sent/delivered/read/failed) move the delivery
-state of the staff messages they refer to, never backwards.
+state of the staff messages they refer to, never backwards. A status may arrive before the
+send that it is about has saved the provider's message id (the webhook beats the send's
+response): its event then stays unprocessed, and ``outbound_attempt`` applies it once the
+id is saved (:func:`status_apply_waiting`). One referring to ids that never appear (a
+message sent from another tool) is let go after ``STATUS_WAIT``.
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ from rooms.models import Message
 logger = logging.getLogger(__name__)
 
 LIVE = (Enquiry.Status.OPEN, Enquiry.Status.HANDLING, Enquiry.Status.RESOLVED)
+# How long a status waits for the send that records the message id it refers to.
+STATUS_WAIT = dt.timedelta(hours=1)
 
 
 def _key(item: Inbound) -> str:
@@ -249,10 +255,47 @@ def status_apply(*, channel: Channel, item: Inbound) -> int:
     return changed
 
 
+def _status_waits(channel: Channel, item: Inbound, received_at: dt.datetime) -> bool:
+    """True when the status refers to a message id no send has saved yet, and it may still
+    come (the send's response is racing the webhook)."""
+    refs = {r for r in item.refs if r}
+    if not refs:
+        return False
+    known = set(
+        OutboundMessage.objects.filter(channel=channel, provider_message_id__in=refs).values_list(
+            "provider_message_id", flat=True
+        )
+    )
+    if refs <= known:
+        return False
+    if clock.now() - received_at < STATUS_WAIT:
+        return True
+    logger.info("%s status for unknown message ids %s: let go", channel.kind, sorted(refs - known))
+    return False
+
+
+def status_apply_waiting(*, channel_id: int, provider_message_id: str) -> int:
+    """Apply the statuses that came in before a send saved ``provider_message_id``. Called
+    by outbound_attempt after it saved the id (outside its transaction)."""
+    waiting = InboundEvent.objects.filter(
+        channel_id=channel_id, processed_at__isnull=True, payload__kind="status"
+    ).order_by("id")
+    done = 0
+    for event_id, payload in list(waiting.values_list("id", "payload")):
+        if (
+            provider_message_id in (payload.get("refs") or [])
+            and inbound_event_process(event_id=event_id) == "processed"
+        ):
+            done += 1
+    return done
+
+
 def inbound_event_process(*, event_id: int) -> str:
     """Process one stored event. Safe to run twice (the second run finds it processed) and
-    tolerant of an event or channel that has gone. Raises SendError (retryable) when its
-    media could not be downloaded yet."""
+    tolerant of an event or channel that has gone. Returns "processed", "done" (already),
+    "gone" or "waiting" (a status for a message whose send has not saved its id yet: it
+    stays unprocessed). Raises SendError (retryable) when its media could not be
+    downloaded yet."""
     event = InboundEvent.objects.select_related("channel").filter(pk=event_id).first()
     if event is None:
         return "gone"
@@ -273,6 +316,8 @@ def inbound_event_process(*, event_id: int) -> str:
             enquiry: Enquiry | None = None
             if item.kind == "status":
                 status_apply(channel=channel, item=item)
+                if _status_waits(channel, item, locked.received_at):
+                    return "waiting"  # What it could apply stays applied; the rest waits.
             else:
                 assert visitor is not None
                 Visitor.objects.select_for_update().filter(pk=visitor.pk).first()

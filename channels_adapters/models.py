@@ -79,6 +79,12 @@ class InboundEvent(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["channel", "provider_key"], name="inbound_event_once")]
+        # The sweep and statuses waiting for their send look only at unprocessed events.
+        indexes = [
+            models.Index(
+                fields=["channel", "id"], condition=models.Q(processed_at__isnull=True), name="inbound_event_waiting"
+            )
+        ]
 
 
 class OutboundMessage(models.Model):

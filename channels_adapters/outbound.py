@@ -5,6 +5,10 @@
 channel is a platform or email it records an ``OutboundMessage`` (state pending) and
 queues the send task on commit; for any other room it does nothing.
 
+File messages go out too: uploaded to the platform (WhatsApp media, Messenger attachment
+upload, WeChat temporary media) or, where the platform fetches a URL (LINE), as a signed
+public link (channels_adapters.media_links); attached to the mail for email.
+
 Reply windows: Meta accepts replies for 24 hours after the customer's last message,
 WeChat for 48 hours. A staff message posted after the window closed is refused at once
 with 409 (code ``reply_window_closed``) and nothing is stored, so the agent knows the
@@ -24,7 +28,7 @@ from django.db import transaction
 from django.db.models import F
 
 from channels_adapters.models import Channel, OutboundMessage
-from channels_adapters.platforms import PLATFORMS, SendError
+from channels_adapters.platforms import PLATFORMS, OutFile, SendError
 from contactcenter import clock
 from contactcenter.errors import Conflict
 from contactcenter.events import MessageEdited, room_group
@@ -85,8 +89,8 @@ def outbound_queue_for_message(*, message: Message) -> OutboundMessage | None:
     )
     if enquiry is None or enquiry.channel.kind not in OUTBOUND_KINDS:
         return None
-    if message.kind not in (Message.Kind.TEXT, Message.Kind.SYSTEM):
-        return None  # File replies to platforms are not sent yet (they need public URLs).
+    if message.kind not in (Message.Kind.TEXT, Message.Kind.SYSTEM, Message.Kind.FILE):
+        return None
     closed = reply_window_error(enquiry.channel, enquiry.visitor_id)
     if closed:
         raise Conflict(closed, code="reply_window_closed")
@@ -137,6 +141,28 @@ def _fail(outbound_id: int, error: str) -> None:
         outbound_state_set(outbound=outbound, state=OutboundMessage.State.FAILED, error=error)
 
 
+def _out_file(message: Message) -> OutFile | None:
+    """The file of a file message, with its public links (None when it has gone)."""
+    from channels_adapters.media_links import media_link
+    from contactcenter.errors import NotFound
+    from rooms import files
+
+    try:
+        full, info = files.file_for_download(message)
+        content = full.read_bytes()
+    except (NotFound, FileNotFoundError):
+        return None
+    category = str(info.get("category") or "document")
+    return OutFile(
+        name=str(info.get("name") or "file"),
+        content_type=str(info.get("content_type") or "application/octet-stream").partition(";")[0].strip(),
+        category=category,
+        content=content,
+        url=media_link(message.pk),
+        preview_url=media_link(message.pk, preview=True) if category in ("image", "video") else "",
+    )
+
+
 def outbound_attempt(*, outbound_id: int) -> str:
     """One try at sending a queued message. Returns "sent", "retry" (a network error or 5xx
     and tries left: the caller schedules the next), "failed" (a 4xx, the reply window, or the
@@ -161,6 +187,12 @@ def outbound_attempt(*, outbound_id: int) -> str:
     if closed:
         _fail(outbound.pk, closed)
         return "failed"
+    file: OutFile | None = None
+    if message.kind == Message.Kind.FILE:
+        file = _out_file(message)
+        if file is None:
+            _fail(outbound.pk, "The file is no longer available.")
+            return "failed"
     # Claim this try: of two runs of the same task at once, only one sends.
     claimed = OutboundMessage.objects.filter(
         pk=outbound.pk, state=OutboundMessage.State.PENDING, attempts=outbound.attempts
@@ -170,7 +202,15 @@ def outbound_attempt(*, outbound_id: int) -> str:
     attempts = outbound.attempts + 1
     try:
         if channel.kind == Channel.Kind.EMAIL:
-            provider_id = email_channel.email_reply_send(channel=channel, message=message, enquiry=enquiry)
+            provider_id = email_channel.email_reply_send(channel=channel, message=message, enquiry=enquiry, file=file)
+        elif file is not None:
+            provider_id = PLATFORMS[channel.kind].send_file(
+                channel,
+                to=enquiry.visitor.channel_identity,
+                text=message.text,
+                file=file,
+                retry_key=retry_key(outbound, channel),
+            )
         else:
             provider_id = PLATFORMS[channel.kind].send_text(
                 channel,
@@ -191,6 +231,11 @@ def outbound_attempt(*, outbound_id: int) -> str:
             locked.provider_message_id = provider_id[:255]
             locked.save(update_fields=["provider_message_id", "updated_at"])
         outbound_state_set(outbound=locked, state=OutboundMessage.State.SENT)
+    if provider_id:
+        # A delivery status may have come in before the id was saved: apply it now.
+        from channels_adapters.inbound import status_apply_waiting
+
+        status_apply_waiting(channel_id=channel.pk, provider_message_id=provider_id[:255])
     return "sent"
 
 

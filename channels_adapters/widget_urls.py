@@ -1,8 +1,8 @@
-"""Widget, web link and QR pages (issue 5)."""
+"""Widget, web link and QR pages (issue 5); public links to staff files (media_links)."""
 
 from django.urls import URLPattern, path
 
-from channels_adapters import widget_views
+from channels_adapters import media_links, widget_views
 
 urlpatterns: list[URLPattern] = [
     path("widget/<str:key>/", widget_views.widget_page, name="widget"),
@@ -10,4 +10,5 @@ urlpatterns: list[URLPattern] = [
     path("api/v1/widget/channels/<str:key>", widget_views.WidgetChannelView.as_view()),
     path("api/v1/channels/<int:channel_id>/qr.png", widget_views.QRCodePNGView.as_view()),
     path("api/v1/channels/<int:channel_id>/qr.svg", widget_views.QRCodeSVGView.as_view()),
+    path("media-links/<str:token>/", media_links.media_link_view, name="media-link"),
 ]

@@ -247,6 +247,12 @@ CC_OUTBOUND_RETRY_BASE_SECONDS = _env_float("CC_OUTBOUND_RETRY_BASE_SECONDS", 2)
 # A customer writing again this soon after a miss adds to the missed enquiry (read in the
 # missed list) instead of opening another one that would be missed at once.
 CC_PLATFORM_MISSED_JOIN_SECONDS = _env_float("CC_PLATFORM_MISSED_JOIN_SECONDS", 600)
+# Staff files reach LINE (and WeChat, for types it cannot take as media) as signed links
+# {CC_PUBLIC_BASE_URL}/media-links/<token>/ (empty: such sends fail, saying to set it).
+CC_PUBLIC_BASE_URL = os.environ.get("CC_PUBLIC_BASE_URL", "")
+CC_MEDIA_LINK_MAX_AGE_SECONDS = _env_int("CC_MEDIA_LINK_MAX_AGE_SECONDS", 24 * 3600)
+# Requests per channel and client address to a webhook ("600/min"; empty: no limit).
+CC_WEBHOOK_RATE = os.environ.get("CC_WEBHOOK_RATE", "600/min")
 
 CC_DEMO_PASSWORD = os.environ.get("CC_DEMO_PASSWORD", "demo-pass-1234")
 

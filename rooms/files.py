@@ -320,6 +320,8 @@ def file_upload(
     I/O; if the message is not saved the file is deleted again. Locks: the enquiry row,
     then the room row.
     """
+    from channels_adapters.outbound import outbound_queue_for_message
+
     if (staff is None) == (visitor is None):
         raise ValueError("exactly one author")
     caption = _clean_caption(text)
@@ -342,6 +344,8 @@ def file_upload(
                 reply_to=reply_to,
                 data={"file": info},
             )
+            if staff is not None:  # Platform/email enquiries: send it to the customer (no-op otherwise).
+                outbound_queue_for_message(message=message)
             services._record_first_response(enquiry, staff, message)
     except IntegrityError:
         file_discard(info=info)

@@ -67,6 +67,40 @@ class Inbound:
         return cls(**{k: v for k, v in payload.items() if k in fields})
 
 
+NO_PUBLIC_URL = (
+    "This file needs a public link the platform can fetch: set CC_PUBLIC_BASE_URL to the server's HTTPS address."
+)
+
+
+@dataclasses.dataclass
+class OutFile:
+    """A staff message's file, as the send APIs need it."""
+
+    name: str
+    content_type: str  # without parameters ("text/plain", not "text/plain; charset=utf-8")
+    category: str  # image | video | voice | document (rooms.files)
+    content: bytes
+    # Time-limited public links (channels_adapters.media_links); "" when CC_PUBLIC_BASE_URL is unset.
+    url: str = ""
+    preview_url: str = ""
+
+    def public_url(self) -> str:
+        """The public link; raises SendError (not retryable) when there can be none."""
+        if not self.url:
+            raise SendError(NO_PUBLIC_URL, retryable=False)
+        return self.url
+
+    def upload(self, field: str) -> dict[str, tuple[str, bytes, str]]:
+        """The multipart ``files`` argument of http_call."""
+        return {field: (self.name, self.content, self.content_type)}
+
+
+def link_text(caption: str, file: OutFile) -> str:
+    """A text carrying the file's public link, for types a platform cannot send as media."""
+    line = f"{file.name}: {file.public_url()}"
+    return f"{caption}\n{line}" if caption else line
+
+
 class Platform:
     """Base adapter. Subclasses fill in what their platform does."""
 
@@ -100,6 +134,11 @@ class Platform:
         """Send a text; returns the provider's message id. Raises SendError."""
         raise NotImplementedError
 
+    def send_file(self, channel: Channel, *, to: str, text: str, file: OutFile, retry_key: str) -> str:
+        """Send a file with its caption ``text``; returns the provider's message id (of the
+        file). Raises SendError."""
+        raise SendError(f"Files cannot be sent to {self.kind}.", retryable=False)
+
 
 def http_call(
     method: str,
@@ -109,6 +148,8 @@ def http_call(
     params: dict[str, str] | None = None,
     json: Any = None,
     content: bytes | None = None,
+    data: dict[str, str] | None = None,
+    files: dict[str, tuple[str, bytes, str]] | None = None,
     ok_statuses: tuple[int, ...] = (),
 ) -> httpx.Response:
     """One HTTP call to a platform API. Raises SendError: retryable on network errors, 5xx
@@ -121,6 +162,8 @@ def http_call(
             params=params,
             json=json,
             content=content,
+            data=data,
+            files=files,
             timeout=settings.CC_PLATFORM_HTTP_TIMEOUT,
             follow_redirects=True,
         )

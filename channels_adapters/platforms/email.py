@@ -17,7 +17,7 @@ from bs4 import BeautifulSoup
 from django.conf import settings
 
 from channels_adapters.models import Channel
-from channels_adapters.platforms.base import SendError
+from channels_adapters.platforms.base import OutFile, SendError
 
 if TYPE_CHECKING:
     from enquiries.models import Enquiry
@@ -125,9 +125,10 @@ def _thread_ids(channel: Channel, enquiry: Enquiry) -> tuple[list[str], str]:
     return ids, subject
 
 
-def email_reply_send(*, channel: Channel, message: Message, enquiry: Enquiry) -> str:
-    """Send a staff message by SMTP to the enquiry's customer; returns its Message-ID.
-    Raises SendError (retryable on network errors and 4xx SMTP replies)."""
+def email_reply_send(*, channel: Channel, message: Message, enquiry: Enquiry, file: OutFile | None = None) -> str:
+    """Send a staff message (with ``file`` attached, for a file message) by SMTP to the
+    enquiry's customer; returns its Message-ID. Raises SendError (retryable on network
+    errors and 4xx SMTP replies)."""
     from channels_adapters.models import InboundEvent
 
     creds: dict[str, Any] = channel.credentials
@@ -152,6 +153,9 @@ def email_reply_send(*, channel: Channel, message: Message, enquiry: Enquiry) ->
     if ids:
         mail["References"] = " ".join(ids[-20:])
     mail.set_content(message.text)
+    if file is not None:
+        maintype, _, subtype = file.content_type.partition("/")
+        mail.add_attachment(file.content, maintype=maintype, subtype=subtype or "octet-stream", filename=file.name)
     _smtp_send(creds, mail)
     return message_id
 

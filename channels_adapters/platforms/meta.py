@@ -16,7 +16,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from channels_adapters.models import Channel
-from channels_adapters.platforms.base import Inbound, Platform, SendError, http_call, split_name
+from channels_adapters.platforms.base import Inbound, OutFile, Platform, SendError, http_call, split_name
 
 
 def _bearer(token: str) -> dict[str, str]:
@@ -175,6 +175,37 @@ class Messenger(MetaPlatform):
         )
         return str(response.json().get("message_id") or "")
 
+    def send_file(self, channel: Channel, *, to: str, text: str, file: OutFile, retry_key: str) -> str:
+        """Attachment Upload API, then a send with the attachment id; a caption follows as a
+        text (Messenger attachments carry none). A retry after the caption failed sends the
+        file again."""
+        type_ = {"image": "image", "video": "video", "voice": "audio"}.get(file.category, "file")
+        headers = _bearer(self.token(channel))
+        uploaded = http_call(
+            "POST",
+            self._graph("me/message_attachments"),
+            headers=headers,
+            data={"message": json.dumps({"attachment": {"type": type_, "payload": {"is_reusable": True}}})},
+            files=file.upload("filedata"),
+        ).json()
+        attachment_id = str(uploaded.get("attachment_id") or "")
+        if not attachment_id:
+            raise SendError("Messenger gave no attachment id for the upload.", retryable=False)
+        page = str(channel.credentials.get("page_id") or "me")
+        response = http_call(
+            "POST",
+            self._graph(f"{page}/messages"),
+            headers=headers,
+            json={
+                "recipient": {"id": to},
+                "messaging_type": "RESPONSE",
+                "message": {"attachment": {"type": type_, "payload": {"attachment_id": attachment_id}}},
+            },
+        )
+        if text:
+            self.send_text(channel, to=to, text=text, retry_key=retry_key)
+        return str(response.json().get("message_id") or "")
+
 
 _WA_STATES = {"sent": "sent", "delivered": "delivered", "read": "read", "failed": "failed"}
 
@@ -287,3 +318,53 @@ class WhatsApp(MetaPlatform):
         )
         messages = response.json().get("messages") or [{}]
         return str(messages[0].get("id") or "")
+
+    def send_file(self, channel: Channel, *, to: str, text: str, file: OutFile, retry_key: str) -> str:
+        """Upload through /{phone_number_id}/media, then send it by media id (the caption goes
+        with it; audio takes none, so its caption follows as a text). Types WhatsApp does
+        not play (GIF, WebP, WebM, WAV...) go as documents."""
+        number = str(channel.credentials.get("phone_number_id") or "")
+        headers = _bearer(self.token(channel))
+        type_ = _WA_MEDIA_TYPES.get(file.content_type, "document")
+        uploaded = http_call(
+            "POST",
+            self._graph(f"{number}/media"),
+            headers=headers,
+            data={"messaging_product": "whatsapp", "type": file.content_type},
+            files=file.upload("file"),
+        ).json()
+        media_id = str(uploaded.get("id") or "")
+        if not media_id:
+            raise SendError("WhatsApp gave no media id for the upload.", retryable=False)
+        part: dict[str, Any] = {"id": media_id}
+        if type_ == "document":
+            part["filename"] = file.name
+        if text and type_ != "audio":
+            part["caption"] = text
+        response = http_call(
+            "POST",
+            self._graph(f"{number}/messages"),
+            headers=headers,
+            json={
+                "messaging_product": "whatsapp",
+                "recipient_type": "individual",
+                "to": to,
+                "type": type_,
+                type_: part,
+            },
+        )
+        if text and type_ == "audio":
+            self.send_text(channel, to=to, text=text, retry_key=retry_key)
+        messages = response.json().get("messages") or [{}]
+        return str(messages[0].get("id") or "")
+
+
+# What WhatsApp plays as image, video or audio messages; other files go as documents.
+_WA_MEDIA_TYPES = {
+    "image/jpeg": "image",
+    "image/png": "image",
+    "video/mp4": "video",
+    "audio/mpeg": "audio",
+    "audio/mp4": "audio",
+    "audio/ogg": "audio",
+}

@@ -20,7 +20,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
 from channels_adapters.models import Channel
-from channels_adapters.platforms.base import Inbound, Platform, SendError, http_call
+from channels_adapters.platforms.base import Inbound, OutFile, Platform, SendError, http_call, link_text
 
 _BLOCK = 32
 # errcodes meaning the access token is bad or expired: fetch a new one and try again.
@@ -216,8 +216,11 @@ class WeChat(Platform):
         return {"first_name": str(body.get("nickname") or "")[:100], "photo_url": str(body.get("headimgurl") or "")}
 
     def send_text(self, channel: Channel, *, to: str, text: str, retry_key: str) -> str:
+        return self._custom_send(channel, {"touser": to, "msgtype": "text", "text": {"content": text}})
+
+    def _custom_send(self, channel: Channel, message: dict[str, Any]) -> str:
         # Sent as UTF-8, not \u escapes, which some WeChat clients showed literally.
-        body = json.dumps({"touser": to, "msgtype": "text", "text": {"content": text}}, ensure_ascii=False)
+        body = json.dumps(message, ensure_ascii=False)
         self._call(
             channel,
             "POST",
@@ -226,3 +229,34 @@ class WeChat(Platform):
             headers={"Content-Type": "application/json; charset=utf-8"},
         )
         return ""  # The customer-service API gives no message id.
+
+    def send_file(self, channel: Channel, *, to: str, text: str, file: OutFile, retry_key: str) -> str:
+        """Upload as temporary media, then a customer-service message with its media_id (a
+        caption follows as a text; a video carries it as its description). Files WeChat
+        cannot send this way (documents, WebP, OGG...) go as a text with the public link."""
+        type_ = _WX_MEDIA_TYPES.get(file.content_type)
+        if type_ is None:
+            return self.send_text(channel, to=to, text=link_text(text, file), retry_key=retry_key)
+        uploaded = self._call(
+            channel, "POST", "cgi-bin/media/upload", params={"type": type_}, files=file.upload("media")
+        ).json()
+        media_id = str(uploaded.get("media_id") or "")
+        if not media_id:
+            raise SendError("WeChat gave no media_id for the upload.", retryable=False)
+        part: dict[str, Any] = {"media_id": media_id}
+        if type_ == "video":
+            part.update({"title": file.name, "description": text})
+        self._custom_send(channel, {"touser": to, "msgtype": type_, type_: part})
+        if text and type_ != "video":
+            self.send_text(channel, to=to, text=text, retry_key=retry_key)
+        return ""
+
+
+# Temporary media types of the customer-service API, by content type.
+_WX_MEDIA_TYPES = {
+    "image/jpeg": "image",
+    "image/png": "image",
+    "image/gif": "image",
+    "audio/mpeg": "voice",
+    "video/mp4": "video",
+}

@@ -10,6 +10,8 @@ import json
 import socketserver
 import threading
 from collections.abc import Callable, Iterator
+from email import policy
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -71,6 +73,21 @@ class Recorded:
     def json(self) -> Any:
         return json.loads(self.body)
 
+    def form(self) -> dict[str, tuple[str | None, str, bytes]]:
+        """A multipart/form-data body: field name -> (file name, content type, bytes)."""
+        head = f"Content-Type: {self.headers['content-type']}\r\n\r\n".encode()
+        parsed = BytesParser(policy=policy.HTTP).parsebytes(head + self.body)
+        fields: dict[str, tuple[str | None, str, bytes]] = {}
+        for part in parsed.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            payload = part.get_payload(decode=True)
+            fields[str(name)] = (
+                part.get_filename(),
+                part.get_content_type(),
+                payload if isinstance(payload, bytes) else b"",
+            )
+        return fields
+
     def __repr__(self) -> str:
         return f"<{self.method} {self.path}>"
 
@@ -130,6 +147,12 @@ class FakePlatformServer:
             return self.routes[(method, path)]
         if method == "POST" and path.startswith("/graph/") and path.endswith("/messages"):
             return 200, {"recipient_id": "x", "message_id": "m_out_1", "messages": [{"id": "wamid.OUT1"}]}, {}
+        if method == "POST" and path.startswith("/graph/") and path.endswith("/media"):
+            return 200, {"id": "MEDIA-OUT-1"}, {}
+        if method == "POST" and path == "/graph/me/message_attachments":
+            return 200, {"attachment_id": "ATT-1"}, {}
+        if path == "/wechat/cgi-bin/media/upload":
+            return 200, {"type": "image", "media_id": "WX-MEDIA-1", "created_at": 1}, {}
         if path == "/line/v2/bot/message/push":
             return 200, {"sentMessages": [{"id": "line-out-1", "quoteToken": "q"}]}, {}
         if path == "/wechat/cgi-bin/token":

@@ -3,6 +3,7 @@ replies by SMTP (a local server) threaded so that the customer's reply joins the
 
 from __future__ import annotations
 
+import imaplib
 import io
 import sys
 from email import message_from_bytes, policy
@@ -146,3 +147,103 @@ def test_unknown_recipient_and_automated_mail(email_channel: Any) -> None:
     assert ingest(mail(msgid="<c@example.org>", to="other@shop.example"), "--channel", str(email_channel.pk)) == (
         "processed"
     )
+
+
+class FakeIMAP:
+    """imaplib.IMAP4 as poll_imap uses it: two unseen mails; each STORE (marking a mail
+    seen) records whether the mail had already been taken in at that moment."""
+
+    error = imaplib.IMAP4.error
+    instances: list[FakeIMAP] = []
+    mails: dict[str, bytes] = {}
+
+    def __init__(self, host: str, port: int) -> None:
+        self.address = (host, port)
+        self.calls: list[tuple[Any, ...]] = []
+        self.seen: dict[str, bool] = {}
+        FakeIMAP.instances.append(self)
+
+    def login(self, user: str, password: str) -> tuple[str, list[bytes]]:
+        self.calls.append(("login", user, password))
+        return "OK", [b"Logged in"]
+
+    def select(self, mailbox: str) -> tuple[str, list[bytes]]:
+        self.calls.append(("select", mailbox))
+        return "OK", [str(len(self.mails)).encode()]
+
+    def uid(self, command: str, *args: str) -> tuple[str, list[Any]]:
+        self.calls.append(("uid", command, *args))
+        if command == "search":
+            return "OK", [" ".join(self.mails).encode()]
+        if command == "fetch":
+            raw = self.mails[args[0]]
+            return "OK", [(f"{args[0]} (UID {args[0]} BODY[] {{{len(raw)}}}".encode(), raw), b")"]
+        if command == "store":
+            msgid = message_from_bytes(self.mails[args[0]], policy=policy.default)["Message-ID"]
+            self.seen[args[0]] = InboundEvent.objects.filter(provider_key=msgid).exists()
+            return "OK", [b""]
+        raise AssertionError(command)
+
+    def logout(self) -> tuple[str, list[bytes]]:
+        self.calls.append(("logout",))
+        return "BYE", [b""]
+
+
+@pytest.fixture
+def imap(monkeypatch: Any, email_channel: Any) -> type[FakeIMAP]:
+    from channels_adapters.management.commands import poll_imap
+
+    monkeypatch.setattr(poll_imap.imaplib, "IMAP4", FakeIMAP)
+    # The command's loop closes stale connections; that would close the test's transaction.
+    monkeypatch.setattr(poll_imap, "close_old_connections", lambda: None)
+    FakeIMAP.instances = []
+    FakeIMAP.mails = {
+        "7": mail(msgid="<imap1@example.org>"),
+        "9": mail(msgid="<imap2@example.org>", subject="Refund", html=False),
+    }
+    email_channel.credentials = {
+        **email_channel.credentials,
+        "imap_host": "imap.shop.example",
+        "imap_port": 143,
+        "imap_username": "help",
+        "imap_password": "pw",
+    }
+    email_channel.save(update_fields=["credentials"])
+    return FakeIMAP
+
+
+def test_poll_imap_takes_in_then_marks_seen(imap: type[FakeIMAP], email_channel: Any) -> None:
+    out = io.StringIO()
+    call_command("poll_imap", "--once", stdout=out)
+    assert out.getvalue().strip() == f"channel {email_channel.pk}: 2 mail(s)"
+    (client,) = imap.instances
+    assert client.address == ("imap.shop.example", 143)
+    assert client.calls[:2] == [("login", "help", "pw"), ("select", "INBOX")]
+    assert client.seen == {"7": True, "9": True}  # each marked seen only once it was stored
+    assert client.calls[-1] == ("logout",)
+    texts = sorted(
+        Message.objects.filter(author_visitor__isnull=False).values_list("room__enquiry__channel_id", "text")
+    )
+    assert texts == [
+        (email_channel.pk, "Order 1234 is late\n\nWhere is my order?"),
+        (email_channel.pk, "Refund\n\nWhere is my order?"),  # joins the customer's open enquiry
+    ]
+    assert Enquiry.objects.count() == 1
+    call_command("poll_imap", "--once", stdout=io.StringIO())  # the server shows them again: duplicates
+    assert Message.objects.filter(author_visitor__isnull=False).count() == 2
+
+
+def test_poll_imap_leaves_unseen_what_it_could_not_take_in(
+    imap: type[FakeIMAP], email_channel: Any, monkeypatch: Any
+) -> None:
+    from channels_adapters.management.commands import poll_imap
+
+    def broken(*, raw: bytes, channel: Any) -> str:
+        raise RuntimeError("database down")
+
+    monkeypatch.setattr(poll_imap, "email_ingest", broken)
+    with pytest.raises(RuntimeError):
+        poll_imap.poll_channel(email_channel)
+    (client,) = imap.instances
+    assert client.seen == {}  # nothing marked seen: the next poll tries again
+    assert client.calls[-1] == ("logout",)

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from channels_adapters import tasks
-from channels_adapters.models import OutboundMessage
+from channels_adapters import inbound, tasks
+from channels_adapters.models import InboundEvent, OutboundMessage
 from enquiries import services as enquiry_services
 from enquiries.models import Enquiry
 from rooms import services as room_services
@@ -340,3 +340,34 @@ def test_line_media_retry_then_give_up(platform_channel: Any, agent: Any, platfo
     tasks.inbound_process(ids, tasks.INBOUND_MEDIA_TRIES - 1)  # the last try
     message = Message.objects.get(author_visitor__isnull=False)
     assert "could not be downloaded" in message.text
+
+
+def test_status_before_the_send_saved_its_id_is_applied_after(platform_channel: Any, agent: Any) -> None:
+    """The webhook's status beats the send's response: the event waits, and the send applies
+    it once it has saved the provider's message id."""
+    enquiry = open_from("whatsapp", platform_channel, agent)
+    channel = enquiry.channel
+    outbound = reply(enquiry, agent)
+    assert post_webhook(channel, _wa_status("wamid.OUT1", "delivered")).status_code == 200
+    process_pending()
+    event = channel.inbound_events.get(provider_key="status:wamid.OUT1:delivered")
+    assert event.processed_at is None  # kept, not lost
+    outbound.refresh_from_db()
+    assert outbound.state == "pending"
+    assert tasks.outbound_send(outbound.pk) == "sent"
+    outbound.refresh_from_db()
+    event.refresh_from_db()
+    assert (outbound.state, outbound.provider_message_id) == ("delivered", "wamid.OUT1")
+    assert outbound.message.data["delivery"] == {"state": "delivered"}
+    assert event.processed_at is not None
+    # A status about a message never sent from here is let go after STATUS_WAIT.
+    post_webhook(channel, _wa_status("wamid.ELSEWHERE", "read"))
+    process_pending()
+    other = channel.inbound_events.get(provider_key="status:wamid.ELSEWHERE:read")
+    assert other.processed_at is None
+    InboundEvent.objects.filter(pk=other.pk).update(received_at=other.received_at - inbound.STATUS_WAIT)
+    process_pending()
+    other.refresh_from_db()
+    assert other.processed_at is not None
+    outbound.refresh_from_db()
+    assert outbound.state == "delivered"

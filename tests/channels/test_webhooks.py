@@ -415,3 +415,25 @@ def test_wechat_kinds(platform_channel: Any, agent: Any) -> None:
     process_pending()
     enquiry = Enquiry.objects.get()
     assert visitor_texts(enquiry) == ["Location: 23.1, 113.3 (Guangzhou)", "Docs - https://example.com", "MENU_HELP"]
+
+
+def test_webhook_rate_limit_counts_before_the_signature(platform_channel: Any, settings: Any) -> None:
+    """Over CC_WEBHOOK_RATE per channel and client address: 429 and nothing stored, even for
+    a well-signed body; bad signatures count too (they are cut off before the HMAC)."""
+    settings.CC_WEBHOOK_RATE = "3/min"
+    channel, other = platform_channel("whatsapp"), platform_channel("whatsapp")
+    body = fixture_body("whatsapp")
+    assert post_webhook(channel, body, signature="sha256=" + "0" * 64).status_code == 403
+    assert post_webhook(channel, body, signature=None).status_code == 403
+    assert post_webhook(channel, body).status_code == 200
+    stored = InboundEvent.objects.count()
+    assert stored > 0
+    refused = post_webhook(channel, b'{"entry": []}')
+    assert refused.status_code == 429 and refused["Retry-After"] == "60"
+    assert Client().get(f"/webhooks/whatsapp/{channel.pk}/", {"hub.mode": "subscribe"}).status_code == 429
+    assert InboundEvent.objects.count() == stored
+    # Another channel, or another client address, has its own count.
+    assert post_webhook(other, body).status_code == 200
+    assert post_webhook(channel, b'{"entry": []}', client=Client(REMOTE_ADDR="10.0.0.9")).status_code == 200
+    settings.CC_WEBHOOK_RATE = ""  # no limit
+    assert post_webhook(channel, b'{"entry": []}').status_code == 200

@@ -1,0 +1,230 @@
+"""Staff file replies to platform and email customers (checked on the local HTTP and SMTP
+servers): WhatsApp media upload, Messenger attachment upload, LINE signed public links,
+WeChat temporary media, email attachments; retries and the failed state as for text."""
+
+from __future__ import annotations
+
+import json
+from email import message_from_bytes, policy
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from channels_adapters import tasks
+from channels_adapters.models import OutboundMessage
+from enquiries import services as enquiry_services
+from enquiries.models import Enquiry
+from rooms import files
+
+from .test_email import email_channel, ingest, mail  # noqa: F401 - email_channel is a fixture
+from .test_outbound import _png, open_from
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture(autouse=True)
+def _media(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    settings.CC_PUBLIC_BASE_URL = "https://cc.example"
+
+
+def upload(
+    enquiry: Enquiry, agent: Any, *, name: str = "part.png", content: bytes | None = None, text: str = ""
+) -> Any:
+    content = _png() if content is None else content
+    message, _ = files.file_upload(
+        room_id=enquiry.room.pk, upload=SimpleUploadedFile(name, content), text=text, staff=agent
+    )
+    return OutboundMessage.objects.get(message=message)
+
+
+def test_whatsapp_uploads_then_sends_by_media_id(platform_channel: Any, agent: Any, platform_api: Any) -> None:
+    enquiry = open_from("whatsapp", platform_channel, agent)
+    outbound = upload(enquiry, agent, text="Here it is")
+    assert outbound.state == "pending"
+    assert tasks.outbound_send(outbound.pk) == "sent"
+    (media,) = platform_api.calls("POST", "/graph/106540352242922/media")
+    assert media.headers["authorization"] == "Bearer WA-TOKEN-456"
+    form = media.form()
+    assert form["messaging_product"][2] == b"whatsapp" and form["type"][2] == b"image/png"
+    assert form["file"] == ("part.png", "image/png", _png())
+    (send,) = platform_api.calls("POST", "/graph/106540352242922/messages")
+    assert send.json() == {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": "16505551234",
+        "type": "image",
+        "image": {"id": "MEDIA-OUT-1", "caption": "Here it is"},
+    }
+    outbound.refresh_from_db()
+    assert (outbound.state, outbound.provider_message_id) == ("sent", "wamid.OUT1")
+
+
+def test_whatsapp_document(platform_channel: Any, agent: Any, platform_api: Any) -> None:
+    enquiry = open_from("whatsapp", platform_channel, agent)
+    outbound = upload(enquiry, agent, name="invoice.pdf", content=PDF)
+    assert tasks.outbound_send(outbound.pk) == "sent"
+    send = platform_api.calls("POST", "/graph/106540352242922/messages")[-1].json()
+    assert send["type"] == "document"
+    assert send["document"] == {"id": "MEDIA-OUT-1", "filename": "invoice.pdf"}
+
+
+def test_upload_4xx_fails_with_the_platform_error(platform_channel: Any, agent: Any, platform_api: Any) -> None:
+    enquiry = open_from("whatsapp", platform_channel, agent)
+    outbound = upload(enquiry, agent)
+    sends_before = len(platform_api.calls("POST", "/graph/106540352242922/messages"))
+    error = {"error": {"message": "(#131053) Media upload error", "code": 131053}}
+    platform_api.script("POST", "/graph/106540352242922/media", (400, error, {}))
+    tasks.scheduled.clear()
+    assert tasks.outbound_send(outbound.pk) == "failed"
+    assert tasks.scheduled == []
+    outbound.refresh_from_db()
+    assert outbound.state == "failed" and "Media upload error" in outbound.error
+    assert "Media upload error" in outbound.message.data["delivery"]["error"]
+    assert len(platform_api.calls("POST", "/graph/106540352242922/messages")) == sends_before
+
+
+def test_upload_5xx_is_retried(platform_channel: Any, agent: Any, platform_api: Any) -> None:
+    enquiry = open_from("messenger", platform_channel, agent)
+    outbound = upload(enquiry, agent)
+    platform_api.script("POST", "/graph/me/message_attachments", (503, {"error": {"message": "busy"}}, {}))
+    assert tasks.outbound_send(outbound.pk) == "retry"
+    assert tasks.scheduled[-1] == ("channels_adapters.tasks.outbound_send", (outbound.pk,), 2.0)
+    assert tasks.outbound_send(outbound.pk) == "sent"
+    assert len(platform_api.calls("POST", "/graph/me/message_attachments")) == 2
+
+
+def test_messenger_attachment_upload_then_send(platform_channel: Any, agent: Any, platform_api: Any) -> None:
+    enquiry = open_from("messenger", platform_channel, agent)
+    outbound = upload(enquiry, agent, text="The broken part")
+    assert tasks.outbound_send(outbound.pk) == "sent"
+    (att,) = platform_api.calls("POST", "/graph/me/message_attachments")
+    assert att.headers["authorization"] == "Bearer PAGE-TOKEN-123"
+    form = att.form()
+    assert json.loads(form["message"][2]) == {"attachment": {"type": "image", "payload": {"is_reusable": True}}}
+    assert form["filedata"] == ("part.png", "image/png", _png())
+    sends = [c.json() for c in platform_api.calls("POST", "/graph/PAGE1/messages")]
+    assert sends == [
+        {
+            "recipient": {"id": "<PSID>"},
+            "messaging_type": "RESPONSE",
+            "message": {"attachment": {"type": "image", "payload": {"attachment_id": "ATT-1"}}},
+        },
+        {"recipient": {"id": "<PSID>"}, "messaging_type": "RESPONSE", "message": {"text": "The broken part"}},
+    ]
+
+
+def test_line_image_by_signed_public_link(platform_channel: Any, agent: Any, platform_api: Any, settings: Any) -> None:
+    enquiry = open_from("line", platform_channel, agent)
+    outbound = upload(enquiry, agent, text="See the photo")
+    assert tasks.outbound_send(outbound.pk) == "sent"
+    push = platform_api.calls("POST", "/line/v2/bot/message/push")[-1]
+    assert push.headers["authorization"] == "Bearer LINE-TOKEN-789" and push.headers["x-line-retry-key"]
+    image, text = push.json()["messages"]
+    assert text == {"type": "text", "text": "See the photo"}
+    assert image["type"] == "image"
+    for key in ("originalContentUrl", "previewImageUrl"):
+        assert image[key].startswith("https://cc.example/media-links/")
+    client = Client()
+    original = client.get(urlsplit(image["originalContentUrl"]).path)
+    assert original.status_code == 200 and original["Content-Type"] == "image/png"
+    assert original.getvalue() == _png()
+    preview = client.get(urlsplit(image["previewImageUrl"]).path)
+    assert preview.status_code == 200 and preview["Content-Type"].startswith("image/")
+    path = urlsplit(image["originalContentUrl"]).path
+    assert client.get(path[:-3] + "xx/").status_code == 404  # tampered
+    assert client.post(path).status_code == 405
+    settings.CC_MEDIA_LINK_MAX_AGE_SECONDS = -1
+    assert client.get(path).status_code == 404  # expired
+
+
+def test_line_document_goes_as_a_link(platform_channel: Any, agent: Any, platform_api: Any) -> None:
+    enquiry = open_from("line", platform_channel, agent)
+    outbound = upload(enquiry, agent, name="invoice.pdf", content=PDF)
+    assert tasks.outbound_send(outbound.pk) == "sent"
+    (message,) = platform_api.calls("POST", "/line/v2/bot/message/push")[-1].json()["messages"]
+    assert message["type"] == "text" and message["text"].startswith("invoice.pdf: https://cc.example/media-links/")
+    response = Client().get(urlsplit(message["text"].split(": ", 1)[1]).path)
+    assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
+
+
+def test_line_without_public_base_url_fails(
+    platform_channel: Any, agent: Any, platform_api: Any, settings: Any
+) -> None:
+    enquiry = open_from("line", platform_channel, agent)
+    settings.CC_PUBLIC_BASE_URL = ""
+    outbound = upload(enquiry, agent)
+    pushes = len(platform_api.calls("POST", "/line/v2/bot/message/push"))
+    assert tasks.outbound_send(outbound.pk) == "failed"
+    outbound.refresh_from_db()
+    assert outbound.state == "failed" and "set CC_PUBLIC_BASE_URL" in outbound.error
+    assert len(platform_api.calls("POST", "/line/v2/bot/message/push")) == pushes
+
+
+def test_wechat_temporary_media_then_send(platform_channel: Any, agent: Any, platform_api: Any) -> None:
+    enquiry = open_from("wechat", platform_channel, agent)
+    outbound = upload(enquiry, agent, text="Photo")
+    assert tasks.outbound_send(outbound.pk) == "sent"
+    (media,) = platform_api.calls("POST", "/wechat/cgi-bin/media/upload")
+    assert media.query == {"type": ["image"], "access_token": ["WX-ACCESS-1"]}
+    assert media.form()["media"] == ("part.png", "image/png", _png())
+    sends = [json.loads(c.body) for c in platform_api.calls("POST", "/wechat/cgi-bin/message/custom/send")]
+    assert sends == [
+        {"touser": "fromUser", "msgtype": "image", "image": {"media_id": "WX-MEDIA-1"}},
+        {"touser": "fromUser", "msgtype": "text", "text": {"content": "Photo"}},
+    ]
+
+
+def test_wechat_document_as_link_and_upload_error(platform_channel: Any, agent: Any, platform_api: Any) -> None:
+    enquiry = open_from("wechat", platform_channel, agent)
+    document = upload(enquiry, agent, name="invoice.pdf", content=PDF)
+    assert tasks.outbound_send(document.pk) == "sent"
+    last = json.loads(platform_api.calls("POST", "/wechat/cgi-bin/message/custom/send")[-1].body)
+    assert last["msgtype"] == "text"
+    assert last["text"]["content"].startswith("invoice.pdf: https://cc.example/media-links/")
+    assert platform_api.calls("POST", "/wechat/cgi-bin/media/upload") == []
+    image = upload(enquiry, agent)
+    platform_api.script(
+        "POST", "/wechat/cgi-bin/media/upload", (200, {"errcode": 40004, "errmsg": "invalid media type"}, {})
+    )
+    assert tasks.outbound_send(image.pk) == "failed"
+    image.refresh_from_db()
+    assert image.state == "failed" and "40004" in image.error and "invalid media type" in image.error
+
+
+def test_email_reply_carries_the_attachment(email_channel: Any, agent: Any, smtp_server: Any) -> None:  # noqa: F811
+    assert ingest(mail(msgid="<f1@example.org>")) == "processed"
+    enquiry = Enquiry.objects.get()
+    enquiry_services.enquiry_pick_up(actor=agent, enquiry_id=enquiry.pk)
+    outbound = upload(enquiry, agent, name="invoice.pdf", content=PDF, text="Your invoice")
+    assert tasks.outbound_send(outbound.pk) == "sent"
+    (sent,) = smtp_server.messages
+    parsed = message_from_bytes(sent["data"], policy=policy.default)
+    assert parsed["In-Reply-To"] == "<f1@example.org>"
+    body = parsed.get_body(preferencelist=("plain",))
+    assert body is not None and body.get_content().strip() == "Your invoice"
+    (attachment,) = parsed.iter_attachments()
+    assert attachment.get_filename() == "invoice.pdf" and attachment.get_content_type() == "application/pdf"
+    assert attachment.get_payload(decode=True) == PDF
+
+
+def test_file_reply_after_the_window_is_refused(platform_channel: Any, agent: Any, api: Any, clock: Any) -> None:
+    enquiry = open_from("messenger", platform_channel, agent)
+    clock.advance(24 * 3600 + 1)
+    response = api(agent).post(
+        f"/api/v1/rooms/{enquiry.room.pk}/files", {"file": SimpleUploadedFile("p.png", _png())}, format="multipart"
+    )
+    assert response.status_code == 409 and response.json()["code"] == "reply_window_closed"
+    assert OutboundMessage.objects.filter(message__kind="file").count() == 0
+
+
+def test_widget_file_uploads_queue_nothing(open_enquiry: Any, agent: Any) -> None:
+    enquiry = open_enquiry()
+    enquiry_services.enquiry_pick_up(actor=agent, enquiry_id=enquiry.pk)
+    files.file_upload(room_id=enquiry.room.pk, upload=SimpleUploadedFile("p.png", _png()), staff=agent)
+    assert OutboundMessage.objects.count() == 0
