@@ -352,6 +352,7 @@ def message_forward(*, message_id: int, room_id: int, staff: Staff, client_id: A
     recalling either message leaves the other intact. Locks as message_post: the target's
     enquiry row, then the target room row.
     """
+    from channels_adapters.outbound import outbound_queue_for_message
     from rooms import files
     from rooms.selectors import access_room
 
@@ -391,6 +392,8 @@ def message_forward(*, message_id: int, room_id: int, staff: Staff, client_id: A
                 forwarded_from=source,
             )
             _record_first_response(enquiry, staff, message)
+            # Forwarded into a platform or email enquiry: it goes out to the customer too.
+            outbound_queue_for_message(message=message)
     except IntegrityError:
         files.file_discard(info=data.get("file"))
         existing = _existing(room_id, client_id, staff, None)

@@ -228,3 +228,21 @@ def test_widget_file_uploads_queue_nothing(open_enquiry: Any, agent: Any) -> Non
     enquiry_services.enquiry_pick_up(actor=agent, enquiry_id=enquiry.pk)
     files.file_upload(room_id=enquiry.room.pk, upload=SimpleUploadedFile("p.png", _png()), staff=agent)
     assert OutboundMessage.objects.count() == 0
+
+
+def test_forward_into_a_platform_enquiry_is_sent_to_the_customer(
+    platform_channel: Any, agent: Any, platform_api: Any, make_staff: Any, support: Any
+) -> None:
+    from rooms.models import Room, RoomMember
+    from rooms.services import message_forward, message_post
+
+    enquiry = open_from("whatsapp", platform_channel, agent)
+    space = Room.objects.create(kind=Room.Kind.SPACE, name="Team")
+    RoomMember.objects.create(room=space, staff=agent, role=RoomMember.Role.OWNER)
+    source, _ = message_post(room_id=space.pk, text="Our opening hours are 9-17.", staff=agent)
+    forwarded, created = message_forward(message_id=source.pk, room_id=enquiry.room.pk, staff=agent)
+    assert created
+    outbound = OutboundMessage.objects.get(message=forwarded)
+    assert tasks.outbound_send(outbound.pk) == "sent"
+    (send,) = platform_api.calls("POST", "/graph/106540352242922/messages")
+    assert send.json()["text"]["body"] == "Our opening hours are 9-17."
