@@ -24,6 +24,12 @@ first frame after accept is ``hello``. Client messages:
     For each room, one ``{"type": "sync.messages", "data": {"room", "messages", "has_more"}}``
     with the messages after that id, oldest first, at most ``SYNC_LIMIT``; with
     ``has_more`` the client asks again from the last id it got.
+``{"type": "watch", "room": ID}`` / ``{"type": "unwatch", "room": ID}`` (admins only)
+    Live monitoring: the socket joins (leaves) the room's group without making the admin a
+    member and without touching any read state, so ``message.created`` / ``edited`` /
+    ``recalled`` and ``typing`` of that room arrive. Replies ``{"type": "watching"|"unwatching",
+    "data": {"room"}}``; an agent gets a 403 error. Watches last as long as the socket: a
+    client re-sends them after a reconnect, then catches up (``sync`` or REST ``?after=``).
 ``{"type": "ping"}``
     ``{"type": "pong", "data": {}}``.
 
@@ -155,6 +161,15 @@ def _mark_read(staff: Staff, room_id: int, message_id: int) -> None:
 
 
 @_db
+def _watchable_room(staff: Staff, room_id: int) -> int:
+    from rooms.selectors import access_room
+
+    if not staff.is_admin:
+        raise NotAuthorized("Only admins can monitor rooms.")
+    return access_room(staff, room_id).pk
+
+
+@_db
 def _sync_room(principal: Any, room_id: int, after: int) -> dict[str, Any]:
     from rooms.selectors import access_room, message_data, room_messages
 
@@ -282,7 +297,7 @@ class ClientProtocolMixin:
             await self.send_json({"type": "sync.messages", "data": data})  # type: ignore[attr-defined]
 
     # (Not named _sync & co.: channels' AsyncConsumer uses ``_sync`` as a flag.)
-    _handlers = {
+    _handlers: dict[str, Any] = {
         "ping": _client_ping,
         "message.post": _client_post,
         "typing": _client_typing,
@@ -324,6 +339,7 @@ class StaffConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocketCo
     async def connect(self) -> None:
         self.groups_joined = []
         self._typing_at = {}
+        self._watching: set[int] = set()  # rooms joined by "watch", not by membership
         found = await _staff_from_scope(self.scope)
         if found is None:
             await self.close(code=4401)
@@ -343,6 +359,31 @@ class StaffConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocketCo
     def author(self, principal: Any) -> dict[str, Any]:
         return {"type": "staff", "id": self.staff.pk, "name": self.staff.display_name}
 
+    async def _client_watch(self, content: dict[str, Any]) -> None:
+        room_id = await _watchable_room(self.staff, _id(content, "room"))
+        if room_group(room_id) not in self.groups_joined:  # a member already gets the events
+            self._watching.add(room_id)
+            await self.join(room_group(room_id))
+        await self.send_json({"type": "watching", "data": {"room": room_id}})
+
+    async def _client_unwatch(self, content: dict[str, Any]) -> None:
+        room_id = _id(content, "room")
+        assert room_id is not None
+        if room_id in self._watching:  # never drop the group of a room the admin is a member of
+            self._watching.discard(room_id)
+            await self.leave(room_group(room_id))
+        await self.send_json({"type": "unwatching", "data": {"room": room_id}})
+
+    async def _join_room(self, room_id: int) -> None:
+        self._watching.discard(room_id)  # now a member: an unwatch must not leave the group
+        await self.join(room_group(room_id))
+
+    _handlers = {
+        **ClientProtocolMixin._handlers,
+        "watch": _client_watch,
+        "unwatch": _client_unwatch,
+    }
+
     async def on_event(self, event: dict[str, Any]) -> None:
         data = event.get("data", {})
         kind = event.get("type")
@@ -351,22 +392,22 @@ class StaffConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocketCo
             await self.close(code=4001)
             return
         if kind == "room.member_joined" and data.get("staff_id") == self.staff.pk:
-            await self.join(room_group(data["room_id"]))
+            await self._join_room(data["room_id"])
         elif kind == "room.member_left" and data.get("staff_id") == self.staff.pk:
             await self.leave(room_group(data["room_id"]))
         elif kind == "enquiry.picked_up":
             enquiry = data.get("enquiry") or {}
             owner = enquiry.get("owner") or {}
             if owner.get("id") == self.staff.pk and enquiry.get("room"):
-                await self.join(room_group(enquiry["room"]))
+                await self._join_room(enquiry["room"])
         elif (
             kind == "enquiry.transferred" and data.get("state") == "accepted" and data.get("owner_id") == self.staff.pk
         ):
             room_id = await _room_of(data["enquiry_id"])
             if room_id:
-                await self.join(room_group(room_id))
+                await self._join_room(room_id)
         elif kind == "room.taken_over" and data.get("by_id") == self.staff.pk:
-            await self.join(room_group(data["room_id"]))
+            await self._join_room(data["room_id"])
 
 
 @database_sync_to_async

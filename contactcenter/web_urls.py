@@ -11,6 +11,6 @@ urlpatterns: list[URLPattern] = [
     path("logout/", web.logout_view, name="logout"),
     path("app/", web.dashboard, name="dashboard"),
     path("app/rooms/<int:room_id>", web.room_page, name="dashboard-room"),
-    re_path(r"^app/(?P<section>inbox|assigned|missed)$", web.list_page, name="dashboard-list"),
+    re_path(r"^app/(?P<section>inbox|assigned|missed|quick-replies)$", web.list_page, name="dashboard-list"),
     path("app/admin/<slug:section>", web.admin_page, name="dashboard-admin"),
 ]

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from channels_adapters.api import WidgetThrottle
+from channels_adapters.models import Channel
 from contactcenter.api import tag_by_name_or_id
 from contactcenter.api_errors import Pagination
 from contactcenter.auth import VisitorAuthentication
@@ -19,7 +20,7 @@ from contactcenter.permissions import IsVisitor, principal_of, staff_of, visitor
 from contactcenter.services import org_settings_get
 from enquiries import services
 from enquiries.models import Enquiry
-from enquiries.selectors import access_enquiry, enquiry_base, enquiry_data, enquiry_list
+from enquiries.selectors import access_enquiry, enquiry_base, enquiry_data, enquiry_ids_offered, enquiry_list
 
 # ---------------------------------------------------------------- OpenAPI descriptions
 # These serializers only document the JSON built by enquiries.selectors.enquiry_data.
@@ -95,6 +96,8 @@ class EnquiryOut(serializers.Serializer):
     rating = _RatingDoc(allow_null=True, required=False, help_text="Admins, or agents when the setting allows.")
     note = _NoteDoc(allow_null=True)
     transfer = _TransferDoc(allow_null=True, required=False)
+    offered = serializers.BooleanField(help_text="The caller may pick it up (or accept the transfer): a live offer.")
+    message_count = serializers.IntegerField(required=False, help_text="Text and file messages (lists only).")
 
 
 class EnquiryPageOut(serializers.Serializer):
@@ -120,22 +123,40 @@ class TransferOut(serializers.Serializer):
     deadline_at = serializers.DateTimeField()
 
 
-def _staff_view(enquiry: Enquiry, staff: Staff) -> dict[str, Any]:
+def _staff_view(enquiry: Enquiry, staff: Staff, offered: set[int] | None = None) -> dict[str, Any]:
+    """``offered``: the ids of a page offered to ``staff`` (one query for the page); looked
+    up for this enquiry alone when not given."""
     show_rating = staff.is_admin or org_settings_get().ratings_visible_to_agents
-    return enquiry_data(enquiry, include_rating=show_rating)
+    data = enquiry_data(enquiry, include_rating=show_rating)
+    if offered is None:
+        offered = enquiry_ids_offered(staff, [enquiry.pk])
+    data["offered"] = enquiry.pk in offered
+    return data
 
 
 class EnquiryListView(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("status", str, enum=Enquiry.Status.values, required=False)],
+        parameters=[
+            OpenApiParameter("status", str, enum=Enquiry.Status.values, required=False),
+            OpenApiParameter("channel", str, enum=Channel.Kind.values, required=False, description="Channel kind."),
+            OpenApiParameter("owner", str, required=False, description='"me" or a staff id.'),
+        ],
         responses={200: EnquiryPageOut},
         operation_id="enquiry_list",
     )
     def get(self, request: Request) -> Response:
-        query = enquiry_list(staff_of(request), status=request.query_params.get("status") or None)
+        staff = staff_of(request)
+        params = request.query_params
+        query = enquiry_list(
+            staff,
+            status=params.get("status") or None,
+            channel=params.get("channel") or None,
+            owner=params.get("owner") or None,
+        )
         paginator = Pagination()
-        page = paginator.paginate_queryset(query, request, view=self)
-        return paginator.get_paginated_response([_staff_view(e, staff_of(request)) for e in page or []])
+        page = list(paginator.paginate_queryset(query, request, view=self) or [])
+        offered = enquiry_ids_offered(staff, [e.pk for e in page])
+        return paginator.get_paginated_response([_staff_view(e, staff, offered) for e in page])
 
 
 class EnquiryDetailView(APIView):

@@ -114,7 +114,7 @@ def _alert(enquiry: Enquiry, staff: Sequence[Staff], *, transfer: Transfer | Non
             EnquiryEvent.Type.ALERTED,
             data={"staff": [a.staff_id for a in alerts], "transfer": transfer.pk if transfer else None},
         )
-        data = enquiry_data(enquiry)
+        data = {**enquiry_data(enquiry), "offered": True}  # as GET /enquiries?status=open says it
         event = EnquiryOpened(enquiry=data, transfer_id=transfer.pk if transfer else None)
         send_event_on_commit([staff_group(a.staff_id) for a in alerts], event)
     return alerts
@@ -319,7 +319,8 @@ def enquiry_open(
         if channel.welcome_message:
             room_services.system_message_post(room_id=room.pk, text=channel.welcome_message, data={"bot": "welcome"})
 
-        send_event_on_commit([ADMINS_GROUP], EnquiryOpened(enquiry=enquiry_data(enquiry)))
+        # Every admin sees it (read-only); those alerted below get it again, offered.
+        send_event_on_commit([ADMINS_GROUP], EnquiryOpened(enquiry={**enquiry_data(enquiry), "offered": False}))
         org = org_settings_get()
         if not within_work_hours(now, org.work_hours):
             _miss(enquiry, Enquiry.MissedReason.OUT_OF_HOURS)

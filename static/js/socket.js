@@ -7,6 +7,11 @@
 //   loses nothing. Messages are de-duplicated by id before they reach onEvent.
 // - send() queues while disconnected and flushes on open; posts carry a client_id so a
 //   retry after a drop is idempotent on the server.
+// - watch(room) / unwatch(room): admins' live monitoring of a room they are not in; the
+//   watches are sent again after every reconnect (the server forgets them with the socket).
+// - A dropped socket waits with back-off, but tries again at once when the browser comes
+//   back online or the tab becomes visible (the back-off starts over). Only one socket at
+//   a time: a pending retry is cancelled, an open or connecting socket is left alone.
 
 export class CCSocket {
   constructor(url, { onEvent = () => {}, onState = () => {}, maxDelayMs = 15000 } = {}) {
@@ -17,18 +22,30 @@ export class CCSocket {
     this.lastIds = new Map(); // room id -> last message id seen
     this.seen = new Set(); // message ids delivered (bounded below)
     this.queue = [];
+    this.watched = new Set(); // rooms watched (admins' monitoring)
     this.attempt = 0;
     this.closedByUs = false;
     this.ws = null;
+    this.retryTimer = null;
+    this.wake = () => this.reconnectNow();
+    this.onVisible = () => {
+      if (document.visibilityState === "visible") this.reconnectNow();
+    };
+    if (typeof window !== "undefined") window.addEventListener("online", this.wake);
+    if (typeof document !== "undefined") document.addEventListener("visibilitychange", this.onVisible);
     this.connect();
   }
 
   connect() {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     this.onState(this.attempt === 0 ? "connecting" : "reconnecting");
     const ws = new WebSocket(this.url);
     this.ws = ws;
     ws.addEventListener("open", () => {
+      if (this.ws !== ws) return;
       this.attempt = 0;
+      this.watched.forEach((room) => ws.send(JSON.stringify({ type: "watch", room })));
       this.onState("open");
       this.resync();
       const pending = this.queue.splice(0);
@@ -44,15 +61,38 @@ export class CCSocket {
       this.dispatch(event);
     });
     ws.addEventListener("close", (e) => {
+      if (this.ws !== ws) return; // a socket we already replaced
       if (this.closedByUs || e.code === 4001 || e.code === 4401) {
+        this.dead = true;
         this.onState("closed", e.code);
         return;
       }
       this.attempt += 1;
       const delay = Math.min(this.maxDelayMs, 500 * 2 ** Math.min(this.attempt, 6)) * (0.75 + Math.random() / 2);
       this.onState("reconnecting");
-      setTimeout(() => this.connect(), delay);
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => this.connect(), delay);
     });
+  }
+
+  // Back online / tab visible again: if the socket is down and waiting out its back-off,
+  // connect now with a fresh back-off. A socket that is open or connecting is kept.
+  reconnectNow() {
+    if (this.closedByUs || this.dead || this.retryTimer === null) return;
+    const state = this.ws ? this.ws.readyState : WebSocket.CLOSED;
+    if (state === WebSocket.OPEN || state === WebSocket.CONNECTING) return;
+    this.attempt = 0; // the back-off starts over
+    this.connect();
+  }
+
+  watch(room) {
+    this.watched.add(room);
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: "watch", room }));
+  }
+
+  unwatch(room) {
+    if (!this.watched.delete(room)) return;
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: "unwatch", room }));
   }
 
   track(roomId, lastId = 0) {
@@ -106,6 +146,10 @@ export class CCSocket {
 
   close() {
     this.closedByUs = true;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    if (typeof window !== "undefined") window.removeEventListener("online", this.wake);
+    if (typeof document !== "undefined") document.removeEventListener("visibilitychange", this.onVisible);
     if (this.ws) this.ws.close();
   }
 }

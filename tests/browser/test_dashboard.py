@@ -322,3 +322,100 @@ def test_socket_reconnects_and_catches_up_without_reload(server: dict[str, Any],
     expect(alice.locator("#socket-state")).to_have_text("Live", timeout=20_000)
     expect(alice.locator(".msg.by-visitor").last).to_contain_text("Sent while you were away")
     ctx.close()
+
+
+def test_socket_reconnects_at_once_when_back_online_or_visible(server: dict[str, Any], browser: Browser) -> None:
+    ctx, alice = login(browser, server["base"], "alice@example.com")
+    sockets: list[Any] = []
+    alice.on("websocket", lambda ws: sockets.append(ws))
+    for wake in ("window.dispatchEvent(new Event('online'))", "document.dispatchEvent(new Event('visibilitychange'))"):
+        # Drop the socket with a back-off far longer than the test waits: only the wake-up
+        # event can bring it back in time, with one new socket and the back-off reset.
+        alice.evaluate("() => { const s = window.ccApp.socket; s.attempt = 20; s.maxDelayMs = 600000; s.ws.close(); }")
+        expect(alice.locator("#socket-state")).to_have_text("Reconnecting…")
+        before = len(sockets)
+        alice.evaluate(f"() => {{ {wake}; {wake}; }}")  # twice: still one socket
+        expect(alice.locator("#socket-state")).to_have_text("Live", timeout=5_000)
+        alice.evaluate(f"() => {{ {wake}; }}")  # while open: nothing happens
+        alice.wait_for_timeout(300)
+        assert len(sockets) == before + 1
+        assert alice.evaluate("() => window.ccApp.socket.attempt") == 0
+    assert not alice.errors  # type: ignore[attr-defined]
+    ctx.close()
+
+
+def test_quick_replies_are_managed_and_used_by_shortcut(server: dict[str, Any], browser: Browser) -> None:
+    base = server["base"]
+    ctx, bob = login(browser, base, "bob@example.com")
+    bob.get_by_role("link", name="Quick replies").click()
+    expect(bob.get_by_role("heading", name="Quick replies")).to_be_visible()
+    bob.get_by_role("button", name="New quick reply").click()
+    dialog = bob.locator("dialog[open]")
+    expect(dialog.get_by_label("Shared with all staff")).to_have_count(0)  # admins only
+    dialog.get_by_label("Shortcut").fill("thanks")
+    dialog.get_by_label("Text").fill("Thank you for waiting, I am on it.")
+    dialog.get_by_role("button", name="Create").click()
+    row = bob.locator('tr[data-shortcut="thanks"]')
+    expect(row).to_contain_text("Thank you for waiting")
+    expect(row).to_contain_text("mine")
+    bob.screenshot(path=str(SHOTS / "quick-replies.png"))
+
+    dan = Visitor(base, server["key"], "Dan", "Is anyone there?")
+    bob.get_by_role("button", name="Pick up enquiry from Dan").click()
+    expect(bob).to_have_url(re.compile(rf"/app/rooms/{dan.room}$"))
+    composer = bob.get_by_label("Message", exact=True)
+    composer.press_sequentially("/tha")
+    expect(bob.get_by_role("option", name=re.compile("thanks"))).to_be_visible()
+    composer.press("Enter")  # picks the suggestion
+    expect(composer).to_have_value("Thank you for waiting, I am on it.")
+    composer.press("Enter")  # sends
+    dan.wait_for(lambda m: m["text"] == "Thank you for waiting, I am on it.", "the quick reply")
+    assert not bob.errors  # type: ignore[attr-defined]
+    ctx.close()
+
+
+def sent_soon(page: Page, frames: list[str], *parts: str) -> None:
+    """Wait (briefly) until a frame containing all ``parts`` was sent on the page's socket."""
+    for _ in range(50):
+        if any(all(p in f for p in parts) for f in frames):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"no frame with {parts}: {frames}")
+
+
+def test_admin_monitors_live_over_the_socket_without_polling(server: dict[str, Any], browser: Browser) -> None:
+    base = server["base"]
+    ctx, admin = login(browser, base, "admin@example.com")
+    eve = Visitor(base, server["key"], "Eve", "Monitor me")
+    # Not offered to the admin (no tag): a read-only waiting row, no Pick up / Reject.
+    card = admin.locator(f'.enquiry-card[data-enquiry="{eve.enquiry}"]')
+    expect(card).to_contain_text("Waiting")
+    expect(card.get_by_role("button")).to_have_count(0)
+    bob_ctx, bob = login(browser, base, "bob@example.com")
+    bob.get_by_role("button", name="Pick up enquiry from Eve").click()
+    expect(card).to_have_count(0)
+
+    frames: list[str] = []
+    admin.on("websocket", lambda ws: ws.on("framesent", lambda payload: frames.append(str(payload))))
+    admin.reload()  # a fresh socket whose frames are recorded
+    expect(admin.locator("#socket-state")).to_have_text("Live")
+    admin.get_by_role("link", name="Overview").click()
+    admin.locator(f'.ov-card[data-enquiry="{eve.enquiry}"]').get_by_role("button", name="Monitor: Eve").click()
+    confirm(admin, "Monitor")
+    expect(admin.locator(".msg.by-visitor").last).to_contain_text("Monitor me")
+    sent_soon(admin, frames, '"watch"', str(eve.room))
+
+    fetched: list[str] = []
+    admin.on("request", lambda r: fetched.append(r.url) if "/messages" in r.url else None)
+    eve.say("Live without polling?")
+    expect(admin.locator(".msg.by-visitor").last).to_contain_text("Live without polling?")
+    bob.get_by_label("Message", exact=True).press_sequentially("typing")
+    expect(admin.locator(".typing")).to_contain_text("Bob Agent is typing")
+    admin.wait_for_timeout(1_700)  # longer than the old 1.5 s poll
+    assert fetched == []
+    admin.get_by_role("link", name="Inbox").click()
+    expect(admin.get_by_role("heading", name="Inbox")).to_be_visible()
+    sent_soon(admin, frames, '"unwatch"', str(eve.room))
+    assert not admin.errors  # type: ignore[attr-defined]
+    bob_ctx.close()
+    ctx.close()

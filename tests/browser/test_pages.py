@@ -42,6 +42,7 @@ def test_agents_get_the_dashboard_but_not_admin_pages(make_staff: Callable[..., 
     assert b"Alice &lt;script&gt;" in page.content
     assert b"/app/admin/staff" not in page.content
     assert agent.get("/app/admin/staff").status_code == 403
+    assert agent.get("/app/quick-replies").status_code == 200
     assert agent.get("/app/rooms/12").status_code == 200  # the API decides what the room shows
     boss = logged_in(admin)
     assert boss.get("/app/admin/overview").status_code == 200

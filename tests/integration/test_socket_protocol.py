@@ -24,7 +24,7 @@ from contactcenter.models import Staff, Tag
 from enquiries import services as enquiry_services
 from enquiries.models import Enquiry, Visitor
 from rooms import services as room_services
-from rooms.models import Message
+from rooms.models import Message, RoomMember
 from tests.conftest import require_redis
 from tests.integration.test_websockets import (
     connect_ok,
@@ -235,6 +235,58 @@ def test_sync_returns_exactly_what_was_missed(
         await visitor_comm.disconnect()
 
     run(body)
+
+
+def test_watch_is_live_monitoring_for_admins_only(
+    chat: tuple[Staff, Visitor, Enquiry], make_staff: Callable[..., Staff]
+) -> None:
+    staff, visitor, enquiry = chat
+    room_id = enquiry.room.pk
+    admin = make_staff(role=Staff.Role.ADMIN, name="Ada Admin")
+    other_agent = make_staff(name="Other Agent")
+
+    def read_state() -> list[tuple[int, int]]:
+        return list(RoomMember.objects.filter(room_id=room_id).values_list("staff_id", "last_read_message_id"))
+
+    before = read_state()
+
+    async def body() -> None:
+        staff_comm, visitor_comm = await sockets(staff, visitor)
+        admin_comm, agent_comm = [
+            staff_socket(await database_sync_to_async(org_services.token_issue)(staff=s)) for s in (admin, other_agent)
+        ]
+        await connect_ok(admin_comm)
+        await connect_ok(agent_comm)
+
+        await agent_comm.send_json_to({"type": "watch", "room": room_id})
+        error = await receive_until(agent_comm, "error")
+        assert error["data"]["request"] == "watch" and error["data"]["status"] == 403
+        assert error["data"]["room"] == room_id
+        await admin_comm.send_json_to({"type": "watch", "room": 999999})
+        assert (await receive_until(admin_comm, "error"))["data"]["status"] == 404
+        await admin_comm.send_json_to({"type": "watch", "room": "x"})
+        assert (await receive_until(admin_comm, "error"))["data"]["status"] == 400
+
+        await admin_comm.send_json_to({"type": "watch", "room": room_id})
+        assert (await receive_until(admin_comm, "watching"))["data"] == {"room": room_id}
+        await visitor_comm.send_json_to({"type": "message.post", "room": room_id, "text": "Watched?", "client_id": "w"})
+        message_id = (await receive_until(visitor_comm, "message.ack"))["data"]["message"]["id"]
+        assert (await created(admin_comm, message_id))["text"] == "Watched?"
+        assert await agent_comm.receive_nothing(timeout=0.2)  # not watching, not a member
+
+        await admin_comm.send_json_to({"type": "unwatch", "room": room_id})
+        assert (await receive_until(admin_comm, "unwatching"))["data"] == {"room": room_id}
+        await visitor_comm.send_json_to({"type": "message.post", "room": room_id, "text": "Gone", "client_id": "g"})
+        gone_id = (await receive_until(visitor_comm, "message.ack"))["data"]["message"]["id"]
+        await created(staff_comm, gone_id)
+        assert await admin_comm.receive_nothing(timeout=0.3)
+        for comm in (staff_comm, visitor_comm, admin_comm, agent_comm):
+            await comm.disconnect()
+
+    run(body)
+    # Watching makes nobody a member and moves no read marker.
+    assert read_state() == before
+    assert not RoomMember.objects.filter(room_id=room_id, staff=admin).exists()
 
 
 # ------------------------------------------------------------------ mass connect/disconnect

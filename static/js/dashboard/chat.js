@@ -60,7 +60,7 @@ export async function render(main, match, params) {
   let info = null;
   let monitor = params.get("monitor") === "1";
   let replyTo = null;
-  let pollTimer = null;
+  let watching = false; // monitoring over the socket ({"type": "watch"}), not by membership
   let readTimer = null;
   let typingTimer = null;
   let lastTypingSent = 0;
@@ -269,6 +269,7 @@ export async function render(main, match, params) {
       info = await api("GET", `/api/v1/rooms/${roomId}`);
       if (!info.me && !monitor) monitor = true;
       if (info.me && monitor && params.get("monitor") !== "1") monitor = false;
+      if (monitor) startWatching();
       paintHead();
       paintInfo();
     } catch (err) {
@@ -488,6 +489,16 @@ export async function render(main, match, params) {
       else api("POST", `/api/v1/rooms/${roomId}/read`, { message: last }).catch(() => {});
       markRead(roomId);
     }, 300);
+  }
+
+  // An admin monitoring is not a member: the socket watches the room so its messages and
+  // typing arrive live, read-only (no read marker moves). The socket re-sends the watch on
+  // every reconnect; each "watching" answer is followed by one REST catch-up, which starts
+  // only once the server has joined the room's group, so nothing falls in between.
+  function startWatching() {
+    if (watching || !app.socket) return;
+    watching = true;
+    app.socket.watch(roomId);
   }
 
   async function loadHistory() {
@@ -772,7 +783,11 @@ export async function render(main, match, params) {
     on("socket.open", async () => {
       // The socket's own sync catches up tracked rooms; reload the panel state too.
       await reloadInfo();
-      await loadHistory().catch(() => {}); // also fills a history that failed to load
+      if (!watching) await loadHistory().catch(() => {}); // also fills a history that failed to load
+    }),
+    on("watching", (data) => data.room === roomId && loadHistory().catch(() => {})),
+    on("error", (data) => {
+      if (data.request === "watch" && data.room === roomId) toast(`Live monitoring is off: ${data.detail}`, "error");
     }),
   );
   const onVisible = () => !document.hidden && scheduleRead();
@@ -788,8 +803,7 @@ export async function render(main, match, params) {
   toBottom();
   scheduleRead();
   if (monitor) {
-    // Admins monitoring are not members, so the room's events do not reach them: poll.
-    pollTimer = setInterval(() => loadHistory().catch(() => {}), 1500);
+    startWatching();
   } else {
     emit("route", {}); // repaint the room list without this room's badge
     textarea.focus();
@@ -798,7 +812,7 @@ export async function render(main, match, params) {
   return () => {
     disposers.forEach((d) => d());
     document.removeEventListener("visibilitychange", onVisible);
-    clearInterval(pollTimer);
+    if (watching) app.socket.unwatch(roomId);
     clearTimeout(readTimer);
     clearTimeout(typingTimer);
   };

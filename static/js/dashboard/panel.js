@@ -1,6 +1,7 @@
 // Open Enquiry panel: enquiries offered to me (and transfers offered to me), with channel,
 // visitor, first message and a live waiting time. New ones ring and notify; taken, missed,
-// rejected and lapsed ones vanish at once.
+// rejected and lapsed ones vanish at once. Admins also see every other open enquiry, as a
+// read-only "waiting" row: only offered ones (enquiry.offered) can be picked up or rejected.
 import { api } from "./api.js";
 import { channelIcon, clear, duration, h, toast } from "./dom.js";
 import { notify, playAlert } from "./notify.js";
@@ -13,8 +14,12 @@ function waited(enquiry) {
   return (Date.now() - new Date(enquiry.created_at).getTime()) / 1000;
 }
 
+// Agents only ever get offers; an admin's copy of a new enquiry says offered: false.
+const isOffered = (enquiry) => enquiry.offered !== false;
+
 function render(entry) {
   const { enquiry, transferId } = entry;
+  const offered = isOffered(enquiry);
   const visitor = enquiry.visitor || {};
   const name = visitor.name || visitor.first_name || "Visitor";
   const wait = h("span", { class: "wait", "aria-label": "waiting time", text: duration(waited(enquiry)) });
@@ -41,8 +46,11 @@ function render(entry) {
     transferId ? h("p", { class: "small tag-note", text: "Transfer offered to you" }) : null,
     h("p", { class: "first-message", text: enquiry.first_message || "" }),
     h("p", { class: "small muted", text: enquiry.destination ? `To ${enquiry.destination.name}` : "" }),
-    h("div", { class: "actions" }, reject, pick),
+    offered
+      ? h("div", { class: "actions" }, reject, pick)
+      : h("p", { class: "small muted waiting-row", text: "Waiting · not offered to you" }),
   );
+  if (!offered) li.classList.add("read-only");
   entry.li = li;
   entry.wait = wait;
   return li;
@@ -58,10 +66,17 @@ function paint() {
 }
 
 function add(enquiry, transferId = null, { alert = false } = {}) {
-  if (items.has(enquiry.id)) return;
+  const known = items.get(enquiry.id);
+  if (known && (isOffered(known.enquiry) || !isOffered(enquiry))) return;
   const entry = { enquiry, transferId };
   items.set(enquiry.id, entry);
   const li = render(entry);
+  if (known) {
+    // An admin's read-only row that turns out to be offered to them as well.
+    known.li.replaceWith(li);
+    paint();
+    return;
+  }
   // Oldest first: the one waiting longest is on top.
   const after = [...list.children].find((el) => {
     const other = items.get(Number(el.dataset.enquiry));
@@ -69,7 +84,7 @@ function add(enquiry, transferId = null, { alert = false } = {}) {
   });
   list.insertBefore(li, after || null);
   paint();
-  if (alert) {
+  if (alert && isOffered(enquiry)) {
     playAlert();
     const name = (enquiry.visitor && enquiry.visitor.name) || "A visitor";
     notify(transferId ? `Transfer: ${name}` : `New enquiry: ${name}`, enquiry.first_message || "", () => {});
@@ -115,9 +130,11 @@ async function load() {
     const page = await api("GET", "/api/v1/enquiries?status=open&page_size=100");
     const fresh = new Set();
     for (const enquiry of page.results || []) {
-      // (Admins get every open enquiry here; picking up one not offered to them is refused.)
+      // (Admins get every open enquiry here; those not offered to them stay read-only.)
       fresh.add(enquiry.id);
       const transferId = enquiry.transfer && enquiry.transfer.to_staff === app.me.id ? enquiry.transfer.id : null;
+      const known = items.get(enquiry.id);
+      if (known && isOffered(known.enquiry) !== isOffered(enquiry)) removeEnquiry(enquiry.id); // offer changed
       add(enquiry, transferId);
     }
     for (const id of [...items.keys()]) if (!fresh.has(id)) removeEnquiry(id);
