@@ -79,7 +79,7 @@ def _insert(
             raise NotFound("Room not found.")
         if room is None or room.pk != room_id:
             room = Room.objects.select_related("enquiry").get(pk=room_id)
-        message = _create(
+        message = Message.objects.create(
             room=room,
             kind=kind,
             text=text,
@@ -87,39 +87,12 @@ def _insert(
             author_visitor=author_visitor,
             client_id=client_id,
             reply_to=reply_to,
-            data=data,
+            data=data or {},
             forwarded_from=forwarded_from,
-            now=now,
+            created_at=now,
         )
         _events_for_message(room, message)
     return message
-
-
-def _create(
-    *,
-    room: Room,
-    kind: str,
-    text: str,
-    author_staff: Staff | None,
-    author_visitor: Visitor | None,
-    client_id: str,
-    reply_to: Message | None,
-    data: dict[str, Any] | None,
-    forwarded_from: Message | None,
-    now: Any,
-) -> Message:
-    return Message.objects.create(
-        room=room,
-        kind=kind,
-        text=text,
-        author_staff=author_staff,
-        author_visitor=author_visitor,
-        client_id=client_id,
-        reply_to=reply_to,
-        data=data or {},
-        forwarded_from=forwarded_from,
-        created_at=now,
-    )
 
 
 def system_message_post(*, room_id: int, text: str, data: dict[str, Any] | None = None) -> Message:
