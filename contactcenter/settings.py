@@ -177,6 +177,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # the Docker image, is served too.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_MAX_AGE = 300
+WHITENOISE_AUTOREFRESH = DEBUG  # pick up edited static files without a restart (CC_DEBUG)
 # Without collectstatic there is no STATIC_ROOT; the finders serve everything then.
 warnings.filterwarnings("ignore", message="No directory at")
 MEDIA_ROOT = Path(os.environ.get("CC_MEDIA_ROOT", str(BASE_DIR / "media")))
