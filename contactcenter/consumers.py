@@ -56,6 +56,7 @@ from urllib.parse import parse_qs
 
 from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
 from contactcenter import realtime, services
 from contactcenter.auth import session_is_current, visitor_id_from_token
@@ -72,8 +73,9 @@ SYNC_MAX_ROOMS = 100  # rooms per sync request
 # database connection, rather than on Channels' single shared sync thread: a commit waits
 # for PostgreSQL's WAL flush, and one thread would make every socket of the process wait
 # for every other socket's commit (bench/RESULTS.md). Bounded: at most this many database
-# connections per process for socket work.
-DB_THREADS = 8
+# connections per process for socket work. Two measured best on 2 cores: more threads only
+# fight over the GIL and stretch the latency tail (p99 169 ms with 8, 22-47 ms with 2).
+DB_THREADS = settings.CC_SOCKET_DB_THREADS
 _db_pool = ThreadPoolExecutor(max_workers=DB_THREADS, thread_name_prefix="socket-db")
 
 

@@ -116,6 +116,8 @@ else:
 #   drops messages silently, and every consumer's group_add/discard takes a pooled
 #   connection: the pool is sized explicitly because redis-py raises instead of waiting.
 CC_CHANNEL_LAYER = os.environ.get("CC_CHANNEL_LAYER", "pubsub")
+# Threads (each with its own database connection) that run socket clients' service calls.
+CC_SOCKET_DB_THREADS = _env_int("CC_SOCKET_DB_THREADS", 2)
 CC_REDIS_MAX_CONNECTIONS = _env_int("CC_REDIS_MAX_CONNECTIONS", 2000)
 # Redis pub/sub channels ignore the database number: deployments (or test runs) sharing one
 # Redis server keep apart by prefix.
