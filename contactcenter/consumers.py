@@ -347,12 +347,15 @@ class StaffConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocketCo
             await self.close(code=4401)
             return
         self.staff, rooms = found
-        await self.accept()
+        # Groups first, then accept: once the client sees the socket open (and reloads its
+        # panel over REST) every later event reaches it. Events that arrive meanwhile wait
+        # in the consumer's queue until connect returns.
         await self.join(staff_group(self.staff.pk))
         if self.staff.is_admin:
             await self.join(ADMINS_GROUP)
         for room_id in rooms:
             await self.join(room_group(room_id))
+        await self.accept()
         await self.send_json({"type": "hello", "data": {"staff_id": self.staff.pk}})
 
     async def principal(self) -> Any:
@@ -429,8 +432,8 @@ class VisitorConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocket
             await self.close(code=4401)
             return
         self.visitor_id = visitor_id
+        await self.join(visitor_group(visitor_id))  # before accept, as for staff
         await self.accept()
-        await self.join(visitor_group(visitor_id))
         await self.send_json({"type": "hello", "data": {"visitor_id": visitor_id}})
 
     async def principal(self) -> Any:
