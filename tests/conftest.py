@@ -224,3 +224,22 @@ def api() -> Callable[..., APIClient]:
 
 def db_vendor() -> str:
     return connection.vendor
+
+
+@pytest.fixture
+def handled(
+    open_enquiry: Callable[..., Enquiry], make_staff: Callable[..., Staff], support: Tag
+) -> tuple[Enquiry, Staff]:
+    """An enquiry picked up by ``owner`` (an ACTIVE agent of Support): (enquiry, owner)."""
+    owner = make_staff(tags=[support], name="Olive Owner")
+    enquiry = open_enquiry()
+    enquiry_services.enquiry_pick_up(actor=owner, enquiry_id=enquiry.pk)
+    enquiry.refresh_from_db()
+    return enquiry, owner
+
+
+def room_members(enquiry: Enquiry) -> dict[int, str]:
+    """{staff id: role} of an enquiry's room."""
+    from rooms.models import RoomMember
+
+    return dict(RoomMember.objects.filter(room=enquiry.room).values_list("staff_id", "role"))

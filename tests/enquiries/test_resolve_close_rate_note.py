@@ -20,15 +20,6 @@ def log(enquiry: Enquiry) -> list[tuple[str, int | None, bool]]:
     return [(r.type, r.actor_id, r.by_visitor) for r in EnquiryEvent.objects.filter(enquiry=enquiry)]
 
 
-@pytest.fixture
-def handled(open_enquiry, make_staff, support):
-    owner = make_staff(tags=[support], name="Olive Owner")
-    e = open_enquiry()
-    services.enquiry_pick_up(actor=owner, enquiry_id=e.pk)
-    e.refresh_from_db()
-    return e, owner
-
-
 # ---------------------------------------------------------------------------- resolve
 
 

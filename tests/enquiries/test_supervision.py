@@ -12,20 +12,7 @@ from monitoring import services as monitoring
 from monitoring.selectors import overview
 from rooms.models import Message, RoomMember
 from rooms.services import message_post
-
-
-def members(enquiry: Enquiry) -> dict[int, str]:
-    return dict(RoomMember.objects.filter(room=enquiry.room).values_list("staff_id", "role"))
-
-
-@pytest.fixture
-def handled(open_enquiry, make_staff, support):
-    owner = make_staff(tags=[support], name="Olive Owner")
-    e = open_enquiry()
-    services.enquiry_pick_up(actor=owner, enquiry_id=e.pk)
-    e.refresh_from_db()
-    return e, owner
-
+from tests.conftest import room_members
 
 # ---------------------------------------------------------------------------- join
 
@@ -36,7 +23,7 @@ def test_admin_joins_as_participant(handled, admin, events, clock):
     monitoring.enquiry_join(actor=admin, enquiry_id=e.pk)
     e.refresh_from_db()
     assert e.owner_id == owner.pk
-    assert members(e) == {owner.pk: "owner", admin.pk: "participant"}
+    assert room_members(e) == {owner.pk: "owner", admin.pk: "participant"}
     joined = events.of_type("room.member_joined")
     assert len(joined) == 1
     groups, payload = joined[0]
@@ -91,7 +78,7 @@ def test_admin_takes_over(handled, admin, events):
     monitoring.enquiry_take_over(actor=admin, enquiry_id=e.pk)
     e.refresh_from_db()
     assert e.owner_id == admin.pk and e.status == Enquiry.Status.HANDLING
-    assert members(e) == {owner.pk: "participant", admin.pk: "owner"}
+    assert room_members(e) == {owner.pk: "participant", admin.pk: "owner"}
     taken = events.of_type("room.taken_over")
     assert len(taken) == 1
     groups, payload = taken[0]
@@ -130,14 +117,14 @@ def test_previous_owner_loses_owner_rights(handled, admin, make_staff):
     message_post(room_id=e.room.pk, text="noted", staff=owner)
     services.enquiry_leave(actor=owner, enquiry_id=e.pk)
     e.refresh_from_db()
-    assert e.status == Enquiry.Status.HANDLING and members(e) == {admin.pk: "owner"}
+    assert e.status == Enquiry.Status.HANDLING and room_members(e) == {admin.pk: "owner"}
 
 
 def test_take_over_after_join(handled, admin):
     e, owner = handled
     monitoring.enquiry_join(actor=admin, enquiry_id=e.pk)
     monitoring.enquiry_take_over(actor=admin, enquiry_id=e.pk)
-    assert members(e) == {owner.pk: "participant", admin.pk: "owner"}
+    assert room_members(e) == {owner.pk: "participant", admin.pk: "owner"}
 
 
 def test_take_over_twice_is_409(handled, admin):
@@ -182,7 +169,7 @@ def test_agents_are_refused(handled, make_staff, support, events):
     with pytest.raises(NotAuthorized):
         overview(agent)
     assert events.sent == []
-    assert members(e) == {owner.pk: "owner"}
+    assert room_members(e) == {owner.pk: "owner"}
     assert not EnquiryEvent.objects.filter(enquiry=e, type__in=["joined", "taken_over"]).exists()
 
 

@@ -11,26 +11,13 @@ from contactcenter.models import Staff
 from enquiries import services
 from enquiries.models import Enquiry, EnquiryAlert, EnquiryEvent, Transfer
 from enquiries.selectors import enquiry_list
-from rooms.models import Message, RoomMember
+from rooms.models import Message
 from rooms.services import message_post
+from tests.conftest import room_members
 
 
 def panel(staff: Staff) -> list[int]:
     return [e.pk for e in enquiry_list(staff, status="open")]
-
-
-def members(enquiry: Enquiry) -> dict[int, str]:
-    return dict(RoomMember.objects.filter(room=enquiry.room).values_list("staff_id", "role"))
-
-
-@pytest.fixture
-def handled(open_enquiry, make_staff, support):
-    """An enquiry handled by ``owner`` (in Support)."""
-    owner = make_staff(tags=[support], name="Olive Owner")
-    e = open_enquiry()
-    services.enquiry_pick_up(actor=owner, enquiry_id=e.pk)
-    e.refresh_from_db()
-    return e, owner
 
 
 # ---------------------------------------------------------------------------- to a staff member
@@ -47,7 +34,7 @@ def test_transfer_to_staff_offers_and_owner_keeps_it(handled, make_staff, events
     assert transfer.deadline_at == clock.now + dt.timedelta(seconds=60)
     e.refresh_from_db()
     assert e.owner_id == owner.pk and e.status == Enquiry.Status.HANDLING
-    assert members(e) == {owner.pk: "owner"}
+    assert room_members(e) == {owner.pk: "owner"}
     assert panel(target) == [e.pk]
     opened = events.of_type("enquiry.opened")
     assert [g for g, _ in opened] == [[f"staff.{target.pk}"]]
@@ -78,7 +65,7 @@ def test_transfer_accept_by_pick_up(handled, make_staff, events):
     transfer.refresh_from_db()
     assert e.owner_id == target.pk and e.status == Enquiry.Status.HANDLING
     assert transfer.status == Transfer.Status.ACCEPTED and transfer.accepted_by_id == target.pk
-    assert members(e) == {target.pk: "owner"}
+    assert room_members(e) == {target.pk: "owner"}
     assert panel(target) == []
     left = events.of_type("room.member_left")
     assert left == [
@@ -174,7 +161,7 @@ def test_transfer_lapses_after_60_seconds(handled, make_staff, events, clock):
     e.refresh_from_db()
     assert transfer.status == Transfer.Status.LAPSED and transfer.ended_at == clock.now
     assert e.owner_id == owner.pk and e.status == Enquiry.Status.HANDLING
-    assert members(e) == {owner.pk: "owner"}
+    assert room_members(e) == {owner.pk: "owner"}
     assert panel(target) == []
     lapsed = events.of_type("enquiry.transferred")
     assert lapsed[0][0] == sorted(["admins", f"staff.{owner.pk}"])

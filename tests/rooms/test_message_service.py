@@ -14,15 +14,6 @@ from rooms.selectors import room_messages
 from rooms.services import message_post, system_message_post
 
 
-@pytest.fixture
-def handled(open_enquiry, make_staff, support):
-    owner = make_staff(tags=[support], name="Olive Owner")
-    e = open_enquiry()
-    services.enquiry_pick_up(actor=owner, enquiry_id=e.pk)
-    e.refresh_from_db()
-    return e, owner
-
-
 def test_staff_message_is_created_and_sent(handled, events, clock):
     e, owner = handled
     events.clear()
