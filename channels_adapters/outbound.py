@@ -78,7 +78,6 @@ def outbound_queue_for_message(*, message: Message) -> OutboundMessage | None:
     (409) when the platform's reply window has closed. Caller is inside the transaction
     that inserted the message (it holds the room lock); the task is queued on commit.
     """
-    from channels_adapters import tasks
     from enquiries.models import Enquiry
 
     enquiry = (
@@ -87,14 +86,33 @@ def outbound_queue_for_message(*, message: Message) -> OutboundMessage | None:
         .only("id", "visitor_id", "channel__kind", "channel__id")
         .first()
     )
-    if enquiry is None or enquiry.channel.kind not in OUTBOUND_KINDS:
+    if enquiry is None:
+        return None
+    refusal = outbound_refusal(enquiry.channel, enquiry.visitor_id)
+    if refusal:
+        raise Conflict(refusal, code="reply_window_closed")
+    return outbound_queue(message=message, channel=enquiry.channel)
+
+
+def outbound_refusal(channel: Channel, visitor_id: int) -> str:
+    """Why a staff message in an enquiry of ``channel`` cannot go out now ("" when it can,
+    or when the channel sends nothing out, as the website widget)."""
+    if channel.kind not in OUTBOUND_KINDS:
+        return ""
+    return reply_window_error(channel, visitor_id)
+
+
+def outbound_queue(*, message: Message, channel: Channel) -> OutboundMessage | None:
+    """Record the send of ``message`` to the customer of a platform or email ``channel`` and
+    queue it on commit (None for other channels and kinds). The caller has checked
+    ``outbound_refusal`` in the same transaction."""
+    from channels_adapters import tasks
+
+    if channel.kind not in OUTBOUND_KINDS:
         return None
     if message.kind not in (Message.Kind.TEXT, Message.Kind.SYSTEM, Message.Kind.FILE):
         return None
-    closed = reply_window_error(enquiry.channel, enquiry.visitor_id)
-    if closed:
-        raise Conflict(closed, code="reply_window_closed")
-    outbound = OutboundMessage.objects.create(message=message, channel=enquiry.channel)
+    outbound = OutboundMessage.objects.create(message=message, channel=channel)
     outbound_id = outbound.pk
     transaction.on_commit(lambda: tasks.run_later(tasks.outbound_send, outbound_id))
     return outbound

@@ -54,13 +54,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from contactcenter import realtime, services
+from contactcenter import realtime, services, socket_writer
 from contactcenter.auth import session_is_current, visitor_id_from_token
-from contactcenter.errors import DomainError, InvalidInput, NotAuthorized, NotFound
+from contactcenter.errors import DomainError, InvalidInput, NotAuthorized
 from contactcenter.events import ADMINS_GROUP, room_group, staff_group, visitor_group
 from contactcenter.models import Staff
 
@@ -92,6 +93,7 @@ def socket_db_connections_close() -> None:
 
     for future in [_db_pool.submit(close) for _ in range(DB_THREADS)]:
         future.result(timeout=15)
+    socket_writer.writer.connections_close()
 
 
 def _db(func: Any) -> Any:
@@ -123,27 +125,6 @@ def _id(content: dict[str, Any], name: str, *, required: bool = True) -> int | N
 
 def _is_visitor(principal: Any) -> bool:
     return not isinstance(principal, Staff)
-
-
-@_db
-def _message_post(principal: Any, content: dict[str, Any]) -> dict[str, Any]:
-    from rooms import services as room_services
-    from rooms.models import Room
-    from rooms.selectors import message_data
-
-    author = {"visitor": principal} if _is_visitor(principal) else {"staff": principal}
-    try:
-        # message_post checks membership (staff) or ownership (visitor) itself.
-        message, _created = room_services.message_post(
-            room_id=_id(content, "room"),  # type: ignore[arg-type]
-            text=content.get("text"),
-            client_id=content.get("client_id") or "",
-            reply_to_id=_id(content, "reply_to", required=False),
-            **author,
-        )
-    except Room.DoesNotExist:
-        raise NotFound("Room not found.") from None
-    return message_data(message)
 
 
 @_db
@@ -193,6 +174,17 @@ def _visitor(visitor_id: int) -> Any:
 
 class EventForwardMixin:
     groups_joined: list[str]
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' dispatch, without its ``aclose_old_connections()`` before every
+        handler: that is a hop to the shared sync thread for each frame and each forwarded
+        event (three per chat message), and it serialised the whole process on that one
+        thread (bench/RESULTS.md). These consumers touch the database only through ``_db``
+        and ``database_sync_to_async``, which close stale connections in their own threads."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def event_forward(self, message: dict[str, Any]) -> None:
         event = message["event"]
@@ -253,7 +245,22 @@ class ClientProtocolMixin:
         await self.send_json({"type": "pong", "data": {}})  # type: ignore[attr-defined]
 
     async def _client_post(self, content: dict[str, Any]) -> None:
-        message = await _message_post(await self.principal(), content)
+        from rooms.services import PostRequest
+
+        principal = await self.principal()
+        visitor = _is_visitor(principal)
+        # The same service as REST (rooms.services.messages_post), through the process's
+        # socket writer, which commits what has queued up together.
+        message = await socket_writer.writer.post(
+            PostRequest(
+                room_id=_id(content, "room"),  # type: ignore[arg-type]
+                text=content.get("text"),
+                client_id=content.get("client_id") or "",
+                staff=None if visitor else principal,
+                visitor=principal if visitor else None,
+                reply_to_id=_id(content, "reply_to", required=False),
+            )
+        )
         data = {"client_id": message["client_id"], "message": message}
         await self.send_json({"type": "message.ack", "data": data})  # type: ignore[attr-defined]
 

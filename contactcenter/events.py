@@ -14,7 +14,9 @@ class Event:
     type: ClassVar[str]
 
     def payload(self) -> dict[str, Any]:
-        return {"type": self.type, "data": dataclasses.asdict(self)}
+        # Shallow: the field values are fresh dicts/lists built for the event, never mutated
+        # afterwards (dataclasses.asdict deep-copied every message twice per post).
+        return {"type": self.type, "data": {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}}
 
 
 # Group names. Staff sockets join staff.<id> (and "admins" for admins); visitor sockets

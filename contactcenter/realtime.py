@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from asgiref.sync import SyncToAsync, async_to_sync
@@ -28,13 +30,49 @@ async def _group_send_all(layer: Any, groups: list[str], message: dict[str, Any]
             logger.error("group_send to %s failed", group, exc_info=result)
 
 
+class CollectedSends:
+    """Events committed inside ``sends_collected``, to be started on the event loop."""
+
+    def __init__(self) -> None:
+        self.sends: list[tuple[list[str], dict[str, Any]]] = []
+
+    def start(self) -> None:
+        """Start sending them all (call on the server's event loop; failures are logged)."""
+        layer = get_channel_layer()
+        if layer is None or not self.sends:
+            return
+        for groups, message in self.sends:
+            asyncio.ensure_future(_group_send_all(layer, groups, message))
+
+
+_collecting = threading.local()
+
+
+@contextlib.contextmanager
+def sends_collected() -> Iterator[CollectedSends]:
+    """Within the block, events of this thread that would be sent after commit are kept
+    in the yielded ``CollectedSends`` instead, for the caller to start on its event loop
+    in one go (the socket writer's batches)."""
+    collected = CollectedSends()
+    previous = getattr(_collecting, "sends", None)
+    _collecting.sends = collected
+    try:
+        yield collected
+    finally:
+        _collecting.sends = previous
+
+
 def _send_now(groups: list[str], payload: dict[str, Any]) -> None:
     for sink in list(sinks):
         sink(groups, payload)
+    message = {"type": "event.forward", "event": payload}
+    collected: CollectedSends | None = getattr(_collecting, "sends", None)
+    if collected is not None:
+        collected.sends.append((groups, message))
+        return
     layer = get_channel_layer()
     if layer is None:
         return
-    message = {"type": "event.forward", "event": payload}
     loop = _event_loop_of_this_thread()
     if loop is not None:
         # In a worker thread of a running server: hand the sends to the event loop and let

@@ -118,6 +118,8 @@ else:
 CC_CHANNEL_LAYER = os.environ.get("CC_CHANNEL_LAYER", "pubsub")
 # Threads (each with its own database connection) that run socket clients' service calls.
 CC_SOCKET_DB_THREADS = _env_int("CC_SOCKET_DB_THREADS", 2)
+# Most messages posted over sockets committed together by the process's socket writer.
+CC_SOCKET_WRITE_BATCH = _env_int("CC_SOCKET_WRITE_BATCH", 64)
 CC_REDIS_MAX_CONNECTIONS = _env_int("CC_REDIS_MAX_CONNECTIONS", 2000)
 # Redis pub/sub channels ignore the database number: deployments (or test runs) sharing one
 # Redis server keep apart by prefix.

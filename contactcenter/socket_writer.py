@@ -1,0 +1,134 @@
+"""Group commit for messages posted over websockets.
+
+Every ``message.post`` of a server process goes to one writer thread with its own database
+connection. The thread takes everything that has queued up since its last commit (at most
+``CC_SOCKET_WRITE_BATCH``) and posts it with ``rooms.services.messages_post``: one
+transaction, one set of statements and one WAL flush for the lot, instead of five round
+trips and a flush per message (bench/RESULTS.md). Under light load a batch is one message
+and nothing waits; under heavy load batches grow and the cost per message falls.
+
+The realtime events of a batch are handed to the server's event loop in one go after the
+commit, together with the answers to the waiting sockets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections, connections
+
+from contactcenter import realtime
+from rooms.services import PostRequest, messages_post
+
+logger = logging.getLogger(__name__)
+
+_Item = tuple[PostRequest, "asyncio.Future[dict[str, Any]]", asyncio.AbstractEventLoop]
+
+
+class SocketWriter:
+    def __init__(self, max_batch: int) -> None:
+        self.max_batch = max_batch
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    async def post(self, request: PostRequest) -> dict[str, Any]:
+        """Post ``request``; the message's data once committed. Raises the refusal
+        (a DomainError) as ``message_post`` would."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[dict[str, Any]] = loop.create_future()
+        self._start()
+        self._queue.put((request, future, loop))
+        return await future
+
+    def connections_close(self) -> None:
+        """Close the writer thread's database connection (tests, before the test database
+        is dropped). Blocks until done; no-op if the thread never started."""
+        if self._thread is None:
+            return
+        done = threading.Event()
+        self._queue.put(done)
+        if not done.wait(timeout=15):
+            raise TimeoutError("the socket writer did not close its connection")
+
+    def _start(self) -> None:
+        if self._thread is not None:
+            return
+        with self._start_lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="socket-writer", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if isinstance(item, threading.Event):
+                connections.close_all()
+                item.set()
+                continue
+            batch: list[_Item] = [item]
+            while len(batch) < self.max_batch:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if isinstance(more, threading.Event):
+                    self._queue.put(more)  # after this batch
+                    break
+                batch.append(more)
+            try:
+                self._write(batch)
+            except Exception:  # never let the thread die: answer the sockets instead
+                logger.exception("socket writer batch failed")
+
+    def _write(self, batch: list[_Item]) -> None:
+        # Items of one batch normally share the server's event loop; tests may run several.
+        by_loop: dict[asyncio.AbstractEventLoop, list[_Item]] = {}
+        for item in batch:
+            by_loop.setdefault(item[2], []).append(item)
+        for loop, items in by_loop.items():
+            close_old_connections()
+            answers: list[tuple[asyncio.Future[dict[str, Any]], Any]]
+            with realtime.sends_collected() as sends:
+                try:
+                    results = messages_post([request for request, _f, _l in items])
+                    answers = [
+                        (future, _answer(result)) for (_r, future, _l), result in zip(items, results, strict=True)
+                    ]
+                except Exception as exc:
+                    logger.exception("posting %d socket messages failed", len(items))
+                    answers = [(future, exc) for _r, future, _l in items]
+            close_old_connections()
+            try:
+                loop.call_soon_threadsafe(_deliver, sends, answers)
+            except RuntimeError:
+                pass  # that event loop has closed (its sockets are gone)
+
+
+def _answer(result: Any) -> Any:
+    from rooms.selectors import message_data
+
+    if isinstance(result, BaseException):
+        return result
+    message, _created = result
+    return message_data(message)
+
+
+def _deliver(sends: realtime.CollectedSends, answers: list[tuple[asyncio.Future[Any], Any]]) -> None:
+    """On the event loop: the batch's events out, then the answers to the sockets."""
+    sends.start()
+    for future, answer in answers:
+        if future.done():  # the socket went away meanwhile
+            continue
+        if isinstance(answer, BaseException):
+            future.set_exception(answer)
+        else:
+            future.set_result(answer)
+
+
+writer = SocketWriter(max_batch=settings.CC_SOCKET_WRITE_BATCH)
