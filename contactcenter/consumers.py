@@ -8,9 +8,12 @@ Server events are ``{"type": "<noun>.<verb>", "data": {...}}`` (SPEC section 8);
 first frame after accept is ``hello``. Client messages:
 
 ``{"type": "message.post", "room": ID, "text": "...", "client_id": "...", "reply_to": ID?}``
-    Posts through ``rooms.services.message_post`` (the same service as
-    ``POST /api/v1/rooms/<id>/messages``). Idempotent on ``client_id``: a retry returns the
-    first message. Reply: ``{"type": "message.ack", "data": {"client_id", "message"}}``.
+    Posts through ``rooms.services.messages_post``, the service behind ``message_post`` and
+    ``POST /api/v1/rooms/<id>/messages``, by way of the process's socket writer
+    (``contactcenter/socket_writer.py``), which commits the posts that queue up behind one
+    commit together. Idempotent on ``client_id``: a retry returns the first message. A
+    socket's own posts are handled in order. Reply:
+    ``{"type": "message.ack", "data": {"client_id", "message"}}``.
     The message also arrives as ``message.created`` to everyone in the room, the sender
     included: clients dedupe by message id.
 ``{"type": "typing", "room": ID}``
