@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django; websockets through Channels (SPEC section 8)."""
 
+import gc
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactcenter.settings")
@@ -16,3 +17,8 @@ from enquiries.timers import start_ticker  # noqa: E402
 start_ticker()
 
 application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application})
+
+# Everything loaded so far (Django, the apps, the URL conf) lives as long as the process:
+# keep it out of the cyclic garbage collector's full passes, which otherwise walk it all
+# and pause the event loop (the latency tail in bench/RESULTS.md).
+gc.freeze()

@@ -7,6 +7,10 @@
 //   loses nothing. Messages are de-duplicated by id before they reach onEvent.
 // - send() queues while disconnected and flushes on open; posts carry a client_id so a
 //   retry after a drop is idempotent on the server.
+// - post() keeps each message until the server answers it (message.ack, or an error): one
+//   sent just before a drop, whose answer never came, is sent again after the reconnect
+//   (the server returns the first message if it had arrived after all). A 5xx error is
+//   retried after a pause; a 4xx refusal is final.
 // - watch(room) / unwatch(room): admins' live monitoring of a room they are not in; the
 //   watches are sent again after every reconnect (the server forgets them with the socket).
 // - A dropped socket waits with back-off, but tries again at once when the browser comes
@@ -22,6 +26,8 @@ export class CCSocket {
     this.lastIds = new Map(); // room id -> last message id seen
     this.seen = new Set(); // message ids delivered (bounded below)
     this.queue = [];
+    this.unacked = new Map(); // client_id -> message.post not yet answered
+    this.retries = new Map(); // client_id -> 5xx retries so far
     this.watched = new Set(); // rooms watched (admins' monitoring)
     this.attempt = 0;
     this.closedByUs = false;
@@ -48,8 +54,10 @@ export class CCSocket {
       this.watched.forEach((room) => ws.send(JSON.stringify({ type: "watch", room })));
       this.onState("open");
       this.resync();
-      const pending = this.queue.splice(0);
+      // Posts go out from the unacked list (in the order written), other messages as queued.
+      const pending = this.queue.splice(0).filter((msg) => msg.type !== "message.post");
       pending.forEach((msg) => ws.send(JSON.stringify(msg)));
+      this.unacked.forEach((msg) => ws.send(JSON.stringify(msg)));
     });
     ws.addEventListener("message", (e) => {
       let event;
@@ -118,6 +126,7 @@ export class CCSocket {
   }
 
   dispatch(event) {
+    if (event.type === "message.ack" || event.type === "error") this.answered(event);
     if (event.type === "sync.messages") {
       (event.data.messages || []).forEach((m) => {
         if (this.remember(m)) this.onEvent({ type: "message.created", data: { message: m } });
@@ -140,8 +149,35 @@ export class CCSocket {
 
   post(room, text, extra = {}) {
     const clientId = extra.client_id || (crypto.randomUUID ? crypto.randomUUID() : String(Date.now() + Math.random()));
-    this.send({ type: "message.post", room, text, client_id: clientId, ...extra });
+    const message = { type: "message.post", room, text, client_id: clientId, ...extra };
+    this.unacked.set(clientId, message);
+    this.send(message);
     return clientId;
+  }
+
+  // The server answered a post (ack or error): forget it, or retry a server-side failure.
+  answered(event) {
+    const data = event.data || {};
+    if (event.type === "message.ack") {
+      this.unacked.delete(data.client_id);
+      this.retries.delete(data.client_id);
+    } else if (event.type === "error" && data.request === "message.post" && data.client_id) {
+      const message = this.unacked.get(data.client_id);
+      if (!message) return;
+      const tries = this.retries.get(data.client_id) || 0;
+      if (data.status >= 500 && tries < 5) {
+        // A server-side failure: sent again after a pause. Pages see data.retrying and
+        // keep showing the message as sending.
+        data.retrying = true;
+        this.retries.set(data.client_id, tries + 1);
+        setTimeout(() => {
+          if (this.unacked.get(data.client_id) === message) this.send(message);
+        }, 1000 * 2 ** (tries + 1));
+      } else {
+        this.unacked.delete(data.client_id);
+        this.retries.delete(data.client_id);
+      }
+    }
   }
 
   close() {

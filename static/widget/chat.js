@@ -999,6 +999,7 @@ function onEvent(event) {
       refreshEnquiry();
       break;
     case "error":
+      if (data.retrying) break; // the socket sends it again by itself
       if (data.client_id && S.pending.has(data.client_id)) failPending(data.client_id, data.detail);
       else if (data.request === "message.post") composerError(data.detail);
       break;

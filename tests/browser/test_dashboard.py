@@ -324,6 +324,35 @@ def test_socket_reconnects_and_catches_up_without_reload(server: dict[str, Any],
     ctx.close()
 
 
+def test_a_post_lost_in_a_drop_is_sent_again_after_the_reconnect(server: dict[str, Any], browser: Browser) -> None:
+    ctx, alice = login(browser, server["base"], "alice@example.com")
+    dan = Visitor(server["base"], server["key"], "Dan", "Lost post test")
+    alice.get_by_role("button", name="Pick up enquiry from Dan").click()
+    expect(alice).to_have_url(re.compile(rf"/app/rooms/{dan.room}$"))
+    # The socket dies with the next post's frame in it: the frame never reaches the server.
+    alice.evaluate(
+        """() => {
+        const ws = window.ccApp.socket.ws;
+        const real = ws.send.bind(ws);
+        ws.send = (data) => {
+            if (JSON.parse(data).type === "message.post") { ws.close(); return; }
+            real(data);
+        };
+    }"""
+    )
+    composer = alice.get_by_label("Message", exact=True)
+    composer.fill("Sent into a drop")
+    composer.press("Enter")
+    expect(alice.locator("#socket-state")).to_have_text("Live", timeout=20_000)
+    dan.wait_for(lambda m: m["text"] == "Sent into a drop", "the post sent into the drop")
+    expect(alice.locator(".msg.mine").last).to_contain_text("Sent into a drop")
+    alice.wait_for_timeout(500)
+    assert [m["text"] for m in dan.messages()].count("Sent into a drop") == 1
+    assert alice.evaluate("() => window.ccApp.socket.unacked.size") == 0
+    assert not alice.errors  # type: ignore[attr-defined]
+    ctx.close()
+
+
 def test_socket_reconnects_at_once_when_back_online_or_visible(server: dict[str, Any], browser: Browser) -> None:
     ctx, alice = login(browser, server["base"], "alice@example.com")
     sockets: list[Any] = []

@@ -764,7 +764,8 @@ export async function render(main, match, params) {
     on("message.recalled", ({ message }) => upsert(message, { scroll: false })),
     on("message.ack", ({ message }) => message && upsert(message)),
     on("error", (data) => {
-      if (data.request === "message.post" && data.client_id && pendingByClient.has(data.client_id)) {
+      // (data.retrying: the socket sends it again by itself.)
+      if (data.request === "message.post" && data.client_id && pendingByClient.has(data.client_id) && !data.retrying) {
         const li = pendingByClient.get(data.client_id);
         failPending(data.client_id, data.detail, li ? li.querySelector(".body").textContent : "");
       }
