@@ -20,7 +20,14 @@ from contactcenter.permissions import IsVisitor, principal_of, staff_of, visitor
 from contactcenter.services import org_settings_get
 from enquiries import services
 from enquiries.models import Enquiry
-from enquiries.selectors import access_enquiry, enquiry_base, enquiry_data, enquiry_ids_offered, enquiry_list
+from enquiries.selectors import (
+    access_enquiry,
+    enquiries_data,
+    enquiry_base,
+    enquiry_data,
+    enquiry_ids_offered,
+    enquiry_list,
+)
 
 # ---------------------------------------------------------------- OpenAPI descriptions
 # These serializers only document the JSON built by enquiries.selectors.enquiry_data.
@@ -123,15 +130,18 @@ class TransferOut(serializers.Serializer):
     deadline_at = serializers.DateTimeField()
 
 
-def _staff_view(enquiry: Enquiry, staff: Staff, offered: set[int] | None = None) -> dict[str, Any]:
-    """``offered``: the ids of a page offered to ``staff`` (one query for the page); looked
-    up for this enquiry alone when not given."""
+def _staff_view(enquiry: Enquiry, staff: Staff) -> dict[str, Any]:
+    return _staff_views([enquiry], staff)[0]
+
+
+def _staff_views(enquiries: list[Enquiry], staff: Staff) -> list[dict[str, Any]]:
+    """The staff JSON of a page of enquiries, with a fixed number of queries for the page."""
     show_rating = staff.is_admin or org_settings_get().ratings_visible_to_agents
-    data = enquiry_data(enquiry, include_rating=show_rating)
-    if offered is None:
-        offered = enquiry_ids_offered(staff, [enquiry.pk])
-    data["offered"] = enquiry.pk in offered
-    return data
+    offered = enquiry_ids_offered(staff, [e.pk for e in enquiries])
+    found = enquiries_data(enquiries, include_rating=show_rating)
+    for enquiry, data in zip(enquiries, found, strict=True):
+        data["offered"] = enquiry.pk in offered
+    return found
 
 
 class EnquiryListView(APIView):
@@ -155,8 +165,7 @@ class EnquiryListView(APIView):
         )
         paginator = Pagination()
         page = list(paginator.paginate_queryset(query, request, view=self) or [])
-        offered = enquiry_ids_offered(staff, [e.pk for e in page])
-        return paginator.get_paginated_response([_staff_view(e, staff, offered) for e in page])
+        return paginator.get_paginated_response(_staff_views(page, staff))
 
 
 class EnquiryDetailView(APIView):

@@ -48,7 +48,18 @@ def queue_positions(destination_id: int) -> list[tuple[int, int, int]]:
     return [(eid, vid, i + 1) for i, (eid, vid) in enumerate(rows)]
 
 
-def enquiry_data(enquiry: Enquiry, *, include_rating: bool = True) -> dict[str, Any]:
+_LOOK_UP: Any = object()  # enquiry_data: "query it for this enquiry"
+
+
+def enquiry_data(
+    enquiry: Enquiry,
+    *,
+    include_rating: bool = True,
+    position: int | None = _LOOK_UP,
+    transfer: Transfer | None = _LOOK_UP,
+) -> dict[str, Any]:
+    """The JSON of one enquiry. ``position`` (queue position) and ``transfer`` (the pending
+    transfer) are queried unless given: lists use ``enquiries_data``, which gives them."""
     dest = enquiry.destination
     owner = enquiry.owner
     room = getattr(enquiry, "room", None)
@@ -73,7 +84,7 @@ def enquiry_data(enquiry: Enquiry, *, include_rating: bool = True) -> dict[str, 
         "closed_at": enquiry.closed_at.isoformat() if enquiry.closed_at else None,
         "missed_at": enquiry.missed_at.isoformat() if enquiry.missed_at else None,
         "deadline_at": enquiry.deadline_at.isoformat() if enquiry.deadline_at else None,
-        "queue_position": queue_position(enquiry),
+        "queue_position": queue_position(enquiry) if position is _LOOK_UP else position,
     }
     if include_rating:
         data["rating"] = (
@@ -81,7 +92,7 @@ def enquiry_data(enquiry: Enquiry, *, include_rating: bool = True) -> dict[str, 
         )
     note = getattr(enquiry, "note", None) if enquiry.status == Enquiry.Status.MISSED else None
     data["note"] = {"text": note.text, "contact": note.contact} if note else None
-    pending = enquiry.transfers.filter(status=Transfer.Status.PENDING).first()
+    pending = enquiry.transfers.filter(status=Transfer.Status.PENDING).first() if transfer is _LOOK_UP else transfer
     data["transfer"] = (
         {
             "id": pending.pk,
@@ -96,6 +107,37 @@ def enquiry_data(enquiry: Enquiry, *, include_rating: bool = True) -> dict[str, 
     if hasattr(enquiry, "message_count"):  # annotated by enquiry_list
         data["message_count"] = enquiry.message_count
     return data
+
+
+def enquiries_data(enquiries: list[Enquiry], *, include_rating: bool = True) -> list[dict[str, Any]]:
+    """``enquiry_data`` for a list, in two queries whatever its length (queue positions of
+    the open ones, pending transfers) besides what ``enquiry_base`` already joins."""
+    open_destinations = {e.destination_id for e in enquiries if e.status == Enquiry.Status.OPEN}
+    positions: dict[int, int] = {}
+    if open_destinations:
+        rows = (
+            Enquiry.objects.filter(destination_id__in=open_destinations, status=Enquiry.Status.OPEN)
+            .order_by("destination_id", "created_at", "id")
+            .values_list("id", "destination_id")
+        )
+        seen: dict[int, int] = {}
+        for enquiry_id, destination_id in rows:
+            seen[destination_id] = seen.get(destination_id, 0) + 1
+            positions[enquiry_id] = seen[destination_id]
+    transfers: dict[int, Transfer] = {}
+    if enquiries:
+        # Lowest id wins, as .first() in enquiry_data.
+        for t in Transfer.objects.filter(enquiry__in=enquiries, status=Transfer.Status.PENDING).order_by("-id"):
+            transfers[t.enquiry_id] = t
+    return [
+        enquiry_data(
+            e,
+            include_rating=include_rating,
+            position=positions.get(e.pk) if e.status == Enquiry.Status.OPEN else None,
+            transfer=transfers.get(e.pk),
+        )
+        for e in enquiries
+    ]
 
 
 def _serves(staff: Staff) -> Q:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from typing import Any
 
 from django.db.models import Count
@@ -11,21 +12,35 @@ from contactcenter import clock
 from contactcenter.errors import NotAuthorized
 from contactcenter.models import Staff
 from enquiries.models import Enquiry, EnquiryEvent
-from enquiries.selectors import enquiry_base, enquiry_data
+from enquiries.selectors import enquiries_data, enquiry_base
+
+
+def _start_of_day(now: dt.datetime, actor: Staff) -> dt.datetime:
+    """Midnight of "today" in the business's time zone (the work hours' zone), or else in
+    the admin's own time zone: a team in Hong Kong does not want its day to start at 08:00."""
+    from contactcenter.services import org_settings_get
+
+    work_hours = org_settings_get().work_hours
+    name = (work_hours or {}).get("timezone") or actor.time_zone or "UTC"
+    try:
+        zone = zoneinfo.ZoneInfo(str(name))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    local = now.astimezone(zone)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def overview(actor: Staff) -> dict[str, Any]:
     if not actor.is_admin:
         raise NotAuthorized("Only admins can see the enquiry overview.")
     now = clock.now()
-    start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    start_of_day = _start_of_day(now, actor)
     open_ = list(enquiry_base().filter(status=Enquiry.Status.OPEN).order_by("created_at", "id"))
     handling = list(enquiry_base().filter(status=Enquiry.Status.HANDLING).order_by("picked_up_at", "id"))
 
-    def with_wait(e: Enquiry) -> dict[str, Any]:
-        data = enquiry_data(e)
+    open_data = enquiries_data(open_)
+    for e, data in zip(open_, open_data, strict=True):
         data["waited_seconds"] = max(0, int((now - e.created_at) / dt.timedelta(seconds=1)))
-        return data
 
     # Enquiries, not events: one reopened and resolved again counts once.
     today = dict(
@@ -35,8 +50,8 @@ def overview(actor: Staff) -> dict[str, Any]:
         .annotate(n=Count("enquiry", distinct=True))
     )
     return {
-        "open": [with_wait(e) for e in open_],
-        "handling": [enquiry_data(e) for e in handling],
+        "open": open_data,
+        "handling": enquiries_data(handling),
         "today": {
             "opened": today.get("opened", 0),
             "open": len(open_),

@@ -217,3 +217,43 @@ def test_overview_today_excludes_yesterday(open_enquiry, make_staff, support, ad
     clock.advance(24 * 3600)
     data = overview(admin)
     assert data["today"]["missed"] == 0 and data["today"]["opened"] == 0
+
+
+def test_overview_today_starts_at_midnight_where_the_admin_is(open_enquiry, make_staff, support, admin, clock):
+    make_staff(tags=[support], availability=Staff.Availability.AWAY)
+    open_enquiry()  # missed at once: 10:00 UTC, 18:00 in Hong Kong
+    Staff.objects.filter(pk=admin.pk).update(time_zone="Asia/Hong_Kong")
+    admin.refresh_from_db()
+    clock.advance(7 * 3600)  # 01:00 the next day in Hong Kong, still the same day in UTC
+    assert overview(admin)["today"]["missed"] == 0
+    admin.time_zone = "UTC"
+    assert overview(admin)["today"]["missed"] == 1
+
+
+def test_lists_give_the_same_data_as_one_by_one_in_fixed_queries(
+    open_enquiry, make_staff, make_tag, make_channel, support, admin, django_assert_max_num_queries
+):
+    from enquiries.selectors import enquiries_data, enquiry_base, enquiry_data
+
+    sales = make_tag("Sales")
+    a = make_staff(tags=[support, sales], name="Alice")
+    b = make_staff(tags=[support], name="Bob")
+    to_sales = make_channel(tag=sales)
+    rows = [open_enquiry(), open_enquiry(channel=to_sales), open_enquiry(), open_enquiry(channel=to_sales)]
+    handled = open_enquiry()
+    services.enquiry_pick_up(actor=a, enquiry_id=handled.pk)
+    services.enquiry_transfer(actor=a, enquiry_id=handled.pk, to_staff=b)
+    ids = [e.pk for e in [*rows, handled]]
+    found = list(enquiry_base().filter(pk__in=ids).order_by("id"))
+    with django_assert_max_num_queries(2):
+        listed = enquiries_data(found)
+    assert listed == [enquiry_data(e) for e in found]
+    assert [d["queue_position"] for d in listed] == [1, 1, 2, 2, None]
+    assert listed[-1]["transfer"]["to_staff"] == b.pk
+    # The overview costs the same whatever the number of enquiries.
+    with django_assert_max_num_queries(8):
+        overview(admin)
+    for _ in range(3):
+        open_enquiry()
+    with django_assert_max_num_queries(8):
+        assert len(overview(admin)["open"]) == 7
