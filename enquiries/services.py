@@ -843,6 +843,18 @@ def transfers_lapse_overdue(now: dt.datetime) -> int:
     return count
 
 
+def enquiry_close_if_due(*, enquiry: Enquiry) -> bool:
+    """Close a resolved enquiry whose auto-close time has passed, as the sweep would a moment
+    later; True if it did. Posting calls this first, so that a customer writing in that
+    moment is told the conversation is closed instead of reopening it. Caller holds the
+    enquiry's lock."""
+    if enquiry.status != Enquiry.Status.RESOLVED or enquiry.auto_close_at is None:
+        return False
+    if enquiry.auto_close_at > clock.now():
+        return False
+    return _close(enquiry, actor=None, from_statuses=[Enquiry.Status.RESOLVED])
+
+
 def enquiries_auto_close_due(now: dt.datetime) -> int:
     """Close resolved enquiries whose auto-close time has come."""
     return _sweep_enquiries(

@@ -246,6 +246,8 @@ def _post_batch(
             staff, visitor = request.staff, request.visitor
             is_member = staff is not None and (room.pk, staff.pk) in members
             _post_allowed(room, staff=staff, visitor=visitor, is_member=is_member)
+            if visitor is not None:
+                _closed_if_due(room)
             reply_to = _reply_target(room_id=room.pk, reply_to_id=request.reply_to_id, visitor=visitor)
             channel = None
             if staff is not None and room.enquiry_id is not None:
@@ -518,9 +520,22 @@ def _room_post_guard(*, room_id: int, staff: Staff | None, visitor: Visitor | No
     is_member = staff is not None and RoomMember.objects.filter(room=room, staff=staff).exists()
     _post_allowed(room, staff=staff, visitor=visitor, is_member=is_member)
     enquiry: Enquiry | None = room.enquiry if room.enquiry_id is not None else None
+    if visitor is not None:
+        _closed_if_due(room)
     if visitor is not None and enquiry is not None and enquiry.status == "resolved":
         enquiry_services.enquiry_reopen(enquiry=enquiry)
     return room, enquiry
+
+
+def _closed_if_due(room: Room) -> None:
+    """A visitor writing to a resolved enquiry whose auto-close time has passed (the sweep
+    has not got to it yet) finds it closed, as a moment later: no reopening. Caller holds
+    the enquiry's lock."""
+    from enquiries import services as enquiry_services
+
+    enquiry = room.enquiry if room.enquiry_id is not None else None
+    if enquiry is not None and enquiry.status == "resolved" and enquiry_services.enquiry_close_if_due(enquiry=enquiry):
+        raise Conflict("This conversation is closed. Start a new one to write again.", code="closed")
 
 
 def _post_allowed(room: Room, *, staff: Staff | None, visitor: Visitor | None, is_member: bool) -> None:

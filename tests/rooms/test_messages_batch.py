@@ -184,3 +184,26 @@ def test_statements_per_batch_do_not_grow_with_the_batch(handled, open_enquiry, 
     with django_assert_max_num_queries(5):
         results = messages_post(many)
     assert all(isinstance(r, tuple) and r[1] for r in results)
+
+
+def test_writing_after_the_auto_close_time_finds_the_enquiry_closed(handled, events, clock):
+    e, owner = handled
+    services.enquiry_resolve(actor=owner, enquiry_id=e.pk)
+    clock.advance(15 * 60)  # the auto-close time; the sweep has not run yet
+    events.clear()
+    (result,) = messages_post([PostRequest(e.room.pk, "one more thing", "late", visitor=e.visitor)])
+    assert isinstance(result, Conflict) and result.code == "closed"
+    e.refresh_from_db()
+    assert e.status == Enquiry.Status.CLOSED
+    assert "enquiry.reopened" not in events.types() and "enquiry.closed" in events.types()
+    assert not Message.objects.filter(client_id="late").exists()
+
+
+def test_writing_just_before_the_auto_close_time_reopens(handled, clock):
+    e, owner = handled
+    services.enquiry_resolve(actor=owner, enquiry_id=e.pk)
+    clock.advance(15 * 60 - 1)
+    (result,) = messages_post([PostRequest(e.room.pk, "one more thing", visitor=e.visitor)])
+    assert isinstance(result, tuple)
+    e.refresh_from_db()
+    assert e.status == Enquiry.Status.HANDLING
