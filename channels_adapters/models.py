@@ -103,5 +103,12 @@ class OutboundMessage(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     error = models.TextField(blank=True, default="")
     attempts = models.PositiveSmallIntegerField(default=0)
+    # A file message whose caption follows as a separate text (platforms.base.FileSent): set
+    # once the file has gone out while the caption has not, so that a retry (by any worker)
+    # sends only the caption. ``file_message_id`` may be "" (WeChat gives no ids), hence the
+    # timestamp as the marker. Kept apart from provider_message_id, which is set only when
+    # the whole message is sent: statuses for the file wait until then (inbound.status_apply).
+    file_sent_at = models.DateTimeField(null=True, blank=True)
+    file_message_id = models.CharField(max_length=255, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -7,7 +7,10 @@ queues the send task on commit; for any other room it does nothing.
 
 File messages go out too: uploaded to the platform (WhatsApp media, Messenger attachment
 upload, WeChat temporary media) or, where the platform fetches a URL (LINE), as a signed
-public link (channels_adapters.media_links); attached to the mail for email.
+public link (channels_adapters.media_links); attached to the mail for email. Where the
+platform's file message carries no caption (Messenger, WhatsApp audio, WeChat images and
+voice), the caption follows as a text: ``_file_message_send`` records the file as sent
+before it tries the caption, so a retry sends only the caption, never the file twice.
 
 Reply windows: Meta accepts replies for 24 hours after the customer's last message,
 WeChat for 48 hours. A staff message posted after the window closed is refused at once
@@ -148,9 +151,12 @@ def _show(outbound: OutboundMessage) -> None:
     send_event_on_commit([room_group(message.room_id)], MessageEdited(message=message_data(message)))
 
 
-def retry_key(outbound: OutboundMessage, channel: Channel) -> str:
-    """The same for every try of one message (LINE's X-Line-Retry-Key dedupes on it)."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"cc-outbound:{channel.key}:{outbound.pk}"))
+def retry_key(outbound: OutboundMessage, channel: Channel, *, part: str = "") -> str:
+    """The same for every try of one message (LINE's X-Line-Retry-Key dedupes on it).
+    ``part`` names a second API call of the same message (a caption after its file): it
+    needs a key of its own, or the platform would take it for a repeat of the first."""
+    name = f"cc-outbound:{channel.key}:{outbound.pk}" + (f":{part}" if part else "")
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
 
 
 def _fail(outbound_id: int, error: str) -> None:
@@ -181,10 +187,38 @@ def _out_file(message: Message) -> OutFile | None:
     )
 
 
+def _file_message_send(*, outbound: OutboundMessage, channel: Channel, to: str, text: str, file: OutFile | None) -> str:
+    """Send a file message to a platform customer, resuming where an earlier try stopped;
+    returns the provider's message id of the file.
+
+    Where the platform's file message carries no caption, the caption goes as a second
+    call, which can fail after the file went out. The file's send is stored first
+    (``file_sent_at``, ``file_message_id``, committed at once: the caller is outside any
+    transaction), so the next try, by this worker or another after a crash, is called with
+    ``file=None`` and sends only the caption. The caller has claimed this try.
+    """
+    platform = PLATFORMS[channel.kind]
+    if file is not None:
+        sent = platform.send_file(channel, to=to, text=text, file=file, retry_key=retry_key(outbound, channel))
+        if sent.caption_included or not text:
+            return sent.provider_id
+        file_id = sent.provider_id[:255]
+        OutboundMessage.objects.filter(pk=outbound.pk).update(file_sent_at=clock.now(), file_message_id=file_id)
+    else:
+        file_id = outbound.file_message_id
+    try:
+        platform.send_text(channel, to=to, text=text, retry_key=retry_key(outbound, channel, part="caption"))
+    except SendError as exc:
+        # Tell staff the customer has the file already: only the words are missing.
+        raise SendError(f"The file was sent, its caption was not: {exc.message}", retryable=exc.retryable) from exc
+    return file_id
+
+
 def outbound_attempt(*, outbound_id: int) -> str:
     """One try at sending a queued message. Returns "sent", "retry" (a network error or 5xx
     and tries left: the caller schedules the next), "failed" (a 4xx, the reply window, or the
-    last try) or "skip" (gone, or not pending any more: safe to run twice)."""
+    last try) or "skip" (gone, or not pending any more: safe to run twice). A file message
+    whose file went out on an earlier try sends only its caption (``_file_message_send``)."""
     from channels_adapters.platforms import email as email_channel
 
     outbound = (
@@ -206,7 +240,8 @@ def outbound_attempt(*, outbound_id: int) -> str:
         _fail(outbound.pk, closed)
         return "failed"
     file: OutFile | None = None
-    if message.kind == Message.Kind.FILE:
+    # A file already sent on an earlier try is not needed again: only its caption is left.
+    if message.kind == Message.Kind.FILE and outbound.file_sent_at is None:
         file = _out_file(message)
         if file is None:
             _fail(outbound.pk, "The file is no longer available.")
@@ -221,13 +256,9 @@ def outbound_attempt(*, outbound_id: int) -> str:
     try:
         if channel.kind == Channel.Kind.EMAIL:
             provider_id = email_channel.email_reply_send(channel=channel, message=message, enquiry=enquiry, file=file)
-        elif file is not None:
-            provider_id = PLATFORMS[channel.kind].send_file(
-                channel,
-                to=enquiry.visitor.channel_identity,
-                text=message.text,
-                file=file,
-                retry_key=retry_key(outbound, channel),
+        elif message.kind == Message.Kind.FILE:
+            provider_id = _file_message_send(
+                outbound=outbound, channel=channel, to=enquiry.visitor.channel_identity, text=message.text, file=file
             )
         else:
             provider_id = PLATFORMS[channel.kind].send_text(

@@ -74,7 +74,9 @@ def inbound_process(event_ids: list[int], attempt: int = 0) -> int:
 @shared_task(name="channels_adapters.tasks.outbound_send", ignore_result=True)
 def outbound_send(outbound_id: int) -> str:
     """Send one staff reply; on a network error or 5xx try again later with exponential
-    back-off, up to CC_OUTBOUND_MAX_ATTEMPTS tries; a 4xx or the last try marks it failed."""
+    back-off, up to CC_OUTBOUND_MAX_ATTEMPTS tries; a 4xx or the last try marks it failed.
+    A try resumes where the last one stopped: after a file went out and its separate
+    caption failed, only the caption is sent (outbound._file_message_send)."""
     result = outbound.outbound_attempt(outbound_id=outbound_id)
     if result == "retry":
         from channels_adapters.models import OutboundMessage

@@ -6,13 +6,13 @@ import base64
 import binascii
 from typing import Any
 
-from channels_adapters.platforms.base import Inbound, OutFile, Platform, SendError
+from channels_adapters.platforms.base import FileSent, Inbound, OutFile, Platform, SendError
 from channels_adapters.platforms.line import Line
 from channels_adapters.platforms.meta import Messenger, WhatsApp
 from channels_adapters.platforms.wechat import WeChat
 from contactcenter.errors import InvalidInput
 
-__all__ = ["PLATFORMS", "Inbound", "OutFile", "Platform", "SendError", "credentials_clean", "webhook_path"]
+__all__ = ["PLATFORMS", "FileSent", "Inbound", "OutFile", "Platform", "SendError", "credentials_clean", "webhook_path"]
 
 PLATFORMS: dict[str, Platform] = {p.kind: p for p in (Messenger(), WhatsApp(), Line(), WeChat())}
 

@@ -95,6 +95,21 @@ class OutFile:
         return {field: (self.name, self.content, self.content_type)}
 
 
+@dataclasses.dataclass(frozen=True)
+class FileSent:
+    """What :meth:`Platform.send_file` sent.
+
+    ``caption_included`` is False when the platform's file message carries no caption
+    (Messenger, WhatsApp audio, WeChat images and voice): the caption must then follow as
+    a text. The adapter does not send it itself: ``outbound_attempt`` does, after it has
+    recorded the file as sent, so that a retry after the caption failed sends only the
+    caption and the customer never gets the file twice.
+    """
+
+    provider_id: str  # of the file's message ("" when the platform gives none, as WeChat)
+    caption_included: bool
+
+
 def link_text(caption: str, file: OutFile) -> str:
     """A text carrying the file's public link, for types a platform cannot send as media."""
     line = f"{file.name}: {file.public_url()}"
@@ -134,9 +149,10 @@ class Platform:
         """Send a text; returns the provider's message id. Raises SendError."""
         raise NotImplementedError
 
-    def send_file(self, channel: Channel, *, to: str, text: str, file: OutFile, retry_key: str) -> str:
-        """Send a file with its caption ``text``; returns the provider's message id (of the
-        file). Raises SendError."""
+    def send_file(self, channel: Channel, *, to: str, text: str, file: OutFile, retry_key: str) -> FileSent:
+        """Send a file, with its caption ``text`` only where it fits in the same API call; a
+        caption that does not is left to the caller (see :class:`FileSent`). Raises
+        SendError."""
         raise SendError(f"Files cannot be sent to {self.kind}.", retryable=False)
 
 

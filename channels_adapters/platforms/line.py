@@ -15,7 +15,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from channels_adapters.models import Channel
-from channels_adapters.platforms.base import Inbound, OutFile, Platform, http_call, link_text, split_name
+from channels_adapters.platforms.base import FileSent, Inbound, OutFile, Platform, http_call, link_text, split_name
 
 _CATEGORY = {"image": "image", "video": "video", "audio": "voice", "file": "document"}
 
@@ -116,10 +116,11 @@ class Line(Platform):
     def send_text(self, channel: Channel, *, to: str, text: str, retry_key: str) -> str:
         return self._push(channel, to, [{"type": "text", "text": text[:5000]}], retry_key)
 
-    def send_file(self, channel: Channel, *, to: str, text: str, file: OutFile, retry_key: str) -> str:
-        """LINE fetches media from an HTTPS URL: the file's signed public link (one push with
-        the caption as a second message). Other files, and media LINE cannot play, go as a
-        text with the link."""
+    def send_file(self, channel: Channel, *, to: str, text: str, file: OutFile, retry_key: str) -> FileSent:
+        """LINE fetches media from an HTTPS URL: the file's signed public link. The caption
+        goes as a second message of the same push, so file and caption arrive together or
+        not at all (a retry repeats the push under the same retry key). Other files, and
+        media LINE cannot play, go as a text with the link."""
         messages: list[dict[str, Any]] = []
         url = file.public_url()
         if file.category == "image" and file.content_type in ("image/jpeg", "image/png"):
@@ -129,10 +130,11 @@ class Line(Platform):
         elif file.category == "voice" and file.content_type == "audio/mp4" and (ms := m4a_duration_ms(file.content)):
             messages.append({"type": "audio", "originalContentUrl": url, "duration": ms})
         else:
-            return self.send_text(channel, to=to, text=link_text(text, file), retry_key=retry_key)
+            provider_id = self.send_text(channel, to=to, text=link_text(text, file), retry_key=retry_key)
+            return FileSent(provider_id=provider_id, caption_included=True)
         if text:
             messages.append({"type": "text", "text": text[:5000]})
-        return self._push(channel, to, messages, retry_key)
+        return FileSent(provider_id=self._push(channel, to, messages, retry_key), caption_included=True)
 
     def _push(self, channel: Channel, to: str, messages: list[dict[str, Any]], retry_key: str) -> str:
         url = f"{settings.CC_LINE_API_URL.rstrip('/')}/v2/bot/message/push"

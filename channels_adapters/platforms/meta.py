@@ -16,7 +16,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from channels_adapters.models import Channel
-from channels_adapters.platforms.base import Inbound, OutFile, Platform, SendError, http_call, split_name
+from channels_adapters.platforms.base import FileSent, Inbound, OutFile, Platform, SendError, http_call, split_name
 
 
 def _bearer(token: str) -> dict[str, str]:
@@ -175,10 +175,9 @@ class Messenger(MetaPlatform):
         )
         return str(response.json().get("message_id") or "")
 
-    def send_file(self, channel: Channel, *, to: str, text: str, file: OutFile, retry_key: str) -> str:
-        """Attachment Upload API, then a send with the attachment id; a caption follows as a
-        text (Messenger attachments carry none). A retry after the caption failed sends the
-        file again."""
+    def send_file(self, channel: Channel, *, to: str, text: str, file: OutFile, retry_key: str) -> FileSent:
+        """Attachment Upload API, then a send with the attachment id. Messenger attachments
+        carry no caption: the caller sends it next as a text."""
         type_ = {"image": "image", "video": "video", "voice": "audio"}.get(file.category, "file")
         headers = _bearer(self.token(channel))
         uploaded = http_call(
@@ -202,9 +201,7 @@ class Messenger(MetaPlatform):
                 "message": {"attachment": {"type": type_, "payload": {"attachment_id": attachment_id}}},
             },
         )
-        if text:
-            self.send_text(channel, to=to, text=text, retry_key=retry_key)
-        return str(response.json().get("message_id") or "")
+        return FileSent(provider_id=str(response.json().get("message_id") or ""), caption_included=False)
 
 
 _WA_STATES = {"sent": "sent", "delivered": "delivered", "read": "read", "failed": "failed"}
@@ -319,10 +316,10 @@ class WhatsApp(MetaPlatform):
         messages = response.json().get("messages") or [{}]
         return str(messages[0].get("id") or "")
 
-    def send_file(self, channel: Channel, *, to: str, text: str, file: OutFile, retry_key: str) -> str:
+    def send_file(self, channel: Channel, *, to: str, text: str, file: OutFile, retry_key: str) -> FileSent:
         """Upload through /{phone_number_id}/media, then send it by media id (the caption goes
-        with it; audio takes none, so its caption follows as a text). Types WhatsApp does
-        not play (GIF, WebP, WebM, WAV...) go as documents."""
+        with it; audio takes none, so the caller sends its caption next as a text). Types
+        WhatsApp does not play (GIF, WebP, WebM, WAV...) go as documents."""
         number = str(channel.credentials.get("phone_number_id") or "")
         headers = _bearer(self.token(channel))
         type_ = _WA_MEDIA_TYPES.get(file.content_type, "document")
@@ -353,10 +350,8 @@ class WhatsApp(MetaPlatform):
                 type_: part,
             },
         )
-        if text and type_ == "audio":
-            self.send_text(channel, to=to, text=text, retry_key=retry_key)
         messages = response.json().get("messages") or [{}]
-        return str(messages[0].get("id") or "")
+        return FileSent(provider_id=str(messages[0].get("id") or ""), caption_included=type_ != "audio")
 
 
 # What WhatsApp plays as image, video or audio messages; other files go as documents.

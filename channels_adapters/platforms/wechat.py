@@ -20,7 +20,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
 from channels_adapters.models import Channel
-from channels_adapters.platforms.base import Inbound, OutFile, Platform, SendError, http_call, link_text
+from channels_adapters.platforms.base import FileSent, Inbound, OutFile, Platform, SendError, http_call, link_text
 
 _BLOCK = 32
 # errcodes meaning the access token is bad or expired: fetch a new one and try again.
@@ -230,13 +230,15 @@ class WeChat(Platform):
         )
         return ""  # The customer-service API gives no message id.
 
-    def send_file(self, channel: Channel, *, to: str, text: str, file: OutFile, retry_key: str) -> str:
+    def send_file(self, channel: Channel, *, to: str, text: str, file: OutFile, retry_key: str) -> FileSent:
         """Upload as temporary media, then a customer-service message with its media_id (a
-        caption follows as a text; a video carries it as its description). Files WeChat
-        cannot send this way (documents, WebP, OGG...) go as a text with the public link."""
+        video carries the caption as its description; images and voice carry none, so the
+        caller sends it next as a text). Files WeChat cannot send this way (documents, WebP,
+        OGG...) go as a text with the public link."""
         type_ = _WX_MEDIA_TYPES.get(file.content_type)
         if type_ is None:
-            return self.send_text(channel, to=to, text=link_text(text, file), retry_key=retry_key)
+            provider_id = self.send_text(channel, to=to, text=link_text(text, file), retry_key=retry_key)
+            return FileSent(provider_id=provider_id, caption_included=True)
         uploaded = self._call(
             channel, "POST", "cgi-bin/media/upload", params={"type": type_}, files=file.upload("media")
         ).json()
@@ -246,10 +248,8 @@ class WeChat(Platform):
         part: dict[str, Any] = {"media_id": media_id}
         if type_ == "video":
             part.update({"title": file.name, "description": text})
-        self._custom_send(channel, {"touser": to, "msgtype": type_, type_: part})
-        if text and type_ != "video":
-            self.send_text(channel, to=to, text=text, retry_key=retry_key)
-        return ""
+        provider_id = self._custom_send(channel, {"touser": to, "msgtype": type_, type_: part})
+        return FileSent(provider_id=provider_id, caption_included=type_ == "video")
 
 
 # Temporary media types of the customer-service API, by content type.

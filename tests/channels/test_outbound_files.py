@@ -1,9 +1,11 @@
 """Staff file replies to platform and email customers (checked on the local HTTP and SMTP
 servers): WhatsApp media upload, Messenger attachment upload, LINE signed public links,
-WeChat temporary media, email attachments; retries and the failed state as for text."""
+WeChat temporary media, email attachments; retries and the failed state as for text; a
+caption that follows its file as a separate text is retried alone, never with the file."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from email import message_from_bytes, policy
 from typing import Any
@@ -15,12 +17,14 @@ from django.test import Client
 
 from channels_adapters import tasks
 from channels_adapters.models import OutboundMessage
+from channels_adapters.platforms import PLATFORMS
 from enquiries import services as enquiry_services
 from enquiries.models import Enquiry
 from rooms import files
 
+from .conftest import post_webhook, process_pending
 from .test_email import email_channel, ingest, mail  # noqa: F401 - email_channel is a fixture
-from .test_outbound import _png, open_from
+from .test_outbound import _png, _wa_status, open_from
 
 pytestmark = pytest.mark.django_db
 
@@ -246,3 +250,203 @@ def test_forward_into_a_platform_enquiry_is_sent_to_the_customer(
     assert tasks.outbound_send(outbound.pk) == "sent"
     (send,) = platform_api.calls("POST", "/graph/106540352242922/messages")
     assert send.json()["text"]["body"] == "Our opening hours are 9-17."
+
+
+# ------------------------------------------------------------------ captions sent after their file
+
+MP3 = b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\x00" * 200
+CAPTION = "The broken part"
+
+
+@dataclasses.dataclass(frozen=True)
+class CaptionAfterFile:
+    """A platform whose file message carries no caption: the file and the caption go to
+    ``send_path`` as two calls, after the file's upload to ``upload_path``."""
+
+    name: str
+    content: bytes | None  # None: a PNG
+    upload_path: str
+    send_path: str
+    file_ok: Any  # the platform's answer to the file's send
+    file_id: str  # the provider id in that answer ("" when the platform gives none)
+
+
+CAPTION_AFTER_FILE = {
+    "messenger": CaptionAfterFile(
+        "part.png",
+        None,
+        "/graph/me/message_attachments",
+        "/graph/PAGE1/messages",
+        (200, {"recipient_id": "x", "message_id": "m_file_1"}, {}),
+        "m_file_1",
+    ),
+    "whatsapp-audio": CaptionAfterFile(
+        "note.mp3",
+        MP3,
+        "/graph/106540352242922/media",
+        "/graph/106540352242922/messages",
+        (200, {"messages": [{"id": "wamid.FILE1"}]}, {}),
+        "wamid.FILE1",
+    ),
+    "wechat": CaptionAfterFile(
+        "part.png",
+        None,
+        "/wechat/cgi-bin/media/upload",
+        "/wechat/cgi-bin/message/custom/send",
+        (200, {"errcode": 0, "errmsg": "ok"}, {}),
+        "",
+    ),
+}
+
+
+def _sent(platform_api: Any, case: CaptionAfterFile) -> list[str]:
+    """The send calls made, in order: "file", or the text of a caption."""
+    parts: list[str] = []
+    for call in platform_api.calls("POST", case.send_path):
+        body = json.loads(call.body)
+        if "message" in body:  # Messenger
+            parts.append(body["message"].get("text") or "file")
+        elif body.get("type", body.get("msgtype")) == "text":  # WhatsApp, WeChat
+            parts.append(body["text"].get("body") or body["text"].get("content"))
+        else:
+            parts.append("file")
+    return parts
+
+
+def _open_with_caption(kind: str, platform_channel: Any, agent: Any) -> tuple[CaptionAfterFile, OutboundMessage]:
+    case = CAPTION_AFTER_FILE[kind]
+    enquiry = open_from(kind.partition("-")[0], platform_channel, agent)
+    return case, upload(enquiry, agent, name=case.name, content=case.content, text=CAPTION)
+
+
+@pytest.mark.parametrize("kind", list(CAPTION_AFTER_FILE))
+def test_caption_5xx_retry_sends_only_the_caption(
+    kind: str, platform_channel: Any, agent: Any, platform_api: Any
+) -> None:
+    case, outbound = _open_with_caption(kind, platform_channel, agent)
+    platform_api.script("POST", case.send_path, case.file_ok, (500, {"error": {"message": "busy"}}, {}))
+    assert tasks.outbound_send(outbound.pk) == "retry"
+    assert tasks.scheduled[-1] == ("channels_adapters.tasks.outbound_send", (outbound.pk,), 2.0)
+    outbound.refresh_from_db()
+    assert outbound.state == "pending" and outbound.provider_message_id == ""
+    assert outbound.file_sent_at is not None and outbound.file_message_id == case.file_id
+    assert "The file was sent, its caption was not" in outbound.error and "busy" in outbound.error
+
+    assert tasks.outbound_send(outbound.pk) == "sent"
+    assert _sent(platform_api, case) == ["file", CAPTION, CAPTION]  # the file once, the caption twice
+    assert len(platform_api.calls("POST", case.upload_path)) == 1
+    outbound.refresh_from_db()
+    assert (outbound.state, outbound.attempts, outbound.provider_message_id) == ("sent", 2, case.file_id)
+    assert outbound.message.data["delivery"] == {"state": "sent"}
+    assert tasks.outbound_send(outbound.pk) == "skip"
+    assert len(_sent(platform_api, case)) == 3
+
+
+@pytest.mark.parametrize("kind", list(CAPTION_AFTER_FILE))
+def test_caption_refused_fails_without_resending_the_file(
+    kind: str, platform_channel: Any, agent: Any, platform_api: Any
+) -> None:
+    case, outbound = _open_with_caption(kind, platform_channel, agent)
+    platform_api.script("POST", case.send_path, case.file_ok, (400, {"error": {"message": "Text refused"}}, {}))
+    tasks.scheduled.clear()
+    assert tasks.outbound_send(outbound.pk) == "failed"
+    assert tasks.scheduled == []
+    outbound.refresh_from_db()
+    assert outbound.state == "failed"
+    assert "The file was sent, its caption was not" in outbound.error and "Text refused" in outbound.error
+    assert "Text refused" in outbound.message.data["delivery"]["error"]
+    assert tasks.outbound_send(outbound.pk) == "skip"
+    assert _sent(platform_api, case) == ["file", CAPTION]
+    assert len(platform_api.calls("POST", case.upload_path)) == 1
+
+
+def test_caption_failing_until_the_last_try_fails_with_one_file(
+    platform_channel: Any, agent: Any, platform_api: Any, settings: Any
+) -> None:
+    case, outbound = _open_with_caption("messenger", platform_channel, agent)
+    busy: tuple[int, Any, dict[str, str]] = (503, {"error": {"message": "busy"}}, {})
+    platform_api.script("POST", case.send_path, case.file_ok, *[busy] * settings.CC_OUTBOUND_MAX_ATTEMPTS)
+    results = [tasks.outbound_send(outbound.pk) for _ in range(settings.CC_OUTBOUND_MAX_ATTEMPTS)]
+    assert results == ["retry"] * (settings.CC_OUTBOUND_MAX_ATTEMPTS - 1) + ["failed"]
+    assert _sent(platform_api, case) == ["file"] + [CAPTION] * settings.CC_OUTBOUND_MAX_ATTEMPTS
+    outbound.refresh_from_db()
+    assert outbound.state == "failed" and "its caption was not" in outbound.error
+
+
+def test_worker_dying_between_file_and_caption(
+    platform_channel: Any, agent: Any, platform_api: Any, monkeypatch: Any
+) -> None:
+    """The file's send is stored before the caption is tried: a worker that dies there
+    leaves the message pending, and the next run (any worker) sends only the caption."""
+    case, outbound = _open_with_caption("messenger", platform_channel, agent)
+    messenger = PLATFORMS["messenger"]
+
+    def die(*args: Any, **kwargs: Any) -> str:
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(messenger, "send_text", die)
+    with pytest.raises(RuntimeError):
+        tasks.outbound_send(outbound.pk)
+    monkeypatch.undo()
+    outbound.refresh_from_db()
+    assert (outbound.state, outbound.attempts, outbound.file_message_id) == ("pending", 1, "m_out_1")
+    assert tasks.outbound_send(outbound.pk) == "sent"
+    assert _sent(platform_api, case) == ["file", CAPTION]
+    outbound.refresh_from_db()
+    assert (outbound.state, outbound.provider_message_id) == ("sent", "m_out_1")
+
+
+def test_caption_retry_needs_no_file(platform_channel: Any, agent: Any, platform_api: Any) -> None:
+    """Once the file went out its stored copy is not read again: only the caption is left."""
+    case, outbound = _open_with_caption("wechat", platform_channel, agent)
+    platform_api.script("POST", case.send_path, case.file_ok, (500, b"down", {}))
+    assert tasks.outbound_send(outbound.pk) == "retry"
+    path = files.file_for_download(outbound.message)[0]
+    path.unlink()
+    assert tasks.outbound_send(outbound.pk) == "sent"
+    assert _sent(platform_api, case) == ["file", CAPTION, CAPTION]
+
+
+def test_file_status_waits_for_the_caption(platform_channel: Any, agent: Any, platform_api: Any) -> None:
+    """A status about the file while its caption is still to send does not end the send:
+    it waits until the whole message is sent, then applies."""
+    case, outbound = _open_with_caption("whatsapp-audio", platform_channel, agent)
+    platform_api.script("POST", case.send_path, case.file_ok, (500, {"error": {"message": "busy"}}, {}))
+    assert tasks.outbound_send(outbound.pk) == "retry"
+    assert post_webhook(outbound.channel, _wa_status("wamid.FILE1", "delivered")).status_code == 200
+    process_pending()
+    outbound.refresh_from_db()
+    assert outbound.state == "pending"
+    assert tasks.outbound_send(outbound.pk) == "sent"
+    outbound.refresh_from_db()
+    assert (outbound.state, outbound.provider_message_id) == ("delivered", "wamid.FILE1")
+    assert _sent(platform_api, case) == ["file", CAPTION, CAPTION]
+
+
+def test_caption_with_the_file_records_no_progress(platform_channel: Any, agent: Any, platform_api: Any) -> None:
+    """WhatsApp images carry their caption: one call, nothing to resume."""
+    enquiry = open_from("whatsapp", platform_channel, agent)
+    outbound = upload(enquiry, agent, text=CAPTION)
+    assert tasks.outbound_send(outbound.pk) == "sent"
+    (send,) = platform_api.calls("POST", "/graph/106540352242922/messages")
+    assert send.json()["image"]["caption"] == CAPTION
+    outbound.refresh_from_db()
+    assert outbound.file_sent_at is None and outbound.provider_message_id == "wamid.OUT1"
+
+
+def test_line_file_and_caption_go_in_one_push(platform_channel: Any, agent: Any, platform_api: Any) -> None:
+    """LINE takes the file and its caption in one push: a retry repeats that push under the
+    same retry key (LINE dedupes on it), never a separate caption call."""
+    enquiry = open_from("line", platform_channel, agent)
+    outbound = upload(enquiry, agent, text=CAPTION)
+    pushes_before = len(platform_api.calls("POST", "/line/v2/bot/message/push"))
+    platform_api.script("POST", "/line/v2/bot/message/push", (500, {"message": "busy"}, {}))
+    assert tasks.outbound_send(outbound.pk) == "retry"
+    assert tasks.outbound_send(outbound.pk) == "sent"
+    pushes = platform_api.calls("POST", "/line/v2/bot/message/push")[pushes_before:]
+    assert len(pushes) == 2
+    assert len({p.headers["x-line-retry-key"] for p in pushes}) == 1
+    for push in pushes:
+        assert [m["type"] for m in push.json()["messages"]] == ["image", "text"]
+    outbound.refresh_from_db()
+    assert (outbound.state, outbound.provider_message_id, outbound.file_sent_at) == ("sent", "line-out-1", None)
