@@ -70,6 +70,9 @@ def direct_room_open(*, actor: Staff, staff: Staff | int) -> tuple[Room, bool]:
                 ]
             )
             _joined(room, other)
+            # The creator too: their open sockets join the room's group, so the other
+            # side's messages reach them live (sockets join their rooms only at connect).
+            _joined(room, actor)
     except IntegrityError:
         existing = Room.objects.filter(direct_key=key).first()
         if existing is None:
@@ -139,7 +142,8 @@ def space_create(
                 *[RoomMember(room=room, staff=s, role=RoomMember.Role.PARTICIPANT) for s in others],
             ]
         )
-        for staff in others:
+        # The creator too, so their open sockets join the room's group (see direct_room_open).
+        for staff in [*others, actor]:
             _joined(room, staff)
     return room
 

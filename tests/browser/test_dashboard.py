@@ -6,6 +6,7 @@ Screenshots of the main screens are written to docs/screenshots/."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -34,9 +35,10 @@ expect.set_options(timeout=10_000)
 WIDTH, HEIGHT = 1280, 800
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    tmp = tmp_path_factory.mktemp("browser")
+@contextlib.contextmanager
+def running_server(tmp: Path, *, max_wait_seconds: int = 120) -> Iterator[dict[str, Any]]:
+    """A daphne on its own SQLite file with an admin, two Support agents (Alice and Bob) and
+    a widget channel to Support; yields {"base": url, "key": the channel's key}."""
     procs = Processes(tmp)
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CC_TIMERS")}
     env.update(
@@ -44,7 +46,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         CC_SQLITE_PATH=str(tmp / "browser.sqlite3"),
         CC_MEDIA_ROOT=str(tmp / "media"),
         CC_TIMERS="ticker",
-        CC_ENQUIRY_MAX_WAIT_SECONDS="120",
+        CC_ENQUIRY_MAX_WAIT_SECONDS=str(max_wait_seconds),
         CC_WIDGET_RATE="100000/min",
         CC_LOGIN_RATE="100000/min",
         CC_LOG_LEVEL="WARNING",
@@ -83,6 +85,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         yield {"base": srv.base, "key": channel.json()["key"]}
     finally:
         procs.stop_all()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    with running_server(tmp_path_factory.mktemp("browser")) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")

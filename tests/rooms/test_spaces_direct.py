@@ -42,6 +42,8 @@ def test_direct_room_created_once_per_pair(ann, bob, events):
     assert set(_members(room)) == {ann.pk, bob.pk}
     joined = events.of_type("room.member_joined")
     assert joined and f"staff.{bob.pk}" in joined[0][0]
+    # The creator's sockets are told as well, so they join the room's group.
+    assert any(f"staff.{ann.pk}" in groups for groups, _ in joined)
     again, created_again = spaces.direct_room_open(actor=bob, staff=ann)
     assert again.pk == room.pk and not created_again
     assert Room.objects.filter(kind=Room.Kind.DIRECT).count() == 1
@@ -109,7 +111,7 @@ def test_space_create_with_members(ann, bob, cat, events):
     assert room.kind == Room.Kind.SPACE and room.name == "Launch" and room.is_private
     assert _members(room) == {ann.pk: "owner", bob.pk: "participant", cat.pk: "participant"}
     groups = [g for g, _ in events.of_type("room.member_joined")]
-    assert {f"staff.{bob.pk}", f"staff.{cat.pk}"} <= {x for g in groups for x in g}
+    assert {f"staff.{bob.pk}", f"staff.{cat.pk}", f"staff.{ann.pk}"} <= {x for g in groups for x in g}
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@
 // information panel.
 import { api, upload } from "./api.js";
 import { channelIcon, clear, clockTime, confirmDialog, field, fileSize, formDialog, h, toast, uid } from "./dom.js";
-import { loadRooms, markRead } from "./rooms.js";
+import { loadRooms, markRead, updateRoom } from "./rooms.js";
 import { app, emit, on } from "./state.js";
 
 const URL_RE = /https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
@@ -205,6 +205,13 @@ export async function render(main, match, params) {
         ]),
       );
       const v = info.visitor || {};
+      // The panel is repainted on room events and on every reconnect: keep what staff
+      // are typing into the visitor form (unsaved edits and the focused field).
+      const edited = {};
+      infoPanel.querySelectorAll(".visitor-form input").forEach((el) => {
+        if (el.value !== el.defaultValue) edited[el.name] = el.value;
+      });
+      const active = infoPanel.contains(document.activeElement) ? document.activeElement : null;
       const form = h("form", { class: "visitor-form", "aria-label": "Visitor information" });
       const inputs = {};
       for (const [key, label, type] of [
@@ -214,7 +221,19 @@ export async function render(main, match, params) {
         ["phone", "Phone", "tel"],
       ]) {
         inputs[key] = h("input", { name: key, type, value: v[key] || "", disabled: monitor && !app.me.is_admin });
+        if (key in edited) inputs[key].value = edited[key];
         form.append(field(label, inputs[key]));
+      }
+      if (active && active.name in inputs) {
+        queueMicrotask(() => {
+          const el = inputs[active.name];
+          el.focus();
+          try {
+            el.setSelectionRange(active.selectionStart, active.selectionEnd);
+          } catch {
+            /* email inputs have no selection API */
+          }
+        });
       }
       form.append(h("button", { type: "submit", class: "small-button", text: "Save visitor" }));
       form.addEventListener("submit", async (ev) => {
@@ -222,8 +241,10 @@ export async function render(main, match, params) {
         const body = Object.fromEntries(Object.entries(inputs).map(([k, el]) => [k, el.value.trim()]));
         try {
           await api("PATCH", `/api/v1/enquiries/${e.id}/visitor`, body);
+          Object.values(inputs).forEach((el) => (el.defaultValue = el.value)); // saved: no longer edits
           toast("Visitor information saved.");
           await reloadInfo();
+          if (info.visitor) updateRoom(roomId, { title: info.visitor.name }); // the room list names the visitor
         } catch (err) {
           toast(err.message, "error");
         }
@@ -252,8 +273,7 @@ export async function render(main, match, params) {
       mute.addEventListener("change", async () => {
         try {
           await api("PATCH", `/api/v1/rooms/${roomId}/membership`, { mute: mute.value });
-          const row = app.rooms.get(roomId);
-          if (row) row.mute = mute.value;
+          updateRoom(roomId, { mute: mute.value });
           toast("Notification setting saved.");
         } catch (err) {
           toast(err.message, "error");
@@ -481,14 +501,17 @@ export async function render(main, match, params) {
   function scheduleRead() {
     if (monitor || !info.me || document.hidden) return;
     clearTimeout(readTimer);
-    readTimer = setTimeout(() => {
-      const last = Math.max(0, ...messages.keys());
-      if (!last || last <= (info.me.last_read_message_id || 0)) return;
-      info.me.last_read_message_id = last;
-      if (app.socketOpen) app.socket.send({ type: "read", room: roomId, message: last });
-      else api("POST", `/api/v1/rooms/${roomId}/read`, { message: last }).catch(() => {});
-      markRead(roomId);
-    }, 300);
+    readTimer = setTimeout(sendRead, 300);
+  }
+
+  function sendRead() {
+    readTimer = null;
+    const last = Math.max(0, ...messages.keys());
+    if (!info.me || !last || last <= (info.me.last_read_message_id || 0)) return;
+    info.me.last_read_message_id = last;
+    if (app.socketOpen) app.socket.send({ type: "read", room: roomId, message: last });
+    else api("POST", `/api/v1/rooms/${roomId}/read`, { message: last }).catch(() => {});
+    markRead(roomId);
   }
 
   // An admin monitoring is not a member: the socket watches the room so its messages and
@@ -814,7 +837,11 @@ export async function render(main, match, params) {
     disposers.forEach((d) => d());
     document.removeEventListener("visibilitychange", onVisible);
     if (watching) app.socket.unwatch(roomId);
-    clearTimeout(readTimer);
+    // Leaving right after a message came in: it was on screen, so it is read.
+    if (readTimer) {
+      clearTimeout(readTimer);
+      sendRead();
+    }
     clearTimeout(typingTimer);
   };
 }

@@ -57,10 +57,11 @@ export async function render(main, match) {
               h("td", { text: e.id }),
               h("td", {}, channelIcon(e.channel_kind), ` ${e.channel_name || ""}`),
               h("td", { text: visitor }),
-              h("td", { class: "clip", text: e.first_message }),
+              h("td", { class: "clip", text: e.first_message, title: e.first_message }),
               h("td", { text: clockTime(e.missed_at) }),
               h("td", { text: (e.missed_reason || "").replaceAll("_", " ") }),
-              h("td", { class: "clip", text: e.note ? e.note.text : "—" }),
+              // The note is what staff follow up on: shown whole, wrapped, never clipped.
+              h("td", { class: "note-text", text: e.note ? e.note.text : "—" }),
               h("td", { text: e.note ? e.note.contact : [e.visitor.email, e.visitor.phone].filter(Boolean).join(" · ") }),
             );
           }
@@ -71,7 +72,7 @@ export async function render(main, match) {
             h("td", { text: e.id }),
             h("td", {}, channelIcon(e.channel_kind), ` ${e.channel_name || ""}`),
             h("td", { text: visitor }),
-            h("td", { class: "clip", text: e.topic || e.first_message }),
+            h("td", { class: "clip", text: e.topic || e.first_message, title: e.topic || e.first_message }),
             h("td", {}, h("span", { class: `status status-${e.status}`, text: e.status })),
             h("td", { text: e.owner ? e.owner.display_name : "—" }),
             h("td", { text: clockTime(e.created_at) }),

@@ -79,6 +79,15 @@ export function markRead(roomId) {
   }
 }
 
+// A change made on the room's page (its notification mode, the visitor's name): the list
+// shows it at once.
+export function updateRoom(roomId, changes) {
+  const room = app.rooms.get(roomId);
+  if (!room) return;
+  Object.assign(room, changes);
+  paint();
+}
+
 async function newDirect() {
   let staff = [];
   try {
