@@ -110,5 +110,20 @@ class OutboundMessage(models.Model):
     # the whole message is sent: statuses for the file wait until then (inbound.status_apply).
     file_sent_at = models.DateTimeField(null=True, blank=True)
     file_message_id = models.CharField(max_length=255, blank=True, default="")
+    # When the next try is due: set when the send is queued and when a retry is scheduled
+    # with back-off. A pending message whose try is overdue lost its task (worker crash,
+    # broker outage, restart of the embedded ticker): outbound.outbound_resume_due queues
+    # it again.
+    next_try_at = models.DateTimeField(null=True, blank=True)
+    # The lease of the try under way: a try claims the message until now +
+    # CC_OUTBOUND_CLAIM_SECONDS and clears it when it ends. No other try (a duplicate task,
+    # the sweep) starts while it lives; one past its end means the try crashed.
+    claimed_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        # The outbound sweep looks only at pending messages, by when their try is due.
+        indexes = [
+            models.Index(fields=["next_try_at"], condition=models.Q(state="pending"), name="outbound_pending_due")
+        ]

@@ -17,18 +17,27 @@ WeChat for 48 hours. A staff message posted after the window closed is refused a
 with 409 (code ``reply_window_closed``) and nothing is stored, so the agent knows the
 customer will not get it; a message queued inside the window whose send is retried past
 its end fails with the same explanation.
+
+Never lost, never sent twice at once: each try claims the message with a lease
+(``claimed_until``, CC_OUTBOUND_CLAIM_SECONDS) that no other try (a duplicate task, the
+sweep's) can take while it lives, and records when the next try is due (``next_try_at``).
+Tasks are acknowledged before they run, so a worker crash, a broker outage when queueing,
+or a restart of the embedded ticker loses one; ``outbound_resume_due``, run every 30 s
+(Celery beat, or the embedded ticker), queues again each pending message whose try is
+overdue and whose lease, if any, has run out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import uuid
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 
 from channels_adapters.models import Channel, OutboundMessage
 from channels_adapters.platforms import PLATFORMS, OutFile, SendError
@@ -115,7 +124,7 @@ def outbound_queue(*, message: Message, channel: Channel) -> OutboundMessage | N
         return None
     if message.kind not in (Message.Kind.TEXT, Message.Kind.SYSTEM, Message.Kind.FILE):
         return None
-    outbound = OutboundMessage.objects.create(message=message, channel=channel)
+    outbound = OutboundMessage.objects.create(message=message, channel=channel, next_try_at=clock.now())
     outbound_id = outbound.pk
     transaction.on_commit(lambda: tasks.run_later(tasks.outbound_send, outbound_id))
     return outbound
@@ -162,7 +171,30 @@ def retry_key(outbound: OutboundMessage, channel: Channel, *, part: str = "") ->
 def _fail(outbound_id: int, error: str) -> None:
     with transaction.atomic():
         outbound = OutboundMessage.objects.select_for_update().get(pk=outbound_id)
-        outbound_state_set(outbound=outbound, state=OutboundMessage.State.FAILED, error=error)
+        if outbound_state_set(outbound=outbound, state=OutboundMessage.State.FAILED, error=error):
+            # No more tries: the lease and the due time go with them.
+            outbound.claimed_until = outbound.next_try_at = None
+            outbound.save(update_fields=["claimed_until", "next_try_at", "updated_at"])
+
+
+def _release(outbound_id: int, attempts: int, *, error: str = "") -> None:
+    """End try number ``attempts`` without a result: release its lease and make the next try
+    due after the back-off. A no-op when another try has claimed the message since (this
+    try outlived its lease): that lease is not ours to clear."""
+    changes: dict[str, Any] = {
+        "claimed_until": None,
+        "next_try_at": clock.now() + dt.timedelta(seconds=retry_delay(attempts)),
+    }
+    if error:
+        changes["error"] = error[:2000]
+    OutboundMessage.objects.filter(pk=outbound_id, attempts=attempts, state=OutboundMessage.State.PENDING).update(
+        **changes
+    )
+
+
+def _unclaimed(now: dt.datetime) -> Q:
+    """No try holds the message: never claimed, released, or its try's lease ran out."""
+    return Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
 
 
 def _out_file(message: Message) -> OutFile | None:
@@ -216,9 +248,15 @@ def _file_message_send(*, outbound: OutboundMessage, channel: Channel, to: str, 
 
 def outbound_attempt(*, outbound_id: int) -> str:
     """One try at sending a queued message. Returns "sent", "retry" (a network error or 5xx
-    and tries left: the caller schedules the next), "failed" (a 4xx, the reply window, or the
-    last try) or "skip" (gone, or not pending any more: safe to run twice). A file message
-    whose file went out on an earlier try sends only its caption (``_file_message_send``)."""
+    and tries left: the caller schedules the next, due at ``next_try_at``), "failed" (a 4xx,
+    the reply window, or the last try) or "skip" (gone, not pending any more, or another try
+    holds its lease: safe to run twice, and at once). A file message whose file went out on
+    an earlier try sends only its caption (``_file_message_send``).
+
+    The try claims the message with a compare-and-set on ``attempts`` that also needs no
+    live lease, and sets one until now + CC_OUTBOUND_CLAIM_SECONDS; it clears the lease when
+    it ends. A try that crashes keeps it until it runs out: only then may another try (the
+    sweep's, or a redelivered task) send again. Called outside any transaction."""
     from channels_adapters.platforms import email as email_channel
 
     outbound = (
@@ -228,10 +266,17 @@ def outbound_attempt(*, outbound_id: int) -> str:
     )
     if outbound is None or outbound.state != OutboundMessage.State.PENDING:
         return "skip"
+    if outbound.claimed_until is not None and outbound.claimed_until > clock.now():
+        return "skip"  # Another try is sending it (the claim below settles a tie).
     message, channel = outbound.message, outbound.channel
     enquiry = message.room.enquiry
     if enquiry is None:
         return "skip"
+    if outbound.attempts >= settings.CC_OUTBOUND_MAX_ATTEMPTS:
+        # Every try is used and the last one stopped without a result (its worker crashed
+        # while sending): the customer may or may not have the message.
+        _fail(outbound.pk, "Sending stopped on the last try; the customer may not have received this message.")
+        return "failed"
     if message.recalled_at is not None:
         _fail(outbound.pk, "Recalled before it was sent.")
         return "failed"
@@ -246,10 +291,18 @@ def outbound_attempt(*, outbound_id: int) -> str:
         if file is None:
             _fail(outbound.pk, "The file is no longer available.")
             return "failed"
-    # Claim this try: of two runs of the same task at once, only one sends.
-    claimed = OutboundMessage.objects.filter(
-        pk=outbound.pk, state=OutboundMessage.State.PENDING, attempts=outbound.attempts
-    ).update(attempts=F("attempts") + 1)
+    # Claim this try: of two runs of the same task, only one sends, whether they start at
+    # once (the compare-and-set on attempts) or one while the other is still sending (the
+    # lease). ``attempts`` then names this try: the lease is ours while it is unchanged.
+    now = clock.now()
+    claimed = (
+        OutboundMessage.objects.filter(_unclaimed(now), pk=outbound.pk, attempts=outbound.attempts)
+        .filter(state=OutboundMessage.State.PENDING)
+        .update(
+            attempts=F("attempts") + 1,
+            claimed_until=now + dt.timedelta(seconds=settings.CC_OUTBOUND_CLAIM_SECONDS),
+        )
+    )
     if not claimed:
         return "skip"
     attempts = outbound.attempts + 1
@@ -270,15 +323,28 @@ def outbound_attempt(*, outbound_id: int) -> str:
     except SendError as exc:
         logger.warning("send of message %s to %s failed (try %s): %s", message.pk, channel.kind, attempts, exc)
         if exc.retryable and attempts < settings.CC_OUTBOUND_MAX_ATTEMPTS:
-            OutboundMessage.objects.filter(pk=outbound.pk).update(error=exc.message[:2000])
+            # The caller queues the next try with this back-off; the sweep leaves it alone
+            # until then.
+            _release(outbound.pk, attempts, error=exc.message)
             return "retry"
         _fail(outbound.pk, exc.message)
         return "failed"
+    except BaseException:
+        # Not a send error (a bug, the worker stopping): this try is over all the same, and
+        # no task retries it. The sweep does, after the back-off, up to the last try.
+        try:
+            _release(outbound.pk, attempts)
+        except Exception:  # Then the lease runs out by itself.
+            logger.exception("could not release the claim on outbound message %s", outbound.pk)
+        raise
     with transaction.atomic():
         locked = OutboundMessage.objects.select_for_update().get(pk=outbound.pk)
+        locked.claimed_until = locked.next_try_at = None
+        fields = ["claimed_until", "next_try_at", "updated_at"]
         if provider_id:
             locked.provider_message_id = provider_id[:255]
-            locked.save(update_fields=["provider_message_id", "updated_at"])
+            fields.append("provider_message_id")
+        locked.save(update_fields=fields)
         outbound_state_set(outbound=locked, state=OutboundMessage.State.SENT)
     if provider_id:
         # A delivery status may have come in before the id was saved: apply it now.
@@ -291,3 +357,37 @@ def outbound_attempt(*, outbound_id: int) -> str:
 def retry_delay(attempts: int) -> float:
     """Exponential back-off before try ``attempts + 1``: base, 2 x base, 4 x base... (5 min cap)."""
     return min(300.0, settings.CC_OUTBOUND_RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1))
+
+
+def outbound_resume_due(now: dt.datetime | None = None) -> int:
+    """Queue again every pending message whose try is overdue by
+    CC_OUTBOUND_SWEEP_GRACE_SECONDS and that no try holds (no lease, or one that ran out):
+    its task was lost (worker crash, broker outage, restart of the embedded ticker) or its
+    try crashed. Returns how many were queued.
+
+    Idempotent and safe to run from several processes at once: a compare-and-set moves
+    ``next_try_at`` to now, so one sweep wins each message, and a later sweep queues it
+    again only if that task is lost too. A retry waiting out its back-off is not due yet;
+    the task queued here re-checks everything (``outbound_attempt``). Called outside any
+    transaction (beat task, embedded ticker): the tasks are queued on commit."""
+    from channels_adapters import tasks
+
+    now = now or clock.now()
+    cutoff = now - dt.timedelta(seconds=settings.CC_OUTBOUND_SWEEP_GRACE_SECONDS)
+    due = list(
+        OutboundMessage.objects.filter(_unclaimed(now), state=OutboundMessage.State.PENDING, next_try_at__lte=cutoff)
+        .order_by("next_try_at", "id")
+        .values_list("id", "next_try_at")[:500]
+    )
+    queued = 0
+    for outbound_id, due_at in due:
+        won = (
+            OutboundMessage.objects.filter(_unclaimed(now), pk=outbound_id, next_try_at=due_at)
+            .filter(state=OutboundMessage.State.PENDING)
+            .update(next_try_at=now)
+        )
+        if won:
+            logger.info("re-queueing the send of outbound message %s (due at %s)", outbound_id, due_at)
+            transaction.on_commit(functools.partial(tasks.run_later, tasks.outbound_send, outbound_id))
+            queued += 1
+    return queued

@@ -43,7 +43,9 @@ def run_later(task: Any, *args: Any, countdown: float = 0.0) -> None:
     if mode == "celery":
         try:
             task.apply_async(args=args, countdown=countdown)
-        except Exception:  # Stored events are picked up again by inbound_process_pending.
+        except Exception:
+            # Nothing is lost: stored events are picked up again by inbound_process_pending,
+            # pending replies by outbound.outbound_resume_due.
             logger.exception("could not queue %s", task.name)
     elif mode == "ticker":
         timer = threading.Timer(countdown, _in_thread, (task, args))
@@ -76,7 +78,9 @@ def outbound_send(outbound_id: int) -> str:
     """Send one staff reply; on a network error or 5xx try again later with exponential
     back-off, up to CC_OUTBOUND_MAX_ATTEMPTS tries; a 4xx or the last try marks it failed.
     A try resumes where the last one stopped: after a file went out and its separate
-    caption failed, only the caption is sent (outbound._file_message_send)."""
+    caption failed, only the caption is sent (outbound._file_message_send). A run while
+    another try holds the message's lease does nothing; a lost run is queued again by
+    ``outbound_sweep``."""
     result = outbound.outbound_attempt(outbound_id=outbound_id)
     if result == "retry":
         from channels_adapters.models import OutboundMessage
@@ -90,3 +94,9 @@ def outbound_send(outbound_id: int) -> str:
 def inbound_sweep() -> int:
     """Process events whose task was lost (a worker crash, a broker outage)."""
     return inbound.inbound_process_pending()
+
+
+@shared_task(name="channels_adapters.tasks.outbound_sweep", ignore_result=True)
+def outbound_sweep() -> int:
+    """Queue again staff replies whose send task was lost or whose try crashed."""
+    return outbound.outbound_resume_due()

@@ -162,6 +162,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-timers": {"task": "enquiries.tasks.sweep_timers", "schedule": 1.0},
     # Platform events whose processing task was lost (worker crash, broker outage).
     "sweep-inbound": {"task": "channels_adapters.tasks.inbound_sweep", "schedule": 30.0},
+    # Staff replies to platform customers whose send task was lost, or whose try crashed.
+    "sweep-outbound": {"task": "channels_adapters.tasks.outbound_sweep", "schedule": 30.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -249,6 +251,14 @@ CC_WECHAT_API_URL = os.environ.get("CC_WECHAT_API_URL", "https://api.weixin.qq.c
 CC_PLATFORM_HTTP_TIMEOUT = _env_float("CC_PLATFORM_HTTP_TIMEOUT", 10)
 CC_OUTBOUND_MAX_ATTEMPTS = _env_int("CC_OUTBOUND_MAX_ATTEMPTS", 6)
 CC_OUTBOUND_RETRY_BASE_SECONDS = _env_float("CC_OUTBOUND_RETRY_BASE_SECONDS", 2)
+# A try at sending claims its message for this long; no other try starts meanwhile. It must
+# outlast the longest try: a few API calls (token, upload, send, caption), each network
+# operation of which may take CC_PLATFORM_HTTP_TIMEOUT, and the upload of the largest file.
+# A try that crashed is taken up again once its claim has run out.
+CC_OUTBOUND_CLAIM_SECONDS = _env_float("CC_OUTBOUND_CLAIM_SECONDS", max(120.0, 12 * CC_PLATFORM_HTTP_TIMEOUT))
+# The outbound sweep queues again a pending reply whose try is this overdue (its task was
+# lost); less than that is left to the task, which may just be late.
+CC_OUTBOUND_SWEEP_GRACE_SECONDS = _env_float("CC_OUTBOUND_SWEEP_GRACE_SECONDS", 60)
 # A customer writing again this soon after a miss adds to the missed enquiry (read in the
 # missed list) instead of opening another one that would be missed at once.
 CC_PLATFORM_MISSED_JOIN_SECONDS = _env_float("CC_PLATFORM_MISSED_JOIN_SECONDS", 600)

@@ -1,7 +1,9 @@
 """How deadlines get enforced in each mode.
 
 - celery: a task at each deadline (queued on commit) plus the beat sweep every second.
-- ticker: a daemon thread in the web process runs the sweep every CC_TICKER_INTERVAL_SECONDS.
+- ticker: a daemon thread in the web process runs the sweep every CC_TICKER_INTERVAL_SECONDS,
+  and every 30 s the sweeps of lost background work, as beat does in production: staff
+  replies to platform customers whose send was lost, webhook events whose processing was.
 - off: nothing runs by itself (tests call the sweep with a controlled clock).
 
 Either way the deadline is a column, so a restart of any process loses nothing: the next
@@ -24,6 +26,9 @@ logger = logging.getLogger(__name__)
 # The deadline task runs a hair after the deadline: a timer that fires a millisecond early
 # would find nothing due and leave the miss to the next beat sweep, up to a second later.
 ETA_MARGIN = dt.timedelta(milliseconds=20)
+
+# How often the ticker re-queues platform replies whose send was lost (beat: "sweep-outbound").
+OUTBOUND_SWEEP_SECONDS = 30.0
 
 
 def schedule_sweep(when: dt.datetime | None) -> None:
@@ -59,9 +64,13 @@ def start_ticker() -> None:
 
 
 def _run() -> None:
+    from channels_adapters.inbound import inbound_process_pending
+    from channels_adapters.outbound import outbound_resume_due
     from enquiries.services import timers_sweep
 
     interval = settings.CC_TICKER_INTERVAL_SECONDS
+    # At once on start: a restart lost the in-process timers of pending sends.
+    next_outbound_sweep = time.monotonic()
     while True:
         started = time.monotonic()
         try:
@@ -69,4 +78,11 @@ def _run() -> None:
             timers_sweep()
         except Exception:
             logger.exception("timer sweep failed")
+        if started >= next_outbound_sweep:
+            next_outbound_sweep = started + OUTBOUND_SWEEP_SECONDS
+            for sweep in (outbound_resume_due, inbound_process_pending):
+                try:
+                    sweep()
+                except Exception:
+                    logger.exception("%s failed", sweep.__name__)
         time.sleep(max(0.0, interval - (time.monotonic() - started)))
