@@ -38,14 +38,20 @@ def queue_position(enquiry: Enquiry) -> int | None:
     return ahead.count() + 1
 
 
-def queue_positions(destination_id: int) -> list[tuple[int, int, int]]:
-    """(enquiry id, visitor id, position) for every open enquiry of a destination."""
+def queue_positions(*destination_ids: int) -> list[tuple[int, int, int]]:
+    """(enquiry id, visitor id, position) for every open enquiry of the destinations, each
+    destination's open enquiries numbered from 1, oldest first. One query."""
     rows = (
-        Enquiry.objects.filter(destination_id=destination_id, status=Enquiry.Status.OPEN)
-        .order_by("created_at", "id")
-        .values_list("id", "visitor_id")
+        Enquiry.objects.filter(destination_id__in=destination_ids, status=Enquiry.Status.OPEN)
+        .order_by("destination_id", "created_at", "id")
+        .values_list("id", "visitor_id", "destination_id")
     )
-    return [(eid, vid, i + 1) for i, (eid, vid) in enumerate(rows)]
+    found: list[tuple[int, int, int]] = []
+    counts: dict[int, int] = {}
+    for enquiry_id, visitor_id, destination_id in rows:
+        counts[destination_id] = counts.get(destination_id, 0) + 1
+        found.append((enquiry_id, visitor_id, counts[destination_id]))
+    return found
 
 
 _LOOK_UP: Any = object()  # enquiry_data: "query it for this enquiry"
@@ -113,17 +119,7 @@ def enquiries_data(enquiries: list[Enquiry], *, include_rating: bool = True) -> 
     """``enquiry_data`` for a list, in two queries whatever its length (queue positions of
     the open ones, pending transfers) besides what ``enquiry_base`` already joins."""
     open_destinations = {e.destination_id for e in enquiries if e.status == Enquiry.Status.OPEN}
-    positions: dict[int, int] = {}
-    if open_destinations:
-        rows = (
-            Enquiry.objects.filter(destination_id__in=open_destinations, status=Enquiry.Status.OPEN)
-            .order_by("destination_id", "created_at", "id")
-            .values_list("id", "destination_id")
-        )
-        seen: dict[int, int] = {}
-        for enquiry_id, destination_id in rows:
-            seen[destination_id] = seen.get(destination_id, 0) + 1
-            positions[enquiry_id] = seen[destination_id]
+    positions = {eid: pos for eid, _vid, pos in queue_positions(*open_destinations)} if open_destinations else {}
     transfers: dict[int, Transfer] = {}
     if enquiries:
         # Lowest id wins, as .first() in enquiry_data.

@@ -246,8 +246,6 @@ def _post_batch(
             staff, visitor = request.staff, request.visitor
             is_member = staff is not None and (room.pk, staff.pk) in members
             _post_allowed(room, staff=staff, visitor=visitor, is_member=is_member)
-            if visitor is not None:
-                _closed_if_due(room)
             reply_to = _reply_target(room_id=room.pk, reply_to_id=request.reply_to_id, visitor=visitor)
             channel = None
             if staff is not None and room.enquiry_id is not None:
@@ -506,22 +504,12 @@ def _room_post_guard(*, room_id: int, staff: Staff | None, visitor: Visitor | No
     transaction; this locks the enquiry row (SPEC lock order: enquiry, then room)."""
     from enquiries import services as enquiry_services
 
-    # Enquiry rooms (the hot path): the room and its locked enquiry row in one statement.
-    room = (
-        Room.objects.select_related("enquiry")
-        .select_for_update(of=("enquiry",))
-        .filter(pk=room_id, enquiry__isnull=False)
-        .first()
-    )
+    room = _rooms_locked([room_id]).get(room_id)
     if room is None:
-        room = Room.objects.filter(pk=room_id).first()
-        if room is None:
-            raise NotFound("Room not found.")
+        raise NotFound("Room not found.")
     is_member = staff is not None and RoomMember.objects.filter(room=room, staff=staff).exists()
     _post_allowed(room, staff=staff, visitor=visitor, is_member=is_member)
     enquiry: Enquiry | None = room.enquiry if room.enquiry_id is not None else None
-    if visitor is not None:
-        _closed_if_due(room)
     if visitor is not None and enquiry is not None and enquiry.status == "resolved":
         enquiry_services.enquiry_reopen(enquiry=enquiry)
     return room, enquiry
@@ -541,7 +529,9 @@ def _closed_if_due(room: Room) -> None:
 def _post_allowed(room: Room, *, staff: Staff | None, visitor: Visitor | None, is_member: bool) -> None:
     """The rules of who may post in ``room`` now (raises the refusal): staff must be members
     and the enquiry not closed; the visitor must own the enquiry, which must be neither
-    closed nor missed (a resolved one is reopened by the caller)."""
+    closed nor missed, nor resolved past its auto-close time (closed here, as the sweep
+    would; a resolved one before that is reopened by the caller). Caller holds the
+    enquiry's lock."""
     from enquiries.models import Enquiry
 
     enquiry: Enquiry | None = room.enquiry if room.enquiry_id is not None else None
@@ -557,6 +547,7 @@ def _post_allowed(room: Room, *, staff: Staff | None, visitor: Visitor | None, i
         raise Conflict("This conversation is closed. Start a new one to write again.", code="closed")
     if enquiry.status == Enquiry.Status.MISSED:
         raise Conflict("Nobody could answer this enquiry. Leave a note instead.", code="missed")
+    _closed_if_due(room)
 
 
 def _reply_target(*, room_id: int, reply_to_id: int | None, visitor: Visitor | None) -> Message | None:
