@@ -226,6 +226,7 @@ def _post_batch(
 
     room_ids = sorted({requests[i].room_id for i in cleaned})
     rooms = _rooms_locked(room_ids)
+    now = clock.now()  # under the enquiry locks: created_at follows id order within a room
     staff_pairs = {(r.room_id, r.staff.pk) for r in (requests[i] for i in cleaned) if r.staff is not None}
     members: set[tuple[int, int]] = set()
     if staff_pairs:
@@ -267,27 +268,24 @@ def _post_batch(
             client_id=client_id,
             reply_to=reply_to,
             data=mentions or {},
+            created_at=now,
         )
         accepted.append((i, message, room, channel))
     if not accepted:
         return
 
     # A visitor writing to a resolved enquiry reopens it (its system message goes first).
-    for _i, _message, room, _channel in accepted:
+    for _i, message, room, _channel in accepted:
         enquiry = room.enquiry if room.enquiry_id is not None else None
-        if enquiry is not None and enquiry.status == "resolved" and _message.author_visitor is not None:
+        if enquiry is not None and enquiry.status == "resolved" and message.author_visitor is not None:
             from enquiries import services as enquiry_services
 
             enquiry_services.enquiry_reopen(enquiry=enquiry)
 
-    now = clock.now()
     _rooms_stamp(sorted({room.pk for _i, _m, room, _c in accepted}), now)
-    for _i, message, _room, _channel in accepted:
-        message.created_at = now
     # A client_id seen before raises IntegrityError, which sends the whole batch back to
     # messages_post for one-by-one retries.
     _messages_insert([message for _i, message, _r, _c in accepted])
-    answered: set[int] = set()
     for i, message, room, channel in accepted:
         _events_for_message(room, message)
         mention_events(room=room, message=message)
@@ -295,14 +293,10 @@ def _post_batch(
         if channel is not None:  # Platform/email enquiries: send it to the customer.
             outbound_queue(message=message, channel=channel)
         enquiry = room.enquiry if room.enquiry_id is not None else None
-        if (
-            message.author_staff is not None
-            and enquiry is not None
-            and enquiry.pk not in answered
-            and "first_response_at" not in enquiry.get_deferred_fields()  # still unanswered
-        ):
+        # first_response_at is loaded only while unanswered (_rooms_locked); the first staff
+        # message sets it on the shared instance, so later ones in the batch leave it alone.
+        if enquiry is not None and "first_response_at" not in enquiry.get_deferred_fields():
             _record_first_response(enquiry, message.author_staff, message)
-            answered.add(enquiry.pk)
         results[i] = (message, True)
 
 
