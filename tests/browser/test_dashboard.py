@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import re
 import sys
 import time
@@ -20,7 +19,7 @@ import httpx
 import pytest
 
 from tests.conftest import IN_CI, PASSWORD
-from tests.integration.test_real_timers import Processes, Server, run_checked
+from tests.integration.test_real_timers import Processes, Server, embedded_server_env, run_checked
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,18 +39,7 @@ def running_server(tmp: Path, *, max_wait_seconds: int = 120) -> Iterator[dict[s
     """A daphne on its own SQLite file with an admin, two Support agents (Alice and Bob) and
     a widget channel to Support; yields {"base": url, "key": the channel's key}."""
     procs = Processes(tmp)
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CC_TIMERS")}
-    env.update(
-        DJANGO_SETTINGS_MODULE="contactcenter.settings",
-        CC_SQLITE_PATH=str(tmp / "browser.sqlite3"),
-        CC_MEDIA_ROOT=str(tmp / "media"),
-        CC_TIMERS="ticker",
-        CC_ENQUIRY_MAX_WAIT_SECONDS=str(max_wait_seconds),
-        CC_WIDGET_RATE="100000/min",
-        CC_LOGIN_RATE="100000/min",
-        CC_LOG_LEVEL="WARNING",
-        PYTHONUNBUFFERED="1",
-    )
+    env = embedded_server_env(tmp, max_wait_seconds=max_wait_seconds)
     python = sys.executable
     run_checked([python, "manage.py", "migrate", "--noinput", "-v", "0"], env)
     for email, name, extra in (

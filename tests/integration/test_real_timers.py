@@ -114,21 +114,29 @@ def run_checked(args: list[str], env: dict[str, str], timeout: float = 60) -> st
 # ---------------------------------------------------------------------------- embedded
 
 
-@pytest.fixture
-def embedded_env(tmp_path: Path) -> dict[str, str]:
+def embedded_server_env(tmp: Path, *, max_wait_seconds: float = MAX_WAIT, **extra: str) -> dict[str, str]:
+    """The environment of a daphne in the embedded default (SQLite file under ``tmp``, the
+    in-memory layer, the ticker), with generous rate limits for tests; ``extra`` adds to it.
+    Shared by the real-daphne tests here and the browser tests."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CC_TIMERS")}
     env.update(
         DJANGO_SETTINGS_MODULE="contactcenter.settings",
-        CC_SQLITE_PATH=str(tmp_path / "embedded.sqlite3"),
-        CC_MEDIA_ROOT=str(tmp_path / "media"),
+        CC_SQLITE_PATH=str(tmp / "embedded.sqlite3"),
+        CC_MEDIA_ROOT=str(tmp / "media"),
         CC_TIMERS="ticker",
-        CC_ENQUIRY_MAX_WAIT_SECONDS=str(MAX_WAIT),
+        CC_ENQUIRY_MAX_WAIT_SECONDS=str(max_wait_seconds),
         CC_WIDGET_RATE="100000/min",
         CC_LOGIN_RATE="100000/min",
         CC_LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
+        **extra,
     )
     return env
+
+
+@pytest.fixture
+def embedded_env(tmp_path: Path) -> dict[str, str]:
+    return embedded_server_env(tmp_path)
 
 
 class Server:

@@ -25,7 +25,15 @@ import httpx
 import pytest
 
 from tests.conftest import IN_CI, PASSWORD
-from tests.integration.test_real_timers import ROOT, Processes, Server, free_port, run_checked, wait_until
+from tests.integration.test_real_timers import (
+    ROOT,
+    Processes,
+    Server,
+    embedded_server_env,
+    free_port,
+    run_checked,
+    wait_until,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 MAX_WAIT = 4.0  # CC_ENQUIRY_MAX_WAIT_SECONDS: the web link enquiry is missed after this
@@ -73,19 +81,11 @@ def host_servers(tmp_path: Path) -> Iterator[tuple[Path, list[str]]]:
 
 @pytest.fixture
 def product(tmp_path: Path) -> Iterator[Server]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CC_TIMERS")}
-    env.update(
-        DJANGO_SETTINGS_MODULE="contactcenter.settings",
-        CC_SQLITE_PATH=str(tmp_path / "widget.sqlite3"),
-        CC_MEDIA_ROOT=str(tmp_path / "media"),
-        CC_TIMERS="ticker",
-        CC_ENQUIRY_MAX_WAIT_SECONDS=str(MAX_WAIT),
+    env = embedded_server_env(
+        tmp_path,
+        max_wait_seconds=MAX_WAIT,
         CC_STICKY_HEAD_START_SECONDS="0",
         CC_WIDGET_MAX_ENQUIRIES_PER_HOUR="1",
-        CC_WIDGET_RATE="100000/min",
-        CC_LOGIN_RATE="100000/min",
-        CC_LOG_LEVEL="WARNING",
-        PYTHONUNBUFFERED="1",
     )
     python = sys.executable
     run_checked([python, "manage.py", "migrate", "--noinput", "-v", "0"], env)
