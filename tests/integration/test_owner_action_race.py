@@ -22,6 +22,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from contactcenter import services as org_services
+from contactcenter.errors import lost_race
 from contactcenter.models import Staff, Tag
 from enquiries.models import Enquiry, EnquiryEvent, Transfer, Visitor
 from rooms.models import RoomMember
@@ -88,8 +89,50 @@ def _check_consistent(enquiry: Enquiry) -> None:
     )
     accepted = Transfer.objects.filter(enquiry=enquiry, status=Transfer.Status.ACCEPTED).count()
     assert events[EnquiryEvent.Type.TRANSFERRED] == accepted
-    owners = list(RoomMember.objects.filter(room=enquiry.room, role=RoomMember.Role.OWNER).values_list("staff_id", flat=True))
+    owners = list(
+        RoomMember.objects.filter(room=enquiry.room, role=RoomMember.Role.OWNER).values_list("staff_id", flat=True)
+    )
     assert owners == [enquiry.owner_id]
+
+
+Call = tuple[str, Callable[[], Any]]  # (who, the request)
+
+
+def _menu(
+    owner_http: APIClient, colleague_http: APIClient, visitor_http: APIClient, enquiry: Enquiry, colleague: Staff
+) -> tuple[Call, Call, list[Call]]:
+    """Resolve, leave, and the requests a round draws from."""
+    base = f"/api/v1/enquiries/{enquiry.pk}"
+    room_id = enquiry.room.pk
+
+    def post(http: APIClient, url: str, body: dict[str, Any] | None = None) -> Callable[[], Any]:
+        return lambda: http.post(url, body or {}, format="json")
+
+    def message(http: APIClient) -> Callable[[], Any]:
+        return lambda: http.post(
+            f"/api/v1/rooms/{room_id}/messages", {"text": "hi", "client_id": uuid.uuid4().hex}, format="json"
+        )
+
+    def availability(value: str) -> Callable[[], Any]:
+        return lambda: owner_http.patch("/api/v1/me", {"availability": value}, format="json")
+
+    resolve = ("owner", post(owner_http, f"{base}/resolve"))
+    menu = [
+        ("owner", post(owner_http, f"{base}/pick-up")),
+        resolve,
+        resolve,
+        ("owner", post(owner_http, f"{base}/transfer", {"staff": colleague.pk})),
+        ("colleague", post(colleague_http, f"{base}/pick-up")),  # accepts a pending transfer
+        ("owner", message(owner_http)),
+        ("owner", message(owner_http)),
+        ("visitor", message(visitor_http)),  # reopens a resolved enquiry
+        ("visitor", post(visitor_http, f"/api/v1/widget/enquiries/{enquiry.pk}/rating", {"score": 5})),
+        ("owner", availability("busy")),
+        ("owner", availability("active")),
+        ("owner", lambda: owner_http.patch(f"{base}/visitor", {"first_name": "Vic"}, format="json")),
+    ]
+    leave = ("owner", post(owner_http, f"{base}/leave"))
+    return resolve, leave, menu
 
 
 def test_owner_actions_on_one_enquiry_at_once_never_deadlock(
@@ -113,40 +156,12 @@ def test_owner_actions_on_one_enquiry_at_once_never_deadlock(
         # Only the owner takes it; the colleague is alerted again by transfers.
         response = owner_http.post(f"/api/v1/enquiries/{enquiry.pk}/pick-up")
         assert response.status_code == 200, response.content
-        room_id = enquiry.room.pk
-        visitor_http = _client(enquiry.visitor)
-        base = f"/api/v1/enquiries/{enquiry.pk}"
 
-        def post(http: APIClient, url: str, body: dict[str, Any] | None = None) -> Callable[[], Any]:
-            return lambda: http.post(url, body or {}, format="json")
-
-        def message(http: APIClient) -> Callable[[], Any]:
-            return lambda: http.post(
-                f"/api/v1/rooms/{room_id}/messages", {"text": "hi", "client_id": uuid.uuid4().hex}, format="json"
-            )
-
-        def availability(value: str) -> Callable[[], Any]:
-            return lambda: owner_http.patch("/api/v1/me", {"availability": value}, format="json")
-
-        resolve = ("owner", post(owner_http, f"{base}/resolve"))
-        menu = [
-            ("owner", post(owner_http, f"{base}/pick-up")),
-            resolve,
-            resolve,
-            ("owner", post(owner_http, f"{base}/transfer", {"staff": colleague.pk})),
-            ("colleague", post(colleague_http, f"{base}/pick-up")),  # accepts a pending transfer
-            ("owner", message(owner_http)),
-            ("owner", message(owner_http)),
-            ("visitor", message(visitor_http)),  # reopens a resolved enquiry
-            ("visitor", post(visitor_http, f"/api/v1/widget/enquiries/{enquiry.pk}/rating", {"score": 5})),
-            ("owner", availability("busy")),
-            ("owner", availability("active")),
-            ("owner", lambda: owner_http.patch(f"{base}/visitor", {"first_name": "Vic"}, format="json")),
-        ]
+        resolve, leave, menu = _menu(owner_http, colleague_http, _client(enquiry.visitor), enquiry, colleague)
         rng = random.Random(round_)
         calls = [rng.choice(menu) for _ in range(BURST - 1)]
         # Half the rounds also end the conversation in the middle of it all.
-        calls.append(("owner", post(owner_http, f"{base}/leave")) if round_ % 2 else resolve)
+        calls.append(leave if round_ % 2 else resolve)
         rng.shuffle(calls)
         results = _burst([call for _who, call in calls])
         # Once the colleague has accepted a transfer, the owner is no longer the owner (nor
@@ -157,6 +172,8 @@ def test_owner_actions_on_one_enquiry_at_once_never_deadlock(
                 failures.append(f"{who}: {result!r}")
                 continue
             codes[result.status_code] += 1
+            if result.status_code == 409 and result.json().get("code") == "retry":
+                failures.append(f"{who}: a deadlock (answered 409)")
             refused = result.status_code in (403, 404) and who == "owner" and handed_over
             if result.status_code >= 500 or (result.status_code >= 400 and result.status_code != 409 and not refused):
                 failures.append(f"{who}: {result.status_code} {result.content[:300]!r}")
@@ -166,3 +183,32 @@ def test_owner_actions_on_one_enquiry_at_once_never_deadlock(
     assert failures == [], (codes, failures[:10])
     assert _deadlocks() == deadlocks_before, codes
     assert codes[409] > 0 and sum(codes.values()) == ROUNDS * BURST
+
+
+class _Deadlock(Exception):
+    """What psycopg raises when PostgreSQL breaks a deadlock by aborting this transaction."""
+
+    pgcode = "40P01"
+
+
+def test_a_deadlock_that_still_happens_answers_409_not_500(
+    handled: tuple[Enquiry, Staff], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import OperationalError
+
+    from enquiries import services as enquiry_services
+
+    enquiry, owner = handled
+
+    def deadlocked(enquiry_id: int) -> Enquiry:
+        raise OperationalError("deadlock detected") from _Deadlock("deadlock detected")
+
+    monkeypatch.setattr(enquiry_services, "_lock_enquiry", deadlocked)
+    response = _client(owner).post(f"/api/v1/enquiries/{enquiry.pk}/resolve")
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == "retry"
+    monkeypatch.undo()
+    enquiry.refresh_from_db()
+    assert enquiry.status == Enquiry.Status.HANDLING
+    # Any other database error is still a server error.
+    assert lost_race(OperationalError("server closed the connection")) is None
