@@ -82,7 +82,7 @@ def _check_consistent(enquiry: Enquiry) -> None:
     # Each resolve is undone by one reopen, except the last one of a resolved enquiry (and
     # of a closed one closed while resolved).
     open_resolves = events[EnquiryEvent.Type.RESOLVED] - events[EnquiryEvent.Type.REOPENED]
-    expected = {Enquiry.Status.HANDLING: {0}, Enquiry.Status.RESOLVED: {1}, Enquiry.Status.CLOSED: {0, 1}}
+    expected: dict[str, set[int]] = {"handling": {0}, "resolved": {1}, "closed": {0, 1}}
     assert open_resolves in expected[enquiry.status], (enquiry.status, events)
     assert Transfer.objects.filter(enquiry=enquiry, status=Transfer.Status.PENDING).count() <= (
         1 if enquiry.status == Enquiry.Status.HANDLING else 0
