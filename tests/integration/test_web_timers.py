@@ -20,6 +20,7 @@ from enquiries import services as enquiry_services
 from enquiries.models import Enquiry, EnquiryEvent, Visitor
 from enquiries.timers import TIMERS_LOCK_KEY
 from tests.conftest import require_postgres, require_redis
+from tests.integration.test_pick_up_race import _race
 from tests.integration.test_real_timers import (
     FIRE_WITHIN,
     MAX_WAIT,
@@ -152,3 +153,25 @@ def test_web_ticker_off_leaves_deadlines_to_celery(settings: Any, monkeypatch: A
     settings.CC_WEB_TICKER = True
     timers.start_ticker()
     assert [kw["target"] for kw in started] == [timers._run_web]
+
+
+def test_concurrent_sweeps_miss_each_enquiry_exactly_once(
+    transactional_db: Any,
+    clock: Any,
+    make_staff: Callable[..., Staff],
+    support: Tag,
+    open_enquiry: Callable[..., Enquiry],
+) -> None:
+    """The web ticker, Celery's beat and the task at the deadline may sweep at the same
+    time (only the web processes exclude each other): each overdue enquiry is still missed
+    once, by exactly one of the sweeps."""
+    require_postgres()
+    make_staff(tags=[support])
+    enquiries = [open_enquiry() for _ in range(20)]
+    clock.advance(120)
+    results = _race([enquiry_services.timers_sweep for _ in range(8)])
+    assert all(isinstance(r, dict) for r in results), results
+    assert sum(r["missed"] for r in results) == len(enquiries)
+    for enquiry in enquiries:
+        assert _missed_events(enquiry) == 1
+        assert Enquiry.objects.get(pk=enquiry.pk).status == Enquiry.Status.MISSED
