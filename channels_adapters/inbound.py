@@ -250,7 +250,7 @@ def status_apply(*, channel: Channel, item: Inbound) -> int:
     else:
         return 0
     changed = 0
-    for outbound in query.select_for_update().order_by("id"):
+    for outbound in query.select_for_update(no_key=True).order_by("id"):
         changed += outbound_state_set(outbound=outbound, state=item.status, error=item.error)
     return changed
 
@@ -310,7 +310,7 @@ def inbound_event_process(*, event_id: int) -> str:
     visitor = _visitor_for(channel, item.identity, item.profile) if item.kind != "status" else None
     try:
         with transaction.atomic():
-            locked = InboundEvent.objects.select_for_update().get(pk=event.pk)
+            locked = InboundEvent.objects.select_for_update(no_key=True).get(pk=event.pk)
             if locked.processed_at is not None:
                 raise _AlreadyDone
             enquiry: Enquiry | None = None
@@ -320,7 +320,7 @@ def inbound_event_process(*, event_id: int) -> str:
                     return "waiting"  # What it could apply stays applied; the rest waits.
             else:
                 assert visitor is not None
-                Visitor.objects.select_for_update().filter(pk=visitor.pk).first()
+                Visitor.objects.select_for_update(no_key=True).filter(pk=visitor.pk).first()
                 if item.kind == "event":
                     enquiry = _note_event(channel, visitor, item)
                 else:
@@ -466,7 +466,7 @@ def email_ingest(*, raw: bytes, channel: Channel | None = None) -> str:
             except IntegrityError:
                 raise _AlreadyDone from None
             visitor = _visitor_for(channel, mail.from_addr, {**person, "email": mail.from_addr})
-            Visitor.objects.select_for_update().filter(pk=visitor.pk).first()
+            Visitor.objects.select_for_update(no_key=True).filter(pk=visitor.pk).first()
             enquiry = None
             if text or not stored:
                 enquiry = deliver_to_enquiry(

@@ -149,7 +149,7 @@ def outbound_state_set(*, outbound: OutboundMessage, state: str, error: str = ""
 def _show(outbound: OutboundMessage) -> None:
     """Mirror the delivery state into the message so that staff see it (message.edited to
     the room group: delivery details are for staff, the visitor group gets nothing)."""
-    message = Message.objects.select_for_update().get(pk=outbound.message_id)
+    message = Message.objects.select_for_update(no_key=True).get(pk=outbound.message_id)
     delivery: dict[str, Any] = {"state": outbound.state}
     if outbound.error:
         delivery["error"] = outbound.error
@@ -170,7 +170,7 @@ def retry_key(outbound: OutboundMessage, channel: Channel, *, part: str = "") ->
 
 def _fail(outbound_id: int, error: str) -> None:
     with transaction.atomic():
-        outbound = OutboundMessage.objects.select_for_update().get(pk=outbound_id)
+        outbound = OutboundMessage.objects.select_for_update(no_key=True).get(pk=outbound_id)
         if outbound_state_set(outbound=outbound, state=OutboundMessage.State.FAILED, error=error):
             # No more tries: the lease and the due time go with them.
             outbound.claimed_until = outbound.next_try_at = None
@@ -338,7 +338,7 @@ def outbound_attempt(*, outbound_id: int) -> str:
             logger.exception("could not release the claim on outbound message %s", outbound.pk)
         raise
     with transaction.atomic():
-        locked = OutboundMessage.objects.select_for_update().get(pk=outbound.pk)
+        locked = OutboundMessage.objects.select_for_update(no_key=True).get(pk=outbound.pk)
         locked.claimed_until = locked.next_try_at = None
         fields = ["claimed_until", "next_try_at", "updated_at"]
         if provider_id:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -14,7 +15,9 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from contactcenter.errors import DomainError
+from contactcenter.errors import DomainError, lost_race
+
+logger = logging.getLogger(__name__)
 
 
 class Pagination(PageNumberPagination):
@@ -81,6 +84,10 @@ def _first_message(errors: Any, path: str = "") -> str:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Every error is JSON with a "detail" string; field errors keep their per-field lists."""
+    # First: a deadlock is a DatabaseError too, but a lost race (409), not an outage or a bug.
+    if (conflict := lost_race(exc)) is not None:
+        logger.warning("%s answered 409: %s", context.get("view").__class__.__name__, exc)
+        exc = conflict
     if isinstance(exc, DomainError):
         body: dict[str, Any] = {**exc.fields, "detail": exc.message}
         if exc.code:

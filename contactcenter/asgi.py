@@ -13,7 +13,8 @@ django_asgi_app = get_asgi_application()
 from contactcenter.routing import websocket_application  # noqa: E402
 from enquiries.timers import start_ticker  # noqa: E402
 
-# Embedded default: deadlines are enforced by a ticker thread in this process.
+# Deadlines: the embedded ticker, or in production the web ticker that sweeps while this
+# process holds the timers' advisory lock (enquiries/timers.py).
 start_ticker()
 
 application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application})

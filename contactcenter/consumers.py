@@ -64,7 +64,7 @@ from django.conf import settings
 
 from contactcenter import realtime, services, socket_writer
 from contactcenter.auth import session_is_current, visitor_id_from_token
-from contactcenter.errors import DomainError, InvalidInput, NotAuthorized
+from contactcenter.errors import DomainError, InvalidInput, NotAuthorized, lost_race
 from contactcenter.events import ADMINS_GROUP, room_group, staff_group, visitor_group
 from contactcenter.models import Staff
 
@@ -238,7 +238,12 @@ class ClientProtocolMixin:
             await handler(self, content)
         except DomainError as exc:
             await send(_error(request, exc, content))
-        except Exception:
+        except Exception as exc:
+            conflict = lost_race(exc)
+            if conflict is not None:  # a deadlock or the like: a lost race (409), not a bug
+                logger.warning("websocket %s answered 409: %s", kind, exc)
+                await send(_error(request, conflict, content))
+                return
             logger.exception("websocket %s failed", kind)
             error = DomainError("Something went wrong. Try again.")
             error.status_code = 500

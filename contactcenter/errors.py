@@ -40,3 +40,23 @@ class Conflict(DomainError):
 
     status_code = 409
     default_message = "This can no longer be done."
+
+
+# SQLSTATEs of a transaction that PostgreSQL aborted because it lost a race with another
+# one over locks: deadlock_detected, serialization_failure, lock_not_available.
+_LOST_RACE_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
+
+
+def lost_race(exc: BaseException | None) -> Conflict | None:
+    """The Conflict (409) to answer for a database error that means "another action on the
+    same rows won" (the lock order should make these impossible; if one still happens it
+    is a lost race, not a server error), or None for any other error. Nothing was written:
+    the transaction was rolled back."""
+    seen = 0
+    while exc is not None and seen < 5:
+        code = getattr(exc, "pgcode", None) or getattr(exc, "sqlstate", None)  # psycopg 2 / 3
+        if code in _LOST_RACE_SQLSTATES:
+            return Conflict("Someone changed this at the same moment; nothing was changed. Try again.", code="retry")
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return None

@@ -95,7 +95,7 @@ def staff_update(*, actor: Staff, staff: Staff, changes: dict[str, Any]) -> Staf
     _require_admin(actor)
     fields: list[str] = []
     with transaction.atomic():
-        staff = Staff.objects.select_for_update().get(pk=staff.pk)
+        staff = Staff.objects.select_for_update(no_key=True).get(pk=staff.pk)
         if "display_name" in changes:
             name = str(changes["display_name"]).strip()
             if not name:
@@ -145,7 +145,7 @@ def staff_set_availability(*, actor: Staff, staff: Staff, availability: str) -> 
     if availability not in Staff.Availability.values:
         raise InvalidInput.field("availability", "Availability must be one of active, busy, away, offline.")
     with transaction.atomic():
-        locked = Staff.objects.select_for_update().get(pk=staff.pk)
+        locked = Staff.objects.select_for_update(no_key=True).get(pk=staff.pk)
         previous = locked.availability
         if previous == availability:
             return locked
@@ -231,7 +231,7 @@ def org_settings_update(*, actor: Staff, changes: dict[str, Any]) -> OrgSettings
     _require_admin(actor)
     with transaction.atomic():
         org_settings_get()
-        obj = OrgSettings.objects.select_for_update().get(pk=1)
+        obj = OrgSettings.objects.select_for_update(no_key=True).get(pk=1)
         fields = []
         if "auto_close_enabled" in changes:
             obj.auto_close_enabled = bool(changes["auto_close_enabled"])
@@ -273,7 +273,7 @@ def staff_login(*, staff: Staff) -> uuid.UUID:
     """Start a new login: every earlier session and token of ``staff`` ends, and its open
     sockets are told (``session.ended``) and closed. Returns the new epoch."""
     with transaction.atomic():
-        locked = Staff.objects.select_for_update().get(pk=staff.pk)
+        locked = Staff.objects.select_for_update(no_key=True).get(pk=staff.pk)
         locked.auth_epoch = uuid.uuid4()
         locked.last_login = clock.now()
         locked.save(update_fields=["auth_epoch", "last_login"])

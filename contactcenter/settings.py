@@ -152,6 +152,10 @@ else:
 # the web process runs the same sweep), or "off" (tests drive the sweep with a clock).
 CC_TIMERS = os.environ.get("CC_TIMERS", "celery" if REDIS_URL else "ticker")
 CC_TICKER_INTERVAL_SECONDS = _env_float("CC_TICKER_INTERVAL_SECONDS", 0.25)
+# With "celery": the web processes sweep as well, one at a time under a PostgreSQL advisory
+# lock, so that deadlines fire on time while the Celery worker or beat is down (0 turns it
+# off: Celery alone then enforces deadlines).
+CC_WEB_TICKER = _env_bool("CC_WEB_TICKER", True)
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None

@@ -1,7 +1,12 @@
 """The enquiry lifecycle (SPEC section 3): open, alert, pick up, reject, miss, transfer,
 resolve, reopen, close, leave, rate, note; and the timer sweep that enforces deadlines.
 
-Lock order everywhere: staff row, then enquiry row, then room row.
+Lock order everywhere: staff row, then enquiry row, then room row. Every row lock is
+``select_for_update(no_key=True)`` (FOR NO KEY UPDATE; we never change a key): it still
+serialises the writers of a row, but not the foreign-key checks PostgreSQL runs at commit
+(FOR KEY SHARE on each referenced row, e.g. the staff row behind an event's ``actor``),
+which would otherwise wait on a staff row locked by a pick-up after the enquiry row, against
+the order above, and deadlock.
 """
 
 from __future__ import annotations
@@ -134,7 +139,7 @@ def _send_queue_positions(destination_id: int) -> None:
 
 
 def _lock_enquiry(enquiry_id: int) -> Enquiry:
-    enquiry = Enquiry.objects.select_for_update().filter(pk=enquiry_id).first()
+    enquiry = Enquiry.objects.select_for_update(no_key=True).filter(pk=enquiry_id).first()
     if enquiry is None:
         raise NotFound("Enquiry not found.")
     return enquiry
@@ -284,7 +289,7 @@ def enquiry_open(
     with transaction.atomic():
         # The visitor's row lock makes "one conversation at a time" hold under simultaneous
         # opens (two tabs, a double click): the second waits here, then sees the first.
-        Visitor.objects.select_for_update().filter(pk=visitor.pk).first()
+        Visitor.objects.select_for_update(no_key=True).filter(pk=visitor.pk).first()
         busy = Enquiry.objects.filter(
             visitor=visitor, status__in=[Enquiry.Status.OPEN, Enquiry.Status.HANDLING]
         ).first()
@@ -374,7 +379,7 @@ def enquiry_pick_up(*, actor: Staff, enquiry_id: int) -> Enquiry:
     conditional UPDATE. Losers get Conflict (409).
     """
     with transaction.atomic():
-        staff = Staff.objects.select_for_update().get(pk=actor.pk)
+        staff = Staff.objects.select_for_update(no_key=True).get(pk=actor.pk)
         enquiry = _lock_enquiry(enquiry_id)
         transfer = enquiry.transfers.filter(status=Transfer.Status.PENDING).first()
         if transfer is not None and EnquiryAlert.objects.filter(transfer=transfer, staff=staff).exists():
@@ -807,7 +812,7 @@ def _sweep_enquiries(status: str, deadline_field: str, now: dt.datetime, act: Ca
     query = Enquiry.objects.filter(status=status, **{f"{deadline_field}__lte": now})
     for enquiry_id in _overdue_ids(query):
         with transaction.atomic():
-            enquiry = Enquiry.objects.select_for_update().filter(pk=enquiry_id).first()
+            enquiry = Enquiry.objects.select_for_update(no_key=True).filter(pk=enquiry_id).first()
             due = getattr(enquiry, deadline_field, None)
             if enquiry is not None and enquiry.status == status and due is not None and due <= now:
                 count += int(act(enquiry))

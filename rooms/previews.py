@@ -244,7 +244,9 @@ def message_preview_attach(*, message_id: int) -> Message | None:
     if preview is None:
         return None
     with transaction.atomic():
-        room = Room.objects.select_for_update(of=("self",)).select_related("enquiry").get(pk=message.room_id)
+        room = (
+            Room.objects.select_for_update(of=("self",), no_key=True).select_related("enquiry").get(pk=message.room_id)
+        )
         message = Message.objects.filter(pk=message_id).first()
         if message is None or message.recalled_at is not None or first_url(message.text) != url:
             return None

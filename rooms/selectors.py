@@ -65,7 +65,7 @@ def access_room(principal: Staff | Visitor, room_id: int, *, lock: bool = False)
 
     query = Room.objects.select_related("enquiry")
     if lock:
-        query = query.select_for_update(of=("self",))
+        query = query.select_for_update(of=("self",), no_key=True)
     room = query.filter(pk=room_id).first()
     if room is None:
         raise NotFound("Room not found.")

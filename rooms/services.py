@@ -328,7 +328,7 @@ def _rooms_locked(room_ids: list[int]) -> dict[int, Room]:
     from channels_adapters.models import Channel
     from enquiries.models import Enquiry
 
-    lock = " FOR UPDATE OF e" if connection.features.has_select_for_update_of else ""
+    lock = " FOR NO KEY UPDATE OF e" if connection.features.has_select_for_no_key_update else ""
     sql = (
         "SELECT r.id, r.kind, e.id, e.status, e.visitor_id, e.owner_id, e.first_response_at IS NULL, c.id, c.kind "  # noqa: S608
         "FROM rooms_room r JOIN enquiries_enquiry e ON e.id = r.enquiry_id "
@@ -359,8 +359,8 @@ def _rooms_stamp(room_ids: list[int], now: Any) -> None:
     """Take the rooms' row locks (in id order) by stamping ``last_message_at``; held until
     commit, they make commit order equal id order within a room (see ``_insert``)."""
     where = f"id IN ({_in(room_ids)})"
-    if connection.features.has_select_for_update:
-        where = f"id IN (SELECT id FROM rooms_room WHERE {where} ORDER BY id FOR UPDATE)"  # noqa: S608
+    if connection.features.has_select_for_no_key_update:
+        where = f"id IN (SELECT id FROM rooms_room WHERE {where} ORDER BY id FOR NO KEY UPDATE)"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE rooms_room SET last_message_at = %s WHERE {where}",  # noqa: S608
@@ -421,7 +421,7 @@ def _own_message_in_window(
     message = Message.objects.filter(pk=message_id).first()
     if message is None:
         raise NotFound("Message not found.")
-    room = Room.objects.select_for_update(of=("self",)).select_related("enquiry").get(pk=message.room_id)
+    room = Room.objects.select_for_update(of=("self",), no_key=True).select_related("enquiry").get(pk=message.room_id)
     message.refresh_from_db()
     mine = (staff is not None and message.author_staff_id == staff.pk) or (
         visitor is not None and message.author_visitor_id == visitor.pk

@@ -233,7 +233,7 @@ def space_join(*, actor: Staff, room_id: int) -> RoomMember:
     """Join a public space. Private spaces are by invitation only, for admins too (they may
     still monitor them read-only, or an admin invites themselves)."""
     with transaction.atomic():
-        room = Room.objects.select_for_update(of=("self",)).filter(pk=room_id).first()
+        room = Room.objects.select_for_update(of=("self",), no_key=True).filter(pk=room_id).first()
         if room is None or room.kind != Room.Kind.SPACE:
             raise NotFound("Space not found.")
         if room.is_private:

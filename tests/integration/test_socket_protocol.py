@@ -368,3 +368,35 @@ def test_mass_connect_and_disconnect_leave_no_members(redis_layer: str, agent: S
         assert await _group_sizes(redis_layer, [*groups, room]) == dict.fromkeys([*groups, room], 0)
 
     run(body)
+
+
+def test_a_deadlock_on_a_socket_request_answers_409(
+    chat: tuple[Staff, Visitor, Enquiry], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deadlock that still happens (PostgreSQL aborted the transaction) is a lost race:
+    the client gets a 409 error frame, not a 500 one, and the socket stays usable."""
+    from django.db import OperationalError
+
+    staff, visitor, enquiry = chat
+    room_id = enquiry.room.pk
+    message = room_services.message_post(room_id=room_id, text="Hi", visitor=visitor)[0]
+
+    class Deadlock(Exception):
+        pgcode = "40P01"  # deadlock_detected, as psycopg reports it
+
+    def deadlocked(**kwargs: Any) -> None:
+        raise OperationalError("deadlock detected") from Deadlock("deadlock detected")
+
+    monkeypatch.setattr(room_services, "room_mark_read", deadlocked)
+
+    async def body() -> None:
+        staff_comm, visitor_comm = await sockets(staff, visitor)
+        await staff_comm.send_json_to({"type": "read", "room": room_id, "message": message.pk})
+        error = (await receive_until(staff_comm, "error"))["data"]
+        assert (error["status"], error["request"]) == (409, "read")
+        await staff_comm.send_json_to({"type": "ping"})
+        await receive_until(staff_comm, "pong")
+        await staff_comm.disconnect()
+        await visitor_comm.disconnect()
+
+    run(body)
