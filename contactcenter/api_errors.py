@@ -15,6 +15,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from contactcenter.errors import DomainError
+from contactcenter.outages import is_outage, request_outage, retry_after, unavailable_body
 
 
 class Pagination(PageNumberPagination):
@@ -80,7 +81,11 @@ def _first_message(errors: Any, path: str = "") -> str:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Every error is JSON with a "detail" string; field errors keep their per-field lists."""
+    """Every error is JSON with a "detail" string; field errors keep their per-field lists.
+    PostgreSQL, Redis or the broker briefly unreachable: 503 with Retry-After."""
+    if is_outage(exc):
+        request_outage(exc)
+        return Response(unavailable_body(), status=503, headers={"Retry-After": retry_after()})
     if isinstance(exc, DomainError):
         body: dict[str, Any] = {**exc.fields, "detail": exc.message}
         if exc.code:

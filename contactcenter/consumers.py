@@ -36,6 +36,11 @@ first frame after accept is ``hello``. Client messages:
 ``{"type": "ping"}``
     ``{"type": "pong", "data": {}}``.
 
+Close codes: 4401 not authenticated, 4001 the session ended (both final: the client does
+not reconnect), 4503 ``CLOSE_RESYNC``: the server's realtime link (Redis) was interrupted
+and events may have been missed; the client reconnects (retrying while Redis is still
+down) and syncs, as after any drop (``contactcenter/channel_layers.py``).
+
 A refused client message gets ``{"type": "error", "data": {"request", "status", "detail",
 "client_id"?, "room"?, "fields"?}}`` with the HTTP-like status of the domain error (400 bad
 input, 403 not allowed, 404 unknown room, 409 closed enquiry); the socket stays open.
@@ -64,6 +69,7 @@ from django.conf import settings
 
 from contactcenter import realtime, services, socket_writer
 from contactcenter.auth import session_is_current, visitor_id_from_token
+from contactcenter.channel_layers import CLOSE_RESYNC
 from contactcenter.errors import DomainError, InvalidInput, NotAuthorized
 from contactcenter.events import ADMINS_GROUP, room_group, staff_group, visitor_group
 from contactcenter.models import Staff
@@ -73,6 +79,7 @@ logger = logging.getLogger(__name__)
 TYPING_INTERVAL = 1.0  # seconds between forwarded typing events, per socket and room
 SYNC_LIMIT = 200  # messages per sync.messages frame
 SYNC_MAX_ROOMS = 100  # rooms per sync request
+CLOCK_SKEW = 1.0  # seconds allowed between processes' clocks when comparing missed_at
 # Client messages run their service call on a small pool of threads, each with its own
 # database connection, rather than on Channels' single shared sync thread: a commit waits
 # for PostgreSQL's WAL flush, and one thread would make every socket of the process wait
@@ -197,7 +204,20 @@ class EventForwardMixin:
     async def on_event(self, event: dict[str, Any]) -> None:
         return None
 
+    async def realtime_resync(self, message: dict[str, Any]) -> None:
+        """The channel layer lost events this socket may have needed (Redis unreachable,
+        or a publish to one of its groups failed at ``missed_at``): close with
+        ``CLOSE_RESYNC`` so that the client reconnects and syncs. A socket whose groups
+        were joined after ``missed_at`` synced on connecting and stays open."""
+        missed_at = message.get("missed_at")
+        joined_at = getattr(self, "joined_at", None)
+        if isinstance(missed_at, int | float) and joined_at is not None and joined_at > missed_at + CLOCK_SKEW:
+            return
+        await self.close(code=CLOSE_RESYNC)  # type: ignore[attr-defined]
+
     async def join(self, group: str) -> None:
+        if not hasattr(self, "joined_at"):
+            self.joined_at = time.time()
         if group not in self.groups_joined:
             self.groups_joined.append(group)
             await self.channel_layer.group_add(group, self.channel_name)  # type: ignore[attr-defined]
@@ -209,7 +229,10 @@ class EventForwardMixin:
 
     async def disconnect(self, code: int) -> None:
         for group in list(self.groups_joined):
-            await self.leave(group)
+            try:
+                await self.leave(group)
+            except Exception as exc:  # Redis down: the layer forgets the membership anyway
+                logger.debug("leaving %s on disconnect failed: %s", group, exc)
 
 
 class ClientProtocolMixin:
