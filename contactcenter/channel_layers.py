@@ -94,6 +94,27 @@ class _ResyncingLoopLayer(RedisPubSubLoopLayer):
         super().__init__(hosts, *args, **kwargs)
         self._shards = [_ResyncingShard(host, self) for host in decode_hosts(hosts)]
 
+    async def _subscribe_to_channel(self, channel: str) -> None:
+        try:
+            await super()._subscribe_to_channel(channel)
+        except BaseException:
+            # The consumer that asked fails to start and never receives: leave no queue behind.
+            self.channels.pop(channel, None)
+            raise
+
+    async def group_add(self, group: str, channel: str) -> None:
+        try:
+            await super().group_add(group, channel)
+        except BaseException:
+            # Not a member after all (its consumer fails to connect): undo the local membership.
+            group_channel = self._get_group_channel_name(group)
+            members = self.groups.get(group_channel)
+            if members is not None:
+                members.discard(channel)
+                if not members:
+                    del self.groups[group_channel]
+            raise
+
     def tell_local_consumers(self) -> None:
         """Put RESYNC into the channel of every consumer of this process."""
         data = self.channel_layer.serialize(resync_message())

@@ -55,6 +55,7 @@ last id" never skips a late commit.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -73,12 +74,14 @@ from contactcenter.channel_layers import CLOSE_RESYNC
 from contactcenter.errors import DomainError, InvalidInput, NotAuthorized
 from contactcenter.events import ADMINS_GROUP, room_group, staff_group, visitor_group
 from contactcenter.models import Staff
+from contactcenter.outages import REDIS_ERRORS, OutageLog
 
 logger = logging.getLogger(__name__)
 
 TYPING_INTERVAL = 1.0  # seconds between forwarded typing events, per socket and room
 SYNC_LIMIT = 200  # messages per sync.messages frame
 SYNC_MAX_ROOMS = 100  # rooms per sync request
+_layer_outage = OutageLog("Redis channel layer (sockets cannot connect)")
 CLOCK_SKEW = 1.0  # seconds allowed between processes' clocks when comparing missed_at
 # Client messages run their service call on a small pool of threads, each with its own
 # database connection, rather than on Channels' single shared sync thread: a commit waits
@@ -196,7 +199,19 @@ class EventForwardMixin:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)  # type: ignore[misc]
+        except REDIS_ERRORS as exc:
+            # The channel layer cannot subscribe (Redis down) while the socket connects:
+            # refuse it, without a traceback per attempt; the client retries with back-off.
+            _layer_outage.failed(exc)
+            with contextlib.suppress(Exception):
+                await send({"type": "websocket.close", "code": CLOSE_RESYNC})
+
     async def event_forward(self, message: dict[str, Any]) -> None:
+        if getattr(self, "resync_closing", False):
+            return  # closed for a resync: a later event would hide the gap from the client
         event = message["event"]
         await self.send_json(event)  # type: ignore[attr-defined]
         await self.on_event(event)
@@ -213,6 +228,7 @@ class EventForwardMixin:
         joined_at = getattr(self, "joined_at", None)
         if isinstance(missed_at, int | float) and joined_at is not None and joined_at > missed_at + CLOCK_SKEW:
             return
+        self.resync_closing = True
         await self.close(code=CLOSE_RESYNC)  # type: ignore[attr-defined]
 
     async def join(self, group: str) -> None:
