@@ -152,10 +152,12 @@ class ResyncingRedisChannelLayer(RedisChannelLayer):
             result = await super().receive_single(channel)
         except REDIS_ERRORS + (OSError,) as exc:
             self._outage.failed(exc)
-            # core.receive() puts the message into the buffer of each channel listed.
+            await asyncio.sleep(RECONNECT_PAUSE)  # then the next receiver tries again
+            # core.receive() puts the message into the buffer of each channel listed: only
+            # those of consumers still waiting (listed after the pause, with no await between).
             waiting = list(self.receive_buffer.keys())
-            logger.warning("realtime: told %d local sockets to reconnect and sync", len(waiting))
-            await asyncio.sleep(RECONNECT_PAUSE)
+            if waiting:
+                logger.warning("realtime: told %d local sockets to reconnect and sync", len(waiting))
             return waiting, resync_message()
         self._outage.ok()
         return result
