@@ -74,14 +74,14 @@ from contactcenter.channel_layers import CLOSE_RESYNC
 from contactcenter.errors import DomainError, InvalidInput, NotAuthorized
 from contactcenter.events import ADMINS_GROUP, room_group, staff_group, visitor_group
 from contactcenter.models import Staff
-from contactcenter.outages import REDIS_ERRORS, OutageLog
+from contactcenter.outages import UNAVAILABLE_DETAIL, OutageLog, is_outage
 
 logger = logging.getLogger(__name__)
 
 TYPING_INTERVAL = 1.0  # seconds between forwarded typing events, per socket and room
 SYNC_LIMIT = 200  # messages per sync.messages frame
 SYNC_MAX_ROOMS = 100  # rooms per sync request
-_layer_outage = OutageLog("Redis channel layer (sockets cannot connect)")
+_socket_outage = OutageLog("Redis or the database, for sockets")
 CLOCK_SKEW = 1.0  # seconds allowed between processes' clocks when comparing missed_at
 # Client messages run their service call on a small pool of threads, each with its own
 # database connection, rather than on Channels' single shared sync thread: a commit waits
@@ -202,10 +202,13 @@ class EventForwardMixin:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
             await super().__call__(scope, receive, send)  # type: ignore[misc]
-        except REDIS_ERRORS as exc:
-            # The channel layer cannot subscribe (Redis down) while the socket connects:
-            # refuse it, without a traceback per attempt; the client retries with back-off.
-            _layer_outage.failed(exc)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            # Redis (the layer cannot subscribe) or PostgreSQL unreachable, while the socket
+            # connects or outside a client message: close it, without a traceback per
+            # attempt; the client retries with back-off, then syncs.
+            _socket_outage.failed(exc)
             with contextlib.suppress(Exception):
                 await send({"type": "websocket.close", "code": CLOSE_RESYNC})
 
@@ -237,6 +240,7 @@ class EventForwardMixin:
         if group not in self.groups_joined:
             self.groups_joined.append(group)
             await self.channel_layer.group_add(group, self.channel_name)  # type: ignore[attr-defined]
+            _socket_outage.ok()
 
     async def leave(self, group: str) -> None:
         if group in self.groups_joined:
@@ -277,10 +281,16 @@ class ClientProtocolMixin:
             await handler(self, content)
         except DomainError as exc:
             await send(_error(request, exc, content))
-        except Exception:
-            logger.exception("websocket %s failed", kind)
-            error = DomainError("Something went wrong. Try again.")
-            error.status_code = 500
+        except Exception as exc:
+            if is_outage(exc):
+                # Retried by the client (a 5xx): a post is idempotent on its client_id.
+                _socket_outage.failed(exc)
+                error = DomainError(UNAVAILABLE_DETAIL)
+                error.status_code = 503
+            else:
+                logger.exception("websocket %s failed", kind)
+                error = DomainError("Something went wrong. Try again.")
+                error.status_code = 500
             await send(_error(request, error, content))
 
     async def _client_ping(self, content: dict[str, Any]) -> None:

@@ -57,14 +57,14 @@ class OwnRedis:
     """A redis-server of this test alone, without persistence, that can be stopped and
     started again on the same port."""
 
-    def __init__(self, processes: Processes) -> None:
+    def __init__(self, procs: Processes) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             if IN_CI:
                 pytest.fail("CI=true but redis-server is not installed")
             pytest.skip("needs the redis-server binary")
         self.binary = binary
-        self.processes = processes
+        self.processes = procs
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -72,10 +72,10 @@ class OwnRedis:
     def start(self) -> None:
         args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1"]
         args += ["--save", "", "--appendonly", "no", "--daemonize", "no"]
-        self.proc = self.processes.start("redis", args, dict(os.environ))
+        proc = self.proc = self.processes.start("redis", args, dict(os.environ))
 
         def up() -> bool:
-            assert self.proc is not None and self.proc.poll() is None, self.processes.log(self.proc)
+            assert proc.poll() is None, self.processes.log(proc)
             try:
                 return bool(redis.Redis.from_url(self.url, socket_connect_timeout=0.5).ping())
             except redis.exceptions.ConnectionError:
@@ -253,7 +253,7 @@ def test_redis_outage_loses_no_message_and_sockets_resync(
                     _ok_or_unavailable(config, "widget config")
                     started = await http.post(
                         f"{server.base}/api/v1/widget/enquiries",
-                        json={"channel_key": widget.key, "message": "During the outage", "visitor": {"first_name": "O"}},
+                        json={"channel_key": widget.key, "message": "Meanwhile", "visitor": {"first_name": "O"}},
                     )
                     _ok_or_unavailable(started, "starting a chat")
                 assert all(f.connects == 1 for f in followers)  # no socket got through meanwhile

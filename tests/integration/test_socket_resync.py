@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import redis
 from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.db import OperationalError
 
 from contactcenter import realtime
 from contactcenter import services as org_services
@@ -89,6 +90,31 @@ def test_a_socket_connecting_while_the_layer_cannot_subscribe_is_refused_without
         connected, code = await comm.connect(timeout=TIMEOUT)
         assert not connected
         assert code == CLOSE_RESYNC
+
+    run(body)
+
+
+def test_a_database_outage_answers_a_client_message_with_503_and_refuses_new_sockets(
+    agent: Staff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = org_services.token_issue(staff=agent)
+
+    async def down(*args: Any) -> Any:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    async def body() -> None:
+        comm = staff_socket(token)
+        await connect_ok(comm)
+        monkeypatch.setattr("contactcenter.consumers._sync_room", down)
+        await comm.send_json_to({"type": "sync", "rooms": {"1": 0}})
+        error = await comm.receive_json_from(timeout=TIMEOUT)
+        assert error["type"] == "error" and error["data"]["status"] == 503, error  # the client retries 5xx
+        await comm.disconnect()
+
+        monkeypatch.setattr("contactcenter.consumers._staff_from_scope", down)
+        refused = staff_socket(token)
+        connected, code = await refused.connect(timeout=TIMEOUT)
+        assert not connected and code == CLOSE_RESYNC
 
     run(body)
 
