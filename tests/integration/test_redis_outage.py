@@ -5,7 +5,7 @@ restarts (never the machine's Redis).
 While Redis is down: every message posted is stored; the open agent and visitor sockets
 are closed with 4503 (``contactcenter/channel_layers.py``) instead of staying open and
 silently missing events; logging in, the widget configuration and starting a chat answer
-2xx (throttles and caches fail open) or 503 with Retry-After, never 500. Once Redis is
+2xx, quickly (throttles, caches and task queuing fail open), never 500. Once Redis is
 back, clients that reconnect and ``sync`` (as ``static/js/socket.js`` does) have every
 message exactly once.
 
@@ -146,13 +146,11 @@ async def wait_for(predicate: Callable[[], bool], *, timeout: float, what: str) 
         await asyncio.sleep(0.05)
 
 
-def _ok_or_unavailable(response: httpx.Response, what: str) -> None:
-    """2xx, or 503 with Retry-After and a JSON detail; never 500."""
-    if response.status_code == 503:
-        assert response.headers.get("Retry-After"), what
-        assert response.json()["detail"], what
-    else:
-        assert 200 <= response.status_code < 300, f"{what}: {response.status_code} {response.text[:300]}"
+def _works_without_redis(response: httpx.Response, what: str) -> None:
+    """Needs only PostgreSQL: 2xx, quickly (throttles, cache and task queuing fail open and
+    fast; a 503 with Retry-After would be the answer for what cannot work)."""
+    assert 200 <= response.status_code < 300, f"{what}: {response.status_code} {response.text[:300]}"
+    assert response.elapsed.total_seconds() < 5, f"{what} took {response.elapsed}"
 
 
 @pytest.mark.parametrize("layer", ["pubsub", "core"])
@@ -186,7 +184,9 @@ def test_redis_outage_loses_no_message_and_sockets_resync(
         REDIS_URL=own.url,
         CC_CHANNEL_LAYER=layer,
         CC_CHANNEL_PREFIX=f"outage-{os.getpid()}",
-        CC_TIMERS="off",
+        # Deadline tasks are queued on commit (to a broker that is down meanwhile); no
+        # worker runs them here.
+        CC_TIMERS="celery",
         CC_MEDIA_ROOT=str(tmp_path / "media"),
         CC_LOGIN_RATE="100000/min",
         CC_WIDGET_RATE="100000/min",
@@ -248,14 +248,14 @@ def test_redis_outage_loses_no_message_and_sockets_resync(
                         f"{server.base}/api/v1/auth/token",
                         json={"email": "admin-outage@example.com", "password": PASSWORD},
                     )
-                    _ok_or_unavailable(login, "token login")
+                    _works_without_redis(login, "token login")
                     config = await http.get(f"{server.base}/api/v1/widget/channels/{widget.key}")
-                    _ok_or_unavailable(config, "widget config")
+                    _works_without_redis(config, "widget config")
                     started = await http.post(
                         f"{server.base}/api/v1/widget/enquiries",
                         json={"channel_key": widget.key, "message": "Meanwhile", "visitor": {"first_name": "O"}},
                     )
-                    _ok_or_unavailable(started, "starting a chat")
+                    _works_without_redis(started, "starting a chat")
                 assert all(f.connects == 1 for f in followers)  # no socket got through meanwhile
 
                 own.start()
