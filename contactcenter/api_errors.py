@@ -16,6 +16,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from contactcenter.errors import DomainError, lost_race
+from contactcenter.outages import is_outage, request_outage, retry_after, unavailable_body
 
 logger = logging.getLogger(__name__)
 
@@ -83,11 +84,15 @@ def _first_message(errors: Any, path: str = "") -> str:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Every error is JSON with a "detail" string; field errors keep their per-field lists."""
-    # First: a deadlock is a DatabaseError too, but a lost race (409), not an outage or a bug.
+    """Every error is JSON with a "detail" string; field errors keep their per-field lists.
+    PostgreSQL, Redis or the broker briefly unreachable: 503 with Retry-After."""
+    # First: a deadlock is an OperationalError too, but a lost race (409), not an outage or a bug.
     if (conflict := lost_race(exc)) is not None:
         logger.warning("%s answered 409: %s", context.get("view").__class__.__name__, exc)
         exc = conflict
+    elif is_outage(exc):
+        request_outage(exc)
+        return Response(unavailable_body(), status=503, headers={"Retry-After": retry_after()})
     if isinstance(exc, DomainError):
         body: dict[str, Any] = {**exc.fields, "detail": exc.message}
         if exc.code:

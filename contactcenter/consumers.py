@@ -36,6 +36,11 @@ first frame after accept is ``hello``. Client messages:
 ``{"type": "ping"}``
     ``{"type": "pong", "data": {}}``.
 
+Close codes: 4401 not authenticated, 4001 the session ended (both final: the client does
+not reconnect), 4503 ``CLOSE_RESYNC``: the server's realtime link (Redis) was interrupted
+and events may have been missed; the client reconnects (retrying while Redis is still
+down) and syncs, as after any drop (``contactcenter/channel_layers.py``).
+
 A refused client message gets ``{"type": "error", "data": {"request", "status", "detail",
 "client_id"?, "room"?, "fields"?}}`` with the HTTP-like status of the domain error (400 bad
 input, 403 not allowed, 404 unknown room, 409 closed enquiry); the socket stays open.
@@ -50,6 +55,7 @@ last id" never skips a late commit.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -64,15 +70,19 @@ from django.conf import settings
 
 from contactcenter import realtime, services, socket_writer
 from contactcenter.auth import session_is_current, visitor_id_from_token
+from contactcenter.channel_layers import CLOSE_RESYNC
 from contactcenter.errors import DomainError, InvalidInput, NotAuthorized, lost_race
 from contactcenter.events import ADMINS_GROUP, room_group, staff_group, visitor_group
 from contactcenter.models import Staff
+from contactcenter.outages import UNAVAILABLE_DETAIL, OutageLog, is_outage
 
 logger = logging.getLogger(__name__)
 
 TYPING_INTERVAL = 1.0  # seconds between forwarded typing events, per socket and room
 SYNC_LIMIT = 200  # messages per sync.messages frame
 SYNC_MAX_ROOMS = 100  # rooms per sync request
+_socket_outage = OutageLog("Redis or the database, for sockets")
+CLOCK_SKEW = 1.0  # seconds allowed between processes' clocks when comparing missed_at
 # Client messages run their service call on a small pool of threads, each with its own
 # database connection, rather than on Channels' single shared sync thread: a commit waits
 # for PostgreSQL's WAL flush, and one thread would make every socket of the process wait
@@ -189,7 +199,22 @@ class EventForwardMixin:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)  # type: ignore[misc]
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            # Redis (the layer cannot subscribe) or PostgreSQL unreachable, while the socket
+            # connects or outside a client message: close it, without a traceback per
+            # attempt; the client retries with back-off, then syncs.
+            _socket_outage.failed(exc)
+            with contextlib.suppress(Exception):
+                await send({"type": "websocket.close", "code": CLOSE_RESYNC})
+
     async def event_forward(self, message: dict[str, Any]) -> None:
+        if getattr(self, "resync_closing", False):
+            return  # closed for a resync: a later event would hide the gap from the client
         event = message["event"]
         await self.send_json(event)  # type: ignore[attr-defined]
         await self.on_event(event)
@@ -197,10 +222,25 @@ class EventForwardMixin:
     async def on_event(self, event: dict[str, Any]) -> None:
         return None
 
+    async def realtime_resync(self, message: dict[str, Any]) -> None:
+        """The channel layer lost events this socket may have needed (Redis unreachable,
+        or a publish to one of its groups failed at ``missed_at``): close with
+        ``CLOSE_RESYNC`` so that the client reconnects and syncs. A socket whose groups
+        were joined after ``missed_at`` synced on connecting and stays open."""
+        missed_at = message.get("missed_at")
+        joined_at = getattr(self, "joined_at", None)
+        if isinstance(missed_at, int | float) and joined_at is not None and joined_at > missed_at + CLOCK_SKEW:
+            return
+        self.resync_closing = True
+        await self.close(code=CLOSE_RESYNC)  # type: ignore[attr-defined]
+
     async def join(self, group: str) -> None:
+        if not hasattr(self, "joined_at"):
+            self.joined_at = time.time()
         if group not in self.groups_joined:
             self.groups_joined.append(group)
             await self.channel_layer.group_add(group, self.channel_name)  # type: ignore[attr-defined]
+            _socket_outage.ok()
 
     async def leave(self, group: str) -> None:
         if group in self.groups_joined:
@@ -209,7 +249,10 @@ class EventForwardMixin:
 
     async def disconnect(self, code: int) -> None:
         for group in list(self.groups_joined):
-            await self.leave(group)
+            try:
+                await self.leave(group)
+            except Exception as exc:  # Redis down: the layer forgets the membership anyway
+                logger.debug("leaving %s on disconnect failed: %s", group, exc)
 
 
 class ClientProtocolMixin:
@@ -244,9 +287,15 @@ class ClientProtocolMixin:
                 logger.warning("websocket %s answered 409: %s", kind, exc)
                 await send(_error(request, conflict, content))
                 return
-            logger.exception("websocket %s failed", kind)
-            error = DomainError("Something went wrong. Try again.")
-            error.status_code = 500
+            if is_outage(exc):
+                # Retried by the client (a 5xx): a post is idempotent on its client_id.
+                _socket_outage.failed(exc)
+                error = DomainError(UNAVAILABLE_DETAIL)
+                error.status_code = 503
+            else:
+                logger.exception("websocket %s failed", kind)
+                error = DomainError("Something went wrong. Try again.")
+                error.status_code = 500
             await send(_error(request, error, content))
 
     async def _client_ping(self, content: dict[str, Any]) -> None:

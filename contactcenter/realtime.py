@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -13,7 +14,9 @@ from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from contactcenter.channel_layers import resync_message
 from contactcenter.events import Event, Typing, room_group, visitor_group
+from contactcenter.outages import OutageLog, is_outage
 
 logger = logging.getLogger(__name__)
 
@@ -21,13 +24,96 @@ logger = logging.getLogger(__name__)
 sinks: list[Callable[[list[str], dict[str, Any]], None]] = []
 
 
-async def _group_send_all(layer: Any, groups: list[str], message: dict[str, Any]) -> None:
+_publish_log = OutageLog("Realtime publishing (channel layer)")
+
+# Groups whose event could not be published, with the time of the latest such failure
+# (time.time(), compared across processes). Once publishing works again each gets one
+# RESYNC message: its sockets that were connected then close (CLOSE_RESYNC) and the clients
+# reconnect and sync; sockets that connected after the failure synced anyway and stay.
+_missed: dict[str, float] = {}
+_missed_lock = threading.Lock()
+MISSED_MAX = 50_000
+RESEND_PAUSE_MAX = 5.0  # seconds between background attempts to send the RESYNCs
+RESEND_GIVE_UP = 600.0  # after this, sockets connected then have been closed by their layer
+_resender: asyncio.Task[None] | None = None
+
+
+def _note_missed(groups: list[str]) -> None:
+    now = time.time()
+    with _missed_lock:
+        for group in groups:
+            if group in _missed or len(_missed) < MISSED_MAX:
+                _missed[group] = now
+            else:
+                logger.error("realtime: too many groups missed events; %s is not told to resync", group)
+
+
+async def _resend_missed(layer: Any) -> bool:
+    """Send RESYNC to the groups that missed events; False while that still fails."""
+    with _missed_lock:
+        if not _missed:
+            return True
+        pending = dict(_missed)
+        _missed.clear()
+    groups = list(pending)
+    messages = [{**resync_message(), "missed_at": pending[g]} for g in groups]
+    results = await asyncio.gather(
+        *(layer.group_send(g, m) for g, m in zip(groups, messages, strict=True)), return_exceptions=True
+    )
+    failed = [g for g, r in zip(groups, results, strict=True) if isinstance(r, BaseException)]
+    if failed:
+        with _missed_lock:
+            for group in failed:
+                _missed[group] = max(pending[group], _missed.get(group, 0.0))
+        return False
+    logger.warning("realtime: told %d groups that missed events to reconnect and sync", len(groups))
+    return True
+
+
+async def _resend_until_done(layer: Any) -> None:
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + RESEND_GIVE_UP
+    pause = 0.5
+    while loop.time() < give_up:
+        await asyncio.sleep(pause)
+        if await _resend_missed(layer):
+            return
+        pause = min(pause * 2, RESEND_PAUSE_MAX)
+    with _missed_lock:
+        _missed.clear()
+
+
+def _start_resender(layer: Any) -> None:
+    """On a server's event loop: keep trying to send the RESYNCs in the background."""
+    global _resender
+    if _resender is None or _resender.done():
+        _resender = asyncio.ensure_future(_resend_until_done(layer))
+
+
+async def _group_send_all(
+    layer: Any, groups: list[str], message: dict[str, Any], *, background_retry: bool = True
+) -> None:
+    """Send ``message`` to each group. A failure never undoes a committed change: it is
+    logged (an outage once) and the group is told to resync once the layer works again,
+    in the background on a server loop (``background_retry``), else before the next send."""
+    if _missed:
+        await _resend_missed(layer)
     # One trip to the event loop for all groups (each async_to_sync hop costs more than a send).
     results = await asyncio.gather(*(layer.group_send(g, message) for g in groups), return_exceptions=True)
+    failed: list[str] = []
     for group, result in zip(groups, results, strict=True):
         if isinstance(result, BaseException):
-            # A realtime hiccup must never undo a committed change.
-            logger.error("group_send to %s failed", group, exc_info=result)
+            failed.append(group)
+            if is_outage(result):
+                _publish_log.failed(result)
+            else:
+                logger.error("group_send to %s failed", group, exc_info=result)
+    if not failed:
+        _publish_log.ok()
+        return
+    _note_missed(failed)
+    if background_retry:
+        _start_resender(layer)
 
 
 class CollectedSends:
@@ -80,7 +166,8 @@ def _send_now(groups: list[str], payload: dict[str, Any]) -> None:
         asyncio.run_coroutine_threadsafe(_group_send_all(layer, groups, message), loop)
         return
     try:
-        async_to_sync(_group_send_all)(layer, groups, message)
+        # A loop of its own that ends with the call: no background retry (see _group_send_all).
+        async_to_sync(_group_send_all)(layer, groups, message, background_retry=False)
     except Exception:
         logger.exception("group_send to %s failed", groups)
 

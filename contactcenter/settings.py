@@ -63,6 +63,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # PostgreSQL/Redis briefly unreachable: 503 + Retry-After, not 500 (contactcenter/outages.py).
+    "contactcenter.outages.ServiceUnavailableMiddleware",
     # Static files (the widget loader above all) are served by the app itself, from any
     # process, with no separate web server needed.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -126,12 +128,23 @@ CC_REDIS_MAX_CONNECTIONS = _env_int("CC_REDIS_MAX_CONNECTIONS", 2000)
 CC_CHANNEL_PREFIX = os.environ.get("CC_CHANNEL_PREFIX", "asgi")
 if CC_CHANNEL_LAYER not in ("pubsub", "core"):
     raise ValueError("CC_CHANNEL_LAYER must be pubsub or core")
+# Redis outages (contactcenter/outages.py, contactcenter/channel_layers.py): connecting to
+# Redis gives up after CC_REDIS_CONNECT_TIMEOUT seconds, a cache command after
+# CC_REDIS_SOCKET_TIMEOUT; a cache that failed is not tried again for CC_CACHE_RETRY_SECONDS
+# (throttles fail open meanwhile). A request that cannot be served answers 503 with
+# Retry-After: CC_RETRY_AFTER_SECONDS. The channel layers below close every socket that may
+# have missed events (close code 4503), so that clients reconnect and sync.
+CC_REDIS_CONNECT_TIMEOUT = _env_float("CC_REDIS_CONNECT_TIMEOUT", 1.0)
+CC_REDIS_SOCKET_TIMEOUT = _env_float("CC_REDIS_SOCKET_TIMEOUT", 1.0)
+CC_CACHE_RETRY_SECONDS = _env_float("CC_CACHE_RETRY_SECONDS", 2.0)
+CC_RETRY_AFTER_SECONDS = _env_int("CC_RETRY_AFTER_SECONDS", 5)
+_redis_socket_options = {"socket_connect_timeout": CC_REDIS_CONNECT_TIMEOUT, "socket_keepalive": True}
 if REDIS_URL and CC_CHANNEL_LAYER == "core":
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "contactcenter.channel_layers.ResyncingRedisChannelLayer",
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "max_connections": CC_REDIS_MAX_CONNECTIONS}],
+                "hosts": [{"address": REDIS_URL, "max_connections": CC_REDIS_MAX_CONNECTIONS, **_redis_socket_options}],
                 "capacity": 1000,
                 "expiry": 30,
                 "prefix": CC_CHANNEL_PREFIX,
@@ -141,8 +154,8 @@ if REDIS_URL and CC_CHANNEL_LAYER == "core":
 elif REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": CC_CHANNEL_PREFIX},
+            "BACKEND": "contactcenter.channel_layers.ResyncingPubSubChannelLayer",
+            "CONFIG": {"hosts": [{"address": REDIS_URL, **_redis_socket_options}], "prefix": CC_CHANNEL_PREFIX},
         }
     }
 else:
@@ -162,6 +175,11 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queuing a task while the broker is down fails fast (the callers log it; sweeps recover
+# lost tasks) instead of holding a committed request for Celery's default retries.
+CELERY_BROKER_CONNECTION_TIMEOUT = CC_REDIS_CONNECT_TIMEOUT
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": CC_REDIS_CONNECT_TIMEOUT}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_BEAT_SCHEDULE = {
     "sweep-timers": {"task": "enquiries.tasks.sweep_timers", "schedule": 1.0},
     # Platform events whose processing task was lost (worker crash, broker outage).
@@ -226,9 +244,19 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES: dict[str, dict[str, object]] = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            # Fails open while Redis is down (contactcenter/cache.py).
+            "BACKEND": "contactcenter.cache.FailOpenRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": CC_REDIS_CONNECT_TIMEOUT,
+                "socket_timeout": CC_REDIS_SOCKET_TIMEOUT,
+            },
+        }
+    }
 
 # Lifecycle timings (SPEC section 3); environment variables shorten them for tests.
 CC_ENQUIRY_MAX_WAIT_SECONDS = _env_float("CC_ENQUIRY_MAX_WAIT_SECONDS", 60)

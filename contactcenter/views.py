@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+
+from contactcenter.outages import is_outage, request_outage, unavailable_response
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -19,6 +22,13 @@ def not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this while handling the exception: an outage raised outside a view (by
+    # a middleware: the session, the user) is a 503 too.
+    exc = sys.exc_info()[1]
+    if is_outage(exc):
+        assert exc is not None
+        request_outage(exc)
+        return unavailable_response(request)
     if _wants_json(request):
         return JsonResponse({"detail": "Something went wrong on our side. Nothing was changed."}, status=500)
     return render(request, "error.html", {"message": "Something went wrong."}, status=500)

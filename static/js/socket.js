@@ -13,6 +13,10 @@
 //   retried after a pause; a 4xx refusal is final.
 // - watch(room) / unwatch(room): admins' live monitoring of a room they are not in; the
 //   watches are sent again after every reconnect (the server forgets them with the socket).
+// - Close codes: 4001 (session ended) and 4401 (not authenticated) are final. Any other close
+//   reconnects and syncs, 4503 included: the server closes with it when its realtime link
+//   (Redis) was interrupted and this socket may have missed events; reconnecting is
+//   refused until Redis is back, and the state shows "reconnecting" meanwhile.
 // - A dropped socket waits with back-off, but tries again at once when the browser comes
 //   back online or the tab becomes visible (the back-off starts over). Only one socket at
 //   a time: a pending retry is cancelled, an open or connecting socket is left alone.

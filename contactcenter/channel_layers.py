@@ -1,0 +1,163 @@
+"""channels_redis layers that tell local sockets when they may have missed events.
+
+While Redis is down (or the process's connection to it drops), events published meanwhile
+are gone: pub/sub keeps nothing, a restarted Redis without persistence forgets the core
+layer's groups. channels_redis reconnects by itself (redis-py re-subscribes the pub/sub
+connection on its next connect) but says nothing to the consumers, whose sockets stayed
+open and silently missed what was sent meanwhile.
+
+These subclasses notice the loss of their receiving connection and put a
+``{"type": RESYNC}`` message into every local consumer's channel at once. The consumers
+(``contactcenter/consumers.py``, ``EventForwardMixin.realtime_resync``) close their socket
+with ``CLOSE_RESYNC`` (4503); the client reconnects with back-off (failing while Redis is
+still down, which the user sees as "reconnecting") and, once connected, syncs every room it
+shows and reloads its panels (``static/js/socket.js``). Events whose publish failed are
+handled by ``contactcenter/realtime.py``, which sends ``RESYNC`` to their groups once
+publishing works again (sockets in other processes missed them too).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from channels_redis.core import RedisChannelLayer
+from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer, RedisSingleShardConnection
+from channels_redis.utils import _wrap_close, decode_hosts
+
+from contactcenter.outages import REDIS_ERRORS, OutageLog
+
+logger = logging.getLogger(__name__)
+
+# Layer message type (handled by consumers as ``realtime_resync``) and the close code.
+RESYNC = "realtime.resync"
+CLOSE_RESYNC = 4503
+
+RECONNECT_PAUSE = 0.5  # seconds between attempts to reach Redis again
+
+
+def resync_message() -> dict[str, Any]:
+    return {"type": RESYNC}
+
+
+class _ResyncingShard(RedisSingleShardConnection):
+    """One Redis host of the pub/sub layer. Differs from channels_redis in what happens when
+    the subscriber connection fails: local consumers are told at once (and only once per
+    outage), and subscriptions dropped while Redis was down are not restored."""
+
+    channel_layer: _ResyncingLoopLayer
+
+    def __init__(self, host: dict[str, Any], channel_layer: _ResyncingLoopLayer) -> None:
+        super().__init__(host, channel_layer)
+        self._outage = OutageLog(f"Redis pub/sub {host.get('address', '')}".strip())
+
+    async def _do_receiving(self) -> None:
+        lost = False
+        while True:
+            try:
+                if self._pubsub and self._pubsub.subscribed:
+                    # After a loss, this reconnects and redis-py re-subscribes every channel
+                    # (PubSub.on_connect) before reading.
+                    message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=0.1)
+                    if lost:
+                        lost = False
+                        self._outage.ok()
+                    self._receive_message(message)
+                else:
+                    await asyncio.sleep(0.1)
+            except (asyncio.CancelledError, GeneratorExit):
+                raise
+            except Exception as exc:
+                if not lost:
+                    lost = True
+                    self._outage.failed(exc)
+                    # Whatever was published from now until the re-subscription is lost.
+                    self.channel_layer.tell_local_consumers()
+                await asyncio.sleep(RECONNECT_PAUSE)
+
+    async def unsubscribe(self, channel: str) -> None:
+        try:
+            await super().unsubscribe(channel)
+        except REDIS_ERRORS:
+            # Redis is down: forget the subscription here, so that the reconnect does not
+            # subscribe again a channel or group nobody in this process reads any more.
+            self._subscribed_to.discard(channel)
+            if self._pubsub is not None:
+                key = channel.encode()
+                self._pubsub.channels.pop(key, None)
+                self._pubsub.pending_unsubscribe_channels.discard(key)
+
+
+class _ResyncingLoopLayer(RedisPubSubLoopLayer):
+    def __init__(self, hosts: Any = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(hosts, *args, **kwargs)
+        self._shards = [_ResyncingShard(host, self) for host in decode_hosts(hosts)]
+
+    async def _subscribe_to_channel(self, channel: str) -> None:
+        try:
+            await super()._subscribe_to_channel(channel)
+        except BaseException:
+            # The consumer that asked fails to start and never receives: leave no queue behind.
+            self.channels.pop(channel, None)
+            raise
+
+    async def group_add(self, group: str, channel: str) -> None:
+        try:
+            await super().group_add(group, channel)
+        except BaseException:
+            # Not a member after all (its consumer fails to connect): undo the local membership.
+            group_channel = self._get_group_channel_name(group)
+            members = self.groups.get(group_channel)
+            if members is not None:
+                members.discard(channel)
+                if not members:
+                    del self.groups[group_channel]
+            raise
+
+    def tell_local_consumers(self) -> None:
+        """Put RESYNC into the channel of every consumer of this process."""
+        data = self.channel_layer.serialize(resync_message())
+        for queue in list(self.channels.values()):
+            queue.put_nowait(data)
+        if self.channels:
+            logger.warning("realtime: told %d local sockets to reconnect and sync", len(self.channels))
+
+
+class ResyncingPubSubChannelLayer(RedisPubSubChannelLayer):
+    """``RedisPubSubChannelLayer`` whose per-loop layers are ``_ResyncingLoopLayer``."""
+
+    def _get_layer(self) -> Any:
+        loop = asyncio.get_running_loop()
+        layer = self._layers.get(loop)
+        if layer is None:
+            layer = _ResyncingLoopLayer(*self._args, **self._kwargs, channel_layer=self)
+            self._layers[loop] = layer
+            _wrap_close(self, loop)
+        return layer
+
+
+class ResyncingRedisChannelLayer(RedisChannelLayer):
+    """The core (list-based) layer: when receiving fails, every consumer waiting in this
+    process gets RESYNC instead of the one holding the receive lock crashing on the error
+    while the others, if Redis came back meanwhile, stay in groups a restarted Redis has
+    forgotten."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._outage = OutageLog("Redis channel layer")
+
+    async def receive_single(self, channel: str) -> Any:
+        try:
+            result = await super().receive_single(channel)
+        except REDIS_ERRORS + (OSError,) as exc:
+            self._outage.failed(exc)
+            await asyncio.sleep(RECONNECT_PAUSE)  # then the next receiver tries again
+            # core.receive() puts the message into the buffer of each channel listed: only
+            # those of consumers still waiting (listed after the pause, with no await between).
+            waiting = list(self.receive_buffer.keys())
+            if waiting:
+                logger.warning("realtime: told %d local sockets to reconnect and sync", len(waiting))
+            return waiting, resync_message()
+        self._outage.ok()
+        return result
