@@ -52,7 +52,7 @@ def parse_rate(value: str | None) -> Rate | None:
         raise ValueError(f"{value!r} is not a rate such as 20/10s or 10/min")
     period = float(match[2] or 1) * _UNITS[match[3]]
     if period <= 0:
-        raise ValueError(f"{value!r}: the period must be positive")
+        raise ValueError(f"{value!r} is not a rate: the period must be positive")
     return Rate(int(match[1]), period)
 
 
