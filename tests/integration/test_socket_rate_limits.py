@@ -21,8 +21,7 @@ from contactcenter.models import Staff
 from enquiries import services as enquiry_services
 from enquiries.models import Visitor
 from rooms.models import Message
-from tests.integration.test_websockets import (  # noqa: F401 - the ws and agent fixtures
-    agent,
+from tests.integration.test_websockets import (  # noqa: F401 - the ws fixture
     connect_ok,
     receive_until,
     run,
@@ -41,6 +40,12 @@ def _limits(settings: Any, clock: Any) -> Iterator[Any]:
     local.clear()
     yield clock
     local.clear()
+
+
+@pytest.fixture
+def agent(request: Any, make_staff: Callable[..., Staff], support: Any) -> Staff:
+    request.getfixturevalue("ws")  # committed data, socket threads closed afterwards
+    return make_staff(tags=[support], name="Alice Agent")
 
 
 @pytest.fixture
