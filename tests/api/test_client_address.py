@@ -87,7 +87,7 @@ def test_bad_trusted_proxy_setting_is_named() -> None:
 
 
 def _login(ip: str, forwarded: str | None = None) -> Any:
-    extra = {"REMOTE_ADDR": ip}
+    extra: dict[str, Any] = {"REMOTE_ADDR": ip}
     if forwarded is not None:
         extra["HTTP_X_FORWARDED_FOR"] = forwarded
     return APIClient().post(TOKEN_URL, {"email": "nobody@example.com", "password": "wrong"}, format="json", **extra)

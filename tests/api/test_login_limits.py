@@ -146,7 +146,7 @@ def test_cross_site_form_post_is_refused(agent: Any) -> None:
         {"HTTP_ORIGIN": "http://testserver.evil.example"},
     ],
 )
-def test_cross_site_json_post_is_refused(agent: Any, headers: dict[str, str]) -> None:
+def test_cross_site_json_post_is_refused(agent: Any, headers: dict[str, Any]) -> None:
     client = APIClient()
     r = client.post(SESSION_URL, {"email": agent.email, "password": PASSWORD}, format="json", **headers)
     assert error(r, 403)["code"] == "cross_site"
@@ -157,7 +157,8 @@ def test_form_post_without_origin_is_refused(agent: Any) -> None:
     """A browser that sends no Origin: the form encoding alone is refused (a cross-site
     page cannot send JSON without a CORS preflight, which this site never grants)."""
     client = APIClient()
-    for kwargs in ({}, {"content_type": "text/plain"}):
+    form: dict[str, Any] = {}
+    for kwargs in (form, {"content_type": "text/plain"}):
         data = "email=x" if kwargs else {"email": agent.email, "password": PASSWORD}
         r = client.post(SESSION_URL, data, **kwargs)
         assert "as JSON" in error(r, 415)["detail"]

@@ -30,6 +30,9 @@ from tests.integration.test_websockets import (  # noqa: F401 - the ws fixture
     ws,
 )
 
+# Committed data (the services run on other threads), socket threads closed afterwards.
+pytestmark = pytest.mark.usefixtures("ws")
+
 
 @pytest.fixture(autouse=True)
 def _limits(settings: Any, clock: Any) -> Iterator[Any]:
@@ -43,8 +46,7 @@ def _limits(settings: Any, clock: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def agent(request: Any, make_staff: Callable[..., Staff], support: Any) -> Staff:
-    request.getfixturevalue("ws")  # committed data, socket threads closed afterwards
+def agent(make_staff: Callable[..., Staff], support: Any) -> Staff:
     return make_staff(tags=[support], name="Alice Agent")
 
 
