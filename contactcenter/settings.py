@@ -242,6 +242,9 @@ CC_WIDGET_MAX_ENQUIRIES_PER_HOUR = _env_int("CC_WIDGET_MAX_ENQUIRIES_PER_HOUR", 
 CC_LINK_PREVIEW_ENABLED = _env_bool("CC_LINK_PREVIEW_ENABLED", True)
 CC_LINK_PREVIEW_ALLOW_PRIVATE = _env_bool("CC_LINK_PREVIEW_ALLOW_PRIVATE", False)
 CC_MAX_UPLOAD_BYTES = _env_int("CC_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
+# Images other than JPEG (which is decoded small) larger than this get no thumbnail: decoding
+# them whole in the upload request would take seconds (rooms.files._image_details).
+CC_THUMBNAIL_MAX_PIXELS = _env_int("CC_THUMBNAIL_MAX_PIXELS", 12_000_000)
 
 # Messaging platforms (channels_adapters.platforms): API base URLs are settings so that
 # tests point them at local servers. Outbound sends retry with exponential back-off.
