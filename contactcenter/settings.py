@@ -277,8 +277,11 @@ CC_WEBHOOK_RATE = os.environ.get("CC_WEBHOOK_RATE", "600/min")
 # declared proxies: CC_TRUSTED_PROXIES (IPs/CIDRs, comma-separated) or CC_PROXY_COUNT (the
 # number of proxies in front). Neither: the peer address alone (contactcenter.client_address).
 CC_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("CC_TRUSTED_PROXIES", "").split(",") if p.strip()]
-for _proxy in CC_TRUSTED_PROXIES:
-    ipaddress.ip_network(_proxy, strict=False)  # a typo stops the start, not every request
+for _proxy in CC_TRUSTED_PROXIES:  # a typo stops the start, not every request
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ValueError(f"CC_TRUSTED_PROXIES: {_proxy!r} is not an IP address or network") from None
 CC_PROXY_COUNT = _env_int("CC_PROXY_COUNT", 0)
 # Per-account login lockout: after this many failed logins for one email, that account
 # refuses logins for CC_LOGIN_LOCKOUT_BASE_SECONDS, doubling with each further failure up
