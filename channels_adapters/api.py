@@ -17,6 +17,7 @@ from channels_adapters.models import Channel, WidgetPosition
 from contactcenter.api import tag_by_name_or_id
 from contactcenter.api_errors import JSONObjectField
 from contactcenter.auth import VisitorAuthentication, visitor_token_for
+from contactcenter.client_address import client_ident
 from contactcenter.errors import InvalidInput, NotFound
 from contactcenter.models import Staff, Tag
 from contactcenter.permissions import IsAdminOrReadOnlyStaff, staff_of
@@ -35,6 +36,9 @@ class WidgetThrottle(SimpleRateThrottle):
         user = request.user
         ident = f"visitor-{user.pk}" if isinstance(user, Visitor) else self.get_ident(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def get_ident(self, request: Request) -> str:
+        return client_ident(request)  # X-Forwarded-For only from declared proxies
 
 
 def mask_secret(value: Any) -> str:

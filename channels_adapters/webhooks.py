@@ -22,11 +22,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework.throttling import BaseThrottle
 
 from channels_adapters.inbound import inbound_record
 from channels_adapters.models import Channel
 from channels_adapters.platforms import PLATFORMS
+from contactcenter.client_address import client_ident
 
 logger = logging.getLogger(__name__)
 
@@ -42,12 +42,12 @@ def _rate() -> tuple[int, int]:
 
 def webhook_over_rate(request: HttpRequest, kind: str, channel_id: int) -> bool:
     """Count this request; True when it is over the limit. A fixed window that starts at
-    the first request (the cache entry's expiry); the client address as DRF's throttles
-    (login, widget) read it."""
+    the first request (the cache entry's expiry); the client address as the login and
+    widget limits read it (forwarded headers only from declared proxies)."""
     limit, period = _rate()
     if not limit:
         return False
-    ident = BaseThrottle().get_ident(request)  # type: ignore[arg-type]
+    ident = client_ident(request)
     key = f"cc:webhook-rate:{kind}:{channel_id}:{ident}"
     cache.add(key, 0, timeout=period)
     try:

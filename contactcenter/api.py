@@ -8,23 +8,31 @@ from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from contactcenter import services
+from contactcenter import ratelimit, services
 from contactcenter.api_errors import NoNulJSONField
 from contactcenter.auth import SESSION_EPOCH_KEY
-from contactcenter.errors import InvalidInput, NotFound
+from contactcenter.client_address import client_ident
+from contactcenter.errors import InvalidInput, NotAuthorized, NotFound
 from contactcenter.models import OrgSettings, Staff, Tag
 from contactcenter.permissions import IsAdmin, IsAdminOrReadOnlyStaff, IsStaff, staff_of
 
 
 class LoginThrottle(AnonRateThrottle):
+    """Logins per client address (CC_LOGIN_RATE), behind declared proxies only
+    (contactcenter.client_address); the per-account lockout is in ``_check_credentials``."""
+
     scope = "login"
+
+    def get_ident(self, request: Request) -> str:
+        return client_ident(request)
 
 
 class CredentialsIn(serializers.Serializer):
@@ -57,11 +65,17 @@ class StaffOut(serializers.ModelSerializer):
 
 
 def _check_credentials(request: Request) -> Staff:
+    """The staff member whose credentials were posted. Raises InvalidInput, or RateLimited
+    (429) while the account is locked out after repeated failures (ratelimit)."""
     data = CredentialsIn(data=request.data)
     data.is_valid(raise_exception=True)
-    user = authenticate(request, email=data.validated_data["email"].lower(), password=data.validated_data["password"])
+    email = data.validated_data["email"].lower()
+    ratelimit.login_lockout_check(email)
+    user = authenticate(request, email=email, password=data.validated_data["password"])
     if not isinstance(user, Staff) or not user.is_active:
+        ratelimit.login_failure_record(email)
         raise InvalidInput("Wrong email or password.", code="bad_credentials")
+    ratelimit.login_success_record(email)
     return user
 
 
@@ -78,15 +92,53 @@ class TokenLoginView(APIView):
         return Response({"token": services.token_issue(staff=staff)})
 
 
+_CROSS_SITE_LOGIN = "Cross-site login refused: log in from this site's own login page."
+
+
+def _origin_allowed(origin: str, request: Request) -> bool:
+    """``origin`` is this site (as Django's CSRF check sees it) or in CC_CSRF_TRUSTED_ORIGINS
+    (entries may start with a ``*.`` subdomain wildcard, as in Django)."""
+    own = f"{'https' if request.is_secure() else 'http'}://{request.get_host()}"
+    if origin == own:
+        return True
+    for trusted in settings.CSRF_TRUSTED_ORIGINS:
+        if origin == trusted:
+            return True
+        scheme, sep, host = trusted.partition("://*.")
+        if sep and origin.startswith(f"{scheme}://") and origin.endswith(f".{host}"):
+            return True
+    return False
+
+
+def _login_not_cross_site(request: Request) -> None:
+    """Login CSRF: another site must not log the visitor's browser into an account of its
+    choosing. A browser names the page that sent the request (Origin, Sec-Fetch-Site);
+    either one showing another site is refused. API clients send neither and are not at
+    risk (the cookie goes to them, not to a victim's browser). The view also takes JSON
+    only, which a cross-site form cannot send without a CORS preflight."""
+    if request.headers.get("Sec-Fetch-Site", "").lower() == "cross-site":
+        raise NotAuthorized(_CROSS_SITE_LOGIN, code="cross_site")
+    origin = request.headers.get("Origin")
+    if origin is not None and not _origin_allowed(origin, request):
+        raise NotAuthorized(_CROSS_SITE_LOGIN, code="cross_site")
+    if request.content_type.split(";")[0].strip().lower() != "application/json":
+        raise exceptions.UnsupportedMediaType(
+            request.content_type, detail="Send the email and password as JSON (Content-Type: application/json)."
+        )
+
+
 class SessionLoginView(APIView):
-    """Browser login: a session cookie; any earlier session or token ends."""
+    """Browser login: a session cookie; any earlier session or token ends. JSON only, and
+    never from another site (``_login_not_cross_site``)."""
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
     throttle_classes = [LoginThrottle]
+    parser_classes = [JSONParser]
 
     @extend_schema(request=CredentialsIn, responses={200: StaffOut})
     def post(self, request: Request) -> Response:
+        _login_not_cross_site(request)
         staff = _check_credentials(request)
         epoch = services.staff_login(staff=staff)
         login(request._request, staff, backend="django.contrib.auth.backends.ModelBackend")

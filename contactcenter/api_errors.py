@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from contactcenter.errors import DomainError, lost_race
+from contactcenter.errors import DomainError, RateLimited, lost_race
 from contactcenter.outages import is_outage, request_outage, retry_after, unavailable_body
 
 logger = logging.getLogger(__name__)
@@ -97,7 +97,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         body: dict[str, Any] = {**exc.fields, "detail": exc.message}
         if exc.code:
             body["code"] = exc.code
-        return Response(body, status=exc.status_code)
+        headers: dict[str, str] = {}
+        if isinstance(exc, RateLimited):
+            body["retry_after"] = exc.retry_after
+            headers["Retry-After"] = str(exc.retry_after)
+        return Response(body, status=exc.status_code, headers=headers)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -42,8 +42,10 @@ and events may have been missed; the client reconnects (retrying while Redis is 
 down) and syncs, as after any drop (``contactcenter/channel_layers.py``).
 
 A refused client message gets ``{"type": "error", "data": {"request", "status", "detail",
-"client_id"?, "room"?, "fields"?}}`` with the HTTP-like status of the domain error (400 bad
-input, 403 not allowed, 404 unknown room, 409 closed enquiry); the socket stays open.
+"code"?, "client_id"?, "room"?, "fields"?}}`` with the HTTP-like status of the domain error
+(400 bad input, 403 not allowed, 404 unknown room, 409 closed enquiry, 429 too many
+messages: ``code`` "rate_limited" and ``retry_after`` seconds; nothing stored); the socket
+stays open.
 
 Reconnecting without loss: connect (the server joins the groups before ``hello``), then
 ``sync`` each room from the last message id the client holds. Anything committed before
@@ -68,10 +70,10 @@ from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from contactcenter import realtime, services, socket_writer
+from contactcenter import ratelimit, realtime, services, socket_writer
 from contactcenter.auth import session_is_current, visitor_id_from_token
 from contactcenter.channel_layers import CLOSE_RESYNC
-from contactcenter.errors import DomainError, InvalidInput, NotAuthorized, lost_race
+from contactcenter.errors import DomainError, InvalidInput, NotAuthorized, RateLimited, lost_race
 from contactcenter.events import ADMINS_GROUP, room_group, staff_group, visitor_group
 from contactcenter.models import Staff
 from contactcenter.outages import UNAVAILABLE_DETAIL, OutageLog, is_outage
@@ -263,6 +265,10 @@ class ClientProtocolMixin:
     async def principal(self) -> Any:
         raise NotImplementedError
 
+    def rate_key(self) -> tuple[str, int]:
+        """Whose limits this socket counts against: ("staff" | "visitor", id)."""
+        raise NotImplementedError
+
     def author(self, principal: Any) -> dict[str, Any]:
         raise NotImplementedError
 
@@ -304,6 +310,9 @@ class ClientProtocolMixin:
     async def _client_post(self, content: dict[str, Any]) -> None:
         from rooms.services import PostRequest
 
+        # Refused before it is queued for the writer: one awaited cache round trip, shared
+        # by all of this person's sockets and processes (contactcenter.ratelimit).
+        await ratelimit.amessage_rate_check(*self.rate_key())
         principal = await self.principal()
         visitor = _is_visitor(principal)
         # The same service as REST (rooms.services.messages_post), through the process's
@@ -374,6 +383,10 @@ class ClientProtocolMixin:
 
 def _error(request: str, exc: DomainError, content: dict[str, Any] | None = None) -> dict[str, Any]:
     data: dict[str, Any] = {"request": request, "status": exc.status_code, "detail": exc.message}
+    if exc.code:
+        data["code"] = exc.code
+    if isinstance(exc, RateLimited):
+        data["retry_after"] = exc.retry_after
     if exc.fields:
         data["fields"] = exc.fields
     for key in ("client_id", "room"):
@@ -424,6 +437,9 @@ class StaffConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocketCo
 
     async def principal(self) -> Any:
         return self.staff
+
+    def rate_key(self) -> tuple[str, int]:
+        return "staff", self.staff.pk
 
     def author(self, principal: Any) -> dict[str, Any]:
         return {"type": "staff", "id": self.staff.pk, "name": self.staff.display_name}
@@ -510,3 +526,6 @@ class VisitorConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocket
 
     def author(self, principal: Any) -> dict[str, Any]:
         return {"type": "visitor", "id": principal.pk, "name": principal.display_name}
+
+    def rate_key(self) -> tuple[str, int]:
+        return "visitor", self.visitor_id

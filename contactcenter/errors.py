@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 
 class DomainError(Exception):
     status_code = 400
@@ -60,3 +62,15 @@ def lost_race(exc: BaseException | None) -> Conflict | None:
         exc = exc.__cause__ or exc.__context__
         seen += 1
     return None
+
+
+class RateLimited(DomainError):
+    """Too many requests of one kind by one client or for one account: 429, with the
+    seconds to wait (the ``Retry-After`` header; ``retry_after`` in the body and on sockets)."""
+
+    status_code = 429
+    default_message = "Too many requests. Try again later."
+
+    def __init__(self, message: str | None = None, *, retry_after: float, code: str = "rate_limited") -> None:
+        super().__init__(message, code=code)
+        self.retry_after = max(1, math.ceil(retry_after))

@@ -5,6 +5,7 @@ ticker inside the web process). With ``DATABASE_URL`` and ``REDIS_URL``: Postgre
 channels_redis and Celery worker + beat.
 """
 
+import ipaddress
 import os
 import warnings
 from pathlib import Path
@@ -273,6 +274,9 @@ CC_WIDGET_MAX_ENQUIRIES_PER_HOUR = _env_int("CC_WIDGET_MAX_ENQUIRIES_PER_HOUR", 
 CC_LINK_PREVIEW_ENABLED = _env_bool("CC_LINK_PREVIEW_ENABLED", True)
 CC_LINK_PREVIEW_ALLOW_PRIVATE = _env_bool("CC_LINK_PREVIEW_ALLOW_PRIVATE", False)
 CC_MAX_UPLOAD_BYTES = _env_int("CC_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
+# Images other than JPEG (which is decoded small) larger than this get no thumbnail: decoding
+# them whole in the upload request would take seconds (rooms.files._image_details).
+CC_THUMBNAIL_MAX_PIXELS = _env_int("CC_THUMBNAIL_MAX_PIXELS", 12_000_000)
 
 # Messaging platforms (channels_adapters.platforms): API base URLs are settings so that
 # tests point them at local servers. Outbound sends retry with exponential back-off.
@@ -300,6 +304,30 @@ CC_PUBLIC_BASE_URL = os.environ.get("CC_PUBLIC_BASE_URL", "")
 CC_MEDIA_LINK_MAX_AGE_SECONDS = _env_int("CC_MEDIA_LINK_MAX_AGE_SECONDS", 24 * 3600)
 # Requests per channel and client address to a webhook ("600/min"; empty: no limit).
 CC_WEBHOOK_RATE = os.environ.get("CC_WEBHOOK_RATE", "600/min")
+
+# Client addresses and limits (README "Security"). Forwarded headers are believed only from
+# declared proxies: CC_TRUSTED_PROXIES (IPs/CIDRs, comma-separated) or CC_PROXY_COUNT (the
+# number of proxies in front). Neither: the peer address alone (contactcenter.client_address).
+CC_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("CC_TRUSTED_PROXIES", "").split(",") if p.strip()]
+for _proxy in CC_TRUSTED_PROXIES:  # a typo stops the start, not every request
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ValueError(f"CC_TRUSTED_PROXIES: {_proxy!r} is not an IP address or network") from None
+CC_PROXY_COUNT = _env_int("CC_PROXY_COUNT", 0)
+# Per-account login lockout: after this many failed logins for one email, that account
+# refuses logins for CC_LOGIN_LOCKOUT_BASE_SECONDS, doubling with each further failure up
+# to CC_LOGIN_LOCKOUT_MAX_SECONDS; a successful login resets it (0 failures: off).
+CC_LOGIN_LOCKOUT_FAILURES = _env_int("CC_LOGIN_LOCKOUT_FAILURES", 5)
+CC_LOGIN_LOCKOUT_BASE_SECONDS = _env_int("CC_LOGIN_LOCKOUT_BASE_SECONDS", 30)
+CC_LOGIN_LOCKOUT_MAX_SECONDS = _env_int("CC_LOGIN_LOCKOUT_MAX_SECONDS", 15 * 60)
+# Messages and uploads per visitor and per staff member, over every path (sockets, REST,
+# widget), shared by all of one person's sockets and processes ("N/<period>": 20/10s,
+# 10/min; empty: no limit). Far above a person typing and pasting fast.
+CC_VISITOR_MESSAGE_RATE = os.environ.get("CC_VISITOR_MESSAGE_RATE", "20/10s")
+CC_STAFF_MESSAGE_RATE = os.environ.get("CC_STAFF_MESSAGE_RATE", "30/10s")
+CC_VISITOR_UPLOAD_RATE = os.environ.get("CC_VISITOR_UPLOAD_RATE", "10/min")
+CC_STAFF_UPLOAD_RATE = os.environ.get("CC_STAFF_UPLOAD_RATE", "20/min")
 
 CC_DEMO_PASSWORD = os.environ.get("CC_DEMO_PASSWORD", "demo-pass-1234")
 

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from contactcenter import ratelimit
 from contactcenter.auth import VisitorAuthentication
 from contactcenter.errors import InvalidInput
 from contactcenter.permissions import IsStaffOrVisitor, principal_of
@@ -95,6 +96,7 @@ class RoomMessagesView(APIView):
         data.is_valid(raise_exception=True)
         access_room(principal_of(request), room_id)
         principal = principal_of(request)
+        ratelimit.message_rate_check(principal)
         author = {"visitor": principal} if isinstance(principal, Visitor) else {"staff": principal}
         message, created = services.message_post(
             room_id=room_id,

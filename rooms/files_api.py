@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from contactcenter import ratelimit
 from contactcenter.auth import VisitorAuthentication
 from contactcenter.errors import NotAuthorized
 from contactcenter.models import Staff
@@ -113,6 +114,7 @@ class RoomFilesView(APIView):
             # Refused before the body is read.
             raise files.UploadTooLarge.field("file", files.upload_limit_message())
         access_room(_principal(request), room_id)
+        ratelimit.upload_rate_check(_principal(request))  # before the body is read and stored
         data = FileUploadIn(data=request.data)
         data.is_valid(raise_exception=True)
         message, created = files.file_upload(
@@ -170,6 +172,7 @@ class MessageDetailView(APIView):
         data = MessageEditIn(data=request.data)
         data.is_valid(raise_exception=True)
         access_message(_principal(request), message_id)
+        ratelimit.message_rate_check(_principal(request))  # an edit goes out to the room as a post does
         message = services.message_edit(message_id=message_id, text=data.validated_data["text"], **_author(request))
         return Response(message_data(message))
 
@@ -193,6 +196,7 @@ class MessageForwardView(APIView):
     def post(self, request: Request, message_id: int) -> Response:
         data = MessageForwardIn(data=request.data)
         data.is_valid(raise_exception=True)
+        ratelimit.message_rate_check(_staff(request))
         message, created = services.message_forward(
             message_id=message_id,
             room_id=data.validated_data["room"],

@@ -507,3 +507,82 @@ def test_delete_never_leaves_media_root(media, tmp_path):
     outside.write_text("keep")
     files.file_discard(info={"path": "../keep.txt", "thumbnail": "/etc/hostname"})
     assert outside.exists()
+
+
+# ---------------------------------------------------------------------------- large images (issue 10)
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """A PNG that claims ``width`` x ``height`` (a decompression bomb's header): only its
+    header is ever read."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+
+
+@pytest.fixture
+def decoded_sizes(monkeypatch) -> list[tuple[int, int]]:
+    """The size of every image Pillow decodes (a JPEG's after its draft scale)."""
+    from PIL import ImageFile
+
+    sizes: list[tuple[int, int]] = []
+    original = ImageFile.ImageFile.load
+
+    def load(self, *args, **kwargs):
+        if getattr(self, "tile", None):  # still to be decoded
+            sizes.append(self.size)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+    return sizes
+
+
+def test_49_megapixel_jpeg_is_thumbnailed_from_a_small_decode(agent_client, handled, media, decoded_sizes):
+    """The 1.7 s of issue 10: a 7000 x 7000 photo. The JPEG is decoded at 1/8 scale."""
+    out = io.BytesIO()
+    Image.new("RGB", (7000, 7000), (0, 90, 200)).save(out, "JPEG", quality=50)  # one colour: small
+    body = ok(post_file(agent_client, handled, "huge.jpg", out.getvalue()), 201)
+    info = body["data"]["file"]
+    assert (info["width"], info["height"]) == (7000, 7000)
+    assert info["thumbnail_url"]
+    assert decoded_sizes and max(w * h for w, h in decoded_sizes) <= 1000 * 1000, decoded_sizes
+    message = Message.objects.get(pk=body["id"])
+    with Image.open(media / message.data["file"]["thumbnail"]) as thumb:
+        assert max(thumb.size) == files.THUMBNAIL_MAX_PX
+
+
+def test_rotated_jpeg_reports_its_displayed_size(agent_client, handled):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # turned a quarter
+    out = io.BytesIO()
+    Image.new("RGB", (400, 200), (0, 90, 200)).save(out, "JPEG", exif=exif)
+    info = ok(post_file(agent_client, handled, "turned.jpg", out.getvalue()), 201)["data"]["file"]
+    assert (info["width"], info["height"]) == (200, 400)
+    thumb = agent_client.get(info["thumbnail_url"])
+    with Image.open(io.BytesIO(b"".join(thumb.streaming_content))) as image:
+        assert image.size == (160, 320)
+
+
+def test_large_non_jpeg_gets_no_inline_thumbnail(settings, agent_client, handled, media, decoded_sizes):
+    settings.CC_THUMBNAIL_MAX_PIXELS = 100_000
+    info = ok(post_file(agent_client, handled, "big.png", png_bytes((800, 600))), 201)["data"]["file"]
+    assert (info["width"], info["height"]) == (800, 600)
+    assert info["thumbnail_url"] is None
+    assert decoded_sizes == []  # never decoded
+    assert len(stored(media)) == 1  # the file alone
+    settings.CC_THUMBNAIL_MAX_PIXELS = 1_000_000
+    assert ok(post_file(agent_client, handled, "big.png", png_bytes((800, 600))), 201)["data"]["file"]["thumbnail_url"]
+
+
+@pytest.mark.parametrize(("width", "height"), [(8000, 8000), (20000, 20000)])
+def test_decompression_bomb_is_refused_clearly(agent_client, handled, media, width, height):
+    before = Message.objects.count()
+    body = error(post_file(agent_client, handled, "bomb.png", _png_header_only(width, height)), 400)
+    assert "This image is too large" in body["detail"] and "50 megapixels" in body["detail"]
+    assert Message.objects.count() == before
+    assert stored(media) == []

@@ -1,0 +1,275 @@
+"""Rate limits held in shared state: messages and uploads per visitor and per staff member,
+and the per-account login lockout (README "Security").
+
+Counters are fixed windows in the cache (Redis in production, so every process and every
+socket of one person counts against the same limit). With the Redis cache a hit is one
+round trip (INCR and EXPIRE in one pipeline), asynchronous on the socket path so the event
+loop never waits on it; with the in-process cache (the embedded default, tests) it is a
+dictionary update. When Redis cannot be reached the limits let requests through (logged):
+a limit degrades, it does not make posting fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import math
+import re
+import time
+import weakref
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+
+from contactcenter import clock
+from contactcenter.errors import RateLimited
+from contactcenter.models import Staff
+
+logger = logging.getLogger(__name__)
+
+_UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600}
+_UNITS |= {"d": 86400, "day": 86400}
+
+
+@dataclass(frozen=True)
+class Rate:
+    limit: int
+    period: float  # seconds
+
+
+@lru_cache(maxsize=32)
+def parse_rate(value: str | None) -> Rate | None:
+    """ "20/10s" -> Rate(20, 10); "10/min", "600/minute", "5/h"; None or "" -> no limit.
+    Raises ValueError for anything else."""
+    if not value or not value.strip():
+        return None
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d*\.?\d*)\s*([a-z]+?)s?\s*", value.lower())
+    if match is None or match[3] not in _UNITS or match[2] in (".",):
+        raise ValueError(f"{value!r} is not a rate such as 20/10s or 10/min")
+    period = float(match[2] or 1) * _UNITS[match[3]]
+    if period <= 0:
+        raise ValueError(f"{value!r} is not a rate: the period must be positive")
+    return Rate(int(match[1]), period)
+
+
+# ------------------------------------------------------------------ counters
+
+
+def _redis_location() -> str | None:
+    """The Redis server of the default cache, or None for an in-process cache."""
+    config = settings.CACHES["default"]
+    if not str(config.get("BACKEND", "")).endswith("RedisCache"):
+        return None
+    location = config.get("LOCATION")
+    if isinstance(location, list | tuple):
+        location = location[0]
+    return str(location).split(",")[0]  # several servers: the first takes the writes
+
+
+_sync_clients: dict[str, Any] = {}
+_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Any]] = weakref.WeakKeyDictionary()
+_last_warning = 0.0
+
+
+def _sync_redis(location: str) -> Any:
+    import redis  # only with the Redis cache
+
+    client = _sync_clients.get(location)
+    if client is None:
+        client = _sync_clients[location] = redis.Redis.from_url(location, socket_timeout=1, socket_connect_timeout=1)
+    return client
+
+
+def _async_redis(location: str) -> Any:
+    import redis.asyncio  # only with the Redis cache
+
+    clients = _async_clients.setdefault(asyncio.get_running_loop(), {})
+    client = clients.get(location)
+    if client is None:
+        client = clients[location] = redis.asyncio.Redis.from_url(location, socket_timeout=1, socket_connect_timeout=1)
+    return client
+
+
+def _unavailable(exc: Exception) -> int:
+    """A counter that cannot be reached lets the request through; warned once a minute."""
+    global _last_warning
+    if time.monotonic() - _last_warning > 60:
+        _last_warning = time.monotonic()
+        logger.warning("rate limit counters unavailable, limits not enforced: %s", exc)
+    return 0
+
+
+def _incr(key: str, ttl: int) -> int:
+    location = _redis_location()
+    try:
+        if location is None:
+            cache.add(key, 0, timeout=ttl)
+            try:
+                return cache.incr(key)
+            except ValueError:  # expired between add and incr: a new window
+                cache.set(key, 1, timeout=ttl)
+                return 1
+        full_key = cache.make_key(key)
+        pipe = _sync_redis(location).pipeline(transaction=False)
+        pipe.incr(full_key)
+        pipe.expire(full_key, ttl)
+        count, _ = pipe.execute()
+        return int(count)
+    except Exception as exc:
+        return _unavailable(exc)
+
+
+async def _aincr(key: str, ttl: int) -> int:
+    location = _redis_location()
+    if location is None:
+        return _incr(key, ttl)  # an in-process cache: no I/O to wait for
+    try:
+        full_key = cache.make_key(key)
+        async with _async_redis(location).pipeline(transaction=False) as pipe:
+            pipe.incr(full_key)
+            pipe.expire(full_key, ttl)
+            count, _ = await pipe.execute()
+        return int(count)
+    except Exception as exc:
+        return _unavailable(exc)
+
+
+def _window(name: str, rate: Rate) -> tuple[str, int, float]:
+    """The counter key of the current window, its lifetime, and the seconds it has left."""
+    now = clock.now().timestamp()
+    index = math.floor(now / rate.period)
+    left = (index + 1) * rate.period - now
+    return f"cc:rl:{name}:{index}", math.ceil(rate.period) + 1, left
+
+
+def hit(name: str, rate: Rate | None) -> float | None:
+    """Count one request against ``rate`` under ``name``. None while within the limit,
+    else the seconds until it may be tried again."""
+    if rate is None:
+        return None
+    key, ttl, left = _window(name, rate)
+    return left if _incr(key, ttl) > rate.limit else None
+
+
+async def ahit(name: str, rate: Rate | None) -> float | None:
+    """``hit`` for the event loop: never blocks it on Redis."""
+    if rate is None:
+        return None
+    key, ttl, left = _window(name, rate)
+    return left if await _aincr(key, ttl) > rate.limit else None
+
+
+# ------------------------------------------------------------------ messages and uploads
+
+
+def _who(principal: Any) -> tuple[str, int]:
+    """("staff", id) or ("visitor", id): one limit per person, whatever socket or path."""
+    return ("staff", principal.pk) if isinstance(principal, Staff) else ("visitor", principal.pk)
+
+
+def _message_rate(kind: str) -> Rate | None:
+    return parse_rate(settings.CC_STAFF_MESSAGE_RATE if kind == "staff" else settings.CC_VISITOR_MESSAGE_RATE)
+
+
+def _upload_rate(kind: str) -> Rate | None:
+    return parse_rate(settings.CC_STAFF_UPLOAD_RATE if kind == "staff" else settings.CC_VISITOR_UPLOAD_RATE)
+
+
+def _too_fast(what: str, wait: float) -> RateLimited:
+    seconds = max(1, math.ceil(wait))
+    return RateLimited(
+        f"You are sending {what} too fast. Wait {seconds} second{'s' if seconds != 1 else ''} and try again.",
+        retry_after=seconds,
+    )
+
+
+def message_rate_check(principal: Any) -> None:
+    """Count a message by ``principal`` (Staff or Visitor); raises RateLimited past the
+    limit. Called before anything is stored."""
+    kind, pk = _who(principal)
+    wait = hit(f"msg:{kind}:{pk}", _message_rate(kind))
+    if wait is not None:
+        raise _too_fast("messages", wait)
+
+
+async def amessage_rate_check(kind: str, pk: int) -> None:
+    """``message_rate_check`` on the event loop, for the socket of ``kind`` ("staff" or
+    "visitor") ``pk``: one cache round trip, awaited."""
+    wait = await ahit(f"msg:{kind}:{pk}", _message_rate(kind))
+    if wait is not None:
+        raise _too_fast("messages", wait)
+
+
+def upload_rate_check(principal: Any) -> None:
+    """Count a file upload by ``principal``; raises RateLimited past the limit."""
+    kind, pk = _who(principal)
+    wait = hit(f"upload:{kind}:{pk}", _upload_rate(kind))
+    if wait is not None:
+        raise _too_fast("files", wait)
+
+
+# ------------------------------------------------------------------ login lockout
+# Keyed by a hash of the email as typed (lower-cased), whether or not such an account
+# exists, so that the answers do not tell which emails are accounts.
+
+_FAILURES_TTL = 24 * 3600  # failures are forgotten about a day later
+
+
+def _account_key(email: str) -> str:
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+
+
+def _lockout_seconds(failures: int) -> int:
+    over = failures - settings.CC_LOGIN_LOCKOUT_FAILURES
+    base, cap = settings.CC_LOGIN_LOCKOUT_BASE_SECONDS, settings.CC_LOGIN_LOCKOUT_MAX_SECONDS
+    return int(min(cap, base * 2 ** min(over, 32)))
+
+
+def login_lockout_check(email: str) -> None:
+    """Raise RateLimited while logins for ``email`` are locked out. Checked before the
+    password, so a locked account does not reveal whether a guess was right."""
+    if settings.CC_LOGIN_LOCKOUT_FAILURES <= 0:
+        return
+    try:
+        until = cache.get(f"cc:login-lock:{_account_key(email)}")
+    except Exception as exc:
+        _unavailable(exc)
+        return
+    wait = float(until) - clock.now().timestamp() if until is not None else 0.0
+    if wait > 0:
+        seconds = max(1, math.ceil(wait))
+        raise RateLimited(
+            f"Too many failed logins for this account. Try again in {seconds} second{'s' if seconds != 1 else ''}.",
+            retry_after=seconds,
+            code="login_locked",
+        )
+
+
+def login_failure_record(email: str) -> None:
+    """Count a failed login for ``email``; from the configured number of failures on, lock
+    the account out for a time that doubles with each further failure, up to the cap."""
+    if settings.CC_LOGIN_LOCKOUT_FAILURES <= 0:
+        return
+    key = _account_key(email)
+    failures = _incr(f"cc:login-failures:{key}", _FAILURES_TTL)
+    if failures >= settings.CC_LOGIN_LOCKOUT_FAILURES:
+        seconds = _lockout_seconds(failures)
+        try:
+            cache.set(f"cc:login-lock:{key}", clock.now().timestamp() + seconds, timeout=seconds + 1)
+        except Exception as exc:
+            _unavailable(exc)
+
+
+def login_success_record(email: str) -> None:
+    """A successful login ends the account's count of failures."""
+    if settings.CC_LOGIN_LOCKOUT_FAILURES <= 0:
+        return
+    key = _account_key(email)
+    try:
+        cache.delete_many([f"cc:login-failures:{key}", f"cc:login-lock:{key}"])
+    except Exception as exc:
+        _unavailable(exc)
