@@ -6,10 +6,13 @@ channels_redis and Celery worker + beat.
 """
 
 import os
+import sys
 import warnings
 from pathlib import Path
 
 import dj_database_url
+
+from contactcenter import secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -32,14 +35,26 @@ def _env_float(name: str, default: float) -> float:
 
 
 DEBUG = _env_bool("CC_DEBUG", False)
-# The embedded default has a fixed development key so that `make run` works with nothing
-# set; a deployment sets CC_SECRET_KEY (README, "Deploy").
-SECRET_KEY = os.environ.get("CC_SECRET_KEY", "")
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 REDIS_URL = os.environ.get("REDIS_URL", "")
 PRODUCTION = bool(DATABASE_URL and REDIS_URL)
-if not SECRET_KEY:
-    SECRET_KEY = "embedded-development-key-not-for-production-use-0123456789"
+SQLITE_PATH = os.environ.get("CC_SQLITE_PATH", str(BASE_DIR / "db.sqlite3"))
+
+# --- Secret key (contactcenter/secret_key.py) -------------------------------------------
+# It signs visitor tokens, file links and sessions: a known key lets anyone forge them.
+# A deployment (DATABASE_URL or REDIS_URL set) refuses to start, with one line saying how
+# to make one, unless CC_SECRET_KEY is strong (50+ characters, 10+ distinct, no public
+# placeholder). The embedded default generates a random key on its first start and keeps
+# it beside the SQLite file (<name>.secret-key, mode 0600, git-ignored). A key that is set
+# is checked in every mode.
+SECRET_KEY = os.environ.get("CC_SECRET_KEY", "")
+if SECRET_KEY or DATABASE_URL or REDIS_URL:
+    _key_problem = secret_key.key_problem(SECRET_KEY)
+    if _key_problem:
+        sys.exit(secret_key.refusal(_key_problem))
+else:
+    SECRET_KEY = secret_key.embedded_key(secret_key.key_file_for(SQLITE_PATH))
+# -----------------------------------------------------------------------------------------
 
 ALLOWED_HOSTS = [h for h in os.environ.get("CC_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CC_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -53,6 +68,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc served from here, not from a CDN
     "channels",
     "contactcenter",
     "enquiries",
@@ -101,7 +117,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ.get("CC_SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+            "NAME": SQLITE_PATH,
             # Several writers (web requests, the ticker) share one file: wait, don't fail.
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
         }
@@ -220,6 +236,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # /api/docs/ loads Swagger UI from this server's static files (drf-spectacular-sidecar,
+    # pinned in pyproject.toml): it works offline and runs no code from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    # No schema sent to swagger.io's online validator either.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -269,7 +292,13 @@ CC_MEDIA_LINK_MAX_AGE_SECONDS = _env_int("CC_MEDIA_LINK_MAX_AGE_SECONDS", 24 * 3
 # Requests per channel and client address to a webhook ("600/min"; empty: no limit).
 CC_WEBHOOK_RATE = os.environ.get("CC_WEBHOOK_RATE", "600/min")
 
+# --- Demo accounts (manage.py demo_setup, run by `make run`) -----------------------------
+# admin@example.com / agent@example.com with a public password: only in the embedded
+# default (no DATABASE_URL or REDIS_URL), or when CC_DEMO=1 asks for them. Otherwise
+# demo_setup creates nothing and says how to create the first admin.
+CC_DEMO = _env_bool("CC_DEMO", not (DATABASE_URL or REDIS_URL))
 CC_DEMO_PASSWORD = os.environ.get("CC_DEMO_PASSWORD", "demo-pass-1234")
+# -----------------------------------------------------------------------------------------
 
 LOGGING = {
     "version": 1,
