@@ -6,9 +6,11 @@ channels_redis and Celery worker + beat.
 """
 
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -137,9 +139,23 @@ CC_SOCKET_DB_THREADS = _env_int("CC_SOCKET_DB_THREADS", 2)
 # Most messages posted over sockets committed together by the process's socket writer.
 CC_SOCKET_WRITE_BATCH = _env_int("CC_SOCKET_WRITE_BATCH", 64)
 CC_REDIS_MAX_CONNECTIONS = _env_int("CC_REDIS_MAX_CONNECTIONS", 2000)
+# --- Channel prefix (several deployments on one Redis) ----------------------------------
 # Redis pub/sub channels ignore the database number: deployments (or test runs) sharing one
-# Redis server keep apart by prefix.
-CC_CHANNEL_PREFIX = os.environ.get("CC_CHANNEL_PREFIX", "asgi")
+# Redis server keep apart by prefix. The default, cc-<database name>-<Redis DB number>, is
+# the same in every process of one deployment and differs between deployments unless they
+# use databases of the same name on the same Redis DB number; CC_CHANNEL_PREFIX overrides it.
+
+
+def _default_channel_prefix() -> str:
+    database = str(DATABASES["default"]["NAME"])
+    if not DATABASE_URL:
+        database = Path(database).stem
+    redis_db = urlsplit(REDIS_URL).path.strip("/") or "0"
+    return re.sub(r"[^A-Za-z0-9_.-]", "-", f"cc-{database}-{redis_db}")[:80]
+
+
+CC_CHANNEL_PREFIX = os.environ.get("CC_CHANNEL_PREFIX") or _default_channel_prefix()
+# -----------------------------------------------------------------------------------------
 if CC_CHANNEL_LAYER not in ("pubsub", "core"):
     raise ValueError("CC_CHANNEL_LAYER must be pubsub or core")
 if REDIS_URL and CC_CHANNEL_LAYER == "core":
@@ -170,6 +186,14 @@ CC_TIMERS = os.environ.get("CC_TIMERS", "celery" if REDIS_URL else "ticker")
 CC_TICKER_INTERVAL_SECONDS = _env_float("CC_TICKER_INTERVAL_SECONDS", 0.25)
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+# --- Celery queue (several deployments, or test runs, on one Redis database) -------------
+# The default task queue; its exchange and routing key follow it, and so do the control
+# (inspect, ping) and event exchanges. Celery's own names by default.
+CC_CELERY_QUEUE = os.environ.get("CC_CELERY_QUEUE") or "celery"
+CELERY_TASK_DEFAULT_QUEUE = CC_CELERY_QUEUE
+CELERY_CONTROL_EXCHANGE = CC_CELERY_QUEUE
+CELERY_EVENT_EXCHANGE = f"{CC_CELERY_QUEUE}ev"
+# -----------------------------------------------------------------------------------------
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
