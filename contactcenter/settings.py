@@ -263,10 +263,10 @@ SPECTACULAR_SETTINGS = {
     # /api/docs/ loads Swagger UI from this server's static files (drf-spectacular-sidecar,
     # pinned in pyproject.toml): it works offline and runs no code from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
-    # No schema sent to swagger.io's online validator either.
-    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No schema sent to swagger.io's online validator either.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
