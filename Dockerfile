@@ -17,12 +17,17 @@ COPY pyproject.toml ./
 RUN pip install .
 
 COPY . .
-RUN python manage.py collectstatic --noinput -v 0 \
+# collectstatic loads the settings, which need a key: a throwaway one, so that no key (nor
+# a generated key file) is baked into the image.
+RUN CC_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+    python manage.py collectstatic --noinput -v 0 \
     && useradd --system --uid 10001 --home-dir /app --no-create-home app \
     && mkdir -p /app/media \
     && chown -R app /app/media /app/staticfiles
 USER app
 
 EXPOSE 8000
-# The web process; worker and beat override the command in docker-compose.yml.
-CMD ["sh", "-c", "python manage.py migrate --noinput && exec daphne -b 0.0.0.0 -p 8000 contactcenter.asgi:application"]
+# The web process; migrate, worker and beat override the command in docker-compose.yml.
+# Migrations are not run here: once per deployment (`python manage.py migrate --noinput`,
+# the compose file's one-shot migrate service), not in every web container.
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "contactcenter.asgi:application"]

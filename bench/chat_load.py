@@ -30,6 +30,7 @@ import contextlib
 import json
 import os
 import resource
+import secrets
 import signal
 import subprocess
 import sys
@@ -52,10 +53,15 @@ now = time.perf_counter
 # ------------------------------------------------------------------------------ processes
 
 
+# Production settings refuse to start without a strong key: one for this run's processes.
+SECRET_KEY = os.environ.get("CC_SECRET_KEY") or secrets.token_urlsafe(50)
+
+
 def server_env(args: argparse.Namespace, db_url: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="contactcenter.settings",
+        CC_SECRET_KEY=SECRET_KEY,
         DATABASE_URL=db_url,
         REDIS_URL=os.environ["REDIS_URL"],
         CC_CHANNEL_LAYER=args.layer,

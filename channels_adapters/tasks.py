@@ -92,11 +92,19 @@ def outbound_send(outbound_id: int) -> str:
 
 @shared_task(name="channels_adapters.tasks.inbound_sweep", ignore_result=True)
 def inbound_sweep() -> int:
-    """Process events whose task was lost (a worker crash, a broker outage)."""
-    return inbound.inbound_process_pending()
+    """Process events whose task was lost (a worker crash, a broker outage). Logs one line
+    when it found any (Celery's own lines about it are dropped: contactcenter.celery)."""
+    found = inbound.inbound_process_pending()
+    if found:
+        logger.info("inbound sweep: processed %d webhook events whose task was lost", found)
+    return found
 
 
 @shared_task(name="channels_adapters.tasks.outbound_sweep", ignore_result=True)
 def outbound_sweep() -> int:
-    """Queue again staff replies whose send task was lost or whose try crashed."""
-    return outbound.outbound_resume_due()
+    """Queue again staff replies whose send task was lost or whose try crashed. Logs one line
+    when it found any (Celery's own lines about it are dropped: contactcenter.celery)."""
+    found = outbound.outbound_resume_due()
+    if found:
+        logger.info("outbound sweep: queued again %d staff replies whose send was lost", found)
+    return found

@@ -7,10 +7,15 @@ channels_redis and Celery worker + beat.
 
 import ipaddress
 import os
+import re
+import sys
 import warnings
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+
+from contactcenter import secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -33,14 +38,26 @@ def _env_float(name: str, default: float) -> float:
 
 
 DEBUG = _env_bool("CC_DEBUG", False)
-# The embedded default has a fixed development key so that `make run` works with nothing
-# set; a deployment sets CC_SECRET_KEY (README, "Deploy").
-SECRET_KEY = os.environ.get("CC_SECRET_KEY", "")
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 REDIS_URL = os.environ.get("REDIS_URL", "")
 PRODUCTION = bool(DATABASE_URL and REDIS_URL)
-if not SECRET_KEY:
-    SECRET_KEY = "embedded-development-key-not-for-production-use-0123456789"
+SQLITE_PATH = os.environ.get("CC_SQLITE_PATH", str(BASE_DIR / "db.sqlite3"))
+
+# --- Secret key (contactcenter/secret_key.py) -------------------------------------------
+# It signs visitor tokens, file links and sessions: a known key lets anyone forge them.
+# A deployment (DATABASE_URL or REDIS_URL set) refuses to start, with one line saying how
+# to make one, unless CC_SECRET_KEY is strong (50+ characters, 10+ distinct, no public
+# placeholder). The embedded default generates a random key on its first start and keeps
+# it beside the SQLite file (<name>.secret-key, mode 0600, git-ignored). A key that is set
+# is checked in every mode.
+SECRET_KEY = os.environ.get("CC_SECRET_KEY", "")
+if SECRET_KEY or DATABASE_URL or REDIS_URL:
+    _key_problem = secret_key.key_problem(SECRET_KEY)
+    if _key_problem:
+        sys.exit(secret_key.refusal(_key_problem))
+else:
+    SECRET_KEY = secret_key.embedded_key(secret_key.key_file_for(SQLITE_PATH))
+# -----------------------------------------------------------------------------------------
 
 ALLOWED_HOSTS = [h for h in os.environ.get("CC_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CC_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -54,6 +71,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc served from here, not from a CDN
     "channels",
     "contactcenter",
     "enquiries",
@@ -104,7 +122,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ.get("CC_SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+            "NAME": SQLITE_PATH,
             # Several writers (web requests, the ticker) share one file: wait, don't fail.
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
         }
@@ -124,9 +142,23 @@ CC_SOCKET_DB_THREADS = _env_int("CC_SOCKET_DB_THREADS", 2)
 # Most messages posted over sockets committed together by the process's socket writer.
 CC_SOCKET_WRITE_BATCH = _env_int("CC_SOCKET_WRITE_BATCH", 64)
 CC_REDIS_MAX_CONNECTIONS = _env_int("CC_REDIS_MAX_CONNECTIONS", 2000)
+# --- Channel prefix (several deployments on one Redis) ----------------------------------
 # Redis pub/sub channels ignore the database number: deployments (or test runs) sharing one
-# Redis server keep apart by prefix.
-CC_CHANNEL_PREFIX = os.environ.get("CC_CHANNEL_PREFIX", "asgi")
+# Redis server keep apart by prefix. The default, cc-<database name>-<Redis DB number>, is
+# the same in every process of one deployment and differs between deployments unless they
+# use databases of the same name on the same Redis DB number; CC_CHANNEL_PREFIX overrides it.
+
+
+def _default_channel_prefix() -> str:
+    database = str(DATABASES["default"]["NAME"])
+    if not DATABASE_URL:
+        database = Path(database).stem
+    redis_db = urlsplit(REDIS_URL).path.strip("/") or "0"
+    return re.sub(r"[^A-Za-z0-9_.-]", "-", f"cc-{database}-{redis_db}")[:80]
+
+
+CC_CHANNEL_PREFIX = os.environ.get("CC_CHANNEL_PREFIX") or _default_channel_prefix()
+# -----------------------------------------------------------------------------------------
 if CC_CHANNEL_LAYER not in ("pubsub", "core"):
     raise ValueError("CC_CHANNEL_LAYER must be pubsub or core")
 # Redis outages (contactcenter/outages.py, contactcenter/channel_layers.py): connecting to
@@ -172,6 +204,14 @@ CC_TICKER_INTERVAL_SECONDS = _env_float("CC_TICKER_INTERVAL_SECONDS", 0.25)
 CC_WEB_TICKER = _env_bool("CC_WEB_TICKER", True)
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+# --- Celery queue (several deployments, or test runs, on one Redis database) -------------
+# The default task queue; its exchange and routing key follow it, and so do the control
+# (inspect, ping) and event exchanges. Celery's own names by default.
+CC_CELERY_QUEUE = os.environ.get("CC_CELERY_QUEUE") or "celery"
+CELERY_TASK_DEFAULT_QUEUE = CC_CELERY_QUEUE
+CELERY_CONTROL_EXCHANGE = CC_CELERY_QUEUE
+CELERY_EVENT_EXCHANGE = f"{CC_CELERY_QUEUE}ev"
+# -----------------------------------------------------------------------------------------
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
@@ -243,6 +283,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # /api/docs/ loads Swagger UI from this server's static files (drf-spectacular-sidecar,
+    # pinned in pyproject.toml): it works offline and runs no code from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No schema sent to swagger.io's online validator either.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 CACHES: dict[str, dict[str, object]] = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -329,7 +376,13 @@ CC_STAFF_MESSAGE_RATE = os.environ.get("CC_STAFF_MESSAGE_RATE", "30/10s")
 CC_VISITOR_UPLOAD_RATE = os.environ.get("CC_VISITOR_UPLOAD_RATE", "10/min")
 CC_STAFF_UPLOAD_RATE = os.environ.get("CC_STAFF_UPLOAD_RATE", "20/min")
 
+# --- Demo accounts (manage.py demo_setup, run by `make run`) -----------------------------
+# admin@example.com / agent@example.com with a public password: only in the embedded
+# default (no DATABASE_URL or REDIS_URL), or when CC_DEMO=1 asks for them. Otherwise
+# demo_setup creates nothing and says how to create the first admin.
+CC_DEMO = _env_bool("CC_DEMO", not (DATABASE_URL or REDIS_URL))
 CC_DEMO_PASSWORD = os.environ.get("CC_DEMO_PASSWORD", "demo-pass-1234")
+# -----------------------------------------------------------------------------------------
 
 LOGGING = {
     "version": 1,

@@ -2,8 +2,15 @@
 (SQLite by default; PostgreSQL + Redis when DATABASE_URL and REDIS_URL are set), with timers
 driven by the tests' own clock and fast password hashing."""
 
-from contactcenter.settings import *  # noqa: F403
-from contactcenter.settings import REST_FRAMEWORK
+import os
+import secrets
+
+# A strong random key of this run's own (production settings refuse to start without one);
+# in the environment, so that the daphne and Celery processes the tests start share it.
+os.environ.setdefault("CC_SECRET_KEY", secrets.token_urlsafe(50))
+
+from contactcenter.settings import *  # noqa: E402, F403
+from contactcenter.settings import REST_FRAMEWORK  # noqa: E402
 
 CC_TIMERS = "off"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

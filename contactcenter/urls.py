@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from channels_adapters import api as channel_api
 from contactcenter import api as org_api
-from contactcenter import web
+from contactcenter import views, web
 from enquiries import api as enquiry_api
 from monitoring import api as monitoring_api
 from rooms import api as room_api
@@ -41,6 +41,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", web.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     *[path(f"api/v1/{p.pattern}", p.callback) for p in api_v1],

@@ -1,4 +1,5 @@
-"""JSON error pages for the API (no stack traces, no HTML for API clients)."""
+"""JSON error pages for the API (no stack traces, no HTML for API clients), and the health
+check."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from contactcenter.outages import is_outage, request_outage, unavailable_response
 
@@ -32,3 +34,10 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse({"detail": "Something went wrong on our side. Nothing was changed."}, status=500)
     return render(request, "error.html", {"message": "Something went wrong."}, status=500)
+
+
+@require_safe
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness for load balancers and container healthchecks: the process serves HTTP.
+    No authentication and, for now, no check of PostgreSQL or Redis."""
+    return JsonResponse({"status": "ok"})

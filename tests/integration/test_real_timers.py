@@ -4,7 +4,8 @@ was down at the deadline.
 
 - Embedded: a real daphne with the in-process ticker, on its own SQLite file.
 - Production: a real Celery worker with embedded beat, on the pytest PostgreSQL database
-  and a Redis database of its own; the deadline task is queued by the service on commit.
+  and the suite's Redis, with a Celery queue of its own; the deadline task is queued by the
+  service on commit.
 
 Every wait is bounded and every subprocess is killed by a finalizer."""
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import secrets
 import signal
 import socket
 import sqlite3
@@ -26,6 +28,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+import redis
 from django.db import connection
 
 from channels_adapters.models import Channel
@@ -283,31 +286,47 @@ def _database_url() -> str:
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
-def _private_redis_url(base: str) -> str:
-    """The same server, a Redis database of this test run's own (1..15), so that other
-    workers on this machine neither take our tasks nor give us theirs."""
-    head, _, _ = base.rpartition("/")
-    return f"{head}/{1 + os.getpid() % 15}"
+def suite_redis_url(base: str) -> str:
+    """The Redis the processes started by the tests use: CC_TEST_REDIS_URL if set, else the
+    REDIS_URL the suite was given (its database number included: other software on the
+    machine may use the others). Runs sharing it keep apart by a Celery queue and a channel
+    prefix of their own (``private_celery_queue``, CC_CHANNEL_PREFIX)."""
+    return os.environ.get("CC_TEST_REDIS_URL") or base
+
+
+def private_celery_queue() -> str:
+    """A Celery queue name of this test's own, so that other workers on this Redis database
+    neither take our tasks nor give us theirs."""
+    return f"cc-test-{os.getpid()}-{secrets.token_hex(4)}"
 
 
 @contextlib.contextmanager
-def broker(url: str) -> Iterator[None]:
-    """Point this process's Celery producer at ``url`` (tasks queued on commit go there)."""
-    # The app reads Django settings with the CELERY_ namespace: the key is namespaced too.
-    previous = celery_app.conf.broker_url
+def broker(url: str, queue: str) -> Iterator[None]:
+    """Point this process's Celery producer at ``url`` and ``queue`` (tasks queued on commit
+    go there); on the way out, delete what is left of the queue (its keys are ours alone)."""
+    # The app reads Django settings with the CELERY_ namespace: the keys are namespaced too.
+    previous = celery_app.conf.broker_url, celery_app.conf.task_default_queue
 
-    def use(value: str) -> None:
-        celery_app.conf.update(CELERY_BROKER_URL=value)
+    def use(value: str, name: str) -> None:
+        celery_app.conf.update(CELERY_BROKER_URL=value, CELERY_TASK_DEFAULT_QUEUE=name)
         celery_app._pool = None
-        with contextlib.suppress(KeyError):
-            celery_app.__dict__["amqp"]._producer_pool = None
+        # Queues, router and producers are built once from the configuration: rebuild them.
+        celery_app.__dict__.pop("amqp", None)
         assert celery_app.connection_for_write().as_uri() == value
+        assert celery_app.amqp.default_queue.name == name
 
-    use(url)
+    use(url, queue)
     try:
         yield
     finally:
-        use(previous)
+        use(*previous)
+        client = redis.Redis.from_url(url)
+        try:
+            leftovers = list(client.scan_iter(match=f"*{queue}*"))
+            if leftovers:
+                client.delete(*leftovers)
+        finally:
+            client.close()
 
 
 @pytest.fixture
@@ -316,15 +335,17 @@ def celery_worker(
 ) -> Iterator[subprocess.Popen[bytes]]:
     require_postgres()
     require_redis()
-    redis_url = _private_redis_url(settings.REDIS_URL)
+    redis_url = suite_redis_url(settings.REDIS_URL)
+    queue = private_celery_queue()
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="contactcenter.settings",
         DATABASE_URL=_database_url(),
         REDIS_URL=redis_url,
+        CC_CELERY_QUEUE=queue,
         CC_TIMERS="celery",
         CC_ENQUIRY_MAX_WAIT_SECONDS=str(MAX_WAIT),
-        CC_LOG_LEVEL="WARNING",
+        CC_LOG_LEVEL="INFO",  # as deployed: test_worker_logs reads what the worker logs
         PYTHONUNBUFFERED="1",
     )
     args = [str(BIN / "celery"), "-A", "contactcenter", "worker", "-B", "--concurrency=1", "-l", "INFO"]
@@ -338,7 +359,7 @@ def celery_worker(
     wait_until(ready, timeout=30, what="the Celery worker", interval=0.1)
     settings.CC_TIMERS = "celery"
     settings.CC_ENQUIRY_MAX_WAIT_SECONDS = MAX_WAIT
-    with broker(redis_url):
+    with broker(redis_url, queue):
         yield worker
     processes.kill(worker, signal.SIGTERM)
 

@@ -29,10 +29,10 @@ from tests.integration.test_real_timers import (  # noqa: F401 - fixtures
     Processes,
     Server,
     _database_url,
-    _private_redis_url,
     embedded_env,
     processes,
     run_checked,
+    suite_redis_url,
 )
 
 WAIT = 5.0
@@ -217,7 +217,7 @@ def test_production_two_daphne_processes_share_postgres_and_redis(
     env.update(
         DJANGO_SETTINGS_MODULE="contactcenter.settings",
         DATABASE_URL=_database_url(),
-        REDIS_URL=_private_redis_url(settings.REDIS_URL),
+        REDIS_URL=suite_redis_url(settings.REDIS_URL),
         CC_CHANNEL_PREFIX=f"e2e-{os.getpid()}",  # pub/sub ignores the database number
         CC_TIMERS="off",
         CC_MEDIA_ROOT=str(tmp_path / "media"),

@@ -10,11 +10,30 @@ from channels_adapters.models import Channel
 from contactcenter import services
 from contactcenter.models import Staff, Tag
 
+FIRST_ADMIN = (
+    "Production mode: no demo accounts are created (CC_DEMO=1 would).\n"
+    "Create the first admin with:\n"
+    "  python manage.py create_staff --email you@example.org --password '<a strong password>' --role admin\n"
+)
+
 
 class Command(BaseCommand):
-    help = "Create (once) a demo admin, a demo agent, a Support tag and a widget channel; print credentials."
+    help = (
+        "Embedded default (or CC_DEMO=1): create (once) a demo admin, a demo agent, a Support tag and a "
+        "widget channel, and print credentials. Otherwise create nothing and say how to create the first admin."
+    )
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        if not settings.CC_DEMO:
+            admins = Staff.objects.filter(role=Staff.Role.ADMIN, is_active=True).count()
+            if admins:
+                self.stdout.write(f"Production mode: no demo accounts are created; {admins} admin account(s) exist.")
+            else:
+                self.stdout.write(FIRST_ADMIN)
+            return
+        self._demo()
+
+    def _demo(self) -> None:
         password = settings.CC_DEMO_PASSWORD
         tag, _ = Tag.objects.get_or_create(name="Support")
         admin = Staff.objects.filter(email="admin@example.com").first() or services.staff_create(
