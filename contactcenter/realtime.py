@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
+import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -62,10 +64,17 @@ def sends_collected() -> Iterator[CollectedSends]:
         _collecting.sends = previous
 
 
+# Each send carries an id unique across processes, so that a socket in several of its
+# groups (an admin's socket is in "admins" and in its staff group; a room member's in the
+# room's group too) forwards it once (consumers.EventForwardMixin).
+_SEND_PREFIX = secrets.token_hex(6)
+_send_ids = itertools.count(1)
+
+
 def _send_now(groups: list[str], payload: dict[str, Any]) -> None:
     for sink in list(sinks):
         sink(groups, payload)
-    message = {"type": "event.forward", "event": payload}
+    message = {"type": "event.forward", "event": payload, "id": f"{_SEND_PREFIX}.{next(_send_ids)}"}
     collected: CollectedSends | None = getattr(_collecting, "sends", None)
     if collected is not None:
         collected.sends.append((groups, message))
