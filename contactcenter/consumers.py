@@ -394,7 +394,7 @@ def _staff_from_scope(scope: dict[str, Any]) -> Staff | None:
     """Who opens a staff socket: an API client with a one-time ticket
     (``?ticket=``, from POST /api/v1/auth/socket-ticket), else the browser's session
     cookie. A token in the URL (``?token=``) is refused: proxies log URLs."""
-    query = parse_qs(scope.get("query_string", b"").decode())
+    query = parse_qs(scope.get("query_string", b"").decode(errors="replace"), keep_blank_values=True)
     if "token" in query:
         return None
     if "ticket" in query:
@@ -492,6 +492,8 @@ class StaffConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocketCo
         # Nothing after the session ended: not even events already queued for this socket.
         if self._ended or not await self._session_live():
             return
+        if self.staff.pk in message.get("except_staff", ()):
+            return  # this staff member is sent its own version of the event
         await super().event_forward(message)
 
     async def _session_live(self) -> bool:

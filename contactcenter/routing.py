@@ -23,7 +23,7 @@ class _ByPath:
 
     async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
         if scope["path"].startswith("/ws/staff/"):
-            query = parse_qs(scope.get("query_string", b"").decode(errors="replace"))
+            query = parse_qs(scope.get("query_string", b"").decode(errors="replace"), keep_blank_values=True)
             app = self.staff_ticket if "ticket" in query else self.staff
         else:
             app = self.visitor

@@ -345,9 +345,12 @@ def enquiry_open(
         with_head_start = sticky is not None and head_start > 0 and len(available) > 1
         alerted = [sticky] if with_head_start and sticky is not None else available
         # Every admin sees it (read-only), except those alerted below, who get it offered:
-        # one enquiry.opened per socket (an admin's socket is in both the admins group and
-        # its own staff group, so the read-only copy goes to the others' staff groups).
-        _admins_opened(enquiry, exclude={s.pk for s in alerted})
+        # one enquiry.opened per socket.
+        send_event_on_commit(
+            [ADMINS_GROUP],
+            EnquiryOpened(enquiry={**enquiry_data(enquiry), "offered": False}),
+            except_staff=[s.pk for s in alerted],
+        )
         if not open_hours:
             _miss(enquiry, Enquiry.MissedReason.OUT_OF_HOURS)
             return enquiry
@@ -364,14 +367,6 @@ def enquiry_open(
         timers.schedule_sweep(enquiry.deadline_at)
         _send_queue_positions(destination.pk)
     return enquiry
-
-
-def _admins_opened(enquiry: Enquiry, *, exclude: set[int]) -> None:
-    """The read-only enquiry.opened for admins, to each admin's staff group but those of
-    ``exclude`` (alerted: they get the offered copy instead)."""
-    admin_ids = Staff.objects.filter(role=Staff.Role.ADMIN, is_active=True).values_list("id", flat=True)
-    groups = [staff_group(i) for i in admin_ids if i not in exclude]
-    send_event_on_commit(groups, EnquiryOpened(enquiry={**enquiry_data(enquiry), "offered": False}))
 
 
 def enquiries_alert_newly_active(*, staff: Staff) -> int:
