@@ -444,7 +444,6 @@ class StaffConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocketCo
         self._typing_at = {}
         self._watching: set[int] = set()  # rooms joined by "watch", not by membership
         self._ended = False
-        self._touched_at = time.monotonic()
         staff = await _staff_from_scope(self.scope)
         if staff is None:
             await self.close(code=4401)
@@ -478,9 +477,10 @@ class StaffConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocketCo
         """A post or typing renews the session's idle timer, as a request does (at most
         once a minute). Pings, reads, syncs and watches do not: a dashboard left open
         sends those by itself."""
-        if time.monotonic() - self._touched_at < TOUCH_INTERVAL:
-            return
-        self._touched_at = time.monotonic()
+        idle = dt.timedelta(seconds=settings.CC_IDLE_TIMEOUT_SECONDS)
+        if self._session_expires_at - clock.now() > idle - dt.timedelta(seconds=TOUCH_INTERVAL):
+            return  # renewed less than a minute ago: no database trip
+        self.staff.session_expires_at = self._session_expires_at
         self._session_expires_at = await _staff_touch(self.staff) or self._session_expires_at
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
