@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 from channels_adapters.models import Channel
 from contactcenter import services as org_services
 from contactcenter.asgi import application
+from contactcenter.auth import visitor_token_for
 from contactcenter.models import Staff, Tag
 from enquiries import services as enquiry_services
 from enquiries.models import Visitor
@@ -31,6 +32,7 @@ from tests.integration.test_websockets import (
     cookie_socket,
     run,
     staff_socket,
+    visitor_socket,
     ws,  # noqa: F401 - fixture
 )
 
@@ -409,3 +411,55 @@ async def events_until(comm: WebsocketCommunicator, type_: str) -> list[dict[str
     while not got or got[-1]["type"] != type_:
         got.append(await comm.receive_json_from(timeout=TIMEOUT))
     return got
+
+
+# ---------------------------------------------------------------------------- visitor tokens
+
+
+def test_revoking_closes_the_visitor_socket(
+    agent: Staff, admin: Staff, widget: Channel, make_visitor: Callable[..., Visitor]
+) -> None:
+    visitor = make_visitor(widget)
+    token = visitor_token_for(visitor.pk, visitor.token_epoch)
+
+    async def body() -> None:
+        comm = visitor_socket(token)
+        await connect_ok(comm)
+        await database_sync_to_async(enquiry_services.visitor_tokens_revoke)(actor=admin, visitor_id=visitor.pk)
+        event = await comm.receive_json_from(timeout=TIMEOUT)
+        assert event == {"type": "session.ended", "data": {"reason": "revoked"}}
+        closed = await comm.receive_output(timeout=TIMEOUT)
+        assert closed["type"] == "websocket.close" and closed.get("code") == 4401
+        again = visitor_socket(token)
+        connected, code = await again.connect(timeout=TIMEOUT)
+        assert not connected and code == 4401
+        for c in (comm, again):
+            await c.disconnect()
+
+    run(body)
+
+
+def test_expired_visitor_token_is_refused_and_an_old_one_renewed(
+    agent: Staff, widget: Channel, make_visitor: Callable[..., Visitor], clock: Any
+) -> None:
+    visitor = make_visitor(widget)
+    token = visitor_token_for(visitor.pk)
+    life = settings.CC_VISITOR_TOKEN_MAX_AGE_SECONDS
+
+    async def body() -> None:
+        clock.advance(life * 0.5)
+        comm = visitor_socket(token)
+        await connect_ok(comm)
+        renewed = await comm.receive_json_from(timeout=TIMEOUT)
+        assert renewed["type"] == "visitor.token_renewed"
+        fresh = renewed["data"]["token"]
+        clock.advance(life * 0.5)
+        expired = visitor_socket(token)
+        connected, code = await expired.connect(timeout=TIMEOUT)
+        assert not connected and code == 4401
+        good = visitor_socket(fresh)
+        await connect_ok(good)
+        for c in (comm, expired, good):
+            await c.disconnect()
+
+    run(body)
