@@ -181,6 +181,14 @@ async def ws_open(url: str, origin: str | None = None) -> ClientConnection:
     raise AssertionError("unreachable")
 
 
+async def staff_socket_url(ws_base: str, http_base: str, token: str) -> str:
+    """A staff socket URL for an API client: a one-time ticket (valid 30 s), never the token."""
+    async with httpx.AsyncClient(timeout=30) as http:
+        got = await http.post(f"{http_base}/api/v1/auth/socket-ticket", headers={"Authorization": f"Token {token}"})
+        assert got.status_code == 200, got.text
+        return f"{ws_base}/ws/staff/?ticket={got.json()['ticket']}"
+
+
 @dataclass
 class Stats:
     sent: dict[str, float] = field(default_factory=dict)  # client_id -> send time
@@ -208,8 +216,9 @@ class Conversation:
     index: int
     room: int
     visitor_url: str
-    agent_url: str
+    agent_url: str  # for a real server, the ws base: the URL takes a fresh ticket (staff_socket_url)
     origin: str | None
+    agent_token: str | None = None
     visitor: ClientConnection | None = None
     agent: ClientConnection | None = None
 
@@ -225,7 +234,11 @@ class Load:
 
     async def open(self) -> None:
         async def one(c: Conversation) -> None:
-            c.agent = await ws_open(c.agent_url, c.origin)
+            url = c.agent_url
+            if c.agent_token is not None:
+                assert c.origin is not None
+                url = await staff_socket_url(c.agent_url, c.origin, c.agent_token)
+            c.agent = await ws_open(url, c.origin)
             c.visitor = await ws_open(c.visitor_url)
             if not self.echo:
                 for sock in (c.agent, c.visitor):
@@ -370,8 +383,9 @@ def setup_conversations(http_bases: list[str], ws_bases: list[str], data: dict[s
                             index=i,
                             room=body["room"],
                             visitor_url=f"{ws_bases[vp]}/ws/visitor/?visitor_token={body['visitor_token']}",
-                            agent_url=f"{ws_bases[ap]}/ws/staff/?token={token}",
+                            agent_url=ws_bases[ap],
                             origin=http_bases[ap],
+                            agent_token=token,
                         )
                     )
 
@@ -403,7 +417,7 @@ async def measure_fanout(http_base: str, ws_bases: list[str], data: dict[str, An
     for i, (_, token) in enumerate(data["fan_agents"]):
         base_i = i % len(ws_bases)
         origin = ws_bases[base_i].replace("ws://", "http://")
-        sock = await ws_open(f"{ws_bases[base_i]}/ws/staff/?token={token}", origin)
+        sock = await ws_open(await staff_socket_url(ws_bases[base_i], origin, token), origin)
         assert json.loads(await asyncio.wait_for(sock.recv(), 30))["type"] == "hello"
         socks.append(sock)
 

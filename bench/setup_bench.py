@@ -1,6 +1,7 @@
 """Bench fixtures, run by bench/chat_load.py as ``manage.py shell -c`` input (argv-free: the
 sizes come from the environment). Creates staff through the services and prints JSON:
-channel keys, agent ids and tokens, and signed visitor tokens for idle sockets."""
+channel keys, agent ids and tokens (staff sockets take a one-time ticket made from one),
+and signed visitor tokens for idle sockets."""
 
 import json
 import os
@@ -10,6 +11,7 @@ from django.test.utils import override_settings
 from channels_adapters import services as channel_services
 from contactcenter import services as org
 from contactcenter.auth import visitor_token_for
+from enquiries.services import visitor_create
 
 PASSWORD = "bench-password-42"
 conversations = int(os.environ["BENCH_CONVERSATIONS"])
@@ -52,7 +54,10 @@ print(
             "fan_key": fan.key,
             "agents": chat_agents,
             "fan_agents": fan_agents,
-            "idle_tokens": [visitor_token_for(10_000_000 + i) for i in range(idle)],
+            # Visitor sockets are checked against their visitor's row (revocation): real ones.
+            "idle_tokens": [
+                visitor_token_for(visitor_create(fields={"first_name": f"Idle {i}"}).pk) for i in range(idle)
+            ],
         }
     )
 )

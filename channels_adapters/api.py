@@ -268,7 +268,7 @@ class WidgetEnquiriesView(APIView):
         body = {
             "id": enquiry.pk,
             "status": enquiry.status,
-            "visitor_token": visitor_token_for(enquiry.visitor_id),
+            "visitor_token": visitor_token_for(enquiry.visitor_id, enquiry.visitor.token_epoch),
             "queue_position": queue_position(enquiry),
             "room": enquiry.room.pk,
         }

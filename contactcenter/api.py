@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from contactcenter import ratelimit, services
 from contactcenter.api_errors import NoNulJSONField
-from contactcenter.auth import SESSION_EPOCH_KEY
+from contactcenter.auth import SESSION_EPOCH_KEY, StaffTokenAuthentication
 from contactcenter.client_address import client_ident
 from contactcenter.errors import InvalidInput, NotAuthorized, NotFound
 from contactcenter.models import OrgSettings, Staff, Tag
@@ -147,12 +147,33 @@ class SessionLoginView(APIView):
 
 
 class LogoutView(APIView):
+    """End the staff member's session (browser or token): every token, open socket and
+    socket ticket of it ends at once, and availability becomes offline."""
+
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request) -> Response:
-        if isinstance(request.auth, str):
-            services.token_revoke(key=request.auth)
+        services.staff_logout(staff=staff_of(request))
         logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SocketTicketOut(serializers.Serializer):
+    ticket = serializers.CharField(
+        help_text=f"Open /ws/staff/?ticket=<ticket> within {services.SOCKET_TICKET_SECONDS} s; it works once."
+    )
+
+
+class SocketTicketView(APIView):
+    """A one-time ticket for an API client's staff socket (``/ws/staff/?ticket=...``),
+    valid 30 seconds and once, so that the token itself never appears in a URL. The
+    browser dashboard needs none: its socket uses the session cookie."""
+
+    authentication_classes = [StaffTokenAuthentication]
+
+    @extend_schema(request=None, responses={200: SocketTicketOut})
+    def post(self, request: Request) -> Response:
+        ticket = services.socket_ticket_issue(staff=staff_of(request))
+        return Response(SocketTicketOut({"ticket": ticket}).data)
 
 
 class MeIn(serializers.Serializer):

@@ -4,8 +4,24 @@ service call, forward layer events.
 Protocol (JSON text frames, both ``/ws/staff/`` and ``/ws/visitor/``)
 --------------------------------------------------------------------
 
+Authentication
+    ``/ws/staff/``: the dashboard's session cookie (the Origin must be an allowed host), or,
+    for API clients, ``?ticket=<ticket>`` from ``POST /api/v1/auth/socket-ticket`` (token
+    auth; the ticket works once, within 30 s; no Origin needed). ``?token=`` is refused: a
+    URL ends up in proxy logs. ``/ws/visitor/?visitor_token=<token>`` for visitors. A
+    refused socket is closed with 4401.
+
+    A staff socket lives as long as its session: logout, a login elsewhere, deactivation,
+    a password change and idle expiry (CC_IDLE_TIMEOUT_SECONDS; a ``message.post`` or
+    ``typing`` counts as activity, as does any REST request) each send
+    ``{"type": "session.ended", "data": {"reason"}}`` and close the socket with 4001; it
+    gets nothing after that. A visitor socket gets ``session.ended`` (reason ``revoked``) and
+    4401 when its tokens are revoked, and ``{"type": "visitor.token_renewed", "data":
+    {"token"}}`` when its token is getting old: the client stores the new one.
+
 Server events are ``{"type": "<noun>.<verb>", "data": {...}}`` (SPEC section 8); the
-first frame after accept is ``hello``. Client messages:
+first frame after accept is ``hello``. Each event reaches a socket once, even when the
+socket is in several of the groups it was sent to. Client messages:
 
 ``{"type": "message.post", "room": ID, "text": "...", "client_id": "...", "reply_to": ID?}``
     Posts through ``rooms.services.messages_post``, the service behind ``message_post`` and
@@ -57,7 +73,9 @@ last id" never skips a late commit.
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import datetime as dt
 import logging
 import threading
 import time
@@ -70,17 +88,32 @@ from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from contactcenter import ratelimit, realtime, services, socket_writer
-from contactcenter.auth import session_is_current, visitor_id_from_token
+from contactcenter import clock, ratelimit, realtime, services, socket_writer
+from contactcenter.auth import (
+    VisitorClaims,
+    session_is_current,
+    visitor_check,
+    visitor_token_claims,
+    visitor_token_for,
+)
 from contactcenter.channel_layers import CLOSE_RESYNC
 from contactcenter.errors import DomainError, InvalidInput, NotAuthorized, RateLimited, lost_race
-from contactcenter.events import ADMINS_GROUP, room_group, staff_group, visitor_group
+from contactcenter.events import (
+    ADMINS_GROUP,
+    SessionEnded,
+    VisitorTokenRenewed,
+    room_group,
+    staff_group,
+    visitor_group,
+)
 from contactcenter.models import Staff
 from contactcenter.outages import UNAVAILABLE_DETAIL, OutageLog, is_outage
 
 logger = logging.getLogger(__name__)
 
 TYPING_INTERVAL = 1.0  # seconds between forwarded typing events, per socket and room
+TOUCH_INTERVAL = 60.0  # seconds between renewals of a staff session by its socket's activity
+SEEN_EVENTS = 256  # ids of recently forwarded sends remembered per socket (dedupe)
 SYNC_LIMIT = 200  # messages per sync.messages frame
 SYNC_MAX_ROOMS = 100  # rooms per sync request
 _socket_outage = OutageLog("Redis or the database, for sockets")
@@ -181,10 +214,13 @@ def _sync_room(principal: Any, room_id: int, after: int) -> dict[str, Any]:
 
 
 @_db
-def _visitor(visitor_id: int) -> Any:
+def _visitor(claims: VisitorClaims) -> Any:
+    """The Visitor of a token's claims, or None if the token is refused (revoked, expired,
+    no such visitor)."""
     from enquiries.models import Visitor
 
-    return Visitor.objects.filter(pk=visitor_id).first()
+    visitor = Visitor.objects.filter(pk=claims.visitor_id).first()
+    return visitor if visitor_check(claims, visitor) is None else None
 
 
 class EventForwardMixin:
@@ -217,9 +253,28 @@ class EventForwardMixin:
     async def event_forward(self, message: dict[str, Any]) -> None:
         if getattr(self, "resync_closing", False):
             return  # closed for a resync: a later event would hide the gap from the client
+        if self.seen_before(message.get("id")):
+            return
         event = message["event"]
         await self.send_json(event)  # type: ignore[attr-defined]
         await self.on_event(event)
+
+    def seen_before(self, send_id: str | None) -> bool:
+        """One event per socket: a send to several groups this socket is in (an admin in a
+        tag: "admins" and its staff group) arrives once per group, with the same id
+        (realtime._send_now). Duplicates arrive together, so a short memory is enough."""
+        if not send_id:
+            return False
+        seen: collections.OrderedDict[str, None] | None = getattr(self, "_seen_sends", None)
+        if seen is None:
+            seen = collections.OrderedDict()
+            self._seen_sends = seen
+        if send_id in seen:
+            return True
+        seen[send_id] = None
+        if len(seen) > SEEN_EVENTS:
+            seen.popitem(last=False)
+        return False
 
     async def on_event(self, event: dict[str, Any]) -> None:
         return None
@@ -272,6 +327,10 @@ class ClientProtocolMixin:
     def author(self, principal: Any) -> dict[str, Any]:
         raise NotImplementedError
 
+    async def activity(self) -> None:
+        """The person behind the socket did something (a post, typing)."""
+        return None
+
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         send = self.send_json  # type: ignore[attr-defined]
         if not isinstance(content, dict):
@@ -314,6 +373,7 @@ class ClientProtocolMixin:
         # by all of this person's sockets and processes (contactcenter.ratelimit).
         await ratelimit.amessage_rate_check(*self.rate_key())
         principal = await self.principal()
+        await self.activity()
         visitor = _is_visitor(principal)
         # The same service as REST (rooms.services.messages_post), through the process's
         # socket writer, which commits what has queued up together.
@@ -340,6 +400,7 @@ class ClientProtocolMixin:
             self._typing_at.clear()
         self._typing_at[room_id] = now
         principal = await self.principal()
+        await self.activity()
         await _typing(principal, room_id, self.author(principal))
 
     async def _client_read(self, content: dict[str, Any]) -> None:
@@ -396,22 +457,52 @@ def _error(request: str, exc: DomainError, content: dict[str, Any] | None = None
 
 
 @database_sync_to_async
-def _staff_from_scope(scope: dict[str, Any]) -> tuple[Staff, list[int]] | None:
+def _staff_from_scope(scope: dict[str, Any]) -> Staff | None:
+    """Who opens a staff socket: an API client with a one-time ticket
+    (``?ticket=``, from POST /api/v1/auth/socket-ticket), else the browser's session
+    cookie. A token in the URL (``?token=``) is refused: proxies log URLs."""
+    query = parse_qs(scope.get("query_string", b"").decode(errors="replace"), keep_blank_values=True)
+    if "token" in query:
+        return None
+    if "ticket" in query:
+        return services.socket_ticket_redeem(_query(scope, "ticket"))
+    user = scope.get("user")
+    session = scope.get("session")
+    if isinstance(user, Staff) and session is not None and session_is_current(session, user):
+        return user
+    return None
+
+
+@database_sync_to_async
+def _staff_session_check(staff_id: int, epoch: Any) -> tuple[dt.datetime, list[int]] | None:
+    """Re-read after the socket joined its staff group: the session is still the live one
+    (a logout or a new login in between has sent its session.ended to the group already,
+    or shows here). Returns when it idles out and the rooms to join."""
     from rooms.models import RoomMember
 
-    token = _query(scope, "token")
-    staff: Staff | None = None
-    if token:
-        staff = services.token_authenticate(token)
-    else:
-        user = scope.get("user")
-        session = scope.get("session")
-        if isinstance(user, Staff) and session is not None and session_is_current(session, user):
-            staff = Staff.objects.filter(pk=user.pk, is_active=True).first()
-    if staff is None:
+    staff = Staff.objects.filter(pk=staff_id, auth_epoch=epoch).first()
+    if staff is None or not services.session_is_live(staff):
         return None
+    assert staff.session_expires_at is not None
     rooms = list(RoomMember.objects.filter(staff=staff).values_list("room_id", flat=True))
-    return staff, rooms
+    return staff.session_expires_at, rooms
+
+
+@database_sync_to_async
+def _staff_session_recheck(staff_id: int, epoch: Any) -> dt.datetime | None:
+    """When the session of the socket ends now, or None if it has ended (and then it is
+    ended for real: idle, as the sweep would, in case the sweep has not come by yet)."""
+    staff = Staff.objects.filter(pk=staff_id, auth_epoch=epoch).first()
+    if staff is not None and services.session_is_live(staff):
+        return staff.session_expires_at
+    services.staff_session_expire_if_due(staff_id=staff_id)
+    return None
+
+
+@_db
+def _staff_touch(staff: Staff) -> dt.datetime | None:
+    services.staff_session_touch(staff=staff)
+    return staff.session_expires_at
 
 
 class StaffConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocketConsumer):
@@ -419,15 +510,23 @@ class StaffConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocketCo
         self.groups_joined = []
         self._typing_at = {}
         self._watching: set[int] = set()  # rooms joined by "watch", not by membership
-        found = await _staff_from_scope(self.scope)
-        if found is None:
+        self._ended = False
+        staff = await _staff_from_scope(self.scope)
+        if staff is None:
             await self.close(code=4401)
             return
-        self.staff, rooms = found
+        self.staff = staff
         # Groups first, then accept: once the client sees the socket open (and reloads its
         # panel over REST) every later event reaches it. Events that arrive meanwhile wait
-        # in the consumer's queue until connect returns.
+        # in the consumer's queue until connect returns. The staff group comes before the
+        # session's re-check, so that a session ending meanwhile is seen by one or the other.
         await self.join(staff_group(self.staff.pk))
+        checked = await _staff_session_check(self.staff.pk, self.staff.auth_epoch)
+        if checked is None:
+            await self.leave(staff_group(self.staff.pk))
+            await self.close(code=4401)
+            return
+        self._session_expires_at, rooms = checked
         if self.staff.is_admin:
             await self.join(ADMINS_GROUP)
         for room_id in rooms:
@@ -443,6 +542,54 @@ class StaffConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocketCo
 
     def author(self, principal: Any) -> dict[str, Any]:
         return {"type": "staff", "id": self.staff.pk, "name": self.staff.display_name}
+
+    async def activity(self) -> None:
+        """A post or typing renews the session's idle timer, as a request does (at most
+        once a minute). Pings, reads, syncs and watches do not: a dashboard left open
+        sends those by itself."""
+        idle = dt.timedelta(seconds=settings.CC_IDLE_TIMEOUT_SECONDS)
+        if self._session_expires_at - clock.now() > idle - dt.timedelta(seconds=TOUCH_INTERVAL):
+            return  # renewed less than a minute ago: no database trip
+        self.staff.session_expires_at = self._session_expires_at
+        self._session_expires_at = await _staff_touch(self.staff) or self._session_expires_at
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if self._ended or not await self._session_live():
+            return
+        await super().receive_json(content, **kwargs)
+
+    async def event_forward(self, message: dict[str, Any]) -> None:
+        # Nothing after the session ended: not even events already queued for this socket.
+        if self._ended or not await self._session_live():
+            return
+        if self.staff.pk in message.get("except_staff", ()):
+            return  # this staff member is sent its own version of the event
+        await super().event_forward(message)
+
+    async def _session_live(self) -> bool:
+        """False (and the socket ends) once the session has idled out. Costs nothing
+        until the idle time the socket knows of has passed; then one read tells whether
+        something renewed it meanwhile."""
+        if clock.now() < self._session_expires_at:
+            return True
+        expires = await _staff_session_recheck(self.staff.pk, self.staff.auth_epoch)
+        if expires is None:
+            await self._end(SessionEnded(reason=services.SessionEndReason.IDLE).payload())
+            return False
+        self._session_expires_at = expires
+        return True
+
+    async def _end(self, event: dict[str, Any] | None = None) -> None:
+        """The session is over: leave every group at once (nothing more is forwarded),
+        tell the client why, and close with 4001."""
+        if self._ended:
+            return
+        self._ended = True
+        for group in list(self.groups_joined):
+            await self.leave(group)
+        if event is not None:
+            await self.send_json(event)
+        await self.close(code=4001)
 
     async def _client_watch(self, content: dict[str, Any]) -> None:
         room_id = await _watchable_room(self.staff, _id(content, "room"))
@@ -473,8 +620,9 @@ class StaffConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocketCo
         data = event.get("data", {})
         kind = event.get("type")
         if kind == "session.ended":
-            # Logged in elsewhere or deactivated: this socket's credentials are dead.
-            await self.close(code=4001)
+            # Logged out, idle, logged in elsewhere, deactivated, password changed: this
+            # socket's credentials are dead (the event itself has been forwarded).
+            await self._end()
             return
         if kind == "room.member_joined" and data.get("staff_id") == self.staff.pk:
             await self._join_room(data["room_id"])
@@ -502,26 +650,56 @@ def _room_of(enquiry_id: int) -> int | None:
     return Room.objects.filter(enquiry_id=enquiry_id).values_list("id", flat=True).first()
 
 
+@database_sync_to_async
+def _visitor_token_current(claims: VisitorClaims) -> int | None:
+    """The visitor's token epoch if the token is still good (not revoked; the visitor
+    exists), else None."""
+    from enquiries.models import Visitor
+
+    visitor = Visitor.objects.filter(pk=claims.visitor_id).only("id", "token_epoch").first()
+    return None if visitor_check(claims, visitor) is not None else visitor.token_epoch  # type: ignore[union-attr]
+
+
 class VisitorConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.groups_joined = []
         self._typing_at = {}
         self._visitor: Any = None  # loaded on the first client message: idle sockets stay light
-        visitor_id = visitor_id_from_token(_query(self.scope, "visitor_token"))
-        if visitor_id is None:
+        claims = visitor_token_claims(_query(self.scope, "visitor_token"))
+        if claims is None or claims.expired():
             await self.close(code=4401)
             return
-        self.visitor_id = visitor_id
-        await self.join(visitor_group(visitor_id))  # before accept, as for staff
+        self.visitor_id = claims.visitor_id
+        self._claims = claims
+        # Group before the revocation check (and before accept, as for staff): a revocation
+        # in between is either seen by the check or closes the socket with its event.
+        await self.join(visitor_group(self.visitor_id))
+        epoch = await _visitor_token_current(claims)
+        if epoch is None:
+            await self.leave(visitor_group(self.visitor_id))
+            await self.close(code=4401)
+            return
         await self.accept()
-        await self.send_json({"type": "hello", "data": {"visitor_id": visitor_id}})
+        await self.send_json({"type": "hello", "data": {"visitor_id": self.visitor_id}})
+        await self._renew_token(epoch)
+
+    async def _renew_token(self, epoch: int) -> None:
+        """Hand the visitor a fresh token once its own is RENEW_AFTER of its life old
+        (the widget stores it): an active visitor never sees its token expire."""
+        if self._claims.renewal_due():
+            token = visitor_token_for(self.visitor_id, epoch)
+            claims = visitor_token_claims(token)
+            assert claims is not None
+            self._claims = claims
+            await self.send_json(VisitorTokenRenewed(token=token).payload())
 
     async def principal(self) -> Any:
-        if self._visitor is None:
-            self._visitor = await _visitor(self.visitor_id)
-            if self._visitor is None:
+        if self._visitor is None or self._claims.expired():
+            self._visitor = await _visitor(self._claims)
+            if self._visitor is None or self._claims.expired():
                 await self.close(code=4401)
-                raise NotAuthorized("Unknown visitor.")
+                raise NotAuthorized("This visitor token is no longer valid.")
+        await self._renew_token(self._visitor.token_epoch)
         return self._visitor
 
     def author(self, principal: Any) -> dict[str, Any]:
@@ -529,3 +707,10 @@ class VisitorConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocket
 
     def rate_key(self) -> tuple[str, int]:
         return "visitor", self.visitor_id
+
+    async def on_event(self, event: dict[str, Any]) -> None:
+        if event.get("type") == "session.ended":
+            # The visitor's tokens were revoked (visitor_tokens_revoke).
+            for group in list(self.groups_joined):
+                await self.leave(group)
+            await self.close(code=4401)

@@ -207,3 +207,12 @@ class MentionCreated(Event):
     room_id: int
     message: dict[str, Any]
     mention_all: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class VisitorTokenRenewed(Event):
+    """To a visitor socket whose token is getting old: store this one instead (sent by the
+    consumer itself, not to a group)."""
+
+    type: ClassVar[str] = "visitor.token_renewed"
+    token: str

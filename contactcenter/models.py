@@ -47,6 +47,11 @@ class Staff(AbstractBaseUser):
     # Rotated at every login: sessions and tokens carry the epoch they were issued in, so a
     # login on a second device ends the first one's session.
     auth_epoch = models.UUIDField(default=uuid.uuid4)
+    # The one live session (browser or API token) of this staff member, if any: when it
+    # ends for idleness (renewed by activity), and what kind it is. NULL: none is live.
+    # Every way a session ends (contactcenter.services.staff_session_end) clears both.
+    session_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    session_kind = models.CharField(max_length=10, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = StaffManager()
@@ -128,3 +133,14 @@ class AuthToken(models.Model):
     epoch = models.UUIDField()
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField()
+
+
+class SocketTicket(models.Model):
+    """A one-time pass for an API client's staff socket (``/ws/staff/?ticket=``): valid
+    for a few seconds and once (redeemed by a conditional delete), tied to the session
+    (epoch) of the token that asked for it. Only its SHA-256 is stored."""
+
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="socket_tickets")
+    key_hash = models.CharField(max_length=64, unique=True)
+    epoch = models.UUIDField()
+    expires_at = models.DateTimeField(db_index=True)

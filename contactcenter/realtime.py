@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -148,10 +150,19 @@ def sends_collected() -> Iterator[CollectedSends]:
         _collecting.sends = previous
 
 
-def _send_now(groups: list[str], payload: dict[str, Any]) -> None:
+# Each send carries an id unique across processes, so that a socket in several of its
+# groups (an admin's socket is in "admins" and in its staff group; a room member's in the
+# room's group too) forwards it once (consumers.EventForwardMixin).
+_SEND_PREFIX = secrets.token_hex(6)
+_send_ids = itertools.count(1)
+
+
+def _send_now(groups: list[str], payload: dict[str, Any], except_staff: list[int] | None = None) -> None:
     for sink in list(sinks):
         sink(groups, payload)
-    message = {"type": "event.forward", "event": payload}
+    message: dict[str, Any] = {"type": "event.forward", "event": payload, "id": f"{_SEND_PREFIX}.{next(_send_ids)}"}
+    if except_staff:
+        message["except_staff"] = except_staff
     collected: CollectedSends | None = getattr(_collecting, "sends", None)
     if collected is not None:
         collected.sends.append((groups, message))
@@ -185,14 +196,18 @@ def _event_loop_of_this_thread() -> asyncio.AbstractEventLoop | None:
     return None  # this thread runs a loop itself
 
 
-def send_event_on_commit(groups: Iterable[str], event: Event) -> None:
+def send_event_on_commit(groups: Iterable[str], event: Event, *, except_staff: Iterable[int] = ()) -> None:
     """Queue ``event`` for ``groups``; it is sent only if the current transaction commits
-    (outside a transaction, at once). Must be called from sync code (a service)."""
+    (outside a transaction, at once). Must be called from sync code (a service).
+
+    Sockets of the staff in ``except_staff`` drop it (they are sent another version of it:
+    an admin alerted of an enquiry gets the offered copy, not the admins' read-only one)."""
     group_list = sorted(set(groups))
     if not group_list:
         return
     payload = event.payload()
-    transaction.on_commit(lambda: _send_now(group_list, payload))
+    skip = sorted(set(except_staff)) or None
+    transaction.on_commit(lambda: _send_now(group_list, payload, skip))
 
 
 def typing_send(*, room_id: int, visitor_id: int | None, author: dict[str, Any]) -> None:

@@ -1,3 +1,5 @@
+from urllib.parse import parse_qs
+
 from channels.auth import AuthMiddlewareStack
 from channels.routing import URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
@@ -7,16 +9,24 @@ from contactcenter.consumers import StaffConsumer, VisitorConsumer
 
 
 class _ByPath:
-    """Staff sockets check the origin; the visitor socket works from any site."""
+    """The browser's staff socket (session cookie) checks the Origin, against cross-site
+    use of the cookie. A ticket socket (API clients, ``?ticket=``) carries its own one-time
+    credential and uses no cookie, so it needs no Origin header. The visitor socket works
+    from any site."""
 
     def __init__(self) -> None:
         self.staff = AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter([path("ws/staff/", StaffConsumer.as_asgi())]))
         )
+        self.staff_ticket = URLRouter([path("ws/staff/", StaffConsumer.as_asgi())])
         self.visitor = URLRouter([path("ws/visitor/", VisitorConsumer.as_asgi())])
 
     async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
-        app = self.staff if scope["path"].startswith("/ws/staff/") else self.visitor
+        if scope["path"].startswith("/ws/staff/"):
+            query = parse_qs(scope.get("query_string", b"").decode(errors="replace"), keep_blank_values=True)
+            app = self.staff_ticket if "ticket" in query else self.staff
+        else:
+            app = self.visitor
         return await app(scope, receive, send)
 
 

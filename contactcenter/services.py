@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from contactcenter import clock
 from contactcenter.errors import Conflict, InvalidInput, NotAuthorized
 from contactcenter.events import ADMINS_GROUP, SessionEnded, StaffAvailability, staff_group
-from contactcenter.models import AuthToken, Destination, OrgSettings, Staff, Tag
+from contactcenter.models import AuthToken, Destination, OrgSettings, SocketTicket, Staff, Tag
 from contactcenter.realtime import send_event_on_commit
 
 
@@ -120,16 +120,17 @@ def staff_update(*, actor: Staff, staff: Staff, changes: dict[str, Any]) -> Staf
                 raise Conflict("You cannot deactivate yourself.")
             staff.is_active = bool(changes["is_active"])
             fields.append("is_active")
-            if not staff.is_active:
-                staff.availability = Staff.Availability.OFFLINE
-                staff.auth_epoch = uuid.uuid4()
-                fields += ["availability", "auth_epoch"]
-                AuthToken.objects.filter(staff=staff).delete()
-                send_event_on_commit([staff_group(staff.pk)], SessionEnded(reason="deactivated"))
         if "password" in changes:
             _check_password(changes["password"], staff)
             staff.set_password(changes["password"])
             fields.append("password")
+        # Access ends with the credentials: deactivating an account or changing its
+        # password ends the session, tokens and sockets at once (an admin changing their
+        # own password logs in again).
+        if "is_active" in changes and not staff.is_active:
+            fields += _session_end(staff, reason=SessionEndReason.DEACTIVATED)
+        elif "password" in changes:
+            fields += _session_end(staff, reason=SessionEndReason.PASSWORD_CHANGED)
         if fields:
             staff.save(update_fields=sorted(set(fields)))
         if "tags" in changes:
@@ -269,45 +270,213 @@ def _hash_token(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def staff_login(*, staff: Staff) -> uuid.UUID:
-    """Start a new login: every earlier session and token of ``staff`` ends, and its open
-    sockets are told (``session.ended``) and closed. Returns the new epoch."""
+class SessionEndReason:
+    """``reason`` of the ``session.ended`` event."""
+
+    LOGGED_OUT = "logged_out"
+    IDLE = "idle"
+    DEACTIVATED = "deactivated"
+    PASSWORD_CHANGED = "password_changed"
+    SIGNED_IN_ELSEWHERE = "signed_in_elsewhere"
+
+
+class SessionKind:
+    BROWSER = "browser"  # cookie session of the dashboard
+    TOKEN = "token"  # API client (POST /api/v1/auth/token)
+
+
+SOCKET_TICKET_SECONDS = 30
+
+
+def _idle() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.CC_IDLE_TIMEOUT_SECONDS)
+
+
+def _set_offline(locked: Staff) -> list[str]:
+    """Availability OFFLINE (told to the staff member's sockets and to admins). Caller
+    holds the staff row lock and saves the returned fields."""
+    if locked.availability == Staff.Availability.OFFLINE:
+        return []
+    locked.availability = Staff.Availability.OFFLINE
+    send_event_on_commit(
+        [staff_group(locked.pk), ADMINS_GROUP],
+        StaffAvailability(staff_id=locked.pk, availability=Staff.Availability.OFFLINE),
+    )
+    return ["availability"]
+
+
+def _session_end(locked: Staff, *, reason: str, offline: bool = True) -> list[str]:
+    """End every session of ``locked``: a new epoch (cookie sessions, tokens and socket
+    tickets of the old one are dead), its tokens and tickets deleted, its open sockets told
+    (``session.ended``) and closed on commit, and, unless ``offline`` is False, availability
+    OFFLINE, so that routing offers nothing to nobody. Caller holds the staff row lock and
+    saves the returned fields (``update_fields``)."""
+    locked.auth_epoch = uuid.uuid4()
+    locked.session_expires_at = None
+    locked.session_kind = ""
+    AuthToken.objects.filter(staff=locked).delete()
+    SocketTicket.objects.filter(staff=locked).delete()
+    # Sockets close on this event (consumers.StaffConsumer); sent before the availability
+    # change, so a closing socket gets nothing after it.
+    send_event_on_commit([staff_group(locked.pk)], SessionEnded(reason=reason))
+    fields = ["auth_epoch", "session_expires_at", "session_kind"]
+    if offline:
+        fields += _set_offline(locked)
+    return fields
+
+
+def session_is_live(staff: Staff, now: dt.datetime | None = None) -> bool:
+    """Whether ``staff`` (as loaded) has a live session: active and not idle too long."""
+    expires = staff.session_expires_at
+    return bool(staff.is_active) and expires is not None and expires > (now or clock.now())
+
+
+def staff_login(*, staff: Staff, kind: str = SessionKind.BROWSER) -> uuid.UUID:
+    """Start a new session (one device at a time): every earlier session and token of
+    ``staff`` ends, and its open sockets are told (``session.ended``) and closed. Returns
+    the new epoch.
+
+    Availability: a browser login keeps it (the person is present on the new dashboard).
+    A token login that takes over a live browser session sets OFFLINE: that dashboard is
+    gone, and an API client sets its availability itself (``PATCH /api/v1/me``). A session
+    that had already idled out ends as the idle sweep would have ended it (OFFLINE)."""
     with transaction.atomic():
         locked = Staff.objects.select_for_update(no_key=True).get(pk=staff.pk)
-        locked.auth_epoch = uuid.uuid4()
-        locked.last_login = clock.now()
-        locked.save(update_fields=["auth_epoch", "last_login"])
-        AuthToken.objects.filter(staff=locked).delete()
-        send_event_on_commit([staff_group(locked.pk)], SessionEnded(reason="signed_in_elsewhere"))
+        now = clock.now()
+        fields: list[str] = []
+        if locked.session_expires_at is not None and locked.session_expires_at <= now:
+            fields += _set_offline(locked)
+        elif session_is_live(locked, now) and kind == SessionKind.TOKEN and locked.session_kind != kind:
+            fields += _set_offline(locked)
+        fields += _session_end(locked, reason=SessionEndReason.SIGNED_IN_ELSEWHERE, offline=False)
+        locked.last_login = now
+        locked.session_expires_at = now + _idle()
+        locked.session_kind = kind
+        locked.save(update_fields=sorted({*fields, "last_login"}))
     staff.auth_epoch = locked.auth_epoch
+    staff.session_expires_at = locked.session_expires_at
+    staff.session_kind = locked.session_kind
+    staff.availability = locked.availability
     return locked.auth_epoch
+
+
+def staff_session_end(*, staff: Staff, reason: str) -> bool:
+    """End ``staff``'s session (see ``_session_end``). False if none was live and the
+    reason is not a logout (idempotent for the sweep)."""
+    with transaction.atomic():
+        locked = Staff.objects.select_for_update(no_key=True).get(pk=staff.pk)
+        if locked.session_expires_at is None and reason != SessionEndReason.LOGGED_OUT:
+            return False
+        locked.save(update_fields=_session_end(locked, reason=reason))
+    staff.auth_epoch = locked.auth_epoch
+    staff.session_expires_at = None
+    staff.availability = locked.availability
+    return True
+
+
+def staff_logout(*, staff: Staff) -> None:
+    """Log out: ends the staff member's session everywhere (one device at a time), its
+    tokens and sockets, and sets availability OFFLINE."""
+    staff_session_end(staff=staff, reason=SessionEndReason.LOGGED_OUT)
+
+
+def staff_session_touch(*, staff: Staff) -> None:
+    """Activity of ``staff`` (a request; a post or typing on a socket): its live session
+    now ends CC_IDLE_TIMEOUT_SECONDS from now. Writes at most once a minute, and only to
+    the session of the epoch ``staff`` was loaded with (never revives an ended one)."""
+    now = clock.now()
+    expires = staff.session_expires_at
+    if expires is None or expires <= now or expires - now > _idle() - dt.timedelta(seconds=60):
+        return
+    renewed = now + _idle()
+    Staff.objects.filter(pk=staff.pk, auth_epoch=staff.auth_epoch, session_expires_at__gt=now).update(
+        session_expires_at=renewed
+    )
+    staff.session_expires_at = renewed
+
+
+def staff_session_expire_if_due(*, staff_id: int, now: dt.datetime | None = None) -> bool:
+    """End the session of ``staff_id`` if it has idled out; True if this call ended it.
+    Re-checked under the row lock: safe to run from several processes at once."""
+    now = now or clock.now()
+    with transaction.atomic():
+        locked = Staff.objects.select_for_update(no_key=True).filter(pk=staff_id).first()
+        if locked is None or locked.session_expires_at is None or locked.session_expires_at > now:
+            return False
+        locked.save(update_fields=_session_end(locked, reason=SessionEndReason.IDLE))
+    return True
+
+
+def staff_sessions_expire_due(now: dt.datetime) -> int:
+    """The idle sweep (run with the enquiry timers): ends every session idle for longer
+    than CC_IDLE_TIMEOUT_SECONDS, which closes its sockets and sets its staff OFFLINE.
+    Idle expiry has no request to hook: this is what keeps a socket from outliving it."""
+    due = list(Staff.objects.filter(session_expires_at__lte=now).order_by().values_list("id", flat=True)[:500])
+    return sum(staff_session_expire_if_due(staff_id=i, now=now) for i in due)
 
 
 def token_issue(*, staff: Staff) -> str:
     """Log in an API client: returns a new token (shown once; only its hash is stored)."""
-    epoch = staff_login(staff=staff)
+    epoch = staff_login(staff=staff, kind=SessionKind.TOKEN)
     key = secrets.token_hex(20)
     AuthToken.objects.create(staff=staff, key_hash=_hash_token(key), epoch=epoch, last_used_at=clock.now())
     return key
 
 
 def token_authenticate(key: str) -> Staff | None:
-    """The staff member of a live token, renewing its idle timer; None if unknown or expired."""
+    """The staff member of a live token, renewing its session's idle timer; None if
+    unknown, or its session has ended (logout, idle, deactivation, password change, a new
+    login)."""
     try:
         token = AuthToken.objects.select_related("staff").get(key_hash=_hash_token(key))
     except AuthToken.DoesNotExist:
         return None
     now = clock.now()
     staff = token.staff
-    idle = dt.timedelta(seconds=settings.CC_IDLE_TIMEOUT_SECONDS)
-    if not staff.is_active or token.epoch != staff.auth_epoch or now - token.last_used_at > idle:
-        token.delete()
+    if token.epoch != staff.auth_epoch or not session_is_live(staff, now):
+        if token.epoch == staff.auth_epoch:
+            # Idled out and not swept yet: end it now, as the sweep would.
+            staff_session_expire_if_due(staff_id=staff.pk, now=now)
+        AuthToken.objects.filter(pk=token.pk).delete()
         return None
     # Renew at most once a minute to keep hot paths free of writes.
     if now - token.last_used_at > dt.timedelta(seconds=60):
         AuthToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    staff_session_touch(staff=staff)
     return staff
 
 
 def token_revoke(*, key: str) -> None:
     AuthToken.objects.filter(key_hash=_hash_token(key)).delete()
+
+
+def socket_ticket_issue(*, staff: Staff) -> str:
+    """A one-time ticket for ``/ws/staff/?ticket=`` (API clients; the browser uses its
+    cookie), valid SOCKET_TICKET_SECONDS and once. ``staff`` is the authenticated staff
+    member of a live token: the ticket belongs to that session (its epoch)."""
+    now = clock.now()
+    SocketTicket.objects.filter(expires_at__lt=now).delete()  # anyone's expired ones
+    key = secrets.token_urlsafe(32)
+    SocketTicket.objects.create(
+        staff=staff,
+        key_hash=_hash_token(key),
+        epoch=staff.auth_epoch,
+        expires_at=now + dt.timedelta(seconds=SOCKET_TICKET_SECONDS),
+    )
+    return key
+
+
+def socket_ticket_redeem(key: str) -> Staff | None:
+    """The staff member a ticket was issued to, if it is unused, unexpired and its session
+    still live; the ticket is spent either way. Of several processes redeeming the same
+    ticket at once exactly one wins: the conditional delete of its row (one row = won)."""
+    if not key:
+        return None
+    ticket = SocketTicket.objects.filter(key_hash=_hash_token(key)).first()
+    if ticket is None or SocketTicket.objects.filter(pk=ticket.pk).delete()[0] != 1:
+        return None
+    now = clock.now()
+    staff = Staff.objects.filter(pk=ticket.staff_id).first()
+    if ticket.expires_at <= now or staff is None or staff.auth_epoch != ticket.epoch:
+        return None
+    return staff if session_is_live(staff, now) else None

@@ -247,6 +247,16 @@ class EnquiryVisitorView(APIView):
         return Response(_staff_view(access_enquiry(principal_of(request), enquiry_id), staff_of(request)))
 
 
+class VisitorTokensRevokeView(APIView):
+    """Revoke every token of a visitor: later calls with them get 401, and the visitor's
+    open sockets close at once. Admins, and staff in one of the visitor's rooms."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request, visitor_id: int) -> Response:
+        services.visitor_tokens_revoke(actor=staff_of(request), visitor_id=visitor_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 # ---------------------------------------------------------------- visitor side
 
 

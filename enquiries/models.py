@@ -21,6 +21,9 @@ class Visitor(models.Model):
     device = models.JSONField(default=dict, blank=True)
     utm = models.JSONField(default=dict, blank=True)
     extra = models.JSONField(default=dict, blank=True)
+    # Carried in every visitor token; raising it (enquiries.services.visitor_tokens_revoke)
+    # makes every token issued before invalid.
+    token_epoch = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

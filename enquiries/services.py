@@ -40,13 +40,14 @@ from contactcenter.events import (
     EnquiryTransferred,
     QueuePosition,
     RoomMemberLeft,
+    SessionEnded,
     room_group,
     staff_group,
     visitor_group,
 )
 from contactcenter.models import Destination, Staff, Tag
 from contactcenter.realtime import send_event_on_commit
-from contactcenter.services import org_settings_get, within_work_hours
+from contactcenter.services import org_settings_get, staff_sessions_expire_due, within_work_hours
 from enquiries import timers
 from enquiries.models import Enquiry, EnquiryAlert, EnquiryEvent, EnquiryNote, Transfer, Visitor
 from enquiries.selectors import enquiry_data, queue_positions
@@ -233,6 +234,23 @@ def visitor_update(*, actor: Staff, visitor: Visitor, changes: dict[str, Any]) -
     return visitor
 
 
+def visitor_tokens_revoke(*, actor: Staff, visitor_id: int) -> Visitor:
+    """Revoke every token of a visitor (a leaked link, an abusive visitor): tokens issued
+    before no longer authenticate (401), and the visitor's open sockets are told
+    (``session.ended``, reason ``revoked``) and closed at once. Admins, and staff who are
+    members of one of the visitor's rooms, may. Locks the visitor row."""
+    with transaction.atomic():
+        visitor = Visitor.objects.select_for_update(no_key=True).filter(pk=visitor_id).first()
+        if visitor is None:
+            raise NotFound("Visitor not found.")
+        if not actor.is_admin and not RoomMember.objects.filter(staff=actor, room__enquiry__visitor=visitor).exists():
+            raise NotAuthorized("Only admins and staff in this visitor's conversations can revoke its tokens.")
+        visitor.token_epoch += 1
+        visitor.save(update_fields=["token_epoch"])
+        send_event_on_commit([visitor_group(visitor.pk)], SessionEnded(reason="revoked"))
+    return visitor
+
+
 def _intro_text(enquiry: Enquiry, channel: Channel, visitor: Visitor) -> str:
     dest = enquiry.destination
     lines = [f"New {channel.get_kind_display()} enquiry via {channel.name} to {dest.type} {dest.name}."]
@@ -324,19 +342,27 @@ def enquiry_open(
         if channel.welcome_message:
             room_services.system_message_post(room_id=room.pk, text=channel.welcome_message, data={"bot": "welcome"})
 
-        # Every admin sees it (read-only); those alerted below get it again, offered.
-        send_event_on_commit([ADMINS_GROUP], EnquiryOpened(enquiry={**enquiry_data(enquiry), "offered": False}))
         org = org_settings_get()
-        if not within_work_hours(now, org.work_hours):
+        open_hours = within_work_hours(now, org.work_hours)
+        available = _available(destination_staff(destination)) if open_hours else []
+        sticky = _sticky_staff(visitor, destination, available) if available else None
+        head_start = settings.CC_STICKY_HEAD_START_SECONDS
+        with_head_start = sticky is not None and head_start > 0 and len(available) > 1
+        alerted = [sticky] if with_head_start and sticky is not None else available
+        # Every admin sees it (read-only), except those alerted below, who get it offered:
+        # one enquiry.opened per socket.
+        send_event_on_commit(
+            [ADMINS_GROUP],
+            EnquiryOpened(enquiry={**enquiry_data(enquiry), "offered": False}),
+            except_staff=[s.pk for s in alerted],
+        )
+        if not open_hours:
             _miss(enquiry, Enquiry.MissedReason.OUT_OF_HOURS)
             return enquiry
-        available = _available(destination_staff(destination))
         if not available:
             _miss(enquiry, Enquiry.MissedReason.NOBODY_AVAILABLE)
             return enquiry
-        sticky = _sticky_staff(visitor, destination, available)
-        head_start = settings.CC_STICKY_HEAD_START_SECONDS
-        if sticky is not None and head_start > 0 and len(available) > 1:
+        if with_head_start and sticky is not None:
             enquiry.broadcast_at = now + _seconds(head_start)
             enquiry.save(update_fields=["broadcast_at"])
             _alert(enquiry, [sticky])
@@ -871,14 +897,15 @@ def enquiries_auto_close_due(now: dt.datetime) -> int:
 
 
 def timers_sweep(now: dt.datetime | None = None) -> dict[str, int]:
-    """Enforce every deadline that is due. Called by the beat sweep (every second), by the
-    task scheduled at each deadline, and by the embedded ticker."""
+    """Enforce every deadline that is due, idle staff sessions included. Called by the beat
+    sweep (every second), by the task scheduled at each deadline, and by the embedded ticker."""
     now = now or clock.now()
     return {
         "broadcast": enquiries_broadcast_due(now),
         "missed": enquiries_expire_overdue(now),
         "transfers_lapsed": transfers_lapse_overdue(now),
         "closed": enquiries_auto_close_due(now),
+        "sessions_expired": staff_sessions_expire_due(now),
     }
 
 

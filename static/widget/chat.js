@@ -125,6 +125,7 @@ async function api(path, { method = "GET", body, form } = {}) {
   } catch {
     throw new ApiError(0, { detail: "No connection. Check your network and try again." });
   }
+  renewToken(response.headers.get("X-Visitor-Token"));
   let data = null;
   try {
     data = await response.json();
@@ -136,6 +137,20 @@ async function api(path, { method = "GET", body, form } = {}) {
     throw new ApiError(response.status, data);
   }
   return data;
+}
+
+// Visitor tokens expire (the server's CC_VISITOR_TOKEN_MAX_AGE_SECONDS); while the visitor
+// is active the server hands out a fresh one (the X-Visitor-Token header on REST answers, a
+// visitor.token_renewed event on the socket): keep it, for this page and the next visit.
+function renewToken(token) {
+  if (!token || token === S.token) return;
+  S.token = token;
+  save();
+  if (S.socket) S.socket.url = visitorSocketUrl();
+}
+
+function visitorSocketUrl() {
+  return wsUrl(`/ws/visitor/?visitor_token=${encodeURIComponent(S.token)}`);
 }
 
 function fieldError(error, name) {
@@ -983,6 +998,9 @@ function onEvent(event) {
       break;
     case "message.ack":
       break;
+    case "visitor.token_renewed":
+      renewToken(data.token);
+      break;
     case "queue.position":
       if (data.enquiry_id === S.enquiryId && S.enquiry && S.enquiry.status === "open") {
         S.enquiry.queue_position = data.position;
@@ -1013,7 +1031,7 @@ function onEvent(event) {
 
 function connect() {
   if (S.socket) S.socket.close();
-  const socket = new CCSocket(wsUrl(`/ws/visitor/?visitor_token=${encodeURIComponent(S.token)}`), {
+  const socket = new CCSocket(visitorSocketUrl(), {
     onEvent,
     onState: (state, code) => {
       S.socketState = state;

@@ -10,6 +10,7 @@ PATHS = {
     "/api/v1/auth/token": {"post"},
     "/api/v1/auth/session": {"post"},
     "/api/v1/auth/logout": {"post"},
+    "/api/v1/auth/socket-ticket": {"post"},
     "/api/v1/me": {"get", "patch"},
     "/api/v1/tags": {"get", "post"},
     "/api/v1/staff": {"get", "post"},
@@ -29,6 +30,7 @@ PATHS = {
     "/api/v1/enquiries/{enquiry_id}/leave": {"post"},
     "/api/v1/enquiries/{enquiry_id}/transfer": {"post"},
     "/api/v1/enquiries/{enquiry_id}/visitor": {"patch"},
+    "/api/v1/visitors/{visitor_id}/revoke-tokens": {"post"},
     "/api/v1/enquiries/{enquiry_id}/join": {"post"},
     "/api/v1/enquiries/{enquiry_id}/take-over": {"post"},
     "/api/v1/monitoring/overview": {"get"},
@@ -87,3 +89,10 @@ def test_schema_generates_without_warnings(db, tmp_path, capsys):
     out = tmp_path / "schema.yml"
     call_command("spectacular", "--file", str(out), "--validate", "--fail-on-warn")
     assert out.read_text().startswith("openapi:")
+
+
+def test_socket_ticket_documented_as_token_only(schema):
+    post = schema["paths"]["/api/v1/auth/socket-ticket"]["post"]
+    assert post["security"] == [{"staffToken": []}]
+    ticket = _props(schema, post["responses"]["200"]["content"]["application/json"]["schema"]["$ref"])
+    assert ticket == {"ticket"}

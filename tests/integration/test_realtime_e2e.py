@@ -122,7 +122,6 @@ def test_embedded_chat_typing_and_reconnect_sync(
     server = Server(processes, env)
     server.start()
     ws_base = f"ws://127.0.0.1:{server.port}"
-    origin = server.base
 
     with httpx.Client(base_url=server.base, timeout=10) as http:
 
@@ -148,6 +147,11 @@ def test_embedded_chat_typing_and_reconnect_sync(
         picked = http.post(f"/api/v1/enquiries/{enquiry}/pick-up", headers={"Authorization": f"Token {agent_token}"})
         assert picked.status_code == 200, picked.text
 
+        def new_ticket() -> str:
+            got = http.post("/api/v1/auth/socket-ticket", headers={"Authorization": f"Token {agent_token}"})
+            assert got.status_code == 200, got.text
+            return str(got.json()["ticket"])
+
         def rest_post(text: str, client_id: str) -> int:
             response = http.post(
                 f"/api/v1/rooms/{room}/messages",
@@ -158,8 +162,9 @@ def test_embedded_chat_typing_and_reconnect_sync(
             return int(response.json()["id"])
 
         async def body() -> None:
-            staff_url = f"{ws_base}/ws/staff/?token={agent_token}"
-            agent = await Socket.open(staff_url, origin=origin)
+            # An API client's socket: a one-time ticket (the token stays out of URLs), no Origin.
+            staff_url = f"{ws_base}/ws/staff/?ticket={{}}"
+            agent = await Socket.open(staff_url.format(await asyncio.to_thread(new_ticket)))
             visitor = await Socket.open(f"{ws_base}/ws/visitor/?visitor_token={visitor_token}")
 
             mine = await post(visitor, room, "Where is my parcel?", "v-1")
@@ -176,7 +181,7 @@ def test_embedded_chat_typing_and_reconnect_sync(
             last_seen = reply["id"]
             await agent.close()
             missed = [await asyncio.to_thread(rest_post, f"meanwhile {i}", f"r-{i}") for i in range(3)]
-            agent = await Socket.open(staff_url, origin=origin)
+            agent = await Socket.open(staff_url.format(await asyncio.to_thread(new_ticket)))  # a ticket works once
             await agent.send({"type": "sync", "rooms": {str(room): last_seen}})
             data = (await agent.until("sync.messages"))["data"]
             assert data["room"] == room and data["has_more"] is False
@@ -211,7 +216,7 @@ def test_production_two_daphne_processes_share_postgres_and_redis(
     enquiry = enquiry_services.enquiry_open(channel=widget, visitor=visitor, message="Hello?")
     enquiry_services.enquiry_pick_up(actor=agent, enquiry_id=enquiry.pk)
     room = enquiry.room.pk
-    token = org_services.token_issue(staff=agent)
+    org_services.token_issue(staff=agent)  # a live session for the ticket below
 
     env = dict(os.environ)
     env.update(
@@ -228,9 +233,10 @@ def test_production_two_daphne_processes_share_postgres_and_redis(
     a.start()
     b.start()
     assert a.port != b.port
+    ticket = org_services.socket_ticket_issue(staff=agent)  # valid 30 s: made once the servers are up
 
     async def body() -> None:
-        agent_sock = await Socket.open(f"ws://127.0.0.1:{a.port}/ws/staff/?token={token}", origin=a.base)
+        agent_sock = await Socket.open(f"ws://127.0.0.1:{a.port}/ws/staff/?ticket={ticket}")
         visitor_url = f"ws://127.0.0.1:{b.port}/ws/visitor/?visitor_token={visitor_token_for(visitor.pk)}"
         visitor_sock = await Socket.open(visitor_url)
         sent = await post(visitor_sock, room, "Across processes", "x-1")

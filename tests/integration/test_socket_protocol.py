@@ -27,10 +27,12 @@ from rooms import services as room_services
 from rooms.models import Message, RoomMember
 from tests.conftest import require_redis
 from tests.integration.test_websockets import (
+    aticket_for,
     connect_ok,
     receive_until,
     run,
     staff_socket,
+    ticket_for,
     visitor_socket,
     ws,  # noqa: F401 - fixture
 )
@@ -60,7 +62,7 @@ def chat(agent: Staff, widget: Channel, make_visitor: Callable[..., Visitor]) ->
 
 async def sockets(staff: Staff, visitor: Visitor) -> tuple[WebsocketCommunicator, WebsocketCommunicator]:
     token = await database_sync_to_async(org_services.token_issue)(staff=staff)
-    staff_comm, visitor_comm = staff_socket(token), visitor_socket(visitor_token_for(visitor.pk))
+    staff_comm, visitor_comm = staff_socket(await aticket_for(token)), visitor_socket(visitor_token_for(visitor.pk))
     await connect_ok(staff_comm)
     await connect_ok(visitor_comm)
     return staff_comm, visitor_comm
@@ -253,7 +255,8 @@ def test_watch_is_live_monitoring_for_admins_only(
     async def body() -> None:
         staff_comm, visitor_comm = await sockets(staff, visitor)
         admin_comm, agent_comm = [
-            staff_socket(await database_sync_to_async(org_services.token_issue)(staff=s)) for s in (admin, other_agent)
+            staff_socket(await aticket_for(await database_sync_to_async(org_services.token_issue)(staff=s)))
+            for s in (admin, other_agent)
         ]
         await connect_ok(admin_comm)
         await connect_ok(agent_comm)
@@ -343,17 +346,20 @@ def test_mass_connect_and_disconnect_leave_no_members(redis_layer: str, agent: S
     """300 sockets connect and disconnect at once: every group_add/discard succeeds (no pool
     exhaustion) and the groups are empty afterwards."""
     token = org_services.token_issue(staff=agent)
+    tickets = [ticket_for(token) for _ in range(MASS // 10)]
+    # Visitor sockets are checked against their visitor's row (revoked tokens): real ones.
+    visitors = [enquiry_services.visitor_create(fields={"first_name": f"V{i}"}) for i in range(MASS - len(tickets))]
     room = room_group(424242)
 
     async def body() -> None:
-        staff_comms = [staff_socket(token) for _ in range(MASS // 10)]
-        visitor_comms = [visitor_socket(visitor_token_for(100000 + i)) for i in range(MASS - len(staff_comms))]
+        staff_comms = [staff_socket(t) for t in tickets]
+        visitor_comms = [visitor_socket(visitor_token_for(v.pk)) for v in visitors]
         comms = staff_comms + visitor_comms
         results = await asyncio.wait_for(asyncio.gather(*(c.connect(timeout=30) for c in comms)), 60)
         assert all(ok for ok, _ in results), [code for ok, code in results if not ok][:5]
         hellos = await asyncio.gather(*(c.receive_json_from(timeout=30) for c in comms))
         assert {h["type"] for h in hellos} == {"hello"}
-        groups = [staff_group(agent.pk), visitor_group(100000), visitor_group(100000 + len(visitor_comms) - 1)]
+        groups = [staff_group(agent.pk), visitor_group(visitors[0].pk), visitor_group(visitors[-1].pk)]
         sizes = await _group_sizes(redis_layer, groups)
         assert sizes[groups[0]] >= 1 and sizes[groups[1]] >= 1, sizes
 

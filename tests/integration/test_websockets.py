@@ -26,6 +26,7 @@ from contactcenter.models import Staff, Tag
 from enquiries import services as enquiry_services
 from enquiries.models import Visitor
 from rooms import services as room_services
+from tests.conftest import PASSWORD
 
 TIMEOUT = 5
 GOOD_ORIGIN = (b"origin", b"http://127.0.0.1:8000")
@@ -35,9 +36,29 @@ def run(coro_fn: Callable[[], Awaitable[None]]) -> None:
     async_to_sync(coro_fn)()
 
 
-def staff_socket(token: str, *, origin: tuple[bytes, bytes] | None = GOOD_ORIGIN) -> WebsocketCommunicator:
+def staff_socket(ticket: str, *, origin: tuple[bytes, bytes] | None = None) -> WebsocketCommunicator:
+    """An API client's staff socket: a one-time ticket (ticket_for), no Origin needed."""
     headers = [origin] if origin else []
-    return WebsocketCommunicator(application, f"/ws/staff/?token={token}", headers=headers)
+    return WebsocketCommunicator(application, f"/ws/staff/?ticket={ticket}", headers=headers)
+
+
+def ticket_for(token: str) -> str:
+    """A one-time socket ticket, as POST /api/v1/auth/socket-ticket gives an API client."""
+    staff = org_services.token_authenticate(token)
+    assert staff is not None, "token is not live"
+    return org_services.socket_ticket_issue(staff=staff)
+
+
+async def aticket_for(token: str) -> str:
+    return await database_sync_to_async(ticket_for)(token)
+
+
+def cookie_socket(session_key: str, *, origin: tuple[bytes, bytes] | None = GOOD_ORIGIN) -> WebsocketCommunicator:
+    """The dashboard's staff socket: the session cookie, from an allowed Origin."""
+    headers = [(b"cookie", f"sessionid={session_key}".encode())]
+    if origin:
+        headers.append(origin)
+    return WebsocketCommunicator(application, "/ws/staff/", headers=headers)
 
 
 def visitor_socket(token: str) -> WebsocketCommunicator:
@@ -98,7 +119,7 @@ def test_staff_socket_receives_enquiry_opened(
     visitor = make_visitor(widget)
 
     async def body() -> None:
-        comm = staff_socket(token)
+        comm = staff_socket(await aticket_for(token))
         hello = await connect_ok(comm)
         assert hello["data"]["staff_id"] == agent.pk
         enquiry = await database_sync_to_async(enquiry_services.enquiry_open)(
@@ -112,10 +133,10 @@ def test_staff_socket_receives_enquiry_opened(
     run(body)
 
 
-def test_staff_socket_bad_token_is_refused(agent: Staff) -> None:
+def test_staff_socket_bad_ticket_is_refused(agent: Staff) -> None:
     async def body() -> None:
-        for token in ("", "not-a-token", "0" * 40):
-            comm = staff_socket(token)
+        for ticket in ("", "not-a-ticket", "0" * 40):
+            comm = staff_socket(ticket)
             connected, code = await comm.connect(timeout=TIMEOUT)
             assert not connected
             assert code == 4401
@@ -124,21 +145,35 @@ def test_staff_socket_bad_token_is_refused(agent: Staff) -> None:
     run(body)
 
 
-def test_staff_socket_wrong_origin_is_refused(agent: Staff) -> None:
-    token = org_services.token_issue(staff=agent)
+def test_cookie_socket_wrong_origin_is_refused(agent: Staff) -> None:
+    session_key = browser_login(agent)
 
     async def body() -> None:
         for origin in ((b"origin", b"https://evil.example.com"), None):
-            comm = staff_socket(token, origin=origin)
+            comm = cookie_socket(session_key, origin=origin)
             connected, _ = await comm.connect(timeout=TIMEOUT)
             assert not connected, f"origin {origin!r} was accepted"
             await comm.disconnect()
-        # The same token from an allowed origin is fine.
-        comm = staff_socket(token)
+        # The same cookie from an allowed origin is fine.
+        comm = cookie_socket(session_key)
         await connect_ok(comm)
         await comm.disconnect()
 
     run(body)
+
+
+def browser_login(staff: Staff) -> str:
+    """Log ``staff`` in as the login page does; returns the session key (the cookie)."""
+    from django.test import Client
+
+    client = Client()
+    response = client.post(
+        "/api/v1/auth/session",
+        {"email": staff.email, "password": PASSWORD},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content[:300]
+    return client.cookies["sessionid"].value
 
 
 def test_visitor_socket_receives_agent_messages(
@@ -196,9 +231,10 @@ def test_visitor_socket_only_sees_its_own_conversation(
 
 def test_new_login_ends_the_old_staff_socket(agent: Staff) -> None:
     token = org_services.token_issue(staff=agent)
+    spare = ticket_for(token)
 
     async def body() -> None:
-        comm = staff_socket(token)
+        comm = staff_socket(await aticket_for(token))
         await connect_ok(comm)
         await database_sync_to_async(org_services.token_issue)(staff=agent)
         event = await receive_until(comm, "session.ended")
@@ -206,8 +242,8 @@ def test_new_login_ends_the_old_staff_socket(agent: Staff) -> None:
         closed = await comm.receive_output(timeout=TIMEOUT)
         assert closed["type"] == "websocket.close"
         assert closed.get("code") == 4001
-        # The old token no longer opens a socket.
-        again = staff_socket(token)
+        # A ticket of the old session no longer opens a socket.
+        again = staff_socket(spare)
         connected, code = await again.connect(timeout=TIMEOUT)
         assert not connected and code == 4401
         await again.disconnect()
@@ -224,7 +260,7 @@ def test_picked_up_enquiry_joins_owner_to_room(
     enquiry = enquiry_services.enquiry_open(channel=widget, visitor=visitor, message="Hello?")
 
     async def body() -> None:
-        comm = staff_socket(token)
+        comm = staff_socket(await aticket_for(token))
         await connect_ok(comm)
         await database_sync_to_async(enquiry_services.enquiry_pick_up)(actor=agent, enquiry_id=enquiry.pk)
         await receive_until(comm, "enquiry.picked_up")

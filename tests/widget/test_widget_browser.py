@@ -213,11 +213,17 @@ def test_widget_end_to_end(product: Server, host_servers: tuple[Path, list[str]]
             assert "Available" in frame.locator(".cc-agent-status").inner_text()
             status.filter(has_text="Alice Agent joined").wait_for()
             agent_page.evaluate(
-                """([token, room]) => new Promise((resolve) => {
-                    const ws = new WebSocket(`ws://${location.host}/ws/staff/?token=${token}`);
-                    window.agentSocket = ws;
-                    ws.onopen = () => { ws.send(JSON.stringify({type: "typing", room})); resolve(); };
-                })""",
+                """async ([token, room]) => {
+                    const got = await fetch("/api/v1/auth/socket-ticket", {
+                        method: "POST", headers: {Authorization: `Token ${token}`},
+                    });
+                    const {ticket} = await got.json();
+                    await new Promise((resolve) => {
+                        const ws = new WebSocket(`ws://${location.host}/ws/staff/?ticket=${ticket}`);
+                        window.agentSocket = ws;
+                        ws.onopen = () => { ws.send(JSON.stringify({type: "typing", room})); resolve(); };
+                    });
+                }""",
                 [agent["Authorization"].split()[1], room],
             )
             frame.locator(".cc-typing").filter(has_text="Alice Agent is typing").wait_for()

@@ -27,7 +27,7 @@ function setSocketState(state, code) {
   app.socketOpen = state === "open";
   if (state === "closed" && (code === 4001 || code === 4401)) {
     el.textContent = "Session ended";
-    toast("Your session ended (logged in elsewhere or logged out). Log in again.", "error", 15000);
+    toast("Your session ended (logged out, idle, signed in elsewhere, or your account changed). Log in again.", "error", 15000);
     setTimeout(() => location.assign("/login/"), 2500);
   }
   if (state === "open" && !wasOpen) emit("socket.open", {});
