@@ -27,8 +27,9 @@ from tests.integration.test_real_timers import (
     Processes,
     Server,
     _database_url,
-    _private_redis_url,
+    private_celery_queue,
     processes,  # noqa: F401 - the fixture
+    suite_redis_url,
     wait_until,
 )
 
@@ -40,6 +41,9 @@ def _production_env(redis_url: str) -> dict[str, str]:
         DATABASE_URL=_database_url(),
         REDIS_URL=redis_url,
         CC_SECRET_KEY=secrets.token_urlsafe(50),
+        # Tasks these processes queue go to a queue of this test's own, that no worker takes.
+        CC_CELERY_QUEUE=private_celery_queue(),
+        CC_CHANNEL_PREFIX=f"web-timers-{os.getpid()}",
         CC_ENQUIRY_MAX_WAIT_SECONDS=str(MAX_WAIT),
         CC_LOG_LEVEL="INFO",
         PYTHONUNBUFFERED="1",
@@ -79,7 +83,7 @@ def test_web_processes_fire_deadlines_without_celery_and_take_over(
     require_redis()
     settings.CC_ENQUIRY_MAX_WAIT_SECONDS = MAX_WAIT
     make_staff(tags=[support])  # someone ACTIVE: enquiries wait for a pick-up until their deadline
-    env = _production_env(_private_redis_url(settings.REDIS_URL))
+    env = _production_env(suite_redis_url(settings.REDIS_URL))
     servers = [Server(processes, env), Server(processes, env)]
     for server in servers:
         server.start()
