@@ -22,7 +22,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +94,7 @@ class Follower:
     (retrying while the server refuses) and then syncs the room from the last message id it
     has; collects message ids, and the close codes it got."""
 
-    def __init__(self, url: str, room: int, origin: str | None = None) -> None:
+    def __init__(self, url: str | Callable[[], Awaitable[str]], room: int, origin: str | None = None) -> None:
         self.url = url
         self.room = room
         self.origin = origin
@@ -113,7 +113,8 @@ class Follower:
     async def run(self) -> None:
         while True:
             try:
-                conn = await asyncio.wait_for(connect(self.url, origin=self.origin, open_timeout=5), 6)  # type: ignore[arg-type]
+                url = self.url if isinstance(self.url, str) else await self.url()
+                conn = await asyncio.wait_for(connect(url, origin=self.origin, open_timeout=5), 6)  # type: ignore[arg-type]
             except (OSError, InvalidHandshake, TimeoutError):
                 await asyncio.sleep(0.2)  # refused while Redis is down: try again
                 continue
@@ -209,11 +210,20 @@ def test_redis_outage_loses_no_message_and_sockets_resync(
     posted: list[int] = []
 
     async def body() -> None:
-        agent_sock = Follower(f"ws://127.0.0.1:{a.port}/ws/staff/?token={agent_token}", room, origin=a.base)
+        agent_sock = Follower("", room)
         visitor_sock = Follower(f"ws://127.0.0.1:{b.port}/ws/visitor/?visitor_token={visitor_token}", room)
         followers = [agent_sock, visitor_sock]
         tasks = [asyncio.ensure_future(f.run()) for f in followers]
         async with httpx.AsyncClient(timeout=10) as http:
+
+            async def staff_url() -> str:
+                # A one-time socket ticket per connect (API clients never put a token in a URL).
+                response = await http.post(f"{a.base}/api/v1/auth/socket-ticket", headers=staff_auth)
+                if response.status_code != 200:
+                    raise OSError(f"no ticket: {response.status_code}")  # PostgreSQL-backed; retried
+                return f"ws://127.0.0.1:{a.port}/ws/staff/?ticket={response.json()['ticket']}"
+
+            agent_sock.url = staff_url
 
             async def post(i: int) -> None:
                 # Alternately the visitor through one process and the agent through the other.
