@@ -22,6 +22,7 @@ from enquiries import services as enquiry_services
 from enquiries.models import Visitor
 from rooms.models import Message
 from tests.integration.test_websockets import (  # noqa: F401 - the ws fixture
+    aticket_for,
     connect_ok,
     receive_until,
     run,
@@ -123,7 +124,7 @@ def test_staff_posts_are_limited_per_account_across_sockets_and_rest(
     token = org_services.token_issue(staff=agent)
 
     async def body() -> None:
-        comm = staff_socket(token)
+        comm = staff_socket(await aticket_for(token))
         await connect_ok(comm)
         assert (await _post(comm, room_id, "s1"))["type"] == "message.ack"
         assert (await _post(comm, room_id, "s2"))["type"] == "message.ack"

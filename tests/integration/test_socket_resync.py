@@ -24,6 +24,7 @@ from contactcenter.events import staff_group
 from contactcenter.models import Staff, Tag
 from tests.integration.test_websockets import (
     TIMEOUT,
+    aticket_for,
     connect_ok,
     run,
     staff_socket,
@@ -46,7 +47,7 @@ def test_a_resync_notice_closes_the_socket_with_4503(agent: Staff) -> None:
     token = org_services.token_issue(staff=agent)
 
     async def body() -> None:
-        comm = staff_socket(token)
+        comm = staff_socket(await aticket_for(token))
         await connect_ok(comm)
         await get_channel_layer().group_send(staff_group(agent.pk), {"type": RESYNC})
         assert await _closed_with(comm) == CLOSE_RESYNC
@@ -59,7 +60,7 @@ def test_a_socket_that_joined_after_the_missed_event_stays_open(agent: Staff) ->
     token = org_services.token_issue(staff=agent)
 
     async def body() -> None:
-        comm = staff_socket(token)
+        comm = staff_socket(await aticket_for(token))
         await connect_ok(comm)
         layer = get_channel_layer()
         # Missed before this socket joined: it synced on connecting, nothing to do.
@@ -86,7 +87,7 @@ def test_a_socket_connecting_while_the_layer_cannot_subscribe_is_refused_without
     token = org_services.token_issue(staff=agent)
 
     async def body() -> None:
-        comm = staff_socket(token)
+        comm = staff_socket(await aticket_for(token))
         connected, code = await comm.connect(timeout=TIMEOUT)
         assert not connected
         assert code == CLOSE_RESYNC
@@ -103,7 +104,7 @@ def test_a_database_outage_answers_a_client_message_with_503_and_refuses_new_soc
         raise OperationalError("server closed the connection unexpectedly")
 
     async def body() -> None:
-        comm = staff_socket(token)
+        comm = staff_socket(await aticket_for(token))
         await connect_ok(comm)
         monkeypatch.setattr("contactcenter.consumers._sync_room", down)
         await comm.send_json_to({"type": "sync", "rooms": {"1": 0}})
@@ -112,7 +113,7 @@ def test_a_database_outage_answers_a_client_message_with_503_and_refuses_new_soc
         await comm.disconnect()
 
         monkeypatch.setattr("contactcenter.consumers._staff_from_scope", down)
-        refused = staff_socket(token)
+        refused = staff_socket(await aticket_for(token))
         connected, code = await refused.connect(timeout=TIMEOUT)
         assert not connected and code == CLOSE_RESYNC
 
