@@ -205,6 +205,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["contactcenter.permissions.IsStaff"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "contactcenter.api_errors.exception_handler",
+    # DRF's parsers plus checks on every string and on nesting (contactcenter/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "contactcenter.parsers.JSONParser",
+        "contactcenter.parsers.FormParser",
+        "contactcenter.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "contactcenter.api_errors.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_RATES": {
