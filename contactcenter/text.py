@@ -81,7 +81,7 @@ def json_problem(value: Any, *, max_depth: int = JSON_MAX_DEPTH) -> tuple[str, s
                 return path, problem
         elif isinstance(node, dict | list):
             if depth >= max_depth:
-                return path, f"Nested too deeply (JSON of at most {max_depth} levels)."
+                return path.split(".", 1)[0], f"JSON nested too deeply (at most {max_depth} levels)."
             items = node.items() if isinstance(node, dict) else enumerate(node)
             for key, child in items:
                 if isinstance(key, str):
