@@ -187,7 +187,7 @@ def _deep(levels: int) -> str:
 @pytest.mark.parametrize(("who", "method", "path"), WRITES)
 @pytest.mark.parametrize("levels", [5000, 100_000, 40])
 def test_deeply_nested_json_400(world, who, method, path, levels):
-    raw = '{"text": "x", "message": "x", "utm": {"utm_source": %s}}' % _deep(levels)
+    raw = f'{{"text": "x", "message": "x", "utm": {{"utm_source": {_deep(levels)}}}}}'
     before = counts()
     r = _call(world, who, method, path, data=raw.encode(), content_type="application/json")
     body = error(r, 400)
@@ -203,9 +203,9 @@ def test_lone_surrogates_and_nul_anywhere_400(world, who, method, path, where, c
     if where == "value":
         raw = "{" + ", ".join(f'"{f}": {bad}' for f in FIELDS) + ', "kind": "widget", "score": 5}'
     elif where == "key":
-        raw = '{"text": "ok", "message": "ok", %s: "x"}' % bad
+        raw = f'{{"text": "ok", "message": "ok", {bad}: "x"}}'
     else:
-        raw = '{"text": "ok", "message": "ok", "device": {"screen": [1, {"a": %s}]}}' % bad
+        raw = f'{{"text": "ok", "message": "ok", "device": {{"screen": [1, {{"a": {bad}}}]}}}}'
     before = counts()
     r = _call(world, who, method, path, data=raw.encode(), content_type="application/json")
     body = error(r, 400)
@@ -219,8 +219,8 @@ def test_lone_surrogates_and_nul_anywhere_400(world, who, method, path, where, c
         ("anon", "post", "/api/v1/widget/enquiries", '{"message": "m", "utm": {"utm_source": "\\ud800"}}', "utm"),
         ("anon", "post", "/api/v1/widget/enquiries", '{"message": "m", "device": {"\\udc00x": "y"}}', "device"),
         ("anon", "post", "/api/v1/widget/enquiries", '{"message": "m", "utm": {"utm_x": 1e999}}', None),
-        ("admin", "patch", "/api/v1/settings", '{"work_hours": {"timezone": "Europe/\\ud800", "days": {}}}', "work_hours"),
-        ("admin", "patch", "/api/v1/settings", '{"work_hours": {"timezone": "Europe/Par\\u0000is", "days": {}}}', "work_hours"),
+        ("admin", "patch", "/api/v1/settings", '{"work_hours": {"timezone": "X/\\ud800", "days": {}}}', "work_hours"),
+        ("admin", "patch", "/api/v1/settings", '{"work_hours": {"timezone": "X/\\u0000", "days": {}}}', "work_hours"),
         ("agent", "patch", "/api/v1/enquiries/{handling}/visitor", '{"first_name": "\\ud83d"}', "first_name"),
     ],
 )  # fmt: skip
@@ -228,7 +228,7 @@ def test_reported_cases_400(world, who, method, path, raw, field):
     from channels_adapters.models import Channel
 
     raw = raw.replace(
-        '{"message"', '{"channel_key": "%s", "message"' % Channel.objects.get(pk=world["ids"]["channel"]).key
+        '{"message"', '{{"channel_key": "{}", "message"'.format(Channel.objects.get(pk=world["ids"]["channel"]).key)
     )
     before = counts()
     r = _call(world, who, method, path, data=raw.encode(), content_type="application/json")
@@ -240,7 +240,9 @@ def test_reported_cases_400(world, who, method, path, raw, field):
 
 def test_valid_astral_characters_are_kept(world, widget):
     """Surrogate pairs as JSON escapes are one valid character: accepted."""
-    raw = '{"channel_key": "%s", "message": "hi \\ud83d\\ude00", "utm": {"utm_source": "\\ud83d\\ude00"}}' % widget.key
+    raw = (
+        f'{{"channel_key": "{widget.key}", "message": "hi \\ud83d\\ude00", "utm": {{"utm_source": "\\ud83d\\ude00"}}}}'
+    )
     r = _call(world, "anon", "post", "/api/v1/widget/enquiries", data=raw.encode(), content_type="application/json")
     assert r.status_code == 201, r.content
     from enquiries.models import Enquiry
@@ -253,7 +255,7 @@ def test_valid_astral_characters_are_kept(world, widget):
 @pytest.mark.parametrize(("who", "method", "path"), WRITES)
 def test_body_over_the_size_limit_413(world, who, method, path, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
-    raw = '{"text": "%s", "message": "%s"}' % ("x" * 6000, "y" * 6000)
+    raw = '{{"text": "{}", "message": "{}"}}'.format("x" * 6000, "y" * 6000)
     before = counts()
     r = _call(world, who, method, path, data=raw.encode(), content_type="application/json")
     body = error(r, 413)
@@ -324,7 +326,7 @@ PARAMS = {
 }
 
 BAD_BODIES: dict[str, bytes] = {
-    "nested": ('{"text": "x", "name": %s}' % _deep(5000)).encode(),
+    "nested": (f'{{"text": "x", "name": {_deep(5000)}}}').encode(),
     "surrogate_value": b'{"text": "a\\ud800", "name": "a\\ud800", "message": "a\\udfff", "display_name": "\\ud800"}',
     "surrogate_key": b'{"\\ud800": 1, "text": "ok"}',
     "nul": b'{"text": "a\\u0000", "name": "a\\u0000", "message": "\\u0000", "display_name": "\\u0000"}',
