@@ -249,7 +249,7 @@ def test_valid_astral_characters_are_kept(world, widget):
 
     enquiry = Enquiry.objects.order_by("-id").first()
     assert enquiry is not None
-    assert enquiry.first_message == "\U0001f600" and enquiry.visitor.utm == {"utm_source": "\U0001f600"}
+    assert enquiry.first_message == "hi \U0001f600" and enquiry.visitor.utm == {"utm_source": "\U0001f600"}
 
 
 @pytest.mark.parametrize(("who", "method", "path"), WRITES)
