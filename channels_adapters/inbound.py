@@ -37,6 +37,7 @@ from channels_adapters.models import Channel, InboundEvent, OutboundMessage
 from channels_adapters.platforms import PLATFORMS, Inbound, SendError
 from contactcenter import clock
 from contactcenter.errors import InvalidInput
+from contactcenter.text import json_scrub, text_scrub
 from enquiries.models import Enquiry, Visitor
 from rooms.models import Message
 
@@ -49,7 +50,7 @@ STATUS_WAIT = dt.timedelta(hours=1)
 
 def _key(item: Inbound) -> str:
     if item.key:
-        return item.key[:255]
+        return text_scrub(item.key)[:255]
     digest = hashlib.sha256(json.dumps(item.payload(), sort_keys=True).encode()).hexdigest()
     return f"sha256:{digest}"
 
@@ -72,7 +73,10 @@ def inbound_record(*, channel: Channel, items: list[Inbound]) -> list[int]:
             seen.add(key)
             try:
                 with transaction.atomic():  # A concurrent redelivery may insert the same key.
-                    event = InboundEvent.objects.create(channel=channel, provider_key=key, payload=item.payload())
+                    # Scrubbed, not refused: the platform would redeliver a refused event
+                    # for days, and the customer's message would be lost all the same.
+                    payload = json_scrub(item.payload())
+                    event = InboundEvent.objects.create(channel=channel, provider_key=key, payload=payload)
             except IntegrityError:
                 continue
             ids.append(event.pk)
@@ -428,6 +432,10 @@ def email_ingest(*, raw: bytes, channel: Channel | None = None) -> str:
     from rooms import files
 
     mail = email_parse(raw)
+    # Scrubbed, not refused (see inbound_record): a NUL in a mail must not lose it.
+    mail.text, mail.subject, mail.from_name = (text_scrub(v) for v in (mail.text, mail.subject, mail.from_name))
+    mail.message_id, mail.from_addr = text_scrub(mail.message_id), text_scrub(mail.from_addr)
+    mail.references = [text_scrub(r) for r in mail.references]
     if channel is None:
         channel = email_channel_for(mail.to_addrs)
         if channel is None:

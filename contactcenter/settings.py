@@ -274,6 +274,10 @@ CC_PUBLIC_BASE_URL = os.environ.get("CC_PUBLIC_BASE_URL", "")
 CC_MEDIA_LINK_MAX_AGE_SECONDS = _env_int("CC_MEDIA_LINK_MAX_AGE_SECONDS", 24 * 3600)
 # Requests per channel and client address to a webhook ("600/min"; empty: no limit).
 CC_WEBHOOK_RATE = os.environ.get("CC_WEBHOOK_RATE", "600/min")
+# WeChat signs only (timestamp, nonce), not the body: a signed request is accepted only
+# within this many seconds of its timestamp (either way, for clock skew), and each nonce
+# once (remembered in the cache, shared by every process on Redis).
+CC_WECHAT_TIMESTAMP_WINDOW_SECONDS = _env_int("CC_WECHAT_TIMESTAMP_WINDOW_SECONDS", 300)
 
 CC_DEMO_PASSWORD = os.environ.get("CC_DEMO_PASSWORD", "demo-pass-1234")
 
