@@ -85,12 +85,13 @@ def webhook(request: HttpRequest, kind: str, channel_id: int) -> HttpResponse:
         return HttpResponse(platform.ok_body, content_type="text/plain")
     try:
         items = platform.parse(request, channel, body)
-        # LINE's Verify button posts {"events": []}: signed, nothing to store, answered 200.
-        if items:
-            inbound_record(channel=channel, items=items)
     except (ValueError, KeyError, TypeError, AttributeError, ET.ParseError):
         logger.warning("webhook %s channel=%s: signed body could not be read", kind, channel.pk)
         return HttpResponse(status=400)
+    try:
+        # LINE's Verify button posts {"events": []}: signed, nothing to store, answered 200.
+        if items:
+            inbound_record(channel=channel, items=items)
     except BaseException:
         if claim is not None:  # not taken in: the platform's retry must get through
             _release(claim[0])
