@@ -268,6 +268,9 @@ CC_OUTBOUND_SWEEP_GRACE_SECONDS = _env_float("CC_OUTBOUND_SWEEP_GRACE_SECONDS", 
 # A customer writing again this soon after a miss adds to the missed enquiry (read in the
 # missed list) instead of opening another one that would be missed at once.
 CC_PLATFORM_MISSED_JOIN_SECONDS = _env_float("CC_PLATFORM_MISSED_JOIN_SECONDS", 600)
+# Tries to download an inbound photo, file or voice note (back-off as for replies) before
+# its message, posted at once as "image (loading…)", says it could not be loaded.
+CC_INBOUND_MEDIA_TRIES = _env_int("CC_INBOUND_MEDIA_TRIES", 5)
 # Staff files reach LINE (and WeChat, for types it cannot take as media) as signed links
 # {CC_PUBLIC_BASE_URL}/media-links/<token>/ (empty: such sends fail, saying to set it).
 CC_PUBLIC_BASE_URL = os.environ.get("CC_PUBLIC_BASE_URL", "")

@@ -488,6 +488,44 @@ def message_recall(*, message_id: int, staff: Staff | None = None, visitor: Visi
     return message
 
 
+def media_state(*, state: str, category: str, **internal: Any) -> dict[str, Any]:
+    """``data["media"]`` of a platform message whose file is fetched after it was posted:
+    ``state`` loading | loaded | failed, and the label clients show until (or instead of)
+    the file, e.g. "image (loading…)". ``internal`` keys (the fetch's bookkeeping) are
+    not shown by the API (``rooms.selectors.message_public_data``)."""
+    labels = {"loading": f"{category} (loading…)", "failed": f"{category} (could not be loaded)"}
+    return {"state": state, "category": category, "label": labels.get(state, category), **internal}
+
+
+def message_media_settle(*, message_id: int, file_info: dict[str, Any] | None, error: str = "") -> bool:
+    """Attach the fetched file to a message posted while its media was loading (or, with
+    ``file_info`` None, mark it as not loaded with ``error``), and tell every open client
+    with ``message.edited``. False when the message is gone or already settled (another
+    try won): the caller discards its copy of the file. Locks the room row, then the
+    message is re-read."""
+    with transaction.atomic():
+        room_id = Message.objects.filter(pk=message_id).values_list("room_id", flat=True).first()
+        if room_id is None:
+            return False
+        room = Room.objects.select_for_update(of=("self",)).select_related("enquiry").get(pk=room_id)
+        message = Message.objects.get(pk=message_id)
+        media = message.data.get("media")
+        if not isinstance(media, dict) or media.get("state") != "loading":
+            return False
+        category = str(media.get("category") or "file")
+        data = dict(message.data)
+        if file_info is not None:
+            data["file"] = file_info
+            data["media"] = media_state(state="loaded", category=category)
+        else:
+            data["media"] = media_state(state="failed", category=category)
+            data["media_error"] = error
+        message.data = data
+        message.save(update_fields=["data"])
+        _events_for_message(room, message, MessageEdited)
+    return True
+
+
 def room_mark_read(*, room_id: int, staff: Staff, message_id: int) -> RoomMember:
     """Move the member's read marker forward (never back)."""
     member = RoomMember.objects.filter(room_id=room_id, staff=staff).first()

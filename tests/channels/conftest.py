@@ -245,9 +245,15 @@ def wechat_query(*, token: str = "test", timestamp: int | None = None, nonce: st
 
 
 def process_pending() -> int:
-    """Run the inbound task as the worker would, on every event not processed yet."""
+    """Run the inbound task as the worker would, on every event not processed yet, then one
+    try of each media download it queued."""
+    from rooms.models import Message
+
     ids = list(InboundEvent.objects.filter(processed_at__isnull=True).order_by("id").values_list("id", flat=True))
-    return tasks.inbound_process(ids) if ids else 0
+    done = tasks.inbound_process(ids) if ids else 0
+    for message_id in Message.objects.filter(data__media__state="loading").order_by("id").values_list("id", flat=True):
+        tasks.inbound_media(message_id)
+    return done
 
 
 # ------------------------------------------------------------------ SMTP
