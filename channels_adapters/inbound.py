@@ -37,8 +37,10 @@ from channels_adapters.models import Channel, InboundEvent, OutboundMessage
 from channels_adapters.platforms import PLATFORMS, Inbound, SendError
 from contactcenter import clock
 from contactcenter.errors import InvalidInput
+from contactcenter.text import json_scrub, text_scrub
 from enquiries.models import Enquiry, Visitor
 from rooms.models import Message
+from rooms.services import media_state
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +51,7 @@ STATUS_WAIT = dt.timedelta(hours=1)
 
 def _key(item: Inbound) -> str:
     if item.key:
-        return item.key[:255]
+        return text_scrub(item.key)[:255]
     digest = hashlib.sha256(json.dumps(item.payload(), sort_keys=True).encode()).hexdigest()
     return f"sha256:{digest}"
 
@@ -72,7 +74,10 @@ def inbound_record(*, channel: Channel, items: list[Inbound]) -> list[int]:
             seen.add(key)
             try:
                 with transaction.atomic():  # A concurrent redelivery may insert the same key.
-                    event = InboundEvent.objects.create(channel=channel, provider_key=key, payload=item.payload())
+                    # Scrubbed, not refused: the platform would redeliver a refused event
+                    # for days, and the customer's message would be lost all the same.
+                    payload = json_scrub(item.payload())
+                    event = InboundEvent.objects.create(channel=channel, provider_key=key, payload=payload)
             except IntegrityError:
                 continue
             ids.append(event.pk)
@@ -169,7 +174,7 @@ def deliver_to_enquiry(
     from enquiries import services as enquiry_services
     from rooms import services as room_services
 
-    kind = Message.Kind.FILE if file_info else Message.Kind.TEXT
+    kind = Message.Kind.FILE if file_info or data.get("media") else Message.Kind.TEXT
     message_data = {**data, **({"file": file_info} if file_info else {})}
     text = text[: settings.CC_MESSAGE_MAX_CHARS]
     current = thread if thread is not None and thread.status != Enquiry.Status.CLOSED else _current_enquiry(visitor)
@@ -198,7 +203,8 @@ def deliver_to_enquiry(
     if kind == Message.Kind.FILE:
         room_services._insert(room_id=room_id, kind=kind, text=text, author_visitor=visitor, data=message_data)
         if not enquiry.first_message:
-            enquiry.first_message = text or f"[{file_info.get('category') if file_info else 'file'}]"
+            category = (file_info or data.get("media") or {}).get("category") or "file"
+            enquiry.first_message = text or f"[{category}]"
             enquiry.save(update_fields=["first_message"])
     welcome = Message.objects.filter(room_id=room_id, kind=Message.Kind.SYSTEM, data__bot="welcome").first()
     if welcome is not None:
@@ -303,10 +309,7 @@ def inbound_event_process(*, event_id: int) -> str:
         return "done"
     channel = event.channel
     item = Inbound.from_payload(event.payload)
-    file_info: dict[str, Any] | None = None
-    note = ""
-    if item.kind == "message" and item.media:
-        file_info, note = _store_media(channel, item)
+    file_info: dict[str, Any] | None = None  # (email attachments come stored; platforms' media is fetched after)
     visitor = _visitor_for(channel, item.identity, item.profile) if item.kind != "status" else None
     try:
         with transaction.atomic():
@@ -323,15 +326,19 @@ def inbound_event_process(*, event_id: int) -> str:
                 Visitor.objects.select_for_update(no_key=True).filter(pk=visitor.pk).first()
                 if item.kind == "event":
                     enquiry = _note_event(channel, visitor, item)
+                elif item.media:
+                    # The enquiry opens (or the message joins it) now; the file follows when
+                    # its download finishes (inbound_media_try), however slow the platform.
+                    category = str(item.media.get("category") or "file")
+                    data = {**item.data, "media": media_state(state="loading", category=category, event=event.pk)}
+                    enquiry = deliver_to_enquiry(channel=channel, visitor=visitor, text=_caption(item), data=data)
+                    message_id = (
+                        Message.objects.filter(room__enquiry=enquiry).order_by("-id").values_list("id", flat=True)[0]
+                    )
+                    transaction.on_commit(lambda: _media_fetch_later(message_id))
                 else:
-                    data = dict(item.data)
-                    if note:
-                        data["media_error"] = note
-                    text = _caption(item) if file_info else (item.text or "")
-                    if note and not text:
-                        text = f"[{note}]"
                     enquiry = deliver_to_enquiry(
-                        channel=channel, visitor=visitor, text=text or "[message]", data=data, file_info=file_info
+                        channel=channel, visitor=visitor, text=item.text or "[message]", data=dict(item.data)
                     )
             locked.processed_at = clock.now()
             locked.enquiry = enquiry
@@ -356,18 +363,74 @@ def _discard(file_info: dict[str, Any] | None) -> None:
         files.file_discard(info=file_info)
 
 
-def inbound_give_up_media(*, event_id: int, error: str) -> str:
-    """After the last try to download an item's media: deliver it without the file."""
-    event = InboundEvent.objects.filter(pk=event_id, processed_at__isnull=True).first()
-    if event is None:
-        return "done"
-    payload = dict(event.payload)
-    category = (payload.get("media") or {}).get("category") or "file"
-    payload["media"] = None
-    payload["data"] = {**(payload.get("data") or {}), "media_error": error}
-    payload["text"] = f"[The {category} could not be downloaded: {error}]"
-    InboundEvent.objects.filter(pk=event.pk).update(payload=payload)
-    return inbound_event_process(event_id=event.pk)
+# ------------------------------------------------------------------ media, after the message
+
+
+def _media_fetch_later(message_id: int, countdown: float = 0.0) -> None:
+    from channels_adapters import tasks
+
+    tasks.run_later(tasks.inbound_media, message_id, countdown=countdown)
+
+
+def inbound_media_try(*, message_id: int) -> float | None:
+    """One try to fetch the media of a platform message posted while it was loading, and
+    attach it (``rooms.services.message_media_settle``: the message shows it at once in
+    open dashboards). Returns None when settled (attached, given up, gone) or the delay
+    before the next try when the platform's API failed in a way that may pass. After
+    ``CC_INBOUND_MEDIA_TRIES`` tries the message says it could not be loaded. Safe to run
+    twice and concurrently (the first to settle wins; the other discards its copy)."""
+    from channels_adapters.outbound import retry_delay
+    from rooms import services as room_services
+
+    message = Message.objects.filter(pk=message_id).first()
+    media = message.data.get("media") if message is not None else None
+    if not isinstance(media, dict) or media.get("state") != "loading":
+        return None
+    event_id = media.get("event")
+    event = InboundEvent.objects.select_related("channel").filter(pk=int(event_id or 0)).first()
+    if event is None or not (event.payload or {}).get("media"):
+        room_services.message_media_settle(message_id=message_id, file_info=None, error="The platform event is gone.")
+        return None
+    item = Inbound.from_payload(event.payload)
+    tries = int(media.get("tries") or 0) + 1
+    try:
+        file_info, note = _store_media(event.channel, item)
+    except SendError as exc:
+        if tries >= settings.CC_INBOUND_MEDIA_TRIES:
+            note = f"The {media.get('category') or 'file'} could not be downloaded: {exc.message}"
+            room_services.message_media_settle(message_id=message_id, file_info=None, error=note)
+            return None
+        delay = retry_delay(tries)
+        due = (clock.now() + dt.timedelta(seconds=delay)).isoformat()
+        _media_bookkeeping(message_id, tries=tries, next_try_at=due)
+        return delay
+    if not room_services.message_media_settle(message_id=message_id, file_info=file_info, error=note):
+        _discard(file_info)
+    return None
+
+
+def _media_bookkeeping(message_id: int, **values: Any) -> None:
+    with transaction.atomic():
+        message = Message.objects.select_for_update().filter(pk=message_id).first()
+        if message is None or (message.data.get("media") or {}).get("state") != "loading":
+            return
+        message.data = {**message.data, "media": {**message.data["media"], **values}}
+        message.save(update_fields=["data"])
+
+
+def inbound_media_resume_due(now: dt.datetime | None = None) -> int:
+    """Queue again the media fetches whose next try is overdue by a minute (a lost task:
+    worker crash, broker outage). Returns how many were queued."""
+    now = now or clock.now()
+    overdue = now - dt.timedelta(seconds=60)
+    queued = 0
+    loading = Message.objects.filter(data__media__state="loading").values_list("id", "data", "created_at")
+    for message_id, data, created_at in loading:
+        due = (data.get("media") or {}).get("next_try_at")
+        if (dt.datetime.fromisoformat(due) if due else created_at) <= overdue:
+            _media_fetch_later(message_id)
+            queued += 1
+    return queued
 
 
 def inbound_process_pending(*, channel_id: int | None = None) -> int:
@@ -428,6 +491,10 @@ def email_ingest(*, raw: bytes, channel: Channel | None = None) -> str:
     from rooms import files
 
     mail = email_parse(raw)
+    # Scrubbed, not refused (see inbound_record): a NUL in a mail must not lose it.
+    mail.text, mail.subject, mail.from_name = (text_scrub(v) for v in (mail.text, mail.subject, mail.from_name))
+    mail.message_id, mail.from_addr = text_scrub(mail.message_id), text_scrub(mail.from_addr)
+    mail.references = [text_scrub(r) for r in mail.references]
     if channel is None:
         channel = email_channel_for(mail.to_addrs)
         if channel is None:

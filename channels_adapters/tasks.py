@@ -17,14 +17,11 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from channels_adapters import inbound, outbound
-from channels_adapters.platforms import SendError
 
 logger = logging.getLogger(__name__)
 
 # CC_TIMERS="off": what would have been queued, as (task name, args, countdown).
 scheduled: list[tuple[str, tuple[Any, ...], float]] = []
-
-INBOUND_MEDIA_TRIES = 5
 
 
 def _in_thread(task: Any, args: tuple[Any, ...]) -> None:
@@ -56,21 +53,26 @@ def run_later(task: Any, *args: Any, countdown: float = 0.0) -> None:
 
 
 @shared_task(name="channels_adapters.tasks.inbound_process", ignore_result=True)
-def inbound_process(event_ids: list[int], attempt: int = 0) -> int:
-    """Process stored webhook events in order. When media cannot be downloaded yet, the rest
-    waits and is retried with back-off; after the last try the message goes in without it."""
+def inbound_process(event_ids: list[int], _attempt: int = 0) -> int:
+    """Process stored webhook events in order. Media is fetched afterwards (inbound_media):
+    a media message opens its enquiry at once, showing e.g. "image (loading…)". (The
+    second argument, ignored, is there for tasks queued by an older version.)"""
     done = 0
-    for n, event_id in enumerate(event_ids):
-        try:
-            if inbound.inbound_event_process(event_id=event_id) == "processed":
-                done += 1
-        except SendError as exc:
-            if attempt + 1 < INBOUND_MEDIA_TRIES:
-                run_later(inbound_process, event_ids[n:], attempt + 1, countdown=outbound.retry_delay(attempt + 1))
-                return done
-            inbound.inbound_give_up_media(event_id=event_id, error=exc.message)
-            attempt = 0
+    for event_id in event_ids:
+        if inbound.inbound_event_process(event_id=event_id) == "processed":
+            done += 1
     return done
+
+
+@shared_task(name="channels_adapters.tasks.inbound_media", ignore_result=True)
+def inbound_media(message_id: int) -> bool:
+    """Fetch and attach a platform message's media; on a failure that may pass, try again
+    with back-off (the try count lives on the message, so a lost task is resumed by
+    ``inbound_sweep``). True when settled."""
+    delay = inbound.inbound_media_try(message_id=message_id)
+    if delay is not None:
+        run_later(inbound_media, message_id, countdown=delay)
+    return delay is None
 
 
 @shared_task(name="channels_adapters.tasks.outbound_send", ignore_result=True)
@@ -92,12 +94,14 @@ def outbound_send(outbound_id: int) -> str:
 
 @shared_task(name="channels_adapters.tasks.inbound_sweep", ignore_result=True)
 def inbound_sweep() -> int:
-    """Process events whose task was lost (a worker crash, a broker outage). Logs one line
-    when it found any (Celery's own lines about it are dropped: contactcenter.celery)."""
+    """Process events, and fetch media, whose task was lost (a worker crash, a broker
+    outage). Logs one line when it found any (Celery's own lines about it are dropped:
+    contactcenter.celery)."""
     found = inbound.inbound_process_pending()
-    if found:
-        logger.info("inbound sweep: processed %d webhook events whose task was lost", found)
-    return found
+    media = inbound.inbound_media_resume_due()
+    if found or media:
+        logger.info("inbound sweep: resumed %d webhook events and %d media fetches whose task was lost", found, media)
+    return found + media
 
 
 @shared_task(name="channels_adapters.tasks.outbound_sweep", ignore_result=True)

@@ -77,12 +77,41 @@ def webhook(request: HttpRequest, kind: str, channel_id: int) -> HttpResponse:
     if not platform.verify(request, channel, body):
         logger.warning("webhook %s channel=%s: bad or missing signature, refused", kind, channel.pk)
         return HttpResponse(status=403)
+    claim = platform.replay_key(request, channel)
+    if claim is not None and not _claim(*claim):
+        # A replay (or the platform's own retry of a request already taken in): the same
+        # answer as the first time, so that the platform stops, and nothing stored.
+        logger.warning("webhook %s channel=%s: signed request seen before, ignored", kind, channel.pk)
+        return HttpResponse(platform.ok_body, content_type="text/plain")
     try:
         items = platform.parse(request, channel, body)
     except (ValueError, KeyError, TypeError, AttributeError, ET.ParseError):
         logger.warning("webhook %s channel=%s: signed body could not be read", kind, channel.pk)
         return HttpResponse(status=400)
-    # LINE's Verify button posts {"events": []}: signed, nothing to store, answered 200.
-    if items:
-        inbound_record(channel=channel, items=items)
+    try:
+        # LINE's Verify button posts {"events": []}: signed, nothing to store, answered 200.
+        if items:
+            inbound_record(channel=channel, items=items)
+    except BaseException:
+        if claim is not None:  # not taken in: the platform's retry must get through
+            _release(claim[0])
+        raise
     return HttpResponse(platform.ok_body, content_type="text/plain")
+
+
+def _claim(key: str, ttl: int) -> bool:
+    """True for the first request with ``key`` within ``ttl`` seconds (atomic in the shared
+    cache). Without a cache (Redis down) it says yes: the timestamp window still holds, and
+    messages are deduped by their ids."""
+    try:
+        return bool(cache.add(key, 1, timeout=ttl))
+    except Exception:
+        logger.warning("webhook replay cache unavailable; accepting %s", key, exc_info=True)
+        return True
+
+
+def _release(key: str) -> None:
+    try:
+        cache.delete(key)
+    except Exception:
+        logger.warning("webhook replay cache unavailable; could not release %s", key, exc_info=True)

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, serializers
@@ -17,8 +18,12 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from contactcenter.errors import DomainError, RateLimited, lost_race
 from contactcenter.outages import is_outage, request_outage, retry_after, unavailable_body
+from contactcenter.text import json_problem
 
 logger = logging.getLogger(__name__)
+
+# Bodies over DATA_UPLOAD_MAX_MEMORY_SIZE (files have their own limit, CC_MAX_UPLOAD_BYTES).
+REQUEST_TOO_LARGE = "The request body is too large."
 
 
 class Pagination(PageNumberPagination):
@@ -27,13 +32,8 @@ class Pagination(PageNumberPagination):
 
 
 def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_has_nul(v) for v in value)
-    return False
+    """A string (or key) that cannot be stored, or nesting too deep (contactcenter.text)."""
+    return json_problem(value) is not None
 
 
 class JSONObjectField(serializers.DictField):
@@ -41,7 +41,7 @@ class JSONObjectField(serializers.DictField):
     PostgreSQL cannot store them in jsonb (they would otherwise be a 500)."""
 
     default_error_messages = {
-        "null_character": "Null characters are not allowed.",
+        "null_character": "Null characters, lone surrogates and deep nesting are not allowed.",
         "too_large": "This object is too large (at most {max_chars} characters as JSON).",
     }
 
@@ -61,7 +61,7 @@ class JSONObjectField(serializers.DictField):
 class NoNulJSONField(serializers.JSONField):
     """Any JSON value, without null characters (see JSONObjectField)."""
 
-    default_error_messages = {"null_character": "Null characters are not allowed."}
+    default_error_messages = {"null_character": "Null characters, lone surrogates and deep nesting are not allowed."}
 
     def to_internal_value(self, data: Any) -> Any:
         value = super().to_internal_value(data)
@@ -102,6 +102,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             body["retry_after"] = exc.retry_after
             headers["Retry-After"] = str(exc.retry_after)
         return Response(body, status=exc.status_code, headers=headers)
+    if isinstance(exc, RequestDataTooBig):
+        return Response({"detail": REQUEST_TOO_LARGE}, status=413)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -76,6 +76,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import datetime as dt
+import json
 import logging
 import threading
 import time
@@ -330,6 +331,21 @@ class ClientProtocolMixin:
     async def activity(self) -> None:
         """The person behind the socket did something (a post, typing)."""
         return None
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        """Channels' JSON decoding, except that a frame that is not JSON (binary, broken,
+        nested past the parser's recursion limit) gets an error frame instead of killing
+        the consumer with a traceback."""
+        send = self.send_json  # type: ignore[attr-defined]
+        if text_data is None:
+            await send(_error("?", InvalidInput("Client messages are JSON text frames.")))
+            return
+        try:
+            content = json.loads(text_data)
+        except (ValueError, RecursionError):
+            await send(_error("?", InvalidInput("A client message must be valid JSON (not nested too deeply).")))
+            return
+        await self.receive_json(content, **kwargs)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         send = self.send_json  # type: ignore[attr-defined]

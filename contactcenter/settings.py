@@ -271,6 +271,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["contactcenter.permissions.IsStaff"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "contactcenter.api_errors.exception_handler",
+    # DRF's parsers plus checks on every string and on nesting (contactcenter/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "contactcenter.parsers.JSONParser",
+        "contactcenter.parsers.FormParser",
+        "contactcenter.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "contactcenter.api_errors.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_RATES": {
@@ -348,12 +354,19 @@ CC_OUTBOUND_SWEEP_GRACE_SECONDS = _env_float("CC_OUTBOUND_SWEEP_GRACE_SECONDS", 
 # A customer writing again this soon after a miss adds to the missed enquiry (read in the
 # missed list) instead of opening another one that would be missed at once.
 CC_PLATFORM_MISSED_JOIN_SECONDS = _env_float("CC_PLATFORM_MISSED_JOIN_SECONDS", 600)
+# Tries to download an inbound photo, file or voice note (back-off as for replies) before
+# its message, posted at once as "image (loading…)", says it could not be loaded.
+CC_INBOUND_MEDIA_TRIES = _env_int("CC_INBOUND_MEDIA_TRIES", 5)
 # Staff files reach LINE (and WeChat, for types it cannot take as media) as signed links
 # {CC_PUBLIC_BASE_URL}/media-links/<token>/ (empty: such sends fail, saying to set it).
 CC_PUBLIC_BASE_URL = os.environ.get("CC_PUBLIC_BASE_URL", "")
 CC_MEDIA_LINK_MAX_AGE_SECONDS = _env_int("CC_MEDIA_LINK_MAX_AGE_SECONDS", 24 * 3600)
 # Requests per channel and client address to a webhook ("600/min"; empty: no limit).
 CC_WEBHOOK_RATE = os.environ.get("CC_WEBHOOK_RATE", "600/min")
+# WeChat signs only (timestamp, nonce), not the body: a signed request is accepted only
+# within this many seconds of its timestamp (either way, for clock skew), and each nonce
+# once (remembered in the cache, shared by every process on Redis).
+CC_WECHAT_TIMESTAMP_WINDOW_SECONDS = _env_int("CC_WECHAT_TIMESTAMP_WINDOW_SECONDS", 300)
 
 # Client addresses and limits (README "Security"). Forwarded headers are believed only from
 # declared proxies: CC_TRUSTED_PROXIES (IPs/CIDRs, comma-separated) or CC_PROXY_COUNT (the

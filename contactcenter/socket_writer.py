@@ -102,12 +102,24 @@ class SocketWriter:
                     ]
                 except Exception as exc:
                     logger.exception("posting %d socket messages failed", len(items))
-                    answers = [(future, exc) for _r, future, _l in items]
+                    if len(items) == 1:
+                        answers = [(items[0][1], exc)]
+                    else:  # one bad post must not sink the others: each on its own
+                        answers = [answer for item in items for answer in self._write_one(item)]
             close_old_connections()
             try:
                 loop.call_soon_threadsafe(_deliver, sends, answers)
             except RuntimeError:
                 pass  # that event loop has closed (its sockets are gone)
+
+    @staticmethod
+    def _write_one(item: _Item) -> list[tuple[asyncio.Future[dict[str, Any]], Any]]:
+        request, future, _loop = item
+        try:
+            return [(future, _answer(messages_post([request])[0]))]
+        except Exception as exc:
+            logger.exception("posting a socket message to room %s failed", request.room_id)
+            return [(future, exc)]
 
 
 def _answer(result: Any) -> Any:

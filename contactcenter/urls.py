@@ -56,5 +56,7 @@ urlpatterns = [
     path("webhooks/", include("channels_adapters.webhook_urls")),
 ]
 
+handler400 = "contactcenter.views.bad_request"
+handler403 = "contactcenter.views.permission_denied"
 handler404 = "contactcenter.views.not_found"
 handler500 = "contactcenter.views.server_error"

@@ -1,20 +1,40 @@
-"""JSON error pages for the API (no stack traces, no HTML for API clients), and the health
-check."""
+"""JSON error pages for the API and the webhooks (no stack traces, no HTML for API
+clients), and the health check."""
 
 from __future__ import annotations
 
 import sys
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from contactcenter.api_errors import REQUEST_TOO_LARGE
 from contactcenter.outages import is_outage, request_outage, unavailable_response
 
 
 def _wants_json(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
+    return request.path.startswith(("/api/", "/webhooks/")) or "application/json" in request.headers.get("Accept", "")
+
+
+def bad_request(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    """Django's 400 (a SuspiciousOperation: a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too
+    many fields, a bad Host...). A body too large is a 413."""
+    if isinstance(exception, RequestDataTooBig):
+        if _wants_json(request):
+            return JsonResponse({"detail": REQUEST_TOO_LARGE}, status=413)
+        return render(request, "error.html", {"message": REQUEST_TOO_LARGE}, status=413)
+    if _wants_json(request):
+        return JsonResponse({"detail": "Bad request."}, status=400)
+    return render(request, "error.html", {"message": "Bad request."}, status=400)
+
+
+def permission_denied(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"detail": "You do not have permission to do this."}, status=403)
+    return render(request, "error.html", {"message": "You do not have permission to see this page."}, status=403)
 
 
 def not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:

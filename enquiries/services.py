@@ -48,6 +48,7 @@ from contactcenter.events import (
 from contactcenter.models import Destination, Staff, Tag
 from contactcenter.realtime import send_event_on_commit
 from contactcenter.services import org_settings_get, staff_sessions_expire_due, within_work_hours
+from contactcenter.text import text_check, text_problem
 from enquiries import timers
 from enquiries.models import Enquiry, EnquiryAlert, EnquiryEvent, EnquiryNote, Transfer, Visitor
 from enquiries.selectors import enquiry_data, queue_positions
@@ -167,9 +168,7 @@ def _clean_visitor_fields(fields: dict[str, Any]) -> dict[str, str]:
         value = fields.get(key) or ""
         if not isinstance(value, str):
             raise InvalidInput.field(key, f"{key} must be text.")
-        value = value.strip()
-        if "\x00" in value:
-            raise InvalidInput.field(key, f"{key} contains a null character.")
+        value = text_check(value.strip(), field=key)
         if len(value) > limit:
             raise InvalidInput.field(key, f"{key} is limited to {limit} characters.")
         clean[key] = value
@@ -188,10 +187,10 @@ def _clean_map(name: str, value: Any, *, max_keys: int = 30, max_len: int = 500)
         raise InvalidInput.field(name, f"{name} must be an object of at most {max_keys} entries.")
     clean: dict[str, Any] = {}
     for key, item in value.items():
-        if not isinstance(key, str) or len(key) > 64 or "\x00" in key:
-            raise InvalidInput.field(name, f"{name} keys must be short text.")
-        if isinstance(item, str) and "\x00" in item:
-            raise InvalidInput.field(name, f"{name}.{key} contains a null character.")
+        if not isinstance(key, str) or len(key) > 64 or text_problem(key):
+            raise InvalidInput.field(name, f"{name} keys must be short text of valid characters.")
+        if isinstance(item, str):
+            text_check(item, field=f"{name}.{key}")
         if isinstance(item, bool | int | float) or item is None:
             clean[key] = item
         elif isinstance(item, str) and len(item) <= max_len:
@@ -291,6 +290,7 @@ def enquiry_open(
     """
     if message and len(message) > settings.CC_MESSAGE_MAX_CHARS:
         raise InvalidInput.field("message", f"The message is limited to {settings.CC_MESSAGE_MAX_CHARS} characters.")
+    text_check(message, field="message")
     if tag is not None:
         from contactcenter.services import destination_for
 

@@ -21,6 +21,7 @@ from PIL import ExifTags, Image, ImageOps
 
 from contactcenter.errors import InvalidInput, NotFound
 from contactcenter.models import Staff
+from contactcenter.text import text_check
 from rooms import services
 from rooms.models import Message
 
@@ -325,7 +326,7 @@ def _clean_caption(text: Any) -> str:
     text = text.strip()
     if len(text) > settings.CC_MESSAGE_MAX_CHARS:
         raise InvalidInput.field("text", f"Message text is limited to {settings.CC_MESSAGE_MAX_CHARS} characters.")
-    return text
+    return text_check(text, field="text")
 
 
 def file_upload(

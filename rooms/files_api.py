@@ -16,7 +16,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,6 +24,7 @@ from contactcenter import ratelimit
 from contactcenter.auth import VisitorAuthentication
 from contactcenter.errors import NotAuthorized
 from contactcenter.models import Staff
+from contactcenter.parsers import FormParser, MultiPartParser
 from contactcenter.permissions import IsStaff, IsStaffOrVisitor
 from enquiries.models import Visitor
 from rooms import files, services

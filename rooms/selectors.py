@@ -31,13 +31,21 @@ def message_author(message: Message) -> dict[str, Any]:
 
 def message_public_data(message: Message) -> dict[str, Any]:
     """``message.data`` without storage details: a file is described by its download URLs."""
-    info = message.data.get("file")
+    media = message.data.get("media")
+    if isinstance(media, dict):  # a platform file being fetched: its state, not the bookkeeping
+        shown = {key: media.get(key) for key in ("state", "category", "label")}
+        return _public_data({**message.data, "media": shown}, message.pk)
+    return _public_data(message.data, message.pk)
+
+
+def _public_data(data: dict[str, Any], message_id: int) -> dict[str, Any]:
+    info = data.get("file")
     if not isinstance(info, dict):
-        return message.data
+        return data
     public = {key: info.get(key) for key in ("name", "size", "content_type", "category", "width", "height")}
-    public["url"] = f"/api/v1/messages/{message.pk}/file"
-    public["thumbnail_url"] = f"/api/v1/messages/{message.pk}/thumbnail" if info.get("thumbnail") else None
-    return {**message.data, "file": public}
+    public["url"] = f"/api/v1/messages/{message_id}/file"
+    public["thumbnail_url"] = f"/api/v1/messages/{message_id}/thumbnail" if info.get("thumbnail") else None
+    return {**data, "file": public}
 
 
 def message_data(message: Message) -> dict[str, Any]:

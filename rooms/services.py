@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 
 from contactcenter import clock
 from contactcenter.errors import Conflict, DomainError, InvalidInput, NotAuthorized, NotFound
@@ -23,11 +24,14 @@ from contactcenter.events import (
 )
 from contactcenter.models import Staff
 from contactcenter.realtime import send_event_on_commit
+from contactcenter.text import text_check
 from rooms.models import Message, Room, RoomMember
 from rooms.selectors import message_data, message_visible_to_visitor
 
 if TYPE_CHECKING:
     from enquiries.models import Enquiry, Visitor
+
+logger = logging.getLogger(__name__)
 
 
 def room_create_for_enquiry(*, enquiry: Enquiry) -> Room:
@@ -111,7 +115,7 @@ def _clean_text(text: Any) -> str:
         raise InvalidInput.field("text", "Message text cannot be empty.")
     if len(text) > settings.CC_MESSAGE_MAX_CHARS:
         raise InvalidInput.field("text", f"Message text is limited to {settings.CC_MESSAGE_MAX_CHARS} characters.")
-    return text
+    return text_check(text, field="text")
 
 
 def _clean_client_id(client_id: Any) -> str:
@@ -119,7 +123,7 @@ def _clean_client_id(client_id: Any) -> str:
         return ""
     if not isinstance(client_id, str) or len(client_id) > 64:
         raise InvalidInput.field("client_id", "client_id must be a string of at most 64 characters.")
-    return client_id
+    return text_check(client_id, field="client_id")
 
 
 def _existing(room_id: int, client_id: str, staff: Staff | None, visitor: Visitor | None) -> Message | None:
@@ -140,6 +144,14 @@ class PostRequest:
     staff: Staff | None = None
     visitor: Visitor | None = None
     reply_to_id: int | None = None
+
+
+class PostFailed(DomainError):
+    """A post the database refused for a reason no check foresaw (its batch's others
+    went in); the client may try again."""
+
+    status_code = 500
+    default_message = "Something went wrong. Try again."
 
 
 # What ``messages_post`` gives back for each request: (message, created) or the refusal.
@@ -194,10 +206,18 @@ def messages_post(requests: Sequence[PostRequest]) -> list[PostResult]:
         try:
             with transaction.atomic():
                 _post_batch(requests, cleaned, results)
-        except (IntegrityError, OperationalError) as exc:
+        except (DatabaseError, ValueError) as exc:
+            # ValueError: a value the driver refuses to send (checked above, but one bad
+            # request must never sink the others however it fails).
             if len(cleaned) > 1:
                 for i in cleaned:
-                    results[i] = messages_post([requests[i]])[0]
+                    try:
+                        results[i] = messages_post([requests[i]])[0]
+                    except (DatabaseError, ValueError):
+                        logger.exception("posting a message to room %s failed", requests[i].room_id)
+                        results[i] = PostFailed()
+            elif not isinstance(exc, IntegrityError | OperationalError):
+                raise
             else:
                 # A retry of a stored message (or the same client_id racing in from another
                 # connection): the first one.
@@ -466,6 +486,44 @@ def message_recall(*, message_id: int, staff: Staff | None = None, visitor: Visi
             file_delete_on_commit(message)
         _events_for_message(room, message, MessageRecalled)
     return message
+
+
+def media_state(*, state: str, category: str, **internal: Any) -> dict[str, Any]:
+    """``data["media"]`` of a platform message whose file is fetched after it was posted:
+    ``state`` loading | loaded | failed, and the label clients show until (or instead of)
+    the file, e.g. "image (loading…)". ``internal`` keys (the fetch's bookkeeping) are
+    not shown by the API (``rooms.selectors.message_public_data``)."""
+    labels = {"loading": f"{category} (loading…)", "failed": f"{category} (could not be loaded)"}
+    return {"state": state, "category": category, "label": labels.get(state, category), **internal}
+
+
+def message_media_settle(*, message_id: int, file_info: dict[str, Any] | None, error: str = "") -> bool:
+    """Attach the fetched file to a message posted while its media was loading (or, with
+    ``file_info`` None, mark it as not loaded with ``error``), and tell every open client
+    with ``message.edited``. False when the message is gone or already settled (another
+    try won): the caller discards its copy of the file. Locks the room row, then the
+    message is re-read."""
+    with transaction.atomic():
+        room_id = Message.objects.filter(pk=message_id).values_list("room_id", flat=True).first()
+        if room_id is None:
+            return False
+        room = Room.objects.select_for_update(of=("self",)).select_related("enquiry").get(pk=room_id)
+        message = Message.objects.get(pk=message_id)
+        media = message.data.get("media")
+        if not isinstance(media, dict) or media.get("state") != "loading":
+            return False
+        category = str(media.get("category") or "file")
+        data = dict(message.data)
+        if file_info is not None:
+            data["file"] = file_info
+            data["media"] = media_state(state="loaded", category=category)
+        else:
+            data["media"] = media_state(state="failed", category=category)
+            data["media_error"] = error
+        message.data = data
+        message.save(update_fields=["data"])
+        _events_for_message(room, message, MessageEdited)
+    return True
 
 
 def room_mark_read(*, room_id: int, staff: Staff, message_id: int) -> RoomMember:

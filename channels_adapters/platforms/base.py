@@ -133,6 +133,13 @@ class Platform:
         """Check the signature of a POST on the raw body (constant-time compare)."""
         raise NotImplementedError
 
+    def replay_key(self, request: HttpRequest, channel: Channel) -> tuple[str, int] | None:
+        """For a platform whose signature does not cover the body or carries a one-time
+        value: a cache key that this verified request claims, and how long (seconds) to
+        keep it; a second request with the same key is a replay. None: the platform's
+        signature covers the body and its items are deduped by id (Meta, LINE)."""
+        return None
+
     def parse(self, request: HttpRequest, channel: Channel, body: bytes) -> list[Inbound]:
         """The items of a verified body. Raises ValueError on a body that cannot be read."""
         raise NotImplementedError

@@ -21,6 +21,7 @@ from django.http import HttpRequest, HttpResponse
 
 from channels_adapters.models import Channel
 from channels_adapters.platforms.base import FileSent, Inbound, OutFile, Platform, SendError, http_call, link_text
+from contactcenter import clock
 
 _BLOCK = 32
 # errcodes meaning the access token is bad or expired: fetch a new one and try again.
@@ -86,11 +87,19 @@ class WeChat(Platform):
     reply_window = dt.timedelta(hours=48)
     ok_body = b"success"
 
+    def _fresh(self, request: HttpRequest) -> bool:
+        """The request's timestamp is within CC_WECHAT_TIMESTAMP_WINDOW_SECONDS of now: an
+        old signed URL (logged by a proxy, captured) cannot be used again later."""
+        stamp = request.GET.get("timestamp", "")
+        if not stamp.isascii() or not stamp.isdigit() or len(stamp) > 12:
+            return False
+        return abs(clock.now().timestamp() - int(stamp)) <= settings.CC_WECHAT_TIMESTAMP_WINDOW_SECONDS
+
     def _token_ok(self, channel: Channel, request: HttpRequest) -> bool:
         token = str(channel.credentials.get("token") or "")
         q = request.GET
         given = q.get("signature", "")
-        if not token or not given:
+        if not token or not given or not self._fresh(request):
             return False
         expected = sha1_signature(token, q.get("timestamp", ""), q.get("nonce", ""))
         return hmac.compare_digest(given.lower().encode(), expected.encode())
@@ -101,6 +110,8 @@ class WeChat(Platform):
         return HttpResponse(status=403)
 
     def verify(self, request: HttpRequest, channel: Channel, body: bytes) -> bool:
+        if crypto_for(channel) is not None and request.GET.get("encrypt_type") != "aes":
+            return False  # safe mode: a plain body would skip the message signature
         if request.GET.get("encrypt_type") == "aes":
             token = str(channel.credentials.get("token") or "")
             given = request.GET.get("msg_signature", "")
@@ -108,12 +119,18 @@ class WeChat(Platform):
                 encrypted = _xml(body).get("Encrypt", "")
             except (ValueError, ET.ParseError):
                 return False
-            if not token or not given or not encrypted or crypto_for(channel) is None:
+            if not token or not given or not encrypted or crypto_for(channel) is None or not self._fresh(request):
                 return False
             q = request.GET
             expected = sha1_signature(token, q.get("timestamp", ""), q.get("nonce", ""), encrypted)
             return hmac.compare_digest(given.lower().encode(), expected.encode())
         return self._token_ok(channel, request)
+
+    def replay_key(self, request: HttpRequest, channel: Channel) -> tuple[str, int] | None:
+        q = request.GET
+        digest = hashlib.sha256(f"{q.get('timestamp', '')}:{q.get('nonce', '')}".encode()).hexdigest()
+        # Kept for both sides of the window: a timestamp in the future stays fresh that long.
+        return f"cc:wechat-nonce:{channel.pk}:{digest}", 2 * settings.CC_WECHAT_TIMESTAMP_WINDOW_SECONDS + 1
 
     def parse(self, request: HttpRequest, channel: Channel, body: bytes) -> list[Inbound]:
         fields = _xml(body)

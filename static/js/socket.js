@@ -121,7 +121,9 @@ export class CCSocket {
 
   remember(message) {
     if (!message || !message.id) return true;
-    const key = `${message.id}:${message.edited_at || ""}:${message.recalled_at || ""}`;
+    // The media state too: a platform file arriving later changes a message without editing it.
+    const media = (message.data && message.data.media && message.data.media.state) || "";
+    const key = `${message.id}:${message.edited_at || ""}:${message.recalled_at || ""}:${media}`;
     if (this.seen.has(key)) return false;
     this.seen.add(key);
     if (this.seen.size > 5000) this.seen = new Set(Array.from(this.seen).slice(-2500));

@@ -7,6 +7,8 @@ import base64
 import hashlib
 import hmac
 import json
+import os
+import secrets
 import socketserver
 import threading
 from collections.abc import Callable, Iterator
@@ -25,8 +27,11 @@ from channels_adapters import tasks
 from channels_adapters.models import Channel, InboundEvent
 from contactcenter.models import Staff, Tag
 
-# shared/ lives beside the repository (here and in CI's fresh clone).
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "webhooks"
+# shared/ lives beside the repository (here and in CI's fresh clone); a checkout elsewhere
+# (a git worktree) names it with CC_WEBHOOK_FIXTURES.
+FIXTURES = Path(
+    os.environ.get("CC_WEBHOOK_FIXTURES") or Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "webhooks"
+)
 
 SIGNATURES = {
     "messenger": "sha256=7a9066b7eb518992b6a4255559b5ccfdd2cc3c6443c68eb24fc4bc1e2764cc09",
@@ -223,15 +228,32 @@ def post_webhook(
             headers["HTTP_X_LINE_SIGNATURE"] = line_signature(body) if signature == "auto" else signature
         return client.post(url, data=body, content_type="application/json", **headers)  # type: ignore[arg-type]
     if signature == "auto":
-        signature = SIGNATURES["wechat"]
+        signature = wechat_query()
     qs = "&".join(x for x in (signature or "", query) if x)
     return client.post(f"{url}?{qs}" if qs else url, data=body, content_type="text/xml")
 
 
+def wechat_query(*, token: str = "test", timestamp: int | None = None, nonce: str | None = None) -> str:
+    """A fresh WeChat query signature: now (the webhook refuses old timestamps) and a new
+    nonce (it refuses a nonce seen before)."""
+    from channels_adapters.platforms.wechat import sha1_signature
+    from contactcenter import clock
+
+    ts = str(int(clock.now().timestamp()) if timestamp is None else timestamp)
+    nonce = nonce or secrets.token_hex(8)
+    return f"signature={sha1_signature(token, ts, nonce)}&timestamp={ts}&nonce={nonce}"
+
+
 def process_pending() -> int:
-    """Run the inbound task as the worker would, on every event not processed yet."""
+    """Run the inbound task as the worker would, on every event not processed yet, then one
+    try of each media download it queued."""
+    from rooms.models import Message
+
     ids = list(InboundEvent.objects.filter(processed_at__isnull=True).order_by("id").values_list("id", flat=True))
-    return tasks.inbound_process(ids) if ids else 0
+    done = tasks.inbound_process(ids) if ids else 0
+    for message_id in Message.objects.filter(data__media__state="loading").order_by("id").values_list("id", flat=True):
+        tasks.inbound_media(message_id)
+    return done
 
 
 # ------------------------------------------------------------------ SMTP

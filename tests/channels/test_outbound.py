@@ -319,7 +319,9 @@ def test_whatsapp_image_is_downloaded_and_stored(
     assert all(c.headers["authorization"] == "Bearer WA-TOKEN-456" for c in media_calls)
 
 
-def test_line_media_retry_then_give_up(platform_channel: Any, agent: Any, platform_api: Any) -> None:
+def test_line_media_retry_then_give_up(
+    platform_channel: Any, agent: Any, platform_api: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     channel = platform_channel("line")
     event = {
         "type": "message",
@@ -333,13 +335,19 @@ def test_line_media_retry_then_give_up(platform_channel: Any, agent: Any, platfo
     platform_api.script("GET", "/line-data/v2/bot/message/555/content", *[(500, b"err", {})] * 10)
     post_webhook(channel, body)
     ids = list(channel.inbound_events.values_list("id", flat=True))
-    tasks.inbound_process(ids)
-    assert Message.objects.filter(author_visitor__isnull=False).count() == 0
-    name, args, countdown = tasks.scheduled[-1]
-    assert name == "channels_adapters.tasks.inbound_process" and args == (ids, 1) and countdown == 2.0
-    tasks.inbound_process(ids, tasks.INBOUND_MEDIA_TRIES - 1)  # the last try
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.inbound_process(ids)
+    # The message is there at once, its image loading; the download is a task of its own.
     message = Message.objects.get(author_visitor__isnull=False)
-    assert "could not be downloaded" in message.text
+    assert message.data["media"]["label"] == "image (loading…)"
+    assert tasks.scheduled[-1] == ("channels_adapters.tasks.inbound_media", (message.pk,), 0.0)
+    assert tasks.inbound_media(message.pk) is False
+    assert tasks.scheduled[-1] == ("channels_adapters.tasks.inbound_media", (message.pk,), 2.0)
+    for _ in range(settings.CC_INBOUND_MEDIA_TRIES - 1):
+        tasks.inbound_media(message.pk)
+    message.refresh_from_db()
+    assert message.data["media"]["state"] == "failed" and "could not be downloaded" in message.data["media_error"]
+    assert len(platform_api.calls("GET", "/line-data/v2/bot/message/555/content")) == settings.CC_INBOUND_MEDIA_TRIES
 
 
 def test_status_before_the_send_saved_its_id_is_applied_after(platform_channel: Any, agent: Any) -> None:

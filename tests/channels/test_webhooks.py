@@ -4,6 +4,7 @@ of bad signatures (nothing stored), dedupe of redeliveries, batches and every in
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import os
 from typing import Any
@@ -17,7 +18,7 @@ from channels_adapters.platforms.wechat import WeChatCrypto, sha1_signature
 from enquiries.models import Enquiry, Visitor
 from rooms.models import Message
 
-from .conftest import SIGNATURES, fixture_body, post_webhook, process_pending
+from .conftest import SIGNATURES, fixture_body, post_webhook, process_pending, wechat_query
 
 pytestmark = pytest.mark.django_db
 
@@ -168,7 +169,8 @@ def test_meta_handshake(kind: str, platform_channel: Any) -> None:
     assert Client().get(url).status_code == 403
 
 
-def test_wechat_echostr_handshake(platform_channel: Any) -> None:
+def test_wechat_echostr_handshake(platform_channel: Any, clock: Any) -> None:
+    clock.set(dt.datetime.fromtimestamp(1410685600, tz=dt.UTC))  # the vector's time
     channel = platform_channel("wechat")
     url = f"/webhooks/wechat/{channel.pk}/"
     # Published vector: token "test", timestamp 1410685589, nonce "test".
@@ -204,7 +206,8 @@ def test_line_sdk_signature_vector(platform_channel: Any) -> None:
 # ------------------------------------------------------------------ WeChat safe mode
 
 
-def test_wechat_safe_mode(platform_channel: Any, agent: Any) -> None:
+def test_wechat_safe_mode(platform_channel: Any, agent: Any, clock: Any) -> None:
+    clock.set(dt.datetime.fromtimestamp(1409304348, tz=dt.UTC))
     aes_key = base64.b64encode(os.urandom(32)).decode().rstrip("=")
     channel = platform_channel("wechat", encoding_aes_key=aes_key)
     crypto = WeChatCrypto(aes_key, "wx1234567890")
@@ -230,8 +233,92 @@ def test_wechat_safe_mode(platform_channel: Any, agent: Any) -> None:
     # Encrypted for another app id: refused as unreadable.
     other = WeChatCrypto(aes_key, "wxOTHER").encrypt(inner.replace(b"1234567890123456", b"99"))
     body2 = f"<xml><Encrypt><![CDATA[{other}]]></Encrypt></xml>".encode()
-    query2 = f"timestamp={ts}&nonce={nonce}&encrypt_type=aes&msg_signature={sha1_signature('test', ts, nonce, other)}"
+    query2 = f"timestamp={ts}&nonce=other&encrypt_type=aes&msg_signature={sha1_signature('test', ts, 'other', other)}"
     assert post_webhook(channel, body2, signature=query2).status_code == 400
+
+
+# ------------------------------------------------------------------ WeChat replays
+# WeChat's query signature covers (token, timestamp, nonce) only, not the body: a signed URL
+# once seen (a proxy log) could otherwise carry any body, at any later time.
+
+
+def _wechat_text(msg_id: str, text: str = "hello") -> bytes:
+    return (
+        f"<xml><ToUserName>me</ToUserName><FromUserName>o1</FromUserName><CreateTime>1</CreateTime>"
+        f"<MsgType>text</MsgType><Content>{text}</Content><MsgId>{msg_id}</MsgId></xml>"
+    ).encode()
+
+
+def test_wechat_signed_request_is_taken_once(platform_channel: Any, agent: Any) -> None:
+    channel = platform_channel("wechat")
+    query = wechat_query()
+    first = post_webhook(channel, _wechat_text("1"), signature=query)
+    assert first.status_code == 200 and first.content == b"success"
+    # The same signed request again, with another body: answered as WeChat expects (so that
+    # a genuine retry stops), nothing stored.
+    again = post_webhook(channel, _wechat_text("2", "forged"), signature=query)
+    assert again.status_code == 200 and again.content == b"success"
+    assert InboundEvent.objects.count() == 1
+    # A new nonce is a new request.
+    assert post_webhook(channel, _wechat_text("3", "next")).status_code == 200
+    process_pending()
+    assert visitor_texts(Enquiry.objects.get()) == ["hello", "next"]
+
+
+@pytest.mark.parametrize("age", [-3600, -301, 301, 10**9])
+def test_wechat_timestamp_outside_the_window_is_refused(platform_channel: Any, clock: Any, age: int) -> None:
+    channel = platform_channel("wechat")
+    now = int(clock.now.timestamp())
+    response = post_webhook(channel, _wechat_text("1"), signature=wechat_query(timestamp=now - age))
+    assert response.status_code == 403
+    assert InboundEvent.objects.count() == 0
+    url = f"/webhooks/wechat/{channel.pk}/?{wechat_query(timestamp=now - age)}&echostr=hi"
+    assert Client().get(url).status_code == 403  # the handshake too
+
+
+def test_wechat_window_is_configurable(platform_channel: Any, clock: Any, settings: Any) -> None:
+    channel = platform_channel("wechat")
+    now = int(clock.now.timestamp())
+    assert post_webhook(channel, _wechat_text("1"), signature=wechat_query(timestamp=now - 299)).status_code == 200
+    settings.CC_WECHAT_TIMESTAMP_WINDOW_SECONDS = 10
+    assert post_webhook(channel, _wechat_text("2"), signature=wechat_query(timestamp=now - 11)).status_code == 403
+    assert post_webhook(channel, _wechat_text("3"), signature=wechat_query(timestamp=now + 9)).status_code == 200
+    assert InboundEvent.objects.count() == 2
+
+
+def test_wechat_request_not_taken_in_can_be_retried(platform_channel: Any, monkeypatch: Any) -> None:
+    from channels_adapters import webhooks
+
+    channel = platform_channel("wechat")
+    query = wechat_query()
+    real = webhooks.inbound_record
+
+    def failing(**kwargs: Any) -> Any:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(webhooks, "inbound_record", failing)
+    with pytest.raises(RuntimeError):
+        post_webhook(channel, _wechat_text("1"), signature=query)
+    monkeypatch.setattr(webhooks, "inbound_record", real)
+    assert post_webhook(channel, _wechat_text("1"), signature=query).status_code == 200  # WeChat's retry
+    assert InboundEvent.objects.count() == 1
+
+
+def test_wechat_safe_mode_channel_refuses_plain_bodies(platform_channel: Any) -> None:
+    aes_key = base64.b64encode(os.urandom(32)).decode().rstrip("=")
+    channel = platform_channel("wechat", encoding_aes_key=aes_key)
+    # Correctly signed in plain mode, but the channel is in safe mode: refused.
+    assert post_webhook(channel, fixture_body("wechat")).status_code == 403
+    assert post_webhook(channel, fixture_body("wechat"), query="encrypt_type=raw").status_code == 403
+    assert InboundEvent.objects.count() == 0
+
+
+def test_wechat_published_fixture_signature_at_its_time(platform_channel: Any, clock: Any) -> None:
+    clock.set(dt.datetime.fromtimestamp(1348831860, tz=dt.UTC))
+    channel = platform_channel("wechat")
+    assert post_webhook(channel, fixture_body("wechat"), signature=SIGNATURES["wechat"]).status_code == 200
+    clock.advance(301)  # the same request five minutes later: refused
+    assert post_webhook(channel, fixture_body("wechat"), signature=SIGNATURES["wechat"]).status_code == 403
 
 
 def test_wechat_refuses_dtd(platform_channel: Any) -> None:
@@ -391,10 +478,8 @@ def test_line_events_sorted_and_unfollow(platform_channel: Any, agent: Any) -> N
 def test_wechat_kinds(platform_channel: Any, agent: Any) -> None:
     channel = platform_channel("wechat")
 
-    def send(xml: str, ts: str = "1348831860") -> None:
-        body = xml.encode()
-        sig = f"signature={sha1_signature('test', ts, 'n1')}&timestamp={ts}&nonce=n1"
-        assert post_webhook(channel, body, signature=sig).status_code == 200
+    def send(xml: str) -> None:
+        assert post_webhook(channel, xml.encode()).status_code == 200
 
     send(
         "<xml><ToUserName>me</ToUserName><FromUserName>o1</FromUserName><CreateTime>1</CreateTime>"
@@ -437,3 +522,17 @@ def test_webhook_rate_limit_counts_before_the_signature(platform_channel: Any, s
     assert post_webhook(channel, b'{"entry": []}', client=Client(REMOTE_ADDR="10.0.0.9")).status_code == 200
     settings.CC_WEBHOOK_RATE = ""  # no limit
     assert post_webhook(channel, b'{"entry": []}').status_code == 200
+
+
+def test_platform_text_with_nul_or_lone_surrogates_is_kept_cleaned(platform_channel: Any, agent: Any) -> None:
+    """Refusing would lose the customer's message (the platform redelivers a refused event
+    for days): NUL is dropped and a lone surrogate becomes U+FFFD, in the text and in every
+    stored field."""
+    channel = platform_channel("messenger")
+    body = _messenger_body(_msg("P\x001", "m\ud8001", "he\x00llo \ud800 there"))
+    assert post_webhook(channel, body).status_code == 200
+    process_pending()
+    enquiry = Enquiry.objects.get()
+    assert visitor_texts(enquiry) == ["hello \ufffd there"]
+    assert enquiry.visitor.channel_identity == "P1"
+    assert InboundEvent.objects.get().provider_key == "m\ufffd1"

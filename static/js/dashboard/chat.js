@@ -444,6 +444,8 @@ export async function render(main, match, params) {
     }
     if (m.text) li.append(h("p", { class: "body" }, linkify(m.text, memberNames())));
     if (data.file) li.append(fileView(data.file));
+    // A platform file still downloading, or that could not be: its label (updated by message.edited).
+    else if (data.media && data.media.label) li.append(h("p", { class: `media-state media-${data.media.state} muted`, text: data.media.label }));
     if (data.preview && (data.preview.title || data.preview.description)) {
       const p = data.preview;
       li.append(

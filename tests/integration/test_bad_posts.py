@@ -1,0 +1,152 @@
+"""One bad post never affects another (issue 10): a NUL byte or a lone surrogate in one
+visitor's socket ``message.post`` is refused to that client alone, before the group
+commit, and every other post of the same burst goes in on its first try. Frames that are
+not JSON at all (binary, broken, nested past the parser's limit) get an error frame and
+the socket goes on."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from channels_adapters.models import Channel
+from contactcenter import socket_writer
+from contactcenter.auth import visitor_token_for
+from contactcenter.models import Staff, Tag
+from enquiries import services as enquiry_services
+from enquiries.models import Enquiry, Visitor
+from rooms.models import Message
+from rooms.services import PostRequest, messages_post
+from tests.conftest import require_postgres
+from tests.integration.test_websockets import (
+    connect_ok,
+    receive_until,
+    run,
+    visitor_socket,
+    ws,  # noqa: F401 - fixture
+)
+
+CHATS = 12
+BAD_TEXTS = ["nul \x00 inside", "lone \ud800 surrogate", "low \udfff too"]
+
+
+@pytest.fixture
+def chats(
+    ws: None,  # noqa: F811 - the ws fixture
+    make_staff: Callable[..., Staff],
+    support: Tag,
+    widget: Channel,
+    make_visitor: Callable[..., Visitor],
+) -> list[tuple[Visitor, Enquiry]]:
+    agent = make_staff(tags=[support], name="Alice Agent", max_concurrent=CHATS)
+    found = []
+    for _ in range(CHATS):
+        visitor = make_visitor(widget)
+        enquiry = enquiry_services.enquiry_open(channel=widget, visitor=visitor, message="Hello?")
+        found.append((visitor, enquiry_services.enquiry_pick_up(actor=agent, enquiry_id=enquiry.pk)))
+    return found
+
+
+def test_a_bad_post_in_a_batch_is_refused_alone(chats: list[tuple[Visitor, Enquiry]]) -> None:
+    """messages_post itself: good and bad requests mixed in one batch on PostgreSQL."""
+    require_postgres()
+    requests = []
+    for i, (visitor, enquiry) in enumerate(chats):
+        requests.append(PostRequest(enquiry.room.pk, f"good {i}", f"g{i}", visitor=visitor))
+        if i < len(BAD_TEXTS):
+            requests.append(PostRequest(enquiry.room.pk, BAD_TEXTS[i], f"b{i}", visitor=visitor))
+    visitor, enquiry = chats[-1]
+    requests.append(PostRequest(enquiry.room.pk, "bad client id", "id\x00", visitor=visitor))
+    requests.append(PostRequest(enquiry.room.pk, "bad client id", "id\udc00", visitor=visitor))
+    results = messages_post(requests)
+    for request, result in zip(requests, results, strict=True):
+        if request.text.startswith("good"):
+            assert isinstance(result, tuple) and result[1], (request, result)
+        else:
+            assert getattr(result, "status_code", None) == 400, (request, result)
+            field = "text" if request.text in BAD_TEXTS else "client_id"
+            assert list(result.fields) == [field]  # type: ignore[union-attr]
+    assert Message.objects.filter(client_id__startswith="g").count() == CHATS
+    assert not Message.objects.filter(client_id__startswith="b").exists()
+
+
+def test_a_burst_with_one_bad_post_answers_every_other_sender_first_time(
+    chats: list[tuple[Visitor, Enquiry]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over real sockets: the writer is held on a first post while every visitor posts (one
+    of them a NUL, one a lone surrogate), so that all of them queue up behind it and go in
+    as one batch. Every good post is acked on its first try; the bad ones get a 400 error
+    frame of their own."""
+    require_postgres()
+    sizes: list[int] = []
+    release = threading.Event()
+    real = socket_writer.messages_post
+
+    def recording(requests: Any) -> Any:
+        sizes.append(len(requests))
+        if len(sizes) == 1:
+            release.wait(timeout=10)
+        return real(requests)
+
+    monkeypatch.setattr(socket_writer, "messages_post", recording)
+
+    async def body() -> None:
+        comms = [visitor_socket(visitor_token_for(v.pk)) for v, _e in chats]
+        for comm in comms:
+            await connect_ok(comm)
+        room0 = chats[0][1].room.pk
+        await comms[0].send_json_to({"type": "message.post", "room": room0, "text": "first", "client_id": "g-first"})
+        while not sizes:  # the writer holds the first post
+            await asyncio.sleep(0.01)
+        bad = {1: BAD_TEXTS[0], 2: BAD_TEXTS[1]}
+        for i, (comm, (_v, enquiry)) in enumerate(zip(comms, chats, strict=True)):
+            room = enquiry.room.pk
+            if i in bad:
+                await comm.send_json_to({"type": "message.post", "room": room, "text": bad[i], "client_id": f"b{i}"})
+            await comm.send_json_to({"type": "message.post", "room": room, "text": f"good {i}", "client_id": f"g{i}"})
+        # The bad posts were refused before the writer (the service's checks come first),
+        # or are queued behind the held batch with the good ones: either way, release it.
+        release.set()
+        for i in bad:
+            error = await receive_until(comms[i], "error")
+            assert error["data"]["status"] == 400 and error["data"]["client_id"] == f"b{i}", error
+            assert error["data"]["fields"] == {"text": [error["data"]["detail"]]}
+        for i, comm in enumerate(comms):
+            ack = await receive_until(comm, "message.ack")
+            if i == 0:
+                assert ack["data"]["client_id"] == "g-first"
+                ack = await receive_until(comm, "message.ack")
+            assert ack["data"]["client_id"] == f"g{i}"
+        for comm in comms:
+            await comm.disconnect()
+
+    run(body)
+    assert sum(sizes) == CHATS + 1 + 2  # every post reached the writer once: no retries
+    assert max(sizes) > 2  # and the bad ones shared a batch with good ones
+    assert Message.objects.filter(client_id__startswith="g").count() == CHATS + 1
+    assert not Message.objects.filter(client_id__startswith="b").exists()
+
+
+def test_frames_that_are_not_json_get_an_error_and_the_socket_goes_on(chats: list[tuple[Visitor, Enquiry]]) -> None:
+    visitor, enquiry = chats[0]
+
+    async def body() -> None:
+        comm = visitor_socket(visitor_token_for(visitor.pk))
+        await connect_ok(comm)
+        for frame in ['{"type": "ping", "x": ' + "[" * 100_000 + "]" * 100_000 + "}", "{not json", "\ud800"]:
+            await comm.send_to(text_data=frame)
+            error = await receive_until(comm, "error")
+            assert error["data"]["status"] == 400 and "JSON" in error["data"]["detail"]
+        await comm.send_to(bytes_data=b'{"type": "ping"}')
+        error = await receive_until(comm, "error")
+        assert error["data"]["status"] == 400
+        post = {"type": "message.post", "room": enquiry.room.pk, "text": "still here", "client_id": "after"}
+        await comm.send_json_to(post)
+        assert (await receive_until(comm, "message.ack"))["data"]["client_id"] == "after"
+        await comm.disconnect()
+
+    run(body)
