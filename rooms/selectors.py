@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from contactcenter.errors import NotAuthorized, NotFound
 from contactcenter.models import Staff
 from rooms.models import Message, QuickReply, Room, RoomMember
+from rooms.previews import preview_public
 
 if TYPE_CHECKING:
     from enquiries.models import Visitor
@@ -30,14 +31,22 @@ def message_author(message: Message) -> dict[str, Any]:
 
 
 def message_public_data(message: Message) -> dict[str, Any]:
-    """``message.data`` without storage details: a file is described by its download URLs."""
-    info = message.data.get("file")
-    if not isinstance(info, dict):
-        return message.data
-    public = {key: info.get(key) for key in ("name", "size", "content_type", "category", "width", "height")}
-    public["url"] = f"/api/v1/messages/{message.pk}/file"
-    public["thumbnail_url"] = f"/api/v1/messages/{message.pk}/thumbnail" if info.get("thumbnail") else None
-    return {**message.data, "file": public}
+    """``message.data`` without storage details: a file is described by its download URLs,
+    a link preview's image by the server's copy (no third-party URL a browser would load)."""
+    data = message.data
+    info = data.get("file")
+    preview = data.get("preview")
+    if not isinstance(info, dict) and not isinstance(preview, dict):
+        return data
+    data = dict(data)
+    if isinstance(info, dict):
+        public = {key: info.get(key) for key in ("name", "size", "content_type", "category", "width", "height")}
+        public["url"] = f"/api/v1/messages/{message.pk}/file"
+        public["thumbnail_url"] = f"/api/v1/messages/{message.pk}/thumbnail" if info.get("thumbnail") else None
+        data["file"] = public
+    if isinstance(preview, dict):
+        data["preview"] = preview_public(message.pk, preview)
+    return data
 
 
 def message_data(message: Message) -> dict[str, Any]:

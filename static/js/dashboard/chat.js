@@ -450,7 +450,8 @@ export async function render(main, match, params) {
         h(
           "a",
           { class: "preview", href: p.url, target: "_blank", rel: "noopener noreferrer nofollow" },
-          p.image ? h("img", { src: p.image, alt: "", width: 64, height: 64, loading: "lazy", referrerpolicy: "no-referrer" }) : null,
+          // Only the server's copy (same origin); never an image from the linked page's host.
+          p.image && p.image.startsWith("/api/") ? h("img", { src: p.image, alt: "", width: 64, height: 64, loading: "lazy", referrerpolicy: "no-referrer" }) : null,
           h("span", {}, h("strong", { text: p.title || p.url }), h("small", { text: p.description || "" })),
         ),
       );
