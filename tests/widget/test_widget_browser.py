@@ -38,6 +38,7 @@ from tests.integration.test_real_timers import (
 CHROMIUM = "/usr/bin/chromium"
 MAX_WAIT = 4.0  # CC_ENQUIRY_MAX_WAIT_SECONDS: the web link enquiry is missed after this
 SHOTS = ROOT / "docs" / "screenshots"
+TAKE_SCREENSHOTS = os.environ.get("CC_SCREENSHOTS", "") == "1"
 
 if not os.path.exists(CHROMIUM):
     if IN_CI:
@@ -116,8 +117,10 @@ def _png() -> bytes:
 
 
 def _shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"widget-{name}.png"))
+    """docs/screenshots/widget-<name>.png, only when asked for (make screenshots)."""
+    if TAKE_SCREENSHOTS:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"widget-{name}.png"))
 
 
 @pytest.mark.timeout(150)
