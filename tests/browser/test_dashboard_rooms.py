@@ -70,6 +70,10 @@ def open_room(page: Page, row: Locator) -> int:
     return room_id_of(page)
 
 
+def info_panel(page: Page) -> Locator:
+    return page.locator("#room-info")
+
+
 def room_id_of(page: Page) -> int:
     match = re.search(r"/app/rooms/(\d+)$", page.url)
     assert match, page.url
@@ -450,6 +454,9 @@ def test_staff_edit_visitor_information_in_the_room_panel(server: dict[str, Any]
     email, phone = form.get_by_label("Email"), form.get_by_label("Phone")
     expect(email).to_have_value("hal.hughes@example.com")
     expect(phone).to_have_value("+44 20 7946 0958")
+    # The socket's first connect reloads the panel too: edit only once that repaint is done
+    # (the panel is aria-busy until then), or the edits would go into a form being replaced.
+    expect(info_panel(alice)).not_to_have_attribute("aria-busy", "true")
 
     # The panel is repainted on every reconnect (and on room events): what Alice is typing
     # survives it, and she keeps typing in the same field.
@@ -460,6 +467,7 @@ def test_staff_edit_visitor_information_in_the_room_panel(server: dict[str, Any]
     expect(alice.locator("#socket-state")).to_have_text("Live", timeout=20_000)
     # (The panel may be empty for a moment while it is rebuilt.)
     alice.wait_for_function("() => { const f = document.querySelector('.visitor-form'); return f && !f.dataset.old; }")
+    expect(info_panel(alice)).not_to_have_attribute("aria-busy", "true")
     alice.keyboard.type("mple.org")
     expect(email).to_have_value("hal.h@example.org")
     expect(phone).to_have_value("")

@@ -284,7 +284,12 @@ export async function render(main, match, params) {
     clear(infoPanel, parts);
   }
 
+  // The panel is aria-busy while a reload is on its way (it will be repainted): assistive
+  // technology and the browser tests then know to wait for it.
+  let infoLoads = 0;
   async function reloadInfo() {
+    infoLoads += 1;
+    infoPanel.setAttribute("aria-busy", "true");
     try {
       info = await api("GET", `/api/v1/rooms/${roomId}`);
       if (!info.me && !monitor) monitor = true;
@@ -297,6 +302,9 @@ export async function render(main, match, params) {
         toast("You are no longer in this room.", "info");
         app.navigate("/app/");
       }
+    } finally {
+      infoLoads -= 1;
+      if (!infoLoads) infoPanel.removeAttribute("aria-busy");
     }
   }
 
