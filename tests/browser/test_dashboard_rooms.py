@@ -454,8 +454,10 @@ def test_staff_edit_visitor_information_in_the_room_panel(server: dict[str, Any]
     email, phone = form.get_by_label("Email"), form.get_by_label("Phone")
     expect(email).to_have_value("hal.hughes@example.com")
     expect(phone).to_have_value("+44 20 7946 0958")
-    # The socket's first connect reloads the panel too: edit only once that repaint is done
-    # (the panel is aria-busy until then), or the edits would go into a form being replaced.
+    # The room view is ready (it ends its loading by putting the caret in the composer), and
+    # the socket's first connect, which reloads the panel too, has repainted it (the panel
+    # is aria-busy until then): edits made earlier could go into a form being replaced.
+    expect(alice.get_by_label("Message", exact=True)).to_be_focused()
     expect(info_panel(alice)).not_to_have_attribute("aria-busy", "true")
 
     # The panel is repainted on every reconnect (and on room events): what Alice is typing
@@ -468,6 +470,7 @@ def test_staff_edit_visitor_information_in_the_room_panel(server: dict[str, Any]
     # (The panel may be empty for a moment while it is rebuilt.)
     alice.wait_for_function("() => { const f = document.querySelector('.visitor-form'); return f && !f.dataset.old; }")
     expect(info_panel(alice)).not_to_have_attribute("aria-busy", "true")
+    expect(email).to_be_focused()  # the repaint kept the caret where she was typing
     alice.keyboard.type("mple.org")
     expect(email).to_have_value("hal.h@example.org")
     expect(phone).to_have_value("")

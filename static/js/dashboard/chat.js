@@ -839,7 +839,9 @@ export async function render(main, match, params) {
     startWatching();
   } else {
     emit("route", {}); // repaint the room list without this room's badge
-    textarea.focus();
+    // Ready to type, unless the user already went elsewhere while the history loaded (a
+    // slow load must not move the caret out of a field they are typing in).
+    if (!document.activeElement || document.activeElement === document.body) textarea.focus();
   }
 
   return () => {
