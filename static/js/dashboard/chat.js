@@ -53,6 +53,11 @@ async function copyText(text) {
 }
 
 export async function render(main, match, params) {
+  // This view is current until the dashboard routes elsewhere. A view left while it was
+  // still loading must neither read nor mark anything: its listeners are removed only once
+  // it has finished loading (app.js), and meanwhile new messages are not on screen.
+  const routeSeq = app.routeSeq;
+  const stale = () => app.routeSeq !== routeSeq;
   const roomId = Number(match[1]);
   const disposers = [];
   const messages = new Map(); // id -> message
@@ -68,6 +73,7 @@ export async function render(main, match, params) {
   try {
     info = await api("GET", `/api/v1/rooms/${roomId}`);
   } catch (err) {
+    if (stale()) return null;
     clear(main, h("h1", { text: "Room" }), h("p", { class: "form-error", role: "alert", text: err.message }));
     if (err.status === 0) {
       // Offline: try again as soon as the socket is back.
@@ -79,6 +85,7 @@ export async function render(main, match, params) {
     }
     return null;
   }
+  if (stale()) return null; // left before it was shown: draw nothing over the next page
   if (!info.me) monitor = true; // an admin looking without being a member
   if (!monitor) app.currentRoom = roomId;
 
@@ -482,7 +489,7 @@ export async function render(main, match, params) {
   }
 
   function upsert(m, { scroll = true } = {}) {
-    if (m.room !== roomId) return;
+    if (m.room !== roomId || stale()) return;
     const stick = atBottom();
     const known = messages.get(m.id);
     messages.set(m.id, m);
@@ -508,7 +515,7 @@ export async function render(main, match, params) {
   }
 
   function scheduleRead() {
-    if (monitor || !info.me || document.hidden) return;
+    if (monitor || !info.me || document.hidden || stale()) return;
     clearTimeout(readTimer);
     readTimer = setTimeout(sendRead, 300);
   }
@@ -833,6 +840,7 @@ export async function render(main, match, params) {
   } catch (err) {
     toast(err.message, "error");
   }
+  if (stale()) return dispose;
   toBottom();
   scheduleRead();
   if (monitor) {
@@ -844,7 +852,9 @@ export async function render(main, match, params) {
     if (!document.activeElement || document.activeElement === document.body) textarea.focus();
   }
 
-  return () => {
+  return dispose;
+
+  function dispose() {
     disposers.forEach((d) => d());
     document.removeEventListener("visibilitychange", onVisible);
     if (watching) app.socket.unwatch(roomId);
@@ -854,7 +864,7 @@ export async function render(main, match, params) {
       sendRead();
     }
     clearTimeout(typingTimer);
-  };
+  }
 }
 
 export { channelIcon };
