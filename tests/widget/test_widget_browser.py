@@ -116,6 +116,10 @@ def _png() -> bytes:
     return out.getvalue()
 
 
+def _csp_violation(message: Any) -> bool:
+    return bool(message.type == "error" and "Content Security Policy" in message.text)
+
+
 def _shot(page: Any, name: str) -> None:
     """docs/screenshots/widget-<name>.png, only when asked for (make screenshots)."""
     if TAKE_SCREENSHOTS:
@@ -164,6 +168,8 @@ def test_widget_end_to_end(product: Server, host_servers: tuple[Path, list[str]]
             page = visitor_ctx.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
+            # The chat page in the frame runs under its own CSP: any violation is an error.
+            page.on("console", lambda m: errors.append(m.text) if _csp_violation(m) else None)
             page.goto(f"{allowed_origin}/shop.html?utm_source=newsletter&utm_campaign=spring&ref=x")
 
             # The loader adds one element; the host page's CSS does not reach into it.
@@ -302,6 +308,8 @@ def test_widget_end_to_end(product: Server, host_servers: tuple[Path, list[str]]
             # A web link (the QR code's target): Engage Now, UTM recorded; nobody picks up.
             link_ctx = browser.new_context(viewport={"width": 900, "height": 900})
             link = link_ctx.new_page()
+            link.on("pageerror", lambda e: errors.append(str(e)))
+            link.on("console", lambda m: errors.append(m.text) if _csp_violation(m) else None)
             link.goto(f"{base}/l/acme-support?utm_source=qr&utm_medium=print")
             _shot(link, "engage-now")
             link.locator(".cc-engage-now").click()
@@ -329,6 +337,7 @@ def test_widget_end_to_end(product: Server, host_servers: tuple[Path, list[str]]
             link.locator(".cc-banner").filter(has_text="You have started 1 conversation in the last hour").wait_for()
             _shot(link, "too-many")
             assert len(http.get("/api/v1/enquiries?status=missed", headers=admin).json()["results"]) == 1
+            assert not errors, errors
             link_ctx.close()
 
             # A site that is not allowed: the frame is refused by CSP and the launcher hides.
