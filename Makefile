@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install migrate bench clean
+.PHONY: run test screenshots lint install migrate bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ run: migrate
 
 test: install
 	$(BIN)/python -m pytest
+
+# Rewrites the committed docs/screenshots/ from the browser tests (a plain test run does not).
+screenshots: install
+	CC_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser tests/widget/test_widget_browser.py
 
 lint: install
 	$(BIN)/ruff format --check .

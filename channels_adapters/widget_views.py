@@ -32,6 +32,7 @@ from rest_framework.views import APIView
 from channels_adapters.api import WidgetThrottle
 from channels_adapters.models import VISITOR_FORM_FIELDS, Channel
 from contactcenter import clock
+from contactcenter.csp import content_security_policy
 from contactcenter.errors import NotFound
 from contactcenter.models import Staff, Tag
 from contactcenter.permissions import IsAdmin
@@ -51,10 +52,16 @@ def _channel(**lookup: Any) -> Channel:
     return channel
 
 
-def frame_ancestors(channel: Channel) -> str:
-    """The CSP of the chat page: which sites may frame it. No domains listed: any site."""
-    sources = ["'self'", *channel.allowed_domains] if channel.allowed_domains else ["*"]
-    return "frame-ancestors " + " ".join(sources)
+def frame_ancestors(channel: Channel) -> list[str]:
+    """Which sites may frame the chat page. No domains listed: any site."""
+    return ["'self'", *channel.allowed_domains] if channel.allowed_domains else ["*"]
+
+
+def visitor_page_policy(request: HttpRequest, *, frame_ancestors: list[str]) -> str:
+    """The CSP of the visitor's pages: the project's scripts only, this server only for
+    requests, images also over https (the logo and avatars are URLs an admin set), style
+    attributes allowed (the accent colour)."""
+    return content_security_policy(request, frame_ancestors=frame_ancestors, img_src=["https:"], style_inline=True)
 
 
 # ------------------------------------------------------------------ public config
@@ -170,7 +177,7 @@ def widget_page(request: HttpRequest, key: str) -> HttpResponse:
     except NotFound:
         raise Http404("This chat is not available.") from None
     response = render(request, "widget/chat.html", _page_context(channel, mode="frame"))
-    response["Content-Security-Policy"] = frame_ancestors(channel)
+    response["Content-Security-Policy"] = visitor_page_policy(request, frame_ancestors=frame_ancestors(channel))
     response["Referrer-Policy"] = "strict-origin-when-cross-origin"
     response["Cache-Control"] = "no-store"
     return response
@@ -185,7 +192,7 @@ def weblink_page(request: HttpRequest, slug: str) -> HttpResponse:
     except NotFound:
         raise Http404("This link is not available.") from None
     response = render(request, "weblink.html", _page_context(channel, mode="page"))
-    response["Content-Security-Policy"] = "frame-ancestors 'self'"
+    response["Content-Security-Policy"] = visitor_page_policy(request, frame_ancestors=["'self'"])
     response["Cache-Control"] = "no-store"
     return response
 

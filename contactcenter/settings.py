@@ -329,6 +329,9 @@ CC_WIDGET_MAX_ENQUIRIES_PER_HOUR = _env_int("CC_WIDGET_MAX_ENQUIRIES_PER_HOUR", 
 # Link previews (rooms.previews): private/loopback targets and any port only when allowed (tests).
 CC_LINK_PREVIEW_ENABLED = _env_bool("CC_LINK_PREVIEW_ENABLED", True)
 CC_LINK_PREVIEW_ALLOW_PRIVATE = _env_bool("CC_LINK_PREVIEW_ALLOW_PRIVATE", False)
+# Preview images are fetched and served by the server (never by the agents' browsers from
+# the page's host); larger images are not shown.
+CC_LINK_PREVIEW_IMAGE_MAX_BYTES = _env_int("CC_LINK_PREVIEW_IMAGE_MAX_BYTES", 2 * 1024 * 1024)
 CC_MAX_UPLOAD_BYTES = _env_int("CC_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
 # Images other than JPEG (which is decoded small) larger than this get no thumbnail: decoding
 # them whole in the upload request would take seconds (rooms.files._image_details).

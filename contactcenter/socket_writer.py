@@ -46,6 +46,10 @@ class SocketWriter:
         self._queue.put((request, future, loop))
         return await future
 
+    def queued(self) -> int:
+        """How many posts wait for the writer thread (tests wait on it)."""
+        return self._queue.qsize()
+
     def connections_close(self) -> None:
         """Close the writer thread's database connection (tests, before the test database
         is dropped). Blocks until done; no-op if the thread never started."""

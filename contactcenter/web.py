@@ -16,6 +16,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
 
 from contactcenter.auth import session_is_current
+from contactcenter.csp import csp_protected
 from contactcenter.models import Staff
 
 # Sections of the dashboard that only admins may open (agents get 403 here and from the API).
@@ -40,6 +41,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@csp_protected
 @ensure_csrf_cookie
 def login_page(request: HttpRequest) -> HttpResponse:
     next_url = request.GET.get("next") or ""
@@ -77,24 +79,28 @@ def _shell(request: HttpRequest, view: str, **extra: Any) -> HttpResponse:
 
 
 @require_GET
+@csp_protected
 @ensure_csrf_cookie
 def dashboard(request: HttpRequest) -> HttpResponse:
     return _shell(request, "chats")
 
 
 @require_GET
+@csp_protected
 @ensure_csrf_cookie
 def room_page(request: HttpRequest, room_id: int) -> HttpResponse:
     return _shell(request, "room", room=room_id, monitor=request.GET.get("monitor") == "1")
 
 
 @require_GET
+@csp_protected
 @ensure_csrf_cookie
 def list_page(request: HttpRequest, section: str) -> HttpResponse:
     return _shell(request, section)
 
 
 @require_GET
+@csp_protected
 @ensure_csrf_cookie
 def admin_page(request: HttpRequest, section: str) -> HttpResponse:
     if section not in ADMIN_SECTIONS:

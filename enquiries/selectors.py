@@ -20,7 +20,8 @@ def visitor_data(visitor: Visitor) -> dict[str, Any]:
         "last_name": visitor.last_name,
         "email": visitor.email,
         "phone": visitor.phone,
-        "photo_url": visitor.photo_url,
+        # The server's copy (rooms.files_api.VisitorPhotoView): browsers load no third-party image.
+        "photo_url": f"/api/v1/visitors/{visitor.pk}/photo" if visitor.photo_url else "",
         "language": visitor.language,
         "channel_identity": visitor.channel_identity,
         "device": visitor.device,

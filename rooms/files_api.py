@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
@@ -22,12 +22,12 @@ from rest_framework.views import APIView
 
 from contactcenter import ratelimit
 from contactcenter.auth import VisitorAuthentication
-from contactcenter.errors import NotAuthorized
+from contactcenter.errors import NotAuthorized, NotFound
 from contactcenter.models import Staff
 from contactcenter.parsers import FormParser, MultiPartParser
 from contactcenter.permissions import IsStaff, IsStaffOrVisitor
 from enquiries.models import Visitor
-from rooms import files, services
+from rooms import files, previews, services
 from rooms.api import MessageOut
 from rooms.selectors import access_message, access_room, message_data
 
@@ -163,6 +163,57 @@ class MessageThumbnailView(_DownloadView):
     thumbnail = True
 
 
+class MessagePreviewImageView(APIView):
+    """The image of a message's link preview, as the server fetched and cached it (see
+    rooms.previews): for those who may see the message, never a redirect to its host."""
+
+    authentication_classes = [VisitorAuthentication, *APIView.authentication_classes]
+    permission_classes = [IsStaffOrVisitor]
+    content_negotiation_class = _AnyAccept
+
+    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY, 404: OpenApiResponse(description="No image.")})
+    def get(self, request: Request, message_id: int) -> FileResponse:
+        message = access_message(_principal(request), message_id)
+        preview = message.data.get("preview")
+        source = preview.get("image") if isinstance(preview, dict) else None
+        if message.recalled_at is not None or not isinstance(source, str) or not source:
+            raise NotFound("This message has no preview image.")
+        try:
+            full, content_type = previews.preview_image_cached(source)
+        except previews.PreviewRefused as exc:
+            raise NotFound("The preview image is not available.") from exc
+        return _image_response(full, content_type, "preview")
+
+
+class VisitorPhotoView(APIView):
+    """A visitor's profile photo (from their messaging platform), fetched and cached by the
+    server like preview images, so that agents' browsers load nothing from other hosts."""
+
+    permission_classes = [IsStaff]
+    content_negotiation_class = _AnyAccept
+
+    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY, 404: OpenApiResponse(description="No photo.")})
+    def get(self, request: Request, visitor_id: int) -> FileResponse:
+        _staff(request)
+        visitor = Visitor.objects.filter(pk=visitor_id).first()
+        if visitor is None or not visitor.photo_url:
+            raise NotFound("This visitor has no photo.")
+        try:
+            full, content_type = previews.preview_image_cached(visitor.photo_url)
+        except previews.PreviewRefused as exc:
+            raise NotFound("The photo is not available.") from exc
+        return _image_response(full, content_type, "photo")
+
+
+def _image_response(full: Path, content_type: str, name: str) -> FileResponse:
+    response = FileResponse(full.open("rb"), content_type=content_type)
+    response["Content-Disposition"] = content_disposition(f"{name}{full.suffix}", inline=True)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
 class MessageDetailView(APIView):
     authentication_classes = [VisitorAuthentication, *APIView.authentication_classes]
     permission_classes = [IsStaffOrVisitor]
@@ -211,5 +262,7 @@ urlpatterns: list[URLPattern] = [
     path("messages/<int:message_id>", MessageDetailView.as_view()),
     path("messages/<int:message_id>/file", MessageFileView.as_view()),
     path("messages/<int:message_id>/thumbnail", MessageThumbnailView.as_view()),
+    path("messages/<int:message_id>/preview-image", MessagePreviewImageView.as_view()),
+    path("visitors/<int:visitor_id>/photo", VisitorPhotoView.as_view()),
     path("messages/<int:message_id>/forward", MessageForwardView.as_view()),
 ]

@@ -8,23 +8,36 @@ and the connection cannot slip through). Redirects are followed by hand, each ho
 the same way, at most ``MAX_REDIRECTS``. Only ports 80 and 443, 3 s timeouts, at most
 1 MB of ``text/html``. ``CC_LINK_PREVIEW_ALLOW_PRIVATE`` lifts the address and port
 checks (tests against a local server only).
+
+The preview's image is never loaded by the agents' browsers from the page's host (that
+would leak their addresses and let a message make every browser GET an intranet URL): the
+server fetches it with the same guard, at most ``CC_LINK_PREVIEW_IMAGE_MAX_BYTES``, keeps it
+only when its bytes are a PNG, JPEG, GIF or WebP image, caches it on disk under
+``MEDIA_ROOT/previews/`` and serves it at ``/api/v1/messages/<id>/preview-image`` to those
+who may see the message (see ``message_public_data``).
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import ipaddress
 import logging
+import os
 import re
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 from bs4 import BeautifulSoup
 from django.conf import settings
+from django.core.cache import cache
 from django.db import close_old_connections, transaction
 
 from contactcenter.events import MessageEdited
@@ -44,6 +57,14 @@ URL_RE = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}'\""
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+T = TypeVar("T")
+
+# Preview images: formats a browser shows and that carry no script (no SVG), by what
+# Pillow reads in the bytes, not by what the server says they are.
+IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+IMAGE_SUFFIXES = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp"}
+IMAGE_MAX_PIXELS = 25_000_000
+IMAGE_MISS_SECONDS = 600  # a failed image fetch is not retried for this long
 
 
 class PreviewRefused(Exception):
@@ -154,9 +175,10 @@ def _read_html(response: httpx.Response, deadline: float) -> str:
         return bytes(body[:MAX_BYTES]).decode("utf-8", errors="replace")
 
 
-def fetch_html(url: str) -> tuple[str, str]:
-    """(final URL, HTML) of a page, following at most MAX_REDIRECTS checked redirects.
-    Raises PreviewRefused for anything not allowed or not usable."""
+def _fetch(url: str, *, accept: str, read: Callable[[httpx.Response, float], T]) -> tuple[str, T]:
+    """(final URL, what ``read`` made of the body) of a GET, following at most
+    MAX_REDIRECTS redirects, each hop checked by ``_resolve``. Raises PreviewRefused for
+    anything not allowed or not usable."""
     deadline = time.monotonic() + TIMEOUT_SECONDS * 2
     # trust_env=False: no proxy from the environment may carry the request elsewhere.
     with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False) as client:
@@ -167,7 +189,7 @@ def fetch_html(url: str) -> tuple[str, str]:
                 # TLS checks the certificate against the name, while the socket goes to the
                 # checked address.
                 extensions["sni_hostname"] = target.host
-            headers = {"Host": _host_header(target), "User-Agent": USER_AGENT, "Accept": "text/html"}
+            headers = {"Host": _host_header(target), "User-Agent": USER_AGENT, "Accept": accept}
             try:
                 with client.stream("GET", _pinned_url(target), headers=headers, extensions=extensions) as response:
                     if response.is_redirect:
@@ -178,10 +200,125 @@ def fetch_html(url: str) -> tuple[str, str]:
                         continue
                     if response.status_code != 200:
                         raise PreviewRefused(f"status {response.status_code}")
-                    return url, _read_html(response, deadline)
+                    return url, read(response, deadline)
             except httpx.HTTPError as exc:
                 raise PreviewRefused(f"fetch failed: {exc.__class__.__name__}") from exc
     raise PreviewRefused("too many redirects")
+
+
+def fetch_html(url: str) -> tuple[str, str]:
+    """(final URL, HTML) of a page. Raises PreviewRefused."""
+    return _fetch(url, accept="text/html", read=_read_html)
+
+
+def _read_image(response: httpx.Response, deadline: float) -> bytes:
+    """The body of an image response, refused above the size cap (by Content-Length
+    before reading, or as soon as the bytes read pass it)."""
+    limit = settings.CC_LINK_PREVIEW_IMAGE_MAX_BYTES
+    content_type = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if not content_type.startswith("image/"):
+        raise PreviewRefused(f"content type {content_type or 'missing'}")
+    length = response.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        raise PreviewRefused(f"image of {length} bytes is over {limit}")
+    body = bytearray()
+    for chunk in response.iter_bytes():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise PreviewRefused(f"image over {limit} bytes")
+        if time.monotonic() > deadline:
+            raise PreviewRefused("image took too long")
+    return bytes(body)
+
+
+def image_type(body: bytes) -> str:
+    """The content type of an image by its bytes (PNG, JPEG, GIF or WebP of at most
+    IMAGE_MAX_PIXELS); PreviewRefused for anything else. Reads the header only: no
+    decoding, so a decompression bomb costs nothing here."""
+    from PIL import Image, UnidentifiedImageError  # Pillow loads its plugins on first use only.
+
+    try:
+        with Image.open(io.BytesIO(body)) as image:
+            kind, (width, height) = image.format, image.size
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise PreviewRefused("not an image") from exc
+    if kind not in IMAGE_TYPES:
+        raise PreviewRefused(f"image format {kind} not allowed")
+    if width * height > IMAGE_MAX_PIXELS:
+        raise PreviewRefused(f"image of {width}x{height} pixels is too large")
+    return IMAGE_TYPES[kind]
+
+
+def fetch_image(url: str) -> tuple[bytes, str]:
+    """(bytes, content type) of an image URL, fetched with the preview's guard and caps and
+    checked by content. Raises PreviewRefused."""
+    _final, body = _fetch(url, accept="image/png,image/jpeg,image/gif,image/webp", read=_read_image)
+    return body, image_type(body)
+
+
+def _image_key(url: str) -> str:
+    return hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _image_dir() -> Path:
+    return Path(settings.MEDIA_ROOT) / "previews"
+
+
+def _cached_image(key: str) -> tuple[Path, str] | None:
+    folder = _image_dir() / key[:2]
+    for content_type, suffix in IMAGE_SUFFIXES.items():
+        path = folder / f"{key}{suffix}"
+        if path.is_file():
+            return path, content_type
+    return None
+
+
+def _cache_get(key: str) -> Any:
+    try:
+        return cache.get(key)
+    except Exception:  # The cache (Redis) being down only costs a refetch.
+        logger.warning("cache unavailable for preview images", exc_info=True)
+        return None
+
+
+def _cache_set(key: str, value: Any, timeout: float) -> None:
+    try:
+        cache.set(key, value, timeout)
+    except Exception:
+        logger.warning("cache unavailable for preview images", exc_info=True)
+
+
+def preview_image_cached(url: str) -> tuple[Path, str]:
+    """(path on disk, content type) of the image at ``url``: from the disk cache
+    (``MEDIA_ROOT/previews/``, keyed by the URL's SHA-256), else fetched by ``fetch_image``
+    and stored. A refused URL is remembered for IMAGE_MISS_SECONDS so that viewers cannot
+    make the server fetch it again and again. Raises PreviewRefused."""
+    key = _image_key(url)
+    found = _cached_image(key)
+    if found is not None:
+        return found
+    miss_key = f"cc:preview-image-miss:{key}"
+    if _cache_get(miss_key):
+        raise PreviewRefused("image fetch failed recently")
+    try:
+        body, content_type = fetch_image(url)
+    except PreviewRefused:
+        _cache_set(miss_key, 1, IMAGE_MISS_SECONDS)
+        raise
+    path = _image_dir() / key[:2] / f"{key}{IMAGE_SUFFIXES[content_type]}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Written beside and renamed, so a concurrent reader never sees half a file.
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    partial.write_bytes(body)
+    os.replace(partial, path)
+    return path, content_type
+
+
+def preview_public(message_id: int, preview: dict[str, Any]) -> dict[str, Any]:
+    """The preview as clients see it: the image is the server's copy, never the page's URL."""
+    public = {key: preview.get(key, "") for key in ("url", "title", "description")}
+    public["image"] = f"/api/v1/messages/{message_id}/preview-image" if preview.get("image") else ""
+    return public
 
 
 def _meta(soup: BeautifulSoup, *keys: str) -> str:
@@ -243,6 +380,13 @@ def message_preview_attach(*, message_id: int) -> Message | None:
     preview = link_preview_fetch(url)
     if preview is None:
         return None
+    if preview["image"]:
+        # Fetched now (outside any transaction) so that viewers get it from the cache.
+        try:
+            preview_image_cached(preview["image"])
+        except PreviewRefused as exc:
+            logger.info("no preview image %s: %s", preview["image"], exc)
+            preview["image"] = ""
     with transaction.atomic():
         room = (
             Room.objects.select_for_update(of=("self",), no_key=True).select_related("enquiry").get(pk=message.room_id)

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from contactcenter.errors import NotAuthorized, NotFound
 from contactcenter.models import Staff
 from rooms.models import Message, QuickReply, Room, RoomMember
+from rooms.previews import preview_public
 
 if TYPE_CHECKING:
     from enquiries.models import Visitor
@@ -30,22 +31,26 @@ def message_author(message: Message) -> dict[str, Any]:
 
 
 def message_public_data(message: Message) -> dict[str, Any]:
-    """``message.data`` without storage details: a file is described by its download URLs."""
-    media = message.data.get("media")
-    if isinstance(media, dict):  # a platform file being fetched: its state, not the bookkeeping
-        shown = {key: media.get(key) for key in ("state", "category", "label")}
-        return _public_data({**message.data, "media": shown}, message.pk)
-    return _public_data(message.data, message.pk)
-
-
-def _public_data(data: dict[str, Any], message_id: int) -> dict[str, Any]:
+    """``message.data`` without storage details: a file is described by its download URLs,
+    a link preview's image by the server's copy (no third-party URL a browser would load), a
+    platform file being fetched by its state (not the bookkeeping)."""
+    data = message.data
     info = data.get("file")
-    if not isinstance(info, dict):
+    preview = data.get("preview")
+    media = data.get("media")
+    if not isinstance(info, dict) and not isinstance(preview, dict) and not isinstance(media, dict):
         return data
-    public = {key: info.get(key) for key in ("name", "size", "content_type", "category", "width", "height")}
-    public["url"] = f"/api/v1/messages/{message_id}/file"
-    public["thumbnail_url"] = f"/api/v1/messages/{message_id}/thumbnail" if info.get("thumbnail") else None
-    return {**data, "file": public}
+    data = dict(data)
+    if isinstance(info, dict):
+        public = {key: info.get(key) for key in ("name", "size", "content_type", "category", "width", "height")}
+        public["url"] = f"/api/v1/messages/{message.pk}/file"
+        public["thumbnail_url"] = f"/api/v1/messages/{message.pk}/thumbnail" if info.get("thumbnail") else None
+        data["file"] = public
+    if isinstance(preview, dict):
+        data["preview"] = preview_public(message.pk, preview)
+    if isinstance(media, dict):
+        data["media"] = {key: media.get(key) for key in ("state", "category", "label")}
+    return data
 
 
 def message_data(message: Message) -> dict[str, Any]:

@@ -121,9 +121,9 @@ export class CCSocket {
 
   remember(message) {
     if (!message || !message.id) return true;
-    // The media state too: a platform file arriving later changes a message without editing it.
-    const media = (message.data && message.data.media && message.data.media.state) || "";
-    const key = `${message.id}:${message.edited_at || ""}:${message.recalled_at || ""}:${media}`;
+    // The data is part of the key: a link preview or a delivery state arrives as
+    // message.edited with the same edited_at, and must not be taken for a repeat.
+    const key = `${message.id}:${message.edited_at || ""}:${message.recalled_at || ""}:${JSON.stringify(message.data || {})}`;
     if (this.seen.has(key)) return false;
     this.seen.add(key);
     if (this.seen.size > 5000) this.seen = new Set(Array.from(this.seen).slice(-2500));

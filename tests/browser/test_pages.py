@@ -64,3 +64,37 @@ def test_static_files_are_served_without_escaping_the_folder() -> None:
     assert js.headers["Content-Type"].startswith("text/javascript")
     assert client.get("/static/../manage.py").status_code == 404
     assert client.get("/static/js/../../manage.py").status_code == 404
+
+
+def _policy(response) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    header = response.headers["Content-Security-Policy"]
+    return {p.strip().split(" ", 1)[0]: p.strip().split(" ", 1)[1] for p in header.split(";") if p.strip()}
+
+
+@pytest.mark.parametrize("path", ["/login/", "/app/", "/app/inbox", "/app/rooms/3", "/app/admin/staff"])
+def test_staff_pages_send_a_strict_content_security_policy(path: str, admin: Staff) -> None:
+    client = Client() if path == "/login/" else logged_in(admin)
+    response = client.get(path)
+    assert response.status_code == 200
+    policy = _policy(response)
+    assert policy["script-src"] == "'self'"  # no inline script, no eval, no CDN
+    assert policy["img-src"] == "'self' data: blob:"  # preview images and photos are the server's copies
+    assert policy["connect-src"] == "'self' ws://testserver wss://testserver"
+    assert policy["object-src"] == "'none'"
+    assert policy["base-uri"] == "'self'"
+    assert policy["frame-ancestors"] == "'none'"
+    assert policy["style-src"] == "'self'"
+    # Nothing inline for the policy to block: the only scripts are the static modules (and
+    # the JSON boot data, which a browser does not run).
+    body = response.content.decode()
+    for tag in body.split("<script")[1:]:
+        opening = tag.split(">", 1)[0]
+        assert 'type="module" src="/static/' in opening or 'type="application/json"' in opening, opening
+    assert "<style" not in body and " style=" not in body and " onclick=" not in body
+
+
+def test_error_pages_load_no_inline_style(make_staff: Callable[..., Staff]) -> None:
+    response = logged_in(make_staff()).get("/app/admin/staff")
+    assert response.status_code == 403
+    assert "<style" not in response.content.decode()
+    assert _policy(response)["script-src"] == "'self'"

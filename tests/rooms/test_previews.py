@@ -4,11 +4,14 @@ protection checked for every address and every redirect hop."""
 from __future__ import annotations
 
 import http.server
+import io
 import ipaddress
+import json
 import socket
 import threading
 
 import pytest
+from PIL import Image
 
 from rooms import previews, spaces
 from rooms.previews import PreviewRefused, first_url, link_preview_fetch, message_preview_attach
@@ -20,6 +23,16 @@ OG_PAGE = b"""<!doctype html><html><head>
 <meta property="og:description" content="Everything &amp; more">
 <meta property="og:image" content="/img/cover.png">
 </head><body>Hi</body></html>"""
+
+
+def _png(size=(8, 8)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG = _png()
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 
 PLAIN_PAGE = b"""<html><head><title>Plain page</title>
 <meta name="description" content="Just a page"></head><body></body></html>"""
@@ -59,6 +72,26 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         elif self.path == "/big":
             # The title comes after the first megabyte: never read, so no preview.
             self._send(200, b"<html><body>" + b"x" * (1024 * 1024 + 10) + b"<title>Too late</title></body></html>")
+        elif self.path == "/img/cover.png":
+            self._send(200, PNG, content_type="image/png")
+        elif self.path == "/img/big.png":
+            self._send(200, _png((600, 600)) + b"\0" * 300_000, content_type="image/png")
+        elif self.path == "/img/big-unsized.png":
+            # No Content-Length: the cap must hold while reading.
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.end_headers()
+            self.wfile.write(PNG + b"\0" * 300_000)
+        elif self.path == "/img/fake.png":
+            self._send(200, b"<html><script>alert(1)</script></html>", content_type="image/png")
+        elif self.path == "/img/page":
+            self._send(200, PNG)  # PNG bytes served as text/html
+        elif self.path == "/img/vector.svg":
+            self._send(200, SVG, content_type="image/svg+xml")
+        elif self.path == "/img/redirect":
+            self._send(302, headers={"Location": "/img/cover.png"})
+        elif self.path == "/og-svg":
+            self._send(200, OG_PAGE.replace(b"/img/cover.png", b"/img/vector.svg"))
         elif self.path == "/empty":
             self._send(200, b"<html><body>nothing</body></html>")
         else:
@@ -78,6 +111,19 @@ def server():
     yield httpd
     httpd.shutdown()
     httpd.server_close()
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def _no_remembered_misses():
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture
@@ -283,7 +329,11 @@ def test_attach_stores_preview_and_sends_edited(server, allow_private, room, eve
     assert message.data["mentions"]  # kept
     edited = events.of_type("message.edited")
     assert len(edited) == 1 and edited[0][0] == [f"room.{space.pk}"]
-    assert edited[0][1]["data"]["message"]["data"]["preview"]["image"] == f"{server.base}/img/cover.png"
+    sent = edited[0][1]["data"]["message"]
+    # The image is the server's copy, fetched once now; no browser gets the page's host.
+    assert sent["data"]["preview"]["image"] == f"/api/v1/messages/{message.pk}/preview-image"
+    assert ("/img/cover.png", f"127.0.0.1:{server.server_address[1]}") in server.hits
+    assert _third_party_urls(sent, server) == []
     # Running again changes nothing and fetches nothing.
     hits = len(server.hits)
     assert message_preview_attach(message_id=message.pk) is None
@@ -342,3 +392,181 @@ def test_task_calls_the_service(server, allow_private, room):
     assert message_link_preview(message.pk) is True
     assert message_link_preview(message.pk) is False
     assert message_link_preview(999_999) is False
+
+
+# ---------------------------------------------------------------------------- preview images
+
+
+def _third_party_urls(message: dict, server) -> list[str]:
+    """Places in a message's JSON that name the test server (standing in for a third-party
+    host), apart from the text the sender wrote and the link the preview card opens."""
+    data = json.loads(json.dumps(message))
+    data["text"] = ""
+    if isinstance(data.get("data", {}).get("preview"), dict):
+        assert data["data"]["preview"]["url"] in message["text"]
+        data["data"]["preview"]["url"] = ""
+    host = server.base.split("//", 1)[1]
+    found: list[str] = []
+
+    def walk(value, where):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{where}.{key}")
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, f"{where}[{index}]")
+        elif isinstance(value, str) and host in value:
+            found.append(where)
+
+    walk(data, "message")
+    return found
+
+
+def test_fetch_image_checks_content(server, allow_private):
+    body, content_type = previews.fetch_image(f"{server.base}/img/cover.png")
+    assert (body, content_type) == (PNG, "image/png")
+    assert previews.fetch_image(f"{server.base}/img/redirect") == (PNG, "image/png")
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("/img/fake.png", "not an image"),  # says image/png, is HTML
+        ("/img/page", "content type text/html"),  # is a PNG, said to be HTML
+        ("/img/vector.svg", "not an image"),  # SVG may carry script: never kept
+        ("/og", "content type text/html"),
+        ("/missing", "status 404"),
+    ],
+)
+def test_fetch_image_refuses_what_is_not_an_image(server, allow_private, path, reason):
+    with pytest.raises(PreviewRefused, match=reason):
+        previews.fetch_image(f"{server.base}{path}")
+
+
+@pytest.mark.parametrize("path", ["/img/big.png", "/img/big-unsized.png"])
+def test_fetch_image_refuses_oversized_bodies(server, allow_private, settings, path):
+    settings.CC_LINK_PREVIEW_IMAGE_MAX_BYTES = 200_000
+    with pytest.raises(PreviewRefused, match="over 200000"):
+        previews.fetch_image(f"{server.base}{path}")
+    settings.CC_LINK_PREVIEW_IMAGE_MAX_BYTES = 2_000_000
+    assert previews.fetch_image(f"{server.base}{path}")[1] == "image/png"
+
+
+def test_image_too_many_pixels_is_refused(monkeypatch):
+    monkeypatch.setattr(previews, "IMAGE_MAX_PIXELS", 63)
+    with pytest.raises(PreviewRefused, match="too large"):
+        previews.image_type(PNG)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1/a.png", "http://169.254.169.254/latest/meta-data/", "http://[::1]/x.png", "http://10.0.0.1/"],
+)
+def test_fetch_image_refuses_private_addresses(forbid_private, monkeypatch, url):
+    def no_connect(*args, **kwargs):
+        raise AssertionError("must not connect")
+
+    monkeypatch.setattr(previews.httpx.Client, "stream", no_connect)
+    with pytest.raises(PreviewRefused, match="not allowed"):
+        previews.fetch_image(url)
+
+
+def test_image_is_cached_on_disk_and_misses_are_remembered(server, allow_private, media):
+    path, content_type = previews.preview_image_cached(f"{server.base}/img/cover.png")
+    assert path.read_bytes() == PNG and content_type == "image/png"
+    assert media in path.parents
+    assert previews.preview_image_cached(f"{server.base}/img/cover.png") == (path, "image/png")
+    assert [p for p, _ in server.hits] == ["/img/cover.png"]
+    for _ in range(2):
+        with pytest.raises(PreviewRefused):
+            previews.preview_image_cached(f"{server.base}/img/fake.png")
+    assert [p for p, _ in server.hits] == ["/img/cover.png", "/img/fake.png"]
+
+
+def test_preview_without_a_usable_image_shows_none(server, allow_private, room):
+    space, ann = room
+    message, _ = message_post(room_id=space.pk, text=f"{server.base}/og-svg", staff=ann)
+    assert message_preview_attach(message_id=message.pk) is not None
+    message.refresh_from_db()
+    assert message.data["preview"]["title"] == "Spring sale" and message.data["preview"]["image"] == ""
+
+
+@pytest.fixture
+def previewed(server, allow_private, room, api):
+    space, ann = room
+    message, _ = message_post(room_id=space.pk, text=f"see {server.base}/og", staff=ann)
+    message_preview_attach(message_id=message.pk)
+    server.hits.clear()
+    return message, ann, space
+
+
+def test_preview_image_served_to_members_from_the_cache(previewed, server, api):
+    message, ann, space = previewed
+    client = api(ann)
+    listed = client.get(f"/api/v1/rooms/{space.pk}/messages").json()
+    mine = next(m for m in (listed["results"] if isinstance(listed, dict) else listed) if m["id"] == message.pk)
+    assert mine["data"]["preview"]["image"] == f"/api/v1/messages/{message.pk}/preview-image"
+    assert _third_party_urls(mine, server) == []
+    response = client.get(f"/api/v1/messages/{message.pk}/preview-image")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PNG
+    assert response["Content-Type"] == "image/png"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert server.hits == []  # served from the server's copy
+
+
+def test_preview_image_needs_access_to_the_message(previewed, api, make_staff):
+    message, _ann, _space = previewed
+    outsider = make_staff(name="Olga Outsider", email="olga@example.com")
+    assert api(outsider).get(f"/api/v1/messages/{message.pk}/preview-image").status_code == 403
+    assert api().get(f"/api/v1/messages/{message.pk}/preview-image").status_code in (401, 403)
+
+
+def test_preview_image_of_a_recalled_message_is_gone(previewed, api):
+    message, ann, _space = previewed
+    message_recall(message_id=message.pk, staff=ann)
+    assert api(ann).get(f"/api/v1/messages/{message.pk}/preview-image").status_code == 404
+
+
+def test_stored_third_party_image_is_never_handed_out(server, forbid_private, room, api):
+    """A preview stored before images were proxied (or whose host is internal) still gives
+    clients only the server's URL, and the server refuses to fetch a private address."""
+    space, ann = room
+    message, _ = message_post(room_id=space.pk, text="https://example.com/post", staff=ann)
+    Message = type(message)
+    data = {
+        **message.data,
+        "preview": {
+            "url": "https://example.com/post",
+            "title": "T",
+            "description": "",
+            "image": f"{server.base}/img/cover.png",
+        },
+    }
+    Message.objects.filter(pk=message.pk).update(data=data)
+    from rooms.selectors import message_data
+
+    message.refresh_from_db()
+    shown = message_data(message)
+    assert shown["data"]["preview"]["image"] == f"/api/v1/messages/{message.pk}/preview-image"
+    assert _third_party_urls(shown, server) == []
+    assert api(ann).get(f"/api/v1/messages/{message.pk}/preview-image").status_code == 404
+    assert server.hits == []
+
+
+def test_visitor_photo_is_served_by_the_server(server, allow_private, api, make_staff, make_visitor):
+    from enquiries.selectors import visitor_data
+
+    ann = make_staff(name="Ann Agent")
+    visitor = make_visitor(first_name="Vera")
+    # As a messaging platform's profile sets it (channels_adapters.inbound).
+    type(visitor).objects.filter(pk=visitor.pk).update(photo_url=f"{server.base}/img/cover.png")
+    visitor.refresh_from_db()
+    assert visitor_data(visitor)["photo_url"] == f"/api/v1/visitors/{visitor.pk}/photo"
+    response = api(ann).get(f"/api/v1/visitors/{visitor.pk}/photo")
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PNG
+    assert api().get(f"/api/v1/visitors/{visitor.pk}/photo").status_code in (401, 403)
+    plain = make_visitor(first_name="Pat")
+    assert visitor_data(plain)["photo_url"] == ""
+    assert api(ann).get(f"/api/v1/visitors/{plain.pk}/photo").status_code == 404

@@ -164,17 +164,22 @@ def test_public_config_is_rate_limited(api, widget, monkeypatch):
 # ------------------------------------------------------------------ pages
 
 
+def csp_directives(response) -> dict[str, str]:
+    header = response["Content-Security-Policy"]
+    return {part.split(" ", 1)[0]: part.split(" ", 1)[1] for part in (p.strip() for p in header.split(";")) if part}
+
+
 def test_widget_page_frame_ancestors(widget):
     client = Client()
     response = client.get(f"/widget/{widget.key}/")
     assert response.status_code == 200
-    assert response["Content-Security-Policy"] == "frame-ancestors *"
+    assert csp_directives(response)["frame-ancestors"] == "*"
     assert "X-Frame-Options" not in response
     assert widget.key in response.content.decode()
     widget.allowed_domains = ["shop.example.com", "*.example.org"]
     widget.save(update_fields=["allowed_domains"])
     response = client.get(f"/widget/{widget.key}/")
-    assert response["Content-Security-Policy"] == "frame-ancestors 'self' shop.example.com *.example.org"
+    assert csp_directives(response)["frame-ancestors"] == "'self' shop.example.com *.example.org"
     assert "X-Frame-Options" not in response
 
 
@@ -198,7 +203,20 @@ def test_weblink_page(widget):
     assert response.status_code == 200
     body = response.content.decode()
     assert "Engage now" in body and "widget/chat.js" in body
-    assert response["Content-Security-Policy"] == "frame-ancestors 'self'"
+    assert csp_directives(response)["frame-ancestors"] == "'self'"
+
+
+@pytest.mark.parametrize("page", ["widget", "weblink"])
+def test_visitor_pages_run_only_the_projects_scripts(widget, page):
+    """The chat pages may be framed by the customer's sites, but run no inline or foreign
+    script and send requests only to this server."""
+    widget.weblink_slug = "sales"
+    widget.save(update_fields=["weblink_slug"])
+    response = Client().get(f"/widget/{widget.key}/" if page == "widget" else "/l/sales")
+    policy = csp_directives(response)
+    assert policy["script-src"] == "'self'"
+    assert policy["object-src"] == "'none'" and policy["base-uri"] == "'self'"
+    assert policy["connect-src"] == "'self' ws://testserver wss://testserver"
 
 
 def test_loader_is_served():

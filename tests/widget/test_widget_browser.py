@@ -38,6 +38,7 @@ from tests.integration.test_real_timers import (
 CHROMIUM = "/usr/bin/chromium"
 MAX_WAIT = 4.0  # CC_ENQUIRY_MAX_WAIT_SECONDS: the web link enquiry is missed after this
 SHOTS = ROOT / "docs" / "screenshots"
+TAKE_SCREENSHOTS = os.environ.get("CC_SCREENSHOTS", "") == "1"
 
 if not os.path.exists(CHROMIUM):
     if IN_CI:
@@ -115,9 +116,15 @@ def _png() -> bytes:
     return out.getvalue()
 
 
+def _csp_violation(message: Any) -> bool:
+    return bool(message.type == "error" and "Content Security Policy" in message.text)
+
+
 def _shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"widget-{name}.png"))
+    """docs/screenshots/widget-<name>.png, only when asked for (make screenshots)."""
+    if TAKE_SCREENSHOTS:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"widget-{name}.png"))
 
 
 @pytest.mark.timeout(150)
@@ -161,6 +168,8 @@ def test_widget_end_to_end(product: Server, host_servers: tuple[Path, list[str]]
             page = visitor_ctx.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
+            # The chat page in the frame runs under its own CSP: any violation is an error.
+            page.on("console", lambda m: errors.append(m.text) if _csp_violation(m) else None)
             page.goto(f"{allowed_origin}/shop.html?utm_source=newsletter&utm_campaign=spring&ref=x")
 
             # The loader adds one element; the host page's CSS does not reach into it.
@@ -305,6 +314,8 @@ def test_widget_end_to_end(product: Server, host_servers: tuple[Path, list[str]]
             # A web link (the QR code's target): Engage Now, UTM recorded; nobody picks up.
             link_ctx = browser.new_context(viewport={"width": 900, "height": 900})
             link = link_ctx.new_page()
+            link.on("pageerror", lambda e: errors.append(str(e)))
+            link.on("console", lambda m: errors.append(m.text) if _csp_violation(m) else None)
             link.goto(f"{base}/l/acme-support?utm_source=qr&utm_medium=print")
             _shot(link, "engage-now")
             link.locator(".cc-engage-now").click()
@@ -332,12 +343,13 @@ def test_widget_end_to_end(product: Server, host_servers: tuple[Path, list[str]]
             link.locator(".cc-banner").filter(has_text="You have started 1 conversation in the last hour").wait_for()
             _shot(link, "too-many")
             assert len(http.get("/api/v1/enquiries?status=missed", headers=admin).json()["results"]) == 1
+            assert not errors, errors
             link_ctx.close()
 
             # A site that is not allowed: the frame is refused by CSP and the launcher hides.
             widget_url = f"{base}/widget/{channel['key']}/"
             csp = http.get(widget_url).headers["content-security-policy"]
-            assert csp == f"frame-ancestors 'self' {allowed_origin.removeprefix('http://')}"
+            assert f"frame-ancestors 'self' {allowed_origin.removeprefix('http://')}" in csp.split("; ")
             other = visitor_ctx.new_page()
             other.goto(f"{other_origin}/shop.html")
             other.locator("[data-contactcenter]").wait_for(state="attached")

@@ -62,6 +62,10 @@ const ROUTES = [
 ];
 
 async function route() {
+  // Each route is numbered: a view that finishes loading after the user went elsewhere is
+  // dropped (its cleanup runs at once) instead of taking over from the newer one.
+  app.routeSeq = (app.routeSeq || 0) + 1;
+  const seq = app.routeSeq;
   if (cleanup) {
     try {
       cleanup();
@@ -84,13 +88,25 @@ async function route() {
     if (!match) continue;
     if (path.startsWith("/app/admin/") && !app.me.is_admin) break;
     clear(main, h("p", { class: "muted", text: "Loading…" }));
+    let done = null;
     try {
       const render = await load();
-      cleanup = (await render(main, match, params)) || null;
+      done = (await render(main, match, params)) || null;
     } catch (err) {
       console.error(err);
-      clear(main, h("p", { class: "form-error", role: "alert", text: err.message || "This page could not be shown." }));
+      if (seq === app.routeSeq) clear(main, h("p", { class: "form-error", role: "alert", text: err.message || "This page could not be shown." }));
     }
+    if (seq !== app.routeSeq) {
+      if (done) {
+        try {
+          done();
+        } catch (err) {
+          console.error(err);
+        }
+      }
+      return;
+    }
+    cleanup = done;
     emit("route", { path });
     return;
   }

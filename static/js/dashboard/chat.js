@@ -53,6 +53,11 @@ async function copyText(text) {
 }
 
 export async function render(main, match, params) {
+  // This view is current until the dashboard routes elsewhere. A view left while it was
+  // still loading must neither read nor mark anything: its listeners are removed only once
+  // it has finished loading (app.js), and meanwhile new messages are not on screen.
+  const routeSeq = app.routeSeq;
+  const stale = () => app.routeSeq !== routeSeq;
   const roomId = Number(match[1]);
   const disposers = [];
   const messages = new Map(); // id -> message
@@ -68,6 +73,7 @@ export async function render(main, match, params) {
   try {
     info = await api("GET", `/api/v1/rooms/${roomId}`);
   } catch (err) {
+    if (stale()) return null;
     clear(main, h("h1", { text: "Room" }), h("p", { class: "form-error", role: "alert", text: err.message }));
     if (err.status === 0) {
       // Offline: try again as soon as the socket is back.
@@ -79,6 +85,7 @@ export async function render(main, match, params) {
     }
     return null;
   }
+  if (stale()) return null; // left before it was shown: draw nothing over the next page
   if (!info.me) monitor = true; // an admin looking without being a member
   if (!monitor) app.currentRoom = roomId;
 
@@ -284,7 +291,12 @@ export async function render(main, match, params) {
     clear(infoPanel, parts);
   }
 
+  // The panel is aria-busy while a reload is on its way (it will be repainted): assistive
+  // technology and the browser tests then know to wait for it.
+  let infoLoads = 0;
   async function reloadInfo() {
+    infoLoads += 1;
+    infoPanel.setAttribute("aria-busy", "true");
     try {
       info = await api("GET", `/api/v1/rooms/${roomId}`);
       if (!info.me && !monitor) monitor = true;
@@ -297,6 +309,9 @@ export async function render(main, match, params) {
         toast("You are no longer in this room.", "info");
         app.navigate("/app/");
       }
+    } finally {
+      infoLoads -= 1;
+      if (!infoLoads) infoPanel.removeAttribute("aria-busy");
     }
   }
 
@@ -452,7 +467,8 @@ export async function render(main, match, params) {
         h(
           "a",
           { class: "preview", href: p.url, target: "_blank", rel: "noopener noreferrer nofollow" },
-          p.image ? h("img", { src: p.image, alt: "", width: 64, height: 64, loading: "lazy", referrerpolicy: "no-referrer" }) : null,
+          // Only the server's copy (same origin); never an image from the linked page's host.
+          p.image && p.image.startsWith("/api/") ? h("img", { src: p.image, alt: "", width: 64, height: 64, loading: "lazy", referrerpolicy: "no-referrer" }) : null,
           h("span", {}, h("strong", { text: p.title || p.url }), h("small", { text: p.description || "" })),
         ),
       );
@@ -475,7 +491,7 @@ export async function render(main, match, params) {
   }
 
   function upsert(m, { scroll = true } = {}) {
-    if (m.room !== roomId) return;
+    if (m.room !== roomId || stale()) return;
     const stick = atBottom();
     const known = messages.get(m.id);
     messages.set(m.id, m);
@@ -501,7 +517,7 @@ export async function render(main, match, params) {
   }
 
   function scheduleRead() {
-    if (monitor || !info.me || document.hidden) return;
+    if (monitor || !info.me || document.hidden || stale()) return;
     clearTimeout(readTimer);
     readTimer = setTimeout(sendRead, 300);
   }
@@ -826,16 +842,21 @@ export async function render(main, match, params) {
   } catch (err) {
     toast(err.message, "error");
   }
+  if (stale()) return dispose;
   toBottom();
   scheduleRead();
   if (monitor) {
     startWatching();
   } else {
     emit("route", {}); // repaint the room list without this room's badge
-    textarea.focus();
+    // Ready to type, unless the user already went elsewhere while the history loaded (a
+    // slow load must not move the caret out of a field they are typing in).
+    if (!document.activeElement || document.activeElement === document.body) textarea.focus();
   }
 
-  return () => {
+  return dispose;
+
+  function dispose() {
     disposers.forEach((d) => d());
     document.removeEventListener("visibilitychange", onVisible);
     if (watching) app.socket.unwatch(roomId);
@@ -845,7 +866,7 @@ export async function render(main, match, params) {
       sendRead();
     }
     clearTimeout(typingTimer);
-  };
+  }
 }
 
 export { channelIcon };

@@ -29,7 +29,8 @@ function render(entry) {
   reject.setAttribute("aria-label", `Reject enquiry from ${name}`);
   pick.addEventListener("click", () => pickUp(enquiry.id, pick));
   reject.addEventListener("click", () => rejectEnquiry(enquiry.id, reject));
-  const avatar = visitor.photo_url
+  // The server's copy of the platform's photo (same origin), so the page loads nothing from other hosts.
+  const avatar = visitor.photo_url && visitor.photo_url.startsWith("/api/")
     ? h("img", { class: "avatar", src: visitor.photo_url, alt: "", width: 28, height: 28 })
     : h("span", { class: "avatar", "aria-hidden": "true", text: (name[0] || "?").toUpperCase() });
   const li = h(

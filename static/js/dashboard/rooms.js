@@ -75,6 +75,7 @@ export function markRead(roomId) {
   const room = app.rooms.get(roomId);
   if (room && room.unread) {
     room.unread = 0;
+    room.liveUnread = [];
     paint();
   }
 }
@@ -166,6 +167,7 @@ export function setupRooms() {
     const mine = message.author && message.author.type === "staff" && message.author.id === app.me.id;
     if (!mine && message.room !== app.currentRoom) {
       room.unread = (room.unread || 0) + 1;
+      room.liveUnread = [...(room.liveUnread || []), message.id];
       if (room.mute === "all" || !room.mute) {
         playAlert();
         notify(`${message.author.name}: ${room.title}`, message.text || "sent a file");
@@ -193,7 +195,15 @@ export function setupRooms() {
     on(type, refreshSoon);
   }
   on("read", (data) => {
-    if (data.staff_id === app.me.id) markRead(data.room_id);
+    if (data.staff_id !== app.me.id) return;
+    const room = app.rooms.get(data.room_id);
+    if (!room || !room.unread) return;
+    // Read up to data.message_id (here or in another tab). Messages counted since that
+    // came after it stay unread: the read sent when leaving a room can come back after
+    // newer messages arrived (slow server or network).
+    room.liveUnread = (room.liveUnread || []).filter((id) => id > data.message_id);
+    room.unread = room.liveUnread.length;
+    paint();
   });
   // Supervision and transfers: the agent is told at once, wherever they are in the dashboard.
   on("room.taken_over", (data) => {
