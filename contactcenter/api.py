@@ -9,7 +9,6 @@ from django.contrib.auth import authenticate, login, logout
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,6 +21,7 @@ from contactcenter.auth import SESSION_EPOCH_KEY, StaffTokenAuthentication
 from contactcenter.client_address import client_ident
 from contactcenter.errors import InvalidInput, NotAuthorized, NotFound
 from contactcenter.models import OrgSettings, Staff, Tag
+from contactcenter.parsers import JSONParser
 from contactcenter.permissions import IsAdmin, IsAdminOrReadOnlyStaff, IsStaff, staff_of
 
 
