@@ -55,6 +55,10 @@ def space_via_api(base: str, owner: str, name: str, members: list[str]) -> int:
         assert len(ids) == len(members), staff
         room = http.post("/api/v1/rooms/spaces", headers=auth, json={"name": name, "members": ids})
         assert room.status_code == 201, room.text
+        # A token login that takes over a dashboard session sets the person OFFLINE (nobody
+        # watches the dashboard any more); the staff of these tests work ACTIVE.
+        me = http.patch("/api/v1/me", headers=auth, json={"availability": "active"})
+        assert me.status_code == 200, me.text
         return int(room.json()["id"])
 
 

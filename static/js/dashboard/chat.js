@@ -490,8 +490,12 @@ export async function render(main, match, params) {
     return li;
   }
 
-  function upsert(m, { scroll = true } = {}) {
+  function upsert(m, { scroll = true, history = false } = {}) {
     if (m.room !== roomId || stale()) return;
+    // A history page is a snapshot taken when its request started: a message that live
+    // events already brought is at least as new (each later change comes as an event too),
+    // so the snapshot must not put back an older version (e.g. without its link preview).
+    if (history && messages.has(m.id)) return;
     const stick = atBottom();
     const known = messages.get(m.id);
     messages.set(m.id, m);
@@ -546,7 +550,7 @@ export async function render(main, match, params) {
     let after = Math.max(0, ...messages.keys());
     for (let i = 0; i < 20; i += 1) {
       const page = await api("GET", `/api/v1/rooms/${roomId}/messages?after=${after}&limit=500`);
-      page.results.forEach((m) => upsert(m, { scroll: false }));
+      page.results.forEach((m) => upsert(m, { scroll: false, history: true }));
       if (!page.has_more || !page.results.length) break;
       after = page.results[page.results.length - 1].id;
     }
