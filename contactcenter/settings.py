@@ -308,6 +308,9 @@ if REDIS_URL:
             # Fails open while Redis is down (contactcenter/cache.py).
             "BACKEND": "contactcenter.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
+            # Rate counters, lockouts and webhook nonces of deployments sharing one Redis
+            # database stay apart, as their realtime channels do.
+            "KEY_PREFIX": CC_CHANNEL_PREFIX,
             "OPTIONS": {
                 "socket_connect_timeout": CC_REDIS_CONNECT_TIMEOUT,
                 "socket_timeout": CC_REDIS_SOCKET_TIMEOUT,

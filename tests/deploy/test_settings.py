@@ -23,7 +23,8 @@ MAKE_ONE = "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
 SHOW = (
     "import json, contactcenter.settings as s; print(json.dumps({"
     "'key': s.SECRET_KEY, 'prefix': s.CC_CHANNEL_PREFIX, 'layer': s.CHANNEL_LAYERS['default'], "
-    "'queue': s.CELERY_TASK_DEFAULT_QUEUE, 'control': s.CELERY_CONTROL_EXCHANGE, 'demo': s.CC_DEMO}))"
+    "'queue': s.CELERY_TASK_DEFAULT_QUEUE, 'control': s.CELERY_CONTROL_EXCHANGE, 'demo': s.CC_DEMO, "
+    "'cache_prefix': s.CACHES['default'].get('KEY_PREFIX')}))"
 )
 
 
@@ -152,6 +153,8 @@ def test_channel_prefix_follows_the_database_name_and_redis_db(tmp_path: Path) -
     assert two["prefix"] == "cc-shop_two-0"
     assert other_db["prefix"] == "cc-shop_one-4"
     assert one["layer"]["CONFIG"]["prefix"] == "cc-shop_one-0"
+    # Cache keys too (rate counters, lockouts, webhook nonces): apart per deployment.
+    assert (one["cache_prefix"], two["cache_prefix"]) == ("cc-shop_one-0", "cc-shop_two-0")
     # The same deployment reached by another host name keeps its prefix.
     same = load(tmp_path, CC_SECRET_KEY=key, DATABASE_URL="postgres://cc@10.0.0.5/shop_one", REDIS_URL="redis://x/0")
     assert same["prefix"] == one["prefix"]
