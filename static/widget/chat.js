@@ -126,7 +126,7 @@ async function api(path, { method = "GET", body, form } = {}) {
     throw new ApiError(0, { detail: "No connection. Check your network and try again." });
   }
   renewToken(response.headers.get("X-Visitor-Token"));
-  let data = null;
+  let data;
   try {
     data = await response.json();
   } catch {

@@ -45,7 +45,7 @@ export async function api(method, url, body) {
     throw new ApiError(0, null);
   }
   if (response.status === 204) return null;
-  let data = null;
+  let data;
   const text = await response.text();
   try {
     data = text ? JSON.parse(text) : null;
@@ -73,7 +73,7 @@ export function upload(url, formData, onProgress) {
       if (e.lengthComputable && onProgress) onProgress(e.loaded / e.total);
     });
     xhr.addEventListener("load", () => {
-      let data = null;
+      let data;
       try {
         data = JSON.parse(xhr.responseText);
       } catch {
