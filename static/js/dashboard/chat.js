@@ -100,7 +100,7 @@ export async function render(main, match, params) {
   const typing = h("p", { class: "typing small muted", "aria-live": "polite" });
   const banner = h("div", { class: "monitor-banner", hidden: true });
   const replyBar = h("div", { class: "reply-bar", hidden: true });
-  const textarea = h("textarea", { id: "composer-text", rows: 1, placeholder: "Message (/ quick reply, @ mention)", maxlength: 10000 });
+  const textarea = h("textarea", { id: "composer-text", rows: 1, placeholder: "Message (/ quick reply, @ mention)", maxlength: app.boot.message_max_chars });
   const suggest = h("ul", { class: "suggest", role: "listbox", id: uid("suggest"), hidden: true, "aria-label": "Suggestions" });
   textarea.setAttribute("aria-controls", suggest.id);
   textarea.setAttribute("aria-autocomplete", "list");
@@ -572,7 +572,7 @@ export async function render(main, match, params) {
   async function edit(m) {
     if (!canChange(m)) return toast("The edit window has passed.", "error");
     const data = await formDialog("Edit message", (form) => {
-      const area = h("textarea", { name: "text", rows: 4, required: true, maxlength: 10000 });
+      const area = h("textarea", { name: "text", rows: 4, required: true, maxlength: app.boot.message_max_chars });
       area.value = m.text;
       form.append(field("Message", area));
     });
