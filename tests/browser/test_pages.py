@@ -55,7 +55,9 @@ def test_agents_get_the_dashboard_but_not_admin_pages(make_staff: Callable[..., 
 def test_the_dashboard_boot_data_carries_the_servers_limits(make_staff: Callable[..., Staff], settings) -> None:  # type: ignore[no-untyped-def]
     settings.CC_MESSAGE_MAX_CHARS = 25000
     page = logged_in(make_staff()).get("/app/")
-    boot = json.loads(re.search(rb'<script id="cc-boot" type="application/json">(.*?)</script>', page.content, re.S)[1])
+    found = re.search(rb'<script id="cc-boot" type="application/json">(.*?)</script>', page.content, re.S)
+    assert found is not None
+    boot = json.loads(found[1])
     assert boot["message_max_chars"] == 25000
     assert boot["max_upload_bytes"] == settings.CC_MAX_UPLOAD_BYTES
 
