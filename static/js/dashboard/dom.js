@@ -1,3 +1,4 @@
+// @ts-check
 // DOM helpers of the dashboard over the shared h() (static/js/h.js). Every text from users
 // goes in through textContent (h() children that are strings become text nodes): never
 // innerHTML with data.
@@ -40,7 +41,7 @@ export function duration(seconds) {
 
 export function secondsBetween(from, to) {
   if (!from || !to) return null;
-  return (new Date(to) - new Date(from)) / 1000;
+  return (new Date(to).getTime() - new Date(from).getTime()) / 1000;
 }
 
 export function clockTime(iso) {
@@ -127,6 +128,7 @@ export function formDialog(title, build, okLabel = "Save") {
     });
     document.body.append(dialog);
     dialog.showModal();
+    /** @type {HTMLElement | null} */
     const first = form.querySelector("input, select, textarea");
     if (first) first.focus();
   });
