@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test screenshots lint install migrate bench clean
+.PHONY: run test screenshots lint lint-js install migrate bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,18 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
+	$(MAKE) --no-print-directory lint-js
+
+# ESLint and the type check of the front end's modules (npm packages pinned in package.json,
+# installed with `npm ci`). Without node_modules it skips, except under CI=true.
+lint-js:
+	@if [ -x node_modules/.bin/eslint ]; then \
+	  node_modules/.bin/eslint . && node_modules/.bin/tsc -p jsconfig.json; \
+	elif [ "$$CI" = "true" ]; then \
+	  echo "lint-js: CI=true but node_modules is missing (run npm ci)" >&2; exit 1; \
+	else \
+	  echo "lint-js: skipped ESLint and tsc (node_modules is missing: run npm ci)"; \
+	fi
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.secret-key .pytest_cache .mypy_cache .ruff_cache

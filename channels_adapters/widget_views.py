@@ -124,6 +124,12 @@ def widget_config(channel: Channel) -> dict[str, Any]:
     }
 
 
+class WidgetLimitsOut(serializers.Serializer):
+    message_chars = serializers.IntegerField(help_text="Longest message text accepted (CC_MESSAGE_MAX_CHARS).")
+    note_chars = serializers.IntegerField(help_text="Longest offline note accepted (CC_NOTE_MAX_CHARS).")
+    upload_bytes = serializers.IntegerField(help_text="Largest file accepted (CC_MAX_UPLOAD_BYTES).")
+
+
 class WidgetChannelOut(serializers.Serializer):
     key = serializers.CharField()
     kind = serializers.CharField()
@@ -137,7 +143,7 @@ class WidgetChannelOut(serializers.Serializer):
     open_now = serializers.BooleanField()
     form = serializers.DictField()
     directory = serializers.DictField()
-    limits = serializers.DictField()
+    limits = WidgetLimitsOut()
 
 
 class WidgetChannelView(APIView):

@@ -72,6 +72,8 @@ def _shell(request: HttpRequest, view: str, **extra: Any) -> HttpResponse:
         "me": {"id": staff.pk, "name": staff.display_name, "role": staff.role, "is_admin": staff.is_admin},
         "edit_window_seconds": settings.CC_MESSAGE_EDIT_WINDOW_SECONDS,
         "max_upload_bytes": settings.CC_MAX_UPLOAD_BYTES,
+        # The composers' limit: the same one the socket and REST apply.
+        "message_max_chars": settings.CC_MESSAGE_MAX_CHARS,
         **extra,
     }
     context = {"boot": boot, "me": staff, "admin_sections": ADMIN_SECTIONS if staff.is_admin else ()}

@@ -1,3 +1,4 @@
+// @ts-check
 // One websocket client for the dashboard and the widget.
 //
 // - Reconnects with capped exponential back-off and reports its state
@@ -21,21 +22,45 @@
 //   back online or the tab becomes visible (the back-off starts over). Only one socket at
 //   a time: a pending retry is cancelled, an open or connecting socket is left alone.
 
+/** @typedef {"connecting" | "open" | "reconnecting" | "closed"} SocketState */
+/** @typedef {{type: string, data?: any, [key: string]: any}} ServerEvent */
+/** @typedef {{type: string, [key: string]: any}} ClientMessage */
+/**
+ * @typedef {object} SocketOptions
+ * @property {(event: ServerEvent) => void} [onEvent] every event after de-duplication
+ * @property {(state: SocketState, code?: number) => void} [onState] connection state changes
+ * @property {number} [maxDelayMs] the longest wait between two reconnect attempts
+ */
+
 export class CCSocket {
+  /**
+   * @param {string} url the websocket URL (see wsUrl)
+   * @param {SocketOptions} [options]
+   */
   constructor(url, { onEvent = () => {}, onState = () => {}, maxDelayMs = 15000 } = {}) {
     this.url = url;
     this.onEvent = onEvent;
     this.onState = onState;
     this.maxDelayMs = maxDelayMs;
-    this.lastIds = new Map(); // room id -> last message id seen
-    this.seen = new Set(); // message ids delivered (bounded below)
+    /** @type {Map<number, number>} room id -> last message id seen */
+    this.lastIds = new Map();
+    /** @type {Set<string>} keys of the message versions delivered (bounded below) */
+    this.seen = new Set();
+    /** @type {ClientMessage[]} */
     this.queue = [];
-    this.unacked = new Map(); // client_id -> message.post not yet answered
-    this.retries = new Map(); // client_id -> 5xx retries so far
-    this.watched = new Set(); // rooms watched (admins' monitoring)
+    /** @type {Map<string, ClientMessage>} client_id -> message.post not yet answered */
+    this.unacked = new Map();
+    /** @type {Map<string, number>} client_id -> 5xx retries so far */
+    this.retries = new Map();
+    /** @type {Set<number>} rooms watched (admins' monitoring) */
+    this.watched = new Set();
     this.attempt = 0;
     this.closedByUs = false;
+    /** True after a final close (4001, 4401 or close()): never reconnects. */
+    this.dead = false;
+    /** @type {WebSocket | null} */
     this.ws = null;
+    /** @type {ReturnType<typeof setTimeout> | null} */
     this.retryTimer = null;
     this.wake = () => this.reconnectNow();
     this.onVisible = () => {
@@ -97,16 +122,23 @@ export class CCSocket {
     this.connect();
   }
 
+  /** @param {number} room */
   watch(room) {
     this.watched.add(room);
     if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: "watch", room }));
   }
 
+  /** @param {number} room */
   unwatch(room) {
     if (!this.watched.delete(room)) return;
     if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: "unwatch", room }));
   }
 
+  /**
+   * Follows a room: after every reconnect the server is asked for its messages after lastId.
+   * @param {number} roomId
+   * @param {number} [lastId]
+   */
   track(roomId, lastId = 0) {
     const known = this.lastIds.get(roomId) || 0;
     this.lastIds.set(roomId, Math.max(known, lastId));
@@ -114,11 +146,17 @@ export class CCSocket {
 
   resync() {
     if (this.lastIds.size === 0) return;
+    /** @type {Record<number, number>} */
     const rooms = {};
     this.lastIds.forEach((id, room) => (rooms[room] = id));
     this.send({ type: "sync", rooms });
   }
 
+  /**
+   * Records a message version; false when this exact version was delivered already.
+   * @param {any} message
+   * @returns {boolean}
+   */
   remember(message) {
     if (!message || !message.id) return true;
     // The data is part of the key: a link preview or a delivery state arrives as
@@ -131,6 +169,7 @@ export class CCSocket {
     return true;
   }
 
+  /** @param {ServerEvent} event */
   dispatch(event) {
     if (event.type === "message.ack" || event.type === "error") this.answered(event);
     if (event.type === "sync.messages") {
@@ -145,6 +184,10 @@ export class CCSocket {
     this.onEvent(event);
   }
 
+  /**
+   * Sends now, or queues until the socket is open.
+   * @param {ClientMessage} message
+   */
   send(message) {
     if (this.ws && this.ws.readyState === WebSocket.OPEN) {
       this.ws.send(JSON.stringify(message));
@@ -153,6 +196,13 @@ export class CCSocket {
     }
   }
 
+  /**
+   * Posts a message; kept and sent again after a reconnect until the server answers it.
+   * @param {number} room
+   * @param {string} text
+   * @param {Record<string, any>} [extra] more fields of the post (client_id, reply_to, ...)
+   * @returns {string} the post's client_id
+   */
   post(room, text, extra = {}) {
     const clientId = extra.client_id || (crypto.randomUUID ? crypto.randomUUID() : String(Date.now() + Math.random()));
     const message = { type: "message.post", room, text, client_id: clientId, ...extra };
@@ -162,6 +212,7 @@ export class CCSocket {
   }
 
   // The server answered a post (ack or error): forget it, or retry a server-side failure.
+  /** @param {ServerEvent} event */
   answered(event) {
     const data = event.data || {};
     if (event.type === "message.ack") {
@@ -196,6 +247,11 @@ export class CCSocket {
   }
 }
 
+/**
+ * The websocket URL of a path on this page's host (wss: on an https: page).
+ * @param {string} path
+ * @returns {string}
+ */
 export function wsUrl(path) {
   const proto = location.protocol === "https:" ? "wss:" : "ws:";
   return `${proto}//${location.host}${path}`;

@@ -6,6 +6,8 @@
 // client (static/js/socket.js: reconnect, sync after a drop, dedupe by id); REST is the
 // fallback and the source of truth (every enquiry.* event re-reads the enquiry).
 
+import { h as el } from "../js/h.js";
+import { createClient } from "../js/rest.js";
 import { CCSocket, wsUrl } from "../js/socket.js";
 
 const config = JSON.parse(document.getElementById("cc-config").textContent);
@@ -54,22 +56,6 @@ function safeOrigin(value) {
   }
 }
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === null || v === undefined || v === false) continue;
-    if (k === "class") node.className = v;
-    else if (k === "text") node.textContent = v;
-    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else node.setAttribute(k, v === true ? "" : v);
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
-
 function uuid() {
   if (crypto.randomUUID) return crypto.randomUUID();
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
@@ -102,41 +88,22 @@ function banner(text, kind = "error") {
   node.hidden = !text;
 }
 
-class ApiError extends Error {
-  constructor(status, body) {
-    super((body && body.detail) || `Request failed (${status}).`);
-    this.status = status;
-    this.body = body || {};
-  }
-}
+// The shared REST client (static/js/rest.js) with the visitor's token; every answer may
+// bring a renewed token. Errors show the server's detail, or a plain sentence.
+const rest = createClient({
+  credentials: "omit",
+  headers: () => (S.token ? { Authorization: `Visitor ${S.token}` } : {}),
+  onResponse: (response) => renewToken(response.headers.get("X-Visitor-Token")),
+  message(status, body) {
+    if (status === 0) return "No connection. Check your network and try again.";
+    if (body && body.detail) return body.detail;
+    if (status === 429) return "Too many requests. Please wait a moment.";
+    return `Request failed (${status}).`;
+  },
+});
 
-async function api(path, { method = "GET", body, form } = {}) {
-  const headers = { Accept: "application/json" };
-  if (S.token) headers.Authorization = `Visitor ${S.token}`;
-  let payload;
-  if (form) payload = form;
-  else if (body !== undefined) {
-    headers["Content-Type"] = "application/json";
-    payload = JSON.stringify(body);
-  }
-  let response;
-  try {
-    response = await fetch(path, { method, headers, body: payload, credentials: "omit" });
-  } catch {
-    throw new ApiError(0, { detail: "No connection. Check your network and try again." });
-  }
-  renewToken(response.headers.get("X-Visitor-Token"));
-  let data = null;
-  try {
-    data = await response.json();
-  } catch {
-    data = null;
-  }
-  if (!response.ok) {
-    if (response.status === 429 && !(data && data.detail)) data = { detail: "Too many requests. Please wait a moment." };
-    throw new ApiError(response.status, data);
-  }
-  return data;
+function api(path, { method = "GET", body = undefined, form = undefined } = {}) {
+  return rest.request(method, path, { body, form });
 }
 
 // Visitor tokens expire (the server's CC_VISITOR_TOKEN_MAX_AGE_SECONDS); while the visitor

@@ -3,6 +3,8 @@ logout by POST, the static files a bare daphne serves."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 
 import pytest
@@ -48,6 +50,16 @@ def test_agents_get_the_dashboard_but_not_admin_pages(make_staff: Callable[..., 
     assert boss.get("/app/admin/overview").status_code == 200
     assert b"/app/admin/staff" in boss.get("/app/").content
     assert boss.get("/app/admin/nope").status_code == 404
+
+
+def test_the_dashboard_boot_data_carries_the_servers_limits(make_staff: Callable[..., Staff], settings) -> None:  # type: ignore[no-untyped-def]
+    settings.CC_MESSAGE_MAX_CHARS = 25000
+    page = logged_in(make_staff()).get("/app/")
+    found = re.search(rb'<script id="cc-boot" type="application/json">(.*?)</script>', page.content, re.S)
+    assert found is not None
+    boot = json.loads(found[1])
+    assert boot["message_max_chars"] == 25000
+    assert boot["max_upload_bytes"] == settings.CC_MAX_UPLOAD_BYTES
 
 
 def test_logout_needs_a_post_and_ends_the_session(make_staff: Callable[..., Staff]) -> None:

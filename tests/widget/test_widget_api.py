@@ -143,6 +143,16 @@ def test_public_config_has_no_private_data(api, admin, widget, make_staff, suppo
     assert "@example.com" not in text and "VIP desk" not in text and "credentials" not in text
 
 
+def test_public_config_limits_follow_the_settings(api, widget, settings):
+    settings.CC_MESSAGE_MAX_CHARS = 25000
+    settings.CC_NOTE_MAX_CHARS = 300
+    got = ok(api().get(f"/api/v1/widget/channels/{widget.key}"))
+    assert got["limits"] == {"message_chars": 25000, "note_chars": 300, "upload_bytes": settings.CC_MAX_UPLOAD_BYTES}
+    schema = api().get("/api/schema/?format=json").json()["components"]["schemas"]
+    assert set(schema["WidgetLimitsOut"]["properties"]) == {"message_chars", "note_chars", "upload_bytes"}
+    assert schema["WidgetChannelOut"]["properties"]["limits"]["$ref"].endswith("/WidgetLimitsOut")
+
+
 def test_public_config_unknown_or_inactive_channel(api, admin, widget, make_channel, support):
     error(api().get("/api/v1/widget/channels/nope"), 404)
     widget.is_active = False

@@ -7,35 +7,17 @@ import { api, upload } from "./api.js";
 import { channelIcon, clear, clockTime, confirmDialog, field, fileSize, formDialog, h, toast, uid } from "./dom.js";
 import { loadRooms, markRead, updateRoom } from "./rooms.js";
 import { app, emit, on } from "./state.js";
+import { applySuggestion, composerToken, mentionSuggestions, quickReplySuggestions, segments } from "./text.js";
 
-const URL_RE = /https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
 const DELIVERY = { pending: "…", sent: "✓ sent", delivered: "✓✓ delivered", read: "✓✓ read", failed: "⚠ failed" };
 
+// A message's text as nodes: links open in a new tab without the opener, mentions marked.
 function linkify(text, mentionNames) {
-  const out = [];
-  let last = 0;
-  for (const match of text.matchAll(URL_RE)) {
-    if (match.index > last) out.push(...mentionify(text.slice(last, match.index), mentionNames));
-    out.push(h("a", { href: match[0], target: "_blank", rel: "noopener noreferrer nofollow", text: match[0] }));
-    last = match.index + match[0].length;
-  }
-  if (last < text.length) out.push(...mentionify(text.slice(last), mentionNames));
-  return out;
-}
-
-function mentionify(text, names) {
-  if (!names.length || !text.includes("@")) return [text];
-  const escaped = names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-  const re = new RegExp(`@(?:${escaped.join("|")})`, "gi");
-  const out = [];
-  let last = 0;
-  for (const match of text.matchAll(re)) {
-    if (match.index > last) out.push(text.slice(last, match.index));
-    out.push(h("span", { class: "mention", text: match[0] }));
-    last = match.index + match[0].length;
-  }
-  if (last < text.length) out.push(text.slice(last));
-  return out;
+  return segments(text, mentionNames).map((part) => {
+    if (part.kind === "link") return h("a", { href: part.text, target: "_blank", rel: "noopener noreferrer nofollow", text: part.text });
+    if (part.kind === "mention") return h("span", { class: "mention", text: part.text });
+    return part.text;
+  });
 }
 
 async function copyText(text) {
@@ -100,7 +82,7 @@ export async function render(main, match, params) {
   const typing = h("p", { class: "typing small muted", "aria-live": "polite" });
   const banner = h("div", { class: "monitor-banner", hidden: true });
   const replyBar = h("div", { class: "reply-bar", hidden: true });
-  const textarea = h("textarea", { id: "composer-text", rows: 1, placeholder: "Message (/ quick reply, @ mention)", maxlength: 10000 });
+  const textarea = h("textarea", { id: "composer-text", rows: 1, placeholder: "Message (/ quick reply, @ mention)", maxlength: app.boot.message_max_chars });
   const suggest = h("ul", { class: "suggest", role: "listbox", id: uid("suggest"), hidden: true, "aria-label": "Suggestions" });
   textarea.setAttribute("aria-controls", suggest.id);
   textarea.setAttribute("aria-autocomplete", "list");
@@ -572,7 +554,7 @@ export async function render(main, match, params) {
   async function edit(m) {
     if (!canChange(m)) return toast("The edit window has passed.", "error");
     const data = await formDialog("Edit message", (form) => {
-      const area = h("textarea", { name: "text", rows: 4, required: true, maxlength: 10000 });
+      const area = h("textarea", { name: "text", rows: 4, required: true, maxlength: app.boot.message_max_chars });
       area.value = m.text;
       form.append(field("Message", area));
     });
@@ -698,18 +680,8 @@ export async function render(main, match, params) {
   let active = 0;
   let token = null; // {start, end, kind}
 
-  function currentToken() {
-    const pos = textarea.selectionStart;
-    const before = textarea.value.slice(0, pos);
-    const m = before.match(/(^|\s)([/@])([^\s/@]*(?: [^\s/@]*)?)$/);
-    if (!m) return null;
-    const query = m[3];
-    if (m[2] === "/" && query.includes(" ")) return null;
-    return { kind: m[2], query, start: pos - query.length - 1, end: pos };
-  }
-
   async function updateSuggest() {
-    token = currentToken();
+    token = composerToken(textarea.value, textarea.selectionStart);
     if (!token) return hideSuggest();
     if (token.kind === "/") {
       if (quickReplies === null) {
@@ -721,13 +693,11 @@ export async function render(main, match, params) {
           quickReplies = [];
         }
       }
-      const q = token.query.toLowerCase();
-      options = quickReplies.filter((r) => r.shortcut.toLowerCase().startsWith(q)).slice(0, 8).map((r) => ({ label: `/${r.shortcut}`, detail: r.text, insert: r.text }));
+      options = quickReplySuggestions(quickReplies, token.query);
     } else {
-      const q = token.query.toLowerCase();
       const names = info.members.filter((m) => m.id !== app.me.id).map((m) => m.name);
       if (info.kind === "space") names.push("all");
-      options = names.filter((n) => n.toLowerCase().startsWith(q)).slice(0, 8).map((n) => ({ label: `@${n}`, detail: "", insert: `@${n} ` }));
+      options = mentionSuggestions(names, token.query);
     }
     if (!options.length) return hideSuggest();
     active = 0;
@@ -761,9 +731,9 @@ export async function render(main, match, params) {
   function choose(i) {
     const o = options[i];
     if (!o || !token) return;
-    textarea.value = textarea.value.slice(0, token.start) + o.insert + textarea.value.slice(token.end);
-    const pos = token.start + o.insert.length;
-    textarea.setSelectionRange(pos, pos);
+    const next = applySuggestion(textarea.value, token, o.insert);
+    textarea.value = next.value;
+    textarea.setSelectionRange(next.caret, next.caret);
     hideSuggest();
     grow();
     textarea.focus();

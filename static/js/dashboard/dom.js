@@ -1,33 +1,11 @@
-// DOM helpers. Every text from users goes in through textContent (h() children that are
-// strings become text nodes): never innerHTML with data.
+// @ts-check
+// DOM helpers of the dashboard over the shared h() (static/js/h.js). Every text from users
+// goes in through textContent (h() children that are strings become text nodes): never
+// innerHTML with data.
 
-export function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs || {})) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "class") el.className = value;
-    else if (key === "text") el.textContent = value;
-    else if (key === "dataset") Object.assign(el.dataset, value);
-    else if (key.startsWith("on") && typeof value === "function") el.addEventListener(key.slice(2), value);
-    else if (value === true) el.setAttribute(key, "");
-    else el.setAttribute(key, String(value));
-  }
-  append(el, children);
-  return el;
-}
+import { h } from "../h.js";
 
-function append(el, children) {
-  for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-}
-
-export function clear(el, ...children) {
-  el.replaceChildren();
-  append(el, children);
-  return el;
-}
+export { clear, h } from "../h.js";
 
 export function $(selector, root = document) {
   return root.querySelector(selector);
@@ -63,7 +41,7 @@ export function duration(seconds) {
 
 export function secondsBetween(from, to) {
   if (!from || !to) return null;
-  return (new Date(to) - new Date(from)) / 1000;
+  return (new Date(to).getTime() - new Date(from).getTime()) / 1000;
 }
 
 export function clockTime(iso) {
@@ -150,6 +128,7 @@ export function formDialog(title, build, okLabel = "Save") {
     });
     document.body.append(dialog);
     dialog.showModal();
+    /** @type {HTMLElement | null} */
     const first = form.querySelector("input, select, textarea");
     if (first) first.focus();
   });
