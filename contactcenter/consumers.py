@@ -98,7 +98,7 @@ from contactcenter.auth import (
     visitor_token_for,
 )
 from contactcenter.channel_layers import CLOSE_RESYNC
-from contactcenter.errors import DomainError, InvalidInput, NotAuthorized, RateLimited, lost_race
+from contactcenter.errors import Busy, DomainError, InvalidInput, NotAuthorized, RateLimited, lost_race
 from contactcenter.events import (
     ADMINS_GROUP,
     SessionEnded,
@@ -462,7 +462,7 @@ def _error(request: str, exc: DomainError, content: dict[str, Any] | None = None
     data: dict[str, Any] = {"request": request, "status": exc.status_code, "detail": exc.message}
     if exc.code:
         data["code"] = exc.code
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, RateLimited | Busy):
         data["retry_after"] = exc.retry_after
     if exc.fields:
         data["fields"] = exc.fields

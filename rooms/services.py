@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 
 from contactcenter import clock
-from contactcenter.errors import Conflict, DomainError, InvalidInput, NotAuthorized, NotFound
+from contactcenter.errors import Conflict, DomainError, InvalidInput, NotAuthorized, NotFound, timed_out
 from contactcenter.events import (
     MessageCreated,
     MessageEdited,
@@ -190,8 +190,10 @@ def messages_post(requests: Sequence[PostRequest]) -> list[PostResult]:
     statements are per batch, not per message (lock the enquiries, check memberships,
     stamp and lock the rooms, one multi-row INSERT, one COMMIT). A refusal of one request
     (closed enquiry, not a member, ...) does not affect the others. If the batch fails as a
-    whole (a client_id racing in from another connection, a deadlock), each request is
-    retried in a transaction of its own, so one bad request never sinks another.
+    whole (a client_id racing in from another connection, a deadlock, a lock timeout), each
+    request is retried in a transaction of its own, so one bad request never sinks another.
+    A request that times out on its own (the connection's lock_timeout/statement_timeout)
+    is answered ``Busy`` (503, nothing stored).
     """
     results: list[PostResult | None] = [None] * len(requests)
     cleaned: dict[int, tuple[str, str]] = {}
@@ -223,9 +225,15 @@ def messages_post(requests: Sequence[PostRequest]) -> list[PostResult]:
                 # connection): the first one.
                 (i,) = cleaned
                 existing = _existing(requests[i].room_id, cleaned[i][1], requests[i].staff, requests[i].visitor)
-                if existing is None:
+                if existing is not None:
+                    results[i] = (existing, False)
+                elif (busy := timed_out(exc)) is not None:
+                    # The connection's lock or statement timeout (the socket writer sets
+                    # them): nothing stored, the client tries again later (503).
+                    logger.warning("posting a message to room %s timed out: %s", requests[i].room_id, exc)
+                    results[i] = busy
+                else:
                     raise exc
-                results[i] = (existing, False)
     # A retry of a stored message returns the first one even if the room has since been
     # closed (so the refusal is not the answer to a message that is there).
     for i, result in enumerate(results):
