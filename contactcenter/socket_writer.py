@@ -122,10 +122,10 @@ class SocketWriter:
             by_loop.setdefault(item[2], []).append(item)
         for loop, items in by_loop.items():
             close_old_connections()
-            self._timeouts_set()
             answers: list[tuple[asyncio.Future[dict[str, Any]], Any]]
             with realtime.sends_collected() as sends:
                 try:
+                    self._timeouts_set()  # connects: an outage here is answered like any failure
                     results = messages_post([request for request, _f, _l in items])
                     answers = [
                         (future, _answer(result)) for (_r, future, _l), result in zip(items, results, strict=True)

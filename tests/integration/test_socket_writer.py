@@ -250,3 +250,28 @@ def test_a_row_lock_held_elsewhere_fails_that_post_alone_with_503(
         writer.connections_close()
     assert not Message.objects.filter(room=stuck.room, client_id="t0").exists()
     assert Message.objects.filter(client_id__in=["t1", "t2"]).count() == 2
+
+
+def test_a_connection_failure_before_the_batch_is_answered_not_left_hanging(
+    transactional_db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Setting the timeouts connects to the database; if that fails (an outage), the waiting
+    post gets the error (the consumer answers 503) instead of waiting forever."""
+    from django.db import OperationalError
+
+    writer = socket_writer.SocketWriter(max_batch=4)
+
+    def down() -> None:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(writer, "_timeouts_set", down)
+
+    async def body() -> None:
+        request = socket_writer.PostRequest(room_id=1, text="hello", client_id="down1", visitor=Visitor(pk=1))
+        with pytest.raises(OperationalError):
+            await asyncio.wait_for(writer.post(request), timeout=10)
+
+    try:
+        run(body)
+    finally:
+        writer.connections_close()
