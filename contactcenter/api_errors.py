@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from contactcenter.errors import DomainError, RateLimited, lost_race
+from contactcenter.errors import Busy, DomainError, RateLimited, lost_race
 from contactcenter.outages import is_outage, request_outage, retry_after, unavailable_body
 from contactcenter.text import json_problem
 
@@ -87,7 +87,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """Every error is JSON with a "detail" string; field errors keep their per-field lists.
     PostgreSQL, Redis or the broker briefly unreachable: 503 with Retry-After."""
     # First: a deadlock is an OperationalError too, but a lost race (409), not an outage or a bug.
-    if (conflict := lost_race(exc)) is not None:
+    if not isinstance(exc, DomainError) and (conflict := lost_race(exc)) is not None:
         logger.warning("%s answered 409: %s", context.get("view").__class__.__name__, exc)
         exc = conflict
     elif is_outage(exc):
@@ -98,7 +98,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if exc.code:
             body["code"] = exc.code
         headers: dict[str, str] = {}
-        if isinstance(exc, RateLimited):
+        if isinstance(exc, RateLimited | Busy):
             body["retry_after"] = exc.retry_after
             headers["Retry-After"] = str(exc.retry_after)
         return Response(body, status=exc.status_code, headers=headers)

@@ -60,8 +60,10 @@ down) and syncs, as after any drop (``contactcenter/channel_layers.py``).
 A refused client message gets ``{"type": "error", "data": {"request", "status", "detail",
 "code"?, "client_id"?, "room"?, "fields"?}}`` with the HTTP-like status of the domain error
 (400 bad input, 403 not allowed, 404 unknown room, 409 closed enquiry, 429 too many
-messages: ``code`` "rate_limited" and ``retry_after`` seconds; nothing stored); the socket
-stays open.
+messages: ``code`` "rate_limited" and ``retry_after`` seconds; nothing stored; 503
+``code`` "busy" with ``retry_after``: the process's socket writer is full or the post waited
+too long on a row lock (``contactcenter/socket_writer.py``), nothing stored, the client
+retries); the socket stays open.
 
 Reconnecting without loss: connect (the server joins the groups before ``hello``), then
 ``sync`` each room from the last message id the client holds. Anything committed before
@@ -98,7 +100,7 @@ from contactcenter.auth import (
     visitor_token_for,
 )
 from contactcenter.channel_layers import CLOSE_RESYNC
-from contactcenter.errors import DomainError, InvalidInput, NotAuthorized, RateLimited, lost_race
+from contactcenter.errors import Busy, DomainError, InvalidInput, NotAuthorized, RateLimited, lost_race
 from contactcenter.events import (
     ADMINS_GROUP,
     SessionEnded,
@@ -462,7 +464,7 @@ def _error(request: str, exc: DomainError, content: dict[str, Any] | None = None
     data: dict[str, Any] = {"request": request, "status": exc.status_code, "detail": exc.message}
     if exc.code:
         data["code"] = exc.code
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, RateLimited | Busy):
         data["retry_after"] = exc.retry_after
     if exc.fields:
         data["fields"] = exc.fields

@@ -64,6 +64,35 @@ def lost_race(exc: BaseException | None) -> Conflict | None:
     return None
 
 
+class Busy(DomainError):
+    """The server cannot take this now (a full queue, a lock or statement timeout); nothing
+    was stored and the client may try again after ``retry_after`` seconds: 503."""
+
+    status_code = 503
+    default_message = "The server is busy. Try again in a moment."
+
+    def __init__(self, message: str | None = None, *, retry_after: float = 1, code: str = "busy") -> None:
+        super().__init__(message, code=code)
+        self.retry_after = max(1, math.ceil(retry_after))
+
+
+# SQLSTATEs of a statement PostgreSQL gave up on after its connection's lock_timeout
+# (lock_not_available) or statement_timeout (query_canceled).
+_TIMEOUT_SQLSTATES = frozenset({"55P03", "57014"})
+
+
+def timed_out(exc: BaseException | None) -> Busy | None:
+    """The Busy (503) to answer for a database error caused by a lock or statement timeout
+    (the transaction was rolled back: nothing was written), or None for any other error."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if (getattr(exc, "pgcode", None) or getattr(exc, "sqlstate", None)) in _TIMEOUT_SQLSTATES:
+            return Busy()
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return None
+
+
 class RateLimited(DomainError):
     """Too many requests of one kind by one client or for one account: 429, with the
     seconds to wait (the ``Retry-After`` header; ``retry_after`` in the body and on sockets)."""

@@ -141,6 +141,13 @@ CC_CHANNEL_LAYER = os.environ.get("CC_CHANNEL_LAYER", "pubsub")
 CC_SOCKET_DB_THREADS = _env_int("CC_SOCKET_DB_THREADS", 2)
 # Most messages posted over sockets committed together by the process's socket writer.
 CC_SOCKET_WRITE_BATCH = _env_int("CC_SOCKET_WRITE_BATCH", 64)
+# Back-pressure of the socket writer: at most this many posts wait for it; past that a post
+# is refused at once (503, code "busy", retry_after) and the client retries.
+CC_SOCKET_WRITE_QUEUE = _env_int("CC_SOCKET_WRITE_QUEUE", 2000)
+# The writer's own PostgreSQL connection gives up on a row lock held elsewhere (or a slow
+# statement) after these; that post is answered 503 and the process's other posts go on.
+CC_SOCKET_WRITE_LOCK_TIMEOUT_MS = _env_int("CC_SOCKET_WRITE_LOCK_TIMEOUT_MS", 3000)
+CC_SOCKET_WRITE_STATEMENT_TIMEOUT_MS = _env_int("CC_SOCKET_WRITE_STATEMENT_TIMEOUT_MS", 5000)
 CC_REDIS_MAX_CONNECTIONS = _env_int("CC_REDIS_MAX_CONNECTIONS", 2000)
 # --- Channel prefix (several deployments on one Redis) ----------------------------------
 # Redis pub/sub channels ignore the database number: deployments (or test runs) sharing one

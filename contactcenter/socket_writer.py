@@ -9,6 +9,13 @@ and nothing waits; under heavy load batches grow and the cost per message falls.
 
 The realtime events of a batch are handed to the server's event loop in one go after the
 commit, together with the answers to the waiting sockets.
+
+Back-pressure: at most ``CC_SOCKET_WRITE_QUEUE`` posts wait; past that a post is refused at
+once with ``Busy`` (503, ``code`` "busy", ``retry_after``; nothing stored), which the
+clients retry. On PostgreSQL the writer's connection has its own ``lock_timeout`` and
+``statement_timeout`` (``CC_SOCKET_WRITE_LOCK_TIMEOUT_MS``, ``..._STATEMENT_TIMEOUT_MS``):
+a post that waits on a row lock held elsewhere fails (503 too) instead of stalling every
+other post of the process; its batch's other posts are retried one by one and go in.
 """
 
 from __future__ import annotations
@@ -20,9 +27,10 @@ import threading
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import close_old_connections, connection, connections
 
 from contactcenter import realtime
+from contactcenter.errors import Busy
 from rooms.services import PostRequest, messages_post
 
 logger = logging.getLogger(__name__)
@@ -31,15 +39,32 @@ _Item = tuple[PostRequest, "asyncio.Future[dict[str, Any]]", asyncio.AbstractEve
 
 
 class SocketWriter:
-    def __init__(self, max_batch: int) -> None:
+    def __init__(
+        self,
+        max_batch: int,
+        *,
+        max_queued: int | None = None,
+        lock_timeout_ms: int | None = None,
+        statement_timeout_ms: int | None = None,
+    ) -> None:
         self.max_batch = max_batch
+        self.max_queued = settings.CC_SOCKET_WRITE_QUEUE if max_queued is None else max_queued
+        self.lock_timeout_ms = settings.CC_SOCKET_WRITE_LOCK_TIMEOUT_MS if lock_timeout_ms is None else lock_timeout_ms
+        self.statement_timeout_ms = (
+            settings.CC_SOCKET_WRITE_STATEMENT_TIMEOUT_MS if statement_timeout_ms is None else statement_timeout_ms
+        )
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self._configured: Any = None  # the DB-API connection the timeouts were set on
 
     async def post(self, request: PostRequest) -> dict[str, Any]:
         """Post ``request``; the message's data once committed. Raises the refusal
-        (a DomainError) as ``message_post`` would."""
+        (a DomainError) as ``message_post`` would, and ``Busy`` (503) at once when
+        ``max_queued`` posts already wait."""
+        if self._queue.qsize() >= self.max_queued:
+            logger.warning("socket writer queue full (%d posts): a post refused", self.max_queued)
+            raise Busy()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[dict[str, Any]] = loop.create_future()
         self._start()
@@ -100,6 +125,7 @@ class SocketWriter:
             answers: list[tuple[asyncio.Future[dict[str, Any]], Any]]
             with realtime.sends_collected() as sends:
                 try:
+                    self._timeouts_set()  # connects: an outage here is answered like any failure
                     results = messages_post([request for request, _f, _l in items])
                     answers = [
                         (future, _answer(result)) for (_r, future, _l), result in zip(items, results, strict=True)
@@ -115,6 +141,21 @@ class SocketWriter:
                 loop.call_soon_threadsafe(_deliver, sends, answers)
             except RuntimeError:
                 pass  # that event loop has closed (its sockets are gone)
+
+    def _timeouts_set(self) -> None:
+        """Give this thread's connection its lock and statement timeouts (PostgreSQL), once
+        per connection: session settings, so they hold for every later transaction."""
+        if connection.vendor != "postgresql":
+            return
+        connection.ensure_connection()
+        if connection.connection is self._configured:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('lock_timeout', %s, false), set_config('statement_timeout', %s, false)",
+                [f"{self.lock_timeout_ms}ms", f"{self.statement_timeout_ms}ms"],
+            )
+        self._configured = connection.connection
 
     @staticmethod
     def _write_one(item: _Item) -> list[tuple[asyncio.Future[dict[str, Any]], Any]]:

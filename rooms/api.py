@@ -18,7 +18,8 @@ from rooms.selectors import access_room, message_data, room_messages
 
 
 class MessageIn(serializers.Serializer):
-    text = serializers.CharField(trim_whitespace=True, max_length=10000)
+    # The length limit (CC_MESSAGE_MAX_CHARS) is checked by the service, as for sockets.
+    text = serializers.CharField(trim_whitespace=True)
     client_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     reply_to = serializers.IntegerField(required=False, allow_null=True)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from contactcenter.errors import Conflict, InvalidInput, NotAuthorized
@@ -14,7 +15,7 @@ from rooms.models import QuickReply
 from rooms.selectors import access_quick_reply
 
 SHORTCUT_RE = re.compile(r"[a-z0-9_-]{1,40}")
-TEXT_MAX = 2000
+TEXT_MAX = 2000  # and never more than a message may hold (CC_MESSAGE_MAX_CHARS)
 
 
 def _clean_shortcut(shortcut: Any) -> str:
@@ -27,8 +28,9 @@ def _clean_text(text: Any) -> str:
     if not isinstance(text, str) or not text.strip():
         raise InvalidInput.field("text", "A quick reply needs text.")
     text = text.strip()
-    if len(text) > TEXT_MAX:
-        raise InvalidInput.field("text", f"A quick reply is limited to {TEXT_MAX} characters.")
+    limit = min(TEXT_MAX, settings.CC_MESSAGE_MAX_CHARS)
+    if len(text) > limit:
+        raise InvalidInput.field("text", f"A quick reply is limited to {limit} characters.")
     return text
 
 

@@ -190,13 +190,13 @@ class MembershipIn(serializers.Serializer):
 class QuickReplyIn(serializers.Serializer):
     # Lengths and the shortcut's characters are checked by the service, with one message.
     shortcut = serializers.CharField(max_length=200, trim_whitespace=False)
-    text = serializers.CharField(max_length=10_000)
+    text = serializers.CharField()
     shared = serializers.BooleanField(required=False, default=False)
 
 
 class QuickReplyUpdateIn(serializers.Serializer):
     shortcut = serializers.CharField(max_length=200, trim_whitespace=False, required=False)
-    text = serializers.CharField(max_length=10_000, required=False)
+    text = serializers.CharField(required=False)
 
 
 def _valid(serializer_cls: type[serializers.Serializer], request: Request) -> dict[str, Any]:

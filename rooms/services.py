@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 
 from contactcenter import clock
-from contactcenter.errors import Conflict, DomainError, InvalidInput, NotAuthorized, NotFound
+from contactcenter.errors import Conflict, DomainError, InvalidInput, NotAuthorized, NotFound, timed_out
 from contactcenter.events import (
     MessageCreated,
     MessageEdited,
@@ -190,8 +190,10 @@ def messages_post(requests: Sequence[PostRequest]) -> list[PostResult]:
     statements are per batch, not per message (lock the enquiries, check memberships,
     stamp and lock the rooms, one multi-row INSERT, one COMMIT). A refusal of one request
     (closed enquiry, not a member, ...) does not affect the others. If the batch fails as a
-    whole (a client_id racing in from another connection, a deadlock), each request is
-    retried in a transaction of its own, so one bad request never sinks another.
+    whole (a client_id racing in from another connection, a deadlock, a lock timeout), each
+    request is retried in a transaction of its own, so one bad request never sinks another.
+    A request that times out on its own (the connection's lock_timeout/statement_timeout)
+    is answered ``Busy`` (503, nothing stored).
     """
     results: list[PostResult | None] = [None] * len(requests)
     cleaned: dict[int, tuple[str, str]] = {}
@@ -223,9 +225,15 @@ def messages_post(requests: Sequence[PostRequest]) -> list[PostResult]:
                 # connection): the first one.
                 (i,) = cleaned
                 existing = _existing(requests[i].room_id, cleaned[i][1], requests[i].staff, requests[i].visitor)
-                if existing is None:
+                if existing is not None:
+                    results[i] = (existing, False)
+                elif (busy := timed_out(exc)) is not None:
+                    # The connection's lock or statement timeout (the socket writer sets
+                    # them): nothing stored, the client tries again later (503).
+                    logger.warning("posting a message to room %s timed out: %s", requests[i].room_id, exc)
+                    results[i] = busy
+                else:
                     raise exc
-                results[i] = (existing, False)
     # A retry of a stored message returns the first one even if the room has since been
     # closed (so the refusal is not the answer to a message that is there).
     for i, result in enumerate(results):
@@ -322,9 +330,105 @@ def _post_batch(
 
 # The hot path of messages_post speaks SQL itself: on a 2-core machine like the benchmark's,
 # the ORM spent about 1 ms of CPU compiling each of these statements, more than PostgreSQL
-# spent running them (bench/RESULTS.md). They are plain SQL for PostgreSQL and SQLite, built
-# from constants and "%s" placeholders only (hence the S608 waivers): every value is a
-# parameter.
+# spent running them (bench/RESULTS.md). The statements are built once, at first use, from
+# the models' metadata (table and column names from ``_meta``, the INSERT's columns from
+# Message's concrete fields), so a renamed or added column cannot be missed; per call only
+# the number of "%s" placeholders varies (hence the S608 waivers: every value is a
+# parameter). Plain SQL for PostgreSQL and SQLite.
+
+# Message columns the INSERT leaves out: the primary key (RETURNING gives it) and the
+# columns a post never sets (NULL until an edit or a recall). Any other field is inserted
+# with the instance's value (tests/rooms/test_hot_sql.py keeps this list honest).
+MESSAGE_INSERT_EXCLUDED = frozenset({"id", "edited_at", "recalled_at"})
+
+
+@dataclass(frozen=True)
+class _HotSQL:
+    rooms_locked: tuple[str, str]  # SELECT before and after the IN list
+    rooms_stamp: tuple[str, str]  # UPDATE before and after the IN list
+    message_insert: str  # INSERT ... VALUES (without the rows)
+    message_row: str  # one row's "(%s, ...)"
+    message_returning: str  # " RETURNING id"
+    # Per inserted column: the Message attname and how its value is made a parameter.
+    message_values: tuple[tuple[str, Any], ...]
+
+
+def _json_param(field: Any) -> Any:
+    return lambda value: json.dumps(value, cls=field.encoder)
+
+
+def _datetime_param(value: Any) -> Any:
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _generic_param(field: Any) -> Any:
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
+def _param_of(field: Any) -> Any:
+    """How a value of ``field`` becomes a query parameter: None (as it is) for the plain
+    types, a cheap converter for JSON and datetimes, the field's own (slower) preparation
+    for anything else."""
+    from django.db import models
+
+    if isinstance(field, models.ForeignKey | models.CharField | models.TextField | models.IntegerField):
+        return None
+    if isinstance(field, models.BooleanField):
+        return None
+    if isinstance(field, models.JSONField):
+        return _json_param(field)
+    if isinstance(field, models.DateTimeField):
+        return _datetime_param
+    return _generic_param(field)
+
+
+_hot_sql_built: _HotSQL | None = None
+
+
+def _hot_sql() -> _HotSQL:
+    global _hot_sql_built  # noqa: PLW0603 - built once, on first use (the apps must be loaded)
+    if _hot_sql_built is None:
+        _hot_sql_built = _hot_sql_build()
+    return _hot_sql_built
+
+
+def _hot_sql_build() -> _HotSQL:
+    from channels_adapters.models import Channel
+    from enquiries.models import Enquiry
+
+    q = connection.ops.quote_name
+    no_key = connection.features.has_select_for_no_key_update
+
+    def col(model: Any, name: str) -> str:
+        return q(model._meta.get_field(name).column)
+
+    room, enquiry, channel = (q(m._meta.db_table) for m in (Room, Enquiry, Channel))
+    r_id, e_id, c_id = col(Room, "id"), col(Enquiry, "id"), col(Channel, "id")
+    rooms_locked = (
+        f"SELECT r.{r_id}, r.{col(Room, 'kind')}, e.{e_id}, e.{col(Enquiry, 'status')}, "  # noqa: S608 - names from _meta
+        f"e.{col(Enquiry, 'visitor')}, e.{col(Enquiry, 'owner')}, e.{col(Enquiry, 'first_response_at')} IS NULL, "
+        f"c.{c_id}, c.{col(Channel, 'kind')} "
+        f"FROM {room} r JOIN {enquiry} e ON e.{e_id} = r.{col(Room, 'enquiry')} "
+        f"JOIN {channel} c ON c.{c_id} = e.{col(Enquiry, 'channel')} "
+        f"WHERE r.{r_id} IN (",
+        f") ORDER BY e.{e_id}" + (" FOR NO KEY UPDATE OF e" if no_key else ""),
+    )
+    stamp = f"UPDATE {room} SET {col(Room, 'last_message_at')} = %s WHERE {r_id} IN ("  # noqa: S608
+    if no_key:
+        stamp += f"SELECT {r_id} FROM {room} WHERE {r_id} IN ("  # noqa: S608
+        rooms_stamp = (stamp, f") ORDER BY {r_id} FOR NO KEY UPDATE)")
+    else:
+        rooms_stamp = (stamp, ")")
+    fields = [f for f in Message._meta.concrete_fields if f.name not in MESSAGE_INSERT_EXCLUDED]
+    columns = ", ".join(q(str(f.column)) for f in fields)
+    return _HotSQL(
+        rooms_locked=rooms_locked,
+        rooms_stamp=rooms_stamp,
+        message_insert=f"INSERT INTO {q(Message._meta.db_table)} ({columns}) VALUES ",  # noqa: S608
+        message_row=f"({_in(fields)})",
+        message_returning=f" RETURNING {col(Message, 'id')}",
+        message_values=tuple((f.attname, _param_of(f)) for f in fields),
+    )
 
 
 def _in(values: Sequence[Any]) -> str:
@@ -348,16 +452,10 @@ def _rooms_locked(room_ids: list[int]) -> dict[int, Room]:
     from channels_adapters.models import Channel
     from enquiries.models import Enquiry
 
-    lock = " FOR NO KEY UPDATE OF e" if connection.features.has_select_for_no_key_update else ""
-    sql = (
-        "SELECT r.id, r.kind, e.id, e.status, e.visitor_id, e.owner_id, e.first_response_at IS NULL, c.id, c.kind "  # noqa: S608
-        "FROM rooms_room r JOIN enquiries_enquiry e ON e.id = r.enquiry_id "
-        "JOIN channels_adapters_channel c ON c.id = e.channel_id "
-        f"WHERE r.id IN ({_in(room_ids)}) ORDER BY e.id{lock}"
-    )
+    before, after = _hot_sql().rooms_locked
     rooms: dict[int, Room] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, room_ids)
+        cursor.execute(before + _in(room_ids) + after, room_ids)
         for row in cursor.fetchall():
             room_id, kind, enquiry_id, status, visitor_id, owner_id, unanswered, channel_id, channel_kind = row
             room = _loaded(Room, {"id": room_id, "kind": kind, "enquiry_id": enquiry_id})
@@ -378,54 +476,25 @@ def _rooms_locked(room_ids: list[int]) -> dict[int, Room]:
 def _rooms_stamp(room_ids: list[int], now: Any) -> None:
     """Take the rooms' row locks (in id order) by stamping ``last_message_at``; held until
     commit, they make commit order equal id order within a room (see ``_insert``)."""
-    where = f"id IN ({_in(room_ids)})"
-    if connection.features.has_select_for_no_key_update:
-        where = f"id IN (SELECT id FROM rooms_room WHERE {where} ORDER BY id FOR NO KEY UPDATE)"  # noqa: S608
+    before, after = _hot_sql().rooms_stamp
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE rooms_room SET last_message_at = %s WHERE {where}",  # noqa: S608
-            [connection.ops.adapt_datetimefield_value(now), *room_ids],
-        )
-
-
-_INSERT_COLUMNS = (
-    "room_id",
-    "kind",
-    "text",
-    "author_staff_id",
-    "author_visitor_id",
-    "client_id",
-    "reply_to_id",
-    "forwarded_from_id",
-    "data",
-    "created_at",
-)
+        cursor.execute(before + _in(room_ids) + after, [connection.ops.adapt_datetimefield_value(now), *room_ids])
 
 
 def _messages_insert(messages: list[Message]) -> None:
     """One multi-row INSERT; sets each message's id (RETURNING keeps the VALUES order, as
     Django's bulk_create relies on). A client_id seen before raises IntegrityError."""
-    row = f"({_in(_INSERT_COLUMNS)})"
+    sql = _hot_sql()
     params: list[Any] = []
     for m in messages:
-        params += [
-            m.room_id,
-            m.kind,
-            m.text,
-            m.author_staff_id,
-            m.author_visitor_id,
-            m.client_id,
-            m.reply_to_id,
-            m.forwarded_from_id,
-            json.dumps(m.data),
-            connection.ops.adapt_datetimefield_value(m.created_at),
-        ]
-    sql = (
-        f"INSERT INTO rooms_message ({', '.join(_INSERT_COLUMNS)}) "  # noqa: S608
-        f"VALUES {', '.join([row] * len(messages))} RETURNING id"
-    )
+        for attname, param in sql.message_values:
+            value = getattr(m, attname)
+            params.append(value if param is None else param(value))
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(
+            sql.message_insert + ", ".join([sql.message_row] * len(messages)) + sql.message_returning,
+            params,
+        )
         ids = [r[0] for r in cursor.fetchall()]
     for message, pk in zip(messages, ids, strict=True):
         message.pk = pk

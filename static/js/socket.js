@@ -223,13 +223,13 @@ export class CCSocket {
       if (!message) return;
       const tries = this.retries.get(data.client_id) || 0;
       if (data.status >= 500 && tries < 5) {
-        // A server-side failure: sent again after a pause. Pages see data.retrying and
-        // keep showing the message as sending.
+        // A server-side failure (503 "busy" included): sent again after a pause, at least
+        // the server's retry_after. Pages see data.retrying and keep showing it as sending.
         data.retrying = true;
         this.retries.set(data.client_id, tries + 1);
         setTimeout(() => {
           if (this.unacked.get(data.client_id) === message) this.send(message);
-        }, 1000 * 2 ** (tries + 1));
+        }, Math.max(1000 * 2 ** (tries + 1), 1000 * (Number(data.retry_after) || 0)));
       } else {
         this.unacked.delete(data.client_id);
         this.retries.delete(data.client_id);

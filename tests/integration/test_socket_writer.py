@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection, transaction
 
 from channels_adapters.models import Channel
 from contactcenter import socket_writer
@@ -17,6 +18,7 @@ from contactcenter.models import Staff, Tag
 from enquiries import services as enquiry_services
 from enquiries.models import Enquiry, Visitor
 from rooms.models import Message
+from tests.conftest import require_postgres
 from tests.integration.test_socket_protocol import created, sockets
 from tests.integration.test_websockets import (
     connect_ok,
@@ -154,3 +156,122 @@ def test_writer_closes_its_connection_on_request() -> None:
     writer = socket_writer.SocketWriter(max_batch=4)
     writer.connections_close()  # never started: nothing to do
     assert writer._thread is None
+
+
+def _post(room_id: int, text: str, client_id: str) -> dict[str, Any]:
+    return {"type": "message.post", "room": room_id, "text": text, "client_id": client_id}
+
+
+def test_a_full_queue_refuses_at_once_with_503_and_stores_nothing(
+    chats: list[tuple[Visitor, Enquiry]], batches: tuple[list[int], threading.Event], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sizes, release = batches
+    monkeypatch.setattr(socket_writer.writer, "max_queued", 2)
+
+    async def body() -> None:
+        comms = [visitor_socket(visitor_token_for(v.pk)) for v, _e in chats[:4]]
+        for comm in comms:
+            await connect_ok(comm)
+        rooms = [enquiry.room.pk for _v, enquiry in chats[:4]]
+        await comms[0].send_json_to(_post(rooms[0], "first", "q0"))
+        await until(lambda: bool(sizes), "the writer to hold the first post")
+        for i in (1, 2):
+            await comms[i].send_json_to(_post(rooms[i], f"m{i}", f"q{i}"))
+        await until(lambda: socket_writer.writer.queued() == 2, "two posts to wait")
+        await comms[3].send_json_to(_post(rooms[3], "one too many", "q3"))
+        # Answered while the writer is still held: the refusal does not wait for it.
+        error = await receive_until(comms[3], "error")
+        assert error["data"]["status"] == 503 and error["data"]["code"] == "busy", error
+        assert error["data"]["retry_after"] >= 1 and error["data"]["client_id"] == "q3"
+        assert not release.is_set()
+        release.set()
+        acks = [await receive_until(comm, "message.ack") for comm in comms[:3]]
+        assert [a["data"]["client_id"] for a in acks] == ["q0", "q1", "q2"]
+        await comms[3].send_json_to(_post(rooms[3], "one too many", "q3"))  # the client's retry
+        assert (await receive_until(comms[3], "message.ack"))["data"]["client_id"] == "q3"
+        for comm in comms:
+            await comm.disconnect()
+
+    try:
+        run(body)
+    finally:
+        release.set()  # never leave the writer held (its connection must close)
+    assert Message.objects.filter(client_id="q3").count() == 1  # the retry only
+    assert sizes[0] == 1 and sizes[1] == 2
+
+
+def test_a_row_lock_held_elsewhere_fails_that_post_alone_with_503(
+    chats: list[tuple[Visitor, Enquiry]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: another connection holds one enquiry's row lock; the post to its room is
+    answered 503 within the writer's lock timeout, posts to other rooms of the same process
+    go in (they shared a batch with it, then were retried one by one)."""
+    require_postgres()
+    writer = socket_writer.SocketWriter(max_batch=64, lock_timeout_ms=300, statement_timeout_ms=2000)
+    monkeypatch.setattr(socket_writer, "writer", writer)
+    stuck = chats[0][1]
+    locked, unlock = threading.Event(), threading.Event()
+
+    def hold_lock() -> None:
+        try:
+            with transaction.atomic():
+                Enquiry.objects.select_for_update().get(pk=stuck.pk)
+                locked.set()
+                unlock.wait(timeout=60)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_lock)
+    holder.start()
+
+    async def body() -> None:
+        comms = [visitor_socket(visitor_token_for(v.pk)) for v, _e in chats[:3]]
+        for comm in comms:
+            await connect_ok(comm)
+        await until(locked.is_set, "the other connection to hold the lock")
+        started = asyncio.get_running_loop().time()
+        for i, comm in enumerate(comms):
+            await comm.send_json_to(_post(chats[i][1].room.pk, f"t{i}", f"t{i}"))
+        acks = [await receive_until(comm, "message.ack") for comm in comms[1:]]
+        assert [a["data"]["client_id"] for a in acks] == ["t1", "t2"]
+        error = await receive_until(comms[0], "error")
+        waited = asyncio.get_running_loop().time() - started
+        assert error["data"]["status"] == 503 and error["data"]["code"] == "busy", error
+        assert error["data"]["client_id"] == "t0" and error["data"]["retry_after"] >= 1
+        assert waited < 4, waited  # two lock timeouts (batch, then alone) and some slack
+        for comm in comms:
+            await comm.disconnect()
+
+    try:
+        run(body)
+    finally:
+        unlock.set()
+        holder.join(timeout=30)
+        writer.connections_close()
+    assert not Message.objects.filter(room=stuck.room, client_id="t0").exists()
+    assert Message.objects.filter(client_id__in=["t1", "t2"]).count() == 2
+
+
+def test_a_connection_failure_before_the_batch_is_answered_not_left_hanging(
+    transactional_db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Setting the timeouts connects to the database; if that fails (an outage), the waiting
+    post gets the error (the consumer answers 503) instead of waiting forever."""
+    from django.db import OperationalError
+
+    writer = socket_writer.SocketWriter(max_batch=4)
+
+    def down() -> None:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(writer, "_timeouts_set", down)
+
+    async def body() -> None:
+        request = socket_writer.PostRequest(room_id=1, text="hello", client_id="down1", visitor=Visitor(pk=1))
+        with pytest.raises(OperationalError):
+            await asyncio.wait_for(writer.post(request), timeout=10)
+
+    try:
+        run(body)
+    finally:
+        writer.connections_close()

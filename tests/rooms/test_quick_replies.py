@@ -49,6 +49,14 @@ def test_limits_accepted(agent):
     assert len(reply.shortcut) == 40
 
 
+def test_a_quick_reply_is_never_longer_than_a_message_may_be(agent, settings):
+    settings.CC_MESSAGE_MAX_CHARS = 30
+    quick_replies.quick_reply_create(actor=agent, shortcut="fits", text="t" * 30)
+    with pytest.raises(InvalidInput) as refused:
+        quick_replies.quick_reply_create(actor=agent, shortcut="long", text="t" * 31)
+    assert "30 characters" in refused.value.message
+
+
 def test_unique_per_owner(agent, admin, make_staff):
     quick_replies.quick_reply_create(actor=agent, shortcut="hi", text="one")
     with pytest.raises(Conflict):
