@@ -35,7 +35,7 @@ from django.db import IntegrityError, transaction
 
 from channels_adapters.models import Channel, InboundEvent, OutboundMessage
 from channels_adapters.platforms import PLATFORMS, Inbound, SendError
-from contactcenter import clock
+from contactcenter import background, clock
 from contactcenter.errors import InvalidInput
 from contactcenter.text import json_scrub, text_scrub
 from enquiries.models import Enquiry, Visitor
@@ -82,7 +82,7 @@ def inbound_record(*, channel: Channel, items: list[Inbound]) -> list[int]:
                 continue
             ids.append(event.pk)
         if ids:
-            transaction.on_commit(lambda: tasks.run_later(tasks.inbound_process, ids))
+            background.run_after_commit(tasks.inbound_process, ids)
     return ids
 
 
@@ -369,7 +369,7 @@ def _discard(file_info: dict[str, Any] | None) -> None:
 def _media_fetch_later(message_id: int, countdown: float = 0.0) -> None:
     from channels_adapters import tasks
 
-    tasks.run_later(tasks.inbound_media, message_id, countdown=countdown)
+    background.run_task(tasks.inbound_media, message_id, countdown=countdown)
 
 
 def inbound_media_try(*, message_id: int) -> float | None:

@@ -30,7 +30,6 @@ overdue and whose lease, if any, has run out.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 import uuid
 from typing import Any
@@ -41,7 +40,7 @@ from django.db.models import F, Q
 
 from channels_adapters.models import Channel, OutboundMessage
 from channels_adapters.platforms import PLATFORMS, OutFile, SendError
-from contactcenter import clock
+from contactcenter import background, clock
 from contactcenter.errors import Conflict
 from contactcenter.events import MessageEdited, room_group
 from contactcenter.realtime import send_event_on_commit
@@ -126,7 +125,7 @@ def outbound_queue(*, message: Message, channel: Channel) -> OutboundMessage | N
         return None
     outbound = OutboundMessage.objects.create(message=message, channel=channel, next_try_at=clock.now())
     outbound_id = outbound.pk
-    transaction.on_commit(lambda: tasks.run_later(tasks.outbound_send, outbound_id))
+    background.run_after_commit(tasks.outbound_send, outbound_id)
     return outbound
 
 
@@ -388,6 +387,6 @@ def outbound_resume_due(now: dt.datetime | None = None) -> int:
         )
         if won:
             logger.info("re-queueing the send of outbound message %s (due at %s)", outbound_id, due_at)
-            transaction.on_commit(functools.partial(tasks.run_later, tasks.outbound_send, outbound_id))
+            background.run_after_commit(tasks.outbound_send, outbound_id)
             queued += 1
     return queued

@@ -2,54 +2,22 @@
 staff replies. Tasks take ids, re-fetch, tolerate rows that have gone and are safe to run
 twice; retries with exponential back-off live here.
 
-``run_later`` follows CC_TIMERS: Celery (``apply_async`` with a countdown) in production,
-a daemon timer thread in the embedded default, and nothing with "off" (tests call the task
-functions themselves and may read ``scheduled``)."""
+Retries are queued with ``contactcenter.background.run_task`` (Celery, a thread, or nothing
+with "off": tests call the task functions themselves and may read ``scheduled``)."""
 
 from __future__ import annotations
 
 import logging
-import threading
-from typing import Any
 
 from celery import shared_task
-from django.conf import settings
-from django.db import close_old_connections
 
 from channels_adapters import inbound, outbound
+from contactcenter import background
 
 logger = logging.getLogger(__name__)
 
-# CC_TIMERS="off": what would have been queued, as (task name, args, countdown).
-scheduled: list[tuple[str, tuple[Any, ...], float]] = []
-
-
-def _in_thread(task: Any, args: tuple[Any, ...]) -> None:
-    close_old_connections()
-    try:
-        task(*args)
-    except Exception:
-        logger.exception("background task %s failed", task.name)
-    finally:
-        close_old_connections()
-
-
-def run_later(task: Any, *args: Any, countdown: float = 0.0) -> None:
-    """Queue ``task(*args)`` to run after ``countdown`` seconds (call after commit)."""
-    mode = settings.CC_TIMERS
-    if mode == "celery":
-        try:
-            task.apply_async(args=args, countdown=countdown)
-        except Exception:
-            # Nothing is lost: stored events are picked up again by inbound_process_pending,
-            # pending replies by outbound.outbound_resume_due.
-            logger.exception("could not queue %s", task.name)
-    elif mode == "ticker":
-        timer = threading.Timer(countdown, _in_thread, (task, args))
-        timer.daemon = True
-        timer.start()
-    else:
-        scheduled.append((task.name, args, countdown))
+# CC_TIMERS="off": what would have been queued (the one list of contactcenter.background).
+scheduled = background.scheduled
 
 
 @shared_task(name="channels_adapters.tasks.inbound_process", ignore_result=True)
@@ -71,7 +39,7 @@ def inbound_media(message_id: int) -> bool:
     ``inbound_sweep``). True when settled."""
     delay = inbound.inbound_media_try(message_id=message_id)
     if delay is not None:
-        run_later(inbound_media, message_id, countdown=delay)
+        background.run_task(inbound_media, message_id, countdown=delay)
     return delay is None
 
 
@@ -88,7 +56,7 @@ def outbound_send(outbound_id: int) -> str:
         from channels_adapters.models import OutboundMessage
 
         attempts = OutboundMessage.objects.filter(pk=outbound_id).values_list("attempts", flat=True).first() or 1
-        run_later(outbound_send, outbound_id, countdown=outbound.retry_delay(attempts))
+        background.run_task(outbound_send, outbound_id, countdown=outbound.retry_delay(attempts))
     return result
 
 

@@ -646,26 +646,6 @@ class StaffConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocketCo
             await self._join_room(data["room_id"])
         elif kind == "room.member_left" and data.get("staff_id") == self.staff.pk:
             await self.leave(room_group(data["room_id"]))
-        elif kind == "enquiry.picked_up":
-            enquiry = data.get("enquiry") or {}
-            owner = enquiry.get("owner") or {}
-            if owner.get("id") == self.staff.pk and enquiry.get("room"):
-                await self._join_room(enquiry["room"])
-        elif (
-            kind == "enquiry.transferred" and data.get("state") == "accepted" and data.get("owner_id") == self.staff.pk
-        ):
-            room_id = await _room_of(data["enquiry_id"])
-            if room_id:
-                await self._join_room(room_id)
-        elif kind == "room.taken_over" and data.get("by_id") == self.staff.pk:
-            await self._join_room(data["room_id"])
-
-
-@database_sync_to_async
-def _room_of(enquiry_id: int) -> int | None:
-    from rooms.models import Room
-
-    return Room.objects.filter(enquiry_id=enquiry_id).values_list("id", flat=True).first()
 
 
 @database_sync_to_async

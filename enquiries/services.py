@@ -39,7 +39,6 @@ from contactcenter.events import (
     EnquiryTaken,
     EnquiryTransferred,
     QueuePosition,
-    RoomMemberLeft,
     SessionEnded,
     room_group,
     staff_group,
@@ -594,8 +593,7 @@ def _transfer_accept(staff: Staff, enquiry: Enquiry, transfer: Transfer) -> Enqu
     room = Room(pk=_room_id(enquiry))
     previous = Staff.objects.get(pk=previous_id) if previous_id else None
     if previous is not None:
-        room_services.room_member_remove(room=room, staff=previous)
-        send_event_on_commit([staff_group(previous.pk)], RoomMemberLeft(room_id=room.pk, staff_id=previous.pk))
+        room_services.room_member_remove(room=room, staff_id=previous.pk)
     room_services.room_member_add(room=room, staff=staff, role=RoomMember.Role.OWNER)
     _log(enquiry, EnquiryEvent.Type.TRANSFERRED, actor=staff, data={"transfer": transfer.pk, "from": previous_id})
     room_services.system_message_post(
@@ -754,12 +752,9 @@ def enquiry_leave(*, actor: Staff, enquiry_id: int) -> Enquiry:
             _log(enquiry, EnquiryEvent.Type.LEFT, actor=actor)
             _close(enquiry, actor=actor, from_statuses=[Enquiry.Status.HANDLING, Enquiry.Status.RESOLVED])
         else:
-            member.delete()
+            room_services.room_member_remove(room=Room(pk=room_id), staff_id=actor.pk)
             _log(enquiry, EnquiryEvent.Type.LEFT, actor=actor)
             room_services.system_message_post(room_id=room_id, text=f"{actor.display_name} left the conversation.")
-            send_event_on_commit(
-                [room_group(room_id), staff_group(actor.pk)], RoomMemberLeft(room_id=room_id, staff_id=actor.pk)
-            )
     return enquiry
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from contactcenter.errors import Conflict, NotAuthorized
-from contactcenter.events import ADMINS_GROUP, RoomMemberJoined, RoomTakenOver, room_group, staff_group, visitor_group
+from contactcenter.events import ADMINS_GROUP, RoomTakenOver, room_group, staff_group, visitor_group
 from contactcenter.models import Staff
 from contactcenter.realtime import send_event_on_commit
 from enquiries.models import Enquiry, EnquiryEvent, Transfer
@@ -29,17 +29,15 @@ def enquiry_join(*, actor: Staff, enquiry_id: int) -> Enquiry:
         room = Room.objects.get(enquiry=enquiry)
         if RoomMember.objects.filter(room=room, staff=actor).exists():
             raise Conflict("You are already in this room.", code="already_member")
-        room_services.room_member_add(room=room, staff=actor, role=RoomMember.Role.PARTICIPANT)
+        also = [ADMINS_GROUP]
+        if enquiry.owner_id:
+            also.append(staff_group(enquiry.owner_id))
+        room_services.room_member_add(
+            room=room, staff=actor, role=RoomMember.Role.PARTICIPANT, also=also, enquiry_id=enquiry.pk
+        )
         _log(enquiry, EnquiryEvent.Type.JOINED, actor=actor)
         room_services.system_message_post(
             room_id=room.pk, text=f"{actor.display_name} (admin) joined the conversation."
-        )
-        groups = [room_group(room.pk), staff_group(actor.pk), ADMINS_GROUP]
-        if enquiry.owner_id:
-            groups.append(staff_group(enquiry.owner_id))
-        send_event_on_commit(
-            groups,
-            RoomMemberJoined(room_id=room.pk, staff_id=actor.pk, staff_name=actor.display_name, enquiry_id=enquiry.pk),
         )
     return enquiry
 

@@ -38,8 +38,9 @@ import httpx
 from bs4 import BeautifulSoup
 from django.conf import settings
 from django.core.cache import cache
-from django.db import close_old_connections, transaction
+from django.db import transaction
 
+from contactcenter.background import run_after_commit
 from contactcenter.events import MessageEdited
 from rooms.models import Message, Room
 
@@ -400,34 +401,14 @@ def message_preview_attach(*, message_id: int) -> Message | None:
     return message
 
 
-def _run_in_thread(message_id: int) -> None:
-    try:
-        message_preview_attach(message_id=message_id)
-    except Exception:
-        logger.exception("link preview for message %s failed", message_id)
-    finally:
-        close_old_connections()
-
-
 def preview_queue_on_commit(message: Message) -> None:
-    """After commit, fetch the preview of a text message with a URL: a Celery task in
-    production (CC_TIMERS "celery"), a daemon thread in the embedded mode ("ticker"), and
-    nothing when timers are "off" (tests call ``message_preview_attach`` directly, so no
-    test reaches out to the network by accident)."""
+    """After commit, fetch the preview of a text message with a URL in the background
+    (contactcenter.background: a Celery task, a thread, or nothing when timers are "off":
+    tests call ``message_preview_attach`` directly, so no test reaches out to the network
+    by accident). A preview is a nicety: a failed enqueue is only logged."""
     if not settings.CC_LINK_PREVIEW_ENABLED or message.kind != Message.Kind.TEXT or first_url(message.text) is None:
         return
-    mode = settings.CC_TIMERS
-    message_id = message.pk
+    # Imported here: rooms.tasks imports this module.
+    from rooms.tasks import message_link_preview
 
-    def enqueue() -> None:
-        if mode == "celery":
-            from rooms.tasks import message_link_preview
-
-            try:
-                message_link_preview.delay(message_id)
-            except Exception:  # A preview is a nicety; the message itself is committed.
-                logger.exception("could not queue the link preview task")
-        elif mode == "ticker":
-            threading.Thread(target=_run_in_thread, args=(message_id,), name="cc-preview", daemon=True).start()
-
-    transaction.on_commit(enqueue)
+    run_after_commit(message_link_preview, message.pk)

@@ -18,6 +18,8 @@ from contactcenter.events import (
     MessageEdited,
     MessageRecalled,
     Read,
+    RoomMemberJoined,
+    RoomMemberLeft,
     room_group,
     staff_group,
     visitor_group,
@@ -38,16 +40,47 @@ def room_create_for_enquiry(*, enquiry: Enquiry) -> Room:
     return Room.objects.create(kind=Room.Kind.ENQUIRY, enquiry=enquiry)
 
 
-def room_member_add(*, room: Room, staff: Staff, role: str = RoomMember.Role.PARTICIPANT) -> RoomMember:
-    member, created = RoomMember.objects.get_or_create(room=room, staff=staff, defaults={"role": role})
-    if not created and member.role != role:
+def room_member_add(
+    *,
+    room: Room,
+    staff: Staff,
+    role: str | None = None,
+    also: Sequence[str] = (),
+    enquiry_id: int | None = None,
+) -> RoomMember:
+    """Make ``staff`` a member of ``room`` (the one way in; call inside the caller's
+    transaction). A new member is announced by one ``room.member_joined`` on commit, to the
+    room, to the staff member (their sockets join the room's group on it) and to ``also``;
+    ``enquiry_id`` is set when a supervisor joins an enquiry's room (the dashboard tells the
+    room). ``role``: the new member's (participant by default); for an existing member, a
+    role given replaces theirs and no event is sent."""
+    member, created = RoomMember.objects.get_or_create(
+        room=room, staff=staff, defaults={"role": role or RoomMember.Role.PARTICIPANT}
+    )
+    if not created and role is not None and member.role != role:
         member.role = role
         member.save(update_fields=["role"])
+    if created:
+        send_event_on_commit(
+            [room_group(room.pk), staff_group(staff.pk), *also],
+            RoomMemberJoined(room_id=room.pk, staff_id=staff.pk, staff_name=staff.display_name, enquiry_id=enquiry_id),
+        )
     return member
 
 
-def room_member_remove(*, room: Room, staff: Staff) -> None:
-    RoomMember.objects.filter(room=room, staff=staff).delete()
+def room_member_remove(*, room: Room, staff_id: int) -> RoomMember | None:
+    """Remove ``staff_id`` from ``room`` (the one way out; call inside the caller's
+    transaction): one ``room.member_left`` on commit, to the room and to the staff member
+    (their sockets leave the room's group on it). Returns the removed member, or None when
+    they were not one (no event)."""
+    member = RoomMember.objects.filter(room=room, staff_id=staff_id).first()
+    if member is None:
+        return None
+    member.delete()
+    send_event_on_commit(
+        [room_group(room.pk), staff_group(staff_id)], RoomMemberLeft(room_id=room.pk, staff_id=staff_id)
+    )
+    return member
 
 
 def _events_for_message(room: Room, message: Message, event_cls: type = MessageCreated) -> None:

@@ -12,11 +12,10 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from contactcenter.errors import Conflict, InvalidInput, NotAuthorized, NotFound
-from contactcenter.events import RoomMemberJoined, RoomMemberLeft, room_group, staff_group
 from contactcenter.models import Staff
-from contactcenter.realtime import send_event_on_commit
 from rooms.models import Room, RoomMember
 from rooms.selectors import access_room
+from rooms.services import room_member_add, room_member_remove
 
 NAME_MAX = 120
 DESCRIPTION_MAX = 2000
@@ -42,13 +41,6 @@ def _active_staff(staff_id: Any, field: str) -> Staff:
     return found
 
 
-def _joined(room: Room, staff: Staff) -> None:
-    send_event_on_commit(
-        [room_group(room.pk), staff_group(staff.pk)],
-        RoomMemberJoined(room_id=room.pk, staff_id=staff.pk, staff_name=staff.display_name, enquiry_id=None),
-    )
-
-
 def direct_room_open(*, actor: Staff, staff: Staff | int) -> tuple[Room, bool]:
     """The direct room between ``actor`` and ``staff``: the existing one, or a new one with
     both as members. Returns (room, created). Two simultaneous calls for the same pair make
@@ -63,16 +55,10 @@ def direct_room_open(*, actor: Staff, staff: Staff | int) -> tuple[Room, bool]:
     try:
         with transaction.atomic():
             room = Room.objects.create(kind=Room.Kind.DIRECT, direct_key=key, created_by=actor)
-            RoomMember.objects.bulk_create(
-                [
-                    RoomMember(room=room, staff=actor, role=RoomMember.Role.OWNER),
-                    RoomMember(room=room, staff=other, role=RoomMember.Role.OWNER),
-                ]
-            )
-            _joined(room, other)
-            # The creator too: their open sockets join the room's group, so the other
-            # side's messages reach them live (sockets join their rooms only at connect).
-            _joined(room, actor)
+            # Both announced, the creator too: their open sockets join the room's group, so
+            # the other side's messages reach them live.
+            room_member_add(room=room, staff=other, role=RoomMember.Role.OWNER)
+            room_member_add(room=room, staff=actor, role=RoomMember.Role.OWNER)
     except IntegrityError:
         existing = Room.objects.filter(direct_key=key).first()
         if existing is None:
@@ -136,15 +122,10 @@ def space_create(
             is_private=is_private,
             created_by=actor,
         )
-        RoomMember.objects.bulk_create(
-            [
-                RoomMember(room=room, staff=actor, role=RoomMember.Role.OWNER),
-                *[RoomMember(room=room, staff=s, role=RoomMember.Role.PARTICIPANT) for s in others],
-            ]
-        )
         # The creator too, so their open sockets join the room's group (see direct_room_open).
-        for staff in [*others, actor]:
-            _joined(room, staff)
+        room_member_add(room=room, staff=actor, role=RoomMember.Role.OWNER)
+        for staff in others:
+            room_member_add(room=room, staff=staff)
     return room
 
 
@@ -197,26 +178,19 @@ def space_member_add(*, actor: Staff, room_id: int, staff: Staff | int) -> RoomM
         allowed = _may_manage(actor, member) or (member is not None and not room.is_private)
         if not allowed:
             raise NotAuthorized("Only the owner or an admin can invite into a private space.")
-        added, created = RoomMember.objects.get_or_create(room=room, staff=new)
-        if created:
-            _joined(room, new)
-    return added
+        return room_member_add(room=room, staff=new)
 
 
 def _remove(room: Room, staff_id: int) -> None:
     """Remove a member; a space left without an owner passes ownership to its longest member."""
-    removed = RoomMember.objects.filter(room=room, staff_id=staff_id).first()
+    removed = room_member_remove(room=room, staff_id=staff_id)
     if removed is None:
         raise NotFound("That staff member is not in this space.")
-    removed.delete()
     if removed.role == RoomMember.Role.OWNER and not room.members.filter(role=RoomMember.Role.OWNER).exists():
         heir = room.members.order_by("joined_at", "id").first()
         if heir is not None:
             heir.role = RoomMember.Role.OWNER
             heir.save(update_fields=["role"])
-    send_event_on_commit(
-        [room_group(room.pk), staff_group(staff_id)], RoomMemberLeft(room_id=room.pk, staff_id=staff_id)
-    )
 
 
 def space_member_remove(*, actor: Staff, room_id: int, staff_id: int) -> None:
@@ -241,10 +215,7 @@ def space_join(*, actor: Staff, room_id: int) -> RoomMember:
             if member is None:
                 raise NotAuthorized("This space is private: members join by invitation.")
             return member
-        member, created = RoomMember.objects.get_or_create(room=room, staff=actor)
-        if created:
-            _joined(room, actor)
-    return member
+        return room_member_add(room=room, staff=actor)
 
 
 def room_membership_update(*, actor: Staff, room_id: int, mute: Any) -> RoomMember:

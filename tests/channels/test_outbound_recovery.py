@@ -18,8 +18,8 @@ from channels_adapters import outbound as outbound_module
 from channels_adapters import tasks
 from channels_adapters.models import OutboundMessage
 from channels_adapters.platforms import PLATFORMS
+from contactcenter import background
 from enquiries import services as enquiry_services
-from enquiries import timers
 from enquiries.models import Enquiry
 from tests.conftest import require_postgres
 
@@ -309,12 +309,12 @@ def test_ticker_runs_the_lost_work_sweeps_every_30_s(monkeypatch: Any, settings:
                 raise WorkerKilled  # ends the loop
             self.now += seconds
 
-    monkeypatch.setattr(timers, "time", FakeTime())
+    monkeypatch.setattr(background, "time", FakeTime())
     monkeypatch.setattr("enquiries.services.timers_sweep", lambda: ran.append("timers"))
     monkeypatch.setattr(outbound_module, "outbound_resume_due", lambda: ran.append("outbound"))
     monkeypatch.setattr("channels_adapters.inbound.inbound_process_pending", lambda: ran.append("inbound"))
     with pytest.raises(WorkerKilled):
-        timers._run()
+        background._run()
     # Ticks at 0, 10, 20, 30, 40, 50, 60 s: the outbound and inbound sweeps at 0, 30 and 60 s.
     assert ran == [
         *("timers", "outbound", "inbound"),

@@ -69,7 +69,10 @@ def test_transfer_accept_by_pick_up(handled, make_staff, events):
     assert panel(target) == []
     left = events.of_type("room.member_left")
     assert left == [
-        ([f"staff.{owner.pk}"], {"type": "room.member_left", "data": {"room_id": e.room.pk, "staff_id": owner.pk}})
+        (
+            [f"room.{e.room.pk}", f"staff.{owner.pk}"],
+            {"type": "room.member_left", "data": {"room_id": e.room.pk, "staff_id": owner.pk}},
+        )
     ]
     accepted = events.of_type("enquiry.transferred")
     assert len(accepted) == 1

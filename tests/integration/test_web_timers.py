@@ -15,10 +15,10 @@ from typing import Any
 from django.db import connection
 
 from channels_adapters.models import Channel
+from contactcenter.background import TIMERS_LOCK_KEY
 from contactcenter.models import Staff, Tag
 from enquiries import services as enquiry_services
 from enquiries.models import Enquiry, EnquiryEvent, Visitor
-from enquiries.timers import TIMERS_LOCK_KEY
 from tests.conftest import require_postgres, require_redis
 from tests.integration.test_pick_up_race import _race
 from tests.integration.test_real_timers import (
@@ -137,7 +137,7 @@ def test_web_processes_fire_deadlines_without_celery_and_take_over(
 
 def test_web_ticker_off_leaves_deadlines_to_celery(settings: Any, monkeypatch: Any) -> None:
     """CC_WEB_TICKER=0: a production web process starts no ticker (Celery alone sweeps)."""
-    from enquiries import timers
+    from contactcenter import background as timers
 
     started: list[Any] = []
 

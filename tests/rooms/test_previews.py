@@ -366,7 +366,7 @@ def test_queued_as_celery_task_on_commit(settings, room, monkeypatch, django_cap
 
     space, ann = room
     queued = []
-    monkeypatch.setattr(tasks.message_link_preview, "delay", lambda message_id: queued.append(message_id))
+    monkeypatch.setattr(tasks.message_link_preview, "apply_async", lambda args, countdown: queued.append(args[0]))
     settings.CC_TIMERS = "celery"
     with django_capture_on_commit_callbacks(execute=True):
         message, _ = message_post(room_id=space.pk, text="read https://example.com/post", staff=ann)

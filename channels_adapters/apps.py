@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+# How often the embedded ticker resumes lost platform work (beat: "sweep-outbound",
+# "sweep-inbound").
+LOST_WORK_SWEEP_SECONDS = 30.0
+
+
+class ChannelsAdaptersConfig(AppConfig):
+    name = "channels_adapters"
+
+    def ready(self) -> None:
+        from contactcenter.background import register_sweep
+
+        # Staff replies to platform customers whose send was lost; webhook events whose
+        # processing was.
+        register_sweep("channels_adapters.outbound.outbound_resume_due", every=LOST_WORK_SWEEP_SECONDS)
+        register_sweep("channels_adapters.inbound.inbound_process_pending", every=LOST_WORK_SWEEP_SECONDS)
