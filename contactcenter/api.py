@@ -177,6 +177,7 @@ class SocketTicketView(APIView):
 
 
 class MeIn(serializers.Serializer):
+    whole_on_patch = True  # PATCH needs every field (contactcenter.api_schema.AutoSchema)
     availability = serializers.ChoiceField(choices=Staff.Availability.choices)
 
 

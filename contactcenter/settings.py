@@ -269,7 +269,7 @@ REST_FRAMEWORK = {
         "contactcenter.auth.StaffSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["contactcenter.permissions.IsStaff"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "contactcenter.api_schema.AutoSchema",
     "EXCEPTION_HANDLER": "contactcenter.api_errors.exception_handler",
     # DRF's parsers plus checks on every string and on nesting (contactcenter/parsers.py).
     "DEFAULT_PARSER_CLASSES": [

@@ -51,3 +51,27 @@ def test_operation_answers_as_documented(world, path, method):  # noqa: F811
 def test_every_operation_is_walked():
     assert len(OPERATIONS) > 40
     assert ("/api/v1/enquiries/{enquiry_id}/take-over", "post") in OPERATIONS
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/api/v1/me", "availability"),
+        ("/api/v1/rooms/{room_id}/membership", "mute"),
+        ("/api/v1/messages/{message_id}", "text"),
+    ],
+)
+def test_patch_bodies_that_need_their_fields_are_not_patched(path, field):
+    schema = openapi()
+    ref = schema["paths"][path]["patch"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    name = ref.rsplit("/", 1)[-1]
+    assert not name.startswith("Patched"), name
+    assert field in schema["components"]["schemas"][name]["required"]
+
+
+def test_errors_documented_once():
+    schema = openapi()
+    post = schema["paths"]["/api/v1/rooms/{room_id}/messages"]["post"]["responses"]
+    assert {"400", "401", "403", "404", "409", "413", "415", "429", "503"} <= set(post)
+    assert post["409"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert schema["components"]["schemas"]["Error"]["required"] == ["detail"]
