@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from channels_adapters import services
 from channels_adapters.models import Channel, WidgetPosition
 from contactcenter.api import tag_by_name_or_id
-from contactcenter.api_errors import JSONObjectField
+from contactcenter.api_errors import JSONObjectField, results_of
 from contactcenter.auth import VisitorAuthentication, visitor_token_for
 from contactcenter.client_address import client_ident
 from contactcenter.errors import InvalidInput, NotFound
@@ -158,7 +158,7 @@ class ChannelUpdateIn(WidgetSettingsIn):
 class ChannelsView(APIView):
     permission_classes = [IsAdminOrReadOnlyStaff]
 
-    @extend_schema(responses=ChannelOut(many=True))
+    @extend_schema(responses=results_of(ChannelOut, "ChannelList"), operation_id="channel_list")
     def get(self, request: Request) -> Response:
         query = Channel.objects.select_related("destination").order_by("id")
         return Response({"results": ChannelOut(query, many=True).data})

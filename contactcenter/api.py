@@ -16,7 +16,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from contactcenter import ratelimit, services
-from contactcenter.api_errors import NoNulJSONField
+from contactcenter.api_errors import NoNulJSONField, results_of
 from contactcenter.auth import SESSION_EPOCH_KEY, StaffTokenAuthentication
 from contactcenter.client_address import client_ident
 from contactcenter.errors import InvalidInput, NotAuthorized, NotFound
@@ -177,6 +177,7 @@ class SocketTicketView(APIView):
 
 
 class MeIn(serializers.Serializer):
+    whole_on_patch = True  # PATCH needs every field (contactcenter.api_schema.AutoSchema)
     availability = serializers.ChoiceField(choices=Staff.Availability.choices)
 
 
@@ -209,7 +210,7 @@ class TagIn(serializers.Serializer):
 class TagsView(APIView):
     permission_classes = [IsAdminOrReadOnlyStaff]
 
-    @extend_schema(responses=TagSerializer(many=True))
+    @extend_schema(responses=results_of(TagSerializer, "TagList"))
     def get(self, request: Request) -> Response:
         return Response({"results": TagSerializer(Tag.objects.all(), many=True).data})
 
@@ -264,7 +265,7 @@ def _tags_from(values: list[str]) -> list[Tag]:
 class StaffListView(APIView):
     permission_classes = [IsAdminOrReadOnlyStaff]
 
-    @extend_schema(responses=StaffOut(many=True))
+    @extend_schema(responses=results_of(StaffOut, "StaffList"), operation_id="staff_list")
     def get(self, request: Request) -> Response:
         query = Staff.objects.prefetch_related("tags").order_by("id")
         return Response({"results": StaffOut(query, many=True).data})

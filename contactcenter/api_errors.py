@@ -125,3 +125,52 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif not (isinstance(response.data, dict) and isinstance(response.data.get("detail"), str)):
         response.data = {"detail": _first_message(response.data)}
     return response
+
+
+def results_of(item: type[serializers.Serializer], name: str) -> serializers.Serializer:
+    """The schema of an unpaginated list answered as {"results": [...]}."""
+    from drf_spectacular.utils import inline_serializer  # schema-only helper; keeps import time small
+
+    return inline_serializer(name=name, fields={"results": item(many=True)})
+
+
+# Every error body (exception_handler above): a "detail" string, sometimes a "code", a
+# "retry_after" (429) and the per-field lists of a validation error.
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "retry_after": {"type": "integer"},
+    },
+    "required": ["detail"],
+    "additionalProperties": True,
+}
+ERROR_STATUSES = {
+    "400": "Bad input (a field-level message per field).",
+    "401": "Not authenticated.",
+    "403": "Not allowed.",
+    "404": "Not found (or not visible to the caller).",
+    "409": "A lost race or a state that does not allow this.",
+    "429": "Too many requests; see Retry-After.",
+    "503": "A dependency is briefly unavailable; see Retry-After.",
+}
+BODY_ERROR_STATUSES = {"413": "The request body is too large.", "415": "Unsupported media type."}
+
+
+def document_errors(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: the error answers, documented once for every
+    operation (413/415 where the operation takes a body)."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path, item in result.get("paths", {}).items():
+        if not path.startswith("/api/"):
+            continue
+        for operation in item.values():
+            statuses = dict(ERROR_STATUSES)
+            if "requestBody" in operation:
+                statuses.update(BODY_ERROR_STATUSES)
+            for code, description in statuses.items():
+                # A view may describe an error code itself; the body is still the Error shape.
+                operation["responses"].setdefault(code, {"description": description}).setdefault("content", ref)
+    return result

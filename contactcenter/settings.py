@@ -276,7 +276,7 @@ REST_FRAMEWORK = {
         "contactcenter.auth.StaffSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["contactcenter.permissions.IsStaff"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "contactcenter.api_schema.AutoSchema",
     "EXCEPTION_HANDLER": "contactcenter.api_errors.exception_handler",
     # DRF's parsers plus checks on every string and on nesting (contactcenter/parsers.py).
     "DEFAULT_PARSER_CLASSES": [
@@ -306,6 +306,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # No schema sent to swagger.io's online validator either.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # Error answers (400/401/403/404/409/413/415/429/503) documented once, with one Error shape.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "contactcenter.api_errors.document_errors",
+    ],
 }
 
 CACHES: dict[str, dict[str, object]] = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -103,7 +103,10 @@ class EnquiryOut(serializers.Serializer):
     rating = _RatingDoc(allow_null=True, required=False, help_text="Admins, or agents when the setting allows.")
     note = _NoteDoc(allow_null=True)
     transfer = _TransferDoc(allow_null=True, required=False)
-    offered = serializers.BooleanField(help_text="The caller may pick it up (or accept the transfer): a live offer.")
+    offered = serializers.BooleanField(
+        required=False,
+        help_text="The caller may pick it up (or accept the transfer): a live offer.",
+    )
     message_count = serializers.IntegerField(required=False, help_text="Text and file messages (lists only).")
 
 

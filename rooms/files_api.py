@@ -87,6 +87,7 @@ class FileUploadIn(serializers.Serializer):
 
 
 class MessageEditIn(serializers.Serializer):
+    whole_on_patch = True  # PATCH needs every field (contactcenter.api_schema.AutoSchema)
     text = serializers.CharField(trim_whitespace=True)
 
 

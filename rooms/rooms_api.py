@@ -184,6 +184,7 @@ class ReadIn(serializers.Serializer):
 
 
 class MembershipIn(serializers.Serializer):
+    whole_on_patch = True  # PATCH needs every field (contactcenter.api_schema.AutoSchema)
     mute = serializers.ChoiceField(choices=RoomMember.Mute.choices)
 
 

@@ -3,7 +3,7 @@ ready-made staff members."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -64,3 +64,27 @@ def widget_open(api: Callable[..., APIClient], widget: Channel) -> Callable[...,
         return (client or api()).post("/api/v1/widget/enquiries", body, format="json")
 
     return post
+
+
+@pytest.fixture(autouse=True)
+def _check_responses_against_schema(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every response an API test receives must agree with /api/schema/ (documented status,
+    body valid against the declared schema): tests/api/openapi_check.py."""
+    from tests.api.openapi_check import problems  # imported late: it builds the schema on first use
+
+    found: list[str] = []
+    original = APIClient.request
+
+    def request(self: APIClient, **kwargs: Any) -> Any:
+        response = original(self, **kwargs)
+        path = kwargs.get("PATH_INFO", "")
+        if path.startswith("/api/v1/"):
+            content_type = response.get("Content-Type", "")
+            body = response.json() if content_type.startswith("application/json") and response.content else None
+            method = kwargs.get("REQUEST_METHOD", "GET")
+            found.extend(problems(method, path, response.status_code, content_type, body))
+        return response
+
+    monkeypatch.setattr(APIClient, "request", request)
+    yield
+    assert not found, "responses disagree with /api/schema/:\n" + "\n".join(dict.fromkeys(found))
