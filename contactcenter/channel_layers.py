@@ -133,6 +133,8 @@ class ResyncingPubSubChannelLayer(RedisPubSubChannelLayer):
         if layer is None:
             layer = _ResyncingLoopLayer(*self._args, **self._kwargs, channel_layer=self)
             self._layers[loop] = layer
+            # As RedisPubSubChannelLayer._get_layer does (channels_redis pinned in
+            # pyproject.toml; re-check this override and the private helper on upgrade).
             _wrap_close(self, loop)
         return layer
 

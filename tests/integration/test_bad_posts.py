@@ -6,7 +6,6 @@ the socket goes on."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -22,6 +21,7 @@ from enquiries.models import Enquiry, Visitor
 from rooms.models import Message
 from rooms.services import PostRequest, messages_post
 from tests.conftest import require_postgres
+from tests.integration.test_socket_writer import until
 from tests.integration.test_websockets import (
     connect_ok,
     receive_until,
@@ -100,8 +100,7 @@ def test_a_burst_with_one_bad_post_answers_every_other_sender_first_time(
             await connect_ok(comm)
         room0 = chats[0][1].room.pk
         await comms[0].send_json_to({"type": "message.post", "room": room0, "text": "first", "client_id": "g-first"})
-        while not sizes:  # the writer holds the first post
-            await asyncio.sleep(0.01)
+        await until(lambda: bool(sizes), "the writer to hold the first post")
         bad = {1: BAD_TEXTS[0], 2: BAD_TEXTS[1]}
         for i, (comm, (_v, enquiry)) in enumerate(zip(comms, chats, strict=True)):
             room = enquiry.room.pk
