@@ -1,0 +1,46 @@
+// @ts-check
+// The room's header (name, subtitle, enquiry actions), the monitoring banner (with join and
+// take over for admins), and whether the composer can be used.
+
+import { clear, h } from "../dom.js";
+import { app } from "../state.js";
+import { composerPlaceholder, roomSubtitle, roomTitle } from "./format.js";
+import { headActions, isReadOnly, monitorActions } from "./rules.js";
+
+/** @typedef {import("./state.js").RoomState} RoomState */
+
+/**
+ * Paints the header and the banner from state.info and state.monitor.
+ * @param {RoomState} state
+ */
+export function paintHead(state) {
+  const { info, monitor } = state;
+  const { title, subtitle, actions, banner, composer, textarea, send, fileInput } = state.ui;
+  const on = state.handlers;
+  title.textContent = roomTitle(info, state.roomId);
+  subtitle.textContent = roomSubtitle(info);
+
+  const buttons = {
+    resolve: () => h("button", { type: "button", class: "primary small-button", text: "Resolve", onclick: on.resolve }),
+    transfer: () => h("button", { type: "button", class: "small-button", text: "Transfer", onclick: on.transfer }),
+    leave: () => h("button", { type: "button", class: "small-button", text: "Leave", onclick: on.leave }),
+    takeOver: () => h("button", { type: "button", class: "small-button", text: "Take over", onclick: on.takeOver }),
+    join: () => h("button", { type: "button", class: "small-button", text: "Join", onclick: on.join }),
+  };
+  clear(
+    actions,
+    headActions(info, { monitor, meId: app.me.id, isAdmin: app.me.is_admin }).map((a) => buttons[a]()),
+  );
+  if (monitor) {
+    banner.hidden = false;
+    clear(banner, h("strong", { text: "Monitoring (read-only). " }), "You see this room live; nobody is told and no read state changes.");
+    banner.append(...monitorActions(info, app.me.is_admin).map((a) => buttons[a]()));
+  } else banner.hidden = true;
+
+  const ro = isReadOnly(info, monitor);
+  composer.hidden = monitor;
+  textarea.disabled = ro;
+  send.disabled = ro;
+  fileInput.disabled = ro;
+  textarea.placeholder = composerPlaceholder(ro, monitor);
+}
