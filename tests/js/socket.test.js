@@ -215,6 +215,188 @@ describe("CCSocket", () => {
     assert.equal(FakeWebSocket.made.length, 2);
   });
 
+  it("gives up on a post after five 5xx refusals", () => {
+    const { socket, ws, events } = start();
+    ws.open();
+    socket.post(7, "a", { client_id: "c" });
+    const refuse = () => ws.receive({ type: "error", data: { request: "message.post", client_id: "c", status: 500 } });
+    const waits = [2000, 4000, 8000, 16000, 32000];
+    for (const wait of waits) {
+      refuse();
+      ws.sent.length = 0;
+      mock.timers.tick(wait);
+      assert.deepEqual(
+        ws.sent.map((m) => m.client_id),
+        ["c"],
+        `sent again after ${wait} ms`,
+      );
+    }
+    refuse(); // the sixth answer is final
+    assert.equal(events.at(-1).data.retrying, undefined);
+    assert.equal(socket.unacked.size, 0);
+    ws.sent.length = 0;
+    mock.timers.tick(120000);
+    assert.deepEqual(ws.sent, []);
+  });
+
+  it("waits at least the server's retry_after before sending a refused post again", () => {
+    const { socket, ws } = start();
+    ws.open();
+    socket.post(7, "a", { client_id: "c" });
+    ws.sent.length = 0;
+    ws.receive({ type: "error", data: { request: "message.post", client_id: "c", status: 503, retry_after: 5 } });
+    mock.timers.tick(4999);
+    assert.deepEqual(ws.sent, []);
+    mock.timers.tick(1);
+    assert.deepEqual(
+      ws.sent.map((m) => m.client_id),
+      ["c"],
+    );
+  });
+
+  it("does not send a post again once it was acknowledged during the pause", () => {
+    const { socket, ws } = start();
+    ws.open();
+    socket.post(7, "a", { client_id: "c" });
+    ws.receive({ type: "error", data: { request: "message.post", client_id: "c", status: 503 } });
+    ws.receive({ type: "message.ack", data: { client_id: "c", message: message(1) } });
+    ws.sent.length = 0;
+    mock.timers.tick(60000);
+    assert.deepEqual(ws.sent, []);
+    assert.equal(socket.unacked.size, 0);
+  });
+
+  it("leaves posts alone on errors of other requests", () => {
+    const { socket, ws, events } = start();
+    ws.open();
+    socket.post(7, "a", { client_id: "c" });
+    ws.receive({ type: "error", data: { request: "watch", room: 7, status: 403 } });
+    ws.receive({ type: "error", data: { request: "message.post", client_id: "other", status: 400 } });
+    assert.deepEqual([...socket.unacked.keys()], ["c"]);
+    assert.equal(events.length, 2, "errors still reach the page");
+  });
+
+  it("on open sends the watches, then the sync, then queued messages, then unanswered posts", () => {
+    const { socket, ws, states } = start();
+    socket.watch(3);
+    socket.track(7, 10);
+    socket.send({ type: "typing", room: 7 });
+    socket.post(7, "first", { client_id: "p1" });
+    socket.send({ type: "read", room: 7, message: 10 });
+    socket.post(7, "second", { client_id: "p2" });
+    assert.deepEqual(ws.sent, []);
+    ws.open();
+    assert.deepEqual(
+      ws.sent.map((m) => m.type + (m.client_id ? `:${m.client_id}` : "")),
+      ["watch", "sync", "typing", "read", "message.post:p1", "message.post:p2"],
+    );
+    assert.equal(states.at(-1), "open");
+  });
+
+  it("spreads reconnect attempts by a random factor between 0.75 and 1.25", () => {
+    mock.method(Math, "random", () => 0);
+    const { ws } = start();
+    ws.open();
+    ws.serverClose(1006);
+    mock.timers.tick(749);
+    assert.equal(FakeWebSocket.made.length, 1);
+    mock.timers.tick(1);
+    assert.equal(FakeWebSocket.made.length, 2, "1 s * 0.75");
+    mock.method(Math, "random", () => 0.999);
+    FakeWebSocket.latest().serverClose(1006);
+    mock.timers.tick(2498); // 2 s * (0.75 + 0.999 / 2) = 2499 ms
+    assert.equal(FakeWebSocket.made.length, 2);
+    mock.timers.tick(1);
+    assert.equal(FakeWebSocket.made.length, 3, "2 s * 1.25, nearly");
+  });
+
+  it("ignores the close of a socket it has already replaced", () => {
+    const { socket, ws, states } = start();
+    ws.open();
+    ws.serverClose(1006);
+    socket.reconnectNow();
+    const second = FakeWebSocket.latest();
+    second.open();
+    ws.fire("close", { code: 1006 }); // a late event of the first socket
+    mock.timers.tick(60000);
+    assert.equal(FakeWebSocket.made.length, 2);
+    assert.equal(states.at(-1), "open");
+  });
+
+  it("does not reconnect on request while open, or after a final close", () => {
+    const { socket, ws } = start();
+    ws.open();
+    socket.reconnectNow();
+    assert.equal(FakeWebSocket.made.length, 1, "open: left alone");
+    ws.serverClose(4001);
+    socket.reconnectNow();
+    mock.timers.tick(60000);
+    assert.equal(FakeWebSocket.made.length, 1, "a final close stays closed");
+  });
+
+  it("passes events without a message on, and messages without an id, every time", () => {
+    const { ws, events } = start();
+    ws.open();
+    ws.receive({ type: "typing", data: { room_id: 7 } });
+    ws.receive({ type: "typing", data: { room_id: 7 } });
+    ws.receive({ type: "message.created", data: { message: { room: 7, text: "no id" } } });
+    ws.receive({ type: "message.created", data: { message: { room: 7, text: "no id" } } });
+    assert.equal(events.length, 4);
+  });
+
+  it("treats a recall as a new version of a message, and follows rooms it hears from", () => {
+    const { socket, ws, events } = start();
+    ws.open();
+    ws.receive({ type: "message.created", data: { message: message(4, 9) } });
+    ws.receive({ type: "message.recalled", data: { message: message(4, 9, { recalled_at: "t2" }) } });
+    ws.receive({ type: "message.recalled", data: { message: message(4, 9, { recalled_at: "t2" }) } });
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ["message.created", "message.recalled"],
+    );
+    assert.equal(socket.lastIds.get(9), 4);
+  });
+
+  it("keeps its memory of delivered versions bounded, newest kept", () => {
+    const { socket, ws, events } = start();
+    ws.open();
+    for (let id = 1; id <= 5001; id += 1) ws.receive({ type: "message.created", data: { message: message(id) } });
+    assert.equal(socket.seen.size, 2500);
+    ws.receive({ type: "message.created", data: { message: message(5001) } });
+    assert.equal(events.length, 5001, "a recent message is still known");
+  });
+
+  it("reconnects at once when the browser comes back online or the tab becomes visible", () => {
+    const saved = { window: globalThis.window, document: globalThis.document };
+    const win = new EventTarget();
+    const doc = Object.assign(new EventTarget(), { visibilityState: "hidden" });
+    globalThis.window = /** @type {any} */ (win);
+    globalThis.document = /** @type {any} */ (doc);
+    try {
+      const { socket, ws } = start();
+      ws.open();
+      ws.serverClose(1006);
+      win.dispatchEvent(new Event("online"));
+      assert.equal(FakeWebSocket.made.length, 2, "online");
+      FakeWebSocket.latest().serverClose(1006);
+      doc.dispatchEvent(new Event("visibilitychange"));
+      assert.equal(FakeWebSocket.made.length, 2, "still hidden: waits out the back-off");
+      doc.visibilityState = "visible";
+      doc.dispatchEvent(new Event("visibilitychange"));
+      assert.equal(FakeWebSocket.made.length, 3, "visible");
+      socket.close();
+      const wakes = mock.method(socket, "reconnectNow");
+      win.dispatchEvent(new Event("online"));
+      doc.dispatchEvent(new Event("visibilitychange"));
+      assert.equal(wakes.mock.callCount(), 0, "close() stops listening");
+      mock.timers.tick(60000);
+      assert.equal(FakeWebSocket.made.length, 3);
+    } finally {
+      globalThis.window = saved.window;
+      globalThis.document = saved.document;
+    }
+  });
+
   it("ignores frames that are not JSON", () => {
     const { ws, events } = start();
     ws.open();
