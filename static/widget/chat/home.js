@@ -25,25 +25,16 @@ export function renderHome() {
   }
   if (tags.length) {
     body.append(
-      h(
-        "section",
-        { class: "cc-directory", "aria-labelledby": "cc-tags-title" },
-        h("h2", { id: "cc-tags-title", text: "Choose a team" }),
-        h(
-          "ul",
-          { class: "cc-list" },
-          tags.map((tag) =>
-            h(
-              "li",
-              {},
-              h(
-                "button",
-                { type: "button", class: "cc-choice", "data-tag": tag.name, onclick: () => nav.start({ tag: tag.name }) },
-                h("span", { class: `cc-dot ${tag.available ? "cc-active" : "cc-offline"}`, "aria-hidden": "true" }),
-                h("span", { class: "cc-choice-name", text: tag.name }),
-                h("span", { class: "cc-choice-status", text: tag.available ? "Available" : "Leave a message" }),
-              ),
-            ),
+      directory(
+        "cc-tags-title",
+        "Choose a team",
+        tags.map((tag) =>
+          h(
+            "button",
+            { type: "button", class: "cc-choice", "data-tag": tag.name, onclick: () => nav.start({ tag: tag.name }) },
+            h("span", { class: `cc-dot ${tag.available ? "cc-active" : "cc-offline"}`, "aria-hidden": "true" }),
+            h("span", { class: "cc-choice-name", text: tag.name }),
+            h("span", { class: "cc-choice-status", text: tag.available ? "Available" : "Leave a message" }),
           ),
         ),
       ),
@@ -51,30 +42,21 @@ export function renderHome() {
   }
   if (staff.length) {
     body.append(
-      h(
-        "section",
-        { class: "cc-directory", "aria-labelledby": "cc-staff-title" },
-        h("h2", { id: "cc-staff-title", text: "Or talk to someone you know" }),
-        h(
-          "ul",
-          { class: "cc-list" },
-          staff.map((person) =>
-            h(
-              "li",
-              {},
-              h(
-                "button",
-                {
-                  type: "button",
-                  class: "cc-choice",
-                  "data-staff": person.id,
-                  onclick: () => nav.start({ staff: person.id, staffName: person.display_name }),
-                },
-                avatar(person, 28),
-                h("span", { class: "cc-choice-name", text: person.display_name }),
-                availability(person, "cc-choice-status"),
-              ),
-            ),
+      directory(
+        "cc-staff-title",
+        "Or talk to someone you know",
+        staff.map((person) =>
+          h(
+            "button",
+            {
+              type: "button",
+              class: "cc-choice",
+              "data-staff": person.id,
+              onclick: () => nav.start({ staff: person.id, staffName: person.display_name }),
+            },
+            avatar(person, 28),
+            h("span", { class: "cc-choice-name", text: person.display_name }),
+            availability(person, "cc-choice-status"),
           ),
         ),
       ),
@@ -82,5 +64,24 @@ export function renderHome() {
   }
   body.append(
     h("button", { type: "button", class: "cc-btn cc-start-default", onclick: () => nav.start({}) }, "Start a conversation"),
+  );
+}
+
+/**
+ * A titled list of choices.
+ * @param {string} id the title's id
+ * @param {string} title
+ * @param {HTMLElement[]} choices
+ */
+function directory(id, title, choices) {
+  return h(
+    "section",
+    { class: "cc-directory", "aria-labelledby": id },
+    h("h2", { id, text: title }),
+    h(
+      "ul",
+      { class: "cc-list" },
+      choices.map((choice) => h("li", {}, choice)),
+    ),
   );
 }
