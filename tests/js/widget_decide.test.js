@@ -12,6 +12,7 @@ import {
   conversationEnded,
   firstChoice,
   foldsIntoLast,
+  fromHostPage,
   hasDirectory,
   prefillFields,
 } from "../../static/widget/chat/decide.js";
@@ -120,5 +121,21 @@ describe("prefillFields", () => {
     });
     assert.deepEqual(prefillFields(null), {});
     assert.deepEqual(prefillFields({ toString: "x", constructor: "y" }), {});
+  });
+});
+
+describe("fromHostPage", () => {
+  const parent = { name: "host window" };
+  const origin = "https://shop.example";
+
+  it("takes commands from the framing window at the loader's origin, in frame mode", () => {
+    assert.equal(fromHostPage({ source: parent, origin }, "frame", origin, parent), true);
+  });
+
+  it("ignores other windows, other origins, no known origin and web link pages", () => {
+    assert.equal(fromHostPage({ source: { name: "other" }, origin }, "frame", origin, parent), false);
+    assert.equal(fromHostPage({ source: parent, origin: "https://evil.example" }, "frame", origin, parent), false);
+    assert.equal(fromHostPage({ source: parent, origin: "null" }, "frame", null, parent), false);
+    assert.equal(fromHostPage({ source: parent, origin }, "page", origin, parent), false);
   });
 });

@@ -123,3 +123,17 @@ export function prefillFields(visitor) {
   }
   return fields;
 }
+
+/**
+ * Whether a postMessage event is a command of the host page: in frame mode only, from the
+ * window that framed the chat, and from the origin the loader named. Anything else (another
+ * frame, another origin, a web link page) is ignored.
+ * @param {{source: any, origin: string}} event
+ * @param {string} mode
+ * @param {string | null} parentOrigin
+ * @param {any} parentWindow window.parent
+ * @returns {boolean}
+ */
+export function fromHostPage(event, mode, parentOrigin, parentWindow) {
+  return mode === "frame" && event.source === parentWindow && event.origin === parentOrigin;
+}

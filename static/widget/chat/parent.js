@@ -7,7 +7,7 @@
 // From the loader: cc:visible {visible}, cc:visitor {visitor} (ContactCenter.setVisitor),
 // cc:open-tag {tag}, cc:open-staff {staff}.
 
-import { prefillFields } from "./decide.js";
+import { fromHostPage, prefillFields } from "./decide.js";
 import { nav } from "./nav.js";
 import { app, config, mode, parentOrigin, ref } from "./page.js";
 import { S } from "./state.js";
@@ -24,7 +24,7 @@ export function toParent(message) {
  * @param {MessageEvent} event
  */
 export function onParentMessage(event) {
-  if (mode !== "frame" || event.source !== window.parent || event.origin !== parentOrigin) return;
+  if (!fromHostPage(event, mode, parentOrigin, window.parent)) return;
   const data = event.data || {};
   switch (data.type) {
     case "cc:visible":
