@@ -1,0 +1,73 @@
+// @ts-check
+// The shapes the widget reads from the server, for JSDoc types only: no module imports this
+// at run time (types are referenced as import("./types.js").Enquiry).
+
+/**
+ * A staff member as the widget sees it (the directory, an enquiry's owner).
+ * @typedef {object} Person
+ * @property {number} id
+ * @property {string} display_name
+ * @property {string} [avatar_url]
+ * @property {string} availability "active" | "busy" | "away" | "offline"
+ */
+
+/** @typedef {{id: number, name: string, available: boolean}} DirectoryTag */
+
+/**
+ * The page's #cc-config, written by channels_adapters/widget_views.widget_config.
+ * @typedef {object} WidgetConfig
+ * @property {string} key the channel's key
+ * @property {string} company_name
+ * @property {string} color
+ * @property {string} position
+ * @property {string} greeting
+ * @property {string} welcome_message
+ * @property {boolean} open_now
+ * @property {{enabled: boolean, fields: string[], required: string[]}} form
+ * @property {{tags: DirectoryTag[], staff: Person[]}} directory
+ * @property {{message_chars: number, note_chars: number, upload_bytes: number}} limits
+ */
+
+/**
+ * The visitor's view of an enquiry (GET /api/v1/widget/enquiries/<id>).
+ * @typedef {object} Enquiry
+ * @property {number} id
+ * @property {string} status "open" | "handling" | "resolved" | "missed" | "closed"
+ * @property {number} [room]
+ * @property {number | null} [queue_position]
+ * @property {Person | null} [owner]
+ * @property {string | null} [missed_reason]
+ * @property {boolean} [can_leave_note]
+ * @property {boolean} [can_rate]
+ * @property {object | null} [note]
+ * @property {object | null} [rating]
+ * @property {{email?: string, phone?: string} | null} [visitor]
+ */
+
+/**
+ * @typedef {object} FileInfo
+ * @property {string} url
+ * @property {string} [thumbnail_url]
+ * @property {string} [name]
+ * @property {number} [size]
+ * @property {string} [category] "image" for pictures
+ */
+
+/**
+ * A message of the room (REST pages, socket events).
+ * @typedef {object} Message
+ * @property {number} id
+ * @property {number} room
+ * @property {string} kind "text", "file", ...
+ * @property {string} text
+ * @property {{type: string, name?: string}} author type "visitor" | "staff" | "system"
+ * @property {string | null} [client_id]
+ * @property {string | null} [edited_at]
+ * @property {string | null} [recalled_at]
+ * @property {{file?: FileInfo} | null} [data]
+ */
+
+/** What the visitor chose before the start form: a team (tag) or a person. */
+/** @typedef {{tag?: string, staff?: number, staffName?: string}} Choice */
+
+export {};
