@@ -6,13 +6,11 @@ once its try is overdue and no lease is live. Time moves with the clock fixture.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 
 from channels_adapters import outbound as outbound_module
 from channels_adapters import tasks
@@ -21,6 +19,7 @@ from channels_adapters.platforms import PLATFORMS
 from contactcenter import background
 from enquiries import services as enquiry_services
 from enquiries.models import Enquiry
+from tests.concurrency import race
 from tests.conftest import require_postgres
 
 from .conftest import fixture_body, post_webhook, process_pending
@@ -332,25 +331,7 @@ THREADS = 8
 
 def _race(worker: Callable[[], Any]) -> list[Any]:
     """Run ``worker`` in THREADS threads (each with its own connection), released at once."""
-    barrier = threading.Barrier(THREADS)
-    results: list[Any] = [None] * THREADS
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = worker()
-        except BaseException as exc:  # reported to the test, whatever it is
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
-    return results
+    return race([worker] * THREADS)
 
 
 @pytest.mark.django_db(transaction=True)
