@@ -15,11 +15,10 @@ from enquiries import services as enquiry_services
 from enquiries.models import Visitor
 from rooms.models import Message
 from tests.conftest import api_client_for
-from tests.integration.test_websockets import (
+from tests.integration.sockets import (
     connect_ok,
     run,
     visitor_socket,
-    ws,  # noqa: F401 - fixture
 )
 
 
@@ -43,7 +42,7 @@ def _socket_post(visitor: Visitor, room_id: int, text: str, client_id: str) -> d
 
 @pytest.mark.parametrize("limit", [50, 12_000])
 def test_rest_and_socket_follow_the_setting_alike(
-    ws: None,  # noqa: F811 - the ws fixture
+    ws: None,
     settings: Any,
     widget: Channel,
     make_visitor: Callable[..., Visitor],

@@ -17,7 +17,7 @@ from enquiries.models import Visitor
 from monitoring import services as monitoring_services
 from rooms import services as room_services
 from rooms import spaces
-from tests.integration.test_websockets import aticket_for, connect_ok, receive_until, run, staff_socket, ws  # noqa: F401
+from tests.integration.sockets import aticket_for, connect_ok, receive_until, run, staff_socket
 
 JOIN_WAYS = [
     "pick_up",
@@ -32,7 +32,7 @@ JOIN_WAYS = [
 
 
 @pytest.fixture
-def people(ws: None, make_staff: Callable[..., Staff], support: Tag) -> dict[str, Staff]:  # noqa: F811
+def people(ws: None, make_staff: Callable[..., Staff], support: Tag) -> dict[str, Staff]:
     return {
         "owner": make_staff(tags=[support], name="Olive Owner"),
         "agent": make_staff(tags=[support], name="Alice Agent"),

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
-from channels.testing import WebsocketCommunicator
 from django.db import transaction
 
 from channels_adapters.models import Channel
@@ -27,32 +26,19 @@ from enquiries.models import Enquiry, Visitor
 from rooms import services as room_services
 from rooms.models import Message, RoomMember
 from tests.conftest import require_redis
-from tests.integration.test_websockets import (
+from tests.integration.sockets import (
     aticket_for,
     connect_ok,
+    created,
     events_before_pong,
     receive_until,
     run,
+    sockets,
     staff_socket,
     ticket_for,
     types_of,
     visitor_socket,
-    ws,  # noqa: F401 - fixture
 )
-
-
-@pytest.fixture
-def agent(ws: None, make_staff: Callable[..., Staff], support: Tag) -> Staff:  # noqa: F811 - the ws fixture
-    return make_staff(tags=[support], name="Alice Agent")
-
-
-async def created(comm: WebsocketCommunicator, message_id: int) -> dict[str, Any]:
-    """The message.created of ``message_id``; a socket also sees its own messages, in any
-    order relative to its acks."""
-    while True:
-        event = await receive_until(comm, "message.created")
-        if event["data"]["message"]["id"] == message_id:
-            return dict(event["data"]["message"])
 
 
 @pytest.fixture
@@ -61,14 +47,6 @@ def chat(agent: Staff, widget: Channel, make_visitor: Callable[..., Visitor]) ->
     enquiry = enquiry_services.enquiry_open(channel=widget, visitor=visitor, message="Hello?")
     enquiry = enquiry_services.enquiry_pick_up(actor=agent, enquiry_id=enquiry.pk)
     return agent, visitor, enquiry
-
-
-async def sockets(staff: Staff, visitor: Visitor) -> tuple[WebsocketCommunicator, WebsocketCommunicator]:
-    token = await database_sync_to_async(org_services.token_issue)(staff=staff)
-    staff_comm, visitor_comm = staff_socket(await aticket_for(token)), visitor_socket(visitor_token_for(visitor.pk))
-    await connect_ok(staff_comm)
-    await connect_ok(visitor_comm)
-    return staff_comm, visitor_comm
 
 
 def test_message_post_both_ways_with_ack_and_idempotency(chat: tuple[Staff, Visitor, Enquiry]) -> None:

@@ -21,14 +21,13 @@ from contactcenter.models import Staff
 from enquiries import services as enquiry_services
 from enquiries.models import Visitor
 from rooms.models import Message
-from tests.integration.test_websockets import (  # noqa: F401 - the ws fixture
+from tests.integration.sockets import (
     aticket_for,
     connect_ok,
     receive_until,
     run,
     staff_socket,
     visitor_socket,
-    ws,
 )
 
 # Committed data (the services run on other threads), socket threads closed afterwards.
@@ -44,11 +43,6 @@ def _limits(settings: Any, clock: Any) -> Iterator[Any]:
     local.clear()
     yield clock
     local.clear()
-
-
-@pytest.fixture
-def agent(make_staff: Callable[..., Staff], support: Any) -> Staff:
-    return make_staff(tags=[support], name="Alice Agent")
 
 
 @pytest.fixture
