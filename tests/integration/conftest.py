@@ -1,4 +1,4 @@
-"""Fixtures of the socket tests (helpers: tests/integration/sockets.py)."""
+"""Fixtures of the integration tests (socket helpers: tests/integration/sockets.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ import pytest
 from contactcenter import socket_writer
 from contactcenter.consumers import socket_db_connections_close
 from contactcenter.models import Staff, Tag
+from enquiries import services as enquiry_services
+from enquiries.models import Enquiry
+from tests.conftest import require_postgres
 
 
 @pytest.fixture
@@ -29,6 +32,12 @@ def ws(transactional_db: Any, settings: Any) -> Iterator[None]:
     # The consumers' own database threads keep connections open: close them, or the test
     # database cannot be dropped at the end of the session.
     socket_db_connections_close()
+
+
+@pytest.fixture
+def race_setup(transactional_db: Any) -> None:
+    """Real races: threads with connections of their own see committed data, on PostgreSQL."""
+    require_postgres()
 
 
 @pytest.fixture
@@ -52,3 +61,15 @@ def batches(monkeypatch: pytest.MonkeyPatch) -> tuple[list[int], threading.Event
 
     monkeypatch.setattr(socket_writer, "messages_post", recording)
     return sizes, release
+
+
+@pytest.fixture
+def picked_up(open_enquiry: Callable[..., Enquiry]) -> Callable[..., Enquiry]:
+    """``picked_up(agent)``: an enquiry of a new visitor on the widget, picked up by ``agent``
+    (keywords go to ``open_enquiry``)."""
+
+    def make(agent: Staff, **kw: Any) -> Enquiry:
+        enquiry = open_enquiry(**kw)
+        return enquiry_services.enquiry_pick_up(actor=agent, enquiry_id=enquiry.pk)
+
+    return make

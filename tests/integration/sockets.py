@@ -12,6 +12,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.test import Client
 
 from contactcenter import services as org_services
 from contactcenter.asgi import application
@@ -57,22 +58,39 @@ def visitor_socket(token: str) -> WebsocketCommunicator:
     return WebsocketCommunicator(application, f"/ws/visitor/?visitor_token={token}")
 
 
-async def receive_until(comm: WebsocketCommunicator, type_: str, timeout: float = TIMEOUT) -> dict[str, Any]:
-    """Read events until one of ``type_`` arrives (others are skipped); fail after ``timeout``."""
+async def first_matching(
+    receive: Callable[[float], Awaitable[dict[str, Any]]],
+    matches: Callable[[dict[str, Any]], bool],
+    *,
+    timeout: float,
+    what: str,
+) -> dict[str, Any]:
+    """Read events with ``receive(seconds left)`` until one ``matches`` (the others are
+    skipped); fail after ``timeout``, naming ``what`` and the types skipped."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     seen: list[str] = []
     while True:
         remaining = deadline - loop.time()
         if remaining <= 0:
-            raise AssertionError(f"no {type_} within {timeout}s; got {seen}")
+            raise AssertionError(f"no {what} within {timeout}s; got {seen}")
         try:
-            event = await comm.receive_json_from(timeout=remaining)
+            event = await receive(remaining)
         except TimeoutError:
-            raise AssertionError(f"no {type_} within {timeout}s; got {seen}") from None
-        if event.get("type") == type_:
+            raise AssertionError(f"no {what} within {timeout}s; got {seen}") from None
+        if matches(event):
             return event
         seen.append(event.get("type", "?"))
+
+
+async def receive_until(comm: WebsocketCommunicator, type_: str, timeout: float = TIMEOUT) -> dict[str, Any]:
+    """Read events until one of ``type_`` arrives (others are skipped); fail after ``timeout``."""
+    return await first_matching(
+        lambda seconds: comm.receive_json_from(timeout=seconds),
+        lambda event: event.get("type") == type_,
+        timeout=timeout,
+        what=type_,
+    )
 
 
 async def events_before_pong(comm: WebsocketCommunicator, timeout: float = TIMEOUT) -> list[dict[str, Any]]:
@@ -122,10 +140,8 @@ async def disconnect_all(*comms: WebsocketCommunicator) -> None:
         await comm.disconnect()
 
 
-def browser_login(staff: Staff) -> str:
-    """Log ``staff`` in as the login page does; returns the session key (the cookie)."""
-    from django.test import Client
-
+def browser_session(staff: Staff) -> Client:
+    """A browser that has logged ``staff`` in as the login page does."""
     client = Client()
     response = client.post(
         "/api/v1/auth/session",
@@ -133,7 +149,12 @@ def browser_login(staff: Staff) -> str:
         content_type="application/json",
     )
     assert response.status_code == 200, response.content[:300]
-    return client.cookies["sessionid"].value
+    return client
+
+
+def browser_login(staff: Staff) -> str:
+    """Log ``staff`` in as the login page does; returns the session key (the cookie)."""
+    return browser_session(staff).cookies["sessionid"].value
 
 
 async def created(comm: WebsocketCommunicator, message_id: int) -> dict[str, Any]:

@@ -11,10 +11,8 @@ from collections.abc import Callable
 
 import pytest
 
-from channels_adapters.models import Channel
 from contactcenter.auth import visitor_token_for
 from contactcenter.models import Staff, Tag
-from enquiries import services as enquiry_services
 from enquiries.models import Enquiry, Visitor
 from rooms.models import Message
 from rooms.services import PostRequest, messages_post
@@ -33,19 +31,10 @@ BAD_TEXTS = ["nul \x00 inside", "lone \ud800 surrogate", "low \udfff too"]
 
 @pytest.fixture
 def chats(
-    ws: None,
-    make_staff: Callable[..., Staff],
-    support: Tag,
-    widget: Channel,
-    make_visitor: Callable[..., Visitor],
+    ws: None, make_staff: Callable[..., Staff], support: Tag, picked_up: Callable[..., Enquiry]
 ) -> list[tuple[Visitor, Enquiry]]:
     agent = make_staff(tags=[support], name="Alice Agent", max_concurrent=CHATS)
-    found = []
-    for _ in range(CHATS):
-        visitor = make_visitor(widget)
-        enquiry = enquiry_services.enquiry_open(channel=widget, visitor=visitor, message="Hello?")
-        found.append((visitor, enquiry_services.enquiry_pick_up(actor=agent, enquiry_id=enquiry.pk)))
-    return found
+    return [(enquiry.visitor, enquiry) for enquiry in (picked_up(agent) for _ in range(CHATS))]
 
 
 def test_a_bad_post_in_a_batch_is_refused_alone(chats: list[tuple[Visitor, Enquiry]]) -> None:

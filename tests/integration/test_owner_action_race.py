@@ -26,7 +26,7 @@ from contactcenter.models import Staff, Tag
 from enquiries.models import Enquiry, EnquiryEvent, Transfer, Visitor
 from rooms.models import RoomMember
 from tests.concurrency import race
-from tests.conftest import api_client_for, require_postgres
+from tests.conftest import api_client_for
 
 ROUNDS = 10
 BURST = 30
@@ -43,11 +43,6 @@ def _client(principal: Staff | Visitor) -> APIClient:
     client = api_client_for(principal)
     client.raise_request_exception = False  # a server error is a 500 response, as for real
     return client
-
-
-@pytest.fixture
-def race_setup(transactional_db: Any) -> None:
-    require_postgres()
 
 
 def _check_consistent(enquiry: Enquiry) -> None:

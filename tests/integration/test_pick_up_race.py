@@ -9,14 +9,11 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
 from contactcenter.errors import Conflict
 from contactcenter.models import Staff, Tag
 from enquiries import services as enquiry_services
 from enquiries.models import Enquiry, EnquiryEvent
 from tests.concurrency import race
-from tests.conftest import require_postgres
 
 THREADS = 20
 
@@ -27,11 +24,6 @@ def _pick_up(staff: Staff, enquiry_id: int) -> Callable[[], Enquiry]:
 
 def _handling_counts() -> dict[int, int]:
     return enquiry_services.staff_load(Staff.objects.values_list("id", flat=True))
-
-
-@pytest.fixture
-def race_setup(transactional_db: Any) -> None:
-    require_postgres()
 
 
 def test_many_agents_one_enquiry_exactly_one_owner(

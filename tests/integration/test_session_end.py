@@ -15,6 +15,7 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.test import Client
 from rest_framework.test import APIClient
 
 from channels_adapters.models import Channel
@@ -24,10 +25,10 @@ from contactcenter.auth import visitor_token_for
 from contactcenter.models import Staff, Tag
 from enquiries import services as enquiry_services
 from enquiries.models import Visitor
-from tests.conftest import PASSWORD
 from tests.integration.sockets import (
     TIMEOUT,
     browser_login,
+    browser_session,
     connect_ok,
     cookie_socket,
     disconnect_all,
@@ -57,6 +58,16 @@ def new_ticket(token: str) -> str:
     return response.json()["ticket"]
 
 
+def logout_with(client: APIClient | Client) -> Callable[[], Awaitable[None]]:
+    """An ending: log out through the API with ``client`` (a token's or a browser's)."""
+
+    async def logout() -> None:
+        response = await database_sync_to_async(client.post)("/api/v1/auth/logout")
+        assert response.status_code == 204
+
+    return logout
+
+
 async def closed_with(comm: WebsocketCommunicator, reason: str) -> list[dict[str, Any]]:
     """Read until the server closes the socket: the last event must be session.ended with
     ``reason``, the close code 4001. Returns every event received before the close."""
@@ -83,8 +94,30 @@ async def nothing_after_close(
     assert await comm.receive_nothing(timeout=0.05)
 
 
+async def ended_for_good(
+    comm: WebsocketCommunicator,
+    witness_comm: WebsocketCommunicator,
+    end: Callable[[], Awaitable[None]],
+    reason: str,
+    again: Callable[[], WebsocketCommunicator],
+    seen_by: tuple[Channel, Visitor],
+    code: int | None = 4401,
+) -> None:
+    """Both sockets connect, then ``end`` ends the session of ``comm``: it is closed with
+    ``reason`` and gets nothing more (the witness gets an enquiry of ``seen_by``, a channel
+    and a visitor), and a new socket of the ended session (``again()``) is refused with
+    ``code``."""
+    await connect_ok(comm)
+    await connect_ok(witness_comm)
+    await end()
+    await closed_with(comm, reason)
+    await nothing_after_close(comm, witness_comm, *seen_by)
+    await refused(again(), code)
+    await disconnect_all(comm, witness_comm)
+
+
 def session_end_case(
-    ending: Callable[[Staff], Awaitable[None]], reason: str, *, clock: Any = None
+    ending: Callable[[Staff], Awaitable[None]], reason: str
 ) -> Callable[[Staff, Staff, Channel, Callable[..., Visitor]], None]:
     def case(agent: Staff, witness: Staff, widget: Channel, make_visitor: Callable[..., Visitor]) -> None:
         token = org_services.token_issue(staff=agent)
@@ -93,16 +126,15 @@ def session_end_case(
         visitor = make_visitor(widget)
 
         async def body() -> None:
-            ticket_comm = staff_socket(tickets[0])
-            witness_comm = cookie_socket(session_key)
-            await connect_ok(ticket_comm)
-            await connect_ok(witness_comm)
-            await ending(agent)
-            await closed_with(ticket_comm, reason)
-            await nothing_after_close(ticket_comm, witness_comm, widget, visitor)
             # The token and the tickets of the ended session are dead.
-            await refused(staff_socket(tickets[1]))
-            await disconnect_all(ticket_comm, witness_comm)
+            await ended_for_good(
+                staff_socket(tickets[0]),
+                cookie_socket(session_key),
+                lambda: ending(agent),
+                reason,
+                lambda: staff_socket(tickets[1]),
+                (widget, visitor),
+            )
 
         run(body)
         response = token_client(token).get("/api/v1/me")
@@ -125,16 +157,14 @@ def test_logout_closes_sockets_and_kills_tokens(
     visitor = make_visitor(widget)
 
     async def body() -> None:
-        comm = staff_socket(ticket)
-        witness_comm = cookie_socket(session_key)
-        await connect_ok(comm)
-        await connect_ok(witness_comm)
-        response = await database_sync_to_async(token_client(token).post)("/api/v1/auth/logout")
-        assert response.status_code == 204
-        await closed_with(comm, "logged_out")
-        await nothing_after_close(comm, witness_comm, widget, visitor)
-        await refused(staff_socket(spare))
-        await disconnect_all(comm, witness_comm)
+        await ended_for_good(
+            staff_socket(ticket),
+            cookie_socket(session_key),
+            logout_with(token_client(token)),
+            "logged_out",
+            lambda: staff_socket(spare),
+            (widget, visitor),
+        )
 
     run(body)
     assert token_client(token).get("/api/v1/me").status_code == 401
@@ -145,34 +175,23 @@ def test_logout_closes_sockets_and_kills_tokens(
 def test_browser_logout_closes_the_cookie_socket(
     agent: Staff, witness: Staff, widget: Channel, make_visitor: Callable[..., Visitor]
 ) -> None:
-    from django.test import Client
-
-    browser = Client()
-    assert (
-        browser.post(
-            "/api/v1/auth/session",
-            {"email": agent.email, "password": PASSWORD},
-            content_type="application/json",
-        ).status_code
-        == 200
-    )
+    browser = browser_session(agent)
     session_key = browser.cookies["sessionid"].value
     witness_token = org_services.token_issue(staff=witness)
     witness_ticket = new_ticket(witness_token)
     visitor = make_visitor(widget)
 
     async def body() -> None:
-        comm = cookie_socket(session_key)
-        witness_comm = staff_socket(witness_ticket)
-        await connect_ok(comm)
-        await connect_ok(witness_comm)
-        response = await database_sync_to_async(browser.post)("/api/v1/auth/logout")
-        assert response.status_code == 204
-        await closed_with(comm, "logged_out")
-        await nothing_after_close(comm, witness_comm, widget, visitor)
         # The old cookie no longer opens a socket.
-        await refused(cookie_socket(session_key), code=None)
-        await disconnect_all(comm, witness_comm)
+        await ended_for_good(
+            cookie_socket(session_key),
+            staff_socket(witness_ticket),
+            logout_with(browser),
+            "logged_out",
+            lambda: cookie_socket(session_key),
+            (widget, visitor),
+            code=None,
+        )
 
     run(body)
     agent.refresh_from_db()
@@ -327,10 +346,7 @@ def test_token_in_the_url_is_refused(agent: Staff, witness: Staff) -> None:
 
 
 def test_ticket_endpoint_takes_token_auth_only(agent: Staff) -> None:
-    from django.test import Client
-
-    browser = Client()
-    browser.post("/api/v1/auth/session", {"email": agent.email, "password": PASSWORD}, content_type="application/json")
+    browser = browser_session(agent)
     assert browser.post("/api/v1/auth/socket-ticket").status_code in (401, 403)
     assert APIClient().post("/api/v1/auth/socket-ticket").status_code == 401
 

@@ -11,17 +11,16 @@ from typing import Any
 import pytest
 from django.db import connection, transaction
 
-from channels_adapters.models import Channel
 from contactcenter import socket_writer
 from contactcenter.auth import visitor_token_for
 from contactcenter.models import Staff, Tag
-from enquiries import services as enquiry_services
 from enquiries.models import Enquiry, Visitor
 from rooms.models import Message
 from tests.conftest import require_postgres
 from tests.integration.sockets import (
     connect_ok,
     created,
+    disconnect_all,
     receive_until,
     run,
     sockets,
@@ -38,13 +37,8 @@ def agent(ws: None, make_staff: Callable[..., Staff], support: Tag) -> Staff:
 
 
 @pytest.fixture
-def chats(agent: Staff, widget: Channel, make_visitor: Callable[..., Visitor]) -> list[tuple[Visitor, Enquiry]]:
-    found = []
-    for _ in range(CHATS):
-        visitor = make_visitor(widget)
-        enquiry = enquiry_services.enquiry_open(channel=widget, visitor=visitor, message="Hello?")
-        found.append((visitor, enquiry_services.enquiry_pick_up(actor=agent, enquiry_id=enquiry.pk)))
-    return found
+def chats(agent: Staff, picked_up: Callable[..., Enquiry]) -> list[tuple[Visitor, Enquiry]]:
+    return [(enquiry.visitor, enquiry) for enquiry in (picked_up(agent) for _ in range(CHATS))]
 
 
 def test_posts_queued_behind_a_commit_are_committed_together(
@@ -119,8 +113,7 @@ def test_a_failing_batch_answers_every_sender_and_the_writer_goes_on(
         await visitor_comm.send_json_to(post)  # the client's retry
         ack = await receive_until(visitor_comm, "message.ack")
         await created(staff_comm, ack["data"]["message"]["id"])
-        await staff_comm.disconnect()
-        await visitor_comm.disconnect()
+        await disconnect_all(staff_comm, visitor_comm)
 
     run(body)
     assert Message.objects.filter(client_id="f1").count() == 1

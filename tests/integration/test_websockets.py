@@ -13,7 +13,7 @@ from contactcenter import services as org_services
 from contactcenter.auth import visitor_token_for
 from contactcenter.models import Staff
 from enquiries import services as enquiry_services
-from enquiries.models import Visitor
+from enquiries.models import Enquiry, Visitor
 from rooms import services as room_services
 from tests.integration.sockets import (
     TIMEOUT,
@@ -74,11 +74,9 @@ def test_cookie_socket_wrong_origin_is_refused(agent: Staff) -> None:
     run(body)
 
 
-def test_visitor_socket_receives_agent_messages(
-    agent: Staff, widget: Channel, make_visitor: Callable[..., Visitor]
-) -> None:
-    visitor = make_visitor(widget)
-    enquiry = enquiry_services.enquiry_open(channel=widget, visitor=visitor, message="Hello?")
+def test_visitor_socket_receives_agent_messages(agent: Staff, open_enquiry: Callable[..., Enquiry]) -> None:
+    enquiry = open_enquiry()
+    visitor = enquiry.visitor
     room_id = enquiry.room.pk
 
     async def body() -> None:
@@ -107,11 +105,10 @@ def test_visitor_socket_bad_token_is_refused(ws: None, make_visitor: Callable[..
 
 
 def test_visitor_socket_only_sees_its_own_conversation(
-    agent: Staff, widget: Channel, make_visitor: Callable[..., Visitor]
+    agent: Staff, widget: Channel, make_visitor: Callable[..., Visitor], picked_up: Callable[..., Enquiry]
 ) -> None:
-    mine, other = make_visitor(widget), make_visitor(widget)
-    theirs = enquiry_services.enquiry_open(channel=widget, visitor=other, message="Hello?")
-    enquiry_services.enquiry_pick_up(actor=agent, enquiry_id=theirs.pk)
+    mine = make_visitor(widget)
+    theirs = picked_up(agent)
 
     async def body() -> None:
         comm = visitor_socket(visitor_token_for(mine.pk))
@@ -142,13 +139,11 @@ def test_new_login_ends_the_old_staff_socket(agent: Staff) -> None:
     run(body)
 
 
-def test_picked_up_enquiry_joins_owner_to_room(
-    agent: Staff, widget: Channel, make_visitor: Callable[..., Visitor]
-) -> None:
+def test_picked_up_enquiry_joins_owner_to_room(agent: Staff, open_enquiry: Callable[..., Enquiry]) -> None:
     """After picking up, the owner's open socket follows the room's messages."""
     token = org_services.token_issue(staff=agent)
-    visitor = make_visitor(widget)
-    enquiry = enquiry_services.enquiry_open(channel=widget, visitor=visitor, message="Hello?")
+    enquiry = open_enquiry()
+    visitor = enquiry.visitor
 
     async def body() -> None:
         comm = staff_socket(await aticket_for(token))
