@@ -47,6 +47,10 @@ from websockets.exceptions import InvalidMessage
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))  # run as a script: the repository's modules are not on the path
+
+from tests.process_groups import reap_group, signal_group, start_in_group  # noqa: E402 - after the path
+
 now = time.perf_counter
 
 
@@ -117,25 +121,16 @@ class Procs:
         self.procs: list[subprocess.Popen[bytes]] = []
 
     def start(self, args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-        with log.open("wb") as out:
-            proc = subprocess.Popen(  # noqa: S603 - fixed argv
-                args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-            )
+        proc = start_in_group(args, env, log)
         self.procs.append(proc)
         return proc
 
     def stop(self) -> None:
+        # All are told first, then waited for: they shut down side by side.
         for proc in self.procs:
-            if proc.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGTERM)
+            signal_group(proc, signal.SIGTERM)
         for proc in self.procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
+            reap_group(proc)
 
 
 def wait_http(url: str, proc: subprocess.Popen[bytes] | None, log: Path | None, timeout: float = 40) -> None:

@@ -66,31 +66,35 @@ def _call(world: dict[str, Any], who: str, method: str, path: str, **kwargs: Any
     return getattr(world["clients"][who], method)(path.format(**world["ids"]), **kwargs)
 
 
+def _refused(world: dict[str, Any], who: str, method: str, path: str, status: int, **kwargs: Any) -> dict[str, Any]:
+    """The call answers the error ``status`` and writes nothing; its body."""
+    before = counts()
+    body = error(_call(world, who, method, path, **kwargs), status)
+    assert counts() == before
+    return body
+
+
+def _refused_json(world: dict[str, Any], who: str, method: str, path: str, raw: str) -> dict[str, Any]:
+    """``_refused`` with 400 for the raw JSON text ``raw``."""
+    return _refused(world, who, method, path, 400, data=raw.encode(), content_type="application/json")
+
+
 @pytest.mark.parametrize(("who", "method", "path"), WRITES)
 @pytest.mark.parametrize("raw", ['{"text": ', "{'a': 1}", "\ufeff{}", "[1, 2", "NaN", '{"a": Infinity}'])
 def test_malformed_json_400(world, who, method, path, raw):
-    before = counts()
-    r = _call(world, who, method, path, data=raw.encode(), content_type="application/json")
-    body = error(r, 400)
+    body = _refused_json(world, who, method, path, raw)
     assert "JSON" in body["detail"]
-    assert counts() == before
 
 
 @pytest.mark.parametrize(("who", "method", "path"), WRITES)
 @pytest.mark.parametrize("raw", ["[]", "[1, 2]", '"text"', "5", "null", "true"])
 def test_non_object_body_400(world, who, method, path, raw):
-    before = counts()
-    r = _call(world, who, method, path, data=raw.encode(), content_type="application/json")
-    error(r, 400)
-    assert counts() == before
+    _refused_json(world, who, method, path, raw)
 
 
 @pytest.mark.parametrize(("who", "method", "path"), WRITES)
 def test_unsupported_media_type_415(world, who, method, path):
-    before = counts()
-    r = _call(world, who, method, path, data=b"<xml/>", content_type="application/xml")
-    error(r, 415)
-    assert counts() == before
+    _refused(world, who, method, path, 415, data=b"<xml/>", content_type="application/xml")
 
 
 @pytest.mark.parametrize(("who", "method", "path"), WRITES)
@@ -101,10 +105,7 @@ def test_null_characters_refused(world, who, method, path):
         "kind": "widget", "channel_key": value, "message": value, "text": value, "score": 5, "comment": value,
         "tag": value, "first_name": value, "custom_info": value, "company_name": value,
     }  # fmt: skip
-    before = counts()
-    r = _call(world, who, method, path, data=body, format="json")
-    error(r, 400)
-    assert counts() == before
+    _refused(world, who, method, path, 400, data=body, format="json")
 
 
 HUGE = "9" * 25
@@ -130,10 +131,7 @@ HUGE = "9" * 25
     ],
 )
 def test_out_of_range_ids_404(world, who, method, path):
-    before = counts()
-    r = _call(world, who, method, path, data={"text": "x", "display_name": "x"}, format="json")
-    error(r, 404)
-    assert counts() == before
+    _refused(world, who, method, path, 404, data={"text": "x", "display_name": "x"}, format="json")
 
 
 @pytest.mark.parametrize(
@@ -151,19 +149,13 @@ def test_out_of_range_ids_404(world, who, method, path):
     ],
 )
 def test_out_of_range_values_400(world, who, method, path, body):
-    before = counts()
-    r = _call(world, who, method, path, data=body, format="json")
-    error(r, 400)
-    assert counts() == before
+    _refused(world, who, method, path, 400, data=body, format="json")
 
 
 def test_form_encoded_settings_patch(world):
     # Form data is accepted like JSON and typed the same way.
-    before = counts()
-    r = _call(world, "admin", "patch", "/api/v1/settings", data="auto_close_minutes=soon",
-              content_type="application/x-www-form-urlencoded")  # fmt: skip
-    error(r, 400)
-    assert counts() == before
+    _refused(world, "admin", "patch", "/api/v1/settings", 400, data="auto_close_minutes=soon",
+             content_type="application/x-www-form-urlencoded")  # fmt: skip
 
 
 def test_invalid_page_is_json(world):
@@ -189,11 +181,8 @@ def _deep(levels: int) -> str:
 @pytest.mark.parametrize("levels", [5000, 100_000, 40])
 def test_deeply_nested_json_400(world, who, method, path, levels):
     raw = f'{{"text": "x", "message": "x", "utm": {{"utm_source": {_deep(levels)}}}}}'
-    before = counts()
-    r = _call(world, who, method, path, data=raw.encode(), content_type="application/json")
-    body = error(r, 400)
+    body = _refused_json(world, who, method, path, raw)
     assert "nested too deeply" in body["detail"]
-    assert counts() == before
 
 
 @pytest.mark.parametrize(("who", "method", "path"), WRITES)
@@ -207,11 +196,8 @@ def test_lone_surrogates_and_nul_anywhere_400(world, who, method, path, where, c
         raw = f'{{"text": "ok", "message": "ok", {bad}: "x"}}'
     else:
         raw = f'{{"text": "ok", "message": "ok", "device": {{"screen": [1, {{"a": {bad}}}]}}}}'
-    before = counts()
-    r = _call(world, who, method, path, data=raw.encode(), content_type="application/json")
-    body = error(r, 400)
+    body = _refused_json(world, who, method, path, raw)
     assert "surrogate" in body["detail"] or "Null character" in body["detail"]
-    assert counts() == before
 
 
 @pytest.mark.parametrize(
@@ -231,12 +217,9 @@ def test_reported_cases_400(world, who, method, path, raw, field):
     raw = raw.replace(
         '{"message"', '{{"channel_key": "{}", "message"'.format(Channel.objects.get(pk=world["ids"]["channel"]).key)
     )
-    before = counts()
-    r = _call(world, who, method, path, data=raw.encode(), content_type="application/json")
-    body = error(r, 400)
+    body = _refused_json(world, who, method, path, raw)
     if field:
         assert field in body, body
-    assert counts() == before
 
 
 def test_valid_astral_characters_are_kept(world, widget):

@@ -13,7 +13,6 @@ import http.server
 import io
 import os
 import re
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -24,7 +23,15 @@ import httpx
 import pytest
 
 from tests.conftest import IN_CI, PASSWORD
-from tests.integration.test_real_timers import Processes, Server, embedded_server_env, run_checked
+from tests.integration.test_real_timers import (
+    ADMIN_STAFF,
+    Processes,
+    Server,
+    embedded_server_env,
+    embedded_setup,
+    support_widget,
+    token_headers,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,37 +54,24 @@ def running_server(tmp: Path, *, max_wait_seconds: int = 120) -> Iterator[dict[s
     procs = Processes(tmp)
     # Link previews of the local test pages (test_dashboard_runs_under_its_content_security_policy).
     env = embedded_server_env(tmp, max_wait_seconds=max_wait_seconds, CC_LINK_PREVIEW_ALLOW_PRIVATE="1")
-    python = sys.executable
-    run_checked([python, "manage.py", "migrate", "--noinput", "-v", "0"], env)
-    for email, name, extra in (
-        ("admin@example.com", "Ada Admin", ["--role", "admin", "--active"]),
-        ("alice@example.com", "Alice Agent", ["--active", "--tag", "Support"]),
-        ("bob@example.com", "Bob Agent", ["--active", "--tag", "Support"]),
-    ):
-        run_checked(
-            [python, "manage.py", "create_staff", "--email", email, "--password", PASSWORD, "--name", name] + extra, env
-        )
+    embedded_setup(
+        env,
+        (*ADMIN_STAFF, "--active"),
+        ("--email", "alice@example.com", "--name", "Alice Agent", "--active", "--tag", "Support"),
+        ("--email", "bob@example.com", "--name", "Bob Agent", "--active", "--tag", "Support"),
+    )
     srv = Server(procs, env)
     srv.start()
     with httpx.Client(base_url=srv.base, timeout=10) as http:
-        token = http.post("/api/v1/auth/token", json={"email": "admin@example.com", "password": PASSWORD}).json()
-        admin = {"Authorization": f"Token {token['token']}"}
-        tags = http.get("/api/v1/tags", headers=admin).json()["results"]
-        support = next(t["id"] for t in tags if t["name"] == "Support")
-        channel = http.post(
-            "/api/v1/channels",
-            headers=admin,
-            json={
-                "kind": "widget",
-                "name": "Website",
-                "destination_tag": support,
-                "welcome_message": "Hi!",
-                "custom_info": "VIP customers: offer the premium plan.",
-            },
+        channel = support_widget(
+            http,
+            token_headers(http, "admin@example.com"),
+            name="Website",
+            welcome_message="Hi!",
+            custom_info="VIP customers: offer the premium plan.",
         )
-        assert channel.status_code == 201, channel.text
     try:
-        yield {"base": srv.base, "key": channel.json()["key"]}
+        yield {"base": srv.base, "key": channel["key"]}
     finally:
         procs.stop_all()
 
@@ -171,6 +165,19 @@ def login(browser: Browser, base: str, email: str, *, shot: str | None = None) -
     return context, page
 
 
+def pick_up(page: Page, visitor: Visitor, name: str) -> None:
+    page.get_by_role("button", name=f"Pick up enquiry from {name}").click()
+    expect(page).to_have_url(re.compile(rf"/app/rooms/{visitor.room}$"))
+
+
+def finish(*sessions: tuple[BrowserContext, Page]) -> None:
+    """The end of a test: none of the pages had an error; their contexts are closed."""
+    for _ctx, page in sessions:
+        assert not page.errors, page.errors  # type: ignore[attr-defined]
+    for ctx, _page in sessions:
+        ctx.close()
+
+
 def screenshot(page: Page, name: str) -> None:
     """Write docs/screenshots/<name> when screenshots were asked for (CC_SCREENSHOTS=1)."""
     if TAKE_SCREENSHOTS:
@@ -206,8 +213,7 @@ def test_agents_and_admin_work_an_enquiry_end_to_end(server: dict[str, Any], bro
     screenshot(alice, "open-enquiry-panel.png")
 
     # Alice picks up; Bob's panel drops it at once.
-    alice.get_by_role("button", name="Pick up enquiry from Ann").click()
-    expect(alice).to_have_url(re.compile(rf"/app/rooms/{ann.room}$"))
+    pick_up(alice, ann, "Ann")
     expect(bob.locator(f'.enquiry-card[data-enquiry="{ann.enquiry}"]')).to_have_count(0)
     expect(alice.locator("#room-title")).to_have_text("Ann")
 
@@ -269,8 +275,7 @@ def test_agents_and_admin_work_an_enquiry_end_to_end(server: dict[str, Any], bro
 
     # A second enquiry for Alice, which the admin monitors, joins and takes over.
     ben = Visitor(base, server["key"], "Ben", "I need help with my invoice.")
-    alice.get_by_role("button", name="Pick up enquiry from Ben").click()
-    expect(alice).to_have_url(re.compile(rf"/app/rooms/{ben.room}$"))
+    pick_up(alice, ben, "Ben")
     ben.say("The invoice total looks wrong.")
     admin_ctx, admin = login(browser, base, "admin@example.com")
     admin.get_by_role("link", name="Overview").click()
@@ -317,17 +322,13 @@ def test_agents_and_admin_work_an_enquiry_end_to_end(server: dict[str, Any], bro
     expect(bob.locator(".data-table tbody tr")).not_to_have_count(0)
     screenshot(bob, "inbox.png")
 
-    for page in (alice, bob, admin):
-        assert not page.errors, page.errors  # type: ignore[attr-defined]
-    for ctx in (alice_ctx, bob_ctx, admin_ctx):
-        ctx.close()
+    finish((alice_ctx, alice), (bob_ctx, bob), (admin_ctx, admin))
 
 
 def test_socket_reconnects_and_catches_up_without_reload(server: dict[str, Any], browser: Browser) -> None:
     ctx, alice = login(browser, server["base"], "alice@example.com")
     cat = Visitor(server["base"], server["key"], "Cat", "Reconnect test")
-    alice.get_by_role("button", name="Pick up enquiry from Cat").click()
-    expect(alice).to_have_url(re.compile(rf"/app/rooms/{cat.room}$"))
+    pick_up(alice, cat, "Cat")
     expect(alice.locator(".msg.by-visitor").last).to_contain_text("Reconnect test")
     # Drop the socket and hold the reconnect until a message has arrived meanwhile: the state
     # shows the drop, and after the reconnect the message is there without a reload.
@@ -350,8 +351,7 @@ def test_socket_reconnects_and_catches_up_without_reload(server: dict[str, Any],
 def test_a_post_lost_in_a_drop_is_sent_again_after_the_reconnect(server: dict[str, Any], browser: Browser) -> None:
     ctx, alice = login(browser, server["base"], "alice@example.com")
     dan = Visitor(server["base"], server["key"], "Dan", "Lost post test")
-    alice.get_by_role("button", name="Pick up enquiry from Dan").click()
-    expect(alice).to_have_url(re.compile(rf"/app/rooms/{dan.room}$"))
+    pick_up(alice, dan, "Dan")
     # The socket dies with the next post's frame in it: the frame never reaches the server.
     alice.evaluate(
         """() => {
@@ -377,8 +377,7 @@ def test_a_post_lost_in_a_drop_is_sent_again_after_the_reconnect(server: dict[st
     dan.wait_for(lambda m: m["text"] == "After the drop", "the message after the drop")
     assert [m["text"] for m in dan.messages()].count("Sent into a drop") == 1
     assert alice.evaluate("() => window.ccApp.socket.unacked.size") == 0
-    assert not alice.errors  # type: ignore[attr-defined]
-    ctx.close()
+    finish((ctx, alice))
 
 
 def test_socket_reconnects_at_once_when_back_online_or_visible(server: dict[str, Any], browser: Browser) -> None:
@@ -402,8 +401,7 @@ def test_socket_reconnects_at_once_when_back_online_or_visible(server: dict[str,
         assert alice.evaluate(f"() => {{ const s = window.ccApp.socket, old = s.ws; {wake}; return s.ws === old; }}")
         until(alice, lambda n=before + 1: len(sockets) == n, "the browser to report the new socket")
         assert alice.evaluate("() => window.ccApp.socket.attempt") == 0
-    assert not alice.errors  # type: ignore[attr-defined]
-    ctx.close()
+    finish((ctx, alice))
 
 
 def test_quick_replies_are_managed_and_used_by_shortcut(server: dict[str, Any], browser: Browser) -> None:
@@ -423,8 +421,7 @@ def test_quick_replies_are_managed_and_used_by_shortcut(server: dict[str, Any], 
     screenshot(bob, "quick-replies.png")
 
     dan = Visitor(base, server["key"], "Dan", "Is anyone there?")
-    bob.get_by_role("button", name="Pick up enquiry from Dan").click()
-    expect(bob).to_have_url(re.compile(rf"/app/rooms/{dan.room}$"))
+    pick_up(bob, dan, "Dan")
     composer = bob.get_by_label("Message", exact=True)
     composer.press_sequentially("/tha")
     expect(bob.get_by_role("option", name=re.compile("thanks"))).to_be_visible()
@@ -432,8 +429,7 @@ def test_quick_replies_are_managed_and_used_by_shortcut(server: dict[str, Any], 
     expect(composer).to_have_value("Thank you for waiting, I am on it.")
     composer.press("Enter")  # sends
     dan.wait_for(lambda m: m["text"] == "Thank you for waiting, I am on it.", "the quick reply")
-    assert not bob.errors  # type: ignore[attr-defined]
-    ctx.close()
+    finish((ctx, bob))
 
 
 def until(page: Page, condition: Any, what: str, timeout: float = 20) -> None:
@@ -505,9 +501,8 @@ def test_admin_monitors_live_over_the_socket_without_polling(server: dict[str, A
     admin.get_by_role("link", name="Inbox").click()
     expect(admin.get_by_role("heading", name="Inbox")).to_be_visible()
     sent_soon(admin, frames, '"unwatch"', str(eve.room))
-    assert not admin.errors  # type: ignore[attr-defined]
     bob_ctx.close()
-    ctx.close()
+    finish((ctx, admin))
 
 
 @contextlib.contextmanager
@@ -557,8 +552,7 @@ def test_dashboard_runs_under_its_content_security_policy(server: dict[str, Any]
 
     with link_site() as (origin, hits):
         gus = Visitor(base, server["key"], "Gus", "Where is my parcel?")
-        alice.get_by_role("button", name="Pick up enquiry from Gus").click()
-        expect(alice).to_have_url(re.compile(rf"/app/rooms/{gus.room}$"))
+        pick_up(alice, gus, "Gus")
         gus.say(f"Tracking says: {origin}/track")
         card = alice.locator(".msg.by-visitor a.preview").last
         expect(card).to_contain_text("Track your parcel", timeout=20_000)

@@ -23,7 +23,9 @@ from tests.browser.test_dashboard import (  # noqa: F401 - server and browser ar
     PASSWORD,
     Visitor,
     browser,
+    finish,
     login,
+    pick_up,
     running_server,
     screenshot,
     server,
@@ -84,11 +86,6 @@ def room_id_of(page: Page) -> int:
     return int(match.group(1))
 
 
-def pick_up(page: Page, visitor: Visitor, name: str) -> None:
-    page.get_by_role("button", name=f"Pick up enquiry from {name}").click()
-    expect(page).to_have_url(re.compile(rf"/app/rooms/{visitor.room}$"))
-
-
 def say(page: Page, text: str) -> None:
     """Type a message in the composer and send it with Enter; wait until the server has it."""
     composer = page.get_by_label("Message", exact=True)
@@ -116,11 +113,6 @@ def expect_unread_rooms(page: Page, count: int) -> None:
         expect(badge).to_have_attribute("aria-label", f"{count} rooms with unread messages")
     else:
         expect(badge).to_be_hidden()
-
-
-def no_page_errors(*pages: Page) -> None:
-    for page in pages:
-        assert not page.errors, page.errors  # type: ignore[attr-defined]
 
 
 # What the agent notices of a new message: the alert sound and a browser notification.
@@ -210,9 +202,7 @@ def test_forward_a_message_to_other_rooms_of_the_sender(server: dict[str, Any], 
     open_room(alice, room_row(alice, room=gus.room))
     expect(alice.locator(".msg.mine", has_text="ParcelGo")).to_contain_text("↪ Forwarded")
 
-    no_page_errors(alice, bob)
-    alice_ctx.close()
-    bob_ctx.close()
+    finish((alice_ctx, alice), (bob_ctx, bob))
 
 
 # ---------------------------------------------------------------------------- spaces, direct rooms
@@ -325,9 +315,7 @@ def test_spaces_and_direct_rooms_are_made_in_dialogs_and_chatted_in_live(
     expect(room_row(bob, room=direct)).to_be_visible()
     expect(room_row(bob, room=direct).locator(".badge")).to_have_count(0)
 
-    no_page_errors(alice, bob, admin)
-    for ctx in (alice_ctx, bob_ctx, admin_ctx):
-        ctx.close()
+    finish((alice_ctx, alice), (bob_ctx, bob), (admin_ctx, admin))
 
 
 # ---------------------------------------------------------------------------- mute modes
@@ -409,9 +397,7 @@ def test_mute_modes_decide_which_messages_alert_while_unread_counts_stay(
     expect(mode_label).to_have_text("muted")
     expect(badge).to_have_text("3")
 
-    no_page_errors(alice, bob)
-    alice_ctx.close()
-    bob_ctx.close()
+    finish((alice_ctx, alice), (bob_ctx, bob))
 
 
 # ---------------------------------------------------------------------------- visitor info
@@ -483,8 +469,7 @@ def test_staff_edit_visitor_information_in_the_room_panel(server: dict[str, Any]
     saved = hal.http.get(f"/api/v1/widget/enquiries/{hal.enquiry}", headers=hal.auth).json()["visitor"]
     assert (saved["email"], saved["phone"]) == ("hal.h@example.org", "")
 
-    no_page_errors(alice)
-    alice_ctx.close()
+    finish((alice_ctx, alice))
 
 
 # ---------------------------------------------------------------------------- missed list
@@ -547,5 +532,4 @@ def test_missed_enquiries_list_shows_the_visitors_note(short_wait_server: dict[s
     expect(alice.get_by_role("status").filter(has_text="enquiries")).to_have_text("2 enquiries · page 1 of 1")
     screenshot(alice, "missed-list.png")
 
-    no_page_errors(alice)
-    alice_ctx.close()
+    finish((alice_ctx, alice))

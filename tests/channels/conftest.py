@@ -256,6 +256,14 @@ def process_pending() -> int:
     return done
 
 
+def send_fails_for_good(outbound: Any) -> None:
+    """One try of ``outbound`` fails with no retry queued; ``outbound`` is then refreshed."""
+    tasks.scheduled.clear()
+    assert tasks.outbound_send(outbound.pk) == "failed"
+    assert tasks.scheduled == []
+    outbound.refresh_from_db()
+
+
 # ------------------------------------------------------------------ SMTP
 
 

@@ -18,7 +18,7 @@ from enquiries.models import Enquiry
 from rooms import services as room_services
 from rooms.models import Message
 
-from .conftest import fixture_body, post_webhook, process_pending
+from .conftest import fixture_body, post_webhook, process_pending, send_fails_for_good
 
 pytestmark = pytest.mark.django_db
 
@@ -108,10 +108,7 @@ def test_gives_up_on_4xx_with_the_platform_error(platform_channel: Any, agent: A
     outbound = reply(enquiry, agent)
     error = {"error": {"message": "(#100) No matching user found", "code": 100}}
     platform_api.script("POST", "/graph/PAGE1/messages", (400, error, {}))
-    tasks.scheduled.clear()
-    assert tasks.outbound_send(outbound.pk) == "failed"
-    assert tasks.scheduled == []
-    outbound.refresh_from_db()
+    send_fails_for_good(outbound)
     assert outbound.state == "failed" and "No matching user found" in outbound.error
     assert outbound.message.data["delivery"]["state"] == "failed"
     assert "No matching user found" in outbound.message.data["delivery"]["error"]

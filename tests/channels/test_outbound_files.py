@@ -22,7 +22,7 @@ from enquiries import services as enquiry_services
 from enquiries.models import Enquiry
 from rooms import files
 
-from .conftest import post_webhook, process_pending
+from .conftest import post_webhook, process_pending, send_fails_for_good
 from .test_email import email_channel, ingest, mail  # noqa: F401 - email_channel is a fixture
 from .test_outbound import _png, _wa_status, open_from
 
@@ -84,10 +84,7 @@ def test_upload_4xx_fails_with_the_platform_error(platform_channel: Any, agent: 
     sends_before = len(platform_api.calls("POST", "/graph/106540352242922/messages"))
     error = {"error": {"message": "(#131053) Media upload error", "code": 131053}}
     platform_api.script("POST", "/graph/106540352242922/media", (400, error, {}))
-    tasks.scheduled.clear()
-    assert tasks.outbound_send(outbound.pk) == "failed"
-    assert tasks.scheduled == []
-    outbound.refresh_from_db()
+    send_fails_for_good(outbound)
     assert outbound.state == "failed" and "Media upload error" in outbound.error
     assert "Media upload error" in outbound.message.data["delivery"]["error"]
     assert len(platform_api.calls("POST", "/graph/106540352242922/messages")) == sends_before
@@ -348,10 +345,7 @@ def test_caption_refused_fails_without_resending_the_file(
 ) -> None:
     case, outbound = _open_with_caption(kind, platform_channel, agent)
     platform_api.script("POST", case.send_path, case.file_ok, (400, {"error": {"message": "Text refused"}}, {}))
-    tasks.scheduled.clear()
-    assert tasks.outbound_send(outbound.pk) == "failed"
-    assert tasks.scheduled == []
-    outbound.refresh_from_db()
+    send_fails_for_good(outbound)
     assert outbound.state == "failed"
     assert "The file was sent, its caption was not" in outbound.error and "Text refused" in outbound.error
     assert "Text refused" in outbound.message.data["delivery"]["error"]

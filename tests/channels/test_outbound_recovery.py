@@ -6,13 +6,11 @@ once its try is overdue and no lease is live. Time moves with the clock fixture.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 
 from channels_adapters import outbound as outbound_module
 from channels_adapters import tasks
@@ -21,6 +19,7 @@ from channels_adapters.platforms import PLATFORMS
 from contactcenter import background
 from enquiries import services as enquiry_services
 from enquiries.models import Enquiry
+from tests.concurrency import race
 from tests.conftest import require_postgres
 
 from .conftest import fixture_body, post_webhook, process_pending
@@ -66,6 +65,16 @@ def run_queued() -> list[str]:
     return [tasks.outbound_send(pk) for pk in queued]
 
 
+def sent_by_the_sweep_after(seconds: float, outbound: OutboundMessage, clock: Any, sweep: Any) -> None:
+    """The sweep takes ``outbound`` up ``seconds`` from now and not a second before; the task
+    it queues sends it."""
+    clock.advance(seconds - 1)
+    assert sweep() == []  # a task that is there may just be late
+    clock.advance(1)
+    assert sweep() == [outbound.pk]
+    assert run_queued() == ["sent"]
+
+
 def crash_after_send(outbound: OutboundMessage) -> None:
     """Run the send task of ``outbound`` once: the message reaches the platform, then the
     worker dies before it records anything (its lease stays, as after a real crash)."""
@@ -105,11 +114,7 @@ def test_lost_task_is_sent_by_the_sweep_once_overdue(
 ) -> None:
     outbound = _line_reply(platform_channel, agent)  # its task is never run: lost
     assert sweep() == []
-    clock.advance(GRACE - 1)
-    assert sweep() == []  # the task may just be late
-    clock.advance(1)
-    assert sweep() == [outbound.pk]
-    assert run_queued() == ["sent"]
+    sent_by_the_sweep_after(GRACE, outbound, clock, sweep)
     assert len(platform_api.calls("POST", LINE_PUSH)) == 1
     outbound.refresh_from_db()
     assert (outbound.state, outbound.attempts, outbound.claimed_until, outbound.next_try_at) == ("sent", 1, None, None)
@@ -136,11 +141,7 @@ def test_sweep_queues_again_when_its_own_task_is_lost(
     clock.advance(GRACE)
     assert sweep() == [outbound.pk]
     tasks.scheduled.clear()  # lost as well (broker outage)
-    clock.advance(GRACE - 1)
-    assert sweep() == []
-    clock.advance(1)
-    assert sweep() == [outbound.pk]
-    assert run_queued() == ["sent"]
+    sent_by_the_sweep_after(GRACE, outbound, clock, sweep)
     assert len(platform_api.calls("POST", LINE_PUSH)) == 1
 
 
@@ -222,11 +223,7 @@ def test_retry_back_off_is_not_taken_early_by_the_sweep(
     assert outbound.claimed_until is None  # the try is over: its lease is released
     assert outbound.next_try_at == clock.now + dt.timedelta(seconds=100)
     tasks.scheduled.clear()  # the retry task is lost
-    clock.advance(100 + GRACE - 1)
-    assert sweep() == []
-    clock.advance(1)
-    assert sweep() == [outbound.pk]
-    assert run_queued() == ["sent"]
+    sent_by_the_sweep_after(100 + GRACE, outbound, clock, sweep)
     assert len(platform_api.calls("POST", LINE_PUSH)) == 2
 
 
@@ -247,11 +244,7 @@ def test_try_that_raised_releases_its_lease(
     outbound.refresh_from_db()
     assert (outbound.state, outbound.attempts, outbound.claimed_until) == ("pending", 1, None)
     assert outbound.next_try_at == clock.now + dt.timedelta(seconds=2)
-    clock.advance(2 + GRACE - 1)
-    assert sweep() == []
-    clock.advance(1)
-    assert sweep() == [outbound.pk]
-    assert run_queued() == ["sent"]
+    sent_by_the_sweep_after(2 + GRACE, outbound, clock, sweep)
 
 
 def test_crash_on_the_last_try_fails_when_taken_up(
@@ -332,25 +325,7 @@ THREADS = 8
 
 def _race(worker: Callable[[], Any]) -> list[Any]:
     """Run ``worker`` in THREADS threads (each with its own connection), released at once."""
-    barrier = threading.Barrier(THREADS)
-    results: list[Any] = [None] * THREADS
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = worker()
-        except BaseException as exc:  # reported to the test, whatever it is
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
-    return results
+    return race([worker] * THREADS)
 
 
 @pytest.mark.django_db(transaction=True)

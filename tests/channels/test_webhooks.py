@@ -418,51 +418,40 @@ def test_missed_enquiry_keeps_later_messages(platform_channel: Any, clock: Any, 
     assert Enquiry.objects.count() == 2
 
 
+def _line_event(type_: str, ts: int, event_id: str, *, redelivery: bool = False, **extra: Any) -> dict[str, Any]:
+    """A LINE webhook event of user U1; ``extra`` adds its own fields (message, postback)."""
+    return {
+        "type": type_,
+        "timestamp": ts,
+        "source": {"type": "user", "userId": "U1"},
+        "webhookEventId": event_id,
+        "deliveryContext": {"isRedelivery": redelivery},
+        "mode": "active",
+        **extra,
+    }
+
+
 def test_line_events_sorted_and_unfollow(platform_channel: Any, agent: Any) -> None:
     channel = platform_channel("line")
+    location = {
+        "type": "location",
+        "id": "2",
+        "title": "Shop",
+        "address": "Tokyo",
+        "latitude": 35.6,
+        "longitude": 139.7,
+    }
     events = [
-        {
-            "type": "unfollow",
-            "timestamp": 1700000000300,
-            "source": {"type": "user", "userId": "U1"},
-            "webhookEventId": "E3",
-            "deliveryContext": {"isRedelivery": False},
-            "mode": "active",
-        },
-        {
-            "type": "message",
-            "timestamp": 1700000000100,
-            "source": {"type": "user", "userId": "U1"},
-            "webhookEventId": "E1",
-            "deliveryContext": {"isRedelivery": True},
-            "mode": "active",
-            "message": {"type": "sticker", "id": "1", "packageId": "446", "stickerId": "1988"},
-        },
-        {
-            "type": "message",
-            "timestamp": 1700000000200,
-            "source": {"type": "user", "userId": "U1"},
-            "webhookEventId": "E2",
-            "deliveryContext": {"isRedelivery": False},
-            "mode": "active",
-            "message": {
-                "type": "location",
-                "id": "2",
-                "title": "Shop",
-                "address": "Tokyo",
-                "latitude": 35.6,
-                "longitude": 139.7,
-            },
-        },
-        {
-            "type": "postback",
-            "timestamp": 1700000000250,
-            "source": {"type": "user", "userId": "U1"},
-            "webhookEventId": "E4",
-            "deliveryContext": {"isRedelivery": False},
-            "mode": "active",
-            "postback": {"data": "action=buy"},
-        },
+        _line_event("unfollow", 1700000000300, "E3"),
+        _line_event(
+            "message",
+            1700000000100,
+            "E1",
+            redelivery=True,
+            message={"type": "sticker", "id": "1", "packageId": "446", "stickerId": "1988"},
+        ),
+        _line_event("message", 1700000000200, "E2", message=location),
+        _line_event("postback", 1700000000250, "E4", postback={"data": "action=buy"}),
     ]
     body = json.dumps({"destination": "x", "events": events}).encode()
     assert post_webhook(channel, body).status_code == 200

@@ -8,26 +8,21 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
-from channels_adapters.models import Channel
-from contactcenter import socket_writer
 from contactcenter.auth import visitor_token_for
 from contactcenter.models import Staff, Tag
-from enquiries import services as enquiry_services
 from enquiries.models import Enquiry, Visitor
 from rooms.models import Message
 from rooms.services import PostRequest, messages_post
 from tests.conftest import require_postgres
-from tests.integration.test_socket_writer import until
-from tests.integration.test_websockets import (
+from tests.integration.sockets import (
     connect_ok,
     receive_until,
     run,
+    until,
     visitor_socket,
-    ws,  # noqa: F401 - fixture
 )
 
 CHATS = 12
@@ -36,19 +31,10 @@ BAD_TEXTS = ["nul \x00 inside", "lone \ud800 surrogate", "low \udfff too"]
 
 @pytest.fixture
 def chats(
-    ws: None,  # noqa: F811 - the ws fixture
-    make_staff: Callable[..., Staff],
-    support: Tag,
-    widget: Channel,
-    make_visitor: Callable[..., Visitor],
+    ws: None, make_staff: Callable[..., Staff], support: Tag, picked_up: Callable[..., Enquiry]
 ) -> list[tuple[Visitor, Enquiry]]:
     agent = make_staff(tags=[support], name="Alice Agent", max_concurrent=CHATS)
-    found = []
-    for _ in range(CHATS):
-        visitor = make_visitor(widget)
-        enquiry = enquiry_services.enquiry_open(channel=widget, visitor=visitor, message="Hello?")
-        found.append((visitor, enquiry_services.enquiry_pick_up(actor=agent, enquiry_id=enquiry.pk)))
-    return found
+    return [(enquiry.visitor, enquiry) for enquiry in (picked_up(agent) for _ in range(CHATS))]
 
 
 def test_a_bad_post_in_a_batch_is_refused_alone(chats: list[tuple[Visitor, Enquiry]]) -> None:
@@ -75,24 +61,14 @@ def test_a_bad_post_in_a_batch_is_refused_alone(chats: list[tuple[Visitor, Enqui
 
 
 def test_a_burst_with_one_bad_post_answers_every_other_sender_first_time(
-    chats: list[tuple[Visitor, Enquiry]], monkeypatch: pytest.MonkeyPatch
+    chats: list[tuple[Visitor, Enquiry]], batches: tuple[list[int], threading.Event]
 ) -> None:
     """Over real sockets: the writer is held on a first post while every visitor posts (one
     of them a NUL, one a lone surrogate), so that all of them queue up behind it and go in
     as one batch. Every good post is acked on its first try; the bad ones get a 400 error
     frame of their own."""
     require_postgres()
-    sizes: list[int] = []
-    release = threading.Event()
-    real = socket_writer.messages_post
-
-    def recording(requests: Any) -> Any:
-        sizes.append(len(requests))
-        if len(sizes) == 1:
-            release.wait(timeout=10)
-        return real(requests)
-
-    monkeypatch.setattr(socket_writer, "messages_post", recording)
+    sizes, release = batches
 
     async def body() -> None:
         comms = [visitor_socket(visitor_token_for(v.pk)) for v, _e in chats]

@@ -8,18 +8,15 @@ from typing import Any
 
 import pytest
 
-from channels_adapters.models import Channel
 from contactcenter.auth import visitor_token_for
 from contactcenter.models import Staff, Tag
-from enquiries import services as enquiry_services
-from enquiries.models import Visitor
+from enquiries.models import Enquiry, Visitor
 from rooms.models import Message
 from tests.conftest import api_client_for
-from tests.integration.test_websockets import (
+from tests.integration.sockets import (
     connect_ok,
     run,
     visitor_socket,
-    ws,  # noqa: F401 - fixture
 )
 
 
@@ -43,19 +40,16 @@ def _socket_post(visitor: Visitor, room_id: int, text: str, client_id: str) -> d
 
 @pytest.mark.parametrize("limit", [50, 12_000])
 def test_rest_and_socket_follow_the_setting_alike(
-    ws: None,  # noqa: F811 - the ws fixture
+    ws: None,
     settings: Any,
-    widget: Channel,
-    make_visitor: Callable[..., Visitor],
+    picked_up: Callable[..., Enquiry],
     make_staff: Callable[..., Staff],
     support: Tag,
     limit: int,
 ) -> None:
     settings.CC_MESSAGE_MAX_CHARS = limit
-    agent = make_staff(tags=[support])
-    visitor = make_visitor(widget)
-    enquiry = enquiry_services.enquiry_open(channel=widget, visitor=visitor, message="Hello?")
-    enquiry_services.enquiry_pick_up(actor=agent, enquiry_id=enquiry.pk)
+    enquiry = picked_up(make_staff(tags=[support]))
+    visitor = enquiry.visitor
     room_id = enquiry.room.pk
     client = api_client_for(visitor)
     for length, accepted in ((limit, True), (limit + 1, False)):

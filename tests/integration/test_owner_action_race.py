@@ -10,7 +10,6 @@ reopens a resolved enquiry) and rates; the transfer's target accepts."""
 from __future__ import annotations
 
 import random
-import threading
 import time
 import uuid
 from collections import Counter
@@ -26,11 +25,11 @@ from contactcenter.errors import lost_race
 from contactcenter.models import Staff, Tag
 from enquiries.models import Enquiry, EnquiryEvent, Transfer, Visitor
 from rooms.models import RoomMember
-from tests.conftest import api_client_for, require_postgres
+from tests.concurrency import race
+from tests.conftest import api_client_for
 
 ROUNDS = 10
 BURST = 30
-JOIN_TIMEOUT = 60
 TIME_BUDGET = 180.0  # the whole test, on a busy 2-core machine
 
 
@@ -40,38 +39,10 @@ def _deadlocks() -> int:
         return int(cursor.fetchone()[0])
 
 
-def _burst(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run every call in its own thread, released together; each result or exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=JOIN_TIMEOUT)
-            results[i] = calls[i]()
-        except BaseException as exc:  # reported to the test, whatever it is
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(calls))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(JOIN_TIMEOUT)
-    assert not any(t.is_alive() for t in threads), "a request hung"
-    return results
-
-
 def _client(principal: Staff | Visitor) -> APIClient:
     client = api_client_for(principal)
     client.raise_request_exception = False  # a server error is a 500 response, as for real
     return client
-
-
-@pytest.fixture
-def race_setup(transactional_db: Any) -> None:
-    require_postgres()
 
 
 def _check_consistent(enquiry: Enquiry) -> None:
@@ -163,7 +134,7 @@ def test_owner_actions_on_one_enquiry_at_once_never_deadlock(
         # Half the rounds also end the conversation in the middle of it all.
         calls.append(leave if round_ % 2 else resolve)
         rng.shuffle(calls)
-        results = _burst([call for _who, call in calls])
+        results = race([call for _who, call in calls], what="a request")
         # Once the colleague has accepted a transfer, the owner is no longer the owner (nor
         # in the room): refusals of its later actions are right, and not races.
         handed_over = Transfer.objects.filter(enquiry=enquiry, status=Transfer.Status.ACCEPTED).exists()

@@ -6,45 +6,16 @@ Each thread has its own database connection; a barrier releases them together.""
 from __future__ import annotations
 
 import random
-import threading
 from collections.abc import Callable
 from typing import Any
-
-import pytest
-from django.db import connection
 
 from contactcenter.errors import Conflict
 from contactcenter.models import Staff, Tag
 from enquiries import services as enquiry_services
 from enquiries.models import Enquiry, EnquiryEvent
-from tests.conftest import require_postgres
+from tests.concurrency import race
 
 THREADS = 20
-JOIN_TIMEOUT = 60
-
-
-def _race(workers: list[Callable[[], Any]]) -> list[Any]:
-    """Run every worker in its own thread, released at once; return each result (or the
-    exception it raised)."""
-    barrier = threading.Barrier(len(workers))
-    results: list[Any] = [None] * len(workers)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=JOIN_TIMEOUT)
-            results[i] = workers[i]()
-        except BaseException as exc:  # reported to the test, whatever it is
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(workers))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(JOIN_TIMEOUT)
-    assert not any(t.is_alive() for t in threads), "a pick-up thread hung"
-    return results
 
 
 def _pick_up(staff: Staff, enquiry_id: int) -> Callable[[], Enquiry]:
@@ -53,11 +24,6 @@ def _pick_up(staff: Staff, enquiry_id: int) -> Callable[[], Enquiry]:
 
 def _handling_counts() -> dict[int, int]:
     return enquiry_services.staff_load(Staff.objects.values_list("id", flat=True))
-
-
-@pytest.fixture
-def race_setup(transactional_db: Any) -> None:
-    require_postgres()
 
 
 def test_many_agents_one_enquiry_exactly_one_owner(
@@ -70,7 +36,7 @@ def test_many_agents_one_enquiry_exactly_one_owner(
     enquiry = open_enquiry()
     assert enquiry.status == Enquiry.Status.OPEN
 
-    results = _race([_pick_up(a, enquiry.pk) for a in agents])
+    results = race([_pick_up(a, enquiry.pk) for a in agents], what="a pick-up thread")
 
     winners = [r for r in results if isinstance(r, Enquiry)]
     losers = [r for r in results if isinstance(r, Conflict)]
@@ -96,7 +62,7 @@ def test_one_agent_many_enquiries_never_over_limit(
     enquiries = [open_enquiry() for _ in range(THREADS)]
     assert all(e.status == Enquiry.Status.OPEN for e in enquiries)
 
-    results = _race([_pick_up(agent, e.pk) for e in enquiries])
+    results = race([_pick_up(agent, e.pk) for e in enquiries], what="a pick-up thread")
 
     winners = [r for r in results if isinstance(r, Enquiry)]
     losers = [r for r in results if isinstance(r, Conflict)]
@@ -133,7 +99,7 @@ def test_many_agents_many_enquiries(
 
         return work
 
-    results = _race([agent_worker(a, i) for i, a in enumerate(agents)])
+    results = race([agent_worker(a, i) for i, a in enumerate(agents)], what="a pick-up thread")
 
     for r in results:
         assert isinstance(r, list), r

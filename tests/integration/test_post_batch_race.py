@@ -9,14 +9,12 @@ from typing import Any
 
 import pytest
 
-from channels_adapters.models import Channel
 from contactcenter.models import Staff, Tag
-from enquiries import services as enquiry_services
-from enquiries.models import Enquiry, Visitor
+from enquiries.models import Enquiry
 from rooms.models import Message
 from rooms.services import PostRequest, message_post, messages_post
+from tests.concurrency import race
 from tests.conftest import require_postgres
-from tests.integration.test_pick_up_race import _race
 
 ROOMS = 6
 WRITERS = 6
@@ -25,19 +23,11 @@ ROUNDS = 15
 
 @pytest.fixture
 def rooms(
-    transactional_db: Any,
-    make_staff: Callable[..., Staff],
-    support: Tag,
-    widget: Channel,
-    make_visitor: Callable[..., Visitor],
+    transactional_db: Any, make_staff: Callable[..., Staff], support: Tag, picked_up: Callable[..., Enquiry]
 ) -> tuple[Staff, list[Enquiry]]:
     require_postgres()
     agent = make_staff(tags=[support], name="Alice Agent", max_concurrent=ROOMS)
-    found = []
-    for _ in range(ROOMS):
-        enquiry = enquiry_services.enquiry_open(channel=widget, visitor=make_visitor(widget), message="Hello?")
-        found.append(enquiry_services.enquiry_pick_up(actor=agent, enquiry_id=enquiry.pk))
-    return agent, found
+    return agent, [picked_up(agent) for _ in range(ROOMS)]
 
 
 def test_concurrent_batches_over_the_same_rooms(rooms: tuple[Staff, list[Enquiry]]) -> None:
@@ -62,7 +52,7 @@ def test_concurrent_batches_over_the_same_rooms(rooms: tuple[Staff, list[Enquiry
 
         return run
 
-    results = _race([writer(w) for w in range(WRITERS)])
+    results = race([writer(w) for w in range(WRITERS)])
     errors = [r for r in results if isinstance(r, BaseException)]
     assert errors == []
     answers = [a for r in results for a in r]

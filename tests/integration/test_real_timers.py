@@ -21,7 +21,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -31,14 +31,12 @@ import pytest
 import redis
 from django.db import connection
 
-from channels_adapters.models import Channel
 from contactcenter.celery import app as celery_app
 from contactcenter.models import Staff, Tag
-from enquiries import services as enquiry_services
-from enquiries.models import Enquiry, EnquiryEvent, Visitor
+from enquiries.models import Enquiry, EnquiryEvent
 from tests.conftest import PASSWORD, require_postgres, require_redis
+from tests.process_groups import ROOT, reap_group, signal_group, start_in_group
 
-ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 MAX_WAIT = 2.0  # CC_ENQUIRY_MAX_WAIT_SECONDS for these tests
 FIRE_WITHIN = 1.0  # SPEC 3.3: a timeout fires within 1 s of its deadline
@@ -72,23 +70,35 @@ class Processes:
 
     def start(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
         log = self.tmp_path / f"{name}-{len(self.procs)}.log"
-        with log.open("wb") as out:
-            proc = subprocess.Popen(  # noqa: S603 - fixed argv
-                args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-            )
+        proc = start_in_group(args, env, log)
         self.procs.append((proc, log))
         return proc
 
     def kill(self, proc: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
-        if proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, sig)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+        signal_group(proc, sig)
+        reap_group(proc)
+
+    def wait_ready(
+        self,
+        proc: subprocess.Popen[bytes],
+        ready: Callable[[], bool],
+        *,
+        what: str,
+        timeout: float,
+        interval: float,
+        not_yet: tuple[type[Exception], ...] = (),
+    ) -> None:
+        """Wait until ``ready()`` (an exception of ``not_yet`` counts as not ready yet); fail
+        at once, with its log, if ``proc`` exits meanwhile."""
+
+        def check() -> bool:
+            assert proc.poll() is None, self.log(proc)
+            try:
+                return ready()
+            except not_yet:
+                return False
+
+        wait_until(check, timeout=timeout, what=what, interval=interval)
 
     def log(self, proc: subprocess.Popen[bytes]) -> str:
         path = next(p for q, p in self.procs if q is proc)
@@ -147,6 +157,38 @@ def embedded_env(tmp_path: Path) -> dict[str, str]:
     return embedded_server_env(tmp_path)
 
 
+ADMIN_STAFF = ("--email", "admin@example.com", "--role", "admin", "--name", "Ada Admin")
+AGENT_STAFF = ("--email", "agent@example.com", "--name", "Alice Agent", "--active", "--tag", "Support")
+
+
+def embedded_setup(env: dict[str, str], *staff: Sequence[str]) -> None:
+    """Migrate the embedded database of ``env`` and create each of ``staff`` (create_staff
+    arguments; the password is PASSWORD), as an operator would with manage.py."""
+    python = sys.executable
+    run_checked([python, "manage.py", "migrate", "--noinput", "-v", "0"], env)
+    for args in staff:
+        run_checked([python, "manage.py", "create_staff", "--password", PASSWORD, *args], env)
+
+
+def token_headers(http: httpx.Client, email: str) -> dict[str, str]:
+    """The Authorization header of a token login of ``email`` (password PASSWORD)."""
+    response = http.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Token {response.json()['token']}"}
+
+
+def support_widget(http: httpx.Client, admin: dict[str, str], **fields: Any) -> dict[str, Any]:
+    """A widget channel to the Support tag, made through the API with ``admin``'s headers;
+    ``fields`` add to it. Returns the channel's JSON."""
+    tags = http.get("/api/v1/tags", headers=admin).json()["results"]
+    support = next(t["id"] for t in tags if t["name"] == "Support")
+    response = http.post(
+        "/api/v1/channels", headers=admin, json={"kind": "widget", "destination_tag": support, **fields}
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
 class Server:
     def __init__(self, processes: Processes, env: dict[str, str]) -> None:
         self.processes = processes
@@ -159,14 +201,14 @@ class Server:
         args = [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.port), "contactcenter.asgi:application"]
         proc = self.proc = self.processes.start("daphne", args, self.env)
 
-        def up() -> bool:
-            assert proc.poll() is None, self.processes.log(proc)
-            try:
-                return httpx.get(f"{self.base}/api/v1/tags", timeout=1).status_code in (200, 401, 403)
-            except httpx.TransportError:
-                return False
-
-        wait_until(up, timeout=30, what="daphne to serve", interval=0.1)
+        self.processes.wait_ready(
+            proc,
+            lambda: httpx.get(f"{self.base}/api/v1/tags", timeout=1).status_code in (200, 401, 403),
+            what="daphne to serve",
+            timeout=30,
+            interval=0.1,
+            not_yet=(httpx.TransportError,),
+        )
 
     def crash(self) -> None:
         assert self.proc is not None
@@ -195,32 +237,11 @@ def test_embedded_ticker_misses_on_time_and_once_across_restarts(
     processes: Processes, embedded_env: dict[str, str]
 ) -> None:
     env = embedded_env
-    python = sys.executable
-    run_checked([python, "manage.py", "migrate", "--noinput", "-v", "0"], env)
-    run_checked(
-        [python, "manage.py", "create_staff", "--email", "admin@example.com", "--password", PASSWORD]
-        + ["--role", "admin", "--name", "Ada Admin"],
-        env,
-    )
-    run_checked(
-        [python, "manage.py", "create_staff", "--email", "agent@example.com", "--password", PASSWORD]
-        + ["--name", "Alice Agent", "--active", "--tag", "Support"],
-        env,
-    )
-
+    embedded_setup(env, ADMIN_STAFF, AGENT_STAFF)
     server = Server(processes, env)
     server.start()
     with httpx.Client(base_url=server.base, timeout=10) as http:
-        token = http.post("/api/v1/auth/token", json={"email": "admin@example.com", "password": PASSWORD})
-        assert token.status_code == 200, token.text
-        admin = {"Authorization": f"Token {token.json()['token']}"}
-        tags = http.get("/api/v1/tags", headers=admin).json()["results"]
-        support = next(t["id"] for t in tags if t["name"] == "Support")
-        channel = http.post(
-            "/api/v1/channels", headers=admin, json={"kind": "widget", "name": "Site", "destination_tag": support}
-        )
-        assert channel.status_code == 201, channel.text
-        key = channel.json()["key"]
+        key = support_widget(http, token_headers(http, "admin@example.com"), name="Site")["key"]
 
         def open_enquiry(name: str) -> tuple[int, str, float, float]:
             before = time.monotonic()
@@ -286,6 +307,20 @@ def _database_url() -> str:
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
+def production_env(redis_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a process in production mode on the pytest PostgreSQL database
+    and ``redis_url``; ``extra`` adds to it."""
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="contactcenter.settings",
+        DATABASE_URL=_database_url(),
+        REDIS_URL=redis_url,
+        PYTHONUNBUFFERED="1",
+        **extra,
+    )
+    return env
+
+
 def suite_redis_url(base: str) -> str:
     """The Redis the processes started by the tests use: CC_TEST_REDIS_URL if set, else the
     REDIS_URL the suite was given (its database number included: other software on the
@@ -337,26 +372,20 @@ def celery_worker(
     require_redis()
     redis_url = suite_redis_url(settings.REDIS_URL)
     queue = private_celery_queue()
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="contactcenter.settings",
-        DATABASE_URL=_database_url(),
-        REDIS_URL=redis_url,
+    env = production_env(
+        redis_url,
         CC_CELERY_QUEUE=queue,
         CC_TIMERS="celery",
         CC_ENQUIRY_MAX_WAIT_SECONDS=str(MAX_WAIT),
         CC_LOG_LEVEL="INFO",  # as deployed: test_worker_logs reads what the worker logs
-        PYTHONUNBUFFERED="1",
     )
     args = [str(BIN / "celery"), "-A", "contactcenter", "worker", "-B", "--concurrency=1", "-l", "INFO"]
     args += ["--without-gossip", "--without-mingle", "--schedule", str(tmp_path / "beat-schedule")]
     worker = processes.start("celery", args, env)
 
-    def ready() -> bool:
-        assert worker.poll() is None, processes.log(worker)
-        return " ready." in processes.log(worker)
-
-    wait_until(ready, timeout=30, what="the Celery worker", interval=0.1)
+    processes.wait_ready(
+        worker, lambda: " ready." in processes.log(worker), what="the Celery worker", timeout=30, interval=0.1
+    )
     settings.CC_TIMERS = "celery"
     settings.CC_ENQUIRY_MAX_WAIT_SECONDS = MAX_WAIT
     with broker(redis_url, queue):
@@ -368,11 +397,10 @@ def test_celery_misses_on_time_and_once(
     celery_worker: subprocess.Popen[bytes],
     make_staff: Callable[..., Staff],
     support: Tag,
-    widget: Channel,
-    make_visitor: Callable[..., Visitor],
+    open_enquiry: Callable[..., Enquiry],
 ) -> None:
     make_staff(tags=[support])
-    enquiry = enquiry_services.enquiry_open(channel=widget, visitor=make_visitor(widget), message="Hello?")
+    enquiry = open_enquiry()
     assert enquiry.status == Enquiry.Status.OPEN
     assert enquiry.deadline_at is not None
     deadline_at = enquiry.deadline_at

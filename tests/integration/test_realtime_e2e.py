@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,21 +17,24 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
-from channels_adapters.models import Channel
 from contactcenter import services as org_services
 from contactcenter.auth import visitor_token_for
 from contactcenter.models import Staff, Tag
-from enquiries import services as enquiry_services
-from enquiries.models import Visitor
-from tests.conftest import PASSWORD, require_postgres, require_redis
+from enquiries.models import Enquiry
+from tests.conftest import require_postgres, require_redis
+from tests.integration.sockets import first_matching
 from tests.integration.test_real_timers import (  # noqa: F401 - fixtures
+    ADMIN_STAFF,
+    AGENT_STAFF,
     Processes,
     Server,
-    _database_url,
     embedded_env,
+    embedded_setup,
     processes,
-    run_checked,
+    production_env,
     suite_redis_url,
+    support_widget,
+    token_headers,
 )
 
 WAIT = 5.0
@@ -65,20 +67,12 @@ class Socket:
                 return dict(event["data"]["message"])
 
     async def until(self, type_: str, timeout: float = WAIT, **match: Any) -> dict[str, Any]:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        seen: list[str] = []
-        while True:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise AssertionError(f"no {type_} {match} within {timeout}s; got {seen}")
-            try:
-                event = await self.next(remaining)
-            except TimeoutError:
-                raise AssertionError(f"no {type_} {match} within {timeout}s; got {seen}") from None
-            if event["type"] == type_ and all(event["data"].get(k) == v for k, v in match.items()):
-                return event
-            seen.append(event["type"])
+        return await first_matching(
+            self.next,
+            lambda event: event["type"] == type_ and all(event["data"].get(k) == v for k, v in match.items()),
+            timeout=timeout,
+            what=f"{type_} {match}",
+        )
 
     async def silent(self, type_: str, seconds: float) -> list[dict[str, Any]]:
         """Events of ``type_`` arriving within ``seconds`` (expected: none)."""
@@ -112,43 +106,25 @@ def test_embedded_chat_typing_and_reconnect_sync(
     embedded_env: dict[str, str],  # noqa: F811 - fixture
 ) -> None:
     env = embedded_env
-    python = sys.executable
-    run_checked([python, "manage.py", "migrate", "--noinput", "-v", "0"], env)
-    for args in (
-        ["--email", "admin@example.com", "--role", "admin", "--name", "Ada Admin"],
-        ["--email", "agent@example.com", "--name", "Alice Agent", "--active", "--tag", "Support"],
-    ):
-        run_checked([python, "manage.py", "create_staff", "--password", PASSWORD, *args], env)
+    embedded_setup(env, ADMIN_STAFF, AGENT_STAFF)
     server = Server(processes, env)
     server.start()
     ws_base = f"ws://127.0.0.1:{server.port}"
 
     with httpx.Client(base_url=server.base, timeout=10) as http:
-
-        def login(email: str) -> str:
-            response = http.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})
-            assert response.status_code == 200, response.text
-            return str(response.json()["token"])
-
-        admin = {"Authorization": f"Token {login('admin@example.com')}"}
-        agent_token = login("agent@example.com")
-        tags = http.get("/api/v1/tags", headers=admin).json()["results"]
-        support = next(t["id"] for t in tags if t["name"] == "Support")
-        channel = http.post(
-            "/api/v1/channels", headers=admin, json={"kind": "widget", "name": "Site", "destination_tag": support}
-        )
-        assert channel.status_code == 201, channel.text
+        agent_auth = token_headers(http, "agent@example.com")
+        channel = support_widget(http, token_headers(http, "admin@example.com"), name="Site")
         opened = http.post(
             "/api/v1/widget/enquiries",
-            json={"channel_key": channel.json()["key"], "message": "Hello?", "visitor": {"first_name": "Vera"}},
+            json={"channel_key": channel["key"], "message": "Hello?", "visitor": {"first_name": "Vera"}},
         )
         assert opened.status_code == 201, opened.text
         enquiry, room, visitor_token = opened.json()["id"], opened.json()["room"], opened.json()["visitor_token"]
-        picked = http.post(f"/api/v1/enquiries/{enquiry}/pick-up", headers={"Authorization": f"Token {agent_token}"})
+        picked = http.post(f"/api/v1/enquiries/{enquiry}/pick-up", headers=agent_auth)
         assert picked.status_code == 200, picked.text
 
         def new_ticket() -> str:
-            got = http.post("/api/v1/auth/socket-ticket", headers={"Authorization": f"Token {agent_token}"})
+            got = http.post("/api/v1/auth/socket-ticket", headers=agent_auth)
             assert got.status_code == 200, got.text
             return str(got.json()["ticket"])
 
@@ -205,29 +181,23 @@ def test_production_two_daphne_processes_share_postgres_and_redis(
     settings: Any,
     make_staff: Callable[..., Staff],
     support: Tag,
-    widget: Channel,
-    make_visitor: Callable[..., Visitor],
+    picked_up: Callable[..., Enquiry],
     tmp_path: Path,
 ) -> None:
     require_postgres()
     require_redis()
     agent = make_staff(tags=[support], name="Alice Agent")
-    visitor = make_visitor(widget)
-    enquiry = enquiry_services.enquiry_open(channel=widget, visitor=visitor, message="Hello?")
-    enquiry_services.enquiry_pick_up(actor=agent, enquiry_id=enquiry.pk)
+    enquiry = picked_up(agent)
+    visitor = enquiry.visitor
     room = enquiry.room.pk
     org_services.token_issue(staff=agent)  # a live session for the ticket below
 
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="contactcenter.settings",
-        DATABASE_URL=_database_url(),
-        REDIS_URL=suite_redis_url(settings.REDIS_URL),
+    env = production_env(
+        suite_redis_url(settings.REDIS_URL),
         CC_CHANNEL_PREFIX=f"e2e-{os.getpid()}",  # pub/sub ignores the database number
         CC_TIMERS="off",
         CC_MEDIA_ROOT=str(tmp_path / "media"),
         CC_LOG_LEVEL="WARNING",
-        PYTHONUNBUFFERED="1",
     )
     a, b = Server(processes, env), Server(processes, env)
     a.start()

@@ -36,18 +36,17 @@ from channels_adapters.models import Channel
 from contactcenter import services as org_services
 from contactcenter.auth import visitor_token_for
 from contactcenter.models import Staff, Tag
-from enquiries import services as enquiry_services
-from enquiries.models import Visitor
+from enquiries.models import Enquiry
 from rooms.models import Message
 from tests.conftest import IN_CI, PASSWORD, require_postgres, require_redis
 from tests.integration.test_real_timers import (  # noqa: F401 - fixtures
+    POLL,
     Processes,
     Server,
-    _database_url,
     free_port,
     processes,
+    production_env,
     run_checked,
-    wait_until,
 )
 
 CLOSE_RESYNC = 4503
@@ -74,14 +73,14 @@ class OwnRedis:
         args += ["--save", "", "--appendonly", "no", "--daemonize", "no"]
         proc = self.proc = self.processes.start("redis", args, dict(os.environ))
 
-        def up() -> bool:
-            assert proc.poll() is None, self.processes.log(proc)
-            try:
-                return bool(redis.Redis.from_url(self.url, socket_connect_timeout=0.5).ping())
-            except redis.exceptions.ConnectionError:
-                return False
-
-        wait_until(up, timeout=10, what="redis-server to answer")
+        self.processes.wait_ready(
+            proc,
+            lambda: bool(redis.Redis.from_url(self.url, socket_connect_timeout=0.5).ping()),
+            what="redis-server to answer",
+            timeout=10,
+            interval=POLL,
+            not_yet=(redis.exceptions.ConnectionError,),
+        )
 
     def stop(self) -> None:
         assert self.proc is not None
@@ -162,7 +161,7 @@ def test_redis_outage_loses_no_message_and_sockets_resync(
     make_staff: Callable[..., Staff],
     support: Tag,
     widget: Channel,
-    make_visitor: Callable[..., Visitor],
+    picked_up: Callable[..., Enquiry],
     tmp_path: Path,
 ) -> None:
     require_postgres()
@@ -171,18 +170,13 @@ def test_redis_outage_loses_no_message_and_sockets_resync(
     own.start()
 
     agent = make_staff(tags=[support], name="Alice Agent")
-    visitor = make_visitor(widget)
-    enquiry = enquiry_services.enquiry_open(channel=widget, visitor=visitor, message="Hello?")
-    enquiry_services.enquiry_pick_up(actor=agent, enquiry_id=enquiry.pk)
+    enquiry = picked_up(agent)
     room = enquiry.room.pk
     agent_token = org_services.token_issue(staff=agent)
-    visitor_token = visitor_token_for(visitor.pk)
+    visitor_token = visitor_token_for(enquiry.visitor_id)
 
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="contactcenter.settings",
-        DATABASE_URL=_database_url(),
-        REDIS_URL=own.url,
+    env = production_env(
+        own.url,
         CC_CHANNEL_LAYER=layer,
         CC_CHANNEL_PREFIX=f"outage-{os.getpid()}",
         # Deadline tasks are queued on commit (to a broker that is down meanwhile); no
@@ -193,7 +187,6 @@ def test_redis_outage_loses_no_message_and_sockets_resync(
         CC_WIDGET_RATE="100000/min",
         CC_WIDGET_MAX_ENQUIRIES_PER_HOUR="1000",
         CC_LOG_LEVEL="WARNING",
-        PYTHONUNBUFFERED="1",
     )
     # With the production settings' password hasher (the tests' own is a fast one).
     run_checked(

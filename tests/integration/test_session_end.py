@@ -15,6 +15,7 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.test import Client
 from rest_framework.test import APIClient
 
 from channels_adapters.models import Channel
@@ -24,26 +25,23 @@ from contactcenter.auth import visitor_token_for
 from contactcenter.models import Staff, Tag
 from enquiries import services as enquiry_services
 from enquiries.models import Visitor
-from tests.conftest import PASSWORD
-from tests.integration.test_websockets import (
+from tests.integration.sockets import (
     TIMEOUT,
     browser_login,
+    browser_session,
     connect_ok,
     cookie_socket,
+    disconnect_all,
+    receive_until,
+    refused,
     run,
     staff_socket,
     visitor_socket,
-    ws,  # noqa: F401 - fixture
 )
 
 
 @pytest.fixture
-def agent(ws: None, make_staff: Callable[..., Staff], support: Tag) -> Staff:  # noqa: F811 - the ws fixture
-    return make_staff(tags=[support], name="Alice Agent")
-
-
-@pytest.fixture
-def witness(ws: None, make_staff: Callable[..., Staff], support: Tag) -> Staff:  # noqa: F811
+def witness(ws: None, make_staff: Callable[..., Staff], support: Tag) -> Staff:
     """Another agent of the tag, whose socket shows that an alert did go out."""
     return make_staff(tags=[support], name="Walt Witness")
 
@@ -58,6 +56,16 @@ def new_ticket(token: str) -> str:
     response = token_client(token).post("/api/v1/auth/socket-ticket")
     assert response.status_code == 200, response.content[:300]
     return response.json()["ticket"]
+
+
+def logout_with(client: APIClient | Client) -> Callable[[], Awaitable[None]]:
+    """An ending: log out through the API with ``client`` (a token's or a browser's)."""
+
+    async def logout() -> None:
+        response = await database_sync_to_async(client.post)("/api/v1/auth/logout")
+        assert response.status_code == 204
+
+    return logout
 
 
 async def closed_with(comm: WebsocketCommunicator, reason: str) -> list[dict[str, Any]]:
@@ -81,20 +89,35 @@ async def nothing_after_close(
     """An enquiry opens after the end: the witness gets its alert (so it has gone out),
     the closed socket gets nothing."""
     await database_sync_to_async(enquiry_services.enquiry_open)(channel=widget, visitor=visitor, message="Secret")
-    while (await receive_type(witness_comm, "enquiry.opened"))["data"]["enquiry"]["first_message"] != "Secret":
+    while (await receive_until(witness_comm, "enquiry.opened"))["data"]["enquiry"]["first_message"] != "Secret":
         pass
     assert await comm.receive_nothing(timeout=0.05)
 
 
-async def receive_type(comm: WebsocketCommunicator, type_: str) -> dict[str, Any]:
-    while True:
-        event = await comm.receive_json_from(timeout=TIMEOUT)
-        if event["type"] == type_:
-            return event
+async def ended_for_good(
+    comm: WebsocketCommunicator,
+    witness_comm: WebsocketCommunicator,
+    end: Callable[[], Awaitable[None]],
+    reason: str,
+    again: Callable[[], WebsocketCommunicator],
+    seen_by: tuple[Channel, Visitor],
+    code: int | None = 4401,
+) -> None:
+    """Both sockets connect, then ``end`` ends the session of ``comm``: it is closed with
+    ``reason`` and gets nothing more (the witness gets an enquiry of ``seen_by``, a channel
+    and a visitor), and a new socket of the ended session (``again()``) is refused with
+    ``code``."""
+    await connect_ok(comm)
+    await connect_ok(witness_comm)
+    await end()
+    await closed_with(comm, reason)
+    await nothing_after_close(comm, witness_comm, *seen_by)
+    await refused(again(), code)
+    await disconnect_all(comm, witness_comm)
 
 
 def session_end_case(
-    ending: Callable[[Staff], Awaitable[None]], reason: str, *, clock: Any = None
+    ending: Callable[[Staff], Awaitable[None]], reason: str
 ) -> Callable[[Staff, Staff, Channel, Callable[..., Visitor]], None]:
     def case(agent: Staff, witness: Staff, widget: Channel, make_visitor: Callable[..., Visitor]) -> None:
         token = org_services.token_issue(staff=agent)
@@ -103,19 +126,15 @@ def session_end_case(
         visitor = make_visitor(widget)
 
         async def body() -> None:
-            ticket_comm = staff_socket(tickets[0])
-            witness_comm = cookie_socket(session_key)
-            await connect_ok(ticket_comm)
-            await connect_ok(witness_comm)
-            await ending(agent)
-            await closed_with(ticket_comm, reason)
-            await nothing_after_close(ticket_comm, witness_comm, widget, visitor)
             # The token and the tickets of the ended session are dead.
-            spare = staff_socket(tickets[1])
-            connected, code = await spare.connect(timeout=TIMEOUT)
-            assert not connected and code == 4401
-            for comm in (ticket_comm, witness_comm, spare):
-                await comm.disconnect()
+            await ended_for_good(
+                staff_socket(tickets[0]),
+                cookie_socket(session_key),
+                lambda: ending(agent),
+                reason,
+                lambda: staff_socket(tickets[1]),
+                (widget, visitor),
+            )
 
         run(body)
         response = token_client(token).get("/api/v1/me")
@@ -138,19 +157,14 @@ def test_logout_closes_sockets_and_kills_tokens(
     visitor = make_visitor(widget)
 
     async def body() -> None:
-        comm = staff_socket(ticket)
-        witness_comm = cookie_socket(session_key)
-        await connect_ok(comm)
-        await connect_ok(witness_comm)
-        response = await database_sync_to_async(token_client(token).post)("/api/v1/auth/logout")
-        assert response.status_code == 204
-        await closed_with(comm, "logged_out")
-        await nothing_after_close(comm, witness_comm, widget, visitor)
-        again = staff_socket(spare)
-        connected, code = await again.connect(timeout=TIMEOUT)
-        assert not connected and code == 4401
-        for c in (comm, witness_comm, again):
-            await c.disconnect()
+        await ended_for_good(
+            staff_socket(ticket),
+            cookie_socket(session_key),
+            logout_with(token_client(token)),
+            "logged_out",
+            lambda: staff_socket(spare),
+            (widget, visitor),
+        )
 
     run(body)
     assert token_client(token).get("/api/v1/me").status_code == 401
@@ -161,37 +175,23 @@ def test_logout_closes_sockets_and_kills_tokens(
 def test_browser_logout_closes_the_cookie_socket(
     agent: Staff, witness: Staff, widget: Channel, make_visitor: Callable[..., Visitor]
 ) -> None:
-    from django.test import Client
-
-    browser = Client()
-    assert (
-        browser.post(
-            "/api/v1/auth/session",
-            {"email": agent.email, "password": PASSWORD},
-            content_type="application/json",
-        ).status_code
-        == 200
-    )
+    browser = browser_session(agent)
     session_key = browser.cookies["sessionid"].value
     witness_token = org_services.token_issue(staff=witness)
     witness_ticket = new_ticket(witness_token)
     visitor = make_visitor(widget)
 
     async def body() -> None:
-        comm = cookie_socket(session_key)
-        witness_comm = staff_socket(witness_ticket)
-        await connect_ok(comm)
-        await connect_ok(witness_comm)
-        response = await database_sync_to_async(browser.post)("/api/v1/auth/logout")
-        assert response.status_code == 204
-        await closed_with(comm, "logged_out")
-        await nothing_after_close(comm, witness_comm, widget, visitor)
         # The old cookie no longer opens a socket.
-        again = cookie_socket(session_key)
-        connected, _ = await again.connect(timeout=TIMEOUT)
-        assert not connected
-        for c in (comm, witness_comm, again):
-            await c.disconnect()
+        await ended_for_good(
+            cookie_socket(session_key),
+            staff_socket(witness_ticket),
+            logout_with(browser),
+            "logged_out",
+            lambda: cookie_socket(session_key),
+            (widget, visitor),
+            code=None,
+        )
 
     run(body)
     agent.refresh_from_db()
@@ -264,10 +264,10 @@ def test_socket_activity_renews_the_session(agent: Staff, clock: Any) -> None:
         await connect_ok(comm)
         clock.advance(settings.CC_IDLE_TIMEOUT_SECONDS - 100)
         await comm.send_json_to({"type": "ping"})
-        await receive_type(comm, "pong")
+        await receive_until(comm, "pong")
         assert await database_sync_to_async(expires_of)(agent.pk) == before
         await comm.send_json_to({"type": "typing", "room": 999999})
-        await receive_type(comm, "error")  # no such room; typing still shows activity
+        await receive_until(comm, "error")  # no such room; typing still shows activity
         renewed = await database_sync_to_async(expires_of)(agent.pk)
         assert renewed == clock.now + dt.timedelta(seconds=settings.CC_IDLE_TIMEOUT_SECONDS)
         await comm.disconnect()
@@ -291,11 +291,8 @@ def test_ticket_opens_one_socket_once_without_origin(agent: Staff) -> None:
         comm = staff_socket(ticket)  # no Origin header: an API client
         hello = await connect_ok(comm)
         assert hello["data"]["staff_id"] == agent.pk
-        again = staff_socket(ticket)
-        connected, code = await again.connect(timeout=TIMEOUT)
-        assert not connected and code == 4401
-        for c in (comm, again):
-            await c.disconnect()
+        await refused(staff_socket(ticket))
+        await comm.disconnect()
 
     run(body)
 
@@ -309,11 +306,8 @@ def test_ticket_expires_after_30_seconds(agent: Staff, clock: Any) -> None:
         comm = staff_socket(fresh)
         await connect_ok(comm)
         clock.advance(2)
-        late = staff_socket(stale)
-        connected, code = await late.connect(timeout=TIMEOUT)
-        assert not connected and code == 4401
-        for c in (comm, late):
-            await c.disconnect()
+        await refused(staff_socket(stale))
+        await comm.disconnect()
 
     run(body)
 
@@ -324,10 +318,7 @@ def test_ticket_refused_for_a_deactivated_staff(agent: Staff, admin: Staff) -> N
     org_services.staff_update(actor=admin, staff=agent, changes={"is_active": False})
 
     async def body() -> None:
-        comm = staff_socket(ticket)
-        connected, code = await comm.connect(timeout=TIMEOUT)
-        assert not connected and code == 4401
-        await comm.disconnect()
+        await refused(staff_socket(ticket))
 
     run(body)
     assert token_client(token).post("/api/v1/auth/socket-ticket").status_code == 401
@@ -349,18 +340,13 @@ def test_token_in_the_url_is_refused(agent: Staff, witness: Staff) -> None:
                 headers=[(b"origin", b"http://127.0.0.1:8000"), (b"cookie", f"sessionid={session_key}".encode())],
             ),
         ):
-            connected, _ = await comm.connect(timeout=TIMEOUT)
-            assert not connected
-            await comm.disconnect()
+            await refused(comm, code=None)
 
     run(body)
 
 
 def test_ticket_endpoint_takes_token_auth_only(agent: Staff) -> None:
-    from django.test import Client
-
-    browser = Client()
-    browser.post("/api/v1/auth/session", {"email": agent.email, "password": PASSWORD}, content_type="application/json")
+    browser = browser_session(agent)
     assert browser.post("/api/v1/auth/socket-ticket").status_code in (401, 403)
     assert APIClient().post("/api/v1/auth/socket-ticket").status_code == 401
 
@@ -369,7 +355,7 @@ def test_ticket_endpoint_takes_token_auth_only(agent: Staff) -> None:
 
 
 def test_admin_in_the_tag_gets_each_enquiry_event_once(
-    ws: None,  # noqa: F811
+    ws: None,
     make_staff: Callable[..., Staff],
     support: Tag,
     widget: Channel,
@@ -430,11 +416,8 @@ def test_revoking_closes_the_visitor_socket(
         assert event == {"type": "session.ended", "data": {"reason": "revoked"}}
         closed = await comm.receive_output(timeout=TIMEOUT)
         assert closed["type"] == "websocket.close" and closed.get("code") == 4401
-        again = visitor_socket(token)
-        connected, code = await again.connect(timeout=TIMEOUT)
-        assert not connected and code == 4401
-        for c in (comm, again):
-            await c.disconnect()
+        await refused(visitor_socket(token))
+        await comm.disconnect()
 
     run(body)
 
@@ -454,12 +437,9 @@ def test_expired_visitor_token_is_refused_and_an_old_one_renewed(
         assert renewed["type"] == "visitor.token_renewed"
         fresh = renewed["data"]["token"]
         clock.advance(life * 0.5)
-        expired = visitor_socket(token)
-        connected, code = await expired.connect(timeout=TIMEOUT)
-        assert not connected and code == 4401
+        await refused(visitor_socket(token))
         good = visitor_socket(fresh)
         await connect_ok(good)
-        for c in (comm, expired, good):
-            await c.disconnect()
+        await disconnect_all(comm, good)
 
     run(body)

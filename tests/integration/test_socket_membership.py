@@ -9,15 +9,14 @@ from collections.abc import Callable
 import pytest
 from channels.db import database_sync_to_async
 
-from channels_adapters.models import Channel
 from contactcenter import services as org_services
 from contactcenter.models import Staff, Tag
 from enquiries import services as enquiry_services
-from enquiries.models import Visitor
+from enquiries.models import Enquiry
 from monitoring import services as monitoring_services
 from rooms import services as room_services
 from rooms import spaces
-from tests.integration.test_websockets import aticket_for, connect_ok, receive_until, run, staff_socket, ws  # noqa: F401
+from tests.integration.sockets import aticket_for, connect_ok, receive_until, run, staff_socket
 
 JOIN_WAYS = [
     "pick_up",
@@ -32,19 +31,12 @@ JOIN_WAYS = [
 
 
 @pytest.fixture
-def people(ws: None, make_staff: Callable[..., Staff], support: Tag) -> dict[str, Staff]:  # noqa: F811
+def people(ws: None, make_staff: Callable[..., Staff], support: Tag) -> dict[str, Staff]:
     return {
         "owner": make_staff(tags=[support], name="Olive Owner"),
         "agent": make_staff(tags=[support], name="Alice Agent"),
         "admin": make_staff(role=Staff.Role.ADMIN, name="Ada Admin"),
     }
-
-
-def _handled(people: dict[str, Staff], widget: Channel, visitor: Visitor) -> int:
-    """An enquiry picked up by the owner; returns its id."""
-    enquiry = enquiry_services.enquiry_open(channel=widget, visitor=visitor, message="Hello?")
-    enquiry_services.enquiry_pick_up(actor=people["owner"], enquiry_id=enquiry.pk)
-    return enquiry.pk
 
 
 def _post(room_id: int, text: str, author: Staff) -> None:
@@ -53,21 +45,18 @@ def _post(room_id: int, text: str, author: Staff) -> None:
 
 @pytest.mark.parametrize("way", JOIN_WAYS)
 def test_each_way_in_gives_the_socket_the_rooms_messages(
-    way: str, people: dict[str, Staff], widget: Channel, make_visitor: Callable[..., Visitor]
+    way: str, people: dict[str, Staff], picked_up: Callable[..., Enquiry]
 ) -> None:
     owner, agent, admin = people["owner"], people["agent"], people["admin"]
     me = admin if way in ("join", "take_over") else agent
     token = org_services.token_issue(staff=me)
-    enquiry_id = (
-        _handled(people, widget, make_visitor(widget)) if way in ("transfer_accepted", "join", "take_over") else 0
-    )
+    enquiry_id = picked_up(people["owner"]).pk if way in ("transfer_accepted", "join", "take_over") else 0
     if way == "transfer_accepted":
         enquiry_services.enquiry_transfer(actor=owner, enquiry_id=enquiry_id, to_staff=agent)
 
     def become_member() -> int:
         if way == "pick_up":
-            enquiry = enquiry_services.enquiry_open(channel=widget, visitor=make_visitor(widget), message="Hi")
-            return enquiry_services.enquiry_pick_up(actor=agent, enquiry_id=enquiry.pk).room.pk
+            return picked_up(agent, message="Hi").room.pk
         if way == "transfer_accepted":
             return enquiry_services.enquiry_pick_up(actor=agent, enquiry_id=enquiry_id).room.pk
         if way == "join":
@@ -109,14 +98,14 @@ LEAVE_WAYS = ["enquiry_leave", "space_leave", "space_removed", "transferred_away
 
 @pytest.mark.parametrize("way", LEAVE_WAYS)
 def test_leaving_stops_the_rooms_messages(
-    way: str, people: dict[str, Staff], widget: Channel, make_visitor: Callable[..., Visitor]
+    way: str, people: dict[str, Staff], picked_up: Callable[..., Enquiry]
 ) -> None:
     owner, agent, admin = people["owner"], people["agent"], people["admin"]
     me = {"enquiry_leave": admin, "transferred_away": owner}.get(way, agent)
     # A room the socket keeps following: its message after the leave is the positive event.
     marker_room = spaces.direct_room_open(actor=me, staff=agent if me == owner else owner)[0].pk
     if way in ("enquiry_leave", "transferred_away"):
-        enquiry_id = _handled(people, widget, make_visitor(widget))
+        enquiry_id = picked_up(people["owner"]).pk
         if way == "transferred_away":
             room_id = enquiry_services.enquiry_transfer(
                 actor=owner, enquiry_id=enquiry_id, to_staff=agent

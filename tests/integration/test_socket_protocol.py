@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
-from channels.testing import WebsocketCommunicator
 from django.db import transaction
 
 from channels_adapters.models import Channel
@@ -27,48 +26,32 @@ from enquiries.models import Enquiry, Visitor
 from rooms import services as room_services
 from rooms.models import Message, RoomMember
 from tests.conftest import require_redis
-from tests.integration.test_websockets import (
+from tests.integration.sockets import (
     aticket_for,
     connect_ok,
+    created,
+    disconnect_all,
     events_before_pong,
     receive_until,
     run,
+    sockets,
     staff_socket,
     ticket_for,
     types_of,
     visitor_socket,
-    ws,  # noqa: F401 - fixture
 )
 
 
 @pytest.fixture
-def agent(ws: None, make_staff: Callable[..., Staff], support: Tag) -> Staff:  # noqa: F811 - the ws fixture
-    return make_staff(tags=[support], name="Alice Agent")
-
-
-async def created(comm: WebsocketCommunicator, message_id: int) -> dict[str, Any]:
-    """The message.created of ``message_id``; a socket also sees its own messages, in any
-    order relative to its acks."""
-    while True:
-        event = await receive_until(comm, "message.created")
-        if event["data"]["message"]["id"] == message_id:
-            return dict(event["data"]["message"])
+def chat(agent: Staff, picked_up: Callable[..., Enquiry]) -> tuple[Staff, Visitor, Enquiry]:
+    enquiry = picked_up(agent)
+    return agent, enquiry.visitor, enquiry
 
 
 @pytest.fixture
-def chat(agent: Staff, widget: Channel, make_visitor: Callable[..., Visitor]) -> tuple[Staff, Visitor, Enquiry]:
-    visitor = make_visitor(widget)
-    enquiry = enquiry_services.enquiry_open(channel=widget, visitor=visitor, message="Hello?")
-    enquiry = enquiry_services.enquiry_pick_up(actor=agent, enquiry_id=enquiry.pk)
-    return agent, visitor, enquiry
-
-
-async def sockets(staff: Staff, visitor: Visitor) -> tuple[WebsocketCommunicator, WebsocketCommunicator]:
-    token = await database_sync_to_async(org_services.token_issue)(staff=staff)
-    staff_comm, visitor_comm = staff_socket(await aticket_for(token)), visitor_socket(visitor_token_for(visitor.pk))
-    await connect_ok(staff_comm)
-    await connect_ok(visitor_comm)
-    return staff_comm, visitor_comm
+def stranger(make_visitor: Callable[..., Visitor], widget: Channel) -> Visitor:
+    """A visitor with no part in the chat."""
+    return make_visitor(widget)
 
 
 def test_message_post_both_ways_with_ack_and_idempotency(chat: tuple[Staff, Visitor, Enquiry]) -> None:
@@ -98,18 +81,14 @@ def test_message_post_both_ways_with_ack_and_idempotency(chat: tuple[Staff, Visi
         assert ack["data"]["message"]["reply_to"] == first["id"]
         assert (await created(visitor_comm, ack["data"]["message"]["id"]))["text"] == "Checking"
         assert await database_sync_to_async(Message.objects.filter(room_id=room_id, client_id="v-1").count)() == 1
-        await staff_comm.disconnect()
-        await visitor_comm.disconnect()
+        await disconnect_all(staff_comm, visitor_comm)
 
     run(body)
 
 
-def test_message_post_errors(
-    chat: tuple[Staff, Visitor, Enquiry], make_visitor: Callable[..., Visitor], widget: Channel
-) -> None:
+def test_message_post_errors(chat: tuple[Staff, Visitor, Enquiry], stranger: Visitor) -> None:
     staff, visitor, enquiry = chat
     room_id = enquiry.room.pk
-    stranger = make_visitor(widget)
 
     async def body() -> None:
         staff_comm, visitor_comm = await sockets(staff, visitor)
@@ -142,16 +121,14 @@ def test_message_post_errors(
         # The socket survives refusals.
         await visitor_comm.send_json_to({"type": "ping"})
         await receive_until(visitor_comm, "pong")
-        await staff_comm.disconnect()
-        await visitor_comm.disconnect()
+        await disconnect_all(staff_comm, visitor_comm)
 
     run(body)
 
 
 def test_typing_goes_to_the_other_side_rate_limited_and_only_for_visible_rooms(
     chat: tuple[Staff, Visitor, Enquiry],
-    make_visitor: Callable[..., Visitor],
-    widget: Channel,
+    stranger: Visitor,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # An interval no slow machine takes longer than between two frames of this test: the
@@ -159,7 +136,6 @@ def test_typing_goes_to_the_other_side_rate_limited_and_only_for_visible_rooms(
     monkeypatch.setattr(consumers, "TYPING_INTERVAL", 3600.0)
     staff, visitor, enquiry = chat
     room_id = enquiry.room.pk
-    stranger = make_visitor(widget)
 
     async def body() -> None:
         staff_comm, visitor_comm = await sockets(staff, visitor)
@@ -185,9 +161,7 @@ def test_typing_goes_to_the_other_side_rate_limited_and_only_for_visible_rooms(
         await other.send_json_to({"type": "typing", "room": room_id})
         assert (await receive_until(other, "error"))["data"]["status"] == 403
         assert "typing" not in types_of(await events_before_pong(staff_comm))
-        await other.disconnect()
-        await staff_comm.disconnect()
-        await visitor_comm.disconnect()
+        await disconnect_all(other, staff_comm, visitor_comm)
 
     run(body)
 
@@ -206,22 +180,18 @@ def test_read_is_for_staff(chat: tuple[Staff, Visitor, Enquiry]) -> None:
         assert (await receive_until(visitor_comm, "error"))["data"]["status"] == 403
         await staff_comm.send_json_to({"type": "read", "room": room_id, "message": 999999})
         assert (await receive_until(staff_comm, "error"))["data"]["status"] == 400
-        await staff_comm.disconnect()
-        await visitor_comm.disconnect()
+        await disconnect_all(staff_comm, visitor_comm)
 
     run(body)
 
 
-def test_sync_returns_exactly_what_was_missed(
-    chat: tuple[Staff, Visitor, Enquiry], make_visitor: Callable[..., Visitor], widget: Channel
-) -> None:
+def test_sync_returns_exactly_what_was_missed(chat: tuple[Staff, Visitor, Enquiry], stranger: Visitor) -> None:
     staff, visitor, enquiry = chat
     room_id = enquiry.room.pk
     seen = room_services.message_post(room_id=room_id, text="seen", visitor=visitor)[0]
     missed = [room_services.message_post(room_id=room_id, text=f"m{i}", staff=staff)[0].pk for i in range(3)]
     with transaction.atomic():  # system_message_post expects its caller's transaction
         staff_note = room_services.system_message_post(room_id=room_id, text="internal", data={"visibility": "staff"})
-    stranger = make_visitor(widget)
 
     async def body() -> None:
         staff_comm, visitor_comm = await sockets(staff, visitor)
@@ -241,9 +211,7 @@ def test_sync_returns_exactly_what_was_missed(
         assert error["data"]["status"] == 403 and error["data"]["room"] == room_id
         await other.send_json_to({"type": "sync", "rooms": []})
         assert (await receive_until(other, "error"))["data"]["status"] == 400
-        await other.disconnect()
-        await staff_comm.disconnect()
-        await visitor_comm.disconnect()
+        await disconnect_all(other, staff_comm, visitor_comm)
 
     run(body)
 
@@ -411,7 +379,6 @@ def test_a_deadlock_on_a_socket_request_answers_409(
         assert (error["status"], error["request"]) == (409, "read")
         await staff_comm.send_json_to({"type": "ping"})
         await receive_until(staff_comm, "pong")
-        await staff_comm.disconnect()
-        await visitor_comm.disconnect()
+        await disconnect_all(staff_comm, visitor_comm)
 
     run(body)

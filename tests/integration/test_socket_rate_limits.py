@@ -13,22 +13,20 @@ from channels.db import database_sync_to_async
 from django.core.cache import caches
 from rest_framework.test import APIClient
 
-from channels_adapters.models import Channel
 from contactcenter import services as org_services
 from contactcenter import socket_writer
 from contactcenter.auth import visitor_token_for
 from contactcenter.models import Staff
-from enquiries import services as enquiry_services
-from enquiries.models import Visitor
+from enquiries.models import Enquiry
 from rooms.models import Message
-from tests.integration.test_websockets import (  # noqa: F401 - the ws fixture
+from tests.integration.sockets import (
     aticket_for,
     connect_ok,
+    disconnect_all,
     receive_until,
     run,
     staff_socket,
     visitor_socket,
-    ws,
 )
 
 # Committed data (the services run on other threads), socket threads closed afterwards.
@@ -44,11 +42,6 @@ def _limits(settings: Any, clock: Any) -> Iterator[Any]:
     local.clear()
     yield clock
     local.clear()
-
-
-@pytest.fixture
-def agent(make_staff: Callable[..., Staff], support: Any) -> Staff:
-    return make_staff(tags=[support], name="Alice Agent")
 
 
 @pytest.fixture
@@ -78,11 +71,10 @@ async def _post(comm: Any, room_id: int, text: str) -> dict[str, Any]:
 
 
 def test_visitor_posts_are_limited_across_sockets(
-    agent: Staff, widget: Channel, make_visitor: Callable[..., Visitor], queued: list[str], _limits: Any
+    agent: Staff, picked_up: Callable[..., Enquiry], queued: list[str], _limits: Any
 ) -> None:
-    visitor = make_visitor(widget)
-    enquiry = enquiry_services.enquiry_open(channel=widget, visitor=visitor, message="Hello?")
-    enquiry_services.enquiry_pick_up(actor=agent, enquiry_id=enquiry.pk)
+    enquiry = picked_up(agent)
+    visitor = enquiry.visitor
     room_id = enquiry.room.pk
     token = visitor_token_for(visitor.pk)
 
@@ -115,11 +107,10 @@ def test_visitor_posts_are_limited_across_sockets(
 
 
 def test_staff_posts_are_limited_per_account_across_sockets_and_rest(
-    agent: Staff, widget: Channel, make_visitor: Callable[..., Visitor]
+    agent: Staff, picked_up: Callable[..., Enquiry]
 ) -> None:
-    visitor = make_visitor(widget)
-    enquiry = enquiry_services.enquiry_open(channel=widget, visitor=visitor, message="Hello?")
-    enquiry_services.enquiry_pick_up(actor=agent, enquiry_id=enquiry.pk)
+    enquiry = picked_up(agent)
+    visitor = enquiry.visitor
     room_id = enquiry.room.pk
     token = org_services.token_issue(staff=agent)
 
@@ -141,7 +132,6 @@ def test_staff_posts_are_limited_per_account_across_sockets_and_rest(
         visitor_comm = visitor_socket(visitor_token_for(visitor.pk))
         await connect_ok(visitor_comm)
         assert (await _post(visitor_comm, room_id, "v1"))["type"] == "message.ack"
-        await comm.disconnect()
-        await visitor_comm.disconnect()
+        await disconnect_all(comm, visitor_comm)
 
     run(body)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,20 +21,14 @@ from contactcenter import realtime
 from contactcenter import services as org_services
 from contactcenter.channel_layers import CLOSE_RESYNC, RESYNC
 from contactcenter.events import staff_group
-from contactcenter.models import Staff, Tag
-from tests.integration.test_websockets import (
+from contactcenter.models import Staff
+from tests.integration.sockets import (
     TIMEOUT,
     aticket_for,
     connect_ok,
     run,
     staff_socket,
-    ws,  # noqa: F401 - fixture
 )
-
-
-@pytest.fixture
-def agent(ws: None, make_staff: Callable[..., Staff], support: Tag) -> Staff:  # noqa: F811 - the ws fixture
-    return make_staff(tags=[support], name="Alice Agent")
 
 
 async def _closed_with(comm: Any) -> int | None:

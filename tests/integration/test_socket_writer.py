@@ -11,66 +11,34 @@ from typing import Any
 import pytest
 from django.db import connection, transaction
 
-from channels_adapters.models import Channel
 from contactcenter import socket_writer
 from contactcenter.auth import visitor_token_for
 from contactcenter.models import Staff, Tag
-from enquiries import services as enquiry_services
 from enquiries.models import Enquiry, Visitor
 from rooms.models import Message
 from tests.conftest import require_postgres
-from tests.integration.test_socket_protocol import created, sockets
-from tests.integration.test_websockets import (
+from tests.integration.sockets import (
     connect_ok,
+    created,
+    disconnect_all,
     receive_until,
     run,
+    sockets,
+    until,
     visitor_socket,
-    ws,  # noqa: F401 - fixture
 )
 
 CHATS = 6
 
 
 @pytest.fixture
-def agent(ws: None, make_staff: Callable[..., Staff], support: Tag) -> Staff:  # noqa: F811 - the ws fixture
+def agent(ws: None, make_staff: Callable[..., Staff], support: Tag) -> Staff:
     return make_staff(tags=[support], name="Alice Agent", max_concurrent=CHATS + 1)
 
 
 @pytest.fixture
-def chats(agent: Staff, widget: Channel, make_visitor: Callable[..., Visitor]) -> list[tuple[Visitor, Enquiry]]:
-    found = []
-    for _ in range(CHATS):
-        visitor = make_visitor(widget)
-        enquiry = enquiry_services.enquiry_open(channel=widget, visitor=visitor, message="Hello?")
-        found.append((visitor, enquiry_services.enquiry_pick_up(actor=agent, enquiry_id=enquiry.pk)))
-    return found
-
-
-async def until(condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
-    """Wait for ``condition``, checking often; fail after ``timeout`` seconds."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.005)
-
-
-@pytest.fixture
-def batches(monkeypatch: pytest.MonkeyPatch) -> tuple[list[int], threading.Event]:
-    """Batch sizes the writer posted; the first batch waits for the returned event, so that
-    everything posted meanwhile queues up behind it."""
-    sizes: list[int] = []
-    release = threading.Event()
-    real = socket_writer.messages_post
-
-    def recording(requests: Any) -> Any:
-        sizes.append(len(requests))
-        if len(sizes) == 1:
-            assert release.wait(timeout=60), "the test never released the first batch"
-        return real(requests)
-
-    monkeypatch.setattr(socket_writer, "messages_post", recording)
-    return sizes, release
+def chats(agent: Staff, picked_up: Callable[..., Enquiry]) -> list[tuple[Visitor, Enquiry]]:
+    return [(enquiry.visitor, enquiry) for enquiry in (picked_up(agent) for _ in range(CHATS))]
 
 
 def test_posts_queued_behind_a_commit_are_committed_together(
@@ -145,8 +113,7 @@ def test_a_failing_batch_answers_every_sender_and_the_writer_goes_on(
         await visitor_comm.send_json_to(post)  # the client's retry
         ack = await receive_until(visitor_comm, "message.ack")
         await created(staff_comm, ack["data"]["message"]["id"])
-        await staff_comm.disconnect()
-        await visitor_comm.disconnect()
+        await disconnect_all(staff_comm, visitor_comm)
 
     run(body)
     assert Message.objects.filter(client_id="f1").count() == 1

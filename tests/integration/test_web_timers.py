@@ -14,41 +14,36 @@ from typing import Any
 
 from django.db import connection
 
-from channels_adapters.models import Channel
 from contactcenter.background import TIMERS_LOCK_KEY
 from contactcenter.models import Staff, Tag
 from enquiries import services as enquiry_services
-from enquiries.models import Enquiry, EnquiryEvent, Visitor
+from enquiries.models import Enquiry, EnquiryEvent
+from tests.concurrency import race
 from tests.conftest import require_postgres, require_redis
-from tests.integration.test_pick_up_race import _race
 from tests.integration.test_real_timers import (
     FIRE_WITHIN,
     MAX_WAIT,
     Processes,
     Server,
-    _database_url,
     private_celery_queue,
     processes,  # noqa: F401 - the fixture
+    production_env,
     suite_redis_url,
     wait_until,
 )
 
 
 def _production_env(redis_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("CC_TIMERS", "CC_WEB_TICKER")}
-    env.update(
-        DJANGO_SETTINGS_MODULE="contactcenter.settings",
-        DATABASE_URL=_database_url(),
-        REDIS_URL=redis_url,
+    env = production_env(
+        redis_url,
         CC_SECRET_KEY=secrets.token_urlsafe(50),
         # Tasks these processes queue go to a queue of this test's own, that no worker takes.
         CC_CELERY_QUEUE=private_celery_queue(),
         CC_CHANNEL_PREFIX=f"web-timers-{os.getpid()}",
         CC_ENQUIRY_MAX_WAIT_SECONDS=str(MAX_WAIT),
         CC_LOG_LEVEL="INFO",
-        PYTHONUNBUFFERED="1",
     )
-    return env
+    return {k: v for k, v in env.items() if k not in ("CC_TIMERS", "CC_WEB_TICKER")}
 
 
 def _lock_holder_pid() -> int | None:
@@ -76,8 +71,7 @@ def test_web_processes_fire_deadlines_without_celery_and_take_over(
     settings: Any,
     make_staff: Callable[..., Staff],
     support: Tag,
-    widget: Channel,
-    make_visitor: Callable[..., Visitor],
+    open_enquiry: Callable[..., Enquiry],
 ) -> None:
     require_postgres()
     require_redis()
@@ -89,10 +83,10 @@ def test_web_processes_fire_deadlines_without_celery_and_take_over(
         server.start()
     by_pid = {server.proc.pid: server for server in servers if server.proc is not None}
 
-    def open_enquiry() -> Enquiry:
+    def opened() -> Enquiry:
         # Opened here (CC_TIMERS "off" in the test process queues no Celery task): only
         # the web processes can miss it.
-        enquiry = enquiry_services.enquiry_open(channel=widget, visitor=make_visitor(widget), message="Hello?")
+        enquiry = open_enquiry()
         assert enquiry.status == Enquiry.Status.OPEN and enquiry.deadline_at is not None
         return enquiry
 
@@ -113,7 +107,7 @@ def test_web_processes_fire_deadlines_without_celery_and_take_over(
 
     # 1. One of the two sweeps (the lock is held by exactly one connection); on time.
     holder = wait_until(lambda: holder_is(set(by_pid)), timeout=10, what="a web process to take the timers lock")
-    first = [open_enquiry() for _ in range(3)]
+    first = [opened() for _ in range(3)]
     for enquiry in first:
         missed_on_time(enquiry)
     assert _lock_holder_pid() == holder  # it stays with one process while it lives
@@ -121,13 +115,13 @@ def test_web_processes_fire_deadlines_without_celery_and_take_over(
     # 2. The holder dies: the other takes over and fires the next deadline on time.
     by_pid[holder].crash()
     (survivor,) = set(by_pid) - {holder}
-    second = open_enquiry()
+    second = opened()
     wait_until(lambda: holder_is({survivor}), timeout=5, what="the other web process to take over the lock")
     missed_on_time(second)
 
     # 3. Exactly once: after sweeps well past every deadline (a later enquiry is missed
     # in its turn), each has one MISSED event.
-    missed_on_time(open_enquiry())
+    missed_on_time(opened())
     for enquiry in [*first, second]:
         assert _missed_events(enquiry) == 1
     survivor_proc = by_pid[survivor].proc
@@ -173,7 +167,7 @@ def test_concurrent_sweeps_miss_each_enquiry_exactly_once(
     make_staff(tags=[support])
     enquiries = [open_enquiry() for _ in range(20)]
     clock.advance(120)
-    results = _race([enquiry_services.timers_sweep for _ in range(8)])
+    results = race([enquiry_services.timers_sweep for _ in range(8)])
     assert all(isinstance(r, dict) for r in results), results
     assert sum(r["missed"] for r in results) == len(enquiries)
     for enquiry in enquiries:

@@ -9,11 +9,9 @@ import subprocess
 from collections.abc import Callable
 from typing import Any
 
-from channels_adapters.models import Channel
 from channels_adapters.tasks import inbound_process
 from contactcenter.models import Staff, Tag
-from enquiries import services as enquiry_services
-from enquiries.models import Enquiry, Visitor
+from enquiries.models import Enquiry
 from tests.integration.test_real_timers import (  # noqa: F401 - fixtures
     MAX_WAIT,
     Processes,
@@ -29,14 +27,13 @@ def test_sweeps_that_did_nothing_log_nothing(
     settings: Any,
     make_staff: Callable[..., Staff],
     support: Tag,
-    widget: Channel,
-    make_visitor: Callable[..., Visitor],
+    open_enquiry: Callable[..., Enquiry],
 ) -> None:
     make_staff(tags=[support])
     # No deadline task is queued ("off" here): only beat's sweep, every second, can miss it,
     # after MAX_WAIT seconds of sweeps that find nothing to do.
     settings.CC_TIMERS = "off"
-    enquiry = enquiry_services.enquiry_open(channel=widget, visitor=make_visitor(widget), message="Hello?")
+    enquiry = open_enquiry()
     wait_until(
         lambda: Enquiry.objects.get(pk=enquiry.pk).status == Enquiry.Status.MISSED,
         timeout=MAX_WAIT + 5,

@@ -13,7 +13,6 @@ import functools
 import http.server
 import io
 import os
-import sys
 import threading
 import time
 import uuid
@@ -24,16 +23,20 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import IN_CI, PASSWORD
+from tests.conftest import IN_CI
 from tests.integration.test_real_timers import (
-    ROOT,
+    ADMIN_STAFF,
+    AGENT_STAFF,
     Processes,
     Server,
     embedded_server_env,
+    embedded_setup,
     free_port,
-    run_checked,
+    support_widget,
+    token_headers,
     wait_until,
 )
+from tests.process_groups import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 MAX_WAIT = 4.0  # CC_ENQUIRY_MAX_WAIT_SECONDS: the web link enquiry is missed after this
@@ -88,24 +91,12 @@ def product(tmp_path: Path) -> Iterator[Server]:
         CC_STICKY_HEAD_START_SECONDS="0",
         CC_WIDGET_MAX_ENQUIRIES_PER_HOUR="1",
     )
-    python = sys.executable
-    run_checked([python, "manage.py", "migrate", "--noinput", "-v", "0"], env)
-    for args in (
-        ["--email", "admin@example.com", "--role", "admin", "--name", "Ada Admin"],
-        ["--email", "agent@example.com", "--name", "Alice Agent", "--active", "--tag", "Support"],
-    ):
-        run_checked([python, "manage.py", "create_staff", "--password", PASSWORD, *args], env)
+    embedded_setup(env, ADMIN_STAFF, AGENT_STAFF)
     processes = Processes(tmp_path)
     server = Server(processes, env)
     server.start()
     yield server
     processes.stop_all()
-
-
-def _token(http: httpx.Client, email: str) -> dict[str, str]:
-    response = http.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Token {response.json()['token']}"}
 
 
 def _png() -> bytes:
@@ -133,29 +124,22 @@ def test_widget_end_to_end(product: Server, host_servers: tuple[Path, list[str]]
     site, (allowed_origin, other_origin) = host_servers
     base = product.base
     http = httpx.Client(base_url=base, timeout=10)
-    admin = _token(http, "admin@example.com")
-    agent = _token(http, "agent@example.com")
-    support = next(t["id"] for t in http.get("/api/v1/tags", headers=admin).json()["results"] if t["name"] == "Support")
-    created = http.post(
-        "/api/v1/channels",
-        headers=admin,
-        json={
-            "kind": "widget",
-            "name": "Acme site",
-            "destination_tag": support,
-            "welcome_message": "Thanks for contacting Acme! An agent will be with you shortly.",
-            "allowed_domains": [allowed_origin.removeprefix("http://")],
-            "widget_color": "#0f766e",
-            "widget_company_name": "Acme Support",
-            "widget_greeting": "Ask us anything",
-            "show_tag_directory": True,
-            "form_enabled": True,
-            "form_required_fields": ["first_name", "email"],
-            "weblink_slug": "acme-support",
-        },
+    admin = token_headers(http, "admin@example.com")
+    agent = token_headers(http, "agent@example.com")
+    channel = support_widget(
+        http,
+        admin,
+        name="Acme site",
+        welcome_message="Thanks for contacting Acme! An agent will be with you shortly.",
+        allowed_domains=[allowed_origin.removeprefix("http://")],
+        widget_color="#0f766e",
+        widget_company_name="Acme Support",
+        widget_greeting="Ask us anything",
+        show_tag_directory=True,
+        form_enabled=True,
+        form_required_fields=["first_name", "email"],
+        weblink_slug="acme-support",
     )
-    assert created.status_code == 201, created.text
-    channel = created.json()
     (site / "shop.html").write_text(HOST_PAGE.format(base=base, key=channel["key"]))
 
     with sync_api.sync_playwright() as pw:
