@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from channels_adapters.models import Channel
-from contactcenter.auth import visitor_token_for
 from contactcenter.models import Staff, Tag
 from enquiries import services as enquiry_services
+from enquiries.auth import visitor_token_for
 from enquiries.models import Visitor
 from rooms.models import Message
 from tests.conftest import api_client_for

@@ -20,9 +20,9 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from channels_adapters.models import Channel
 from contactcenter import services as org_services
-from contactcenter.auth import visitor_token_for
 from contactcenter.models import Staff, Tag
 from enquiries import services as enquiry_services
+from enquiries.auth import visitor_token_for
 from enquiries.models import Visitor
 from tests.conftest import PASSWORD, require_postgres, require_redis
 from tests.integration.test_real_timers import (  # noqa: F401 - fixtures

@@ -34,9 +34,9 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from channels_adapters.models import Channel
 from contactcenter import services as org_services
-from contactcenter.auth import visitor_token_for
 from contactcenter.models import Staff, Tag
 from enquiries import services as enquiry_services
+from enquiries.auth import visitor_token_for
 from enquiries.models import Visitor
 from rooms.models import Message
 from tests.conftest import IN_CI, PASSWORD, require_postgres, require_redis

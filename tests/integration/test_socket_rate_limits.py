@@ -16,9 +16,9 @@ from rest_framework.test import APIClient
 from channels_adapters.models import Channel
 from contactcenter import services as org_services
 from contactcenter import socket_writer
-from contactcenter.auth import visitor_token_for
 from contactcenter.models import Staff
 from enquiries import services as enquiry_services
+from enquiries.auth import visitor_token_for
 from enquiries.models import Visitor
 from rooms.models import Message
 from tests.integration.test_websockets import (  # noqa: F401 - the ws fixture

@@ -13,9 +13,9 @@ from django.db import connection, transaction
 
 from channels_adapters.models import Channel
 from contactcenter import socket_writer
-from contactcenter.auth import visitor_token_for
 from contactcenter.models import Staff, Tag
 from enquiries import services as enquiry_services
+from enquiries.auth import visitor_token_for
 from enquiries.models import Enquiry, Visitor
 from rooms.models import Message
 from tests.conftest import require_postgres

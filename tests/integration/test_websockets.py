@@ -20,10 +20,10 @@ from channels.testing import WebsocketCommunicator
 from channels_adapters.models import Channel
 from contactcenter import services as org_services
 from contactcenter.asgi import application
-from contactcenter.auth import visitor_token_for
 from contactcenter.consumers import socket_db_connections_close
 from contactcenter.models import Staff, Tag
 from enquiries import services as enquiry_services
+from enquiries.auth import visitor_token_for
 from enquiries.models import Visitor
 from rooms import services as room_services
 from tests.conftest import PASSWORD
