@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from channels_adapters import services
 from channels_adapters.models import Channel, WidgetPosition
+from channels_adapters.platforms import webhook_path
 from contactcenter.api import tag_by_name_or_id
 from contactcenter.api_errors import JSONObjectField, results_of
 from contactcenter.errors import InvalidInput, NotFound
@@ -94,8 +95,6 @@ class ChannelOut(serializers.ModelSerializer):
         return f"/api/v1/channels/{obj.pk}/qr.svg" if obj.weblink_slug else None
 
     def get_webhook_url(self, obj: Channel) -> str | None:
-        from channels_adapters.platforms import webhook_path
-
         return webhook_path(obj.kind, obj.pk)
 
 

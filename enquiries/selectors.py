@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from contactcenter.errors import InvalidInput, NotAuthorized, NotFound
 from contactcenter.models import ChannelKind, Staff
 from enquiries.models import Enquiry, EnquiryAlert, Transfer, Visitor
+from rooms.models import Message
 
 
 def visitor_data(visitor: Visitor) -> dict[str, Any]:
@@ -223,7 +224,6 @@ def enquiry_list(
 def _with_message_count(query: QuerySet[Enquiry]) -> QuerySet[Enquiry]:
     # A correlated subquery, not Count() over a join: the member filter of enquiry_list
     # joins room members, which would multiply a joined count.
-    from rooms.models import Message
 
     counted = (
         Message.objects.filter(room__enquiry_id=OuterRef("pk"), kind__in=[Message.Kind.TEXT, Message.Kind.FILE])

@@ -47,7 +47,7 @@ from contactcenter.events import (
 )
 from contactcenter.models import Destination, Staff, Tag
 from contactcenter.realtime import send_event_on_commit
-from contactcenter.services import org_settings_get, staff_sessions_expire_due, within_work_hours
+from contactcenter.services import destination_for, org_settings_get, staff_sessions_expire_due, within_work_hours
 from contactcenter.text import text_check, text_problem
 from enquiries import timers
 from enquiries.models import Enquiry, EnquiryAlert, EnquiryEvent, EnquiryNote, Transfer, Visitor
@@ -295,12 +295,8 @@ def enquiry_open(
         raise InvalidInput.field("message", f"The message is limited to {settings.CC_MESSAGE_MAX_CHARS} characters.")
     text_check(message, field="message")
     if tag is not None:
-        from contactcenter.services import destination_for
-
         destination = destination_for(tag=tag)
     elif staff is not None:
-        from contactcenter.services import destination_for
-
         if not staff.is_active:
             raise InvalidInput.field("staff", "This staff member is not available.")
         destination = destination_for(staff=staff)
