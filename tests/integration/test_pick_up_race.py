@@ -23,7 +23,7 @@ THREADS = 20
 JOIN_TIMEOUT = 60
 
 
-def _race(workers: list[Callable[[], Any]]) -> list[Any]:
+def race(workers: list[Callable[[], Any]]) -> list[Any]:
     """Run every worker in its own thread, released at once; return each result (or the
     exception it raised)."""
     barrier = threading.Barrier(len(workers))
@@ -70,7 +70,7 @@ def test_many_agents_one_enquiry_exactly_one_owner(
     enquiry = open_enquiry()
     assert enquiry.status == Enquiry.Status.OPEN
 
-    results = _race([_pick_up(a, enquiry.pk) for a in agents])
+    results = race([_pick_up(a, enquiry.pk) for a in agents])
 
     winners = [r for r in results if isinstance(r, Enquiry)]
     losers = [r for r in results if isinstance(r, Conflict)]
@@ -96,7 +96,7 @@ def test_one_agent_many_enquiries_never_over_limit(
     enquiries = [open_enquiry() for _ in range(THREADS)]
     assert all(e.status == Enquiry.Status.OPEN for e in enquiries)
 
-    results = _race([_pick_up(agent, e.pk) for e in enquiries])
+    results = race([_pick_up(agent, e.pk) for e in enquiries])
 
     winners = [r for r in results if isinstance(r, Enquiry)]
     losers = [r for r in results if isinstance(r, Conflict)]
@@ -133,7 +133,7 @@ def test_many_agents_many_enquiries(
 
         return work
 
-    results = _race([agent_worker(a, i) for i, a in enumerate(agents)])
+    results = race([agent_worker(a, i) for i, a in enumerate(agents)])
 
     for r in results:
         assert isinstance(r, list), r

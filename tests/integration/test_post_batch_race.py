@@ -16,7 +16,7 @@ from enquiries.models import Enquiry, Visitor
 from rooms.models import Message
 from rooms.services import PostRequest, message_post, messages_post
 from tests.conftest import require_postgres
-from tests.integration.test_pick_up_race import _race
+from tests.integration.test_pick_up_race import race
 
 ROOMS = 6
 WRITERS = 6
@@ -62,7 +62,7 @@ def test_concurrent_batches_over_the_same_rooms(rooms: tuple[Staff, list[Enquiry
 
         return run
 
-    results = _race([writer(w) for w in range(WRITERS)])
+    results = race([writer(w) for w in range(WRITERS)])
     errors = [r for r in results if isinstance(r, BaseException)]
     assert errors == []
     answers = [a for r in results for a in r]

@@ -20,7 +20,7 @@ from contactcenter.models import Staff, Tag
 from enquiries import services as enquiry_services
 from enquiries.models import Enquiry, EnquiryEvent, Visitor
 from tests.conftest import require_postgres, require_redis
-from tests.integration.test_pick_up_race import _race
+from tests.integration.test_pick_up_race import race
 from tests.integration.test_real_timers import (
     FIRE_WITHIN,
     MAX_WAIT,
@@ -173,7 +173,7 @@ def test_concurrent_sweeps_miss_each_enquiry_exactly_once(
     make_staff(tags=[support])
     enquiries = [open_enquiry() for _ in range(20)]
     clock.advance(120)
-    results = _race([enquiry_services.timers_sweep for _ in range(8)])
+    results = race([enquiry_services.timers_sweep for _ in range(8)])
     assert all(isinstance(r, dict) for r in results), results
     assert sum(r["missed"] for r in results) == len(enquiries)
     for enquiry in enquiries:
