@@ -10,7 +10,7 @@ from django.test.utils import override_settings
 
 from channels_adapters import services as channel_services
 from contactcenter import services as org
-from contactcenter.auth import visitor_token_for
+from enquiries.auth import visitor_token_for
 from enquiries.services import visitor_create
 
 PASSWORD = "bench-password-42"

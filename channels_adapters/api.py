@@ -9,36 +9,20 @@ from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from channels_adapters import services
 from channels_adapters.models import Channel, WidgetPosition
+from channels_adapters.platforms import webhook_path
 from contactcenter.api import tag_by_name_or_id
 from contactcenter.api_errors import JSONObjectField, results_of
-from contactcenter.auth import VisitorAuthentication, visitor_token_for
-from contactcenter.client_address import client_ident
 from contactcenter.errors import InvalidInput, NotFound
 from contactcenter.models import Staff, Tag
 from contactcenter.permissions import IsAdminOrReadOnlyStaff, staff_of
 from enquiries import services as enquiry_services
+from enquiries.auth import VisitorAuthentication, WidgetThrottle, visitor_token_for
 from enquiries.models import Visitor
 from enquiries.selectors import queue_position
-
-
-class WidgetThrottle(SimpleRateThrottle):
-    """Rate limit of the widget's endpoints: per visitor when a visitor token is sent, else
-    per client address. (AnonRateThrottle would ask a Visitor for ``is_authenticated``.)"""
-
-    scope = "widget"
-
-    def get_cache_key(self, request: Request, view: Any) -> str:
-        user = request.user
-        ident = f"visitor-{user.pk}" if isinstance(user, Visitor) else self.get_ident(request)
-        return self.cache_format % {"scope": self.scope, "ident": ident}
-
-    def get_ident(self, request: Request) -> str:
-        return client_ident(request)  # X-Forwarded-For only from declared proxies
 
 
 def mask_secret(value: Any) -> str:
@@ -111,8 +95,6 @@ class ChannelOut(serializers.ModelSerializer):
         return f"/api/v1/channels/{obj.pk}/qr.svg" if obj.weblink_slug else None
 
     def get_webhook_url(self, obj: Channel) -> str | None:
-        from channels_adapters.platforms import webhook_path
-
         return webhook_path(obj.kind, obj.pk)
 
 

@@ -6,6 +6,8 @@ import secrets
 
 from django.db import models
 
+from contactcenter.models import ChannelKind
+
 
 def new_channel_key() -> str:
     return secrets.token_urlsafe(16)
@@ -20,14 +22,7 @@ class WidgetPosition(models.TextChoices):
 
 
 class Channel(models.Model):
-    class Kind(models.TextChoices):
-        WIDGET = "widget"
-        WEBLINK = "weblink"
-        MESSENGER = "messenger"
-        WHATSAPP = "whatsapp"
-        LINE = "line"
-        WECHAT = "wechat"
-        EMAIL = "email"
+    Kind = ChannelKind
 
     kind = models.CharField(max_length=12, choices=Kind.choices)
     name = models.CharField(max_length=120)

@@ -17,6 +17,7 @@ from contactcenter import clock
 from contactcenter.errors import DomainError, InvalidInput, NotAuthorized
 from contactcenter.models import Staff, Tag
 from contactcenter.services import destination_for
+from enquiries.models import Enquiry
 
 
 def _clean_texts(welcome_message: Any, custom_info: Any) -> tuple[str, str]:
@@ -142,8 +143,6 @@ class TooManyEnquiries(DomainError):
 def widget_enquiry_allowed(*, visitor_id: int | None) -> None:
     """At most CC_WIDGET_MAX_ENQUIRIES_PER_HOUR new enquiries per visitor per hour (429).
     New visitors have no history; the per-address throttle covers them."""
-    from enquiries.models import Enquiry
-
     if visitor_id is None:
         return
     limit = settings.CC_WIDGET_MAX_ENQUIRIES_PER_HOUR

@@ -12,6 +12,7 @@ import logging
 from celery import shared_task
 
 from channels_adapters import inbound, outbound
+from channels_adapters.models import OutboundMessage
 from contactcenter import background
 
 logger = logging.getLogger(__name__)
@@ -53,8 +54,6 @@ def outbound_send(outbound_id: int) -> str:
     ``outbound_sweep``."""
     result = outbound.outbound_attempt(outbound_id=outbound_id)
     if result == "retry":
-        from channels_adapters.models import OutboundMessage
-
         attempts = OutboundMessage.objects.filter(pk=outbound_id).values_list("attempts", flat=True).first() or 1
         background.run_task(outbound_send, outbound_id, countdown=outbound.retry_delay(attempts))
     return result

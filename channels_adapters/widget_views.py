@@ -29,7 +29,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from channels_adapters.api import WidgetThrottle
 from channels_adapters.models import VISITOR_FORM_FIELDS, Channel
 from contactcenter import clock
 from contactcenter.csp import content_security_policy
@@ -37,6 +36,7 @@ from contactcenter.errors import NotFound
 from contactcenter.models import Staff, Tag
 from contactcenter.permissions import IsAdmin
 from contactcenter.services import org_settings_get, within_work_hours
+from enquiries.auth import WidgetThrottle
 
 VISITOR_KINDS = (Channel.Kind.WIDGET, Channel.Kind.WEBLINK)
 

@@ -372,16 +372,3 @@ class StaffSessionScheme(OpenApiAuthenticationExtension):
             "name": settings.SESSION_COOKIE_NAME,
             "description": "Browser session from POST /api/v1/auth/session; unsafe methods need X-CSRFToken.",
         }
-
-
-class VisitorTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "contactcenter.auth.VisitorAuthentication"
-    name = "visitorToken"
-
-    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": 'Signed visitor token from POST /api/v1/widget/enquiries, sent as "Visitor <token>".',
-        }

@@ -1,24 +1,20 @@
-"""Authentication of staff (session or token) and visitors (signed visitor token)."""
+"""Authentication of staff (session or token). Visitors authenticate with signed tokens:
+enquiries.auth."""
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import logout
-from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from contactcenter import clock, services
+from contactcenter import services
 from contactcenter.models import Staff
 
 SESSION_EPOCH_KEY = "cc_epoch"
-_VISITOR_SALT = "contactcenter.visitor"
 
 
 def session_is_current(session: Any, staff: Staff) -> bool:
@@ -44,11 +40,7 @@ class SingleSessionMiddleware:
                     # Idled out before the sweep came by: end it as the sweep would.
                     services.staff_session_expire_if_due(staff_id=user.pk)
                 logout(request)
-        response = self.get_response(request)
-        renewed = getattr(request, VISITOR_TOKEN_RENEWED_ATTR, None)
-        if renewed:
-            response[VISITOR_TOKEN_HEADER] = renewed
-        return response
+        return self.get_response(request)
 
 
 class StaffTokenAuthentication(authentication.BaseAuthentication):
@@ -76,94 +68,3 @@ class StaffSessionAuthentication(authentication.SessionAuthentication):
         if result is None or not isinstance(result[0], Staff):
             return None
         return result[0], None
-
-
-# Visitor tokens: signed {"v": visitor id, "e": token epoch, "t": issued at (epoch seconds)}.
-# They last CC_VISITOR_TOKEN_MAX_AGE_SECONDS from issue, are renewed while the visitor is
-# active (a fresh one is handed out once a token is older than RENEW_AFTER of its life:
-# the X-Visitor-Token response header on REST, a visitor.token_renewed frame on the
-# socket), and all of a visitor's tokens are revoked at once by raising its token_epoch.
-VISITOR_TOKEN_HEADER = "X-Visitor-Token"
-VISITOR_TOKEN_RENEWED_ATTR = "cc_visitor_token_renewed"
-VISITOR_TOKEN_RENEW_AFTER = 0.25
-
-
-@dataclasses.dataclass(frozen=True)
-class VisitorClaims:
-    visitor_id: int
-    epoch: int
-    issued_at: float  # epoch seconds
-
-    def expired(self, now: dt.datetime | None = None) -> bool:
-        return (now or clock.now()).timestamp() - self.issued_at >= settings.CC_VISITOR_TOKEN_MAX_AGE_SECONDS
-
-    def renewal_due(self, now: dt.datetime | None = None) -> bool:
-        age = (now or clock.now()).timestamp() - self.issued_at
-        return age >= settings.CC_VISITOR_TOKEN_MAX_AGE_SECONDS * VISITOR_TOKEN_RENEW_AFTER
-
-
-def visitor_token_for(visitor_id: int, epoch: int = 0) -> str:
-    """A new token for the visitor; ``epoch`` is the visitor's current ``token_epoch``."""
-    issued = int(clock.now().timestamp())
-    return signing.dumps({"v": visitor_id, "e": epoch, "t": issued}, salt=_VISITOR_SALT, compress=True)
-
-
-def visitor_token_claims(token: str) -> VisitorClaims | None:
-    """What a token with a good signature says (expired or not), else None."""
-    try:
-        data = signing.loads(token, salt=_VISITOR_SALT)
-    except signing.BadSignature:
-        return None
-    if not isinstance(data, dict):
-        return None
-    visitor_id, epoch, issued = data.get("v"), data.get("e", 0), data.get("t")
-    if not isinstance(visitor_id, int) or not isinstance(epoch, int) or isinstance(epoch, bool):
-        return None
-    if not isinstance(issued, int | float) or isinstance(issued, bool):
-        # Tokens from before lifetimes: the signer's own timestamp says when.
-        try:
-            issued = signing.b62_decode(token.rsplit(":", 2)[-2])
-        except (IndexError, ValueError):
-            return None
-    return VisitorClaims(visitor_id=visitor_id, epoch=epoch, issued_at=float(issued))
-
-
-def visitor_check(claims: VisitorClaims | None, visitor: Any) -> str | None:
-    """Why a visitor token is refused (None: it is good). ``visitor`` is the Visitor row of
-    ``claims.visitor_id``, or None if there is none."""
-    if claims is None or visitor is None:
-        return "Invalid visitor token."
-    if claims.epoch != visitor.token_epoch:
-        return "This visitor token was revoked. Start a new conversation."
-    if claims.expired():
-        return "This visitor token has expired. Start a new conversation."
-    return None
-
-
-class VisitorAuthentication(authentication.BaseAuthentication):
-    """``Authorization: Visitor <visitor_token>``: request.user becomes the Visitor."""
-
-    keyword = "Visitor"
-
-    def authenticate(self, request: Request) -> tuple[Any, str] | None:
-        from enquiries.models import Visitor
-
-        header = authentication.get_authorization_header(request).split()
-        if not header or header[0].lower() != self.keyword.lower().encode():
-            return None
-        if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Invalid visitor token header.")
-        token = header[1].decode(errors="replace")
-        claims = visitor_token_claims(token)
-        visitor = Visitor.objects.filter(pk=claims.visitor_id).first() if claims else None
-        refused = visitor_check(claims, visitor)
-        if refused:
-            raise exceptions.AuthenticationFailed(refused)
-        assert claims is not None and visitor is not None
-        if claims.renewal_due():
-            # Handed out by SingleSessionMiddleware as the X-Visitor-Token response header.
-            setattr(request._request, VISITOR_TOKEN_RENEWED_ATTR, visitor_token_for(visitor.pk, visitor.token_epoch))
-        return visitor, token
-
-    def authenticate_header(self, request: Request) -> str:
-        return self.keyword

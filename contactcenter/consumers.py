@@ -92,13 +92,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from contactcenter import clock, ratelimit, realtime, services, socket_writer
-from contactcenter.auth import (
-    VisitorClaims,
-    session_is_current,
-    visitor_check,
-    visitor_token_claims,
-    visitor_token_for,
-)
+from contactcenter.auth import session_is_current
 from contactcenter.channel_layers import CLOSE_RESYNC
 from contactcenter.errors import Busy, DomainError, InvalidInput, NotAuthorized, RateLimited, lost_race
 from contactcenter.events import (
@@ -111,6 +105,12 @@ from contactcenter.events import (
 )
 from contactcenter.models import Staff
 from contactcenter.outages import UNAVAILABLE_DETAIL, OutageLog, is_outage
+from enquiries.auth import VisitorClaims, visitor_check, visitor_token_claims, visitor_token_for
+from enquiries.models import Visitor
+from rooms import services as room_services
+from rooms.models import RoomMember
+from rooms.selectors import access_room, message_data, room_messages
+from rooms.services import PostRequest
 
 logger = logging.getLogger(__name__)
 
@@ -180,8 +180,6 @@ def _is_visitor(principal: Any) -> bool:
 
 @_db
 def _typing(principal: Any, room_id: int, author: dict[str, Any]) -> None:
-    from rooms.selectors import access_room
-
     room = access_room(principal, room_id)
     visitor_id = room.enquiry.visitor_id if room.enquiry is not None else None
     realtime.typing_send(room_id=room.pk, visitor_id=visitor_id, author=author)
@@ -189,15 +187,11 @@ def _typing(principal: Any, room_id: int, author: dict[str, Any]) -> None:
 
 @_db
 def _mark_read(staff: Staff, room_id: int, message_id: int) -> None:
-    from rooms import services as room_services
-
     room_services.room_mark_read(room_id=room_id, staff=staff, message_id=message_id)
 
 
 @_db
 def _watchable_room(staff: Staff, room_id: int) -> int:
-    from rooms.selectors import access_room
-
     if not staff.is_admin:
         raise NotAuthorized("Only admins can monitor rooms.")
     return access_room(staff, room_id).pk
@@ -205,8 +199,6 @@ def _watchable_room(staff: Staff, room_id: int) -> int:
 
 @_db
 def _sync_room(principal: Any, room_id: int, after: int) -> dict[str, Any]:
-    from rooms.selectors import access_room, message_data, room_messages
-
     room = access_room(principal, room_id)
     found = list(room_messages(room, after=after, for_visitor=_is_visitor(principal), limit=SYNC_LIMIT + 1))
     return {
@@ -220,8 +212,6 @@ def _sync_room(principal: Any, room_id: int, after: int) -> dict[str, Any]:
 def _visitor(claims: VisitorClaims) -> Any:
     """The Visitor of a token's claims, or None if the token is refused (revoked, expired,
     no such visitor)."""
-    from enquiries.models import Visitor
-
     visitor = Visitor.objects.filter(pk=claims.visitor_id).first()
     return visitor if visitor_check(claims, visitor) is None else None
 
@@ -385,8 +375,6 @@ class ClientProtocolMixin:
         await self.send_json({"type": "pong", "data": {}})  # type: ignore[attr-defined]
 
     async def _client_post(self, content: dict[str, Any]) -> None:
-        from rooms.services import PostRequest
-
         # Refused before it is queued for the writer: one awaited cache round trip, shared
         # by all of this person's sockets and processes (contactcenter.ratelimit).
         await ratelimit.amessage_rate_check(*self.rate_key())
@@ -496,8 +484,6 @@ def _staff_session_check(staff_id: int, epoch: Any) -> tuple[dt.datetime, list[i
     """Re-read after the socket joined its staff group: the session is still the live one
     (a logout or a new login in between has sent its session.ended to the group already,
     or shows here). Returns when it idles out and the rooms to join."""
-    from rooms.models import RoomMember
-
     staff = Staff.objects.filter(pk=staff_id, auth_epoch=epoch).first()
     if staff is None or not services.session_is_live(staff):
         return None
@@ -652,10 +638,8 @@ class StaffConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocketCo
 def _visitor_token_current(claims: VisitorClaims) -> int | None:
     """The visitor's token epoch if the token is still good (not revoked; the visitor
     exists), else None."""
-    from enquiries.models import Visitor
-
     visitor = Visitor.objects.filter(pk=claims.visitor_id).only("id", "token_epoch").first()
-    return None if visitor_check(claims, visitor) is not None else visitor.token_epoch  # type: ignore[union-attr]
+    return None if visitor is None or visitor_check(claims, visitor) is not None else visitor.token_epoch
 
 
 class VisitorConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocketConsumer):

@@ -1,4 +1,4 @@
-"""Organisation-wide models: staff, tags, destinations, settings, API tokens."""
+"""Organisation-wide models: staff, tags, destinations, settings, API tokens; the channel kinds."""
 
 from __future__ import annotations
 
@@ -7,6 +7,19 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
+
+
+class ChannelKind(models.TextChoices):
+    """The kinds of entry point a customer writes through (``channels_adapters.Channel.Kind``),
+    here so that apps below the adapters can filter and validate by kind."""
+
+    WIDGET = "widget"
+    WEBLINK = "weblink"
+    MESSENGER = "messenger"
+    WHATSAPP = "whatsapp"
+    LINE = "line"
+    WECHAT = "wechat"
+    EMAIL = "email"
 
 
 class StaffManager(BaseUserManager["Staff"]):

@@ -8,7 +8,7 @@ import re
 import secrets
 import uuid
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -138,9 +138,22 @@ def staff_update(*, actor: Staff, staff: Staff, changes: dict[str, Any]) -> Staf
     return staff
 
 
+# Called with ``staff=`` the staff row, locked, inside the transaction that made it ACTIVE
+# (enquiries: alert it of the enquiries already waiting for it).
+staff_became_active_hooks: list[Callable[..., object]] = []
+
+
+def on_staff_became_active(hook: Callable[..., object]) -> None:
+    """Run ``hook(staff=...)`` whenever a staff member becomes ACTIVE; idempotent. Called
+    from the apps' ``AppConfig.ready``."""
+    if hook not in staff_became_active_hooks:
+        staff_became_active_hooks.append(hook)
+
+
 def staff_set_availability(*, actor: Staff, staff: Staff, availability: str) -> Staff:
-    """Change availability. Becoming ACTIVE alerts the staff member of enquiries waiting
-    at their destinations (as if they had been active when those opened)."""
+    """Change availability. Becoming ACTIVE runs the ``on_staff_became_active`` hooks
+    (enquiries alerts the staff member of enquiries waiting at their destinations, as if
+    they had been active when those opened)."""
     if actor.pk != staff.pk:
         _require_admin(actor)
     if availability not in Staff.Availability.values:
@@ -157,9 +170,8 @@ def staff_set_availability(*, actor: Staff, staff: Staff, availability: str) -> 
             StaffAvailability(staff_id=locked.pk, availability=availability),
         )
         if availability == Staff.Availability.ACTIVE:
-            from enquiries.services import enquiries_alert_newly_active
-
-            enquiries_alert_newly_active(staff=locked)
+            for hook in staff_became_active_hooks:
+                hook(staff=locked)
     return locked
 
 

@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "contactcenter.auth.SingleSessionMiddleware",
+    "enquiries.auth.VisitorTokenRenewalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -266,7 +267,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = _env_bool("CC_SECURE_COOKIES", False)
 # Visitor tokens (widget, web link) last this long from issue (default 14 days); an active
-# visitor gets a fresh one once its token is a quarter of that old (contactcenter/auth.py).
+# visitor gets a fresh one once its token is a quarter of that old (enquiries/auth.py).
 CC_VISITOR_TOKEN_MAX_AGE_SECONDS = _env_int("CC_VISITOR_TOKEN_MAX_AGE_SECONDS", 14 * 24 * 3600)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 

@@ -10,15 +10,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from channels_adapters.api import WidgetThrottle
-from channels_adapters.models import Channel
 from contactcenter.api import tag_by_name_or_id
 from contactcenter.api_errors import Pagination
-from contactcenter.auth import VisitorAuthentication
-from contactcenter.models import Staff
-from contactcenter.permissions import IsVisitor, principal_of, staff_of, visitor_of
+from contactcenter.models import ChannelKind, Staff
+from contactcenter.permissions import staff_of
 from contactcenter.services import org_settings_get
 from enquiries import services
+from enquiries.auth import IsVisitor, VisitorAuthentication, WidgetThrottle, principal_of, visitor_of
 from enquiries.models import Enquiry
 from enquiries.selectors import (
     access_enquiry,
@@ -151,7 +149,7 @@ class EnquiryListView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("status", str, enum=Enquiry.Status.values, required=False),
-            OpenApiParameter("channel", str, enum=Channel.Kind.values, required=False, description="Channel kind."),
+            OpenApiParameter("channel", str, enum=ChannelKind.values, required=False, description="Channel kind."),
             OpenApiParameter("owner", str, required=False, description='"me" or a staff id.'),
         ],
         responses={200: EnquiryPageOut},

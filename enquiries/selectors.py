@@ -8,8 +8,9 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 
 from contactcenter.errors import InvalidInput, NotAuthorized, NotFound
-from contactcenter.models import Staff
+from contactcenter.models import ChannelKind, Staff
 from enquiries.models import Enquiry, EnquiryAlert, Transfer, Visitor
+from rooms.models import Message
 
 
 def visitor_data(visitor: Visitor) -> dict[str, Any]:
@@ -182,12 +183,10 @@ def enquiry_list(
     serve). Admins see every enquiry. ``channel`` is a channel kind, ``owner`` "me" or a
     staff id; bad values raise InvalidInput. Rows carry ``message_count`` (text and file
     messages of the room), annotated here so a page costs no query per row for it."""
-    from channels_adapters.models import Channel
-
     if status and status not in Enquiry.Status.values:
         raise InvalidInput.field("status", f"status must be one of {', '.join(Enquiry.Status.values)}.")
-    if channel and channel not in Channel.Kind.values:
-        raise InvalidInput.field("channel", f"channel must be one of {', '.join(Channel.Kind.values)}.")
+    if channel and channel not in ChannelKind.values:
+        raise InvalidInput.field("channel", f"channel must be one of {', '.join(ChannelKind.values)}.")
     owner_id: int | None = None
     if owner:
         if owner == "me":
@@ -225,7 +224,6 @@ def enquiry_list(
 def _with_message_count(query: QuerySet[Enquiry]) -> QuerySet[Enquiry]:
     # A correlated subquery, not Count() over a join: the member filter of enquiry_list
     # joins room members, which would multiply a joined count.
-    from rooms.models import Message
 
     counted = (
         Message.objects.filter(room__enquiry_id=OuterRef("pk"), kind__in=[Message.Kind.TEXT, Message.Kind.FILE])

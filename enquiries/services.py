@@ -1,5 +1,6 @@
 """The enquiry lifecycle (SPEC section 3): open, alert, pick up, reject, miss, transfer,
-resolve, reopen, close, leave, rate, note; and the timer sweep that enforces deadlines.
+resolve, reopen, close, leave, rate, note; supervision (join, take over); and the timer
+sweep that enforces deadlines.
 
 Lock order everywhere: staff row, then enquiry row, then room row. Every row lock is
 ``select_for_update(no_key=True)`` (FOR NO KEY UPDATE; we never change a key): it still
@@ -14,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,7 +23,6 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Count, Q
 
-from channels_adapters.models import Channel
 from contactcenter import clock
 from contactcenter.errors import Conflict, InvalidInput, NotAuthorized, NotFound
 from contactcenter.events import (
@@ -39,6 +39,7 @@ from contactcenter.events import (
     EnquiryTaken,
     EnquiryTransferred,
     QueuePosition,
+    RoomTakenOver,
     SessionEnded,
     room_group,
     staff_group,
@@ -46,13 +47,16 @@ from contactcenter.events import (
 )
 from contactcenter.models import Destination, Staff, Tag
 from contactcenter.realtime import send_event_on_commit
-from contactcenter.services import org_settings_get, staff_sessions_expire_due, within_work_hours
+from contactcenter.services import destination_for, org_settings_get, staff_sessions_expire_due, within_work_hours
 from contactcenter.text import text_check, text_problem
 from enquiries import timers
 from enquiries.models import Enquiry, EnquiryAlert, EnquiryEvent, EnquiryNote, Transfer, Visitor
 from enquiries.selectors import enquiry_data, queue_positions
 from rooms import services as room_services
 from rooms.models import Room, RoomMember
+
+if TYPE_CHECKING:
+    from channels_adapters.models import Channel
 
 logger = logging.getLogger(__name__)
 
@@ -291,12 +295,8 @@ def enquiry_open(
         raise InvalidInput.field("message", f"The message is limited to {settings.CC_MESSAGE_MAX_CHARS} characters.")
     text_check(message, field="message")
     if tag is not None:
-        from contactcenter.services import destination_for
-
         destination = destination_for(tag=tag)
     elif staff is not None:
-        from contactcenter.services import destination_for
-
         if not staff.is_active:
             raise InvalidInput.field("staff", "This staff member is not available.")
         destination = destination_for(staff=staff)
@@ -755,6 +755,75 @@ def enquiry_leave(*, actor: Staff, enquiry_id: int) -> Enquiry:
             room_services.room_member_remove(room=Room(pk=room_id), staff_id=actor.pk)
             _log(enquiry, EnquiryEvent.Type.LEFT, actor=actor)
             room_services.system_message_post(room_id=room_id, text=f"{actor.display_name} left the conversation.")
+    return enquiry
+
+
+# ---------------------------------------------------------------------------- supervision (SPEC 5): join, take over
+
+
+def _require_supervisor(actor: Staff) -> None:
+    if not actor.is_admin:
+        raise NotAuthorized("Only admins can supervise enquiries.")
+
+
+def enquiry_join(*, actor: Staff, enquiry_id: int) -> Enquiry:
+    """Become a participant (not owner) of an enquiry's room."""
+    _require_supervisor(actor)
+    with transaction.atomic():
+        enquiry = _lock_enquiry(enquiry_id)
+        if enquiry.status not in (Enquiry.Status.HANDLING, Enquiry.Status.RESOLVED):
+            raise Conflict(f"Only an enquiry being handled can be joined; this one is {enquiry.status}.")
+        room = Room.objects.get(enquiry=enquiry)
+        if RoomMember.objects.filter(room=room, staff=actor).exists():
+            raise Conflict("You are already in this room.", code="already_member")
+        also = [ADMINS_GROUP]
+        if enquiry.owner_id:
+            also.append(staff_group(enquiry.owner_id))
+        room_services.room_member_add(
+            room=room, staff=actor, role=RoomMember.Role.PARTICIPANT, also=also, enquiry_id=enquiry.pk
+        )
+        _log(enquiry, EnquiryEvent.Type.JOINED, actor=actor)
+        room_services.system_message_post(
+            room_id=room.pk, text=f"{actor.display_name} (admin) joined the conversation."
+        )
+    return enquiry
+
+
+def enquiry_take_over(*, actor: Staff, enquiry_id: int) -> Enquiry:
+    """Become the owner; the previous owner stays as a participant and is told."""
+    _require_supervisor(actor)
+    with transaction.atomic():
+        enquiry = _lock_enquiry(enquiry_id)
+        if enquiry.status not in (Enquiry.Status.HANDLING, Enquiry.Status.RESOLVED):
+            raise Conflict(f"Only an enquiry being handled can be taken over; this one is {enquiry.status}.")
+        if enquiry.owner_id == actor.pk:
+            raise Conflict("You already own this enquiry.", code="already_owner")
+        room = Room.objects.get(enquiry=enquiry)
+        previous_id = enquiry.owner_id
+        if enquiry.transfers.filter(status=Transfer.Status.PENDING).exists():
+            _end_pending_transfer(enquiry)
+        enquiry.owner = actor
+        enquiry.save(update_fields=["owner"])
+        if previous_id:
+            RoomMember.objects.filter(room=room, staff_id=previous_id).update(role=RoomMember.Role.PARTICIPANT)
+        room_services.room_member_add(room=room, staff=actor, role=RoomMember.Role.OWNER)
+        _log(enquiry, EnquiryEvent.Type.TAKEN_OVER, actor=actor, data={"previous_owner": previous_id})
+        room_services.system_message_post(
+            room_id=room.pk, text=f"{actor.display_name} (admin) took over this conversation."
+        )
+        groups = [room_group(room.pk), staff_group(actor.pk), ADMINS_GROUP, visitor_group(enquiry.visitor_id)]
+        if previous_id:
+            groups.append(staff_group(previous_id))
+        send_event_on_commit(
+            groups,
+            RoomTakenOver(
+                room_id=room.pk,
+                enquiry_id=enquiry.pk,
+                by_id=actor.pk,
+                by_name=actor.display_name,
+                previous_owner_id=previous_id,
+            ),
+        )
     return enquiry
 
 

@@ -20,6 +20,10 @@ import datetime as dt
 
 from contactcenter.background import run_after_commit
 
+# The module, not the task: enquiries.tasks imports enquiries.services, which imports this
+# module, so whichever of them is imported first finds the others half done.
+from enquiries import tasks
+
 # The deadline task runs a hair after the deadline: a timer that fires a millisecond early
 # would find nothing due and leave the miss to the next beat sweep, up to a second later.
 ETA_MARGIN = dt.timedelta(milliseconds=20)
@@ -30,7 +34,4 @@ def schedule_sweep(when: dt.datetime | None) -> None:
     embedded ticker sweeps every tick anyway, so no thread is started for it)."""
     if when is None:
         return
-    # Imported here: enquiries.tasks imports enquiries.services, which imports this module.
-    from enquiries.tasks import sweep_timers
-
-    run_after_commit(sweep_timers, eta=when + ETA_MARGIN, thread=False)
+    run_after_commit(tasks.sweep_timers, eta=when + ETA_MARGIN, thread=False)

@@ -11,6 +11,7 @@ from django.db.models import Count
 from contactcenter import clock
 from contactcenter.errors import NotAuthorized
 from contactcenter.models import Staff
+from contactcenter.services import org_settings_get
 from enquiries.models import Enquiry, EnquiryEvent
 from enquiries.selectors import enquiries_data, enquiry_base
 
@@ -18,8 +19,6 @@ from enquiries.selectors import enquiries_data, enquiry_base
 def _start_of_day(now: dt.datetime, actor: Staff) -> dt.datetime:
     """Midnight of "today" in the business's time zone (the work hours' zone), or else in
     the admin's own time zone: a team in Hong Kong does not want its day to start at 08:00."""
-    from contactcenter.services import org_settings_get
-
     work_hours = org_settings_get().work_hours
     name = (work_hours or {}).get("timezone") or actor.time_zone or "UTC"
     try:

@@ -1,0 +1,2 @@
+"""Rooms and their messages: membership, posting, edits and recalls, files, mentions, link
+previews, quick replies and staff spaces."""

@@ -9,9 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from contactcenter import ratelimit
-from contactcenter.auth import VisitorAuthentication
 from contactcenter.errors import InvalidInput
-from contactcenter.permissions import IsStaffOrVisitor, principal_of
+from enquiries.auth import IsStaffOrVisitor, VisitorAuthentication, principal_of
 from enquiries.models import Visitor
 from rooms import services
 from rooms.selectors import access_room, message_data, room_messages

@@ -21,11 +21,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from contactcenter import ratelimit
-from contactcenter.auth import VisitorAuthentication
 from contactcenter.errors import NotAuthorized, NotFound
 from contactcenter.models import Staff
 from contactcenter.parsers import FormParser, MultiPartParser
-from contactcenter.permissions import IsStaff, IsStaffOrVisitor
+from contactcenter.permissions import IsStaff
+from enquiries.auth import IsStaffOrVisitor, VisitorAuthentication
 from enquiries.models import Visitor
 from rooms import files, previews, services
 from rooms.api import MessageOut

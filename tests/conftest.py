@@ -19,9 +19,9 @@ from channels_adapters.models import Channel
 from contactcenter import clock as cc_clock
 from contactcenter import realtime
 from contactcenter import services as org_services
-from contactcenter.auth import visitor_token_for
 from contactcenter.models import Staff, Tag
 from enquiries import services as enquiry_services
+from enquiries.auth import visitor_token_for
 from enquiries.models import Enquiry, Visitor
 
 PASSWORD = "correct-horse-42"

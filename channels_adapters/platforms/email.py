@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from bs4 import BeautifulSoup
 from django.conf import settings
 
-from channels_adapters.models import Channel
+from channels_adapters.models import Channel, InboundEvent, OutboundMessage
 from channels_adapters.platforms.base import OutFile, SendError
 
 if TYPE_CHECKING:
@@ -107,8 +107,6 @@ def email_parse(raw: bytes) -> ParsedEmail:
 
 def _thread_ids(channel: Channel, enquiry: Enquiry) -> tuple[list[str], str]:
     """Message-IDs of the enquiry's mails in order, and the subject of its first mail."""
-    from channels_adapters.models import InboundEvent, OutboundMessage
-
     inbound = list(
         InboundEvent.objects.filter(channel=channel, enquiry=enquiry)
         .order_by("id")
@@ -129,8 +127,6 @@ def email_reply_send(*, channel: Channel, message: Message, enquiry: Enquiry, fi
     """Send a staff message (with ``file`` attached, for a file message) by SMTP to the
     enquiry's customer; returns its Message-ID. Raises SendError (retryable on network
     errors and 4xx SMTP replies)."""
-    from channels_adapters.models import InboundEvent
-
     creds: dict[str, Any] = channel.credentials
     address = str(creds.get("address") or "")
     ids, subject = _thread_ids(channel, enquiry)

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from contactcenter.auth import visitor_token_for
 from enquiries import services
+from enquiries.auth import visitor_token_for
 from tests.api.conftest import counts, error
 
 # (who, method, path); ids in braces come from the ``world`` fixture.

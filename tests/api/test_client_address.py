@@ -122,7 +122,7 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_limit(settings: Any, log
 def test_rotating_forwarded_for_does_not_lift_the_widget_limit(
     settings: Any, monkeypatch: pytest.MonkeyPatch, widget: Any
 ) -> None:
-    from channels_adapters.api import WidgetThrottle
+    from enquiries.auth import WidgetThrottle
 
     monkeypatch.setattr(WidgetThrottle, "THROTTLE_RATES", {"widget": "2/min"})
     settings.CC_TRUSTED_PROXIES, settings.CC_PROXY_COUNT = [], 0

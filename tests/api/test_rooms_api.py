@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from contactcenter.auth import visitor_token_for
 from enquiries import services
+from enquiries.auth import visitor_token_for
 from rooms.models import Message, RoomMember
 from tests.api.conftest import counts, error, ok, visitor_client
 

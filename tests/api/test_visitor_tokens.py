@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core import signing
 
-from contactcenter.auth import VISITOR_TOKEN_HEADER, visitor_token_for
+from enquiries.auth import VISITOR_TOKEN_HEADER, visitor_token_for
 from enquiries.models import Visitor
 from tests.api.conftest import error, ok, visitor_client
 

@@ -161,7 +161,7 @@ def test_intro_messages_are_written(widget_open, agent):
 
 
 def _visitor_of(enquiry):
-    from contactcenter.auth import visitor_token_for
+    from enquiries.auth import visitor_token_for
 
     return visitor_client(visitor_token_for(enquiry.visitor_id))
 
@@ -296,7 +296,7 @@ def test_rating_before_resolve_409(open_enquiry, agent):
 def test_widget_rate_limit_per_visitor(monkeypatch, widget_open, open_enquiry, agent):
     from django.core.cache import cache
 
-    from channels_adapters.api import WidgetThrottle
+    from enquiries.auth import WidgetThrottle
 
     e = open_enquiry()
     cache.clear()

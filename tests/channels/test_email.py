@@ -21,7 +21,7 @@ from enquiries.models import Enquiry
 from rooms import services as room_services
 from rooms.models import Message
 
-from .test_outbound import _png
+from .test_outbound import png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +61,7 @@ def mail(
             subtype="html",
         )
     if attachment:
-        m.add_attachment(_png(), maintype="image", subtype="png", filename="receipt.png")
+        m.add_attachment(png_bytes(), maintype="image", subtype="png", filename="receipt.png")
     return m.as_bytes()
 
 

@@ -21,7 +21,7 @@ from rooms.models import Message
 from tests.api.conftest import ok
 
 from .conftest import post_webhook
-from .test_outbound import _png
+from .test_outbound import png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,7 @@ def slow_media(platform_api: Any) -> Any:
         if path == CONTENT:
             if not release.wait(timeout=10):
                 return 500, b"timeout", {}
-            return 200, _png(), {"Content-Type": "image/png"}
+            return 200, png_bytes(), {"Content-Type": "image/png"}
         return real(method, path)
 
     platform_api.answer = answer
@@ -98,7 +98,7 @@ def test_enquiry_opens_at_once_and_the_file_follows(
     assert tasks.inbound_media(message.pk) is True
     message.refresh_from_db()
     assert message.data["media"]["state"] == "loaded" and message.data["file"]["category"] == "image"
-    assert (tmp_path / message.data["file"]["path"]).read_bytes() == _png()
+    assert (tmp_path / message.data["file"]["path"]).read_bytes() == png_bytes()
     (edited,) = events.to_group(room_group(message.room_id))  # (and the visitor's group)
     assert edited["type"] == "message.edited"
     data = edited["data"]["message"]["data"]

@@ -207,7 +207,7 @@ def test_welcome_message_is_sent(platform_channel: Any, agent: Any, platform_api
 # ------------------------------------------------------------------ statuses
 
 
-def _wa_status(wamid: str, status: str, **extra: Any) -> bytes:
+def wa_status(wamid: str, status: str, **extra: Any) -> bytes:
     st = {"id": wamid, "status": status, "timestamp": "1749416400", "recipient_id": "16505551234", **extra}
     value = {"messaging_product": "whatsapp", "metadata": {"phone_number_id": "106540352242922"}, "statuses": [st]}
     return json.dumps(
@@ -224,7 +224,7 @@ def test_whatsapp_statuses(platform_channel: Any, agent: Any, events: Any) -> No
     outbound = reply(enquiry, agent)
     tasks.outbound_send(outbound.pk)
     for status in ("delivered", "delivered", "read", "delivered"):
-        assert post_webhook(channel, _wa_status("wamid.OUT1", status)).status_code == 200
+        assert post_webhook(channel, wa_status("wamid.OUT1", status)).status_code == 200
     process_pending()
     outbound.refresh_from_db()
     assert outbound.state == "read"  # never backwards; (id, status) deduped
@@ -237,7 +237,7 @@ def test_whatsapp_statuses(platform_channel: Any, agent: Any, events: Any) -> No
     second.provider_message_id = "wamid.OUT2"
     second.save(update_fields=["provider_message_id"])
     errors = [{"code": 131047, "title": "Re-engagement message", "message": "More than 24 hours have passed"}]
-    post_webhook(channel, _wa_status("wamid.OUT2", "failed", errors=errors))
+    post_webhook(channel, wa_status("wamid.OUT2", "failed", errors=errors))
     process_pending()
     second.refresh_from_db()
     assert second.state == "failed" and "More than 24 hours" in second.error
@@ -271,7 +271,7 @@ def test_messenger_delivery_and_read(platform_channel: Any, agent: Any) -> None:
 # ------------------------------------------------------------------ media
 
 
-def _png() -> bytes:
+def png_bytes() -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", (8, 6), "red").save(buf, "PNG")
     return buf.getvalue()
@@ -285,7 +285,7 @@ def test_whatsapp_image_is_downloaded_and_stored(
     platform_api.route(
         "GET", "/graph/MEDIA1", (200, {"url": platform_api.base + "/cdn/MEDIA1", "mime_type": "image/png"}, {})
     )
-    platform_api.route("GET", "/cdn/MEDIA1", (200, _png(), {"Content-Type": "image/png"}))
+    platform_api.route("GET", "/cdn/MEDIA1", (200, png_bytes(), {"Content-Type": "image/png"}))
     message = {
         "from": "16505551234",
         "id": "wamid.IMG",
@@ -311,7 +311,7 @@ def test_whatsapp_image_is_downloaded_and_stored(
     assert stored.text == "Broken part"
     info = stored.data["file"]
     assert (info["category"], info["content_type"], info["width"]) == ("image", "image/png", 8)
-    assert (tmp_path / info["path"]).read_bytes() == _png()
+    assert (tmp_path / info["path"]).read_bytes() == png_bytes()
     media_calls = platform_api.calls("GET", "/graph/MEDIA1") + platform_api.calls("GET", "/cdn/MEDIA1")
     assert all(c.headers["authorization"] == "Bearer WA-TOKEN-456" for c in media_calls)
 
@@ -353,7 +353,7 @@ def test_status_before_the_send_saved_its_id_is_applied_after(platform_channel: 
     enquiry = open_from("whatsapp", platform_channel, agent)
     channel = enquiry.channel
     outbound = reply(enquiry, agent)
-    assert post_webhook(channel, _wa_status("wamid.OUT1", "delivered")).status_code == 200
+    assert post_webhook(channel, wa_status("wamid.OUT1", "delivered")).status_code == 200
     process_pending()
     event = channel.inbound_events.get(provider_key="status:wamid.OUT1:delivered")
     assert event.processed_at is None  # kept, not lost
@@ -366,7 +366,7 @@ def test_status_before_the_send_saved_its_id_is_applied_after(platform_channel: 
     assert outbound.message.data["delivery"] == {"state": "delivered"}
     assert event.processed_at is not None
     # A status about a message never sent from here is let go after STATUS_WAIT.
-    post_webhook(channel, _wa_status("wamid.ELSEWHERE", "read"))
+    post_webhook(channel, wa_status("wamid.ELSEWHERE", "read"))
     process_pending()
     other = channel.inbound_events.get(provider_key="status:wamid.ELSEWHERE:read")
     assert other.processed_at is None

@@ -24,7 +24,7 @@ from rooms import files
 
 from .conftest import post_webhook, process_pending, send_fails_for_good
 from .test_email import email_channel, ingest, mail  # noqa: F401 - email_channel is a fixture
-from .test_outbound import _png, _wa_status, open_from
+from .test_outbound import open_from, png_bytes, wa_status
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def _media(settings: Any, tmp_path: Any) -> None:
 def upload(
     enquiry: Enquiry, agent: Any, *, name: str = "part.png", content: bytes | None = None, text: str = ""
 ) -> Any:
-    content = _png() if content is None else content
+    content = png_bytes() if content is None else content
     message, _ = files.file_upload(
         room_id=enquiry.room.pk, upload=SimpleUploadedFile(name, content), text=text, staff=agent
     )
@@ -56,7 +56,7 @@ def test_whatsapp_uploads_then_sends_by_media_id(platform_channel: Any, agent: A
     assert media.headers["authorization"] == "Bearer WA-TOKEN-456"
     form = media.form()
     assert form["messaging_product"][2] == b"whatsapp" and form["type"][2] == b"image/png"
-    assert form["file"] == ("part.png", "image/png", _png())
+    assert form["file"] == ("part.png", "image/png", png_bytes())
     (send,) = platform_api.calls("POST", "/graph/106540352242922/messages")
     assert send.json() == {
         "messaging_product": "whatsapp",
@@ -108,7 +108,7 @@ def test_messenger_attachment_upload_then_send(platform_channel: Any, agent: Any
     assert att.headers["authorization"] == "Bearer PAGE-TOKEN-123"
     form = att.form()
     assert json.loads(form["message"][2]) == {"attachment": {"type": "image", "payload": {"is_reusable": True}}}
-    assert form["filedata"] == ("part.png", "image/png", _png())
+    assert form["filedata"] == ("part.png", "image/png", png_bytes())
     sends = [c.json() for c in platform_api.calls("POST", "/graph/PAGE1/messages")]
     assert sends == [
         {
@@ -134,7 +134,7 @@ def test_line_image_by_signed_public_link(platform_channel: Any, agent: Any, pla
     client = Client()
     original = client.get(urlsplit(image["originalContentUrl"]).path)
     assert original.status_code == 200 and original["Content-Type"] == "image/png"
-    assert original.getvalue() == _png()
+    assert original.getvalue() == png_bytes()
     preview = client.get(urlsplit(image["previewImageUrl"]).path)
     assert preview.status_code == 200 and preview["Content-Type"].startswith("image/")
     path = urlsplit(image["originalContentUrl"]).path
@@ -173,7 +173,7 @@ def test_wechat_temporary_media_then_send(platform_channel: Any, agent: Any, pla
     assert tasks.outbound_send(outbound.pk) == "sent"
     (media,) = platform_api.calls("POST", "/wechat/cgi-bin/media/upload")
     assert media.query == {"type": ["image"], "access_token": ["WX-ACCESS-1"]}
-    assert media.form()["media"] == ("part.png", "image/png", _png())
+    assert media.form()["media"] == ("part.png", "image/png", png_bytes())
     sends = [json.loads(c.body) for c in platform_api.calls("POST", "/wechat/cgi-bin/message/custom/send")]
     assert sends == [
         {"touser": "fromUser", "msgtype": "image", "image": {"media_id": "WX-MEDIA-1"}},
@@ -218,7 +218,7 @@ def test_file_reply_after_the_window_is_refused(platform_channel: Any, agent: An
     enquiry = open_from("messenger", platform_channel, agent)
     clock.advance(24 * 3600 + 1)
     response = api(agent).post(
-        f"/api/v1/rooms/{enquiry.room.pk}/files", {"file": SimpleUploadedFile("p.png", _png())}, format="multipart"
+        f"/api/v1/rooms/{enquiry.room.pk}/files", {"file": SimpleUploadedFile("p.png", png_bytes())}, format="multipart"
     )
     assert response.status_code == 409 and response.json()["code"] == "reply_window_closed"
     assert OutboundMessage.objects.filter(message__kind="file").count() == 0
@@ -227,7 +227,7 @@ def test_file_reply_after_the_window_is_refused(platform_channel: Any, agent: An
 def test_widget_file_uploads_queue_nothing(open_enquiry: Any, agent: Any) -> None:
     enquiry = open_enquiry()
     enquiry_services.enquiry_pick_up(actor=agent, enquiry_id=enquiry.pk)
-    files.file_upload(room_id=enquiry.room.pk, upload=SimpleUploadedFile("p.png", _png()), staff=agent)
+    files.file_upload(room_id=enquiry.room.pk, upload=SimpleUploadedFile("p.png", png_bytes()), staff=agent)
     assert OutboundMessage.objects.count() == 0
 
 
@@ -407,7 +407,7 @@ def test_file_status_waits_for_the_caption(platform_channel: Any, agent: Any, pl
     case, outbound = _open_with_caption("whatsapp-audio", platform_channel, agent)
     platform_api.script("POST", case.send_path, case.file_ok, (500, {"error": {"message": "busy"}}, {}))
     assert tasks.outbound_send(outbound.pk) == "retry"
-    assert post_webhook(outbound.channel, _wa_status("wamid.FILE1", "delivered")).status_code == 200
+    assert post_webhook(outbound.channel, wa_status("wamid.FILE1", "delivered")).status_code == 200
     process_pending()
     outbound.refresh_from_db()
     assert outbound.state == "pending"

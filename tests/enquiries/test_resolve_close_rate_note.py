@@ -11,7 +11,6 @@ from contactcenter import services as org_services
 from contactcenter.errors import Conflict, InvalidInput, NotAuthorized, NotFound
 from enquiries import services
 from enquiries.models import Enquiry, EnquiryEvent, EnquiryNote
-from monitoring import services as monitoring
 from rooms.models import Message, RoomMember
 from rooms.services import message_post
 
@@ -193,7 +192,7 @@ def test_closed_is_read_only(handled, events):
 
 def test_joined_participant_leaving_only_removes_them(handled, admin, events):
     e, owner = handled
-    monitoring.enquiry_join(actor=admin, enquiry_id=e.pk)
+    services.enquiry_join(actor=admin, enquiry_id=e.pk)
     events.clear()
     services.enquiry_leave(actor=admin, enquiry_id=e.pk)
     e.refresh_from_db()

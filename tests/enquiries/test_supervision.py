@@ -8,7 +8,6 @@ from contactcenter.errors import Conflict, NotAuthorized, NotFound
 from contactcenter.models import Staff
 from enquiries import services
 from enquiries.models import Enquiry, EnquiryEvent, Transfer
-from monitoring import services as monitoring
 from monitoring.selectors import overview
 from rooms.models import Message, RoomMember
 from rooms.services import message_post
@@ -20,7 +19,7 @@ from tests.conftest import room_members
 def test_admin_joins_as_participant(handled, admin, events, clock):
     e, owner = handled
     events.clear()
-    monitoring.enquiry_join(actor=admin, enquiry_id=e.pk)
+    services.enquiry_join(actor=admin, enquiry_id=e.pk)
     e.refresh_from_db()
     assert e.owner_id == owner.pk
     assert room_members(e) == {owner.pk: "owner", admin.pk: "participant"}
@@ -45,9 +44,9 @@ def test_admin_joins_as_participant(handled, admin, events, clock):
 
 def test_join_twice_is_409(handled, admin):
     e, owner = handled
-    monitoring.enquiry_join(actor=admin, enquiry_id=e.pk)
+    services.enquiry_join(actor=admin, enquiry_id=e.pk)
     with pytest.raises(Conflict) as info:
-        monitoring.enquiry_join(actor=admin, enquiry_id=e.pk)
+        services.enquiry_join(actor=admin, enquiry_id=e.pk)
     assert info.value.code == "already_member"
     assert EnquiryEvent.objects.filter(enquiry=e, type="joined").count() == 1
 
@@ -56,17 +55,17 @@ def test_join_open_or_missed_is_409(open_enquiry, make_staff, support, admin, cl
     make_staff(tags=[support])
     e = open_enquiry()
     with pytest.raises(Conflict):
-        monitoring.enquiry_join(actor=admin, enquiry_id=e.pk)
+        services.enquiry_join(actor=admin, enquiry_id=e.pk)
     clock.advance(60)
     services.timers_sweep()
     with pytest.raises(Conflict):
-        monitoring.enquiry_join(actor=admin, enquiry_id=e.pk)
+        services.enquiry_join(actor=admin, enquiry_id=e.pk)
     assert not RoomMember.objects.filter(room=e.room).exists()
 
 
 def test_join_unknown_is_404(admin):
     with pytest.raises(NotFound):
-        monitoring.enquiry_join(actor=admin, enquiry_id=999999)
+        services.enquiry_join(actor=admin, enquiry_id=999999)
 
 
 # ---------------------------------------------------------------------------- take over
@@ -75,7 +74,7 @@ def test_join_unknown_is_404(admin):
 def test_admin_takes_over(handled, admin, events):
     e, owner = handled
     events.clear()
-    monitoring.enquiry_take_over(actor=admin, enquiry_id=e.pk)
+    services.enquiry_take_over(actor=admin, enquiry_id=e.pk)
     e.refresh_from_db()
     assert e.owner_id == admin.pk and e.status == Enquiry.Status.HANDLING
     assert room_members(e) == {owner.pk: "participant", admin.pk: "owner"}
@@ -108,7 +107,7 @@ def test_admin_takes_over(handled, admin, events):
 
 def test_previous_owner_loses_owner_rights(handled, admin, make_staff):
     e, owner = handled
-    monitoring.enquiry_take_over(actor=admin, enquiry_id=e.pk)
+    services.enquiry_take_over(actor=admin, enquiry_id=e.pk)
     with pytest.raises(NotAuthorized):
         services.enquiry_resolve(actor=owner, enquiry_id=e.pk)
     with pytest.raises(NotAuthorized):
@@ -122,16 +121,16 @@ def test_previous_owner_loses_owner_rights(handled, admin, make_staff):
 
 def test_take_over_after_join(handled, admin):
     e, owner = handled
-    monitoring.enquiry_join(actor=admin, enquiry_id=e.pk)
-    monitoring.enquiry_take_over(actor=admin, enquiry_id=e.pk)
+    services.enquiry_join(actor=admin, enquiry_id=e.pk)
+    services.enquiry_take_over(actor=admin, enquiry_id=e.pk)
     assert room_members(e) == {owner.pk: "participant", admin.pk: "owner"}
 
 
 def test_take_over_twice_is_409(handled, admin):
     e, owner = handled
-    monitoring.enquiry_take_over(actor=admin, enquiry_id=e.pk)
+    services.enquiry_take_over(actor=admin, enquiry_id=e.pk)
     with pytest.raises(Conflict) as info:
-        monitoring.enquiry_take_over(actor=admin, enquiry_id=e.pk)
+        services.enquiry_take_over(actor=admin, enquiry_id=e.pk)
     assert info.value.code == "already_owner"
 
 
@@ -139,7 +138,7 @@ def test_take_over_ends_pending_transfer(handled, admin, make_staff):
     e, owner = handled
     target = make_staff()
     transfer = services.enquiry_transfer(actor=owner, enquiry_id=e.pk, to_staff=target)
-    monitoring.enquiry_take_over(actor=admin, enquiry_id=e.pk)
+    services.enquiry_take_over(actor=admin, enquiry_id=e.pk)
     transfer.refresh_from_db()
     assert transfer.status == Transfer.Status.LAPSED
     with pytest.raises(Conflict):
@@ -152,20 +151,20 @@ def test_take_over_open_is_409(open_enquiry, make_staff, support, admin):
     make_staff(tags=[support])
     e = open_enquiry()
     with pytest.raises(Conflict):
-        monitoring.enquiry_take_over(actor=admin, enquiry_id=e.pk)
+        services.enquiry_take_over(actor=admin, enquiry_id=e.pk)
 
 
 def test_agents_are_refused(handled, make_staff, support, events):
     e, owner = handled
     agent = make_staff(tags=[support])
     events.clear()
-    for call in (monitoring.enquiry_join, monitoring.enquiry_take_over):
+    for call in (services.enquiry_join, services.enquiry_take_over):
         with pytest.raises(NotAuthorized) as info:
             call(actor=agent, enquiry_id=e.pk)
         assert info.value.status_code == 403
     # Even the owner (an agent) cannot "take over" or join through supervision.
     with pytest.raises(NotAuthorized):
-        monitoring.enquiry_join(actor=owner, enquiry_id=e.pk)
+        services.enquiry_join(actor=owner, enquiry_id=e.pk)
     with pytest.raises(NotAuthorized):
         overview(agent)
     assert events.sent == []

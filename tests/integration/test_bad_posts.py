@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 import pytest
 
-from contactcenter.auth import visitor_token_for
 from contactcenter.models import Staff, Tag
+from enquiries.auth import visitor_token_for
 from enquiries.models import Enquiry, Visitor
 from rooms.models import Message
 from rooms.services import PostRequest, messages_post

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from contactcenter.auth import visitor_token_for
 from contactcenter.models import Staff, Tag
+from enquiries.auth import visitor_token_for
 from enquiries.models import Enquiry, Visitor
 from rooms.models import Message
 from tests.conftest import api_client_for

@@ -18,8 +18,8 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
 from contactcenter import services as org_services
-from contactcenter.auth import visitor_token_for
 from contactcenter.models import Staff, Tag
+from enquiries.auth import visitor_token_for
 from enquiries.models import Enquiry
 from tests.conftest import require_postgres, require_redis
 from tests.integration.sockets import first_matching

@@ -34,8 +34,8 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from channels_adapters.models import Channel
 from contactcenter import services as org_services
-from contactcenter.auth import visitor_token_for
 from contactcenter.models import Staff, Tag
+from enquiries.auth import visitor_token_for
 from enquiries.models import Enquiry
 from rooms.models import Message
 from tests.conftest import IN_CI, PASSWORD, require_postgres, require_redis

@@ -21,9 +21,9 @@ from rest_framework.test import APIClient
 from channels_adapters.models import Channel
 from contactcenter import services as org_services
 from contactcenter.asgi import application
-from contactcenter.auth import visitor_token_for
 from contactcenter.models import Staff, Tag
 from enquiries import services as enquiry_services
+from enquiries.auth import visitor_token_for
 from enquiries.models import Visitor
 from tests.integration.sockets import (
     TIMEOUT,

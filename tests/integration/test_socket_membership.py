@@ -13,7 +13,6 @@ from contactcenter import services as org_services
 from contactcenter.models import Staff, Tag
 from enquiries import services as enquiry_services
 from enquiries.models import Enquiry
-from monitoring import services as monitoring_services
 from rooms import services as room_services
 from rooms import spaces
 from tests.integration.sockets import aticket_for, connect_ok, receive_until, run, staff_socket
@@ -60,9 +59,9 @@ def test_each_way_in_gives_the_socket_the_rooms_messages(
         if way == "transfer_accepted":
             return enquiry_services.enquiry_pick_up(actor=agent, enquiry_id=enquiry_id).room.pk
         if way == "join":
-            return monitoring_services.enquiry_join(actor=admin, enquiry_id=enquiry_id).room.pk
+            return enquiry_services.enquiry_join(actor=admin, enquiry_id=enquiry_id).room.pk
         if way == "take_over":
-            return monitoring_services.enquiry_take_over(actor=admin, enquiry_id=enquiry_id).room.pk
+            return enquiry_services.enquiry_take_over(actor=admin, enquiry_id=enquiry_id).room.pk
         if way == "space_create":
             return spaces.space_create(actor=owner, name="Ops", members=[agent.pk]).pk
         if way == "space_member_add":
@@ -111,7 +110,7 @@ def test_leaving_stops_the_rooms_messages(
                 actor=owner, enquiry_id=enquiry_id, to_staff=agent
             ).enquiry.room.pk
         else:
-            room_id = monitoring_services.enquiry_join(actor=admin, enquiry_id=enquiry_id).room.pk
+            room_id = enquiry_services.enquiry_join(actor=admin, enquiry_id=enquiry_id).room.pk
     else:
         room_id = spaces.space_create(actor=owner, name="Ops", members=[agent.pk]).pk
         enquiry_id = 0

@@ -18,10 +18,10 @@ from django.db import transaction
 from channels_adapters.models import Channel
 from contactcenter import consumers
 from contactcenter import services as org_services
-from contactcenter.auth import visitor_token_for
 from contactcenter.events import room_group, staff_group, visitor_group
 from contactcenter.models import Staff, Tag
 from enquiries import services as enquiry_services
+from enquiries.auth import visitor_token_for
 from enquiries.models import Enquiry, Visitor
 from rooms import services as room_services
 from rooms.models import Message, RoomMember

@@ -15,8 +15,8 @@ from rest_framework.test import APIClient
 
 from contactcenter import services as org_services
 from contactcenter import socket_writer
-from contactcenter.auth import visitor_token_for
 from contactcenter.models import Staff
+from enquiries.auth import visitor_token_for
 from enquiries.models import Enquiry
 from rooms.models import Message
 from tests.integration.sockets import (

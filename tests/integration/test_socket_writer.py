@@ -12,8 +12,8 @@ import pytest
 from django.db import connection, transaction
 
 from contactcenter import socket_writer
-from contactcenter.auth import visitor_token_for
 from contactcenter.models import Staff, Tag
+from enquiries.auth import visitor_token_for
 from enquiries.models import Enquiry, Visitor
 from rooms.models import Message
 from tests.conftest import require_postgres

@@ -10,9 +10,9 @@ from channels.db import database_sync_to_async
 
 from channels_adapters.models import Channel
 from contactcenter import services as org_services
-from contactcenter.auth import visitor_token_for
 from contactcenter.models import Staff
 from enquiries import services as enquiry_services
+from enquiries.auth import visitor_token_for
 from enquiries.models import Enquiry, Visitor
 from rooms import services as room_services
 from tests.integration.sockets import (

@@ -14,9 +14,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from PIL import Image
 
-from contactcenter.auth import visitor_token_for
 from contactcenter.errors import InvalidInput, NotAuthorized, NotFound
 from enquiries import services as enquiry_services
+from enquiries.auth import visitor_token_for
 from enquiries.models import Enquiry
 from rooms import files
 from rooms import services as room_services

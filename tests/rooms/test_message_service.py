@@ -8,7 +8,6 @@ from django.db import transaction
 from contactcenter.errors import Conflict, InvalidInput, NotAuthorized
 from enquiries import services
 from enquiries.models import Enquiry
-from monitoring import services as monitoring
 from rooms.models import Message
 from rooms.selectors import room_messages
 from rooms.services import message_post, system_message_post
@@ -116,7 +115,7 @@ def test_staff_not_yet_picked_up_is_403(open_enquiry, make_staff, support):
 
 def test_joined_admin_may_post(handled, admin):
     e, owner = handled
-    monitoring.enquiry_join(actor=admin, enquiry_id=e.pk)
+    services.enquiry_join(actor=admin, enquiry_id=e.pk)
     _, created = message_post(room_id=e.room.pk, text="supervisor here", staff=admin)
     assert created
 

@@ -163,7 +163,7 @@ def test_public_config_unknown_or_inactive_channel(api, admin, widget, make_chan
 
 
 def test_public_config_is_rate_limited(api, widget, monkeypatch):
-    from channels_adapters.api import WidgetThrottle
+    from enquiries.auth import WidgetThrottle
 
     monkeypatch.setattr(WidgetThrottle, "THROTTLE_RATES", {"widget": "3/min"})
     for _ in range(3):
