@@ -6,7 +6,14 @@ class EnquiriesConfig(AppConfig):
 
     def ready(self) -> None:
         from contactcenter.background import register_sweep
+        from enquiries import posting
+        from rooms import hooks
 
         # Deadlines: every tick of the embedded ticker, and of the production web ticker
         # while it holds the advisory lock (beat: "sweep-timers").
         register_sweep("enquiries.services.timers_sweep", web=True)
+        # Posting in an enquiry's room: its lock, who may post, reopen, first response.
+        hooks.register_rooms_locker(posting.rooms_lock)
+        hooks.register_post_rules(
+            check=posting.post_check, before_insert=posting.post_before_insert, after_post=posting.post_after
+        )
