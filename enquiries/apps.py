@@ -6,7 +6,7 @@ class EnquiriesConfig(AppConfig):
 
     def ready(self) -> None:
         from contactcenter.background import register_sweep
-        from enquiries import posting
+        from enquiries import posting, room_info
         from rooms import hooks
 
         # Deadlines: every tick of the embedded ticker, and of the production web ticker
@@ -17,3 +17,4 @@ class EnquiriesConfig(AppConfig):
         hooks.register_post_rules(
             check=posting.post_check, before_insert=posting.post_before_insert, after_post=posting.post_after
         )
+        hooks.register_owner_info(room_info.enquiry_room_info)

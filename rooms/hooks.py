@@ -6,6 +6,7 @@ rooms imports none of those apps.
   be posted in (enquiries: the enquiry rows, in id order; SPEC lock order: enquiry, then
   room) and returns those rooms with what the rules below read loaded. It runs on the hot
   path of the socket writer's group commit, so it is expected to be one statement.
+- ``register_owner_info``: the owner's part of a room's information panel (a read).
 - ``register_post_rules``: ``check`` (may this author post in this room now? raise a
   DomainError to refuse; it may write, e.g. close an enquiry whose auto-close time has
   passed), ``before_insert`` (for an accepted message, before it is inserted: reopen a
@@ -42,6 +43,7 @@ class Post:
 
 
 RoomsLocker = Callable[[list[int]], dict[int, Room]]
+OwnerInfo = Callable[[Room], dict[str, Any]]
 PostHook = Callable[[Post], None]
 
 
@@ -53,6 +55,7 @@ class PostRules:
 
 
 _locker: RoomsLocker | None = None
+_owner_info: OwnerInfo | None = None
 _rules: list[PostRules] = []
 
 
@@ -72,6 +75,17 @@ def register_post_rules(
     rules = PostRules(check=check, before_insert=before_insert, after_post=after_post)
     if rules not in _rules:
         _rules.append(rules)
+
+
+def register_owner_info(info: OwnerInfo) -> None:
+    """Set the function that gives the owner's part of an owned room's information panel
+    (``rooms.selectors.room_info``: the enquiry, its visitor...)."""
+    global _owner_info  # noqa: PLW0603 - set once at startup
+    _owner_info = info
+
+
+def owner_info(room: Room) -> dict[str, Any]:
+    return _owner_info(room) if _owner_info is not None else {}
 
 
 def rooms_lock(room_ids: list[int]) -> dict[int, Room]:
