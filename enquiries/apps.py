@@ -15,6 +15,9 @@ class EnquiriesConfig(AppConfig):
         # Posting in an enquiry's room: its lock, who may post, reopen, first response.
         hooks.register_rooms_locker(posting.rooms_lock)
         hooks.register_post_rules(
-            check=posting.post_check, before_insert=posting.post_before_insert, after_post=posting.post_after
+            check=posting.post_check,
+            before_insert=posting.post_before_insert,
+            after_post=posting.post_after,
+            change_check=posting.change_check,
         )
         hooks.register_owner_info(room_info.enquiry_room_info)

@@ -8,7 +8,8 @@ pipeline (``rooms.hooks``) by ``EnquiriesConfig.ready()``:
   enquiry by the intake excepted), nor resolved past its auto-close time (closed here,
   as the sweep would a moment later);
 - ``post_before_insert``: a customer writing to a resolved enquiry reopens it;
-- ``post_after``: the first staff message sets ``first_response_at``.
+- ``post_after``: the first staff message sets ``first_response_at``;
+- ``change_check``: no edit or recall in a closed enquiry.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from contactcenter.errors import Conflict, NotAuthorized
 from enquiries import services
 from enquiries.models import Enquiry
 from rooms.hooks import Post, loaded_instance, sql_placeholders
-from rooms.models import Room
+from rooms.models import Message, Room
 
 
 @dataclass(frozen=True)
@@ -166,3 +167,9 @@ def post_after(post: Post) -> None:
         return
     enquiry.first_response_at = post.message.created_at
     enquiry.save(update_fields=["first_response_at"])
+
+
+def change_check(room: Room, message: Message) -> None:
+    """A closed enquiry is read-only: its messages can no longer be edited or recalled."""
+    if room.enquiry_id is not None and room.enquiry is not None and room.enquiry.status == Enquiry.Status.CLOSED:
+        raise Conflict("This conversation is closed and read-only.", code="closed")

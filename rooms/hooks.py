@@ -11,7 +11,8 @@ rooms imports none of those apps.
   DomainError to refuse; it may write, e.g. close an enquiry whose auto-close time has
   passed), ``before_insert`` (for an accepted message, before it is inserted: reopen a
   resolved enquiry, whose system message then goes first) and ``after_post`` (after the
-  insert, in the same transaction: first response time, queueing the send to a platform).
+  insert, in the same transaction: first response time, queueing the send to a platform);
+  ``change_check`` (may the author edit or recall a message now: not in a closed enquiry).
 
 Which rules run for which kind of message is ``rooms.services.POST_POLICIES``.
 """
@@ -45,6 +46,8 @@ class Post:
 RoomsLocker = Callable[[list[int]], dict[int, Room]]
 OwnerInfo = Callable[[Room], dict[str, Any]]
 PostHook = Callable[[Post], None]
+# May the author edit or recall this message of this room now (raise a DomainError)?
+ChangeHook = Callable[[Room, Message], None]
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class PostRules:
     check: PostHook | None = None
     before_insert: PostHook | None = None
     after_post: PostHook | None = None
+    change_check: ChangeHook | None = None
 
 
 _locker: RoomsLocker | None = None
@@ -68,11 +72,15 @@ def register_rooms_locker(locker: RoomsLocker) -> None:
 
 
 def register_post_rules(
-    *, check: PostHook | None = None, before_insert: PostHook | None = None, after_post: PostHook | None = None
+    *,
+    check: PostHook | None = None,
+    before_insert: PostHook | None = None,
+    after_post: PostHook | None = None,
+    change_check: ChangeHook | None = None,
 ) -> None:
     """Add one app's rules; they run in the order registered (app order in INSTALLED_APPS).
     Registering the same functions twice (a second ``ready()``) adds nothing."""
-    rules = PostRules(check=check, before_insert=before_insert, after_post=after_post)
+    rules = PostRules(check=check, before_insert=before_insert, after_post=after_post, change_check=change_check)
     if rules not in _rules:
         _rules.append(rules)
 

@@ -375,7 +375,7 @@ def message_preview_attach(*, message_id: int) -> Message | None:
     ``data["preview"]``, then send ``message.edited``. Safe to run twice and on a message
     that has gone, been recalled or lost its URL meanwhile (then it does nothing). The
     fetch happens outside any transaction; the write locks the room row."""
-    from rooms.services import _events_for_message
+    from rooms.services import message_events_send  # Imported here: rooms.services imports this module.
 
     message = Message.objects.filter(pk=message_id).first()
     if message is None or message.kind not in _PREVIEWED or message.recalled_at is not None:
@@ -402,7 +402,7 @@ def message_preview_attach(*, message_id: int) -> Message | None:
             return None
         message.data = {**(message.data or {}), "preview": preview}
         message.save(update_fields=["data"])
-        _events_for_message(room, message, MessageEdited)
+        message_events_send(room, message, MessageEdited)
     return message
 
 

@@ -34,7 +34,7 @@ from rooms.hooks import Post, post_rules, rooms_lock, sql_placeholders
 from rooms.mentions import mention_events, mentions_parse
 from rooms.models import Message, Room, RoomMember
 from rooms.previews import preview_queue_on_commit
-from rooms.selectors import message_data, message_visible_to_visitor
+from rooms.selectors import access_room, message_data, message_visible_to_visitor
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +86,9 @@ def room_member_remove(*, room: Room, staff_id: int) -> RoomMember | None:
     return member
 
 
-def _events_for_message(room: Room, message: Message, event_cls: type = MessageCreated) -> None:
+def message_events_send(room: Room, message: Message, event_cls: type = MessageCreated) -> None:
+    """Send ``event_cls`` (message.created, .edited, .recalled) about ``message`` on commit,
+    to the room's group and, when the visitor may see it, to the visitor's group."""
     data = message_data(message)
     groups = [room_group(room.pk)]
     send_event_on_commit(groups, event_cls(message=data))
@@ -433,7 +435,7 @@ def _post_batch(
     # messages_post for one-by-one retries.
     _messages_insert([post.message for _i, post, _p in accepted])
     for i, post, policy in accepted:
-        _events_for_message(post.room, post.message)
+        message_events_send(post.room, post.message)
         if policy.mentions and post.staff is not None:
             mention_events(room=post.room, message=post.message)
         if policy.preview:
@@ -595,8 +597,9 @@ def _own_message_in_window(
         raise NotAuthorized(f"You can only {action} your own messages.")
     if message.recalled_at is not None:
         raise Conflict("This message has been recalled.", code="recalled")
-    if room.enquiry is not None and room.enquiry.status == "closed":
-        raise Conflict("This conversation is closed and read-only.", code="closed")
+    for rule in post_rules():
+        if rule.change_check is not None:
+            rule.change_check(room, message)
     window = settings.CC_MESSAGE_EDIT_WINDOW_SECONDS
     if (clock.now() - message.created_at).total_seconds() > window:
         raise Conflict(f"Messages can only be changed within {int(window // 60)} minutes of posting.", code="window")
@@ -613,7 +616,7 @@ def message_edit(*, message_id: int, text: Any, staff: Staff | None = None, visi
         message.text = text
         message.edited_at = clock.now()
         message.save(update_fields=["text", "edited_at"])
-        _events_for_message(room, message, MessageEdited)
+        message_events_send(room, message, MessageEdited)
     return message
 
 
@@ -626,10 +629,10 @@ def message_recall(*, message_id: int, staff: Staff | None = None, visitor: Mode
         stored = message.data.get("file", {}).get("path") if isinstance(message.data.get("file"), dict) else None
         message.save(update_fields=["recalled_at"])
         if stored:
-            from rooms.files import file_delete_on_commit
+            from rooms.files import file_delete_on_commit  # Imported here: rooms.files imports this module.
 
             file_delete_on_commit(message)
-        _events_for_message(room, message, MessageRecalled)
+        message_events_send(room, message, MessageRecalled)
     return message
 
 
@@ -667,7 +670,7 @@ def message_media_settle(*, message_id: int, file_info: dict[str, Any] | None, e
             data["media_error"] = error
         message.data = data
         message.save(update_fields=["data"])
-        _events_for_message(room, message, MessageEdited)
+        message_events_send(room, message, MessageEdited)
     return True
 
 
@@ -711,9 +714,7 @@ def message_forward(*, message_id: int, room_id: int, staff: Staff, client_id: A
     recalling either message leaves the other intact. Posted by ``messages_post`` (kind
     "forward"): locks the target's owner (enquiry row), then the target room row.
     """
-    # Imported here: rooms.files imports this module.
-    from rooms import files
-    from rooms.selectors import access_room
+    from rooms import files  # Imported here: rooms.files imports this module.
 
     client_id = _clean_client_id(client_id)
     existing = message_existing(room_id=room_id, client_id=client_id, staff=staff)
