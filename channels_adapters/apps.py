@@ -9,9 +9,14 @@ class ChannelsAdaptersConfig(AppConfig):
     name = "channels_adapters"
 
     def ready(self) -> None:
+        from channels_adapters import outbound
         from contactcenter.background import register_sweep
+        from rooms import hooks
 
         # Staff replies to platform customers whose send was lost; webhook events whose
         # processing was.
         register_sweep("channels_adapters.outbound.outbound_resume_due", every=LOST_WORK_SWEEP_SECONDS)
         register_sweep("channels_adapters.inbound.inbound_process_pending", every=LOST_WORK_SWEEP_SECONDS)
+        # Staff messages in platform and email enquiries: refused once the reply window has
+        # closed, and queued to be sent to the customer.
+        hooks.register_post_rules(check=outbound.outbound_post_check, after_post=outbound.outbound_after_post)

@@ -3,15 +3,11 @@
 Flow: the webhook checks the signature, parses the body into items and calls
 :func:`inbound_record`, which stores each new item as an ``InboundEvent`` (a redelivery
 finds its provider key and is ignored) and queues :func:`inbound_event_process` on commit.
-Processing downloads media, finds or creates the visitor by (channel, identity), and puts
-the message where SPEC 3 says:
-
-- no enquiry yet, or the last one is closed: a new enquiry (which gets the channel's
-  welcome message, sent to the customer through the platform too);
-- open, handling or resolved: the message joins it (a resolved one reopens to its owner);
-- missed less than ``CC_PLATFORM_MISSED_JOIN_SECONDS`` ago: the message is added to the
-  missed enquiry's room, where staff following up on the missed list read it (a platform
-  customer has no note form; nothing they write is lost). Later: a new enquiry.
+Processing finds or creates the visitor by (channel, identity) and hands the message to
+the enquiries' intake (``enquiries.intake.customer_wrote``), which decides where it goes
+(SPEC 3: the current enquiry, reopened if resolved; a missed one of a moment ago; else a
+new enquiry, whose welcome message is sent to the customer through the platform too).
+A platform's media is fetched after the message is posted ("loading" until then).
 
 Statuses (Messenger delivery/read, WhatsApp sent/delivered/read/failed) move the delivery
 state of the staff messages they refer to, never backwards. A status may arrive before the
@@ -38,13 +34,13 @@ from channels_adapters.platforms import PLATFORMS, Inbound, SendError
 from contactcenter import background, clock
 from contactcenter.errors import InvalidInput
 from contactcenter.text import json_scrub, text_scrub
+from enquiries.intake import LIVE, Wrote, current_enquiry, customer_wrote
 from enquiries.models import Enquiry, Visitor
 from rooms.models import Message
 from rooms.services import media_state
 
 logger = logging.getLogger(__name__)
 
-LIVE = (Enquiry.Status.OPEN, Enquiry.Status.HANDLING, Enquiry.Status.RESOLVED)
 # How long a status waits for the send that records the message id it refers to.
 STATUS_WAIT = dt.timedelta(hours=1)
 
@@ -141,22 +137,12 @@ def _store_media(channel: Channel, item: Inbound) -> tuple[dict[str, Any] | None
         return None, f"The {media.get('category') or 'file'} was not kept: {exc.message}"
 
 
-def _current_enquiry(visitor: Visitor) -> Enquiry | None:
-    return Enquiry.objects.filter(visitor=visitor).order_by("-created_at", "-id").first()
-
-
 def _caption(item: Inbound) -> str:
     """The item's text, without the "[Image]"-style placeholder of a media item."""
     text = item.text.strip()
     if item.media and text.startswith("[") and text.endswith("]"):
         return ""
     return text
-
-
-def _room_id(enquiry: Enquiry) -> int:
-    from rooms.models import Room
-
-    return Room.objects.filter(enquiry=enquiry).values_list("id", flat=True).get()
 
 
 def deliver_to_enquiry(
@@ -167,49 +153,21 @@ def deliver_to_enquiry(
     data: dict[str, Any],
     file_info: dict[str, Any] | None = None,
     thread: Enquiry | None = None,
-) -> Enquiry:
-    """Put one customer message where it belongs (module docstring) and return the enquiry.
-    Caller is inside a transaction and holds the visitor's row lock."""
+) -> Wrote:
+    """Hand one customer message to the enquiries' intake (``enquiries.intake``, which
+    decides where it goes) and, when it opened an enquiry, send the channel's welcome
+    message to the customer. Caller is inside a transaction and holds the visitor's row
+    lock."""
     from channels_adapters.outbound import outbound_queue_for_message
-    from enquiries import services as enquiry_services
-    from rooms import services as room_services
 
-    kind = Message.Kind.FILE if file_info or data.get("media") else Message.Kind.TEXT
-    message_data = {**data, **({"file": file_info} if file_info else {})}
-    text = text[: settings.CC_MESSAGE_MAX_CHARS]
-    current = thread if thread is not None and thread.status != Enquiry.Status.CLOSED else _current_enquiry(visitor)
-    now = clock.now()
-    if current is not None and current.status in LIVE:
-        room, _enquiry = room_services._room_post_guard(room_id=_room_id(current), staff=None, visitor=visitor)
-        room_services._insert(room_id=room.pk, kind=kind, text=text, author_visitor=visitor, data=message_data)
-        return current
-    join_missed = dt.timedelta(seconds=settings.CC_PLATFORM_MISSED_JOIN_SECONDS)
-    if (
-        current is not None
-        and current.status == Enquiry.Status.MISSED
-        and current.missed_at is not None
-        and now - current.missed_at < join_missed
-    ):
-        room_services._insert(
-            room_id=_room_id(current), kind=kind, text=text, author_visitor=visitor, data=message_data
-        )
-        return current
-    # A media message opens the enquiry, then goes in as a file message of its own.
-    first_text = text if kind == Message.Kind.TEXT else ""
-    enquiry = enquiry_services.enquiry_open(
-        channel=channel, visitor=visitor, message=first_text, message_data=message_data if first_text else None
-    )
-    room_id = _room_id(enquiry)
-    if kind == Message.Kind.FILE:
-        room_services._insert(room_id=room_id, kind=kind, text=text, author_visitor=visitor, data=message_data)
-        if not enquiry.first_message:
-            category = (file_info or data.get("media") or {}).get("category") or "file"
-            enquiry.first_message = text or f"[{category}]"
-            enquiry.save(update_fields=["first_message"])
-    welcome = Message.objects.filter(room_id=room_id, kind=Message.Kind.SYSTEM, data__bot="welcome").first()
-    if welcome is not None:
-        outbound_queue_for_message(message=welcome)
-    return enquiry
+    wrote = customer_wrote(channel=channel, visitor=visitor, text=text, data=data, file_info=file_info, thread=thread)
+    if wrote.opened:
+        welcome = Message.objects.filter(
+            room__enquiry=wrote.enquiry, kind=Message.Kind.SYSTEM, data__bot="welcome"
+        ).first()
+        if welcome is not None:
+            outbound_queue_for_message(message=welcome)
+    return wrote
 
 
 def _note_event(channel: Channel, visitor: Visitor, item: Inbound) -> Enquiry | None:
@@ -218,7 +176,7 @@ def _note_event(channel: Channel, visitor: Visitor, item: Inbound) -> Enquiry | 
     from rooms import services as room_services
 
     event = str(item.data.get("event") or "event")
-    current = _current_enquiry(visitor)
+    current = current_enquiry(visitor)
     if current is None or current.status not in LIVE:
         logger.info(
             "%s %s from %s on channel %s: no live enquiry, logged only", channel.kind, event, visitor.pk, channel.pk
@@ -233,7 +191,7 @@ def _note_event(channel: Channel, visitor: Visitor, item: Inbound) -> Enquiry | 
     }
     text = texts.get(event, f"Platform event: {event}.")
     room_services.system_message_post(
-        room_id=_room_id(current), text=text, data={"bot": "platform_event", "event": event, "visibility": "staff"}
+        room_id=current.room.pk, text=text, data={"bot": "platform_event", "event": event, "visibility": "staff"}
     )
     return current
 
@@ -331,15 +289,13 @@ def inbound_event_process(*, event_id: int) -> str:
                     # its download finishes (inbound_media_try), however slow the platform.
                     category = str(item.media.get("category") or "file")
                     data = {**item.data, "media": media_state(state="loading", category=category, event=event.pk)}
-                    enquiry = deliver_to_enquiry(channel=channel, visitor=visitor, text=_caption(item), data=data)
-                    message_id = (
-                        Message.objects.filter(room__enquiry=enquiry).order_by("-id").values_list("id", flat=True)[0]
-                    )
+                    wrote = deliver_to_enquiry(channel=channel, visitor=visitor, text=_caption(item), data=data)
+                    enquiry, message_id = wrote.enquiry, wrote.message.pk
                     transaction.on_commit(lambda: _media_fetch_later(message_id))
                 else:
                     enquiry = deliver_to_enquiry(
                         channel=channel, visitor=visitor, text=item.text or "[message]", data=dict(item.data)
-                    )
+                    ).enquiry
             locked.processed_at = clock.now()
             locked.enquiry = enquiry
             locked.save(update_fields=["processed_at", "enquiry"])
@@ -538,11 +494,11 @@ def email_ingest(*, raw: bytes, channel: Channel | None = None) -> str:
             if text or not stored:
                 enquiry = deliver_to_enquiry(
                     channel=channel, visitor=visitor, text=text or "(empty mail)", data=data, thread=thread
-                )
+                ).enquiry
             for info in stored:
                 enquiry = deliver_to_enquiry(
                     channel=channel, visitor=visitor, text="", data=data, file_info=info, thread=thread or enquiry
-                )
+                ).enquiry
             event.processed_at = clock.now()
             event.enquiry = enquiry
             event.save(update_fields=["processed_at", "enquiry"])

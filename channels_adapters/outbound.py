@@ -1,9 +1,11 @@
 """Staff replies to platform and email customers (SPEC 6).
 
-``outbound_queue_for_message`` is called in the transaction that inserts a staff message
-(rooms.services.message_post) or a platform enquiry's welcome message: for a room whose
-channel is a platform or email it records an ``OutboundMessage`` (state pending) and
-queues the send task on commit; for any other room it does nothing.
+Staff messages: the posting pipeline (rooms.services.messages_post) calls
+``outbound_post_check`` (the reply window) before the insert and ``outbound_after_post``
+after it, in the same transaction (hooks registered by ChannelsAdaptersConfig.ready()).
+A platform enquiry's welcome message is queued by ``outbound_queue_for_message``. For a
+room whose channel is a platform or email, an ``OutboundMessage`` (state pending) is
+recorded and the send task queued on commit; for any other room nothing happens.
 
 File messages go out too: uploaded to the platform (WhatsApp media, Messenger attachment
 upload, WeChat temporary media) or, where the platform fetches a URL (LINE), as a signed
@@ -44,6 +46,7 @@ from contactcenter import background, clock
 from contactcenter.errors import Conflict
 from contactcenter.events import MessageEdited, room_group
 from contactcenter.realtime import send_event_on_commit
+from rooms.hooks import Post
 from rooms.models import Message
 
 logger = logging.getLogger(__name__)
@@ -103,6 +106,29 @@ def outbound_queue_for_message(*, message: Message) -> OutboundMessage | None:
     if refusal:
         raise Conflict(refusal, code="reply_window_closed")
     return outbound_queue(message=message, channel=enquiry.channel)
+
+
+def outbound_post_check(post: Post) -> None:
+    """A staff message in a platform or email enquiry is refused (409) once the platform's
+    reply window has closed: nothing is stored, so the agent knows the customer would not
+    get it. The pipeline holds the enquiry's lock and has loaded its channel."""
+    if post.staff is None or post.room.enquiry_id is None:
+        return
+    enquiry = post.room.enquiry
+    assert enquiry is not None
+    refusal = outbound_refusal(enquiry.channel, enquiry.visitor_id)
+    if refusal:
+        raise Conflict(refusal, code="reply_window_closed")
+
+
+def outbound_after_post(post: Post) -> None:
+    """A staff message posted in a platform or email enquiry goes out to the customer
+    (queued on commit; ``outbound_post_check`` has passed in the same transaction)."""
+    if post.staff is None or post.room.enquiry_id is None:
+        return
+    enquiry = post.room.enquiry
+    assert enquiry is not None
+    outbound_queue(message=post.message, channel=enquiry.channel)
 
 
 def outbound_refusal(channel: Channel, visitor_id: int) -> str:

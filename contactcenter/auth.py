@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.utils.module_loading import import_string
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
@@ -68,3 +70,20 @@ class StaffSessionAuthentication(authentication.SessionAuthentication):
         if result is None or not isinstance(result[0], Staff):
             return None
         return result[0], None
+
+
+class VisitorAuthentication(authentication.BaseAuthentication):
+    """The visitor sign-in of endpoints that serve staff and visitors alike (rooms' messages
+    and files). The class that does it belongs to the app that owns visitors; the project
+    names it (``settings.CC_VISITOR_AUTHENTICATION``: ``enquiries.auth.VisitorAuthentication``),
+    so that apps below enquiries need not import it. A visitor is then the request's user
+    that is not Staff (``contactcenter.permissions.IsStaffOrVisitor``)."""
+
+    def __init__(self) -> None:
+        self._inner = import_string(settings.CC_VISITOR_AUTHENTICATION)()
+
+    def authenticate(self, request: Request) -> Any:
+        return self._inner.authenticate(request)
+
+    def authenticate_header(self, request: Request) -> Any:
+        return self._inner.authenticate_header(request)

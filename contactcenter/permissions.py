@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Model
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
@@ -40,3 +41,22 @@ def staff_of(request: Request) -> Staff:
     if not isinstance(user, Staff):
         raise NotAuthorized("Log in as staff to do this.")
     return user
+
+
+def _is_visitor(user: Any) -> bool:
+    # Authenticated by the visitor authentication (contactcenter.auth.VisitorAuthentication):
+    # a saved model instance that is not Staff (the Visitor model belongs to enquiries).
+    return isinstance(user, Model) and not isinstance(user, Staff) and user.pk is not None
+
+
+class IsStaffOrVisitor(BasePermission):
+    message = "Log in as staff or send a visitor token."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return IsStaff().has_permission(request, view) or _is_visitor(request.user)
+
+
+def principal_of(request: Request) -> Any:
+    """Staff or the visitor, whichever authenticated the request."""
+    user: Any = request.user
+    return user if _is_visitor(user) else staff_of(request)

@@ -271,6 +271,9 @@ SESSION_COOKIE_SECURE = _env_bool("CC_SECURE_COOKIES", False)
 CC_VISITOR_TOKEN_MAX_AGE_SECONDS = _env_int("CC_VISITOR_TOKEN_MAX_AGE_SECONDS", 14 * 24 * 3600)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# The visitor sign-in that rooms' endpoints accept besides staff (contactcenter.auth.VisitorAuthentication).
+CC_VISITOR_AUTHENTICATION = "enquiries.auth.VisitorAuthentication"
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "contactcenter.auth.StaffTokenAuthentication",

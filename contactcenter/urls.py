@@ -5,6 +5,7 @@ from channels_adapters import api as channel_api
 from contactcenter import api as org_api
 from contactcenter import views, web
 from enquiries import api as enquiry_api
+from enquiries.photos_api import VisitorPhotoView
 from monitoring import api as monitoring_api
 from rooms import api as room_api
 from rooms.files_api import urlpatterns as rooms_files_urls
@@ -35,6 +36,7 @@ api_v1 = [
     path("enquiries/<int:enquiry_id>/transfer", enquiry_api.TransferView.as_view()),
     path("enquiries/<int:enquiry_id>/visitor", enquiry_api.EnquiryVisitorView.as_view()),
     path("visitors/<int:visitor_id>/revoke-tokens", enquiry_api.VisitorTokensRevokeView.as_view()),
+    path("visitors/<int:visitor_id>/photo", VisitorPhotoView.as_view()),
     path("enquiries/<int:enquiry_id>/join", monitoring_api.JoinView.as_view()),
     path("enquiries/<int:enquiry_id>/take-over", monitoring_api.TakeOverView.as_view()),
     path("monitoring/overview", monitoring_api.OverviewView.as_view()),

@@ -13,10 +13,10 @@ from rest_framework.views import APIView
 from contactcenter.api import tag_by_name_or_id
 from contactcenter.api_errors import Pagination
 from contactcenter.models import ChannelKind, Staff
-from contactcenter.permissions import staff_of
+from contactcenter.permissions import principal_of, staff_of
 from contactcenter.services import org_settings_get
 from enquiries import services
-from enquiries.auth import IsVisitor, VisitorAuthentication, WidgetThrottle, principal_of, visitor_of
+from enquiries.auth import IsVisitor, VisitorAuthentication, WidgetThrottle, visitor_of
 from enquiries.models import Enquiry
 from enquiries.selectors import (
     access_enquiry,

@@ -8,9 +8,20 @@ class EnquiriesConfig(AppConfig):
         # In ready(): the services import models, which are loaded only now.
         from contactcenter.background import register_sweep
         from contactcenter.services import on_staff_became_active
+        from enquiries import posting, room_info
         from enquiries.services import enquiries_alert_newly_active
+        from rooms import hooks
 
         # Deadlines: every tick of the embedded ticker, and of the production web ticker
         # while it holds the advisory lock (beat: "sweep-timers").
         register_sweep("enquiries.services.timers_sweep", web=True)
         on_staff_became_active(enquiries_alert_newly_active)
+        # Posting in an enquiry's room: its lock, who may post, reopen, first response.
+        hooks.register_rooms_locker(posting.rooms_lock)
+        hooks.register_post_rules(
+            check=posting.post_check,
+            before_insert=posting.post_before_insert,
+            after_post=posting.post_after,
+            change_check=posting.change_check,
+        )
+        hooks.register_owner_info(room_info.enquiry_room_info)

@@ -20,7 +20,6 @@ from rest_framework.throttling import SimpleRateThrottle
 from contactcenter import clock
 from contactcenter.client_address import client_ident
 from contactcenter.errors import NotAuthorized
-from contactcenter.permissions import IsStaff, staff_of
 from enquiries.models import Visitor
 
 _VISITOR_SALT = "contactcenter.visitor"
@@ -149,25 +148,12 @@ class IsVisitor(BasePermission):
         return isinstance(request.user, Visitor)
 
 
-class IsStaffOrVisitor(BasePermission):
-    message = "Log in as staff or send a visitor token."
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        return IsStaff().has_permission(request, view) or IsVisitor().has_permission(request, view)
-
-
 def visitor_of(request: Request) -> Visitor:
     """The Visitor of a request that passed IsVisitor."""
     user: Any = request.user
     if not isinstance(user, Visitor):
         raise NotAuthorized("A visitor token is required.")
     return user
-
-
-def principal_of(request: Request) -> Any:
-    """Staff or Visitor, whichever authenticated the request."""
-    user: Any = request.user
-    return user if isinstance(user, Visitor) else staff_of(request)
 
 
 class WidgetThrottle(SimpleRateThrottle):
@@ -183,3 +169,10 @@ class WidgetThrottle(SimpleRateThrottle):
 
     def get_ident(self, request: Request) -> str:
         return client_ident(request)  # X-Forwarded-For only from declared proxies
+
+
+class RoomsVisitorTokenScheme(VisitorTokenScheme):
+    """The same scheme for rooms' endpoints, which take the visitor sign-in through the
+    project's setting (contactcenter.auth.VisitorAuthentication)."""
+
+    target_class = "contactcenter.auth.VisitorAuthentication"

@@ -284,8 +284,11 @@ def enquiry_open(
     tag: Tag | None = None,
     staff: Staff | None = None,
     message_data: dict[str, Any] | None = None,
+    posted_as: str = "visitor",
 ) -> Enquiry:
     """Open an enquiry from ``visitor`` on ``channel`` and route it (SPEC 3.1, 3.3, 3.4).
+    ``message`` (the first) is posted as a message of kind ``posted_as`` ("visitor" from
+    the widget, "platform" from the intake: rooms.services.POST_POLICIES).
 
     ``tag`` / ``staff`` are the visitor's choice in the widget's directories; otherwise the
     channel's destination. Nobody available or out of hours: missed at once.
@@ -325,7 +328,7 @@ def enquiry_open(
             created_at=now,
             deadline_at=now + _seconds(settings.CC_ENQUIRY_MAX_WAIT_SECONDS),
         )
-        room = room_services.room_create_for_enquiry(enquiry=enquiry)
+        room = room_services.room_create_for_enquiry(enquiry_id=enquiry.pk)
         _log(enquiry, EnquiryEvent.Type.OPENED, by_visitor=True, data={"channel": channel.kind})
         room_services.system_message_post(
             room_id=room.pk, text=_intro_text(enquiry, channel, visitor), data={"bot": "intro", "visibility": "staff"}
@@ -335,8 +338,8 @@ def enquiry_open(
                 room_id=room.pk, text=channel.custom_info, data={"bot": "custom_info", "visibility": "staff"}
             )
         if message:
-            room_services._insert(
-                room_id=room.pk, kind="text", text=message, author_visitor=visitor, data=message_data or {}
+            room_services.message_post_request(
+                room_services.PostRequest(room.pk, message, visitor=visitor, kind=posted_as, data=message_data)
             )
         if channel.welcome_message:
             room_services.system_message_post(room_id=room.pk, text=channel.welcome_message, data={"bot": "welcome"})

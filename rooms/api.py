@@ -9,9 +9,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from contactcenter import ratelimit
+from contactcenter.auth import VisitorAuthentication
 from contactcenter.errors import InvalidInput
-from enquiries.auth import IsStaffOrVisitor, VisitorAuthentication, principal_of
-from enquiries.models import Visitor
+from contactcenter.models import Staff
+from contactcenter.permissions import IsStaffOrVisitor, principal_of
 from rooms import services
 from rooms.selectors import access_room, message_data, room_messages
 
@@ -79,7 +80,7 @@ class RoomMessagesView(APIView):
         after = _whole_number(request, "after", 0)
         limit = min(max(_whole_number(request, "limit", 200), 1), 500)
         room = access_room(principal_of(request), room_id)
-        is_visitor = isinstance(request.user, Visitor)
+        is_visitor = not isinstance(principal_of(request), Staff)
         messages = list(room_messages(room, after=after, for_visitor=is_visitor, limit=limit + 1))
         has_more = len(messages) > limit
         return Response({"results": [message_data(m) for m in messages[:limit]], "has_more": has_more})
@@ -97,7 +98,7 @@ class RoomMessagesView(APIView):
         access_room(principal_of(request), room_id)
         principal = principal_of(request)
         ratelimit.message_rate_check(principal)
-        author = {"visitor": principal} if isinstance(principal, Visitor) else {"staff": principal}
+        author = {"staff": principal} if isinstance(principal, Staff) else {"visitor": principal}
         message, created = services.message_post(
             room_id=room_id,
             text=data.validated_data["text"],

@@ -11,22 +11,19 @@ import shutil
 import unicodedata
 import warnings
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import filetype
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.db.models import Model
 from PIL import ExifTags, Image, ImageOps
 
 from contactcenter.errors import InvalidInput, NotFound
 from contactcenter.models import Staff
-from contactcenter.text import text_check
 from rooms import services
 from rooms.models import Message
-
-if TYPE_CHECKING:
-    from enquiries.models import Visitor
 
 THUMBNAIL_MAX_PX = 320
 # Larger images are refused: decoding them would take too much memory (decompression bombs).
@@ -318,17 +315,6 @@ def file_copy(*, info: Any) -> dict[str, Any]:
     return copied
 
 
-def _clean_caption(text: Any) -> str:
-    if text is None:
-        return ""
-    if not isinstance(text, str):
-        raise InvalidInput.field("text", "Text must be a string.")
-    text = text.strip()
-    if len(text) > settings.CC_MESSAGE_MAX_CHARS:
-        raise InvalidInput.field("text", f"Message text is limited to {settings.CC_MESSAGE_MAX_CHARS} characters.")
-    return text_check(text, field="text")
-
-
 def file_upload(
     *,
     room_id: int,
@@ -336,55 +322,44 @@ def file_upload(
     text: Any = "",
     client_id: Any = "",
     staff: Staff | None = None,
-    visitor: Visitor | None = None,
+    visitor: Model | None = None,
     reply_to_id: int | None = None,
 ) -> tuple[Message, bool]:
-    """Post a file (with an optional caption) as ``staff`` or ``visitor``, under the same
-    rules as rooms.services.message_post. Returns (message, created); a retry with the
-    same ``client_id`` returns the first message and stores nothing.
+    """Post a file (with an optional caption) as ``staff`` or ``visitor`` through
+    ``rooms.services.messages_post`` (kind "file": the rules of message_post, and the
+    caption's @mentions and link preview as a text's). Returns (message, created); a retry
+    with the same ``client_id`` returns the first message and stores nothing.
 
     The file is written before the transaction so the room lock is not held during disk
     I/O; if the message is not saved the file is deleted again. Locks: the enquiry row,
     then the room row.
     """
-    from channels_adapters.outbound import outbound_queue_for_message
-
     if (staff is None) == (visitor is None):
         raise ValueError("exactly one author")
-    caption = _clean_caption(text)
-    client_id = services._clean_client_id(client_id)
-    existing = services._existing(room_id, client_id, staff, visitor)
+    caption = services.message_text_clean(kind="file", text=text)
+    client_id = services.message_client_id_clean(client_id)
+    existing = services.message_existing(room_id=room_id, client_id=client_id, staff=staff, visitor=visitor)
     if existing is not None:
         return existing, False
     info = file_store(upload=upload)
+    request = services.PostRequest(
+        room_id,
+        caption,
+        client_id,
+        staff=staff,
+        visitor=visitor,
+        reply_to_id=reply_to_id,
+        kind="file",
+        data={"file": info},
+    )
     try:
-        with transaction.atomic():
-            room, enquiry = services._room_post_guard(room_id=room_id, staff=staff, visitor=visitor)
-            reply_to = services._reply_target(room_id=room.pk, reply_to_id=reply_to_id, visitor=visitor)
-            message = services._insert(
-                room_id=room.pk,
-                kind=Message.Kind.FILE,
-                text=caption,
-                author_staff=staff,
-                author_visitor=visitor,
-                client_id=client_id,
-                reply_to=reply_to,
-                data={"file": info},
-            )
-            if staff is not None:  # Platform/email enquiries: send it to the customer (no-op otherwise).
-                outbound_queue_for_message(message=message)
-            services._record_first_response(enquiry, staff, message)
-    except IntegrityError:
-        file_discard(info=info)
-        # The same client_id raced in from another connection: the first one stands.
-        existing = services._existing(room_id, client_id, staff, visitor)
-        if existing is None:
-            raise
-        return existing, False
+        message, created = services.message_post_request(request)
     except BaseException:
         file_discard(info=info)
         raise
-    return message, True
+    if not created:  # The same client_id raced in from another connection: the first one stands.
+        file_discard(info=info)
+    return message, created
 
 
 def file_for_download(message: Message, *, thumbnail: bool = False) -> tuple[Path, dict[str, Any]]:

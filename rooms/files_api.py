@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
+from django.db.models import Model
 from django.http import FileResponse
 from django.urls import URLPattern, path
 from drf_spectacular.types import OpenApiTypes
@@ -21,30 +22,30 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from contactcenter import ratelimit
+from contactcenter.auth import VisitorAuthentication
 from contactcenter.errors import NotAuthorized, NotFound
 from contactcenter.models import Staff
 from contactcenter.parsers import FormParser, MultiPartParser
-from contactcenter.permissions import IsStaff
-from enquiries.auth import IsStaffOrVisitor, VisitorAuthentication
-from enquiries.models import Visitor
+from contactcenter.permissions import IsStaff, IsStaffOrVisitor
 from rooms import files, previews, services
 from rooms.api import MessageOut
-from rooms.selectors import access_message, access_room, message_data
+from rooms.selectors import Principal, access_message, access_room, message_data
 
 # Room for the multipart envelope and the other form fields around the file itself.
 _MULTIPART_SLACK_BYTES = 64 * 1024
 
 
-def _principal(request: Request) -> Staff | Visitor:
+def _principal(request: Request) -> Principal:
     user = request.user
-    if isinstance(user, Staff | Visitor):
+    # Staff, or a visitor (the only other model our authentications give).
+    if isinstance(user, Model):
         return user
     raise NotAuthorized("Log in as staff or send a visitor token.")
 
 
 def _author(request: Request) -> dict[str, Any]:
     principal = _principal(request)
-    return {"visitor": principal} if isinstance(principal, Visitor) else {"staff": principal}
+    return {"staff": principal} if isinstance(principal, Staff) else {"visitor": principal}
 
 
 def _staff(request: Request) -> Staff:
@@ -69,7 +70,7 @@ def content_disposition(name: str, *, inline: bool) -> str:
     return header
 
 
-class _AnyAccept(BaseContentNegotiation):
+class AnyAccept(BaseContentNegotiation):
     """Downloads are whatever the file is; errors are JSON whatever the Accept header says."""
 
     def select_parser(self, request: Request, parsers: Any) -> Any:
@@ -132,7 +133,7 @@ class RoomFilesView(APIView):
 class _DownloadView(APIView):
     authentication_classes = [VisitorAuthentication, *APIView.authentication_classes]
     permission_classes = [IsStaffOrVisitor]
-    content_negotiation_class = _AnyAccept
+    content_negotiation_class = AnyAccept
     thumbnail = False
 
     @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
@@ -170,7 +171,7 @@ class MessagePreviewImageView(APIView):
 
     authentication_classes = [VisitorAuthentication, *APIView.authentication_classes]
     permission_classes = [IsStaffOrVisitor]
-    content_negotiation_class = _AnyAccept
+    content_negotiation_class = AnyAccept
 
     @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY, 404: OpenApiResponse(description="No image.")})
     def get(self, request: Request, message_id: int) -> FileResponse:
@@ -183,30 +184,10 @@ class MessagePreviewImageView(APIView):
             full, content_type = previews.preview_image_cached(source)
         except previews.PreviewRefused as exc:
             raise NotFound("The preview image is not available.") from exc
-        return _image_response(full, content_type, "preview")
+        return image_response(full, content_type, "preview")
 
 
-class VisitorPhotoView(APIView):
-    """A visitor's profile photo (from their messaging platform), fetched and cached by the
-    server like preview images, so that agents' browsers load nothing from other hosts."""
-
-    permission_classes = [IsStaff]
-    content_negotiation_class = _AnyAccept
-
-    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY, 404: OpenApiResponse(description="No photo.")})
-    def get(self, request: Request, visitor_id: int) -> FileResponse:
-        _staff(request)
-        visitor = Visitor.objects.filter(pk=visitor_id).first()
-        if visitor is None or not visitor.photo_url:
-            raise NotFound("This visitor has no photo.")
-        try:
-            full, content_type = previews.preview_image_cached(visitor.photo_url)
-        except previews.PreviewRefused as exc:
-            raise NotFound("The photo is not available.") from exc
-        return _image_response(full, content_type, "photo")
-
-
-def _image_response(full: Path, content_type: str, name: str) -> FileResponse:
+def image_response(full: Path, content_type: str, name: str) -> FileResponse:
     response = FileResponse(full.open("rb"), content_type=content_type)
     response["Content-Disposition"] = content_disposition(f"{name}{full.suffix}", inline=True)
     response["X-Content-Type-Options"] = "nosniff"
@@ -264,6 +245,5 @@ urlpatterns: list[URLPattern] = [
     path("messages/<int:message_id>/file", MessageFileView.as_view()),
     path("messages/<int:message_id>/thumbnail", MessageThumbnailView.as_view()),
     path("messages/<int:message_id>/preview-image", MessagePreviewImageView.as_view()),
-    path("visitors/<int:visitor_id>/photo", VisitorPhotoView.as_view()),
     path("messages/<int:message_id>/forward", MessageForwardView.as_view()),
 ]

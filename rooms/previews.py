@@ -365,15 +365,20 @@ def link_preview_fetch(url: str) -> dict[str, str] | None:
     return {"url": url, **found}
 
 
+# The kinds whose text gets a link preview: texts, and files' captions (the posting
+# policy, rooms.services.POST_POLICIES, says which posts ask for one).
+_PREVIEWED = (Message.Kind.TEXT, Message.Kind.FILE)
+
+
 def message_preview_attach(*, message_id: int) -> Message | None:
-    """Fetch the preview of the first URL of a text message and store it in
+    """Fetch the preview of the first URL of a text message (or a file's caption) and store it in
     ``data["preview"]``, then send ``message.edited``. Safe to run twice and on a message
     that has gone, been recalled or lost its URL meanwhile (then it does nothing). The
     fetch happens outside any transaction; the write locks the room row."""
-    from rooms.services import _events_for_message
+    from rooms.services import message_events_send  # Imported here: rooms.services imports this module.
 
     message = Message.objects.filter(pk=message_id).first()
-    if message is None or message.kind != Message.Kind.TEXT or message.recalled_at is not None:
+    if message is None or message.kind not in _PREVIEWED or message.recalled_at is not None:
         return None
     url = first_url(message.text)
     if url is None or (message.data or {}).get("preview", {}).get("url") == url:
@@ -397,7 +402,7 @@ def message_preview_attach(*, message_id: int) -> Message | None:
             return None
         message.data = {**(message.data or {}), "preview": preview}
         message.save(update_fields=["data"])
-        _events_for_message(room, message, MessageEdited)
+        message_events_send(room, message, MessageEdited)
     return message
 
 
@@ -406,7 +411,7 @@ def preview_queue_on_commit(message: Message) -> None:
     (contactcenter.background: a Celery task, a thread, or nothing when timers are "off":
     tests call ``message_preview_attach`` directly, so no test reaches out to the network
     by accident). A preview is a nicety: a failed enqueue is only logged."""
-    if not settings.CC_LINK_PREVIEW_ENABLED or message.kind != Message.Kind.TEXT or first_url(message.text) is None:
+    if not settings.CC_LINK_PREVIEW_ENABLED or message.kind not in _PREVIEWED or first_url(message.text) is None:
         return
     # Imported here: rooms.tasks imports this module.
     from rooms.tasks import message_link_preview

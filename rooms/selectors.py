@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, IntegerField, Model, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from contactcenter.errors import NotAuthorized, NotFound
 from contactcenter.models import Staff
+from rooms.hooks import owner_info
 from rooms.models import Message, QuickReply, Room, RoomMember
 from rooms.previews import preview_public
 
-if TYPE_CHECKING:
-    from enquiries.models import Visitor
+# Who reads and posts in rooms: staff, or the visitor of an enquiry's room (a model of
+# the enquiries app, which rooms does not import: anything that is not Staff).
+Principal = Staff | Model
 
 
 def message_visible_to_visitor(message: Message) -> bool:
@@ -71,18 +73,16 @@ def message_data(message: Message) -> dict[str, Any]:
     }
 
 
-def access_room(principal: Staff | Visitor, room_id: int, *, lock: bool = False) -> Room:
+def access_room(principal: Principal, room_id: int, *, lock: bool = False) -> Room:
     """The room if ``principal`` may see it: members, admins (monitoring), or the visitor
     of its enquiry. Raises NotFound / NotAuthorized."""
-    from enquiries.models import Visitor
-
     query = Room.objects.select_related("enquiry")
     if lock:
         query = query.select_for_update(of=("self",), no_key=True)
     room = query.filter(pk=room_id).first()
     if room is None:
         raise NotFound("Room not found.")
-    if isinstance(principal, Visitor):
+    if not isinstance(principal, Staff):
         if room.enquiry is None or room.enquiry.visitor_id != principal.pk:
             raise NotAuthorized("This is not your conversation.")
         return room
@@ -101,16 +101,14 @@ def room_messages(room: Room, *, after: int = 0, for_visitor: bool = False, limi
     return query[:limit]
 
 
-def access_message(principal: Staff | Visitor, message_id: int) -> Message:
+def access_message(principal: Principal, message_id: int) -> Message:
     """The message if ``principal`` may see its room (see access_room). A visitor is told
     a staff-only message does not exist. Raises NotFound / NotAuthorized."""
-    from enquiries.models import Visitor
-
     message = Message.objects.filter(pk=message_id).first()
     if message is None:
         raise NotFound("Message not found.")
     access_room(principal, message.room_id)
-    if isinstance(principal, Visitor) and not message_visible_to_visitor(message):
+    if not isinstance(principal, Staff) and not message_visible_to_visitor(message):
         raise NotFound("Message not found.")
     return message
 
@@ -171,7 +169,7 @@ def rooms_with_unread(staff: Staff) -> int:
     return RoomMember.objects.filter(staff=staff).annotate(unread=_unread_subquery()).filter(unread__gt=0).count()
 
 
-def _staff_ref(staff: Staff) -> dict[str, Any]:
+def staff_ref(staff: Staff) -> dict[str, Any]:
     return {"id": staff.pk, "name": staff.display_name, "avatar_url": staff.avatar_url}
 
 
@@ -200,7 +198,7 @@ def room_summary(member: RoomMember, *, unread: int, other: Staff | None = None)
         "name": room.name,
         "is_private": room.is_private,
         "enquiry": {"id": enquiry.pk, "status": enquiry.status} if enquiry else None,
-        "other": _staff_ref(other) if other else None,
+        "other": staff_ref(other) if other else None,
         "last_message_at": room.last_message_at.isoformat() if room.last_message_at else None,
         "unread": unread,
         "role": member.role,
@@ -213,39 +211,6 @@ def room_list_data(staff: Staff, members: list[RoomMember]) -> list[dict[str, An
     """Room list rows for memberships from ``room_memberships`` (annotated with unread)."""
     partners = direct_partners(staff, [m.room_id for m in members if m.room.kind == Room.Kind.DIRECT])
     return [room_summary(m, unread=m.unread, other=partners.get(m.room_id)) for m in members]  # type: ignore[attr-defined]
-
-
-def _enquiry_info(room: Room) -> dict[str, Any]:
-    from enquiries.selectors import visitor_data
-
-    enquiry = room.enquiry
-    assert enquiry is not None
-    visitor = enquiry.visitor
-    channel = enquiry.channel
-    dest = enquiry.destination
-    device = visitor.device if isinstance(visitor.device, dict) else {}
-    endpoint = dest.tag.name if dest.tag else (dest.staff.display_name if dest.staff else "")
-    return {
-        "enquiry": {
-            "id": enquiry.pk,
-            "status": enquiry.status,
-            "kind": enquiry.kind,
-            "channel": channel.kind,
-            "channel_detail": {"id": channel.pk, "name": channel.name, "identity": visitor.channel_identity},
-            "language": visitor.language,
-            "location": device.get("location", ""),
-            "topic": enquiry.topic,
-            "owner": _staff_ref(enquiry.owner) if enquiry.owner else None,
-            "created_at": enquiry.created_at.isoformat(),
-            "picked_up_at": enquiry.picked_up_at.isoformat() if enquiry.picked_up_at else None,
-            "resolved_at": enquiry.resolved_at.isoformat() if enquiry.resolved_at else None,
-            "closed_at": enquiry.closed_at.isoformat() if enquiry.closed_at else None,
-        },
-        "visitor": visitor_data(visitor),
-        "device": device,
-        "utm": visitor.utm,
-        "destination": {"id": dest.pk, "name": dest.name, "type": dest.type, "endpoint": endpoint},
-    }
 
 
 def room_info(viewer: Staff, room_id: int) -> dict[str, Any]:
@@ -273,7 +238,7 @@ def room_info(viewer: Staff, room_id: int) -> dict[str, Any]:
         "last_message_at": room.last_message_at.isoformat() if room.last_message_at else None,
         "members": [
             {
-                **_staff_ref(m.staff),
+                **staff_ref(m.staff),
                 "email": m.staff.email,
                 "role": m.role,
                 "availability": m.staff.availability,
@@ -293,12 +258,12 @@ def room_info(viewer: Staff, room_id: int) -> dict[str, Any]:
         "contact": None,
     }
     if room.kind == Room.Kind.ENQUIRY and room.enquiry is not None:
-        data.update(_enquiry_info(room))
+        data.update(owner_info(room))
     if room.kind == Room.Kind.DIRECT:
         other = next((m.staff for m in members if m.staff_id != viewer.pk), None)
         if other is not None:
             data["contact"] = {
-                **_staff_ref(other),
+                **staff_ref(other),
                 "email": other.email,
                 "phone": other.phone,
                 "time_zone": other.time_zone,

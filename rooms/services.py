@@ -1,4 +1,6 @@
-"""State changes of rooms and messages."""
+"""State changes of rooms and messages. Every message enters a room through
+``messages_post`` (the posting pipeline; POST_POLICIES says how each kind differs, and
+``rooms.hooks`` how other apps add their rules)."""
 
 from __future__ import annotations
 
@@ -6,10 +8,11 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
+from django.db.models import Model
 
 from contactcenter import clock
 from contactcenter.errors import Conflict, DomainError, InvalidInput, NotAuthorized, NotFound, timed_out
@@ -27,17 +30,17 @@ from contactcenter.events import (
 from contactcenter.models import Staff
 from contactcenter.realtime import send_event_on_commit
 from contactcenter.text import text_check
+from rooms.hooks import Post, post_rules, rooms_lock, sql_placeholders
+from rooms.mentions import mention_events, mentions_parse
 from rooms.models import Message, Room, RoomMember
-from rooms.selectors import message_data, message_visible_to_visitor
-
-if TYPE_CHECKING:
-    from enquiries.models import Enquiry, Visitor
+from rooms.previews import preview_queue_on_commit
+from rooms.selectors import access_room, message_data, message_visible_to_visitor
 
 logger = logging.getLogger(__name__)
 
 
-def room_create_for_enquiry(*, enquiry: Enquiry) -> Room:
-    return Room.objects.create(kind=Room.Kind.ENQUIRY, enquiry=enquiry)
+def room_create_for_enquiry(*, enquiry_id: int) -> Room:
+    return Room.objects.create(kind=Room.Kind.ENQUIRY, enquiry_id=enquiry_id)
 
 
 def room_member_add(
@@ -83,7 +86,9 @@ def room_member_remove(*, room: Room, staff_id: int) -> RoomMember | None:
     return member
 
 
-def _events_for_message(room: Room, message: Message, event_cls: type = MessageCreated) -> None:
+def message_events_send(room: Room, message: Message, event_cls: type = MessageCreated) -> None:
+    """Send ``event_cls`` (message.created, .edited, .recalled) about ``message`` on commit,
+    to the room's group and, when the visitor may see it, to the visitor's group."""
     data = message_data(message)
     groups = [room_group(room.pk)]
     send_event_on_commit(groups, event_cls(message=data))
@@ -93,90 +98,80 @@ def _events_for_message(room: Room, message: Message, event_cls: type = MessageC
         send_event_on_commit([visitor_group(visitor_id)], event_cls(message=data))
 
 
-def _insert(
-    *,
-    room_id: int,
-    kind: str,
-    text: str,
-    author_staff: Staff | None = None,
-    author_visitor: Visitor | None = None,
-    client_id: str = "",
-    reply_to: Message | None = None,
-    data: dict[str, Any] | None = None,
-    forwarded_from: Message | None = None,
-    room: Room | None = None,
-) -> Message:
-    """Insert a message while holding the room's row lock until commit.
+# ------------------------------------------------------------------ the posting pipeline
+# Every message enters a room through ``messages_post`` (``message_post``,
+# ``system_message_post``, ``rooms.files.file_upload``, ``message_forward`` and the
+# enquiries' intake are thin callers). What differs between kinds of message is this table
+# and nothing else; the rules of other apps come in through ``rooms.hooks``.
 
-    Holding the lock makes commit order equal id order within a room, so a client that
-    asks for messages ``after`` the last id it has can never skip one that commits late.
-    The lock is taken by the UPDATE of ``last_message_at``, before the message gets its id,
-    so a post costs one statement for both. ``room`` (with its enquiry) saves a re-read.
+
+@dataclass(frozen=True)
+class PostPolicy:
+    """How one kind of message is posted.
+
+    author: who writes it ("staff", "visitor", "either", "none").
+    message_kind: the stored ``Message.kind`` (a request may give another: a platform
+      message with media is a file; "" means the request must say: a forward copies its
+      source's).
+    text: "required" (stripped; refused when empty or longer than CC_MESSAGE_MAX_CHARS),
+      "optional" (the same, empty allowed: a caption), "cut" (cut to the limit and never
+      refused: a customer's platform message must not be lost), "trusted" (ours, as is).
+    rules: the author's rules apply: staff must be members, and the hooks' ``check``
+      (closed, missed, not their conversation, reply window...) and ``before_insert``
+      (reopen a resolved enquiry on a customer's message) run.
+    mentions: @mentions are parsed and notified (from staff authors only: a visitor does
+      not address staff by @name).
+    preview: the first URL of the text gets a link preview (after commit).
+    after_post: the hooks' ``after_post`` run (first response time, the send to a platform
+      customer).
+    idempotent: a retry with the same ``client_id`` from the same author returns the first
+      message (platform messages are deduplicated before, on the provider's message id:
+      ``channels_adapters.inbound.inbound_record``).
     """
-    now = clock.now()
-    with transaction.atomic(savepoint=False):
-        if not Room.objects.filter(pk=room_id).update(last_message_at=now):
-            raise NotFound("Room not found.")
-        if room is None or room.pk != room_id:
-            room = Room.objects.select_related("enquiry").get(pk=room_id)
-        message = Message.objects.create(
-            room=room,
-            kind=kind,
-            text=text,
-            author_staff=author_staff,
-            author_visitor=author_visitor,
-            client_id=client_id,
-            reply_to=reply_to,
-            data=data or {},
-            forwarded_from=forwarded_from,
-            created_at=now,
-        )
-        _events_for_message(room, message)
-    return message
+
+    author: str
+    message_kind: str
+    text: str
+    rules: bool
+    mentions: bool
+    preview: bool
+    after_post: bool
+    idempotent: bool
 
 
-def system_message_post(*, room_id: int, text: str, data: dict[str, Any] | None = None) -> Message:
-    """A system/bot message. ``data["visibility"] == "staff"`` hides it from the visitor."""
-    return _insert(room_id=room_id, kind=Message.Kind.SYSTEM, text=text, data=data)
-
-
-def _clean_text(text: Any) -> str:
-    if not isinstance(text, str):
-        raise InvalidInput.field("text", "Text must be a string.")
-    text = text.strip()
-    if not text:
-        raise InvalidInput.field("text", "Message text cannot be empty.")
-    if len(text) > settings.CC_MESSAGE_MAX_CHARS:
-        raise InvalidInput.field("text", f"Message text is limited to {settings.CC_MESSAGE_MAX_CHARS} characters.")
-    return text_check(text, field="text")
-
-
-def _clean_client_id(client_id: Any) -> str:
-    if client_id is None:
-        return ""
-    if not isinstance(client_id, str) or len(client_id) > 64:
-        raise InvalidInput.field("client_id", "client_id must be a string of at most 64 characters.")
-    return text_check(client_id, field="client_id")
-
-
-def _existing(room_id: int, client_id: str, staff: Staff | None, visitor: Visitor | None) -> Message | None:
-    if not client_id:
-        return None
-    query = Message.objects.filter(room_id=room_id, client_id=client_id)
-    query = query.filter(author_staff=staff) if staff is not None else query.filter(author_visitor=visitor)
-    return query.first()
+POST_POLICIES: dict[str, PostPolicy] = {
+    # kind        author     stored kind          text        rules mentions preview after  idempotent
+    "visitor": PostPolicy("visitor", Message.Kind.TEXT, "required", True, False, True, True, True),
+    "staff": PostPolicy("staff", Message.Kind.TEXT, "required", True, True, True, True, True),
+    "file": PostPolicy("either", Message.Kind.FILE, "optional", True, True, True, True, True),
+    # A forward's text is someone else's words: its @names notify nobody again.
+    "forward": PostPolicy("staff", "", "optional", True, False, True, True, True),
+    "platform": PostPolicy("visitor", Message.Kind.TEXT, "cut", True, False, True, True, False),
+    # System and bot messages (data["bot"]): posted by a service that holds its own locks
+    # and has decided; no preview of a URL in a welcome text, no mentions.
+    "system": PostPolicy("none", Message.Kind.SYSTEM, "trusted", False, False, False, False, False),
+}
 
 
 @dataclass(frozen=True)
 class PostRequest:
-    """One text message to post (see ``messages_post``). Exactly one of staff/visitor."""
+    """One message to post (see ``messages_post``). ``kind``: a key of POST_POLICIES (""
+    means "staff" or "visitor" by the author). ``message_kind`` overrides the policy's
+    stored kind (forwards, platform media)."""
 
     room_id: int
     text: Any
     client_id: Any = ""
     staff: Staff | None = None
-    visitor: Visitor | None = None
+    visitor: Model | None = None
     reply_to_id: int | None = None
+    kind: str = ""
+    data: dict[str, Any] | None = None
+    forwarded_from: Message | None = None
+    message_kind: str = ""
+
+    def posting_kind(self) -> str:
+        return self.kind or ("staff" if self.staff is not None else "visitor")
 
 
 class PostFailed(DomainError):
@@ -191,13 +186,70 @@ class PostFailed(DomainError):
 PostResult = tuple[Message, bool] | DomainError
 
 
+def _clean_text(text: Any, mode: str = "required") -> str:
+    if mode == "trusted":
+        return str(text)
+    if text is None and mode != "required":
+        return ""
+    if not isinstance(text, str):
+        raise InvalidInput.field("text", "Text must be a string.")
+    text = text.strip()
+    if not text and mode == "required":
+        raise InvalidInput.field("text", "Message text cannot be empty.")
+    if len(text) > settings.CC_MESSAGE_MAX_CHARS:
+        if mode == "cut":
+            return text[: settings.CC_MESSAGE_MAX_CHARS]
+        raise InvalidInput.field("text", f"Message text is limited to {settings.CC_MESSAGE_MAX_CHARS} characters.")
+    return text if mode == "cut" else text_check(text, field="text")
+
+
+def _clean_client_id(client_id: Any) -> str:
+    if client_id is None:
+        return ""
+    if not isinstance(client_id, str) or len(client_id) > 64:
+        raise InvalidInput.field("client_id", "client_id must be a string of at most 64 characters.")
+    return text_check(client_id, field="client_id")
+
+
+def message_text_clean(*, kind: str, text: Any) -> str:
+    """The text of a message of posting ``kind`` as it would be stored, or the refusal
+    (InvalidInput): for callers that check before costly work (storing a file)."""
+    return _clean_text(text, POST_POLICIES[kind].text)
+
+
+def message_client_id_clean(client_id: Any) -> str:
+    """A client's idempotency key, checked (InvalidInput)."""
+    return _clean_client_id(client_id)
+
+
+def message_existing(
+    *, room_id: int, client_id: str, staff: Staff | None, visitor: Model | None = None
+) -> Message | None:
+    """The message this author already posted with ``client_id`` in the room (a retry)."""
+    if not client_id:
+        return None
+    query = Message.objects.filter(room_id=room_id, client_id=client_id)
+    query = (
+        query.filter(author_staff=staff) if staff is not None else query.filter(author_visitor_id=visitor_pk(visitor))
+    )
+    return query.first()
+
+
+def visitor_pk(visitor: Model | None) -> int | None:
+    return visitor.pk if visitor is not None else None
+
+
+def _existing(request: PostRequest, client_id: str) -> Message | None:
+    return message_existing(room_id=request.room_id, client_id=client_id, staff=request.staff, visitor=request.visitor)
+
+
 def message_post(
     *,
     room_id: int,
     text: Any,
     client_id: Any = "",
     staff: Staff | None = None,
-    visitor: Visitor | None = None,
+    visitor: Model | None = None,
     reply_to_id: int | None = None,
 ) -> tuple[Message, bool]:
     """Post a text message as ``staff`` or ``visitor``. Returns (message, created).
@@ -208,33 +260,67 @@ def message_post(
     """
     if (staff is None) == (visitor is None):
         raise ValueError("exactly one author")
-    request = PostRequest(room_id, text, client_id, staff, visitor, reply_to_id)
+    return message_post_request(PostRequest(room_id, text, client_id, staff, visitor, reply_to_id))
+
+
+def message_post_request(request: PostRequest) -> tuple[Message, bool]:
+    """``messages_post`` for one request, raising its refusal. In the caller's
+    transaction if there is one (a savepoint)."""
     result = messages_post([request])[0]
     if isinstance(result, DomainError):
         raise result
     return result
 
 
+def system_message_post(*, room_id: int, text: str, data: dict[str, Any] | None = None) -> Message:
+    """A system/bot message. ``data["visibility"] == "staff"`` hides it from the visitor.
+    The caller holds the locks its decision needs (it is inside its transaction)."""
+    request = PostRequest(room_id, text, kind="system", data=data)
+    with transaction.atomic(savepoint=False):
+        results: list[PostResult | None] = [None]
+        _post_batch([request], {0: (_clean_text(text, "trusted"), "")}, results)
+    result = results[0]
+    if isinstance(result, DomainError):
+        raise result
+    assert result is not None
+    return result[0]
+
+
+def _check_request(request: PostRequest, policy: PostPolicy) -> None:
+    """A caller's mistake (not a refusal): the wrong author for the kind, or no kind to store."""
+    authors = (request.staff is not None) + (request.visitor is not None)
+    expected = {"none": 0, "either": 1, "staff": 1, "visitor": 1}[policy.author]
+    wrong = (policy.author == "staff" and request.staff is None) or (
+        policy.author == "visitor" and request.visitor is None
+    )
+    if authors != expected or wrong:
+        raise ValueError(f"a {request.posting_kind()} message: wrong author")
+    if not (request.message_kind or policy.message_kind):
+        raise ValueError(f"a {request.posting_kind()} message: which Message.kind?")
+
+
 def messages_post(requests: Sequence[PostRequest]) -> list[PostResult]:
-    """Post several text messages in one transaction: the same rules, locks and events as
-    ``message_post`` for each, with one answer per request in order.
+    """Post messages in one transaction: the one way a message enters a room. One answer
+    per request, in order. The rules of each kind are POST_POLICIES; other apps' rules
+    come from ``rooms.hooks``.
 
     This is the group commit of the socket writer (``contactcenter/socket_writer.py``): the
-    statements are per batch, not per message (lock the enquiries, check memberships,
-    stamp and lock the rooms, one multi-row INSERT, one COMMIT). A refusal of one request
-    (closed enquiry, not a member, ...) does not affect the others. If the batch fails as a
-    whole (a client_id racing in from another connection, a deadlock, a lock timeout), each
-    request is retried in a transaction of its own, so one bad request never sinks another.
-    A request that times out on its own (the connection's lock_timeout/statement_timeout)
-    is answered ``Busy`` (503, nothing stored).
+    statements are per batch, not per message (lock the owners of the rooms, check
+    memberships, stamp and lock the rooms, one multi-row INSERT, one COMMIT). A refusal of
+    one request (closed enquiry, not a member, ...) does not affect the others. If the
+    batch fails as a whole (a client_id racing in from another connection, a deadlock, a
+    lock timeout), each request is retried in a transaction of its own, so one bad request
+    never sinks another. A request that times out on its own (the connection's
+    lock_timeout/statement_timeout) is answered ``Busy`` (503, nothing stored).
     """
     results: list[PostResult | None] = [None] * len(requests)
     cleaned: dict[int, tuple[str, str]] = {}
     for i, request in enumerate(requests):
-        if (request.staff is None) == (request.visitor is None):
-            raise ValueError("exactly one author")
+        policy = POST_POLICIES[request.posting_kind()]
+        _check_request(request, policy)
         try:
-            cleaned[i] = (_clean_text(request.text), _clean_client_id(request.client_id))
+            client_id = _clean_client_id(request.client_id) if policy.idempotent else ""
+            cleaned[i] = (_clean_text(request.text, policy.text), client_id)
         except DomainError as exc:
             results[i] = exc
     if cleaned:
@@ -257,7 +343,7 @@ def messages_post(requests: Sequence[PostRequest]) -> list[PostResult]:
                 # A retry of a stored message (or the same client_id racing in from another
                 # connection): the first one.
                 (i,) = cleaned
-                existing = _existing(requests[i].room_id, cleaned[i][1], requests[i].staff, requests[i].visitor)
+                existing = _existing(requests[i], cleaned[i][1])
                 if existing is not None:
                     results[i] = (existing, False)
                 elif (busy := timed_out(exc)) is not None:
@@ -271,7 +357,7 @@ def messages_post(requests: Sequence[PostRequest]) -> list[PostResult]:
     # closed (so the refusal is not the answer to a message that is there).
     for i, result in enumerate(results):
         if isinstance(result, DomainError) and i in cleaned and cleaned[i][1]:
-            existing = _existing(requests[i].room_id, cleaned[i][1], requests[i].staff, requests[i].visitor)
+            existing = _existing(requests[i], cleaned[i][1])
             if existing is not None:
                 results[i] = (existing, False)
     return results  # type: ignore[return-value]
@@ -281,13 +367,9 @@ def _post_batch(
     requests: Sequence[PostRequest], cleaned: dict[int, tuple[str, str]], results: list[PostResult | None]
 ) -> None:
     """The body of ``messages_post``, inside its transaction. Fills ``results``."""
-    from channels_adapters.outbound import outbound_queue, outbound_refusal
-    from rooms.mentions import mention_events, mentions_parse
-    from rooms.previews import preview_queue_on_commit
-
     room_ids = sorted({requests[i].room_id for i in cleaned})
     rooms = _rooms_locked(room_ids)
-    now = clock.now()  # under the enquiry locks: created_at follows id order within a room
+    now = clock.now()  # under the owners' locks: created_at follows id order within a room
     staff_pairs = {(r.room_id, r.staff.pk) for r in (requests[i] for i in cleaned) if r.staff is not None}
     members: set[tuple[int, int]] = set()
     if staff_pairs:
@@ -296,69 +378,73 @@ def _post_batch(
                 room_id__in={r for r, _ in staff_pairs}, staff_id__in={s for _, s in staff_pairs}
             ).values_list("room_id", "staff_id")
         )
+    rules = post_rules()
 
     # Checks first (each may refuse its own request), then the writes, which cannot.
-    accepted: list[tuple[int, Message, Room, Any]] = []
+    accepted: list[tuple[int, Post, PostPolicy]] = []
     for i, (text, client_id) in cleaned.items():
         request = requests[i]
+        kind = request.posting_kind()
+        policy = POST_POLICIES[kind]
+        staff, visitor = request.staff, request.visitor
         try:
             room = rooms.get(request.room_id)
             if room is None:
                 raise NotFound("Room not found.")
-            staff, visitor = request.staff, request.visitor
-            is_member = staff is not None and (room.pk, staff.pk) in members
-            _post_allowed(room, staff=staff, visitor=visitor, is_member=is_member)
-            reply_to = _reply_target(room_id=room.pk, reply_to_id=request.reply_to_id, visitor=visitor)
-            channel = None
-            if staff is not None and room.enquiry_id is not None:
-                channel = room.enquiry.channel  # type: ignore[union-attr]
-                refusal = outbound_refusal(channel, room.enquiry.visitor_id)  # type: ignore[union-attr]
-                if refusal:
-                    raise Conflict(refusal, code="reply_window_closed")
-            # Mentions come from staff only: a visitor does not address staff by @name.
-            mentions = mentions_parse(text=text, room=room, author_id=staff.pk) if staff is not None else {}
+            message = Message(
+                room=room,
+                kind=request.message_kind or policy.message_kind,
+                text=text,
+                author_staff=staff,
+                author_visitor=cast(Any, visitor),
+                client_id=client_id,
+                data=dict(request.data or {}),
+                forwarded_from=request.forwarded_from,
+                created_at=now,
+            )
+            post = Post(kind=kind, room=room, message=message, staff=staff, visitor_id=visitor_pk(visitor))
+            if policy.rules:
+                if staff is not None and (room.pk, staff.pk) not in members:
+                    raise NotAuthorized("Only members of this room can post. Join it first.")
+                if visitor is not None and room.kind != Room.Kind.ENQUIRY:
+                    raise NotAuthorized("This is not your conversation.")
+                for rule in rules:
+                    if rule.check is not None:
+                        rule.check(post)
+            message.reply_to = _reply_target(room_id=room.pk, reply_to_id=request.reply_to_id, visitor=visitor)
+            if policy.mentions and staff is not None:
+                mentions = mentions_parse(text=text, room=room, author_id=staff.pk)
+                if mentions:
+                    message.data = {**message.data, **mentions}
         except DomainError as exc:
             results[i] = exc
             continue
-        message = Message(
-            room=room,
-            kind=Message.Kind.TEXT,
-            text=text,
-            author_staff=staff,
-            author_visitor=visitor,
-            client_id=client_id,
-            reply_to=reply_to,
-            data=mentions or {},
-            created_at=now,
-        )
-        accepted.append((i, message, room, channel))
+        accepted.append((i, post, policy))
     if not accepted:
         return
 
-    # A visitor writing to a resolved enquiry reopens it (its system message goes first).
-    for _i, message, room, _channel in accepted:
-        enquiry = room.enquiry if room.enquiry_id is not None else None
-        if enquiry is not None and enquiry.status == "resolved" and message.author_visitor is not None:
-            from enquiries import services as enquiry_services
+    # E.g. a customer writing to a resolved enquiry reopens it (its system message first).
+    for _i, post, policy in accepted:
+        if policy.rules:
+            for rule in rules:
+                if rule.before_insert is not None:
+                    rule.before_insert(post)
 
-            enquiry_services.enquiry_reopen(enquiry=enquiry)
-
-    _rooms_stamp(sorted({room.pk for _i, _m, room, _c in accepted}), now)
+    _rooms_stamp(sorted({post.room.pk for _i, post, _p in accepted}), now)
     # A client_id seen before raises IntegrityError, which sends the whole batch back to
     # messages_post for one-by-one retries.
-    _messages_insert([message for _i, message, _r, _c in accepted])
-    for i, message, room, channel in accepted:
-        _events_for_message(room, message)
-        mention_events(room=room, message=message)
-        preview_queue_on_commit(message)
-        if channel is not None:  # Platform/email enquiries: send it to the customer.
-            outbound_queue(message=message, channel=channel)
-        enquiry = room.enquiry if room.enquiry_id is not None else None
-        # first_response_at is loaded only while unanswered (_rooms_locked); the first staff
-        # message sets it on the shared instance, so later ones in the batch leave it alone.
-        if enquiry is not None and "first_response_at" not in enquiry.get_deferred_fields():
-            _record_first_response(enquiry, message.author_staff, message)
-        results[i] = (message, True)
+    _messages_insert([post.message for _i, post, _p in accepted])
+    for i, post, policy in accepted:
+        message_events_send(post.room, post.message)
+        if policy.mentions and post.staff is not None:
+            mention_events(room=post.room, message=post.message)
+        if policy.preview:
+            preview_queue_on_commit(post.message)
+        if policy.after_post:
+            for rule in rules:
+                if rule.after_post is not None:
+                    rule.after_post(post)
+        results[i] = (post.message, True)
 
 
 # The hot path of messages_post speaks SQL itself: on a 2-core machine like the benchmark's,
@@ -377,7 +463,6 @@ MESSAGE_INSERT_EXCLUDED = frozenset({"id", "edited_at", "recalled_at"})
 
 @dataclass(frozen=True)
 class _HotSQL:
-    rooms_locked: tuple[str, str]  # SELECT before and after the IN list
     rooms_stamp: tuple[str, str]  # UPDATE before and after the IN list
     message_insert: str  # INSERT ... VALUES (without the rows)
     message_row: str  # one row's "(%s, ...)"
@@ -426,26 +511,13 @@ def _hot_sql() -> _HotSQL:
 
 
 def _hot_sql_build() -> _HotSQL:
-    from channels_adapters.models import Channel
-    from enquiries.models import Enquiry
-
     q = connection.ops.quote_name
     no_key = connection.features.has_select_for_no_key_update
 
     def col(model: Any, name: str) -> str:
         return q(model._meta.get_field(name).column)
 
-    room, enquiry, channel = (q(m._meta.db_table) for m in (Room, Enquiry, Channel))
-    r_id, e_id, c_id = col(Room, "id"), col(Enquiry, "id"), col(Channel, "id")
-    rooms_locked = (
-        f"SELECT r.{r_id}, r.{col(Room, 'kind')}, e.{e_id}, e.{col(Enquiry, 'status')}, "  # noqa: S608 - names from _meta
-        f"e.{col(Enquiry, 'visitor')}, e.{col(Enquiry, 'owner')}, e.{col(Enquiry, 'first_response_at')} IS NULL, "
-        f"c.{c_id}, c.{col(Channel, 'kind')} "
-        f"FROM {room} r JOIN {enquiry} e ON e.{e_id} = r.{col(Room, 'enquiry')} "
-        f"JOIN {channel} c ON c.{c_id} = e.{col(Enquiry, 'channel')} "
-        f"WHERE r.{r_id} IN (",
-        f") ORDER BY e.{e_id}" + (" FOR NO KEY UPDATE OF e" if no_key else ""),
-    )
+    room, r_id = q(Room._meta.db_table), col(Room, "id")
     stamp = f"UPDATE {room} SET {col(Room, 'last_message_at')} = %s WHERE {r_id} IN ("  # noqa: S608
     if no_key:
         stamp += f"SELECT {r_id} FROM {room} WHERE {r_id} IN ("  # noqa: S608
@@ -455,7 +527,6 @@ def _hot_sql_build() -> _HotSQL:
     fields = [f for f in Message._meta.concrete_fields if f.name not in MESSAGE_INSERT_EXCLUDED]
     columns = ", ".join(q(str(f.column)) for f in fields)
     return _HotSQL(
-        rooms_locked=rooms_locked,
         rooms_stamp=rooms_stamp,
         message_insert=f"INSERT INTO {q(Message._meta.db_table)} ({columns}) VALUES ",  # noqa: S608
         message_row=f"({_in(fields)})",
@@ -465,43 +536,17 @@ def _hot_sql_build() -> _HotSQL:
 
 
 def _in(values: Sequence[Any]) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
-def _loaded(model: Any, values: dict[str, Any]) -> Any:
-    """An instance as loaded from the database with only ``values`` (by attname); other
-    fields are deferred. (``Model.from_db`` takes the values in field order.)"""
-    attnames = [f.attname for f in model._meta.concrete_fields if f.attname in values]
-    return model.from_db(connection.alias, attnames, [values[a] for a in attnames])
+    return sql_placeholders(values)
 
 
 def _rooms_locked(room_ids: list[int]) -> dict[int, Room]:
-    """The rooms by id, with the enquiry rows of enquiry rooms locked in id order (SPEC lock
-    order: enquiries before rooms; one order for every batch, so batches cannot deadlock).
-
-    Loads what posting needs (room kind; enquiry status, visitor, owner, channel and its
-    kind; ``first_response_at`` only while it is empty); other fields are deferred and load
-    on first use."""
-    from channels_adapters.models import Channel
-    from enquiries.models import Enquiry
-
-    before, after = _hot_sql().rooms_locked
-    rooms: dict[int, Room] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(before + _in(room_ids) + after, room_ids)
-        for row in cursor.fetchall():
-            room_id, kind, enquiry_id, status, visitor_id, owner_id, unanswered, channel_id, channel_kind = row
-            room = _loaded(Room, {"id": room_id, "kind": kind, "enquiry_id": enquiry_id})
-            values = {"id": enquiry_id, "status": status, "visitor_id": visitor_id, "owner_id": owner_id}
-            values["channel_id"] = channel_id
-            if unanswered:  # loaded (as None) only while no staff has answered yet
-                values["first_response_at"] = None
-            enquiry = _loaded(Enquiry, values)
-            enquiry.channel = _loaded(Channel, {"id": channel_id, "kind": channel_kind})
-            room.enquiry = enquiry
-            rooms[room_id] = room
+    """The rooms by id, their owners locked by the registered locker (``rooms.hooks``:
+    the enquiry rows, in id order; SPEC lock order: enquiries before rooms; one order for
+    every batch, so batches cannot deadlock). Rooms no locker knows (direct rooms, spaces)
+    are read plainly."""
+    rooms = rooms_lock(room_ids)
     missing = [room_id for room_id in room_ids if room_id not in rooms]
-    if missing:  # direct rooms and spaces (no enquiry to lock)
+    if missing:
         rooms.update({room.pk: room for room in Room.objects.filter(pk__in=missing)})
     return rooms
 
@@ -536,7 +581,7 @@ def _messages_insert(messages: list[Message]) -> None:
 
 
 def _own_message_in_window(
-    message_id: int, staff: Staff | None, visitor: Visitor | None, action: str
+    message_id: int, staff: Staff | None, visitor: Model | None, action: str
 ) -> tuple[Message, Room]:
     """Lock the message's room and return the message if the caller wrote it within the
     edit window. Caller is inside a transaction."""
@@ -552,15 +597,16 @@ def _own_message_in_window(
         raise NotAuthorized(f"You can only {action} your own messages.")
     if message.recalled_at is not None:
         raise Conflict("This message has been recalled.", code="recalled")
-    if room.enquiry is not None and room.enquiry.status == "closed":
-        raise Conflict("This conversation is closed and read-only.", code="closed")
+    for rule in post_rules():
+        if rule.change_check is not None:
+            rule.change_check(room, message)
     window = settings.CC_MESSAGE_EDIT_WINDOW_SECONDS
     if (clock.now() - message.created_at).total_seconds() > window:
         raise Conflict(f"Messages can only be changed within {int(window // 60)} minutes of posting.", code="window")
     return message, room
 
 
-def message_edit(*, message_id: int, text: Any, staff: Staff | None = None, visitor: Visitor | None = None) -> Message:
+def message_edit(*, message_id: int, text: Any, staff: Staff | None = None, visitor: Model | None = None) -> Message:
     """The author edits a text message within the edit window (5 minutes by default)."""
     text = _clean_text(text)
     with transaction.atomic():
@@ -570,11 +616,11 @@ def message_edit(*, message_id: int, text: Any, staff: Staff | None = None, visi
         message.text = text
         message.edited_at = clock.now()
         message.save(update_fields=["text", "edited_at"])
-        _events_for_message(room, message, MessageEdited)
+        message_events_send(room, message, MessageEdited)
     return message
 
 
-def message_recall(*, message_id: int, staff: Staff | None = None, visitor: Visitor | None = None) -> Message:
+def message_recall(*, message_id: int, staff: Staff | None = None, visitor: Model | None = None) -> Message:
     """The author recalls a message within the edit window: everyone sees a placeholder and
     an attached file is deleted once the transaction commits."""
     with transaction.atomic():
@@ -583,10 +629,10 @@ def message_recall(*, message_id: int, staff: Staff | None = None, visitor: Visi
         stored = message.data.get("file", {}).get("path") if isinstance(message.data.get("file"), dict) else None
         message.save(update_fields=["recalled_at"])
         if stored:
-            from rooms.files import file_delete_on_commit
+            from rooms.files import file_delete_on_commit  # Imported here: rooms.files imports this module.
 
             file_delete_on_commit(message)
-        _events_for_message(room, message, MessageRecalled)
+        message_events_send(room, message, MessageRecalled)
     return message
 
 
@@ -624,7 +670,7 @@ def message_media_settle(*, message_id: int, file_info: dict[str, Any] | None, e
             data["media_error"] = error
         message.data = data
         message.save(update_fields=["data"])
-        _events_for_message(room, message, MessageEdited)
+        message_events_send(room, message, MessageEdited)
     return True
 
 
@@ -646,65 +692,10 @@ def room_mark_read(*, room_id: int, staff: Staff, message_id: int) -> RoomMember
     return member
 
 
-# ------------------------------------------------------------------ files and forwards
-# Posting rules shared by every way of posting (message_post, rooms.files.file_upload,
-# message_forward).
+# ------------------------------------------------------------------ replies and forwards
 
 
-def _room_post_guard(*, room_id: int, staff: Staff | None, visitor: Visitor | None) -> tuple[Room, Enquiry | None]:
-    """Check that the author may post in the room now, as message_post does: staff must be
-    members and the enquiry not closed; the visitor must own the enquiry, which must be
-    neither closed nor missed, and a resolved one is reopened. Caller is inside a
-    transaction; this locks the enquiry row (SPEC lock order: enquiry, then room)."""
-    from enquiries import services as enquiry_services
-
-    room = _rooms_locked([room_id]).get(room_id)
-    if room is None:
-        raise NotFound("Room not found.")
-    is_member = staff is not None and RoomMember.objects.filter(room=room, staff=staff).exists()
-    _post_allowed(room, staff=staff, visitor=visitor, is_member=is_member)
-    enquiry: Enquiry | None = room.enquiry if room.enquiry_id is not None else None
-    if visitor is not None and enquiry is not None and enquiry.status == "resolved":
-        enquiry_services.enquiry_reopen(enquiry=enquiry)
-    return room, enquiry
-
-
-def _closed_if_due(room: Room) -> None:
-    """A visitor writing to a resolved enquiry whose auto-close time has passed (the sweep
-    has not got to it yet) finds it closed, as a moment later: no reopening. Caller holds
-    the enquiry's lock."""
-    from enquiries import services as enquiry_services
-
-    enquiry = room.enquiry if room.enquiry_id is not None else None
-    if enquiry is not None and enquiry.status == "resolved" and enquiry_services.enquiry_close_if_due(enquiry=enquiry):
-        raise Conflict("This conversation is closed. Start a new one to write again.", code="closed")
-
-
-def _post_allowed(room: Room, *, staff: Staff | None, visitor: Visitor | None, is_member: bool) -> None:
-    """The rules of who may post in ``room`` now (raises the refusal): staff must be members
-    and the enquiry not closed; the visitor must own the enquiry, which must be neither
-    closed nor missed, nor resolved past its auto-close time (closed here, as the sweep
-    would; a resolved one before that is reopened by the caller). Caller holds the
-    enquiry's lock."""
-    from enquiries.models import Enquiry
-
-    enquiry: Enquiry | None = room.enquiry if room.enquiry_id is not None else None
-    if staff is not None:
-        if not is_member:
-            raise NotAuthorized("Only members of this room can post. Join it first.")
-        if enquiry is not None and enquiry.status == Enquiry.Status.CLOSED:
-            raise Conflict("This enquiry is closed and read-only.", code="closed")
-        return
-    if enquiry is None or visitor is None or enquiry.visitor_id != visitor.pk:
-        raise NotAuthorized("This is not your conversation.")
-    if enquiry.status == Enquiry.Status.CLOSED:
-        raise Conflict("This conversation is closed. Start a new one to write again.", code="closed")
-    if enquiry.status == Enquiry.Status.MISSED:
-        raise Conflict("Nobody could answer this enquiry. Leave a note instead.", code="missed")
-    _closed_if_due(room)
-
-
-def _reply_target(*, room_id: int, reply_to_id: int | None, visitor: Visitor | None) -> Message | None:
+def _reply_target(*, room_id: int, reply_to_id: int | None, visitor: Model | None) -> Message | None:
     if reply_to_id is None:
         return None
     reply_to = Message.objects.filter(pk=reply_to_id, room_id=room_id).first()
@@ -714,27 +705,19 @@ def _reply_target(*, room_id: int, reply_to_id: int | None, visitor: Visitor | N
     return reply_to
 
 
-def _record_first_response(enquiry: Enquiry | None, staff: Staff | None, message: Message) -> None:
-    if enquiry is not None and staff is not None and enquiry.first_response_at is None:
-        enquiry.first_response_at = message.created_at
-        enquiry.save(update_fields=["first_response_at"])
-
-
 def message_forward(*, message_id: int, room_id: int, staff: Staff, client_id: Any = "") -> tuple[Message, bool]:
     """Forward a text or file message into a room ``staff`` is a member of. Returns
     (message, created); a retry with the same ``client_id`` creates nothing.
 
     The sender must be able to see the source (member of its room, or an admin). The new
     message has ``forwarded_from`` set and a copy of the text and of the stored file, so
-    recalling either message leaves the other intact. Locks as message_post: the target's
-    enquiry row, then the target room row.
+    recalling either message leaves the other intact. Posted by ``messages_post`` (kind
+    "forward"): locks the target's owner (enquiry row), then the target room row.
     """
-    from channels_adapters.outbound import outbound_queue_for_message
-    from rooms import files
-    from rooms.selectors import access_room
+    from rooms import files  # Imported here: rooms.files imports this module.
 
     client_id = _clean_client_id(client_id)
-    existing = _existing(room_id, client_id, staff, None)
+    existing = message_existing(room_id=room_id, client_id=client_id, staff=staff)
     if existing is not None:
         return existing, False
     source = Message.objects.filter(pk=message_id).first()
@@ -754,30 +737,24 @@ def message_forward(*, message_id: int, room_id: int, staff: Staff, client_id: A
     data: dict[str, Any] = {}
     if source.kind == Message.Kind.FILE:
         data["file"] = files.file_copy(info=source.data.get("file"))
+    request = PostRequest(
+        room_id,
+        source.text,
+        client_id,
+        staff=staff,
+        kind="forward",
+        data=data,
+        forwarded_from=source,
+        message_kind=source.kind,
+    )
     try:
         with transaction.atomic():
-            room, enquiry = _room_post_guard(room_id=room_id, staff=staff, visitor=None)
             if Message.objects.filter(pk=source.pk, recalled_at__isnull=False).exists():
                 raise Conflict("This message has been recalled.", code="recalled")
-            message = _insert(
-                room_id=room.pk,
-                kind=source.kind,
-                text=source.text,
-                author_staff=staff,
-                client_id=client_id,
-                data=data,
-                forwarded_from=source,
-            )
-            _record_first_response(enquiry, staff, message)
-            # Forwarded into a platform or email enquiry: it goes out to the customer too.
-            outbound_queue_for_message(message=message)
-    except IntegrityError:
-        files.file_discard(info=data.get("file"))
-        existing = _existing(room_id, client_id, staff, None)
-        if existing is None:
-            raise
-        return existing, False
+            message, created = message_post_request(request)
     except BaseException:
         files.file_discard(info=data.get("file"))
         raise
-    return message, True
+    if not created:  # The same client_id raced in from another connection: the first one stands.
+        files.file_discard(info=data.get("file"))
+    return message, created

@@ -16,8 +16,8 @@ from django.test import Client
 
 from contactcenter import services as org_services
 from contactcenter.asgi import application
-from contactcenter.auth import visitor_token_for
 from contactcenter.models import Staff
+from enquiries.auth import visitor_token_for
 from enquiries.models import Visitor
 from tests.conftest import PASSWORD
 

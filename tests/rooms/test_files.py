@@ -350,10 +350,10 @@ def test_failed_disk_write_leaves_no_row_and_no_file(monkeypatch, handled, agent
 
 
 def test_failed_insert_leaves_no_file(monkeypatch, handled, agent, media):
-    def fail(**kwargs):
+    def fail(*args, **kwargs):
         raise RuntimeError("database gone")
 
-    monkeypatch.setattr(room_services, "_insert", fail)
+    monkeypatch.setattr(room_services, "_messages_insert", fail)
     count = Message.objects.count()
     with pytest.raises(RuntimeError):
         files.file_upload(room_id=handled.room.pk, upload=upload("a.png", png_bytes()), staff=agent)

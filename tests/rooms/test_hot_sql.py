@@ -1,6 +1,7 @@
-"""The raw SQL of the posting hot path (rooms.services._hot_sql) is built from the models'
-metadata: its INSERT knows every column of Message but the documented exclusions, and a
-message it stores reads back exactly as the instance that was posted."""
+"""The raw SQL of the posting hot path (rooms.services._hot_sql, and the owners' lock query
+of enquiries.posting) is built from the models' metadata: its INSERT knows every column of
+Message but the documented exclusions, and a message it stores reads back exactly as the
+instance that was posted."""
 
 from __future__ import annotations
 
@@ -47,3 +48,31 @@ def test_a_posted_message_reads_back_as_it_was_posted(handled: Any) -> None:
     stored = Message.objects.get(pk=posted.pk)
     for field in Message._meta.concrete_fields:
         assert getattr(stored, field.attname) == getattr(posted, field.attname), field.name
+
+
+def test_the_lock_query_comes_from_the_owner_s_hook_and_names_its_columns_from_meta(
+    handled: Any, django_assert_num_queries: Any
+) -> None:
+    """The rooms' pipeline locks an enquiry room's owner through the query enquiries
+    registers (rooms.hooks): one statement, built from the models' metadata, loading what
+    the posting rules read."""
+    from channels_adapters.models import Channel
+    from enquiries import posting
+    from enquiries.models import Enquiry
+    from rooms import hooks
+    from rooms.models import Room
+
+    assert hooks._locker is posting.rooms_lock
+    sql = posting.lock_sql_build()
+    for key, model in (("room", Room), ("enquiry", Enquiry), ("channel", Channel)):
+        for name in posting.LOCKED_COLUMNS[key]:
+            column = str(model._meta.get_field(name).column)  # type: ignore[union-attr]
+            assert connection.ops.quote_name(column) in sql.before, (key, name)
+    enquiry, _owner = handled
+    expected = (enquiry.status, enquiry.visitor_id, enquiry.channel.kind)
+    room_id = enquiry.room.pk
+    with django_assert_num_queries(1):
+        room = posting.rooms_lock([room_id])[room_id]
+        assert room.enquiry is not None
+        assert (room.enquiry.status, room.enquiry.visitor_id, room.enquiry.channel.kind) == expected
+        assert room.enquiry.first_response_at is None  # loaded while unanswered

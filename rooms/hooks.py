@@ -1,0 +1,119 @@
+"""The rules other apps plug into posting (``rooms.services.messages_post``, the one way a
+message enters a room). Apps above rooms register them in their ``AppConfig.ready()``;
+rooms imports none of those apps.
+
+- ``register_rooms_locker``: one function that locks the records owning the rooms about to
+  be posted in (enquiries: the enquiry rows, in id order; SPEC lock order: enquiry, then
+  room) and returns those rooms with what the rules below read loaded. It runs on the hot
+  path of the socket writer's group commit, so it is expected to be one statement.
+- ``register_owner_info``: the owner's part of a room's information panel (a read).
+- ``register_post_rules``: ``check`` (may this author post in this room now? raise a
+  DomainError to refuse; it may write, e.g. close an enquiry whose auto-close time has
+  passed), ``before_insert`` (for an accepted message, before it is inserted: reopen a
+  resolved enquiry, whose system message then goes first) and ``after_post`` (after the
+  insert, in the same transaction: first response time, queueing the send to a platform);
+  ``change_check`` (may the author edit or recall a message now: not in a closed enquiry).
+
+Which rules run for which kind of message is ``rooms.services.POST_POLICIES``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+
+from contactcenter.models import Staff
+from rooms.models import Message, Room
+
+
+@dataclass(frozen=True)
+class Post:
+    """One message going through the pipeline, as the hooks see it. ``message`` is not
+    saved yet in ``check`` and ``before_insert``. ``kind`` is the posting kind (a key of
+    ``rooms.services.POST_POLICIES``: "visitor", "staff", "file", "forward", "platform",
+    "system"). ``room`` comes from the rooms locker, with what it loaded."""
+
+    kind: str
+    room: Room
+    message: Message
+    staff: Staff | None
+    visitor_id: int | None
+
+
+RoomsLocker = Callable[[list[int]], dict[int, Room]]
+OwnerInfo = Callable[[Room], dict[str, Any]]
+PostHook = Callable[[Post], None]
+# May the author edit or recall this message of this room now (raise a DomainError)?
+ChangeHook = Callable[[Room, Message], None]
+
+
+@dataclass(frozen=True)
+class PostRules:
+    check: PostHook | None = None
+    before_insert: PostHook | None = None
+    after_post: PostHook | None = None
+    change_check: ChangeHook | None = None
+
+
+_locker: RoomsLocker | None = None
+_owner_info: OwnerInfo | None = None
+_rules: list[PostRules] = []
+
+
+def register_rooms_locker(locker: RoomsLocker) -> None:
+    """Set the function that locks the owners of rooms (one app owns rooms: enquiries).
+    It takes the room ids (sorted) and returns the rooms it knows by id; the others
+    (direct rooms, spaces) are loaded by rooms without a lock of their owner."""
+    global _locker  # noqa: PLW0603 - set once at startup
+    _locker = locker
+
+
+def register_post_rules(
+    *,
+    check: PostHook | None = None,
+    before_insert: PostHook | None = None,
+    after_post: PostHook | None = None,
+    change_check: ChangeHook | None = None,
+) -> None:
+    """Add one app's rules; they run in the order registered (app order in INSTALLED_APPS).
+    Registering the same functions twice (a second ``ready()``) adds nothing."""
+    rules = PostRules(check=check, before_insert=before_insert, after_post=after_post, change_check=change_check)
+    if rules not in _rules:
+        _rules.append(rules)
+
+
+def register_owner_info(info: OwnerInfo) -> None:
+    """Set the function that gives the owner's part of an owned room's information panel
+    (``rooms.selectors.room_info``: the enquiry, its visitor...)."""
+    global _owner_info  # noqa: PLW0603 - set once at startup
+    _owner_info = info
+
+
+def owner_info(room: Room) -> dict[str, Any]:
+    return _owner_info(room) if _owner_info is not None else {}
+
+
+def rooms_lock(room_ids: list[int]) -> dict[int, Room]:
+    return _locker(room_ids) if _locker is not None else {}
+
+
+def post_rules() -> Sequence[PostRules]:
+    return _rules
+
+
+# Helpers for a locker that speaks raw SQL (the hot path: see rooms.services on why).
+
+
+def sql_placeholders(values: Sequence[Any]) -> str:
+    """ "%s, %s, ..." for an IN list of ``values``."""
+    return ", ".join(["%s"] * len(values))
+
+
+def loaded_instance(model: Any, values: dict[str, Any]) -> Any:
+    """An instance as loaded from the database with only ``values`` (by attname); other
+    fields are deferred. (``Model.from_db`` takes the values in field order.)"""
+    attnames = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(connection.alias, attnames, [values[a] for a in attnames])
