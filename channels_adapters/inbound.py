@@ -29,13 +29,19 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 
+from channels_adapters import outbound as outbound_sending  # a module: outbound -> tasks -> inbound is a cycle
+from channels_adapters import tasks
 from channels_adapters.models import Channel, InboundEvent, OutboundMessage
 from channels_adapters.platforms import PLATFORMS, Inbound, SendError
+from channels_adapters.platforms.email import email_parse
 from contactcenter import background, clock
 from contactcenter.errors import InvalidInput
 from contactcenter.text import json_scrub, text_scrub
+from enquiries import services as enquiry_services
 from enquiries.intake import LIVE, Wrote, current_enquiry, customer_wrote
 from enquiries.models import Enquiry, Visitor
+from rooms import files
+from rooms import services as room_services
 from rooms.models import Message
 from rooms.services import media_state
 
@@ -55,7 +61,6 @@ def _key(item: Inbound) -> str:
 def inbound_record(*, channel: Channel, items: list[Inbound]) -> list[int]:
     """Store the items not seen before (dedupe on the provider's id) and queue their
     processing on commit, in the given order. Returns the new events' ids."""
-    from channels_adapters import tasks
 
     keys = [_key(i) for i in items]
     seen = set(
@@ -87,7 +92,6 @@ def inbound_record(*, channel: Channel, items: list[Inbound]) -> list[int]:
 
 def _visitor_for(channel: Channel, identity: str, profile: dict[str, str]) -> Visitor:
     """The visitor of (channel, identity), created with the profile on first contact."""
-    from enquiries import services as enquiry_services
 
     visitor = Visitor.objects.filter(channel=channel, channel_identity=identity).first()
     if visitor is not None:
@@ -119,7 +123,6 @@ def _visitor_for(channel: Channel, identity: str, profile: dict[str, str]) -> Vi
 def _store_media(channel: Channel, item: Inbound) -> tuple[dict[str, Any] | None, str]:
     """Download the item's media and store it like an uploaded file. Returns (file info,
     a note for staff when it could not be kept). Raises SendError when it may work later."""
-    from rooms import files
 
     platform = PLATFORMS[channel.kind]
     media = item.media or {}
@@ -158,7 +161,6 @@ def deliver_to_enquiry(
     decides where it goes) and, when it opened an enquiry, send the channel's welcome
     message to the customer. Caller is inside a transaction and holds the visitor's row
     lock."""
-    from channels_adapters.outbound import outbound_queue_for_message
 
     wrote = customer_wrote(channel=channel, visitor=visitor, text=text, data=data, file_info=file_info, thread=thread)
     if wrote.opened:
@@ -166,14 +168,13 @@ def deliver_to_enquiry(
             room__enquiry=wrote.enquiry, kind=Message.Kind.SYSTEM, data__bot="welcome"
         ).first()
         if welcome is not None:
-            outbound_queue_for_message(message=welcome)
+            outbound_sending.outbound_queue_for_message(message=welcome)
     return wrote
 
 
 def _note_event(channel: Channel, visitor: Visitor, item: Inbound) -> Enquiry | None:
     """Follow, unfollow, subscribe...: a staff-only system message in the customer's live
     enquiry, else only a log line."""
-    from rooms import services as room_services
 
     event = str(item.data.get("event") or "event")
     current = current_enquiry(visitor)
@@ -199,7 +200,6 @@ def _note_event(channel: Channel, visitor: Visitor, item: Inbound) -> Enquiry | 
 def status_apply(*, channel: Channel, item: Inbound) -> int:
     """Move the delivery state of the staff messages a status refers to. Returns how many
     changed. Caller is inside a transaction."""
-    from channels_adapters.outbound import outbound_state_set
 
     query = OutboundMessage.objects.filter(channel=channel)
     refs = [r for r in item.refs if r]
@@ -215,7 +215,7 @@ def status_apply(*, channel: Channel, item: Inbound) -> int:
         return 0
     changed = 0
     for outbound in query.select_for_update(no_key=True).order_by("id"):
-        changed += outbound_state_set(outbound=outbound, state=item.status, error=item.error)
+        changed += outbound_sending.outbound_state_set(outbound=outbound, state=item.status, error=item.error)
     return changed
 
 
@@ -314,8 +314,6 @@ class _AlreadyDone(Exception):
 
 def _discard(file_info: dict[str, Any] | None) -> None:
     if file_info:
-        from rooms import files
-
         files.file_discard(info=file_info)
 
 
@@ -323,7 +321,6 @@ def _discard(file_info: dict[str, Any] | None) -> None:
 
 
 def _media_fetch_later(message_id: int, countdown: float = 0.0) -> None:
-    from channels_adapters import tasks
 
     background.run_task(tasks.inbound_media, message_id, countdown=countdown)
 
@@ -335,8 +332,6 @@ def inbound_media_try(*, message_id: int) -> float | None:
     before the next try when the platform's API failed in a way that may pass. After
     ``CC_INBOUND_MEDIA_TRIES`` tries the message says it could not be loaded. Safe to run
     twice and concurrently (the first to settle wins; the other discards its copy)."""
-    from channels_adapters.outbound import retry_delay
-    from rooms import services as room_services
 
     message = Message.objects.filter(pk=message_id).first()
     media = message.data.get("media") if message is not None else None
@@ -356,7 +351,7 @@ def inbound_media_try(*, message_id: int) -> float | None:
             note = f"The {media.get('category') or 'file'} could not be downloaded: {exc.message}"
             room_services.message_media_settle(message_id=message_id, file_info=None, error=note)
             return None
-        delay = retry_delay(tries)
+        delay = outbound_sending.retry_delay(tries)
         due = (clock.now() + dt.timedelta(seconds=delay)).isoformat()
         _media_bookkeeping(message_id, tries=tries, next_try_at=due)
         return delay
@@ -443,8 +438,6 @@ def email_ingest(*, raw: bytes, channel: Channel | None = None) -> str:
     "ignored" (automated mail: bounces, auto-replies) or raises InvalidInput (no channel,
     no sender). A reply (In-Reply-To/References) joins its enquiry; others follow the
     same rules as platform messages. Attachments become file messages."""
-    from channels_adapters.platforms.email import email_parse
-    from rooms import files
 
     mail = email_parse(raw)
     # Scrubbed, not refused (see inbound_record): a NUL in a mail must not lose it.

@@ -40,14 +40,20 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 
+from channels_adapters import tasks
+from channels_adapters.media_links import media_link
 from channels_adapters.models import Channel, OutboundMessage
 from channels_adapters.platforms import PLATFORMS, OutFile, SendError
+from channels_adapters.platforms import email as email_channel
 from contactcenter import background, clock
-from contactcenter.errors import Conflict
+from contactcenter.errors import Conflict, NotFound
 from contactcenter.events import MessageEdited, room_group
 from contactcenter.realtime import send_event_on_commit
+from enquiries.models import Enquiry
+from rooms import files
 from rooms.hooks import Post
 from rooms.models import Message
+from rooms.selectors import message_data
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +98,6 @@ def outbound_queue_for_message(*, message: Message) -> OutboundMessage | None:
     (409) when the platform's reply window has closed. Caller is inside the transaction
     that inserted the message (it holds the room lock); the task is queued on commit.
     """
-    from enquiries.models import Enquiry
 
     enquiry = (
         Enquiry.objects.select_related("channel")
@@ -143,7 +148,6 @@ def outbound_queue(*, message: Message, channel: Channel) -> OutboundMessage | N
     """Record the send of ``message`` to the customer of a platform or email ``channel`` and
     queue it on commit (None for other channels and kinds). The caller has checked
     ``outbound_refusal`` in the same transaction."""
-    from channels_adapters import tasks
 
     if channel.kind not in OUTBOUND_KINDS:
         return None
@@ -180,7 +184,6 @@ def _show(outbound: OutboundMessage) -> None:
         delivery["error"] = outbound.error
     message.data = {**message.data, "delivery": delivery}
     message.save(update_fields=["data"])
-    from rooms.selectors import message_data
 
     send_event_on_commit([room_group(message.room_id)], MessageEdited(message=message_data(message)))
 
@@ -224,9 +227,6 @@ def _unclaimed(now: dt.datetime) -> Q:
 
 def _out_file(message: Message) -> OutFile | None:
     """The file of a file message, with its public links (None when it has gone)."""
-    from channels_adapters.media_links import media_link
-    from contactcenter.errors import NotFound
-    from rooms import files
 
     try:
         full, info = files.file_for_download(message)
@@ -282,7 +282,6 @@ def outbound_attempt(*, outbound_id: int) -> str:
     live lease, and sets one until now + CC_OUTBOUND_CLAIM_SECONDS; it clears the lease when
     it ends. A try that crashes keeps it until it runs out: only then may another try (the
     sweep's, or a redelivered task) send again. Called outside any transaction."""
-    from channels_adapters.platforms import email as email_channel
 
     outbound = (
         OutboundMessage.objects.select_related("channel", "message__room__enquiry__visitor")
@@ -373,7 +372,7 @@ def outbound_attempt(*, outbound_id: int) -> str:
         outbound_state_set(outbound=locked, state=OutboundMessage.State.SENT)
     if provider_id:
         # A delivery status may have come in before the id was saved: apply it now.
-        from channels_adapters.inbound import status_apply_waiting
+        from channels_adapters.inbound import status_apply_waiting  # inbound imports this module (through tasks)
 
         status_apply_waiting(channel_id=channel.pk, provider_message_id=provider_id[:255])
     return "sent"
@@ -395,7 +394,6 @@ def outbound_resume_due(now: dt.datetime | None = None) -> int:
     again only if that task is lost too. A retry waiting out its back-off is not due yet;
     the task queued here re-checks everything (``outbound_attempt``). Called outside any
     transaction (beat task, embedded ticker): the tasks are queued on commit."""
-    from channels_adapters import tasks
 
     now = now or clock.now()
     cutoff = now - dt.timedelta(seconds=settings.CC_OUTBOUND_SWEEP_GRACE_SECONDS)

@@ -31,6 +31,7 @@ from django.db import close_old_connections, connection, connections
 
 from contactcenter import realtime
 from contactcenter.errors import Busy
+from rooms.selectors import message_data
 from rooms.services import PostRequest, messages_post
 
 logger = logging.getLogger(__name__)
@@ -168,7 +169,6 @@ class SocketWriter:
 
 
 def _answer(result: Any) -> Any:
-    from rooms.selectors import message_data
 
     if isinstance(result, BaseException):
         return result

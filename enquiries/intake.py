@@ -24,11 +24,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
-from channels_adapters.models import Channel
 from contactcenter import clock
 from enquiries.models import Enquiry, Visitor
 from enquiries.services import enquiry_open
@@ -36,6 +35,9 @@ from rooms import services as room_services
 from rooms.models import Message, Room
 
 LIVE = (Enquiry.Status.OPEN, Enquiry.Status.HANDLING, Enquiry.Status.RESOLVED)
+
+if TYPE_CHECKING:  # the type only: channels_adapters is above this app
+    from channels_adapters.models import Channel
 
 
 @dataclass(frozen=True)

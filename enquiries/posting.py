@@ -19,7 +19,6 @@ from typing import Any
 
 from django.db import connection
 
-from channels_adapters.models import Channel
 from contactcenter.errors import Conflict, NotAuthorized
 from enquiries import services
 from enquiries.models import Enquiry
@@ -34,6 +33,12 @@ class _LockSQL:
 
 
 _lock_sql_built: _LockSQL | None = None
+
+
+def _channel_model() -> Any:
+    """The channel model, as the enquiry's foreign key names it: it belongs to
+    channels_adapters, above this app, and the lock query reads two of its columns."""
+    return Enquiry._meta.get_field("channel").related_model
 
 
 def lock_sql() -> _LockSQL:
@@ -56,6 +61,7 @@ LOCKED_COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 def lock_sql_build() -> _LockSQL:
+    Channel = _channel_model()  # noqa: N806 - a model class
     q = connection.ops.quote_name
     no_key = connection.features.has_select_for_no_key_update
 
@@ -88,6 +94,7 @@ def rooms_lock(room_ids: list[int]) -> dict[int, Room]:
     order for every batch, so batches cannot deadlock), each room with its enquiry and the
     enquiry's channel loaded with what posting reads; ``first_response_at`` is loaded (as
     None) only while no staff has answered, else deferred (``post_after``)."""
+    Channel = _channel_model()  # noqa: N806 - a model class
     sql = lock_sql()
     names = [
         *(_attname(Room, n) for n in LOCKED_COLUMNS["room"]),

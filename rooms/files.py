@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Model
 from PIL import ExifTags, Image, ImageOps
 
-from contactcenter.errors import InvalidInput, NotFound
+from contactcenter.errors import Conflict, InvalidInput, NotFound
 from contactcenter.models import Staff
 from rooms import services
 from rooms.models import Message
@@ -294,7 +294,6 @@ def file_store(*, upload: UploadedFile) -> dict[str, Any]:
 
 def file_copy(*, info: Any) -> dict[str, Any]:
     """Copies of a message's stored file and thumbnail, for a forward."""
-    from contactcenter.errors import Conflict
 
     if not isinstance(info, dict) or not info.get("path"):
         raise Conflict("This message's file is no longer available.", code="gone")

@@ -414,6 +414,6 @@ def preview_queue_on_commit(message: Message) -> None:
     if not settings.CC_LINK_PREVIEW_ENABLED or message.kind not in _PREVIEWED or first_url(message.text) is None:
         return
     # Imported here: rooms.tasks imports this module.
-    from rooms.tasks import message_link_preview
+    from rooms.tasks import message_link_preview  # rooms.tasks imports this module
 
     run_after_commit(message_link_preview, message.pk)
