@@ -9,7 +9,7 @@ import os
 from django.test.utils import override_settings
 
 from channels_adapters import services as channel_services
-from contactcenter import services as org
+from contactcenter.org import services as org
 from enquiries.auth import visitor_token_for
 from enquiries.services import visitor_create
 

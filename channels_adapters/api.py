@@ -14,11 +14,11 @@ from rest_framework.views import APIView
 from channels_adapters import services
 from channels_adapters.models import Channel, WidgetPosition
 from channels_adapters.platforms import webhook_path
-from contactcenter.api import tag_by_name_or_id
-from contactcenter.api_errors import JSONObjectField, results_of
-from contactcenter.errors import InvalidInput, NotFound
-from contactcenter.models import Staff, Tag
-from contactcenter.permissions import IsAdminOrReadOnlyStaff, staff_of
+from contactcenter.org.api import tag_by_name_or_id
+from contactcenter.org.api_errors import JSONObjectField, results_of
+from contactcenter.org.errors import InvalidInput, NotFound
+from contactcenter.org.models import Staff, Tag
+from contactcenter.org.permissions import IsAdminOrReadOnlyStaff, staff_of
 from enquiries import services as enquiry_services
 from enquiries.auth import VisitorAuthentication, WidgetThrottle, visitor_token_for
 from enquiries.models import Visitor

@@ -10,7 +10,7 @@ class ChannelsAdaptersConfig(AppConfig):
 
     def ready(self) -> None:
         from channels_adapters import outbound
-        from contactcenter.background import register_sweep
+        from contactcenter.org.background import register_sweep
         from rooms import hooks
 
         # Staff replies to platform customers whose send was lost; webhook events whose

@@ -34,9 +34,9 @@ from channels_adapters import tasks
 from channels_adapters.models import Channel, InboundEvent, OutboundMessage
 from channels_adapters.platforms import PLATFORMS, Inbound, SendError
 from channels_adapters.platforms.email import email_parse
-from contactcenter import background, clock
-from contactcenter.errors import InvalidInput
-from contactcenter.text import json_scrub, text_scrub
+from contactcenter.org import background, clock
+from contactcenter.org.errors import InvalidInput
+from contactcenter.org.text import json_scrub, text_scrub
 from enquiries import services as enquiry_services
 from enquiries.intake import LIVE, Wrote, current_enquiry, customer_wrote
 from enquiries.models import Enquiry, Visitor

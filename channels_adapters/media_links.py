@@ -20,7 +20,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 from PIL import Image, ImageDraw
 
-from contactcenter.errors import NotFound
+from contactcenter.org.errors import NotFound
 from rooms import files
 from rooms.files_api import content_disposition
 from rooms.models import Message

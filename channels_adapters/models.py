@@ -6,7 +6,7 @@ import secrets
 
 from django.db import models
 
-from contactcenter.models import ChannelKind
+from contactcenter.org.models import ChannelKind
 
 
 def new_channel_key() -> str:

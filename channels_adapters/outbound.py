@@ -45,10 +45,10 @@ from channels_adapters.media_links import media_link
 from channels_adapters.models import Channel, OutboundMessage
 from channels_adapters.platforms import PLATFORMS, OutFile, SendError
 from channels_adapters.platforms import email as email_channel
-from contactcenter import background, clock
-from contactcenter.errors import Conflict, NotFound
-from contactcenter.events import MessageEdited, room_group
-from contactcenter.realtime import send_event_on_commit
+from contactcenter.org import background, clock
+from contactcenter.org.errors import Conflict, NotFound
+from contactcenter.org.events import MessageEdited, room_group
+from contactcenter.org.realtime import send_event_on_commit
 from enquiries.models import Enquiry
 from rooms import files
 from rooms.hooks import Post

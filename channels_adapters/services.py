@@ -13,10 +13,10 @@ from django.db import transaction
 
 from channels_adapters.models import VISITOR_FORM_FIELDS, Channel, WidgetPosition
 from channels_adapters.platforms import credentials_clean
-from contactcenter import clock
-from contactcenter.errors import DomainError, InvalidInput, NotAuthorized
-from contactcenter.models import Staff, Tag
-from contactcenter.services import destination_for
+from contactcenter.org import clock
+from contactcenter.org.errors import DomainError, InvalidInput, NotAuthorized
+from contactcenter.org.models import Staff, Tag
+from contactcenter.org.services import destination_for
 from enquiries.models import Enquiry
 
 

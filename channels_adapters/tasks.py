@@ -2,7 +2,7 @@
 staff replies. Tasks take ids, re-fetch, tolerate rows that have gone and are safe to run
 twice; retries with exponential back-off live here.
 
-Retries are queued with ``contactcenter.background.run_task`` (Celery, a thread, or nothing
+Retries are queued with ``contactcenter.org.background.run_task`` (Celery, a thread, or nothing
 with "off": tests call the task functions themselves and may read ``scheduled``)."""
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from celery import shared_task
 
 from channels_adapters import inbound, outbound
 from channels_adapters.models import OutboundMessage
-from contactcenter import background
+from contactcenter.org import background
 
 logger = logging.getLogger(__name__)
 
-# CC_TIMERS="off": what would have been queued (the one list of contactcenter.background).
+# CC_TIMERS="off": what would have been queued (the one list of contactcenter.org.background).
 scheduled = background.scheduled
 
 

@@ -26,7 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 from channels_adapters.inbound import inbound_record
 from channels_adapters.models import Channel
 from channels_adapters.platforms import PLATFORMS
-from contactcenter.client_address import client_ident
+from contactcenter.org.client_address import client_ident
 
 logger = logging.getLogger(__name__)
 

@@ -30,12 +30,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from channels_adapters.models import VISITOR_FORM_FIELDS, Channel
-from contactcenter import clock
-from contactcenter.csp import content_security_policy
-from contactcenter.errors import NotFound
-from contactcenter.models import Staff, Tag
-from contactcenter.permissions import IsAdmin
-from contactcenter.services import org_settings_get, within_work_hours
+from contactcenter.org import clock
+from contactcenter.org.csp import content_security_policy
+from contactcenter.org.errors import NotFound
+from contactcenter.org.models import Staff, Tag
+from contactcenter.org.permissions import IsAdmin
+from contactcenter.org.services import org_settings_get, within_work_hours
 from enquiries.auth import WidgetThrottle
 
 VISITOR_KINDS = (Channel.Kind.WIDGET, Channel.Kind.WEBLINK)

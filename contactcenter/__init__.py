@@ -1,5 +1,5 @@
-"""The project (settings, ASGI, URLs, Celery app, web pages) on top, the socket gateway (consumers,
-socket writer, routing) under it, and at the bottom the org core: staff, tags, destinations, errors, events."""
+"""The project layer, on top of every app: settings, ASGI and URLs, the Celery app, the dashboard's
+pages; inside it the org core (org/, the bottom app) and the socket gateway (gateway/)."""
 
 from contactcenter.celery import app as celery_app
 

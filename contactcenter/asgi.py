@@ -10,11 +10,11 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 
 django_asgi_app = get_asgi_application()
 
-from contactcenter.background import start_ticker  # noqa: E402
-from contactcenter.routing import websocket_application  # noqa: E402
+from contactcenter.gateway.routing import websocket_application  # noqa: E402
+from contactcenter.org.background import start_ticker  # noqa: E402
 
 # Deadlines: the embedded ticker, or in production the web ticker that sweeps while this
-# process holds the timers' advisory lock (contactcenter/background.py).
+# process holds the timers' advisory lock (contactcenter/org/background.py).
 start_ticker()
 
 application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application})

@@ -73,17 +73,20 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and Redoc served from here, not from a CDN
     "channels",
-    "contactcenter",
-    "enquiries",
+    # Bottom to top: each app imports only the apps listed before it (tests/test_layers.py).
+    "contactcenter.org",
     "rooms",
+    "enquiries",
     "channels_adapters",
     "monitoring",
+    "contactcenter.gateway",
+    "contactcenter.apps.ProjectConfig",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # PostgreSQL/Redis briefly unreachable: 503 + Retry-After, not 500 (contactcenter/outages.py).
-    "contactcenter.outages.ServiceUnavailableMiddleware",
+    # PostgreSQL/Redis briefly unreachable: 503 + Retry-After, not 500 (contactcenter/org/outages.py).
+    "contactcenter.org.outages.ServiceUnavailableMiddleware",
     # Static files (the widget loader above all) are served by the app itself, from any
     # process, with no separate web server needed.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -91,7 +94,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "contactcenter.auth.SingleSessionMiddleware",
+    "contactcenter.org.auth.SingleSessionMiddleware",
     "enquiries.auth.VisitorTokenRenewalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -169,7 +172,7 @@ CC_CHANNEL_PREFIX = os.environ.get("CC_CHANNEL_PREFIX") or _default_channel_pref
 # -----------------------------------------------------------------------------------------
 if CC_CHANNEL_LAYER not in ("pubsub", "core"):
     raise ValueError("CC_CHANNEL_LAYER must be pubsub or core")
-# Redis outages (contactcenter/outages.py, contactcenter/channel_layers.py): connecting to
+# Redis outages (contactcenter/org/outages.py, contactcenter/org/channel_layers.py): connecting to
 # Redis gives up after CC_REDIS_CONNECT_TIMEOUT seconds, a cache command after
 # CC_REDIS_SOCKET_TIMEOUT; a cache that failed is not tried again for CC_CACHE_RETRY_SECONDS
 # (throttles fail open meanwhile). A request that cannot be served answers 503 with
@@ -183,7 +186,7 @@ _redis_socket_options = {"socket_connect_timeout": CC_REDIS_CONNECT_TIMEOUT, "so
 if REDIS_URL and CC_CHANNEL_LAYER == "core":
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "contactcenter.channel_layers.ResyncingRedisChannelLayer",
+            "BACKEND": "contactcenter.org.channel_layers.ResyncingRedisChannelLayer",
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, "max_connections": CC_REDIS_MAX_CONNECTIONS, **_redis_socket_options}],
                 "capacity": 1000,
@@ -195,7 +198,7 @@ if REDIS_URL and CC_CHANNEL_LAYER == "core":
 elif REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "contactcenter.channel_layers.ResyncingPubSubChannelLayer",
+            "BACKEND": "contactcenter.org.channel_layers.ResyncingPubSubChannelLayer",
             "CONFIG": {"hosts": [{"address": REDIS_URL, **_redis_socket_options}], "prefix": CC_CHANNEL_PREFIX},
         }
     }
@@ -271,24 +274,24 @@ SESSION_COOKIE_SECURE = _env_bool("CC_SECURE_COOKIES", False)
 CC_VISITOR_TOKEN_MAX_AGE_SECONDS = _env_int("CC_VISITOR_TOKEN_MAX_AGE_SECONDS", 14 * 24 * 3600)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
-# The visitor sign-in that rooms' endpoints accept besides staff (contactcenter.auth.VisitorAuthentication).
+# The visitor sign-in that rooms' endpoints accept besides staff (contactcenter.org.auth.VisitorAuthentication).
 CC_VISITOR_AUTHENTICATION = "enquiries.auth.VisitorAuthentication"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "contactcenter.auth.StaffTokenAuthentication",
-        "contactcenter.auth.StaffSessionAuthentication",
+        "contactcenter.org.auth.StaffTokenAuthentication",
+        "contactcenter.org.auth.StaffSessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["contactcenter.permissions.IsStaff"],
+    "DEFAULT_PERMISSION_CLASSES": ["contactcenter.org.permissions.IsStaff"],
     "DEFAULT_SCHEMA_CLASS": "contactcenter.api_schema.AutoSchema",
-    "EXCEPTION_HANDLER": "contactcenter.api_errors.exception_handler",
-    # DRF's parsers plus checks on every string and on nesting (contactcenter/parsers.py).
+    "EXCEPTION_HANDLER": "contactcenter.org.api_errors.exception_handler",
+    # DRF's parsers plus checks on every string and on nesting (contactcenter/org/parsers.py).
     "DEFAULT_PARSER_CLASSES": [
-        "contactcenter.parsers.JSONParser",
-        "contactcenter.parsers.FormParser",
-        "contactcenter.parsers.MultiPartParser",
+        "contactcenter.org.parsers.JSONParser",
+        "contactcenter.org.parsers.FormParser",
+        "contactcenter.org.parsers.MultiPartParser",
     ],
-    "DEFAULT_PAGINATION_CLASS": "contactcenter.api_errors.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "contactcenter.org.api_errors.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_RATES": {
         "login": os.environ.get("CC_LOGIN_RATE", "20/min"),
@@ -313,7 +316,7 @@ SPECTACULAR_SETTINGS = {
     # Error answers (400/401/403/404/409/413/415/429/503) documented once, with one Error shape.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "contactcenter.api_errors.document_errors",
+        "contactcenter.org.api_errors.document_errors",
     ],
 }
 
@@ -321,8 +324,8 @@ CACHES: dict[str, dict[str, object]] = {"default": {"BACKEND": "django.core.cach
 if REDIS_URL:
     CACHES = {
         "default": {
-            # Fails open while Redis is down (contactcenter/cache.py).
-            "BACKEND": "contactcenter.cache.FailOpenRedisCache",
+            # Fails open while Redis is down (contactcenter/org/cache.py).
+            "BACKEND": "contactcenter.org.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             # Rate counters, lockouts and webhook nonces of deployments sharing one Redis
             # database stay apart, as their realtime channels do.
@@ -392,7 +395,7 @@ CC_WECHAT_TIMESTAMP_WINDOW_SECONDS = _env_int("CC_WECHAT_TIMESTAMP_WINDOW_SECOND
 
 # Client addresses and limits (README "Security"). Forwarded headers are believed only from
 # declared proxies: CC_TRUSTED_PROXIES (IPs/CIDRs, comma-separated) or CC_PROXY_COUNT (the
-# number of proxies in front). Neither: the peer address alone (contactcenter.client_address).
+# number of proxies in front). Neither: the peer address alone (contactcenter.org.client_address).
 CC_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("CC_TRUSTED_PROXIES", "").split(",") if p.strip()]
 for _proxy in CC_TRUSTED_PROXIES:  # a typo stops the start, not every request
     try:

@@ -2,8 +2,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from channels_adapters import api as channel_api
-from contactcenter import api as org_api
 from contactcenter import views, web
+from contactcenter.org import api as org_api
 from enquiries import api as enquiry_api
 from enquiries.photos_api import VisitorPhotoView
 from monitoring import api as monitoring_api

@@ -11,8 +11,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from contactcenter.api_errors import REQUEST_TOO_LARGE
-from contactcenter.outages import is_outage, request_outage, unavailable_response
+from contactcenter.org.api_errors import REQUEST_TOO_LARGE
+from contactcenter.org.outages import is_outage, request_outage, unavailable_response
 
 
 def _wants_json(request: HttpRequest) -> bool:

@@ -15,9 +15,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
 
-from contactcenter.auth import session_is_current
-from contactcenter.csp import csp_protected
-from contactcenter.models import Staff
+from contactcenter.org.auth import session_is_current
+from contactcenter.org.csp import csp_protected
+from contactcenter.org.models import Staff
 
 # Sections of the dashboard that only admins may open (agents get 403 here and from the API).
 ADMIN_SECTIONS = ("overview", "staff", "tags", "channels", "settings")

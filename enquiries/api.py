@@ -10,11 +10,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contactcenter.api import tag_by_name_or_id
-from contactcenter.api_errors import Pagination
-from contactcenter.models import ChannelKind, Staff
-from contactcenter.permissions import principal_of, staff_of
-from contactcenter.services import org_settings_get
+from contactcenter.org.api import tag_by_name_or_id
+from contactcenter.org.api_errors import Pagination
+from contactcenter.org.models import ChannelKind, Staff
+from contactcenter.org.permissions import principal_of, staff_of
+from contactcenter.org.services import org_settings_get
 from enquiries import services
 from enquiries.auth import IsVisitor, VisitorAuthentication, WidgetThrottle, visitor_of
 from enquiries.models import Enquiry

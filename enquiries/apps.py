@@ -6,8 +6,8 @@ class EnquiriesConfig(AppConfig):
 
     def ready(self) -> None:
         # In ready(): the services import models, which are loaded only now.
-        from contactcenter.background import register_sweep
-        from contactcenter.services import on_staff_became_active
+        from contactcenter.org.background import register_sweep
+        from contactcenter.org.services import on_staff_became_active
         from enquiries import posting, room_info
         from enquiries.services import enquiries_alert_newly_active
         from rooms import hooks

@@ -1,5 +1,5 @@
 """Visitors as API callers: signed visitor tokens, their DRF authentication and
-permissions, and the widget endpoints' rate limit. Staff authentication is contactcenter.auth."""
+permissions, and the widget endpoints' rate limit. Staff authentication is contactcenter.org.auth."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
-from contactcenter import clock
-from contactcenter.client_address import client_ident
-from contactcenter.errors import NotAuthorized
+from contactcenter.org import clock
+from contactcenter.org.client_address import client_ident
+from contactcenter.org.errors import NotAuthorized
 from enquiries.models import Visitor
 
 _VISITOR_SALT = "contactcenter.visitor"
@@ -173,6 +173,6 @@ class WidgetThrottle(SimpleRateThrottle):
 
 class RoomsVisitorTokenScheme(VisitorTokenScheme):
     """The same scheme for rooms' endpoints, which take the visitor sign-in through the
-    project's setting (contactcenter.auth.VisitorAuthentication)."""
+    project's setting (contactcenter.org.auth.VisitorAuthentication)."""
 
-    target_class = "contactcenter.auth.VisitorAuthentication"
+    target_class = "contactcenter.org.auth.VisitorAuthentication"

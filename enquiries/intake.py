@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
-from contactcenter import clock
+from contactcenter.org import clock
 from enquiries.models import Enquiry, Visitor
 from enquiries.services import enquiry_open
 from rooms import services as room_services

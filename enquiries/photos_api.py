@@ -10,8 +10,8 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from contactcenter.errors import NotFound
-from contactcenter.permissions import IsStaff
+from contactcenter.org.errors import NotFound
+from contactcenter.org.permissions import IsStaff
 from enquiries.models import Visitor
 from rooms import previews
 from rooms.files_api import AnyAccept, image_response

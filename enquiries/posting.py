@@ -19,7 +19,7 @@ from typing import Any
 
 from django.db import connection
 
-from contactcenter.errors import Conflict, NotAuthorized
+from contactcenter.org.errors import Conflict, NotAuthorized
 from enquiries import services
 from enquiries.models import Enquiry
 from rooms.hooks import Post, loaded_instance, sql_placeholders

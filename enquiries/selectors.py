@@ -7,8 +7,8 @@ from typing import Any
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from contactcenter.errors import InvalidInput, NotAuthorized, NotFound
-from contactcenter.models import ChannelKind, Staff
+from contactcenter.org.errors import InvalidInput, NotAuthorized, NotFound
+from contactcenter.org.models import ChannelKind, Staff
 from enquiries.models import Enquiry, EnquiryAlert, Transfer, Visitor
 from rooms.models import Message
 

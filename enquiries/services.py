@@ -23,9 +23,9 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Count, Q
 
-from contactcenter import clock
-from contactcenter.errors import Conflict, InvalidInput, NotAuthorized, NotFound
-from contactcenter.events import (
+from contactcenter.org import clock
+from contactcenter.org.errors import Conflict, InvalidInput, NotAuthorized, NotFound
+from contactcenter.org.events import (
     ADMINS_GROUP,
     EnquiryClosed,
     EnquiryMissed,
@@ -45,10 +45,10 @@ from contactcenter.events import (
     staff_group,
     visitor_group,
 )
-from contactcenter.models import Destination, Staff, Tag
-from contactcenter.realtime import send_event_on_commit
-from contactcenter.services import destination_for, org_settings_get, staff_sessions_expire_due, within_work_hours
-from contactcenter.text import text_check, text_problem
+from contactcenter.org.models import Destination, Staff, Tag
+from contactcenter.org.realtime import send_event_on_commit
+from contactcenter.org.services import destination_for, org_settings_get, staff_sessions_expire_due, within_work_hours
+from contactcenter.org.text import text_check, text_problem
 from enquiries import timers
 from enquiries.models import Enquiry, EnquiryAlert, EnquiryEvent, EnquiryNote, Transfer, Visitor
 from enquiries.selectors import enquiry_data, queue_positions

@@ -1,4 +1,4 @@
-"""How deadlines get enforced in each mode (the switch itself: contactcenter/background.py).
+"""How deadlines get enforced in each mode (the switch itself: contactcenter/org/background.py).
 
 - celery (production): a task at each deadline (queued on commit) plus the beat sweep every
   second; and, unless CC_WEB_TICKER is off, the web process that holds the timers' advisory
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from contactcenter.background import run_after_commit
+from contactcenter.org.background import run_after_commit
 
 # The module, not the task: enquiries.tasks imports enquiries.services, which imports this
 # module, so whichever of them is imported first finds the others half done.

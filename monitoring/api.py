@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contactcenter.permissions import IsAdmin, principal_of, staff_of
+from contactcenter.org.permissions import IsAdmin, principal_of, staff_of
 from enquiries import services
 from enquiries.api import EnquiryOut
 from enquiries.selectors import access_enquiry, enquiry_data

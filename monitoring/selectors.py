@@ -8,10 +8,10 @@ from typing import Any
 
 from django.db.models import Count
 
-from contactcenter import clock
-from contactcenter.errors import NotAuthorized
-from contactcenter.models import Staff
-from contactcenter.services import org_settings_get
+from contactcenter.org import clock
+from contactcenter.org.errors import NotAuthorized
+from contactcenter.org.models import Staff
+from contactcenter.org.services import org_settings_get
 from enquiries.models import Enquiry, EnquiryEvent
 from enquiries.selectors import enquiries_data, enquiry_base
 

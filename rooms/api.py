@@ -8,11 +8,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contactcenter import ratelimit
-from contactcenter.auth import VisitorAuthentication
-from contactcenter.errors import InvalidInput
-from contactcenter.models import Staff
-from contactcenter.permissions import IsStaffOrVisitor, principal_of
+from contactcenter.org import ratelimit
+from contactcenter.org.auth import VisitorAuthentication
+from contactcenter.org.errors import InvalidInput
+from contactcenter.org.models import Staff
+from contactcenter.org.permissions import IsStaffOrVisitor, principal_of
 from rooms import services
 from rooms.selectors import access_room, message_data, room_messages
 

@@ -20,8 +20,8 @@ from django.db import transaction
 from django.db.models import Model
 from PIL import ExifTags, Image, ImageOps
 
-from contactcenter.errors import Conflict, InvalidInput, NotFound
-from contactcenter.models import Staff
+from contactcenter.org.errors import Conflict, InvalidInput, NotFound
+from contactcenter.org.models import Staff
 from rooms import services
 from rooms.models import Message
 

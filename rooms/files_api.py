@@ -21,12 +21,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contactcenter import ratelimit
-from contactcenter.auth import VisitorAuthentication
-from contactcenter.errors import NotAuthorized, NotFound
-from contactcenter.models import Staff
-from contactcenter.parsers import FormParser, MultiPartParser
-from contactcenter.permissions import IsStaff, IsStaffOrVisitor
+from contactcenter.org import ratelimit
+from contactcenter.org.auth import VisitorAuthentication
+from contactcenter.org.errors import NotAuthorized, NotFound
+from contactcenter.org.models import Staff
+from contactcenter.org.parsers import FormParser, MultiPartParser
+from contactcenter.org.permissions import IsStaff, IsStaffOrVisitor
 from rooms import files, previews, services
 from rooms.api import MessageOut
 from rooms.selectors import Principal, access_message, access_room, message_data

@@ -25,7 +25,7 @@ from typing import Any
 
 from django.db import connection
 
-from contactcenter.models import Staff
+from contactcenter.org.models import Staff
 from rooms.models import Message, Room
 
 

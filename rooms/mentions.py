@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from contactcenter.events import MentionCreated, staff_group
-from contactcenter.realtime import send_event_on_commit
+from contactcenter.org.events import MentionCreated, staff_group
+from contactcenter.org.realtime import send_event_on_commit
 from rooms.models import Message, Room, RoomMember
 from rooms.selectors import message_data, should_notify
 

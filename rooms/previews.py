@@ -40,8 +40,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from contactcenter.background import run_after_commit
-from contactcenter.events import MessageEdited
+from contactcenter.org.background import run_after_commit
+from contactcenter.org.events import MessageEdited
 from rooms.models import Message, Room
 
 logger = logging.getLogger(__name__)
@@ -408,7 +408,7 @@ def message_preview_attach(*, message_id: int) -> Message | None:
 
 def preview_queue_on_commit(message: Message) -> None:
     """After commit, fetch the preview of a text message with a URL in the background
-    (contactcenter.background: a Celery task, a thread, or nothing when timers are "off":
+    (contactcenter.org.background: a Celery task, a thread, or nothing when timers are "off":
     tests call ``message_preview_attach`` directly, so no test reaches out to the network
     by accident). A preview is a nicety: a failed enqueue is only logged."""
     if not settings.CC_LINK_PREVIEW_ENABLED or message.kind not in _PREVIEWED or first_url(message.text) is None:

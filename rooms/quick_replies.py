@@ -9,8 +9,8 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from contactcenter.errors import Conflict, InvalidInput, NotAuthorized
-from contactcenter.models import Staff
+from contactcenter.org.errors import Conflict, InvalidInput, NotAuthorized
+from contactcenter.org.models import Staff
 from rooms.models import QuickReply
 from rooms.selectors import access_quick_reply
 

@@ -12,8 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contactcenter.api_errors import Pagination
-from contactcenter.models import Staff
+from contactcenter.org.api_errors import Pagination
+from contactcenter.org.models import Staff
 from rooms import quick_replies, spaces
 from rooms.models import RoomMember
 from rooms.selectors import (

@@ -7,8 +7,8 @@ from typing import Any
 from django.db.models import Count, F, IntegerField, Model, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from contactcenter.errors import NotAuthorized, NotFound
-from contactcenter.models import Staff
+from contactcenter.org.errors import NotAuthorized, NotFound
+from contactcenter.org.models import Staff
 from rooms.hooks import owner_info
 from rooms.models import Message, QuickReply, Room, RoomMember
 from rooms.previews import preview_public

@@ -14,9 +14,9 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.db.models import Model
 
-from contactcenter import clock
-from contactcenter.errors import Conflict, DomainError, InvalidInput, NotAuthorized, NotFound, timed_out
-from contactcenter.events import (
+from contactcenter.org import clock
+from contactcenter.org.errors import Conflict, DomainError, InvalidInput, NotAuthorized, NotFound, timed_out
+from contactcenter.org.events import (
     MessageCreated,
     MessageEdited,
     MessageRecalled,
@@ -27,9 +27,9 @@ from contactcenter.events import (
     staff_group,
     visitor_group,
 )
-from contactcenter.models import Staff
-from contactcenter.realtime import send_event_on_commit
-from contactcenter.text import text_check
+from contactcenter.org.models import Staff
+from contactcenter.org.realtime import send_event_on_commit
+from contactcenter.org.text import text_check
 from rooms.hooks import Post, post_rules, rooms_lock, sql_placeholders
 from rooms.mentions import mention_events, mentions_parse
 from rooms.models import Message, Room, RoomMember
@@ -304,7 +304,7 @@ def messages_post(requests: Sequence[PostRequest]) -> list[PostResult]:
     per request, in order. The rules of each kind are POST_POLICIES; other apps' rules
     come from ``rooms.hooks``.
 
-    This is the group commit of the socket writer (``contactcenter/socket_writer.py``): the
+    This is the group commit of the socket writer (``contactcenter/gateway/socket_writer.py``): the
     statements are per batch, not per message (lock the owners of the rooms, check
     memberships, stamp and lock the rooms, one multi-row INSERT, one COMMIT). A refusal of
     one request (closed enquiry, not a member, ...) does not affect the others. If the

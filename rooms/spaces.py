@@ -11,8 +11,8 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from contactcenter.errors import Conflict, InvalidInput, NotAuthorized, NotFound
-from contactcenter.models import Staff
+from contactcenter.org.errors import Conflict, InvalidInput, NotAuthorized, NotFound
+from contactcenter.org.models import Staff
 from rooms.models import Room, RoomMember
 from rooms.selectors import access_room
 from rooms.services import room_member_add, room_member_remove

@@ -16,10 +16,10 @@ from rest_framework.test import APIClient
 
 from channels_adapters import services as channel_services
 from channels_adapters.models import Channel
-from contactcenter import clock as cc_clock
-from contactcenter import realtime
-from contactcenter import services as org_services
-from contactcenter.models import Staff, Tag
+from contactcenter.org import clock as cc_clock
+from contactcenter.org import realtime
+from contactcenter.org import services as org_services
+from contactcenter.org.models import Staff, Tag
 from enquiries import services as enquiry_services
 from enquiries.auth import visitor_token_for
 from enquiries.models import Enquiry, Visitor

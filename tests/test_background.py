@@ -1,4 +1,4 @@
-"""contactcenter/background.py: the one switch for background work and the one ticker."""
+"""contactcenter/org/background.py: the one switch for background work and the one ticker."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from contactcenter import background
+from contactcenter.org import background
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def test_celery_enqueue_failure_is_logged_not_raised(
     settings.CC_TIMERS = "celery"
     with django_capture_on_commit_callbacks(execute=True):
         background.run_after_commit(FakeTask(fail=True), 7)
-    assert [r.getMessage() for r in caplog.records if r.name == "contactcenter.background"] == [
+    assert [r.getMessage() for r in caplog.records if r.name == "contactcenter.org.background"] == [
         "could not queue tests.fake"
     ]
 

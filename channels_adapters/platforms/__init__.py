@@ -10,7 +10,7 @@ from channels_adapters.platforms.base import FileSent, Inbound, OutFile, Platfor
 from channels_adapters.platforms.line import Line
 from channels_adapters.platforms.meta import Messenger, WhatsApp
 from channels_adapters.platforms.wechat import WeChat
-from contactcenter.errors import InvalidInput
+from contactcenter.org.errors import InvalidInput
 
 __all__ = ["PLATFORMS", "FileSent", "Inbound", "OutFile", "Platform", "SendError", "credentials_clean", "webhook_path"]
 

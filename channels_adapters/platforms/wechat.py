@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse
 
 from channels_adapters.models import Channel
 from channels_adapters.platforms.base import FileSent, Inbound, OutFile, Platform, SendError, http_call, link_text
-from contactcenter import clock
+from contactcenter.org import clock
 
 _BLOCK = 32
 # errcodes meaning the access token is bad or expired: fetch a new one and try again.

@@ -10,7 +10,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from channels_adapters.models import Channel
-from contactcenter.models import AuthToken, Staff, Tag
+from contactcenter.org.models import AuthToken, Staff, Tag
 from enquiries.models import Enquiry, EnquiryAlert, EnquiryEvent, EnquiryNote, Transfer, Visitor
 from rooms.models import Message, Room, RoomMember
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from channels_adapters.models import Channel
-from contactcenter.models import OrgSettings, Staff, Tag
+from contactcenter.org.models import OrgSettings, Staff, Tag
 from tests.api.conftest import counts, error, ok
 from tests.conftest import PASSWORD
 

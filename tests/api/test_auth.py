@@ -6,8 +6,8 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
-from contactcenter import services as org_services
-from contactcenter.models import AuthToken
+from contactcenter.org import services as org_services
+from contactcenter.org.models import AuthToken
 from tests.api.conftest import error, ok
 from tests.conftest import PASSWORD
 
@@ -206,7 +206,7 @@ def test_me_patch_validates_availability(api, agent):
 def test_login_is_rate_limited(monkeypatch, agent):
     from django.core.cache import cache
 
-    from contactcenter.api import LoginThrottle
+    from contactcenter.org.api import LoginThrottle
 
     cache.clear()
     monkeypatch.setattr(LoginThrottle, "THROTTLE_RATES", {"login": "3/min"})

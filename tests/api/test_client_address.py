@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
 
-from contactcenter.client_address import client_ip_from_scope, client_rate_key, parse_networks, resolve_client
+from contactcenter.org.client_address import client_ip_from_scope, client_rate_key, parse_networks, resolve_client
 from tests.api.conftest import error
 
 TOKEN_URL = "/api/v1/auth/token"
@@ -95,7 +95,7 @@ def _login(ip: str, forwarded: str | None = None) -> Any:
 
 @pytest.fixture
 def login_rate(monkeypatch: pytest.MonkeyPatch, db: Any) -> None:
-    from contactcenter.api import LoginThrottle
+    from contactcenter.org.api import LoginThrottle
 
     monkeypatch.setattr(LoginThrottle, "THROTTLE_RATES", {"login": "3/min"})
 

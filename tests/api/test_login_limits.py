@@ -11,7 +11,7 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from contactcenter.models import AuthToken
+from contactcenter.org.models import AuthToken
 from tests.api.conftest import error, ok
 from tests.conftest import PASSWORD
 

@@ -1,6 +1,6 @@
 """PostgreSQL or Redis briefly unreachable (issue 10, "Faults"): 503 with Retry-After and a
-JSON detail, never 500 (contactcenter/outages.py); the Redis cache fails open, fast and
-logging once (contactcenter/cache.py). The real Redis outage, through daphne, is
+JSON detail, never 500 (contactcenter/org/outages.py); the Redis cache fails open, fast and
+logging once (contactcenter/org/cache.py). The real Redis outage, through daphne, is
 tests/integration/test_redis_outage.py."""
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from django.test import Client
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from channels_adapters.models import Channel
-from contactcenter import cache as cache_module
-from contactcenter.cache import FailOpenRedisCacheClient
-from contactcenter.models import Staff
+from contactcenter.org import cache as cache_module
+from contactcenter.org.cache import FailOpenRedisCacheClient
+from contactcenter.org.models import Staff
 from tests.api.conftest import counts, error
 from tests.conftest import PASSWORD
 from tests.integration.test_real_timers import free_port
@@ -90,7 +90,7 @@ def test_an_outage_in_a_middleware_answers_503_not_500(
     def down(*args: Any) -> bool:
         raise OperationalError("terminating connection due to administrator command")
 
-    monkeypatch.setattr("contactcenter.auth.session_is_current", down)
+    monkeypatch.setattr("contactcenter.org.auth.session_is_current", down)
     _unavailable(client.get("/api/v1/me"))
     page = client.get("/")
     assert page.status_code == 503 and int(page["Retry-After"]) >= 1
@@ -114,7 +114,7 @@ def dead_redis_cache(settings: Any) -> Iterator[None]:
     """The default cache is the Redis cache, pointed at a port where nothing listens."""
     settings.CACHES = {
         "default": {
-            "BACKEND": "contactcenter.cache.FailOpenRedisCache",
+            "BACKEND": "contactcenter.org.cache.FailOpenRedisCache",
             "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
@@ -129,7 +129,7 @@ def dead_redis_cache(settings: Any) -> Iterator[None]:
 def test_redis_cache_fails_open_fast_and_logs_once(dead_redis_cache: None, caplog: pytest.LogCaptureFixture) -> None:
     from django.core.cache import cache
 
-    caplog.set_level(logging.INFO, logger="contactcenter.outages")
+    caplog.set_level(logging.INFO, logger="contactcenter.org.outages")
     started = time.monotonic()
     assert cache.get("k", "fallback") == "fallback"
     assert cache.add("k", 1) is False

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from contactcenter import services as org_services
-from contactcenter.models import Staff
+from contactcenter.org import services as org_services
+from contactcenter.org.models import Staff
 from enquiries import services as enquiry_services
 from enquiries.models import Enquiry, EnquiryAlert
 from tests.api.test_auth import session_client, token_client, token_login

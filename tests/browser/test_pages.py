@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
-from contactcenter.models import Staff
+from contactcenter.org.models import Staff
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

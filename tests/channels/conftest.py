@@ -25,7 +25,7 @@ from django.test import Client
 
 from channels_adapters import tasks
 from channels_adapters.models import Channel, InboundEvent
-from contactcenter.models import Staff, Tag
+from contactcenter.org.models import Staff, Tag
 
 # shared/ lives beside the repository (here and in CI's fresh clone); a checkout elsewhere
 # (a git worktree) names it with CC_WEBHOOK_FIXTURES.
@@ -237,7 +237,7 @@ def wechat_query(*, token: str = "test", timestamp: int | None = None, nonce: st
     """A fresh WeChat query signature: now (the webhook refuses old timestamps) and a new
     nonce (it refuses a nonce seen before)."""
     from channels_adapters.platforms.wechat import sha1_signature
-    from contactcenter import clock
+    from contactcenter.org import clock
 
     ts = str(int(clock.now().timestamp()) if timestamp is None else timestamp)
     nonce = nonce or secrets.token_hex(8)

@@ -14,8 +14,8 @@ import pytest
 
 from channels_adapters import inbound, tasks
 from channels_adapters.models import InboundEvent
-from contactcenter import clock
-from contactcenter.events import room_group
+from contactcenter.org import clock
+from contactcenter.org.events import room_group
 from enquiries.models import Enquiry
 from rooms.models import Message
 from tests.api.conftest import ok

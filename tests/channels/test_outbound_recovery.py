@@ -16,7 +16,7 @@ from channels_adapters import outbound as outbound_module
 from channels_adapters import tasks
 from channels_adapters.models import OutboundMessage
 from channels_adapters.platforms import PLATFORMS
-from contactcenter import background
+from contactcenter.org import background
 from enquiries import services as enquiry_services
 from enquiries.models import Enquiry
 from tests.concurrency import race

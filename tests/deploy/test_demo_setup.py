@@ -9,8 +9,8 @@ from typing import Any
 
 from django.core.management import call_command
 
-from contactcenter import services as org_services
-from contactcenter.models import Staff
+from contactcenter.org import services as org_services
+from contactcenter.org.models import Staff
 from tests.conftest import PASSWORD
 
 

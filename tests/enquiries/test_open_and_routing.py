@@ -9,9 +9,9 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from contactcenter import services as org_services
-from contactcenter.errors import Conflict, InvalidInput
-from contactcenter.models import Staff
+from contactcenter.org import services as org_services
+from contactcenter.org.errors import Conflict, InvalidInput
+from contactcenter.org.models import Staff
 from enquiries import services
 from enquiries.models import Enquiry, EnquiryAlert, EnquiryEvent
 from enquiries.selectors import enquiry_list, queue_position

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from contactcenter import services as org_services
-from contactcenter.errors import Conflict, NotAuthorized, NotFound
-from contactcenter.models import Staff
+from contactcenter.org import services as org_services
+from contactcenter.org.errors import Conflict, NotAuthorized, NotFound
+from contactcenter.org.models import Staff
 from enquiries import services
 from enquiries.models import Enquiry, EnquiryEvent
 from enquiries.selectors import enquiry_list

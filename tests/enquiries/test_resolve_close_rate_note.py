@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from django.db import transaction
 
-from contactcenter import services as org_services
-from contactcenter.errors import Conflict, InvalidInput, NotAuthorized, NotFound
+from contactcenter.org import services as org_services
+from contactcenter.org.errors import Conflict, InvalidInput, NotAuthorized, NotFound
 from enquiries import services
 from enquiries.models import Enquiry, EnquiryEvent, EnquiryNote
 from rooms.models import Message, RoomMember

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from contactcenter.errors import Conflict, NotAuthorized, NotFound
-from contactcenter.models import Staff
+from contactcenter.org.errors import Conflict, NotAuthorized, NotFound
+from contactcenter.org.models import Staff
 from enquiries import services
 from enquiries.models import Enquiry, EnquiryEvent, Transfer
 from monitoring.selectors import overview

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from contactcenter.errors import Conflict, InvalidInput, NotAuthorized
-from contactcenter.models import Staff
+from contactcenter.org.errors import Conflict, InvalidInput, NotAuthorized
+from contactcenter.org.models import Staff
 from enquiries import services
 from enquiries.models import Enquiry, EnquiryAlert, EnquiryEvent, Transfer
 from enquiries.selectors import enquiry_list

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from contactcenter import socket_writer
-from contactcenter.consumers import socket_db_connections_close
-from contactcenter.models import Staff, Tag
+from contactcenter.gateway import socket_writer
+from contactcenter.gateway.consumers import socket_db_connections_close
+from contactcenter.org.models import Staff, Tag
 from enquiries import services as enquiry_services
 from enquiries.models import Enquiry
 from tests.conftest import require_postgres

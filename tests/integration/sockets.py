@@ -14,9 +14,9 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from contactcenter import services as org_services
 from contactcenter.asgi import application
-from contactcenter.models import Staff
+from contactcenter.org import services as org_services
+from contactcenter.org.models import Staff
 from enquiries.auth import visitor_token_for
 from enquiries.models import Visitor
 from tests.conftest import PASSWORD

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
-from contactcenter.models import Staff, Tag
+from contactcenter.org.models import Staff, Tag
 from enquiries.auth import visitor_token_for
 from enquiries.models import Enquiry, Visitor
 from rooms.models import Message

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from contactcenter.models import Staff, Tag
+from contactcenter.org.models import Staff, Tag
 from enquiries.auth import visitor_token_for
 from enquiries.models import Enquiry, Visitor
 from rooms.models import Message

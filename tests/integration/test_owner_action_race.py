@@ -20,9 +20,9 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from contactcenter import services as org_services
-from contactcenter.errors import lost_race
-from contactcenter.models import Staff, Tag
+from contactcenter.org import services as org_services
+from contactcenter.org.errors import lost_race
+from contactcenter.org.models import Staff, Tag
 from enquiries.models import Enquiry, EnquiryEvent, Transfer, Visitor
 from rooms.models import RoomMember
 from tests.concurrency import race

@@ -9,8 +9,8 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from contactcenter.errors import Conflict
-from contactcenter.models import Staff, Tag
+from contactcenter.org.errors import Conflict
+from contactcenter.org.models import Staff, Tag
 from enquiries import services as enquiry_services
 from enquiries.models import Enquiry, EnquiryEvent
 from tests.concurrency import race

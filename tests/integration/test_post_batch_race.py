@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from contactcenter.models import Staff, Tag
+from contactcenter.org.models import Staff, Tag
 from enquiries.models import Enquiry
 from rooms.models import Message
 from rooms.services import PostRequest, message_post, messages_post

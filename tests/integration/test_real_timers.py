@@ -32,7 +32,7 @@ import redis
 from django.db import connection
 
 from contactcenter.celery import app as celery_app
-from contactcenter.models import Staff, Tag
+from contactcenter.org.models import Staff, Tag
 from enquiries.models import Enquiry, EnquiryEvent
 from tests.conftest import PASSWORD, require_postgres, require_redis
 from tests.process_groups import ROOT, reap_group, signal_group, start_in_group

@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
-from contactcenter import services as org_services
-from contactcenter.models import Staff, Tag
+from contactcenter.org import services as org_services
+from contactcenter.org.models import Staff, Tag
 from enquiries.auth import visitor_token_for
 from enquiries.models import Enquiry
 from tests.conftest import require_postgres, require_redis

@@ -3,7 +3,7 @@ PostgreSQL and a Redis server this test starts itself, on a port of its own, and
 restarts (never the machine's Redis).
 
 While Redis is down: every message posted is stored; the open agent and visitor sockets
-are closed with 4503 (``contactcenter/channel_layers.py``) instead of staying open and
+are closed with 4503 (``contactcenter/org/channel_layers.py``) instead of staying open and
 silently missing events; logging in, the widget configuration and starting a chat answer
 2xx, quickly (throttles, caches and task queuing fail open), never 500. Once Redis is
 back, clients that reconnect and ``sync`` (as ``static/js/socket.js`` does) have every
@@ -33,8 +33,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from channels_adapters.models import Channel
-from contactcenter import services as org_services
-from contactcenter.models import Staff, Tag
+from contactcenter.org import services as org_services
+from contactcenter.org.models import Staff, Tag
 from enquiries.auth import visitor_token_for
 from enquiries.models import Enquiry
 from rooms.models import Message

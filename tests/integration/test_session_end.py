@@ -19,9 +19,9 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from channels_adapters.models import Channel
-from contactcenter import services as org_services
 from contactcenter.asgi import application
-from contactcenter.models import Staff, Tag
+from contactcenter.org import services as org_services
+from contactcenter.org.models import Staff, Tag
 from enquiries import services as enquiry_services
 from enquiries.auth import visitor_token_for
 from enquiries.models import Visitor

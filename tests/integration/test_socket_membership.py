@@ -9,8 +9,8 @@ from collections.abc import Callable
 import pytest
 from channels.db import database_sync_to_async
 
-from contactcenter import services as org_services
-from contactcenter.models import Staff, Tag
+from contactcenter.org import services as org_services
+from contactcenter.org.models import Staff, Tag
 from enquiries import services as enquiry_services
 from enquiries.models import Enquiry
 from rooms import services as room_services

@@ -1,4 +1,4 @@
-"""Client messages over the sockets (contactcenter.consumers module docstring): message.post
+"""Client messages over the sockets (contactcenter.gateway.consumers module docstring): message.post
 with ack and idempotency, typing, read, sync after a reconnect, errors; and mass
 connect/disconnect against the Redis channel layers."""
 
@@ -16,10 +16,10 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from channels_adapters.models import Channel
-from contactcenter import consumers
-from contactcenter import services as org_services
-from contactcenter.events import room_group, staff_group, visitor_group
-from contactcenter.models import Staff, Tag
+from contactcenter.gateway import consumers
+from contactcenter.org import services as org_services
+from contactcenter.org.events import room_group, staff_group, visitor_group
+from contactcenter.org.models import Staff, Tag
 from enquiries import services as enquiry_services
 from enquiries.auth import visitor_token_for
 from enquiries.models import Enquiry, Visitor

@@ -13,9 +13,9 @@ from channels.db import database_sync_to_async
 from django.core.cache import caches
 from rest_framework.test import APIClient
 
-from contactcenter import services as org_services
-from contactcenter import socket_writer
-from contactcenter.models import Staff
+from contactcenter.gateway import socket_writer
+from contactcenter.org import services as org_services
+from contactcenter.org.models import Staff
 from enquiries.auth import visitor_token_for
 from enquiries.models import Enquiry
 from rooms.models import Message

@@ -1,7 +1,7 @@
 """Sockets that may have missed events are closed with 4503 so that clients reconnect and
-sync (issue 10, "Faults"; contactcenter/channel_layers.py, consumers.realtime_resync), and
+sync (issue 10, "Faults"; contactcenter/org/channel_layers.py, consumers.realtime_resync), and
 events whose publish failed make their groups resync once publishing works again
-(contactcenter/realtime.py). The whole outage through daphne and a Redis of the test's own
+(contactcenter/org/realtime.py). The whole outage through daphne and a Redis of the test's own
 is tests/integration/test_redis_outage.py."""
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ import redis
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import OperationalError
 
-from contactcenter import realtime
-from contactcenter import services as org_services
-from contactcenter.channel_layers import CLOSE_RESYNC, RESYNC
-from contactcenter.events import staff_group
-from contactcenter.models import Staff
+from contactcenter.org import realtime
+from contactcenter.org import services as org_services
+from contactcenter.org.channel_layers import CLOSE_RESYNC, RESYNC
+from contactcenter.org.events import staff_group
+from contactcenter.org.models import Staff
 from tests.integration.sockets import (
     TIMEOUT,
     aticket_for,
@@ -100,13 +100,13 @@ def test_a_database_outage_answers_a_client_message_with_503_and_refuses_new_soc
     async def body() -> None:
         comm = staff_socket(await aticket_for(token))
         await connect_ok(comm)
-        monkeypatch.setattr("contactcenter.consumers._sync_room", down)
+        monkeypatch.setattr("contactcenter.gateway.consumers._sync_room", down)
         await comm.send_json_to({"type": "sync", "rooms": {"1": 0}})
         error = await comm.receive_json_from(timeout=TIMEOUT)
         assert error["type"] == "error" and error["data"]["status"] == 503, error  # the client retries 5xx
         await comm.disconnect()
 
-        monkeypatch.setattr("contactcenter.consumers._staff_from_scope", down)
+        monkeypatch.setattr("contactcenter.gateway.consumers._staff_from_scope", down)
         refused = staff_socket(await aticket_for(token))
         connected, code = await refused.connect(timeout=TIMEOUT)
         assert not connected and code == CLOSE_RESYNC
@@ -142,7 +142,7 @@ def no_missed() -> Iterator[None]:
 def test_groups_whose_publish_failed_are_told_to_resync_before_the_next_send(
     no_missed: None, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="contactcenter.outages")
+    caplog.set_level(logging.INFO, logger="contactcenter.org.outages")
     layer = FakeLayer(down=True)
     event = {"type": "event.forward", "event": {"type": "message.created", "data": {}}}
     before = time.time()

@@ -1,4 +1,4 @@
-"""The socket writer (contactcenter/socket_writer.py): posts from many sockets are committed
+"""The socket writer (contactcenter/gateway/socket_writer.py): posts from many sockets are committed
 together, each socket gets its own answer, and a failure reaches only its sender."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from django.db import connection, transaction
 
-from contactcenter import socket_writer
-from contactcenter.models import Staff, Tag
+from contactcenter.gateway import socket_writer
+from contactcenter.org.models import Staff, Tag
 from enquiries.auth import visitor_token_for
 from enquiries.models import Enquiry, Visitor
 from rooms.models import Message

@@ -14,8 +14,8 @@ from typing import Any
 
 from django.db import connection
 
-from contactcenter.background import TIMERS_LOCK_KEY
-from contactcenter.models import Staff, Tag
+from contactcenter.org.background import TIMERS_LOCK_KEY
+from contactcenter.org.models import Staff, Tag
 from enquiries import services as enquiry_services
 from enquiries.models import Enquiry, EnquiryEvent
 from tests.concurrency import race
@@ -131,7 +131,7 @@ def test_web_processes_fire_deadlines_without_celery_and_take_over(
 
 def test_web_ticker_off_leaves_deadlines_to_celery(settings: Any, monkeypatch: Any) -> None:
     """CC_WEB_TICKER=0: a production web process starts no ticker (Celery alone sweeps)."""
-    from contactcenter import background as timers
+    from contactcenter.org import background as timers
 
     started: list[Any] = []
 

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from channels.db import database_sync_to_async
 
 from channels_adapters.models import Channel
-from contactcenter import services as org_services
-from contactcenter.models import Staff
+from contactcenter.org import services as org_services
+from contactcenter.org.models import Staff
 from enquiries import services as enquiry_services
 from enquiries.auth import visitor_token_for
 from enquiries.models import Enquiry, Visitor

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from channels_adapters.tasks import inbound_process
-from contactcenter.models import Staff, Tag
+from contactcenter.org.models import Staff, Tag
 from enquiries.models import Enquiry
 from tests.integration.test_real_timers import (  # noqa: F401 - fixtures
     MAX_WAIT,

@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from PIL import Image
 
-from contactcenter.errors import InvalidInput, NotAuthorized, NotFound
+from contactcenter.org.errors import InvalidInput, NotAuthorized, NotFound
 from enquiries import services as enquiry_services
 from enquiries.auth import visitor_token_for
 from enquiries.models import Enquiry
@@ -460,7 +460,7 @@ def test_visitor_is_not_told_of_staff_only_messages(handled):
 
 def test_session_login_downloads(client, agent, pdf_message):
     client.force_login(agent)
-    from contactcenter.auth import SESSION_EPOCH_KEY
+    from contactcenter.org.auth import SESSION_EPOCH_KEY
 
     session = client.session
     session[SESSION_EPOCH_KEY] = str(agent.auth_epoch)

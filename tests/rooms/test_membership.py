@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from contactcenter.models import Staff
+from contactcenter.org.models import Staff
 from rooms import services as room_services
 from rooms import spaces
 from rooms.models import RoomMember

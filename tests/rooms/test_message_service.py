@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from contactcenter.errors import Conflict, InvalidInput, NotAuthorized
+from contactcenter.org.errors import Conflict, InvalidInput, NotAuthorized
 from enquiries import services
 from enquiries.models import Enquiry
 from rooms.models import Message

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from contactcenter.errors import Conflict, InvalidInput, NotAuthorized, NotFound
+from contactcenter.org.errors import Conflict, InvalidInput, NotAuthorized, NotFound
 from enquiries import services
 from enquiries.models import Enquiry
 from rooms.models import Message

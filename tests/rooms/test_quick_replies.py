@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from contactcenter.errors import Conflict, InvalidInput, NotAuthorized, NotFound
+from contactcenter.org.errors import Conflict, InvalidInput, NotAuthorized, NotFound
 from rooms import quick_replies
 from rooms.models import QuickReply
 from rooms.selectors import quick_replies_for

@@ -14,8 +14,8 @@ from asgiref.sync import async_to_sync
 from django.core.cache import caches
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from contactcenter import ratelimit
-from contactcenter.errors import RateLimited
+from contactcenter.org import ratelimit
+from contactcenter.org.errors import RateLimited
 from enquiries import services as enquiry_services
 from rooms.models import Message
 from tests.api.conftest import error, ok

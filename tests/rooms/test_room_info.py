@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from contactcenter.errors import NotAuthorized
+from contactcenter.org.errors import NotAuthorized
 from enquiries import services as enquiry_services
 from rooms import spaces
 from rooms.selectors import room_info

@@ -7,7 +7,7 @@ import threading
 import pytest
 from django.db import connection
 
-from contactcenter.errors import Conflict, InvalidInput, NotAuthorized
+from contactcenter.org.errors import Conflict, InvalidInput, NotAuthorized
 from rooms import spaces
 from rooms.models import Room, RoomMember
 from tests.conftest import require_postgres

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from contactcenter.errors import InvalidInput, NotAuthorized, NotFound
+from contactcenter.org.errors import InvalidInput, NotAuthorized, NotFound
 from enquiries import services as enquiry_services
 from rooms import spaces
 from rooms.mentions import mentions_parse

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.test import Client, override_settings
 
 from channels_adapters.models import Channel
-from contactcenter.models import Staff, Tag
+from contactcenter.org.models import Staff, Tag
 from enquiries.models import Enquiry, Visitor
 from tests.api.conftest import counts, error, ok, visitor_client
 

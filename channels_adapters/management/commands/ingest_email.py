@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from channels_adapters.inbound import email_ingest
 from channels_adapters.models import Channel
-from contactcenter.errors import InvalidInput
+from contactcenter.org.errors import InvalidInput
 
 
 class Command(BaseCommand):

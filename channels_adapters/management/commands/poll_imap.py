@@ -19,7 +19,7 @@ from django.db import close_old_connections
 
 from channels_adapters.inbound import email_ingest
 from channels_adapters.models import Channel
-from contactcenter.errors import InvalidInput
+from contactcenter.org.errors import InvalidInput
 
 logger = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from django.core.management.base import BaseCommand
 
 from channels_adapters import services as channel_services
 from channels_adapters.models import Channel
-from contactcenter import services
-from contactcenter.models import Staff, Tag
+from contactcenter.org import services
+from contactcenter.org.models import Staff, Tag
 
 FIRST_ADMIN = (
     "Production mode: no demo accounts are created (CC_DEMO=1 would).\n"

@@ -5,7 +5,7 @@ from channels.routing import URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
 from django.urls import path
 
-from contactcenter.consumers import StaffConsumer, VisitorConsumer
+from contactcenter.gateway.consumers import StaffConsumer, VisitorConsumer
 
 
 class _ByPath:

@@ -15,19 +15,19 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from contactcenter import ratelimit, services
-from contactcenter.api_errors import NoNulJSONField, results_of
-from contactcenter.auth import SESSION_EPOCH_KEY, StaffTokenAuthentication
-from contactcenter.client_address import client_ident
-from contactcenter.errors import InvalidInput, NotAuthorized, NotFound
-from contactcenter.models import OrgSettings, Staff, Tag
-from contactcenter.parsers import JSONParser
-from contactcenter.permissions import IsAdmin, IsAdminOrReadOnlyStaff, IsStaff, staff_of
+from contactcenter.org import ratelimit, services
+from contactcenter.org.api_errors import NoNulJSONField, results_of
+from contactcenter.org.auth import SESSION_EPOCH_KEY, StaffTokenAuthentication
+from contactcenter.org.client_address import client_ident
+from contactcenter.org.errors import InvalidInput, NotAuthorized, NotFound
+from contactcenter.org.models import OrgSettings, Staff, Tag
+from contactcenter.org.parsers import JSONParser
+from contactcenter.org.permissions import IsAdmin, IsAdminOrReadOnlyStaff, IsStaff, staff_of
 
 
 class LoginThrottle(AnonRateThrottle):
     """Logins per client address (CC_LOGIN_RATE), behind declared proxies only
-    (contactcenter.client_address); the per-account lockout is in ``_check_credentials``."""
+    (contactcenter.org.client_address); the per-account lockout is in ``_check_credentials``."""
 
     scope = "login"
 
@@ -349,7 +349,7 @@ class SettingsView(APIView):
 
 
 class StaffTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "contactcenter.auth.StaffTokenAuthentication"
+    target_class = "contactcenter.org.auth.StaffTokenAuthentication"
     name = "staffToken"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
@@ -362,7 +362,7 @@ class StaffTokenScheme(OpenApiAuthenticationExtension):
 
 
 class StaffSessionScheme(OpenApiAuthenticationExtension):
-    target_class = "contactcenter.auth.StaffSessionAuthentication"
+    target_class = "contactcenter.org.auth.StaffSessionAuthentication"
     name = "staffSession"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:

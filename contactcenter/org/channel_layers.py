@@ -8,11 +8,11 @@ open and silently missed what was sent meanwhile.
 
 These subclasses notice the loss of their receiving connection and put a
 ``{"type": RESYNC}`` message into every local consumer's channel at once. The consumers
-(``contactcenter/consumers.py``, ``EventForwardMixin.realtime_resync``) close their socket
+(``contactcenter/gateway/consumers.py``, ``EventForwardMixin.realtime_resync``) close their socket
 with ``CLOSE_RESYNC`` (4503); the client reconnects with back-off (failing while Redis is
 still down, which the user sees as "reconnecting") and, once connected, syncs every room it
 shows and reloads its panels (``static/js/socket.js``). Events whose publish failed are
-handled by ``contactcenter/realtime.py``, which sends ``RESYNC`` to their groups once
+handled by ``contactcenter/org/realtime.py``, which sends ``RESYNC`` to their groups once
 publishing works again (sockets in other processes missed them too).
 """
 
@@ -26,7 +26,7 @@ from channels_redis.core import RedisChannelLayer
 from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer, RedisSingleShardConnection
 from channels_redis.utils import _wrap_close, decode_hosts
 
-from contactcenter.outages import REDIS_ERRORS, OutageLog
+from contactcenter.org.outages import REDIS_ERRORS, OutageLog
 
 logger = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from contactcenter.channel_layers import resync_message
-from contactcenter.events import Event, Typing, room_group, visitor_group
-from contactcenter.outages import OutageLog, is_outage
+from contactcenter.org.channel_layers import resync_message
+from contactcenter.org.events import Event, Typing, room_group, visitor_group
+from contactcenter.org.outages import OutageLog, is_outage
 
 logger = logging.getLogger(__name__)
 

@@ -17,11 +17,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
-from contactcenter import clock
-from contactcenter.errors import Conflict, InvalidInput, NotAuthorized
-from contactcenter.events import ADMINS_GROUP, SessionEnded, StaffAvailability, staff_group
-from contactcenter.models import AuthToken, Destination, OrgSettings, SocketTicket, Staff, Tag
-from contactcenter.realtime import send_event_on_commit
+from contactcenter.org import clock
+from contactcenter.org.errors import Conflict, InvalidInput, NotAuthorized
+from contactcenter.org.events import ADMINS_GROUP, SessionEnded, StaffAvailability, staff_group
+from contactcenter.org.models import AuthToken, Destination, OrgSettings, SocketTicket, Staff, Tag
+from contactcenter.org.realtime import send_event_on_commit
 
 
 def _require_admin(actor: Staff | None) -> None:

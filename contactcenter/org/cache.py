@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
-from contactcenter.outages import REDIS_ERRORS, OutageLog
+from contactcenter.org.outages import REDIS_ERRORS, OutageLog
 
 T = TypeVar("T")
 

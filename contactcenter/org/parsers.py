@@ -1,10 +1,10 @@
 """Request body parsers of the API: DRF's, plus the checks that keep malformed input a 400.
 
-Every string (keys too) of a body is checked with ``contactcenter.text`` (no NUL, no lone
+Every string (keys too) of a body is checked with ``contactcenter.org.text`` (no NUL, no lone
 surrogate: PostgreSQL refuses both) and JSON may nest at most ``JSON_MAX_DEPTH`` levels,
 so nothing later can fail on it (a RecursionError, an encoding error at INSERT) and answer
 500. Bodies over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` are answered 413 by the exception handler
-(``contactcenter.api_errors``): DRF reads the JSON and form bodies through ``request.body``,
+(``contactcenter.org.api_errors``): DRF reads the JSON and form bodies through ``request.body``,
 which enforces it.
 """
 
@@ -20,7 +20,7 @@ from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 from rest_framework.settings import api_settings
 
-from contactcenter.text import JSON_MAX_DEPTH, json_check, text_problem
+from contactcenter.org.text import JSON_MAX_DEPTH, json_check, text_problem
 
 
 def _strict_constant(name: str) -> Any:

@@ -25,9 +25,9 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 
-from contactcenter import clock
-from contactcenter.errors import RateLimited
-from contactcenter.models import Staff
+from contactcenter.org import clock
+from contactcenter.org.errors import RateLimited
+from contactcenter.org.models import Staff
 
 logger = logging.getLogger(__name__)
 

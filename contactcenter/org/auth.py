@@ -13,8 +13,8 @@ from django.utils.module_loading import import_string
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from contactcenter import services
-from contactcenter.models import Staff
+from contactcenter.org import services
+from contactcenter.org.models import Staff
 
 SESSION_EPOCH_KEY = "cc_epoch"
 
@@ -77,7 +77,7 @@ class VisitorAuthentication(authentication.BaseAuthentication):
     and files). The class that does it belongs to the app that owns visitors; the project
     names it (``settings.CC_VISITOR_AUTHENTICATION``: ``enquiries.auth.VisitorAuthentication``),
     so that apps below enquiries need not import it. A visitor is then the request's user
-    that is not Staff (``contactcenter.permissions.IsStaffOrVisitor``)."""
+    that is not Staff (``contactcenter.org.permissions.IsStaffOrVisitor``)."""
 
     def __init__(self) -> None:
         self._inner = import_string(settings.CC_VISITOR_AUTHENTICATION)()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from contactcenter.errors import InvalidInput
+from contactcenter.org.errors import InvalidInput
 
 # A str holds every astral character as one code point, so any code point in the surrogate
 # range is a lone surrogate.

@@ -4,9 +4,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from contactcenter import services
-from contactcenter.errors import DomainError
-from contactcenter.models import Staff, Tag
+from contactcenter.org import services
+from contactcenter.org.errors import DomainError
+from contactcenter.org.models import Staff, Tag
 
 
 class Command(BaseCommand):

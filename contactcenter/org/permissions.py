@@ -8,8 +8,8 @@ from django.db.models import Model
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from contactcenter.errors import NotAuthorized
-from contactcenter.models import Staff
+from contactcenter.org.errors import NotAuthorized
+from contactcenter.org.models import Staff
 
 
 class IsStaff(BasePermission):
@@ -44,7 +44,7 @@ def staff_of(request: Request) -> Staff:
 
 
 def _is_visitor(user: Any) -> bool:
-    # Authenticated by the visitor authentication (contactcenter.auth.VisitorAuthentication):
+    # Authenticated by the visitor authentication (contactcenter.org.auth.VisitorAuthentication):
     # a saved model instance that is not Staff (the Visitor model belongs to enquiries).
     return isinstance(user, Model) and not isinstance(user, Staff) and user.pk is not None
 

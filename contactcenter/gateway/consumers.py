@@ -26,7 +26,7 @@ socket is in several of the groups it was sent to. Client messages:
 ``{"type": "message.post", "room": ID, "text": "...", "client_id": "...", "reply_to": ID?}``
     Posts through ``rooms.services.messages_post``, the service behind ``message_post`` and
     ``POST /api/v1/rooms/<id>/messages``, by way of the process's socket writer
-    (``contactcenter/socket_writer.py``), which commits the posts that queue up behind one
+    (``contactcenter/gateway/socket_writer.py``), which commits the posts that queue up behind one
     commit together. Idempotent on ``client_id``: a retry returns the first message. A
     socket's own posts are handled in order. Reply:
     ``{"type": "message.ack", "data": {"client_id", "message"}}``.
@@ -55,14 +55,14 @@ socket is in several of the groups it was sent to. Client messages:
 Close codes: 4401 not authenticated, 4001 the session ended (both final: the client does
 not reconnect), 4503 ``CLOSE_RESYNC``: the server's realtime link (Redis) was interrupted
 and events may have been missed; the client reconnects (retrying while Redis is still
-down) and syncs, as after any drop (``contactcenter/channel_layers.py``).
+down) and syncs, as after any drop (``contactcenter/org/channel_layers.py``).
 
 A refused client message gets ``{"type": "error", "data": {"request", "status", "detail",
 "code"?, "client_id"?, "room"?, "fields"?}}`` with the HTTP-like status of the domain error
 (400 bad input, 403 not allowed, 404 unknown room, 409 closed enquiry, 429 too many
 messages: ``code`` "rate_limited" and ``retry_after`` seconds; nothing stored; 503
 ``code`` "busy" with ``retry_after``: the process's socket writer is full or the post waited
-too long on a row lock (``contactcenter/socket_writer.py``), nothing stored, the client
+too long on a row lock (``contactcenter/gateway/socket_writer.py``), nothing stored, the client
 retries); the socket stays open.
 
 Reconnecting without loss: connect (the server joins the groups before ``hello``), then
@@ -91,11 +91,12 @@ from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from contactcenter import clock, ratelimit, realtime, services, socket_writer
-from contactcenter.auth import session_is_current
-from contactcenter.channel_layers import CLOSE_RESYNC
-from contactcenter.errors import Busy, DomainError, InvalidInput, NotAuthorized, RateLimited, lost_race
-from contactcenter.events import (
+from contactcenter.gateway import socket_writer
+from contactcenter.org import clock, ratelimit, realtime, services
+from contactcenter.org.auth import session_is_current
+from contactcenter.org.channel_layers import CLOSE_RESYNC
+from contactcenter.org.errors import Busy, DomainError, InvalidInput, NotAuthorized, RateLimited, lost_race
+from contactcenter.org.events import (
     ADMINS_GROUP,
     SessionEnded,
     VisitorTokenRenewed,
@@ -103,8 +104,8 @@ from contactcenter.events import (
     staff_group,
     visitor_group,
 )
-from contactcenter.models import Staff
-from contactcenter.outages import UNAVAILABLE_DETAIL, OutageLog, is_outage
+from contactcenter.org.models import Staff
+from contactcenter.org.outages import UNAVAILABLE_DETAIL, OutageLog, is_outage
 from enquiries.auth import VisitorClaims, visitor_check, visitor_token_claims, visitor_token_for
 from enquiries.models import Visitor
 from rooms import services as room_services
@@ -376,7 +377,7 @@ class ClientProtocolMixin:
 
     async def _client_post(self, content: dict[str, Any]) -> None:
         # Refused before it is queued for the writer: one awaited cache round trip, shared
-        # by all of this person's sockets and processes (contactcenter.ratelimit).
+        # by all of this person's sockets and processes (contactcenter.org.ratelimit).
         await ratelimit.amessage_rate_check(*self.rate_key())
         principal = await self.principal()
         await self.activity()

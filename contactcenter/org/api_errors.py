@@ -16,9 +16,9 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from contactcenter.errors import Busy, DomainError, RateLimited, lost_race
-from contactcenter.outages import is_outage, request_outage, retry_after, unavailable_body
-from contactcenter.text import json_problem
+from contactcenter.org.errors import Busy, DomainError, RateLimited, lost_race
+from contactcenter.org.outages import is_outage, request_outage, retry_after, unavailable_body
+from contactcenter.org.text import json_problem
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ class Pagination(PageNumberPagination):
 
 
 def _has_nul(value: Any) -> bool:
-    """A string (or key) that cannot be stored, or nesting too deep (contactcenter.text)."""
+    """A string (or key) that cannot be stored, or nesting too deep (contactcenter.org.text)."""
     return json_problem(value) is not None
 
 

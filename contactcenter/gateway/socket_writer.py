@@ -29,8 +29,8 @@ from typing import Any
 from django.conf import settings
 from django.db import close_old_connections, connection, connections
 
-from contactcenter import realtime
-from contactcenter.errors import Busy
+from contactcenter.org import realtime
+from contactcenter.org.errors import Busy
 from rooms.selectors import message_data
 from rooms.services import PostRequest, messages_post
 

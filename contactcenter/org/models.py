@@ -24,7 +24,7 @@ class ChannelKind(models.TextChoices):
 
 class StaffManager(BaseUserManager["Staff"]):
     # Only used by Django's own tooling (createsuperuser); the product creates staff
-    # through contactcenter.services.staff_create.
+    # through contactcenter.org.services.staff_create.
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> Staff:
         staff = self.model(email=self.normalize_email(email).lower(), **extra)
         staff.set_password(password)
@@ -62,7 +62,7 @@ class Staff(AbstractBaseUser):
     auth_epoch = models.UUIDField(default=uuid.uuid4)
     # The one live session (browser or API token) of this staff member, if any: when it
     # ends for idleness (renewed by activity), and what kind it is. NULL: none is live.
-    # Every way a session ends (contactcenter.services.staff_session_end) clears both.
+    # Every way a session ends (contactcenter.org.services.staff_session_end) clears both.
     session_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
     session_kind = models.CharField(max_length=10, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
