@@ -1,2 +1,2 @@
-"""The enquiry lifecycle: visitors and their tokens, opening and routing, alerts, pick-up, transfer,
-resolve and close, supervision (join, take over), ratings, notes and the deadline sweep."""
+"""The enquiry lifecycle: visitors and their tokens, where a customer's message goes (intake),
+routing, alerts, pick-up, transfer, resolve and close, supervision, posting rules, deadlines."""

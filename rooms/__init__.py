@@ -1,2 +1,2 @@
-"""Rooms and their messages: membership, posting, edits and recalls, files, mentions, link
-previews, quick replies and staff spaces."""
+"""Rooms and their messages: the one posting pipeline (services.messages_post) that other apps
+extend through hooks, membership, edits and recalls, files, mentions, link previews, spaces."""

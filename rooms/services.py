@@ -553,7 +553,7 @@ def _rooms_locked(room_ids: list[int]) -> dict[int, Room]:
 
 def _rooms_stamp(room_ids: list[int], now: Any) -> None:
     """Take the rooms' row locks (in id order) by stamping ``last_message_at``; held until
-    commit, they make commit order equal id order within a room (see ``_insert``)."""
+    commit, they make commit order equal id order within a room (see ``messages_post``)."""
     before, after = _hot_sql().rooms_stamp
     with connection.cursor() as cursor:
         cursor.execute(before + _in(room_ids) + after, [connection.ops.adapt_datetimefield_value(now), *room_ids])

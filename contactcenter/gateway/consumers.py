@@ -69,8 +69,8 @@ Reconnecting without loss: connect (the server joins the groups before ``hello``
 ``sync`` each room from the last message id the client holds. Anything committed before
 the sync is in its answer, anything after arrives as ``message.created``; messages in both
 are the same ids, so deduping by id gives every message exactly once. Message ids grow in
-commit order within a room (``rooms.services._insert`` holds the room lock), so "after the
-last id" never skips a late commit.
+commit order within a room (``rooms.services.messages_post`` holds the room lock until
+commit), so "after the last id" never skips a late commit.
 """
 
 from __future__ import annotations
