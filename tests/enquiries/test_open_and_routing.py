@@ -457,13 +457,9 @@ def test_returning_customer_agent_picks_up_in_head_start(
     e = open_enquiry(visitor=visitor)
     services.enquiry_pick_up(actor=first, enquiry_id=e.pk)
     clock.advance(20)
-    assert services.timers_sweep() == {
-        "broadcast": 0,
-        "missed": 0,
-        "transfers_lapsed": 0,
-        "closed": 0,
-        "sessions_expired": 0,
-    }
+    assert services.timers_sweep() == dict.fromkeys(
+        ("broadcast", "missed", "transfers_lapsed", "closed", "sessions_expired"), 0
+    )
     assert alerted_ids(e) == {first.pk}
 
 

@@ -273,13 +273,9 @@ def test_missed_at_exactly_60_seconds(open_enquiry, make_staff, support, events,
 
     # Idempotent: a second sweep (or a second process) changes nothing.
     events.clear()
-    assert services.timers_sweep() == {
-        "broadcast": 0,
-        "missed": 0,
-        "transfers_lapsed": 0,
-        "closed": 0,
-        "sessions_expired": 0,
-    }
+    assert services.timers_sweep() == dict.fromkeys(
+        ("broadcast", "missed", "transfers_lapsed", "closed", "sessions_expired"), 0
+    )
     assert services.enquiries_expire_overdue(clock.now) == 0
     assert events.sent == []
     assert len(log_rows(e, "missed")) == 1

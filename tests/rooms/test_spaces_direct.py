@@ -13,21 +13,6 @@ from rooms.models import Room, RoomMember
 from tests.conftest import require_postgres
 
 
-@pytest.fixture
-def ann(make_staff):
-    return make_staff(name="Ann Agent", email="ann@example.com")
-
-
-@pytest.fixture
-def bob(make_staff):
-    return make_staff(name="Bob Builder", email="bob@example.com")
-
-
-@pytest.fixture
-def cat(make_staff):
-    return make_staff(name="Cat Carter", email="cat@example.com")
-
-
 def _members(room):
     return dict(RoomMember.objects.filter(room=room).values_list("staff_id", "role"))
 

@@ -13,21 +13,6 @@ from rooms.selectors import room_memberships, room_unread_count, rooms_with_unre
 from rooms.services import message_post, message_recall, room_mark_read, system_message_post
 
 
-@pytest.fixture
-def ann(make_staff):
-    return make_staff(name="Ann Agent", email="ann.a@example.com")
-
-
-@pytest.fixture
-def bob(make_staff):
-    return make_staff(name="Bob Builder", email="bob@example.com")
-
-
-@pytest.fixture
-def cat(make_staff):
-    return make_staff(name="Cat Carter", email="cat@example.com")
-
-
 def _member(room, staff):
     return RoomMember.objects.get(room=room, staff=staff)
 

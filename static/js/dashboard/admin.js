@@ -11,6 +11,22 @@ export async function render(main, match) {
   return null;
 }
 
+/**
+ * Send a change; on success say so and redraw the page, else show the refusal.
+ * @param {() => Promise<unknown>} call
+ * @param {string} message
+ * @param {() => unknown} redraw
+ */
+async function saved(call, message, redraw) {
+  try {
+    await call();
+    toast(message);
+    redraw();
+  } catch (err) {
+    toast(err instanceof Error ? err.message : String(err), "error");
+  }
+}
+
 function tagChecks(tags, selected = []) {
   const box = h("fieldset", { class: "checks" }, h("legend", { text: "Tags" }));
   tags.forEach((t) => box.append(h("label", { class: "check" }, h("input", { type: "checkbox", name: "tags", value: t.name, checked: selected.includes(t.name) }), ` ${t.name}`)));
@@ -39,20 +55,14 @@ async function staffPage(main) {
       "Create",
     );
     if (!data) return;
-    try {
-      await api("POST", "/api/v1/staff", {
+    await saved(() => api("POST", "/api/v1/staff", {
         email: data.get("email"),
         display_name: data.get("display_name"),
         password: data.get("password"),
         role: data.get("role"),
         max_concurrent: Number(data.get("max_concurrent") || 5),
         tags: data.getAll("tags"),
-      });
-      toast("Staff member created.");
-      staffPage(main);
-    } catch (err) {
-      toast(err.message, "error");
-    }
+      }), "Staff member created.", () => staffPage(main));
   });
 
   async function edit(s) {
@@ -73,13 +83,7 @@ async function staffPage(main) {
       tags: data.getAll("tags"),
     };
     if (data.get("password")) body.password = data.get("password");
-    try {
-      await api("PATCH", `/api/v1/staff/${s.id}`, body);
-      toast("Saved.");
-      staffPage(main);
-    } catch (err) {
-      toast(err.message, "error");
-    }
+    await saved(() => api("PATCH", `/api/v1/staff/${s.id}`, body), "Saved.", () => staffPage(main));
   }
 
   clear(
@@ -121,13 +125,7 @@ async function tagsPage(main) {
   const form = h("form", { class: "inline-form", "aria-label": "New tag" }, field("New tag", name), h("button", { type: "submit", class: "primary", text: "Add tag" }));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    try {
-      await api("POST", "/api/v1/tags", { name: name.value.trim() });
-      toast("Tag created.");
-      tagsPage(main);
-    } catch (err) {
-      toast(err.message, "error");
-    }
+    await saved(() => api("POST", "/api/v1/tags", { name: name.value.trim() }), "Tag created.", () => tagsPage(main));
   });
   clear(main, h("section", { class: "admin-page" }, h("h1", { text: "Tags" }), h("p", { class: "muted", text: "A tag is a team: a visitor choosing it reaches every ACTIVE member." }), form, h("ul", { class: "tag-list" }, tags.map((t) => h("li", { text: t.name })))));
 }
@@ -191,24 +189,12 @@ async function channelsPage(main) {
   add.addEventListener("click", async () => {
     const data = await formDialog("Add channel", build(null), "Create");
     if (!data) return;
-    try {
-      await api("POST", "/api/v1/channels", { kind: data.get("kind"), ...fromForm(data) });
-      toast("Channel created.");
-      channelsPage(main);
-    } catch (err) {
-      toast(err.message, "error");
-    }
+    await saved(() => api("POST", "/api/v1/channels", { kind: data.get("kind"), ...fromForm(data) }), "Channel created.", () => channelsPage(main));
   });
   const edit = async (c) => {
     const data = await formDialog(`Edit ${c.name}`, build(c));
     if (!data) return;
-    try {
-      await api("PATCH", `/api/v1/channels/${c.id}`, { ...fromForm(data), is_active: data.get("is_active") === "on" });
-      toast("Saved.");
-      channelsPage(main);
-    } catch (err) {
-      toast(err.message, "error");
-    }
+    await saved(() => api("PATCH", `/api/v1/channels/${c.id}`, { ...fromForm(data), is_active: data.get("is_active") === "on" }), "Saved.", () => channelsPage(main));
   };
   clear(
     main,

@@ -89,14 +89,19 @@ export function updateRoom(roomId, changes) {
   paint();
 }
 
-async function newDirect() {
-  let staff = [];
+// Active colleagues to pick from (null after showing why they could not be loaded).
+async function colleagues() {
   try {
-    staff = ((await api("GET", "/api/v1/staff")).results || []).filter((s) => s.id !== app.me.id && s.is_active);
+    return ((await api("GET", "/api/v1/staff")).results || []).filter((s) => s.id !== app.me.id && s.is_active);
   } catch (err) {
     toast(err.message, "error");
-    return;
+    return null;
   }
+}
+
+async function newDirect() {
+  const staff = await colleagues();
+  if (!staff) return;
   const data = await formDialog(
     "New direct chat",
     (form) => {
@@ -116,13 +121,8 @@ async function newDirect() {
 }
 
 async function newSpace() {
-  let staff = [];
-  try {
-    staff = ((await api("GET", "/api/v1/staff")).results || []).filter((s) => s.id !== app.me.id && s.is_active);
-  } catch (err) {
-    toast(err.message, "error");
-    return;
-  }
+  const staff = await colleagues();
+  if (!staff) return;
   const data = await formDialog(
     "New space",
     (form) => {
