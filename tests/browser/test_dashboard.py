@@ -578,3 +578,29 @@ def test_dashboard_runs_under_its_content_security_policy(server: dict[str, Any]
     errors = alice.errors  # type: ignore[attr-defined]
     assert errors and all("cdn.example.invalid" in e for e in errors), errors
     ctx.close()
+
+
+def test_admin_sets_up_tags_and_staff_in_the_ui(server: dict[str, Any], browser: Browser) -> None:
+    base = server["base"]
+    _ctx, admin = login(browser, base, "admin@example.com")
+
+    # A new tag: created, listed; a duplicate is refused with the server's reason.
+    admin.goto(f"{base}/app/admin/tags")
+    form = admin.get_by_role("form", name="New tag")
+    form.get_by_label("New tag").fill("Billing")
+    form.get_by_role("button", name="Add tag").click()
+    expect(admin.locator("#toasts .toast").last).to_contain_text("Tag created.")
+    expect(admin.locator("main")).to_contain_text("Billing")
+    form = admin.get_by_role("form", name="New tag")
+    form.get_by_label("New tag").fill("Billing")
+    form.get_by_role("button", name="Add tag").click()
+    expect(admin.locator("#toasts .toast-error").last).to_be_visible()
+
+    # A staff member's limit changed in the edit dialog, saved and shown after the redraw.
+    admin.goto(f"{base}/app/admin/staff")
+    admin.get_by_role("button", name="Edit Bob Agent").click()
+    dialog = admin.locator("dialog[open]")
+    dialog.get_by_label("Concurrent enquiry limit").fill("7")
+    dialog.locator('button[type="submit"]').click()
+    expect(admin.locator("#toasts .toast").last).to_contain_text("Saved.")
+    expect(admin.locator("tr", has_text="Bob Agent")).to_contain_text("7")
