@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -189,7 +190,13 @@ class WidgetEnquiryIn(serializers.Serializer):
     visitor = VisitorFormIn(required=False, default=dict)
     device = JSONObjectField(required=False, default=dict)
     utm = JSONObjectField(required=False, default=dict)
-    message = serializers.CharField(max_length=10000, trim_whitespace=True)
+    message = serializers.CharField(trim_whitespace=True)
+
+    def validate_message(self, value: str) -> str:
+        # The one limit of every message (CC_MESSAGE_MAX_CHARS), read per request.
+        if len(value) > settings.CC_MESSAGE_MAX_CHARS:
+            raise serializers.ValidationError(f"Message text is limited to {settings.CC_MESSAGE_MAX_CHARS} characters.")
+        return value
 
 
 class WidgetEnquiryOut(serializers.Serializer):

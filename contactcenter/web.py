@@ -74,6 +74,8 @@ def _shell(request: HttpRequest, view: str, **extra: Any) -> HttpResponse:
         "max_upload_bytes": settings.CC_MAX_UPLOAD_BYTES,
         # The composers' limit: the same one the socket and REST apply.
         "message_max_chars": settings.CC_MESSAGE_MAX_CHARS,
+        # The channel settings' custom information (admin pages), as the API checks it.
+        "custom_info_max_chars": settings.CC_CUSTOM_INFO_MAX_CHARS,
         **extra,
     }
     context = {"boot": boot, "me": staff, "admin_sections": ADMIN_SECTIONS if staff.is_admin else ()}

@@ -153,6 +153,17 @@ def test_public_config_limits_follow_the_settings(api, widget, settings):
     assert schema["WidgetChannelOut"]["properties"]["limits"]["$ref"].endswith("/WidgetLimitsOut")
 
 
+def test_first_message_limit_follows_the_setting(api, widget, agent, settings):
+    # REST refuses what the socket would refuse and accepts what it would accept: one limit.
+    settings.CC_MESSAGE_MAX_CHARS = 12000
+    assert ok(_open(api, widget, message="x" * 11000), 201)["id"]
+    settings.CC_MESSAGE_MAX_CHARS = 50
+    before = counts()
+    body = error(_open(api, widget, message="y" * 51), 400)
+    assert "50 characters" in str(body), body
+    assert counts() == before
+
+
 def test_public_config_unknown_or_inactive_channel(api, admin, widget, make_channel, support):
     error(api().get("/api/v1/widget/channels/nope"), 404)
     widget.is_active = False

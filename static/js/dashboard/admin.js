@@ -1,8 +1,7 @@
 // Admin set-up pages: staff, tags, channels and destinations, settings.
 import { api } from "./api.js";
 import { clear, field, formDialog, h, toast } from "./dom.js";
-
-const CUSTOM_INFO_MAX = 10000;
+import { app } from "./state.js";
 
 export async function render(main, match) {
   const section = match[1];
@@ -136,6 +135,7 @@ function customInfoField(value = "") {
   const counter = h("small", { class: "counter", "aria-live": "polite" });
   const paint = () => {
     const n = area.value.length;
+    const CUSTOM_INFO_MAX = app.boot.custom_info_max_chars;
     counter.textContent = `${n.toLocaleString()} / ${CUSTOM_INFO_MAX.toLocaleString()} characters${n > CUSTOM_INFO_MAX ? " — too long" : ""}`;
     counter.classList.toggle("over", n > CUSTOM_INFO_MAX);
     area.setCustomValidity(n > CUSTOM_INFO_MAX ? `Custom info is limited to ${CUSTOM_INFO_MAX.toLocaleString()} characters.` : "");
