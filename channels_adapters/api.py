@@ -17,11 +17,12 @@ from channels_adapters.models import Channel, WidgetPosition
 from channels_adapters.platforms import webhook_path
 from contactcenter.org.api import tag_by_name_or_id
 from contactcenter.org.api_errors import JSONObjectField, results_of
+from contactcenter.org.auth import VisitorAuthentication
 from contactcenter.org.errors import InvalidInput, NotFound
 from contactcenter.org.models import Staff, Tag
 from contactcenter.org.permissions import IsAdminOrReadOnlyStaff, staff_of
 from enquiries import services as enquiry_services
-from enquiries.auth import VisitorAuthentication, WidgetThrottle, visitor_token_for
+from enquiries.auth import WidgetThrottle, visitor_token_for
 from enquiries.models import Visitor
 from enquiries.selectors import queue_position
 

@@ -12,11 +12,12 @@ from rest_framework.views import APIView
 
 from contactcenter.org.api import tag_by_name_or_id
 from contactcenter.org.api_errors import Pagination
+from contactcenter.org.auth import VisitorAuthentication
 from contactcenter.org.models import ChannelKind, Staff
 from contactcenter.org.permissions import principal_of, staff_of
 from contactcenter.org.services import org_settings_get
 from enquiries import services
-from enquiries.auth import IsVisitor, VisitorAuthentication, WidgetThrottle, visitor_of
+from enquiries.auth import IsVisitor, WidgetThrottle, visitor_of
 from enquiries.models import Enquiry
 from enquiries.selectors import (
     access_enquiry,

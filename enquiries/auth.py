@@ -129,7 +129,7 @@ class VisitorTokenRenewalMiddleware:
 
 
 class VisitorTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "enquiries.auth.VisitorAuthentication"
+    target_class = "contactcenter.org.auth.VisitorAuthentication"  # delegates to the class below
     name = "visitorToken"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
@@ -169,10 +169,3 @@ class WidgetThrottle(SimpleRateThrottle):
 
     def get_ident(self, request: Request) -> str:
         return client_ident(request)  # X-Forwarded-For only from declared proxies
-
-
-class RoomsVisitorTokenScheme(VisitorTokenScheme):
-    """The same scheme for rooms' endpoints, which take the visitor sign-in through the
-    project's setting (contactcenter.org.auth.VisitorAuthentication)."""
-
-    target_class = "contactcenter.org.auth.VisitorAuthentication"
