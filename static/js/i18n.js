@@ -1,0 +1,51 @@
+// @ts-check
+// The dashboard's texts go through these functions so that they can be translated: the names
+// are the ones GNU xgettext extracts (`manage.py makemessages -d djangojs`), and at run time
+// they read Django's JavaScript catalogue (window.django, loaded by the page) when it is there,
+// else they give the English text back. Placeholders are named: interpolate("%(n)s waiting", {n}).
+
+/** @returns {any} */
+function catalogue() {
+  return /** @type {any} */ (globalThis).django;
+}
+
+/**
+ * @param {string} msgid
+ * @returns {string}
+ */
+export function gettext(msgid) {
+  const django = catalogue();
+  return django && typeof django.gettext === "function" ? django.gettext(msgid) : msgid;
+}
+
+/**
+ * @param {string} singular
+ * @param {string} plural
+ * @param {number} count
+ * @returns {string}
+ */
+export function ngettext(singular, plural, count) {
+  const django = catalogue();
+  if (django && typeof django.ngettext === "function") return django.ngettext(singular, plural, count);
+  return count === 1 ? singular : plural;
+}
+
+/**
+ * @param {string} context
+ * @param {string} msgid
+ * @returns {string}
+ */
+export function pgettext(context, msgid) {
+  const django = catalogue();
+  return django && typeof django.pgettext === "function" ? django.pgettext(context, msgid) : msgid;
+}
+
+/**
+ * Fills "%(name)s" placeholders from values (a translated text, never HTML).
+ * @param {string} text
+ * @param {Record<string, string | number>} values
+ * @returns {string}
+ */
+export function interpolate(text, values) {
+  return text.replace(/%\((\w+)\)s/g, (whole, key) => (key in values ? String(values[key]) : whole));
+}
