@@ -88,7 +88,7 @@ function rowView(room, longest, now) {
             { class: "room-line room-flags" },
             waiting,
             status ? h("span", { class: `status status-${status}`, text: status }) : null,
-            room.mute && room.mute !== "all" ? h("span", { class: "muted small mute-flag", title: gettext("Notifications for this room"), text: muted ? gettext("muted") : gettext("@ only") }) : null,
+            room.mute && room.mute !== "all" ? h("span", { class: "muted small mute-flag", title: interpolate(gettext("notifications: %(mode)s"), { mode: room.mute }), text: muted ? gettext("muted") : gettext("@ only") }) : null,
           )
         : null,
     ),
@@ -364,7 +364,10 @@ export function setupRooms() {
   on("socket.open", loadRooms);
   on("rooms.refresh", refreshSoon);
   on("route", paint);
-  on("message.created", ({ message }) => {
+  // My own posts come back as message.ack (the socket then drops the same message.created).
+  on("message.ack", ({ message }) => message && onMessage(message));
+  on("message.created", ({ message }) => onMessage(message));
+  const onMessage = (message) => {
     const room = app.rooms.get(message.room);
     if (!room) {
       refreshSoon();
@@ -384,7 +387,7 @@ export function setupRooms() {
       }
     }
     paint();
-  });
+  };
   for (const type of ["message.edited", "message.recalled"]) {
     on(type, ({ message }) => {
       const room = message && app.rooms.get(message.room);
