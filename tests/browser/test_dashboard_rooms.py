@@ -110,7 +110,8 @@ def expect_unread_rooms(page: Page, count: int) -> None:
     badge = page.locator("#workspace-unread")
     if count:
         expect(badge).to_have_text(str(count))
-        expect(badge).to_have_attribute("aria-label", f"{count} rooms with unread messages")
+        rooms = "room" if count == 1 else "rooms"
+        expect(badge).to_have_attribute("aria-label", f"{count} {rooms} with unread messages")
     else:
         expect(badge).to_be_hidden()
 
