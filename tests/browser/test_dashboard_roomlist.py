@@ -280,6 +280,13 @@ def test_link_previews_appear_live_in_the_dashboard_and_the_widget(
         expect(alice.locator(".msg.mine", has_text="tracking page again").locator("a.preview")).to_contain_text(
             "Track your parcel", timeout=20_000
         )
+        # The server's copies of the image load on both sides.
+        alice.wait_for_function(
+            "() => [...document.querySelectorAll('a.preview img')].every((i) => i.complete && i.naturalWidth > 0)"
+        )
+        widget.wait_for_function(
+            "() => [...document.querySelectorAll('.cc-preview img')].every((i) => i.complete && i.naturalWidth > 0)"
+        )
         screenshot(alice, "link-preview-live.png")
         screenshot(widget, "link-preview-live-widget.png")
     assert not errors, errors
