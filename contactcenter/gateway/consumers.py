@@ -204,7 +204,7 @@ def _sync_room(principal: Any, room_id: int, after: int) -> dict[str, Any]:
     found = list(room_messages(room, after=after, for_visitor=_is_visitor(principal), limit=SYNC_LIMIT + 1))
     return {
         "room": room.pk,
-        "messages": [message_data(m) for m in found[:SYNC_LIMIT]],
+        "messages": [message_data(m, for_visitor=_is_visitor(principal)) for m in found[:SYNC_LIMIT]],
         "has_more": len(found) > SYNC_LIMIT,
     }
 

@@ -74,6 +74,28 @@ export function channelIcon(kind) {
   return h("span", { class: `channel-icon ch-${kind}`, role: "img", "aria-label": `channel ${kind}`, title: kind }, CHANNEL_ICONS[kind] || kind);
 }
 
+// Toasts stand above the room's composer (never over its Send button), bottom right
+// elsewhere: the region's bottom follows the composer's top edge.
+const TOAST_GAP = 12;
+let toastWatch = null;
+
+export function placeToasts() {
+  const region = document.getElementById("toasts");
+  if (!region) return;
+  const composer = /** @type {HTMLElement | null} */ (document.querySelector(".composer:not([hidden])"));
+  const top = composer && composer.isConnected ? composer.getBoundingClientRect().top : null;
+  region.style.bottom = top === null ? "" : `${Math.max(TOAST_GAP, window.innerHeight - top + TOAST_GAP)}px`;
+  // Follow the composer while toasts show (it grows with its text, or is expanded).
+  if (composer && region.children.length && typeof ResizeObserver !== "undefined") {
+    if (!toastWatch) {
+      toastWatch = new ResizeObserver(() => placeToasts());
+      window.addEventListener("resize", placeToasts);
+    }
+    toastWatch.disconnect();
+    toastWatch.observe(composer);
+  }
+}
+
 // Toasts: a polite live region, each toast gone after a while (or on click).
 export function toast(message, kind = "info", ms = 6000) {
   const region = document.getElementById("toasts");
@@ -83,6 +105,7 @@ export function toast(message, kind = "info", ms = 6000) {
   const el = h("div", { class: `toast toast-${kind}`, role: kind === "error" ? "alert" : "status" }, message);
   el.addEventListener("click", () => el.remove());
   region.append(el);
+  placeToasts();
   setTimeout(() => el.remove(), ms);
 }
 

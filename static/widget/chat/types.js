@@ -64,7 +64,17 @@
  * @property {string | null} [client_id]
  * @property {string | null} [edited_at]
  * @property {string | null} [recalled_at]
- * @property {{file?: FileInfo} | null} [data]
+ * @property {{file?: FileInfo, preview?: LinkPreview} | null} [data]
+ */
+
+/**
+ * A link preview as the server gives it (rooms.previews.preview_public): the image is the
+ * server's copy ("/api/v1/messages/<id>/preview-image") or empty.
+ * @typedef {object} LinkPreview
+ * @property {string} url
+ * @property {string} title
+ * @property {string} description
+ * @property {string} image
  */
 
 /** What the visitor chose before the start form: a team (tag) or a person. */

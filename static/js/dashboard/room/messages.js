@@ -3,6 +3,7 @@
 // preview, delivery state, action buttons), putting history and live messages in id order,
 // following new messages at the bottom, and moving the read marker.
 
+import { gettext, interpolate } from "../../i18n.js";
 import { api } from "../api.js";
 import { clockTime, fileSize, h } from "../dom.js";
 import { markRead } from "../rooms.js";
@@ -50,6 +51,16 @@ function fileView(file) {
 }
 
 /**
+ * "↪ Forwarded from Vera Visitor" (who wrote the original; older forwards did not keep it).
+ * @param {{author?: string} | undefined} forwarded
+ * @returns {HTMLElement}
+ */
+function forwardedLine(forwarded) {
+  const text = forwarded && forwarded.author ? interpolate(gettext("↪ Forwarded from %(author)s"), { author: forwarded.author }) : gettext("↪ Forwarded");
+  return h("p", { class: "small muted forwarded", text });
+}
+
+/**
  * Whether the viewer may still edit or recall a message now.
  * @param {Message} m
  * @returns {boolean}
@@ -72,7 +83,7 @@ function messageView(state, m) {
     return li;
   }
   li.append(h("div", { class: "msg-meta" }, h("strong", { text: m.author ? m.author.name : "" }), " ", h("time", { datetime: m.created_at, text: clockTime(m.created_at) }), m.edited_at && !m.recalled_at ? h("span", { class: "muted small", text: " (edited)" }) : null));
-  if (m.forwarded_from) li.append(h("p", { class: "small muted", text: "↪ Forwarded" }));
+  if (m.forwarded_from) li.append(forwardedLine(data.forwarded));
   if (m.reply_to) li.append(h("blockquote", { class: "reply-quote" }, replyQuote(state.messages.get(m.reply_to))));
   if (m.recalled_at) {
     li.append(h("p", { class: "body muted", text: "Message recalled" }));

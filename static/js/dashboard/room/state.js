@@ -24,6 +24,7 @@
  * @property {MessageFile} [file]
  * @property {{state: string, label?: string}} [media] a platform's file still downloading, or failed
  * @property {{url: string, title?: string, description?: string, image?: string}} [preview] link preview
+ * @property {{author: string, author_type: string}} [forwarded] a forward: who wrote the original (staff only)
  * @property {string | {state: string}} [delivery] to a platform: pending, sent, delivered, read, failed
  */
 
