@@ -119,15 +119,21 @@ class Line(Platform):
     def send_file(self, channel: Channel, *, to: str, text: str, file: OutFile, retry_key: str) -> FileSent:
         """LINE fetches media from an HTTPS URL: the file's signed public link. The caption
         goes as a second message of the same push, so file and caption arrive together or
-        not at all (a retry repeats the push under the same retry key). Other files, and
-        media LINE cannot play, go as a text with the link."""
+        not at all (a retry repeats the push under the same retry key). A voice message goes
+        as an audio message (with the duration LINE requires) when it is M4A or MP3, the
+        only audio LINE plays; a browser's WebM or Ogg/Opus recording cannot be made one
+        without transcoding, so it goes, like other files, as a text with the link."""
         messages: list[dict[str, Any]] = []
         url = file.public_url()
         if file.category == "image" and file.content_type in ("image/jpeg", "image/png"):
             messages.append({"type": "image", "originalContentUrl": url, "previewImageUrl": file.preview_url or url})
         elif file.category == "video" and file.content_type == "video/mp4" and file.preview_url:
             messages.append({"type": "video", "originalContentUrl": url, "previewImageUrl": file.preview_url})
-        elif file.category == "voice" and file.content_type == "audio/mp4" and (ms := m4a_duration_ms(file.content)):
+        elif (
+            file.category == "voice"
+            and file.content_type in ("audio/mp4", "audio/mpeg")
+            and (ms := file.duration_ms or m4a_duration_ms(file.content))
+        ):
             messages.append({"type": "audio", "originalContentUrl": url, "duration": ms})
         else:
             provider_id = self.send_text(channel, to=to, text=link_text(text, file), retry_key=retry_key)
