@@ -249,20 +249,80 @@ def _ogg_duration_ms(data: bytes) -> int:
 
 
 def _mp4_duration_ms(data: bytes) -> int:
-    """From the ``mvhd`` box; 0 when it says none (a fragmented MP4 as MediaRecorder writes)."""
+    """From the ``mvhd`` box, or else (a fragmented MP4, as MediaRecorder writes it, says
+    none there) from the sample durations of its fragments; 0 when neither tells."""
     at = data.find(b"mvhd")
-    if at < 4:
-        return 0
+    if at >= 4:
+        try:
+            if data[at + 4] == 1:  # version 1: 64-bit times
+                timescale, duration = struct.unpack(">IQ", data[at + 24 : at + 36])
+            else:
+                timescale, duration = struct.unpack(">II", data[at + 16 : at + 24])
+        except (struct.error, IndexError):
+            timescale, duration = 0, 0
+        if timescale and duration not in (0, 0xFFFFFFFF, 0xFFFFFFFFFFFFFFFF):
+            return round(duration * 1000 / timescale)
     try:
-        if data[at + 4] == 1:  # version 1: 64-bit times
-            timescale, duration = struct.unpack(">IQ", data[at + 24 : at + 36])
-        else:
-            timescale, duration = struct.unpack(">II", data[at + 16 : at + 24])
+        return _fragments_duration_ms(data)
     except (struct.error, IndexError):
         return 0
-    if not timescale or duration in (0, 0xFFFFFFFF, 0xFFFFFFFFFFFFFFFF):
-        return 0
-    return round(duration * 1000 / timescale)
+
+
+_MP4_CONTAINERS = {b"moov", b"trak", b"mdia", b"mvex", b"moof", b"traf"}
+
+
+def _mp4_boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+    """(type, payload start, payload end) of every box, walking into the containers above."""
+    at = start
+    while at + 8 <= end:
+        size, kind = struct.unpack(">I4s", data[at : at + 8])
+        header = 8
+        if size == 1:
+            (size,) = struct.unpack(">Q", data[at + 8 : at + 16])
+            header = 16
+        elif size == 0:
+            size = end - at
+        if size < header:
+            return
+        box_end = min(at + size, end)
+        yield kind, at + header, box_end
+        if kind in _MP4_CONTAINERS:
+            yield from _mp4_boxes(data, at + header, box_end)
+        at += size
+
+
+def _fragments_duration_ms(data: bytes) -> int:
+    timescales: dict[int, int] = {}  # track id -> its media timescale
+    defaults: dict[int, int] = {}  # track id -> default sample duration (trex)
+    totals: dict[int, int] = {}
+    track = default = 0
+    for kind, at, _end in _mp4_boxes(data, 0, len(data)):
+        version = data[at] if at < len(data) else 0
+        if kind == b"tkhd":
+            (track,) = struct.unpack(">I", data[at + (20 if version == 1 else 12) : at + (24 if version == 1 else 16)])
+        elif kind == b"mdhd":
+            offset = 20 if version == 1 else 12
+            timescales[track] = struct.unpack(">I", data[at + offset : at + offset + 4])[0]
+        elif kind == b"trex":
+            track_id, _, duration = struct.unpack(">III", data[at + 4 : at + 16])
+            defaults[track_id] = duration
+        elif kind == b"tfhd":
+            flags = int.from_bytes(data[at + 1 : at + 4], "big")
+            (track,) = struct.unpack(">I", data[at + 4 : at + 8])
+            offset = at + 8 + (8 if flags & 0x01 else 0) + (4 if flags & 0x02 else 0)
+            default = struct.unpack(">I", data[offset : offset + 4])[0] if flags & 0x08 else defaults.get(track, 0)
+        elif kind == b"trun":
+            flags = int.from_bytes(data[at + 1 : at + 4], "big")
+            (count,) = struct.unpack(">I", data[at + 4 : at + 8])
+            offset = at + 8 + (4 if flags & 0x01 else 0) + (4 if flags & 0x04 else 0)
+            if flags & 0x100:
+                step = 4 * sum(1 for bit in (0x100, 0x200, 0x400, 0x800) if flags & bit)
+                total = sum(struct.unpack(">I", data[o : o + 4])[0] for o in range(offset, offset + count * step, step))
+            else:
+                total = count * default
+            totals[track] = totals.get(track, 0) + total
+    lengths = [total * 1000 / timescales[t] for t, total in totals.items() if timescales.get(t)]
+    return round(max(lengths)) if lengths else 0
 
 
 def audio_duration_ms(data: bytes, content_type: str) -> int:

@@ -16,7 +16,7 @@ from channels_adapters import tasks
 from enquiries import services as enquiry_services
 from enquiries.models import Enquiry
 from rooms import audio
-from tests.rooms.test_voice import OPUS_20MS, OPUS_HEAD, webm
+from tests.rooms.test_voice import OPUS_20MS, OPUS_HEAD, fragmented_mp4, webm
 
 from .test_email import email_channel, ingest, mail  # noqa: F401 - email_channel is a fixture
 from .test_outbound import open_from
@@ -56,6 +56,17 @@ def test_line_audio_message_carries_the_duration(platform_channel: Any, agent: A
     (message,) = platform_api.calls("POST", "/line/v2/bot/message/push")[-1].json()["messages"]
     assert message["type"] == "audio" and message["duration"] == 3250
     assert message["originalContentUrl"].startswith("https://cc.example/media-links/")
+
+
+def test_line_audio_from_a_recorded_fragmented_mp4(platform_channel: Any, agent: Any, platform_api: Any) -> None:
+    # Safari's MediaRecorder writes MP4 whose length is only in its fragments: it is read
+    # when the upload is stored, and LINE gets it.
+    enquiry = open_from("line", platform_channel, agent)
+    outbound = upload(enquiry, agent, name="voice.mp4", content=fragmented_mp4())
+    assert outbound.message.data["file"]["content_type"] == "audio/mp4"
+    assert tasks.outbound_send(outbound.pk) == "sent"
+    (message,) = platform_api.calls("POST", "/line/v2/bot/message/push")[-1].json()["messages"]
+    assert message["type"] == "audio" and message["duration"] == round((47 * 1024 + 50 * 960 + 3840) / 48)
 
 
 def test_line_gets_a_webm_recording_as_a_link(platform_channel: Any, agent: Any, platform_api: Any) -> None:

@@ -100,6 +100,49 @@ def test_mp4_kind_from_its_handlers():
     assert audio.audio_only(b"\x00" * 40, "video/mp4") is None
 
 
+def box(kind: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I", len(payload) + 8) + kind + payload
+
+
+def fragmented_mp4() -> bytes:
+    """An audio MP4 as MediaRecorder writes it: no duration in ``mvhd``, samples in fragments
+    (durations from trex's default, from tfhd's, and one by one in trun)."""
+    full = b"\x00\x00\x00\x00"
+    mvhd = box(b"mvhd", full + struct.pack(">IIII", 0, 0, 1000, 0) + b"\x00" * 80)
+    tkhd = box(b"tkhd", full + struct.pack(">III", 0, 0, 1) + b"\x00" * 68)
+    mdhd = box(b"mdhd", full + struct.pack(">IIII", 0, 0, 48000, 0) + b"\x00" * 4)
+    hdlr = box(b"hdlr", full + b"\x00" * 4 + b"soun" + b"\x00" * 13)
+    trak = box(b"trak", tkhd + box(b"mdia", mdhd + hdlr))
+    mvex = box(b"mvex", box(b"trex", full + struct.pack(">IIIII", 1, 1, 1024, 0, 0)))
+    moov = box(b"moov", mvhd + trak + mvex)
+
+    def moof(tfhd_flags: int, default: int | None, trun_flags: int, count: int, durations: list[int]) -> bytes:
+        tfhd = box(
+            b"tfhd",
+            bytes([0])
+            + tfhd_flags.to_bytes(3, "big")
+            + struct.pack(">I", 1)
+            + (struct.pack(">I", default) if default is not None else b""),
+        )
+        samples = b"".join(struct.pack(">II", d, 100) for d in durations)
+        trun = box(b"trun", bytes([0]) + trun_flags.to_bytes(3, "big") + struct.pack(">I", count) + samples)
+        return box(b"moof", box(b"traf", tfhd + trun)) + box(b"mdat", b"\x00" * 16)
+
+    fragments = (
+        moof(0, None, 0, 47, [])  # 47 x 1024 (trex)
+        + moof(0x08, 960, 0, 50, [])  # 50 x 960 (tfhd)
+        + moof(0, None, 0x300, 3, [960, 960, 1920])  # durations and sizes per sample
+    )
+    return box(b"ftyp", b"isom\x00\x00\x02\x00isomiso6") + moov + fragments
+
+
+def test_fragmented_mp4_length_from_its_fragments():
+    expected = round((47 * 1024 + 50 * 960 + 3840) * 1000 / 48000)
+    assert audio.audio_duration_ms(fragmented_mp4(), "audio/mp4") == expected
+    assert audio.audio_only(fragmented_mp4(), "video/mp4") is True
+    assert audio.audio_duration_ms(fragmented_mp4()[:300], "audio/mp4") == 0  # no fragment yet
+
+
 def test_duration_is_written_into_a_recorded_webm():
     recorded = webm(packets=75)
     fixed = audio.webm_with_duration(recorded, 1500)
