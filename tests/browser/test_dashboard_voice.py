@@ -1,8 +1,9 @@
 """Voice messages in a real browser (issue 12, item 17): an agent records one in the
 composer with MediaRecorder (Chromium's fake microphone), sends it, and the agent and the
 visitor, on the widget's own page, each get an audio player that knows the recording's
-length (the server wrote the Duration into the browser's WebM). A cancelled recording sends
-nothing; a microphone the browser refuses is said in the composer.
+length (the server wrote the Duration into the browser's WebM); the visitor answers by
+voice from the widget. A cancelled recording sends nothing; a microphone the browser
+refuses is said in the composer.
 
 Uses the server and helpers of test_dashboard.py; its own Chromium with a fake microphone
 (and one without the fake permission prompt, whose microphone is refused). Screenshots go to
@@ -121,8 +122,6 @@ def test_agent_records_and_sends_a_voice_message(server: dict[str, Any], mic_bro
     expect(widget.locator("audio.cc-audio")).to_have_count(1)
     expect(widget.locator(".cc-voice-label")).to_have_text(re.compile(r"^Voice message · 0:0[2-9]$"))
     assert 2 <= audio_duration(widget, "audio.cc-audio") < 10
-    screenshot(page, "voice-message.png")
-    screenshot(widget, "voice-message-widget.png")
 
     # What the server keeps is the browser's WebM/Opus recording with its Duration written in.
     message = vera.wait_for(lambda m: (m["data"].get("file") or {}).get("category") == "voice", "the voice message")
@@ -133,6 +132,21 @@ def test_agent_records_and_sends_a_voice_message(server: dict[str, Any], mic_bro
         content = http.get(file["url"], headers=vera.auth).content
     assert audio.webm_with_duration(content, file["duration_ms"]) is None  # has its Duration
     assert audio.webm_opus_to_ogg(content) is not None  # what WhatsApp would get
+
+    # The visitor answers by voice from the widget; the agent hears it.
+    widget.get_by_role("button", name="Record a voice message").click()
+    expect(widget.locator(".cc-voice-status")).to_have_text(re.compile(r"^Recording 0:0[1-9] / 2:00$"))
+    screenshot(widget, "voice-recording-widget.png")
+    widget.locator(".cc-voice-bar").get_by_role("button", name="Send").click()
+    expect(widget.locator(".cc-voice-bar")).to_be_hidden()
+    expect(widget.locator(".cc-mine audio.cc-audio")).to_have_count(1)
+    theirs = page.locator(".msg.by-visitor").last
+    expect(theirs.locator("audio")).to_have_count(1)
+    expect(theirs.locator(".file-audio small")).to_have_text(re.compile(r"^Voice message · 0:0[1-9]$"))
+    assert 1 <= audio_duration(page, ".msg.by-visitor audio") < 10
+    assert 1 <= audio_duration(widget, ".cc-mine audio.cc-audio") < 10
+    screenshot(page, "voice-message.png")
+    screenshot(widget, "voice-message-widget.png")
     finish(alice, (visitor_ctx, widget))
 
 

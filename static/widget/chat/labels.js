@@ -85,18 +85,6 @@ export function fileButtonText(file) {
 }
 
 /**
- * Beside a voice message's player: "Voice message · 0:07" (the length when the server read it).
- * @param {FileInfo} file
- * @returns {string}
- */
-export function voiceText(file) {
-  const ms = file.duration_ms;
-  if (!ms) return "Voice message";
-  const seconds = Math.floor(ms / 1000);
-  return `Voice message · ${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
-}
-
-/**
  * @param {{name?: string}} author
  * @returns {string}
  */

@@ -6,7 +6,8 @@
 import { h } from "../../js/h.js";
 import { api, fileBlobUrl } from "./api.js";
 import { bubbleClass } from "./decide.js";
-import { fileButtonText, typingText, voiceText } from "./labels.js";
+import { voiceLabel } from "../../js/voice_rules.js";
+import { fileButtonText, typingText } from "./labels.js";
 import { notifyIncoming } from "./notify.js";
 import { banner, ref } from "./page.js";
 import { S } from "./state.js";
@@ -54,7 +55,7 @@ function renderFile(li, file) {
         player.src = src;
       })
       .catch(() => player.replaceWith(h("span", { text: file.name || "voice message" })));
-    box.append(player, h("span", { class: "cc-voice-label", text: voiceText(file) }));
+    box.append(player, h("span", { class: "cc-voice-label", text: voiceLabel(file) }));
   }
   box.append(
     h(

@@ -10,7 +10,7 @@ import { app } from "../state.js";
 import { segments } from "../text.js";
 import { deliveryLabel, deliveryState, fileShape, imageBox, replyQuote } from "./format.js";
 import { canChange, insertionIndex, isAtBottom, isMine, isReadOnly, lastMessageId, linkNames, messageClasses, messageTools, readMarkerDue, scrollAfterMessage } from "./rules.js";
-import { voiceLabel } from "./voice_rules.js";
+import { voiceLabel } from "../../voice_rules.js";
 
 /** @typedef {import("./state.js").RoomState} RoomState */
 /** @typedef {import("./state.js").Message} Message */

@@ -1,10 +1,11 @@
 // @ts-check
-// Pure rules and texts of voice messages (no DOM, no globals): which recording format to ask
-// MediaRecorder for, the file name, the elapsed-time line, the length of a message, and
-// what to tell the agent when the microphone cannot be used. room/voice.js puts them on
-// screen; tests/js/room_voice.test.js tests them.
+// Pure rules and texts of voice messages, for the dashboard and the widget alike (no DOM, no
+// globals): which recording format to ask MediaRecorder for, the file name, the elapsed-time
+// line, the length of a message, and what to say when the microphone cannot be used.
+// recorder.js records; dashboard/room/voice.js and widget/chat/voice.js put these on
+// screen; tests/js/voice.test.js tests them.
 
-import { gettext, interpolate } from "../../i18n.js";
+import { gettext, interpolate } from "./i18n.js";
 
 /** The longest voice message, in seconds: recording stops there. */
 export const VOICE_MAX_SECONDS = 120;
@@ -78,14 +79,14 @@ export function voiceLabel(file) {
 }
 
 /**
- * Why recording could not start, for the agent.
+ * Why recording could not start.
  * @param {{name?: string} | null | undefined} err getUserMedia's rejection (a DOMException), or
  *   null when the browser offers no recording at all
  * @returns {string}
  */
 export function micErrorText(err) {
   const name = err && err.name;
-  if (!err) return gettext("This browser cannot record audio here (recording needs a current browser and an HTTPS page).");
+  if (!err || name === "NotSupportedError") return gettext("This browser cannot record audio here (recording needs a current browser and an HTTPS page).");
   if (name === "NotAllowedError" || name === "SecurityError" || name === "PermissionDeniedError") {
     return gettext("The microphone is blocked. Allow it for this site in the browser's settings to record a voice message.");
   }
