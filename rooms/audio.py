@@ -271,8 +271,9 @@ def _mp4_duration_ms(data: bytes) -> int:
 _MP4_CONTAINERS = {b"moov", b"trak", b"mdia", b"mvex", b"moof", b"traf"}
 
 
-def _mp4_boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
-    """(type, payload start, payload end) of every box, walking into the containers above."""
+def _mp4_boxes(data: bytes, start: int, end: int, depth: int = 0) -> Iterator[tuple[bytes, int, int]]:
+    """(type, payload start, payload end) of every box, walking into the containers above
+    (moof > traf is as deep as they go: deeper nesting is not walked)."""
     at = start
     while at + 8 <= end:
         size, kind = struct.unpack(">I4s", data[at : at + 8])
@@ -286,8 +287,8 @@ def _mp4_boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, 
             return
         box_end = min(at + size, end)
         yield kind, at + header, box_end
-        if kind in _MP4_CONTAINERS:
-            yield from _mp4_boxes(data, at + header, box_end)
+        if kind in _MP4_CONTAINERS and depth < 4:
+            yield from _mp4_boxes(data, at + header, box_end, depth + 1)
         at += size
 
 

@@ -174,6 +174,22 @@ def test_webm_opus_remuxed_to_ogg_opus():
     assert audio.webm_opus_to_ogg(b"RIFF") is None
 
 
+def test_damaged_recordings_read_as_unknown_without_errors():
+    samples = [webm(packets=60), fragmented_mp4(), audio.webm_opus_to_ogg(webm()) or b""]
+    nested = b"".join(struct.pack(">I", 8 + 8 * (5000 - i)) + b"moov" for i in range(5000))  # deep nesting
+    for sample in samples:
+        for cut in range(0, len(sample), 29):
+            damaged = sample[:cut] + bytes(b ^ 0x5A for b in sample[cut : cut + 9]) + sample[cut + 9 :]
+            for content in (sample[:cut], damaged):
+                for content_type in ("audio/webm", "audio/ogg", "audio/mp4"):
+                    assert audio.audio_duration_ms(content, content_type) >= 0
+                audio.audio_only(content[:8192], "video/webm")
+                audio.audio_only(content[:8192], "video/mp4")
+                audio.webm_with_duration(content, 1000)
+                audio.webm_opus_to_ogg(content)
+    assert audio.audio_duration_ms(nested, "audio/mp4") == 0
+
+
 # ---------------------------------------------------------------------------- upload
 
 
