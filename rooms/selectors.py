@@ -47,6 +47,8 @@ def message_public_data(message: Message) -> dict[str, Any]:
         public = {key: info.get(key) for key in ("name", "size", "content_type", "category", "width", "height")}
         public["url"] = f"/api/v1/messages/{message.pk}/file"
         public["thumbnail_url"] = f"/api/v1/messages/{message.pk}/thumbnail" if info.get("thumbnail") else None
+        if info.get("category") == "voice":
+            public["duration_ms"] = info.get("duration_ms")
         data["file"] = public
     if isinstance(preview, dict):
         data["preview"] = preview_public(message.pk, preview)

@@ -22,6 +22,7 @@ import { loadHistory, scheduleRead, sendRead, toBottom, wireScrolling } from "./
 import { join, startWatching, stopWatching, takeOver } from "./room/monitoring.js";
 import { createRoomState } from "./room/state.js";
 import { wireUpload } from "./room/upload.js";
+import { wireVoice } from "./room/voice.js";
 
 /** @typedef {import("./room/state.js").RoomState} RoomState */
 
@@ -78,6 +79,7 @@ export async function render(main, match, params) {
   wireScrolling(state);
   wireComposer(state);
   wireUpload(state);
+  wireVoice(state);
   subscribe(state);
 
   paintHead(state);

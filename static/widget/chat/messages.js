@@ -6,6 +6,7 @@
 import { h } from "../../js/h.js";
 import { api, fileBlobUrl } from "./api.js";
 import { bubbleClass } from "./decide.js";
+import { voiceLabel } from "../../js/voice_rules.js";
 import { fileButtonText, typingText } from "./labels.js";
 import { notifyIncoming } from "./notify.js";
 import { banner, ref } from "./page.js";
@@ -45,6 +46,16 @@ function renderFile(li, file) {
       })
       .catch(() => img.replaceWith(h("span", { text: file.name || "image" })));
     box.append(img);
+  }
+  if ((file.category === "voice" || file.category === "audio") && file.url) {
+    // The download needs the visitor's token: the player gets a blob: copy.
+    const player = h("audio", { class: "cc-audio", controls: true, preload: "metadata", "aria-label": file.name || "voice message" });
+    fileBlobUrl(file.url)
+      .then((src) => {
+        player.src = src;
+      })
+      .catch(() => player.replaceWith(h("span", { text: file.name || "voice message" })));
+    box.append(player, h("span", { class: "cc-voice-label", text: voiceLabel(file) }));
   }
   box.append(
     h(

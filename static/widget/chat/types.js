@@ -50,7 +50,8 @@
  * @property {string} [thumbnail_url]
  * @property {string} [name]
  * @property {number} [size]
- * @property {string} [category] "image" for pictures
+ * @property {string} [category] "image" for pictures, "voice" for voice messages
+ * @property {number | null} [duration_ms] voice messages: the length, when the server read it
  */
 
 /**

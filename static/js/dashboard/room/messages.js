@@ -11,6 +11,7 @@ import { app } from "../state.js";
 import { segments } from "../text.js";
 import { deliveryLabel, deliveryState, fileShape, imageBox, replyQuote } from "./format.js";
 import { canChange, insertionIndex, isAtBottom, isMine, isReadOnly, lastMessageId, linkNames, messageClasses, messageTools, readMarkerDue, scrollAfterMessage } from "./rules.js";
+import { voiceLabel } from "../../voice_rules.js";
 
 /** @typedef {import("./state.js").RoomState} RoomState */
 /** @typedef {import("./state.js").Message} Message */
@@ -46,7 +47,7 @@ function fileView(file) {
     );
   }
   if (shape === "video") return h("video", { src: file.url, controls: true, preload: "metadata", width: 240, height: 160, "aria-label": file.name });
-  if (shape === "audio") return h("audio", { src: file.url, controls: true, preload: "metadata", "aria-label": file.name });
+  if (shape === "audio") return h("div", { class: "file-audio" }, h("audio", { src: file.url, controls: true, preload: "metadata", "aria-label": file.name }), h("small", { class: "muted", text: voiceLabel(file) }));
   return h("a", { href: file.url, class: "file-doc", download: file.name }, "File: ", file.name, h("small", { class: "muted", text: ` ${fileSize(file.size)}` }));
 }
 

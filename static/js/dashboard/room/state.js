@@ -15,6 +15,7 @@
  * @property {number} [width] images: pixels
  * @property {number} [height] images: pixels
  * @property {string} [thumbnail_url] images
+ * @property {number | null} [duration_ms] voice messages: the length, when the server could read it
  */
 
 /**
