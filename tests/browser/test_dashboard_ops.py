@@ -137,6 +137,7 @@ def test_overview_cards_open_rooms_toasts_after_join_and_take_over_figures_and_t
     expect(admin).to_have_url(re.compile(rf"/app/rooms/{dora.room}$"))
     expect(admin.locator(".toast", has_text="You joined the conversation with Dora")).to_be_visible()
     expect(alice.locator(".toast", has_text="Ada Admin joined")).to_be_visible()
+    expect(admin.get_by_label("Message", exact=True)).to_be_visible()  # the room is drawn
     screenshot(admin, "admin-overview-join-toast.png")
 
     # Take over another agent's enquiry from the overview: the same.

@@ -26,7 +26,9 @@ function trendFigure(trend) {
   const { today, lastWeek } = trendBars(trend, CHART_WIDTH, CHART_HEIGHT);
   const bar = (b, cls, label) =>
     svg("rect", { class: cls, x: b.x.toFixed(1), y: b.y.toFixed(1), width: b.width.toFixed(1), height: b.height.toFixed(1) }, svg("title", { text: interpolate(label, { hour: String(b.hour).padStart(2, "0"), n: b.count }) }));
-  const ticks = [0, 6, 12, 18, 23].map((hour) => svg("text", { x: ((hour + 0.5) * CHART_WIDTH) / 24, y: CHART_HEIGHT + 12, "text-anchor": "middle", text: `${String(hour).padStart(2, "0")}:00` }));
+  // Hour boundaries; the outer labels lean inwards so that the chart does not clip them.
+  const anchors = { 0: "start", 24: "end" };
+  const ticks = [0, 6, 12, 18, 24].map((hour) => svg("text", { x: (hour * CHART_WIDTH) / 24, y: CHART_HEIGHT + 12, "text-anchor": anchors[hour] || "middle", text: `${String(hour).padStart(2, "0")}:00` }));
   const now = svg("line", { class: "trend-now", x1: ((trend.hour + 1) * CHART_WIDTH) / 24, x2: ((trend.hour + 1) * CHART_WIDTH) / 24, y1: 0, y2: CHART_HEIGHT });
   const summary = trendSummary(trend, weekday);
   return h(
