@@ -213,6 +213,11 @@ CC_TICKER_INTERVAL_SECONDS = _env_float("CC_TICKER_INTERVAL_SECONDS", 0.25)
 # lock, so that deadlines fire on time while the Celery worker or beat is down (0 turns it
 # off: Celery alone then enforces deadlines).
 CC_WEB_TICKER = _env_bool("CC_WEB_TICKER", True)
+# Set by manage.py for every command but runserver: a process without the sockets. In the
+# embedded default (in-memory channel layer) its realtime events go through the database
+# to the web process, which sends them (contactcenter.org.realtime.relay_drain); with Redis
+# the channel layer crosses processes and this changes nothing.
+CC_REALTIME_RELAY = _env_bool("CC_REALTIME_RELAY", False)
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 # --- Celery queue (several deployments, or test runs, on one Redis database) -------------

@@ -3,6 +3,7 @@ page's ES modules from the REST API and kept current over the staff websocket.""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,10 @@ from django.contrib.auth import logout
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.timesince import timesince
+from django.utils.translation import gettext
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
 
@@ -40,6 +44,27 @@ def home(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(reverse("dashboard") if _staff(request) else reverse("login"))
 
 
+def session_end_message(reason: str) -> str:
+    """Why the dashboard sent its user back to the login page (``?reason=``, the
+    ``session.ended`` event's reason, or "ended" when only the server knows); "" for none."""
+    if reason == "idle":
+        now = timezone.now()
+        idle = timesince(now - dt.timedelta(seconds=settings.CC_IDLE_TIMEOUT_SECONDS), now)
+        return gettext("You were logged out after %(idle)s without activity. Log in again to continue.") % {
+            "idle": idle
+        }
+    messages = {
+        "signed_in_elsewhere": gettext(
+            "You logged in on another device or browser, so the session here ended (one device at a time)."
+        ),
+        "logged_out": gettext("You logged out (perhaps in another tab)."),
+        "deactivated": gettext("Your account was deactivated. Ask an admin if this is a mistake."),
+        "password_changed": gettext("Your password was changed. Log in with the new one."),
+        "ended": gettext("Your session ended. Log in again to continue."),
+    }
+    return messages.get(reason, "")
+
+
 @require_GET
 @csp_protected
 @ensure_csrf_cookie
@@ -51,7 +76,8 @@ def login_page(request: HttpRequest) -> HttpResponse:
         next_url = reverse("dashboard")
     if _staff(request):
         return HttpResponseRedirect(next_url)
-    return render(request, "login.html", {"next_url": next_url})
+    reason = session_end_message(request.GET.get("reason") or "")
+    return render(request, "login.html", {"next_url": next_url, "reason": reason})
 
 
 @require_POST

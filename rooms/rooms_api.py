@@ -132,6 +132,10 @@ class _RoomEnquiryInfoDoc(serializers.Serializer):
     picked_up_at = serializers.DateTimeField(allow_null=True)
     resolved_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
+    first_response_seconds = serializers.IntegerField(
+        allow_null=True, help_text="From the customer's first message to the first staff reply."
+    )
+    duration_seconds = serializers.IntegerField(help_text="From the customer's first message; counts while it goes on.")
 
 
 class _RoomDestinationDoc(serializers.Serializer):

@@ -157,3 +157,14 @@ class SocketTicket(models.Model):
     key_hash = models.CharField(max_length=64, unique=True)
     epoch = models.UUIDField()
     expires_at = models.DateTimeField(db_index=True)
+
+
+class RelayedEvent(models.Model):
+    """A realtime event committed by a process that has no sockets (a management command
+    in the embedded default, whose in-memory channel layer reaches only itself), waiting
+    for the web process to send it (``contactcenter.org.realtime.relay_drain``). Written in
+    the transaction of the change it announces: committed together, or not at all."""
+
+    groups = models.JSONField()
+    message = models.JSONField()
+    created_at = models.DateTimeField()

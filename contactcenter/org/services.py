@@ -435,10 +435,10 @@ def token_issue(*, staff: Staff) -> str:
     return key
 
 
-def token_authenticate(key: str) -> Staff | None:
-    """The staff member of a live token, renewing its session's idle timer; None if
-    unknown, or its session has ended (logout, idle, deactivation, password change, a new
-    login)."""
+def token_authenticate(key: str, *, touch: bool = True) -> Staff | None:
+    """The staff member of a live token, renewing its session's idle timer (unless
+    ``touch`` is False: a background request); None if unknown, or its session has ended
+    (logout, idle, deactivation, password change, a new login)."""
     try:
         token = AuthToken.objects.select_related("staff").get(key_hash=_hash_token(key))
     except AuthToken.DoesNotExist:
@@ -454,7 +454,8 @@ def token_authenticate(key: str) -> Staff | None:
     # Renew at most once a minute to keep hot paths free of writes.
     if now - token.last_used_at > dt.timedelta(seconds=60):
         AuthToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    staff_session_touch(staff=staff)
+    if touch:
+        staff_session_touch(staff=staff)
     return staff
 
 

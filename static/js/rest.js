@@ -73,12 +73,12 @@ export function createClient({
   /**
    * @param {string} method
    * @param {string} url
-   * @param {{body?: any, form?: FormData}} [payload] a JSON body or a multipart form
+   * @param {{body?: any, form?: FormData, headers?: Record<string, string>}} [payload] a JSON body or a multipart form; extra headers of this request
    * @returns {Promise<any>} the parsed JSON answer (null for 204)
    */
-  async function request(method, url, { body, form } = {}) {
+  async function request(method, url, { body, form, headers: extra = {} } = {}) {
     /** @type {Record<string, string>} */
-    const all = { Accept: "application/json", ...headers(method) };
+    const all = { Accept: "application/json", ...headers(method), ...extra };
     /** @type {RequestInit} */
     const init = { method, headers: all, credentials };
     if (form !== undefined) init.body = form;

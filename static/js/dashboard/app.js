@@ -2,7 +2,7 @@
 // sidebar (Open Enquiry panel, Recent Connections) and a router between sections that
 // never reloads the page, so the socket and the panel stay live.
 import { CCSocket, wsUrl } from "../socket.js";
-import { api } from "./api.js";
+import { api, toLogin } from "./api.js";
 import { clear, h, toast } from "./dom.js";
 import { setupToggles } from "./notify.js";
 import { setupPanel } from "./panel.js";
@@ -11,6 +11,8 @@ import { app, emit } from "./state.js";
 
 const main = document.getElementById("main");
 let cleanup = null;
+/** The reason of the session.ended event, if one came before the socket closed. */
+let sessionEndReason = "";
 
 const STATE_LABELS = {
   connecting: "Connecting…",
@@ -26,9 +28,10 @@ function setSocketState(state, code) {
   const wasOpen = app.socketOpen;
   app.socketOpen = state === "open";
   if (state === "closed" && (code === 4001 || code === 4401)) {
+    // The session is over (the server said why in session.ended, if it could): straight to
+    // the login page, which shows the reason, instead of a dashboard that cannot work.
     el.textContent = "Session ended";
-    toast("Your session ended (logged out, idle, signed in elsewhere, or your account changed). Log in again.", "error", 15000);
-    setTimeout(() => location.assign("/login/"), 2500);
+    toLogin(sessionEndReason || "ended");
   }
   if (state === "open" && !wasOpen) emit("socket.open", {});
 }
@@ -142,7 +145,15 @@ async function start() {
 
   app.socket = new CCSocket(wsUrl("/ws/staff/"), {
     onState: setSocketState,
+    // A reconnect turned away: is the session still alive? (A background request: it must
+    // not keep the session going.) A 401/403 sends api.js to the login page anyway.
+    verify: () =>
+      api("GET", "/api/v1/me", undefined, { background: true }).then(
+        () => true,
+        (err) => !(err.status === 401 || err.status === 403),
+      ),
     onEvent: (event) => {
+      if (event.type === "session.ended") sessionEndReason = (event.data && event.data.reason) || "ended";
       if (event.type === "staff.availability" && event.data.staff_id === app.me.id) {
         app.me.availability = event.data.availability;
         document.getElementById("availability").value = event.data.availability;

@@ -58,6 +58,8 @@
  * @property {{id: number, name: string} | null} [owner]
  * @property {string} [created_at]
  * @property {string | null} [picked_up_at]
+ * @property {number | null} [first_response_seconds] from the customer's first message
+ * @property {number} [duration_seconds] from the customer's first message; counts while it goes on
  */
 
 /** @typedef {{id: number, name: string, email?: string, role: string, availability: string}} Member */
