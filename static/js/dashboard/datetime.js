@@ -106,13 +106,14 @@ function formatter(options) {
 }
 
 /**
- * "14:05" / "2:05 PM".
+ * "07:05" / "7:05 PM".
  * @param {Date | string | number | null | undefined} value
  * @returns {string}
  */
 export function formatTime(value) {
   const d = toDate(value);
-  return d ? formatter({ hour: "numeric", minute: "2-digit" }).format(d) : "";
+  // The locale's own short time pattern (zh-Hans "HH:mm", en "h:mm a", zh-Hant "Bh:mm").
+  return d ? formatter({ timeStyle: "short" }).format(d) : "";
 }
 
 /**
