@@ -15,6 +15,7 @@ from functools import cache
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 from contactcenter.org.models import OrgSettings, Staff
 
@@ -54,6 +55,22 @@ def business_time_zone(org: OrgSettings | None = None) -> str:
 def staff_time_zone(staff: Staff, org: OrgSettings | None = None) -> str:
     """The time zone the staff member's dates and times are shown in."""
     return staff.time_zone if staff.time_zone and is_time_zone(staff.time_zone) else business_time_zone(org)
+
+
+def staff_language(staff: Staff, accept_language: str = "") -> str:
+    """The language a staff member's answers are worded in where no request passed through
+    LocaleMiddleware (their socket): their choice, else the browser's (Accept-Language of
+    the socket's handshake), else settings.LANGUAGE_CODE."""
+    if staff.language and is_language(staff.language):
+        return staff.language
+    for code, _quality in parse_accept_lang_header(accept_language[:500]):
+        if code == "*":
+            break
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
 
 
 class StaffLanguageMiddleware:
