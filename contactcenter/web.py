@@ -25,7 +25,7 @@ from django.views.i18n import JavaScriptCatalog
 from contactcenter.org import i18n
 from contactcenter.org.auth import session_is_current
 from contactcenter.org.csp import csp_protected
-from contactcenter.org.models import Staff
+from contactcenter.org.models import OrgSettings, Staff
 
 # Sections of the dashboard that only admins may open (agents get 403 here and from the API).
 ADMIN_SECTIONS = ("overview", "staff", "tags", "channels", "settings")
@@ -117,14 +117,15 @@ def _shell(request: HttpRequest, view: str, **extra: Any) -> HttpResponse:
         return _to_login(request)
     if view.startswith("admin/") and not staff.is_admin:
         return render(request, "error.html", {"message": gettext("Only admins can open this page.")}, status=403)
+    org = OrgSettings.objects.filter(pk=1).first()
     boot = {
         "view": view,
         "me": {"id": staff.pk, "name": staff.display_name, "role": staff.role, "is_admin": staff.is_admin},
         # Dates, times and durations (static/js/dashboard/datetime.js): the page's language
         # and the staff member's time zone; the choices (language/time zone control).
         "locale": translation.get_language() or settings.LANGUAGE_CODE,
-        "time_zone": i18n.staff_time_zone(staff),
-        "business_time_zone": i18n.business_time_zone(),
+        "time_zone": i18n.staff_time_zone(staff, org),
+        "business_time_zone": i18n.business_time_zone_of(org),
         "languages": [{"code": code, "name": name} for code, name in settings.LANGUAGES],
         "edit_window_seconds": settings.CC_MESSAGE_EDIT_WINDOW_SECONDS,
         "max_upload_bytes": settings.CC_MAX_UPLOAD_BYTES,

@@ -40,21 +40,22 @@ def is_time_zone(name: str) -> bool:
     return name in _zone_names()
 
 
-def time_zone_names() -> list[str]:
-    return sorted(_zone_names())
-
-
-def business_time_zone(org: OrgSettings | None = None) -> str:
+def business_time_zone_of(org: OrgSettings | None) -> str:
     """The business's time zone: the work hours' one if set, else the server's (TIME_ZONE)."""
-    if org is None:
-        org = OrgSettings.objects.filter(pk=1).first()
     name = str(((org.work_hours if org else None) or {}).get("timezone") or "")
     return name if is_time_zone(name) else settings.TIME_ZONE
 
 
+def business_time_zone() -> str:
+    return business_time_zone_of(OrgSettings.objects.filter(pk=1).first())
+
+
 def staff_time_zone(staff: Staff, org: OrgSettings | None = None) -> str:
-    """The time zone the staff member's dates and times are shown in."""
-    return staff.time_zone if staff.time_zone and is_time_zone(staff.time_zone) else business_time_zone(org)
+    """The time zone the staff member's dates and times are shown in (``org``: the settings
+    row, if the caller has read it)."""
+    if staff.time_zone and is_time_zone(staff.time_zone):
+        return staff.time_zone
+    return business_time_zone_of(org) if org is not None else business_time_zone()
 
 
 def staff_language(staff: Staff, accept_language: str = "") -> str:

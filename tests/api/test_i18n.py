@@ -245,3 +245,61 @@ def test_every_text_is_translated_with_its_placeholders(po: Path) -> None:
             )
     untranslated = re.findall(r'^msgstr(?:\[\d\])? ""\n(?!")', text + "\n", re.M)
     assert len(untranslated) == 0, f"{po}: translate the empty entries (scripts/i18n.sh)"
+
+
+# ---------------------------------------------------------------- every text is in the catalogues
+
+ROOT = Path(settings.BASE_DIR)
+_JS_STRING = r'"(?:[^"\\\n]|\\.)*"' + r"|'(?:[^'\\\n]|\\.)*'"
+_JS_CALLS = [
+    re.compile(rf"\bgettext\(\s*({_JS_STRING})\s*\)"),
+    re.compile(rf"\bpgettext\(\s*({_JS_STRING})\s*,\s*({_JS_STRING})\s*\)"),
+    re.compile(rf"\bngettext\(\s*({_JS_STRING})\s*,\s*({_JS_STRING})\s*,"),
+]
+_PY_STRING = r'"(?:[^"\\\n]|\\.)*"' + r"|'(?:[^'\\\n]|\\.)*'"
+_PY_CALL = re.compile(rf"\b(?:gettext|gettext_lazy|ngettext)\(\s*({_PY_STRING})\s*[,)]")
+_TEMPLATE_TAG = re.compile(r'{%\s*translate\s+"([^"]*)"\s*%}')
+
+
+def _js_text(literal: str) -> str:
+    if literal.startswith("'"):  # a single-quoted JavaScript string, as a JSON one
+        literal = '"' + literal[1:-1].replace("\\'", "'").replace('"', '\\"') + '"'
+    return str(json.loads(literal))
+
+
+def _texts_in_code() -> dict[str, set[tuple[str | None, str]]]:
+    """(msgctxt, msgid) of the texts marked for translation in the code, per domain: the calls
+    with literal arguments (what xgettext extracts, read with regular expressions so that
+    GNU gettext is not needed to run this check)."""
+    found: dict[str, set[tuple[str | None, str]]] = {"django": set(), "djangojs": set()}
+    for path in sorted((ROOT / "static" / "js").rglob("*.js")):
+        source = path.read_text(encoding="utf-8")
+        for match in _JS_CALLS[0].finditer(source):
+            found["djangojs"].add((None, _js_text(match[1])))
+        for match in _JS_CALLS[1].finditer(source):
+            found["djangojs"].add((_js_text(match[1]), _js_text(match[2])))
+        for match in _JS_CALLS[2].finditer(source):
+            found["djangojs"].add((None, _js_text(match[1])))
+    for app in ("contactcenter", "rooms", "enquiries", "channels_adapters", "monitoring"):
+        for path in sorted((ROOT / app).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            for match in _PY_CALL.finditer(path.read_text(encoding="utf-8")):
+                found["django"].add((None, ast.literal_eval(match[1])))
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        if "widget" in path.parts:
+            continue
+        for match in _TEMPLATE_TAG.finditer(path.read_text(encoding="utf-8")):
+            found["django"].add((None, match[1]))
+    return found
+
+
+@pytest.mark.parametrize("locale", ["zh_Hans", "zh_Hant"])
+def test_every_text_marked_in_the_code_is_translated(locale: str) -> None:
+    """Texts added since the catalogues were made show in English: run scripts/i18n.sh (make
+    messages), translate the new entries in locale/*/LC_MESSAGES/*.po, and run it again."""
+    for domain, texts in _texts_in_code().items():
+        assert texts, domain
+        catalogue = _po_entries(LOCALE_DIR / locale / "LC_MESSAGES" / f"{domain}.po")
+        missing = sorted(f"{ctx}|{msgid}" if ctx else msgid for ctx, msgid in texts - set(catalogue))
+        assert not missing, f"{locale} {domain}.po lacks (run scripts/i18n.sh and translate): {missing}"
