@@ -16,7 +16,7 @@ from django.conf import settings
 from django.test import Client
 
 from contactcenter.org import services as org_services
-from contactcenter.org.errors import NotAuthorized
+from contactcenter.org.errors import InvalidInput, NotAuthorized
 from contactcenter.org.models import Staff
 from tests.api.conftest import error, ok
 from tests.browser.test_pages import _policy, logged_in
@@ -145,6 +145,19 @@ def test_refusals_are_worded_in_the_staff_members_language(make_staff: Callable[
     )
     assert response.status_code == 400, response.content
     assert response.json()["detail"].startswith("\u672a\u77e5\u7684\u65f6\u533a")  # 未知的时区
+
+
+def test_the_service_checks_both_choices_before_writing(make_staff: Callable[..., Staff]) -> None:
+    staff = make_staff()
+    for bad in ({"language": "zh", "time_zone": "Asia/Tokyo"}, {"language": "en", "time_zone": "Nowhere/Land"}):
+        with pytest.raises(InvalidInput) as refused:
+            org_services.staff_set_preferences(actor=staff, staff=staff, **bad)
+        assert set(refused.value.fields) <= {"language", "time_zone"} and refused.value.fields
+        staff.refresh_from_db()
+        assert (staff.language, staff.time_zone) == ("", "")
+    org_services.staff_set_preferences(actor=staff, staff=staff, language="zh-hans", time_zone="Asia/Tokyo")
+    staff.refresh_from_db()
+    assert (staff.language, staff.time_zone) == ("zh-hans", "Asia/Tokyo")
 
 
 def test_only_the_staff_member_or_an_admin_sets_their_preferences(
