@@ -90,9 +90,10 @@ from channels.consumer import get_handler_name
 from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.utils import translation
 
 from contactcenter.gateway import socket_writer
-from contactcenter.org import clock, ratelimit, realtime, services
+from contactcenter.org import clock, i18n, ratelimit, realtime, services
 from contactcenter.org.auth import session_is_current
 from contactcenter.org.channel_layers import CLOSE_RESYNC
 from contactcenter.org.errors import Busy, DomainError, InvalidInput, NotAuthorized, RateLimited, lost_race
@@ -561,7 +562,11 @@ class StaffConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocketCo
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if self._ended or not await self._session_live():
             return
-        await super().receive_json(content, **kwargs)
+        # Refusals worded in the staff member's language, as over REST (contactcenter.org.i18n).
+        headers = dict(self.scope.get("headers") or [])
+        accept = headers.get(b"accept-language", b"").decode("latin-1")
+        with translation.override(i18n.staff_language(self.staff, accept)):
+            await super().receive_json(content, **kwargs)
 
     async def event_forward(self, message: dict[str, Any]) -> None:
         # Nothing after the session ended: not even events already queued for this socket.

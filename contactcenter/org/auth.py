@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
@@ -63,11 +64,11 @@ class StaffTokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Invalid token header.")
+            raise exceptions.AuthenticationFailed(gettext("Invalid token header."))
         key = header[1].decode(errors="replace")
         staff = services.token_authenticate(key, touch=not is_background(request))
         if staff is None:
-            raise exceptions.AuthenticationFailed("Invalid or expired token. Log in again.")
+            raise exceptions.AuthenticationFailed(gettext("Invalid or expired token. Log in again."))
         return staff, key
 
     def authenticate_header(self, request: Request) -> str:

@@ -48,7 +48,7 @@ const client = createClient({
     ...(personActive() ? {} : { [BACKGROUND_HEADER]: "1" }),
   }),
   onError(status, data) {
-    if (status === 401 || (status === 403 && data && /log in/i.test(data.detail || ""))) {
+    if (status === 401 || (status === 403 && data && (data.code === "not_logged_in" || /log in/i.test(data.detail || "")))) {
       // The session ended (idle, or a login on another device): back to the login page.
       toLogin("ended");
     }
