@@ -8,6 +8,7 @@ from django.db.models import Count, F, IntegerField, Model, OuterRef, Q, QuerySe
 from django.db.models.functions import Coalesce
 
 from contactcenter.org.errors import NotAuthorized, NotFound
+from contactcenter.org.i18n import staff_time_zone
 from contactcenter.org.models import Staff
 from rooms.hooks import owner_info, room_list_extras
 from rooms.models import Message, QuickReply, Room, RoomMember
@@ -357,7 +358,7 @@ def room_info(viewer: Staff, room_id: int) -> dict[str, Any]:
                 **staff_ref(other),
                 "email": other.email,
                 "phone": other.phone,
-                "time_zone": other.time_zone,
+                "time_zone": staff_time_zone(other),
                 "availability": other.availability,
             }
     return data

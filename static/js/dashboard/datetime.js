@@ -127,6 +127,26 @@ export function formatDate(value) {
 }
 
 /**
+ * "1月5日" / "Jan 5": a short day of the month, for lists.
+ * @param {Date | string | number | null | undefined} value
+ * @returns {string}
+ */
+export function formatShortDate(value) {
+  const d = toDate(value);
+  return d ? formatter({ month: "short", day: "numeric" }).format(d) : "";
+}
+
+/**
+ * The weekday's name ("Monday", "星期一").
+ * @param {Date | string | number | null | undefined} value
+ * @returns {string}
+ */
+export function formatWeekday(value) {
+  const d = toDate(value);
+  return d ? formatter({ weekday: "long" }).format(d) : "";
+}
+
+/**
  * "2026年1月5日 23:30" / "Jan 5, 2026, 11:30 PM".
  * @param {Date | string | number | null | undefined} value
  * @returns {string}
@@ -142,6 +162,16 @@ export function formatDateTime(value) {
  */
 function dayOf(d) {
   return new Intl.DateTimeFormat("en-CA", { timeZone: currentTimeZone(), year: "numeric", month: "2-digit", day: "2-digit" }).format(d);
+}
+
+/**
+ * Whether two moments fall on the same calendar day in the staff member's time zone.
+ * @param {Date} a
+ * @param {Date} b
+ * @returns {boolean}
+ */
+export function sameDay(a, b) {
+  return dayOf(a) === dayOf(b);
 }
 
 /**

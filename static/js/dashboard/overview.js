@@ -5,6 +5,7 @@
 import { svg } from "../h.js";
 import { gettext, interpolate } from "../i18n.js";
 import { api } from "./api.js";
+import { formatTime, formatWeekday } from "./datetime.js";
 import { channelIcon, clear, confirmDialog, duration, h, toast } from "./dom.js";
 import { app, on } from "./state.js";
 import { trendBars, trendSummary } from "./trend.js";
@@ -18,7 +19,8 @@ function roomUrl(e) {
 }
 
 function weekdayOf(isoDate) {
-  return new Date(`${isoDate}T12:00:00`).toLocaleDateString(undefined, { weekday: "long" });
+  // Noon UTC of that calendar day: the same weekday in every time zone within ±12 h.
+  return formatWeekday(`${isoDate}T12:00:00Z`);
 }
 
 function trendFigure(trend) {
@@ -167,7 +169,7 @@ export async function render(main) {
     clear(trendBox, data.trend ? trendFigure(data.trend) : null);
     clear(openCol, data.open.length ? data.open.map((e) => card(e, "open")) : h("li", { class: "muted small", text: gettext("Nobody is waiting.") }));
     clear(handlingCol, data.handling.length ? data.handling.map((e) => card(e, "handling")) : h("li", { class: "muted small", text: gettext("No enquiry in hand.") }));
-    updated.textContent = interpolate(gettext("Live · updated %(time)s"), { time: new Date().toLocaleTimeString() });
+    updated.textContent = interpolate(gettext("Live · updated %(time)s"), { time: formatTime(new Date()) });
   }
 
   let timer = null;

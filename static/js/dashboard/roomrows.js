@@ -5,6 +5,7 @@
 // tab title's count (muted rooms count in neither), the "waiting" label.
 
 import { gettext, interpolate } from "../i18n.js";
+import { formatShortDate, formatTime, sameDay } from "./datetime.js";
 
 /**
  * @typedef {object} LastMessage
@@ -216,6 +217,5 @@ export function waitedFor(since, now) {
 export function rowTime(iso, now) {
   if (!iso) return "";
   const d = new Date(iso);
-  if (d.toDateString() === now.toDateString()) return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  return d.toLocaleDateString([], { month: "short", day: "numeric" });
+  return sameDay(d, now) ? formatTime(d) : formatShortDate(d);
 }
