@@ -68,7 +68,7 @@ export async function render(main) {
     return h(
       "li",
       { class: "ov-card", dataset: { enquiry: e.id } },
-      h("div", { class: "enquiry-head" }, channelIcon(e.channel_kind), h("strong", { text: visitor }), wait),
+      h("div", { class: "enquiry-head" }, channelIcon(e.via || e.channel_kind), h("strong", { text: visitor }), wait),
       h("p", { class: "first-message", text: e.first_message }),
       h("p", { class: "small muted", text: column === "open" ? `To ${e.destination.name}` : `Owner: ${e.owner ? e.owner.display_name : "—"} · ${e.destination.name}${e.status === "resolved" ? " · resolved" : ""}` }),
       h("div", { class: "actions" }, buttons),

@@ -56,6 +56,10 @@
  * @property {{id: number, name: string} | null} [owner]
  * @property {string} [created_at]
  * @property {string | null} [picked_up_at]
+ * @property {string | null} [resolved_at]
+ * @property {string | null} [closed_at]
+ * @property {string} [channel_kind] the channel's kind (channel: what the customer came through, "weblink" for a web link)
+ * @property {{kind: string, value: string, known_from: string}[]} [origin] the customer's language, time zone, country
  */
 
 /** @typedef {{id: number, name: string, email?: string, role: string, availability: string}} Member */
