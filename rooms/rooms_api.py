@@ -106,7 +106,7 @@ class _RoomEnquiryInfoDoc(serializers.Serializer):
     channel_detail = _ChannelDetailDoc()
     language = serializers.CharField()
     location = serializers.JSONField()
-    origin = _OriginDoc(many=True, help_text="The customer's language and whereabouts, each with where it is known from.")
+    origin = _OriginDoc(many=True, help_text="The customer's language and whereabouts, each with its known_from.")
     topic = serializers.CharField()
     owner = _StaffRefDoc(allow_null=True)
     created_at = serializers.DateTimeField()
