@@ -41,6 +41,7 @@ from contactcenter.org.events import (
     EnquiryResolved,
     EnquiryTaken,
     EnquiryTransferred,
+    EnquiryUpdated,
     QueuePosition,
     RoomTakenOver,
     SessionEnded,
@@ -306,8 +307,21 @@ def visitor_update(*, actor: Staff, visitor: Visitor, changes: dict[str, Any]) -
         clean["custom_fields"] = _clean_custom_fields(changes["custom_fields"])
     for key, value in clean.items():
         setattr(visitor, key, value)
-    visitor.save(update_fields=list(clean))
+    with transaction.atomic():
+        visitor.save(update_fields=list(clean))
+        # Every room where staff see this visitor now (not the closed ones: read-only).
+        live = Enquiry.objects.filter(visitor=visitor, room__isnull=False).exclude(status=Enquiry.Status.CLOSED)
+        _send_updated(live.values_list("id", "room__id"), ["visitor"])
     return visitor
+
+
+def _send_updated(enquiries: Iterable[tuple[int, int]], fields: list[str]) -> None:
+    """enquiry.updated for (enquiry id, room id) pairs, on commit, to the staff in each room
+    and to admins (monitors); never to the visitor: topic and custom fields are staff's."""
+    for enquiry_id, room_id in enquiries:
+        staff_ids = RoomMember.objects.filter(room_id=room_id).values_list("staff_id", flat=True)
+        groups = [ADMINS_GROUP, *(staff_group(pk) for pk in staff_ids)]
+        send_event_on_commit(groups, EnquiryUpdated(enquiry_id=enquiry_id, room_id=room_id, fields=fields))
 
 
 def enquiry_topic_set(*, actor: Staff, enquiry_id: int, topic: Any) -> Enquiry:
@@ -325,6 +339,7 @@ def enquiry_topic_set(*, actor: Staff, enquiry_id: int, topic: Any) -> Enquiry:
             raise NotAuthorized("Only the enquiry's owner or an admin can set its topic.")
         enquiry.topic = topic
         enquiry.save(update_fields=["topic"])
+        _send_updated([(enquiry.pk, _room_id(enquiry))], ["topic"])
     return enquiry
 
 

@@ -340,3 +340,25 @@ def test_a_widget_claiming_a_web_link_it_does_not_have_is_a_widget(widget, api, 
 def test_channel_custom_info_still_shown_without_a_tag_one(open_enquiry, make_staff, support, widget: Channel):
     make_staff(tags=[support])
     assert _custom_info(open_enquiry()) == ["Internal: VIP desk"]
+
+
+# ---------------------------------------------------------------------------- live panels
+
+
+def test_topic_and_visitor_changes_reload_the_panels_of_staff_only(api, handled, admin, events):
+    enquiry, owner = handled
+    events.clear()
+    ok(api(owner).patch(f"/api/v1/enquiries/{enquiry.pk}", {"topic": "Refund"}))
+    [(groups, payload)] = events.of_type("enquiry.updated")
+    assert payload["data"] == {"enquiry_id": enquiry.pk, "room_id": enquiry.room.pk, "fields": ["topic"]}
+    assert f"staff.{owner.pk}" in groups and "admins" in groups
+    assert f"visitor.{enquiry.visitor_id}" not in groups and f"room.{enquiry.room.pk}" not in groups
+    events.clear()
+    body = {"custom_fields": [{"name": "Plan", "value": "Gold"}]}
+    ok(api(owner).patch(f"/api/v1/enquiries/{enquiry.pk}/visitor", body, format="json"))
+    [(groups, payload)] = events.of_type("enquiry.updated")
+    assert payload["data"]["fields"] == ["visitor"] and f"staff.{owner.pk}" in groups
+    # Refused input sends nothing.
+    events.clear()
+    error(api(owner).patch(f"/api/v1/enquiries/{enquiry.pk}", {"topic": "x" * 201}, format="json"), 400)
+    assert events.of_type("enquiry.updated") == []

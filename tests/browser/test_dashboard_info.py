@@ -237,6 +237,11 @@ def test_room_information_panel_speaks_people_words(server: dict[str, Any], brow
     expect(panel(admin).locator(".topic-text")).to_have_text("Refund for order 7781")
     expect(value_of(admin, "Plan")).to_have_text("Premium")
     expect(value_of(admin, "Location")).to_have_text("United States (from IP address)")
+    # Alice changes the topic: the admin's panel follows live (enquiry.updated), no reload.
+    alice.get_by_role("button", name="Edit topic").click()
+    alice.get_by_role("form", name="Topic").get_by_label("Topic").fill("Refund approved")
+    alice.get_by_role("button", name="Save topic").click()
+    expect(panel(admin).locator(".topic-text")).to_have_text("Refund approved")
 
     # A visitor on this machine (loopback) has no location; the language is still known.
     jo = ApiVisitor(base, server["key"], "Jo", "Hello from here", device={"language": "fr-FR"})
