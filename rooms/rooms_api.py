@@ -92,7 +92,7 @@ class _ChannelDetailDoc(serializers.Serializer):
 
 
 class _OriginDoc(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["language", "time_zone", "country"])
+    kind = serializers.CharField(help_text="language | time_zone | country")
     value = serializers.CharField(help_text="A language tag, an IANA time zone, or an ISO 3166-1 country code.")
     known_from = serializers.ChoiceField(choices=["profile", "browser", "ip_address"])
 
