@@ -60,6 +60,10 @@
  * @property {string | null} [picked_up_at]
  * @property {number | null} [first_response_seconds] from the customer's first message
  * @property {number} [duration_seconds] from the customer's first message; counts while it goes on
+ * @property {string | null} [resolved_at]
+ * @property {string | null} [closed_at]
+ * @property {string} [channel_kind] the channel's kind (channel: what the customer came through, "weblink" for a web link)
+ * @property {{kind: string, value: string, known_from: string}[]} [origin] the customer's language, time zone, country
  */
 
 /** @typedef {{id: number, name: string, email?: string, role: string, availability: string}} Member */
