@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from channels_adapters.models import VISITOR_FORM_FIELDS, Channel, WidgetPosition
 from channels_adapters.platforms import (
@@ -23,7 +23,7 @@ from channels_adapters.platforms import (
 from contactcenter.org import clock
 from contactcenter.org.errors import DomainError, InvalidInput, NotAuthorized, NotFound
 from contactcenter.org.models import Staff, Tag
-from contactcenter.org.services import destination_for
+from contactcenter.org.services import TagUsage, destination_for
 from enquiries.models import Enquiry
 
 
@@ -265,3 +265,18 @@ def channel_connection_test(
             "platform": CREDENTIAL_KINDS[kind].label,
             "error": str(exc),
         }
+
+
+def tag_channels_usage(*, tag: Tag, usage: TagUsage) -> None:
+    """For contactcenter.org.services.tag_usage: channels routing to ``tag`` refuse its
+    deletion (their customers would reach nobody) until they get another destination."""
+    names = list(Channel.objects.filter(destination__tag=tag).order_by("id").values_list("name", flat=True))
+    if names:
+        usage.blockers.append(
+            ngettext(
+                "The channel %(names)s routes to it: give it another destination first.",
+                "The channels %(names)s route to it: give them another destination first.",
+                len(names),
+            )
+            % {"names": ", ".join(f"“{n}”" for n in names)}
+        )

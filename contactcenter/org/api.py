@@ -222,6 +222,56 @@ class TagsView(APIView):
         return Response(TagSerializer(tag).data, status=status.HTTP_201_CREATED)
 
 
+class TagDetailOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    members = serializers.IntegerField(help_text="Staff members in the tag.")
+    blockers = serializers.ListField(
+        child=serializers.CharField(), help_text="Why the tag cannot be deleted now (empty: it can)."
+    )
+    effects = serializers.ListField(child=serializers.CharField(), help_text="What deleting the tag does.")
+
+
+class TagDetailView(APIView):
+    """One tag: what deleting it would do or why it is refused; rename; delete (409 while
+    channels route to it or enquiries wait on it)."""
+
+    permission_classes = [IsAdminOrReadOnlyStaff]
+
+    def _get(self, tag_id: int) -> Tag:
+        tag = Tag.objects.filter(pk=tag_id).first()
+        if tag is None:
+            raise NotFound("Tag not found.")
+        return tag
+
+    def _body(self, tag: Tag) -> dict[str, Any]:
+        usage = services.tag_usage(tag)
+        return {
+            "id": tag.pk,
+            "name": tag.name,
+            "members": Staff.objects.filter(tags=tag).count(),
+            "blockers": usage.blockers,
+            "effects": usage.effects,
+        }
+
+    @extend_schema(responses=TagDetailOut, operation_id="tag_retrieve")
+    def get(self, request: Request, tag_id: int) -> Response:
+        return Response(self._body(self._get(tag_id)))
+
+    @extend_schema(request=TagIn, responses=TagDetailOut, operation_id="tag_rename")
+    def patch(self, request: Request, tag_id: int) -> Response:
+        tag = self._get(tag_id)
+        data = TagIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        tag = services.tag_rename(actor=staff_of(request), tag=tag, name=data.validated_data["name"])
+        return Response(self._body(tag))
+
+    @extend_schema(responses={204: None}, operation_id="tag_delete")
+    def delete(self, request: Request, tag_id: int) -> Response:
+        services.tag_delete(actor=staff_of(request), tag=self._get(tag_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class StaffIn(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(max_length=256, trim_whitespace=False)
