@@ -169,7 +169,6 @@ def test_admin_sets_up_channels_in_the_ui(
         ["phone_number_id", "access_token", "app_secret", "verify_token"], True
     )
     assert "credentials" not in channel
-    screenshot(admin, "admin-channel-whatsapp.png")
     # A saved channel is tested with its saved credentials.
     platform.route(
         "GET", f"/graph/{PHONE_ID}", (200, {"display_phone_number": "+1 555 0100", "verified_name": "Acme Shop"}, {})
@@ -177,6 +176,8 @@ def test_admin_sets_up_channels_in_the_ui(
     dialog.get_by_role("button", name="Test connection").click()
     expect(dialog.locator(".test-result")).to_have_text("✓ Connected to the WhatsApp number +1 555 0100 (Acme Shop).")
     assert platform.calls("GET", f"/graph/{PHONE_ID}")[-1].headers["authorization"] == "Bearer WA-TOKEN-456"
+    dialog.locator(".test-row").scroll_into_view_if_needed()
+    screenshot(admin, "admin-channel-whatsapp.png")
     dialog.get_by_role("button", name="Cancel").click()
     expect(admin.locator("tr", has_text="Shop WhatsApp")).to_contain_text("credentials: 4 of 4 set")
 
@@ -239,7 +240,7 @@ def test_admin_sets_up_channels_in_the_ui(
     dialog.get_by_role("button", name="Create").click()
     expect(admin.locator("dialog[open]")).to_have_count(0)
     expect(admin.locator("tr", has_text="Sales link")).to_contain_text("/l/sales-team")
-    screenshot(admin, "admin-channels.png")
+    screenshot(admin, "admin-channels-setup.png")
 
     assert console == [], console
     assert visitor_console == [], visitor_console
