@@ -268,6 +268,16 @@ def test_staff_page_live_and_tags_renamed_and_deleted(
     alice.locator("#availability").select_option("active")
     expect(row.locator("td.availability")).to_have_text("active")
 
+    # A taken email: the dialog stays open and says so.
+    admin.get_by_role("button", name="Add staff member").click()
+    dialog = dialog_of(admin)
+    dialog.get_by_label("Email").fill("alice@example.com")
+    dialog.get_by_label("Password").fill("long enough password 1")
+    dialog.get_by_role("button", name="Create").click()
+    expect(dialog.locator(".form-error")).to_have_text("A staff member with this email already exists.")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(admin.locator("dialog[open]")).to_have_count(0)
+
     # Tags: a new one renamed; a taken name refused on the field.
     admin.goto(f"{base}/app/admin/tags")
     form = admin.get_by_role("form", name="New tag")

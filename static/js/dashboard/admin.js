@@ -1,6 +1,6 @@
 // Admin set-up pages: staff, tags, channels and destinations, settings.
 import { api, ApiError } from "./api.js";
-import { clear, field, formDialog, h, toast, uid } from "./dom.js";
+import { clear, field, h, toast, uid } from "./dom.js";
 import { gettext, interpolate } from "../i18n.js";
 import { app, on } from "./state.js";
 
@@ -150,50 +150,62 @@ function roleSelect(value = "agent") {
 
 async function staffPage(main) {
   const [{ results: staff }, { results: tags }] = await Promise.all([api("GET", "/api/v1/staff"), api("GET", "/api/v1/tags")]);
-  const add = h("button", { type: "button", class: "primary", text: "Add staff member" });
+  const add = h("button", { type: "button", class: "primary", text: gettext("Add staff member") });
+  // Refusals (a taken email, a weak password) stay in the dialog, on their field.
   add.addEventListener("click", async () => {
-    const data = await formDialog(
-      "Add staff member",
+    const created = await submitDialog(
+      gettext("Add staff member"),
       (form) => {
-        form.append(field("Email", h("input", { name: "email", type: "email", required: true })));
-        form.append(field("Display name", h("input", { name: "display_name" })));
-        form.append(field("Password", h("input", { name: "password", type: "password", required: true, minlength: 8, autocomplete: "new-password" })));
-        form.append(field("Role", roleSelect()));
-        form.append(field("Concurrent enquiry limit", h("input", { name: "max_concurrent", type: "number", min: 1, max: 100, value: 5 })));
+        form.append(field(gettext("Email"), h("input", { name: "email", type: "email", required: true })));
+        form.append(field(gettext("Display name"), h("input", { name: "display_name" })));
+        form.append(field(gettext("Password"), h("input", { name: "password", type: "password", required: true, minlength: 8, autocomplete: "new-password" })));
+        form.append(field(gettext("Role"), roleSelect()));
+        form.append(field(gettext("Concurrent enquiry limit"), h("input", { name: "max_concurrent", type: "number", min: 1, max: 100, value: 5 })));
         form.append(tagChecks(tags));
       },
-      "Create",
+      gettext("Create"),
+      (data) =>
+        api("POST", "/api/v1/staff", {
+          email: data.get("email"),
+          display_name: data.get("display_name"),
+          password: data.get("password"),
+          role: data.get("role"),
+          max_concurrent: Number(data.get("max_concurrent") || 5),
+          tags: data.getAll("tags"),
+        }),
     );
-    if (!data) return;
-    await saved(() => api("POST", "/api/v1/staff", {
-        email: data.get("email"),
-        display_name: data.get("display_name"),
-        password: data.get("password"),
-        role: data.get("role"),
-        max_concurrent: Number(data.get("max_concurrent") || 5),
-        tags: data.getAll("tags"),
-      }), "Staff member created.", () => staffPage(main));
+    if (!created) return;
+    toast(gettext("Staff member created."));
+    staffPage(main);
   });
 
   async function edit(s) {
-    const data = await formDialog(`Edit ${s.display_name || s.email}`, (form) => {
-      form.append(field("Display name", h("input", { name: "display_name", value: s.display_name })));
-      form.append(field("Role", roleSelect(s.role)));
-      form.append(field("Concurrent enquiry limit", h("input", { name: "max_concurrent", type: "number", min: 1, max: 100, value: s.max_concurrent })));
-      form.append(field("New password", h("input", { name: "password", type: "password", minlength: 8, autocomplete: "new-password" }), "Leave empty to keep the current one."));
-      form.append(h("label", { class: "check" }, h("input", { type: "checkbox", name: "is_active", checked: s.is_active }), " Active account (unchecked: deactivated, logged out)"));
-      form.append(tagChecks(tags, s.tags));
-    });
-    if (!data) return;
-    const body = {
-      display_name: data.get("display_name"),
-      role: data.get("role"),
-      max_concurrent: Number(data.get("max_concurrent")),
-      is_active: data.get("is_active") === "on",
-      tags: data.getAll("tags"),
-    };
-    if (data.get("password")) body.password = data.get("password");
-    await saved(() => api("PATCH", `/api/v1/staff/${s.id}`, body), "Saved.", () => staffPage(main));
+    const done = await submitDialog(
+      interpolate(gettext("Edit %(name)s"), { name: s.display_name || s.email }),
+      (form) => {
+        form.append(field(gettext("Display name"), h("input", { name: "display_name", value: s.display_name })));
+        form.append(field(gettext("Role"), roleSelect(s.role)));
+        form.append(field(gettext("Concurrent enquiry limit"), h("input", { name: "max_concurrent", type: "number", min: 1, max: 100, value: s.max_concurrent })));
+        form.append(field(gettext("New password"), h("input", { name: "password", type: "password", minlength: 8, autocomplete: "new-password" }), gettext("Leave empty to keep the current one.")));
+        form.append(h("label", { class: "check" }, h("input", { type: "checkbox", name: "is_active", checked: s.is_active }), ` ${gettext("Active account (unchecked: deactivated, logged out)")}`));
+        form.append(tagChecks(tags, s.tags));
+      },
+      gettext("Save"),
+      (data) => {
+        const body = {
+          display_name: data.get("display_name"),
+          role: data.get("role"),
+          max_concurrent: Number(data.get("max_concurrent")),
+          is_active: data.get("is_active") === "on",
+          tags: data.getAll("tags"),
+        };
+        if (data.get("password")) body.password = data.get("password");
+        return api("PATCH", `/api/v1/staff/${s.id}`, body);
+      },
+    );
+    if (!done) return;
+    toast(gettext("Saved."));
+    staffPage(main);
   }
 
   clear(
