@@ -140,6 +140,8 @@ def test_connection_test_needs_the_required_fields(api: Any, admin: Any, platfor
         400,
     )
     assert "credentials.phone_number_id" in body
+    widget = {"kind": "widget", "credentials": {}}
+    assert "kind" in error(api(admin).post("/api/v1/channels/test-connection", widget, format="json"), 400)
     assert platform_api.requests == []
 
 
