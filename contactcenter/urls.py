@@ -25,6 +25,8 @@ api_v1 = [
     path("settings", org_api.SettingsView.as_view()),
     path("channels", channel_api.ChannelsView.as_view()),
     path("channels/<int:channel_id>", channel_api.ChannelDetailView.as_view()),
+    path("channels/kinds", channel_api.ChannelKindsView.as_view()),
+    path("channels/test-connection", channel_api.ConnectionTestView.as_view()),
     path("widget/enquiries", channel_api.WidgetEnquiriesView.as_view()),
     path("widget/enquiries/<int:enquiry_id>", enquiry_api.VisitorEnquiryView.as_view()),
     path("widget/enquiries/<int:enquiry_id>/note", enquiry_api.VisitorNoteView.as_view()),

@@ -117,7 +117,8 @@ class Transfer(models.Model):
     to_staff = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    to_tag = models.ForeignKey("contactcenter.Tag", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # SET_NULL: a tag is deleted only with no pending transfer to it (tag_delete); past ones keep their messages.
+    to_tag = models.ForeignKey("contactcenter.Tag", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -108,6 +108,8 @@ def _available(candidates: Sequence[Staff]) -> list[Staff]:
 def destination_staff(destination: Destination) -> list[Staff]:
     """Everyone the destination serves (available or not)."""
     if destination.type == Destination.Type.TAG:
+        if destination.tag_id is None:  # its tag was deleted (tag_delete): nobody serves it
+            return []
         return list(Staff.objects.filter(tags=destination.tag_id, is_active=True).order_by("id"))
     return list(Staff.objects.filter(destination=destination, is_active=True))
 
