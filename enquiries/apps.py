@@ -25,3 +25,6 @@ class EnquiriesConfig(AppConfig):
             change_check=posting.change_check,
         )
         hooks.register_owner_info(room_info.enquiry_room_info)
+        # Staff may look at an enquiry's room before picking it up, and at a missed one
+        # they follow up, without being members.
+        hooks.register_room_viewer(room_info.enquiry_room_viewer)

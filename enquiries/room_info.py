@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from enquiries.selectors import visitor_data
+from contactcenter.org.models import Staff
+from enquiries.selectors import follow_up_data, staff_may_view_room, visitor_data
 from rooms.models import Room
 from rooms.selectors import staff_ref
 
@@ -36,9 +37,24 @@ def enquiry_room_info(room: Room) -> dict[str, Any]:
             "picked_up_at": enquiry.picked_up_at.isoformat() if enquiry.picked_up_at else None,
             "resolved_at": enquiry.resolved_at.isoformat() if enquiry.resolved_at else None,
             "closed_at": enquiry.closed_at.isoformat() if enquiry.closed_at else None,
+            "missed_at": enquiry.missed_at.isoformat() if enquiry.missed_at else None,
+            "missed_reason": enquiry.missed_reason or None,
+            "note": _note(enquiry),
+            "follow_up": follow_up_data(enquiry) if enquiry.status == enquiry.Status.MISSED else None,
         },
         "visitor": visitor_data(visitor),
         "device": device,
         "utm": visitor.utm,
         "destination": {"id": dest.pk, "name": dest.name, "type": dest.type, "endpoint": endpoint},
     }
+
+
+def _note(enquiry: Any) -> dict[str, str] | None:
+    note = getattr(enquiry, "note", None)
+    return {"text": note.text, "contact": note.contact} if note else None
+
+
+def enquiry_room_viewer(staff: Staff, room: Room) -> bool:
+    """May ``staff`` (not a member) look at this enquiry room: offered to them, or missed
+    and theirs to follow up."""
+    return room.enquiry_id is not None and staff_may_view_room(staff, room.enquiry_id)

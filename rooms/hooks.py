@@ -7,6 +7,9 @@ rooms imports none of those apps.
   room) and returns those rooms with what the rules below read loaded. It runs on the hot
   path of the socket writer's group commit, so it is expected to be one statement.
 - ``register_owner_info``: the owner's part of a room's information panel (a read).
+- ``register_room_viewer``: may a staff member who is not a member look at an owned room
+  (read-only, as an admin monitors)? Enquiries: an enquiry offered to them (to look before
+  picking it up) or a missed one they follow up.
 - ``register_post_rules``: ``check`` (may this author post in this room now? raise a
   DomainError to refuse; it may write, e.g. close an enquiry whose auto-close time has
   passed), ``before_insert`` (for an accepted message, before it is inserted: reopen a
@@ -45,6 +48,7 @@ class Post:
 
 RoomsLocker = Callable[[list[int]], dict[int, Room]]
 OwnerInfo = Callable[[Room], dict[str, Any]]
+RoomViewer = Callable[[Staff, Room], bool]
 PostHook = Callable[[Post], None]
 # May the author edit or recall this message of this room now (raise a DomainError)?
 ChangeHook = Callable[[Room, Message], None]
@@ -60,6 +64,7 @@ class PostRules:
 
 _locker: RoomsLocker | None = None
 _owner_info: OwnerInfo | None = None
+_viewer: RoomViewer | None = None
 _rules: list[PostRules] = []
 
 
@@ -94,6 +99,17 @@ def register_owner_info(info: OwnerInfo) -> None:
 
 def owner_info(room: Room) -> dict[str, Any]:
     return _owner_info(room) if _owner_info is not None else {}
+
+
+def register_room_viewer(viewer: RoomViewer) -> None:
+    """Set the function that says whether a staff member who is not a member of an owned
+    room may still see it read-only (``rooms.selectors.access_room``)."""
+    global _viewer  # noqa: PLW0603 - set once at startup
+    _viewer = viewer
+
+
+def room_viewer_allowed(staff: Staff, room: Room) -> bool:
+    return _viewer is not None and room.enquiry_id is not None and _viewer(staff, room)
 
 
 def rooms_lock(room_ids: list[int]) -> dict[int, Room]:

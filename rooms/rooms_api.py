@@ -105,6 +105,14 @@ class _RoomEnquiryInfoDoc(serializers.Serializer):
     picked_up_at = serializers.DateTimeField(allow_null=True)
     resolved_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
+    missed_at = serializers.DateTimeField(allow_null=True, required=False)
+    missed_reason = serializers.CharField(allow_null=True, required=False)
+    note = serializers.JSONField(allow_null=True, required=False, help_text="A missed enquiry's note: text, contact.")
+    follow_up = serializers.JSONField(
+        allow_null=True,
+        required=False,
+        help_text="A missed enquiry's follow-up: handled, handled_at, handled_by and assignee ({id, display_name}).",
+    )
 
 
 class _RoomDestinationDoc(serializers.Serializer):
