@@ -56,6 +56,17 @@
  * @property {{id: number, name: string} | null} [owner]
  * @property {string} [created_at]
  * @property {string | null} [picked_up_at]
+ * @property {string | null} [missed_reason] a missed enquiry's reason
+ * @property {{text: string, contact: string} | null} [note] a missed enquiry's note
+ * @property {FollowUp | null} [follow_up] a missed enquiry's follow-up
+ */
+
+/**
+ * @typedef {object} FollowUp a missed enquiry's follow-up
+ * @property {boolean} handled
+ * @property {string | null} handled_at
+ * @property {{id: number, display_name: string} | null} handled_by
+ * @property {{id: number, display_name: string} | null} assignee
  */
 
 /** @typedef {{id: number, name: string, email?: string, role: string, availability: string}} Member */
