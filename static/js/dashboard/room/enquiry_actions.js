@@ -9,7 +9,7 @@ import { api } from "../api.js";
 import { confirmDialog, field, formDialog, h, toast } from "../dom.js";
 import { offerButtons } from "../panel.js";
 import { loadRooms } from "../rooms.js";
-import { app, on } from "../state.js";
+import { app, emit, on } from "../state.js";
 import { leaveTexts, staffOptionLabel, transferBody } from "./format.js";
 import { paintHead } from "./head.js";
 import { reloadInfo } from "./info.js";
@@ -94,7 +94,7 @@ export function enquiryBanner(state) {
     return [
       h("strong", { text: offer.transfer ? gettext("Transfer offered to you. ") : gettext("Offered to you. ") }),
       gettext("Pick it up to chat with the customer; until then you only look. "),
-      h("span", { class: "actions" }, offerButtons({ id: e.id, visitor: state.info.visitor }, { transfer: offer.transfer })),
+      h("span", { class: "offer-actions" }, offerButtons({ id: e.id, visitor: state.info.visitor }, { transfer: offer.transfer })),
     ];
   }
   return null;
@@ -149,10 +149,15 @@ function followUpBanner(state, e) {
 async function followUpJoin(state) {
   try {
     await api("POST", `/api/v1/enquiries/${enquiryOf(state.info).id}/follow-up`);
-    toast(gettext("You are following up this enquiry: write to the customer below."));
+    if (state.stale()) return;
+    // The same view takes part from now on (no second load of the room): a member, on screen.
     state.monitor = false;
-    await loadRooms();
-    app.navigate(`/app/rooms/${state.roomId}`, { replace: true });
+    app.currentRoom = state.roomId;
+    await reloadInfo(state);
+    if (state.stale()) return;
+    toast(gettext("You are following up this enquiry: write to the customer below."));
+    state.ui.textarea.focus();
+    loadRooms().then(() => emit("route", {}));
   } catch (err) {
     toast(err.message, "error");
   }
