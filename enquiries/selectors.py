@@ -267,8 +267,9 @@ def enquiry_list(
     if status in (None, Enquiry.Status.MISSED):
         mine |= Q(status=Enquiry.Status.MISSED) & (_serves(staff) | Q(followup_assignee=staff))
     if status is None:
-        live = EnquiryAlert.objects.filter(staff=staff, rejected_at__isnull=True, transfer__isnull=True)
-        mine |= Q(status=Enquiry.Status.OPEN, id__in=live.values("enquiry_id"))
+        live = EnquiryAlert.objects.filter(staff=staff, rejected_at__isnull=True)
+        mine |= Q(status=Enquiry.Status.OPEN, id__in=live.filter(transfer__isnull=True).values("enquiry_id"))
+        mine |= Q(id__in=live.filter(transfer__status=Transfer.Status.PENDING).values("enquiry_id"))
     return query.filter(mine).distinct()
 
 

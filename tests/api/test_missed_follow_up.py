@@ -195,3 +195,13 @@ def test_inbox_lists_offered_open_enquiries_and_their_room_can_be_looked_at(api,
     error(api(agent).get(f"/api/v1/rooms/{e.room.pk}"), 403)
     services.enquiry_pick_up(actor=agent2, enquiry_id=e.pk)
     assert ok(api(agent2).get("/api/v1/enquiries"))["results"][0]["status"] == "handling"
+
+
+def test_inbox_lists_a_transfer_offered_to_the_caller(api, open_enquiry, agent, agent2, outsider):
+    e = open_enquiry()
+    services.enquiry_pick_up(actor=agent, enquiry_id=e.pk)
+    services.enquiry_transfer(actor=agent, enquiry_id=e.pk, to_staff=outsider)
+    rows = ok(api(outsider).get("/api/v1/enquiries"))["results"]
+    assert [(x["id"], x["offered"], x["transfer"]["to_staff"]) for x in rows] == [(e.pk, True, outsider.pk)]
+    assert ok(api(outsider).get(f"/api/v1/rooms/{e.room.pk}"))["me"] is None  # a look before accepting
+    assert ids(api(agent2).get("/api/v1/enquiries")) == []
