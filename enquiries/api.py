@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -262,7 +263,7 @@ class FollowUpIn(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs:
-            raise serializers.ValidationError({"handled": ["Give handled and/or assignee."]})
+            raise serializers.ValidationError({"handled": [_("Give handled and/or assignee.")]})
         return attrs
 
 

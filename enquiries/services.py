@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 
 from contactcenter.org import clock
 from contactcenter.org.errors import Conflict, InvalidInput, NotAuthorized, NotFound
@@ -900,11 +901,16 @@ def enquiry_leave_note(*, visitor: Visitor, enquiry_id: int, text: Any, contact:
 def _follow_up_lock(actor: Staff, enquiry_id: int) -> Enquiry:
     enquiry = _lock_enquiry(enquiry_id)
     if enquiry.status != Enquiry.Status.MISSED:
-        raise Conflict(f"Only a missed enquiry is followed up; this one is {enquiry.status}.", code=enquiry.status)
+        raise Conflict(
+            _("Only a missed enquiry is followed up; this one is %(status)s.") % {"status": enquiry.status},
+            code=enquiry.status,
+        )
     if not may_follow_up(actor, enquiry):
         raise NotAuthorized(
-            "Only the staff this enquiry's destination serves, the colleague it is assigned to and admins "
-            "may follow it up."
+            _(
+                "Only the staff this enquiry's destination serves, the colleague it is assigned to and admins "
+                "may follow it up."
+            )
         )
     return enquiry
 
@@ -935,7 +941,7 @@ def missed_follow_up_join(*, actor: Staff, enquiry_id: int) -> Enquiry:
             _log(enquiry, EnquiryEvent.Type.FOLLOW_UP_JOINED, actor=actor)
             room_services.system_message_post(
                 room_id=room_id,
-                text=f"{actor.display_name} is following up this missed enquiry.",
+                text=_("%(name)s is following up this missed enquiry.") % {"name": actor.display_name},
                 data={"visibility": "staff"},
             )
     return enquiry
@@ -952,7 +958,7 @@ def missed_follow_up_update(
     assignee must be an active staff member. Announced (``enquiry.follow_up``) to admins,
     the destination's staff and the assignees old and new."""
     if assignee is not _UNCHANGED and assignee is not None and not assignee.is_active:
-        raise InvalidInput.field("assignee", "This staff member is not active.")
+        raise InvalidInput.field("assignee", _("This staff member is not active."))
     with transaction.atomic():
         enquiry = _follow_up_lock(actor, enquiry_id)
         previous = enquiry.followup_assignee_id
@@ -967,9 +973,10 @@ def missed_follow_up_update(
                 data={"assignee": assignee.pk if assignee else None, "previous": previous},
             )
             text = (
-                f"{actor.display_name} assigned the follow-up to {assignee.display_name}."
+                _("%(name)s assigned the follow-up to %(assignee)s.")
+                % {"name": actor.display_name, "assignee": assignee.display_name}
                 if assignee
-                else f"{actor.display_name} unassigned the follow-up."
+                else _("%(name)s unassigned the follow-up.") % {"name": actor.display_name}
             )
             room_services.system_message_post(room_id=_room_id(enquiry), text=text, data={"visibility": "staff"})
         if handled is not None and handled != (enquiry.followup_handled_at is not None):
@@ -982,9 +989,9 @@ def missed_follow_up_update(
                 actor=actor,
             )
             text = (
-                f"{actor.display_name} marked the follow-up handled."
+                _("%(name)s marked the follow-up handled.") % {"name": actor.display_name}
                 if handled
-                else f"{actor.display_name} marked the follow-up not handled."
+                else _("%(name)s marked the follow-up not handled.") % {"name": actor.display_name}
             )
             room_services.system_message_post(room_id=_room_id(enquiry), text=text, data={"visibility": "staff"})
         if fields:
