@@ -103,6 +103,7 @@ export async function render(main, match) {
   let loading = null; // the request in flight, so that a redraw asked meanwhile runs after it
   let again = false;
   let gone = false;
+  let drawn = ""; // what the table shows: an answer that changed nothing leaves it untouched
 
   async function load() {
     if (loading) {
@@ -141,6 +142,9 @@ export async function render(main, match) {
       again = true;
       return;
     }
+    const key = JSON.stringify([page, data]);
+    if (key === drawn) return; // nothing changed: no row is replaced under the pointer
+    drawn = key;
     draw(data);
   }
 
