@@ -39,6 +39,7 @@ api_v1 = [
     path("enquiries/<int:enquiry_id>/leave", enquiry_api.LeaveView.as_view()),
     path("enquiries/<int:enquiry_id>/transfer", enquiry_api.TransferView.as_view()),
     path("enquiries/<int:enquiry_id>/visitor", enquiry_api.EnquiryVisitorView.as_view()),
+    path("enquiries/<int:enquiry_id>/follow-up", enquiry_api.FollowUpView.as_view()),
     path("visitors/<int:visitor_id>/revoke-tokens", enquiry_api.VisitorTokensRevokeView.as_view()),
     path("visitors/<int:visitor_id>/photo", VisitorPhotoView.as_view()),
     path("enquiries/<int:enquiry_id>/join", monitoring_api.JoinView.as_view()),

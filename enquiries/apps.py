@@ -29,3 +29,6 @@ class EnquiriesConfig(AppConfig):
         )
         hooks.register_owner_info(room_info.enquiry_room_info)
         hooks.register_room_list_extras(room_list.enquiry_room_list_extras)
+        # Staff may look at an enquiry's room before picking it up, and at a missed one
+        # they follow up, without being members.
+        hooks.register_room_viewer(room_info.enquiry_room_viewer)

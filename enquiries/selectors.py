@@ -35,6 +35,17 @@ def visitor_data(visitor: Visitor) -> dict[str, Any]:
     }
 
 
+def follow_up_data(enquiry: Enquiry) -> dict[str, Any]:
+    """A missed enquiry's follow-up: handled (when, by whom) and its assignee."""
+    assignee, handler = enquiry.followup_assignee, enquiry.followup_handled_by
+    return {
+        "handled": enquiry.followup_handled_at is not None,
+        "handled_at": enquiry.followup_handled_at.isoformat() if enquiry.followup_handled_at else None,
+        "handled_by": {"id": handler.pk, "display_name": handler.display_name} if handler else None,
+        "assignee": {"id": assignee.pk, "display_name": assignee.display_name} if assignee else None,
+    }
+
+
 def queue_position(enquiry: Enquiry) -> int | None:
     """1-based position among the destination's open enquiries, oldest first."""
     if enquiry.status != Enquiry.Status.OPEN:
@@ -141,6 +152,7 @@ def enquiry_data(
         )
     note = getattr(enquiry, "note", None) if enquiry.status == Enquiry.Status.MISSED else None
     data["note"] = {"text": note.text, "contact": note.contact} if note else None
+    data["follow_up"] = follow_up_data(enquiry) if enquiry.status == Enquiry.Status.MISSED else None
     pending = enquiry.transfers.filter(status=Transfer.Status.PENDING).first() if transfer is _LOOK_UP else transfer
     data["transfer"] = (
         {
@@ -184,7 +196,9 @@ def _serves(staff: Staff) -> Q:
 
 
 def enquiry_base() -> QuerySet[Enquiry]:
-    return Enquiry.objects.select_related("destination", "owner", "visitor", "channel", "room", "note")
+    return Enquiry.objects.select_related(
+        "destination", "owner", "visitor", "channel", "room", "note", "followup_assignee", "followup_handled_by"
+    )
 
 
 def staff_may_see(staff: Staff, enquiry: Enquiry) -> bool:
@@ -198,8 +212,30 @@ def staff_may_see(staff: Staff, enquiry: Enquiry) -> bool:
         return True
     if enquiry.room.members.filter(staff=staff).exists():
         return True
-    # Missed enquiries are followed up by the staff their destination serves.
-    return enquiry.status == Enquiry.Status.MISSED and Enquiry.objects.filter(_serves(staff), pk=enquiry.pk).exists()
+    return may_follow_up(staff, enquiry)
+
+
+def may_follow_up(staff: Staff, enquiry: Enquiry) -> bool:
+    """Missed enquiries are followed up by the staff their destination serves, by the
+    colleague one is assigned to, and by admins."""
+    if enquiry.status != Enquiry.Status.MISSED or not staff.is_active:
+        return False
+    if staff.is_admin or enquiry.followup_assignee_id == staff.pk:
+        return True
+    return Enquiry.objects.filter(_serves(staff), pk=enquiry.pk).exists()
+
+
+def staff_may_view_room(staff: Staff, enquiry_id: int) -> bool:
+    """A staff member who is not a member of an enquiry's room may still look at it
+    (read-only) while the enquiry is offered to them, or when it is missed and theirs to
+    follow up (``rooms.hooks.register_room_viewer``)."""
+    enquiry = Enquiry.objects.filter(pk=enquiry_id).only("id", "status", "owner_id", "followup_assignee_id").first()
+    if enquiry is None or enquiry.status not in (Enquiry.Status.OPEN, Enquiry.Status.HANDLING, Enquiry.Status.MISSED):
+        return False
+    live_offer = EnquiryAlert.objects.filter(enquiry_id=enquiry_id, staff=staff, rejected_at__isnull=True).filter(
+        Q(transfer__isnull=True, enquiry__status=Enquiry.Status.OPEN) | Q(transfer__status=Transfer.Status.PENDING)
+    )
+    return live_offer.exists() or may_follow_up(staff, enquiry)
 
 
 def access_enquiry(principal: Staff | Visitor, enquiry_id: int) -> Enquiry:
@@ -216,13 +252,21 @@ def access_enquiry(principal: Staff | Visitor, enquiry_id: int) -> Enquiry:
 
 
 def enquiry_list(
-    staff: Staff, *, status: str | None = None, channel: str | None = None, owner: str | None = None
+    staff: Staff,
+    *,
+    status: str | None = None,
+    channel: str | None = None,
+    owner: str | None = None,
+    handled: str | None = None,
 ) -> QuerySet[Enquiry]:
     """status=open is the caller's Open Enquiry panel: open enquiries offered to them and
     not rejected, plus transfers offered to them (admins: every open enquiry as well).
     Other statuses: the caller's own enquiries (missed: those of destinations they
     serve). Admins see every enquiry. ``channel`` is a channel kind, ``owner`` "me" or a
-    staff id; bad values raise InvalidInput. Rows carry ``message_count`` (text and file
+    staff id, ``handled`` "yes" / "no" (missed enquiries whose follow-up is or is not
+    done; assigned ones count for their assignee too); with no status, the open
+    enquiries offered to the caller are listed too (the Inbox). Bad values raise
+    InvalidInput. Rows carry ``message_count`` (text and file
     messages of the room), annotated here so a page costs no query per row for it."""
     if status and status not in Enquiry.Status.values:
         raise InvalidInput.field("status", f"status must be one of {', '.join(Enquiry.Status.values)}.")
@@ -236,7 +280,11 @@ def enquiry_list(
             owner_id = int(owner)
         else:
             raise InvalidInput.field("owner", 'owner must be "me" or a staff id.')
+    if handled and handled not in ("yes", "no"):
+        raise InvalidInput.field("handled", 'handled must be "yes" or "no".')
     query = _with_message_count(enquiry_base().order_by("-created_at", "-id"))
+    if handled:
+        query = query.filter(status=Enquiry.Status.MISSED, followup_handled_at__isnull=handled == "no")
     if channel:
         query = query.filter(channel__kind=channel)
     if owner_id is not None:
@@ -258,7 +306,11 @@ def enquiry_list(
         return query
     mine = Q(owner=staff) | Q(room__members__staff=staff)
     if status in (None, Enquiry.Status.MISSED):
-        mine |= Q(status=Enquiry.Status.MISSED) & _serves(staff)
+        mine |= Q(status=Enquiry.Status.MISSED) & (_serves(staff) | Q(followup_assignee=staff))
+    if status is None:
+        live = EnquiryAlert.objects.filter(staff=staff, rejected_at__isnull=True)
+        mine |= Q(status=Enquiry.Status.OPEN, id__in=live.filter(transfer__isnull=True).values("enquiry_id"))
+        mine |= Q(id__in=live.filter(transfer__status=Transfer.Status.PENDING).values("enquiry_id"))
     return query.filter(mine).distinct()
 
 

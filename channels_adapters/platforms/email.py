@@ -125,6 +125,29 @@ def _thread_ids(channel: Channel, enquiry: Enquiry) -> tuple[list[str], str]:
     return ids, subject
 
 
+def follow_up_address(enquiry: Enquiry) -> str:
+    """Where a staff reply to a customer who did not write by email goes by email (a missed
+    widget or web-link enquiry): the contact of the customer's note when it is an email
+    address, else the visitor's email; "" when neither is one."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    note = getattr(enquiry, "note", None)
+    for candidate in ((note.contact if note else "").strip(), enquiry.visitor.email.strip()):
+        try:
+            validate_email(candidate)
+        except ValidationError:
+            continue
+        return candidate
+    return ""
+
+
+def _recipient(channel: Channel, enquiry: Enquiry) -> str:
+    if enquiry.channel_id == channel.pk:
+        return enquiry.visitor.channel_identity or enquiry.visitor.email
+    return follow_up_address(enquiry)  # A follow-up of a missed widget enquiry, sent from this mailbox.
+
+
 def email_reply_send(*, channel: Channel, message: Message, enquiry: Enquiry, file: OutFile | None = None) -> str:
     """Send a staff message (with ``file`` attached, for a file message) by SMTP to the
     enquiry's customer; returns its Message-ID. Raises SendError (retryable on network
@@ -142,7 +165,7 @@ def email_reply_send(*, channel: Channel, message: Message, enquiry: Enquiry, fi
     # The company's name (Settings) is whom the customer sees writing; else the channel's.
     company = org_settings_get().company_name.strip()
     mail["From"] = formataddr((company or channel.name, address))
-    mail["To"] = enquiry.visitor.channel_identity or enquiry.visitor.email
+    mail["To"] = _recipient(channel, enquiry)
     if not subject:
         subject = (
             gettext("Your enquiry with %(company)s") % {"company": company} if company else gettext("Your enquiry")
