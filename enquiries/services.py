@@ -663,6 +663,7 @@ def _transfer_accept(staff: Staff, enquiry: Enquiry, transfer: Transfer) -> Enqu
             state="accepted",
             owner_id=staff.pk,
             owner_name=staff.display_name,
+            from_id=previous_id,
         ),
     )
     return enquiry

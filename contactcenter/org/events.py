@@ -89,6 +89,7 @@ class EnquiryTransferred(Event):
     owner_id: int | None
     owner_name: str
     reason: str = ""
+    from_id: int | None = None  # "accepted": the previous owner
 
 
 @dataclasses.dataclass(frozen=True)

@@ -4,6 +4,7 @@
 import { CCSocket, wsUrl } from "../socket.js";
 import { api } from "./api.js";
 import { clear, h, toast } from "./dom.js";
+import { setupLimit } from "./limit.js";
 import { setupToggles } from "./notify.js";
 import { setupPanel } from "./panel.js";
 import { setupRooms } from "./rooms.js";
@@ -154,6 +155,7 @@ async function start() {
   window.ccApp = app; // for debugging and the browser tests
 
   setupPanel();
+  setupLimit();
   setupRooms();
   await route();
 }

@@ -6,6 +6,7 @@ import { api } from "./api.js";
 import { channelIcon, clear, duration, h, toast } from "./dom.js";
 import { notify, playAlert } from "./notify.js";
 import { app, emit, on } from "./state.js";
+import { offerCountdown, offerTexts } from "./states.js";
 
 const items = new Map(); // enquiry id -> {enquiry, transferId, li}
 let list;
@@ -44,9 +45,10 @@ function render(entry) {
       h("strong", { class: "visitor-name", text: name }),
       wait,
     ),
-    transferId ? h("p", { class: "small tag-note", text: "Transfer offered to you" }) : null,
+    transferId ? transferOffer(entry) : null,
     h("p", { class: "first-message", text: enquiry.first_message || "" }),
-    h("p", { class: "small muted", text: enquiry.destination ? `To ${enquiry.destination.name}` : "" }),
+    // A transfer's card names its target (above), not the enquiry's old destination.
+    transferId ? null : h("p", { class: "small muted", text: enquiry.destination ? `To ${enquiry.destination.name}` : "" }),
     offered
       ? h("div", { class: "actions" }, reject, pick)
       : h("p", { class: "small muted waiting-row", text: "Waiting · not offered to you" }),
@@ -55,6 +57,33 @@ function render(entry) {
   entry.li = li;
   entry.wait = wait;
   return li;
+}
+
+/**
+ * A transfer offer: who is transferring to whom, and a live countdown from the server's
+ * deadline (ticked by setupPanel's timer through entry.countdown).
+ */
+function transferOffer(entry) {
+  const transfer = entry.enquiry.transfer;
+  if (!transfer) return h("p", { class: "small tag-note", text: "Transfer offered to you" });
+  const texts = offerTexts(transfer, app.me.id);
+  const countdown = h("span", { class: "offer-countdown", role: "timer", "aria-live": "off" });
+  entry.countdown = countdown;
+  tickOffer(entry);
+  return h(
+    "div",
+    { class: "transfer-offer" },
+    h("p", { class: "small tag-note offer-who", text: texts.who }),
+    h("p", { class: "small muted offer-target" }, texts.target, " · ", countdown),
+  );
+}
+
+function tickOffer(entry) {
+  const transfer = entry.enquiry.transfer;
+  if (!entry.countdown || !transfer) return;
+  const left = offerCountdown(transfer.deadline_at, Date.now());
+  entry.countdown.textContent = left.text;
+  entry.countdown.classList.toggle("urgent", left.urgent);
 }
 
 function paint() {
@@ -133,7 +162,8 @@ async function load() {
     for (const enquiry of page.results || []) {
       // (Admins get every open enquiry here; those not offered to them stay read-only.)
       fresh.add(enquiry.id);
-      const transferId = enquiry.transfer && enquiry.transfer.to_staff === app.me.id ? enquiry.transfer.id : null;
+      // A pending transfer offered to me (to me or to one of my tags): the row is its offer.
+      const transferId = enquiry.transfer && enquiry.status !== "open" ? enquiry.transfer.id : null;
       const known = items.get(enquiry.id);
       if (known && isOffered(known.enquiry) !== isOffered(enquiry)) removeEnquiry(enquiry.id); // offer changed
       add(enquiry, transferId);
@@ -167,6 +197,7 @@ export function setupPanel() {
   setInterval(() => {
     items.forEach((entry) => {
       entry.wait.textContent = duration(waited(entry.enquiry));
+      tickOffer(entry);
     });
   }, 1000);
 }

@@ -5,6 +5,7 @@ import { api } from "./api.js";
 import { clear, field, formDialog, h, toast } from "./dom.js";
 import { notify, playAlert } from "./notify.js";
 import { app, emit, on } from "./state.js";
+import { transferEndedToast } from "./states.js";
 
 let list;
 const KIND_ICONS = { enquiry: "◉", direct: "@", space: "#", conference: "☎" };
@@ -218,8 +219,9 @@ export function setupRooms() {
     }
   });
   on("enquiry.transferred", (data) => {
-    if (data.state === "lapsed") toast(`Nobody accepted the transfer of enquiry #${data.enquiry_id} in time; it stays with its owner.`, "warn", 10000);
-    if (data.state === "accepted" && data.owner_id !== app.me.id) toast(`${data.owner_name} accepted enquiry #${data.enquiry_id}.`, "info", 8000);
+    // Only what the previous owner did not do themselves, said as it happened (states.js).
+    const text = transferEndedToast(data, app.me.id);
+    if (text) toast(text, data.state === "lapsed" ? "warn" : "info", 10000);
   });
   emit("rooms.ready", {});
 }

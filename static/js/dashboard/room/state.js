@@ -56,6 +56,7 @@
  * @property {{id: number, name: string} | null} [owner]
  * @property {string} [created_at]
  * @property {string | null} [picked_up_at]
+ * @property {string | null} [auto_close_at] a resolved enquiry: when it closes by itself (null: kept open)
  */
 
 /** @typedef {{id: number, name: string, email?: string, role: string, availability: string}} Member */
