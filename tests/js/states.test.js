@@ -11,12 +11,12 @@ describe("transfer offer", () => {
   it("names who transfers to me", () => {
     const t = offerTexts({ ...base, to_staff: 7, to_staff_name: "Tom" }, 7);
     assert.equal(t.who, "Olive Owner is transferring this enquiry to you");
-    assert.equal(t.target, "Offered to you personally");
+    assert.equal(t.target, "Transfer offered to you personally");
   });
   it("names the tag, not the old destination", () => {
     const t = offerTexts({ ...base, to_tag: 3, to_tag_name: "Billing" }, 7);
     assert.equal(t.who, "Olive Owner is transferring this enquiry to the Billing team");
-    assert.equal(t.target, "Offered to tag Billing");
+    assert.equal(t.target, "Transfer offered to tag Billing");
   });
   it("counts down from the server's deadline", () => {
     assert.deepEqual(offerCountdown(base.deadline_at, NOW), { text: "0:42 left to accept", seconds: 42, urgent: false });

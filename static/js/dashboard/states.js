@@ -3,7 +3,7 @@
 // offer (who transfers, to whom, how long it has left), the concurrent limit, a resolved
 // enquiry's auto-close, a platform reply's delivery. No DOM: tests/js/states.test.js.
 
-import { gettext, interpolate } from "../i18n.js";
+import { gettext, interpolate, ngettext } from "../i18n.js";
 
 /**
  * @typedef {object} TransferOffer a pending transfer as the API gives it
@@ -59,8 +59,8 @@ export function offerTexts(transfer, meId) {
   return {
     who: interpolate(gettext("%(from)s is transferring this enquiry %(target)s"), { from, target }),
     target: transfer.to_tag
-      ? interpolate(gettext("Offered to tag %(tag)s"), { tag: transfer.to_tag_name || "" })
-      : gettext("Offered to you personally"),
+      ? interpolate(gettext("Transfer offered to tag %(tag)s"), { tag: transfer.to_tag_name || "" })
+      : gettext("Transfer offered to you personally"),
   };
 }
 
@@ -91,7 +91,11 @@ export function offerCountdown(deadline, now) {
 export function limitText(load) {
   if (!load || !load.at_limit) return "";
   return interpolate(
-    gettext("You're at your limit of %(max)s conversations: new enquiries are not offered to you. Resolve or close one to receive new enquiries again."),
+    ngettext(
+      "You're at your limit of %(max)s conversation: new enquiries are not offered to you. Resolve or close it to receive new enquiries again.",
+      "You're at your limit of %(max)s conversations: new enquiries are not offered to you. Resolve or close one to receive new enquiries again.",
+      load.max_concurrent,
+    ),
     { max: load.max_concurrent },
   );
 }

@@ -21,7 +21,7 @@ export function deliveryLine(m, canRetry) {
   const d = deliveryText(m.data && m.data.delivery);
   if (!d) return null;
   const line = h("p", { class: `delivery delivery-${d.state}`, role: d.state === "failed" ? "alert" : null }, h("span", { class: "delivery-label", text: d.label }));
-  if (d.error) line.append(h("span", { class: "delivery-error", text: ` ${d.error}` }));
+  if (d.error) line.append(": ", h("span", { class: "delivery-error", text: d.error }));
   if (d.retry && canRetry) {
     const retry = h("button", { type: "button", class: "tool delivery-retry", text: gettext("Retry") });
     retry.setAttribute("aria-label", gettext("Send this message again"));
