@@ -157,8 +157,13 @@ def test_transfer_offer_card_and_the_leave_accept_race(browser: Browser, server:
     # Accept wins: Alice is told it is Bob's now, and her late Leave closes nothing.
     dan = Visitor(base, server["key"], "Dan", "Where is my parcel?")
     pick_up(alice, dan, "Dan")
-    transfer_to(alice, "Bob Agent (active)")
+    transfer_to(alice, "Support")  # this time to a tag: the card names the tag
     offer = bob.locator(f'.enquiry-card[data-enquiry="{dan.enquiry}"]')
+    expect(offer.locator(".offer-who")).to_have_text("Alice Agent is transferring this enquiry to the Support team")
+    bob.reload()  # the panel's list (not only the live event) knows it is a transfer offer
+    expect(bob.locator("#socket-state")).to_have_text("Live")
+    expect(offer.locator(".offer-target")).to_contain_text("Transfer offered to tag Support")
+    expect(offer.get_by_role("button", name=re.compile("^Accept transfer"))).to_be_visible()
     offer.get_by_role("button", name=re.compile("Accept")).click()
     expect(bob).to_have_url(re.compile(rf"/app/rooms/{dan.room}$"))
     expect(alice.locator(".toast", has_text="Bob Agent accepted your transfer")).to_be_visible()
