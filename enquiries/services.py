@@ -693,12 +693,11 @@ def _transfer_lapse(enquiry: Enquiry, transfer: Transfer, *, reason: str) -> boo
     )
     targets = _live_alert_staff_ids(enquiry, transfer=transfer)
     owner_name = enquiry.owner.display_name if enquiry.owner else ""
+    # The targets too: their panel says why the offer went (the owner left, resolved...).
+    # Before enquiry.taken, which drops the offer from their panel without a word.
     send_event_on_commit(
-        [staff_group(i) for i in targets],
-        EnquiryTaken(enquiry_id=enquiry.pk, owner_id=enquiry.owner_id, owner_name=owner_name),
-    )
-    send_event_on_commit(
-        [ADMINS_GROUP] + ([staff_group(enquiry.owner_id)] if enquiry.owner_id else []),
+        [ADMINS_GROUP, *[staff_group(i) for i in targets]]
+        + ([staff_group(enquiry.owner_id)] if enquiry.owner_id else []),
         EnquiryTransferred(
             enquiry_id=enquiry.pk,
             transfer_id=transfer.pk,
@@ -707,6 +706,10 @@ def _transfer_lapse(enquiry: Enquiry, transfer: Transfer, *, reason: str) -> boo
             owner_name=owner_name,
             reason=reason,
         ),
+    )
+    send_event_on_commit(
+        [staff_group(i) for i in targets],
+        EnquiryTaken(enquiry_id=enquiry.pk, owner_id=enquiry.owner_id, owner_name=owner_name),
     )
     return True
 

@@ -146,6 +146,9 @@ def test_transfer_offer_card_and_the_leave_accept_race(browser: Browser, server:
     alice.get_by_role("button", name="Leave", exact=True).click()
     confirm(alice, "Leave")
     expect(card).to_have_count(0)
+    expect(
+        bob.locator(".toast", has_text="Transfer of Cleo cancelled: Alice Agent left and closed the enquiry.")
+    ).to_be_visible()
     late = in_page(bob, "POST", f"/api/v1/enquiries/{cleo.enquiry}/pick-up")
     assert late["status"] == 409 and late["body"]["code"] == "transfer_ended", late
     assert late["body"]["detail"] == (

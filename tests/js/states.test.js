@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { autoCloseText, clock, deliveryText, limitText, offerCountdown, offerTexts, secondsLeft, transferEndedToast } from "../../static/js/dashboard/states.js";
+import { autoCloseText, clock, deliveryText, limitText, offerCountdown, offerTexts, offerWithdrawnText, secondsLeft, transferEndedToast } from "../../static/js/dashboard/states.js";
 
 const NOW = Date.parse("2026-11-30T12:00:00Z");
 
@@ -74,5 +74,13 @@ describe("transfer ended", () => {
     assert.equal(transferEndedToast({ ...ev, state: "lapsed", reason: "timeout" }, 5), ""); // an admin watching
     assert.equal(transferEndedToast({ ...ev, state: "accepted", owner_id: 4, owner_name: "Tom", from_id: 1 }, 1), "Tom accepted your transfer of enquiry #9: it is theirs now.");
     assert.equal(transferEndedToast({ ...ev, state: "accepted", owner_id: 4, owner_name: "Tom", from_id: 1 }, 5), "");
+  });
+});
+
+describe("offer withdrawn", () => {
+  it("tells the target why the offer went", () => {
+    assert.equal(offerWithdrawnText({ reason: "closed", owner_name: "Alice" }, "Cleo"), "Transfer of Cleo cancelled: Alice left and closed the enquiry.");
+    assert.match(offerWithdrawnText({ reason: "timeout", owner_name: "Alice" }, "Cleo"), /not accepted in time/);
+    assert.equal(offerWithdrawnText({ reason: "rejected", owner_name: "Alice" }, "Cleo"), "");
   });
 });

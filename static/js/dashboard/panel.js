@@ -6,7 +6,7 @@ import { api } from "./api.js";
 import { channelIcon, clear, duration, h, toast } from "./dom.js";
 import { notify, playAlert } from "./notify.js";
 import { app, emit, on } from "./state.js";
-import { offerCountdown, offerTexts } from "./states.js";
+import { offerCountdown, offerTexts, offerWithdrawnText } from "./states.js";
 
 const items = new Map(); // enquiry id -> {enquiry, transferId, li}
 let list;
@@ -121,10 +121,20 @@ function add(enquiry, transferId = null, { alert = false } = {}) {
   }
 }
 
+// Transfer offers dropped from the panel lately (transfer id -> visitor name), so that the
+// enquiry.transferred event that says why can still be told.
+const offersGone = new Map();
+
+const visitorName = (enquiry) => (enquiry.visitor && enquiry.visitor.name) || "Visitor";
+
 export function removeEnquiry(id) {
   const entry = items.get(id);
   if (!entry) return;
   items.delete(id);
+  if (entry.transferId) {
+    offersGone.set(entry.transferId, visitorName(entry.enquiry));
+    setTimeout(() => offersGone.delete(entry.transferId), 30000);
+  }
   entry.li.remove();
   paint();
 }
@@ -191,7 +201,15 @@ export function setupPanel() {
   }
   on("enquiry.transferred", (data) => {
     const entry = items.get(data.enquiry_id);
-    if (entry && entry.transferId === data.transfer_id && data.state !== "offered") removeEnquiry(data.enquiry_id);
+    const live = entry && entry.transferId === data.transfer_id;
+    if (data.state === "offered" || !(live || offersGone.has(data.transfer_id))) return;
+    // An offer that went before I answered: say why, not just vanish (its enquiry.taken may
+    // have dropped the card a moment before this event came).
+    const visitor = live ? visitorName(entry.enquiry) : offersGone.get(data.transfer_id);
+    offersGone.delete(data.transfer_id);
+    if (live) removeEnquiry(data.enquiry_id);
+    const why = data.state === "lapsed" ? offerWithdrawnText(data, visitor) : "";
+    if (why) toast(why, "warn", 10000);
   });
   on("socket.open", load); // first connect and every reconnect: catch up with what changed
   setInterval(() => {

@@ -157,3 +157,19 @@ export function transferEndedToast(data, meId) {
   if (data.reason === "rejected") return interpolate(gettext("The transfer of enquiry #%(id)s was declined; it stays with you."), { id: data.enquiry_id });
   return "";
 }
+
+/**
+ * What the target of a transfer offer is told when the offer goes before they answered
+ * ("" when there is nothing to explain: they rejected it themselves).
+ * @param {{reason?: string, owner_name: string}} data enquiry.transferred, state "lapsed"
+ * @param {string} visitor the enquiry's visitor, as the card showed it
+ * @returns {string}
+ */
+export function offerWithdrawnText(data, visitor) {
+  const values = { visitor, owner: data.owner_name || gettext("The owner") };
+  if (data.reason === "closed") return interpolate(gettext("Transfer of %(visitor)s cancelled: %(owner)s left and closed the enquiry."), values);
+  if (data.reason === "resolved") return interpolate(gettext("Transfer of %(visitor)s cancelled: %(owner)s resolved the enquiry."), values);
+  if (data.reason === "taken_over") return interpolate(gettext("Transfer of %(visitor)s cancelled: an admin took over the conversation."), values);
+  if (data.reason === "timeout") return interpolate(gettext("The transfer offer of %(visitor)s lapsed: it was not accepted in time."), values);
+  return "";
+}
