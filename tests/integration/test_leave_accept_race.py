@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
+
+from rest_framework.test import APIClient
 
 from contactcenter.org.models import Staff, Tag
 from enquiries import services
@@ -15,6 +18,10 @@ from tests.concurrency import race
 from tests.conftest import api_client_for
 
 ROUNDS = 8
+
+
+def _post(http: APIClient, url: str) -> Callable[[], Any]:
+    return lambda: http.post(url)
 
 
 def test_leave_and_accept_at_once_tell_the_loser_the_truth(
@@ -30,8 +37,7 @@ def test_leave_and_accept_at_once_tell_the_loser_the_truth(
         services.enquiry_transfer(actor=owner, enquiry_id=enquiry.pk, to_staff=target)
         base = f"/api/v1/enquiries/{enquiry.pk}"
         leave, accept = race(
-            [lambda b=base: owner_http.post(f"{b}/leave"), lambda b=base: target_http.post(f"{b}/pick-up")],
-            what="a request",
+            [_post(owner_http, f"{base}/leave"), _post(target_http, f"{base}/pick-up")], what="a request"
         )
         enquiry.refresh_from_db()
         transfer = Transfer.objects.get(enquiry=enquiry)
