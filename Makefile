@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test screenshots lint lint-js install migrate bench clean
+.PHONY: run test screenshots lint lint-js install migrate bench clean messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ test: install
 # Rewrites the committed docs/screenshots/ from the browser tests (a plain test run does not).
 screenshots: install
 	CC_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser tests/widget/test_widget_browser.py
+
+# Re-extract the translatable texts into locale/*/LC_MESSAGES/*.po and compile the .mo files
+# (README "Languages"; needs GNU gettext). Translate the new entries, then run it again.
+messages: install
+	scripts/i18n.sh
 
 lint: install
 	$(BIN)/ruff format --check .

@@ -297,6 +297,7 @@ def _out_file(message: Message) -> OutFile | None:
         content=content,
         url=media_link(message.pk),
         preview_url=media_link(message.pk, preview=True) if category in ("image", "video") else "",
+        duration_ms=int(info.get("duration_ms") or 0),
     )
 
 

@@ -91,10 +91,14 @@ MIDDLEWARE = [
     # process, with no separate web server needed.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language of the request (after the session, before CommonMiddleware): the browser's
+    # Accept-Language; a signed-in staff member's own choice wins (StaffLanguageMiddleware).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "contactcenter.org.auth.SingleSessionMiddleware",
+    "contactcenter.org.i18n.StaffLanguageMiddleware",
     "enquiries.auth.VisitorTokenRenewalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -113,6 +117,8 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "contactcenter.web.i18n_context",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -213,6 +219,11 @@ CC_TICKER_INTERVAL_SECONDS = _env_float("CC_TICKER_INTERVAL_SECONDS", 0.25)
 # lock, so that deadlines fire on time while the Celery worker or beat is down (0 turns it
 # off: Celery alone then enforces deadlines).
 CC_WEB_TICKER = _env_bool("CC_WEB_TICKER", True)
+# Set by manage.py for every command but runserver: a process without the sockets. In the
+# embedded default (in-memory channel layer) its realtime events go through the database
+# to the web process, which sends them (contactcenter.org.realtime.relay_drain); with Redis
+# the channel layer crosses processes and this changes nothing.
+CC_REALTIME_RELAY = _env_bool("CC_REALTIME_RELAY", False)
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 # --- Celery queue (several deployments, or test runs, on one Redis database) -------------
@@ -248,6 +259,14 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# The dashboard's languages (README "Languages"): catalogues in locale/, made by
+# scripts/i18n.sh. Staff choose theirs (Staff.language; empty: the browser's).
+LANGUAGES = [
+    ("en", "English"),
+    ("zh-hans", "简体中文"),
+    ("zh-hant", "繁體中文"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

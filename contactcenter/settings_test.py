@@ -13,6 +13,7 @@ from contactcenter.settings import *  # noqa: E402, F403
 from contactcenter.settings import REST_FRAMEWORK  # noqa: E402
 
 CC_TIMERS = "off"
+CC_REALTIME_RELAY = False  # the tests read the in-process channel layer
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,

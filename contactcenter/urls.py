@@ -17,6 +17,7 @@ api_v1 = [
     path("auth/logout", org_api.LogoutView.as_view()),
     path("auth/socket-ticket", org_api.SocketTicketView.as_view()),
     path("me", org_api.MeView.as_view()),
+    path("me/preferences", org_api.MePreferencesView.as_view()),
     path("tags", org_api.TagsView.as_view()),
     path("staff", org_api.StaffListView.as_view()),
     path("staff/<int:staff_id>", org_api.StaffDetailView.as_view()),

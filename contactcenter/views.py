@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 from contactcenter.org.api_errors import REQUEST_TOO_LARGE
@@ -27,20 +28,22 @@ def bad_request(request: HttpRequest, exception: Any = None) -> HttpResponse:
             return JsonResponse({"detail": REQUEST_TOO_LARGE}, status=413)
         return render(request, "error.html", {"message": REQUEST_TOO_LARGE}, status=413)
     if _wants_json(request):
-        return JsonResponse({"detail": "Bad request."}, status=400)
-    return render(request, "error.html", {"message": "Bad request."}, status=400)
+        return JsonResponse({"detail": gettext("Bad request.")}, status=400)
+    return render(request, "error.html", {"message": gettext("Bad request.")}, status=400)
 
 
 def permission_denied(request: HttpRequest, exception: Any = None) -> HttpResponse:
     if _wants_json(request):
-        return JsonResponse({"detail": "You do not have permission to do this."}, status=403)
-    return render(request, "error.html", {"message": "You do not have permission to see this page."}, status=403)
+        return JsonResponse({"detail": gettext("You do not have permission to do this.")}, status=403)
+    return render(
+        request, "error.html", {"message": gettext("You do not have permission to see this page.")}, status=403
+    )
 
 
 def not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
     if _wants_json(request):
-        return JsonResponse({"detail": "Not found."}, status=404)
-    return render(request, "error.html", {"message": "Page not found."}, status=404)
+        return JsonResponse({"detail": gettext("Not found.")}, status=404)
+    return render(request, "error.html", {"message": gettext("Page not found.")}, status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
@@ -52,8 +55,8 @@ def server_error(request: HttpRequest) -> HttpResponse:
         request_outage(exc)
         return unavailable_response(request)
     if _wants_json(request):
-        return JsonResponse({"detail": "Something went wrong on our side. Nothing was changed."}, status=500)
-    return render(request, "error.html", {"message": "Something went wrong."}, status=500)
+        return JsonResponse({"detail": gettext("Something went wrong on our side. Nothing was changed.")}, status=500)
+    return render(request, "error.html", {"message": gettext("Something went wrong.")}, status=500)
 
 
 @require_safe

@@ -98,6 +98,13 @@ class EnquiryOut(serializers.Serializer):
     created_at = serializers.DateTimeField()
     picked_up_at = serializers.DateTimeField(allow_null=True)
     first_response_at = serializers.DateTimeField(allow_null=True)
+    first_response_seconds = serializers.IntegerField(
+        allow_null=True, help_text="From the customer's first message to the first staff reply; null while unanswered."
+    )
+    duration_seconds = serializers.IntegerField(
+        help_text="From the customer's first message to the resolve (or close, or miss); still counting while "
+        "open or handled, a reopened enquiry included."
+    )
     resolved_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
     missed_at = serializers.DateTimeField(allow_null=True)

@@ -8,7 +8,7 @@ class EnquiriesConfig(AppConfig):
         # In ready(): the services import models, which are loaded only now.
         from contactcenter.org.background import register_sweep
         from contactcenter.org.services import on_staff_became_active
-        from enquiries import posting, room_info
+        from enquiries import posting, room_info, room_list
         from enquiries.services import enquiries_alert_newly_active
         from rooms import hooks
 
@@ -25,3 +25,4 @@ class EnquiriesConfig(AppConfig):
             change_check=posting.change_check,
         )
         hooks.register_owner_info(room_info.enquiry_room_info)
+        hooks.register_room_list_extras(room_list.enquiry_room_list_extras)

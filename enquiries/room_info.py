@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from enquiries.selectors import visitor_data
+from enquiries.selectors import duration_seconds, first_response_seconds, visitor_data
 from rooms.models import Room
 from rooms.selectors import staff_ref
 
@@ -37,6 +37,8 @@ def enquiry_room_info(room: Room) -> dict[str, Any]:
             "resolved_at": enquiry.resolved_at.isoformat() if enquiry.resolved_at else None,
             "auto_close_at": enquiry.auto_close_at.isoformat() if enquiry.auto_close_at else None,
             "closed_at": enquiry.closed_at.isoformat() if enquiry.closed_at else None,
+            "first_response_seconds": first_response_seconds(enquiry),
+            "duration_seconds": duration_seconds(enquiry),
         },
         "visitor": visitor_data(visitor),
         "device": device,

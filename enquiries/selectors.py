@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from contactcenter.org import clock
 from contactcenter.org.errors import InvalidInput, NotAuthorized, NotFound
 from contactcenter.org.models import ChannelKind, Staff
 from enquiries.models import Enquiry, EnquiryAlert, Transfer, Visitor
@@ -56,6 +58,38 @@ def queue_positions(*destination_ids: int) -> list[tuple[int, int, int]]:
     return found
 
 
+# ------------------------------------------------------------------------ figures
+# One definition of each, for the lists, the room's information panel and the overview.
+
+
+def first_response_seconds(enquiry: Enquiry) -> int | None:
+    """How long the customer waited for a person's first reply: from the customer's first
+    message (the enquiry is opened by it: ``created_at``) to the first staff message, not
+    from the pick-up (the time waited in the queue counts). None while unanswered."""
+    if enquiry.first_response_at is None:
+        return None
+    return max(0, int((enquiry.first_response_at - enquiry.created_at) / dt.timedelta(seconds=1)))
+
+
+def conversation_end(enquiry: Enquiry) -> dt.datetime | None:
+    """When the conversation stopped (None: it goes on). Resolved: at the resolve (the
+    auto-close later changes nothing); closed without a resolve (the owner left): at the
+    close; missed: then. A reopened enquiry is handled again (its ``resolved_at`` was
+    cleared by the reopen): it goes on, and so does its duration."""
+    if enquiry.status in (Enquiry.Status.OPEN, Enquiry.Status.HANDLING):
+        return None
+    if enquiry.status == Enquiry.Status.MISSED:
+        return enquiry.missed_at or enquiry.created_at
+    return enquiry.resolved_at or enquiry.closed_at or enquiry.created_at
+
+
+def duration_seconds(enquiry: Enquiry, now: dt.datetime | None = None) -> int:
+    """From the customer's first message to the end of the conversation, or to ``now``
+    while it goes on."""
+    end = conversation_end(enquiry) or now or clock.now()
+    return max(0, int((end - enquiry.created_at) / dt.timedelta(seconds=1)))
+
+
 _LOOK_UP: Any = object()  # enquiry_data: "query it for this enquiry"
 
 
@@ -88,6 +122,8 @@ def enquiry_data(
         "created_at": enquiry.created_at.isoformat(),
         "picked_up_at": enquiry.picked_up_at.isoformat() if enquiry.picked_up_at else None,
         "first_response_at": enquiry.first_response_at.isoformat() if enquiry.first_response_at else None,
+        "first_response_seconds": first_response_seconds(enquiry),
+        "duration_seconds": duration_seconds(enquiry),
         "resolved_at": enquiry.resolved_at.isoformat() if enquiry.resolved_at else None,
         "closed_at": enquiry.closed_at.isoformat() if enquiry.closed_at else None,
         "missed_at": enquiry.missed_at.isoformat() if enquiry.missed_at else None,

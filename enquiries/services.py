@@ -822,7 +822,10 @@ def enquiry_reopen(*, enquiry: Enquiry) -> Enquiry:
         return enquiry
     enquiry.status = Enquiry.Status.HANDLING
     enquiry.auto_close_at = None
-    enquiry.save(update_fields=["status", "auto_close_at"])
+    # Handled again, not resolved: its duration goes on ("Resolved today" counts it when
+    # it is resolved again, once).
+    enquiry.resolved_at = None
+    enquiry.save(update_fields=["status", "auto_close_at", "resolved_at"])
     _log(enquiry, EnquiryEvent.Type.REOPENED, by_visitor=True)
     room_services.system_message_post(room_id=_room_id(enquiry), text="The customer wrote again: enquiry reopened.")
     send_event_on_commit(

@@ -16,11 +16,30 @@ from monitoring import selectors
 
 
 class OverviewCounts(serializers.Serializer):
-    opened = serializers.IntegerField()
-    open = serializers.IntegerField()
-    handling = serializers.IntegerField()
-    missed = serializers.IntegerField()
-    resolved = serializers.IntegerField()
+    """Today in the business's time zone (``time_zone``); each enquiry counted once."""
+
+    time_zone = serializers.CharField(help_text="The work hours' zone, else the admin's own.")
+    opened = serializers.IntegerField(help_text="Enquiries opened today.")
+    open = serializers.IntegerField(help_text="Waiting now.")
+    handling = serializers.IntegerField(help_text="In hand now (reopened ones included).")
+    missed = serializers.IntegerField(help_text="Enquiries missed today.")
+    resolved = serializers.IntegerField(
+        help_text="Enquiries whose latest resolve was today and that were not reopened since."
+    )
+    first_response_avg_seconds = serializers.IntegerField(
+        allow_null=True,
+        help_text="Mean time from the customer's first message to the first staff reply, over the enquiries "
+        "first answered today; null when none was.",
+    )
+
+
+class OverviewTrend(serializers.Serializer):
+    """Enquiries opened per hour of the business's day: today, and the same weekday a week ago."""
+
+    hour = serializers.IntegerField(help_text="The current hour (0-23) in the business's time zone.")
+    today = serializers.ListField(child=serializers.IntegerField(), min_length=24, max_length=24)
+    last_week = serializers.ListField(child=serializers.IntegerField(), min_length=24, max_length=24)
+    last_week_date = serializers.DateField()
 
 
 class OpenEnquiryOut(EnquiryOut):
@@ -31,6 +50,7 @@ class OverviewOut(serializers.Serializer):
     open = OpenEnquiryOut(many=True)
     handling = EnquiryOut(many=True)
     today = OverviewCounts()
+    trend = OverviewTrend()
     generated_at = serializers.DateTimeField()
 
 

@@ -1,4 +1,6 @@
-"""The enquiry overview (SPEC 5)."""
+"""The enquiry overview (SPEC 5): the live columns, today's figures and the hourly trend.
+Today's figures come from the enquiries' own times (opened, missed, resolved, first
+answered), which hold one value each: an enquiry is counted once whatever happened to it."""
 
 from __future__ import annotations
 
@@ -6,34 +8,84 @@ import datetime as dt
 import zoneinfo
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Q
 
 from contactcenter.org import clock
 from contactcenter.org.errors import NotAuthorized
 from contactcenter.org.models import Staff
 from contactcenter.org.services import org_settings_get
-from enquiries.models import Enquiry, EnquiryEvent
-from enquiries.selectors import enquiries_data, enquiry_base
+from enquiries.models import Enquiry
+from enquiries.selectors import enquiries_data, enquiry_base, first_response_seconds
 
 
-def _start_of_day(now: dt.datetime, actor: Staff) -> dt.datetime:
-    """Midnight of "today" in the business's time zone (the work hours' zone), or else in
-    the admin's own time zone: a team in Hong Kong does not want its day to start at 08:00."""
+def business_zone(actor: Staff) -> zoneinfo.ZoneInfo:
+    """The business's time zone: that of its work hours, or else the admin's own (a team in
+    Hong Kong does not want its day to start at 08:00 when it has set no work hours)."""
     work_hours = org_settings_get().work_hours
     name = (work_hours or {}).get("timezone") or actor.time_zone or "UTC"
     try:
-        zone = zoneinfo.ZoneInfo(str(name))
+        return zoneinfo.ZoneInfo(str(name))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
-    local = now.astimezone(zone)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def _midnight(day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=zone)
+
+
+def today_figures(actor: Staff, now: dt.datetime) -> dict[str, Any]:
+    """Today's figures, "today" being the business's day (``business_zone``), each counting
+    an enquiry once: opened today, missed today, resolved today (its latest resolve is
+    today and it was not reopened since: a reopen clears ``resolved_at``), the mean first
+    response of those first answered today (from the customer's first message), and the
+    enquiries opened per hour today and on the same weekday last week. One query."""
+    zone = business_zone(actor)
+    local_today = now.astimezone(zone).date()
+    start, end = _midnight(local_today, zone), _midnight(local_today + dt.timedelta(days=1), zone)
+    # The same weekday last week, by the calendar (a day with a DST change has 23 or 25 hours).
+    week_ago = local_today - dt.timedelta(days=7)
+    week_start, week_end = _midnight(week_ago, zone), _midnight(week_ago + dt.timedelta(days=1), zone)
+    rows = Enquiry.objects.filter(
+        Q(created_at__gte=start)
+        | Q(missed_at__gte=start)
+        | Q(resolved_at__gte=start)
+        | Q(first_response_at__gte=start)
+        | Q(created_at__gte=week_start, created_at__lt=week_end)
+    ).only("status", "created_at", "missed_at", "resolved_at", "first_response_at")
+    opened = missed = resolved = 0
+    waits: list[int] = []
+    today_hours, week_hours = [0] * 24, [0] * 24
+    for e in rows:
+        if start <= e.created_at < end:
+            opened += 1
+            today_hours[e.created_at.astimezone(zone).hour] += 1
+        elif week_start <= e.created_at < week_end:
+            week_hours[e.created_at.astimezone(zone).hour] += 1
+        if e.missed_at is not None and e.missed_at >= start:
+            missed += 1
+        if e.resolved_at is not None and e.resolved_at >= start and e.status in ("resolved", "closed"):
+            resolved += 1
+        if e.first_response_at is not None and e.first_response_at >= start:
+            waits.append(first_response_seconds(e) or 0)
+    return {
+        "time_zone": str(zone.key),
+        "opened": opened,
+        "missed": missed,
+        "resolved": resolved,
+        "first_response_avg_seconds": round(sum(waits) / len(waits)) if waits else None,
+        "trend": {
+            "hour": now.astimezone(zone).hour,
+            "today": today_hours,
+            "last_week": week_hours,
+            "last_week_date": week_ago.isoformat(),
+        },
+    }
 
 
 def overview(actor: Staff) -> dict[str, Any]:
     if not actor.is_admin:
         raise NotAuthorized("Only admins can see the enquiry overview.")
     now = clock.now()
-    start_of_day = _start_of_day(now, actor)
     open_ = list(enquiry_base().filter(status=Enquiry.Status.OPEN).order_by("created_at", "id"))
     handling = list(enquiry_base().filter(status=Enquiry.Status.HANDLING).order_by("picked_up_at", "id"))
 
@@ -41,22 +93,12 @@ def overview(actor: Staff) -> dict[str, Any]:
     for e, data in zip(open_, open_data, strict=True):
         data["waited_seconds"] = max(0, int((now - e.created_at) / dt.timedelta(seconds=1)))
 
-    # Enquiries, not events: one reopened and resolved again counts once.
-    today = dict(
-        EnquiryEvent.objects.filter(created_at__gte=start_of_day, type__in=["missed", "resolved", "opened"])
-        .order_by()
-        .values_list("type")
-        .annotate(n=Count("enquiry", distinct=True))
-    )
+    figures = today_figures(actor, now)
+    trend = figures.pop("trend")
     return {
         "open": open_data,
         "handling": enquiries_data(handling),
-        "today": {
-            "opened": today.get("opened", 0),
-            "open": len(open_),
-            "handling": len(handling),
-            "missed": today.get("missed", 0),
-            "resolved": today.get("resolved", 0),
-        },
+        "today": {**figures, "open": len(open_), "handling": len(handling)},
+        "trend": trend,
         "generated_at": now.isoformat(),
     }

@@ -83,7 +83,8 @@ class RoomMessagesView(APIView):
         is_visitor = not isinstance(principal_of(request), Staff)
         messages = list(room_messages(room, after=after, for_visitor=is_visitor, limit=limit + 1))
         has_more = len(messages) > limit
-        return Response({"results": [message_data(m) for m in messages[:limit]], "has_more": has_more})
+        results = [message_data(m, for_visitor=is_visitor) for m in messages[:limit]]
+        return Response({"results": results, "has_more": has_more})
 
     @extend_schema(
         request=MessageIn,

@@ -22,7 +22,7 @@ from PIL import ExifTags, Image, ImageOps
 
 from contactcenter.org.errors import Conflict, InvalidInput, NotFound
 from contactcenter.org.models import Staff
-from rooms import services
+from rooms import audio, services
 from rooms.models import Message
 
 THUMBNAIL_MAX_PX = 320
@@ -120,9 +120,15 @@ def file_sniff(*, head: bytes, name: str, declared_type: str = "") -> FileType:
     file_type = ALLOWED.get(kind.mime)
     if file_type is None:
         raise InvalidInput.field("file", _REFUSED)
-    audio = _AUDIO_ONLY.get(kind.mime)
-    if audio is not None and (declared_type.lower().startswith("audio/") or _suffix(name) in (".weba", ".m4a")):
-        return audio
+    sound = _AUDIO_ONLY.get(kind.mime)
+    if sound is not None:
+        # The container's track headers decide; only when they are not in the first bytes,
+        # the client's hint (type or name) does.
+        only_sound = audio.audio_only(head, kind.mime)
+        if only_sound is None:
+            only_sound = declared_type.lower().startswith("audio/") or _suffix(name) in (".weba", ".m4a")
+        if only_sound:
+            return sound
     return file_type
 
 
@@ -259,6 +265,21 @@ def _image_details(relative: str) -> tuple[int, int, str | None]:
     return width, height, thumb_path
 
 
+def _voice_details(relative: str, content_type: str, size: int) -> tuple[int | None, int]:
+    """The length of a stored recording (None when its content does not tell) and its
+    size: a WebM recorded by a browser gets its missing Duration written in, so that
+    players show the length and a seek bar before it has played to the end."""
+    full = media_path(relative)
+    content = full.read_bytes()
+    duration_ms = audio.audio_duration_ms(content, content_type)
+    if content_type == "audio/webm" and duration_ms:
+        fixed = audio.webm_with_duration(content, duration_ms)
+        if fixed is not None and len(fixed) <= settings.CC_MAX_UPLOAD_BYTES:
+            full.write_bytes(fixed)
+            size = len(fixed)
+    return duration_ms or None, size
+
+
 def file_store(*, upload: UploadedFile) -> dict[str, Any]:
     """Check an upload by content and size, store it (and an image's thumbnail) under
     MEDIA_ROOT, and return the description kept in ``message.data["file"]``. On any
@@ -282,10 +303,14 @@ def file_store(*, upload: UploadedFile) -> dict[str, Any]:
         "width": None,
         "height": None,
     }
+    if file_type.category == "voice":
+        info["duration_ms"] = None
     try:
         info["size"] = _write(upload, path, utf8=file_type.content_type.startswith("text/"))
         if file_type.category == "image":
             info["width"], info["height"], info["thumbnail"] = _image_details(path)
+        elif file_type.category == "voice":
+            info["duration_ms"], info["size"] = _voice_details(path, file_type.content_type, info["size"])
     except BaseException:
         file_discard(info=info)
         raise

@@ -7,6 +7,9 @@ rooms imports none of those apps.
   room) and returns those rooms with what the rules below read loaded. It runs on the hot
   path of the socket writer's group commit, so it is expected to be one statement.
 - ``register_owner_info``: the owner's part of a room's information panel (a read).
+- ``register_room_list_extras``: the owner's part of a room list row (channel, avatar,
+  whether the customer awaits a reply); called per row on what the list loaded, so it
+  must run no query.
 - ``register_post_rules``: ``check`` (may this author post in this room now? raise a
   DomainError to refuse; it may write, e.g. close an enquiry whose auto-close time has
   passed), ``before_insert`` (for an accepted message, before it is inserted: reopen a
@@ -45,6 +48,7 @@ class Post:
 
 RoomsLocker = Callable[[list[int]], dict[int, Room]]
 OwnerInfo = Callable[[Room], dict[str, Any]]
+RoomListExtras = Callable[[Room], dict[str, Any]]
 PostHook = Callable[[Post], None]
 # May the author edit or recall this message of this room now (raise a DomainError)?
 ChangeHook = Callable[[Room, Message], None]
@@ -60,6 +64,7 @@ class PostRules:
 
 _locker: RoomsLocker | None = None
 _owner_info: OwnerInfo | None = None
+_room_list_extras: RoomListExtras | None = None
 _rules: list[PostRules] = []
 
 
@@ -94,6 +99,19 @@ def register_owner_info(info: OwnerInfo) -> None:
 
 def owner_info(room: Room) -> dict[str, Any]:
     return _owner_info(room) if _owner_info is not None else {}
+
+
+def register_room_list_extras(extras: RoomListExtras) -> None:
+    """Set the function that gives the owner's part of a room list row
+    (``rooms.selectors.room_list_data``): ``channel`` (kind), ``avatar_url`` and
+    ``awaits_reply`` (the customer's unanswered messages count as waiting). It gets a room
+    loaded with its enquiry, the enquiry's visitor and channel, and must run no query."""
+    global _room_list_extras  # noqa: PLW0603 - set once at startup
+    _room_list_extras = extras
+
+
+def room_list_extras(room: Room) -> dict[str, Any]:
+    return _room_list_extras(room) if _room_list_extras is not None and room.enquiry_id is not None else {}
 
 
 def rooms_lock(room_ids: list[int]) -> dict[int, Room]:

@@ -41,7 +41,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from contactcenter.org.background import run_after_commit
-from contactcenter.org.events import MessageEdited
+from contactcenter.org.events import MessagePreview
 from rooms.models import Message, Room
 
 logger = logging.getLogger(__name__)
@@ -372,7 +372,8 @@ _PREVIEWED = (Message.Kind.TEXT, Message.Kind.FILE)
 
 def message_preview_attach(*, message_id: int) -> Message | None:
     """Fetch the preview of the first URL of a text message (or a file's caption) and store it in
-    ``data["preview"]``, then send ``message.edited``. Safe to run twice and on a message
+    ``data["preview"]``, then send ``message.preview`` (to the room and, when the visitor
+    may see the message, to the visitor). Safe to run twice and on a message
     that has gone, been recalled or lost its URL meanwhile (then it does nothing). The
     fetch happens outside any transaction; the write locks the room row."""
     from rooms.services import message_events_send  # Imported here: rooms.services imports this module.
@@ -402,7 +403,7 @@ def message_preview_attach(*, message_id: int) -> Message | None:
             return None
         message.data = {**(message.data or {}), "preview": preview}
         message.save(update_fields=["data"])
-        message_events_send(room, message, MessageEdited)
+        message_events_send(room, message, MessagePreview)
     return message
 
 

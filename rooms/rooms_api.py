@@ -43,6 +43,22 @@ class _RoomEnquiryRefDoc(serializers.Serializer):
     status = serializers.CharField()
 
 
+class _LastMessageAuthorDoc(serializers.Serializer):
+    type = serializers.CharField(help_text="staff | visitor | system")
+    id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+
+
+class _LastMessageDoc(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    author = _LastMessageAuthorDoc()
+    text = serializers.CharField(help_text="The text on one line, cut to 140 characters (empty when recalled).")
+    file_name = serializers.CharField(help_text="A file message's file name, else empty.")
+    recalled = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
 class RoomListItemOut(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField(help_text="enquiry | direct | space | conference")
@@ -51,7 +67,18 @@ class RoomListItemOut(serializers.Serializer):
     is_private = serializers.BooleanField()
     enquiry = _RoomEnquiryRefDoc(allow_null=True)
     other = _StaffRefDoc(allow_null=True, help_text="Direct rooms: the other staff member.")
+    channel = serializers.CharField(
+        allow_null=True, help_text="Enquiry rooms: the channel's kind (widget, whatsapp...)."
+    )
+    avatar_url = serializers.CharField(
+        help_text="The customer's photo (server's copy) or the colleague's avatar; empty when none."
+    )
     last_message_at = serializers.DateTimeField(allow_null=True)
+    last_message = _LastMessageDoc(allow_null=True)
+    waiting_since = serializers.DateTimeField(
+        allow_null=True,
+        help_text="Open or handled enquiries: when the customer's oldest message not yet answered by staff was posted.",
+    )
     unread = serializers.IntegerField()
     role = serializers.CharField(help_text="owner | participant")
     mute = serializers.CharField(help_text="all | mentions | mute")
@@ -105,6 +132,10 @@ class _RoomEnquiryInfoDoc(serializers.Serializer):
     picked_up_at = serializers.DateTimeField(allow_null=True)
     resolved_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
+    first_response_seconds = serializers.IntegerField(
+        allow_null=True, help_text="From the customer's first message to the first staff reply."
+    )
+    duration_seconds = serializers.IntegerField(help_text="From the customer's first message; counts while it goes on.")
 
 
 class _RoomDestinationDoc(serializers.Serializer):
@@ -226,7 +257,9 @@ def _membership(member: RoomMember) -> dict[str, Any]:
 class RoomListView(APIView):
     @extend_schema(responses={200: RoomListPageOut}, operation_id="room_list")
     def get(self, request: Request) -> Response:
-        """The caller's rooms, newest activity first, each with its unread count."""
+        """The caller's rooms, newest activity first, each with its unread count, last
+        message, channel, avatar and how long the customer has been waiting (a fixed number
+        of statements whatever the page size)."""
         staff = _staff(request)
         paginator = Pagination()
         page = paginator.paginate_queryset(room_memberships(staff), request, view=self)
@@ -236,7 +269,8 @@ class RoomListView(APIView):
 class RoomUnreadView(APIView):
     @extend_schema(responses={200: UnreadOut}, operation_id="room_unread")
     def get(self, request: Request) -> Response:
-        """How many of the caller's rooms have unread messages (the workspace badge)."""
+        """How many of the caller's rooms have unread messages (the workspace badge;
+        muted rooms do not count)."""
         return Response({"rooms_with_unread": rooms_with_unread(_staff(request))})
 
 

@@ -8,8 +8,9 @@ from django.db.models import Count, F, IntegerField, Model, OuterRef, Q, QuerySe
 from django.db.models.functions import Coalesce
 
 from contactcenter.org.errors import NotAuthorized, NotFound
+from contactcenter.org.i18n import staff_time_zone
 from contactcenter.org.models import Staff
-from rooms.hooks import owner_info
+from rooms.hooks import owner_info, room_list_extras
 from rooms.models import Message, QuickReply, Room, RoomMember
 from rooms.previews import preview_public
 
@@ -47,6 +48,8 @@ def message_public_data(message: Message) -> dict[str, Any]:
         public = {key: info.get(key) for key in ("name", "size", "content_type", "category", "width", "height")}
         public["url"] = f"/api/v1/messages/{message.pk}/file"
         public["thumbnail_url"] = f"/api/v1/messages/{message.pk}/thumbnail" if info.get("thumbnail") else None
+        if info.get("category") == "voice":
+            public["duration_ms"] = info.get("duration_ms")
         data["file"] = public
     if isinstance(preview, dict):
         data["preview"] = preview_public(message.pk, preview)
@@ -55,8 +58,13 @@ def message_public_data(message: Message) -> dict[str, Any]:
     return data
 
 
-def message_data(message: Message) -> dict[str, Any]:
+def message_data(message: Message, *, for_visitor: bool = False) -> dict[str, Any]:
+    """A message as clients get it. ``for_visitor``: without what only staff may see (who
+    wrote the original of a forward: possibly another customer)."""
     recalled = message.recalled_at is not None
+    data = {} if recalled else message_public_data(message)
+    if for_visitor and "forwarded" in data:
+        data = {key: value for key, value in data.items() if key != "forwarded"}
     return {
         "id": message.pk,
         "room": message.room_id,
@@ -66,7 +74,7 @@ def message_data(message: Message) -> dict[str, Any]:
         "client_id": message.client_id,
         "reply_to": message.reply_to_id,
         "forwarded_from": message.forwarded_from_id,
-        "data": {} if recalled else message_public_data(message),
+        "data": data,
         "created_at": message.created_at.isoformat(),
         "edited_at": message.edited_at.isoformat() if message.edited_at else None,
         "recalled_at": message.recalled_at.isoformat() if message.recalled_at else None,
@@ -153,20 +161,51 @@ def _unread_subquery() -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
+def _newest_message_id(**filters: Any) -> Subquery:
+    """The id of the newest message of the outer row's room matching ``filters``."""
+    newest = Message.objects.filter(room_id=OuterRef("room_id"), **filters).order_by("-id").values("id")[:1]
+    return Subquery(newest, output_field=IntegerField())
+
+
 def room_memberships(staff: Staff) -> QuerySet[RoomMember]:
     """The staff member's rooms (as memberships), newest activity first, each annotated
-    with ``unread``. Rooms without messages sort by creation, after the active ones."""
+    with ``unread``, ``last_message_id`` and ``waiting_since`` (when the customer's oldest
+    message after the last staff message was posted; None when staff spoke last or no
+    customer wrote). Rooms without messages sort by creation, after the active ones. The
+    room comes with what the room list's rows show (``room_list_data``)."""
+    unanswered = (
+        Message.objects.filter(
+            room_id=OuterRef("room_id"),
+            author_visitor__isnull=False,
+            recalled_at__isnull=True,
+            id__gt=Coalesce(OuterRef("last_staff_message_id"), Value(0)),
+        )
+        .order_by("id")
+        .values("created_at")[:1]
+    )
     return (
         RoomMember.objects.filter(staff=staff)
-        .select_related("room", "room__enquiry", "room__enquiry__visitor")
-        .annotate(unread=_unread_subquery())
+        .select_related("room", "room__enquiry", "room__enquiry__visitor", "room__enquiry__channel")
+        .annotate(
+            unread=_unread_subquery(),
+            last_message_id=_newest_message_id(),
+            last_staff_message_id=_newest_message_id(author_staff__isnull=False),
+        )
+        .annotate(waiting_since=Subquery(unanswered))
         .order_by(F("room__last_message_at").desc(nulls_last=True), F("room__created_at").desc(), "-room_id")
     )
 
 
 def rooms_with_unread(staff: Staff) -> int:
-    """How many of the staff member's rooms have unread messages (the workspace badge)."""
-    return RoomMember.objects.filter(staff=staff).annotate(unread=_unread_subquery()).filter(unread__gt=0).count()
+    """How many of the staff member's rooms have unread messages (the workspace badge).
+    Muted rooms do not count."""
+    return (
+        RoomMember.objects.filter(staff=staff)
+        .exclude(mute=RoomMember.Mute.MUTE)
+        .annotate(unread=_unread_subquery())
+        .filter(unread__gt=0)
+        .count()
+    )
 
 
 def staff_ref(staff: Staff) -> dict[str, Any]:
@@ -187,10 +226,43 @@ def direct_partners(staff: Staff, room_ids: list[int]) -> dict[int, Staff]:
     return {row.room_id: row.staff for row in rows}
 
 
-def room_summary(member: RoomMember, *, unread: int, other: Staff | None = None) -> dict[str, Any]:
-    """One row of the room list."""
+# How much of the last message a room list row shows.
+PREVIEW_CHARS = 140
+
+
+def last_message_summary(message: Message | None) -> dict[str, Any] | None:
+    """The room list's preview of a room's last message: who, what (text cut to
+    PREVIEW_CHARS, a file's name), when."""
+    if message is None:
+        return None
+    recalled = message.recalled_at is not None
+    file = message.data.get("file") if isinstance(message.data, dict) and not recalled else None
+    text = "" if recalled else " ".join(message.text.split())
+    return {
+        "id": message.pk,
+        "kind": message.kind,
+        "author": message_author(message),
+        "text": text[:PREVIEW_CHARS],
+        "file_name": file.get("name", "") if isinstance(file, dict) else "",
+        "recalled": recalled,
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+def room_summary(
+    member: RoomMember,
+    *,
+    unread: int,
+    other: Staff | None = None,
+    last_message: Message | None = None,
+    waiting_since: Any = None,
+) -> dict[str, Any]:
+    """One row of the room list: what it shows (title, avatar, channel, last message,
+    unread, who waits) and the viewer's membership (role, mute, read marker)."""
     room = member.room
     enquiry = room.enquiry
+    extras = room_list_extras(room)
+    avatar = other.avatar_url if other else extras.get("avatar_url", "")
     return {
         "id": room.pk,
         "kind": room.kind,
@@ -199,7 +271,11 @@ def room_summary(member: RoomMember, *, unread: int, other: Staff | None = None)
         "is_private": room.is_private,
         "enquiry": {"id": enquiry.pk, "status": enquiry.status} if enquiry else None,
         "other": staff_ref(other) if other else None,
+        "channel": extras.get("channel"),
+        "avatar_url": avatar or "",
         "last_message_at": room.last_message_at.isoformat() if room.last_message_at else None,
+        "last_message": last_message_summary(last_message),
+        "waiting_since": waiting_since.isoformat() if waiting_since and extras.get("awaits_reply") else None,
         "unread": unread,
         "role": member.role,
         "mute": member.mute,
@@ -208,9 +284,25 @@ def room_summary(member: RoomMember, *, unread: int, other: Staff | None = None)
 
 
 def room_list_data(staff: Staff, members: list[RoomMember]) -> list[dict[str, Any]]:
-    """Room list rows for memberships from ``room_memberships`` (annotated with unread)."""
+    """Room list rows for memberships from ``room_memberships`` (annotated). Two queries
+    whatever the number of rows: the direct rooms' partners and the last messages."""
     partners = direct_partners(staff, [m.room_id for m in members if m.room.kind == Room.Kind.DIRECT])
-    return [room_summary(m, unread=m.unread, other=partners.get(m.room_id)) for m in members]  # type: ignore[attr-defined]
+    last_ids = [m.last_message_id for m in members if m.last_message_id]  # type: ignore[attr-defined]
+    last = (
+        {m.pk: m for m in Message.objects.filter(pk__in=last_ids).select_related("author_staff", "author_visitor")}
+        if last_ids
+        else {}
+    )
+    return [
+        room_summary(
+            m,
+            unread=m.unread,  # type: ignore[attr-defined]
+            other=partners.get(m.room_id),
+            last_message=last.get(m.last_message_id),  # type: ignore[attr-defined]
+            waiting_since=m.waiting_since,  # type: ignore[attr-defined]
+        )
+        for m in members
+    ]
 
 
 def room_info(viewer: Staff, room_id: int) -> dict[str, Any]:
@@ -266,7 +358,7 @@ def room_info(viewer: Staff, room_id: int) -> dict[str, Any]:
                 **staff_ref(other),
                 "email": other.email,
                 "phone": other.phone,
-                "time_zone": other.time_zone,
+                "time_zone": staff_time_zone(other),
                 "availability": other.availability,
             }
     return data

@@ -34,7 +34,7 @@ from rooms.hooks import Post, post_rules, rooms_lock, sql_placeholders
 from rooms.mentions import mention_events, mentions_parse
 from rooms.models import Message, Room, RoomMember
 from rooms.previews import preview_queue_on_commit
-from rooms.selectors import access_room, message_data, message_visible_to_visitor
+from rooms.selectors import access_room, message_author, message_data, message_visible_to_visitor
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,8 @@ def message_events_send(room: Room, message: Message, event_cls: type = MessageC
     # Visitors have their own group so that a visitor socket needs no room lookups.
     if room.enquiry_id is not None and message_visible_to_visitor(message):
         visitor_id = room.enquiry.visitor_id  # type: ignore[union-attr]
-        send_event_on_commit([visitor_group(visitor_id)], event_cls(message=data))
+        public = message_data(message, for_visitor=True) if "forwarded" in data["data"] else data
+        send_event_on_commit([visitor_group(visitor_id)], event_cls(message=public))
 
 
 # ------------------------------------------------------------------ the posting pipeline
@@ -734,7 +735,10 @@ def message_forward(*, message_id: int, room_id: int, staff: Staff, client_id: A
     if not RoomMember.objects.filter(room_id=room_id, staff=staff).exists():
         raise NotAuthorized("You can only forward to rooms you are a member of.")
 
-    data: dict[str, Any] = {}
+    # Who wrote the original, kept with the copy (staff see it; visitors do not: see
+    # selectors.message_data).
+    author = message_author(source)
+    data: dict[str, Any] = {"forwarded": {"author": author["name"], "author_type": author["type"]}}
     if source.kind == Message.Kind.FILE:
         data["file"] = files.file_copy(info=source.data.get("file"))
     request = PostRequest(

@@ -83,6 +83,7 @@ def test_apps_register_their_sweeps() -> None:
     assert background.sweeps["enquiries.services.timers_sweep"].web
     assert {path: s.every for path, s in background.sweeps.items()} == {
         "enquiries.services.timers_sweep": None,
+        "contactcenter.org.realtime.relay_drain": None,
         "channels_adapters.outbound.outbound_resume_due": 30.0,
         "channels_adapters.inbound.inbound_process_pending": 30.0,
     }

@@ -83,6 +83,7 @@ class OutFile:
     # Time-limited public links (channels_adapters.media_links); "" when CC_PUBLIC_BASE_URL is unset.
     url: str = ""
     preview_url: str = ""
+    duration_ms: int = 0  # of a voice message, when its content told (rooms.audio)
 
     def public_url(self) -> str:
         """The public link; raises SendError (not retryable) when there can be none."""

@@ -8,7 +8,6 @@ import base64
 import hashlib
 import hmac
 import json
-import struct
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +15,7 @@ from django.http import HttpRequest
 
 from channels_adapters.models import Channel
 from channels_adapters.platforms.base import FileSent, Inbound, OutFile, Platform, http_call, link_text, split_name
+from rooms import audio
 
 _CATEGORY = {"image": "image", "video": "video", "audio": "voice", "file": "document"}
 
@@ -119,15 +119,21 @@ class Line(Platform):
     def send_file(self, channel: Channel, *, to: str, text: str, file: OutFile, retry_key: str) -> FileSent:
         """LINE fetches media from an HTTPS URL: the file's signed public link. The caption
         goes as a second message of the same push, so file and caption arrive together or
-        not at all (a retry repeats the push under the same retry key). Other files, and
-        media LINE cannot play, go as a text with the link."""
+        not at all (a retry repeats the push under the same retry key). A voice message goes
+        as an audio message (with the duration LINE requires) when it is M4A or MP3, the
+        only audio LINE plays; a browser's WebM or Ogg/Opus recording cannot be made one
+        without transcoding, so it goes, like other files, as a text with the link."""
         messages: list[dict[str, Any]] = []
         url = file.public_url()
         if file.category == "image" and file.content_type in ("image/jpeg", "image/png"):
             messages.append({"type": "image", "originalContentUrl": url, "previewImageUrl": file.preview_url or url})
         elif file.category == "video" and file.content_type == "video/mp4" and file.preview_url:
             messages.append({"type": "video", "originalContentUrl": url, "previewImageUrl": file.preview_url})
-        elif file.category == "voice" and file.content_type == "audio/mp4" and (ms := m4a_duration_ms(file.content)):
+        elif (
+            file.category == "voice"
+            and file.content_type in ("audio/mp4", "audio/mpeg")
+            and (ms := file.duration_ms or audio.audio_duration_ms(file.content, file.content_type))
+        ):
             messages.append({"type": "audio", "originalContentUrl": url, "duration": ms})
         else:
             provider_id = self.send_text(channel, to=to, text=link_text(text, file), retry_key=retry_key)
@@ -150,19 +156,3 @@ class Line(Platform):
             return response.headers.get("x-line-accepted-request-id", "") or f"retry:{retry_key}"
         sent = (response.json() or {}).get("sentMessages") or [{}]
         return str(sent[0].get("id") or response.headers.get("x-line-request-id", ""))
-
-
-def m4a_duration_ms(content: bytes) -> int:
-    """The length of an MP4/M4A file from its ``mvhd`` box (LINE audio messages need it);
-    0 when it cannot be read."""
-    at = content.find(b"mvhd")
-    if at < 4:
-        return 0
-    try:
-        if content[at + 4] == 1:  # version 1: 64-bit times
-            timescale, duration = struct.unpack(">IQ", content[at + 24 : at + 36])
-        else:
-            timescale, duration = struct.unpack(">II", content[at + 16 : at + 24])
-    except (struct.error, IndexError):
-        return 0
-    return int(duration * 1000 / timescale) if timescale else 0

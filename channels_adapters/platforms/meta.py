@@ -6,6 +6,7 @@ verify the webhook with a GET ``hub.mode=subscribe&hub.verify_token=…&hub.chal
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
@@ -17,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 
 from channels_adapters.models import Channel
 from channels_adapters.platforms.base import FileSent, Inbound, OutFile, Platform, SendError, http_call, split_name
+from rooms import audio
 
 
 def _bearer(token: str) -> dict[str, str]:
@@ -319,9 +321,12 @@ class WhatsApp(MetaPlatform):
     def send_file(self, channel: Channel, *, to: str, text: str, file: OutFile, retry_key: str) -> FileSent:
         """Upload through /{phone_number_id}/media, then send it by media id (the caption goes
         with it; audio takes none, so the caller sends its caption next as a text). Types
-        WhatsApp does not play (GIF, WebP, WebM, WAV...) go as documents."""
+        WhatsApp does not play (GIF, WebP, WebM video, WAV...) go as documents. A voice
+        message recorded as WebM/Opus (Chromium's MediaRecorder) goes as Ogg/Opus, the same
+        sound remuxed, which WhatsApp plays as audio."""
         number = str(channel.credentials.get("phone_number_id") or "")
         headers = _bearer(self.token(channel))
+        file = _as_ogg(file)
         type_ = _WA_MEDIA_TYPES.get(file.content_type, "document")
         uploaded = http_call(
             "POST",
@@ -352,6 +357,17 @@ class WhatsApp(MetaPlatform):
         )
         messages = response.json().get("messages") or [{}]
         return FileSent(provider_id=str(messages[0].get("id") or ""), caption_included=type_ != "audio")
+
+
+def _as_ogg(file: OutFile) -> OutFile:
+    """A WebM/Opus voice message as Ogg/Opus (nothing else changes)."""
+    if file.category != "voice" or file.content_type != "audio/webm":
+        return file
+    ogg = audio.webm_opus_to_ogg(file.content)
+    if ogg is None:
+        return file
+    stem = file.name.rsplit(".", 1)[0] if "." in file.name else file.name
+    return dataclasses.replace(file, name=f"{stem}.ogg", content_type="audio/ogg", content=ogg)
 
 
 # What WhatsApp plays as image, video or audio messages; other files go as documents.

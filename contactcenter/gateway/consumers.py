@@ -90,9 +90,10 @@ from channels.consumer import get_handler_name
 from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.utils import translation
 
 from contactcenter.gateway import socket_writer
-from contactcenter.org import clock, ratelimit, realtime, services
+from contactcenter.org import clock, i18n, ratelimit, realtime, services
 from contactcenter.org.auth import session_is_current
 from contactcenter.org.channel_layers import CLOSE_RESYNC
 from contactcenter.org.errors import Busy, DomainError, InvalidInput, NotAuthorized, RateLimited, lost_race
@@ -204,7 +205,7 @@ def _sync_room(principal: Any, room_id: int, after: int) -> dict[str, Any]:
     found = list(room_messages(room, after=after, for_visitor=_is_visitor(principal), limit=SYNC_LIMIT + 1))
     return {
         "room": room.pk,
-        "messages": [message_data(m) for m in found[:SYNC_LIMIT]],
+        "messages": [message_data(m, for_visitor=_is_visitor(principal)) for m in found[:SYNC_LIMIT]],
         "has_more": len(found) > SYNC_LIMIT,
     }
 
@@ -561,7 +562,11 @@ class StaffConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocketCo
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if self._ended or not await self._session_live():
             return
-        await super().receive_json(content, **kwargs)
+        # Refusals worded in the staff member's language, as over REST (contactcenter.org.i18n).
+        headers = dict(self.scope.get("headers") or [])
+        accept = headers.get(b"accept-language", b"").decode("latin-1")
+        with translation.override(i18n.staff_language(self.staff, accept)):
+            await super().receive_json(content, **kwargs)
 
     async def event_forward(self, message: dict[str, Any]) -> None:
         # Nothing after the session ended: not even events already queued for this socket.

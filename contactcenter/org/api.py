@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
@@ -15,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from contactcenter.org import ratelimit, services
+from contactcenter.org import i18n, ratelimit, services
 from contactcenter.org.api_errors import NoNulJSONField, results_of
 from contactcenter.org.auth import SESSION_EPOCH_KEY, StaffTokenAuthentication
 from contactcenter.org.client_address import client_ident
@@ -61,6 +62,7 @@ class StaffOut(serializers.ModelSerializer):
             "tags",
             "phone",
             "time_zone",
+            "language",
         ]
 
 
@@ -74,7 +76,7 @@ def _check_credentials(request: Request) -> Staff:
     user = authenticate(request, email=email, password=data.validated_data["password"])
     if not isinstance(user, Staff) or not user.is_active:
         ratelimit.login_failure_record(email)
-        raise InvalidInput("Wrong email or password.", code="bad_credentials")
+        raise InvalidInput(gettext("Wrong email or password."), code="bad_credentials")
     ratelimit.login_success_record(email)
     return user
 
@@ -92,7 +94,7 @@ class TokenLoginView(APIView):
         return Response({"token": services.token_issue(staff=staff)})
 
 
-_CROSS_SITE_LOGIN = "Cross-site login refused: log in from this site's own login page."
+_CROSS_SITE_LOGIN = gettext_lazy("Cross-site login refused: log in from this site's own login page.")
 
 
 def _origin_allowed(origin: str, request: Request) -> bool:
@@ -117,13 +119,14 @@ def _login_not_cross_site(request: Request) -> None:
     risk (the cookie goes to them, not to a victim's browser). The view also takes JSON
     only, which a cross-site form cannot send without a CORS preflight."""
     if request.headers.get("Sec-Fetch-Site", "").lower() == "cross-site":
-        raise NotAuthorized(_CROSS_SITE_LOGIN, code="cross_site")
+        raise NotAuthorized(str(_CROSS_SITE_LOGIN), code="cross_site")
     origin = request.headers.get("Origin")
     if origin is not None and not _origin_allowed(origin, request):
-        raise NotAuthorized(_CROSS_SITE_LOGIN, code="cross_site")
+        raise NotAuthorized(str(_CROSS_SITE_LOGIN), code="cross_site")
     if request.content_type.split(";")[0].strip().lower() != "application/json":
         raise exceptions.UnsupportedMediaType(
-            request.content_type, detail="Send the email and password as JSON (Content-Type: application/json)."
+            request.content_type,
+            detail=gettext("Send the email and password as JSON (Content-Type: application/json)."),
         )
 
 
@@ -194,6 +197,59 @@ class MeView(APIView):
             actor=staff_of(request), staff=staff_of(request), availability=data.validated_data["availability"]
         )
         return Response(StaffOut(staff).data)
+
+
+class PreferencesIn(serializers.Serializer):
+    language = serializers.ChoiceField(
+        choices=[("", "The browser's language"), *settings.LANGUAGES],
+        required=False,
+        allow_blank=True,
+        help_text='The dashboard\'s language; "" follows the browser.',
+        error_messages={"invalid_choice": gettext_lazy("Unknown language: {input}.")},
+    )
+    time_zone = serializers.CharField(
+        max_length=60,
+        required=False,
+        allow_blank=True,
+        help_text='An IANA time zone such as "Asia/Shanghai"; "" follows the business\'s.',
+    )
+
+
+class PreferencesOut(serializers.Serializer):
+    language = serializers.CharField(help_text='The chosen language, "" for the browser\'s.')
+    time_zone = serializers.CharField(help_text='The chosen time zone, "" for the business\'s.')
+    effective_time_zone = serializers.CharField(help_text="The time zone dates and times are shown in.")
+
+
+class MePreferencesView(APIView):
+    """The staff member's own language and time zone (the dashboard reloads in them)."""
+
+    def _out(self, staff: Staff) -> Response:
+        return Response(
+            PreferencesOut(
+                {
+                    "language": staff.language,
+                    "time_zone": staff.time_zone,
+                    "effective_time_zone": i18n.staff_time_zone(staff),
+                }
+            ).data
+        )
+
+    @extend_schema(responses=PreferencesOut)
+    def get(self, request: Request) -> Response:
+        return self._out(staff_of(request))
+
+    @extend_schema(request=PreferencesIn, responses=PreferencesOut)
+    def patch(self, request: Request) -> Response:
+        data = PreferencesIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        staff = services.staff_set_preferences(
+            actor=staff_of(request),
+            staff=staff_of(request),
+            language=data.validated_data.get("language"),
+            time_zone=data.validated_data.get("time_zone"),
+        )
+        return self._out(staff)
 
 
 class TagSerializer(serializers.ModelSerializer):
@@ -286,7 +342,7 @@ class StaffDetailView(APIView):
     def _get(self, staff_id: int) -> Staff:
         staff = Staff.objects.filter(pk=staff_id).first()
         if staff is None:
-            raise NotFound("Staff member not found.")
+            raise NotFound(gettext("Staff member not found."))
         return staff
 
     @extend_schema(responses=StaffOut)
@@ -343,10 +399,10 @@ class SettingsView(APIView):
     @extend_schema(request=SettingsIn, responses=SettingsSerializer)
     def patch(self, request: Request) -> Response:
         if not isinstance(request.data, dict):
-            raise InvalidInput("Send a JSON object.")
+            raise InvalidInput(gettext("Send a JSON object."))
         unknown = set(request.data) - set(SettingsIn().fields)
         if unknown:
-            raise InvalidInput(f"Unknown setting: {', '.join(sorted(unknown))}.")
+            raise InvalidInput(gettext("Unknown setting: %(names)s.") % {"names": ", ".join(sorted(unknown))})
         data = SettingsIn(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         obj = services.org_settings_update(actor=staff_of(request), changes=dict(data.validated_data))

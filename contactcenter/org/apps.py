@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from contactcenter.org.background import register_sweep
+
 
 class OrgConfig(AppConfig):
     # The label stays "contactcenter": the models' tables, migrations and AUTH_USER_MODEL
@@ -7,3 +9,8 @@ class OrgConfig(AppConfig):
     name = "contactcenter.org"
     label = "contactcenter"
     verbose_name = "Organisation"
+
+    def ready(self) -> None:
+        # Events that processes without sockets (manage.py commands) committed, sent by the
+        # web process on every tick in the embedded default (contactcenter.org.realtime).
+        register_sweep("contactcenter.org.realtime.relay_drain")

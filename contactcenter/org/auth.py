@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
@@ -17,6 +18,14 @@ from contactcenter.org import services
 from contactcenter.org.models import Staff
 
 SESSION_EPOCH_KEY = "cc_epoch"
+# Set by the dashboard on requests no person made (timers, refreshes, reloads after a socket
+# event): they do not count as activity, so a dashboard left open still idles out.
+BACKGROUND_HEADER = "X-CC-Background"
+
+
+def is_background(request: HttpRequest) -> bool:
+    """Whether the client says no person made this request (``BACKGROUND_HEADER: 1``)."""
+    return request.headers.get(BACKGROUND_HEADER) == "1"
 
 
 def session_is_current(session: Any, staff: Staff) -> bool:
@@ -27,7 +36,8 @@ def session_is_current(session: Any, staff: Staff) -> bool:
 
 class SingleSessionMiddleware:
     """Ends a browser session once the staff member's session has ended (logged in
-    elsewhere, logged out, idle, deactivated, password changed); renews a live one."""
+    elsewhere, logged out, idle, deactivated, password changed); renews a live one on a
+    person's request (not on a background one: ``is_background``)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -36,7 +46,8 @@ class SingleSessionMiddleware:
         user = getattr(request, "user", None)
         if isinstance(user, Staff):
             if session_is_current(request.session, user):
-                services.staff_session_touch(staff=user)
+                if not is_background(request):
+                    services.staff_session_touch(staff=user)
             else:
                 if request.session.get(SESSION_EPOCH_KEY) == str(user.auth_epoch):
                     # Idled out before the sweep came by: end it as the sweep would.
@@ -53,11 +64,11 @@ class StaffTokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Invalid token header.")
+            raise exceptions.AuthenticationFailed(gettext("Invalid token header."))
         key = header[1].decode(errors="replace")
-        staff = services.token_authenticate(key)
+        staff = services.token_authenticate(key, touch=not is_background(request))
         if staff is None:
-            raise exceptions.AuthenticationFailed("Invalid or expired token. Log in again.")
+            raise exceptions.AuthenticationFailed(gettext("Invalid or expired token. Log in again."))
         return staff, key
 
     def authenticate_header(self, request: Request) -> str:

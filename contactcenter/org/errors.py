@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import math
 
+from django.utils.translation import gettext, gettext_lazy
+
 
 class DomainError(Exception):
     status_code = 400
-    default_message = "Request refused."
+    default_message: str = gettext_lazy("Request refused.")  # type: ignore[assignment]
 
     def __init__(self, message: str | None = None, *, code: str = "", fields: dict[str, list[str]] | None = None):
-        self.message = message or self.default_message
+        # Translated now, in the language of the request that raised it (a plain str, for JSON).
+        self.message = str(message or self.default_message)
         self.code = code
         self.fields = fields or {}
         super().__init__(self.message)
@@ -20,7 +23,7 @@ class InvalidInput(DomainError):
     """Bad input: 400 with field-level messages where there is a field."""
 
     status_code = 400
-    default_message = "Invalid input."
+    default_message: str = gettext_lazy("Invalid input.")  # type: ignore[assignment]
 
     @classmethod
     def field(cls, name: str, message: str) -> InvalidInput:
@@ -29,19 +32,19 @@ class InvalidInput(DomainError):
 
 class NotAuthorized(DomainError):
     status_code = 403
-    default_message = "You do not have permission to do this."
+    default_message: str = gettext_lazy("You do not have permission to do this.")  # type: ignore[assignment]
 
 
 class NotFound(DomainError):
     status_code = 404
-    default_message = "Not found."
+    default_message: str = gettext_lazy("Not found.")  # type: ignore[assignment]
 
 
 class Conflict(DomainError):
     """A lost race or a state that no longer allows the action: 409."""
 
     status_code = 409
-    default_message = "This can no longer be done."
+    default_message: str = gettext_lazy("This can no longer be done.")  # type: ignore[assignment]
 
 
 # SQLSTATEs of a transaction that PostgreSQL aborted because it lost a race with another
@@ -58,7 +61,9 @@ def lost_race(exc: BaseException | None) -> Conflict | None:
     while exc is not None and seen < 5:
         code = getattr(exc, "pgcode", None) or getattr(exc, "sqlstate", None)  # psycopg 2 / 3
         if code in _LOST_RACE_SQLSTATES:
-            return Conflict("Someone changed this at the same moment; nothing was changed. Try again.", code="retry")
+            return Conflict(
+                gettext("Someone changed this at the same moment; nothing was changed. Try again."), code="retry"
+            )
         exc = exc.__cause__ or exc.__context__
         seen += 1
     return None
@@ -69,7 +74,7 @@ class Busy(DomainError):
     was stored and the client may try again after ``retry_after`` seconds: 503."""
 
     status_code = 503
-    default_message = "The server is busy. Try again in a moment."
+    default_message: str = gettext_lazy("The server is busy. Try again in a moment.")  # type: ignore[assignment]
 
     def __init__(self, message: str | None = None, *, retry_after: float = 1, code: str = "busy") -> None:
         super().__init__(message, code=code)
@@ -98,7 +103,7 @@ class RateLimited(DomainError):
     seconds to wait (the ``Retry-After`` header; ``retry_after`` in the body and on sockets)."""
 
     status_code = 429
-    default_message = "Too many requests. Try again later."
+    default_message: str = gettext_lazy("Too many requests. Try again later.")  # type: ignore[assignment]
 
     def __init__(self, message: str | None = None, *, retry_after: float, code: str = "rate_limited") -> None:
         super().__init__(message, code=code)

@@ -146,6 +146,15 @@ class MessageEdited(Event):
 
 
 @dataclasses.dataclass(frozen=True)
+class MessagePreview(Event):
+    """A message's link preview is ready (fetched after the message was posted): the
+    message with ``data.preview``. Not an edit: the message shows no "(edited)"."""
+
+    type: ClassVar[str] = "message.preview"
+    message: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
 class MessageRecalled(Event):
     type: ClassVar[str] = "message.recalled"
     message: dict[str, Any]

@@ -55,7 +55,10 @@ class Staff(AbstractBaseUser):
     max_concurrent = models.PositiveIntegerField(default=5)
     is_active = models.BooleanField(default=True)
     phone = models.CharField(max_length=40, blank=True, default="")
-    time_zone = models.CharField(max_length=60, blank=True, default="UTC")
+    # Their own choices (contactcenter.org.i18n): one of settings.LANGUAGES, empty for the
+    # browser's language; an IANA time zone, empty for the business's.
+    language = models.CharField(max_length=16, blank=True, default="")
+    time_zone = models.CharField(max_length=60, blank=True, default="")
     tags: models.ManyToManyField[Tag, Any] = models.ManyToManyField("Tag", related_name="staff", blank=True)
     # Rotated at every login: sessions and tokens carry the epoch they were issued in, so a
     # login on a second device ends the first one's session.
@@ -159,3 +162,14 @@ class SocketTicket(models.Model):
     key_hash = models.CharField(max_length=64, unique=True)
     epoch = models.UUIDField()
     expires_at = models.DateTimeField(db_index=True)
+
+
+class RelayedEvent(models.Model):
+    """A realtime event committed by a process that has no sockets (a management command
+    in the embedded default, whose in-memory channel layer reaches only itself), waiting
+    for the web process to send it (``contactcenter.org.realtime.relay_drain``). Written in
+    the transaction of the change it announces: committed together, or not at all."""
+
+    groups = models.JSONField()
+    message = models.JSONField()
+    created_at = models.DateTimeField()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Model
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
@@ -13,6 +14,8 @@ from contactcenter.org.models import Staff
 
 
 class IsStaff(BasePermission):
+    # Not translated: the dashboard's REST client recognises it ("log in") and goes to the
+    # login page (static/js/dashboard/api.js); DRF gives no code with it.
     message = "Log in as staff to do this."
 
     def has_permission(self, request: Request, view: Any) -> bool:
@@ -20,14 +23,14 @@ class IsStaff(BasePermission):
 
 
 class IsAdmin(BasePermission):
-    message = "Only admins can do this."
+    message = gettext_lazy("Only admins can do this.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return isinstance(request.user, Staff) and request.user.is_active and request.user.is_admin
 
 
 class IsAdminOrReadOnlyStaff(BasePermission):
-    message = "Only admins can do this."
+    message = gettext_lazy("Only admins can do this.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         if not (isinstance(request.user, Staff) and request.user.is_active):
@@ -39,7 +42,7 @@ def staff_of(request: Request) -> Staff:
     """The authenticated staff member of a request that passed IsStaff/IsAdmin."""
     user = request.user
     if not isinstance(user, Staff):
-        raise NotAuthorized("Log in as staff to do this.")
+        raise NotAuthorized(gettext("Log in as staff to do this."), code="not_logged_in")
     return user
 
 
@@ -50,7 +53,7 @@ def _is_visitor(user: Any) -> bool:
 
 
 class IsStaffOrVisitor(BasePermission):
-    message = "Log in as staff or send a visitor token."
+    message = gettext_lazy("Log in as staff or send a visitor token.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return IsStaff().has_permission(request, view) or _is_visitor(request.user)

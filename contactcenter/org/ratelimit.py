@@ -24,6 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import ngettext
 
 from contactcenter.org import clock
 from contactcenter.org.errors import RateLimited
@@ -181,10 +182,19 @@ def _upload_rate(kind: str) -> Rate | None:
 
 def _too_fast(what: str, wait: float) -> RateLimited:
     seconds = max(1, math.ceil(wait))
-    return RateLimited(
-        f"You are sending {what} too fast. Wait {seconds} second{'s' if seconds != 1 else ''} and try again.",
-        retry_after=seconds,
-    )
+    if what == "files":
+        text = ngettext(
+            "You are sending files too fast. Wait %(seconds)d second and try again.",
+            "You are sending files too fast. Wait %(seconds)d seconds and try again.",
+            seconds,
+        )
+    else:
+        text = ngettext(
+            "You are sending messages too fast. Wait %(seconds)d second and try again.",
+            "You are sending messages too fast. Wait %(seconds)d seconds and try again.",
+            seconds,
+        )
+    return RateLimited(text % {"seconds": seconds}, retry_after=seconds)
 
 
 def message_rate_check(principal: Any) -> None:

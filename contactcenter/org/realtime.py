@@ -13,11 +13,14 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from asgiref.sync import SyncToAsync, async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.conf import settings
 from django.db import transaction
 
+from contactcenter.org import clock
 from contactcenter.org.channel_layers import resync_message
 from contactcenter.org.events import Event, Typing, room_group, visitor_group
+from contactcenter.org.models import RelayedEvent
 from contactcenter.org.outages import OutageLog, is_outage
 
 logger = logging.getLogger(__name__)
@@ -157,15 +160,25 @@ _SEND_PREFIX = secrets.token_hex(6)
 _send_ids = itertools.count(1)
 
 
-def _send_now(groups: list[str], payload: dict[str, Any], except_staff: list[int] | None = None) -> None:
-    for sink in list(sinks):
-        sink(groups, payload)
+def _message(payload: dict[str, Any], except_staff: list[int] | None) -> dict[str, Any]:
     message: dict[str, Any] = {"type": "event.forward", "event": payload, "id": f"{_SEND_PREFIX}.{next(_send_ids)}"}
     if except_staff:
         message["except_staff"] = except_staff
+    return message
+
+
+def _send_now(groups: list[str], payload: dict[str, Any], except_staff: list[int] | None = None) -> None:
+    _dispatch([(groups, _message(payload, except_staff))])
+
+
+def _dispatch(sends: list[tuple[list[str], dict[str, Any]]]) -> None:
+    """Send each (groups, layer message) through this process's channel layer."""
+    for groups, message in sends:
+        for sink in list(sinks):
+            sink(groups, message["event"])
     collected: CollectedSends | None = getattr(_collecting, "sends", None)
     if collected is not None:
-        collected.sends.append((groups, message))
+        collected.sends.extend(sends)
         return
     layer = get_channel_layer()
     if layer is None:
@@ -174,13 +187,49 @@ def _send_now(groups: list[str], payload: dict[str, Any], except_staff: list[int
     if loop is not None:
         # In a worker thread of a running server: hand the sends to the event loop and let
         # the thread (and its database connection) go on; _group_send_all logs failures.
-        asyncio.run_coroutine_threadsafe(_group_send_all(layer, groups, message), loop)
+        for groups, message in sends:
+            asyncio.run_coroutine_threadsafe(_group_send_all(layer, groups, message), loop)
         return
     try:
         # A loop of its own that ends with the call: no background retry (see _group_send_all).
-        async_to_sync(_group_send_all)(layer, groups, message, background_retry=False)
+        async_to_sync(_group_send_each)(layer, sends)
     except Exception:
-        logger.exception("group_send to %s failed", groups)
+        logger.exception("group_send to %s failed", [groups for groups, _ in sends])
+
+
+async def _group_send_each(layer: Any, sends: list[tuple[list[str], dict[str, Any]]]) -> None:
+    for groups, message in sends:
+        await _group_send_all(layer, groups, message, background_retry=False)
+
+
+# ----------------------------------------------------------------- the relay (embedded)
+
+
+def relaying() -> bool:
+    """Whether this process hands its events to the web process through the database: a
+    process without the sockets (``settings.CC_REALTIME_RELAY``: manage.py commands) on the
+    in-memory channel layer of the embedded default, which reaches only its own process.
+    With Redis every process publishes itself."""
+    return bool(settings.CC_REALTIME_RELAY) and isinstance(get_channel_layer(), InMemoryChannelLayer)
+
+
+RELAY_BATCH = 500
+
+
+def relay_drain() -> int:
+    """Send the events that other processes left in the relay table, oldest first, and
+    delete them; the number sent. Run by the web process's ticker on every tick (a sweep
+    registered in ``OrgConfig.ready``), so an email taken in by ``manage.py ingest_email``
+    is announced within a tick. Events written while no server ran are sent when one
+    starts; sockets that connect later load the current state over REST anyway."""
+    if relaying():
+        return 0  # not the server: leave them to it
+    rows = list(RelayedEvent.objects.order_by("id").values_list("id", "groups", "message")[:RELAY_BATCH])
+    if not rows:
+        return 0
+    _dispatch([(list(groups), dict(message)) for _id, groups, message in rows])
+    RelayedEvent.objects.filter(id__in=[row[0] for row in rows]).delete()
+    return len(rows)
 
 
 def _event_loop_of_this_thread() -> asyncio.AbstractEventLoop | None:
@@ -207,6 +256,10 @@ def send_event_on_commit(groups: Iterable[str], event: Event, *, except_staff: I
         return
     payload = event.payload()
     skip = sorted(set(except_staff)) or None
+    if relaying():
+        # In the change's own transaction: the web process sends it once both commit.
+        RelayedEvent.objects.create(groups=group_list, message=_message(payload, skip), created_at=clock.now())
+        return
     transaction.on_commit(lambda: _send_now(group_list, payload, skip))
 
 

@@ -16,8 +16,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
-from contactcenter.org import clock
+from contactcenter.org import clock, i18n
 from contactcenter.org.errors import Conflict, InvalidInput, NotAuthorized
 from contactcenter.org.events import ADMINS_GROUP, SessionEnded, StaffAvailability, staff_group
 from contactcenter.org.models import AuthToken, Destination, OrgSettings, SocketTicket, Staff, Tag
@@ -26,7 +27,7 @@ from contactcenter.org.realtime import send_event_on_commit
 
 def _require_admin(actor: Staff | None) -> None:
     if actor is not None and not actor.is_admin:
-        raise NotAuthorized("Only admins can do this.")
+        raise NotAuthorized(gettext("Only admins can do this."))
 
 
 def _clean_email(email: str) -> str:
@@ -34,7 +35,7 @@ def _clean_email(email: str) -> str:
     try:
         validate_email(email)
     except ValidationError:
-        raise InvalidInput.field("email", "Enter a valid email address.") from None
+        raise InvalidInput.field("email", gettext("Enter a valid email address.")) from None
     return email
 
 
@@ -52,7 +53,7 @@ def tags_resolve(*, names: Sequence[str] = (), ids: Sequence[int] = ()) -> list[
     missing_ids = set(ids) - {t.id for t in tags}
     if missing or missing_ids:
         unknown = sorted(str(x) for x in (*missing, *missing_ids))
-        raise InvalidInput.field("tags", f"Unknown tag: {', '.join(unknown)}.")
+        raise InvalidInput.field("tags", gettext("Unknown tag: %(names)s.") % {"names": ", ".join(unknown)})
     return list({t.id: t for t in tags}.values())
 
 
@@ -71,11 +72,11 @@ def staff_create(
     _require_admin(actor)
     email = _clean_email(email)
     if role not in Staff.Role.values:
-        raise InvalidInput.field("role", "Role must be 'agent' or 'admin'.")
+        raise InvalidInput.field("role", gettext("Role must be 'agent' or 'admin'."))
     if availability not in Staff.Availability.values:
-        raise InvalidInput.field("availability", "Unknown availability.")
+        raise InvalidInput.field("availability", gettext("Unknown availability."))
     if not 0 < max_concurrent <= 100:
-        raise InvalidInput.field("max_concurrent", "Must be between 1 and 100.")
+        raise InvalidInput.field("max_concurrent", gettext("Must be between 1 and 100."))
     _check_password(password)
     display_name = (display_name or email.split("@")[0]).strip()[:120]
     staff = Staff(email=email, display_name=display_name, role=role, max_concurrent=max_concurrent)
@@ -86,7 +87,7 @@ def staff_create(
             staff.save()
             staff.tags.set(list(tags))
     except IntegrityError:
-        raise Conflict("A staff member with this email already exists.", code="email_taken") from None
+        raise Conflict(gettext("A staff member with this email already exists."), code="email_taken") from None
     return staff
 
 
@@ -99,25 +100,25 @@ def staff_update(*, actor: Staff, staff: Staff, changes: dict[str, Any]) -> Staf
         if "display_name" in changes:
             name = str(changes["display_name"]).strip()
             if not name:
-                raise InvalidInput.field("display_name", "Display name cannot be empty.")
+                raise InvalidInput.field("display_name", gettext("Display name cannot be empty."))
             staff.display_name = name[:120]
             fields.append("display_name")
         if "role" in changes:
             if changes["role"] not in Staff.Role.values:
-                raise InvalidInput.field("role", "Role must be 'agent' or 'admin'.")
+                raise InvalidInput.field("role", gettext("Role must be 'agent' or 'admin'."))
             if staff.pk == actor.pk and changes["role"] != Staff.Role.ADMIN:
-                raise Conflict("You cannot remove your own admin role.")
+                raise Conflict(gettext("You cannot remove your own admin role."))
             staff.role = changes["role"]
             fields.append("role")
         if "max_concurrent" in changes:
             value = int(changes["max_concurrent"])
             if not 0 < value <= 100:
-                raise InvalidInput.field("max_concurrent", "Must be between 1 and 100.")
+                raise InvalidInput.field("max_concurrent", gettext("Must be between 1 and 100."))
             staff.max_concurrent = value
             fields.append("max_concurrent")
         if "is_active" in changes:
             if staff.pk == actor.pk and not changes["is_active"]:
-                raise Conflict("You cannot deactivate yourself.")
+                raise Conflict(gettext("You cannot deactivate yourself."))
             staff.is_active = bool(changes["is_active"])
             fields.append("is_active")
         if "password" in changes:
@@ -157,7 +158,7 @@ def staff_set_availability(*, actor: Staff, staff: Staff, availability: str) -> 
     if actor.pk != staff.pk:
         _require_admin(actor)
     if availability not in Staff.Availability.values:
-        raise InvalidInput.field("availability", "Availability must be one of active, busy, away, offline.")
+        raise InvalidInput.field("availability", gettext("Availability must be one of active, busy, away, offline."))
     with transaction.atomic():
         locked = Staff.objects.select_for_update(no_key=True).get(pk=staff.pk)
         previous = locked.availability
@@ -175,22 +176,55 @@ def staff_set_availability(*, actor: Staff, staff: Staff, availability: str) -> 
     return locked
 
 
+def staff_set_preferences(
+    *, actor: Staff, staff: Staff, language: str | None = None, time_zone: str | None = None
+) -> Staff:
+    """A staff member's own language (one of settings.LANGUAGES, "" for the browser's) and
+    time zone (IANA name, "" for the business's); None leaves one as it is. Both are checked
+    before anything is written. Takes the staff row lock."""
+    if actor.pk != staff.pk:
+        _require_admin(actor)
+    if language is not None and language != "" and not i18n.is_language(language):
+        raise InvalidInput.field(
+            "language",
+            gettext("Unknown language: %(code)s. Choose one of: %(codes)s.")
+            % {"code": language, "codes": ", ".join(i18n.language_codes())},
+        )
+    if time_zone is not None and time_zone != "" and not i18n.is_time_zone(time_zone):
+        raise InvalidInput.field(
+            "time_zone",
+            gettext("Unknown time zone: %(name)s. Use an IANA name such as Asia/Shanghai.") % {"name": time_zone},
+        )
+    with transaction.atomic():
+        locked = Staff.objects.select_for_update(no_key=True).get(pk=staff.pk)
+        fields = []
+        if language is not None and locked.language != language:
+            locked.language = language
+            fields.append("language")
+        if time_zone is not None and locked.time_zone != time_zone:
+            locked.time_zone = time_zone
+            fields.append("time_zone")
+        if fields:
+            locked.save(update_fields=fields)
+    return locked
+
+
 def tag_create(*, actor: Staff, name: str) -> Tag:
     _require_admin(actor)
     name = (name or "").strip()
     if not name or len(name) > 80:
-        raise InvalidInput.field("name", "Tag name must be 1 to 80 characters.")
+        raise InvalidInput.field("name", gettext("Tag name must be 1 to 80 characters."))
     try:
         with transaction.atomic():
             return Tag.objects.create(name=name)
     except IntegrityError:
-        raise Conflict("A tag with this name already exists.") from None
+        raise Conflict(gettext("A tag with this name already exists.")) from None
 
 
 def destination_for(*, tag: Tag | None = None, staff: Staff | None = None) -> Destination:
     """The destination routing to ``tag`` (broadcast) or ``staff`` (direct), made on first use."""
     if (tag is None) == (staff is None):
-        raise InvalidInput("Give exactly one of a tag or a staff member as destination.")
+        raise InvalidInput(gettext("Give exactly one of a tag or a staff member as destination."))
     if tag is not None:
         dest, _ = Destination.objects.get_or_create(tag=tag, defaults={"type": Destination.Type.TAG, "name": tag.name})
     else:
@@ -210,7 +244,7 @@ def _validate_work_hours(value: Any) -> dict[str, Any] | None:
         return None
     error = InvalidInput.field(
         "work_hours",
-        'Work hours must be null or {"timezone": "Area/City", "days": {"mon": [["09:00", "18:00"]], ...}}.',
+        gettext('Work hours must be null or {"timezone": "Area/City", "days": {"mon": [["09:00", "18:00"]], ...}}.'),
     )
     if not isinstance(value, dict) or not isinstance(value.get("days"), dict):
         raise error
@@ -218,7 +252,7 @@ def _validate_work_hours(value: Any) -> dict[str, Any] | None:
     try:
         zoneinfo.ZoneInfo(str(tz))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput.field("work_hours", f"Unknown time zone: {tz}.") from None
+        raise InvalidInput.field("work_hours", gettext("Unknown time zone: %(name)s.") % {"name": tz}) from None
     days: dict[str, list[list[str]]] = {}
     for day, spans in value["days"].items():
         if day not in _DAYS or not isinstance(spans, list):
@@ -252,7 +286,9 @@ def org_settings_update(*, actor: Staff, changes: dict[str, Any]) -> OrgSettings
         if "auto_close_minutes" in changes:
             minutes = changes["auto_close_minutes"]
             if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 7 * 24 * 60:
-                raise InvalidInput.field("auto_close_minutes", "Minutes must be a whole number from 1 to 10080.")
+                raise InvalidInput.field(
+                    "auto_close_minutes", gettext("Minutes must be a whole number from 1 to 10080.")
+                )
             obj.auto_close_minutes = minutes
             fields.append("auto_close_minutes")
         if "work_hours" in changes:
@@ -438,10 +474,10 @@ def token_issue(*, staff: Staff) -> str:
     return key
 
 
-def token_authenticate(key: str) -> Staff | None:
-    """The staff member of a live token, renewing its session's idle timer; None if
-    unknown, or its session has ended (logout, idle, deactivation, password change, a new
-    login)."""
+def token_authenticate(key: str, *, touch: bool = True) -> Staff | None:
+    """The staff member of a live token, renewing its session's idle timer (unless
+    ``touch`` is False: a background request); None if unknown, or its session has ended
+    (logout, idle, deactivation, password change, a new login)."""
     try:
         token = AuthToken.objects.select_related("staff").get(key_hash=_hash_token(key))
     except AuthToken.DoesNotExist:
@@ -457,7 +493,8 @@ def token_authenticate(key: str) -> Staff | None:
     # Renew at most once a minute to keep hot paths free of writes.
     if now - token.last_used_at > dt.timedelta(seconds=60):
         AuthToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    staff_session_touch(staff=staff)
+    if touch:
+        staff_session_touch(staff=staff)
     return staff
 
 

@@ -2,6 +2,7 @@
 // The one REST client of the dashboard and the widget: JSON in and out (or a multipart form),
 // errors as ApiError with the server's clear message. Each page configures its client: the
 // dashboard with its session cookie and CSRF header, the widget with its visitor token.
+import { gettext, interpolate } from "./i18n.js";
 
 export class ApiError extends Error {
   /**
@@ -32,8 +33,8 @@ export function describe(status, body) {
     const parts = Object.entries(body).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(" ") : v}`);
     if (parts.length) return parts.join("; ");
   }
-  if (status === 0) return "The server cannot be reached. Check the connection and try again.";
-  return `Request failed (HTTP ${status}).`;
+  if (status === 0) return gettext("The server cannot be reached. Check the connection and try again.");
+  return interpolate(gettext("Request failed (HTTP %(status)s)."), { status });
 }
 
 /**
@@ -73,12 +74,12 @@ export function createClient({
   /**
    * @param {string} method
    * @param {string} url
-   * @param {{body?: any, form?: FormData}} [payload] a JSON body or a multipart form
+   * @param {{body?: any, form?: FormData, headers?: Record<string, string>}} [payload] a JSON body or a multipart form; extra headers of this request
    * @returns {Promise<any>} the parsed JSON answer (null for 204)
    */
-  async function request(method, url, { body, form } = {}) {
+  async function request(method, url, { body, form, headers: extra = {} } = {}) {
     /** @type {Record<string, string>} */
-    const all = { Accept: "application/json", ...headers(method) };
+    const all = { Accept: "application/json", ...headers(method), ...extra };
     /** @type {RequestInit} */
     const init = { method, headers: all, credentials };
     if (form !== undefined) init.body = form;

@@ -18,6 +18,9 @@
 //   reconnects and syncs, 4503 included: the server closes with it when its realtime link
 //   (Redis) was interrupted and this socket may have missed events; reconnecting is
 //   refused until Redis is back, and the state shows "reconnecting" meanwhile.
+// - A connection refused before it opened (the server turns a dead session's handshake
+//   away, which browsers report as 1006, not 4401) asks verify(), if given: false makes
+//   the close final ("closed" with 4401) instead of "reconnecting" for ever.
 // - A dropped socket waits with back-off, but tries again at once when the browser comes
 //   back online or the tab becomes visible (the back-off starts over). Only one socket at
 //   a time: a pending retry is cancelled, an open or connecting socket is left alone.
@@ -30,6 +33,8 @@
  * @property {(event: ServerEvent) => void} [onEvent] every event after de-duplication
  * @property {(state: SocketState, code?: number) => void} [onState] connection state changes
  * @property {number} [maxDelayMs] the longest wait between two reconnect attempts
+ * @property {() => Promise<boolean>} [verify] after a connection refused before opening:
+ *   whether the credentials are still good (false: the close is final)
  */
 
 export class CCSocket {
@@ -37,8 +42,9 @@ export class CCSocket {
    * @param {string} url the websocket URL (see wsUrl)
    * @param {SocketOptions} [options]
    */
-  constructor(url, { onEvent = () => {}, onState = () => {}, maxDelayMs = 15000 } = {}) {
+  constructor(url, { onEvent = () => {}, onState = () => {}, maxDelayMs = 15000, verify = undefined } = {}) {
     this.url = url;
+    this.verify = verify;
     this.onEvent = onEvent;
     this.onState = onState;
     this.maxDelayMs = maxDelayMs;
@@ -77,8 +83,10 @@ export class CCSocket {
     this.onState(this.attempt === 0 ? "connecting" : "reconnecting");
     const ws = new WebSocket(this.url);
     this.ws = ws;
+    let opened = false;
     ws.addEventListener("open", () => {
       if (this.ws !== ws) return;
+      opened = true;
       this.attempt = 0;
       this.watched.forEach((room) => ws.send(JSON.stringify({ type: "watch", room })));
       this.onState("open");
@@ -98,7 +106,7 @@ export class CCSocket {
       this.dispatch(event);
     });
     ws.addEventListener("close", (e) => {
-      if (this.ws !== ws) return; // a socket we already replaced
+      if (this.ws !== ws || this.dead) return; // a socket we already replaced, or given up
       if (this.closedByUs || e.code === 4001 || e.code === 4401) {
         this.dead = true;
         this.onState("closed", e.code);
@@ -109,7 +117,30 @@ export class CCSocket {
       this.onState("reconnecting");
       clearTimeout(this.retryTimer);
       this.retryTimer = setTimeout(() => this.connect(), delay);
+      if (!opened && this.verify) this.checkRefusal(ws);
     });
+  }
+
+  /**
+   * A connection was refused before it opened: if verify() says the credentials are dead,
+   * stop for good (the retry already scheduled is cancelled).
+   * @param {WebSocket} ws the refused socket
+   */
+  checkRefusal(ws) {
+    if (!this.verify) return;
+    this.verify().then(
+      (alive) => {
+        if (alive || this.closedByUs || this.dead) return;
+        const current = this.ws;
+        if (current && current !== ws && current.readyState === WebSocket.OPEN) return; // back meanwhile
+        this.dead = true;
+        clearTimeout(this.retryTimer);
+        this.retryTimer = null;
+        if (current && current !== ws) current.close();
+        this.onState("closed", 4401);
+      },
+      () => {}, // could not tell (offline): keep trying
+    );
   }
 
   // Back online / tab visible again: if the socket is down and waiting out its back-off,

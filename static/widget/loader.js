@@ -90,7 +90,7 @@
 
     var iframe = document.createElement("iframe");
     iframe.title = "Chat";
-    iframe.setAttribute("allow", "autoplay");
+    iframe.setAttribute("allow", "autoplay; microphone");
     iframe.src = ORIGIN + "/widget/" + encodeURIComponent(key) + "/?" + params.toString();
     panel.appendChild(iframe);
 

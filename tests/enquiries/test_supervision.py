@@ -197,7 +197,15 @@ def test_overview_columns_and_todays_counts(open_enquiry, make_staff, support, a
     assert data["open"][0]["waited_seconds"] == 12
     assert [x["id"] for x in data["handling"]] == [handled.pk]
     assert data["handling"][0]["owner"] == {"id": a.pk, "display_name": "Alice"}
-    assert data["today"] == {"opened": 4, "open": 1, "handling": 1, "missed": 1, "resolved": 1}
+    assert data["today"] == {
+        "opened": 4,
+        "open": 1,
+        "handling": 1,
+        "missed": 1,
+        "resolved": 1,
+        "first_response_avg_seconds": None,  # nobody wrote
+        "time_zone": "UTC",
+    }
 
 
 def test_overview_counts_an_enquiry_resolved_twice_once(open_enquiry, make_staff, support, admin):

@@ -61,6 +61,7 @@ export function installFakeDom() {
   globalThis.Node = /** @type {any} */ (FakeNode);
   globalThis.document = /** @type {any} */ ({
     createElement: (tag) => new FakeElement(tag),
+    createElementNS: (ns, tag) => Object.assign(new FakeElement(tag), { namespaceURI: ns }),
     createTextNode: (text) => new FakeText(text),
   });
 }

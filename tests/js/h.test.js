@@ -4,10 +4,10 @@ import { before, describe, it } from "node:test";
 
 import { FakeText, installFakeDom } from "./fake_dom.js";
 
-let h, clear;
+let h, clear, svg;
 before(async () => {
   installFakeDom();
-  ({ h, clear } = await import("../../static/js/h.js"));
+  ({ h, clear, svg } = await import("../../static/js/h.js"));
 });
 
 describe("h", () => {
@@ -42,5 +42,12 @@ describe("h", () => {
     assert.equal(clear(el, "new", h("b")), el);
     assert.equal(el.childNodes.length, 2);
     assert.equal(el.childNodes[0].textContent, "new");
+  });
+
+  it("svg() makes SVG elements with attributes as they are and text as text", () => {
+    const rect = svg("rect", { class: "bar", x: 1.5, height: 0, hidden: false }, svg("title", { text: "<b>9</b>" }));
+    assert.equal(rect.namespaceURI, "http://www.w3.org/2000/svg");
+    assert.deepEqual(rect.attributes, { class: "bar", x: "1.5", height: "0" });
+    assert.equal(rect.childNodes[0].textContent, "<b>9</b>");
   });
 });

@@ -397,6 +397,29 @@ describe("CCSocket", () => {
     }
   });
 
+  it("a refused connection asks verify(): dead credentials make the close final", async () => {
+    let alive = true;
+    const checks = [];
+    const { ws, states } = start({ verify: () => (checks.push(1), Promise.resolve(alive)) });
+    ws.open();
+    ws.serverClose(1006); // a drop after being open: no check
+    assert.equal(checks.length, 0);
+    mock.timers.tick(1000);
+    FakeWebSocket.latest().serverClose(1006); // refused before opening: checked, still alive
+    await Promise.resolve();
+    assert.equal(checks.length, 1);
+    assert.equal(states.at(-1), "reconnecting");
+    alive = false; // the session ended meanwhile
+    mock.timers.tick(2000);
+    assert.equal(FakeWebSocket.made.length, 3);
+    FakeWebSocket.latest().serverClose(1006);
+    await Promise.resolve();
+    await Promise.resolve();
+    assert.equal(states.at(-1), "closed:4401");
+    mock.timers.tick(60000);
+    assert.equal(FakeWebSocket.made.length, 3, "no more attempts");
+  });
+
   it("ignores frames that are not JSON", () => {
     const { ws, events } = start();
     ws.open();

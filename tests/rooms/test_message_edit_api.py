@@ -194,6 +194,16 @@ def test_forward_text(agent, agent_client, handled, second, events):
     assert sorted(g[0] for g, _ in created) == sorted([f"room.{second.room.pk}", f"visitor.{second.visitor_id}"])
     second.refresh_from_db()
     assert second.first_response_at is not None
+    # Staff see who wrote the original (here another customer); that customer's visitor does not.
+    original = {"author": handled.visitor.display_name, "author_type": "visitor"}
+    assert body["data"]["forwarded"] == original
+    by_group = {g[0]: p["data"]["message"] for g, p in created}
+    assert by_group[f"room.{second.room.pk}"]["data"]["forwarded"] == original
+    assert "forwarded" not in by_group[f"visitor.{second.visitor_id}"]["data"]
+    listed = ok(visitor_of(second).get(f"/api/v1/rooms/{second.room.pk}/messages"))["results"]
+    assert all("forwarded" not in m["data"] for m in listed)
+    staff_listed = ok(agent_client.get(f"/api/v1/rooms/{second.room.pk}/messages"))["results"]
+    assert [m["data"]["forwarded"] for m in staff_listed if m["forwarded_from"]] == [original]
 
 
 def test_forward_is_idempotent_with_client_id(agent_client, handled, second):

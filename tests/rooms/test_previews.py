@@ -317,7 +317,7 @@ def room(make_staff):
     return spaces.space_create(actor=ann, name="Links", members=[bob.pk]), ann
 
 
-def test_attach_stores_preview_and_sends_edited(server, allow_private, room, events):
+def test_attach_stores_preview_and_sends_preview_event(server, allow_private, room, events):
     space, ann = room
     message, _ = message_post(room_id=space.pk, text=f"@bob look: {server.base}/og.", staff=ann)
     events.clear()
@@ -327,9 +327,12 @@ def test_attach_stores_preview_and_sends_edited(server, allow_private, room, eve
     assert message.data["preview"]["title"] == "Spring sale"
     assert message.data["preview"]["url"] == f"{server.base}/og"
     assert message.data["mentions"]  # kept
-    edited = events.of_type("message.edited")
-    assert len(edited) == 1 and edited[0][0] == [f"room.{space.pk}"]
-    sent = edited[0][1]["data"]["message"]
+    # Its own event (not an edit): the message shows no "(edited)".
+    assert not events.of_type("message.edited")
+    ready = events.of_type("message.preview")
+    assert len(ready) == 1 and ready[0][0] == [f"room.{space.pk}"]
+    sent = ready[0][1]["data"]["message"]
+    assert sent["edited_at"] is None
     # The image is the server's copy, fetched once now; no browser gets the page's host.
     assert sent["data"]["preview"]["image"] == f"/api/v1/messages/{message.pk}/preview-image"
     assert ("/img/cover.png", f"127.0.0.1:{server.server_address[1]}") in server.hits
@@ -349,7 +352,7 @@ def test_attach_tolerates_gone_recalled_and_linkless(server, allow_private, room
     message_recall(message_id=linked.pk, staff=ann)
     events.clear()
     assert message_preview_attach(message_id=linked.pk) is None
-    assert not events.of_type("message.edited")
+    assert not events.of_type("message.preview")
     assert server.hits == []
 
 
@@ -570,3 +573,13 @@ def test_visitor_photo_is_served_by_the_server(server, allow_private, api, make_
     plain = make_visitor(first_name="Pat")
     assert visitor_data(plain)["photo_url"] == ""
     assert api(ann).get(f"/api/v1/visitors/{plain.pk}/photo").status_code == 404
+
+
+def test_preview_reaches_the_visitor_of_an_enquiry(server, allow_private, handled, events):
+    """The widget gets the preview live too: the event goes to the visitor's group."""
+    enquiry, owner = handled
+    message, _ = message_post(room_id=enquiry.room.pk, text=f"See {server.base}/og", staff=owner)
+    events.clear()
+    assert message_preview_attach(message_id=message.pk) is not None
+    groups = [g for g, _ in events.of_type("message.preview")]
+    assert [f"room.{enquiry.room.pk}"] in groups and [f"visitor.{enquiry.visitor_id}"] in groups

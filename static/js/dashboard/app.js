@@ -2,22 +2,37 @@
 // sidebar (Open Enquiry panel, Recent Connections) and a router between sections that
 // never reloads the page, so the socket and the panel stay live.
 import { CCSocket, wsUrl } from "../socket.js";
-import { api } from "./api.js";
+import { gettext, interpolate, pgettext } from "../i18n.js";
+import { api, toLogin } from "./api.js";
+import { configure as configureDates } from "./datetime.js";
 import { clear, h, toast } from "./dom.js";
 import { setupLimit } from "./limit.js";
 import { setupToggles } from "./notify.js";
 import { setupPanel } from "./panel.js";
+import { setupPreferences } from "./preferences.js";
 import { setupRooms } from "./rooms.js";
 import { app, emit } from "./state.js";
 
 const main = document.getElementById("main");
 let cleanup = null;
+/** The reason of the session.ended event, if one came before the socket closed. */
+let sessionEndReason = "";
+
+// Dates and times in the staff member's language and time zone (datetime.js), from the start.
+configureDates({ locale: app.boot.locale, timeZone: app.boot.time_zone });
 
 const STATE_LABELS = {
-  connecting: "Connecting…",
-  open: "Live",
-  reconnecting: "Reconnecting…",
-  closed: "Disconnected",
+  connecting: gettext("Connecting…"),
+  open: gettext("Live"),
+  reconnecting: gettext("Reconnecting…"),
+  closed: gettext("Disconnected"),
+};
+
+const AVAILABILITY_LABELS = {
+  active: pgettext("availability", "active"),
+  busy: pgettext("availability", "busy"),
+  away: pgettext("availability", "away"),
+  offline: pgettext("availability", "offline"),
 };
 
 function setSocketState(state, code) {
@@ -27,9 +42,10 @@ function setSocketState(state, code) {
   const wasOpen = app.socketOpen;
   app.socketOpen = state === "open";
   if (state === "closed" && (code === 4001 || code === 4401)) {
-    el.textContent = "Session ended";
-    toast("Your session ended (logged out, idle, signed in elsewhere, or your account changed). Log in again.", "error", 15000);
-    setTimeout(() => location.assign("/login/"), 2500);
+    // The session is over (the server said why in session.ended, if it could): straight to
+    // the login page, which shows the reason, instead of a dashboard that cannot work.
+    el.textContent = gettext("Session ended");
+    toLogin(sessionEndReason || "ended");
   }
   if (state === "open" && !wasOpen) emit("socket.open", {});
 }
@@ -43,7 +59,7 @@ async function setupAvailability() {
       const me = await api("PATCH", "/api/v1/me", { availability: select.value });
       app.me = me;
       select.dataset.value = me.availability;
-      toast(`You are now ${me.availability}.`);
+      toast(interpolate(gettext("You are now %(availability)s."), { availability: AVAILABILITY_LABELS[me.availability] || me.availability }));
     } catch (err) {
       select.value = app.me.availability;
       toast(err.message, "error");
@@ -88,14 +104,14 @@ async function route() {
     const match = path.match(pattern);
     if (!match) continue;
     if (path.startsWith("/app/admin/") && !app.me.is_admin) break;
-    clear(main, h("p", { class: "muted", text: "Loading…" }));
+    clear(main, h("p", { class: "muted", text: gettext("Loading…") }));
     let done = null;
     try {
       const render = await load();
       done = (await render(main, match, params)) || null;
     } catch (err) {
       console.error(err);
-      if (seq === app.routeSeq) clear(main, h("p", { class: "form-error", role: "alert", text: err.message || "This page could not be shown." }));
+      if (seq === app.routeSeq) clear(main, h("p", { class: "form-error", role: "alert", text: err.message || gettext("This page could not be shown.") }));
     }
     if (seq !== app.routeSeq) {
       if (done) {
@@ -111,7 +127,7 @@ async function route() {
     emit("route", { path });
     return;
   }
-  clear(main, h("h1", { text: "Not found" }));
+  clear(main, h("h1", { text: gettext("Not found") }));
 }
 
 function navigate(url, { replace = false } = {}) {
@@ -132,6 +148,7 @@ async function start() {
   app.me.is_admin = app.me.role === "admin";
   setupToggles();
   await setupAvailability();
+  setupPreferences();
 
   document.addEventListener("click", (e) => {
     const link = e.target.closest("a[data-nav]");
@@ -143,7 +160,15 @@ async function start() {
 
   app.socket = new CCSocket(wsUrl("/ws/staff/"), {
     onState: setSocketState,
+    // A reconnect turned away: is the session still alive? (A background request: it must
+    // not keep the session going.) A 401/403 sends api.js to the login page anyway.
+    verify: () =>
+      api("GET", "/api/v1/me", undefined, { background: true }).then(
+        () => true,
+        (err) => !(err.status === 401 || err.status === 403),
+      ),
     onEvent: (event) => {
+      if (event.type === "session.ended") sessionEndReason = (event.data && event.data.reason) || "ended";
       if (event.type === "staff.availability" && event.data.staff_id === app.me.id) {
         app.me.availability = event.data.availability;
         document.getElementById("availability").value = event.data.availability;

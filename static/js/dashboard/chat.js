@@ -8,6 +8,7 @@
 // This module only opens the room: it creates the room's one state object (room/state.js)
 // and wires the modules of room/ over it. Each module's functions take that state.
 
+import { gettext } from "../i18n.js";
 import { api } from "./api.js";
 import { clear, h, toast } from "./dom.js";
 import { app, emit, on } from "./state.js";
@@ -22,6 +23,7 @@ import { loadHistory, scheduleRead, sendRead, toBottom, wireScrolling } from "./
 import { join, startWatching, stopWatching, takeOver } from "./room/monitoring.js";
 import { createRoomState } from "./room/state.js";
 import { wireUpload } from "./room/upload.js";
+import { wireVoice } from "./room/voice.js";
 
 /** @typedef {import("./room/state.js").RoomState} RoomState */
 
@@ -47,7 +49,7 @@ export async function render(main, match, params) {
     state.info = await api("GET", `/api/v1/rooms/${state.roomId}`);
   } catch (err) {
     if (state.stale()) return null;
-    clear(main, h("h1", { text: "Room" }), h("p", { class: "form-error", role: "alert", text: err.message }));
+    clear(main, h("h1", { text: gettext("Room") }), h("p", { class: "form-error", role: "alert", text: err.message }));
     if (err.status === 0) {
       // Offline: try again as soon as the socket is back.
       const off = on("socket.open", () => {
@@ -78,6 +80,7 @@ export async function render(main, match, params) {
   wireScrolling(state);
   wireComposer(state);
   wireUpload(state);
+  wireVoice(state);
   subscribe(state);
 
   paintHead(state);

@@ -4,6 +4,8 @@
 // innerHTML with data.
 
 import { h } from "../h.js";
+import { gettext, interpolate } from "../i18n.js";
+import { formatClock, formatDuration } from "./datetime.js";
 
 export { clear, h } from "../h.js";
 
@@ -29,14 +31,9 @@ export function field(label, input, hint) {
   return wrap;
 }
 
+// Durations and times in the staff member's locale and time zone (datetime.js).
 export function duration(seconds) {
-  if (seconds === null || seconds === undefined || Number.isNaN(seconds)) return "—";
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, "0")}s`;
-  const hrs = Math.floor(m / 60);
-  return `${hrs}h ${String(m % 60).padStart(2, "0")}m`;
+  return formatDuration(seconds);
 }
 
 export function secondsBetween(from, to) {
@@ -45,11 +42,7 @@ export function secondsBetween(from, to) {
 }
 
 export function clockTime(iso) {
-  if (!iso) return "";
-  const d = new Date(iso);
-  const today = new Date();
-  const time = d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  return d.toDateString() === today.toDateString() ? time : `${d.toLocaleDateString()} ${time}`;
+  return formatClock(iso);
 }
 
 export function fileSize(bytes) {
@@ -71,7 +64,29 @@ export const CHANNEL_ICONS = {
 };
 
 export function channelIcon(kind) {
-  return h("span", { class: `channel-icon ch-${kind}`, role: "img", "aria-label": `channel ${kind}`, title: kind }, CHANNEL_ICONS[kind] || kind);
+  return h("span", { class: `channel-icon ch-${kind}`, role: "img", "aria-label": interpolate(gettext("channel %(kind)s"), { kind }), title: kind }, CHANNEL_ICONS[kind] || kind);
+}
+
+// Toasts stand above the room's composer (never over its Send button), bottom right
+// elsewhere: the region's bottom follows the composer's top edge.
+const TOAST_GAP = 12;
+let toastWatch = null;
+
+export function placeToasts() {
+  const region = document.getElementById("toasts");
+  if (!region) return;
+  const composer = /** @type {HTMLElement | null} */ (document.querySelector(".composer:not([hidden])"));
+  const top = composer && composer.isConnected ? composer.getBoundingClientRect().top : null;
+  region.style.bottom = top === null ? "" : `${Math.max(TOAST_GAP, window.innerHeight - top + TOAST_GAP)}px`;
+  // Follow the composer while toasts show (it grows with its text, or is expanded).
+  if (composer && region.children.length && typeof ResizeObserver !== "undefined") {
+    if (!toastWatch) {
+      toastWatch = new ResizeObserver(() => placeToasts());
+      window.addEventListener("resize", placeToasts);
+    }
+    toastWatch.disconnect();
+    toastWatch.observe(composer);
+  }
 }
 
 // Toasts: a polite live region, each toast gone after a while (or on click).
@@ -83,14 +98,15 @@ export function toast(message, kind = "info", ms = 6000) {
   const el = h("div", { class: `toast toast-${kind}`, role: kind === "error" ? "alert" : "status" }, message);
   el.addEventListener("click", () => el.remove());
   region.append(el);
+  placeToasts();
   setTimeout(() => el.remove(), ms);
 }
 
 // A modal confirmation (native <dialog>: focus trap, Escape cancels). Resolves true/false.
-export function confirmDialog(title, text, okLabel = "Confirm") {
+export function confirmDialog(title, text, okLabel = gettext("Confirm")) {
   return new Promise((resolve) => {
     const ok = h("button", { type: "submit", class: "primary", value: "ok", text: okLabel });
-    const cancel = h("button", { type: "submit", value: "cancel", text: "Cancel", formnovalidate: true });
+    const cancel = h("button", { type: "submit", value: "cancel", text: gettext("Cancel"), formnovalidate: true });
     const titleId = uid("dlg");
     const dialog = h(
       "dialog",
@@ -108,13 +124,13 @@ export function confirmDialog(title, text, okLabel = "Confirm") {
 }
 
 // A modal form dialog: build(form) adds fields; resolves with FormData or null.
-export function formDialog(title, build, okLabel = "Save") {
+export function formDialog(title, build, okLabel = gettext("Save")) {
   return new Promise((resolve) => {
     const titleId = uid("dlg");
     const form = h("form", { method: "dialog" }, h("h2", { id: titleId, text: title }));
     build(form);
     const ok = h("button", { type: "submit", class: "primary", value: "ok", text: okLabel });
-    const cancel = h("button", { type: "button", text: "Cancel" });
+    const cancel = h("button", { type: "button", text: gettext("Cancel") });
     form.append(h("div", { class: "actions" }, cancel, ok));
     const dialog = h("dialog", { class: "dialog", "aria-labelledby": titleId }, form);
     let result = null;

@@ -1,7 +1,7 @@
 // Inbox (all conversations I may see), Assigned (mine in hand) and Missed (with notes),
 // with status and channel filters and paging.
 import { api } from "./api.js";
-import { channelIcon, clear, clockTime, duration, field, h, secondsBetween, toast } from "./dom.js";
+import { channelIcon, clear, clockTime, duration, field, h, toast } from "./dom.js";
 import { app } from "./state.js";
 
 const TITLES = { inbox: "Inbox", assigned: "Assigned to me", missed: "Missed enquiries" };
@@ -65,9 +65,8 @@ export async function render(main, match) {
               h("td", { text: e.note ? e.note.contact : [e.visitor.email, e.visitor.phone].filter(Boolean).join(" · ") }),
             );
           }
-          const start = e.picked_up_at || e.created_at;
-          const firstResponse = secondsBetween(start, e.first_response_at);
-          const end = e.closed_at || e.resolved_at || (["handling", "open"].includes(e.status) ? new Date().toISOString() : null);
+          // The server's figures (enquiries/selectors.py): both from the customer's first message.
+          const firstResponse = e.first_response_seconds ?? null;
           const cells = [
             h("td", { text: e.id }),
             h("td", {}, channelIcon(e.channel_kind), ` ${e.channel_name || ""}`),
@@ -77,7 +76,7 @@ export async function render(main, match) {
             h("td", { text: e.owner ? e.owner.display_name : "—" }),
             h("td", { text: clockTime(e.created_at) }),
             h("td", { text: firstResponse === null ? "—" : duration(firstResponse) }),
-            h("td", { text: duration(secondsBetween(e.created_at, end)) }),
+            h("td", { text: duration(e.duration_seconds) }),
             h("td", { text: e.message_count ?? "—" }),
           ];
           if (showRating) cells.push(h("td", { text: e.rating ? `${"★".repeat(e.rating.score)} ${e.rating.comment || ""}` : "—" }));

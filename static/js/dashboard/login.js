@@ -1,4 +1,5 @@
 // Login page: POST /api/v1/auth/session, then into the dashboard.
+import { gettext } from "../i18n.js";
 import { api } from "./api.js";
 
 const form = document.getElementById("login-form");
@@ -16,7 +17,7 @@ form.addEventListener("submit", async (e) => {
     });
     location.assign(form.dataset.next || "/app/");
   } catch (err) {
-    error.textContent = err.message || "Could not log in.";
+    error.textContent = err.message || gettext("Could not log in.");
     error.hidden = false;
     button.disabled = false;
     form.password.focus();

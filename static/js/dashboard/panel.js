@@ -4,7 +4,7 @@
 // read-only "waiting" row: only offered ones (enquiry.offered) can be picked up or rejected.
 import { api } from "./api.js";
 import { channelIcon, clear, duration, h, toast } from "./dom.js";
-import { notify, playAlert } from "./notify.js";
+import { attention, notify, playAlert } from "./notify.js";
 import { app, emit, on } from "./state.js";
 import { offerCountdown, offerTexts, offerWithdrawnText } from "./states.js";
 
@@ -92,7 +92,7 @@ function paint() {
   badge.textContent = String(count);
   badge.hidden = count === 0;
   document.getElementById("panel-empty").hidden = count > 0;
-  document.title = count ? `(${count}) Dashboard · Contact center` : "Dashboard · Contact center";
+  attention("enquiries", count);
 }
 
 function add(enquiry, transferId = null, { alert = false } = {}) {

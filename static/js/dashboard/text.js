@@ -60,7 +60,9 @@ function mentions(text, names) {
  */
 export function composerToken(value, caret) {
   const before = value.slice(0, caret);
-  const m = before.match(/(^|\s)([/@])([^\s/@]*(?: [^\s/@]*)?)$/);
+  // \x2F is "/": a bare "/" in a character class ends the regex for xgettext's lexer
+  // (scripts/i18n.sh), which then reads the rest of the file wrongly.
+  const m = before.match(/(^|\s)([\x2F@])([^\s\x2F@]*(?: [^\s\x2F@]*)?)$/);
   if (!m) return null;
   const query = m[3];
   if (m[2] === "/" && query.includes(" ")) return null;

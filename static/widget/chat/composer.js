@@ -10,6 +10,7 @@ import { addBubble, addMessage } from "./messages.js";
 import { unlockAudio } from "./notify.js";
 import { banner, config, ref } from "./page.js";
 import { S } from "./state.js";
+import { voiceControls } from "./voice.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -36,10 +37,12 @@ export function composer() {
       h("button", { type: "button", class: "cc-emoji", role: "option", "aria-label": e, onclick: () => insertEmoji(e) }, e),
     ),
   );
+  const voice = voiceControls({ upload: uploadFile, error: composerError });
   const form = h(
     "form",
     { class: "cc-composer", "data-ref": "composer" },
     picker,
+    voice.bar,
     h("p", { class: "cc-error cc-composer-error", "data-ref": "composer-error", hidden: true }),
     h(
       "div",
@@ -57,6 +60,7 @@ export function composer() {
         "☺",
       ),
       attachButton(() => fileInput.click()),
+      voice.button,
       input,
       fileInput,
       h("button", { type: "submit", class: "cc-send", "aria-label": "Send" }, "Send"),

@@ -99,6 +99,7 @@ function onEvent(event) {
   switch (event.type) {
     case "message.created":
     case "message.edited":
+    case "message.preview":
     case "message.recalled":
       addMessage(data.message, { live: event.type === "message.created" });
       break;

@@ -6,6 +6,7 @@
 import { h } from "../../js/h.js";
 import { api, fileBlobUrl } from "./api.js";
 import { bubbleClass } from "./decide.js";
+import { voiceLabel } from "../../js/voice_rules.js";
 import { fileButtonText, typingText } from "./labels.js";
 import { notifyIncoming } from "./notify.js";
 import { banner, ref } from "./page.js";
@@ -46,6 +47,16 @@ function renderFile(li, file) {
       .catch(() => img.replaceWith(h("span", { text: file.name || "image" })));
     box.append(img);
   }
+  if ((file.category === "voice" || file.category === "audio") && file.url) {
+    // The download needs the visitor's token: the player gets a blob: copy.
+    const player = h("audio", { class: "cc-audio", controls: true, preload: "metadata", "aria-label": file.name || "voice message" });
+    fileBlobUrl(file.url)
+      .then((src) => {
+        player.src = src;
+      })
+      .catch(() => player.replaceWith(h("span", { text: file.name || "voice message" })));
+    box.append(player, h("span", { class: "cc-voice-label", text: voiceLabel(file) }));
+  }
   box.append(
     h(
       "button",
@@ -70,6 +81,34 @@ function renderFile(li, file) {
 }
 
 /**
+ * The link preview of a message (drawn again when it changes; gone when recalled). The
+ * image is the server's copy, fetched with the visitor's token; never the linked host's.
+ * @param {HTMLElement} li
+ * @param {Message} message
+ */
+export function renderPreview(li, message) {
+  li.querySelector(".cc-preview")?.remove();
+  const p = message.data && message.data.preview;
+  if (message.recalled_at || !p || !(p.title || p.description) || !/^https?:\/\//.test(p.url || "")) return;
+  const card = h(
+    "a",
+    { class: "cc-preview", href: p.url, target: "_blank", rel: "noopener noreferrer nofollow" },
+    h("strong", { text: p.title || p.url }),
+    p.description ? h("small", { text: p.description }) : null,
+  );
+  if (p.image && p.image.startsWith("/api/")) {
+    const img = h("img", { class: "cc-preview-image", alt: "", width: 56, height: 56 });
+    fileBlobUrl(p.image)
+      .then((src) => {
+        img.src = src;
+      })
+      .catch(() => img.remove());
+    card.prepend(img);
+  }
+  li.append(card);
+}
+
+/**
  * Shows a message of the room (new, or a new version of one on screen). Live messages from
  * the agent hide "… is typing" and notify.
  * @param {Message | null | undefined} message
@@ -88,6 +127,7 @@ export function addMessage(message, { live }) {
       const t = existing.querySelector(".cc-text");
       if (t) t.textContent = message.text;
     }
+    renderPreview(/** @type {HTMLElement} */ (existing), message);
     return;
   }
   const mine = message.author.type === "visitor";
@@ -115,6 +155,7 @@ export function addMessage(message, { live }) {
     if (message.text) li.append(h("span", { class: "cc-text", text: message.text }));
     renderFile(li, file);
   }
+  renderPreview(li, message);
   if (live && message.author.type === "staff") {
     hideTyping();
     notifyIncoming(message);

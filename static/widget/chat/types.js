@@ -50,7 +50,8 @@
  * @property {string} [thumbnail_url]
  * @property {string} [name]
  * @property {number} [size]
- * @property {string} [category] "image" for pictures
+ * @property {string} [category] "image" for pictures, "voice" for voice messages
+ * @property {number | null} [duration_ms] voice messages: the length, when the server read it
  */
 
 /**
@@ -64,7 +65,17 @@
  * @property {string | null} [client_id]
  * @property {string | null} [edited_at]
  * @property {string | null} [recalled_at]
- * @property {{file?: FileInfo} | null} [data]
+ * @property {{file?: FileInfo, preview?: LinkPreview} | null} [data]
+ */
+
+/**
+ * A link preview as the server gives it (rooms.previews.preview_public): the image is the
+ * server's copy ("/api/v1/messages/<id>/preview-image") or empty.
+ * @typedef {object} LinkPreview
+ * @property {string} url
+ * @property {string} title
+ * @property {string} description
+ * @property {string} image
  */
 
 /** What the visitor chose before the start form: a team (tag) or a person. */

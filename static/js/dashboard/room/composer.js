@@ -3,8 +3,9 @@
 // bar, the "sending…" line of a message on its way (socket, or REST while offline),
 // typing notices both ways.
 
+import { gettext } from "../../i18n.js";
 import { api } from "../api.js";
-import { clear, h, toast } from "../dom.js";
+import { clear, h, placeToasts, toast } from "../dom.js";
 import { app } from "../state.js";
 import { replyingTo, typingText } from "./format.js";
 import { growInput } from "./layout.js";
@@ -126,12 +127,50 @@ export function showTyping(state, data) {
   state.typingTimer = setTimeout(() => (typing.textContent = ""), 3500);
 }
 
+/** The composer's size is the agent's choice, kept across rooms and reloads. */
+const EXPANDED_KEY = "cc.composerExpanded";
+
+/**
+ * Expands the composer (a tall input for a long answer) or collapses it (one line that
+ * grows with the text), and says so on its button.
+ * @param {RoomState} state
+ * @param {HTMLButtonElement} button
+ * @param {boolean} expanded
+ */
+function setExpanded(state, button, expanded) {
+  state.ui.composer.classList.toggle("expanded", expanded);
+  button.setAttribute("aria-expanded", String(expanded));
+  button.textContent = expanded ? "⤡" : "⤢";
+  button.title = expanded ? gettext("Collapse the message box") : gettext("Expand the message box");
+  button.setAttribute("aria-label", button.title);
+  localStorage.setItem(EXPANDED_KEY, expanded ? "1" : "0");
+  growInput(state.ui);
+  placeToasts();
+}
+
+/**
+ * The expand/collapse button, before Send.
+ * @param {RoomState} state
+ */
+function wireExpand(state) {
+  const { send, textarea } = state.ui;
+  if (!textarea.id) return;
+  const button = /** @type {HTMLButtonElement} */ (h("button", { type: "button", class: "composer-expand tool", "aria-controls": textarea.id }));
+  button.addEventListener("click", () => {
+    setExpanded(state, button, !state.ui.composer.classList.contains("expanded"));
+    textarea.focus();
+  });
+  send.before(button);
+  setExpanded(state, button, localStorage.getItem(EXPANDED_KEY) === "1");
+}
+
 /**
  * The composer's listeners.
  * @param {RoomState} state
  */
 export function wireComposer(state) {
   const { composer, textarea } = state.ui;
+  wireExpand(state);
   composer.addEventListener("submit", (e) => {
     e.preventDefault();
     sendText(state);

@@ -3,7 +3,7 @@
 // rows of the information panel, delivery labels, reply quotes, upload progress. The DOM
 // modules of room/ put them on screen; tests/js/room_format.test.js tests them.
 
-import { clockTime, fileSize } from "../dom.js";
+import { clockTime, duration, fileSize } from "../dom.js";
 import { enquiryOf } from "./rules.js";
 
 /** @typedef {import("./state.js").Message} Message */
@@ -180,6 +180,9 @@ export function enquiryPairs(e) {
     ["Topic", e.topic],
     ["Started", clockTime(e.created_at)],
     ["Picked up", clockTime(e.picked_up_at)],
+    // The server's figures (one definition: enquiries/selectors.py): from the customer's first message.
+    ["First response", e.first_response_seconds == null ? "" : duration(e.first_response_seconds)],
+    ["Duration", e.duration_seconds == null ? "" : duration(e.duration_seconds)],
   ];
 }
 

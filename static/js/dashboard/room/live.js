@@ -29,6 +29,8 @@ export function subscribe(state) {
   state.disposers.push(
     on("message.created", ({ message }) => upsert(state, message)),
     on("message.edited", ({ message }) => upsert(state, message, { scroll: false })),
+    // A link preview fetched after the message was posted.
+    on("message.preview", ({ message }) => upsert(state, message, { scroll: false })),
     on("message.recalled", ({ message }) => upsert(state, message, { scroll: false })),
     on("message.ack", ({ message }) => message && upsert(state, message)),
     // (data.retrying: the socket sends it again by itself.)

@@ -3,6 +3,7 @@
 // preview, delivery state, action buttons), putting history and live messages in id order,
 // following new messages at the bottom, and moving the read marker.
 
+import { gettext, interpolate } from "../../i18n.js";
 import { api } from "../api.js";
 import { clockTime, fileSize, h } from "../dom.js";
 import { markRead } from "../rooms.js";
@@ -11,6 +12,7 @@ import { segments } from "../text.js";
 import { deliveryLine } from "./delivery.js";
 import { fileShape, imageBox, replyQuote } from "./format.js";
 import { canChange, insertionIndex, isAtBottom, isMine, isReadOnly, lastMessageId, linkNames, messageClasses, messageTools, readMarkerDue, scrollAfterMessage } from "./rules.js";
+import { voiceLabel } from "../../voice_rules.js";
 
 /** @typedef {import("./state.js").RoomState} RoomState */
 /** @typedef {import("./state.js").Message} Message */
@@ -46,8 +48,18 @@ function fileView(file) {
     );
   }
   if (shape === "video") return h("video", { src: file.url, controls: true, preload: "metadata", width: 240, height: 160, "aria-label": file.name });
-  if (shape === "audio") return h("audio", { src: file.url, controls: true, preload: "metadata", "aria-label": file.name });
+  if (shape === "audio") return h("div", { class: "file-audio" }, h("audio", { src: file.url, controls: true, preload: "metadata", "aria-label": file.name }), h("small", { class: "muted", text: voiceLabel(file) }));
   return h("a", { href: file.url, class: "file-doc", download: file.name }, "File: ", file.name, h("small", { class: "muted", text: ` ${fileSize(file.size)}` }));
+}
+
+/**
+ * "↪ Forwarded from Vera Visitor" (who wrote the original; older forwards did not keep it).
+ * @param {{author?: string} | undefined} forwarded
+ * @returns {HTMLElement}
+ */
+function forwardedLine(forwarded) {
+  const text = forwarded && forwarded.author ? interpolate(gettext("↪ Forwarded from %(author)s"), { author: forwarded.author }) : gettext("↪ Forwarded");
+  return h("p", { class: "small muted forwarded", text });
 }
 
 /**
@@ -73,7 +85,7 @@ function messageView(state, m) {
     return li;
   }
   li.append(h("div", { class: "msg-meta" }, h("strong", { text: m.author ? m.author.name : "" }), " ", h("time", { datetime: m.created_at, text: clockTime(m.created_at) }), m.edited_at && !m.recalled_at ? h("span", { class: "muted small", text: " (edited)" }) : null));
-  if (m.forwarded_from) li.append(h("p", { class: "small muted", text: "↪ Forwarded" }));
+  if (m.forwarded_from) li.append(forwardedLine(data.forwarded));
   if (m.reply_to) li.append(h("blockquote", { class: "reply-quote" }, replyQuote(state.messages.get(m.reply_to))));
   if (m.recalled_at) {
     li.append(h("p", { class: "body muted", text: "Message recalled" }));

@@ -15,6 +15,7 @@
  * @property {number} [width] images: pixels
  * @property {number} [height] images: pixels
  * @property {string} [thumbnail_url] images
+ * @property {number | null} [duration_ms] voice messages: the length, when the server could read it
  */
 
 /**
@@ -24,6 +25,7 @@
  * @property {MessageFile} [file]
  * @property {{state: string, label?: string}} [media] a platform's file still downloading, or failed
  * @property {{url: string, title?: string, description?: string, image?: string}} [preview] link preview
+ * @property {{author: string, author_type: string}} [forwarded] a forward: who wrote the original (staff only)
  * @property {string | {state: string}} [delivery] to a platform: pending, sent, delivered, read, failed
  */
 
@@ -57,6 +59,8 @@
  * @property {string} [created_at]
  * @property {string | null} [picked_up_at]
  * @property {string | null} [auto_close_at] a resolved enquiry: when it closes by itself (null: kept open)
+ * @property {number | null} [first_response_seconds] from the customer's first message
+ * @property {number} [duration_seconds] from the customer's first message; counts while it goes on
  */
 
 /** @typedef {{id: number, name: string, email?: string, role: string, availability: string}} Member */

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contactcenter', '0002_staff_session_and_socket_ticket'),
+        ('contactcenter', '0004_i18n_staff_language'),
     ]
 
     operations = [
