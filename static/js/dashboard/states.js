@@ -118,14 +118,19 @@ export function autoCloseText(enquiry, now, timeOf) {
   });
 }
 
-/** @type {Record<string, string>} */
-const DELIVERY = {
-  pending: "Sending…",
-  sent: "✓ Sent",
-  delivered: "✓✓ Delivered",
-  read: "✓✓ Read",
-  failed: "⚠ Not delivered",
-};
+/**
+ * The delivery states' labels (a function: the texts are looked up when the catalogue is in).
+ * @returns {Record<string, string>}
+ */
+function deliveryLabels() {
+  return {
+    pending: gettext("Sending…"),
+    sent: gettext("✓ Sent"),
+    delivered: gettext("✓✓ Delivered"),
+    read: gettext("✓✓ Read"),
+    failed: gettext("⚠ Not delivered"),
+  };
+}
 
 /**
  * A platform reply's delivery line.
@@ -137,7 +142,8 @@ export function deliveryText(delivery) {
   const state = typeof delivery === "string" ? delivery : delivery.state;
   if (!state) return null;
   const error = typeof delivery === "object" && delivery.error ? delivery.error : "";
-  const label = state in DELIVERY ? gettext(DELIVERY[state]) : state;
+  const labels = deliveryLabels();
+  const label = state in labels ? labels[state] : state;
   return { state, label, error, retry: state === "failed" };
 }
 
