@@ -98,7 +98,8 @@ function paint() {
 function add(enquiry, transferId = null, { alert = false } = {}) {
   const known = items.get(enquiry.id);
   if (known && (isOffered(known.enquiry) || !isOffered(enquiry))) return;
-  const entry = { enquiry, transferId };
+  addedCount += 1;
+  const entry = { enquiry, transferId, added: addedCount };
   items.set(enquiry.id, entry);
   const li = render(entry);
   if (known) {
@@ -165,8 +166,13 @@ async function rejectEnquiry(id, button) {
   }
 }
 
+// Rows added so far: a list that was asked for before a row came live (enquiry.opened while
+// the request ran) must not drop that row as gone.
+let addedCount = 0;
+
 async function load() {
   try {
+    const before = addedCount;
     const page = await api("GET", "/api/v1/enquiries?status=open&page_size=100");
     const fresh = new Set();
     for (const enquiry of page.results || []) {
@@ -178,7 +184,7 @@ async function load() {
       if (known && isOffered(known.enquiry) !== isOffered(enquiry)) removeEnquiry(enquiry.id); // offer changed
       add(enquiry, transferId);
     }
-    for (const id of [...items.keys()]) if (!fresh.has(id)) removeEnquiry(id);
+    for (const [id, entry] of [...items.entries()]) if (!fresh.has(id) && entry.added <= before) removeEnquiry(id);
   } catch (err) {
     toast(`Open enquiries: ${err.message}`, "error");
   }
