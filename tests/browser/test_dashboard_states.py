@@ -258,6 +258,7 @@ def test_resolved_enquiry_auto_close_keep_open_and_close_now(browser: Browser, s
     bar = alice.locator(".resolved-bar")
     keep = bar.get_by_role("button", name="Keep open")
     expect(keep).to_be_visible()
+    expect(alice.locator(".msg", has_text="marked this enquiry resolved")).to_be_visible()  # history drawn
     screenshot(alice, "resolved-auto-close.png")
     keep.click()
     expect(bar).to_contain_text("Resolved and kept open: it will not close automatically.")
