@@ -19,6 +19,7 @@ from channels_adapters.platforms import webhook_path
 from contactcenter.org.api import tag_by_name_or_id
 from contactcenter.org.api_errors import JSONObjectField, results_of
 from contactcenter.org.auth import VisitorAuthentication
+from contactcenter.org.client_address import client_ip
 from contactcenter.org.errors import InvalidInput, NotFound
 from contactcenter.org.models import Staff, Tag
 from contactcenter.org.permissions import IsAdminOrReadOnlyStaff, staff_of
@@ -192,6 +193,12 @@ class WidgetEnquiryIn(serializers.Serializer):
     visitor = VisitorFormIn(required=False, default=dict)
     device = JSONObjectField(required=False, default=dict)
     utm = JSONObjectField(required=False, default=dict)
+    entry = serializers.ChoiceField(
+        choices=["widget", "weblink"],
+        required=False,
+        default="widget",
+        help_text='Where the chat runs: "weblink" on a web link\'s page (counts only for a channel with one).',
+    )
     message = serializers.CharField(trim_whitespace=True)
 
     def validate_message(self, value: str) -> str:
@@ -255,6 +262,8 @@ class WidgetEnquiriesView(APIView):
             message=values["message"],
             tag=tag,
             staff=staff,
+            client_address=client_ip(request),
+            entry=values["entry"],
         )
         body = {
             "id": enquiry.pk,

@@ -422,6 +422,10 @@ for _proxy in CC_TRUSTED_PROXIES:  # a typo stops the start, not every request
     except ValueError:
         raise ValueError(f"CC_TRUSTED_PROXIES: {_proxy!r} is not an IP address or network") from None
 CC_PROXY_COUNT = _env_int("CC_PROXY_COUNT", 0)
+# Where a visitor is, from the address it connects from: an offline IP-to-country table that
+# ships inside the iptocc package (no network). CC_GEOIP=0 turns the lookup off; private,
+# loopback and reserved addresses never have a location (contactcenter.org.geoip).
+CC_GEOIP_ENABLED = _env_bool("CC_GEOIP", True)
 # Per-account login lockout: after this many failed logins for one email, that account
 # refuses logins for CC_LOGIN_LOCKOUT_BASE_SECONDS, doubling with each further failure up
 # to CC_LOGIN_LOCKOUT_MAX_SECONDS; a successful login resets it (0 failures: off).

@@ -19,6 +19,7 @@ api_v1 = [
     path("me", org_api.MeView.as_view()),
     path("me/preferences", org_api.MePreferencesView.as_view()),
     path("tags", org_api.TagsView.as_view()),
+    path("tags/<int:tag_id>", org_api.TagDetailView.as_view()),
     path("staff", org_api.StaffListView.as_view()),
     path("staff/<int:staff_id>", org_api.StaffDetailView.as_view()),
     path("settings", org_api.SettingsView.as_view()),

@@ -50,6 +50,11 @@ class _VisitorDoc(serializers.Serializer):
     channel_identity = serializers.CharField(required=False)
     device = serializers.DictField(required=False)
     utm = serializers.DictField(required=False)
+    custom_fields = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField()),
+        required=False,
+        help_text="Staff's name/value pairs about the visitor: [{name, value}].",
+    )
 
 
 class _OwnerDoc(serializers.Serializer):
@@ -88,6 +93,9 @@ class EnquiryOut(serializers.Serializer):
     channel = serializers.IntegerField()
     channel_kind = serializers.CharField()
     channel_name = serializers.CharField()
+    via = serializers.CharField(
+        help_text='What the customer came through: "weblink" for a web link, else channel_kind.'
+    )
     destination = _Ref()
     visitor = _VisitorDoc()
     owner = _OwnerDoc(allow_null=True)
@@ -184,9 +192,22 @@ class EnquiryListView(APIView):
         return paginator.get_paginated_response(_staff_views(page, staff))
 
 
+class EnquiryUpdateIn(serializers.Serializer):
+    topic = serializers.CharField(max_length=200, allow_blank=True, trim_whitespace=True)
+
+
 class EnquiryDetailView(APIView):
     @extend_schema(responses={200: EnquiryOut}, operation_id="enquiry_retrieve")
     def get(self, request: Request, enquiry_id: int) -> Response:
+        return Response(_staff_view(access_enquiry(principal_of(request), enquiry_id), staff_of(request)))
+
+    @extend_schema(request=EnquiryUpdateIn, responses={200: EnquiryOut}, operation_id="enquiry_update")
+    def patch(self, request: Request, enquiry_id: int) -> Response:
+        """The enquiry's topic, set by its owner or an admin."""
+        access_enquiry(principal_of(request), enquiry_id)
+        data = EnquiryUpdateIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.enquiry_topic_set(actor=staff_of(request), enquiry_id=enquiry_id, topic=data.validated_data["topic"])
         return Response(_staff_view(access_enquiry(principal_of(request), enquiry_id), staff_of(request)))
 
 
@@ -265,11 +286,22 @@ class TransferView(APIView):
         return Response({"id": transfer.pk, "status": transfer.status, "deadline_at": transfer.deadline_at.isoformat()})
 
 
+class CustomFieldIn(serializers.Serializer):
+    name = serializers.CharField(max_length=services.CUSTOM_FIELD_NAME_MAX)
+    value = serializers.CharField(max_length=services.CUSTOM_FIELD_VALUE_MAX, allow_blank=True)
+
+
 class VisitorInfoIn(serializers.Serializer):
     first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    custom_fields = serializers.ListField(
+        child=CustomFieldIn(),
+        required=False,
+        max_length=services.CUSTOM_FIELDS_MAX,
+        help_text="The whole list of the visitor's custom fields (replaces the one kept).",
+    )
 
 
 class EnquiryVisitorView(APIView):

@@ -21,6 +21,10 @@ class Visitor(models.Model):
     device = models.JSONField(default=dict, blank=True)
     utm = models.JSONField(default=dict, blank=True)
     extra = models.JSONField(default=dict, blank=True)
+    # Name/value pairs staff add about the customer: [{"name": ..., "value": ...}], in order
+    # (enquiries.services.visitor_update limits them). Kept with the visitor until customers
+    # exist, which take them over as they are.
+    custom_fields = models.JSONField(default=list, blank=True)
     # Carried in every visitor token; raising it (enquiries.services.visitor_tokens_revoke)
     # makes every token issued before invalid.
     token_epoch = models.PositiveIntegerField(default=0)
@@ -74,6 +78,12 @@ class Enquiry(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="owned_enquiries"
     )
     first_message = models.TextField(blank=True, default="")
+    # What the customer came through when it differs from the channel's kind: "weblink" for
+    # the Engage Now page of a widget channel's web link. Empty: the channel's kind.
+    via = models.CharField(max_length=12, blank=True, default="")
+    # The country of the address the enquiry was opened from (contactcenter.org.geoip), "" if
+    # unknown; the address itself is not kept.
+    client_country = models.CharField(max_length=2, blank=True, default="")
     topic = models.CharField(max_length=200, blank=True, default="")
     labels = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(db_index=True)

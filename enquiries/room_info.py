@@ -10,6 +10,27 @@ from rooms.models import Room
 from rooms.selectors import staff_ref
 
 
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def customer_origin(profile_language: str, device: dict[str, Any], country: str) -> list[dict[str, str]]:
+    """Where the customer is and what language they speak, each fact with where it came
+    from: ``profile`` (the platform's profile), ``browser`` (what the widget's browser
+    reported: language, time zone; ``_clean_device`` kept only well-formed ones), or
+    ``ip_address`` (the country of the address the enquiry came from, looked up offline)."""
+    facts: list[dict[str, str]] = []
+    if profile_language:
+        facts.append({"kind": "language", "value": profile_language, "known_from": "profile"})
+    elif _text(device.get("language")):
+        facts.append({"kind": "language", "value": device["language"], "known_from": "browser"})
+    if _text(device.get("time_zone")):
+        facts.append({"kind": "time_zone", "value": device["time_zone"], "known_from": "browser"})
+    if country:
+        facts.append({"kind": "country", "value": country, "known_from": "ip_address"})
+    return facts
+
+
 def enquiry_room_info(room: Room) -> dict[str, Any]:
     """The enquiry, visitor, device, UTM and destination parts of an enquiry room's
     information panel (``rooms.selectors.room_info``; the room is loaded with its enquiry's
@@ -26,10 +47,12 @@ def enquiry_room_info(room: Room) -> dict[str, Any]:
             "id": enquiry.pk,
             "status": enquiry.status,
             "kind": enquiry.kind,
-            "channel": channel.kind,
+            "channel": enquiry.via or channel.kind,
+            "channel_kind": channel.kind,
             "channel_detail": {"id": channel.pk, "name": channel.name, "identity": visitor.channel_identity},
-            "language": visitor.language,
-            "location": device.get("location", ""),
+            "language": visitor.language or _text(device.get("language")),
+            "location": _text(device.get("location")),
+            "origin": customer_origin(visitor.language, device, enquiry.client_country),
             "topic": enquiry.topic,
             "owner": staff_ref(enquiry.owner) if enquiry.owner else None,
             "created_at": enquiry.created_at.isoformat(),

@@ -29,6 +29,7 @@ def visitor_data(visitor: Visitor) -> dict[str, Any]:
         "channel_identity": visitor.channel_identity,
         "device": visitor.device,
         "utm": visitor.utm,
+        "custom_fields": visitor.custom_fields,
     }
 
 
@@ -112,6 +113,8 @@ def enquiry_data(
         "channel": enquiry.channel_id,
         "channel_kind": enquiry.channel.kind,
         "channel_name": enquiry.channel.name,
+        # What the customer came through: "weblink" for a web link's page, else channel_kind.
+        "via": enquiry.via or enquiry.channel.kind,
         "destination": {"id": dest.pk, "name": dest.name, "type": dest.type},
         "visitor": visitor_data(enquiry.visitor),
         "owner": {"id": owner.pk, "display_name": owner.display_name} if owner else None,

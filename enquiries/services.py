@@ -13,7 +13,10 @@ the order above, and deadlock.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
+import re
+import zoneinfo
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +42,7 @@ from contactcenter.org.events import (
     EnquiryResolved,
     EnquiryTaken,
     EnquiryTransferred,
+    EnquiryUpdated,
     QueuePosition,
     RoomTakenOver,
     SessionEnded,
@@ -46,7 +50,8 @@ from contactcenter.org.events import (
     staff_group,
     visitor_group,
 )
-from contactcenter.org.models import Destination, Staff, Tag
+from contactcenter.org.geoip import country_for_address
+from contactcenter.org.models import ChannelKind, Destination, Staff, Tag
 from contactcenter.org.realtime import send_event_on_commit
 from contactcenter.org.services import destination_for, org_settings_get, staff_sessions_expire_due, within_work_hours
 from contactcenter.org.text import text_check, text_problem
@@ -204,6 +209,33 @@ def _clean_map(name: str, value: Any, *, max_keys: int = 30, max_len: int = 500)
     return clean
 
 
+# What a browser reports about its visitor (navigator.language, the Intl time zone): a
+# BCP 47 language tag and an IANA zone name. Anything else came from a client that lies or
+# is broken, and is not kept (the enquiry is not refused for it).
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,4}")
+
+
+def _clean_device(device: Any) -> dict[str, Any]:
+    """The device facts a widget reports (``_clean_map``: at most 30 entries of at most 500
+    characters), with ``language`` and ``time_zone`` kept only when they are a language tag
+    of at most 35 characters and a known time zone."""
+    clean = _clean_map("device", device)
+    language = clean.get("language")
+    if language is not None and not (
+        isinstance(language, str) and len(language) <= 35 and _LANGUAGE_TAG.fullmatch(language)
+    ):
+        del clean["language"]
+    zone = clean.get("time_zone")
+    if zone is not None and not (isinstance(zone, str) and zone in _time_zones()):
+        del clean["time_zone"]
+    return clean
+
+
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
 def visitor_create(
     *,
     channel: Channel | None = None,
@@ -220,21 +252,96 @@ def visitor_create(
     return Visitor.objects.create(
         channel=channel,
         channel_identity=channel_identity,
-        device=_clean_map("device", device),
+        device=_clean_device(device),
         utm=utm_clean,
         **clean,
     )
 
 
+CUSTOM_FIELDS_MAX = 20
+CUSTOM_FIELD_NAME_MAX = 60
+CUSTOM_FIELD_VALUE_MAX = 500
+
+
+def _clean_custom_fields(value: Any) -> list[dict[str, str]]:
+    """Staff's name/value pairs about a visitor: at most CUSTOM_FIELDS_MAX, each name 1 to
+    CUSTOM_FIELD_NAME_MAX characters and unique (ignoring case), each value at most
+    CUSTOM_FIELD_VALUE_MAX characters; surrounding spaces dropped."""
+    if not isinstance(value, list):
+        raise InvalidInput.field("custom_fields", "Custom fields must be a list of {name, value}.")
+    if len(value) > CUSTOM_FIELDS_MAX:
+        raise InvalidInput.field("custom_fields", f"A visitor has at most {CUSTOM_FIELDS_MAX} custom fields.")
+    clean: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for item in value:
+        if not isinstance(item, dict) or set(item) - {"name", "value"}:
+            raise InvalidInput.field("custom_fields", "Each custom field is {name, value}.")
+        name, text = item.get("name"), item.get("value", "")
+        if not isinstance(name, str) or not isinstance(text, str):
+            raise InvalidInput.field("custom_fields", "A custom field's name and value are text.")
+        name = text_check(name.strip(), field="custom_fields")
+        text = text_check(text.strip(), field="custom_fields")
+        if not name or len(name) > CUSTOM_FIELD_NAME_MAX:
+            raise InvalidInput.field(
+                "custom_fields", f"A custom field's name is 1 to {CUSTOM_FIELD_NAME_MAX} characters."
+            )
+        if len(text) > CUSTOM_FIELD_VALUE_MAX:
+            raise InvalidInput.field(
+                "custom_fields", f"A custom field's value is limited to {CUSTOM_FIELD_VALUE_MAX} characters."
+            )
+        if name.casefold() in seen:
+            raise InvalidInput.field("custom_fields", f"The custom field {name!r} is given twice.")
+        seen.add(name.casefold())
+        clean.append({"name": name, "value": text})
+    return clean
+
+
 def visitor_update(*, actor: Staff, visitor: Visitor, changes: dict[str, Any]) -> Visitor:
-    """Staff add and edit visitor information."""
-    clean = _clean_visitor_fields(
-        {**{k: getattr(visitor, k) for k in ("first_name", "last_name", "email", "phone")}, **changes}
+    """Staff add and edit visitor information: the form's fields, and the custom fields
+    (``custom_fields``, the whole list, replacing the one kept). Everything is checked
+    before anything is written."""
+    fields = {k: v for k, v in changes.items() if k != "custom_fields"}
+    clean: dict[str, Any] = _clean_visitor_fields(
+        {**{k: getattr(visitor, k) for k in ("first_name", "last_name", "email", "phone")}, **fields}
     )
+    if "custom_fields" in changes:
+        clean["custom_fields"] = _clean_custom_fields(changes["custom_fields"])
     for key, value in clean.items():
         setattr(visitor, key, value)
-    visitor.save(update_fields=list(clean))
+    with transaction.atomic():
+        visitor.save(update_fields=list(clean))
+        # Every room where staff see this visitor now (not the closed ones: read-only).
+        live = Enquiry.objects.filter(visitor=visitor, room__isnull=False).exclude(status=Enquiry.Status.CLOSED)
+        _send_updated(live.values_list("id", "room__id"), ["visitor"])
     return visitor
+
+
+def _send_updated(enquiries: Iterable[tuple[int, int]], fields: list[str]) -> None:
+    """enquiry.updated for (enquiry id, room id) pairs, on commit, to the staff in each room
+    and to admins (monitors); never to the visitor: topic and custom fields are staff's."""
+    for enquiry_id, room_id in enquiries:
+        staff_ids = RoomMember.objects.filter(room_id=room_id).values_list("staff_id", flat=True)
+        groups = [ADMINS_GROUP, *(staff_group(pk) for pk in staff_ids)]
+        send_event_on_commit(groups, EnquiryUpdated(enquiry_id=enquiry_id, room_id=room_id, fields=fields))
+
+
+def enquiry_topic_set(*, actor: Staff, enquiry_id: int, topic: Any) -> Enquiry:
+    """The owner of an enquiry, or an admin, sets its topic: a short text (at most 200
+    characters; empty clears it). Locks the enquiry row."""
+    if not isinstance(topic, str):
+        raise InvalidInput.field("topic", "The topic must be text.")
+    topic = text_check(" ".join(topic.split()), field="topic")
+    limit = Enquiry._meta.get_field("topic").max_length or 200
+    if len(topic) > limit:
+        raise InvalidInput.field("topic", f"The topic is limited to {limit} characters.")
+    with transaction.atomic():
+        enquiry = _lock_enquiry(enquiry_id)
+        if not actor.is_admin and enquiry.owner_id != actor.pk:
+            raise NotAuthorized("Only the enquiry's owner or an admin can set its topic.")
+        enquiry.topic = topic
+        enquiry.save(update_fields=["topic"])
+        _send_updated([(enquiry.pk, _room_id(enquiry))], ["topic"])
+    return enquiry
 
 
 def visitor_tokens_revoke(*, actor: Staff, visitor_id: int) -> Visitor:
@@ -254,9 +361,31 @@ def visitor_tokens_revoke(*, actor: Staff, visitor_id: int) -> Visitor:
     return visitor
 
 
+def enquiry_via(enquiry: Enquiry) -> str:
+    """What the customer came through: "weblink" for a web link's page, else the channel's
+    kind (the enquiry is loaded with its channel)."""
+    return enquiry.via or enquiry.channel.kind
+
+
+def _custom_info(enquiry: Enquiry, channel: Channel) -> str:
+    """The custom info staff see when the enquiry starts: the tag's for an enquiry to a tag
+    that has one, else the channel's; never on a staff member's personal web link."""
+    dest = enquiry.destination
+    if dest.type == Destination.Type.TAG and dest.tag_id is not None:
+        # Read now: the destination may come cached with the channel, its tag with it.
+        tag_info = Tag.objects.filter(pk=dest.tag_id).values_list("custom_info", flat=True).first()
+        if tag_info:
+            return tag_info
+    if enquiry_via(enquiry) == ChannelKind.WEBLINK and dest.type == Destination.Type.STAFF:
+        return ""
+    return channel.custom_info
+
+
 def _intro_text(enquiry: Enquiry, channel: Channel, visitor: Visitor) -> str:
     dest = enquiry.destination
-    lines = [f"New {channel.get_kind_display()} enquiry via {channel.name} to {dest.type} {dest.name}."]
+    via = enquiry_via(enquiry)
+    label = "web link" if via == ChannelKind.WEBLINK else ChannelKind(via).label
+    lines = [f"New {label} enquiry via {channel.name} to {dest.type} {dest.name}."]
     form = {k: getattr(visitor, k) for k in ("first_name", "last_name", "email", "phone") if getattr(visitor, k)}
     if form:
         lines.append("Visitor: " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in form.items()))
@@ -286,13 +415,17 @@ def enquiry_open(
     staff: Staff | None = None,
     message_data: dict[str, Any] | None = None,
     posted_as: str = "visitor",
+    via: str = "",
+    client_country: str = "",
 ) -> Enquiry:
     """Open an enquiry from ``visitor`` on ``channel`` and route it (SPEC 3.1, 3.3, 3.4).
     ``message`` (the first) is posted as a message of kind ``posted_as`` ("visitor" from
     the widget, "platform" from the intake: rooms.services.POST_POLICIES).
 
     ``tag`` / ``staff`` are the visitor's choice in the widget's directories; otherwise the
-    channel's destination. Nobody available or out of hours: missed at once.
+    channel's destination. Nobody available or out of hours: missed at once. ``via``: what
+    the customer came through when not the channel's kind ("weblink"); ``client_country``:
+    the country of the customer's address (``contactcenter.org.geoip``).
     Locks the visitor row first (before any enquiry or room row).
     """
     if message and len(message) > settings.CC_MESSAGE_MAX_CHARS:
@@ -326,6 +459,8 @@ def enquiry_open(
             visitor=visitor,
             status=Enquiry.Status.OPEN,
             first_message=(message or "")[:1000],
+            via=via if via and via != channel.kind else "",
+            client_country=client_country,
             created_at=now,
             deadline_at=now + _seconds(settings.CC_ENQUIRY_MAX_WAIT_SECONDS),
         )
@@ -334,9 +469,10 @@ def enquiry_open(
         room_services.system_message_post(
             room_id=room.pk, text=_intro_text(enquiry, channel, visitor), data={"bot": "intro", "visibility": "staff"}
         )
-        if channel.custom_info:
+        custom_info = _custom_info(enquiry, channel)
+        if custom_info:
             room_services.system_message_post(
-                room_id=room.pk, text=channel.custom_info, data={"bot": "custom_info", "visibility": "staff"}
+                room_id=room.pk, text=custom_info, data={"bot": "custom_info", "visibility": "staff"}
             )
         if message:
             room_services.message_post_request(
@@ -1118,9 +1254,16 @@ def widget_enquiry_open(
     message: str,
     tag: Tag | None = None,
     staff: Staff | None = None,
+    client_address: str = "",
+    entry: str = "",
 ) -> Enquiry:
     """A website visitor (new, or returning with its token) opens an enquiry. Visitor and
-    enquiry are written together or not at all."""
+    enquiry are written together or not at all. ``client_address`` (the request's, under
+    the declared proxies) gives the customer's country; ``entry`` is the page the widget says
+    it runs in: "weblink" counts only for a channel that has a web link."""
+    via = channel.kind
+    if channel.kind == ChannelKind.WEBLINK or (entry == ChannelKind.WEBLINK and channel.weblink_slug):
+        via = ChannelKind.WEBLINK
     if not isinstance(message, str) or not message.strip():
         raise InvalidInput.field("message", "Write a message to start the conversation.")
     with transaction.atomic():
@@ -1130,10 +1273,18 @@ def widget_enquiry_open(
             changes = {k: v for k, v in _clean_visitor_fields(fields).items() if v}
             for key, value in changes.items():
                 setattr(visitor, key, value)
-            visitor.device = _clean_map("device", device) or visitor.device
+            visitor.device = _clean_device(device) or visitor.device
             new_utm = _clean_map("utm", utm)
             if any(not k.startswith("utm_") for k in new_utm):
                 raise InvalidInput.field("utm", "UTM keys must start with 'utm_'.")
             visitor.utm = new_utm or visitor.utm
             visitor.save(update_fields=[*changes, "device", "utm"])
-        return enquiry_open(channel=channel, visitor=visitor, message=message.strip(), tag=tag, staff=staff)
+        return enquiry_open(
+            channel=channel,
+            visitor=visitor,
+            message=message.strip(),
+            tag=tag,
+            staff=staff,
+            via=via,
+            client_country=country_for_address(client_address),
+        )

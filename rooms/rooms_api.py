@@ -118,14 +118,22 @@ class _ChannelDetailDoc(serializers.Serializer):
     identity = serializers.CharField()
 
 
+class _OriginDoc(serializers.Serializer):
+    kind = serializers.CharField(help_text="language | time_zone | country")
+    value = serializers.CharField(help_text="A language tag, an IANA time zone, or an ISO 3166-1 country code.")
+    known_from = serializers.ChoiceField(choices=["profile", "browser", "ip_address"])
+
+
 class _RoomEnquiryInfoDoc(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.CharField()
     kind = serializers.CharField()
-    channel = serializers.CharField()
+    channel = serializers.CharField(help_text='What the customer came through ("weblink" for a web link).')
+    channel_kind = serializers.CharField()
     channel_detail = _ChannelDetailDoc()
     language = serializers.CharField()
     location = serializers.JSONField()
+    origin = _OriginDoc(many=True, help_text="The customer's language and whereabouts, each with its known_from.")
     topic = serializers.CharField()
     owner = _StaffRefDoc(allow_null=True)
     created_at = serializers.DateTimeField()

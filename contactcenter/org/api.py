@@ -255,12 +255,18 @@ class MePreferencesView(APIView):
 class TagSerializer(serializers.ModelSerializer):
     class Meta:
         model = Tag
-        fields = ["id", "name"]
+        fields = ["id", "name", "custom_info"]
 
 
 class TagIn(serializers.Serializer):
     # Not the model serializer: a duplicate name is a conflict (409) decided by the service.
     name = serializers.CharField(max_length=80)
+    # Its length is checked by the service (one message for channels and tags).
+    custom_info = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
+
+
+class TagUpdateIn(serializers.Serializer):
+    custom_info = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
 
 
 class TagsView(APIView):
@@ -274,8 +280,28 @@ class TagsView(APIView):
     def post(self, request: Request) -> Response:
         data = TagIn(data=request.data)
         data.is_valid(raise_exception=True)
-        tag = services.tag_create(actor=staff_of(request), name=data.validated_data["name"])
+        values = data.validated_data
+        tag = services.tag_create(actor=staff_of(request), name=values["name"], custom_info=values["custom_info"])
         return Response(TagSerializer(tag).data, status=status.HTTP_201_CREATED)
+
+
+class TagDetailView(APIView):
+    """A tag: its custom info (admins)."""
+
+    permission_classes = [IsAdminOrReadOnlyStaff]
+
+    @extend_schema(request=TagUpdateIn, responses={200: TagSerializer})
+    def patch(self, request: Request, tag_id: int) -> Response:
+        data = TagUpdateIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        tag = Tag.objects.filter(pk=tag_id).first()
+        if tag is None:
+            raise NotFound("Tag not found.")
+        if "custom_info" in data.validated_data:
+            tag = services.tag_custom_info_set(
+                actor=staff_of(request), tag_id=tag.pk, custom_info=data.validated_data["custom_info"]
+            )
+        return Response(TagSerializer(tag).data)
 
 
 class StaffIn(serializers.Serializer):

@@ -46,6 +46,17 @@ class EnquiryOpened(Event):
 
 
 @dataclasses.dataclass(frozen=True)
+class EnquiryUpdated(Event):
+    """To the staff in the enquiry's room and admins: what the room information panel shows
+    of it changed (``fields``: "topic", "visitor"); the panel loads it again."""
+
+    type: ClassVar[str] = "enquiry.updated"
+    enquiry_id: int
+    room_id: int
+    fields: list[str]
+
+
+@dataclasses.dataclass(frozen=True)
 class EnquiryTaken(Event):
     """Someone else picked the enquiry up (or the receiver rejected it): drop it from the panel."""
 

@@ -93,6 +93,8 @@ class Staff(AbstractBaseUser):
 
 class Tag(models.Model):
     name = models.CharField(max_length=80, unique=True)
+    # Shown to staff when an enquiry to this tag starts; wins over the channel's (SPEC 2).
+    custom_info = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
 from contactcenter.org import clock, i18n
-from contactcenter.org.errors import Conflict, InvalidInput, NotAuthorized
+from contactcenter.org.errors import Conflict, InvalidInput, NotAuthorized, NotFound
 from contactcenter.org.events import ADMINS_GROUP, SessionEnded, StaffAvailability, staff_group
 from contactcenter.org.models import AuthToken, Destination, OrgSettings, SocketTicket, Staff, Tag
 from contactcenter.org.realtime import send_event_on_commit
@@ -209,16 +209,46 @@ def staff_set_preferences(
     return locked
 
 
-def tag_create(*, actor: Staff, name: str) -> Tag:
+def custom_info_clean(value: Any) -> str:
+    """A destination's custom info (a channel's or a tag's): text of at most
+    ``CC_CUSTOM_INFO_MAX_CHARS`` characters (SPEC 2), else InvalidInput on ``custom_info``."""
+    if not isinstance(value, str):
+        raise InvalidInput.field("custom_info", gettext("Custom info must be text."))
+    limit = settings.CC_CUSTOM_INFO_MAX_CHARS
+    if len(value) > limit:
+        raise InvalidInput.field(
+            "custom_info",
+            gettext("Custom info is limited to %(limit)s characters; this is %(length)s.")
+            % {"limit": f"{limit:,}", "length": f"{len(value):,}"},
+        )
+    return value
+
+
+def tag_create(*, actor: Staff, name: str, custom_info: Any = "") -> Tag:
     _require_admin(actor)
     name = (name or "").strip()
     if not name or len(name) > 80:
         raise InvalidInput.field("name", gettext("Tag name must be 1 to 80 characters."))
+    info = custom_info_clean(custom_info)
     try:
         with transaction.atomic():
-            return Tag.objects.create(name=name)
+            return Tag.objects.create(name=name, custom_info=info)
     except IntegrityError:
         raise Conflict(gettext("A tag with this name already exists.")) from None
+
+
+def tag_custom_info_set(*, actor: Staff, tag_id: int, custom_info: Any) -> Tag:
+    """An admin sets the custom info staff see when an enquiry to the tag starts (it wins
+    over the channel's for enquiries routed to the tag). Locks the tag row."""
+    _require_admin(actor)
+    info = custom_info_clean(custom_info)
+    with transaction.atomic():
+        tag = Tag.objects.select_for_update(no_key=True).filter(pk=tag_id).first()
+        if tag is None:
+            raise NotFound(gettext("Tag not found."))
+        tag.custom_info = info
+        tag.save(update_fields=["custom_info"])
+    return tag
 
 
 def destination_for(*, tag: Tag | None = None, staff: Staff | None = None) -> Destination:

@@ -309,6 +309,7 @@ PARAMS = {
     "quick_reply_id": "1",
     "kind": "line",
     "key": "{key}",
+    "tag_id": "{tag}",
 }
 
 BAD_BODIES: dict[str, bytes] = {
@@ -336,7 +337,7 @@ def test_every_endpoint_answers_bad_bodies_with_json_4xx(world, widget, route, m
 
     from rooms.models import Message
 
-    ids = {**world["ids"], "key": widget.key}
+    ids = {**world["ids"], "key": widget.key, "tag": widget.destination.tag_id}
     ids["message"] = Message.objects.filter(room_id=ids["room"]).order_by("id").values_list("id", flat=True).first()
     path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: PARAMS[m[1]], route).format(**ids)
     for who in ("anon", "visitor", "agent", "admin"):

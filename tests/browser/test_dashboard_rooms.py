@@ -411,6 +411,11 @@ def test_staff_edit_visitor_information_in_the_room_panel(server: dict[str, Any]
     pick_up(alice, hal, "Hal")
     saves: list[str] = []
     alice.on("request", lambda r: saves.append(r.url) if r.method == "PATCH" and r.url.endswith("/visitor") else None)
+    # The details are text with an Edit button, not a form that is always open.
+    details = info_panel(alice).get_by_role("definition").filter(has_text="Hal")
+    expect(details.first).to_be_visible()
+    expect(alice.get_by_role("form", name="Visitor information")).to_have_count(0)
+    alice.get_by_role("button", name="Edit visitor").click()
     form = alice.get_by_role("form", name="Visitor information")
     expect(form.get_by_label("First name")).to_have_value("Hal")
     expect(form.get_by_label("Last name")).to_have_value("")
@@ -426,6 +431,9 @@ def test_staff_edit_visitor_information_in_the_room_panel(server: dict[str, Any]
     form.get_by_role("button", name="Save visitor").click()
     expect(alice.locator(".toast", has_text="Visitor information saved.")).to_be_visible()
     assert len(saves) == 1  # the refused form before sent nothing
+    # Saved: the form closes and the panel shows the details as text.
+    expect(form).to_have_count(0)
+    expect(info_panel(alice).get_by_role("definition").filter(has_text="hal.hughes@example.com")).to_be_visible()
     expect(alice.locator("#room-title")).to_have_text("Hal Hughes")
     expect(room_row(alice, room=hal.room).locator(".room-title")).to_have_text("Hal Hughes")
     screenshot(alice, "rooms-visitor-info.png")
@@ -441,15 +449,17 @@ def test_staff_edit_visitor_information_in_the_room_panel(server: dict[str, Any]
     # Kept: after a reload the panel shows them again.
     alice.reload()
     expect(alice.locator("#socket-state")).to_have_text("Live")
+    expect(info_panel(alice).get_by_role("definition").filter(has_text="+44 20 7946 0958")).to_be_visible()
+    # The room view is ready (it ends its loading by putting the caret in the composer), and
+    # the socket's first connect, which reloads the panel too, has repainted it (the panel
+    # is aria-busy until then).
+    expect(alice.get_by_label("Message", exact=True)).to_be_focused()
+    expect(info_panel(alice)).not_to_have_attribute("aria-busy", "true")
+    alice.get_by_role("button", name="Edit visitor").click()
     form = alice.get_by_role("form", name="Visitor information")
     email, phone = form.get_by_label("Email"), form.get_by_label("Phone")
     expect(email).to_have_value("hal.hughes@example.com")
     expect(phone).to_have_value("+44 20 7946 0958")
-    # The room view is ready (it ends its loading by putting the caret in the composer), and
-    # the socket's first connect, which reloads the panel too, has repainted it (the panel
-    # is aria-busy until then): edits made earlier could go into a form being replaced.
-    expect(alice.get_by_label("Message", exact=True)).to_be_focused()
-    expect(info_panel(alice)).not_to_have_attribute("aria-busy", "true")
 
     # The panel is repainted on every reconnect (and on room events): what Alice is typing
     # survives it, and she keeps typing in the same field.
@@ -467,6 +477,7 @@ def test_staff_edit_visitor_information_in_the_room_panel(server: dict[str, Any]
     expect(phone).to_have_value("")
     form.get_by_role("button", name="Save visitor").click()
     expect(alice.locator(".toast", has_text="Visitor information saved.")).to_be_visible()
+    expect(form).to_have_count(0)  # closed once the server said yes
     saved = hal.http.get(f"/api/v1/widget/enquiries/{hal.enquiry}", headers=hal.auth).json()["visitor"]
     assert (saved["email"], saved["phone"]) == ("hal.h@example.org", "")
 

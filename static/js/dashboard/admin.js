@@ -1,8 +1,8 @@
 // Admin set-up pages: staff, tags, channels and destinations, settings.
 import { api } from "./api.js";
 import { clear, field, formDialog, h, toast } from "./dom.js";
+import { gettext, interpolate } from "../i18n.js";
 import { app } from "./state.js";
-import { gettext } from "../i18n.js";
 
 export async function render(main, match) {
   const section = match[1];
@@ -127,7 +127,27 @@ async function tagsPage(main) {
     e.preventDefault();
     await saved(() => api("POST", "/api/v1/tags", { name: name.value.trim() }), "Tag created.", () => tagsPage(main));
   });
-  clear(main, h("section", { class: "admin-page" }, h("h1", { text: "Tags" }), h("p", { class: "muted", text: "A tag is a team: a visitor choosing it reaches every ACTIVE member." }), form, h("ul", { class: "tag-list" }, tags.map((t) => h("li", { text: t.name })))));
+  clear(main, h("section", { class: "admin-page" }, h("h1", { text: "Tags" }), h("p", { class: "muted", text: "A tag is a team: a visitor choosing it reaches every ACTIVE member." }), form, h("ul", { class: "tag-list" }, tags.map((t) => tagRow(t, () => tagsPage(main))))));
+}
+
+/**
+ * A tag in the Tags page: its name, whether it has custom info, and the dialog that sets it
+ * (a tag's custom info wins over the channel's for enquiries to the tag).
+ * @param {{id: number, name: string, custom_info?: string}} t
+ * @param {() => unknown} redraw
+ */
+function tagRow(t, redraw) {
+  const edit = h("button", { type: "button", class: "small-button", text: gettext("Custom info"), "aria-label": interpolate(gettext("Custom info of %(tag)s"), { tag: t.name }) });
+  edit.addEventListener("click", async () => {
+    const data = await formDialog(interpolate(gettext("Custom info of %(tag)s"), { tag: t.name }), (form) => {
+      form.append(h("p", { class: "small muted", text: gettext("Shown to staff when an enquiry to this tag starts, instead of the channel's custom info. Never shown on a staff member's personal web link.") }));
+      form.append(customInfoField(t.custom_info || ""));
+    });
+    if (!data) return;
+    await saved(() => api("PATCH", `/api/v1/tags/${t.id}`, { custom_info: data.get("custom_info") }), gettext("Custom info saved."), redraw);
+  });
+  const note = t.custom_info ? h("small", { class: "muted", text: ` · ${gettext("has custom info")}` }) : null;
+  return h("li", { dataset: { tag: t.id } }, h("span", { class: "tag-name", text: t.name }), note, " ", edit);
 }
 
 function customInfoField(value = "") {

@@ -55,7 +55,7 @@ export async function render(main, match) {
               "tr",
               {},
               h("td", { text: e.id }),
-              h("td", {}, channelIcon(e.channel_kind), ` ${e.channel_name || ""}`),
+              h("td", {}, channelIcon(e.via || e.channel_kind), ` ${e.channel_name || ""}`),
               h("td", { text: visitor }),
               h("td", { class: "clip", text: e.first_message, title: e.first_message }),
               h("td", { text: clockTime(e.missed_at) }),
@@ -69,7 +69,7 @@ export async function render(main, match) {
           const firstResponse = e.first_response_seconds ?? null;
           const cells = [
             h("td", { text: e.id }),
-            h("td", {}, channelIcon(e.channel_kind), ` ${e.channel_name || ""}`),
+            h("td", {}, channelIcon(e.via || e.channel_kind), ` ${e.channel_name || ""}`),
             h("td", { text: visitor }),
             h("td", { class: "clip", text: e.topic || e.first_message, title: e.topic || e.first_message }),
             h("td", {}, h("span", { class: `status status-${e.status}`, text: e.status })),

@@ -134,7 +134,7 @@ export async function render(main) {
     return h(
       "li",
       { class: `ov-card${e.room ? " ov-card-linked" : ""}`, dataset: { enquiry: e.id } },
-      h("div", { class: "enquiry-head" }, channelIcon(e.channel_kind), h("strong", {}, name), wait),
+      h("div", { class: "enquiry-head" }, channelIcon(e.via || e.channel_kind), h("strong", {}, name), wait),
       h("p", { class: "first-message", text: e.first_message }),
       h("p", { class: "small muted", text: where }),
       h("div", { class: "actions" }, buttons),

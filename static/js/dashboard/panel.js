@@ -5,6 +5,8 @@
 import { api } from "./api.js";
 import { channelIcon, clear, duration, h, toast } from "./dom.js";
 import { attention, notify, playAlert } from "./notify.js";
+import { gettext, interpolate } from "../i18n.js";
+import { enquiryKindText } from "./room/info_format.js";
 import { app, emit, on } from "./state.js";
 import { offerCountdown, offerTexts, offerWithdrawnText } from "./states.js";
 
@@ -41,14 +43,16 @@ function render(entry) {
       "div",
       { class: "enquiry-head" },
       avatar,
-      channelIcon(enquiry.channel_kind),
+      channelIcon(enquiry.via || enquiry.channel_kind),
       h("strong", { class: "visitor-name", text: name }),
       wait,
     ),
     transferId ? transferOffer(entry) : null,
     h("p", { class: "first-message", text: enquiry.first_message || "" }),
     // A transfer's card names its target (above), not the enquiry's old destination.
-    transferId ? null : h("p", { class: "small muted", text: enquiry.destination ? `To ${enquiry.destination.name}` : "" }),
+    transferId
+      ? h("p", { class: "small muted enquiry-via", text: enquiryKindText(enquiry.via || enquiry.channel_kind) })
+      : h("p", { class: "small muted enquiry-via", text: [enquiryKindText(enquiry.via || enquiry.channel_kind), enquiry.destination ? interpolate(gettext("To %(destination)s"), { destination: enquiry.destination.name }) : ""].filter(Boolean).join(" · ") }),
     offered
       ? h("div", { class: "actions" }, reject, pick)
       : h("p", { class: "small muted waiting-row", text: "Waiting · not offered to you" }),
@@ -118,7 +122,8 @@ function add(enquiry, transferId = null, { alert = false } = {}) {
   if (alert && isOffered(enquiry)) {
     playAlert();
     const name = (enquiry.visitor && enquiry.visitor.name) || "A visitor";
-    notify(transferId ? `Transfer: ${name}` : `New enquiry: ${name}`, enquiry.first_message || "", () => {});
+    const kind = enquiryKindText(enquiry.via || enquiry.channel_kind); // "Web link enquiry", not "Widget enquiry"
+    notify(transferId ? `Transfer: ${name}` : `${kind}: ${name}`, enquiry.first_message || "", () => {});
   }
 }
 

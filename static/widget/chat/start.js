@@ -113,7 +113,7 @@ async function startEnquiry(form) {
   submit.disabled = true;
   try {
     /** @type {Record<string, any>} */
-    const body = { channel_key: config.key, message, visitor, device: deviceInfo(browserFacts()), utm: utmParams(query) };
+    const body = { channel_key: config.key, message, visitor, device: deviceInfo(browserFacts()), utm: utmParams(query), entry: mode === "page" ? "weblink" : "widget" };
     if (S.choice.tag) body.tag = S.choice.tag;
     if (S.choice.staff) body.staff = S.choice.staff;
     const got = await api("/api/v1/widget/enquiries", { method: "POST", body });

@@ -7,13 +7,16 @@ import { api } from "../api.js";
 import { clear, field, h, toast } from "../dom.js";
 import { updateRoom } from "../rooms.js";
 import { app } from "../state.js";
-import { contactPairs, destinationPairs, enquiryPairs, kvRows, memberDetail, MUTE_OPTIONS, spacePairs, VISITOR_FIELDS } from "./format.js";
+import { gettext, interpolate } from "../../i18n.js";
+import { contactPairs, kvRows, memberDetail, MUTE_OPTIONS, spacePairs, VISITOR_FIELDS } from "./format.js";
+import { customFieldsBody, destinationRows, deviceRows, enquiryRows, originRows, staffLocale, utmRows, visitorRows } from "./info_format.js";
 import { paintHead } from "./head.js";
 import { startWatching } from "./monitoring.js";
 import { monitorAfterReload } from "./rules.js";
 
 /** @typedef {import("./state.js").RoomState} RoomState */
 /** @typedef {import("./format.js").Pair} Pair */
+/** @typedef {import("./info_format.js").Row} Row */
 
 /**
  * @param {Pair[]} pairs
@@ -28,48 +31,162 @@ function kv(pairs) {
 }
 
 /**
- * The visitor form. The panel is repainted on room events and on every reconnect: the form
- * keeps what staff are typing into it (unsaved edits and the focused field).
+ * Rows of label, value and an optional note ("from browser").
+ * @param {Row[]} rows
+ * @param {string} [label] the list's accessible name
+ * @returns {HTMLDListElement}
+ */
+function rowsList(rows, label) {
+  return h(
+    "dl",
+    { class: "kv", "aria-label": label },
+    rows.map(([k, v, note]) => [h("dt", { text: k }), h("dd", {}, v, note ? h("small", { class: "muted source-note", text: ` (${note})` }) : null)]),
+  );
+}
+
+/** @returns {string | undefined} the staff member's locale for Intl (info_format.staffLocale) */
+function locale() {
+  return staffLocale(document.documentElement.lang, navigator.languages || [navigator.language]);
+}
+
+/**
+ * What is being typed in an open editor of the panel (the panel is repainted on room events
+ * and on every reconnect: an open editor is rebuilt with what staff typed, and the caret
+ * goes back to the field it was in).
+ * @param {HTMLElement} panel
+ * @param {string} selector the editor's form
+ * @returns {{values: Record<string, string>, rows: {name: string, value: string}[], active: HTMLInputElement | null} | null}
+ */
+function typed(panel, selector) {
+  const form = panel.querySelector(selector);
+  if (!form) return null;
+  /** @type {Record<string, string>} */
+  const values = {};
+  form.querySelectorAll("input[name]:not([data-custom])").forEach((/** @type {HTMLInputElement} */ el) => (values[el.name] = el.value));
+  const rows = [...form.querySelectorAll(".custom-field-row")].map((row) => ({
+    name: /** @type {HTMLInputElement} */ (row.querySelector('[data-custom="name"]')).value,
+    value: /** @type {HTMLInputElement} */ (row.querySelector('[data-custom="value"]')).value,
+  }));
+  const focused = document.activeElement;
+  const active = focused instanceof HTMLInputElement && form.contains(focused) ? focused : null;
+  return { values, rows, active };
+}
+
+/**
+ * Puts the caret back where it was before a repaint (same field name in the new form).
+ * @param {HTMLFormElement} form
+ * @param {HTMLInputElement | null} was
+ */
+function refocus(form, was) {
+  if (!was) return;
+  const key = was.dataset.key || was.name;
+  queueMicrotask(() => {
+    const el = /** @type {HTMLInputElement | null} */ (form.querySelector(`[data-key="${CSS.escape(key)}"], [name="${CSS.escape(key)}"]`));
+    if (!el) return;
+    el.focus();
+    try {
+      el.setSelectionRange(was.selectionStart, was.selectionEnd);
+    } catch {
+      /* email inputs have no selection API */
+    }
+  });
+}
+
+/**
+ * One name/value row of the custom fields editor.
+ * @param {{name: string, value: string}} f
+ * @param {number} i
+ * @returns {HTMLElement}
+ */
+function customFieldRow(f, i) {
+  const name = h("input", { "data-custom": "name", "data-key": `cf-name-${i}`, maxlength: 60, "aria-label": interpolate(gettext("Custom field %(n)s name"), { n: i + 1 }), placeholder: gettext("Name") });
+  const value = h("input", { "data-custom": "value", "data-key": `cf-value-${i}`, maxlength: 500, "aria-label": interpolate(gettext("Custom field %(n)s value"), { n: i + 1 }), placeholder: gettext("Value") });
+  const remove = h("button", { type: "button", class: "small-button", text: "×", "aria-label": interpolate(gettext("Remove custom field %(n)s"), { n: i + 1 }), title: gettext("Remove") });
+  name.value = f.name;
+  value.value = f.value;
+  const row = h("div", { class: "custom-field-row" }, name, value, remove);
+  remove.addEventListener("click", () => row.remove());
+  return row;
+}
+
+/**
+ * The visitor's details as text with an Edit button, or, while editing, the form (the four
+ * visitor fields and staff's custom name/value fields).
  * @param {RoomState} state
  * @param {number} enquiryId
- * @returns {HTMLFormElement}
+ * @returns {HTMLElement[]}
  */
-function visitorForm(state, enquiryId) {
+function visitorSection(state, enquiryId) {
   const { infoPanel } = state.ui;
   const v = state.info.visitor || {};
-  /** @type {Record<string, string>} */
-  const edited = {};
-  infoPanel.querySelectorAll(".visitor-form input").forEach((/** @type {HTMLInputElement} */ el) => {
-    if (el.value !== el.defaultValue) edited[el.name] = el.value;
-  });
-  const active = /** @type {HTMLInputElement | null} */ (infoPanel.contains(document.activeElement) ? document.activeElement : null);
-  const form = h("form", { class: "visitor-form", "aria-label": "Visitor information" });
+  const custom = /** @type {{name: string, value: string}[]} */ (v.custom_fields || []);
+  const canEdit = !(state.monitor && !app.me.is_admin);
+  const open = typed(infoPanel, ".visitor-form");
+  const head = h("div", { class: "section-head" }, h("h3", { text: gettext("Visitor") }));
+  if (!open) {
+    const rows = [...visitorRows(v), ...custom.map((f) => /** @type {Row} */ ([f.name, f.value]))];
+    const shown = rows.length ? rowsList(rows, gettext("Visitor details")) : h("p", { class: "small muted", text: gettext("No details yet.") });
+    if (canEdit) {
+      const edit = h("button", { type: "button", class: "small-button", text: gettext("Edit"), "aria-label": gettext("Edit visitor") });
+      edit.addEventListener("click", () => {
+        const form = visitorForm(state, enquiryId, { values: {}, rows: custom.map((f) => ({ ...f })), active: null });
+        head.nextElementSibling && head.nextElementSibling.replaceWith(form);
+        edit.hidden = true;
+        /** @type {HTMLInputElement} */ (form.querySelector("input")).focus();
+      });
+      head.append(edit);
+    }
+    return [head, shown];
+  }
+  return [head, visitorForm(state, enquiryId, open)];
+}
+
+/**
+ * @param {RoomState} state
+ * @param {number} enquiryId
+ * @param {{values: Record<string, string>, rows: {name: string, value: string}[], active: HTMLInputElement | null}} was
+ * @returns {HTMLFormElement}
+ */
+function visitorForm(state, enquiryId, was) {
+  const v = state.info.visitor || {};
+  const form = h("form", { class: "visitor-form", "aria-label": gettext("Visitor information") });
   /** @type {Record<string, HTMLInputElement>} */
   const inputs = {};
   for (const [key, label, type] of VISITOR_FIELDS) {
-    inputs[key] = h("input", { name: key, type, value: v[key] || "", disabled: state.monitor && !app.me.is_admin });
-    if (key in edited) inputs[key].value = edited[key];
-    form.append(field(label, inputs[key]));
+    inputs[key] = h("input", { name: key, type });
+    // Set as the property (not the attribute): the caret then goes to the end on focus.
+    inputs[key].value = key in was.values ? was.values[key] : v[key] || "";
+    form.append(field(gettext(label), inputs[key]));
   }
-  if (active && active.name in inputs) {
-    queueMicrotask(() => {
-      const el = inputs[active.name];
-      el.focus();
-      try {
-        el.setSelectionRange(active.selectionStart, active.selectionEnd);
-      } catch {
-        /* email inputs have no selection API */
-      }
-    });
-  }
-  form.append(h("button", { type: "submit", class: "small-button", text: "Save visitor" }));
+  const rows = h("div", { class: "custom-field-rows" }, was.rows.map(customFieldRow));
+  const add = h("button", { type: "button", class: "small-button", text: gettext("Add field") });
+  add.addEventListener("click", () => {
+    const row = customFieldRow({ name: "", value: "" }, rows.children.length);
+    rows.append(row);
+    /** @type {HTMLInputElement} */ (row.querySelector("input")).focus();
+  });
+  form.append(h("fieldset", { class: "custom-fields" }, h("legend", { text: gettext("Custom fields") }), rows, add));
+  const cancel = h("button", { type: "button", class: "small-button", text: gettext("Cancel") });
+  cancel.addEventListener("click", () => {
+    form.remove();
+    paintInfo(state);
+  });
+  form.append(h("div", { class: "actions" }, cancel, h("button", { type: "submit", class: "small-button primary", text: gettext("Save visitor") })));
+  refocus(form, was.active);
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
+    /** @type {Record<string, any>} */
     const body = Object.fromEntries(Object.entries(inputs).map(([k, el]) => [k, el.value.trim()]));
+    body.custom_fields = customFieldsBody(
+      [...rows.querySelectorAll(".custom-field-row")].map((row) => ({
+        name: /** @type {HTMLInputElement} */ (row.querySelector('[data-custom="name"]')).value,
+        value: /** @type {HTMLInputElement} */ (row.querySelector('[data-custom="value"]')).value,
+      })),
+    );
     try {
       await api("PATCH", `/api/v1/enquiries/${enquiryId}/visitor`, body);
-      Object.values(inputs).forEach((el) => (el.defaultValue = el.value)); // saved: no longer edits
-      toast("Visitor information saved.");
+      form.remove(); // saved: the details are shown as text again
+      toast(gettext("Visitor information saved."));
       await reloadInfo(state);
       if (state.info.visitor) updateRoom(state.roomId, { title: state.info.visitor.name }); // the room list names the visitor
     } catch (err) {
@@ -77,6 +194,57 @@ function visitorForm(state, enquiryId) {
     }
   });
   return form;
+}
+
+/**
+ * The enquiry's topic: text, with Edit for its owner and admins (an inline form while editing).
+ * @param {RoomState} state
+ * @param {import("./state.js").RoomEnquiry} e
+ * @returns {HTMLElement | null}
+ */
+function topicBlock(state, e) {
+  const canEdit = app.me.is_admin || Boolean(e.owner && e.owner.id === app.me.id);
+  const open = typed(state.ui.infoPanel, ".topic-form");
+  if (!canEdit && !e.topic) return null;
+  const wrap = h("div", { class: "topic" });
+  const showText = () => {
+    const text = h("span", { class: e.topic ? "topic-text" : "topic-text muted", text: e.topic || gettext("No topic") });
+    const line = h("p", { class: "small" }, h("strong", { text: `${gettext("Topic")}: ` }), text);
+    if (canEdit) {
+      const edit = h("button", { type: "button", class: "small-button link-button", text: e.topic ? gettext("Edit") : gettext("Set topic"), "aria-label": gettext("Edit topic") });
+      edit.addEventListener("click", () => showForm({ values: {}, active: null }, true));
+      line.append(" ", edit);
+    }
+    clear(wrap, line);
+  };
+  /**
+   * @param {{values: Record<string, string>, active: HTMLInputElement | null}} was
+   * @param {boolean} focus
+   */
+  const showForm = (was, focus) => {
+    const input = h("input", { name: "topic", maxlength: 200 });
+    input.value = "topic" in was.values ? was.values.topic : e.topic || "";
+    const cancel = h("button", { type: "button", class: "small-button", text: gettext("Cancel") });
+    const form = h("form", { class: "topic-form inline-form", "aria-label": gettext("Topic") }, field(gettext("Topic"), input), cancel, h("button", { type: "submit", class: "small-button primary", text: gettext("Save topic") }));
+    cancel.addEventListener("click", showText);
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      try {
+        await api("PATCH", `/api/v1/enquiries/${e.id}`, { topic: input.value.trim() });
+        form.remove();
+        toast(gettext("Topic saved."));
+        await reloadInfo(state);
+      } catch (err) {
+        toast(err.message, "error");
+      }
+    });
+    clear(wrap, form);
+    if (focus) input.focus();
+    else refocus(form, was.active);
+  };
+  if (open && canEdit) showForm(open, false);
+  else showText();
+  return wrap;
 }
 
 /**
@@ -112,11 +280,19 @@ export function paintInfo(state) {
   const parts = [h("h2", { class: "visually-hidden", text: "Room information" })];
   if (info.kind === "enquiry" && info.enquiry) {
     const e = info.enquiry;
-    parts.push(h("h3", { text: "Enquiry" }), kv(enquiryPairs(e)));
-    parts.push(h("h3", { text: "Visitor" }), visitorForm(state, e.id));
-    if (info.device && Object.keys(info.device).length) parts.push(h("h3", { text: "Device" }), kv(Object.entries(info.device)));
-    if (info.utm && Object.keys(info.utm).length) parts.push(h("h3", { text: "UTM" }), kv(Object.entries(info.utm)));
-    if (info.destination) parts.push(h("h3", { text: "Destination" }), kv(destinationPairs(info.destination)));
+    const loc = locale();
+    const now = new Date();
+    parts.push(h("h3", { text: gettext("Enquiry") }), rowsList(enquiryRows(e, loc, now), gettext("Enquiry details")));
+    const topic = topicBlock(state, e);
+    if (topic) parts.push(topic);
+    const origin = originRows(e.origin, loc, now);
+    if (origin.length) parts.push(h("h3", { text: gettext("Customer") }), rowsList(origin, gettext("Language and location")));
+    parts.push(...visitorSection(state, e.id));
+    const device = deviceRows(info.device || {});
+    if (device.length) parts.push(h("h3", { text: gettext("Device") }), rowsList(device, gettext("Device")));
+    const utm = utmRows(info.utm || {});
+    if (utm.length) parts.push(h("h3", { text: gettext("Campaign (UTM)") }), rowsList(utm, gettext("Campaign (UTM)")));
+    if (info.destination) parts.push(h("h3", { text: gettext("Destination") }), rowsList(destinationRows(info.destination), gettext("Destination")));
   }
   if (info.kind === "direct" && info.contact) parts.push(h("h3", { text: "Contact" }), kv(contactPairs(info.contact)));
   if (info.kind === "space") parts.push(h("h3", { text: "Space" }), kv(spacePairs(info)));

@@ -14,7 +14,7 @@ import { enquiryOf } from "./rules.js";
 /** Events that change who is in the room. */
 const MEMBERSHIP_EVENTS = ["room.taken_over", "room.member_joined", "room.member_left"];
 /** Events that change the room's enquiry. */
-const ENQUIRY_EVENTS = ["enquiry.transferred", "enquiry.resolved", "enquiry.reopened", "enquiry.closed"];
+const ENQUIRY_EVENTS = ["enquiry.transferred", "enquiry.resolved", "enquiry.reopened", "enquiry.closed", "enquiry.updated"];
 
 /**
  * Subscribes the view to its events; the unsubscribers go to state.disposers.

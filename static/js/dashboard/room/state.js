@@ -61,6 +61,10 @@
  * @property {string | null} [auto_close_at] a resolved enquiry: when it closes by itself (null: kept open)
  * @property {number | null} [first_response_seconds] from the customer's first message
  * @property {number} [duration_seconds] from the customer's first message; counts while it goes on
+ * @property {string | null} [resolved_at]
+ * @property {string | null} [closed_at]
+ * @property {string} [channel_kind] the channel's kind (channel: what the customer came through, "weblink" for a web link)
+ * @property {{kind: string, value: string, known_from: string}[]} [origin] the customer's language, time zone, country
  */
 
 /** @typedef {{id: number, name: string, email?: string, role: string, availability: string}} Member */

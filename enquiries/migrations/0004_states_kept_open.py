@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enquiries', '0002_visitor_token_epoch'),
+        ('enquiries', '0003_info_enquiry_origin'),
     ]
 
     operations = [
