@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -15,35 +15,62 @@ from rest_framework.views import APIView
 from channels_adapters import services
 from channels_adapters.models import Channel, WidgetPosition
 from channels_adapters.outbound import outbound_retry
-from channels_adapters.platforms import webhook_path
+from channels_adapters.platforms import CREDENTIAL_KINDS, webhook_path
 from contactcenter.org.api import tag_by_name_or_id
 from contactcenter.org.api_errors import JSONObjectField, results_of
 from contactcenter.org.auth import VisitorAuthentication
 from contactcenter.org.client_address import client_ip
 from contactcenter.org.errors import InvalidInput, NotFound
 from contactcenter.org.models import Staff, Tag
-from contactcenter.org.permissions import IsAdminOrReadOnlyStaff, staff_of
+from contactcenter.org.permissions import IsAdmin, IsAdminOrReadOnlyStaff, staff_of
 from enquiries import services as enquiry_services
 from enquiries.auth import WidgetThrottle, visitor_token_for
 from enquiries.models import Visitor
 from enquiries.selectors import queue_position
 
 
-def mask_secret(value: Any) -> str:
-    """A credential is never shown back in full: the last four characters of a long text
-    value (enough to recognise it), nothing of a short or structured one."""
-    if value in (None, ""):
-        return ""
-    if isinstance(value, str) and len(value) >= 12:
-        return "…" + value[-4:]
-    return "…"
+def _credentials_serializer(kind: str, *, partial: bool) -> type[serializers.Serializer]:
+    """The schema of one kind's credentials (only the schema: credentials_clean checks them)."""
+    desc = CREDENTIAL_KINDS[kind]
+    fields: dict[str, serializers.Field] = {}
+    for f in desc.fields:
+        options: dict[str, Any] = {"required": f.required and not partial, "help_text": f"{f.label}. {f.help}"}
+        if f.type == "port":
+            fields[f.name] = serializers.IntegerField(min_value=1, max_value=65535, **options)
+        elif f.type == "choice":
+            fields[f.name] = serializers.ChoiceField(choices=list(f.choices), **options)
+        else:
+            fields[f.name] = serializers.CharField(max_length=2000, **options)
+    name = "".join(p.capitalize() for p in kind.split("_")) + ("CredentialsChange" if partial else "Credentials")
+    return type(name, (serializers.Serializer,), {**fields, "__doc__": f"Credentials of a {desc.label} channel."})
+
+
+def _credentials_schema(*, partial: bool) -> PolymorphicProxySerializer:
+    return PolymorphicProxySerializer(
+        component_name="ChannelCredentialsChange" if partial else "ChannelCredentials",
+        serializers=[_credentials_serializer(kind, partial=partial) for kind in CREDENTIAL_KINDS],
+        resource_type_field_name=None,
+        many=False,
+    )
+
+
+@extend_schema_field(_credentials_schema(partial=False))
+class CredentialsField(JSONObjectField):
+    """Write-only credentials of a platform channel, by its kind (widget and web link
+    channels take none)."""
+
+
+@extend_schema_field(_credentials_schema(partial=True))
+class CredentialsChangeField(JSONObjectField):
+    """Only the credentials to change: a field left out or "" keeps its value, null
+    removes an optional one."""
 
 
 class ChannelOut(serializers.ModelSerializer):
     destination = serializers.SerializerMethodField()
     destination_tag = serializers.SerializerMethodField()
     destination_staff = serializers.SerializerMethodField()
-    credentials = serializers.SerializerMethodField()
+    credentials_set = serializers.SerializerMethodField()
     weblink_url = serializers.SerializerMethodField()
     qr_png_url = serializers.SerializerMethodField()
     qr_svg_url = serializers.SerializerMethodField()
@@ -62,7 +89,7 @@ class ChannelOut(serializers.ModelSerializer):
             "destination_staff",
             "welcome_message",
             "custom_info",
-            "credentials",
+            "credentials_set",
             "is_active",
             "created_at",
             *services.WIDGET_SETTINGS,
@@ -83,8 +110,12 @@ class ChannelOut(serializers.ModelSerializer):
     def get_destination_staff(self, obj: Channel) -> int | None:
         return obj.destination.staff_id
 
-    def get_credentials(self, obj: Channel) -> dict[str, str]:
-        return {str(k): mask_secret(v) for k, v in (obj.credentials or {}).items()}
+    def get_credentials_set(self, obj: Channel) -> dict[str, bool]:
+        """Which credentials are set: never their values (write-only)."""
+        saved = obj.credentials or {}
+        desc = CREDENTIAL_KINDS.get(obj.kind)
+        names = [f.name for f in desc.fields] if desc else list(saved)
+        return {str(name): saved.get(name) not in (None, "") for name in names}
 
     def get_widget_url(self, obj: Channel) -> str | None:
         return f"/widget/{obj.key}/" if obj.kind in (Channel.Kind.WIDGET, Channel.Kind.WEBLINK) else None
@@ -127,7 +158,7 @@ class ChannelIn(WidgetSettingsIn):
     )
     welcome_message = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
     custom_info = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
-    credentials = JSONObjectField(required=False, default=dict)
+    credentials = CredentialsField(required=False, default=dict)
 
 
 class ChannelUpdateIn(WidgetSettingsIn):
@@ -139,6 +170,7 @@ class ChannelUpdateIn(WidgetSettingsIn):
     welcome_message = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     custom_info = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     is_active = serializers.BooleanField(required=False)
+    credentials = CredentialsChangeField(required=False)
 
 
 class ChannelsView(APIView):
@@ -177,6 +209,98 @@ class ChannelDetailView(APIView):
         data.is_valid(raise_exception=True)
         channel = services.channel_update(actor=staff_of(request), channel=channel, changes=dict(data.validated_data))
         return Response(ChannelOut(channel).data)
+
+
+class CredentialFieldOut(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a JSON key, not the Field attribute
+    help = serializers.CharField(help_text="What it is and where to find it in the platform's console.")
+    required = serializers.BooleanField()  # type: ignore[assignment]  # a JSON key, not the Field attribute
+    secret = serializers.BooleanField()
+    type = serializers.ChoiceField(choices=["text", "port", "choice"])
+    choices = serializers.ListField(child=serializers.CharField())
+
+
+class ChannelKindOut(serializers.Serializer):
+    kind = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a JSON key, not the Field attribute
+    console = serializers.CharField(help_text="The platform's console, where the credentials are found.")
+    webhook_help = serializers.CharField(help_text="Where the webhook URL and verify token go (empty: no webhook).")
+    fields = CredentialFieldOut(many=True)  # type: ignore[assignment]  # a JSON key, not the Field attribute
+
+
+class ChannelKindsOut(serializers.Serializer):
+    results = ChannelKindOut(many=True)
+    public_base_url = serializers.CharField(
+        help_text="CC_PUBLIC_BASE_URL: the server's public address, the start of each webhook URL (empty: not set)."
+    )
+
+
+class ChannelKindsView(APIView):
+    """The credentials each platform kind needs, named and explained for the admin's forms."""
+
+    permission_classes = [IsAdmin]
+
+    @extend_schema(responses=ChannelKindsOut, operation_id="channel_kinds")
+    def get(self, request: Request) -> Response:
+        kinds = [
+            {
+                "kind": d.kind,
+                "label": str(d.label),
+                "console": d.console,
+                "webhook_help": str(d.webhook_help),
+                "fields": [
+                    {
+                        "name": f.name,
+                        "label": str(f.label),
+                        "help": str(f.help),
+                        "required": f.required,
+                        "secret": f.secret,
+                        "type": f.type,
+                        "choices": list(f.choices),
+                    }
+                    for f in d.fields
+                ],
+            }
+            for d in CREDENTIAL_KINDS.values()
+        ]
+        return Response({"results": kinds, "public_base_url": settings.CC_PUBLIC_BASE_URL.rstrip("/")})
+
+
+class ConnectionTestIn(serializers.Serializer):
+    # Every kind (one enum with the channel's kind); widget and web link have nothing to test.
+    kind = serializers.ChoiceField(choices=Channel.Kind.choices)
+    channel = serializers.IntegerField(
+        required=False, allow_null=True, help_text="A saved channel whose credentials fill in the ones not given."
+    )
+    credentials = CredentialsChangeField(required=False, default=dict)
+
+
+class ConnectionTestOut(serializers.Serializer):
+    ok = serializers.BooleanField()
+    detail = serializers.CharField(help_text="What answered, or the platform's own error.")
+
+
+class ConnectionTestView(APIView):
+    """Test a platform's credentials (typed in a form, over a saved channel's) with one
+    harmless call to its API (through CC_META_GRAPH_URL, CC_LINE_API_URL,
+    CC_WECHAT_API_URL; SMTP for email). The platform's refusal is an answer (ok: false),
+    not an error of this API; incomplete credentials are a 400 naming the field."""
+
+    permission_classes = [IsAdmin]
+
+    @extend_schema(request=ConnectionTestIn, responses=ConnectionTestOut, operation_id="channel_connection_test")
+    def post(self, request: Request) -> Response:
+        data = ConnectionTestIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        ok, detail = services.channel_connection_test(
+            actor=staff_of(request),
+            kind=values["kind"],
+            channel_id=values.get("channel"),
+            credentials=values.get("credentials") or {},
+        )
+        return Response({"ok": ok, "detail": detail})
 
 
 class VisitorFormIn(serializers.Serializer):

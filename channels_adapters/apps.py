@@ -10,7 +10,9 @@ class ChannelsAdaptersConfig(AppConfig):
 
     def ready(self) -> None:
         from channels_adapters import outbound
+        from channels_adapters.services import tag_channels_usage
         from contactcenter.org.background import register_sweep
+        from contactcenter.org.services import on_tag_usage
         from rooms import hooks
 
         # Staff replies to platform customers whose send was lost; webhook events whose
@@ -24,3 +26,5 @@ class ChannelsAdaptersConfig(AppConfig):
             before_insert=outbound.outbound_mark_sending,
             after_post=outbound.outbound_after_post,
         )
+        # Deleting a tag: refused while a channel routes to it.
+        on_tag_usage(tag_channels_usage)

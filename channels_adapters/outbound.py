@@ -184,12 +184,29 @@ def outbound_retry(*, actor: Staff, message_id: int) -> OutboundMessage:
 
 def outbound_after_post(post: Post) -> None:
     """A staff message posted in a platform or email enquiry goes out to the customer
-    (queued on commit; ``outbound_post_check`` has passed in the same transaction)."""
+    (queued on commit; ``outbound_post_check`` has passed in the same transaction). In a
+    missed widget or web-link enquiry (a follow-up), the customer reads it when they come
+    back to the widget, and it goes by email too when their note left an email address
+    (``follow_up_email_channel``)."""
     if post.staff is None or post.room.enquiry_id is None:
         return
     enquiry = post.room.enquiry
     assert enquiry is not None
-    outbound_queue(message=post.message, channel=enquiry.channel)
+    if enquiry.channel.kind in OUTBOUND_KINDS:
+        outbound_queue(message=post.message, channel=enquiry.channel)
+    elif enquiry.status == Enquiry.Status.MISSED and post.message.kind in (Message.Kind.TEXT, Message.Kind.FILE):
+        sender = follow_up_email_channel(enquiry.pk)
+        if sender is not None:
+            outbound_queue(message=post.message, channel=sender)
+
+
+def follow_up_email_channel(enquiry_id: int) -> Channel | None:
+    """The mailbox a follow-up of a missed widget enquiry is sent from (the oldest active
+    email channel), when the customer left an email address; None otherwise."""
+    enquiry = Enquiry.objects.select_related("visitor", "note").filter(pk=enquiry_id).first()
+    if enquiry is None or not email_channel.follow_up_address(enquiry):
+        return None
+    return Channel.objects.filter(kind=Channel.Kind.EMAIL, is_active=True).order_by("id").first()
 
 
 def outbound_refusal(channel: Channel, visitor_id: int) -> str:

@@ -10,13 +10,20 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.utils.translation import gettext, ngettext
 
 from channels_adapters.models import VISITOR_FORM_FIELDS, Channel, WidgetPosition
-from channels_adapters.platforms import credentials_clean
+from channels_adapters.platforms import (
+    CREDENTIAL_KINDS,
+    SendError,
+    connection_check,
+    credentials_clean,
+    credentials_merge,
+)
 from contactcenter.org import clock
-from contactcenter.org.errors import DomainError, InvalidInput, NotAuthorized
+from contactcenter.org.errors import DomainError, InvalidInput, NotAuthorized, NotFound
 from contactcenter.org.models import Staff, Tag
-from contactcenter.org.services import destination_for
+from contactcenter.org.services import TagUsage, destination_for
 from enquiries.models import Enquiry
 
 
@@ -212,6 +219,9 @@ def channel_update(*, actor: Staff, channel: Channel, changes: dict[str, Any]) -
     if "is_active" in changes:
         channel.is_active = bool(changes["is_active"])
         fields.append("is_active")
+    if "credentials" in changes:
+        channel.credentials = credentials_merge(channel.kind, channel.credentials, changes["credentials"])
+        fields.append("credentials")
     look = channel_widget_settings(changes)
     for key, value in look.items():
         setattr(channel, key, value)
@@ -226,3 +236,47 @@ def channel_update(*, actor: Staff, channel: Channel, changes: dict[str, Any]) -
             fields.append("destination")
         channel.save(update_fields=fields)
     return channel
+
+
+def channel_connection_test(
+    *, actor: Staff, kind: str, channel_id: int | None, credentials: dict[str, Any]
+) -> tuple[bool, str]:
+    """Test ``credentials`` of a ``kind`` channel (over the saved ones of ``channel_id``,
+    as an edit would merge them) with one harmless call to the platform. Returns (True,
+    what answered) or (False, the platform's error). Changes nothing. Raises InvalidInput
+    for incomplete credentials, NotFound for an unknown channel."""
+    if not actor.is_admin:
+        raise NotAuthorized("Only admins can manage channels.")
+    if kind not in CREDENTIAL_KINDS:
+        raise InvalidInput.field("kind", f"A {kind} channel has no platform account to test.")
+    saved: dict[str, Any] = {}
+    if channel_id is not None:
+        channel = Channel.objects.filter(pk=channel_id).first()
+        if channel is None:
+            raise NotFound("Channel not found.")
+        if channel.kind != kind:
+            raise InvalidInput.field("kind", f"Channel {channel_id} is a {channel.kind} channel, not {kind}.")
+        saved = channel.credentials or {}
+    clean = credentials_merge(kind, saved, credentials)
+    try:
+        return True, connection_check(kind, clean, channel_id=channel_id)
+    except SendError as exc:
+        return False, gettext("%(platform)s answered: %(error)s") % {
+            "platform": CREDENTIAL_KINDS[kind].label,
+            "error": str(exc),
+        }
+
+
+def tag_channels_usage(*, tag: Tag, usage: TagUsage) -> None:
+    """For contactcenter.org.services.tag_usage: channels routing to ``tag`` refuse its
+    deletion (their customers would reach nobody) until they get another destination."""
+    names = list(Channel.objects.filter(destination__tag=tag).order_by("id").values_list("name", flat=True))
+    if names:
+        usage.blockers.append(
+            ngettext(
+                "The channel %(names)s routes to it: give it another destination first.",
+                "The channels %(names)s route to it: give them another destination first.",
+                len(names),
+            )
+            % {"names": ", ".join(f"“{n}”" for n in names)}
+        )

@@ -98,7 +98,8 @@ def widget_config(channel: Channel) -> dict[str, Any]:
     return {
         "key": channel.key,
         "kind": channel.kind,
-        "company_name": channel.widget_company_name or channel.name,
+        # The channel's own name for the widget, else the company's (Settings), else the channel's.
+        "company_name": channel.widget_company_name or org.company_name.strip() or channel.name,
         "logo_url": channel.widget_logo_url,
         "color": channel.widget_color,
         "position": channel.widget_position,

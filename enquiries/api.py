@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -74,6 +75,18 @@ class _NoteDoc(serializers.Serializer):
     contact = serializers.CharField()
 
 
+class _FollowUpStaffDoc(serializers.Serializer):
+    id = serializers.IntegerField()
+    display_name = serializers.CharField()
+
+
+class _FollowUpDoc(serializers.Serializer):
+    handled = serializers.BooleanField()
+    handled_at = serializers.DateTimeField(allow_null=True)
+    handled_by = _FollowUpStaffDoc(allow_null=True)
+    assignee = _FollowUpStaffDoc(allow_null=True)
+
+
 class _TransferDoc(serializers.Serializer):
     id = serializers.IntegerField()
     from_staff = serializers.IntegerField()
@@ -123,6 +136,7 @@ class EnquiryOut(serializers.Serializer):
     queue_position = serializers.IntegerField(allow_null=True)
     rating = _RatingDoc(allow_null=True, required=False, help_text="Admins, or agents when the setting allows.")
     note = _NoteDoc(allow_null=True)
+    follow_up = _FollowUpDoc(allow_null=True, help_text="A missed enquiry's follow-up (null otherwise).")
     transfer = _TransferDoc(allow_null=True, required=False)
     offered = serializers.BooleanField(
         required=False,
@@ -174,6 +188,13 @@ class EnquiryListView(APIView):
             OpenApiParameter("status", str, enum=Enquiry.Status.values, required=False),
             OpenApiParameter("channel", str, enum=ChannelKind.values, required=False, description="Channel kind."),
             OpenApiParameter("owner", str, required=False, description='"me" or a staff id.'),
+            OpenApiParameter(
+                "handled",
+                str,
+                enum=["yes", "no"],
+                required=False,
+                description="Missed enquiries whose follow-up is (yes) or is not (no) marked handled.",
+            ),
         ],
         responses={200: EnquiryPageOut},
         operation_id="enquiry_list",
@@ -186,6 +207,7 @@ class EnquiryListView(APIView):
             status=params.get("status") or None,
             channel=params.get("channel") or None,
             owner=params.get("owner") or None,
+            handled=params.get("handled") or None,
         )
         paginator = Pagination()
         page = list(paginator.paginate_queryset(query, request, view=self) or [])
@@ -289,6 +311,44 @@ class TransferView(APIView):
 class CustomFieldIn(serializers.Serializer):
     name = serializers.CharField(max_length=services.CUSTOM_FIELD_NAME_MAX)
     value = serializers.CharField(max_length=services.CUSTOM_FIELD_VALUE_MAX, allow_blank=True)
+
+
+class FollowUpIn(serializers.Serializer):
+    handled = serializers.BooleanField(required=False, help_text="Mark the follow-up handled, or not handled again.")
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=Staff.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="A colleague (staff id) to follow it up; null to unassign.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError({"handled": [_("Give handled and/or assignee.")]})
+        return attrs
+
+
+class FollowUpView(APIView):
+    """A missed enquiry's follow-up (SPEC 3.3): the staff its destination serves, the
+    colleague it is assigned to and admins. POST: take part in its room (as a participant)
+    to write to the customer. PATCH: mark it handled and/or assign it to a colleague."""
+
+    @extend_schema(request=None, responses={200: EnquiryOut}, operation_id="enquiry_follow_up_join")
+    def post(self, request: Request, enquiry_id: int) -> Response:
+        services.missed_follow_up_join(actor=staff_of(request), enquiry_id=enquiry_id)
+        return Response(_staff_view(access_enquiry(principal_of(request), enquiry_id), staff_of(request)))
+
+    @extend_schema(request=FollowUpIn, responses={200: EnquiryOut}, operation_id="enquiry_follow_up_update")
+    def patch(self, request: Request, enquiry_id: int) -> Response:
+        data = FollowUpIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        changes: dict[str, Any] = {}
+        if "handled" in data.validated_data:
+            changes["handled"] = data.validated_data["handled"]
+        if "assignee" in data.validated_data:
+            changes["assignee"] = data.validated_data["assignee"]
+        services.missed_follow_up_update(actor=staff_of(request), enquiry_id=enquiry_id, **changes)
+        return Response(_staff_view(access_enquiry(principal_of(request), enquiry_id), staff_of(request)))
 
 
 class VisitorInfoIn(serializers.Serializer):

@@ -7,8 +7,9 @@ class EnquiriesConfig(AppConfig):
     def ready(self) -> None:
         # In ready(): the services import models, which are loaded only now.
         from contactcenter.org.background import register_sweep
-        from contactcenter.org.services import on_staff_became_active
+        from contactcenter.org.services import on_staff_became_active, on_tag_usage
         from enquiries import posting, room_info, room_list
+        from enquiries.selectors import tag_enquiries_usage
         from enquiries.services import enquiries_alert_newly_active
         from rooms import hooks
 
@@ -16,6 +17,8 @@ class EnquiriesConfig(AppConfig):
         # while it holds the advisory lock (beat: "sweep-timers").
         register_sweep("enquiries.services.timers_sweep", web=True)
         on_staff_became_active(enquiries_alert_newly_active)
+        # Deleting a tag: refused while enquiries wait on it.
+        on_tag_usage(tag_enquiries_usage)
         # Posting in an enquiry's room: its lock, who may post, reopen, first response.
         hooks.register_rooms_locker(posting.rooms_lock)
         hooks.register_post_rules(
@@ -26,3 +29,6 @@ class EnquiriesConfig(AppConfig):
         )
         hooks.register_owner_info(room_info.enquiry_room_info)
         hooks.register_room_list_extras(room_list.enquiry_room_list_extras)
+        # Staff may look at an enquiry's room before picking it up, and at a missed one
+        # they follow up, without being members.
+        hooks.register_room_viewer(room_info.enquiry_room_viewer)

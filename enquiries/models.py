@@ -100,6 +100,15 @@ class Enquiry(models.Model):
     rating_score = models.PositiveSmallIntegerField(null=True, blank=True)
     rating_comment = models.TextField(blank=True, default="")
     rated_at = models.DateTimeField(null=True, blank=True)
+    # Follow-up of a missed enquiry (its note): who it is assigned to, and when and by whom
+    # it was marked handled (enquiries.services.missed_follow_up_update).
+    followup_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    followup_handled_at = models.DateTimeField(null=True, blank=True)
+    followup_handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -117,7 +126,8 @@ class Transfer(models.Model):
     to_staff = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    to_tag = models.ForeignKey("contactcenter.Tag", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # SET_NULL: a tag is deleted only with no pending transfer to it (tag_delete); past ones keep their messages.
+    to_tag = models.ForeignKey("contactcenter.Tag", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -183,6 +193,10 @@ class EnquiryEvent(models.Model):
         MISSED = "missed"
         NOTE_LEFT = "note_left"
         RATED = "rated"
+        FOLLOW_UP_JOINED = "follow_up_joined"
+        FOLLOW_UP_ASSIGNED = "follow_up_assigned"
+        FOLLOW_UP_HANDLED = "follow_up_handled"
+        FOLLOW_UP_REOPENED = "follow_up_reopened"
 
     enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="events")
     type = models.CharField(max_length=20, choices=Type.choices)

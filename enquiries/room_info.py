@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from enquiries.selectors import duration_seconds, first_response_seconds, visitor_data
+from contactcenter.org.models import Staff
+from enquiries.selectors import (
+    duration_seconds,
+    first_response_seconds,
+    follow_up_data,
+    staff_may_view_room,
+    visitor_data,
+)
 from rooms.models import Room
 from rooms.selectors import staff_ref
 
@@ -62,9 +69,24 @@ def enquiry_room_info(room: Room) -> dict[str, Any]:
             "closed_at": enquiry.closed_at.isoformat() if enquiry.closed_at else None,
             "first_response_seconds": first_response_seconds(enquiry),
             "duration_seconds": duration_seconds(enquiry),
+            "missed_at": enquiry.missed_at.isoformat() if enquiry.missed_at else None,
+            "missed_reason": enquiry.missed_reason or None,
+            "note": _note(enquiry),
+            "follow_up": follow_up_data(enquiry) if enquiry.status == enquiry.Status.MISSED else None,
         },
         "visitor": visitor_data(visitor),
         "device": device,
         "utm": visitor.utm,
         "destination": {"id": dest.pk, "name": dest.name, "type": dest.type, "endpoint": endpoint},
     }
+
+
+def _note(enquiry: Any) -> dict[str, str] | None:
+    note = getattr(enquiry, "note", None)
+    return {"text": note.text, "contact": note.contact} if note else None
+
+
+def enquiry_room_viewer(staff: Staff, room: Room) -> bool:
+    """May ``staff`` (not a member) look at this enquiry room: offered to them, or missed
+    and theirs to follow up."""
+    return room.enquiry_id is not None and staff_may_view_room(staff, room.enquiry_id)

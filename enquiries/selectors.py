@@ -7,10 +7,12 @@ from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext, ngettext
 
 from contactcenter.org import clock
 from contactcenter.org.errors import InvalidInput, NotAuthorized, NotFound
-from contactcenter.org.models import ChannelKind, Staff
+from contactcenter.org.models import ChannelKind, Staff, Tag
+from contactcenter.org.services import TagUsage
 from enquiries.models import Enquiry, EnquiryAlert, Transfer, Visitor
 from rooms.models import Message
 
@@ -30,6 +32,17 @@ def visitor_data(visitor: Visitor) -> dict[str, Any]:
         "device": visitor.device,
         "utm": visitor.utm,
         "custom_fields": visitor.custom_fields,
+    }
+
+
+def follow_up_data(enquiry: Enquiry) -> dict[str, Any]:
+    """A missed enquiry's follow-up: handled (when, by whom) and its assignee."""
+    assignee, handler = enquiry.followup_assignee, enquiry.followup_handled_by
+    return {
+        "handled": enquiry.followup_handled_at is not None,
+        "handled_at": enquiry.followup_handled_at.isoformat() if enquiry.followup_handled_at else None,
+        "handled_by": {"id": handler.pk, "display_name": handler.display_name} if handler else None,
+        "assignee": {"id": assignee.pk, "display_name": assignee.display_name} if assignee else None,
     }
 
 
@@ -140,6 +153,7 @@ def enquiry_data(
         )
     note = getattr(enquiry, "note", None) if enquiry.status == Enquiry.Status.MISSED else None
     data["note"] = {"text": note.text, "contact": note.contact} if note else None
+    data["follow_up"] = follow_up_data(enquiry) if enquiry.status == Enquiry.Status.MISSED else None
     pending = _pending_transfers().filter(enquiry=enquiry).order_by("id").first() if transfer is _LOOK_UP else transfer
     data["transfer"] = transfer_data(pending) if pending else None
     if hasattr(enquiry, "message_count"):  # annotated by enquiry_list
@@ -193,7 +207,9 @@ def _serves(staff: Staff) -> Q:
 
 
 def enquiry_base() -> QuerySet[Enquiry]:
-    return Enquiry.objects.select_related("destination", "owner", "visitor", "channel", "room", "note")
+    return Enquiry.objects.select_related(
+        "destination", "owner", "visitor", "channel", "room", "note", "followup_assignee", "followup_handled_by"
+    )
 
 
 def staff_may_see(staff: Staff, enquiry: Enquiry) -> bool:
@@ -207,8 +223,30 @@ def staff_may_see(staff: Staff, enquiry: Enquiry) -> bool:
         return True
     if enquiry.room.members.filter(staff=staff).exists():
         return True
-    # Missed enquiries are followed up by the staff their destination serves.
-    return enquiry.status == Enquiry.Status.MISSED and Enquiry.objects.filter(_serves(staff), pk=enquiry.pk).exists()
+    return may_follow_up(staff, enquiry)
+
+
+def may_follow_up(staff: Staff, enquiry: Enquiry) -> bool:
+    """Missed enquiries are followed up by the staff their destination serves, by the
+    colleague one is assigned to, and by admins."""
+    if enquiry.status != Enquiry.Status.MISSED or not staff.is_active:
+        return False
+    if staff.is_admin or enquiry.followup_assignee_id == staff.pk:
+        return True
+    return Enquiry.objects.filter(_serves(staff), pk=enquiry.pk).exists()
+
+
+def staff_may_view_room(staff: Staff, enquiry_id: int) -> bool:
+    """A staff member who is not a member of an enquiry's room may still look at it
+    (read-only) while the enquiry is offered to them, or when it is missed and theirs to
+    follow up (``rooms.hooks.register_room_viewer``)."""
+    enquiry = Enquiry.objects.filter(pk=enquiry_id).only("id", "status", "owner_id", "followup_assignee_id").first()
+    if enquiry is None or enquiry.status not in (Enquiry.Status.OPEN, Enquiry.Status.HANDLING, Enquiry.Status.MISSED):
+        return False
+    live_offer = EnquiryAlert.objects.filter(enquiry_id=enquiry_id, staff=staff, rejected_at__isnull=True).filter(
+        Q(transfer__isnull=True, enquiry__status=Enquiry.Status.OPEN) | Q(transfer__status=Transfer.Status.PENDING)
+    )
+    return live_offer.exists() or may_follow_up(staff, enquiry)
 
 
 def access_enquiry(principal: Staff | Visitor, enquiry_id: int) -> Enquiry:
@@ -225,13 +263,21 @@ def access_enquiry(principal: Staff | Visitor, enquiry_id: int) -> Enquiry:
 
 
 def enquiry_list(
-    staff: Staff, *, status: str | None = None, channel: str | None = None, owner: str | None = None
+    staff: Staff,
+    *,
+    status: str | None = None,
+    channel: str | None = None,
+    owner: str | None = None,
+    handled: str | None = None,
 ) -> QuerySet[Enquiry]:
     """status=open is the caller's Open Enquiry panel: open enquiries offered to them and
     not rejected, plus transfers offered to them (admins: every open enquiry as well).
     Other statuses: the caller's own enquiries (missed: those of destinations they
     serve). Admins see every enquiry. ``channel`` is a channel kind, ``owner`` "me" or a
-    staff id; bad values raise InvalidInput. Rows carry ``message_count`` (text and file
+    staff id, ``handled`` "yes" / "no" (missed enquiries whose follow-up is or is not
+    done; assigned ones count for their assignee too); with no status, the open
+    enquiries offered to the caller are listed too (the Inbox). Bad values raise
+    InvalidInput. Rows carry ``message_count`` (text and file
     messages of the room), annotated here so a page costs no query per row for it."""
     if status and status not in Enquiry.Status.values:
         raise InvalidInput.field("status", f"status must be one of {', '.join(Enquiry.Status.values)}.")
@@ -245,7 +291,11 @@ def enquiry_list(
             owner_id = int(owner)
         else:
             raise InvalidInput.field("owner", 'owner must be "me" or a staff id.')
+    if handled and handled not in ("yes", "no"):
+        raise InvalidInput.field("handled", 'handled must be "yes" or "no".')
     query = _with_message_count(enquiry_base().order_by("-created_at", "-id"))
+    if handled:
+        query = query.filter(status=Enquiry.Status.MISSED, followup_handled_at__isnull=handled == "no")
     if channel:
         query = query.filter(channel__kind=channel)
     if owner_id is not None:
@@ -267,7 +317,11 @@ def enquiry_list(
         return query
     mine = Q(owner=staff) | Q(room__members__staff=staff)
     if status in (None, Enquiry.Status.MISSED):
-        mine |= Q(status=Enquiry.Status.MISSED) & _serves(staff)
+        mine |= Q(status=Enquiry.Status.MISSED) & (_serves(staff) | Q(followup_assignee=staff))
+    if status is None:
+        live = EnquiryAlert.objects.filter(staff=staff, rejected_at__isnull=True)
+        mine |= Q(status=Enquiry.Status.OPEN, id__in=live.filter(transfer__isnull=True).values("enquiry_id"))
+        mine |= Q(id__in=live.filter(transfer__status=Transfer.Status.PENDING).values("enquiry_id"))
     return query.filter(mine).distinct()
 
 
@@ -294,3 +348,58 @@ def enquiry_ids_offered(staff: Staff, enquiry_ids: list[int]) -> set[int]:
         Q(transfer__isnull=True, enquiry__status=Enquiry.Status.OPEN) | Q(transfer__status=Transfer.Status.PENDING)
     )
     return set(live.values_list("enquiry_id", flat=True))
+
+
+# A missed enquiry this recent is still the team's to follow up (SPEC 3: the missed list
+# where staff follow up): deleting its tag would take it out of the members' lists.
+MISSED_FOLLOW_UP = dt.timedelta(days=7)
+
+
+def tag_enquiries_usage(*, tag: Tag, usage: TagUsage) -> None:
+    """For contactcenter.org.services.tag_usage: enquiries that wait on ``tag`` (open ones,
+    transfers offered to it, recently missed ones) refuse its deletion; past ones keep its
+    name in their history."""
+    waiting = Enquiry.objects.filter(destination__tag=tag)
+    open_count = waiting.filter(status=Enquiry.Status.OPEN).count()
+    if open_count:
+        usage.blockers.append(
+            ngettext(
+                "%(count)d open enquiry is waiting for its members to pick it up.",
+                "%(count)d open enquiries are waiting for its members to pick them up.",
+                open_count,
+            )
+            % {"count": open_count}
+        )
+    offers = Transfer.objects.filter(to_tag=tag, status=Transfer.Status.PENDING).count()
+    if offers:
+        usage.blockers.append(
+            ngettext(
+                "%(count)d enquiry is being transferred to it.",
+                "%(count)d enquiries are being transferred to it.",
+                offers,
+            )
+            % {"count": offers}
+        )
+    since = clock.now() - MISSED_FOLLOW_UP
+    missed = waiting.filter(status=Enquiry.Status.MISSED, missed_at__gte=since).count()
+    if missed:
+        usage.blockers.append(
+            ngettext(
+                "%(count)d enquiry missed in the last 7 days is still to be followed up by its members.",
+                "%(count)d enquiries missed in the last 7 days are still to be followed up by its members.",
+                missed,
+            )
+            % {"count": missed}
+        )
+    past = waiting.exclude(status=Enquiry.Status.OPEN).count() - missed
+    if past:
+        usage.effects.append(
+            ngettext(
+                "%(count)d past enquiry keeps “%(name)s” as its destination in its history and reports.",
+                "%(count)d past enquiries keep “%(name)s” as their destination in their history and reports.",
+                past,
+            )
+            % {"count": past, "name": tag.name}
+        )
+    if not (open_count or offers or missed or past):
+        usage.effects.append(gettext("No enquiry has gone to this tag."))

@@ -32,6 +32,7 @@ from contactcenter.org.errors import Conflict, InvalidInput, NotAuthorized, NotF
 from contactcenter.org.events import (
     ADMINS_GROUP,
     EnquiryClosed,
+    EnquiryFollowUp,
     EnquiryMissed,
     EnquiryNoteLeft,
     EnquiryOpened,
@@ -57,7 +58,7 @@ from contactcenter.org.services import destination_for, org_settings_get, staff_
 from contactcenter.org.text import text_check, text_problem
 from enquiries import timers
 from enquiries.models import Enquiry, EnquiryAlert, EnquiryEvent, EnquiryNote, Transfer, Visitor
-from enquiries.selectors import enquiry_data, queue_positions
+from enquiries.selectors import enquiry_data, may_follow_up, queue_positions
 from rooms import services as room_services
 from rooms.models import Room, RoomMember
 
@@ -109,6 +110,8 @@ def _available(candidates: Sequence[Staff]) -> list[Staff]:
 def destination_staff(destination: Destination) -> list[Staff]:
     """Everyone the destination serves (available or not)."""
     if destination.type == Destination.Type.TAG:
+        if destination.tag_id is None:  # its tag was deleted (tag_delete): nobody serves it
+            return []
         return list(Staff.objects.filter(tags=destination.tag_id, is_active=True).order_by("id"))
     return list(Staff.objects.filter(destination=destination, is_active=True))
 
@@ -695,7 +698,12 @@ def _miss(enquiry: Enquiry, reason: str) -> bool:
         visitor_text = "Sorry, nobody is available right now. Leave a note and we will get back to you."
     room_services.system_message_post(room_id=room_id, text=visitor_text, data={"bot": "missed", "reason": reason})
     alerted = _live_alert_staff_ids(enquiry)
-    send_event_on_commit(_audience(enquiry, staff_ids=alerted), EnquiryMissed(enquiry_id=enquiry.pk, reason=reason))
+    # The alerted drop it from their panel; everyone the destination serves (alerted or
+    # not) sees it arrive in their Missed list.
+    served = [s.pk for s in destination_staff(enquiry.destination)]
+    send_event_on_commit(
+        _audience(enquiry, staff_ids=sorted({*alerted, *served})), EnquiryMissed(enquiry_id=enquiry.pk, reason=reason)
+    )
     _send_queue_positions(enquiry.destination_id)
     return True
 
@@ -1154,6 +1162,111 @@ def enquiry_leave_note(*, visitor: Visitor, enquiry_id: int, text: Any, contact:
         served = [s.pk for s in destination_staff(enquiry.destination)]
         send_event_on_commit([ADMINS_GROUP] + [staff_group(i) for i in served], EnquiryNoteLeft(enquiry_id=enquiry.pk))
     return note
+
+
+# ---------------------------------------------------------------------------- missed: follow-up
+
+
+def _follow_up_lock(actor: Staff, enquiry_id: int) -> Enquiry:
+    enquiry = _lock_enquiry(enquiry_id)
+    if enquiry.status != Enquiry.Status.MISSED:
+        raise Conflict(
+            _("Only a missed enquiry is followed up; this one is %(status)s.") % {"status": enquiry.status},
+            code=enquiry.status,
+        )
+    if not may_follow_up(actor, enquiry):
+        raise NotAuthorized(
+            _(
+                "Only the staff this enquiry's destination serves, the colleague it is assigned to and admins "
+                "may follow it up."
+            )
+        )
+    return enquiry
+
+
+def _follow_up_announce(enquiry: Enquiry, *also: int | None) -> None:
+    ids = {s.pk for s in destination_staff(enquiry.destination)}
+    ids.update(i for i in (enquiry.followup_assignee_id, *also) if i)
+    send_event_on_commit(
+        [ADMINS_GROUP, room_group(_room_id(enquiry))] + [staff_group(i) for i in sorted(ids)],
+        EnquiryFollowUp(
+            enquiry_id=enquiry.pk,
+            handled=enquiry.followup_handled_at is not None,
+            assignee_id=enquiry.followup_assignee_id,
+        ),
+    )
+
+
+def missed_follow_up_join(*, actor: Staff, enquiry_id: int) -> Enquiry:
+    """Take part in a missed enquiry's room to follow it up: ``actor`` (who may follow it
+    up) becomes a participant, so that they can write to the customer (by the channel the
+    customer came from: rooms' posting and the outbound send with its reply window).
+    Joining twice changes nothing."""
+    with transaction.atomic():
+        enquiry = _follow_up_lock(actor, enquiry_id)
+        room_id = _room_id(enquiry)
+        if not RoomMember.objects.filter(room_id=room_id, staff=actor).exists():
+            room_services.room_member_add(room=Room(pk=room_id), staff=actor, also=[ADMINS_GROUP])
+            _log(enquiry, EnquiryEvent.Type.FOLLOW_UP_JOINED, actor=actor)
+            room_services.system_message_post(
+                room_id=room_id,
+                text=_("%(name)s is following up this missed enquiry.") % {"name": actor.display_name},
+                data={"visibility": "staff"},
+            )
+    return enquiry
+
+
+_UNCHANGED: Any = object()
+
+
+def missed_follow_up_update(
+    *, actor: Staff, enquiry_id: int, handled: bool | None = None, assignee: Staff | None = _UNCHANGED
+) -> Enquiry:
+    """Mark a missed enquiry's follow-up handled (or not handled again) and/or assign it to
+    a colleague (``assignee`` None: to nobody). Allowed to whoever may follow it up; the
+    assignee must be an active staff member. Announced (``enquiry.follow_up``) to admins,
+    the destination's staff and the assignees old and new."""
+    if assignee is not _UNCHANGED and assignee is not None and not assignee.is_active:
+        raise InvalidInput.field("assignee", _("This staff member is not active."))
+    with transaction.atomic():
+        enquiry = _follow_up_lock(actor, enquiry_id)
+        previous = enquiry.followup_assignee_id
+        fields: list[str] = []
+        if assignee is not _UNCHANGED and (assignee.pk if assignee else None) != previous:
+            enquiry.followup_assignee = assignee
+            fields.append("followup_assignee")
+            _log(
+                enquiry,
+                EnquiryEvent.Type.FOLLOW_UP_ASSIGNED,
+                actor=actor,
+                data={"assignee": assignee.pk if assignee else None, "previous": previous},
+            )
+            text = (
+                _("%(name)s assigned the follow-up to %(assignee)s.")
+                % {"name": actor.display_name, "assignee": assignee.display_name}
+                if assignee
+                else _("%(name)s unassigned the follow-up.") % {"name": actor.display_name}
+            )
+            room_services.system_message_post(room_id=_room_id(enquiry), text=text, data={"visibility": "staff"})
+        if handled is not None and handled != (enquiry.followup_handled_at is not None):
+            enquiry.followup_handled_at = clock.now() if handled else None
+            enquiry.followup_handled_by = actor if handled else None
+            fields += ["followup_handled_at", "followup_handled_by"]
+            _log(
+                enquiry,
+                EnquiryEvent.Type.FOLLOW_UP_HANDLED if handled else EnquiryEvent.Type.FOLLOW_UP_REOPENED,
+                actor=actor,
+            )
+            text = (
+                _("%(name)s marked the follow-up handled.") % {"name": actor.display_name}
+                if handled
+                else _("%(name)s marked the follow-up not handled.") % {"name": actor.display_name}
+            )
+            room_services.system_message_post(room_id=_room_id(enquiry), text=text, data={"visibility": "staff"})
+        if fields:
+            enquiry.save(update_fields=fields)
+            _follow_up_announce(enquiry, previous)
+    return enquiry
 
 
 # ---------------------------------------------------------------------------- timers

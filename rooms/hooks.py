@@ -10,6 +10,9 @@ rooms imports none of those apps.
 - ``register_room_list_extras``: the owner's part of a room list row (channel, avatar,
   whether the customer awaits a reply); called per row on what the list loaded, so it
   must run no query.
+- ``register_room_viewer``: may a staff member who is not a member look at an owned room
+  (read-only, as an admin monitors)? Enquiries: an enquiry offered to them (to look before
+  picking it up) or a missed one they follow up.
 - ``register_post_rules``: ``check`` (may this author post in this room now? raise a
   DomainError to refuse; it may write, e.g. close an enquiry whose auto-close time has
   passed), ``before_insert`` (for an accepted message, before it is inserted: reopen a
@@ -49,6 +52,7 @@ class Post:
 RoomsLocker = Callable[[list[int]], dict[int, Room]]
 OwnerInfo = Callable[[Room], dict[str, Any]]
 RoomListExtras = Callable[[Room], dict[str, Any]]
+RoomViewer = Callable[[Staff, Room], bool]
 PostHook = Callable[[Post], None]
 # May the author edit or recall this message of this room now (raise a DomainError)?
 ChangeHook = Callable[[Room, Message], None]
@@ -65,6 +69,7 @@ class PostRules:
 _locker: RoomsLocker | None = None
 _owner_info: OwnerInfo | None = None
 _room_list_extras: RoomListExtras | None = None
+_viewer: RoomViewer | None = None
 _rules: list[PostRules] = []
 
 
@@ -112,6 +117,17 @@ def register_room_list_extras(extras: RoomListExtras) -> None:
 
 def room_list_extras(room: Room) -> dict[str, Any]:
     return _room_list_extras(room) if _room_list_extras is not None and room.enquiry_id is not None else {}
+
+
+def register_room_viewer(viewer: RoomViewer) -> None:
+    """Set the function that says whether a staff member who is not a member of an owned
+    room may still see it read-only (``rooms.selectors.access_room``)."""
+    global _viewer  # noqa: PLW0603 - set once at startup
+    _viewer = viewer
+
+
+def room_viewer_allowed(staff: Staff, room: Room) -> bool:
+    return _viewer is not None and room.enquiry_id is not None and _viewer(staff, room)
 
 
 def rooms_lock(room_ids: list[int]) -> dict[int, Room]:

@@ -144,6 +144,14 @@ class _RoomEnquiryInfoDoc(serializers.Serializer):
         allow_null=True, help_text="From the customer's first message to the first staff reply."
     )
     duration_seconds = serializers.IntegerField(help_text="From the customer's first message; counts while it goes on.")
+    missed_at = serializers.DateTimeField(allow_null=True, required=False)
+    missed_reason = serializers.CharField(allow_null=True, required=False)
+    note = serializers.JSONField(allow_null=True, required=False, help_text="A missed enquiry's note: text, contact.")
+    follow_up = serializers.JSONField(
+        allow_null=True,
+        required=False,
+        help_text="A missed enquiry's follow-up: handled, handled_at, handled_by and assignee ({id, display_name}).",
+    )
 
 
 class _RoomDestinationDoc(serializers.Serializer):

@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from contactcenter.org.errors import NotAuthorized, NotFound
 from contactcenter.org.i18n import staff_time_zone
 from contactcenter.org.models import Staff
-from rooms.hooks import owner_info, room_list_extras
+from rooms.hooks import owner_info, room_list_extras, room_viewer_allowed
 from rooms.models import Message, QuickReply, Room, RoomMember
 from rooms.previews import preview_public
 
@@ -82,8 +82,10 @@ def message_data(message: Message, *, for_visitor: bool = False) -> dict[str, An
 
 
 def access_room(principal: Principal, room_id: int, *, lock: bool = False) -> Room:
-    """The room if ``principal`` may see it: members, admins (monitoring), or the visitor
-    of its enquiry. Raises NotFound / NotAuthorized."""
+    """The room if ``principal`` may see it: members, admins (monitoring), staff the room's
+    owner lets look (``rooms.hooks.register_room_viewer``: an enquiry offered to them, a
+    missed one they follow up), or the visitor of its enquiry. Raises NotFound /
+    NotAuthorized."""
     query = Room.objects.select_related("enquiry")
     if lock:
         query = query.select_for_update(of=("self",), no_key=True)
@@ -95,6 +97,8 @@ def access_room(principal: Principal, room_id: int, *, lock: bool = False) -> Ro
             raise NotAuthorized("This is not your conversation.")
         return room
     if principal.is_admin or RoomMember.objects.filter(room=room, staff=principal).exists():
+        return room
+    if not lock and room_viewer_allowed(principal, room):
         return room
     raise NotAuthorized("You are not a member of this room.")
 

@@ -6,37 +6,37 @@ import base64
 import binascii
 from typing import Any
 
+from channels_adapters.models import Channel
 from channels_adapters.platforms.base import FileSent, Inbound, OutFile, Platform, SendError
+from channels_adapters.platforms.credentials import KINDS as CREDENTIAL_KINDS
+from channels_adapters.platforms.credentials import OPTIONAL as CREDENTIAL_OPTIONAL
+from channels_adapters.platforms.credentials import REQUIRED as CREDENTIAL_REQUIRED
+from channels_adapters.platforms.email import email_connection_check
 from channels_adapters.platforms.line import Line
 from channels_adapters.platforms.meta import Messenger, WhatsApp
 from channels_adapters.platforms.wechat import WeChat
 from contactcenter.org.errors import InvalidInput
 
-__all__ = ["PLATFORMS", "FileSent", "Inbound", "OutFile", "Platform", "SendError", "credentials_clean", "webhook_path"]
+__all__ = [
+    "CREDENTIAL_KINDS",
+    "PLATFORMS",
+    "FileSent",
+    "Inbound",
+    "OutFile",
+    "Platform",
+    "SendError",
+    "connection_check",
+    "credentials_clean",
+    "credentials_merge",
+    "webhook_path",
+]
 
 PLATFORMS: dict[str, Platform] = {p.kind: p for p in (Messenger(), WhatsApp(), Line(), WeChat())}
 
-# Required and optional credential fields per kind (SPEC 6; issue 6 contract).
-REQUIRED: dict[str, tuple[str, ...]] = {
-    "messenger": ("page_id", "app_secret", "verify_token", "page_access_token"),
-    "whatsapp": ("phone_number_id", "app_secret", "verify_token", "access_token"),
-    "line": ("channel_secret", "channel_access_token"),
-    "wechat": ("app_id", "app_secret", "token"),
-    "email": ("address", "smtp_host", "smtp_port"),
-}
-OPTIONAL: dict[str, tuple[str, ...]] = {
-    "wechat": ("encoding_aes_key",),
-    "email": (
-        "smtp_username",
-        "smtp_password",
-        "smtp_security",
-        "imap_host",
-        "imap_port",
-        "imap_username",
-        "imap_password",
-        "imap_mailbox",
-    ),
-}
+# Required and optional credential fields per kind (SPEC 6; issue 6 contract), described
+# field by field in platforms.credentials.
+REQUIRED = CREDENTIAL_REQUIRED
+OPTIONAL = CREDENTIAL_OPTIONAL
 
 
 def webhook_path(kind: str, channel_id: int) -> str | None:
@@ -87,3 +87,34 @@ def credentials_clean(kind: str, credentials: Any) -> dict[str, Any]:
                 "credentials.smtp_security", "credentials.smtp_security must be auto, starttls, ssl or none."
             )
     return clean
+
+
+def credentials_merge(kind: str, saved: dict[str, Any], given: Any) -> dict[str, Any]:
+    """The credentials after an edit: each field given with a value replaces the saved one,
+    an empty one ("") keeps it (the API never shows them back, so a form sends only what
+    the admin typed), null removes an optional field. Checked as by credentials_clean."""
+    if not isinstance(given, dict):
+        raise InvalidInput.field("credentials", "credentials must be an object.")
+    merged = dict(saved or {})
+    for name, value in given.items():
+        if value is None:
+            merged.pop(name, None)
+        elif value != "":
+            merged[name] = value
+    if kind not in REQUIRED:
+        return merged
+    allowed = set(REQUIRED[kind]) | set(OPTIONAL.get(kind, ()))
+    # Fields of another kind kept from before are dropped rather than refused.
+    return credentials_clean(kind, {k: v for k, v in merged.items() if k in allowed or k in given})
+
+
+def connection_check(kind: str, credentials: dict[str, Any], *, channel_id: int | None = None) -> str:
+    """Call the platform's API with ``credentials`` (already clean) and say what answered,
+    e.g. the WhatsApp number's name. Raises SendError with the platform's own error."""
+    if kind == "email":
+        return email_connection_check(credentials)
+    platform = PLATFORMS.get(kind)
+    if platform is None:
+        raise SendError(f"A {kind} channel has no platform account to test.", retryable=False)
+    # An unsaved Channel carries the credentials (a saved one's id keys WeChat's token cache).
+    return platform.check(Channel(pk=channel_id, kind=kind, credentials=credentials))

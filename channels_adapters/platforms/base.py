@@ -153,6 +153,11 @@ class Platform:
         """first_name, last_name, photo_url from the platform's profile API ({} if none)."""
         return {}
 
+    def check(self, channel: Channel) -> str:
+        """Test the channel's credentials with one harmless API call; returns what answered
+        (e.g. the account's name). Raises SendError with the platform's error."""
+        raise SendError(f"{self.kind} has no connection test.", retryable=False)
+
     def send_text(self, channel: Channel, *, to: str, text: str, retry_key: str) -> str:
         """Send a text; returns the provider's message id. Raises SendError."""
         raise NotImplementedError

@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from bs4 import BeautifulSoup
 from django.conf import settings
+from django.utils.translation import gettext
 
 from channels_adapters.models import Channel, InboundEvent, OutboundMessage
 from channels_adapters.platforms.base import OutFile, SendError
+from contactcenter.org.services import org_settings_get
 
 if TYPE_CHECKING:
     from enquiries.models import Enquiry
@@ -123,6 +125,29 @@ def _thread_ids(channel: Channel, enquiry: Enquiry) -> tuple[list[str], str]:
     return ids, subject
 
 
+def follow_up_address(enquiry: Enquiry) -> str:
+    """Where a staff reply to a customer who did not write by email goes by email (a missed
+    widget or web-link enquiry): the contact of the customer's note when it is an email
+    address, else the visitor's email; "" when neither is one."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    note = getattr(enquiry, "note", None)
+    for candidate in ((note.contact if note else "").strip(), enquiry.visitor.email.strip()):
+        try:
+            validate_email(candidate)
+        except ValidationError:
+            continue
+        return candidate
+    return ""
+
+
+def _recipient(channel: Channel, enquiry: Enquiry) -> str:
+    if enquiry.channel_id == channel.pk:
+        return enquiry.visitor.channel_identity or enquiry.visitor.email
+    return follow_up_address(enquiry)  # A follow-up of a missed widget enquiry, sent from this mailbox.
+
+
 def email_reply_send(*, channel: Channel, message: Message, enquiry: Enquiry, file: OutFile | None = None) -> str:
     """Send a staff message (with ``file`` attached, for a file message) by SMTP to the
     enquiry's customer; returns its Message-ID. Raises SendError (retryable on network
@@ -137,9 +162,14 @@ def email_reply_send(*, channel: Channel, message: Message, enquiry: Enquiry, fi
         .first()
     )
     mail = EmailMessage()
-    mail["From"] = formataddr((channel.name, address))
-    mail["To"] = enquiry.visitor.channel_identity or enquiry.visitor.email
-    subject = subject or "Your enquiry"
+    # The company's name (Settings) is whom the customer sees writing; else the channel's.
+    company = org_settings_get().company_name.strip()
+    mail["From"] = formataddr((company or channel.name, address))
+    mail["To"] = _recipient(channel, enquiry)
+    if not subject:
+        subject = (
+            gettext("Your enquiry with %(company)s") % {"company": company} if company else gettext("Your enquiry")
+        )
     mail["Subject"] = subject if subject.lower().startswith("re:") else f"Re: {subject}"
     mail["Date"] = formatdate(localtime=False)
     message_id = make_msgid(domain=address.rpartition("@")[2] or None)
@@ -156,7 +186,21 @@ def email_reply_send(*, channel: Channel, message: Message, enquiry: Enquiry, fi
     return message_id
 
 
-def _smtp_send(creds: dict[str, Any], mail: EmailMessage) -> None:
+def email_connection_check(creds: dict[str, Any]) -> str:
+    """Connect to the SMTP server and sign in (when a user name is set), sending nothing.
+    Raises SendError with the server's answer."""
+    _smtp_send(creds, None)
+    host, port = str(creds.get("smtp_host") or ""), int(creds.get("smtp_port") or 25)
+    if creds.get("smtp_username"):
+        return gettext("Connected to the SMTP server %(server)s and signed in as %(user)s.") % {
+            "server": f"{host}:{port}",
+            "user": creds["smtp_username"],
+        }
+    return gettext("Connected to the SMTP server %(server)s.") % {"server": f"{host}:{port}"}
+
+
+def _smtp_send(creds: dict[str, Any], mail: EmailMessage | None) -> None:
+    """Send ``mail`` (None: only connect and sign in)."""
     host, port = str(creds.get("smtp_host") or ""), int(creds.get("smtp_port") or 25)
     security = str(creds.get("smtp_security") or "auto")
     if security == "auto":
@@ -173,7 +217,8 @@ def _smtp_send(creds: dict[str, Any], mail: EmailMessage) -> None:
                 smtp.starttls(context=ssl.create_default_context())
             if creds.get("smtp_username"):
                 smtp.login(str(creds["smtp_username"]), str(creds.get("smtp_password") or ""))
-            smtp.send_message(mail)
+            if mail is not None:
+                smtp.send_message(mail)
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _ in exc.recipients.values()]
         raise SendError(f"SMTP refused the recipient: {exc.recipients}", retryable=all(c < 500 for c in codes)) from exc

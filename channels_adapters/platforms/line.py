@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext
 
 from channels_adapters.models import Channel
 from channels_adapters.platforms.base import FileSent, Inbound, OutFile, Platform, http_call, link_text, split_name
@@ -112,6 +113,14 @@ class Line(Platform):
         url = f"{settings.CC_LINE_API_URL.rstrip('/')}/v2/bot/profile/{identity}"
         body = http_call("GET", url, headers=self._headers(channel)).json()
         return {**split_name(str(body.get("displayName") or "")), "photo_url": str(body.get("pictureUrl") or "")}
+
+    def check(self, channel: Channel) -> str:
+        url = f"{settings.CC_LINE_API_URL.rstrip('/')}/v2/bot/info"
+        body = http_call("GET", url, headers=self._headers(channel)).json()
+        return gettext("Connected to the LINE account “%(name)s” (%(id)s).") % {
+            "name": body.get("displayName") or "?",
+            "id": body.get("basicId") or body.get("userId") or "?",
+        }
 
     def send_text(self, channel: Channel, *, to: str, text: str, retry_key: str) -> str:
         return self._push(channel, to, [{"type": "text", "text": text[:5000]}], retry_key)

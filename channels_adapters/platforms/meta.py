@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 
 from channels_adapters.models import Channel
 from channels_adapters.platforms.base import FileSent, Inbound, OutFile, Platform, SendError, http_call, split_name
@@ -167,6 +168,15 @@ class Messenger(MetaPlatform):
             "photo_url": str(body.get("profile_pic") or ""),
         }
 
+    def check(self, channel: Channel) -> str:
+        page = str(channel.credentials.get("page_id") or "me")
+        url = self._graph(page)
+        body = http_call("GET", url, headers=_bearer(self.token(channel)), params={"fields": "id,name"}).json()
+        return gettext("Connected to the Facebook Page “%(name)s” (%(id)s).") % {
+            "name": body.get("name") or "?",
+            "id": body.get("id") or page,
+        }
+
     def send_text(self, channel: Channel, *, to: str, text: str, retry_key: str) -> str:
         page = str(channel.credentials.get("page_id") or "me")
         response = http_call(
@@ -300,6 +310,15 @@ class WhatsApp(MetaPlatform):
             raise SendError("WhatsApp gave no URL for this media.", retryable=False)
         response = http_call("GET", str(url), headers=headers)
         return response.content, str(meta.get("mime_type") or response.headers.get("content-type", ""))
+
+    def check(self, channel: Channel) -> str:
+        number = str(channel.credentials.get("phone_number_id") or "")
+        params = {"fields": "display_phone_number,verified_name"}
+        body = http_call("GET", self._graph(number), headers=_bearer(self.token(channel)), params=params).json()
+        return gettext("Connected to the WhatsApp number %(number)s (%(name)s).") % {
+            "number": body.get("display_phone_number") or number,
+            "name": body.get("verified_name") or "?",
+        }
 
     def send_text(self, channel: Channel, *, to: str, text: str, retry_key: str) -> str:
         number = str(channel.credentials.get("phone_number_id") or "")

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 
 from channels_adapters.models import Channel
 from channels_adapters.platforms.base import FileSent, Inbound, OutFile, Platform, SendError, http_call, link_text
@@ -220,6 +221,12 @@ class WeChat(Platform):
                 raise SendError(f"WeChat error {code}: {body.get('errmsg')}", retryable=code == -1)
             return response
         raise SendError("WeChat refused the access token.", retryable=True)
+
+    def check(self, channel: Channel) -> str:
+        self.access_token(channel, fresh=True)
+        return gettext("Connected: WeChat gave an access token for AppID %(app_id)s.") % {
+            "app_id": channel.credentials.get("app_id") or "?"
+        }
 
     def download(self, channel: Channel, media: dict[str, Any]) -> tuple[bytes, str]:
         if media.get("id"):

@@ -266,6 +266,7 @@ class TagIn(serializers.Serializer):
 
 
 class TagUpdateIn(serializers.Serializer):
+    name = serializers.CharField(max_length=80, required=False)
     custom_info = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
 
 
@@ -285,23 +286,56 @@ class TagsView(APIView):
         return Response(TagSerializer(tag).data, status=status.HTTP_201_CREATED)
 
 
+class TagDetailOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    custom_info = serializers.CharField()
+    members = serializers.IntegerField(help_text="Staff members in the tag.")
+    blockers = serializers.ListField(
+        child=serializers.CharField(), help_text="Why the tag cannot be deleted now (empty: it can)."
+    )
+    effects = serializers.ListField(child=serializers.CharField(), help_text="What deleting the tag does.")
+
+
 class TagDetailView(APIView):
-    """A tag: its custom info (admins)."""
+    """One tag: what deleting it would do or why it is refused; rename and custom info;
+    delete (409 while channels route to it or enquiries wait on it)."""
 
     permission_classes = [IsAdminOrReadOnlyStaff]
 
-    @extend_schema(request=TagUpdateIn, responses={200: TagSerializer})
-    def patch(self, request: Request, tag_id: int) -> Response:
-        data = TagUpdateIn(data=request.data)
-        data.is_valid(raise_exception=True)
+    def _get(self, tag_id: int) -> Tag:
         tag = Tag.objects.filter(pk=tag_id).first()
         if tag is None:
             raise NotFound("Tag not found.")
-        if "custom_info" in data.validated_data:
-            tag = services.tag_custom_info_set(
-                actor=staff_of(request), tag_id=tag.pk, custom_info=data.validated_data["custom_info"]
-            )
-        return Response(TagSerializer(tag).data)
+        return tag
+
+    def _body(self, tag: Tag) -> dict[str, Any]:
+        usage = services.tag_usage(tag)
+        return {
+            "id": tag.pk,
+            "name": tag.name,
+            "custom_info": tag.custom_info,
+            "members": Staff.objects.filter(tags=tag).count(),
+            "blockers": usage.blockers,
+            "effects": usage.effects,
+        }
+
+    @extend_schema(responses=TagDetailOut, operation_id="tag_retrieve")
+    def get(self, request: Request, tag_id: int) -> Response:
+        return Response(self._body(self._get(tag_id)))
+
+    @extend_schema(request=TagUpdateIn, responses=TagDetailOut, operation_id="tag_update")
+    def patch(self, request: Request, tag_id: int) -> Response:
+        tag = self._get(tag_id)
+        data = TagUpdateIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        tag = services.tag_update(actor=staff_of(request), tag=tag, **data.validated_data)
+        return Response(self._body(tag))
+
+    @extend_schema(responses={204: None}, operation_id="tag_delete")
+    def delete(self, request: Request, tag_id: int) -> Response:
+        services.tag_delete(actor=staff_of(request), tag=self._get(tag_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class StaffIn(serializers.Serializer):

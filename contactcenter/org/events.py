@@ -138,6 +138,16 @@ class EnquiryNoteLeft(Event):
 
 
 @dataclasses.dataclass(frozen=True)
+class EnquiryFollowUp(Event):
+    """A missed enquiry's follow-up changed (assignee, handled): the missed lists redraw."""
+
+    type: ClassVar[str] = "enquiry.follow_up"
+    enquiry_id: int
+    handled: bool
+    assignee_id: int | None
+
+
+@dataclasses.dataclass(frozen=True)
 class QueuePosition(Event):
     type: ClassVar[str] = "queue.position"
     enquiry_id: int

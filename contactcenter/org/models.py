@@ -113,7 +113,9 @@ class Destination(models.Model):
 
     name = models.CharField(max_length=120)
     type = models.CharField(max_length=10, choices=Type.choices)
-    tag = models.OneToOneField(Tag, null=True, blank=True, on_delete=models.PROTECT, related_name="destination")
+    # A deleted tag leaves its destination behind (tag NULL, name kept) for the history and
+    # reports of the enquiries that went there (contactcenter.org.services.tag_delete).
+    tag = models.OneToOneField(Tag, null=True, blank=True, on_delete=models.SET_NULL, related_name="destination")
     staff = models.OneToOneField(Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="destination")
 
     class Meta:
@@ -121,7 +123,7 @@ class Destination(models.Model):
             models.CheckConstraint(
                 name="destination_one_endpoint",
                 condition=(
-                    models.Q(type="tag", tag__isnull=False, staff__isnull=True)
+                    models.Q(type="tag", staff__isnull=True)
                     | models.Q(type="staff", staff__isnull=False, tag__isnull=True)
                 ),
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
@@ -16,7 +17,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from contactcenter.org import clock, i18n
 from contactcenter.org.errors import Conflict, InvalidInput, NotAuthorized, NotFound
@@ -249,6 +250,96 @@ def tag_custom_info_set(*, actor: Staff, tag_id: int, custom_info: Any) -> Tag:
         tag.custom_info = info
         tag.save(update_fields=["custom_info"])
     return tag
+
+
+@dataclasses.dataclass
+class TagUsage:
+    """What still uses a tag: ``blockers`` refuse its deletion (something would be lost),
+    ``effects`` say what a deletion does. Texts for people."""
+
+    blockers: list[str] = dataclasses.field(default_factory=list)
+    effects: list[str] = dataclasses.field(default_factory=list)
+
+
+# The apps above add what they know of a tag (channels routing to it, enquiries waiting on
+# it): ``hook(tag=..., usage=...)`` appends to ``usage``. Registered in AppConfig.ready.
+tag_usage_hooks: list[Callable[..., object]] = []
+
+
+def on_tag_usage(hook: Callable[..., object]) -> None:
+    """Let ``hook(tag=, usage=)`` add blockers and effects to a tag's usage; idempotent."""
+    if hook not in tag_usage_hooks:
+        tag_usage_hooks.append(hook)
+
+
+def tag_usage(tag: Tag) -> TagUsage:
+    """What deleting ``tag`` would refuse or do (a read: for the confirmation and the check)."""
+    usage = TagUsage()
+    members = Staff.objects.filter(tags=tag).count()
+    if members:
+        usage.effects.append(
+            ngettext(
+                "%(count)d staff member leaves the tag (the account stays).",
+                "%(count)d staff members leave the tag (their accounts stay).",
+                members,
+            )
+            % {"count": members}
+        )
+    for hook in tag_usage_hooks:
+        hook(tag=tag, usage=usage)
+    return usage
+
+
+def tag_rename(*, actor: Staff, tag: Tag, name: str) -> Tag:
+    """Rename ``tag``; its destination (what channels and enquiries show) follows. A name
+    taken by another tag is a conflict (409)."""
+    _require_admin(actor)
+    name = (name or "").strip()
+    if not name or len(name) > 80:
+        raise InvalidInput.field("name", gettext("Tag name must be 1 to 80 characters."))
+    try:
+        with transaction.atomic():
+            locked = Tag.objects.select_for_update().get(pk=tag.pk)
+            locked.name = name
+            locked.save(update_fields=["name"])
+            Destination.objects.filter(tag=locked).update(name=name)
+    except IntegrityError:
+        raise Conflict(gettext("A tag with this name already exists.")) from None
+    return locked
+
+
+def tag_update(*, actor: Staff, tag: Tag, name: str | None = None, custom_info: Any = None) -> Tag:
+    """Rename ``tag`` and/or set its custom info (None leaves one as it is), all or nothing:
+    the custom info is checked before the name is written."""
+    _require_admin(actor)
+    if custom_info is not None:
+        custom_info_clean(custom_info)
+    with transaction.atomic():
+        if name is not None:
+            tag = tag_rename(actor=actor, tag=tag, name=name)
+        if custom_info is not None:
+            tag = tag_custom_info_set(actor=actor, tag_id=tag.pk, custom_info=custom_info)
+    return tag
+
+
+def tag_delete(*, actor: Staff, tag: Tag) -> None:
+    """Delete ``tag`` unless something still depends on it (409 naming what: see
+    tag_usage). Its members leave it; its destination stays, without the tag and with its
+    name, for the history and reports of past enquiries. Takes the tag row lock."""
+    _require_admin(actor)
+    with transaction.atomic():
+        locked = Tag.objects.select_for_update().filter(pk=tag.pk).first()
+        if locked is None:
+            raise NotFound(gettext("Tag not found."))
+        usage = tag_usage(locked)
+        if usage.blockers:
+            raise Conflict(
+                gettext("The tag “%(name)s” cannot be deleted: %(reasons)s")
+                % {"name": locked.name, "reasons": " ".join(usage.blockers)},
+                code="tag_in_use",
+            )
+        Staff.tags.through.objects.filter(tag=locked).delete()
+        locked.delete()
 
 
 def destination_for(*, tag: Tag | None = None, staff: Staff | None = None) -> Destination:

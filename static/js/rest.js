@@ -26,7 +26,8 @@ export class ApiError extends Error {
 export function describe(status, body) {
   if (body && typeof body === "object") {
     if (typeof body.detail === "string") {
-      const fields = Object.entries(body).filter(([k, v]) => k !== "detail" && Array.isArray(v));
+      // A field message the detail already says is not said twice.
+      const fields = Object.entries(body).filter(([k, v]) => k !== "detail" && Array.isArray(v) && !v.every((m) => body.detail.includes(String(m))));
       const extra = fields.map(([k, v]) => `${k}: ${v.join(" ")}`).join("; ");
       return extra && !body.detail.includes(extra) ? `${body.detail} (${extra})` : body.detail;
     }

@@ -266,9 +266,8 @@ def test_channel_credentials_never_returned_in_full(api, admin, agent, support):
         ):
             text = str(shown)
             assert "EAAGm0PX4ZCpsBAKZC7secretvalue1234" not in text and "short" not in text
-            assert shown["credentials"]["page_token"] == "…1234"
-            assert shown["credentials"]["app_secret"] == "…"
-            assert shown["credentials"]["nested"] == "…"
+            assert "credentials" not in shown
+            assert shown["credentials_set"] == {"page_token": True, "app_secret": True, "nested": True}
     assert "EAAGm0PX4ZCpsBAKZC7secretvalue1234" not in str(created)
 
 

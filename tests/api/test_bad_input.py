@@ -58,6 +58,7 @@ def world(api, admin, agent, make_visitor, open_enquiry, widget, make_staff, sup
         "handling": handling.pk,
         "room": handling.room.pk,
         "handling_visitor": handling.visitor_id,
+        "tag": support.pk,
     }
     return {"clients": clients, "ids": ids}
 
@@ -301,6 +302,7 @@ def _routes() -> list[tuple[str, str]]:
 
 PARAMS = {
     "staff_id": "{agent}",
+    "tag_id": "{tag}",
     "channel_id": "{channel}",
     "enquiry_id": "{handling}",
     "room_id": "{room}",
@@ -309,7 +311,6 @@ PARAMS = {
     "quick_reply_id": "1",
     "kind": "line",
     "key": "{key}",
-    "tag_id": "{tag}",
 }
 
 BAD_BODIES: dict[str, bytes] = {

@@ -521,7 +521,7 @@ def test_missed_enquiries_list_shows_the_visitors_note(short_wait_server: dict[s
     expect(alice.get_by_role("heading", name="Missed enquiries")).to_be_visible()
     table = alice.get_by_role("table", name="Missed enquiries")
     expect(table.get_by_role("columnheader")).to_have_text(
-        ["#", "Channel", "Visitor", "First message", "Missed", "Reason", "Note", "Contact"]
+        ["#", "Channel", "Visitor", "First message", "Missed", "Reason", "Note", "Contact", "Follow-up"]
     )
     ivy_row = table.get_by_role("row").filter(has=alice.get_by_role("cell", name="Ivy", exact=True))
     expect(ivy_row.get_by_role("cell")).to_have_text(
@@ -534,6 +534,7 @@ def test_missed_enquiries_list_shows_the_visitors_note(short_wait_server: dict[s
             "timeout",
             NOTE,
             "+49 170 5550123",
+            "Unhandled",
         ]
     )
     # The whole note can be read: it wraps rather than being cut off.

@@ -230,7 +230,9 @@ def test_all_alerted_reject_then_missed(open_enquiry, make_staff, support, event
     assert e.deadline_at is None
     missed = events.of_type("enquiry.missed")
     assert len(missed) == 1
-    assert set(missed[0][0]) == {f"visitor.{e.visitor_id}", f"room.{e.room.pk}", "admins"}
+    # Everyone the destination serves sees it arrive in their Missed list (not only the alerted).
+    served = {f"staff.{a.pk}", f"staff.{b.pk}"}
+    assert set(missed[0][0]) == {f"visitor.{e.visitor_id}", f"room.{e.room.pk}", "admins", *served}
     assert missed[0][1]["data"]["reason"] == "all_rejected"
     row = log_rows(e, "missed")[0]
     assert row.actor_id is None and row.data == {"reason": "all_rejected"}
@@ -282,15 +284,20 @@ def test_missed_at_exactly_60_seconds(open_enquiry, make_staff, support, events,
     assert Message.objects.filter(room=e.room, data__bot="missed").count() == 1
 
 
-def test_missed_timeout_tells_only_staff_who_still_had_it(open_enquiry, make_staff, support, events, clock):
+def test_missed_timeout_tells_every_staff_member_the_destination_serves(
+    open_enquiry, make_staff, make_tag, support, events, clock
+):
+    # The one who still had it drops it from their panel; the one who rejected it (and
+    # anyone else serving the destination) sees it arrive in their Missed list at once.
     a = make_staff(tags=[support])
     b = make_staff(tags=[support])
+    elsewhere = make_staff(tags=[make_tag("Sales")])
     e = open_enquiry()
     services.enquiry_reject(actor=a, enquiry_id=e.pk)
     clock.advance(60)
     services.timers_sweep()
     groups = events.of_type("enquiry.missed")[0][0]
-    assert f"staff.{b.pk}" in groups and f"staff.{a.pk}" not in groups
+    assert f"staff.{b.pk}" in groups and f"staff.{a.pk}" in groups and f"staff.{elsewhere.pk}" not in groups
 
 
 def test_max_wait_is_a_setting(open_enquiry, make_staff, support, clock, settings):

@@ -28,6 +28,8 @@ describe("describe", () => {
     assert.equal(describeError(400, { detail: "Bad input.", text: ["Too long."] }), "Bad input. (text: Too long.)");
     assert.equal(describeError(400, { detail: "text: Too long.", text: ["Too long."] }), "text: Too long.");
     assert.equal(describeError(400, { name: ["Required."], tags: "bad" }), "name: Required.; tags: bad");
+    const missing = "credentials.phone_number_id is required for a whatsapp channel.";
+    assert.equal(describeError(400, { detail: missing, "credentials.phone_number_id": [missing] }), missing);
   });
 
   it("has a sentence for no answer and for an empty one", () => {

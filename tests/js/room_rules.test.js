@@ -64,11 +64,12 @@ describe("enquiryOf and isOwner", () => {
 });
 
 describe("isReadOnly", () => {
-  it("is read-only while monitoring or once the enquiry is over", () => {
+  it("is read-only while monitoring or once the enquiry is closed (a missed one is followed up)", () => {
     assert.equal(isReadOnly(enquiryRoom("handling"), false), false);
     assert.equal(isReadOnly(enquiryRoom("resolved"), false), false);
     assert.equal(isReadOnly(enquiryRoom("closed"), false), true);
-    assert.equal(isReadOnly(enquiryRoom("missed"), false), true);
+    assert.equal(isReadOnly(enquiryRoom("missed"), false), false);
+    assert.equal(isReadOnly(enquiryRoom("missed"), true), true);
     assert.equal(isReadOnly(enquiryRoom("handling"), true), true);
     assert.equal(isReadOnly({ kind: "space", members: [], me: member }, false), false);
   });

@@ -13,7 +13,7 @@ import { api } from "./api.js";
 import { clear, h, toast } from "./dom.js";
 import { app, emit, on } from "./state.js";
 import { startReply, wireComposer } from "./room/composer.js";
-import { leave, resolve, transfer } from "./room/enquiry_actions.js";
+import { leave, resolve, transfer, wireEnquiryBanner } from "./room/enquiry_actions.js";
 import { paintHead } from "./room/head.js";
 import { paintInfo } from "./room/info.js";
 import { buildLayout } from "./room/layout.js";
@@ -85,6 +85,7 @@ export async function render(main, match, params) {
 
   paintHead(state);
   paintInfo(state);
+  wireEnquiryBanner(state); // an offer to pick up, a missed enquiry to follow up
   try {
     await loadHistory(state);
   } catch (err) {

@@ -26,12 +26,7 @@ function render(entry) {
   const visitor = enquiry.visitor || {};
   const name = visitor.name || visitor.first_name || "Visitor";
   const wait = h("span", { class: "wait", "aria-label": "waiting time", text: duration(waited(enquiry)) });
-  const pick = h("button", { type: "button", class: "primary small-button", text: transferId ? "Accept" : "Pick up" });
-  const reject = h("button", { type: "button", class: "small-button", text: "Reject" });
-  pick.setAttribute("aria-label", `${transferId ? "Accept transfer of" : "Pick up"} enquiry from ${name}`);
-  reject.setAttribute("aria-label", `Reject enquiry from ${name}`);
-  pick.addEventListener("click", () => pickUp(enquiry.id, pick));
-  reject.addEventListener("click", () => rejectEnquiry(enquiry.id, reject));
+  const [reject, pick] = offerButtons(enquiry, { transfer: Boolean(transferId) });
   // The server's copy of the platform's photo (same origin), so the page loads nothing from other hosts.
   const avatar = visitor.photo_url && visitor.photo_url.startsWith("/api/")
     ? h("img", { class: "avatar", src: visitor.photo_url, alt: "", width: 28, height: 28 })
@@ -145,30 +140,71 @@ export function removeEnquiry(id) {
   paint();
 }
 
-async function pickUp(id, button) {
+// Pick up (or accept a transfer) and reject: the one way to act on an offer, used by this
+// panel, the lists (lists.js) and the room of an offered enquiry (room/enquiry_actions.js).
+
+/**
+ * Picks up an offered enquiry (or accepts its transfer) and opens its room. An offer that
+ * is gone (taken, missed, withdrawn) leaves the panel with the server's reason.
+ * @param {number} id
+ * @param {HTMLButtonElement} button disabled while the request runs
+ * @returns {Promise<boolean>} picked up
+ */
+export async function pickUpEnquiry(id, button) {
   button.disabled = true;
   try {
     const enquiry = await api("POST", `/api/v1/enquiries/${id}/pick-up`);
     removeEnquiry(id);
     emit("rooms.refresh", {});
     if (enquiry.room) app.navigate(`/app/rooms/${enquiry.room}`);
+    return true;
   } catch (err) {
     if (err.status === 409 || err.status === 403 || err.status === 404) removeEnquiry(id);
     toast(err.message, "error");
     button.disabled = false;
+    return false;
   }
 }
 
-async function rejectEnquiry(id, button) {
+/**
+ * Rejects an offered enquiry (or transfer): it leaves my panel only.
+ * @param {number} id
+ * @param {HTMLButtonElement} button disabled while the request runs
+ * @returns {Promise<boolean>} rejected
+ */
+export async function rejectEnquiry(id, button) {
   button.disabled = true;
   try {
     await api("POST", `/api/v1/enquiries/${id}/reject`);
     removeEnquiry(id);
+    return true;
   } catch (err) {
     if (err.status === 409) removeEnquiry(id);
     toast(err.message, "error");
     button.disabled = false;
+    return false;
   }
+}
+
+/**
+ * The Pick up (or Accept) and Reject buttons of an offer, as the panel draws them.
+ * @param {{id: number, visitor?: {name?: string}}} enquiry
+ * @param {{transfer?: boolean, onDone?: () => void}} [options]
+ * @returns {HTMLButtonElement[]} [reject, pick up]
+ */
+export function offerButtons(enquiry, { transfer = false, onDone = () => {} } = {}) {
+  const name = (enquiry.visitor && enquiry.visitor.name) || gettext("Visitor");
+  const pick = /** @type {HTMLButtonElement} */ (h("button", { type: "button", class: "primary small-button", text: transfer ? gettext("Accept") : gettext("Pick up") }));
+  const reject = /** @type {HTMLButtonElement} */ (h("button", { type: "button", class: "small-button", text: gettext("Reject") }));
+  pick.setAttribute("aria-label", interpolate(transfer ? gettext("Accept transfer of enquiry from %(name)s") : gettext("Pick up enquiry from %(name)s"), { name }));
+  reject.setAttribute("aria-label", interpolate(gettext("Reject enquiry from %(name)s"), { name }));
+  pick.addEventListener("click", async () => {
+    if (await pickUpEnquiry(enquiry.id, pick)) onDone();
+  });
+  reject.addEventListener("click", async () => {
+    if (await rejectEnquiry(enquiry.id, reject)) onDone();
+  });
+  return [reject, pick];
 }
 
 // Rows added so far: a list that was asked for before a row came live (enquiry.opened while

@@ -4,6 +4,7 @@
 
 import { clear, h } from "../dom.js";
 import { app } from "../state.js";
+import { enquiryBanner } from "./enquiry_actions.js";
 import { composerPlaceholder, roomSubtitle, roomTitle } from "./format.js";
 import { paintResolved } from "./resolved.js";
 import { headActions, isReadOnly, monitorActions } from "./rules.js";
@@ -32,7 +33,11 @@ export function paintHead(state) {
     actions,
     headActions(info, { monitor, meId: app.me.id, isAdmin: app.me.is_admin }).map((a) => buttons[a]()),
   );
-  if (monitor) {
+  const enquiryNotice = enquiryBanner(state); // an offer, or a missed enquiry's follow-up
+  if (enquiryNotice) {
+    banner.hidden = false;
+    clear(banner, ...enquiryNotice);
+  } else if (monitor) {
     banner.hidden = false;
     clear(banner, h("strong", { text: "Monitoring (read-only). " }), "You see this room live; nobody is told and no read state changes.");
     banner.append(...monitorActions(info, app.me.is_admin).map((a) => buttons[a]()));

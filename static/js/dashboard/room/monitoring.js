@@ -17,7 +17,8 @@ import { enquiryOf } from "./rules.js";
  * @param {RoomState} state
  */
 export function startWatching(state) {
-  if (state.watching || !app.socket) return;
+  // Only admins watch; others look at an offered or missed enquiry's room without it.
+  if (state.watching || !app.socket || !app.me.is_admin) return;
   state.watching = true;
   app.socket.watch(state.roomId);
 }

@@ -31,14 +31,15 @@ export function isOwner(info, meId) {
 }
 
 /**
- * Nothing can be written: monitoring, or the enquiry is over.
+ * Nothing can be written: monitoring, or the enquiry is closed.
  * @param {RoomInfo} info
  * @param {boolean} monitor
  * @returns {boolean}
  */
 export function isReadOnly(info, monitor) {
   const e = enquiryOf(info);
-  return monitor || Boolean(e && ["closed", "missed"].includes(e.status));
+  // A missed enquiry is followed up in its room: its members write to the customer.
+  return monitor || Boolean(e && e.status === "closed");
 }
 
 /** @typedef {"resolve" | "transfer" | "leave" | "takeOver"} HeadAction */

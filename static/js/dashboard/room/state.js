@@ -65,6 +65,17 @@
  * @property {string | null} [closed_at]
  * @property {string} [channel_kind] the channel's kind (channel: what the customer came through, "weblink" for a web link)
  * @property {{kind: string, value: string, known_from: string}[]} [origin] the customer's language, time zone, country
+ * @property {string | null} [missed_reason] a missed enquiry's reason
+ * @property {{text: string, contact: string} | null} [note] a missed enquiry's note
+ * @property {FollowUp | null} [follow_up] a missed enquiry's follow-up
+ */
+
+/**
+ * @typedef {object} FollowUp a missed enquiry's follow-up
+ * @property {boolean} handled
+ * @property {string | null} handled_at
+ * @property {{id: number, display_name: string} | null} handled_by
+ * @property {{id: number, display_name: string} | null} assignee
  */
 
 /** @typedef {{id: number, name: string, email?: string, role: string, availability: string}} Member */
