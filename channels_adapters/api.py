@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from channels_adapters import services
 from channels_adapters.models import Channel, WidgetPosition
+from channels_adapters.outbound import outbound_retry
 from channels_adapters.platforms import CREDENTIAL_KINDS, webhook_path
 from contactcenter.org.api import tag_by_name_or_id
 from contactcenter.org.api_errors import JSONObjectField, results_of
@@ -396,3 +397,18 @@ class WidgetEnquiriesView(APIView):
             "room": enquiry.room.pk,
         }
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+class RetrySendOut(serializers.Serializer):
+    message = serializers.IntegerField()
+    state = serializers.CharField(help_text="The delivery state now: pending (being sent again).")
+
+
+class MessageRetrySendView(APIView):
+    """Send again a staff reply to a platform or email customer whose send failed (the
+    same outbound path and retry keys; a message already being sent is left alone)."""
+
+    @extend_schema(request=None, responses={200: RetrySendOut}, operation_id="message_retry_send")
+    def post(self, request: Request, message_id: int) -> Response:
+        outbound = outbound_retry(actor=staff_of(request), message_id=message_id)
+        return Response({"message": outbound.message_id, "state": outbound.state})

@@ -21,6 +21,10 @@ class ChannelsAdaptersConfig(AppConfig):
         register_sweep("channels_adapters.inbound.inbound_process_pending", every=LOST_WORK_SWEEP_SECONDS)
         # Staff messages in platform and email enquiries: refused once the reply window has
         # closed, and queued to be sent to the customer.
-        hooks.register_post_rules(check=outbound.outbound_post_check, after_post=outbound.outbound_after_post)
+        hooks.register_post_rules(
+            check=outbound.outbound_post_check,
+            before_insert=outbound.outbound_mark_sending,
+            after_post=outbound.outbound_after_post,
+        )
         # Deleting a tag: refused while a channel routes to it.
         on_tag_usage(tag_channels_usage)

@@ -39,6 +39,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
+from django.utils.translation import gettext as _
 
 from channels_adapters import tasks
 from channels_adapters.media_links import media_link
@@ -48,11 +49,12 @@ from channels_adapters.platforms import email as email_channel
 from contactcenter.org import background, clock
 from contactcenter.org.errors import Conflict, NotFound
 from contactcenter.org.events import MessageEdited, room_group
+from contactcenter.org.models import Staff
 from contactcenter.org.realtime import send_event_on_commit
 from enquiries.models import Enquiry
 from rooms import files
 from rooms.hooks import Post
-from rooms.models import Message
+from rooms.models import Message, RoomMember
 from rooms.selectors import message_data
 
 logger = logging.getLogger(__name__)
@@ -124,6 +126,60 @@ def outbound_post_check(post: Post) -> None:
     refusal = outbound_refusal(enquiry.channel, enquiry.visitor_id)
     if refusal:
         raise Conflict(refusal, code="reply_window_closed")
+
+
+def outbound_mark_sending(post: Post) -> None:
+    """A staff message about to go out to a platform or email customer is stored as
+    "sending" (``data.delivery.state`` pending), so that its first event already says so;
+    ``_show`` moves it on. Runs before the insert, after ``outbound_post_check`` passed."""
+    if post.staff is None or post.room.enquiry_id is None:
+        return
+    enquiry = post.room.enquiry
+    assert enquiry is not None
+    if enquiry.channel.kind in OUTBOUND_KINDS and post.message.kind in (Message.Kind.TEXT, Message.Kind.FILE):
+        post.message.data = {**post.message.data, "delivery": {"state": OutboundMessage.State.PENDING}}
+
+
+def outbound_retry(*, actor: Staff, message_id: int) -> OutboundMessage:
+    """Send a staff message whose send failed again, through the same path (the same
+    ``OutboundMessage``, so the same retry keys: a platform that dedupes on them never
+    shows it twice; a file already sent is not sent again, only its caption). Idempotent:
+    a message being sent (pending) is left as it is. Refused (409) once it was sent, when
+    the reply window has closed, the message was recalled or the conversation closed.
+    Only staff in the message's room may retry."""
+    with transaction.atomic():
+        outbound = (
+            OutboundMessage.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("channel", "message__room__enquiry")
+            .filter(message_id=message_id)
+            .first()
+        )
+        message = outbound.message if outbound is not None else Message.objects.filter(pk=message_id).first()
+        if message is None or not RoomMember.objects.filter(room_id=message.room_id, staff=actor).exists():
+            raise NotFound(_("Message not found."))
+        if outbound is None:
+            raise Conflict(_("This message is not sent to a platform."), code="not_outbound")
+        if outbound.state == OutboundMessage.State.PENDING:
+            return outbound
+        if outbound.state != OutboundMessage.State.FAILED:
+            raise Conflict(_("This message has already been sent."), code="already_sent")
+        enquiry = message.room.enquiry
+        if enquiry is None or enquiry.status == Enquiry.Status.CLOSED:
+            raise Conflict(_("This conversation is closed."), code="closed")
+        if message.recalled_at is not None:
+            raise Conflict(_("This message was recalled."), code="recalled")
+        refusal = outbound_refusal(outbound.channel, enquiry.visitor_id)
+        if refusal:
+            raise Conflict(refusal, code="reply_window_closed")
+        outbound.state = OutboundMessage.State.PENDING
+        outbound.error = ""
+        outbound.attempts = 0
+        outbound.claimed_until = None
+        outbound.next_try_at = clock.now()
+        outbound.save(update_fields=["state", "error", "attempts", "claimed_until", "next_try_at", "updated_at"])
+        _show(outbound)
+        background.run_after_commit(tasks.outbound_send, outbound.pk)
+    return outbound
 
 
 def outbound_after_post(post: Post) -> None:

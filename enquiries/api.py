@@ -90,9 +90,13 @@ class _FollowUpDoc(serializers.Serializer):
 class _TransferDoc(serializers.Serializer):
     id = serializers.IntegerField()
     from_staff = serializers.IntegerField()
+    from_staff_name = serializers.CharField()
     to_staff = serializers.IntegerField(allow_null=True)
+    to_staff_name = serializers.CharField(allow_null=True, help_text="A transfer to a person: their name.")
     to_tag = serializers.IntegerField(allow_null=True)
-    deadline_at = serializers.DateTimeField()
+    to_tag_name = serializers.CharField(allow_null=True, help_text="A transfer to a tag: its name.")
+    created_at = serializers.DateTimeField()
+    deadline_at = serializers.DateTimeField(help_text="When the offer lapses if nobody accepts it.")
 
 
 class EnquiryOut(serializers.Serializer):
@@ -126,6 +130,9 @@ class EnquiryOut(serializers.Serializer):
     closed_at = serializers.DateTimeField(allow_null=True)
     missed_at = serializers.DateTimeField(allow_null=True)
     deadline_at = serializers.DateTimeField(allow_null=True)
+    auto_close_at = serializers.DateTimeField(
+        allow_null=True, help_text="A resolved enquiry: when it closes by itself (null: it stays open)."
+    )
     queue_position = serializers.IntegerField(allow_null=True)
     rating = _RatingDoc(allow_null=True, required=False, help_text="Admins, or agents when the setting allows.")
     note = _NoteDoc(allow_null=True)
@@ -242,6 +249,27 @@ def _action(name: str, func: Any) -> type[APIView]:
 PickUpView = _action("pick_up", services.enquiry_pick_up)
 ResolveView = _action("resolve", services.enquiry_resolve)
 LeaveView = _action("leave", services.enquiry_leave)
+KeepOpenView = _action("keep_open", services.enquiry_keep_open)
+CloseView = _action("close", services.enquiry_close)
+
+
+class LoadOut(serializers.Serializer):
+    handling = serializers.IntegerField(help_text="Enquiries the caller is handling now.")
+    max_concurrent = serializers.IntegerField(help_text="The caller's concurrent-enquiry limit.")
+    at_limit = serializers.BooleanField(help_text="New enquiries (and transfers) are not offered to the caller.")
+
+
+class MyLoadView(APIView):
+    """The caller's load against their concurrent limit: at the limit, the routing offers
+    them no new enquiry (SPEC 3)."""
+
+    @extend_schema(responses={200: LoadOut}, operation_id="me_load")
+    def get(self, request: Request) -> Response:
+        staff = staff_of(request)
+        handling = services.staff_load([staff.pk]).get(staff.pk, 0)
+        return Response(
+            {"handling": handling, "max_concurrent": staff.max_concurrent, "at_limit": handling >= staff.max_concurrent}
+        )
 
 
 class RejectView(APIView):

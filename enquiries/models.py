@@ -186,6 +186,7 @@ class EnquiryEvent(models.Model):
         JOINED = "joined"
         TAKEN_OVER = "taken_over"
         RESOLVED = "resolved"
+        KEPT_OPEN = "kept_open"
         REOPENED = "reopened"
         CLOSED = "closed"
         LEFT = "left"

@@ -65,6 +65,7 @@ def enquiry_room_info(room: Room) -> dict[str, Any]:
             "created_at": enquiry.created_at.isoformat(),
             "picked_up_at": enquiry.picked_up_at.isoformat() if enquiry.picked_up_at else None,
             "resolved_at": enquiry.resolved_at.isoformat() if enquiry.resolved_at else None,
+            "auto_close_at": enquiry.auto_close_at.isoformat() if enquiry.auto_close_at else None,
             "closed_at": enquiry.closed_at.isoformat() if enquiry.closed_at else None,
             "first_response_seconds": first_response_seconds(enquiry),
             "duration_seconds": duration_seconds(enquiry),

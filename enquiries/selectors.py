@@ -144,6 +144,7 @@ def enquiry_data(
         "closed_at": enquiry.closed_at.isoformat() if enquiry.closed_at else None,
         "missed_at": enquiry.missed_at.isoformat() if enquiry.missed_at else None,
         "deadline_at": enquiry.deadline_at.isoformat() if enquiry.deadline_at else None,
+        "auto_close_at": enquiry.auto_close_at.isoformat() if enquiry.auto_close_at else None,
         "queue_position": queue_position(enquiry) if position is _LOOK_UP else position,
     }
     if include_rating:
@@ -153,21 +154,31 @@ def enquiry_data(
     note = getattr(enquiry, "note", None) if enquiry.status == Enquiry.Status.MISSED else None
     data["note"] = {"text": note.text, "contact": note.contact} if note else None
     data["follow_up"] = follow_up_data(enquiry) if enquiry.status == Enquiry.Status.MISSED else None
-    pending = enquiry.transfers.filter(status=Transfer.Status.PENDING).first() if transfer is _LOOK_UP else transfer
-    data["transfer"] = (
-        {
-            "id": pending.pk,
-            "from_staff": pending.from_staff_id,
-            "to_staff": pending.to_staff_id,
-            "to_tag": pending.to_tag_id,
-            "deadline_at": pending.deadline_at.isoformat(),
-        }
-        if pending
-        else None
-    )
+    pending = _pending_transfers().filter(enquiry=enquiry).order_by("id").first() if transfer is _LOOK_UP else transfer
+    data["transfer"] = transfer_data(pending) if pending else None
     if hasattr(enquiry, "message_count"):  # annotated by enquiry_list
         data["message_count"] = enquiry.message_count
     return data
+
+
+def _pending_transfers() -> QuerySet[Transfer]:
+    return Transfer.objects.filter(status=Transfer.Status.PENDING).select_related("from_staff", "to_staff", "to_tag")
+
+
+def transfer_data(transfer: Transfer) -> dict[str, Any]:
+    """A pending transfer as the offer card shows it: who transfers, to whom (a person or
+    a tag), and the server's deadline."""
+    return {
+        "id": transfer.pk,
+        "from_staff": transfer.from_staff_id,
+        "from_staff_name": transfer.from_staff.display_name,
+        "to_staff": transfer.to_staff_id,
+        "to_staff_name": transfer.to_staff.display_name if transfer.to_staff else None,
+        "to_tag": transfer.to_tag_id,
+        "to_tag_name": transfer.to_tag.name if transfer.to_tag else None,
+        "created_at": transfer.created_at.isoformat(),
+        "deadline_at": transfer.deadline_at.isoformat(),
+    }
 
 
 def enquiries_data(enquiries: list[Enquiry], *, include_rating: bool = True) -> list[dict[str, Any]]:
@@ -178,7 +189,7 @@ def enquiries_data(enquiries: list[Enquiry], *, include_rating: bool = True) -> 
     transfers: dict[int, Transfer] = {}
     if enquiries:
         # Lowest id wins, as .first() in enquiry_data.
-        for t in Transfer.objects.filter(enquiry__in=enquiries, status=Transfer.Status.PENDING).order_by("-id"):
+        for t in _pending_transfers().filter(enquiry__in=enquiries).order_by("-id"):
             transfers[t.enquiry_id] = t
     return [
         enquiry_data(

@@ -552,6 +552,7 @@ def enquiry_pick_up(*, actor: Staff, enquiry_id: int) -> Enquiry:
         transfer = enquiry.transfers.filter(status=Transfer.Status.PENDING).first()
         if transfer is not None and EnquiryAlert.objects.filter(transfer=transfer, staff=staff).exists():
             return _transfer_accept(staff, enquiry, transfer)
+        _refuse_ended_transfer_offer(enquiry, staff)
         if enquiry.status != Enquiry.Status.OPEN:
             raise Conflict(_not_open_message(enquiry), code="taken" if enquiry.owner_id else enquiry.status)
         alert = EnquiryAlert.objects.filter(enquiry=enquiry, staff=staff, transfer__isnull=True).first()
@@ -591,6 +592,50 @@ def _not_open_message(enquiry: Enquiry) -> str:
     return f"This enquiry is {enquiry.status}."
 
 
+def _refuse_ended_transfer_offer(enquiry: Enquiry, staff: Staff) -> None:
+    """A transfer was offered to ``staff`` and has ended (someone accepted it first, or it
+    lapsed: the owner left, resolved, was taken over...) while no transfer is offered to
+    them now: raise Conflict saying what happened, not that the enquiry "was taken". The
+    caller holds the enquiry's lock and has found no live transfer offer for ``staff``."""
+    if enquiry.status == Enquiry.Status.OPEN:
+        return
+    ended = (
+        Transfer.objects.filter(enquiry=enquiry, alerts__staff=staff)
+        .exclude(status=Transfer.Status.PENDING)
+        .select_related("from_staff", "accepted_by")
+        .order_by("-id")
+        .first()
+    )
+    if ended is not None:
+        raise Conflict(transfer_ended_message(ended, staff), code="transfer_ended")
+
+
+def transfer_ended_message(transfer: Transfer, staff: Staff) -> str:
+    """What ended a transfer, as told to ``staff``, who was offered it."""
+    owner = transfer.from_staff.display_name
+    if transfer.status == Transfer.Status.ACCEPTED:
+        if transfer.accepted_by_id == staff.pk:
+            return _("You have already accepted this transfer.")
+        name = transfer.accepted_by.display_name if transfer.accepted_by else ""
+        return _("%(name)s accepted this transfer first.") % {"name": name}
+    lapse = (
+        EnquiryEvent.objects.filter(
+            enquiry_id=transfer.enquiry_id, type=EnquiryEvent.Type.TRANSFER_LAPSED, data__transfer=transfer.pk
+        )
+        .values_list("data", flat=True)
+        .first()
+    )
+    reason = (lapse or {}).get("reason", "")
+    texts = {
+        "closed": _("%(owner)s left and closed the enquiry before you accepted: the transfer was cancelled."),
+        "resolved": _("%(owner)s resolved the enquiry before you accepted: the transfer was cancelled."),
+        "taken_over": _("An admin took over the conversation before you accepted: the transfer was cancelled."),
+        "timeout": _("The transfer from %(owner)s was not accepted in time and has lapsed."),
+        "rejected": _("The transfer from %(owner)s was declined."),
+    }
+    return texts.get(reason, _("The transfer from %(owner)s was cancelled.")) % {"owner": owner}
+
+
 def enquiry_reject(*, actor: Staff, enquiry_id: int) -> Enquiry:
     """Remove an offered enquiry (or transfer) from ``actor``'s panel only. When everyone
     alerted has rejected, a new enquiry is missed at once and a transfer lapses."""
@@ -601,6 +646,7 @@ def enquiry_reject(*, actor: Staff, enquiry_id: int) -> Enquiry:
         if transfer is not None:
             alert = EnquiryAlert.objects.filter(transfer=transfer, staff=actor).first()
         if alert is None:
+            _refuse_ended_transfer_offer(enquiry, actor)
             if enquiry.status != Enquiry.Status.OPEN:
                 raise Conflict(_not_open_message(enquiry), code=enquiry.status)
             alert = EnquiryAlert.objects.filter(enquiry=enquiry, staff=actor, transfer__isnull=True).first()
@@ -761,6 +807,7 @@ def _transfer_accept(staff: Staff, enquiry: Enquiry, transfer: Transfer) -> Enqu
             state="accepted",
             owner_id=staff.pk,
             owner_name=staff.display_name,
+            from_id=previous_id,
         ),
     )
     return enquiry
@@ -776,35 +823,47 @@ def _transfer_lapse(enquiry: Enquiry, transfer: Transfer, *, reason: str) -> boo
     ):
         return False
     _log(enquiry, EnquiryEvent.Type.TRANSFER_LAPSED, data={"transfer": transfer.pk, "reason": reason})
-    why = {"rejected": "was declined", "timeout": "was not accepted in time"}.get(reason, "was cancelled")
+    texts = {
+        "rejected": _("The transfer was declined; the enquiry stays with its owner."),
+        "timeout": _("The transfer was not accepted in time; the enquiry stays with its owner."),
+        "closed": _("The transfer was cancelled: the enquiry was closed."),
+        "resolved": _("The transfer was cancelled: the enquiry was resolved."),
+        "taken_over": _("The transfer was cancelled: an admin took over the conversation."),
+    }
     room_services.system_message_post(
         room_id=_room_id(enquiry),
-        text=f"The transfer {why}; the enquiry stays with its owner.",
+        text=texts.get(reason, _("The transfer was cancelled; the enquiry stays with its owner.")),
         data={"visibility": "staff"},
     )
     targets = _live_alert_staff_ids(enquiry, transfer=transfer)
     owner_name = enquiry.owner.display_name if enquiry.owner else ""
+    # The targets too: their panel says why the offer went (the owner left, resolved...).
+    # Before enquiry.taken, which drops the offer from their panel without a word.
     send_event_on_commit(
-        [staff_group(i) for i in targets],
-        EnquiryTaken(enquiry_id=enquiry.pk, owner_id=enquiry.owner_id, owner_name=owner_name),
-    )
-    send_event_on_commit(
-        [ADMINS_GROUP] + ([staff_group(enquiry.owner_id)] if enquiry.owner_id else []),
+        [ADMINS_GROUP, *[staff_group(i) for i in targets]]
+        + ([staff_group(enquiry.owner_id)] if enquiry.owner_id else []),
         EnquiryTransferred(
             enquiry_id=enquiry.pk,
             transfer_id=transfer.pk,
             state="lapsed",
             owner_id=enquiry.owner_id,
             owner_name=owner_name,
+            reason=reason,
         ),
+    )
+    send_event_on_commit(
+        [staff_group(i) for i in targets],
+        EnquiryTaken(enquiry_id=enquiry.pk, owner_id=enquiry.owner_id, owner_name=owner_name),
     )
     return True
 
 
-def _end_pending_transfer(enquiry: Enquiry) -> None:
+def _end_pending_transfer(enquiry: Enquiry, *, reason: str) -> None:
+    """Lapse the pending transfer, if any, because of ``reason`` ("closed", "resolved",
+    "taken_over"): what ended it first. Caller holds the enquiry's lock."""
     transfer = enquiry.transfers.filter(status=Transfer.Status.PENDING).first()
     if transfer is not None:
-        _transfer_lapse(enquiry, transfer, reason="ended")
+        _transfer_lapse(enquiry, transfer, reason=reason)
 
 
 # ---------------------------------------------------------------------------- resolve / reopen / close
@@ -830,7 +889,7 @@ def enquiry_resolve(*, actor: Staff, enquiry_id: int) -> Enquiry:
         _require_owner(enquiry, actor, "resolve")
         if enquiry.status != Enquiry.Status.HANDLING:
             raise Conflict(f"Only an enquiry being handled can be resolved; this one is {enquiry.status}.")
-        _end_pending_transfer(enquiry)
+        _end_pending_transfer(enquiry, reason="resolved")
         now = clock.now()
         delay = _auto_close_delay()
         enquiry.status = Enquiry.Status.RESOLVED
@@ -843,9 +902,61 @@ def enquiry_resolve(*, actor: Staff, enquiry_id: int) -> Enquiry:
             text=f"{actor.display_name} marked this enquiry resolved.",
             data={"bot": "resolved"},
         )
-        send_event_on_commit(_audience(enquiry, staff_ids=[actor.pk]), EnquiryResolved(enquiry_id=enquiry.pk))
+        send_event_on_commit(
+            _audience(enquiry, staff_ids=[actor.pk]),
+            EnquiryResolved(
+                enquiry_id=enquiry.pk,
+                auto_close_at=enquiry.auto_close_at.isoformat() if enquiry.auto_close_at else None,
+            ),
+        )
         if enquiry.auto_close_at:
             timers.schedule_sweep(enquiry.auto_close_at)
+    return enquiry
+
+
+def enquiry_keep_open(*, actor: Staff, enquiry_id: int) -> Enquiry:
+    """The owner keeps a resolved enquiry open: it will not close by itself (until the
+    customer writes and it is resolved again, or the owner closes it). Agents may when the
+    admin setting ``agents_may_keep_open`` allows it; admins always may. Idempotent."""
+    with transaction.atomic():
+        enquiry = _lock_enquiry(enquiry_id)
+        _require_owner(enquiry, actor, "keep open")
+        if enquiry.status != Enquiry.Status.RESOLVED:
+            raise Conflict(
+                _("Only a resolved enquiry can be kept open; this one is %(status)s.") % {"status": enquiry.status},
+                code=enquiry.status,
+            )
+        if not actor.is_admin and not org_settings_get().agents_may_keep_open:
+            raise NotAuthorized(_("Your admin does not allow agents to keep resolved enquiries open."))
+        if enquiry.auto_close_at is None:
+            return enquiry
+        enquiry.auto_close_at = None
+        enquiry.save(update_fields=["auto_close_at"])
+        _log(enquiry, EnquiryEvent.Type.KEPT_OPEN, actor=actor)
+        room_services.system_message_post(
+            room_id=_room_id(enquiry),
+            text=_("%(name)s kept this resolved enquiry open: it will not close automatically.")
+            % {"name": actor.display_name},
+            data={"visibility": "staff"},
+        )
+        send_event_on_commit(
+            _audience(enquiry, staff_ids=[actor.pk]), EnquiryResolved(enquiry_id=enquiry.pk, auto_close_at=None)
+        )
+    return enquiry
+
+
+def enquiry_close(*, actor: Staff, enquiry_id: int) -> Enquiry:
+    """The owner closes a resolved enquiry now instead of waiting for its auto-close (the
+    owner stays in the room, which becomes read-only)."""
+    with transaction.atomic():
+        enquiry = _lock_enquiry(enquiry_id)
+        _require_owner(enquiry, actor, "close")
+        if enquiry.status != Enquiry.Status.RESOLVED:
+            raise Conflict(
+                _("Only a resolved enquiry can be closed; this one is %(status)s.") % {"status": enquiry.status},
+                code=enquiry.status,
+            )
+        _close(enquiry, actor=actor, from_statuses=[Enquiry.Status.RESOLVED])
     return enquiry
 
 
@@ -875,7 +986,7 @@ def _close(enquiry: Enquiry, *, actor: Staff | None, from_statuses: Sequence[str
     )
     if changed != 1:
         return False
-    _end_pending_transfer(enquiry)
+    _end_pending_transfer(enquiry, reason="closed")
     enquiry.status, enquiry.closed_at, enquiry.auto_close_at = Enquiry.Status.CLOSED, now, None
     _log(enquiry, EnquiryEvent.Type.CLOSED, actor=actor)
     room_services.system_message_post(
@@ -896,6 +1007,23 @@ def enquiry_leave(*, actor: Staff, enquiry_id: int) -> Enquiry:
         room_id = _room_id(enquiry)
         member = RoomMember.objects.filter(room_id=room_id, staff=actor).first()
         if member is None:
+            handed = (
+                enquiry.transfers.filter(status=Transfer.Status.ACCEPTED, from_staff=actor)
+                .select_related("accepted_by")
+                .order_by("-id")
+                .first()
+            )
+            if handed is not None and handed.accepted_by is not None and enquiry.owner_id != actor.pk:
+                # The transfer's target accepted a moment before this Leave: nothing to
+                # leave any more, and the enquiry stays open with them.
+                raise Conflict(
+                    _(
+                        "%(name)s accepted your transfer before you left: the enquiry is theirs now "
+                        "and stays open, and you are no longer in its room."
+                    )
+                    % {"name": handed.accepted_by.display_name},
+                    code="transferred",
+                )
             raise NotAuthorized("You are not in this enquiry's room.")
         if enquiry.owner_id == actor.pk:
             if enquiry.status not in (Enquiry.Status.HANDLING, Enquiry.Status.RESOLVED):
@@ -952,7 +1080,7 @@ def enquiry_take_over(*, actor: Staff, enquiry_id: int) -> Enquiry:
         room = Room.objects.get(enquiry=enquiry)
         previous_id = enquiry.owner_id
         if enquiry.transfers.filter(status=Transfer.Status.PENDING).exists():
-            _end_pending_transfer(enquiry)
+            _end_pending_transfer(enquiry, reason="taken_over")
         enquiry.owner = actor
         enquiry.save(update_fields=["owner"])
         if previous_id:

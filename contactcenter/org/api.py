@@ -427,7 +427,14 @@ class StaffDetailView(APIView):
 class SettingsSerializer(serializers.ModelSerializer):
     class Meta:
         model = OrgSettings
-        fields = ["auto_close_enabled", "auto_close_minutes", "work_hours", "ratings_visible_to_agents", "company_name"]
+        fields = [
+            "auto_close_enabled",
+            "auto_close_minutes",
+            "work_hours",
+            "ratings_visible_to_agents",
+            "agents_may_keep_open",
+            "company_name",
+        ]
 
 
 class SettingsIn(serializers.Serializer):
@@ -437,6 +444,7 @@ class SettingsIn(serializers.Serializer):
     auto_close_minutes = serializers.IntegerField(min_value=1, max_value=7 * 24 * 60, required=False)
     work_hours = NoNulJSONField(required=False, allow_null=True)
     ratings_visible_to_agents = serializers.BooleanField(required=False)
+    agents_may_keep_open = serializers.BooleanField(required=False)
     company_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
 
 

@@ -89,7 +89,9 @@ class EnquiryMissed(Event):
 
 @dataclasses.dataclass(frozen=True)
 class EnquiryTransferred(Event):
-    """state: "offered" (transfer started), "accepted" or "lapsed"."""
+    """state: "offered" (transfer started), "accepted" or "lapsed". ``reason`` says why a
+    transfer lapsed: "timeout", "rejected", or what ended it first ("closed", "resolved",
+    "taken_over")."""
 
     type: ClassVar[str] = "enquiry.transferred"
     enquiry_id: int
@@ -97,12 +99,17 @@ class EnquiryTransferred(Event):
     state: str
     owner_id: int | None
     owner_name: str
+    reason: str = ""
+    from_id: int | None = None  # "accepted": the previous owner
 
 
 @dataclasses.dataclass(frozen=True)
 class EnquiryResolved(Event):
+    """Also sent when the owner keeps a resolved enquiry open (``auto_close_at`` None)."""
+
     type: ClassVar[str] = "enquiry.resolved"
     enquiry_id: int
+    auto_close_at: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)

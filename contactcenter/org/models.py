@@ -141,6 +141,8 @@ class OrgSettings(models.Model):
     # None: always open. Else {"timezone": "Europe/London", "days": {"mon": [["09:00", "18:00"]], ...}}
     work_hours = models.JSONField(null=True, blank=True, default=None)
     ratings_visible_to_agents = models.BooleanField(default=False)
+    # An agent may keep a resolved enquiry open (no auto-close) instead of waiting for it.
+    agents_may_keep_open = models.BooleanField(default=False)
     company_name = models.CharField(max_length=120, blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
 

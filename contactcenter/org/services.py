@@ -418,6 +418,9 @@ def org_settings_update(*, actor: Staff, changes: dict[str, Any]) -> OrgSettings
         if "ratings_visible_to_agents" in changes:
             obj.ratings_visible_to_agents = bool(changes["ratings_visible_to_agents"])
             fields.append("ratings_visible_to_agents")
+        if "agents_may_keep_open" in changes:
+            obj.agents_may_keep_open = bool(changes["agents_may_keep_open"])
+            fields.append("agents_may_keep_open")
         if "company_name" in changes:
             obj.company_name = str(changes["company_name"])[:120]
             fields.append("company_name")

@@ -167,8 +167,10 @@ def test_transfer_lapses_after_60_seconds(handled, make_staff, events, clock):
     assert room_members(e) == {owner.pk: "owner"}
     assert panel(target) == []
     lapsed = events.of_type("enquiry.transferred")
-    assert lapsed[0][0] == sorted(["admins", f"staff.{owner.pk}"])
+    # The target too: its panel says why the offer went.
+    assert lapsed[0][0] == sorted(["admins", f"staff.{owner.pk}", f"staff.{target.pk}"])
     assert lapsed[0][1]["data"]["state"] == "lapsed" and lapsed[0][1]["data"]["owner_id"] == owner.pk
+    assert lapsed[0][1]["data"]["reason"] == "timeout"
     assert events.of_type("enquiry.taken")[0][0] == [f"staff.{target.pk}"]
     row = EnquiryEvent.objects.get(enquiry=e, type="transfer_lapsed")
     assert row.actor_id is None and row.data == {"transfer": transfer.pk, "reason": "timeout"}

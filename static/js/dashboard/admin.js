@@ -701,6 +701,7 @@ async function settingsPage(main) {
   const autoClose = h("input", { type: "checkbox", name: "auto_close_enabled", checked: s.auto_close_enabled });
   const minutes = h("input", { type: "number", name: "auto_close_minutes", min: 1, max: 10080, value: s.auto_close_minutes });
   const ratings = h("input", { type: "checkbox", name: "ratings_visible_to_agents", checked: s.ratings_visible_to_agents });
+  const keepOpen = h("input", { type: "checkbox", name: "agents_may_keep_open", checked: s.agents_may_keep_open });
   const company = h("input", { name: "company_name", value: s.company_name || "", maxlength: 120 });
   const wh = s.work_hours || null;
   const hoursOn = h("input", { type: "checkbox", name: "work_hours_on", checked: !!wh });
@@ -718,6 +719,7 @@ async function settingsPage(main) {
     h("h2", { text: "Enquiries" }),
     h("label", { class: "check" }, autoClose, " Close resolved enquiries automatically"),
     field("Auto-close after (minutes)", minutes),
+    h("label", { class: "check" }, keepOpen, " ", gettext("Agents may keep a resolved enquiry open (no auto-close)")),
     h("label", { class: "check" }, ratings, " Agents may see ratings"),
     field(gettext("Company name"), company, gettext("Shown in the widget's header (unless a channel sets its own) and as the sender of emails to customers.")),
     h("h2", { text: "Work hours" }),
@@ -732,6 +734,7 @@ async function settingsPage(main) {
       auto_close_enabled: autoClose.checked,
       auto_close_minutes: Number(minutes.value),
       ratings_visible_to_agents: ratings.checked,
+      agents_may_keep_open: keepOpen.checked,
       company_name: company.value,
       work_hours: null,
     };

@@ -6,6 +6,7 @@ import { gettext, interpolate, pgettext } from "../i18n.js";
 import { api, toLogin } from "./api.js";
 import { configure as configureDates } from "./datetime.js";
 import { clear, h, toast } from "./dom.js";
+import { setupLimit } from "./limit.js";
 import { setupToggles } from "./notify.js";
 import { setupPanel } from "./panel.js";
 import { setupPreferences } from "./preferences.js";
@@ -179,6 +180,7 @@ async function start() {
   window.ccApp = app; // for debugging and the browser tests
 
   setupPanel();
+  setupLimit();
   setupRooms();
   await route();
 }

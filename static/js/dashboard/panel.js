@@ -8,6 +8,7 @@ import { attention, notify, playAlert } from "./notify.js";
 import { gettext, interpolate } from "../i18n.js";
 import { enquiryKindText } from "./room/info_format.js";
 import { app, emit, on } from "./state.js";
+import { offerCountdown, offerTexts, offerWithdrawnText } from "./states.js";
 
 const items = new Map(); // enquiry id -> {enquiry, transferId, li}
 let list;
@@ -41,9 +42,12 @@ function render(entry) {
       h("strong", { class: "visitor-name", text: name }),
       wait,
     ),
-    transferId ? h("p", { class: "small tag-note", text: "Transfer offered to you" }) : null,
+    transferId ? transferOffer(entry) : null,
     h("p", { class: "first-message", text: enquiry.first_message || "" }),
-    h("p", { class: "small muted enquiry-via", text: [enquiryKindText(enquiry.via || enquiry.channel_kind), enquiry.destination ? interpolate(gettext("To %(destination)s"), { destination: enquiry.destination.name }) : ""].filter(Boolean).join(" · ") }),
+    // A transfer's card names its target (above), not the enquiry's old destination.
+    transferId
+      ? h("p", { class: "small muted enquiry-via", text: enquiryKindText(enquiry.via || enquiry.channel_kind) })
+      : h("p", { class: "small muted enquiry-via", text: [enquiryKindText(enquiry.via || enquiry.channel_kind), enquiry.destination ? interpolate(gettext("To %(destination)s"), { destination: enquiry.destination.name }) : ""].filter(Boolean).join(" · ") }),
     offered
       ? h("div", { class: "actions" }, reject, pick)
       : h("p", { class: "small muted waiting-row", text: "Waiting · not offered to you" }),
@@ -52,6 +56,33 @@ function render(entry) {
   entry.li = li;
   entry.wait = wait;
   return li;
+}
+
+/**
+ * A transfer offer: who is transferring to whom, and a live countdown from the server's
+ * deadline (ticked by setupPanel's timer through entry.countdown).
+ */
+function transferOffer(entry) {
+  const transfer = entry.enquiry.transfer;
+  if (!transfer) return h("p", { class: "small tag-note", text: "Transfer offered to you" });
+  const texts = offerTexts(transfer, app.me.id);
+  const countdown = h("span", { class: "offer-countdown", role: "timer", "aria-live": "off" });
+  entry.countdown = countdown;
+  tickOffer(entry);
+  return h(
+    "div",
+    { class: "transfer-offer" },
+    h("p", { class: "small tag-note offer-who", text: texts.who }),
+    h("p", { class: "small muted offer-target" }, texts.target, " · ", countdown),
+  );
+}
+
+function tickOffer(entry) {
+  const transfer = entry.enquiry.transfer;
+  if (!entry.countdown || !transfer) return;
+  const left = offerCountdown(transfer.deadline_at, Date.now());
+  entry.countdown.textContent = left.text;
+  entry.countdown.classList.toggle("urgent", left.urgent);
 }
 
 function paint() {
@@ -66,7 +97,8 @@ function paint() {
 function add(enquiry, transferId = null, { alert = false } = {}) {
   const known = items.get(enquiry.id);
   if (known && (isOffered(known.enquiry) || !isOffered(enquiry))) return;
-  const entry = { enquiry, transferId };
+  addedCount += 1;
+  const entry = { enquiry, transferId, added: addedCount };
   items.set(enquiry.id, entry);
   const li = render(entry);
   if (known) {
@@ -90,10 +122,20 @@ function add(enquiry, transferId = null, { alert = false } = {}) {
   }
 }
 
+// Transfer offers dropped from the panel lately (transfer id -> visitor name), so that the
+// enquiry.transferred event that says why can still be told.
+const offersGone = new Map();
+
+const visitorName = (enquiry) => (enquiry.visitor && enquiry.visitor.name) || "Visitor";
+
 export function removeEnquiry(id) {
   const entry = items.get(id);
   if (!entry) return;
   items.delete(id);
+  if (entry.transferId) {
+    offersGone.set(entry.transferId, visitorName(entry.enquiry));
+    setTimeout(() => offersGone.delete(entry.transferId), 30000);
+  }
   entry.li.remove();
   paint();
 }
@@ -165,19 +207,25 @@ export function offerButtons(enquiry, { transfer = false, onDone = () => {} } = 
   return [reject, pick];
 }
 
+// Rows added so far: a list that was asked for before a row came live (enquiry.opened while
+// the request ran) must not drop that row as gone.
+let addedCount = 0;
+
 async function load() {
   try {
+    const before = addedCount;
     const page = await api("GET", "/api/v1/enquiries?status=open&page_size=100");
     const fresh = new Set();
     for (const enquiry of page.results || []) {
       // (Admins get every open enquiry here; those not offered to them stay read-only.)
       fresh.add(enquiry.id);
-      const transferId = enquiry.transfer && enquiry.transfer.to_staff === app.me.id ? enquiry.transfer.id : null;
+      // A pending transfer offered to me (to me or to one of my tags): the row is its offer.
+      const transferId = enquiry.transfer && enquiry.status !== "open" ? enquiry.transfer.id : null;
       const known = items.get(enquiry.id);
       if (known && isOffered(known.enquiry) !== isOffered(enquiry)) removeEnquiry(enquiry.id); // offer changed
       add(enquiry, transferId);
     }
-    for (const id of [...items.keys()]) if (!fresh.has(id)) removeEnquiry(id);
+    for (const [id, entry] of [...items.entries()]) if (!fresh.has(id) && entry.added <= before) removeEnquiry(id);
   } catch (err) {
     toast(`Open enquiries: ${err.message}`, "error");
   }
@@ -200,12 +248,21 @@ export function setupPanel() {
   }
   on("enquiry.transferred", (data) => {
     const entry = items.get(data.enquiry_id);
-    if (entry && entry.transferId === data.transfer_id && data.state !== "offered") removeEnquiry(data.enquiry_id);
+    const live = entry && entry.transferId === data.transfer_id;
+    if (data.state === "offered" || !(live || offersGone.has(data.transfer_id))) return;
+    // An offer that went before I answered: say why, not just vanish (its enquiry.taken may
+    // have dropped the card a moment before this event came).
+    const visitor = live ? visitorName(entry.enquiry) : offersGone.get(data.transfer_id);
+    offersGone.delete(data.transfer_id);
+    if (live) removeEnquiry(data.enquiry_id);
+    const why = data.state === "lapsed" ? offerWithdrawnText(data, visitor) : "";
+    if (why) toast(why, "warn", 10000);
   });
   on("socket.open", load); // first connect and every reconnect: catch up with what changed
   setInterval(() => {
     items.forEach((entry) => {
       entry.wait.textContent = duration(waited(entry.enquiry));
+      tickOffer(entry);
     });
   }, 1000);
 }

@@ -11,6 +11,7 @@ import { gettext, interpolate, ngettext } from "../i18n.js";
 import { attention, notify, playAlert } from "./notify.js";
 import { applyChange, applyMessage, initials, longestWaiting, previewLine, rowTime, sortRows, unreadTotals, waitedFor } from "./roomrows.js";
 import { app, emit, on } from "./state.js";
+import { transferEndedToast } from "./states.js";
 
 let list;
 let sortSelect;
@@ -437,8 +438,9 @@ export function setupRooms() {
     }
   });
   on("enquiry.transferred", (data) => {
-    if (data.state === "lapsed") toast(`Nobody accepted the transfer of enquiry #${data.enquiry_id} in time; it stays with its owner.`, "warn", 10000);
-    if (data.state === "accepted" && data.owner_id !== app.me.id) toast(`${data.owner_name} accepted enquiry #${data.enquiry_id}.`, "info", 8000);
+    // Only what the previous owner did not do themselves, said as it happened (states.js).
+    const text = transferEndedToast(data, app.me.id);
+    if (text) toast(text, data.state === "lapsed" ? "warn" : "info", 10000);
   });
   emit("rooms.ready", {});
 }

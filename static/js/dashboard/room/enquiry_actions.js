@@ -39,6 +39,14 @@ export async function leave(state) {
     await loadRooms();
     app.navigate("/app/");
   } catch (err) {
+    // The transfer's target accepted a moment before this Leave: the enquiry is theirs (the
+    // server says whose); nothing was closed and there is nothing left to leave.
+    if (err.status === 409 && err.body && err.body.code === "transferred") {
+      toast(err.message, "warn", 10000);
+      await loadRooms();
+      app.navigate("/app/");
+      return;
+    }
     toast(err.message, "error");
   }
 }

@@ -6,6 +6,7 @@ import { clear, h } from "../dom.js";
 import { app } from "../state.js";
 import { enquiryBanner } from "./enquiry_actions.js";
 import { composerPlaceholder, roomSubtitle, roomTitle } from "./format.js";
+import { paintResolved } from "./resolved.js";
 import { headActions, isReadOnly, monitorActions } from "./rules.js";
 
 /** @typedef {import("./state.js").RoomState} RoomState */
@@ -48,4 +49,5 @@ export function paintHead(state) {
   send.disabled = ro;
   fileInput.disabled = ro;
   textarea.placeholder = composerPlaceholder(ro, monitor);
+  paintResolved(state); // a resolved enquiry: when it auto-closes, keep open, close now
 }

@@ -9,7 +9,8 @@ import { clockTime, fileSize, h } from "../dom.js";
 import { markRead } from "../rooms.js";
 import { app } from "../state.js";
 import { segments } from "../text.js";
-import { deliveryLabel, deliveryState, fileShape, imageBox, replyQuote } from "./format.js";
+import { deliveryLine } from "./delivery.js";
+import { fileShape, imageBox, replyQuote } from "./format.js";
 import { canChange, insertionIndex, isAtBottom, isMine, isReadOnly, lastMessageId, linkNames, messageClasses, messageTools, readMarkerDue, scrollAfterMessage } from "./rules.js";
 import { voiceLabel } from "../../voice_rules.js";
 
@@ -106,8 +107,8 @@ function messageView(state, m) {
       ),
     );
   }
-  const delivery = deliveryState(data);
-  if (delivery) li.append(h("span", { class: `delivery delivery-${delivery}`, text: deliveryLabel(delivery) }));
+  const delivery = deliveryLine(m, !isReadOnly(state.info, state.monitor) && Boolean(state.info.me));
+  if (delivery) li.append(delivery);
   const tools = messageTools(m, { monitor: state.monitor, readOnly: isReadOnly(state.info, state.monitor), changeable: canChangeNow(m) });
   if (tools.length) {
     const on = state.handlers;

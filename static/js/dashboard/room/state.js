@@ -58,6 +58,7 @@
  * @property {{id: number, name: string} | null} [owner]
  * @property {string} [created_at]
  * @property {string | null} [picked_up_at]
+ * @property {string | null} [auto_close_at] a resolved enquiry: when it closes by itself (null: kept open)
  * @property {number | null} [first_response_seconds] from the customer's first message
  * @property {number} [duration_seconds] from the customer's first message; counts while it goes on
  * @property {string | null} [resolved_at]
