@@ -8,6 +8,7 @@ import { enquiryBanner } from "./enquiry_actions.js";
 import { composerPlaceholder, roomSubtitle, roomTitle } from "./format.js";
 import { paintResolved } from "./resolved.js";
 import { headActions, isReadOnly, monitorActions } from "./rules.js";
+import { gettext } from "../../i18n.js";
 
 /** @typedef {import("./state.js").RoomState} RoomState */
 
@@ -23,11 +24,11 @@ export function paintHead(state) {
   subtitle.textContent = roomSubtitle(info);
 
   const buttons = {
-    resolve: () => h("button", { type: "button", class: "primary small-button", text: "Resolve", onclick: on.resolve }),
-    transfer: () => h("button", { type: "button", class: "small-button", text: "Transfer", onclick: on.transfer }),
-    leave: () => h("button", { type: "button", class: "small-button", text: "Leave", onclick: on.leave }),
-    takeOver: () => h("button", { type: "button", class: "small-button", text: "Take over", onclick: on.takeOver }),
-    join: () => h("button", { type: "button", class: "small-button", text: "Join", onclick: on.join }),
+    resolve: () => h("button", { type: "button", class: "primary small-button", text: gettext("Resolve"), onclick: on.resolve }),
+    transfer: () => h("button", { type: "button", class: "small-button", text: gettext("Transfer"), onclick: on.transfer }),
+    leave: () => h("button", { type: "button", class: "small-button", text: gettext("Leave"), onclick: on.leave }),
+    takeOver: () => h("button", { type: "button", class: "small-button", text: gettext("Take over"), onclick: on.takeOver }),
+    join: () => h("button", { type: "button", class: "small-button", text: gettext("Join"), onclick: on.join }),
   };
   clear(
     actions,
@@ -39,7 +40,7 @@ export function paintHead(state) {
     clear(banner, ...enquiryNotice);
   } else if (monitor) {
     banner.hidden = false;
-    clear(banner, h("strong", { text: "Monitoring (read-only). " }), "You see this room live; nobody is told and no read state changes.");
+    clear(banner, h("strong", { text: gettext("Monitoring (read-only). ") }), gettext("You see this room live; nobody is told and no read state changes."));
     banner.append(...monitorActions(info, app.me.is_admin).map((a) => buttons[a]()));
   } else banner.hidden = true;
 

@@ -8,6 +8,7 @@ import { app, emit } from "../state.js";
 import { newClientId } from "./composer.js";
 import { errorText, roomOptionLabel } from "./format.js";
 import { canChangeNow, upsert } from "./messages.js";
+import { gettext } from "../../i18n.js";
 
 /** @typedef {import("./state.js").RoomState} RoomState */
 /** @typedef {import("./state.js").Message} Message */
@@ -28,7 +29,7 @@ export async function copyText(text) {
     document.execCommand("copy");
     area.remove();
   }
-  toast("Copied.");
+  toast(gettext("Copied."));
 }
 
 /**
@@ -36,17 +37,17 @@ export async function copyText(text) {
  * @param {Message} m
  */
 export async function editMessage(state, m) {
-  if (!canChangeNow(m)) return toast("The edit window has passed.", "error");
-  const data = await formDialog("Edit message", (form) => {
+  if (!canChangeNow(m)) return toast(gettext("The edit window has passed."), "error");
+  const data = await formDialog(gettext("Edit message"), (form) => {
     const area = h("textarea", { name: "text", rows: 4, required: true, maxlength: app.boot.message_max_chars });
     area.value = m.text;
-    form.append(field("Message", area));
+    form.append(field(gettext("Message"), area));
   });
   if (!data) return;
   try {
     upsert(state, await api("PATCH", `/api/v1/messages/${m.id}`, { text: data.get("text") }), { scroll: false });
   } catch (err) {
-    toast(errorText(err, [404, 405], "Editing is not available yet."), "error");
+    toast(errorText(err, [404, 405], gettext("Editing is not available yet.")), "error");
   }
 }
 
@@ -55,8 +56,8 @@ export async function editMessage(state, m) {
  * @param {Message} m
  */
 export async function recallMessage(state, m) {
-  if (!canChangeNow(m)) return toast("The recall window has passed.", "error");
-  if (!(await confirmDialog("Recall message", "Recall this message for everyone? A “message recalled” note stays.", "Recall"))) return;
+  if (!canChangeNow(m)) return toast(gettext("The recall window has passed."), "error");
+  if (!(await confirmDialog(gettext("Recall message"), gettext("Recall this message for everyone? A “message recalled” note stays."), gettext("Recall")))) return;
   try {
     upsert(state, await api("DELETE", `/api/v1/messages/${m.id}`), { scroll: false });
   } catch (err) {
@@ -72,14 +73,14 @@ export async function recallMessage(state, m) {
 export async function forwardMessage(state, m) {
   const rooms = [...app.rooms.values()];
   const data = await formDialog(
-    "Forward message",
-    (form) => form.append(field("Forward to", h("select", { name: "room", required: true }, rooms.map((r) => h("option", { value: r.id, text: roomOptionLabel(r) }))))),
-    "Forward",
+    gettext("Forward message"),
+    (form) => form.append(field(gettext("Forward to"), h("select", { name: "room", required: true }, rooms.map((r) => h("option", { value: r.id, text: roomOptionLabel(r) }))))),
+    gettext("Forward"),
   );
   if (!data) return;
   try {
     const sent = await api("POST", `/api/v1/messages/${m.id}/forward`, { room: Number(data.get("room")), client_id: newClientId() });
-    toast("Forwarded.");
+    toast(gettext("Forwarded."));
     emit("rooms.refresh", {});
     if (sent.room === state.roomId) upsert(state, sent);
   } catch (err) {

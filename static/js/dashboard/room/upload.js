@@ -8,6 +8,7 @@ import { app } from "../state.js";
 import { cancelReply, newClientId } from "./composer.js";
 import { errorText, tooLargeText, uploadLabel, uploadPercent } from "./format.js";
 import { upsert } from "./messages.js";
+import { gettext } from "../../i18n.js";
 
 /** @typedef {import("./state.js").RoomState} RoomState */
 
@@ -35,7 +36,7 @@ export async function sendFile(state, file) {
     upsert(state, message);
     cancelReply(state);
   } catch (err) {
-    toast(errorText(err, [404], "File upload is not available yet."), "error");
+    toast(errorText(err, [404], gettext("File upload is not available yet.")), "error");
   } finally {
     progress.hidden = true;
   }
