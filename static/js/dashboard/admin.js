@@ -1,7 +1,7 @@
 // Admin set-up pages: staff, tags, channels and destinations, settings.
 import { api, ApiError } from "./api.js";
 import { clear, field, formDialog, h, toast, uid } from "./dom.js";
-import { gettext, interpolate } from "../i18n.js";
+import { gettext, interpolate, pgettext } from "../i18n.js";
 import { app, on } from "./state.js";
 
 export async function render(main, match) {
@@ -138,14 +138,23 @@ async function saved(call, message, redraw) {
 }
 
 function tagChecks(tags, selected = []) {
-  const box = h("fieldset", { class: "checks" }, h("legend", { text: "Tags" }));
+  const box = h("fieldset", { class: "checks" }, h("legend", { text: gettext("Tags") }));
   tags.forEach((t) => box.append(h("label", { class: "check" }, h("input", { type: "checkbox", name: "tags", value: t.name, checked: selected.includes(t.name) }), ` ${t.name}`)));
-  if (!tags.length) box.append(h("p", { class: "small muted", text: "No tags yet." }));
+  if (!tags.length) box.append(h("p", { class: "small muted", text: gettext("No tags yet.") }));
   return box;
 }
 
+const ROLE_LABELS = {
+  agent: () => gettext("agent"),
+  admin: () => gettext("admin"),
+};
+
+function roleLabel(role) {
+  return ROLE_LABELS[role] ? ROLE_LABELS[role]() : role;
+}
+
 function roleSelect(value = "agent") {
-  return h("select", { name: "role" }, ["agent", "admin"].map((r) => h("option", { value: r, text: r, selected: r === value })));
+  return h("select", { name: "role" }, ["agent", "admin"].map((r) => h("option", { value: r, text: roleLabel(r), selected: r === value })));
 }
 
 async function staffPage(main) {
@@ -213,11 +222,11 @@ async function staffPage(main) {
     h(
       "section",
       { class: "admin-page" },
-      h("div", { class: "section-head" }, h("h1", { text: "Staff" }), add),
+      h("div", { class: "section-head" }, h("h1", { text: gettext("Staff") }), add),
       h(
         "table",
         { class: "data-table" },
-        h("thead", {}, h("tr", {}, ["Name", "Email", "Role", "Availability", "Limit", "Tags", "Account", ""].map((t) => h("th", { scope: "col", text: t })))),
+        h("thead", {}, h("tr", {}, [gettext("Name"), gettext("Email"), gettext("Role"), gettext("Availability"), gettext("Limit"), gettext("Tags"), gettext("Account"), ""].map((t) => h("th", { scope: "col", text: t })))),
         h(
           "tbody",
           {},
@@ -227,12 +236,12 @@ async function staffPage(main) {
               { class: s.is_active ? "" : "inactive", dataset: { staffId: String(s.id) } },
               h("td", { text: s.display_name }),
               h("td", { text: s.email }),
-              h("td", { text: s.role }),
+              h("td", { text: roleLabel(s.role) }),
               h("td", { class: "availability", dataset: { availability: s.availability } }, availabilityCell(s.availability)),
               h("td", { text: s.max_concurrent }),
               h("td", { text: s.tags.join(", ") }),
-              h("td", { text: s.is_active ? "active" : "deactivated" }),
-              h("td", {}, h("button", { type: "button", class: "small-button", text: "Edit", "aria-label": `Edit ${s.display_name || s.email}`, onclick: () => edit(s) })),
+              h("td", { text: s.is_active ? pgettext("account", "active") : gettext("deactivated") }),
+              h("td", {}, h("button", { type: "button", class: "small-button", text: gettext("Edit"), "aria-label": interpolate(gettext("Edit %(name)s"), { name: s.display_name || s.email }), onclick: () => edit(s) })),
             ),
           ),
         ),
@@ -356,13 +365,14 @@ function customInfoField(value = "") {
   const paint = () => {
     const n = area.value.length;
     const CUSTOM_INFO_MAX = app.boot.custom_info_max_chars;
-    counter.textContent = `${n.toLocaleString()} / ${CUSTOM_INFO_MAX.toLocaleString()} characters${n > CUSTOM_INFO_MAX ? " — too long" : ""}`;
+    const count = interpolate(gettext("%(n)s / %(max)s characters"), { n: n.toLocaleString(), max: CUSTOM_INFO_MAX.toLocaleString() });
+    counter.textContent = n > CUSTOM_INFO_MAX ? `${count} — ${gettext("too long")}` : count;
     counter.classList.toggle("over", n > CUSTOM_INFO_MAX);
-    area.setCustomValidity(n > CUSTOM_INFO_MAX ? `Custom info is limited to ${CUSTOM_INFO_MAX.toLocaleString()} characters.` : "");
+    area.setCustomValidity(n > CUSTOM_INFO_MAX ? interpolate(gettext("Custom info is limited to %(max)s characters."), { max: CUSTOM_INFO_MAX.toLocaleString() }) : "");
   };
   area.addEventListener("input", paint);
   paint();
-  const wrap = field("Custom info (shown to staff when the enquiry starts)", area);
+  const wrap = field(gettext("Custom info (shown to staff when the enquiry starts)"), area);
   wrap.append(counter);
   return wrap;
 }
@@ -644,12 +654,12 @@ async function channelsPage(main) {
               { dataset: { channelId: String(c.id) } },
               h("td", {}, c.kind === "widget" || c.kind === "weblink" ? swatch(c.widget_color) : null, ` ${c.name}`),
               h("td", { text: KIND_LABELS[c.kind] ? KIND_LABELS[c.kind]() : c.kind }),
-              h("td", { text: `${c.destination.name} (${c.destination.type})` }),
+              h("td", { text: destinationText(c.destination) }),
               h("td", {}, h("code", { text: c.key })),
               h("td", { class: "links" }, channelLinks(c, kinds)),
               h("td", { class: "clip", text: c.welcome_message }),
               h("td", { text: interpolate(gettext("%(count)s chars"), { count: c.custom_info.length.toLocaleString() }) }),
-              h("td", {}, c.is_active ? gettext("active") : gettext("off"), credentialsState(c)),
+              h("td", {}, c.is_active ? pgettext("channel", "active") : gettext("off"), credentialsState(c)),
               h("td", {}, h("button", { type: "button", class: "small-button", text: gettext("Edit"), "aria-label": interpolate(gettext("Edit channel %(name)s"), { name: c.name }), onclick: () => edit(c) })),
             ),
           ),
@@ -657,6 +667,13 @@ async function channelsPage(main) {
       ),
     ),
   );
+}
+
+/** "Sales (tag)", "Ann (staff)": a channel's destination and its type. */
+function destinationText(dest) {
+  if (dest.type === "tag") return interpolate(gettext("%(name)s (tag)"), { name: dest.name });
+  if (dest.type === "staff") return interpolate(gettext("%(name)s (staff)"), { name: dest.name });
+  return `${dest.name} (${dest.type})`;
 }
 
 /** A small square of the widget's colour (set through the CSSOM: the CSP allows no style attributes). */
@@ -680,13 +697,13 @@ function channelLinks(c, kinds) {
   const items = [];
   if (c.weblink_url) {
     items.push(h("a", { href: c.weblink_url, target: "_blank", rel: "noopener", text: c.weblink_url }));
-    items.push(h("a", { href: c.qr_png_url, download: `${c.weblink_slug}.png`, text: "QR PNG" }));
-    items.push(h("a", { href: c.qr_svg_url, download: `${c.weblink_slug}.svg`, text: "QR SVG" }));
+    items.push(h("a", { href: c.qr_png_url, download: `${c.weblink_slug}.png`, text: gettext("QR PNG") }));
+    items.push(h("a", { href: c.qr_svg_url, download: `${c.weblink_slug}.svg`, text: gettext("QR SVG") }));
   }
   if (c.kind === "widget") {
     const snippet = `<script src="${location.origin}/static/widget/loader.js" data-channel="${c.key}" async></script>`;
-    const copy = h("button", { type: "button", class: "small-button", text: "Copy embed code", "aria-label": `Copy the embed code of ${c.name}` });
-    copy.addEventListener("click", () => navigator.clipboard.writeText(snippet).then(() => toast("Embed code copied.")));
+    const copy = h("button", { type: "button", class: "small-button", text: gettext("Copy embed code"), "aria-label": interpolate(gettext("Copy the embed code of %(name)s"), { name: c.name }) });
+    copy.addEventListener("click", () => navigator.clipboard.writeText(snippet).then(() => toast(gettext("Embed code copied."))));
     items.push(copy);
   }
   if (c.webhook_url) items.push(h("code", { text: webhookUrl(kinds, c) }));
@@ -694,10 +711,19 @@ function channelLinks(c, kinds) {
 }
 
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+const DAY_LABELS = {
+  mon: () => pgettext("weekday", "mon"),
+  tue: () => pgettext("weekday", "tue"),
+  wed: () => pgettext("weekday", "wed"),
+  thu: () => pgettext("weekday", "thu"),
+  fri: () => pgettext("weekday", "fri"),
+  sat: () => pgettext("weekday", "sat"),
+  sun: () => pgettext("weekday", "sun"),
+};
 
 async function settingsPage(main) {
   const s = await api("GET", "/api/v1/settings");
-  const form = h("form", { class: "settings-form", "aria-label": "Settings" });
+  const form = h("form", { class: "settings-form", "aria-label": gettext("Settings") });
   const autoClose = h("input", { type: "checkbox", name: "auto_close_enabled", checked: s.auto_close_enabled });
   const minutes = h("input", { type: "number", name: "auto_close_minutes", min: 1, max: 10080, value: s.auto_close_minutes });
   const ratings = h("input", { type: "checkbox", name: "ratings_visible_to_agents", checked: s.ratings_visible_to_agents });
@@ -706,27 +732,27 @@ async function settingsPage(main) {
   const wh = s.work_hours || null;
   const hoursOn = h("input", { type: "checkbox", name: "work_hours_on", checked: !!wh });
   const tz = h("input", { name: "timezone", value: wh ? wh.timezone : Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC" });
-  const grid = h("fieldset", { class: "work-hours" }, h("legend", { text: "Work hours (one span per day; empty = closed)" }));
+  const grid = h("fieldset", { class: "work-hours" }, h("legend", { text: gettext("Work hours (one span per day; empty = closed)") }));
   const dayInputs = {};
   for (const d of DAYS) {
     const span = wh && wh.days && wh.days[d] && wh.days[d][0];
-    const from = h("input", { type: "time", value: span ? span[0] : "", "aria-label": `${d} from` });
-    const to = h("input", { type: "time", value: span ? span[1] : "", "aria-label": `${d} to` });
+    const from = h("input", { type: "time", value: span ? span[0] : "", "aria-label": interpolate(gettext("%(day)s from"), { day: DAY_LABELS[d]() }) });
+    const to = h("input", { type: "time", value: span ? span[1] : "", "aria-label": interpolate(gettext("%(day)s to"), { day: DAY_LABELS[d]() }) });
     dayInputs[d] = [from, to];
-    grid.append(h("div", { class: "day" }, h("span", { class: "day-name", text: d }), from, " – ", to));
+    grid.append(h("div", { class: "day" }, h("span", { class: "day-name", text: DAY_LABELS[d]() }), from, " – ", to));
   }
   form.append(
-    h("h2", { text: "Enquiries" }),
-    h("label", { class: "check" }, autoClose, " Close resolved enquiries automatically"),
-    field("Auto-close after (minutes)", minutes),
+    h("h2", { text: gettext("Enquiries") }),
+    h("label", { class: "check" }, autoClose, " ", gettext("Close resolved enquiries automatically")),
+    field(gettext("Auto-close after (minutes)"), minutes),
     h("label", { class: "check" }, keepOpen, " ", gettext("Agents may keep a resolved enquiry open (no auto-close)")),
-    h("label", { class: "check" }, ratings, " Agents may see ratings"),
+    h("label", { class: "check" }, ratings, " ", gettext("Agents may see ratings")),
     field(gettext("Company name"), company, gettext("Shown in the widget's header (unless a channel sets its own) and as the sender of emails to customers.")),
-    h("h2", { text: "Work hours" }),
-    h("label", { class: "check" }, hoursOn, " Limit enquiries to work hours (outside them enquiries are missed at once)"),
-    field("Time zone", tz, "For example Europe/Berlin"),
+    h("h2", { text: gettext("Work hours") }),
+    h("label", { class: "check" }, hoursOn, " ", gettext("Limit enquiries to work hours (outside them enquiries are missed at once)")),
+    field(gettext("Time zone"), tz, gettext("For example Europe/Berlin")),
     grid,
-    h("button", { type: "submit", class: "primary", text: "Save settings" }),
+    h("button", { type: "submit", class: "primary", text: gettext("Save settings") }),
   );
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -748,10 +774,10 @@ async function settingsPage(main) {
     }
     try {
       await api("PATCH", "/api/v1/settings", body);
-      toast("Settings saved.");
+      toast(gettext("Settings saved."));
     } catch (err) {
       toast(err.message, "error");
     }
   });
-  clear(main, h("section", { class: "admin-page" }, h("h1", { text: "Settings" }), form));
+  clear(main, h("section", { class: "admin-page" }, h("h1", { text: gettext("Settings") }), form));
 }
