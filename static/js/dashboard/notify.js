@@ -71,8 +71,8 @@ export function setupToggles() {
   const paint = () => {
     const on = soundOn();
     sound.setAttribute("aria-pressed", String(on));
-    sound.firstChild.textContent = on ? "Sound on" : "Sound off";
-    sound.title = on ? "Alert sound on (click to mute)" : "Alert sound muted (click to turn on)";
+    sound.firstChild.textContent = on ? gettext("Sound on") : gettext("Sound off");
+    sound.title = on ? gettext("Alert sound on (click to mute)") : gettext("Alert sound muted (click to turn on)");
     sound.querySelector(".visually-hidden").textContent = sound.title;
   };
   sound.addEventListener("click", () => {

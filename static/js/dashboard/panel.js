@@ -25,7 +25,7 @@ function render(entry) {
   const offered = isOffered(enquiry);
   const visitor = enquiry.visitor || {};
   const name = visitor.name || visitor.first_name || "Visitor";
-  const wait = h("span", { class: "wait", "aria-label": "waiting time", text: duration(waited(enquiry)) });
+  const wait = h("span", { class: "wait", "aria-label": gettext("waiting time"), text: duration(waited(enquiry)) });
   const [reject, pick] = offerButtons(enquiry, { transfer: Boolean(transferId) });
   // The server's copy of the platform's photo (same origin), so the page loads nothing from other hosts.
   const avatar = visitor.photo_url && visitor.photo_url.startsWith("/api/")
@@ -50,7 +50,7 @@ function render(entry) {
       : h("p", { class: "small muted enquiry-via", text: [enquiryKindText(enquiry.via || enquiry.channel_kind), enquiry.destination ? interpolate(gettext("To %(destination)s"), { destination: enquiry.destination.name }) : ""].filter(Boolean).join(" · ") }),
     offered
       ? h("div", { class: "actions" }, reject, pick)
-      : h("p", { class: "small muted waiting-row", text: "Waiting · not offered to you" }),
+      : h("p", { class: "small muted waiting-row", text: gettext("Waiting · not offered to you") }),
   );
   if (!offered) li.classList.add("read-only");
   entry.li = li;
@@ -64,7 +64,7 @@ function render(entry) {
  */
 function transferOffer(entry) {
   const transfer = entry.enquiry.transfer;
-  if (!transfer) return h("p", { class: "small tag-note", text: "Transfer offered to you" });
+  if (!transfer) return h("p", { class: "small tag-note", text: gettext("Transfer offered to you") });
   const texts = offerTexts(transfer, app.me.id);
   const countdown = h("span", { class: "offer-countdown", role: "timer", "aria-live": "off" });
   entry.countdown = countdown;
@@ -227,7 +227,7 @@ async function load() {
     }
     for (const [id, entry] of [...items.entries()]) if (!fresh.has(id) && entry.added <= before) removeEnquiry(id);
   } catch (err) {
-    toast(`Open enquiries: ${err.message}`, "error");
+    toast(interpolate(gettext("Open enquiries: %(error)s"), { error: err.message }), "error");
   }
 }
 

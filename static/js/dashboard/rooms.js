@@ -242,7 +242,7 @@ export async function loadRooms() {
     app.rooms.clear();
     for (const row of page.results || page) app.rooms.set(row.id, row);
   } catch (err) {
-    if (err.status !== 404) toast(`Rooms: ${err.message}`, "error");
+    if (err.status !== 404) toast(interpolate(gettext("Rooms: %(error)s"), { error: err.message }), "error");
     // Fallback without the room list endpoint: my enquiries in hand.
     try {
       const page = await api("GET", "/api/v1/enquiries?status=handling&page_size=100");
@@ -320,7 +320,7 @@ async function newSpace() {
       form.append(field("Name", h("input", { name: "name", required: true, maxlength: 120 })));
       form.append(field("Description", h("textarea", { name: "description", rows: 2 })));
       form.append(h("label", { class: "check" }, h("input", { type: "checkbox", name: "is_private" }), " Private (invited members only)"));
-      const members = h("fieldset", { class: "checks" }, h("legend", { text: "Members" }));
+      const members = h("fieldset", { class: "checks" }, h("legend", { text: gettext("Members") }));
       staff.forEach((s) => members.append(h("label", { class: "check" }, h("input", { type: "checkbox", name: "members", value: s.id }), ` ${s.display_name || s.email}`)));
       form.append(members);
     },
@@ -429,12 +429,12 @@ export function setupRooms() {
   on("room.taken_over", (data) => {
     if (data.previous_owner_id === app.me.id && data.by_id !== app.me.id) {
       const room = app.rooms.get(data.room_id);
-      toast(`${data.by_name} took over ${room ? room.title : `enquiry #${data.enquiry_id}`}.`, "warn", 12000);
+      toast(interpolate(gettext("%(name)s took over %(room)s."), { name: data.by_name, room: room ? room.title : interpolate(gettext("enquiry #%(id)s"), { id: data.enquiry_id }) }), "warn", 12000);
     }
   });
   on("room.member_joined", (data) => {
     if (data.staff_id !== app.me.id && data.enquiry_id && app.rooms.has(data.room_id)) {
-      toast(`${data.staff_name} joined ${app.rooms.get(data.room_id).title}.`, "warn", 10000);
+      toast(interpolate(gettext("%(name)s joined %(room)s."), { name: data.staff_name, room: app.rooms.get(data.room_id).title }), "warn", 10000);
     }
   });
   on("enquiry.transferred", (data) => {

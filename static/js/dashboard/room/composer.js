@@ -29,7 +29,7 @@ export function startReply(state, m) {
   const { replyBar, textarea } = state.ui;
   state.replyTo = m.id;
   replyBar.hidden = false;
-  clear(replyBar, h("span", { text: replyingTo(m) }), h("button", { type: "button", class: "tool", text: "Cancel reply", onclick: () => cancelReply(state) }));
+  clear(replyBar, h("span", { text: replyingTo(m) }), h("button", { type: "button", class: "tool", text: gettext("Cancel reply"), onclick: () => cancelReply(state) }));
   textarea.focus();
 }
 
@@ -47,7 +47,7 @@ export function cancelReply(state) {
  * @param {string} clientId
  */
 function pendingView(state, text, clientId) {
-  const li = h("li", { class: "msg mine pending", dataset: { client: clientId } }, h("div", { class: "msg-meta" }, h("strong", { text: app.me.display_name }), " ", h("span", { class: "small muted", text: "sending…" })), h("p", { class: "body", text }));
+  const li = h("li", { class: "msg mine pending", dataset: { client: clientId } }, h("div", { class: "msg-meta" }, h("strong", { text: app.me.display_name }), " ", h("span", { class: "small muted", text: gettext("sending…") })), h("p", { class: "body", text }));
   state.pendingByClient.set(clientId, li);
   state.ui.list.append(li);
   toBottom(state);

@@ -22,7 +22,7 @@ export async function resolve(state) {
   if (!(await confirmDialog("Resolve enquiry", "Mark this enquiry resolved? It closes automatically later; if the customer writes again it reopens to you.", "Resolve"))) return;
   try {
     await api("POST", `/api/v1/enquiries/${enquiryOf(state.info).id}/resolve`);
-    toast("Enquiry resolved.");
+    toast(gettext("Enquiry resolved."));
     await reloadInfo(state);
   } catch (err) {
     toast(err.message, "error");
@@ -65,7 +65,7 @@ export async function transfer(state) {
   const data = await formDialog(
     "Transfer enquiry",
     (form) => {
-      form.append(h("p", { class: "small muted", text: "The customer stays with you until the target accepts (60 s)." }));
+      form.append(h("p", { class: "small muted", text: gettext("The customer stays with you until the target accepts (60 s).") }));
       const target = h("select", { name: "target", required: true });
       target.append(h("optgroup", { label: "Staff" }, staff.map((s) => h("option", { value: `staff:${s.id}`, text: staffOptionLabel(s) }))));
       target.append(h("optgroup", { label: "Tags" }, tags.map((t) => h("option", { value: `tag:${t.name}`, text: t.name }))));
@@ -76,7 +76,7 @@ export async function transfer(state) {
   if (!data) return;
   try {
     await api("POST", `/api/v1/enquiries/${enquiryOf(state.info).id}/transfer`, transferBody(String(data.get("target"))));
-    toast("Transfer offered. You keep the customer until it is accepted.");
+    toast(gettext("Transfer offered. You keep the customer until it is accepted."));
   } catch (err) {
     toast(err.message, "error");
   }

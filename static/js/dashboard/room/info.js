@@ -262,7 +262,7 @@ function muteSelect(state) {
     try {
       await api("PATCH", `/api/v1/rooms/${state.roomId}/membership`, { mute: mute.value });
       updateRoom(state.roomId, { mute: mute.value });
-      toast("Notification setting saved.");
+      toast(gettext("Notification setting saved."));
     } catch (err) {
       toast(err.message, "error");
     }
@@ -277,7 +277,7 @@ function muteSelect(state) {
 export function paintInfo(state) {
   const { info } = state;
   /** @type {HTMLElement[]} */
-  const parts = [h("h2", { class: "visually-hidden", text: "Room information" })];
+  const parts = [h("h2", { class: "visually-hidden", text: gettext("Room information") })];
   if (info.kind === "enquiry" && info.enquiry) {
     const e = info.enquiry;
     const loc = locale();
@@ -294,17 +294,17 @@ export function paintInfo(state) {
     if (utm.length) parts.push(h("h3", { text: gettext("Campaign (UTM)") }), rowsList(utm, gettext("Campaign (UTM)")));
     if (info.destination) parts.push(h("h3", { text: gettext("Destination") }), rowsList(destinationRows(info.destination), gettext("Destination")));
   }
-  if (info.kind === "direct" && info.contact) parts.push(h("h3", { text: "Contact" }), kv(contactPairs(info.contact)));
-  if (info.kind === "space") parts.push(h("h3", { text: "Space" }), kv(spacePairs(info)));
+  if (info.kind === "direct" && info.contact) parts.push(h("h3", { text: gettext("Contact") }), kv(contactPairs(info.contact)));
+  if (info.kind === "space") parts.push(h("h3", { text: gettext("Space") }), kv(spacePairs(info)));
   parts.push(
-    h("h3", { text: "Members" }),
+    h("h3", { text: gettext("Members") }),
     h(
       "ul",
       { class: "members" },
       info.members.map((m) => h("li", {}, h("span", { class: `dot av-${m.availability}`, "aria-hidden": "true" }), `${m.name} `, h("small", { class: "muted", text: memberDetail(m) }))),
     ),
   );
-  if (info.me) parts.push(h("h3", { text: "Notifications" }), field("Notify me about", muteSelect(state)));
+  if (info.me) parts.push(h("h3", { text: gettext("Notifications") }), field(gettext("Notify me about"), muteSelect(state)));
   clear(state.ui.infoPanel, parts);
 }
 
@@ -326,7 +326,7 @@ export async function reloadInfo(state) {
     paintInfo(state);
   } catch (err) {
     if (err.status === 403 || err.status === 404) {
-      toast("You are no longer in this room.", "info");
+      toast(gettext("You are no longer in this room."), "info");
       app.navigate("/app/");
     }
   } finally {

@@ -3,6 +3,7 @@
 // the typing line, the composer and the information panel (shown beside the chat on wide
 // screens, behind the "Room info" button on narrow ones).
 
+import { gettext } from "../../i18n.js";
 import { clear, h, uid } from "../dom.js";
 import { app } from "../state.js";
 
@@ -18,31 +19,31 @@ import { app } from "../state.js";
 export function buildLayout(state, main) {
   const title = h("h1", { class: "room-title-h", id: "room-title" });
   const subtitle = h("p", { class: "small muted room-sub" });
-  const actions = h("div", { class: "room-actions", role: "toolbar", "aria-label": "Room actions" });
-  const infoToggle = h("button", { type: "button", class: "small-button", "aria-expanded": "true", "aria-controls": "room-info", text: "Room info" });
-  const list = h("ol", { class: "messages", "aria-label": "Messages", "aria-live": "polite", "aria-relevant": "additions" });
+  const actions = h("div", { class: "room-actions", role: "toolbar", "aria-label": gettext("Room actions") });
+  const infoToggle = h("button", { type: "button", class: "small-button", "aria-expanded": "true", "aria-controls": "room-info", text: gettext("Room info") });
+  const list = h("ol", { class: "messages", "aria-label": gettext("Messages"), "aria-live": "polite", "aria-relevant": "additions" });
   const scroller = h("div", { class: "message-scroller", tabindex: "0", "aria-labelledby": "room-title" }, list);
-  const jump = h("button", { type: "button", class: "jump-new small-button", hidden: true, text: "New messages ↓" });
+  const jump = h("button", { type: "button", class: "jump-new small-button", hidden: true, text: gettext("New messages ↓") });
   const typing = h("p", { class: "typing small muted", "aria-live": "polite" });
   const banner = h("div", { class: "monitor-banner", hidden: true });
   const replyBar = h("div", { class: "reply-bar", hidden: true });
-  const textarea = h("textarea", { id: "composer-text", rows: 1, placeholder: "Message (/ quick reply, @ mention)", maxlength: app.boot.message_max_chars });
-  const suggest = h("ul", { class: "suggest", role: "listbox", id: uid("suggest"), hidden: true, "aria-label": "Suggestions" });
+  const textarea = h("textarea", { id: "composer-text", rows: 1, placeholder: gettext("Message (/ quick reply, @ mention)"), maxlength: app.boot.message_max_chars });
+  const suggest = h("ul", { class: "suggest", role: "listbox", id: uid("suggest"), hidden: true, "aria-label": gettext("Suggestions") });
   textarea.setAttribute("aria-controls", suggest.id);
   textarea.setAttribute("aria-autocomplete", "list");
   const fileInput = h("input", { type: "file", id: uid("file"), class: "visually-hidden" });
-  const attach = h("label", { for: fileInput.id, class: "attach", title: "Attach a file (image, video, document, voice)" }, "+ File", h("span", { class: "visually-hidden", text: " — attach a file" }));
-  const send = h("button", { type: "submit", class: "primary", text: "Send" });
+  const attach = h("label", { for: fileInput.id, class: "attach", title: gettext("Attach a file (image, video, document, voice)") }, gettext("+ File"), h("span", { class: "visually-hidden", text: gettext(" — attach a file") }));
+  const send = h("button", { type: "submit", class: "primary", text: gettext("Send") });
   const progress = h("div", { class: "upload-progress", hidden: true });
   const composer = h(
     "form",
-    { class: "composer", "aria-label": "Send a message" },
+    { class: "composer", "aria-label": gettext("Send a message") },
     replyBar,
     progress,
-    h("div", { class: "composer-row" }, fileInput, attach, h("label", { for: "composer-text", class: "visually-hidden", text: "Message" }), textarea, send),
+    h("div", { class: "composer-row" }, fileInput, attach, h("label", { for: "composer-text", class: "visually-hidden", text: gettext("Message") }), textarea, send),
     suggest,
   );
-  const infoPanel = h("aside", { class: "room-info", id: "room-info", "aria-label": "Room information" });
+  const infoPanel = h("aside", { class: "room-info", id: "room-info", "aria-label": gettext("Room information") });
   const chatCol = h(
     "section",
     { class: "chat", "aria-labelledby": "room-title" },

@@ -2,6 +2,7 @@
 // The open room's live events (from the socket, through the dashboard's bus): messages,
 // refused posts, typing, membership and enquiry changes, reconnects and monitoring answers.
 
+import { gettext, interpolate } from "../../i18n.js";
 import { toast } from "../dom.js";
 import { on } from "../state.js";
 import { postRefused, showTyping } from "./composer.js";
@@ -45,7 +46,7 @@ export function subscribe(state) {
     }),
     on("watching", (data) => data.room === state.roomId && loadHistory(state).catch(() => {})),
     on("error", (data) => {
-      if (data.request === "watch" && data.room === state.roomId) toast(`Live monitoring is off: ${data.detail}`, "error");
+      if (data.request === "watch" && data.room === state.roomId) toast(interpolate(gettext("Live monitoring is off: %(reason)s"), { reason: data.detail }), "error");
     }),
   );
   const onVisible = () => !document.hidden && scheduleRead(state);

@@ -88,7 +88,7 @@ function messageView(state, m) {
   if (m.forwarded_from) li.append(forwardedLine(data.forwarded));
   if (m.reply_to) li.append(h("blockquote", { class: "reply-quote" }, replyQuote(state.messages.get(m.reply_to))));
   if (m.recalled_at) {
-    li.append(h("p", { class: "body muted", text: "Message recalled" }));
+    li.append(h("p", { class: "body muted", text: gettext("Message recalled") }));
     return li;
   }
   if (m.text) li.append(h("p", { class: "body" }, linkify(m.text, linkNames(state.info))));
@@ -113,7 +113,7 @@ function messageView(state, m) {
   if (tools.length) {
     const on = state.handlers;
     const actions = { Reply: on.reply, Copy: on.copy, Forward: on.forward, Edit: on.edit, Recall: on.recall };
-    const group = h("div", { class: "msg-tools", role: "group", "aria-label": "Message actions" });
+    const group = h("div", { class: "msg-tools", role: "group", "aria-label": gettext("Message actions") });
     for (const label of tools) {
       group.append(h("button", { type: "button", class: "tool", text: label, "aria-label": `${label} message from ${m.author.name}`, onclick: () => actions[label](m) }));
     }

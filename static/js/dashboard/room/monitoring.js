@@ -2,6 +2,7 @@
 // Admins' monitoring of a room: watching it live over the socket without being a member,
 // and leaving the read-only view by joining the enquiry or taking it over.
 
+import { gettext } from "../../i18n.js";
 import { api } from "../api.js";
 import { confirmDialog, toast } from "../dom.js";
 import { app } from "../state.js";
@@ -48,21 +49,21 @@ async function becomeMember(state, { title, question, ok, path, done }) {
 /** @param {RoomState} state */
 export function join(state) {
   return becomeMember(state, {
-    title: "Join room",
-    question: "Join this enquiry as a participant? The agent and the room are told.",
-    ok: "Join",
+    title: gettext("Join room"),
+    question: gettext("Join this enquiry as a participant? The agent and the room are told."),
+    ok: gettext("Join"),
     path: "join",
-    done: "You joined the room.",
+    done: gettext("You joined the room."),
   });
 }
 
 /** @param {RoomState} state */
 export function takeOver(state) {
   return becomeMember(state, {
-    title: "Take over",
-    question: "Take this enquiry over? You become its owner; the agent is told.",
-    ok: "Take over",
+    title: gettext("Take over"),
+    question: gettext("Take this enquiry over? You become its owner; the agent is told."),
+    ok: gettext("Take over"),
     path: "take-over",
-    done: "You took the enquiry over.",
+    done: gettext("You took the enquiry over."),
   });
 }

@@ -8,7 +8,7 @@ import { app } from "../state.js";
 import { cancelReply, newClientId } from "./composer.js";
 import { errorText, tooLargeText, uploadLabel, uploadPercent } from "./format.js";
 import { upsert } from "./messages.js";
-import { gettext } from "../../i18n.js";
+import { gettext, interpolate } from "../../i18n.js";
 
 /** @typedef {import("./state.js").RoomState} RoomState */
 
@@ -24,7 +24,7 @@ export async function sendFile(state, file) {
   form.append("file", file);
   form.append("client_id", newClientId());
   if (state.replyTo) form.append("reply_to", String(state.replyTo));
-  const bar = h("progress", { max: 100, value: 0, "aria-label": `Uploading ${file.name}` });
+  const bar = h("progress", { max: 100, value: 0, "aria-label": interpolate(gettext("Uploading %(name)s"), { name: file.name }) });
   const label = h("span", { class: "small", text: uploadLabel(file.name, 0) });
   clear(progress, label, bar);
   progress.hidden = false;
