@@ -67,8 +67,8 @@ export async function transfer(state) {
     (form) => {
       form.append(h("p", { class: "small muted", text: gettext("The customer stays with you until the target accepts (60 s).") }));
       const target = h("select", { name: "target", required: true });
-      target.append(h("optgroup", { label: "Staff" }, staff.map((s) => h("option", { value: `staff:${s.id}`, text: staffOptionLabel(s) }))));
-      target.append(h("optgroup", { label: "Tags" }, tags.map((t) => h("option", { value: `tag:${t.name}`, text: t.name }))));
+      target.append(h("optgroup", { label: gettext("Staff") }, staff.map((s) => h("option", { value: `staff:${s.id}`, text: staffOptionLabel(s) }))));
+      target.append(h("optgroup", { label: gettext("Tags") }, tags.map((t) => h("option", { value: `tag:${t.name}`, text: t.name }))));
       form.append(field("Transfer to", target));
     },
     "Transfer",
