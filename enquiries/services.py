@@ -914,18 +914,24 @@ def enquiry_resolve(*, actor: Staff, enquiry_id: int) -> Enquiry:
     return enquiry
 
 
+def _lock_own_resolved(enquiry_id: int, actor: Staff, action: str, refusal: str) -> Enquiry:
+    """Lock an enquiry ``actor`` owns (else NotAuthorized for ``action``) that is resolved
+    (else Conflict with ``refusal``, a text with a %(status)s placeholder)."""
+    enquiry = _lock_enquiry(enquiry_id)
+    _require_owner(enquiry, actor, action)
+    if enquiry.status != Enquiry.Status.RESOLVED:
+        raise Conflict(refusal % {"status": enquiry.status}, code=enquiry.status)
+    return enquiry
+
+
 def enquiry_keep_open(*, actor: Staff, enquiry_id: int) -> Enquiry:
     """The owner keeps a resolved enquiry open: it will not close by itself (until the
     customer writes and it is resolved again, or the owner closes it). Agents may when the
     admin setting ``agents_may_keep_open`` allows it; admins always may. Idempotent."""
     with transaction.atomic():
-        enquiry = _lock_enquiry(enquiry_id)
-        _require_owner(enquiry, actor, "keep open")
-        if enquiry.status != Enquiry.Status.RESOLVED:
-            raise Conflict(
-                _("Only a resolved enquiry can be kept open; this one is %(status)s.") % {"status": enquiry.status},
-                code=enquiry.status,
-            )
+        enquiry = _lock_own_resolved(
+            enquiry_id, actor, "keep open", _("Only a resolved enquiry can be kept open; this one is %(status)s.")
+        )
         if not actor.is_admin and not org_settings_get().agents_may_keep_open:
             raise NotAuthorized(_("Your admin does not allow agents to keep resolved enquiries open."))
         if enquiry.auto_close_at is None:
@@ -949,13 +955,9 @@ def enquiry_close(*, actor: Staff, enquiry_id: int) -> Enquiry:
     """The owner closes a resolved enquiry now instead of waiting for its auto-close (the
     owner stays in the room, which becomes read-only)."""
     with transaction.atomic():
-        enquiry = _lock_enquiry(enquiry_id)
-        _require_owner(enquiry, actor, "close")
-        if enquiry.status != Enquiry.Status.RESOLVED:
-            raise Conflict(
-                _("Only a resolved enquiry can be closed; this one is %(status)s.") % {"status": enquiry.status},
-                code=enquiry.status,
-            )
+        enquiry = _lock_own_resolved(
+            enquiry_id, actor, "close", _("Only a resolved enquiry can be closed; this one is %(status)s.")
+        )
         _close(enquiry, actor=actor, from_statuses=[Enquiry.Status.RESOLVED])
     return enquiry
 

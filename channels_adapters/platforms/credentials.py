@@ -39,6 +39,17 @@ _META_SECRET = _(
     "signature of every webhook call."
 )
 
+# What a Meta app's webhook needs, the same for WhatsApp and Messenger.
+_META_WEBHOOK_FIELDS = (
+    CredentialField("app_secret", _("App secret"), _META_SECRET, secret=True),
+    CredentialField(
+        "verify_token",
+        _("Verify token"),
+        _("Any text you choose (Generate makes one); enter the same text as Verify token in Meta's console."),
+        secret=True,
+    ),
+)
+
 KINDS: dict[str, KindDescription] = {
     "whatsapp": KindDescription(
         kind="whatsapp",
@@ -68,13 +79,7 @@ KINDS: dict[str, KindDescription] = {
                 ),
                 secret=True,
             ),
-            CredentialField("app_secret", _("App secret"), _META_SECRET, secret=True),
-            CredentialField(
-                "verify_token",
-                _("Verify token"),
-                _("Any text you choose (Generate makes one); enter the same text as Verify token in Meta's console."),
-                secret=True,
-            ),
+            *_META_WEBHOOK_FIELDS,
         ),
     ),
     "messenger": KindDescription(
@@ -101,13 +106,7 @@ KINDS: dict[str, KindDescription] = {
                 _("Meta for Developers → your app → Messenger → Settings → Access tokens → Generate, for the Page."),
                 secret=True,
             ),
-            CredentialField("app_secret", _("App secret"), _META_SECRET, secret=True),
-            CredentialField(
-                "verify_token",
-                _("Verify token"),
-                _("Any text you choose (Generate makes one); enter the same text as Verify token in Meta's console."),
-                secret=True,
-            ),
+            *_META_WEBHOOK_FIELDS,
         ),
     ),
     "line": KindDescription(
