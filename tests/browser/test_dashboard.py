@@ -15,7 +15,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,33 +47,49 @@ expect.set_options(timeout=10_000)
 WIDTH, HEIGHT = 1280, 800
 
 
+# create_staff arguments of the Support agents most browser tests work with.
+ALICE = ("--email", "alice@example.com", "--name", "Alice Agent", "--active", "--tag", "Support")
+BOB = ("--email", "bob@example.com", "--name", "Bob Agent", "--active", "--tag", "Support")
+
+
+@contextlib.contextmanager
+def started_server(
+    tmp: Path, *, staff: Sequence[Sequence[str]] = (ALICE, BOB), **env: Any
+) -> Iterator[tuple[Server, httpx.Client, dict[str, str]]]:
+    """A daphne on its own SQLite file with an ACTIVE admin and ``staff`` (create_staff
+    arguments; Support agents Alice and Bob unless told); ``env`` goes to
+    embedded_server_env (max_wait_seconds, CC_* settings). Yields the server, an HTTP client
+    on it and the admin's token headers; stops the server afterwards."""
+    procs = Processes(tmp)
+    server_env = embedded_server_env(tmp, **env)
+    embedded_setup(server_env, (*ADMIN_STAFF, "--active"), *staff)
+    srv = Server(procs, server_env)
+    try:
+        srv.start()
+        with httpx.Client(base_url=srv.base, timeout=10) as http:
+            yield srv, http, token_headers(http, "admin@example.com")
+    finally:
+        procs.stop_all()
+
+
 @contextlib.contextmanager
 def running_server(tmp: Path, *, max_wait_seconds: int = 120) -> Iterator[dict[str, Any]]:
     """A daphne on its own SQLite file with an admin, two Support agents (Alice and Bob) and
     a widget channel to Support; yields {"base": url, "key": the channel's key}."""
-    procs = Processes(tmp)
     # Link previews of the local test pages (test_dashboard_runs_under_its_content_security_policy).
-    env = embedded_server_env(tmp, max_wait_seconds=max_wait_seconds, CC_LINK_PREVIEW_ALLOW_PRIVATE="1")
-    embedded_setup(
-        env,
-        (*ADMIN_STAFF, "--active"),
-        ("--email", "alice@example.com", "--name", "Alice Agent", "--active", "--tag", "Support"),
-        ("--email", "bob@example.com", "--name", "Bob Agent", "--active", "--tag", "Support"),
-    )
-    srv = Server(procs, env)
-    srv.start()
-    with httpx.Client(base_url=srv.base, timeout=10) as http:
+    with started_server(tmp, max_wait_seconds=max_wait_seconds, CC_LINK_PREVIEW_ALLOW_PRIVATE="1") as (
+        srv,
+        http,
+        admin,
+    ):
         channel = support_widget(
             http,
-            token_headers(http, "admin@example.com"),
+            admin,
             name="Website",
             welcome_message="Hi!",
             custom_info="VIP customers: offer the premium plan.",
         )
-    try:
         yield {"base": srv.base, "key": channel["key"]}
-    finally:
-        procs.stop_all()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,19 +16,16 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.test_dashboard import (  # noqa: F401 - browser is a fixture
+    ALICE,
     browser,
     finish,
     login,
     png_bytes,
     screenshot,
+    started_server,
 )
 from tests.channels.conftest import FakePlatformServer
 from tests.integration.test_real_timers import (
-    ADMIN_STAFF,
-    Processes,
-    Server,
-    embedded_server_env,
-    embedded_setup,
     support_widget,
     token_headers,
 )
@@ -48,24 +44,15 @@ def platform() -> Iterator[FakePlatformServer]:
 def admin_server(tmp_path_factory: pytest.TempPathFactory, platform: FakePlatformServer) -> Iterator[dict[str, Any]]:
     """A daphne whose Graph API is the local stand-in, with an admin, Alice (Support,
     ACTIVE), a "Website" widget to Support and a widget holding the web link name "taken"."""
-    tmp: Path = tmp_path_factory.mktemp("admin")
-    procs = Processes(tmp)
-    env = embedded_server_env(tmp, CC_META_GRAPH_URL=platform.base + "/graph", CC_PLATFORM_HTTP_TIMEOUT="5")
-    embedded_setup(
-        env,
-        (*ADMIN_STAFF, "--active"),
-        ("--email", "alice@example.com", "--name", "Alice Agent", "--active", "--tag", "Support"),
-    )
-    srv = Server(procs, env)
-    srv.start()
-    with httpx.Client(base_url=srv.base, timeout=10) as http:
-        headers = token_headers(http, "admin@example.com")
+    with started_server(
+        tmp_path_factory.mktemp("admin"),
+        staff=(ALICE,),
+        CC_META_GRAPH_URL=platform.base + "/graph",
+        CC_PLATFORM_HTTP_TIMEOUT="5",
+    ) as (srv, http, headers):
         website = support_widget(http, headers, name="Website", welcome_message="Hi!")
         support_widget(http, headers, name="Taken link", weblink_slug="taken")
-    try:
         yield {"base": srv.base, "key": website["key"], "website": website["id"]}
-    finally:
-        procs.stop_all()
 
 
 # Chromium reports each 4xx answer as a console error; the refusals this test asks for are

@@ -35,16 +35,11 @@ from tests.browser.test_dashboard import (  # noqa: F401 - browser is a fixture
     finish,
     pick_up,
     screenshot,
+    started_server,
 )
 from tests.conftest import PASSWORD
 from tests.integration.test_real_timers import (
-    ADMIN_STAFF,
-    Processes,
-    Server,
-    embedded_server_env,
-    embedded_setup,
     support_widget,
-    token_headers,
 )
 
 CHROME_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
@@ -56,45 +51,32 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     """A daphne with an admin, Alice and Bob (Support agents), a widget channel to Support
     with custom info and a web link (support-link), and Bob's personal web link (bob), whose
     custom info must never show. 127.0.0.1 is a declared proxy."""
-    tmp = tmp_path_factory.mktemp("browser-info")
-    procs = Processes(tmp)
-    env = embedded_server_env(tmp, max_wait_seconds=120, CC_TRUSTED_PROXIES="127.0.0.1")
-    embedded_setup(
-        env,
-        (*ADMIN_STAFF, "--active"),
-        ("--email", "alice@example.com", "--name", "Alice Agent", "--active", "--tag", "Support"),
-        ("--email", "bob@example.com", "--name", "Bob Agent", "--active", "--tag", "Support"),
-    )
-    srv = Server(procs, env)
-    srv.start()
-    try:
-        with httpx.Client(base_url=srv.base, timeout=10) as http:
-            admin = token_headers(http, "admin@example.com")
-            channel = support_widget(
-                http,
-                admin,
-                name="Website",
-                welcome_message="",
-                custom_info="Channel info: offer the premium plan.",
-                weblink_slug="support-link",
-            )
-            staff = http.get("/api/v1/staff", headers=admin).json()["results"]
-            bob = next(s["id"] for s in staff if s["email"] == "bob@example.com")
-            personal = http.post(
-                "/api/v1/channels",
-                headers=admin,
-                json={
-                    "kind": "weblink",
-                    "name": "Bob's link",
-                    "destination_staff": bob,
-                    "custom_info": "Never shown on a personal link.",
-                    "weblink_slug": "bob",
-                },
-            )
-            assert personal.status_code == 201, personal.text
+    with started_server(
+        tmp_path_factory.mktemp("browser-info"), max_wait_seconds=120, CC_TRUSTED_PROXIES="127.0.0.1"
+    ) as (srv, http, admin):
+        channel = support_widget(
+            http,
+            admin,
+            name="Website",
+            welcome_message="",
+            custom_info="Channel info: offer the premium plan.",
+            weblink_slug="support-link",
+        )
+        staff = http.get("/api/v1/staff", headers=admin).json()["results"]
+        bob = next(s["id"] for s in staff if s["email"] == "bob@example.com")
+        personal = http.post(
+            "/api/v1/channels",
+            headers=admin,
+            json={
+                "kind": "weblink",
+                "name": "Bob's link",
+                "destination_staff": bob,
+                "custom_info": "Never shown on a personal link.",
+                "weblink_slug": "bob",
+            },
+        )
+        assert personal.status_code == 201, personal.text
         yield {"base": srv.base, "key": channel["key"], "bob_key": personal.json()["key"]}
-    finally:
-        procs.stop_all()
 
 
 def is_csp(text: str) -> bool:

@@ -22,6 +22,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.test_dashboard import (  # noqa: F401 - server and browser are fixtures
+    ALICE,
     PASSWORD,
     Visitor,
     browser,
@@ -31,13 +32,9 @@ from tests.browser.test_dashboard import (  # noqa: F401 - server and browser ar
     pick_up,
     screenshot,
     server,
+    started_server,
 )
 from tests.integration.test_real_timers import (
-    ADMIN_STAFF,
-    Processes,
-    Server,
-    embedded_server_env,
-    embedded_setup,
     support_widget,
     token_headers,
 )
@@ -49,22 +46,14 @@ IDLE_SECONDS = 10  # CC_IDLE_TIMEOUT_SECONDS of the idle server
 def idle_server(tmp: Path) -> Iterator[dict[str, Any]]:
     """A daphne whose sessions idle out after IDLE_SECONDS, with two admins (Ada, Otto) and
     an agent (Alice) of Support, and a widget channel to Support."""
-    procs = Processes(tmp)
-    env = embedded_server_env(tmp, max_wait_seconds=120, CC_IDLE_TIMEOUT_SECONDS=str(IDLE_SECONDS))
-    embedded_setup(
-        env,
-        (*ADMIN_STAFF, "--active"),
-        ("--email", "otto@example.com", "--role", "admin", "--name", "Otto Admin", "--active"),
-        ("--email", "alice@example.com", "--name", "Alice Agent", "--active", "--tag", "Support"),
-    )
-    srv = Server(procs, env)
-    srv.start()
-    with httpx.Client(base_url=srv.base, timeout=10) as http:
+    otto = ("--email", "otto@example.com", "--role", "admin", "--name", "Otto Admin", "--active")
+    with started_server(tmp, staff=(otto, ALICE), max_wait_seconds=120, CC_IDLE_TIMEOUT_SECONDS=str(IDLE_SECONDS)) as (
+        srv,
+        http,
+        _admin,
+    ):
         channel = support_widget(http, token_headers(http, "otto@example.com"), name="Website")
-    try:
         yield {"base": srv.base, "key": channel["key"]}
-    finally:
-        procs.stop_all()
 
 
 @pytest.fixture(scope="module")

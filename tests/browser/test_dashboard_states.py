@@ -27,16 +27,11 @@ from tests.browser.test_dashboard import (  # noqa: F401 - browser is a fixture
     login,
     pick_up,
     screenshot,
+    started_server,
 )
 from tests.channels.conftest import CREDENTIALS, FakePlatformServer, fixture_body, meta_signature
 from tests.integration.test_real_timers import (
-    ADMIN_STAFF,
-    Processes,
-    Server,
-    embedded_server_env,
-    embedded_setup,
     support_widget,
-    token_headers,
 )
 
 AUTO_CLOSE_SECONDS = 900  # long enough never to close during the test; the line counts down
@@ -69,34 +64,19 @@ def platform() -> Iterator[HeldPlatform]:
 def server(tmp_path_factory: pytest.TempPathFactory, platform: FakePlatformServer) -> Iterator[dict[str, Any]]:
     """A daphne with an admin, Alice and Bob (Support), a widget channel and a WhatsApp
     channel (no welcome message) whose Graph API is the fake platform server."""
-    tmp = tmp_path_factory.mktemp("browser-states")
-    procs = Processes(tmp)
-    env = embedded_server_env(
-        tmp,
+    with started_server(
+        tmp_path_factory.mktemp("browser-states"),
         max_wait_seconds=120,
         CC_RESOLVED_AUTO_CLOSE_SECONDS=str(AUTO_CLOSE_SECONDS),
         CC_META_GRAPH_URL=platform.base + "/graph",
         CC_PLATFORM_HTTP_TIMEOUT="5",
-    )
-    embedded_setup(
-        env,
-        (*ADMIN_STAFF, "--active"),
-        ("--email", "alice@example.com", "--name", "Alice Agent", "--active", "--tag", "Support"),
-        ("--email", "bob@example.com", "--name", "Bob Agent", "--active", "--tag", "Support"),
-    )
-    srv = Server(procs, env)
-    srv.start()
-    with httpx.Client(base_url=srv.base, timeout=10) as http:
-        admin = token_headers(http, "admin@example.com")
+    ) as (srv, http, admin):
         widget = support_widget(http, admin, name="Website", welcome_message="Hi!")
         whatsapp = support_widget(
             http, admin, kind="whatsapp", name="WhatsApp", welcome_message="", credentials=CREDENTIALS["whatsapp"]
         )
         staff = {s["email"]: s["id"] for s in http.get("/api/v1/staff", headers=admin).json()["results"]}
-    try:
         yield {"base": srv.base, "key": widget["key"], "whatsapp": whatsapp["id"], "staff": staff}
-    finally:
-        procs.stop_all()
 
 
 def in_page(page: Page, method: str, url: str) -> dict[str, Any]:
