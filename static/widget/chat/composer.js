@@ -189,6 +189,7 @@ function stage(files) {
 function unstage(index) {
   const [gone] = staged.splice(index, 1);
   if (gone && gone.url) URL.revokeObjectURL(gone.url);
+  composerError(""); // what was said about the files is outdated
   renderStaged();
   const input = ref("input");
   if (input) input.focus();
