@@ -203,6 +203,7 @@ def test_paste_drop_emoji_voice_and_notifications(
     item.wait_for()
     thumb = item.locator("img.cc-attachment-thumb")
     assert item.locator(".cc-attachment-name").inner_text() == "screen.png"
+    assert frame.locator("[data-ref=attachments-status]").inner_text() == "1 file ready to send"
     assert (
         thumb.evaluate("i => new Promise(r => i.complete ? r(i.naturalWidth) : i.onload = () => r(i.naturalWidth))")
         == 320
@@ -274,6 +275,11 @@ def test_paste_drop_emoji_voice_and_notifications(
     toggle.click()
     picker.wait_for()
     messages.click(position={"x": 20, "y": 20})
+    picker.wait_for(state="hidden")
+    # Tabbing out of it closes it.
+    toggle.click()
+    picker.wait_for()
+    page.keyboard.press("Shift+Tab")
     picker.wait_for(state="hidden")
     # Arrow keys move between the emoji; Enter inserts the chosen one at the caret.
     field.fill("Hello world")

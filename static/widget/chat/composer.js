@@ -7,7 +7,7 @@
 // retry after 6 s without an answer (idempotent on client_id), else over REST at once.
 
 import { h } from "../../js/h.js";
-import { gettext, interpolate } from "../../js/i18n.js";
+import { gettext, interpolate, ngettext } from "../../js/i18n.js";
 import { api } from "./api.js";
 import { EMOJI_COLUMNS, carriesFiles, checkAttachments, emojiTarget, isPreviewableImage, pastedFileName, sizeText, transferFiles } from "./compose_rules.js";
 import { EMOJI, tooLongText, uploadFailureText } from "./labels.js";
@@ -50,6 +50,11 @@ export function composer() {
     ),
   );
   picker.addEventListener("keydown", onPickerKey);
+  // Tabbing out of the open picker closes it (a click elsewhere: installOutsideClose).
+  picker.addEventListener("focusout", (e) => {
+    const to = /** @type {Node | null} */ (e.relatedTarget);
+    if (to && !picker.contains(to) && to !== ref("emoji-toggle")) closeEmoji(false);
+  });
   const voice = voiceControls({ upload: uploadFile, error: composerError });
   const form = h(
     "form",
@@ -58,6 +63,7 @@ export function composer() {
     voice.bar,
     h("p", { class: "cc-error cc-composer-error", "data-ref": "composer-error", role: "alert", hidden: true }),
     h("ul", { class: "cc-attachments", "data-ref": "attachments", "aria-label": gettext("Files to send"), hidden: true }),
+    h("p", { class: "cc-visually-hidden", "data-ref": "attachments-status", role: "status" }),
     h(
       "div",
       { class: "cc-composer-row" },
@@ -205,6 +211,10 @@ function renderStaged() {
   const list = ref("attachments");
   if (!list) return;
   list.hidden = !staged.length;
+  // Said to screen readers: the preview itself is not a live region.
+  ref("attachments-status").textContent = staged.length
+    ? interpolate(ngettext("%(n)s file ready to send", "%(n)s files ready to send", staged.length), { n: staged.length })
+    : "";
   list.replaceChildren(
     ...staged.map(({ file, url }, index) =>
       h(
