@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import re
 import uuid
 from collections.abc import Iterator
@@ -83,11 +84,30 @@ def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         yield {"base": srv.base, "http": http, "admin": admin, "agent": token_headers(http, "alice@example.com")}
 
 
+# Debian's Chromium has no colour emoji font here; Firefox ESR's Twemoji gives the emoji
+# picker's screenshot real emoji (only this test's Chromium sees it).
+TWEMOJI = Path("/usr/lib/firefox-esr/fonts/TwemojiMozilla.ttf")
+
+
+def _browser_env(tmp: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    if TWEMOJI.exists():
+        conf = tmp / "fonts.conf"
+        conf.write_text(
+            '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+            f'<include ignore_missing="yes">/etc/fonts/fonts.conf</include><dir>{TWEMOJI.parent}</dir>'
+            f"<cachedir>{tmp / 'fc-cache'}</cachedir></fontconfig>"
+        )
+        env["FONTCONFIG_FILE"] = str(conf)
+    return env
+
+
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     with sync_api.sync_playwright() as pw:
         b = pw.chromium.launch(
             executable_path=CHROMIUM,
+            env=_browser_env(tmp_path_factory.mktemp("fonts")),
             args=[
                 "--no-sandbox",
                 "--disable-gpu",
@@ -234,17 +254,22 @@ def test_paste_drop_emoji_voice_and_notifications(
     # Drag files over the chat: a drop zone; dropped, they wait in the preview; Send sends each.
     messages = frame.locator(".cc-messages")
     zone = frame.locator(".cc-dropzone")
-    two = [_png_file("photo-1.png"), {"name": "invoice.pdf", "type": "application/pdf", "text": PDF}]
+    two = [_png_file("photo-1.png", _screenshot_png()), {"name": "invoice.pdf", "type": "application/pdf", "text": PDF}]
     messages.evaluate(DRAG, ["dragenter", two])
     messages.evaluate(DRAG, ["dragover", two])
     zone.wait_for()
     assert zone.inner_text() == "Drop files here to send them"
     _shot(page, "drop")
-    messages.evaluate(DRAG, ["drop", two])
+    program = {"name": "setup.exe", "type": "application/x-msdownload", "text": "MZ\x90\x00 not a document"}
+    messages.evaluate(DRAG, ["drop", [*two, program]])
     zone.wait_for(state="hidden")
-    assert item.locator(".cc-attachment-name").all_inner_texts() == ["photo-1.png", "invoice.pdf"]
+    assert item.locator(".cc-attachment-name").all_inner_texts() == ["photo-1.png", "invoice.pdf", "setup.exe"]
     frame.locator(".cc-send").click()
     frame.locator(".cc-mine[data-id] .cc-download").filter(has_text="invoice.pdf").wait_for()
+    # What the server refuses (it checks the content) is marked as not sent, with its reason.
+    refused = frame.locator(".cc-mine.cc-failed").filter(has_text="Not sent: This type of file is not allowed.")
+    refused.wait_for()
+    assert refused.locator(".cc-text").inner_text() == "setup.exe"
     assert chat.files() == ["screen.png", "photo-1.png", "invoice.pdf"]
     # Too many at once: ten wait, a clear message says how many were left out.
     twelve = [{"name": f"f{n}.txt", "type": "text/plain", "size": 5} for n in range(12)]

@@ -409,21 +409,26 @@ export function failPending(clientId, detail) {
   if (!entry) return;
   clearTimeout(entry.timer);
   S.pending.delete(clientId);
+  // A file's bubble said "Uploading <name>…": now just its name (a text's is unchanged).
+  const text = entry.el.querySelector(".cc-text");
+  if (text) text.textContent = entry.text;
   entry.el.classList.add("cc-failed");
   entry.el.classList.remove("cc-pending");
   entry.el.append(h("span", { class: "cc-failed-note", role: "alert", text: interpolate(gettext("Not sent: %(reason)s"), { reason: detail }) }));
 }
 
 /**
- * Sends files one after the other (so they arrive in order), each as its own message.
- * @param {File[]} files
+ * Sends files one after the other (so they arrive in order), each as its own message; every
+ * one shows as pending at once.
+ * @param {File[]} files already checked (checkAttachments)
  */
 async function sendFiles(files) {
-  for (const file of files) await uploadFile(file);
+  const queued = files.map((file) => ({ file, clientId: pendingUpload(file) }));
+  for (const { file, clientId } of queued) await postFile(file, clientId);
 }
 
 /**
- * Sends one file (the file button's, a recording, or one from the preview), after the checks.
+ * Sends one file (the file button's or a recording), after the checks.
  * @param {File} file
  */
 async function uploadFile(file) {
@@ -432,9 +437,26 @@ async function uploadFile(file) {
     composerError(error);
     return;
   }
+  await postFile(file, pendingUpload(file));
+}
+
+/**
+ * The pending bubble of a file about to be sent.
+ * @param {File} file
+ * @returns {string} its client_id
+ */
+function pendingUpload(file) {
   const clientId = uuid();
   const li = addBubble({ mine: true, text: interpolate(gettext("Uploading %(name)s…"), { name: file.name }), pending: true });
   S.pending.set(clientId, { el: li, text: file.name, timer: null });
+  return clientId;
+}
+
+/**
+ * @param {File} file
+ * @param {string} clientId its pending bubble's
+ */
+async function postFile(file, clientId) {
   const form = new FormData();
   form.append("file", file);
   form.append("client_id", clientId);
