@@ -9,6 +9,7 @@ import {
   emojiTarget,
   isPreviewableImage,
   pastedFileName,
+  pastedFiles,
   sizeText,
   transferFiles,
 } from "../../static/widget/chat/compose_rules.js";
@@ -29,6 +30,24 @@ describe("transferFiles", () => {
     assert.deepEqual(transferFiles({ files: [], items }), [b]);
     assert.deepEqual(transferFiles({ files: [], items: [{ kind: "string", getAsFile: () => null }] }), []);
     assert.deepEqual(transferFiles(null), []);
+  });
+});
+
+describe("pastedFiles", () => {
+  const shot = file("image.png", 9);
+  const clip = (types, plain = "") => ({ files: [shot], types, getData: (t) => (t === "text/plain" ? plain : "") });
+  it("gives a screenshot, a copied picture and copied files", () => {
+    assert.deepEqual(pastedFiles(clip(["Files"])), [shot]);
+    assert.deepEqual(pastedFiles(clip(["text/html", "Files"])), [shot]);
+    assert.deepEqual(pastedFiles(clip(["text/plain", "Files"], "report.pdf")), [shot]);
+  });
+  it("leaves rich text with its picture to the browser", () => {
+    assert.deepEqual(pastedFiles(clip(["text/plain", "text/html", "text/rtf", "Files"], "Q3 totals")), []);
+    assert.deepEqual(pastedFiles(clip(["text/plain", "text/html", "Files"], "  ")), [shot]);
+  });
+  it("gives nothing for plain text", () => {
+    assert.deepEqual(pastedFiles({ files: [], items: [], types: ["text/plain"], getData: () => "hi" }), []);
+    assert.deepEqual(pastedFiles(null), []);
   });
 });
 

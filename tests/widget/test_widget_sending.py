@@ -228,11 +228,14 @@ def test_paste_drop_emoji_voice_and_notifications(
         thumb.evaluate("i => new Promise(r => i.complete ? r(i.naturalWidth) : i.onload = () => r(i.naturalWidth))")
         == 320
     )
-    # Pasted text is left to the browser.
-    assert field.evaluate(
-        """el => { const dt = new DataTransfer(); dt.setData("text/plain", "hi");
-        return el.dispatchEvent(new ClipboardEvent("paste", {clipboardData: dt, bubbles: true, cancelable: true})); }"""
-    )
+    # Pasted text is left to the browser, also rich text with its picture (as office programs copy).
+    rich_text = """el => {
+        const dt = new DataTransfer();
+        dt.setData("text/plain", "Q3 totals"); dt.setData("text/html", "<b>Q3 totals</b>");
+        dt.items.add(new File([new Uint8Array(9)], "image.png", {type: "image/png"}));
+        return el.dispatchEvent(new ClipboardEvent("paste", {clipboardData: dt, bubbles: true, cancelable: true}));
+    }"""
+    assert field.evaluate(rich_text)  # not taken
     assert item.count() == 1
     # A pasted file that is too large: a clear message, not staged.
     field.evaluate(PASTE, [{"name": "huge.mov", "type": "video/quicktime", "size": UPLOAD_BYTES + 1}])

@@ -38,6 +38,23 @@ export function transferFiles(transfer) {
 }
 
 /**
+ * The files a paste should stage, or none when the paste is text: office programs and web
+ * pages put a picture of the copied text (a file) beside the rich text; then the text wins.
+ * A screenshot, a copied picture ("Copy image": HTML and a file, no plain text) or copied
+ * files give their files.
+ * @param {(TransferLike & {getData?: (type: string) => string}) | null | undefined} clipboard
+ * @returns {File[]}
+ */
+export function pastedFiles(clipboard) {
+  const files = transferFiles(clipboard);
+  if (!files.length || !clipboard) return files;
+  const types = Array.from(clipboard.types || []);
+  const rich = types.includes("text/html") || types.includes("text/rtf");
+  const plain = types.includes("text/plain") && clipboard.getData ? clipboard.getData("text/plain").trim() : "";
+  return rich && plain ? [] : files;
+}
+
+/**
  * Whether a drag carries files (its types are known before the drop, its files are not).
  * @param {TransferLike | null | undefined} transfer
  * @returns {boolean}

@@ -9,7 +9,7 @@
 import { h } from "../../js/h.js";
 import { gettext, interpolate, ngettext } from "../../js/i18n.js";
 import { api } from "./api.js";
-import { EMOJI_COLUMNS, carriesFiles, checkAttachments, emojiTarget, isPreviewableImage, pastedFileName, sizeText, transferFiles } from "./compose_rules.js";
+import { EMOJI_COLUMNS, carriesFiles, checkAttachments, emojiTarget, isPreviewableImage, pastedFileName, pastedFiles, sizeText, transferFiles } from "./compose_rules.js";
 import { EMOJI, tooLongText, uploadFailureText } from "./labels.js";
 import { addBubble, addMessage } from "./messages.js";
 import { unlockAudio } from "./notify.js";
@@ -100,7 +100,7 @@ export function composer() {
   });
   // A pasted screenshot (or copied files) waits in the preview; pasted text goes in as usual.
   form.addEventListener("paste", (e) => {
-    const files = transferFiles(e.clipboardData);
+    const files = pastedFiles(e.clipboardData);
     if (!files.length) return;
     e.preventDefault();
     const now = new Date();
