@@ -17,7 +17,7 @@ import { openConversation, newConversation, showChatSurface } from "./chat/conve
 import { renderHome } from "./chat/home.js";
 import { firstChoice } from "./chat/decide.js";
 import { nav } from "./chat/nav.js";
-import { debug, unlockAudio } from "./chat/notify.js";
+import { debug, setupBell, unlockAudio } from "./chat/notify.js";
 import { app, banner, config, mode, query } from "./chat/page.js";
 import { onParentMessage, toParent } from "./chat/parent.js";
 import { renderStart } from "./chat/start.js";
@@ -31,6 +31,7 @@ Object.assign(nav, { home: renderHome, start: renderStart, open: openConversatio
 async function init() {
   toParent({ type: "cc:hello" }); // before any request: tells the loader the page is allowed here
   window.addEventListener("message", onParentMessage);
+  setupBell();
   app.addEventListener("click", (e) => {
     if (/** @type {Element} */ (e.target).closest('[data-action="close"]')) toParent({ type: "cc:close" });
   });

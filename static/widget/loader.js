@@ -75,7 +75,9 @@
       ".cc-panel.cc-open{display:block}" +
       ".cc-panel iframe{border:0;width:100%;height:100%;display:block;color-scheme:normal}" +
       "@media (max-width:480px){.cc-panel{bottom:0;" + side + ":0;width:100vw;height:100vh;max-width:none;" +
-      "max-height:none;border-radius:0}}" +
+      "max-height:none;border-radius:0}" +
+      // Full screen on a phone: the chat's own close button, no launcher over its Send button.
+      ".cc-launcher[aria-expanded=true]{display:none}}" +
       "[hidden]{display:none!important}" +
       "</style>" +
       '<div class="cc-panel" role="dialog" aria-label="Chat"></div>' +
