@@ -27,7 +27,7 @@ test: install
 
 # Rewrites the committed docs/screenshots/ from the browser tests (a plain test run does not).
 screenshots: install
-	CC_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser tests/widget/test_widget_browser.py
+	CC_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser tests/widget
 
 # Re-extract the translatable texts into locale/*/LC_MESSAGES/*.po and compile the .mo files
 # (README "Languages"; needs GNU gettext). Translate the new entries, then run it again.
