@@ -385,7 +385,7 @@ def test_desktop_keyboard_size_and_drag(site: Any, browser: Any) -> None:
         page.mouse.up()
         moved = page.locator(".cc-panel").bounding_box()
         assert abs(moved["x"] - (header["x"] - 300)) <= 2 and abs(moved["y"] - (header["y"] - 80)) <= 2, (header, moved)
-        page.wait_for_function("() => sessionStorage.getItem('cc-widget-pos:%s') !== null" % channel["key"])
+        page.wait_for_function(f"() => sessionStorage.getItem('cc-widget-pos:{channel['key']}') !== null")
         _shot(page, "desktop-dragged")
         page.mouse.move(moved["x"] + 120, moved["y"] + 25)
         page.mouse.down()
