@@ -212,6 +212,7 @@ def _phone_chat(site: Any, browser: Any, name: str, *, meta: bool) -> None:
         )
         assert [round(v) for v in (box["x"], box["y"], box["width"], box["height"])] == [round(v) for v in view]
         assert frame.locator("body").evaluate("() => [innerWidth, innerHeight]") == [390, 844]
+        assert frame.locator(".cc-move").is_hidden()  # no moving on a phone
         _no_horizontal_scroll(frame)
 
         frame.locator("#cc-first-message").fill("My parcel is late")
@@ -400,9 +401,25 @@ def test_desktop_keyboard_size_and_drag(site: Any, browser: Any) -> None:
         assert page.evaluate("document.activeElement === document.body")
         again = page.locator(".cc-panel").bounding_box()
         assert (again["x"], again["y"]) == (0, 0), again
+        # The keyboard's way: the arrow keys on the header's move button (Shift: bigger steps).
+        frame = page.frame_locator(".cc-panel iframe")
+        frame.locator(".cc-move").focus()
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("Shift+ArrowDown")
+        page.wait_for_function(
+            "() => { const r = document.querySelector('[data-contactcenter]').shadowRoot.querySelector('.cc-panel')"
+            ".getBoundingClientRect(); return r.left === 40 && r.top === 80; }"
+        )
+        page.keyboard.press("ArrowLeft")
+        page.keyboard.press("ArrowLeft")
+        page.keyboard.press("Shift+ArrowUp")
+        page.wait_for_function(
+            "() => document.querySelector('[data-contactcenter]').shadowRoot.querySelector('.cc-panel')"
+            ".getBoundingClientRect().top === 0"
+        )
 
         # Unread messages while closed are part of the launcher's name.
-        frame = page.frame_locator(".cc-panel iframe")
         page.keyboard.press("Escape")
         page.locator(".cc-panel.cc-open").wait_for(state="hidden")
         enquiry = agent.open_enquiry()

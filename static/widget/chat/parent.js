@@ -10,7 +10,8 @@
 // the focus), cc:layout {phone, draggable}, cc:count-label {count}, cc:visitor {visitor}
 // (ContactCenter.setVisitor), cc:open-tag {tag}, cc:open-staff {staff}.
 
-import { ngettext, interpolate } from "../../js/i18n.js";
+import { h } from "../../js/h.js";
+import { gettext, ngettext, interpolate } from "../../js/i18n.js";
 import { fromHostPage, prefillFields } from "./decide.js";
 import { nav } from "./nav.js";
 import { app, config, mode, parentOrigin, ref } from "./page.js";
@@ -99,10 +100,27 @@ export function listenFrame() {
   });
   const header = /** @type {HTMLElement | null} */ (app.querySelector(".cc-header"));
   if (!header) return;
+  // The keyboard's way to move the panel: the arrow keys on this button (shown on desktops).
+  const move = h("button", {
+    type: "button",
+    class: "cc-icon-btn cc-move",
+    "aria-label": gettext("Move the chat window (arrow keys)"),
+    title: gettext("Move the chat window (arrow keys)"),
+    text: "✥",
+  });
+  move.addEventListener("keydown", (e) => {
+    const step = e.shiftKey ? 80 : 20;
+    const delta = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] }[e.key];
+    if (!delta) return;
+    e.preventDefault();
+    toParent({ type: "cc:drag", dx: delta[0], dy: delta[1] });
+    toParent({ type: "cc:drag-end" });
+  });
+  header.insertBefore(move, header.querySelector('[data-action="close"]'));
   /** @type {{x: number, y: number} | null} */
   let last = null;
   header.addEventListener("pointerdown", (e) => {
-    const onControl = /** @type {Element} */ (e.target).closest("button, a, input, textarea, select");
+    const onControl = /** @type {Element} */ (e.target).closest("button:not(.cc-move), a, input, textarea, select");
     if (app.dataset.draggable !== "true" || e.pointerType === "touch" || e.button !== 0 || onControl) return;
     e.preventDefault();
     header.setPointerCapture(e.pointerId);
