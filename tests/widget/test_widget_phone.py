@@ -237,8 +237,8 @@ def _phone_chat(site: Any, browser: Any, name: str, *, meta: bool) -> None:
             assert time.monotonic() < deadline, agent.texts(room)
             time.sleep(0.1)
         _no_horizontal_scroll(frame)
+        _shot(page, "phone-chat" if meta else "phone-chat-no-viewport-meta")
         if meta:
-            _shot(page, "phone-chat")
             # An on-screen keyboard shrinks the visual viewport: the panel follows, the
             # composer stays on screen.
             page.set_viewport_size({"width": 390, "height": 500})
