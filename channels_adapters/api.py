@@ -142,6 +142,12 @@ class WidgetSettingsIn(serializers.Serializer):
     widget_greeting = serializers.CharField(max_length=200, required=False, allow_blank=True)
     widget_logo_url = serializers.CharField(max_length=500, required=False, allow_blank=True)
     widget_company_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    widget_width = serializers.IntegerField(
+        required=False, help_text="The chat panel's width on a desktop, 300 to 600 CSS pixels (phones: full screen)."
+    )
+    widget_height = serializers.IntegerField(
+        required=False, help_text="The chat panel's height on a desktop, 400 to 900 CSS pixels (phones: full screen)."
+    )
     show_tag_directory = serializers.BooleanField(required=False)
     show_staff_directory = serializers.BooleanField(required=False)
     form_enabled = serializers.BooleanField(required=False)

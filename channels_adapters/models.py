@@ -16,6 +16,12 @@ def new_channel_key() -> str:
 VISITOR_FORM_FIELDS = ("first_name", "last_name", "email", "phone")
 
 
+# The widget panel's size bounds on a desktop (CSS pixels), checked in
+# services.channel_widget_settings.
+WIDGET_DEFAULT_WIDTH, WIDGET_WIDTH_RANGE = 380, (300, 600)
+WIDGET_DEFAULT_HEIGHT, WIDGET_HEIGHT_RANGE = 600, (400, 900)
+
+
 class WidgetPosition(models.TextChoices):
     LEFT = "left"
     RIGHT = "right"
@@ -44,6 +50,9 @@ class Channel(models.Model):
     widget_greeting = models.CharField(max_length=200, blank=True, default="")
     widget_logo_url = models.URLField(max_length=500, blank=True, default="")
     widget_company_name = models.CharField(max_length=120, blank=True, default="")
+    # The chat panel's size on a desktop, in CSS pixels (phones always get the full screen).
+    widget_width = models.PositiveSmallIntegerField(default=WIDGET_DEFAULT_WIDTH)
+    widget_height = models.PositiveSmallIntegerField(default=WIDGET_DEFAULT_HEIGHT)
     show_tag_directory = models.BooleanField(default=False)
     show_staff_directory = models.BooleanField(default=False)
     form_enabled = models.BooleanField(default=False)

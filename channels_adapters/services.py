@@ -12,7 +12,13 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils.translation import gettext, ngettext
 
-from channels_adapters.models import VISITOR_FORM_FIELDS, Channel, WidgetPosition
+from channels_adapters.models import (
+    VISITOR_FORM_FIELDS,
+    WIDGET_HEIGHT_RANGE,
+    WIDGET_WIDTH_RANGE,
+    Channel,
+    WidgetPosition,
+)
 from channels_adapters.platforms import (
     CREDENTIAL_KINDS,
     SendError,
@@ -49,6 +55,8 @@ WIDGET_SETTINGS = (
     "widget_greeting",
     "widget_logo_url",
     "widget_company_name",
+    "widget_width",
+    "widget_height",
     "show_tag_directory",
     "show_staff_directory",
     "form_enabled",
@@ -102,6 +110,15 @@ def channel_widget_settings(values: dict[str, Any]) -> dict[str, Any]:
             if text is None or len(text.strip()) > limit:
                 raise InvalidInput.field(name, f"{name.replace('_', ' ')} is text of at most {limit} characters.")
             clean[name] = text.strip()
+    for name, (low, high), message in (
+        ("widget_width", WIDGET_WIDTH_RANGE, gettext("The widget's width is %(low)s to %(high)s pixels.")),
+        ("widget_height", WIDGET_HEIGHT_RANGE, gettext("The widget's height is %(low)s to %(high)s pixels.")),
+    ):
+        if name in values:
+            size = values[name]
+            if isinstance(size, bool) or not isinstance(size, int) or not low <= size <= high:
+                raise InvalidInput.field(name, message % {"low": low, "high": high})
+            clean[name] = size
     if "widget_logo_url" in values:
         url = values["widget_logo_url"] or ""
         if url:

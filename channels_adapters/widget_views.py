@@ -103,6 +103,9 @@ def widget_config(channel: Channel) -> dict[str, Any]:
         "logo_url": channel.widget_logo_url,
         "color": channel.widget_color,
         "position": channel.widget_position,
+        # The panel's size on a desktop (the loader applies it; phones get the full screen).
+        "width": channel.widget_width,
+        "height": channel.widget_height,
         "greeting": channel.widget_greeting,
         "welcome_message": channel.welcome_message,
         "destination": {
@@ -138,6 +141,8 @@ class WidgetChannelOut(serializers.Serializer):
     logo_url = serializers.CharField()
     color = serializers.CharField()
     position = serializers.CharField()
+    width = serializers.IntegerField(help_text="The chat panel's width on a desktop, CSS pixels.")
+    height = serializers.IntegerField(help_text="The chat panel's height on a desktop, CSS pixels.")
     greeting = serializers.CharField()
     welcome_message = serializers.CharField()
     destination = serializers.DictField()

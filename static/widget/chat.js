@@ -19,7 +19,7 @@ import { firstChoice } from "./chat/decide.js";
 import { nav } from "./chat/nav.js";
 import { debug, setupBell, unlockAudio } from "./chat/notify.js";
 import { app, banner, config, mode, query } from "./chat/page.js";
-import { onParentMessage, toParent } from "./chat/parent.js";
+import { listenFrame, onParentMessage, toParent } from "./chat/parent.js";
 import { renderStart } from "./chat/start.js";
 import { S, STORE_KEY, forget, load } from "./chat/state.js";
 
@@ -32,6 +32,7 @@ async function init() {
   toParent({ type: "cc:hello" }); // before any request: tells the loader the page is allowed here
   window.addEventListener("message", onParentMessage);
   setupBell();
+  listenFrame();
   app.addEventListener("click", (e) => {
     if (/** @type {Element} */ (e.target).closest('[data-action="close"]')) toParent({ type: "cc:close" });
   });
@@ -72,7 +73,15 @@ async function init() {
     else renderHome();
   }
   app.dataset.ready = "true";
-  toParent({ type: "cc:ready", color: config.color, position: config.position, active });
+  toParent({
+    type: "cc:ready",
+    color: config.color,
+    position: config.position,
+    width: config.width,
+    height: config.height,
+    title: document.title,
+    active,
+  });
 }
 
 init().catch((error) => {

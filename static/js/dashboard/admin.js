@@ -415,6 +415,12 @@ function lookFields(c) {
     { class: "group" },
     h("legend", { text: gettext("Look") }),
     h("div", { class: "row-fields" }, field(gettext("Colour"), colour), field(gettext("Position"), position)),
+    h(
+      "div",
+      { class: "row-fields" },
+      field(gettext("Width on a computer (300–600 px)"), h("input", { name: "widget_width", type: "number", min: 300, max: 600, step: 1, required: true, value: c ? c.widget_width : 380 })),
+      field(gettext("Height on a computer (400–900 px)"), h("input", { name: "widget_height", type: "number", min: 400, max: 900, step: 1, required: true, value: c ? c.widget_height : 600 }), gettext("Phones always show the chat full screen.")),
+    ),
     field(gettext("Greeting (above the first message)"), h("input", { name: "widget_greeting", maxlength: 200, value: c ? c.widget_greeting : "" })),
     field(gettext("Logo (https:// address of an image)"), h("input", { name: "widget_logo_url", type: "url", pattern: "https://.+", maxlength: 500, value: c ? c.widget_logo_url : "", placeholder: "https://" }), gettext("An https address: the widget shows no image from a plain http one.")),
     field(gettext("Name in the header"), h("input", { name: "widget_company_name", maxlength: 120, value: c ? c.widget_company_name : "" }), gettext("Empty: the company name of Settings.")),
@@ -571,6 +577,8 @@ async function channelsPage(main) {
       body.allowed_domains = String(data.get("allowed_domains") || "").split(/[\s,]+/).filter(Boolean);
       body.widget_color = data.get("widget_color");
       body.widget_position = data.get("widget_position");
+      body.widget_width = Number(data.get("widget_width"));
+      body.widget_height = Number(data.get("widget_height"));
       body.widget_greeting = data.get("widget_greeting") || "";
       body.widget_logo_url = String(data.get("widget_logo_url") || "").trim();
       body.widget_company_name = data.get("widget_company_name") || "";

@@ -4,7 +4,7 @@
 
 import { h } from "../../js/h.js";
 import { api } from "./api.js";
-import { afterChat, afterChatKey } from "./decide.js";
+import { afterChat, afterChatKey, starStep } from "./decide.js";
 import { counterText, starLabel } from "./labels.js";
 import { config, showError } from "./page.js";
 import { S } from "./state.js";
@@ -67,15 +67,17 @@ function noteForm({ onEnquiry }) {
     counter,
     h("label", { for: "cc-note-contact" }, "Email or phone"),
     contact,
-    h("p", { class: "cc-error", hidden: true, "data-error": "note" }),
+    h("p", { class: "cc-error", hidden: true, "data-error": "note", "data-error-for": "text" }),
     h("button", { type: "submit", class: "cc-btn" }, "Send note"),
   );
   text.addEventListener("input", () => (counter.textContent = counterText(text.value.length, limit)));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const value = text.value.trim();
-    if (!value) return showError(form, "note", "Write a note first.");
-    if (value.length > limit) return showError(form, "note", `A note is limited to ${limit.toLocaleString()} characters.`);
+    if (!value) return showError(form, "note", "Write a note first.") && text.focus();
+    if (value.length > limit) {
+      return showError(form, "note", `A note is limited to ${limit.toLocaleString()} characters.`) && text.focus();
+    }
     try {
       const enquiry = await api(`/api/v1/widget/enquiries/${S.enquiryId}/note`, {
         method: "POST",
@@ -84,6 +86,7 @@ function noteForm({ onEnquiry }) {
       onEnquiry(enquiry);
     } catch (error) {
       showError(form, "note", fieldError(error, "text") || error.message);
+      text.focus();
     }
   });
   return form;
@@ -119,15 +122,15 @@ function ratingForm({ onEnquiry }) {
     "form",
     { class: "cc-rating", "aria-labelledby": "cc-rating-title" },
     h("h3", { id: "cc-rating-title", text: "How did we do?" }),
-    h("div", { class: "cc-stars", role: "group", "aria-label": "Rating" }, stars),
+    h("div", { class: "cc-stars", role: "group", "aria-label": "Rating", "aria-describedby": "cc-rating-error", onkeydown: (/** @type {KeyboardEvent} */ e) => starKey(e, stars) }, stars),
     h("label", { for: "cc-rating-comment" }, "Comment (optional)"),
     comment,
-    h("p", { class: "cc-error", hidden: true, "data-error": "rating" }),
+    h("p", { class: "cc-error", id: "cc-rating-error", hidden: true, "data-error": "rating" }),
     h("button", { type: "submit", class: "cc-btn" }, "Send rating"),
   );
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    if (!score) return showError(form, "rating", "Choose 1 to 5 stars.");
+    if (!score) return showError(form, "rating", "Choose 1 to 5 stars.") && stars[0].focus();
     try {
       const enquiry = await api(`/api/v1/widget/enquiries/${S.enquiryId}/rating`, {
         method: "POST",
@@ -139,4 +142,18 @@ function ratingForm({ onEnquiry }) {
     }
   });
   return form;
+}
+
+/**
+ * The arrow keys (and Home, End) on the stars choose the next or previous score.
+ * @param {KeyboardEvent} e
+ * @param {HTMLElement[]} stars
+ */
+function starKey(e, stars) {
+  const at = stars.indexOf(/** @type {HTMLElement} */ (e.target));
+  const next = starStep(e.key, at, stars.length);
+  if (at < 0 || next === null) return;
+  e.preventDefault();
+  stars[next].focus();
+  stars[next].click();
 }

@@ -137,3 +137,19 @@ export function prefillFields(visitor) {
 export function fromHostPage(event, mode, parentOrigin, parentWindow) {
   return mode === "frame" && event.source === parentWindow && event.origin === parentOrigin;
 }
+
+/**
+ * Where an arrow key (or Home, End) moves among `count` choices from index `at`, clamped
+ * (no wrap: the fifth star stays the fifth); null for other keys.
+ * @param {string} key KeyboardEvent.key
+ * @param {number} at
+ * @param {number} count
+ * @returns {number | null}
+ */
+export function starStep(key, at, count) {
+  if (key === "ArrowRight" || key === "ArrowUp") return Math.min(at + 1, count - 1);
+  if (key === "ArrowLeft" || key === "ArrowDown") return Math.max(at - 1, 0);
+  if (key === "Home") return 0;
+  if (key === "End") return count - 1;
+  return null;
+}

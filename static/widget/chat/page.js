@@ -60,9 +60,30 @@ export function showError(form, name, message) {
   if (!node) return false;
   node.textContent = message;
   node.hidden = !message;
-  const input = form.querySelector(`[name="${name}"]`);
-  if (input) input.setAttribute("aria-invalid", message ? "true" : "false");
+  // The error line is the field's description: read out with the field, and the field is
+  // marked invalid (the field of the error is data-error-for, else the one named `name`).
+  if (!node.id) node.id = `cc-error-${form.className.split(" ")[0] || "form"}-${name}`;
+  const fieldName = node.dataset.errorFor || name;
+  const input = form.querySelector(`[name="${fieldName}"]`);
+  if (input) {
+    input.setAttribute("aria-invalid", message ? "true" : "false");
+    const others = (input.getAttribute("aria-describedby") || "").split(" ").filter((id) => id && id !== node.id);
+    if (message) others.push(node.id);
+    if (others.length) input.setAttribute("aria-describedby", others.join(" "));
+    else input.removeAttribute("aria-describedby");
+  }
   return true;
+}
+
+/**
+ * Moves the focus to the form's first field marked invalid (after showError); false when none.
+ * @param {HTMLFormElement} form
+ * @returns {boolean}
+ */
+export function focusFirstInvalid(form) {
+  const first = /** @type {HTMLElement | null} */ (form.querySelector('[aria-invalid="true"]'));
+  if (first) first.focus();
+  return !!first;
 }
 
 /**

@@ -8,7 +8,7 @@ import { api } from "./api.js";
 import { FIELD_LABELS, fieldInput } from "./labels.js";
 import { nav } from "./nav.js";
 import { unlockAudio } from "./notify.js";
-import { banner, clearBody, config, mode, query, ref, showError } from "./page.js";
+import { banner, clearBody, config, focusFirstInvalid, mode, query, ref, showError } from "./page.js";
 import { S, save } from "./state.js";
 import { checkStart, deviceInfo, fieldError, utmParams } from "./visitor.js";
 
@@ -98,7 +98,7 @@ function browserFacts() {
 async function startEnquiry(form) {
   unlockAudio();
   if (mode === "page" && window.Notification && Notification.permission === "default") Notification.requestPermission();
-  form.querySelectorAll("[data-error]").forEach((n) => (/** @type {HTMLElement} */ (n).hidden = true));
+  form.querySelectorAll("[data-error]").forEach((n) => showError(form, /** @type {HTMLElement} */ (n).dataset.error, ""));
   const { message, visitor, errors } = checkStart({
     values: Object.fromEntries(new FormData(form).entries()),
     form: config.form,
@@ -107,7 +107,7 @@ async function startEnquiry(form) {
   });
   let bad = false;
   for (const [name, text] of errors) bad = showError(form, name, text) || bad;
-  if (bad) return;
+  if (bad) return void focusFirstInvalid(form);
   for (const [k, v] of Object.entries(visitor)) if (v) S.prefill[k] = v;
   const submit = /** @type {HTMLButtonElement} */ (form.querySelector('button[type="submit"]'));
   submit.disabled = true;
@@ -130,6 +130,7 @@ async function startEnquiry(form) {
       const msg = fieldError(error, name);
       if (msg) placed = showError(form, name, msg) || placed;
     }
+    focusFirstInvalid(form);
     if (!placed || error.status === 429 || error.status === 409) banner(error.message);
   }
 }

@@ -20,6 +20,8 @@
  * @property {string} company_name
  * @property {string} color
  * @property {string} position
+ * @property {number} width the panel's width on a desktop (CSS px)
+ * @property {number} height the panel's height on a desktop (CSS px)
  * @property {string} greeting
  * @property {string} welcome_message
  * @property {boolean} open_now
