@@ -35,6 +35,10 @@ describe("timeline", () => {
       [false, true, true, true],
     );
     assert.deepEqual(
+      marks.map((m) => m.first),
+      [true, false, true, true],
+    );
+    assert.deepEqual(
       marks.map((m) => m.day),
       ["2026-01-05", null, null, null],
     );
@@ -51,12 +55,12 @@ describe("timeline", () => {
       utcDay,
     );
     assert.deepEqual(
-      marks.map((m) => [m.day, m.time]),
+      marks.map((m) => [m.day, m.first, m.time]),
       [
-        ["2026-01-05", true],
-        [null, false],
-        [null, true],
-        ["2026-01-06", true],
+        ["2026-01-05", true, true],
+        [null, true, false],
+        [null, false, true],
+        ["2026-01-06", true, true],
       ],
     );
     assert.deepEqual(timeline([], utcDay), []);

@@ -56,6 +56,11 @@ function liveList() {
       stuck = atBottom(list);
       if (stuck) jumpPill(list).hidden = true;
     });
+    // Shown after being hidden (the loader's panel opens), a phone turned, the composer grown:
+    // a visitor who was at the bottom stays there.
+    new ResizeObserver(() => {
+      if (stuck) toBottom(list);
+    }).observe(list);
   }
   return list;
 }
@@ -220,7 +225,7 @@ export function bubble(message, { readOnly = false, quote = (id) => known.get(id
   const mine = message.author.type === "visitor";
   const removed = isRemoved(message);
   const li = h("li", {
-    class: `${bubbleClass({ mine, system })}${removed ? " cc-recalled" : ""}`,
+    class: `${bubbleClass({ mine, system })} cc-run-start${removed ? " cc-recalled" : ""}`,
     dataset: { id: String(message.id), author: authorKey(message), at: message.created_at || "" },
   });
   if (!mine && !system && message.author.name) li.append(h("span", { class: "cc-author", text: message.author.name }));
@@ -246,7 +251,8 @@ export function bubble(message, { readOnly = false, quote = (id) => known.get(id
 
 /**
  * The day headings and times of a list of bubbles: a heading ("Today", "Yesterday", a date)
- * before each day, the time under the last message of each run of one author. Drawn again
+ * before each day; of each run of one author, the name over the first message and the time
+ * under the last. Drawn again
  * as a whole (cheap: it reads only the bubbles' data-author and data-at).
  * @param {HTMLElement} list
  * @param {Date} [now]
@@ -259,10 +265,11 @@ export function decorate(list, now = new Date()) {
     (at) => dayKey(at),
   );
   items.forEach((li, i) => {
-    const { day, time } = marks[i];
+    const { day, first, time } = marks[i];
     if (day) li.before(h("li", { class: "cc-day", role: "separator" }, h("span", { text: dayLabel(li.dataset.at, now) })));
     const clock = /** @type {HTMLElement | null} */ (li.querySelector(":scope > .cc-meta > .cc-time"));
     if (clock) clock.hidden = !time;
+    li.classList.toggle("cc-run-start", first);
     li.classList.toggle("cc-run-end", time);
   });
 }

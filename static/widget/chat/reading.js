@@ -26,23 +26,30 @@ export function authorKey(message) {
 }
 
 /** @typedef {{author: string, at: number}} Entry a message on screen: its author key, its time (ms) */
-/** @typedef {{day: string | null, time: boolean}} Mark day: the day's key when a heading goes before it */
+/**
+ * @typedef {object} Mark
+ * @property {string | null} day the day's key when a heading goes before the message
+ * @property {boolean} first it starts a run (its author's name shows)
+ * @property {boolean} time it ends a run (its time shows)
+ */
 
 /**
- * Where the day headings go and which messages show their time: a heading before the first
- * message of each day; the time under the last message of each run (same author, each less
- * than RUN_GAP_MS after the one before, same day).
+ * Where the day headings go and which messages show their author and time: a heading before
+ * the first message of each day; the author over the first message of each run (same
+ * author, each less than RUN_GAP_MS after the one before, same day), the time under its last.
  * @param {Entry[]} entries in the order shown
  * @param {(at: number) => string} dayOf the calendar day of a time, in the visitor's time zone
  * @returns {Mark[]}
  */
 export function timeline(entries, dayOf) {
   const days = entries.map((e) => dayOf(e.at));
-  return entries.map((entry, i) => {
-    const next = entries[i + 1];
-    const endsRun = !next || next.author !== entry.author || next.at - entry.at >= RUN_GAP_MS || days[i + 1] !== days[i];
-    return { day: i === 0 || days[i - 1] !== days[i] ? days[i] : null, time: endsRun };
-  });
+  /** @param {number} i @returns {boolean} entries i and i + 1 are one run */
+  const together = (i) => entries[i].author === entries[i + 1].author && entries[i + 1].at - entries[i].at < RUN_GAP_MS && days[i] === days[i + 1];
+  return entries.map((_, i) => ({
+    day: i === 0 || days[i - 1] !== days[i] ? days[i] : null,
+    first: i === 0 || !together(i - 1),
+    time: i === entries.length - 1 || !together(i),
+  }));
 }
 
 /**
