@@ -12,7 +12,7 @@
 
 import { dayKey, dayLabel, formatDateTime, formatTime } from "../../js/datetime.js";
 import { h } from "../../js/h.js";
-import { gettext } from "../../js/i18n.js";
+import { gettext, interpolate } from "../../js/i18n.js";
 import { LINK_ATTRS, linkParts } from "../../js/links.js";
 import { voiceLabel } from "../../js/voice_rules.js";
 import { api, fileBlobUrl } from "./api.js";
@@ -170,7 +170,7 @@ function fileView(file, follow) {
             a.click();
             a.remove();
           } catch (e) {
-            banner(`${gettext("Could not download the file:")} ${e.message}`);
+            banner(interpolate(gettext("Could not download the file: %(error)s"), { error: e.message }));
           }
         },
       },

@@ -76,7 +76,8 @@ export function quoteOf(original) {
 export function previewCard(message) {
   const p = message.data && message.data.preview;
   if (message.recalled_at || !p || !(p.title || p.description) || !/^https?:\/\//i.test(p.url || "") || !isSafeLink(p.url)) return null;
-  const image = typeof p.image === "string" && (/^\/api\/[^/]/.test(p.image) || /^https:\/\/[^\s]+$/i.test(p.image)) ? p.image : "";
+  // \x2F is "/": a bare "/" in a character class confuses xgettext's lexer (see ../../js/dashboard/text.js).
+  const image = typeof p.image === "string" && (/^\/api\/[^\x2F]/.test(p.image) || /^https:\/\/[^\s]+$/i.test(p.image)) ? p.image : "";
   return { url: p.url, title: p.title || p.url, description: p.description || "", site: siteOf(p.url), image };
 }
 
