@@ -216,7 +216,7 @@ def _check_conversation(frame: Any, host: str, ids: dict[str, dict[str, Any]]) -
     assert not edited.locator(".cc-author").is_visible()
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(180)
 def test_reading_the_conversation(product: dict[str, Any], browser: Any, host_servers: tuple[Path, list[str]]) -> None:
     site, (host, _other) = host_servers
     (site / "shop.html").write_text(HOST_PAGE.format(base=product["base"], key=product["key"]))

@@ -52,8 +52,13 @@ function liveList() {
   if (!list.dataset.followed) {
     list.dataset.followed = "true";
     stuck = true;
+    let lastTop = list.scrollTop;
     list.addEventListener("scroll", () => {
-      stuck = atBottom(list);
+      // Only the visitor scrolling up leaves the bottom: content that grew under a list at
+      // the bottom (a picture decoding before its load event) does not.
+      if (atBottom(list)) stuck = true;
+      else if (list.scrollTop < lastTop - 1) stuck = false;
+      lastTop = list.scrollTop;
       if (stuck) jumpPill(list).hidden = true;
     });
     // Shown after being hidden (the loader's panel opens), a phone turned, the composer grown:
