@@ -145,7 +145,7 @@ def _shell(request: HttpRequest, view: str, **extra: Any) -> HttpResponse:
     boot = {
         "view": view,
         "me": {"id": staff.pk, "name": staff.display_name, "role": staff.role, "is_admin": staff.is_admin},
-        # Dates, times and durations (static/js/dashboard/datetime.js): the page's language
+        # Dates, times and durations (static/js/datetime.js): the page's language
         # and the staff member's time zone; the choices (language/time zone control).
         "locale": translation.get_language() or settings.LANGUAGE_CODE,
         "time_zone": i18n.staff_time_zone(staff, org),

@@ -3,7 +3,7 @@
 A staff member's ``language`` is one of settings.LANGUAGES, or empty for the browser's
 (Accept-Language, read by Django's LocaleMiddleware); their ``time_zone`` is an IANA name,
 or empty for the business's (the work hours' time zone, else settings.TIME_ZONE). The
-dashboard formats every date, time and duration in these (static/js/dashboard/datetime.js).
+dashboard formats every date, time and duration in these (static/js/datetime.js).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-// Unit tests of the dashboard's dates, times and durations (static/js/dashboard/datetime.js):
+// Unit tests of the dashboard's dates, times and durations (static/js/datetime.js):
 // the staff member's locale and time zone, 24-hour where the locale says so.
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
@@ -16,7 +16,7 @@ import {
   isTimeZone,
   localeFor,
   uses24Hour,
-} from "../../static/js/dashboard/datetime.js";
+} from "../../static/js/datetime.js";
 
 // 2026-01-05 15:30 UTC: 23:30 in Shanghai and Taipei, 10:30 in New York.
 const WHEN = new Date(Date.UTC(2026, 0, 5, 15, 30));

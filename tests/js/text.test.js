@@ -8,7 +8,7 @@ describe("segments", () => {
   it("finds links without their trailing punctuation", () => {
     assert.deepEqual(segments("see https://example.com/a?b=1. ok", []), [
       { kind: "text", text: "see " },
-      { kind: "link", text: "https://example.com/a?b=1" },
+      { kind: "link", text: "https://example.com/a?b=1", href: "https://example.com/a?b=1" },
       { kind: "text", text: ". ok" },
     ]);
   });
@@ -28,7 +28,7 @@ describe("segments", () => {
   });
 
   it("leaves a mention-like part of a link inside the link, and an empty text empty", () => {
-    assert.deepEqual(segments("https://x.org/@ann", ["ann"]), [{ kind: "link", text: "https://x.org/@ann" }]);
+    assert.deepEqual(segments("https://x.org/@ann", ["ann"]), [{ kind: "link", text: "https://x.org/@ann", href: "https://x.org/@ann" }]);
     assert.deepEqual(segments("", ["ann"]), []);
   });
 });

@@ -4,7 +4,7 @@
 import { CCSocket, wsUrl } from "../socket.js";
 import { gettext, interpolate, pgettext } from "../i18n.js";
 import { api, toLogin } from "./api.js";
-import { configure as configureDates } from "./datetime.js";
+import { configure as configureDates } from "../datetime.js";
 import { clear, h, toast } from "./dom.js";
 import { setupLimit } from "./limit.js";
 import { setupToggles } from "./notify.js";

@@ -5,7 +5,7 @@
 
 import { h } from "../h.js";
 import { gettext, interpolate } from "../i18n.js";
-import { formatClock, formatDuration } from "./datetime.js";
+import { formatClock, formatDuration } from "../datetime.js";
 
 export { clear, h } from "../h.js";
 

@@ -1,7 +1,7 @@
 // The Chats start screen: what to do next.
 import { clear, h } from "./dom.js";
 import { gettext, interpolate } from "../i18n.js";
-import { currentTimeZone, formatDateTime } from "./datetime.js";
+import { currentTimeZone, formatDateTime } from "../datetime.js";
 import { app } from "./state.js";
 
 export function render(main) {

@@ -5,7 +5,7 @@
 import { svg } from "../h.js";
 import { gettext, interpolate } from "../i18n.js";
 import { api } from "./api.js";
-import { formatTime, formatWeekday } from "./datetime.js";
+import { formatTime, formatWeekday } from "../datetime.js";
 import { channelIcon, clear, confirmDialog, duration, h, toast } from "./dom.js";
 import { app, on } from "./state.js";
 import { trendBars, trendSummary } from "./trend.js";

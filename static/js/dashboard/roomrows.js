@@ -5,7 +5,7 @@
 // tab title's count (muted rooms count in neither), the "waiting" label.
 
 import { gettext, interpolate } from "../i18n.js";
-import { formatShortDate, formatTime, sameDay } from "./datetime.js";
+import { formatShortDate, formatTime, sameDay } from "../datetime.js";
 
 /**
  * @typedef {object} LastMessage

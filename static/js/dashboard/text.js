@@ -1,30 +1,21 @@
 // @ts-check
 // Pure text helpers of the room view (no DOM): how a message's text splits into plain text,
 // links and @mentions, and what the composer's "/shortcut" or "@name" under the caret is.
+// Links are found by static/js/links.js, which the widget shares.
 
-const URL_RE = /https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
+import { linkParts } from "../links.js";
 
-/** @typedef {{kind: "text" | "link" | "mention", text: string}} Segment */
+/** @typedef {{kind: "text" | "mention", text: string} | {kind: "link", text: string, href: string}} Segment */
 
 /**
- * Splits a message's text into plain text, http(s) links and @mentions of the given names
- * (case-insensitive; a mention inside a link stays part of the link).
+ * Splits a message's text into plain text, http(s) and mailto links (links.js) and @mentions
+ * of the given names (case-insensitive; a mention inside a link stays part of the link).
  * @param {string} text
  * @param {string[]} mentionNames
  * @returns {Segment[]}
  */
 export function segments(text, mentionNames) {
-  /** @type {Segment[]} */
-  const out = [];
-  let last = 0;
-  for (const match of text.matchAll(URL_RE)) {
-    const index = match.index ?? 0;
-    if (index > last) out.push(...mentions(text.slice(last, index), mentionNames));
-    out.push({ kind: "link", text: match[0] });
-    last = index + match[0].length;
-  }
-  if (last < text.length) out.push(...mentions(text.slice(last), mentionNames));
-  return out;
+  return linkParts(text).flatMap((part) => (part.kind === "link" ? [part] : mentions(part.text, mentionNames)));
 }
 
 /**

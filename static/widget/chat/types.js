@@ -63,8 +63,10 @@
  * @property {number} room
  * @property {string} kind "text", "file", ...
  * @property {string} text
- * @property {{type: string, name?: string}} author type "visitor" | "staff" | "system"
+ * @property {{type: string, id?: number | null, name?: string}} author type "visitor" | "staff" | "system"
  * @property {string | null} [client_id]
+ * @property {string} [created_at] ISO 8601
+ * @property {number | null} [reply_to] the id of the message this one replies to
  * @property {string | null} [edited_at]
  * @property {string | null} [recalled_at]
  * @property {{file?: FileInfo, preview?: LinkPreview} | null} [data]

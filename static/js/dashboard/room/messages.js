@@ -8,6 +8,7 @@ import { api } from "../api.js";
 import { clockTime, fileSize, h } from "../dom.js";
 import { markRead } from "../rooms.js";
 import { app } from "../state.js";
+import { LINK_ATTRS } from "../../links.js";
 import { segments } from "../text.js";
 import { deliveryLine } from "./delivery.js";
 import { fileShape, imageBox, replyQuote } from "./format.js";
@@ -26,7 +27,7 @@ import { voiceLabel } from "../../voice_rules.js";
  */
 function linkify(text, mentionNames) {
   return segments(text, mentionNames).map((part) => {
-    if (part.kind === "link") return h("a", { href: part.text, target: "_blank", rel: "noopener noreferrer nofollow", text: part.text });
+    if (part.kind === "link") return h("a", { href: part.href, ...LINK_ATTRS, text: part.text });
     if (part.kind === "mention") return h("span", { class: "mention", text: part.text });
     return part.text;
   });

@@ -1,10 +1,11 @@
 // @ts-check
-// Dates, times and durations of the dashboard, in the staff member's locale and time zone
-// (README "Languages"). app.js configures it from the page's boot data (the page's language
-// and the staff member's time zone); every view formats through these functions rather than
-// calling toLocaleString itself. The clock follows the locale: 24-hour where it says so
+// Dates, times and durations of the dashboard and the widget. The dashboard shows them in the
+// staff member's locale and time zone (README "Languages"): its app.js configures this module
+// from the page's boot data (the page's language and the staff member's time zone). The widget
+// never configures it: the visitor's browser locale and time zone. Every view formats through
+// these functions rather than calling toLocaleString itself. The clock follows the locale: 24-hour where it says so
 // (zh-Hans, en-GB), 12-hour elsewhere (en-US, zh-Hant): hour12 is never forced.
-import { gettext, interpolate } from "../i18n.js";
+import { gettext, interpolate } from "./i18n.js";
 
 /** @type {{ locale: string | undefined, timeZone: string | undefined }} */
 const current = { locale: undefined, timeZone: undefined };
@@ -162,6 +163,35 @@ export function formatDateTime(value) {
  */
 function dayOf(d) {
   return new Intl.DateTimeFormat("en-CA", { timeZone: currentTimeZone(), year: "numeric", month: "2-digit", day: "2-digit" }).format(d);
+}
+
+/**
+ * The calendar day of a moment in the current time zone ("2026-01-05"), "" for no date.
+ * @param {Date | string | number | null | undefined} value
+ * @returns {string}
+ */
+export function dayKey(value) {
+  const d = toDate(value);
+  return d ? dayOf(d) : "";
+}
+
+/**
+ * The heading of a day in a conversation: "Today", "Yesterday", else the weekday and date
+ * ("Monday, Jan 5" this year, "Jan 5, 2025" before), in the current time zone.
+ * @param {Date | string | number | null | undefined} value
+ * @param {Date} [now]
+ * @returns {string}
+ */
+export function dayLabel(value, now = new Date()) {
+  const d = toDate(value);
+  if (!d) return "";
+  const day = dayOf(d);
+  if (day === dayOf(now)) return gettext("Today");
+  // The day before today's noon is yesterday whatever the daylight-saving changes.
+  const noon = new Date(`${dayOf(now)}T12:00:00Z`);
+  if (day === new Date(noon.getTime() - 24 * 3600 * 1000).toISOString().slice(0, 10)) return gettext("Yesterday");
+  if (day.slice(0, 4) === dayOf(now).slice(0, 4)) return formatter({ weekday: "long", month: "short", day: "numeric" }).format(d);
+  return formatDate(d);
 }
 
 /**
