@@ -201,7 +201,7 @@ def test_out_of_hours(product: Server, host_site: tuple[Path, str]) -> None:
             assert choices.count() == 4  # Sales, Support; Alice, Bob
             assert choices.and_(frame.locator("[data-state=closed]")).count() == 4
             assert "Available" not in frame.locator(".cc-body").inner_text()
-            assert "Closed" in frame.locator(f".cc-choice[data-tag=Support]").inner_text()
+            assert "Closed" in frame.locator(".cc-choice[data-tag=Support]").inner_text()
             subtitle = frame.locator(".cc-subtitle").inner_text()
             assert subtitle == "Closed now: leave us a note", subtitle
             assert frame.locator(".cc-welcome").count() == 0  # "an agent will be with you shortly"
