@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import threading
 import time
 import uuid
@@ -25,6 +26,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.browser.test_dashboard import finish, login
 from tests.integration.test_real_timers import (
     ADMIN_STAFF,
     AGENT_STAFF,
@@ -103,7 +105,7 @@ def test_availability_is_live(product: Server, host_site: tuple[Path, str]) -> N
     channel = support_widget(
         http,
         admin,
-        name="Acme",
+        name="Live",
         allowed_domains=[origin.removeprefix("http://")],
         show_tag_directory=True,
         show_staff_directory=True,
@@ -177,7 +179,7 @@ def test_out_of_hours(product: Server, host_site: tuple[Path, str]) -> None:
     channel = support_widget(
         http,
         admin,
-        name="Acme",
+        name="Closed",
         allowed_domains=[origin.removeprefix("http://")],
         show_tag_directory=True,
         show_staff_directory=True,
@@ -247,6 +249,42 @@ def test_out_of_hours(product: Server, host_site: tuple[Path, str]) -> None:
             assert "Available" in phone_frame.locator(".cc-choice[data-tag=Support]").inner_text()
             assert phone_frame.locator(".cc-subtitle").inner_text() == "We reply within 2 minutes"
             assert not errors, errors
+        finally:
+            browser.close()
+    http.close()
+    assert time.monotonic() - started < 60
+
+
+@pytest.mark.timeout(120)
+def test_admin_chooses_the_directory_in_the_dashboard(product: Server) -> None:
+    """Last: the admin's browser login ends the admin's API tokens of the tests above."""
+    started = time.monotonic()
+    http = httpx.Client(base_url=product.base, timeout=10)
+    admin = token_headers(http, "admin@example.com")
+    channel = support_widget(http, admin, name="Chosen", show_staff_directory=True)
+    bob = next(
+        s["id"]
+        for s in http.get("/api/v1/staff", headers=admin).json()["results"]
+        if s["display_name"] == "Bob Builder"
+    )
+    with sync_api.sync_playwright() as pw:
+        browser = _browser(pw)
+        try:
+            ctx, page = login(browser, product.base, "admin@example.com")
+            page.goto(f"{product.base}/app/admin/channels")
+            page.get_by_role("button", name="Edit channel Chosen").click()
+            dialog = page.locator("dialog[open]")
+            people = dialog.get_by_role("group", name=re.compile("People in the staff directory"))
+            assert people.locator("input[type=checkbox]:checked").count() == 0  # the default list
+            people.get_by_label("Bob Builder").check()
+            _shot(page, "admin-directory-staff")
+            dialog.get_by_role("button", name="Save").click()
+            page.locator("dialog[open]").wait_for(state="detached")
+            config = page.evaluate(
+                "async (url) => (await fetch(url)).json()", f"/api/v1/widget/channels/{channel['key']}"
+            )
+            assert [p["id"] for p in config["directory"]["staff"]] == [bob]
+            finish((ctx, page))
         finally:
             browser.close()
     http.close()
