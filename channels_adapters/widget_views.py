@@ -151,7 +151,11 @@ class WidgetChannelView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [WidgetThrottle]
 
-    @extend_schema(responses={200: WidgetChannelOut}, operation_id="widget_channel_retrieve")
+    @extend_schema(
+        responses={200: WidgetChannelOut, 304: None},
+        operation_id="widget_channel_retrieve",
+        description="Answers 304 (no body) when the If-None-Match header has the ETag of the same config.",
+    )
     def get(self, request: Request, key: str) -> Response:
         config = widget_config(_channel(key=key))
         # The open widget polls this (availability, open hours): an unchanged config is a

@@ -17,7 +17,10 @@ Authentication
     ``{"type": "session.ended", "data": {"reason"}}`` and close the socket with 4001; it
     gets nothing after that. A visitor socket gets ``session.ended`` (reason ``revoked``) and
     4401 when its tokens are revoked, and ``{"type": "visitor.token_renewed", "data":
-    {"token"}}`` when its token is getting old: the client stores the new one.
+    {"token"}}`` when its token is getting old: the client stores the new one. A visitor
+    socket also joins its channel's group (``widget.<channel id>``): ``staff.availability``
+    ``{staff_id, availability}`` of the people its directory shows and ``tag.availability``
+    ``{tag_id, available}`` (channels_adapters/directory.py).
 
 Server events are ``{"type": "<noun>.<verb>", "data": {...}}`` (SPEC section 8); the
 first frame after accept is ``hello``. Each event reaches a socket once, even when the

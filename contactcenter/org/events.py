@@ -20,7 +20,7 @@ class Event:
 
 
 # Group names. Staff sockets join staff.<id> (and "admins" for admins); visitor sockets
-# join visitor.<id>; both join room.<id> for the rooms they may see.
+# join visitor.<id> and widget.<channel id>; both join room.<id> for the rooms they may see.
 def staff_group(staff_id: int) -> str:
     return f"staff.{staff_id}"
 

@@ -210,8 +210,13 @@ def test_out_of_hours(product: Server, host_site: tuple[Path, str]) -> None:
             # The note form at once; a directory choice says whom it is for.
             note = frame.locator(".cc-closed-note")
             note.wait_for()
+            # The host page's call to action (a team) gets the note form too, for that team.
+            page.click("#cta")
+            note.locator(".cc-target").filter(has_text="For: Support").wait_for()
+            assert frame.locator(".cc-start").count() == 0
             frame.locator(".cc-choice[data-tag=Sales]").click()
             assert note.locator(".cc-target").inner_text() == "For: Sales"
+            assert frame.locator(".cc-choice[aria-pressed=true]").count() == 1
             note.locator("button[type=submit]").click()
             assert note.locator("[data-error=message]").inner_text() == "Write your note first."
             frame.locator("#cc-closed-note").fill("Please call me about a bulk order.")

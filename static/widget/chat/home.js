@@ -24,7 +24,10 @@ onDirectoryChange(({ openChanged, listChanged }) => {
   else refreshDirectory();
 });
 
-export function renderHome() {
+/**
+ * @param {Choice} [choice] out of hours: whom the note is for (a call to action)
+ */
+export function renderHome(choice) {
   startConfigPoll();
   const body = clearBody();
   const open = config.open_now;
@@ -93,11 +96,23 @@ export function renderHome() {
     );
   }
   refreshDirectory();
+  if (chooseFor && choice && (choice.tag || choice.staff)) chooseFor(staffNamed(choice));
   if (open) {
     body.append(
       h("button", { type: "button", class: "cc-btn cc-start-default", onclick: () => nav.start({}) }, gettext("Start a conversation")),
     );
   }
+}
+
+/**
+ * A choice with the person's name from the directory (a call to action gives only the id).
+ * @param {Choice} choice
+ * @returns {Choice}
+ */
+function staffNamed(choice) {
+  if (!choice.staff || choice.staffName) return choice;
+  const person = config.directory.staff.find((p) => p.id === choice.staff);
+  return { ...choice, staffName: person ? person.display_name : "" };
 }
 
 /** Whether home is on screen. */
