@@ -180,6 +180,7 @@ def test_out_of_hours(product: Server, host_site: tuple[Path, str]) -> None:
         http,
         admin,
         name="Closed",
+        widget_company_name="Acme",
         allowed_domains=[origin.removeprefix("http://")],
         show_tag_directory=True,
         show_staff_directory=True,
