@@ -175,3 +175,20 @@ def test_the_owner_s_visitor_hears_of_the_owner(events, agent, widget, make_visi
     to_visitor = [p for groups, p in sent if visitor_group(visitor.pk) in groups]
     assert to_visitor == [{"type": "staff.availability", "data": {"staff_id": agent.pk, "availability": "offline"}}]
     assert not [p for groups, p in sent if visitor_group(stranger.pk) in groups]
+
+
+def test_public_config_queries_are_pinned(api, admin, agent, widget, make_staff, support, django_assert_num_queries):
+    """The open widget reads this every CC_WIDGET_REFRESH_SECONDS: a fixed number of
+    queries however many staff and tags the directories list."""
+    for n in range(5):
+        make_staff(tags=[support, Tag.objects.create(name=f"Team {n}")], name=f"Person {n}")
+    ok(
+        api(admin).patch(
+            f"/api/v1/channels/{widget.pk}", {"show_staff_directory": True, "show_tag_directory": True}, format="json"
+        )
+    )
+    client = api()
+    client.get(f"/api/v1/widget/channels/{widget.key}")  # warm: the org settings' cache
+    # The channel; tags: members, tags; staff: chosen?, staff, their tags; org settings.
+    with django_assert_num_queries(7):
+        ok(client.get(f"/api/v1/widget/channels/{widget.key}"))
