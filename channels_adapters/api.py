@@ -150,6 +150,12 @@ class WidgetSettingsIn(serializers.Serializer):
     )
     show_tag_directory = serializers.BooleanField(required=False)
     show_staff_directory = serializers.BooleanField(required=False)
+    directory_staff = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        allow_null=True,
+        help_text="Ids of the active staff the staff directory lists; empty: every active staff member with a tag.",
+    )
     form_enabled = serializers.BooleanField(required=False)
     form_required_fields = serializers.ListField(child=serializers.CharField(max_length=20), required=False)
     weblink_slug = serializers.CharField(max_length=60, required=False, allow_blank=True, allow_null=True)
@@ -184,7 +190,7 @@ class ChannelsView(APIView):
 
     @extend_schema(responses=results_of(ChannelOut, "ChannelList"), operation_id="channel_list")
     def get(self, request: Request) -> Response:
-        query = Channel.objects.select_related("destination").order_by("id")
+        query = Channel.objects.select_related("destination").prefetch_related("directory_staff").order_by("id")
         return Response({"results": ChannelOut(query, many=True).data})
 
     @extend_schema(request=ChannelIn, responses={201: ChannelOut})

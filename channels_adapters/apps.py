@@ -10,9 +10,10 @@ class ChannelsAdaptersConfig(AppConfig):
 
     def ready(self) -> None:
         from channels_adapters import outbound
+        from channels_adapters.directory import staff_availability_publish
         from channels_adapters.services import tag_channels_usage
         from contactcenter.org.background import register_sweep
-        from contactcenter.org.services import on_tag_usage
+        from contactcenter.org.services import on_staff_availability_changed, on_tag_usage
         from rooms import hooks
 
         # Staff replies to platform customers whose send was lost; webhook events whose
@@ -28,3 +29,5 @@ class ChannelsAdaptersConfig(AppConfig):
         )
         # Deleting a tag: refused while a channel routes to it.
         on_tag_usage(tag_channels_usage)
+        # Availability changes reach the visitors whose directory or chat shows the person.
+        on_staff_availability_changed(staff_availability_publish)

@@ -55,6 +55,11 @@ class Channel(models.Model):
     widget_height = models.PositiveSmallIntegerField(default=WIDGET_DEFAULT_HEIGHT)
     show_tag_directory = models.BooleanField(default=False)
     show_staff_directory = models.BooleanField(default=False)
+    # Who the staff directory lists (channels_adapters.directory); none chosen: every active
+    # staff member with a tag, as before the choice existed.
+    directory_staff = models.ManyToManyField(
+        "contactcenter.Staff", blank=True, related_name="directory_channels", help_text="Staff shown in the directory."
+    )
     form_enabled = models.BooleanField(default=False)
     # Subset of VISITOR_FORM_FIELDS the visitor must fill in when the form is enabled.
     form_required_fields = models.JSONField(default=list, blank=True)

@@ -12,6 +12,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils.translation import gettext, ngettext
 
+from channels_adapters.directory import channel_directory_set, directory_staff_clean
 from channels_adapters.models import (
     VISITOR_FORM_FIELDS,
     WIDGET_HEIGHT_RANGE,
@@ -59,6 +60,7 @@ WIDGET_SETTINGS = (
     "widget_height",
     "show_tag_directory",
     "show_staff_directory",
+    "directory_staff",
     "form_enabled",
     "form_required_fields",
     "weblink_slug",
@@ -134,6 +136,8 @@ def channel_widget_settings(values: dict[str, Any]) -> dict[str, Any]:
             if not isinstance(values[name], bool):
                 raise InvalidInput.field(name, f"{name} is true or false.")
             clean[name] = values[name]
+    if "directory_staff" in values:
+        clean["directory_staff"] = directory_staff_clean(values["directory_staff"])
     if "form_required_fields" in values:
         fields = values["form_required_fields"] or []
         if not isinstance(fields, list) or any(f not in VISITOR_FORM_FIELDS for f in fields):
@@ -205,10 +209,11 @@ def channel_create(
     if unknown:
         raise InvalidInput(f"Unknown channel settings: {', '.join(sorted(unknown))}.")
     look = channel_widget_settings(widget_settings)
+    listed = look.pop("directory_staff", [])
     with transaction.atomic():
         _slug_free(look.get("weblink_slug"), None)
         destination = destination_for(tag=destination_tag, staff=destination_staff)
-        return Channel.objects.create(
+        channel = Channel.objects.create(
             kind=kind,
             name=name,
             destination=destination,
@@ -217,6 +222,9 @@ def channel_create(
             credentials=credentials_clean(kind, credentials),
             **look,
         )
+        if listed:
+            channel_directory_set(channel, listed)
+        return channel
 
 
 def channel_update(*, actor: Staff, channel: Channel, changes: dict[str, Any]) -> Channel:
@@ -240,12 +248,15 @@ def channel_update(*, actor: Staff, channel: Channel, changes: dict[str, Any]) -
         channel.credentials = credentials_merge(channel.kind, channel.credentials, changes["credentials"])
         fields.append("credentials")
     look = channel_widget_settings(changes)
+    listed = look.pop("directory_staff", None)
     for key, value in look.items():
         setattr(channel, key, value)
         fields.append(key)
     with transaction.atomic():
         if "weblink_slug" in look:
             _slug_free(look["weblink_slug"], channel)
+        if listed is not None:
+            channel_directory_set(channel, listed)
         if "destination_tag" in changes or "destination_staff" in changes:
             channel.destination = destination_for(
                 tag=changes.get("destination_tag"), staff=changes.get("destination_staff")

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from typing import Any
@@ -29,11 +30,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from channels_adapters.directory import directory_staff, directory_tags
 from channels_adapters.models import VISITOR_FORM_FIELDS, Channel
 from contactcenter.org import clock
 from contactcenter.org.csp import content_security_policy
 from contactcenter.org.errors import NotFound
-from contactcenter.org.models import Staff, Tag
+from contactcenter.org.models import Staff
 from contactcenter.org.permissions import IsAdmin
 from contactcenter.org.services import org_settings_get, within_work_hours
 from enquiries.auth import WidgetThrottle
@@ -80,19 +82,10 @@ def _staff_entry(staff: Staff) -> dict[str, Any]:
 def widget_config(channel: Channel) -> dict[str, Any]:
     """What the visitor's chat needs to draw itself. Public: only names, avatars, availability."""
     dest = channel.destination
-    tags: list[dict[str, Any]] = []
+    tags = directory_tags(channel) if channel.show_tag_directory else []
     staff: list[dict[str, Any]] = []
-    if channel.show_tag_directory:
-        members = Staff.objects.filter(is_active=True).values_list("tags", "availability")
-        serving: dict[int, bool] = {}
-        for tag_id, availability in members:
-            if tag_id is not None:
-                serving[tag_id] = serving.get(tag_id, False) or availability == Staff.Availability.ACTIVE
-        for tag in Tag.objects.filter(pk__in=serving).order_by("name"):
-            tags.append({"id": tag.pk, "name": tag.name, "available": serving[tag.pk]})
     if channel.show_staff_directory:
-        query = Staff.objects.filter(is_active=True, tags__isnull=False).distinct().prefetch_related("tags")
-        staff = [_staff_entry(s) for s in query.order_by("display_name", "id")]
+        staff = [_staff_entry(s) for s in directory_staff(channel).prefetch_related("tags")]
     org = org_settings_get()
     target = dest.staff if dest.staff_id else None
     return {
@@ -120,6 +113,7 @@ def widget_config(channel: Channel) -> dict[str, Any]:
             "required": list(channel.form_required_fields) if channel.form_enabled else [],
         },
         "directory": {"tags": tags, "staff": staff},
+        "refresh_seconds": settings.CC_WIDGET_REFRESH_SECONDS,
         "limits": {
             "message_chars": settings.CC_MESSAGE_MAX_CHARS,
             "note_chars": settings.CC_NOTE_MAX_CHARS,
@@ -149,6 +143,9 @@ class WidgetChannelOut(serializers.Serializer):
     open_now = serializers.BooleanField()
     form = serializers.DictField()
     directory = serializers.DictField()
+    refresh_seconds = serializers.FloatField(
+        help_text="How often the open widget reads this again without a socket (CC_WIDGET_REFRESH_SECONDS)."
+    )
     limits = WidgetLimitsOut()
 
 
@@ -159,11 +156,25 @@ class WidgetChannelView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [WidgetThrottle]
 
-    @extend_schema(responses={200: WidgetChannelOut}, operation_id="widget_channel_retrieve")
+    @extend_schema(
+        responses={200: WidgetChannelOut, 304: None},
+        operation_id="widget_channel_retrieve",
+        description="Answers 304 (no body) when the If-None-Match header has the ETag of the same config.",
+    )
     def get(self, request: Request, key: str) -> Response:
-        response = Response(widget_config(_channel(key=key)))
+        config = widget_config(_channel(key=key))
+        # The open widget polls this (availability, open hours): an unchanged config is a
+        # 304 with no body.
+        etag = '"' + hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:32] + '"'
+        if etag in request.headers.get("If-None-Match", ""):
+            response = Response(status=304)
+        else:
+            response = Response(config)
+        response["ETag"] = etag
+        response["Cache-Control"] = "no-cache"
         # The loader on another site reads this too (availability before opening).
         response["Access-Control-Allow-Origin"] = "*"
+        response["Access-Control-Expose-Headers"] = "ETag"
         return response
 
 

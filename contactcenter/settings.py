@@ -367,6 +367,9 @@ CC_NOTE_MAX_CHARS = 2000
 CC_CUSTOM_INFO_MAX_CHARS = 10000
 CC_MESSAGE_MAX_CHARS = _env_int("CC_MESSAGE_MAX_CHARS", 10000)
 CC_WIDGET_MAX_ENQUIRIES_PER_HOUR = _env_int("CC_WIDGET_MAX_ENQUIRIES_PER_HOUR", 10)
+# How often an open widget without a socket reads its public config again (availability,
+# work hours); the answer is a 304 when nothing changed.
+CC_WIDGET_REFRESH_SECONDS = _env_float("CC_WIDGET_REFRESH_SECONDS", 20)
 # Link previews (rooms.previews): private/loopback targets and any port only when allowed (tests).
 CC_LINK_PREVIEW_ENABLED = _env_bool("CC_LINK_PREVIEW_ENABLED", True)
 CC_LINK_PREVIEW_ALLOW_PRIVATE = _env_bool("CC_LINK_PREVIEW_ALLOW_PRIVATE", False)

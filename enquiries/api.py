@@ -399,7 +399,13 @@ def _visitor_view(enquiry: Enquiry) -> dict[str, Any]:
     data = enquiry_data(enquiry)
     owner = enquiry.owner
     data["owner"] = (
-        {"display_name": owner.display_name, "avatar_url": owner.avatar_url, "availability": owner.availability}
+        # The id (public, as in the widget's directory) matches staff.availability events.
+        {
+            "id": owner.pk,
+            "display_name": owner.display_name,
+            "avatar_url": owner.avatar_url,
+            "availability": owner.availability,
+        }
         if owner
         else None
     )

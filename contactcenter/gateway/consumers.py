@@ -17,7 +17,10 @@ Authentication
     ``{"type": "session.ended", "data": {"reason"}}`` and close the socket with 4001; it
     gets nothing after that. A visitor socket gets ``session.ended`` (reason ``revoked``) and
     4401 when its tokens are revoked, and ``{"type": "visitor.token_renewed", "data":
-    {"token"}}`` when its token is getting old: the client stores the new one.
+    {"token"}}`` when its token is getting old: the client stores the new one. A visitor
+    socket also joins its channel's group (``widget.<channel id>``): ``staff.availability``
+    ``{staff_id, availability}`` of the people its directory shows and ``tag.availability``
+    ``{tag_id, available}`` (channels_adapters/directory.py).
 
 Server events are ``{"type": "<noun>.<verb>", "data": {...}}`` (SPEC section 8); the
 first frame after accept is ``hello``. Each event reaches a socket once, even when the
@@ -104,6 +107,7 @@ from contactcenter.org.events import (
     room_group,
     staff_group,
     visitor_group,
+    widget_channel_group,
 )
 from contactcenter.org.models import Staff
 from contactcenter.org.outages import UNAVAILABLE_DETAIL, OutageLog, is_outage
@@ -641,11 +645,13 @@ class StaffConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocketCo
 
 
 @database_sync_to_async
-def _visitor_token_current(claims: VisitorClaims) -> int | None:
-    """The visitor's token epoch if the token is still good (not revoked; the visitor
-    exists), else None."""
-    visitor = Visitor.objects.filter(pk=claims.visitor_id).only("id", "token_epoch").first()
-    return None if visitor is None or visitor_check(claims, visitor) is not None else visitor.token_epoch
+def _visitor_token_current(claims: VisitorClaims) -> tuple[int, int | None] | None:
+    """The visitor's token epoch and channel if the token is still good (not revoked; the
+    visitor exists), else None."""
+    visitor = Visitor.objects.filter(pk=claims.visitor_id).only("id", "token_epoch", "channel_id").first()
+    if visitor is None or visitor_check(claims, visitor) is not None:
+        return None
+    return visitor.token_epoch, visitor.channel_id
 
 
 class VisitorConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocketConsumer):
@@ -662,11 +668,15 @@ class VisitorConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocket
         # Group before the revocation check (and before accept, as for staff): a revocation
         # in between is either seen by the check or closes the socket with its event.
         await self.join(visitor_group(self.visitor_id))
-        epoch = await _visitor_token_current(claims)
-        if epoch is None:
+        current = await _visitor_token_current(claims)
+        if current is None:
             await self.leave(visitor_group(self.visitor_id))
             await self.close(code=4401)
             return
+        epoch, channel_id = current
+        if channel_id is not None:
+            # Its channel's directory changes (staff.availability, tag.availability).
+            await self.join(widget_channel_group(channel_id))
         await self.accept()
         await self.send_json({"type": "hello", "data": {"visitor_id": self.visitor_id}})
         await self._renew_token(epoch)

@@ -20,7 +20,7 @@ class Event:
 
 
 # Group names. Staff sockets join staff.<id> (and "admins" for admins); visitor sockets
-# join visitor.<id>; both join room.<id> for the rooms they may see.
+# join visitor.<id> and widget.<channel id>; both join room.<id> for the rooms they may see.
 def staff_group(staff_id: int) -> str:
     return f"staff.{staff_id}"
 
@@ -31,6 +31,12 @@ def visitor_group(visitor_id: int) -> str:
 
 def room_group(room_id: int) -> str:
     return f"room.{room_id}"
+
+
+def widget_channel_group(channel_id: int) -> str:
+    """The visitor sockets of one widget / web link channel: what its public directory
+    shows changed (``staff.availability``, ``tag.availability``)."""
+    return f"widget.{channel_id}"
 
 
 ADMINS_GROUP = "admins"
@@ -227,6 +233,16 @@ class StaffAvailability(Event):
     type: ClassVar[str] = "staff.availability"
     staff_id: int
     availability: str
+
+
+@dataclasses.dataclass(frozen=True)
+class TagAvailability(Event):
+    """To a channel's visitors: a tag of its directory became available (someone serving it
+    is active) or unavailable."""
+
+    type: ClassVar[str] = "tag.availability"
+    tag_id: int
+    available: bool
 
 
 @dataclasses.dataclass(frozen=True)

@@ -152,6 +152,19 @@ def on_staff_became_active(hook: Callable[..., object]) -> None:
         staff_became_active_hooks.append(hook)
 
 
+# Called with ``staff=`` the staff row (locked, its new availability saved or about to be)
+# and ``previous=`` its availability before, inside the transaction that changed it
+# (channels_adapters: tell the visitors whose directory or chat shows it).
+staff_availability_hooks: list[Callable[..., object]] = []
+
+
+def on_staff_availability_changed(hook: Callable[..., object]) -> None:
+    """Run ``hook(staff=..., previous=...)`` whenever a staff member's availability changes;
+    idempotent. Called from the apps' ``AppConfig.ready``."""
+    if hook not in staff_availability_hooks:
+        staff_availability_hooks.append(hook)
+
+
 def staff_set_availability(*, actor: Staff, staff: Staff, availability: str) -> Staff:
     """Change availability. Becoming ACTIVE runs the ``on_staff_became_active`` hooks
     (enquiries alerts the staff member of enquiries waiting at their destinations, as if
@@ -171,6 +184,8 @@ def staff_set_availability(*, actor: Staff, staff: Staff, availability: str) -> 
             [staff_group(locked.pk), ADMINS_GROUP],
             StaffAvailability(staff_id=locked.pk, availability=availability),
         )
+        for changed in staff_availability_hooks:
+            changed(staff=locked, previous=previous)
         if availability == Staff.Availability.ACTIVE:
             for hook in staff_became_active_hooks:
                 hook(staff=locked)
@@ -469,11 +484,14 @@ def _set_offline(locked: Staff) -> list[str]:
     holds the staff row lock and saves the returned fields."""
     if locked.availability == Staff.Availability.OFFLINE:
         return []
+    previous = locked.availability
     locked.availability = Staff.Availability.OFFLINE
     send_event_on_commit(
         [staff_group(locked.pk), ADMINS_GROUP],
         StaffAvailability(staff_id=locked.pk, availability=Staff.Availability.OFFLINE),
     )
+    for changed in staff_availability_hooks:
+        changed(staff=locked, previous=previous)
     return ["availability"]
 
 

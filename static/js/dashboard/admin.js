@@ -401,8 +401,24 @@ function check(name, label, checked) {
   return h("label", { class: "check" }, h("input", { type: "checkbox", name, checked: !!checked }), ` ${label}`);
 }
 
+/**
+ * Who the staff directory lists: a checkbox per active staff member; none checked is the
+ * default list (every active staff member with a tag).
+ */
+function directoryStaffChecks(c, staff) {
+  const chosen = new Set(c && c.directory_staff ? c.directory_staff : []);
+  return h(
+    "fieldset",
+    { class: "checks inline directory-staff" },
+    h("legend", { text: gettext("People in the staff directory (none checked: everyone with a tag)") }),
+    staff
+      .filter((s) => s.is_active)
+      .map((s) => h("label", { class: "check" }, h("input", { type: "checkbox", name: "directory_staff", value: s.id, checked: chosen.has(s.id) }), ` ${s.display_name || s.email}`)),
+  );
+}
+
 /** The widget's look, directories and visitor form, and the web link (widget and web link channels). */
-function lookFields(c) {
+function lookFields(c, staff) {
   const colour = h("input", { type: "color", name: "widget_color", value: c ? c.widget_color : "#2563eb" });
   const position = h(
     "select",
@@ -437,6 +453,7 @@ function lookFields(c) {
     h("legend", { text: gettext("Directories and visitor form") }),
     check("show_tag_directory", gettext("Tag directory (the visitor chooses a team)"), c && c.show_tag_directory),
     check("show_staff_directory", gettext("Staff directory (the visitor chooses a person, with availability)"), c && c.show_staff_directory),
+    directoryStaffChecks(c, staff),
     check("form_enabled", gettext("Visitor form before the first message"), c && c.form_enabled),
     required,
   );
@@ -584,6 +601,7 @@ async function channelsPage(main) {
       body.widget_company_name = data.get("widget_company_name") || "";
       for (const name of ["show_tag_directory", "show_staff_directory", "form_enabled"]) body[name] = data.get(name) === "on";
       body.form_required_fields = data.getAll("form_required_fields");
+      body.directory_staff = data.getAll("directory_staff").map(Number);
     }
     if (describeKind(kind)) {
       const creds = credentialsFrom(data);
@@ -594,7 +612,7 @@ async function channelsPage(main) {
   // The parts of the dialog that depend on the kind (drawn again when a new channel's kind changes).
   const kindParts = (kind, c) => {
     const desc = describeKind(kind);
-    return desc ? [credentialFields(desc, kinds, c)] : lookFields(c);
+    return desc ? [credentialFields(desc, kinds, c)] : lookFields(c, staff);
   };
   const build = (c) => (form) => {
     const parts = h("div", { class: "kind-parts" });

@@ -11,6 +11,7 @@ import { api, renewToken, visitorSocketUrl } from "./api.js";
 import { composer, composerError, failPending } from "./composer.js";
 import { agentShown, concernsEnquiry, conversationEnded } from "./decide.js";
 import { statusText } from "./labels.js";
+import { availabilityEvent } from "./live.js";
 import { addMessage, loadHistory, showTyping } from "./messages.js";
 import { nav } from "./nav.js";
 import { app, availability, avatar, clearBody, config, mode, ref } from "./page.js";
@@ -116,6 +117,10 @@ function onEvent(event) {
       break;
     case "typing":
       if (data.room_id === S.room && data.author && data.author.type === "staff") showTyping(data.author);
+      break;
+    case "staff.availability":
+    case "tag.availability":
+      if (availabilityEvent(event, S.enquiry && S.enquiry.owner) && S.enquiry) applyEnquiry(S.enquiry);
       break;
     case "enquiry.transferred":
       if (data.enquiry_id === S.enquiryId && data.state === "accepted") {

@@ -7,7 +7,8 @@
 
 /**
  * @typedef {object} Nav
- * @property {() => void} home the directory, or the start form when there is none (home.js)
+ * @property {(choice?: Choice) => void} home the directory, or the start form when there is none; out
+ *   of hours the note form, for `choice` if given (home.js)
  * @property {(choice: Choice, options?: {append?: boolean}) => void} start the start form (start.js)
  * @property {() => Promise<void>} open the conversation of S.enquiryId (conversation.js)
  * @property {() => void} restart ends the conversation on screen and goes home (conversation.js)

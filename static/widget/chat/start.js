@@ -19,6 +19,8 @@ import { checkStart, deviceInfo, fieldError, utmParams } from "./visitor.js";
  * @param {{append?: boolean}} [options] append: under home's intro (no directory, no Back)
  */
 export function renderStart(choice, { append = false } = {}) {
+  // Out of hours a chosen team or person (a call to action) gets the note form (home).
+  if (!config.open_now && !append) return nav.home(choice);
   S.choice = choice || {};
   const body = append ? ref("body") : clearBody();
   banner("");
@@ -76,7 +78,7 @@ export function renderStart(choice, { append = false } = {}) {
 }
 
 /** @returns {import("./visitor.js").BrowserFacts} */
-function browserFacts() {
+export function browserFacts() {
   const browser = /** @type {Navigator & {userAgentData?: {platform?: string}}} */ (navigator);
   return {
     mode,

@@ -24,7 +24,9 @@
  * @property {number} height the panel's height on a desktop (CSS px)
  * @property {string} greeting
  * @property {string} welcome_message
- * @property {boolean} open_now
+ * @property {boolean} open_now within the organisation's work hours (re-read while open: chat/live.js)
+ * @property {{type: string, name: string, staff: Person | null}} destination
+ * @property {number} [refresh_seconds] how often the open widget reads this config again
  * @property {{enabled: boolean, fields: string[], required: string[]}} form
  * @property {{tags: DirectoryTag[], staff: Person[]}} directory
  * @property {{message_chars: number, note_chars: number, upload_bytes: number}} limits
