@@ -15,16 +15,28 @@ import { S } from "./state.js";
 /** @typedef {import("./types.js").Message} Message */
 /** @typedef {import("./types.js").FileInfo} FileInfo */
 
+/** @typedef {{mine: boolean, text: string, pending?: boolean, kind?: string, author?: string | null, system?: boolean}} BubbleSpec */
+
 /**
- * Appends a bubble to the messages and scrolls to it.
- * @param {{mine: boolean, text: string, pending?: boolean, kind?: string, author?: string | null, system?: boolean}} bubble
+ * A message's bubble, not yet on screen (also the earlier conversations' transcript, earlier.js).
+ * @param {BubbleSpec} spec
  * @returns {HTMLLIElement}
  */
-export function addBubble({ mine, text, pending = false, kind = "text", author = null, system = false }) {
-  const list = ref("messages");
+export function bubble({ mine, text, pending = false, kind = "text", author = null, system = false }) {
   const li = h("li", { class: bubbleClass({ mine, system, pending }) });
   if (!mine && !system && author) li.append(h("span", { class: "cc-author", text: author }));
   if (kind === "text" || system) li.append(h("span", { class: "cc-text", text }));
+  return li;
+}
+
+/**
+ * Appends a bubble to the messages and scrolls to it.
+ * @param {BubbleSpec} spec
+ * @returns {HTMLLIElement}
+ */
+export function addBubble(spec) {
+  const list = ref("messages");
+  const li = bubble(spec);
   list.append(li);
   list.scrollTop = list.scrollHeight;
   li.scrollIntoView({ block: "end" });
@@ -35,7 +47,7 @@ export function addBubble({ mine, text, pending = false, kind = "text", author =
  * @param {HTMLElement} li
  * @param {FileInfo} file
  */
-function renderFile(li, file) {
+export function renderFile(li, file) {
   const box = h("div", { class: "cc-file" });
   li.append(box);
   if (file.category === "image" && (file.thumbnail_url || file.url)) {
