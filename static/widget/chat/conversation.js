@@ -167,6 +167,7 @@ function connect() {
 export async function openConversation() {
   showChatSurface();
   renderChat();
+  S.lastId = 0; // a new list: its whole history (also back from the start form, cta.js)
   const enquiry = await api(`/api/v1/widget/enquiries/${S.enquiryId}`);
   S.room = enquiry.room || S.room;
   save();
