@@ -242,6 +242,7 @@ def test_cta_after_missed_and_during_a_conversation(shop: dict[str, Any], host_s
             link = browser.new_context(viewport={"width": 900, "height": 800}).new_page()
             errors += _watch(link)
             link.goto(f"{shop['base']}/l/{channel['weblink_slug']}?tag=Sales")
+            assert link.locator(".cc-engage-to").inner_text() == "Chat with our Sales team"
             link.locator(".cc-engage-now").click()
             link.locator(".cc-target").filter(has_text="To: Sales").wait_for()
             assert not errors, errors
