@@ -189,3 +189,24 @@ def test_history_query_count(two_conversations, widget, django_assert_max_num_qu
     # Authentication, throttle cache aside: the channel, the enquiries, their messages.
     with django_assert_max_num_queries(6):
         ok(client.get(f"/api/v1/widget/history?channel={widget.key}"))
+
+
+def test_history_files_keep_their_links(open_enquiry, make_visitor, widget, handled_owner, api, settings, tmp_path):
+    """A file of an earlier conversation comes with its download link, which the visitor's
+    token still opens (the conversation is over) and another visitor's does not."""
+    from tests.rooms.test_files import png_bytes, upload
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    visitor = make_visitor(widget)
+    enquiry = open_enquiry(visitor=visitor)
+    enquiry_services.enquiry_pick_up(actor=handled_owner, enquiry_id=enquiry.pk)
+    sent = api(handled_owner).post(
+        f"/api/v1/rooms/{enquiry.room.pk}/files", {"file": upload("receipt.png", png_bytes())}, format="multipart"
+    )
+    assert sent.status_code == 201, sent.content
+    enquiry_services.enquiry_end_by_visitor(visitor=visitor, enquiry_id=enquiry.pk)
+    page = ok(_client(visitor).get(f"/api/v1/widget/history?channel={widget.key}"))
+    files = [m["data"]["file"] for m in page["results"][0]["messages"] if m["kind"] == "file"]
+    assert len(files) == 1 and files[0]["name"] == "receipt.png" and files[0]["url"].startswith("/api/v1/messages/")
+    assert _client(visitor).get(files[0]["url"]).status_code == 200
+    assert _client(make_visitor(widget)).get(files[0]["url"]).status_code in (403, 404)

@@ -90,6 +90,9 @@ export function showChoiceCard(choice) {
     ),
     h("p", { class: "cc-cta-hint", text: gettext("Starting a new one ends the conversation going on.") }),
   );
+  card.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") /** @type {HTMLElement} */ (card.querySelector('[data-action="continue"]')).click();
+  });
   composerForm.before(card);
   card.scrollIntoView({ block: "nearest" });
   /** @type {HTMLElement} */ (card.querySelector("button")).focus();

@@ -90,8 +90,10 @@ export async function loadEarlier() {
     more.hidden = !E.more;
     list.dataset.earlier = String(E.shown);
     list.scrollTop = E.shown === conversations.length && atBottom ? list.scrollHeight : keptScrollTop(kept, list.scrollHeight);
-  } catch {
-    if (more) more.hidden = !E.more; // a token refused or the network: try again with the button
+  } catch (error) {
+    // A token no longer valid: nothing to show. The network: try again with the button.
+    if (error.status === 401 || error.status === 403) E.more = false;
+    if (more) more.hidden = !E.more;
   } finally {
     E.loading = false;
   }
