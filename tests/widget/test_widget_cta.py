@@ -43,6 +43,7 @@ HOST_PAGE = """<!doctype html>
 <h1>Acme shop</h1><p>Our products.</p>
 <button id="cta-sales" type="button" onclick="ContactCenter.openTag('Sales')">Talk to sales</button>
 <button id="cta-support" type="button" onclick="ContactCenter.openTag('Support')">Get support</button>
+<button id="cta-sam" type="button" onclick="ContactCenter.openStaff({sam})">Ask Sam</button>
 <script src="{base}/static/widget/loader.js" data-channel="{key}" {extra} async></script>
 </body></html>
 """
@@ -62,11 +63,13 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     try:
         with httpx.Client(base_url=server.base, timeout=10) as http:
             admin = token_headers(http, "admin@example.com")
+            sam = token_headers(http, "sam@example.com")  # one login: a second one ends the first
             yield {
                 "base": server.base,
                 "http": http,
                 "admin": admin,
-                "sam": token_headers(http, "sam@example.com"),
+                "sam": sam,
+                "sam_id": http.get("/api/v1/me", headers=sam).json()["id"],
                 "channels": {},
             }
     finally:
@@ -82,6 +85,7 @@ def _channel(shop: dict[str, Any], origin: str) -> dict[str, Any]:
             name=f"Acme {len(shop['channels'])}",
             allowed_domains=[origin.removeprefix("http://")],
             show_tag_directory=True,
+            show_staff_directory=True,
             weblink_slug=f"acme-{len(shop['channels'])}",
         )
     return dict(shop["channels"][origin])
@@ -111,6 +115,14 @@ def _start(frame: Any, message: str) -> None:
     frame.locator(".cc-start button[type=submit]").click()
 
 
+def _open_after_reload(page: Any) -> None:
+    """Opens the panel whether or not the loader reopened it by itself (it does when a
+    conversation goes on and the panel was open): a tap on the launcher might close it."""
+    page.wait_for_function("() => !!window.ContactCenter")
+    page.evaluate("ContactCenter.open()")
+    page.locator(".cc-panel.cc-open").wait_for()
+
+
 def _browser(pw: Any) -> Any:
     return pw.chromium.launch(
         executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -129,7 +141,9 @@ def test_cta_after_missed_and_during_a_conversation(shop: dict[str, Any], host_s
     started = time.monotonic()
     site, (origin, _other) = host_servers
     channel = _channel(shop, origin)
-    (site / "shop.html").write_text(HOST_PAGE.format(base=shop["base"], key=channel["key"], extra=""))
+    (site / "shop.html").write_text(
+        HOST_PAGE.format(base=shop["base"], key=channel["key"], extra="", sam=shop["sam_id"])
+    )
     http, admin = shop["http"], shop["admin"]
 
     with sync_api.sync_playwright() as pw:
@@ -238,6 +252,20 @@ def test_cta_after_missed_and_during_a_conversation(shop: dict[str, Any], host_s
             assert len(dividers) == 3 and "Billing" in dividers[0] and "Sam Seller" in dividers[2], dividers
             assert messages.locator(".cc-earlier-more").is_visible()
 
+            # Another tab of the same visitor: the conversation goes on there, and openStaff asks too.
+            tab = page.context.new_page()
+            errors += _watch(tab)
+            tab.goto(f"{origin}/shop.html")
+            tab.click("#cta-sam")
+            tab_card = tab.frame_locator("iframe[title=Chat]").locator(".cc-cta-card")
+            tab_card.wait_for()
+            assert (
+                tab_card.locator("[data-action=start-new]").inner_text() == "Start a new conversation with Sam Seller"
+            )
+            tab_card.locator("[data-action=continue]").press("Escape")
+            tab_card.wait_for(state="detached")
+            tab.close()
+
             # A web link's ?tag= opens the start form for that team.
             link = browser.new_context(viewport={"width": 900, "height": 800}).new_page()
             errors += _watch(link)
@@ -257,7 +285,7 @@ def test_cta_on_a_phone_with_data_tag(shop: dict[str, Any], host_servers: tuple[
     site, (origin, _other) = host_servers
     channel = _channel(shop, origin)
     (site / "tagged.html").write_text(
-        HOST_PAGE.format(base=shop["base"], key=channel["key"], extra='data-tag="Billing"')
+        HOST_PAGE.format(base=shop["base"], key=channel["key"], extra='data-tag="Billing"', sam=shop["sam_id"])
     )
     http, admin = shop["http"], shop["admin"]
 
@@ -278,7 +306,7 @@ def test_cta_on_a_phone_with_data_tag(shop: dict[str, Any], host_servers: tuple[
 
             # Reloaded: the ended conversation does not block data-tag's start form.
             page.reload()
-            page.locator(".cc-launcher").tap()
+            _open_after_reload(page)
             frame = page.frame_locator("iframe[title=Chat]")
             frame.locator(".cc-target").filter(has_text="To: Billing").wait_for()
 
@@ -294,7 +322,7 @@ def test_cta_on_a_phone_with_data_tag(shop: dict[str, Any], host_servers: tuple[
 
             # Reloaded while it goes on: data-tag does not interrupt it; the earlier one shows above.
             page.reload()
-            page.locator(".cc-launcher").tap()
+            _open_after_reload(page)
             frame = page.frame_locator("iframe[title=Chat]")
             frame.locator(".cc-theirs").filter(has_text="Hello from Sam").wait_for()
             frame.locator(".cc-earlier-start").filter(has_text="Billing · missed").wait_for()
