@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -24,9 +24,9 @@ from contactcenter.org.errors import InvalidInput, NotFound
 from contactcenter.org.models import Staff, Tag
 from contactcenter.org.permissions import IsAdmin, IsAdminOrReadOnlyStaff, staff_of
 from enquiries import services as enquiry_services
-from enquiries.auth import WidgetThrottle, visitor_token_for
+from enquiries.auth import IsVisitor, WidgetThrottle, visitor_of, visitor_token_for
 from enquiries.models import Visitor
-from enquiries.selectors import queue_position
+from enquiries.selectors import HISTORY_PAGE_DEFAULT, queue_position, visitor_history
 
 
 def _credentials_serializer(kind: str, *, partial: bool) -> type[serializers.Serializer]:
@@ -336,6 +336,12 @@ class WidgetEnquiryIn(serializers.Serializer):
         help_text='Where the chat runs: "weblink" on a web link\'s page (counts only for a channel with one).',
     )
     message = serializers.CharField(trim_whitespace=True)
+    replaces = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="The visitor's conversation going on, ended in the same request (else 409 while one is open).",
+    )
 
     def validate_message(self, value: str) -> str:
         # The one limit of every message (CC_MESSAGE_MAX_CHARS), read per request.
@@ -400,6 +406,7 @@ class WidgetEnquiriesView(APIView):
             staff=staff,
             client_address=client_ip(request),
             entry=values["entry"],
+            replaces=values.get("replaces"),
         )
         body = {
             "id": enquiry.pk,
@@ -409,6 +416,72 @@ class WidgetEnquiriesView(APIView):
             "room": enquiry.room.pk,
         }
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+class HistoryAgentOut(serializers.Serializer):
+    display_name = serializers.CharField()
+    avatar_url = serializers.CharField()
+
+
+class HistoryConversationOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    room = serializers.IntegerField(allow_null=True)
+    destination = serializers.CharField(help_text="The tag or staff member it went to.")
+    agent = HistoryAgentOut(allow_null=True, help_text="Who answered (the last owner), null if nobody did.")
+    created_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True)
+    messages_truncated = serializers.BooleanField(help_text="Only its newest messages are included.")
+    messages = serializers.ListField(child=serializers.DictField(), help_text="As GET /rooms/<id>/messages.")
+
+
+class HistoryPageOut(serializers.Serializer):
+    results = HistoryConversationOut(many=True)
+    has_more = serializers.BooleanField()
+
+
+def _query_int(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or int(raw) < 1:
+        raise InvalidInput.field(name, f"{name} must be a positive whole number.")
+    return int(raw)
+
+
+class WidgetHistoryView(APIView):
+    """A returning visitor's earlier conversations on one channel (its own only), newest
+    first, each with its transcript (no recalled or staff-only messages); page on with
+    ``before`` = the oldest id seen."""
+
+    authentication_classes = [VisitorAuthentication]
+    permission_classes = [IsVisitor]
+    throttle_classes = [WidgetThrottle]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("channel", str, required=True, description="The channel's key."),
+            OpenApiParameter("before", int, required=False, description="Only enquiries with a smaller id."),
+            OpenApiParameter("limit", int, required=False, description="Enquiries per page, 1 to 10 (3)."),
+        ],
+        responses={200: HistoryPageOut},
+        operation_id="widget_history",
+    )
+    def get(self, request: Request) -> Response:
+        key = request.query_params.get("channel") or ""
+        if not key:
+            raise InvalidInput.field("channel", "channel (the channel's key) is required.")
+        channel = Channel.objects.filter(key=key[:40], kind__in=[Channel.Kind.WIDGET, Channel.Kind.WEBLINK]).first()
+        if channel is None:
+            raise InvalidInput.field("channel", "Unknown channel.")
+        limit = _query_int(request, "limit")
+        results, has_more = visitor_history(
+            visitor_of(request),
+            channel_id=channel.pk,
+            before=_query_int(request, "before"),
+            limit=HISTORY_PAGE_DEFAULT if limit is None else limit,
+        )
+        return Response({"results": results, "has_more": has_more})
 
 
 class RetrySendOut(serializers.Serializer):

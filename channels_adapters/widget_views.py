@@ -35,7 +35,7 @@ from channels_adapters.models import VISITOR_FORM_FIELDS, Channel
 from contactcenter.org import clock
 from contactcenter.org.csp import content_security_policy
 from contactcenter.org.errors import NotFound
-from contactcenter.org.models import Staff
+from contactcenter.org.models import Staff, Tag
 from contactcenter.org.permissions import IsAdmin
 from contactcenter.org.services import org_settings_get, within_work_hours
 from enquiries.auth import WidgetThrottle
@@ -214,7 +214,12 @@ def weblink_page(request: HttpRequest, slug: str) -> HttpResponse:
         channel = _channel(weblink_slug=slug)
     except NotFound:
         raise Http404("This link is not available.") from None
-    response = render(request, "weblink.html", _page_context(channel, mode="page"))
+    context = _page_context(channel, mode="page")
+    # ?tag=Sales: the chat opens for that team (static/widget/chat/decide.js firstChoice).
+    wanted = request.GET.get("tag", "")[:80]
+    tag = Tag.objects.filter(name=wanted).first() if wanted else None
+    context["engage_tag"] = tag.name if tag else ""
+    response = render(request, "weblink.html", context)
     response["Content-Security-Policy"] = visitor_page_policy(request, frame_ancestors=["'self'"])
     response["Cache-Control"] = "no-store"
     return response

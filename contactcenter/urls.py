@@ -31,6 +31,8 @@ api_v1 = [
     path("widget/enquiries/<int:enquiry_id>", enquiry_api.VisitorEnquiryView.as_view()),
     path("widget/enquiries/<int:enquiry_id>/note", enquiry_api.VisitorNoteView.as_view()),
     path("widget/enquiries/<int:enquiry_id>/rating", enquiry_api.VisitorRatingView.as_view()),
+    path("widget/enquiries/<int:enquiry_id>/end", enquiry_api.VisitorEndView.as_view()),
+    path("widget/history", channel_api.WidgetHistoryView.as_view()),
     path("enquiries", enquiry_api.EnquiryListView.as_view()),
     path("enquiries/<int:enquiry_id>", enquiry_api.EnquiryDetailView.as_view()),
     path("enquiries/<int:enquiry_id>/pick-up", enquiry_api.PickUpView.as_view()),

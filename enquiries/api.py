@@ -451,6 +451,16 @@ class VisitorNoteView(VisitorView):
         )
 
 
+class VisitorEndView(VisitorView):
+    """The visitor ends its conversation (waiting or going on); one already over is
+    answered as it is."""
+
+    @extend_schema(request=None, responses={200: VisitorEnquiryOut}, operation_id="widget_enquiry_end")
+    def post(self, request: Request, enquiry_id: int) -> Response:
+        services.enquiry_end_by_visitor(visitor=visitor_of(request), enquiry_id=enquiry_id)
+        return Response(_visitor_view(access_enquiry(principal_of(request), enquiry_id)))
+
+
 class RatingIn(serializers.Serializer):
     score = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")

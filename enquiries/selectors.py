@@ -15,6 +15,7 @@ from contactcenter.org.models import ChannelKind, Staff, Tag
 from contactcenter.org.services import TagUsage
 from enquiries.models import Enquiry, EnquiryAlert, Transfer, Visitor
 from rooms.models import Message
+from rooms.selectors import message_data, visitor_transcript_messages
 
 
 def visitor_data(visitor: Visitor) -> dict[str, Any]:
@@ -403,3 +404,52 @@ def tag_enquiries_usage(*, tag: Tag, usage: TagUsage) -> None:
         )
     if not (open_count or offers or missed or past):
         usage.effects.append(gettext("No enquiry has gone to this tag."))
+
+
+# ---------------------------------------------------------------- the visitor's earlier conversations
+
+HISTORY_PAGE_DEFAULT = 3
+HISTORY_PAGE_MAX = 10
+HISTORY_MESSAGES_MAX = 300  # per conversation: its newest ones
+
+
+def visitor_history(
+    visitor: Visitor, *, channel_id: int, before: int | None = None, limit: int = HISTORY_PAGE_DEFAULT
+) -> tuple[list[dict[str, Any]], bool]:
+    """The visitor's own enquiries of one channel with an id below ``before`` (all when
+    None), newest first, ``limit`` of them, each with its transcript as the visitor saw it;
+    and whether there are more. Two queries a page whatever its length."""
+    if not 1 <= limit <= HISTORY_PAGE_MAX:
+        raise InvalidInput.field("limit", f"limit must be 1 to {HISTORY_PAGE_MAX}.")
+    query = Enquiry.objects.filter(visitor=visitor, channel_id=channel_id).select_related(
+        "owner", "destination", "room"
+    )
+    if before is not None:
+        query = query.filter(pk__lt=before)
+    enquiries = list(query.order_by("-id")[: limit + 1])
+    has_more = len(enquiries) > limit
+    enquiries = enquiries[:limit]
+    by_room: dict[int, list[Message]] = {}
+    rooms = [e.room.pk for e in enquiries if getattr(e, "room", None) is not None]
+    for message in visitor_transcript_messages(rooms):
+        by_room.setdefault(message.room_id, []).append(message)
+    results = []
+    for enquiry in enquiries:
+        room = getattr(enquiry, "room", None)
+        messages = by_room.get(room.pk, []) if room is not None else []
+        owner = enquiry.owner
+        end = conversation_end(enquiry)
+        results.append(
+            {
+                "id": enquiry.pk,
+                "status": enquiry.status,
+                "room": room.pk if room is not None else None,
+                "destination": enquiry.destination.name,
+                "agent": {"display_name": owner.display_name, "avatar_url": owner.avatar_url} if owner else None,
+                "created_at": enquiry.created_at.isoformat(),
+                "ended_at": end.isoformat() if end else None,
+                "messages_truncated": len(messages) > HISTORY_MESSAGES_MAX,
+                "messages": [message_data(m, for_visitor=True) for m in messages[-HISTORY_MESSAGES_MAX:]],
+            }
+        )
+    return results, has_more

@@ -981,24 +981,59 @@ def enquiry_reopen(*, enquiry: Enquiry) -> Enquiry:
     return enquiry
 
 
-def _close(enquiry: Enquiry, *, actor: Staff | None, from_statuses: Sequence[str]) -> bool:
+def _close(
+    enquiry: Enquiry,
+    *,
+    actor: Staff | None,
+    from_statuses: Sequence[str],
+    by_visitor: bool = False,
+    staff_ids: Iterable[int] = (),
+) -> bool:
+    """-> closed, once, from one of ``from_statuses``; ``staff_ids``: more staff told (the
+    alerted, when a waiting enquiry is ended by its visitor). Caller holds the enquiry lock."""
     now = clock.now()
     changed = Enquiry.objects.filter(pk=enquiry.pk, status__in=list(from_statuses)).update(
-        status=Enquiry.Status.CLOSED, closed_at=now, auto_close_at=None
+        status=Enquiry.Status.CLOSED, closed_at=now, auto_close_at=None, deadline_at=None, broadcast_at=None
     )
     if changed != 1:
         return False
     _end_pending_transfer(enquiry, reason="closed")
     enquiry.status, enquiry.closed_at, enquiry.auto_close_at = Enquiry.Status.CLOSED, now, None
-    _log(enquiry, EnquiryEvent.Type.CLOSED, actor=actor)
+    enquiry.deadline_at = enquiry.broadcast_at = None
+    _log(enquiry, EnquiryEvent.Type.CLOSED, actor=actor, by_visitor=by_visitor)
     room_services.system_message_post(
         room_id=_room_id(enquiry), text="This conversation is closed.", data={"bot": "closed"}
     )
-    send_event_on_commit(
-        _audience(enquiry, staff_ids=[enquiry.owner_id] if enquiry.owner_id else []),
-        EnquiryClosed(enquiry_id=enquiry.pk),
-    )
+    told = {*staff_ids, *([enquiry.owner_id] if enquiry.owner_id else [])}
+    send_event_on_commit(_audience(enquiry, staff_ids=sorted(told)), EnquiryClosed(enquiry_id=enquiry.pk))
     return True
+
+
+VISITOR_ENDABLE = (Enquiry.Status.OPEN, Enquiry.Status.HANDLING, Enquiry.Status.RESOLVED)
+
+
+def enquiry_end_by_visitor(*, visitor: Visitor, enquiry_id: int) -> Enquiry:
+    """The visitor ends its own conversation (the widget's "Start a new conversation" while
+    one is going on): a waiting enquiry leaves the alerted staff's panels, a handled or
+    resolved one closes for its owner; a system message tells staff. Ending one that has
+    already ended changes nothing (the answer is the same), so a retry is harmless.
+    Locks the visitor row, then the enquiry row."""
+    with transaction.atomic():
+        Visitor.objects.select_for_update(no_key=True).filter(pk=visitor.pk).first()
+        enquiry = Enquiry.objects.select_for_update(no_key=True).filter(pk=enquiry_id, visitor=visitor).first()
+        if enquiry is None:
+            raise NotFound(_("Conversation not found."))
+        if enquiry.status not in VISITOR_ENDABLE:
+            return enquiry
+        was_open = enquiry.status == Enquiry.Status.OPEN
+        alerted = _live_alert_staff_ids(enquiry) if was_open else []
+        room_services.system_message_post(
+            room_id=_room_id(enquiry), text=_("The customer ended the conversation."), data={"bot": "visitor_ended"}
+        )
+        _close(enquiry, actor=None, from_statuses=VISITOR_ENDABLE, by_visitor=True, staff_ids=alerted)
+        if was_open:
+            _send_queue_positions(enquiry.destination_id)
+    return enquiry
 
 
 def enquiry_leave(*, actor: Staff, enquiry_id: int) -> Enquiry:
@@ -1371,11 +1406,14 @@ def widget_enquiry_open(
     staff: Staff | None = None,
     client_address: str = "",
     entry: str = "",
+    replaces: int | None = None,
 ) -> Enquiry:
     """A website visitor (new, or returning with its token) opens an enquiry. Visitor and
-    enquiry are written together or not at all. ``client_address`` (the request's, under
-    the declared proxies) gives the customer's country; ``entry`` is the page the widget says
-    it runs in: "weblink" counts only for a channel that has a web link."""
+    enquiry are written together or not at all. ``replaces``: the visitor's conversation
+    going on, which it ends first (``enquiry_end_by_visitor``), in the same transaction.
+    ``client_address`` (the request's, under the declared proxies) gives the customer's
+    country; ``entry`` is the page the widget says it runs in: "weblink" counts only for a
+    channel that has a web link."""
     via = channel.kind
     if channel.kind == ChannelKind.WEBLINK or (entry == ChannelKind.WEBLINK and channel.weblink_slug):
         via = ChannelKind.WEBLINK
@@ -1383,8 +1421,15 @@ def widget_enquiry_open(
         raise InvalidInput.field("message", "Write a message to start the conversation.")
     with transaction.atomic():
         if visitor is None:
+            if replaces is not None:
+                raise InvalidInput.field("replaces", _("Only a returning visitor can replace a conversation."))
             visitor = visitor_create(channel=channel, fields=fields, device=device, utm=utm)
         else:
+            if replaces is not None:
+                # Ended and opened in one transaction: never two open, never none on a refusal.
+                if not Enquiry.objects.filter(pk=replaces, visitor=visitor).exists():
+                    raise InvalidInput.field("replaces", _("Unknown conversation."))
+                enquiry_end_by_visitor(visitor=visitor, enquiry_id=replaces)
             changes = {k: v for k, v in _clean_visitor_fields(fields).items() if v}
             for key, value in changes.items():
                 setattr(visitor, key, value)

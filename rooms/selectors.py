@@ -113,6 +113,17 @@ def room_messages(room: Room, *, after: int = 0, for_visitor: bool = False, limi
     return query[:limit]
 
 
+def visitor_transcript_messages(room_ids: list[int]) -> QuerySet[Message]:
+    """The messages of these rooms as their visitor reads them afterwards (the widget's
+    earlier conversations): no staff-only ones, no recalled ones; by room, oldest first."""
+    return (
+        Message.objects.filter(room_id__in=room_ids, recalled_at__isnull=True)
+        .exclude(Q(data__has_key="visibility") & Q(data__visibility="staff"))
+        .select_related("author_staff", "author_visitor")
+        .order_by("room_id", "id")
+    )
+
+
 def access_message(principal: Principal, message_id: int) -> Message:
     """The message if ``principal`` may see its room (see access_room). A visitor is told
     a staff-only message does not exist. Raises NotFound / NotAuthorized."""

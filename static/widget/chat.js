@@ -11,19 +11,24 @@
 //   conversation.js  the chat's state and events   messages.js   bubbles, files, history
 //   composer.js      text, emoji, attachments       after.js      note and rating forms
 //   notify.js        sound and notifications
-//   labels.js, decide.js, visitor.js: pure helpers (tests/js/widget_*.test.js)
+//   cta.js           call-to-action buttons: the start form, or continue / start new
+//   earlier.js       the visitor's earlier conversations above the current one
+//   labels.js, decide.js, visitor.js, returning.js: pure helpers (tests/js/widget_*.test.js)
 
 import { openConversation, newConversation, showChatSurface } from "./chat/conversation.js";
+import { openChoice } from "./chat/cta.js";
+import { api } from "./chat/api.js";
 import { renderHome } from "./chat/home.js";
 import { firstChoice } from "./chat/decide.js";
 import { nav } from "./chat/nav.js";
 import { debug, setupBell, unlockAudio } from "./chat/notify.js";
 import { app, banner, config, mode, query } from "./chat/page.js";
 import { listenFrame, onParentMessage, toParent } from "./chat/parent.js";
+import { ctaAction } from "./chat/returning.js";
 import { renderStart } from "./chat/start.js";
 import { S, STORE_KEY, forget, load } from "./chat/state.js";
 
-Object.assign(nav, { home: renderHome, start: renderStart, open: openConversation, restart: newConversation });
+Object.assign(nav, { home: renderHome, start: renderStart, open: openConversation, restart: newConversation, choose: openChoice });
 
 // Exposed for tests and debugging only: what the widget decided to notify.
 /** @type {any} */ (window).ccWidgetDebug = debug;
@@ -57,18 +62,29 @@ async function init() {
   const stored = load();
   S.token = stored.token || null;
   let active = false;
+  // The page's own choice (data-tag / data-staff, a web link's ?tag=) starts anew after an
+  // ended conversation; one going on just continues.
+  const choice = firstChoice(mode, query);
+  if (choice && choice.staff) {
+    const person = config.directory.staff.find((p) => p.id === choice.staff);
+    if (person) choice.staffName = person.display_name;
+  }
   if (stored.enquiry && stored.token) {
     S.enquiryId = stored.enquiry;
     S.room = stored.room;
     try {
-      await openConversation();
-      active = true;
+      const enquiry = choice ? await api(`/api/v1/widget/enquiries/${S.enquiryId}`) : null;
+      if (enquiry && ctaAction(enquiry) === "start") {
+        forget();
+      } else {
+        await openConversation();
+        active = true;
+      }
     } catch {
       forget();
     }
   }
   if (!active) {
-    const choice = firstChoice(mode, query);
     if (choice) renderStart(choice);
     else renderHome();
   }

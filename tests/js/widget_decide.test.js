@@ -88,10 +88,14 @@ describe("firstChoice", () => {
     assert.deepEqual(firstChoice("frame", new URLSearchParams("staff=3")), { staff: 3 });
   });
 
-  it("goes home otherwise: no choice, a bad staff id, or a web link page", () => {
+  it("opens it for a web link's ?tag= too", () => {
+    assert.deepEqual(firstChoice("page", new URLSearchParams("tag=Sales&utm_source=qr")), { tag: "Sales" });
+  });
+
+  it("goes home otherwise: no choice, a bad staff id", () => {
     assert.equal(firstChoice("frame", new URLSearchParams("")), null);
     assert.equal(firstChoice("frame", new URLSearchParams("staff=abc")), null);
-    assert.equal(firstChoice("page", new URLSearchParams("tag=Sales")), null);
+    assert.equal(firstChoice("page", new URLSearchParams("")), null);
   });
 });
 

@@ -12,6 +12,7 @@ import { composer, composerError, failPending } from "./composer.js";
 import { agentShown, concernsEnquiry, conversationEnded } from "./decide.js";
 import { statusText } from "./labels.js";
 import { availabilityEvent } from "./live.js";
+import { mountEarlier } from "./earlier.js";
 import { addMessage, loadHistory, showTyping } from "./messages.js";
 import { nav } from "./nav.js";
 import { app, availability, avatar, clearBody, config, mode, ref } from "./page.js";
@@ -171,22 +172,35 @@ function connect() {
 export async function openConversation() {
   showChatSurface();
   renderChat();
+  S.lastId = 0; // a new list: its whole history (also back from the start form, cta.js)
   const enquiry = await api(`/api/v1/widget/enquiries/${S.enquiryId}`);
   S.room = enquiry.room || S.room;
   save();
   await loadHistory();
+  mountEarlier();
   applyEnquiry(enquiry);
   connect();
 }
 
-/** Leaves the conversation on screen (over) for the home view. */
-export function newConversation() {
+/** Stops following the conversation (socket, polling) but remembers it: the start form
+ * that replaces it is on screen, and Back opens it again. */
+export function pauseConversation() {
   if (S.socket) S.socket.close();
   S.socket = null;
   clearInterval(S.pollTimer);
-  forget();
   ref("body").classList.remove("cc-chatting");
+}
+
+/** Forgets the conversation on screen (over, or left for another); keeps the visitor's token. */
+export function leaveConversation() {
+  pauseConversation();
+  forget();
   ref("subtitle").textContent = config.greeting || "We usually reply in a few minutes";
+}
+
+/** Leaves the conversation on screen (over) for the home view. */
+export function newConversation() {
+  leaveConversation();
   nav.home();
 }
 

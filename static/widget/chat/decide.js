@@ -74,14 +74,13 @@ export function bubbleClass({ mine, system = false, pending = false }) {
 
 /**
  * What the widget opens with when no conversation is going on: the start form for the team
- * or person in the frame's URL (the loader's openTag/openStaff before the frame existed),
- * else null for the home view.
+ * or person in the page's URL (the loader's data-tag / data-staff, or openTag/openStaff
+ * before the frame existed; a web link's ?tag= / ?staff=), else null for the home view.
  * @param {string} mode "frame" | "page"
  * @param {URLSearchParams} query
  * @returns {Choice | null}
  */
 export function firstChoice(mode, query) {
-  if (mode !== "frame") return null;
   const tag = query.get("tag");
   const staff = Number(query.get("staff")) || 0;
   if (tag) return { tag };

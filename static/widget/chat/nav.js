@@ -12,6 +12,7 @@
  * @property {(choice: Choice, options?: {append?: boolean}) => void} start the start form (start.js)
  * @property {() => Promise<void>} open the conversation of S.enquiryId (conversation.js)
  * @property {() => void} restart ends the conversation on screen and goes home (conversation.js)
+ * @property {(choice: Choice) => Promise<void>} choose a call-to-action: the start form, or continue / start new (cta.js)
  */
 
 const unwired = () => {
@@ -19,4 +20,4 @@ const unwired = () => {
 };
 
 /** @type {Nav} */
-export const nav = { home: unwired, start: unwired, open: unwired, restart: unwired };
+export const nav = { home: unwired, start: unwired, open: unwired, restart: unwired, choose: unwired };

@@ -54,12 +54,13 @@ export function onParentMessage(event) {
       }
       break;
     case "cc:open-tag":
-      if (!S.enquiryId && data.tag) nav.start({ tag: String(data.tag) });
+      // Also with a conversation before (cta.js: the start form, or continue / start new).
+      if (data.tag) nav.choose({ tag: String(data.tag) }).catch(() => {});
       break;
     case "cc:open-staff": {
-      if (!S.enquiryId && data.staff) {
+      if (data.staff) {
         const person = config.directory.staff.find((p) => p.id === data.staff);
-        nav.start({ staff: data.staff, staffName: person ? person.display_name : "" });
+        nav.choose({ staff: data.staff, staffName: person ? person.display_name : "" }).catch(() => {});
       }
       break;
     }

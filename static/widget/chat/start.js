@@ -3,13 +3,14 @@
 // message; sending it opens the enquiry and the conversation.
 
 import { h } from "../../js/h.js";
+import { gettext } from "../../js/i18n.js";
 import { hasDirectory } from "./decide.js";
 import { api } from "./api.js";
 import { FIELD_LABELS, fieldInput } from "./labels.js";
 import { nav } from "./nav.js";
 import { unlockAudio } from "./notify.js";
 import { banner, clearBody, config, focusFirstInvalid, mode, query, ref, showError } from "./page.js";
-import { S, save } from "./state.js";
+import { S, load, save } from "./state.js";
 import { checkStart, deviceInfo, fieldError, utmParams } from "./visitor.js";
 
 /** @typedef {import("./types.js").Choice} Choice */
@@ -25,11 +26,15 @@ export function renderStart(choice, { append = false } = {}) {
   const body = append ? ref("body") : clearBody();
   banner("");
   const form = h("form", { class: "cc-start", novalidate: true, "aria-label": "Start a conversation" });
-  if (!append && hasDirectory(config.directory)) {
+  if (choice.replaces) {
+    // From the call-to-action card (cta.js): the conversation going on is still there.
+    form.append(h("button", { type: "button", class: "cc-link", onclick: () => nav.open() }, gettext("‹ Back to your conversation")));
+  } else if (!append && hasDirectory(config.directory)) {
     form.append(h("button", { type: "button", class: "cc-link", onclick: () => nav.home() }, "‹ Back"));
   }
   const target = choice.tag || choice.staffName;
   if (target) form.append(h("p", { class: "cc-target" }, "To: ", h("strong", { text: target })));
+  if (choice.replaces) form.append(h("p", { class: "cc-notice", text: gettext("Your conversation going on ends when you start this one.") }));
   if (config.form.enabled) {
     const fieldset = h("fieldset", { class: "cc-fields" }, h("legend", { text: "About you" }));
     for (const name of config.form.fields) {
@@ -77,6 +82,17 @@ export function renderStart(choice, { append = false } = {}) {
   if (first && S.visible) first.focus();
 }
 
+/**
+ * Takes over the conversation another tab of this visitor started (its record in storage).
+ * @returns {boolean} whether there is one
+ */
+function adoptStored() {
+  const stored = load();
+  if (!stored.enquiry || !stored.token) return false;
+  Object.assign(S, { token: stored.token, enquiryId: stored.enquiry, room: stored.room, enquiry: null, lastId: 0 });
+  return true;
+}
+
 /** @returns {import("./visitor.js").BrowserFacts} */
 export function browserFacts() {
   const browser = /** @type {Navigator & {userAgentData?: {platform?: string}}} */ (navigator);
@@ -118,6 +134,7 @@ async function startEnquiry(form) {
     const body = { channel_key: config.key, message, visitor, device: deviceInfo(browserFacts()), utm: utmParams(query), entry: mode === "page" ? "weblink" : "widget" };
     if (S.choice.tag) body.tag = S.choice.tag;
     if (S.choice.staff) body.staff = S.choice.staff;
+    if (S.choice.replaces) body.replaces = S.choice.replaces;
     const got = await api("/api/v1/widget/enquiries", { method: "POST", body });
     S.token = got.visitor_token;
     S.enquiryId = got.id;
@@ -127,6 +144,11 @@ async function startEnquiry(form) {
     await nav.open();
   } catch (error) {
     submit.disabled = false;
+    if (error.status === 409 && error.body && error.body.code === "enquiry_in_progress" && adoptStored()) {
+      // Started meanwhile in another tab: continue it or start this one instead (cta.js).
+      nav.choose(S.choice).catch(() => {});
+      return;
+    }
     let placed = false;
     for (const name of [...config.form.fields, "message"]) {
       const msg = fieldError(error, name);

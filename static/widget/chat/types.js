@@ -85,6 +85,7 @@
  */
 
 /** What the visitor chose before the start form: a team (tag) or a person. */
-/** @typedef {{tag?: string, staff?: number, staffName?: string}} Choice */
+/** replaces: the conversation going on that starting this one ends (the call-to-action card). */
+/** @typedef {{tag?: string, staff?: number, staffName?: string, replaces?: number}} Choice */
 
 export {};
