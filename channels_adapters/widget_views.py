@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
@@ -29,7 +30,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from channels_adapters.models import VISITOR_FORM_FIELDS, Channel
+from channels_adapters.models import VISITOR_FORM_FIELDS, WEBLINK_UTM_KEYS, Channel
+from channels_adapters.selectors import public_name
 from contactcenter.org import clock
 from contactcenter.org.csp import content_security_policy
 from contactcenter.org.errors import NotFound
@@ -98,8 +100,7 @@ def widget_config(channel: Channel) -> dict[str, Any]:
     return {
         "key": channel.key,
         "kind": channel.kind,
-        # The channel's own name for the widget, else the company's (Settings), else the channel's.
-        "company_name": channel.widget_company_name or org.company_name.strip() or channel.name,
+        "company_name": public_name(channel, org.company_name),
         "logo_url": channel.widget_logo_url,
         "color": channel.widget_color,
         "position": channel.widget_position,
@@ -165,14 +166,29 @@ class WidgetChannelView(APIView):
 # ------------------------------------------------------------------ pages
 
 
-def _page_context(channel: Channel, *, mode: str) -> dict[str, Any]:
-    config = widget_config(channel)
+def _page_context(channel: Channel, *, mode: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    config = {**widget_config(channel), **(extra or {})}
     return {
         "channel": channel,
         "config": config,
         "config_json": json.dumps({**config, "mode": mode}),
         "mode": mode,
     }
+
+
+def weblink_start(channel: Channel, *, tag_name: str | None) -> dict[str, Any]:
+    """What a web link page opens on (the widget's Choice): the team named by ``?tag=``
+    when there is one (``/l/help?tag=Support``), else the link's own destination; never
+    the list of every team. A staff destination is shown by name only ({"staffName"}), so
+    that the enquiry goes to the channel's destination exactly as set."""
+    if tag_name:
+        tag = Tag.objects.filter(name__iexact=tag_name.strip()[:80]).first()
+        if tag is not None:
+            return {"tag": tag.name}
+    dest = channel.destination
+    if dest.staff is not None:
+        return {"staffName": dest.staff.display_name}
+    return {"tag": dest.name}
 
 
 @require_GET
@@ -198,13 +214,23 @@ def weblink_page(request: HttpRequest, slug: str) -> HttpResponse:
         channel = _channel(weblink_slug=slug)
     except NotFound:
         raise Http404("This link is not available.") from None
-    response = render(request, "weblink.html", _page_context(channel, mode="page"))
+    start = weblink_start(channel, tag_name=request.GET.get("tag"))
+    response = render(request, "weblink.html", _page_context(channel, mode="page", extra={"start": start}))
     response["Content-Security-Policy"] = visitor_page_policy(request, frame_ancestors=["'self'"])
     response["Cache-Control"] = "no-store"
     return response
 
 
 # ------------------------------------------------------------------ QR codes
+
+
+def weblink_path(channel: Channel) -> str | None:
+    """The web link to share and encode in its QR code: ``/l/<slug>`` and the admin's UTM
+    parameters (``?utm_source=poster&utm_campaign=spring``); None without a link name."""
+    if not channel.weblink_slug:
+        return None
+    query = urlencode([(k, channel.weblink_utm[k]) for k in WEBLINK_UTM_KEYS if channel.weblink_utm.get(k)])
+    return f"/l/{channel.weblink_slug}" + (f"?{query}" if query else "")
 
 
 class QRCodeView(APIView):
@@ -220,7 +246,10 @@ class QRCodeView(APIView):
             raise NotFound("Channel not found.")
         if not channel.weblink_slug:
             raise NotFound("This channel has no web link: set weblink_slug first.")
-        url = request.build_absolute_uri(f"/l/{channel.weblink_slug}")
+        path = weblink_path(channel)
+        # A printed code must work from anywhere: the public address when set, else this request's.
+        base = settings.CC_PUBLIC_BASE_URL.rstrip("/")
+        url = f"{base}{path}" if base else request.build_absolute_uri(path)
         qr = segno.make(url, error="m")
         out = io.BytesIO()
         if self.kind == "svg":
@@ -232,6 +261,8 @@ class QRCodeView(APIView):
         response = HttpResponse(out.getvalue(), content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="weblink-{channel.weblink_slug}.{self.kind}"'
         response["X-Content-Type-Options"] = "nosniff"
+        # What the code encodes, for tools (and tests) that do not decode images.
+        response["X-QR-Content"] = url
         return response
 
 

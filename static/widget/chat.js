@@ -66,7 +66,8 @@ async function init() {
     }
   }
   if (!active) {
-    const choice = firstChoice(mode, query);
+    // A web link page opens on its team's (or person's) start form: config.start, by the server.
+    const choice = mode === "page" ? config.start || null : firstChoice(mode, query);
     if (choice) renderStart(choice);
     else renderHome();
   }

@@ -444,8 +444,39 @@ function lookFields(c) {
       gettext("Lower-case letters, digits and dashes, e.g. sales-team."),
     ),
     field(gettext("Domains allowed to embed the widget (comma separated; empty: any)"), h("input", { name: "allowed_domains", value: c && c.allowed_domains ? c.allowed_domains.join(", ") : "" })),
+    utmFields(c),
   );
   return [look, widget, link];
+}
+
+// The UTM parameters a web link and its QR code carry (the server's WEBLINK_UTM_KEYS).
+const UTM_FIELDS = {
+  utm_source: () => gettext("Source (utm_source), e.g. poster"),
+  utm_medium: () => gettext("Medium (utm_medium), e.g. print"),
+  utm_campaign: () => gettext("Campaign (utm_campaign), e.g. spring-sale"),
+  utm_term: () => gettext("Term (utm_term)"),
+  utm_content: () => gettext("Content (utm_content)"),
+};
+
+/** The web link's campaign tags: recorded with each enquiry that comes through the link. */
+function utmFields(c) {
+  const saved = (c && c.weblink_utm) || {};
+  return h(
+    "fieldset",
+    { class: "checks utm-fields" },
+    h("legend", { text: gettext("Campaign tags (UTM) of the link and its QR code") }),
+    h("div", { class: "row-fields" }, Object.entries(UTM_FIELDS).map(([name, label]) => field(label(), h("input", { name, maxlength: 100, value: saved[name] || "" })))),
+  );
+}
+
+/** The UTM inputs of the form as the API's weblink_utm (empty ones left out). */
+function utmFrom(data) {
+  const utm = {};
+  for (const name of Object.keys(UTM_FIELDS)) {
+    const value = String(data.get(name) || "").trim();
+    if (value) utm[name] = value;
+  }
+  return utm;
 }
 
 function webhookUrl(kinds, c) {
@@ -576,6 +607,7 @@ async function channelsPage(main) {
       body.widget_company_name = data.get("widget_company_name") || "";
       for (const name of ["show_tag_directory", "show_staff_directory", "form_enabled"]) body[name] = data.get(name) === "on";
       body.form_required_fields = data.getAll("form_required_fields");
+      body.weblink_utm = utmFrom(data);
     }
     if (describeKind(kind)) {
       const creds = credentialsFrom(data);

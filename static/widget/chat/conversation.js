@@ -182,7 +182,9 @@ export function newConversation() {
   forget();
   ref("body").classList.remove("cc-chatting");
   ref("subtitle").textContent = config.greeting || "We usually reply in a few minutes";
-  nav.home();
+  // A web link page starts again where it opened: its team's start form.
+  if (mode === "page" && config.start) nav.start(config.start);
+  else nav.home();
 }
 
 /** On a web link page: the chat replaces the Engage Now card. */
