@@ -595,7 +595,13 @@ def enquiry_pick_up(*, actor: Staff, enquiry_id: int) -> Enquiry:
             [staff_group(i) for i in others],
             EnquiryTaken(enquiry_id=enquiry.pk, owner_id=staff.pk, owner_name=staff.display_name),
         )
-        send_event_on_commit(_audience(enquiry, staff_ids=[staff.pk]), EnquiryPickedUp(enquiry=enquiry_data(enquiry)))
+        # Staff get the enquiry as their lists show it; the visitor only who answers (the
+        # widget reads its enquiry again), not the channel's internal name and the like.
+        audience = _audience(enquiry, staff_ids=[staff.pk])
+        own = visitor_group(enquiry.visitor_id)
+        send_event_on_commit([g for g in audience if g != own], EnquiryPickedUp(enquiry=enquiry_data(enquiry)))
+        visitor_copy = {"id": enquiry.pk, "status": enquiry.status, "owner": {"display_name": staff.display_name}}
+        send_event_on_commit([own], EnquiryPickedUp(enquiry=visitor_copy))
         _send_queue_positions(enquiry.destination_id)
     return enquiry
 

@@ -228,3 +228,12 @@ def test_visitor_reads_transfer_as_joined(api, handled, make_staff, admin):
     services.enquiry_pick_up(actor=target, enquiry_id=e.pk)
     assert f"Transferred from {owner.display_name} to Tom Target." in _staff_texts(api, admin, e)
     assert _visitor_texts(api, e)[-1] == "Tom Target joined the conversation."
+
+
+def test_visitors_enquiry_names_no_channel(api, open_enquiry, widget):
+    enquiry = open_enquiry()
+    got = ok(api(enquiry.visitor).get(f"/api/v1/widget/enquiries/{enquiry.pk}"))
+    assert "channel_name" not in got and "channel_kind" not in got
+    assert widget.name not in json.dumps(got)
+    # Staff still see which channel it came through.
+    assert enquiry.channel.name == widget.name
