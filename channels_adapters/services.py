@@ -108,7 +108,7 @@ def clean_weblink_utm(value: Any) -> dict[str, str]:
         text = item.strip() if isinstance(item, str) else None
         if text is None or len(text) > UTM_VALUE_MAX_CHARS or not text.isprintable():
             raise InvalidInput.field(
-                "weblink_utm",
+                f"weblink_utm.{key}",
                 gettext("%(key)s is text of at most %(limit)s characters, without line breaks or control characters.")
                 % {"key": key, "limit": UTM_VALUE_MAX_CHARS},
             )

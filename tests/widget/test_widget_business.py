@@ -6,16 +6,18 @@ never a role. Screenshots: docs/screenshots/widget-weblink-business*.png."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
-from tests.browser.test_dashboard import ALICE, started_server
+from tests.browser.test_dashboard import ALICE, finish, login, started_server
 from tests.integration.test_real_timers import Server, token_headers
-from tests.widget.test_widget_browser import CHROMIUM, _csp_violation, _shot, sync_api
+from tests.widget.test_widget_browser import CHROMIUM, TAKE_SCREENSHOTS, _csp_violation, _shot, sync_api
 
 DEMO_ADMIN = ("--email", "demo@example.com", "--role", "admin", "--name", "Demo Admin", "--active")
 UTM = {"utm_source": "poster", "utm_medium": "print", "utm_campaign": "spring sale"}
@@ -140,3 +142,35 @@ def test_weblink_with_a_tag_opens_on_that_team_on_a_desktop(shop: tuple[Server, 
             page.locator(".cc-choice[data-tag=Support]").wait_for()
         finally:
             browser.close()
+
+
+@pytest.mark.timeout(180)
+def test_admin_puts_utm_on_a_link_in_the_dashboard(shop: tuple[Server, httpx.Client, Any]) -> None:
+    srv, http, admin = shop
+    link = _weblink(http, admin, name="Poster link", weblink_slug="poster")
+    before = http.get(link["qr_png_url"], headers=admin).content
+    with sync_api.sync_playwright() as pw:
+        browser = _browser(pw)
+        try:
+            # Demo Admin in the browser: a UI login would end the fixture's admin token.
+            ctx, page = login(browser, srv.base, "demo@example.com")
+            page.goto(f"{srv.base}/app/admin/channels")
+            page.get_by_role("button", name="Edit channel Poster link").click()
+            dialog = page.locator("dialog[open]")
+            dialog.get_by_label(re.compile(r"^Source \(utm_source\)")).fill("bus-stop")
+            dialog.get_by_label(re.compile(r"^Campaign \(utm_campaign\)")).fill("spring")
+            if TAKE_SCREENSHOTS:
+                dialog.locator(".utm-fields").scroll_into_view_if_needed()
+                _shot(page, "weblink-utm-form")
+            dialog.get_by_role("button", name="Save").click()
+            expect(page.locator("dialog[open]")).to_have_count(0)
+            row = page.locator("tr", has_text="Poster link")
+            expect(row).to_contain_text("/l/poster?utm_source=bus-stop&utm_campaign=spring")
+            finish((ctx, page))
+        finally:
+            browser.close()
+    saved = next(c for c in http.get("/api/v1/channels", headers=admin).json()["results"] if c["id"] == link["id"])
+    assert saved["weblink_utm"] == {"utm_source": "bus-stop", "utm_campaign": "spring"}
+    qr = http.get(link["qr_png_url"], headers=admin)
+    assert qr.headers["x-qr-content"] == f"{srv.base}/l/poster?utm_source=bus-stop&utm_campaign=spring"
+    assert qr.content != before

@@ -463,9 +463,9 @@ function utmFields(c) {
   const saved = (c && c.weblink_utm) || {};
   return h(
     "fieldset",
-    { class: "checks utm-fields" },
+    { class: "utm-fields" },
     h("legend", { text: gettext("Campaign tags (UTM) of the link and its QR code") }),
-    h("div", { class: "row-fields" }, Object.entries(UTM_FIELDS).map(([name, label]) => field(label(), h("input", { name, maxlength: 100, value: saved[name] || "" })))),
+    h("div", { class: "row-fields" }, Object.entries(UTM_FIELDS).map(([name, label]) => field(label(), h("input", { name: `weblink_utm.${name}`, maxlength: 100, value: saved[name] || "" })))),
   );
 }
 
@@ -473,7 +473,7 @@ function utmFields(c) {
 function utmFrom(data) {
   const utm = {};
   for (const name of Object.keys(UTM_FIELDS)) {
-    const value = String(data.get(name) || "").trim();
+    const value = String(data.get(`weblink_utm.${name}`) || "").trim();
     if (value) utm[name] = value;
   }
   return utm;
