@@ -23,7 +23,7 @@ from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -32,6 +32,7 @@ from rest_framework.views import APIView
 
 from channels_adapters.models import VISITOR_FORM_FIELDS, WEBLINK_UTM_KEYS, Channel
 from channels_adapters.selectors import public_name
+from channels_adapters.services import clean_weblink_utm
 from contactcenter.org import clock
 from contactcenter.org.csp import content_security_policy
 from contactcenter.org.errors import NotFound
@@ -224,29 +225,47 @@ def weblink_page(request: HttpRequest, slug: str) -> HttpResponse:
 # ------------------------------------------------------------------ QR codes
 
 
-def weblink_path(channel: Channel) -> str | None:
+def weblink_path(channel: Channel, utm: dict[str, str] | None = None) -> str | None:
     """The web link to share and encode in its QR code: ``/l/<slug>`` and the admin's UTM
-    parameters (``?utm_source=poster&utm_campaign=spring``); None without a link name."""
+    parameters (``?utm_source=poster&utm_campaign=spring``), or ``utm`` instead of them;
+    None without a link name."""
     if not channel.weblink_slug:
         return None
-    query = urlencode([(k, channel.weblink_utm[k]) for k in WEBLINK_UTM_KEYS if channel.weblink_utm.get(k)])
+    utm = channel.weblink_utm if utm is None else utm
+    query = urlencode([(k, utm[k]) for k in WEBLINK_UTM_KEYS if utm.get(k)])
     return f"/l/{channel.weblink_slug}" + (f"?{query}" if query else "")
 
 
+def qr_utm(channel: Channel, query: Any) -> dict[str, str]:
+    """The UTM set of one QR code: the link's own, with the request's ``utm_*`` parameters
+    over it (an empty one removes that key). So one link can have several printed codes
+    (``qr.png?utm_campaign=bus-stop``) without a row per code. Bad values: InvalidInput."""
+    given = {k: v for k, v in query.items() if k.startswith("utm_")}
+    utm = {**channel.weblink_utm, **clean_weblink_utm(given)}
+    return {k: v for k, v in utm.items() if not (k in given and not str(given[k]).strip())}
+
+
 class QRCodeView(APIView):
-    """A web link's QR code, for admins to download and print."""
+    """A web link's QR code, for admins to download and print; ``?utm_campaign=`` (and the
+    other UTM keys) make a code of the same link with another UTM set (see qr_utm)."""
 
     permission_classes = [IsAdmin]
     kind = "png"
 
-    @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY, (200, "image/svg+xml"): OpenApiTypes.BINARY})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(key, str, description="Instead of the link's own value (empty: left out).")
+            for key in WEBLINK_UTM_KEYS
+        ],
+        responses={(200, "image/png"): OpenApiTypes.BINARY, (200, "image/svg+xml"): OpenApiTypes.BINARY},
+    )
     def get(self, request: Request, channel_id: int) -> HttpResponse:
         channel = Channel.objects.filter(pk=channel_id).first()
         if channel is None:
             raise NotFound("Channel not found.")
         if not channel.weblink_slug:
             raise NotFound("This channel has no web link: set weblink_slug first.")
-        path = weblink_path(channel)
+        path = weblink_path(channel, qr_utm(channel, request.query_params))
         # A printed code must work from anywhere: the public address when set, else this request's.
         base = settings.CC_PUBLIC_BASE_URL.rstrip("/")
         url = f"{base}{path}" if base else request.build_absolute_uri(path)

@@ -238,3 +238,20 @@ def test_visitors_enquiry_names_no_channel(api, open_enquiry, widget):
     assert widget.name not in json.dumps(got)
     # Staff still see which channel it came through.
     assert enquiry.channel.name == widget.name
+
+
+def test_one_link_several_qr_codes(api, admin, widget):
+    """A code of the same link with another UTM set: the query's utm_* over the link's own."""
+    _link(api, admin, widget, weblink_utm={"utm_source": "poster", "utm_medium": "print"})
+    client = api(admin)
+    own = client.get(f"/api/v1/channels/{widget.pk}/qr.png")
+    other = client.get(f"/api/v1/channels/{widget.pk}/qr.png?utm_campaign=bus-stop&utm_medium=")
+    assert other["X-QR-Content"] == "http://testserver/l/support?utm_source=poster&utm_campaign=bus-stop"
+    assert other.content == _qr_png(other["X-QR-Content"]) != own.content
+    svg = client.get(f"/api/v1/channels/{widget.pk}/qr.svg?utm_source=flyer")
+    assert svg["X-QR-Content"] == "http://testserver/l/support?utm_source=flyer&utm_medium=print"
+    # Bad values are refused; the link itself is unchanged.
+    error(client.get(f"/api/v1/channels/{widget.pk}/qr.png?utm_source=" + "x" * 101), 400)
+    error(client.get(f"/api/v1/channels/{widget.pk}/qr.png?utm_id=7"), 400)
+    widget.refresh_from_db()
+    assert widget.weblink_utm == {"utm_source": "poster", "utm_medium": "print"}
