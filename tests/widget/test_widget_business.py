@@ -166,6 +166,11 @@ def test_admin_puts_utm_on_a_link_in_the_dashboard(shop: tuple[Server, httpx.Cli
             expect(page.locator("dialog[open]")).to_have_count(0)
             row = page.locator("tr", has_text="Poster link")
             expect(row).to_contain_text("/l/poster?utm_source=bus-stop&utm_campaign=spring")
+            # The row shows the code of the link as it is now.
+            thumb = row.locator("img.qr-thumb")
+            expect(thumb).to_have_attribute("src", re.compile(r"qr\.svg\?v=.*bus-stop"))
+            page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
+            _shot(page, "weblink-utm-channels")
             finish((ctx, page))
         finally:
             browser.close()

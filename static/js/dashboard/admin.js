@@ -728,6 +728,9 @@ function credentialsState(c) {
 function channelLinks(c, kinds) {
   const items = [];
   if (c.weblink_url) {
+    // The code itself (its URL changes with the link's UTM set, so a changed one is fetched again).
+    const qr = `${c.qr_svg_url}?v=${encodeURIComponent(c.weblink_url)}`;
+    items.push(h("img", { class: "qr-thumb", src: qr, width: 72, height: 72, alt: interpolate(gettext("QR code of %(link)s"), { link: c.weblink_url }) }));
     items.push(h("a", { href: c.weblink_url, target: "_blank", rel: "noopener", text: c.weblink_url }));
     items.push(h("a", { href: c.qr_png_url, download: `${c.weblink_slug}.png`, text: gettext("QR PNG") }));
     items.push(h("a", { href: c.qr_svg_url, download: `${c.weblink_slug}.svg`, text: gettext("QR SVG") }));
