@@ -16,6 +16,7 @@ from channels_adapters import services
 from channels_adapters.models import Channel, WidgetPosition
 from channels_adapters.outbound import outbound_retry
 from channels_adapters.platforms import CREDENTIAL_KINDS, webhook_path
+from channels_adapters.widget_views import weblink_path
 from contactcenter.org.api import tag_by_name_or_id
 from contactcenter.org.api_errors import JSONObjectField, results_of
 from contactcenter.org.auth import VisitorAuthentication
@@ -121,7 +122,8 @@ class ChannelOut(serializers.ModelSerializer):
         return f"/widget/{obj.key}/" if obj.kind in (Channel.Kind.WIDGET, Channel.Kind.WEBLINK) else None
 
     def get_weblink_url(self, obj: Channel) -> str | None:
-        return f"/l/{obj.weblink_slug}" if obj.weblink_slug else None
+        """The link to share (and the QR code's content): /l/<slug> with the UTM parameters."""
+        return weblink_path(obj)
 
     def get_qr_png_url(self, obj: Channel) -> str | None:
         return f"/api/v1/channels/{obj.pk}/qr.png" if obj.weblink_slug else None
@@ -131,6 +133,22 @@ class ChannelOut(serializers.ModelSerializer):
 
     def get_webhook_url(self, obj: Channel) -> str | None:
         return webhook_path(obj.kind, obj.pk)
+
+
+class WebLinkUTM(serializers.Serializer):
+    """The UTM parameters of a web link (each optional, at most 100 printable characters)."""
+
+    utm_source = serializers.CharField(required=False, help_text="e.g. poster, newsletter")
+    utm_medium = serializers.CharField(required=False, help_text="e.g. print, email")
+    utm_campaign = serializers.CharField(required=False, help_text="e.g. spring-sale")
+    utm_term = serializers.CharField(required=False)
+    utm_content = serializers.CharField(required=False)
+
+
+@extend_schema_field(WebLinkUTM)
+class WebLinkUTMField(JSONObjectField):
+    """The web link's UTM parameters; checked by services.clean_weblink_utm (unknown keys and
+    bad values are refused, not dropped)."""
 
 
 class WidgetSettingsIn(serializers.Serializer):
@@ -159,6 +177,7 @@ class WidgetSettingsIn(serializers.Serializer):
     form_enabled = serializers.BooleanField(required=False)
     form_required_fields = serializers.ListField(child=serializers.CharField(max_length=20), required=False)
     weblink_slug = serializers.CharField(max_length=60, required=False, allow_blank=True, allow_null=True)
+    weblink_utm = WebLinkUTMField(required=False, allow_null=True, max_chars=2000)
 
 
 class ChannelIn(WidgetSettingsIn):

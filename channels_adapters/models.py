@@ -14,6 +14,8 @@ def new_channel_key() -> str:
 
 
 VISITOR_FORM_FIELDS = ("first_name", "last_name", "email", "phone")
+# The UTM parameters an admin may set on a web link, in the order the link shows them.
+WEBLINK_UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 
 
 # The widget panel's size bounds on a desktop (CSS pixels), checked in
@@ -65,6 +67,10 @@ class Channel(models.Model):
     form_required_fields = models.JSONField(default=list, blank=True)
     # A web link /l/<slug> (tag or staff link, by the channel's destination).
     weblink_slug = models.SlugField(max_length=60, unique=True, null=True, blank=True)
+    # The campaign tags the admin puts on the web link and its QR code (WEBLINK_UTM_KEYS to
+    # short texts): the shown link and the QR code carry them as ?utm_*=, and the page
+    # records the query's utm_* with the enquiry. One set per link, as a channel has one link.
+    weblink_utm = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["id"]

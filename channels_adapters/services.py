@@ -15,6 +15,7 @@ from django.utils.translation import gettext, ngettext
 from channels_adapters.directory import channel_directory_set, directory_staff_clean
 from channels_adapters.models import (
     VISITOR_FORM_FIELDS,
+    WEBLINK_UTM_KEYS,
     WIDGET_HEIGHT_RANGE,
     WIDGET_WIDTH_RANGE,
     Channel,
@@ -64,6 +65,7 @@ WIDGET_SETTINGS = (
     "form_enabled",
     "form_required_fields",
     "weblink_slug",
+    "weblink_utm",
 )
 MAX_ALLOWED_DOMAINS = 50
 # A CSP host-source: optional scheme, a host (optionally "*." first), optional port.
@@ -87,6 +89,43 @@ def clean_domain(value: Any) -> str:
             "or https://example.com:8443 (no path).",
         )
     return text
+
+
+UTM_VALUE_MAX_CHARS = 100
+
+
+def clean_weblink_utm(value: Any) -> dict[str, str]:
+    """The UTM parameters of a web link: an object of WEBLINK_UTM_KEYS to short printable
+    texts (at most UTM_VALUE_MAX_CHARS, no control characters); an empty value drops its
+    key. Returned in WEBLINK_UTM_KEYS order, the order of the link's query string."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidInput.field(
+            "weblink_utm", gettext('The UTM parameters are an object such as {"utm_source": "poster"}.')
+        )
+    unknown = sorted(str(k)[:40] for k in value if k not in WEBLINK_UTM_KEYS)
+    if unknown:
+        raise InvalidInput.field(
+            "weblink_utm",
+            gettext("Unknown UTM parameter %(names)s: use %(keys)s.")
+            % {"names": ", ".join(unknown), "keys": ", ".join(WEBLINK_UTM_KEYS)},
+        )
+    clean: dict[str, str] = {}
+    for key in WEBLINK_UTM_KEYS:
+        item = value.get(key)
+        if item is None:
+            continue
+        text = item.strip() if isinstance(item, str) else None
+        if text is None or len(text) > UTM_VALUE_MAX_CHARS or not text.isprintable():
+            raise InvalidInput.field(
+                f"weblink_utm.{key}",
+                gettext("%(key)s is text of at most %(limit)s characters, without line breaks or control characters.")
+                % {"key": key, "limit": UTM_VALUE_MAX_CHARS},
+            )
+        if text:
+            clean[key] = text
+    return clean
 
 
 def channel_widget_settings(values: dict[str, Any]) -> dict[str, Any]:
@@ -152,6 +191,8 @@ def channel_widget_settings(values: dict[str, Any]) -> dict[str, Any]:
                 "weblink_slug", "The link name is 1 to 60 lower-case letters, digits and dashes, e.g. sales-team."
             )
         clean["weblink_slug"] = slug
+    if "weblink_utm" in values:
+        clean["weblink_utm"] = clean_weblink_utm(values["weblink_utm"])
     return clean
 
 

@@ -15,6 +15,7 @@ import hashlib
 import io
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
@@ -23,7 +24,7 @@ from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -31,7 +32,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from channels_adapters.directory import directory_staff, directory_tags
-from channels_adapters.models import VISITOR_FORM_FIELDS, Channel
+from channels_adapters.models import VISITOR_FORM_FIELDS, WEBLINK_UTM_KEYS, Channel
+from channels_adapters.selectors import public_name
+from channels_adapters.services import clean_weblink_utm
 from contactcenter.org import clock
 from contactcenter.org.csp import content_security_policy
 from contactcenter.org.errors import NotFound
@@ -91,8 +94,7 @@ def widget_config(channel: Channel) -> dict[str, Any]:
     return {
         "key": channel.key,
         "kind": channel.kind,
-        # The channel's own name for the widget, else the company's (Settings), else the channel's.
-        "company_name": channel.widget_company_name or org.company_name.strip() or channel.name,
+        "company_name": public_name(channel, org.company_name),
         "logo_url": channel.widget_logo_url,
         "color": channel.widget_color,
         "position": channel.widget_position,
@@ -181,14 +183,29 @@ class WidgetChannelView(APIView):
 # ------------------------------------------------------------------ pages
 
 
-def _page_context(channel: Channel, *, mode: str) -> dict[str, Any]:
-    config = widget_config(channel)
+def _page_context(channel: Channel, *, mode: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    config = {**widget_config(channel), **(extra or {})}
     return {
         "channel": channel,
         "config": config,
         "config_json": json.dumps({**config, "mode": mode}),
         "mode": mode,
     }
+
+
+def weblink_start(channel: Channel, *, tag_name: str | None) -> dict[str, Any]:
+    """What a web link page opens on (the widget's Choice): the team named by ``?tag=``
+    when there is one (``/l/help?tag=Support``), else the link's own destination; never
+    the list of every team. A staff destination is shown by name only ({"staffName"}), so
+    that the enquiry goes to the channel's destination exactly as set."""
+    if tag_name:
+        tag = Tag.objects.filter(name__iexact=tag_name.strip()[:80]).first()
+        if tag is not None:
+            return {"tag": tag.name}
+    dest = channel.destination
+    if dest.staff is not None:
+        return {"staffName": dest.staff.display_name}
+    return {"tag": dest.name}
 
 
 @require_GET
@@ -214,12 +231,8 @@ def weblink_page(request: HttpRequest, slug: str) -> HttpResponse:
         channel = _channel(weblink_slug=slug)
     except NotFound:
         raise Http404("This link is not available.") from None
-    context = _page_context(channel, mode="page")
-    # ?tag=Sales: the chat opens for that team (static/widget/chat/decide.js firstChoice).
-    wanted = request.GET.get("tag", "")[:80]
-    tag = Tag.objects.filter(name=wanted).first() if wanted else None
-    context["engage_tag"] = tag.name if tag else ""
-    response = render(request, "weblink.html", context)
+    start = weblink_start(channel, tag_name=request.GET.get("tag"))
+    response = render(request, "weblink.html", _page_context(channel, mode="page", extra={"start": start}))
     response["Content-Security-Policy"] = visitor_page_policy(request, frame_ancestors=["'self'"])
     response["Cache-Control"] = "no-store"
     return response
@@ -228,20 +241,50 @@ def weblink_page(request: HttpRequest, slug: str) -> HttpResponse:
 # ------------------------------------------------------------------ QR codes
 
 
+def weblink_path(channel: Channel, utm: dict[str, str] | None = None) -> str | None:
+    """The web link to share and encode in its QR code: ``/l/<slug>`` and the admin's UTM
+    parameters (``?utm_source=poster&utm_campaign=spring``), or ``utm`` instead of them;
+    None without a link name."""
+    if not channel.weblink_slug:
+        return None
+    utm = channel.weblink_utm if utm is None else utm
+    query = urlencode([(k, utm[k]) for k in WEBLINK_UTM_KEYS if utm.get(k)])
+    return f"/l/{channel.weblink_slug}" + (f"?{query}" if query else "")
+
+
+def qr_utm(channel: Channel, query: Any) -> dict[str, str]:
+    """The UTM set of one QR code: the link's own, with the request's ``utm_*`` parameters
+    over it (an empty one removes that key). So one link can have several printed codes
+    (``qr.png?utm_campaign=bus-stop``) without a row per code. Bad values: InvalidInput."""
+    given = {k: v for k, v in query.items() if k.startswith("utm_")}
+    utm = {**channel.weblink_utm, **clean_weblink_utm(given)}
+    return {k: v for k, v in utm.items() if not (k in given and not str(given[k]).strip())}
+
+
 class QRCodeView(APIView):
-    """A web link's QR code, for admins to download and print."""
+    """A web link's QR code, for admins to download and print; ``?utm_campaign=`` (and the
+    other UTM keys) make a code of the same link with another UTM set (see qr_utm)."""
 
     permission_classes = [IsAdmin]
     kind = "png"
 
-    @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY, (200, "image/svg+xml"): OpenApiTypes.BINARY})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(key, str, description="Instead of the link's own value (empty: left out).")
+            for key in WEBLINK_UTM_KEYS
+        ],
+        responses={(200, "image/png"): OpenApiTypes.BINARY, (200, "image/svg+xml"): OpenApiTypes.BINARY},
+    )
     def get(self, request: Request, channel_id: int) -> HttpResponse:
         channel = Channel.objects.filter(pk=channel_id).first()
         if channel is None:
             raise NotFound("Channel not found.")
         if not channel.weblink_slug:
             raise NotFound("This channel has no web link: set weblink_slug first.")
-        url = request.build_absolute_uri(f"/l/{channel.weblink_slug}")
+        path = weblink_path(channel, qr_utm(channel, request.query_params))
+        # A printed code must work from anywhere: the public address when set, else this request's.
+        base = settings.CC_PUBLIC_BASE_URL.rstrip("/")
+        url = f"{base}{path}" if base else request.build_absolute_uri(path)
         qr = segno.make(url, error="m")
         out = io.BytesIO()
         if self.kind == "svg":
@@ -253,6 +296,8 @@ class QRCodeView(APIView):
         response = HttpResponse(out.getvalue(), content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="weblink-{channel.weblink_slug}.{self.kind}"'
         response["X-Content-Type-Options"] = "nosniff"
+        # What the code encodes, for tools (and tests) that do not decode images.
+        response["X-QR-Content"] = url
         return response
 
 

@@ -153,6 +153,10 @@ class EnquiryPageOut(serializers.Serializer):
 
 
 class VisitorEnquiryOut(EnquiryOut):
+    # The channel's internal name and kind are for staff ("Website", "Agent link"): the
+    # visitor's copy has neither (see _visitor_view).
+    channel_kind = None  # type: ignore[assignment]
+    channel_name = None  # type: ignore[assignment]
     can_leave_note = serializers.BooleanField()
     can_rate = serializers.BooleanField()
 
@@ -411,6 +415,8 @@ def _visitor_view(enquiry: Enquiry) -> dict[str, Any]:
     )
     data["visitor"] = {k: data["visitor"][k] for k in ("id", "name", "first_name", "last_name", "email", "phone")}
     data.pop("transfer", None)
+    data.pop("channel_name", None)
+    data.pop("channel_kind", None)
     data["can_leave_note"] = enquiry.status == Enquiry.Status.MISSED and data["note"] is None
     data["can_rate"] = (
         enquiry.resolved_at is not None

@@ -25,7 +25,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from contactcenter.org import clock
 from contactcenter.org.errors import Conflict, InvalidInput, NotAuthorized, NotFound
@@ -71,6 +73,21 @@ UTM_STANDARD = ("utm_campaign", "utm_content", "utm_medium", "utm_source", "utm_
 
 
 # ---------------------------------------------------------------------------- helpers
+
+VISITOR_JOINED = gettext_noop("%(name)s joined the conversation.")
+VISITOR_LOOKS_AFTER = gettext_noop("%(name)s is now looking after your conversation.")
+
+
+def visitor_text_of(msgid: str, **params: str) -> str:
+    """A system message's text for the visitor (``system_message_post(visitor_text=)``), in
+    the site's language (LANGUAGE_CODE), not the language of the staff member who caused
+    it. Names are staff display names: never a role or an email."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return translation.gettext(msgid) % params
+
+
+def visitor_joined_text(staff: Staff) -> str:
+    return visitor_text_of(VISITOR_JOINED, name=staff.display_name)
 
 
 def _log(
@@ -578,7 +595,13 @@ def enquiry_pick_up(*, actor: Staff, enquiry_id: int) -> Enquiry:
             [staff_group(i) for i in others],
             EnquiryTaken(enquiry_id=enquiry.pk, owner_id=staff.pk, owner_name=staff.display_name),
         )
-        send_event_on_commit(_audience(enquiry, staff_ids=[staff.pk]), EnquiryPickedUp(enquiry=enquiry_data(enquiry)))
+        # Staff get the enquiry as their lists show it; the visitor only who answers (the
+        # widget reads its enquiry again), not the channel's internal name and the like.
+        audience = _audience(enquiry, staff_ids=[staff.pk])
+        own = visitor_group(enquiry.visitor_id)
+        send_event_on_commit([g for g in audience if g != own], EnquiryPickedUp(enquiry=enquiry_data(enquiry)))
+        visitor_copy = {"id": enquiry.pk, "status": enquiry.status, "owner": {"display_name": staff.display_name}}
+        send_event_on_commit([own], EnquiryPickedUp(enquiry=visitor_copy))
         _send_queue_positions(enquiry.destination_id)
     return enquiry
 
@@ -793,6 +816,7 @@ def _transfer_accept(staff: Staff, enquiry: Enquiry, transfer: Transfer) -> Enqu
     room_services.system_message_post(
         room_id=room.pk,
         text=f"Transferred from {previous.display_name if previous else 'nobody'} to {staff.display_name}.",
+        visitor_text=visitor_joined_text(staff),
     )
     others = [i for i in _live_alert_staff_ids(enquiry, transfer=transfer) if i != staff.pk]
     send_event_on_commit(
@@ -1100,7 +1124,9 @@ def enquiry_join(*, actor: Staff, enquiry_id: int) -> Enquiry:
         )
         _log(enquiry, EnquiryEvent.Type.JOINED, actor=actor)
         room_services.system_message_post(
-            room_id=room.pk, text=f"{actor.display_name} (admin) joined the conversation."
+            room_id=room.pk,
+            text=f"{actor.display_name} (admin) joined the conversation.",
+            visitor_text=visitor_joined_text(actor),
         )
     return enquiry
 
@@ -1122,10 +1148,17 @@ def enquiry_take_over(*, actor: Staff, enquiry_id: int) -> Enquiry:
         enquiry.save(update_fields=["owner"])
         if previous_id:
             RoomMember.objects.filter(room=room, staff_id=previous_id).update(role=RoomMember.Role.PARTICIPANT)
+        # The visitor hears of a new person, or (one already in the room) of whom they now talk to.
+        was_member = RoomMember.objects.filter(room=room, staff=actor).exists()
         room_services.room_member_add(room=room, staff=actor, role=RoomMember.Role.OWNER)
         _log(enquiry, EnquiryEvent.Type.TAKEN_OVER, actor=actor, data={"previous_owner": previous_id})
         room_services.system_message_post(
-            room_id=room.pk, text=f"{actor.display_name} (admin) took over this conversation."
+            room_id=room.pk,
+            text=f"{actor.display_name} (admin) took over this conversation.",
+            visitor_text=visitor_text_of(
+                VISITOR_LOOKS_AFTER if was_member else VISITOR_JOINED,
+                name=actor.display_name,
+            ),
         )
         groups = [room_group(room.pk), staff_group(actor.pk), ADMINS_GROUP, visitor_group(enquiry.visitor_id)]
         if previous_id:

@@ -34,7 +34,14 @@ from rooms.hooks import Post, post_rules, rooms_lock, sql_placeholders
 from rooms.mentions import mention_events, mentions_parse
 from rooms.models import Message, Room, RoomMember
 from rooms.previews import preview_queue_on_commit
-from rooms.selectors import access_room, message_author, message_data, message_visible_to_visitor
+from rooms.selectors import (
+    VISITOR_TEXT,
+    access_room,
+    message_author,
+    message_data,
+    message_for_visitor_differs,
+    message_visible_to_visitor,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +102,7 @@ def message_events_send(room: Room, message: Message, event_cls: type = MessageC
     # Visitors have their own group so that a visitor socket needs no room lookups.
     if room.enquiry_id is not None and message_visible_to_visitor(message):
         visitor_id = room.enquiry.visitor_id  # type: ignore[union-attr]
-        public = message_data(message, for_visitor=True) if "forwarded" in data["data"] else data
+        public = message_data(message, for_visitor=True) if message_for_visitor_differs(message) else data
         send_event_on_commit([visitor_group(visitor_id)], event_cls(message=public))
 
 
@@ -273,9 +280,15 @@ def message_post_request(request: PostRequest) -> tuple[Message, bool]:
     return result
 
 
-def system_message_post(*, room_id: int, text: str, data: dict[str, Any] | None = None) -> Message:
-    """A system/bot message. ``data["visibility"] == "staff"`` hides it from the visitor.
-    The caller holds the locks its decision needs (it is inside its transaction)."""
+def system_message_post(
+    *, room_id: int, text: str, data: dict[str, Any] | None = None, visitor_text: str | None = None
+) -> Message:
+    """A system/bot message. ``data["visibility"] == "staff"`` hides it from the visitor;
+    ``visitor_text`` is what the visitor reads instead of ``text`` (no roles, no emails:
+    staff by their public display name). The caller holds the locks its decision needs
+    (it is inside its transaction)."""
+    if visitor_text is not None and visitor_text != text:
+        data = {**(data or {}), VISITOR_TEXT: visitor_text}
     request = PostRequest(room_id, text, kind="system", data=data)
     with transaction.atomic(savepoint=False):
         results: list[PostResult | None] = [None]

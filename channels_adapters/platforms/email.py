@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 
 from channels_adapters.models import Channel, InboundEvent, OutboundMessage
 from channels_adapters.platforms.base import OutFile, SendError
+from channels_adapters.selectors import public_name
 from contactcenter.org.services import org_settings_get
 
 if TYPE_CHECKING:
@@ -162,9 +163,10 @@ def email_reply_send(*, channel: Channel, message: Message, enquiry: Enquiry, fi
         .first()
     )
     mail = EmailMessage()
-    # The company's name (Settings) is whom the customer sees writing; else the channel's.
+    # The business is whom the customer sees writing (selectors.public_name), never the
+    # channel's internal name.
     company = org_settings_get().company_name.strip()
-    mail["From"] = formataddr((company or channel.name, address))
+    mail["From"] = formataddr((public_name(channel, company), address))
     mail["To"] = _recipient(channel, enquiry)
     if not subject:
         subject = (

@@ -64,8 +64,9 @@ async function init() {
   let active = false;
   // The page's own choice (data-tag / data-staff, a web link's ?tag=) starts anew after an
   // ended conversation; one going on just continues.
-  const choice = firstChoice(mode, query);
-  if (choice && choice.staff) {
+  // A web link page opens on its team's (or person's) start form: config.start, by the server.
+  const choice = mode === "page" ? config.start || null : firstChoice(mode, query);
+  if (choice && choice.staff && !choice.staffName) {
     const person = config.directory.staff.find((p) => p.id === choice.staff);
     if (person) choice.staffName = person.display_name;
   }

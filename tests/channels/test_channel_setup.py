@@ -200,7 +200,8 @@ def test_company_name_in_widget_and_email(
     from channels_adapters.models import OutboundMessage
     from enquiries.models import Enquiry
 
-    assert widget_config(widget)["company_name"] == widget.name
+    # Never the channel's internal name: the visitor sees a business, or plain "Customer service".
+    assert widget_config(widget)["company_name"] == "Customer service"
     org_services.org_settings_update(actor=admin, changes={"company_name": "Acme Shop"})
     assert widget_config(widget)["company_name"] == "Acme Shop"
     widget.widget_company_name = "Acme Help Desk"

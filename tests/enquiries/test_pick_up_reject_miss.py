@@ -50,10 +50,13 @@ def test_pick_up_makes_owner_and_drops_others(open_enquiry, make_staff, support,
     assert groups == sorted([f"staff.{b.pk}", f"staff.{c.pk}"])
     assert payload["data"] == {"enquiry_id": e.pk, "owner_id": a.pk, "owner_name": "Alice"}
     picked = events.of_type("enquiry.picked_up")
-    assert len(picked) == 1
-    assert set(picked[0][0]) == {f"visitor.{e.visitor_id}", f"room.{e.room.pk}", "admins", f"staff.{a.pk}"}
+    assert len(picked) == 2
+    assert set(picked[0][0]) == {f"room.{e.room.pk}", "admins", f"staff.{a.pk}"}
     assert picked[0][1]["data"]["enquiry"]["owner"] == {"id": a.pk, "display_name": "Alice"}
     assert picked[0][1]["data"]["enquiry"]["status"] == "handling"
+    # The visitor's copy: who answers, nothing of the staff's view (channel name, ids).
+    assert picked[1][0] == [f"visitor.{e.visitor_id}"]
+    assert picked[1][1]["data"]["enquiry"] == {"id": e.pk, "status": "handling", "owner": {"display_name": "Alice"}}
 
     row = log_rows(e, "picked_up")[0]
     assert row.actor_id == a.pk and row.created_at == clock.now

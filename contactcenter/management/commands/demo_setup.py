@@ -55,6 +55,9 @@ class Command(BaseCommand):
                 tags=[tag],
                 availability=Staff.Availability.ACTIVE,
             )
+        if not services.org_settings_get().company_name.strip():
+            # What visitors see as the business (the widget's header, the web link page).
+            services.org_settings_update(actor=admin, changes={"company_name": "Demo Shop"})
         channel = Channel.objects.filter(kind=Channel.Kind.WIDGET).first() or channel_services.channel_create(
             actor=admin,
             kind=Channel.Kind.WIDGET,

@@ -467,8 +467,39 @@ function lookFields(c, staff) {
       gettext("Lower-case letters, digits and dashes, e.g. sales-team."),
     ),
     field(gettext("Domains allowed to embed the widget (comma separated; empty: any)"), h("input", { name: "allowed_domains", value: c && c.allowed_domains ? c.allowed_domains.join(", ") : "" })),
+    utmFields(c),
   );
   return [look, widget, link];
+}
+
+// The UTM parameters a web link and its QR code carry (the server's WEBLINK_UTM_KEYS).
+const UTM_FIELDS = {
+  utm_source: () => gettext("Source (utm_source), e.g. poster"),
+  utm_medium: () => gettext("Medium (utm_medium), e.g. print"),
+  utm_campaign: () => gettext("Campaign (utm_campaign), e.g. spring-sale"),
+  utm_term: () => gettext("Term (utm_term)"),
+  utm_content: () => gettext("Content (utm_content)"),
+};
+
+/** The web link's campaign tags: recorded with each enquiry that comes through the link. */
+function utmFields(c) {
+  const saved = (c && c.weblink_utm) || {};
+  return h(
+    "fieldset",
+    { class: "utm-fields" },
+    h("legend", { text: gettext("Campaign tags (UTM) of the link and its QR code") }),
+    h("div", { class: "row-fields" }, Object.entries(UTM_FIELDS).map(([name, label]) => field(label(), h("input", { name: `weblink_utm.${name}`, maxlength: 100, value: saved[name] || "" })))),
+  );
+}
+
+/** The UTM inputs of the form as the API's weblink_utm (empty ones left out). */
+function utmFrom(data) {
+  const utm = {};
+  for (const name of Object.keys(UTM_FIELDS)) {
+    const value = String(data.get(`weblink_utm.${name}`) || "").trim();
+    if (value) utm[name] = value;
+  }
+  return utm;
 }
 
 function webhookUrl(kinds, c) {
@@ -602,6 +633,7 @@ async function channelsPage(main) {
       for (const name of ["show_tag_directory", "show_staff_directory", "form_enabled"]) body[name] = data.get(name) === "on";
       body.form_required_fields = data.getAll("form_required_fields");
       body.directory_staff = data.getAll("directory_staff").map(Number);
+      body.weblink_utm = utmFrom(data);
     }
     if (describeKind(kind)) {
       const creds = credentialsFrom(data);
@@ -722,6 +754,9 @@ function credentialsState(c) {
 function channelLinks(c, kinds) {
   const items = [];
   if (c.weblink_url) {
+    // The code itself (its URL changes with the link's UTM set, so a changed one is fetched again).
+    const qr = `${c.qr_svg_url}?v=${encodeURIComponent(c.weblink_url)}`;
+    items.push(h("img", { class: "qr-thumb", src: qr, width: 72, height: 72, alt: interpolate(gettext("QR code of %(link)s"), { link: c.weblink_url }) }));
     items.push(h("a", { href: c.weblink_url, target: "_blank", rel: "noopener", text: c.weblink_url }));
     items.push(h("a", { href: c.qr_png_url, download: `${c.weblink_slug}.png`, text: gettext("QR PNG") }));
     items.push(h("a", { href: c.qr_svg_url, download: `${c.weblink_slug}.svg`, text: gettext("QR SVG") }));

@@ -198,10 +198,12 @@ export function leaveConversation() {
   ref("subtitle").textContent = config.greeting || "We usually reply in a few minutes";
 }
 
-/** Leaves the conversation on screen (over) for the home view. */
+/** Leaves the conversation on screen (over) for the home view (a web link page: its start form). */
 export function newConversation() {
   leaveConversation();
-  nav.home();
+  // A web link page starts again where it opened: its team's start form.
+  if (mode === "page" && config.start) nav.start(config.start);
+  else nav.home();
 }
 
 /** On a web link page: the chat replaces the Engage Now card. */

@@ -30,6 +30,7 @@
  * @property {{enabled: boolean, fields: string[], required: string[]}} form
  * @property {{tags: DirectoryTag[], staff: Person[]}} directory
  * @property {{message_chars: number, note_chars: number, upload_bytes: number}} limits
+ * @property {Choice} [start] web link pages only: what the page opens on (widget_views.weblink_start)
  */
 
 /**
