@@ -47,6 +47,10 @@ class Channel(models.Model):
     show_tag_directory = models.BooleanField(default=False)
     show_staff_directory = models.BooleanField(default=False)
     form_enabled = models.BooleanField(default=False)
+    # The widget's Note button: the visitor leaves a note (with files) without chatting.
+    note_button = models.BooleanField(default=True)
+    # The visitor may rate a conversation while it goes on ("Rate this conversation").
+    visitor_may_rate_anytime = models.BooleanField(default=False)
     # Subset of VISITOR_FORM_FIELDS the visitor must fill in when the form is enabled.
     form_required_fields = models.JSONField(default=list, blank=True)
     # A web link /l/<slug> (tag or staff link, by the channel's destination).

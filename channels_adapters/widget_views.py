@@ -37,6 +37,7 @@ from contactcenter.org.models import Staff, Tag
 from contactcenter.org.permissions import IsAdmin
 from contactcenter.org.services import org_settings_get, within_work_hours
 from enquiries.auth import WidgetThrottle
+from enquiries.services import NOTE_MAX_FILES
 
 VISITOR_KINDS = (Channel.Kind.WIDGET, Channel.Kind.WEBLINK)
 
@@ -117,10 +118,13 @@ def widget_config(channel: Channel) -> dict[str, Any]:
             "required": list(channel.form_required_fields) if channel.form_enabled else [],
         },
         "directory": {"tags": tags, "staff": staff},
+        "note_button": channel.note_button,
+        "rate_anytime": channel.visitor_may_rate_anytime,
         "limits": {
             "message_chars": settings.CC_MESSAGE_MAX_CHARS,
             "note_chars": settings.CC_NOTE_MAX_CHARS,
             "upload_bytes": settings.CC_MAX_UPLOAD_BYTES,
+            "note_files": NOTE_MAX_FILES,
         },
     }
 
@@ -129,6 +133,7 @@ class WidgetLimitsOut(serializers.Serializer):
     message_chars = serializers.IntegerField(help_text="Longest message text accepted (CC_MESSAGE_MAX_CHARS).")
     note_chars = serializers.IntegerField(help_text="Longest offline note accepted (CC_NOTE_MAX_CHARS).")
     upload_bytes = serializers.IntegerField(help_text="Largest file accepted (CC_MAX_UPLOAD_BYTES).")
+    note_files = serializers.IntegerField(help_text="Most files one note carries.")
 
 
 class WidgetChannelOut(serializers.Serializer):
@@ -144,6 +149,8 @@ class WidgetChannelOut(serializers.Serializer):
     open_now = serializers.BooleanField()
     form = serializers.DictField()
     directory = serializers.DictField()
+    note_button = serializers.BooleanField(help_text="The Note button is shown (a note without chatting).")
+    rate_anytime = serializers.BooleanField(help_text='"Rate this conversation" is offered while chatting.')
     limits = WidgetLimitsOut()
 
 

@@ -10,11 +10,13 @@
 //   home.js          welcome and directory        start.js      the start form
 //   conversation.js  the chat's state and events   messages.js   bubbles, files, history
 //   composer.js      text, emoji, attachments       after.js      note and rating forms
+//   note.js          the note form and the Note button (a note at any time)
 //   notify.js        sound and notifications
 //   labels.js, decide.js, visitor.js: pure helpers (tests/js/widget_*.test.js)
 
 import { openConversation, newConversation, showChatSurface } from "./chat/conversation.js";
 import { renderHome } from "./chat/home.js";
+import { installNoteButton } from "./chat/note.js";
 import { firstChoice } from "./chat/decide.js";
 import { nav } from "./chat/nav.js";
 import { debug, unlockAudio } from "./chat/notify.js";
@@ -30,6 +32,7 @@ Object.assign(nav, { home: renderHome, start: renderStart, open: openConversatio
 
 async function init() {
   toParent({ type: "cc:hello" }); // before any request: tells the loader the page is allowed here
+  installNoteButton();
   window.addEventListener("message", onParentMessage);
   app.addEventListener("click", (e) => {
     if (/** @type {Element} */ (e.target).closest('[data-action="close"]')) toParent({ type: "cc:close" });

@@ -13,6 +13,7 @@ import { agentShown, concernsEnquiry, conversationEnded } from "./decide.js";
 import { statusText } from "./labels.js";
 import { addMessage, loadHistory, showTyping } from "./messages.js";
 import { nav } from "./nav.js";
+import { updateNoteButton } from "./note.js";
 import { app, availability, avatar, clearBody, config, mode, ref } from "./page.js";
 import { S, forget, save } from "./state.js";
 
@@ -79,6 +80,7 @@ export function applyEnquiry(enquiry) {
   composerForm.hidden = conversationEnded(enquiry);
   setStatus(statusText(enquiry));
   renderAfter(after, enquiry, { onEnquiry: applyEnquiry, onRestart: newConversation });
+  updateNoteButton();
 }
 
 async function refreshEnquiry() {

@@ -5,6 +5,7 @@
 import { h } from "../../js/h.js";
 import { hasDirectory } from "./decide.js";
 import { nav } from "./nav.js";
+import { noteEntry } from "./note.js";
 import { avatar, availability, clearBody, config } from "./page.js";
 
 export function renderHome() {
@@ -19,8 +20,10 @@ export function renderHome() {
       : h("p", { class: "cc-notice", text: "We are closed right now. Leave a message and we will get back to you." }),
   );
   body.append(intro);
+  const note = noteEntry(); // the Note button (note.js): null when the channel has none
   if (!hasDirectory(config.directory)) {
     nav.start({}, { append: true });
+    if (note) body.append(note);
     return;
   }
   if (tags.length) {
@@ -64,6 +67,7 @@ export function renderHome() {
   }
   body.append(
     h("button", { type: "button", class: "cc-btn cc-start-default", onclick: () => nav.start({}) }, "Start a conversation"),
+    ...(note ? [note] : []),
   );
 }
 

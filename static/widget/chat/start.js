@@ -76,7 +76,7 @@ export function renderStart(choice, { append = false } = {}) {
 }
 
 /** @returns {import("./visitor.js").BrowserFacts} */
-function browserFacts() {
+export function browserFacts() {
   const browser = /** @type {Navigator & {userAgentData?: {platform?: string}}} */ (navigator);
   return {
     mode,
