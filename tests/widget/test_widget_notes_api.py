@@ -6,7 +6,7 @@ rating any time where the channel allows it, and the agent's rating invite (403/
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +59,9 @@ def _stored(media: Path) -> list[Path]:
     return [p for p in media.rglob("*") if p.is_file()] if media.exists() else []
 
 
-def _note(api: Callable[..., Any], channel: Channel, client: Any = None, files: list[Any] = (), **fields: Any) -> Any:
+def _note(
+    api: Callable[..., Any], channel: Channel, client: Any = None, files: Sequence[Any] = (), **fields: Any
+) -> Any:
     body: dict[str, Any] = {"channel_key": channel.key, "text": "Please call me about my order", **fields}
     body.setdefault("contact", "vera@example.com")
     if files:
@@ -288,6 +290,7 @@ def test_rating_invite(handled, agent, api, events):
     invited = [(g, e) for g, e in events.sent if e["type"] == "enquiry.rating_invited"]
     assert invited and f"visitor.{handled.visitor_id}" in invited[0][0]
     last = Message.objects.filter(room=handled.room).order_by("-id").first()
+    assert last is not None
     assert last.data.get("bot") == "rating_invite" and "Alice Agent asks you to rate" in last.text
     ok(client.post(f"{url}/rating", {"score": 4}, format="json"), 201)
     assert error(api(agent).post(f"/api/v1/enquiries/{handled.pk}/rating-invite"), 409)["code"] == "rated"
