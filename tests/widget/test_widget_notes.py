@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.browser.test_dashboard import login
 from tests.integration.test_real_timers import (
     ADMIN_STAFF,
     AGENT_STAFF,
@@ -199,26 +200,6 @@ def test_notes_and_ratings_in_the_browser(
             frame.locator("[data-action=note-header]").wait_for()
             ctx.close()
 
-            # The agent asks for a rating while chatting: the card shows under the messages.
-            ctx = browser.new_context(viewport={"width": 1000, "height": 760})
-            page, frame = open_widget(ctx, "notes")
-            enquiry = start_chat(frame, "Thanks for the help with my refund")
-            agent_says(enquiry["room"], "Glad I could help! Would you rate this chat?")
-            assert frame.locator(".cc-rating").count() == 0
-            invited = http.post(f"/api/v1/enquiries/{enquiry['id']}/rating-invite", headers=agent)
-            assert invited.status_code == 200, invited.text
-            frame.locator(".cc-rating").wait_for()
-            frame.locator(".cc-system").filter(has_text="Alice Agent asks you to rate").wait_for()
-            frame.locator(".cc-star[data-score='4']").click()
-            frame.locator("#cc-rating-comment").fill("Very kind")
-            _shot(page, "rating-invite")
-            assert frame.locator("#cc-input").is_visible()  # the chat goes on
-            frame.locator(".cc-rating button[type=submit]").click()
-            frame.locator(".cc-thanks").filter(has_text="Thank you for your rating").wait_for()
-            again = http.post(f"/api/v1/enquiries/{enquiry['id']}/rating-invite", headers=agent)
-            assert again.status_code == 409
-            ctx.close()
-
             # Where the channel allows it, the visitor rates on their own initiative.
             ctx = browser.new_context(viewport={"width": 1000, "height": 760})
             page, frame = open_widget(ctx, "anytime")
@@ -228,6 +209,37 @@ def test_notes_and_ratings_in_the_browser(
             frame.locator(".cc-rating button[type=submit]").click()
             frame.locator(".cc-thanks").filter(has_text="Thank you for your rating").wait_for()
             ctx.close()
+            # The agent asks for a rating while chatting: the card shows under the messages.
+            ctx = browser.new_context(viewport={"width": 1000, "height": 760})
+            page, frame = open_widget(ctx, "notes")
+            enquiry = start_chat(frame, "Thanks for the help with my refund")
+            agent_says(enquiry["room"], "Glad I could help! Would you rate this chat?")
+            assert frame.locator(".cc-rating").count() == 0
+            # From the dashboard: the room's "Ask for a rating"; the Missed list shows the notes' files.
+            staff_ctx, staff_page = login(browser, base, "agent@example.com")
+            staff_page.goto(f"/app/rooms/{enquiry['room']}")
+            staff_page.get_by_role("button", name="Ask for a rating").click()
+            staff_page.get_by_text("The customer was asked for a rating.").wait_for()
+            frame.locator(".cc-rating").wait_for()
+            frame.locator(".cc-system").filter(has_text="Alice Agent asks you to rate").wait_for()
+            frame.locator(".cc-star[data-score='4']").click()
+            frame.locator("#cc-rating-comment").fill("Very kind")
+            _shot(page, "rating-invite")
+            assert frame.locator("#cc-input").is_visible()  # the chat goes on
+            frame.locator(".cc-rating button[type=submit]").click()
+            frame.locator(".cc-thanks").filter(has_text="Thank you for your rating").wait_for()
+            # (The dashboard's login ended the agent's token session: ask as the admin.)
+            again = http.post(f"/api/v1/enquiries/{enquiry['id']}/rating-invite", headers=admin)
+            assert again.status_code == 409
+            ctx.close()
+            staff_page.goto("/app/missed")
+            lamp = staff_page.locator("a.note-file[title='Open lamp.png'] img")
+            lamp.wait_for()
+            wait_until(lambda: lamp.evaluate("i => i.complete && i.naturalWidth > 0"), timeout=10, what="thumbnail")
+            _shot(staff_page, "missed-note-files")
+            assert not staff_page.errors, staff_page.errors  # type: ignore[attr-defined]
+            staff_ctx.close()
+
             assert not errors, errors
         finally:
             browser.close()
