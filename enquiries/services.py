@@ -1529,9 +1529,10 @@ def widget_note_leave(
     enquiry of ``channel`` (to ``tag``/``staff`` or the channel's destination) missed at
     once (reason "note_left") with the note and its files, on the destination's missed list
     for follow-up. Refused (409) while the visitor has a conversation going on, or when the
-    channel hides the Note button. Visitor, enquiry, note and file messages are written
-    together or not at all; the files are stored first and deleted again on any refusal."""
-    if not channel.note_button:
+    channel hides the Note button, except out of hours (when the widget offers the note
+    form instead of a chat). Visitor, enquiry, note and file messages are written together
+    or not at all; the files are stored first and deleted again on any refusal."""
+    if not channel.note_button and within_work_hours(clock.now(), org_settings_get().work_hours):
         raise Conflict("Notes are not taken here; start a conversation instead.", code="note_button_off")
     text, contact = _note_clean(text, contact)
     infos = _note_files_store(uploads)

@@ -191,6 +191,10 @@ def test_note_button_off_refuses(api, widget, agent, admin):
     assert error(_note(api, widget), 409)["code"] == "note_button_off"
     assert counts() == before
     error(api(admin).patch(f"/api/v1/channels/{widget.pk}", {"note_button": "maybe"}, format="json"), 400)
+    # Out of hours the widget offers the note form instead of a chat: taken even so.
+    closed = {"work_hours": {"timezone": "UTC", "days": {}}}
+    ok(api(admin).patch("/api/v1/settings", closed, format="json"))
+    assert ok(_note(api, widget), 201)["status"] == "missed"
 
 
 def test_note_while_chatting_is_refused_and_returning_visitor_is_kept(api, widget, agent):
