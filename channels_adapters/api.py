@@ -24,7 +24,7 @@ from contactcenter.org.auth import VisitorAuthentication
 from contactcenter.org.client_address import client_ip
 from contactcenter.org.errors import InvalidInput, NotFound
 from contactcenter.org.models import Staff, Tag
-from contactcenter.org.parsers import JSONParser, MultiPartParser
+from contactcenter.org.parsers import FormParser, JSONParser, MultiPartParser
 from contactcenter.org.permissions import IsAdmin, IsAdminOrReadOnlyStaff, staff_of
 from enquiries import services as enquiry_services
 from enquiries.api import NoteDoc
@@ -468,7 +468,7 @@ class WidgetNotesView(APIView):
     authentication_classes = [VisitorAuthentication]
     permission_classes = [AllowAny]
     throttle_classes = [WidgetThrottle]
-    parser_classes = [JSONParser, MultiPartParser]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     @extend_schema(
         request={"application/json": WidgetNoteIn, "multipart/form-data": WidgetNoteIn},
@@ -481,10 +481,12 @@ class WidgetNotesView(APIView):
         if length.isdigit() and int(length) > most:  # refused before the body is read
             raise UploadTooLarge.field("files", upload_limit_message())
         raw: Any = request.data
-        body = {name: raw.get(name) for name in ("channel_key", "tag", "staff", "text", "contact") if name in raw}
-        for name in ("visitor", "device", "utm"):
-            if name in raw:
-                body[name] = _multipart_json(raw, name)
+        body: Any = raw  # a JSON body that is no object: the serializer says so
+        if isinstance(raw, dict):  # JSON or a form (a QueryDict): its fields without the files
+            body = {name: raw.get(name) for name in ("channel_key", "tag", "staff", "text", "contact") if name in raw}
+            for name in ("visitor", "device", "utm"):
+                if name in raw:
+                    body[name] = _multipart_json(raw, name)
         data = WidgetNoteIn(data=body)
         data.is_valid(raise_exception=True)
         values = data.validated_data

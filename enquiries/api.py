@@ -16,7 +16,7 @@ from contactcenter.org.api import tag_by_name_or_id
 from contactcenter.org.api_errors import Pagination
 from contactcenter.org.auth import VisitorAuthentication
 from contactcenter.org.models import ChannelKind, Staff
-from contactcenter.org.parsers import JSONParser, MultiPartParser
+from contactcenter.org.parsers import FormParser, JSONParser, MultiPartParser
 from contactcenter.org.permissions import principal_of, staff_of
 from contactcenter.org.services import org_settings_get
 from enquiries import services
@@ -452,14 +452,16 @@ class NoteIn(serializers.Serializer):
 class VisitorNoteView(VisitorView):
     """The note on a missed enquiry: JSON, or multipart with files."""
 
-    parser_classes = [JSONParser, MultiPartParser]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     @extend_schema(
         request={"application/json": NoteIn, "multipart/form-data": NoteIn}, responses={201: VisitorEnquiryOut}
     )
     def post(self, request: Request, enquiry_id: int) -> Response:
         raw: Any = request.data
-        data = NoteIn(data={name: raw.get(name) for name in ("text", "contact") if name in raw})
+        # The form's fields without its files (a JSON body that is no object: the serializer says so).
+        fields = {name: raw.get(name) for name in ("text", "contact") if name in raw} if isinstance(raw, dict) else raw
+        data = NoteIn(data=fields)
         data.is_valid(raise_exception=True)
         uploads = request.FILES.getlist("files") if hasattr(request.FILES, "getlist") else []
         if uploads:

@@ -1511,6 +1511,26 @@ def _widget_visitor(
     return visitor
 
 
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{4,38}$")
+
+
+def _visitor_contact_keep(visitor: Visitor, contact: str) -> None:
+    """A note's contact becomes the visitor's email or phone where it has none, so that the
+    follow-up can reach them (a reply to a widget visitor also goes by email)."""
+    field = ""
+    if not contact or len(contact) > 254:  # the email column's length; a phone is shorter
+        return
+    try:
+        validate_email(contact)
+        field = "email"
+    except ValidationError:
+        if _PHONE.match(contact):
+            field = "phone"
+    if field and not getattr(visitor, field):
+        setattr(visitor, field, contact)
+        visitor.save(update_fields=[field])
+
+
 def widget_note_leave(
     *,
     channel: Channel,
@@ -1539,6 +1559,7 @@ def widget_note_leave(
     try:
         with transaction.atomic():
             visitor = _widget_visitor(channel, visitor, fields, device, utm)
+            _visitor_contact_keep(visitor, contact)
             enquiry = enquiry_open(
                 channel=channel,
                 visitor=visitor,

@@ -80,6 +80,7 @@ def test_note_without_chatting_is_a_missed_enquiry_to_follow_up(api, widget, age
     enquiry = Enquiry.objects.get(pk=got["id"])
     assert enquiry.missed_reason == "note_left" and enquiry.first_message == "Please call me about my order"
     assert enquiry.visitor.first_name == "Vera" and enquiry.owner is None
+    assert enquiry.visitor.email == "vera@example.com"  # the contact, for the follow-up
     # On the agent's missed list, with its follow-up; nobody was alerted or asked to pick up.
     missed = ok(api(agent).get("/api/v1/enquiries?status=missed"))["results"]
     assert [e["id"] for e in missed] == [enquiry.pk]

@@ -45,6 +45,14 @@ export function noteForm({ onSent, enquiryId = undefined, choice = {}, title = "
   const contactRequired = !enquiryId && !known;
   /** @type {File[]} */
   let files = [];
+  /** @type {Map<File, string>} a picture's preview (blob: URL), released when it goes */
+  const previews = new Map();
+  /** @param {File} file */
+  const preview = (file) => {
+    if (!file.type.startsWith("image/")) return null;
+    if (!previews.has(file)) previews.set(file, URL.createObjectURL(file));
+    return h("img", { class: "cc-note-thumb", src: previews.get(file), alt: "", width: 32, height: 32 });
+  };
   const counter = h("span", { class: "cc-counter", "aria-live": "polite", text: counterText(0, limit) });
   const text = h("textarea", { id: "cc-note", name: "text", rows: 4, required: true, maxlength: limit });
   const contact = h("input", {
@@ -69,6 +77,7 @@ export function noteForm({ onSent, enquiryId = undefined, choice = {}, title = "
         h(
           "li",
           { class: "cc-note-file" },
+          preview(file),
           h("span", { class: "cc-note-file-name", text: file.name }),
           h("span", { class: "cc-note-file-size", text: sizeText(file.size) }),
           h(
@@ -79,6 +88,9 @@ export function noteForm({ onSent, enquiryId = undefined, choice = {}, title = "
               "aria-label": interpolate(gettext("Remove %(name)s"), { name: file.name }),
               onclick: () => {
                 files = files.filter((_f, j) => j !== i);
+                const url = previews.get(file);
+                if (url) URL.revokeObjectURL(url);
+                previews.delete(file);
                 drawFiles();
               },
             },
@@ -157,6 +169,7 @@ export function noteForm({ onSent, enquiryId = undefined, choice = {}, title = "
         S.token = result.visitor_token;
         save();
       }
+      previews.forEach((url) => URL.revokeObjectURL(url));
       onSent(result);
     } catch (error) {
       submit.disabled = false;
