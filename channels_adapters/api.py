@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
@@ -17,17 +18,21 @@ from channels_adapters.models import Channel, WidgetPosition
 from channels_adapters.outbound import outbound_retry
 from channels_adapters.platforms import CREDENTIAL_KINDS, webhook_path
 from channels_adapters.widget_views import weblink_path
+from contactcenter.org import ratelimit
 from contactcenter.org.api import tag_by_name_or_id
 from contactcenter.org.api_errors import JSONObjectField, results_of
 from contactcenter.org.auth import VisitorAuthentication
 from contactcenter.org.client_address import client_ip
 from contactcenter.org.errors import InvalidInput, NotFound
 from contactcenter.org.models import Staff, Tag
+from contactcenter.org.parsers import FormParser, JSONParser, MultiPartParser
 from contactcenter.org.permissions import IsAdmin, IsAdminOrReadOnlyStaff, staff_of
 from enquiries import services as enquiry_services
+from enquiries.api import NoteDoc
 from enquiries.auth import IsVisitor, WidgetThrottle, visitor_of, visitor_token_for
 from enquiries.models import Visitor
-from enquiries.selectors import HISTORY_PAGE_DEFAULT, queue_position, visitor_history
+from enquiries.selectors import HISTORY_PAGE_DEFAULT, note_data, queue_position, visitor_history
+from rooms.files import UploadTooLarge, upload_limit_message
 
 
 def _credentials_serializer(kind: str, *, partial: bool) -> type[serializers.Serializer]:
@@ -178,6 +183,12 @@ class WidgetSettingsIn(serializers.Serializer):
     form_required_fields = serializers.ListField(child=serializers.CharField(max_length=20), required=False)
     weblink_slug = serializers.CharField(max_length=60, required=False, allow_blank=True, allow_null=True)
     weblink_utm = WebLinkUTMField(required=False, allow_null=True, max_chars=2000)
+    note_button = serializers.BooleanField(
+        required=False, help_text="The widget's Note button: a note (with files) without chatting. Default on."
+    )
+    visitor_may_rate_anytime = serializers.BooleanField(
+        required=False, help_text='The visitor may rate while chatting ("Rate this conversation"). Default off.'
+    )
 
 
 class ChannelIn(WidgetSettingsIn):
@@ -334,6 +345,10 @@ class ConnectionTestView(APIView):
         return Response({"ok": ok, "detail": detail})
 
 
+# Room for the multipart envelope and the note's other fields around its files.
+_NOTE_SLACK_BYTES = 256 * 1024
+
+
 class VisitorFormIn(serializers.Serializer):
     first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
@@ -377,6 +392,25 @@ class WidgetEnquiryOut(serializers.Serializer):
     room = serializers.IntegerField()
 
 
+def _widget_target(values: dict[str, Any]) -> tuple[Channel, Tag | None, Staff | None]:
+    """The visitor's channel (by its key) and the team or person chosen in its directory."""
+    channel = Channel.objects.select_related("destination").filter(key=values["channel_key"], is_active=True).first()
+    if channel is None or channel.kind not in (Channel.Kind.WIDGET, Channel.Kind.WEBLINK):
+        raise InvalidInput.field("channel_key", "Unknown channel.")
+    tag = staff = None
+    if values.get("tag"):
+        tag = tag_by_name_or_id(values["tag"])
+        if tag is None:
+            raise InvalidInput.field("tag", "Unknown tag.")
+    if values.get("staff"):
+        staff = Staff.objects.filter(pk=values["staff"], is_active=True).first()
+        if staff is None:
+            raise InvalidInput.field("staff", "Unknown staff member.")
+    if tag and staff:
+        raise InvalidInput.field("tag", "Choose a tag or a staff member, not both.")
+    return channel, tag, staff
+
+
 class WidgetEnquiriesView(APIView):
     """A visitor opens an enquiry. A returning visitor sends its visitor token."""
 
@@ -389,22 +423,7 @@ class WidgetEnquiriesView(APIView):
         data = WidgetEnquiryIn(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        channel = (
-            Channel.objects.select_related("destination").filter(key=values["channel_key"], is_active=True).first()
-        )
-        if channel is None or channel.kind not in (Channel.Kind.WIDGET, Channel.Kind.WEBLINK):
-            raise InvalidInput.field("channel_key", "Unknown channel.")
-        tag = staff = None
-        if values.get("tag"):
-            tag = tag_by_name_or_id(values["tag"])
-            if tag is None:
-                raise InvalidInput.field("tag", "Unknown tag.")
-        if values.get("staff"):
-            staff = Staff.objects.filter(pk=values["staff"], is_active=True).first()
-            if staff is None:
-                raise InvalidInput.field("staff", "Unknown staff member.")
-        if tag and staff:
-            raise InvalidInput.field("tag", "Choose a tag or a staff member, not both.")
+        channel, tag, staff = _widget_target(values)
         visitor = request.user if isinstance(request.user, Visitor) else None
         if channel.form_enabled:
             form = values.get("visitor") or {}
@@ -501,6 +520,113 @@ class WidgetHistoryView(APIView):
             limit=HISTORY_PAGE_DEFAULT if limit is None else limit,
         )
         return Response({"results": results, "has_more": has_more})
+
+
+class WidgetNoteIn(serializers.Serializer):
+    channel_key = serializers.CharField(max_length=40)
+    tag = serializers.CharField(max_length=80, required=False, allow_null=True, allow_blank=True)
+    staff = serializers.IntegerField(required=False, allow_null=True)
+    visitor = VisitorFormIn(required=False, default=dict)
+    device = JSONObjectField(required=False, default=dict)
+    utm = JSONObjectField(required=False, default=dict)
+    text = serializers.CharField(trim_whitespace=True, help_text="The note (at most CC_NOTE_MAX_CHARS).")
+    contact = serializers.CharField(
+        max_length=255,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Email or phone to reach the visitor; required unless the visitor's email or phone is known.",
+    )
+    files = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        default=list,
+        help_text=f"Multipart only: images or documents, checked by content as chat uploads are "
+        f"(at most {enquiry_services.NOTE_MAX_FILES}, each within CC_MAX_UPLOAD_BYTES).",
+    )
+
+
+class WidgetNoteOut(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The enquiry the note was recorded as (missed, reason note_left).")
+    status = serializers.CharField()
+    visitor_token = serializers.CharField()
+    note = NoteDoc()
+
+
+def _multipart_json(data: Any, name: str) -> Any:
+    """A multipart form carries objects (visitor, device, utm) as JSON text."""
+    value = data.get(name)
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value) if value.strip() else {}
+    except ValueError:
+        raise InvalidInput.field(name, f"{name} is a JSON object.") from None
+
+
+class WidgetNotesView(APIView):
+    """A visitor leaves a note without chatting (the widget's Note button): recorded as an
+    enquiry of the channel missed at once, on the missed list with its follow-up. JSON, or
+    multipart with files. A returning visitor sends its visitor token."""
+
+    authentication_classes = [VisitorAuthentication]
+    permission_classes = [AllowAny]
+    throttle_classes = [WidgetThrottle]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    @extend_schema(
+        request={"application/json": WidgetNoteIn, "multipart/form-data": WidgetNoteIn},
+        responses={201: WidgetNoteOut},
+        operation_id="widget_note_create",
+    )
+    def post(self, request: Request) -> Response:
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        most = enquiry_services.NOTE_MAX_FILES * settings.CC_MAX_UPLOAD_BYTES + _NOTE_SLACK_BYTES
+        if length.isdigit() and int(length) > most:  # refused before the body is read
+            raise UploadTooLarge.field("files", upload_limit_message())
+        raw: Any = request.data
+        body: Any = raw  # a JSON body that is no object: the serializer says so
+        if isinstance(raw, dict):  # JSON or a form (a QueryDict): its fields without the files
+            body = {name: raw.get(name) for name in ("channel_key", "tag", "staff", "text", "contact") if name in raw}
+            for name in ("visitor", "device", "utm"):
+                if name in raw:
+                    body[name] = _multipart_json(raw, name)
+        data = WidgetNoteIn(data=body)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        channel, tag, staff = _widget_target(values)
+        visitor = request.user if isinstance(request.user, Visitor) else None
+        form = values.get("visitor") or {}
+        known = [form.get("email"), form.get("phone")]
+        if visitor is not None:
+            known += [visitor.email, visitor.phone]
+        if not values["contact"] and not any(known):
+            raise InvalidInput.field("contact", "Tell us how to reach you: an email address or a phone number.")
+        uploads = request.FILES.getlist("files") if hasattr(request.FILES, "getlist") else []
+        services.widget_enquiry_allowed(visitor_id=visitor.pk if visitor is not None else None)
+        if uploads and visitor is not None:
+            ratelimit.upload_rate_check(visitor)
+        note = enquiry_services.widget_note_leave(
+            channel=channel,
+            visitor=visitor,
+            fields=form,
+            device=values.get("device"),
+            utm=values.get("utm"),
+            text=values["text"],
+            contact=values["contact"],
+            uploads=uploads,
+            tag=tag,
+            staff=staff,
+            client_address=client_ip(request),
+        )
+        enquiry = note.enquiry
+        body = {
+            "id": enquiry.pk,
+            "status": enquiry.status,
+            "visitor_token": visitor_token_for(enquiry.visitor_id, enquiry.visitor.token_epoch),
+            "note": note_data(note),
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class RetrySendOut(serializers.Serializer):

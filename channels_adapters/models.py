@@ -63,6 +63,10 @@ class Channel(models.Model):
         "contactcenter.Staff", blank=True, related_name="directory_channels", help_text="Staff shown in the directory."
     )
     form_enabled = models.BooleanField(default=False)
+    # The widget's Note button: the visitor leaves a note (with files) without chatting.
+    note_button = models.BooleanField(default=True)
+    # The visitor may rate a conversation while it goes on ("Rate this conversation").
+    visitor_may_rate_anytime = models.BooleanField(default=False)
     # Subset of VISITOR_FORM_FIELDS the visitor must fill in when the form is enabled.
     form_required_fields = models.JSONField(default=list, blank=True)
     # A web link /l/<slug> (tag or staff link, by the channel's destination).

@@ -66,6 +66,8 @@ WIDGET_SETTINGS = (
     "form_required_fields",
     "weblink_slug",
     "weblink_utm",
+    "note_button",
+    "visitor_may_rate_anytime",
 )
 MAX_ALLOWED_DOMAINS = 50
 # A CSP host-source: optional scheme, a host (optionally "*." first), optional port.
@@ -170,7 +172,13 @@ def channel_widget_settings(values: dict[str, Any]) -> dict[str, Any]:
             except ValidationError:
                 raise InvalidInput.field("widget_logo_url", "The logo is an http(s) URL.") from None
         clean["widget_logo_url"] = url
-    for name in ("show_tag_directory", "show_staff_directory", "form_enabled"):
+    for name in (
+        "show_tag_directory",
+        "show_staff_directory",
+        "form_enabled",
+        "note_button",
+        "visitor_may_rate_anytime",
+    ):
         if name in values:
             if not isinstance(values[name], bool):
                 raise InvalidInput.field(name, f"{name} is true or false.")

@@ -42,6 +42,7 @@ from contactcenter.org.models import Staff, Tag
 from contactcenter.org.permissions import IsAdmin
 from contactcenter.org.services import org_settings_get, within_work_hours
 from enquiries.auth import WidgetThrottle
+from enquiries.services import NOTE_MAX_FILES
 
 VISITOR_KINDS = (Channel.Kind.WIDGET, Channel.Kind.WEBLINK)
 
@@ -116,10 +117,13 @@ def widget_config(channel: Channel) -> dict[str, Any]:
         },
         "directory": {"tags": tags, "staff": staff},
         "refresh_seconds": settings.CC_WIDGET_REFRESH_SECONDS,
+        "note_button": channel.note_button,
+        "rate_anytime": channel.visitor_may_rate_anytime,
         "limits": {
             "message_chars": settings.CC_MESSAGE_MAX_CHARS,
             "note_chars": settings.CC_NOTE_MAX_CHARS,
             "upload_bytes": settings.CC_MAX_UPLOAD_BYTES,
+            "note_files": NOTE_MAX_FILES,
         },
     }
 
@@ -128,6 +132,7 @@ class WidgetLimitsOut(serializers.Serializer):
     message_chars = serializers.IntegerField(help_text="Longest message text accepted (CC_MESSAGE_MAX_CHARS).")
     note_chars = serializers.IntegerField(help_text="Longest offline note accepted (CC_NOTE_MAX_CHARS).")
     upload_bytes = serializers.IntegerField(help_text="Largest file accepted (CC_MAX_UPLOAD_BYTES).")
+    note_files = serializers.IntegerField(help_text="Most files one note carries.")
 
 
 class WidgetChannelOut(serializers.Serializer):
@@ -148,6 +153,8 @@ class WidgetChannelOut(serializers.Serializer):
     refresh_seconds = serializers.FloatField(
         help_text="How often the open widget reads this again without a socket (CC_WIDGET_REFRESH_SECONDS)."
     )
+    note_button = serializers.BooleanField(help_text="The Note button is shown (a note without chatting).")
+    rate_anytime = serializers.BooleanField(help_text='"Rate this conversation" is offered while chatting.')
     limits = WidgetLimitsOut()
 
 

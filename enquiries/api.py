@@ -11,10 +11,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from contactcenter.org import ratelimit
 from contactcenter.org.api import tag_by_name_or_id
 from contactcenter.org.api_errors import Pagination
 from contactcenter.org.auth import VisitorAuthentication
 from contactcenter.org.models import ChannelKind, Staff
+from contactcenter.org.parsers import FormParser, JSONParser, MultiPartParser
 from contactcenter.org.permissions import principal_of, staff_of
 from contactcenter.org.services import org_settings_get
 from enquiries import services
@@ -27,6 +29,7 @@ from enquiries.selectors import (
     enquiry_data,
     enquiry_ids_offered,
     enquiry_list,
+    rating_open,
 )
 
 # ---------------------------------------------------------------- OpenAPI descriptions
@@ -70,9 +73,22 @@ class _RatingDoc(serializers.Serializer):
     comment = serializers.CharField()
 
 
-class _NoteDoc(serializers.Serializer):
+class _NoteFileDoc(serializers.Serializer):
+    message_id = serializers.IntegerField(help_text="The visitor's file message in the enquiry's room.")
+    name = serializers.CharField()
+    category = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    url = serializers.CharField()
+    thumbnail_url = serializers.CharField(allow_null=True)
+
+
+class NoteDoc(serializers.Serializer):
+    """A visitor's note (enquiries.selectors.note_data)."""
+
     text = serializers.CharField()
     contact = serializers.CharField()
+    files = _NoteFileDoc(many=True)
 
 
 class _FollowUpStaffDoc(serializers.Serializer):
@@ -135,7 +151,7 @@ class EnquiryOut(serializers.Serializer):
     )
     queue_position = serializers.IntegerField(allow_null=True)
     rating = _RatingDoc(allow_null=True, required=False, help_text="Admins, or agents when the setting allows.")
-    note = _NoteDoc(allow_null=True)
+    note = NoteDoc(allow_null=True)
     follow_up = _FollowUpDoc(allow_null=True, help_text="A missed enquiry's follow-up (null otherwise).")
     transfer = _TransferDoc(allow_null=True, required=False)
     offered = serializers.BooleanField(
@@ -158,7 +174,11 @@ class VisitorEnquiryOut(EnquiryOut):
     channel_kind = None  # type: ignore[assignment]
     channel_name = None  # type: ignore[assignment]
     can_leave_note = serializers.BooleanField()
-    can_rate = serializers.BooleanField()
+    can_rate = serializers.BooleanField(
+        help_text="The visitor may rate now: after resolve or close, or while handled when invited or the "
+        "channel allows rating any time."
+    )
+    rating_invited = serializers.BooleanField(help_text="Staff asked the visitor to rate.")
 
 
 class RejectOut(serializers.Serializer):
@@ -418,15 +438,8 @@ def _visitor_view(enquiry: Enquiry) -> dict[str, Any]:
     data.pop("channel_name", None)
     data.pop("channel_kind", None)
     data["can_leave_note"] = enquiry.status == Enquiry.Status.MISSED and data["note"] is None
-    data["can_rate"] = (
-        enquiry.resolved_at is not None
-        and enquiry.rating_score is None
-        and enquiry.status
-        in (
-            Enquiry.Status.RESOLVED,
-            Enquiry.Status.CLOSED,
-        )
-    )
+    data["can_rate"] = rating_open(enquiry)
+    data["rating_invited"] = enquiry.rating_invited_at is not None
     return data
 
 
@@ -439,18 +452,38 @@ class VisitorEnquiryView(VisitorView):
 class NoteIn(serializers.Serializer):
     text = serializers.CharField(trim_whitespace=True)
     contact = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    files = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        default=list,
+        help_text=f"Multipart only: images or documents, checked by content as chat uploads are "
+        f"(at most {services.NOTE_MAX_FILES}).",
+    )
 
 
 class VisitorNoteView(VisitorView):
-    @extend_schema(request=NoteIn, responses={201: VisitorEnquiryOut})
+    """The note on a missed enquiry: JSON, or multipart with files."""
+
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    @extend_schema(
+        request={"application/json": NoteIn, "multipart/form-data": NoteIn}, responses={201: VisitorEnquiryOut}
+    )
     def post(self, request: Request, enquiry_id: int) -> Response:
-        data = NoteIn(data=request.data)
+        raw: Any = request.data
+        # The form's fields without its files (a JSON body that is no object: the serializer says so).
+        fields = {name: raw.get(name) for name in ("text", "contact") if name in raw} if isinstance(raw, dict) else raw
+        data = NoteIn(data=fields)
         data.is_valid(raise_exception=True)
+        uploads = request.FILES.getlist("files") if hasattr(request.FILES, "getlist") else []
+        if uploads:
+            ratelimit.upload_rate_check(visitor_of(request))
         services.enquiry_leave_note(
             visitor=visitor_of(request),
             enquiry_id=enquiry_id,
             text=data.validated_data["text"],
             contact=data.validated_data["contact"],
+            uploads=uploads,
         )
         return Response(
             _visitor_view(access_enquiry(principal_of(request), enquiry_id)), status=status.HTTP_201_CREATED
@@ -486,3 +519,14 @@ class VisitorRatingView(VisitorView):
         return Response(
             _visitor_view(access_enquiry(principal_of(request), enquiry_id)), status=status.HTTP_201_CREATED
         )
+
+
+class RatingInviteView(APIView):
+    """Ask the visitor to rate the conversation (the owner or an admin): the widget shows
+    its rating card. 409 once rated, or for an enquiry nobody handled."""
+
+    @extend_schema(request=None, responses={200: EnquiryOut}, operation_id="enquiry_rating_invite")
+    def post(self, request: Request, enquiry_id: int) -> Response:
+        access_enquiry(principal_of(request), enquiry_id)
+        services.enquiry_rating_invite(actor=staff_of(request), enquiry_id=enquiry_id)
+        return Response(_staff_view(enquiry_base().get(pk=enquiry_id), staff_of(request)))

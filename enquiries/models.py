@@ -67,6 +67,8 @@ class Enquiry(models.Model):
         NOBODY_AVAILABLE = "nobody_available"
         OUT_OF_HOURS = "out_of_hours"
         ALL_REJECTED = "all_rejected"
+        # The visitor left a note without chatting (the widget's Note button).
+        NOTE_LEFT = "note_left"
 
     channel = models.ForeignKey("channels_adapters.Channel", on_delete=models.PROTECT, related_name="enquiries")
     destination = models.ForeignKey("contactcenter.Destination", on_delete=models.PROTECT, related_name="enquiries")
@@ -100,6 +102,9 @@ class Enquiry(models.Model):
     rating_score = models.PositiveSmallIntegerField(null=True, blank=True)
     rating_comment = models.TextField(blank=True, default="")
     rated_at = models.DateTimeField(null=True, blank=True)
+    # When staff asked the visitor to rate (the room's "Ask for a rating"): the visitor may
+    # then rate while the conversation goes on.
+    rating_invited_at = models.DateTimeField(null=True, blank=True)
     # Follow-up of a missed enquiry (its note): who it is assigned to, and when and by whom
     # it was marked handled (enquiries.services.missed_follow_up_update).
     followup_assignee = models.ForeignKey(
@@ -166,11 +171,15 @@ class EnquiryAlert(models.Model):
 
 
 class EnquiryNote(models.Model):
-    """A note the visitor leaves on a missed enquiry."""
+    """A note the visitor leaves on a missed enquiry, or with the widget's Note button (an
+    enquiry missed at once, reason "note_left")."""
 
     enquiry = models.OneToOneField(Enquiry, on_delete=models.CASCADE, related_name="note")
     text = models.TextField()
     contact = models.CharField(max_length=255, blank=True, default="")
+    # The note's files, each a visitor file message of the enquiry's room:
+    # [{"message": id, "name", "category", "content_type", "size"}].
+    files = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField()
 
 
@@ -193,6 +202,7 @@ class EnquiryEvent(models.Model):
         MISSED = "missed"
         NOTE_LEFT = "note_left"
         RATED = "rated"
+        RATING_INVITED = "rating_invited"
         FOLLOW_UP_JOINED = "follow_up_joined"
         FOLLOW_UP_ASSIGNED = "follow_up_assigned"
         FOLLOW_UP_HANDLED = "follow_up_handled"

@@ -143,8 +143,9 @@ def post_check(post: Post) -> None:
     if enquiry.status == Enquiry.Status.CLOSED:
         raise Conflict("This conversation is closed. Start a new one to write again.", code="closed")
     # A platform customer has no note form: the intake adds their message to an enquiry
-    # missed a moment ago (enquiries.intake), where staff following up read it.
-    if enquiry.status == Enquiry.Status.MISSED and post.kind != "platform":
+    # missed a moment ago (enquiries.intake), where staff following up read it. A note's
+    # files go in with the note (enquiries.services.note_files_post).
+    if enquiry.status == Enquiry.Status.MISSED and post.kind not in ("platform", "note_file"):
         raise Conflict("Nobody could answer this enquiry. Leave a note instead.", code="missed")
     # A customer writing to a resolved enquiry whose auto-close time has passed (the sweep
     # has not got to it yet) finds it closed, as a moment later: no reopening.

@@ -10,6 +10,7 @@ from enquiries.selectors import (
     duration_seconds,
     first_response_seconds,
     follow_up_data,
+    note_data,
     staff_may_view_room,
     visitor_data,
 )
@@ -72,6 +73,7 @@ def enquiry_room_info(room: Room) -> dict[str, Any]:
             "missed_at": enquiry.missed_at.isoformat() if enquiry.missed_at else None,
             "missed_reason": enquiry.missed_reason or None,
             "note": _note(enquiry),
+            "rated": enquiry.rating_score is not None,
             "follow_up": follow_up_data(enquiry) if enquiry.status == enquiry.Status.MISSED else None,
         },
         "visitor": visitor_data(visitor),
@@ -81,9 +83,9 @@ def enquiry_room_info(room: Room) -> dict[str, Any]:
     }
 
 
-def _note(enquiry: Any) -> dict[str, str] | None:
+def _note(enquiry: Any) -> dict[str, Any] | None:
     note = getattr(enquiry, "note", None)
-    return {"text": note.text, "contact": note.contact} if note else None
+    return note_data(note) if note else None
 
 
 def enquiry_room_viewer(staff: Staff, room: Room) -> bool:

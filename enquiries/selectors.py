@@ -13,7 +13,7 @@ from contactcenter.org import clock
 from contactcenter.org.errors import InvalidInput, NotAuthorized, NotFound
 from contactcenter.org.models import ChannelKind, Staff, Tag
 from contactcenter.org.services import TagUsage
-from enquiries.models import Enquiry, EnquiryAlert, Transfer, Visitor
+from enquiries.models import Enquiry, EnquiryAlert, EnquiryNote, Transfer, Visitor
 from rooms.models import Message
 from rooms.selectors import message_data, visitor_transcript_messages
 
@@ -153,13 +153,44 @@ def enquiry_data(
             {"score": enquiry.rating_score, "comment": enquiry.rating_comment} if enquiry.rating_score else None
         )
     note = getattr(enquiry, "note", None) if enquiry.status == Enquiry.Status.MISSED else None
-    data["note"] = {"text": note.text, "contact": note.contact} if note else None
+    data["note"] = note_data(note) if note else None
     data["follow_up"] = follow_up_data(enquiry) if enquiry.status == Enquiry.Status.MISSED else None
     pending = _pending_transfers().filter(enquiry=enquiry).order_by("id").first() if transfer is _LOOK_UP else transfer
     data["transfer"] = transfer_data(pending) if pending else None
     if hasattr(enquiry, "message_count"):  # annotated by enquiry_list
         data["message_count"] = enquiry.message_count
     return data
+
+
+def note_data(note: EnquiryNote) -> dict[str, Any]:
+    """A note, with its files as the room's file messages serve them (to those who may see
+    the room: the staff following the missed enquiry up, and the visitor)."""
+    files = [
+        {
+            "message_id": f["message"],
+            "name": f["name"],
+            "category": f["category"],
+            "content_type": f["content_type"],
+            "size": f["size"],
+            "url": f"/api/v1/messages/{f['message']}/file",
+            "thumbnail_url": f"/api/v1/messages/{f['message']}/thumbnail" if f["category"] == "image" else None,
+        }
+        for f in note.files or []
+    ]
+    return {"text": note.text, "contact": note.contact, "files": files}
+
+
+def rating_open(enquiry: Enquiry) -> bool:
+    """May the visitor rate this enquiry now? Once, after resolve or after staff ended it
+    (closed: resolved then closed, or the owner left), or while it is handled when staff
+    asked for a rating or the channel lets visitors rate any time. Reads ``enquiry.channel``."""
+    if enquiry.rating_score is not None:
+        return False
+    if enquiry.status in (Enquiry.Status.RESOLVED, Enquiry.Status.CLOSED):
+        return True
+    if enquiry.status == Enquiry.Status.HANDLING:
+        return enquiry.rating_invited_at is not None or enquiry.channel.visitor_may_rate_anytime
+    return False
 
 
 def _pending_transfers() -> QuerySet[Transfer]:

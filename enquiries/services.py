@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Count, Q
@@ -40,6 +41,7 @@ from contactcenter.org.events import (
     EnquiryOpened,
     EnquiryPickedUp,
     EnquiryRated,
+    EnquiryRatingInvited,
     EnquiryRejected,
     EnquiryReopened,
     EnquiryResolved,
@@ -60,7 +62,8 @@ from contactcenter.org.services import destination_for, org_settings_get, staff_
 from contactcenter.org.text import text_check, text_problem
 from enquiries import timers
 from enquiries.models import Enquiry, EnquiryAlert, EnquiryEvent, EnquiryNote, Transfer, Visitor
-from enquiries.selectors import enquiry_data, may_follow_up, queue_positions
+from enquiries.selectors import enquiry_data, may_follow_up, queue_positions, rating_open
+from rooms import files as room_files
 from rooms import services as room_services
 from rooms.models import Room, RoomMember
 
@@ -437,6 +440,7 @@ def enquiry_open(
     posted_as: str = "visitor",
     via: str = "",
     client_country: str = "",
+    note_only: bool = False,
 ) -> Enquiry:
     """Open an enquiry from ``visitor`` on ``channel`` and route it (SPEC 3.1, 3.3, 3.4).
     ``message`` (the first) is posted as a message of kind ``posted_as`` ("visitor" from
@@ -445,7 +449,9 @@ def enquiry_open(
     ``tag`` / ``staff`` are the visitor's choice in the widget's directories; otherwise the
     channel's destination. Nobody available or out of hours: missed at once. ``via``: what
     the customer came through when not the channel's kind ("weblink"); ``client_country``:
-    the country of the customer's address (``contactcenter.org.geoip``).
+    the country of the customer's address (``contactcenter.org.geoip``). ``note_only``: a
+    note left without chatting (``widget_note_leave``): nobody is alerted, it is missed at
+    once (reason "note_left") for the destination's staff to follow up.
     Locks the visitor row first (before any enquiry or room row).
     """
     if message and len(message) > settings.CC_MESSAGE_MAX_CHARS:
@@ -498,6 +504,9 @@ def enquiry_open(
             room_services.message_post_request(
                 room_services.PostRequest(room.pk, message, visitor=visitor, kind=posted_as, data=message_data)
             )
+        if note_only:
+            _miss(enquiry, Enquiry.MissedReason.NOTE_LEFT)
+            return enquiry
         if channel.welcome_message:
             room_services.system_message_post(room_id=room.pk, text=channel.welcome_message, data={"bot": "welcome"})
 
@@ -719,7 +728,8 @@ def _miss(enquiry: Enquiry, reason: str) -> bool:
         visitor_text = "We are closed right now. Leave a note and we will get back to you."
     else:
         visitor_text = "Sorry, nobody is available right now. Leave a note and we will get back to you."
-    room_services.system_message_post(room_id=room_id, text=visitor_text, data={"bot": "missed", "reason": reason})
+    if reason != Enquiry.MissedReason.NOTE_LEFT:  # the note itself is what the visitor left
+        room_services.system_message_post(room_id=room_id, text=visitor_text, data={"bot": "missed", "reason": reason})
     alerted = _live_alert_staff_ids(enquiry)
     # The alerted drop it from their panel; everyone the destination serves (alerted or
     # not) sees it arrive in their Missed list.
@@ -1180,19 +1190,23 @@ def enquiry_take_over(*, actor: Staff, enquiry_id: int) -> Enquiry:
 
 
 def enquiry_rate(*, visitor: Visitor, enquiry_id: int, score: Any, comment: Any = "") -> Enquiry:
+    """The visitor rates the conversation, once: after resolve, after staff ended it (closed,
+    the owner's Leave included), or while it goes on when staff asked for a rating or the
+    channel lets visitors rate any time (``enquiries.selectors.rating_open``)."""
     if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
         raise InvalidInput.field("score", "The score must be a whole number from 1 to 5.")
     comment = comment or ""
     if not isinstance(comment, str) or len(comment) > 2000:
         raise InvalidInput.field("comment", "The comment is limited to 2,000 characters.")
+    text_check(comment, field="comment")
     with transaction.atomic():
         enquiry = _lock_enquiry(enquiry_id)
         if enquiry.visitor_id != visitor.pk:
             raise NotFound("Enquiry not found.")
-        if enquiry.status not in (Enquiry.Status.RESOLVED, Enquiry.Status.CLOSED) or enquiry.resolved_at is None:
-            raise Conflict("You can rate a conversation once it has been resolved.", code=enquiry.status)
         if enquiry.rating_score is not None:
             raise Conflict("You have already rated this conversation.", code="rated")
+        if not rating_open(enquiry):
+            raise Conflict("You can rate a conversation once it has been resolved.", code=enquiry.status)
         enquiry.rating_score, enquiry.rating_comment, enquiry.rated_at = score, comment.strip(), clock.now()
         enquiry.save(update_fields=["rating_score", "rating_comment", "rated_at"])
         _log(enquiry, EnquiryEvent.Type.RATED, by_visitor=True, data={"score": score})
@@ -1204,7 +1218,41 @@ def enquiry_rate(*, visitor: Visitor, enquiry_id: int, score: Any, comment: Any 
     return enquiry
 
 
-def enquiry_leave_note(*, visitor: Visitor, enquiry_id: int, text: Any, contact: Any = "") -> EnquiryNote:
+def enquiry_rating_invite(*, actor: Staff, enquiry_id: int) -> Enquiry:
+    """The owner (or an admin) asks the visitor to rate: a system message in the room and
+    ``enquiry.rating_invited`` to the visitor, whose widget then shows the rating card.
+    Refused (409) once rated, or for an enquiry nobody handled (open, missed). Asking
+    again posts the request again."""
+    with transaction.atomic():
+        enquiry = _lock_enquiry(enquiry_id)
+        if not actor.is_admin and enquiry.owner_id != actor.pk:
+            raise NotAuthorized(_("Only the enquiry's owner or an admin can ask for a rating."))
+        if enquiry.rating_score is not None:
+            raise Conflict(_("The customer has already rated this conversation."), code="rated")
+        if enquiry.status not in (Enquiry.Status.HANDLING, Enquiry.Status.RESOLVED, Enquiry.Status.CLOSED):
+            raise Conflict(
+                _("Only a conversation someone handled can be rated; this one is %(status)s.")
+                % {"status": enquiry.status},
+                code=enquiry.status,
+            )
+        enquiry.rating_invited_at = clock.now()
+        enquiry.save(update_fields=["rating_invited_at"])
+        _log(enquiry, EnquiryEvent.Type.RATING_INVITED, actor=actor)
+        # For the visitor, in English as the other messages the widget is sent.
+        room_services.system_message_post(
+            room_id=_room_id(enquiry),
+            text=f"{actor.display_name} asks you to rate this conversation.",
+            data={"bot": "rating_invite"},
+        )
+        send_event_on_commit(_audience(enquiry, staff_ids=[actor.pk]), EnquiryRatingInvited(enquiry_id=enquiry.pk))
+    return enquiry
+
+
+# A note carries at most this many files (each within CC_MAX_UPLOAD_BYTES).
+NOTE_MAX_FILES = 5
+
+
+def _note_clean(text: Any, contact: Any) -> tuple[str, str]:
     if not isinstance(text, str) or not text.strip():
         raise InvalidInput.field("text", "The note cannot be empty.")
     if len(text) > settings.CC_NOTE_MAX_CHARS:
@@ -1212,26 +1260,77 @@ def enquiry_leave_note(*, visitor: Visitor, enquiry_id: int, text: Any, contact:
     contact = contact or ""
     if not isinstance(contact, str) or len(contact) > 255:
         raise InvalidInput.field("contact", "Contact details are limited to 255 characters.")
-    with transaction.atomic():
-        enquiry = _lock_enquiry(enquiry_id)
-        if enquiry.visitor_id != visitor.pk:
-            raise NotFound("Enquiry not found.")
-        if enquiry.status != Enquiry.Status.MISSED:
-            raise Conflict("A note can be left only when nobody could answer.", code=enquiry.status)
-        if EnquiryNote.objects.filter(enquiry=enquiry).exists():
-            raise Conflict("You have already left a note.", code="note_left")
-        note = EnquiryNote.objects.create(
-            enquiry=enquiry, text=text.strip(), contact=contact.strip(), created_at=clock.now()
+    return text_check(text.strip(), field="text"), text_check(contact.strip(), field="contact")
+
+
+def _note_files_store(uploads: Sequence[UploadedFile]) -> list[dict[str, Any]]:
+    """Check and store a note's files as chat uploads are (``rooms.files.file_store``: by
+    content, CC_MAX_UPLOAD_BYTES); on any refusal, those already stored are deleted and the
+    refusal names the field "files"."""
+    if len(uploads) > NOTE_MAX_FILES:
+        raise InvalidInput.field("files", f"A note carries at most {NOTE_MAX_FILES} files.")
+    infos: list[dict[str, Any]] = []
+    try:
+        for upload in uploads:
+            try:
+                infos.append(room_files.file_store(upload=upload))
+            except InvalidInput as exc:
+                name = upload.name or "file"
+                detail = f"{name}: {exc.message}"
+                raise type(exc)(detail, code=exc.code, fields={"files": [detail]}) from None
+    except BaseException:
+        for info in infos:
+            room_files.file_discard(info=info)
+        raise
+    return infos
+
+
+def _note_attach(
+    enquiry: Enquiry, visitor: Visitor, text: str, contact: str, infos: list[dict[str, Any]]
+) -> EnquiryNote:
+    """The note on a missed enquiry, its stored files posted in the room as the visitor's
+    file messages (posting kind "note_file"), and staff told. Caller holds the enquiry's
+    lock inside its transaction and has checked the note may be left."""
+    room_id = _room_id(enquiry)
+    files: list[dict[str, Any]] = []
+    for info in infos:
+        message, _created = room_services.message_post_request(
+            room_services.PostRequest(room_id, "", visitor=visitor, kind="note_file", data={"file": info})
         )
-        _log(enquiry, EnquiryEvent.Type.NOTE_LEFT, by_visitor=True)
-        room_services.system_message_post(
-            room_id=_room_id(enquiry),
-            text=f"Note from the customer: {note.text}" + (f"\nContact: {note.contact}" if note.contact else ""),
-            data={"bot": "note", "visibility": "staff"},
-        )
-        served = [s.pk for s in destination_staff(enquiry.destination)]
-        send_event_on_commit([ADMINS_GROUP] + [staff_group(i) for i in served], EnquiryNoteLeft(enquiry_id=enquiry.pk))
+        files.append({k: info[k] for k in ("name", "category", "content_type", "size")} | {"message": message.pk})
+    note = EnquiryNote.objects.create(enquiry=enquiry, text=text, contact=contact, files=files, created_at=clock.now())
+    _log(enquiry, EnquiryEvent.Type.NOTE_LEFT, by_visitor=True, data={"files": len(files)} if files else None)
+    shown = f"Note from the customer: {note.text}" + (f"\nContact: {note.contact}" if note.contact else "")
+    if files:
+        shown += "\nFiles: " + ", ".join(f["name"] for f in files)
+    room_services.system_message_post(room_id=room_id, text=shown, data={"bot": "note", "visibility": "staff"})
+    served = [s.pk for s in destination_staff(enquiry.destination)]
+    send_event_on_commit([ADMINS_GROUP] + [staff_group(i) for i in served], EnquiryNoteLeft(enquiry_id=enquiry.pk))
     return note
+
+
+def enquiry_leave_note(
+    *, visitor: Visitor, enquiry_id: int, text: Any, contact: Any = "", uploads: Sequence[UploadedFile] = ()
+) -> EnquiryNote:
+    """The visitor leaves a note (with up to NOTE_MAX_FILES files) on their missed
+    enquiry, once. The files are stored before the transaction and deleted again if the
+    note is refused."""
+    text, contact = _note_clean(text, contact)
+    infos = _note_files_store(uploads)
+    try:
+        with transaction.atomic():
+            enquiry = _lock_enquiry(enquiry_id)
+            if enquiry.visitor_id != visitor.pk:
+                raise NotFound("Enquiry not found.")
+            if enquiry.status != Enquiry.Status.MISSED:
+                raise Conflict("A note can be left only when nobody could answer.", code=enquiry.status)
+            if EnquiryNote.objects.filter(enquiry=enquiry).exists():
+                raise Conflict("You have already left a note.", code="note_left")
+            return _note_attach(enquiry, visitor, text, contact, infos)
+    except BaseException:
+        for info in infos:
+            room_files.file_discard(info=info)
+        raise
 
 
 # ---------------------------------------------------------------------------- missed: follow-up
@@ -1453,25 +1552,14 @@ def widget_enquiry_open(
     if not isinstance(message, str) or not message.strip():
         raise InvalidInput.field("message", "Write a message to start the conversation.")
     with transaction.atomic():
-        if visitor is None:
-            if replaces is not None:
+        if replaces is not None:
+            if visitor is None:
                 raise InvalidInput.field("replaces", _("Only a returning visitor can replace a conversation."))
-            visitor = visitor_create(channel=channel, fields=fields, device=device, utm=utm)
-        else:
-            if replaces is not None:
-                # Ended and opened in one transaction: never two open, never none on a refusal.
-                if not Enquiry.objects.filter(pk=replaces, visitor=visitor).exists():
-                    raise InvalidInput.field("replaces", _("Unknown conversation."))
-                enquiry_end_by_visitor(visitor=visitor, enquiry_id=replaces)
-            changes = {k: v for k, v in _clean_visitor_fields(fields).items() if v}
-            for key, value in changes.items():
-                setattr(visitor, key, value)
-            visitor.device = _clean_device(device) or visitor.device
-            new_utm = _clean_map("utm", utm)
-            if any(not k.startswith("utm_") for k in new_utm):
-                raise InvalidInput.field("utm", "UTM keys must start with 'utm_'.")
-            visitor.utm = new_utm or visitor.utm
-            visitor.save(update_fields=[*changes, "device", "utm"])
+            # Ended and opened in one transaction: never two open, never none on a refusal.
+            if not Enquiry.objects.filter(pk=replaces, visitor=visitor).exists():
+                raise InvalidInput.field("replaces", _("Unknown conversation."))
+            enquiry_end_by_visitor(visitor=visitor, enquiry_id=replaces)
+        visitor = _widget_visitor(channel, visitor, fields, device, utm)
         return enquiry_open(
             channel=channel,
             visitor=visitor,
@@ -1481,3 +1569,88 @@ def widget_enquiry_open(
             via=via,
             client_country=country_for_address(client_address),
         )
+
+
+def _widget_visitor(
+    channel: Channel, visitor: Visitor | None, fields: dict[str, Any], device: Any, utm: Any
+) -> Visitor:
+    """A new visitor from the widget's form, or the returning one with what it typed now."""
+    if visitor is None:
+        return visitor_create(channel=channel, fields=fields, device=device, utm=utm)
+    changes = {k: v for k, v in _clean_visitor_fields(fields).items() if v}
+    for key, value in changes.items():
+        setattr(visitor, key, value)
+    visitor.device = _clean_device(device) or visitor.device
+    new_utm = _clean_map("utm", utm)
+    if any(not k.startswith("utm_") for k in new_utm):
+        raise InvalidInput.field("utm", "UTM keys must start with 'utm_'.")
+    visitor.utm = new_utm or visitor.utm
+    visitor.save(update_fields=[*changes, "device", "utm"])
+    return visitor
+
+
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{4,38}$")
+
+
+def _visitor_contact_keep(visitor: Visitor, contact: str) -> None:
+    """A note's contact becomes the visitor's email or phone where it has none, so that the
+    follow-up can reach them (a reply to a widget visitor also goes by email)."""
+    field = ""
+    if not contact or len(contact) > 254:  # the email column's length; a phone is shorter
+        return
+    try:
+        validate_email(contact)
+        field = "email"
+    except ValidationError:
+        if _PHONE.match(contact):
+            field = "phone"
+    if field and not getattr(visitor, field):
+        setattr(visitor, field, contact)
+        visitor.save(update_fields=[field])
+
+
+def widget_note_leave(
+    *,
+    channel: Channel,
+    visitor: Visitor | None,
+    fields: dict[str, Any],
+    device: Any,
+    utm: Any,
+    text: Any,
+    contact: Any = "",
+    uploads: Sequence[UploadedFile] = (),
+    tag: Tag | None = None,
+    staff: Staff | None = None,
+    client_address: str = "",
+) -> EnquiryNote:
+    """A website visitor leaves a note without chatting (the widget's Note button): an
+    enquiry of ``channel`` (to ``tag``/``staff`` or the channel's destination) missed at
+    once (reason "note_left") with the note and its files, on the destination's missed list
+    for follow-up. Refused (409) while the visitor has a conversation going on, or when the
+    channel hides the Note button, except out of hours (when the widget offers the note
+    form instead of a chat). Visitor, enquiry, note and file messages are written together
+    or not at all; the files are stored first and deleted again on any refusal."""
+    if not channel.note_button and within_work_hours(clock.now(), org_settings_get().work_hours):
+        raise Conflict("Notes are not taken here; start a conversation instead.", code="note_button_off")
+    text, contact = _note_clean(text, contact)
+    infos = _note_files_store(uploads)
+    try:
+        with transaction.atomic():
+            visitor = _widget_visitor(channel, visitor, fields, device, utm)
+            _visitor_contact_keep(visitor, contact)
+            enquiry = enquiry_open(
+                channel=channel,
+                visitor=visitor,
+                tag=tag,
+                staff=staff,
+                via=channel.kind,
+                client_country=country_for_address(client_address),
+                note_only=True,
+            )
+            enquiry.first_message = text[:1000]
+            enquiry.save(update_fields=["first_message"])
+            return _note_attach(enquiry, visitor, text, contact, infos)
+    except BaseException:
+        for info in infos:
+            room_files.file_discard(info=info)
+        raise

@@ -155,6 +155,9 @@ POST_POLICIES: dict[str, PostPolicy] = {
     # A forward's text is someone else's words: its @names notify nobody again.
     "forward": PostPolicy("staff", "", "optional", True, False, True, True, True),
     "platform": PostPolicy("visitor", Message.Kind.TEXT, "cut", True, False, True, True, False),
+    # A file of a visitor's note (enquiries.services): its service holds the enquiry's lock
+    # and has decided; the rules still say whose conversation it is.
+    "note_file": PostPolicy("visitor", Message.Kind.FILE, "optional", True, False, False, False, False),
     # System and bot messages (data["bot"]): posted by a service that holds its own locks
     # and has decided; no preview of a URL in a welcome text, no mentions.
     "system": PostPolicy("none", Message.Kind.SYSTEM, "trusted", False, False, False, False, False),

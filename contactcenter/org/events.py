@@ -138,6 +138,14 @@ class EnquiryRated(Event):
 
 
 @dataclasses.dataclass(frozen=True)
+class EnquiryRatingInvited(Event):
+    """Staff asked the visitor to rate: the widget reads the enquiry again (can_rate)."""
+
+    type: ClassVar[str] = "enquiry.rating_invited"
+    enquiry_id: int
+
+
+@dataclasses.dataclass(frozen=True)
 class EnquiryNoteLeft(Event):
     type: ClassVar[str] = "enquiry.note_left"
     enquiry_id: int

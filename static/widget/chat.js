@@ -10,6 +10,7 @@
 //   home.js          welcome and directory        start.js      the start form
 //   conversation.js  the chat's state and events   messages.js   bubbles, files, history
 //   composer.js      text, emoji, attachments       after.js      note and rating forms
+//   note.js          the note form and the Note button (a note at any time)
 //   notify.js        sound and notifications
 //   cta.js           call-to-action buttons: the start form, or continue / start new
 //   earlier.js       the visitor's earlier conversations above the current one
@@ -19,6 +20,7 @@ import { openConversation, newConversation, showChatSurface } from "./chat/conve
 import { openChoice } from "./chat/cta.js";
 import { api } from "./chat/api.js";
 import { renderHome } from "./chat/home.js";
+import { installNoteButton } from "./chat/note.js";
 import { firstChoice } from "./chat/decide.js";
 import { nav } from "./chat/nav.js";
 import { debug, setupBell, unlockAudio } from "./chat/notify.js";
@@ -35,6 +37,7 @@ Object.assign(nav, { home: renderHome, start: renderStart, open: openConversatio
 
 async function init() {
   toParent({ type: "cc:hello" }); // before any request: tells the loader the page is allowed here
+  installNoteButton();
   window.addEventListener("message", onParentMessage);
   setupBell();
   listenFrame();

@@ -328,7 +328,8 @@ BODY_IGNORED = {
     f"api/v1/{p}"
     for p in ("auth/logout", "enquiries/<int:enquiry_id>/resolve", "enquiries/<int:enquiry_id>/leave",
               "enquiries/<int:enquiry_id>/join", "enquiries/<int:enquiry_id>/take-over", "auth/socket-ticket",
-              "visitors/<int:visitor_id>/revoke-tokens", "widget/enquiries/<int:enquiry_id>/end")
+              "visitors/<int:visitor_id>/revoke-tokens", "widget/enquiries/<int:enquiry_id>/end",
+              "enquiries/<int:enquiry_id>/rating-invite")
 }  # fmt: skip
 
 

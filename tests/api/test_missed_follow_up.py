@@ -55,7 +55,7 @@ def test_missed_room_is_seen_by_the_destinations_staff_not_by_others(api, missed
     room = missed.room.pk
     info = ok(api(agent).get(f"/api/v1/rooms/{room}"))
     assert info["me"] is None  # looking, not a member
-    assert info["enquiry"]["note"] == {"text": "Please call me back", "contact": "vera@example.org"}
+    assert info["enquiry"]["note"] == {"text": "Please call me back", "contact": "vera@example.org", "files": []}
     assert info["enquiry"]["follow_up"]["handled"] is False
     texts = [m["text"] for m in ok(api(agent).get(f"/api/v1/rooms/{room}/messages"))["results"]]
     assert "Internal: VIP desk" in texts  # the channel's custom info

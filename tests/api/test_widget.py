@@ -202,7 +202,7 @@ def test_note_when_missed(open_enquiry, support):
         client.post(f"/api/v1/widget/enquiries/{e.pk}/note", {"text": "x" * 2000, "contact": "+1 555"}, format="json"),
         201,
     )
-    assert body["note"] == {"text": "x" * 2000, "contact": "+1 555"} and body["can_leave_note"] is False
+    assert body["note"] == {"text": "x" * 2000, "contact": "+1 555", "files": []} and body["can_leave_note"] is False
     err = error(client.post(f"/api/v1/widget/enquiries/{e.pk}/note", {"text": "again"}, format="json"), 409)
     assert "already" in err["detail"]
 

@@ -289,10 +289,11 @@ def test_rate_before_resolve_is_409(handled, open_enquiry):
     e, owner = handled
     with pytest.raises(Conflict):
         services.enquiry_rate(visitor=e.visitor, enquiry_id=e.pk, score=5)
-    # Closed by leaving, never resolved: nothing to rate either.
+    # Closed by the owner's Leave, never resolved: the visitor may rate it (issue 13), once.
     services.enquiry_leave(actor=owner, enquiry_id=e.pk)
+    services.enquiry_rate(visitor=e.visitor, enquiry_id=e.pk, score=5)
     with pytest.raises(Conflict):
-        services.enquiry_rate(visitor=e.visitor, enquiry_id=e.pk, score=5)
+        services.enquiry_rate(visitor=e.visitor, enquiry_id=e.pk, score=4)
 
 
 def test_rate_by_another_visitor_is_404(handled, make_visitor):

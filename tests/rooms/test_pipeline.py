@@ -42,7 +42,15 @@ def seen(monkeypatch: Any) -> dict[str, list[Any]]:
 
 
 def test_every_kind_has_a_policy_and_the_differences_are_the_table() -> None:
-    assert set(room_services.POST_POLICIES) == {"visitor", "staff", "file", "forward", "platform", "system"}
+    assert set(room_services.POST_POLICIES) == {
+        "visitor",
+        "staff",
+        "file",
+        "forward",
+        "platform",
+        "system",
+        "note_file",
+    }
     system = room_services.POST_POLICIES["system"]
     assert not (system.rules or system.mentions or system.preview or system.after_post)
     assert not room_services.POST_POLICIES["visitor"].mentions

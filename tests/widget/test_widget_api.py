@@ -147,9 +147,14 @@ def test_public_config_limits_follow_the_settings(api, widget, settings):
     settings.CC_MESSAGE_MAX_CHARS = 25000
     settings.CC_NOTE_MAX_CHARS = 300
     got = ok(api().get(f"/api/v1/widget/channels/{widget.key}"))
-    assert got["limits"] == {"message_chars": 25000, "note_chars": 300, "upload_bytes": settings.CC_MAX_UPLOAD_BYTES}
+    assert got["limits"] == {
+        "message_chars": 25000,
+        "note_chars": 300,
+        "upload_bytes": settings.CC_MAX_UPLOAD_BYTES,
+        "note_files": 5,
+    }
     schema = api().get("/api/schema/?format=json").json()["components"]["schemas"]
-    assert set(schema["WidgetLimitsOut"]["properties"]) == {"message_chars", "note_chars", "upload_bytes"}
+    assert set(schema["WidgetLimitsOut"]["properties"]) == {"message_chars", "note_chars", "upload_bytes", "note_files"}
     assert schema["WidgetChannelOut"]["properties"]["limits"]["$ref"].endswith("/WidgetLimitsOut")
 
 

@@ -456,6 +456,8 @@ function lookFields(c, staff) {
     directoryStaffChecks(c, staff),
     check("form_enabled", gettext("Visitor form before the first message"), c && c.form_enabled),
     required,
+    check("note_button", gettext("Note button (the visitor leaves a note with pictures or files without chatting)"), c ? c.note_button : true),
+    check("visitor_may_rate_anytime", gettext("Visitors may rate a conversation while chatting"), c && c.visitor_may_rate_anytime),
   );
   const link = h(
     "fieldset",
@@ -630,7 +632,7 @@ async function channelsPage(main) {
       body.widget_greeting = data.get("widget_greeting") || "";
       body.widget_logo_url = String(data.get("widget_logo_url") || "").trim();
       body.widget_company_name = data.get("widget_company_name") || "";
-      for (const name of ["show_tag_directory", "show_staff_directory", "form_enabled"]) body[name] = data.get(name) === "on";
+      for (const name of ["show_tag_directory", "show_staff_directory", "form_enabled", "note_button", "visitor_may_rate_anytime"]) body[name] = data.get(name) === "on";
       body.form_required_fields = data.getAll("form_required_fields");
       body.directory_staff = data.getAll("directory_staff").map(Number);
       body.weblink_utm = utmFrom(data);

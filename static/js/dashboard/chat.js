@@ -13,7 +13,7 @@ import { api } from "./api.js";
 import { clear, h, toast } from "./dom.js";
 import { app, emit, on } from "./state.js";
 import { startReply, wireComposer } from "./room/composer.js";
-import { leave, resolve, transfer, wireEnquiryBanner } from "./room/enquiry_actions.js";
+import { leave, rateInvite, resolve, transfer, wireEnquiryBanner } from "./room/enquiry_actions.js";
 import { paintHead } from "./room/head.js";
 import { paintInfo } from "./room/info.js";
 import { buildLayout } from "./room/layout.js";
@@ -75,6 +75,7 @@ export async function render(main, match, params) {
     leave: () => leave(state),
     join: () => join(state),
     takeOver: () => takeOver(state),
+    rateInvite: () => rateInvite(state),
   };
   const { textarea } = buildLayout(state, main);
   wireScrolling(state);

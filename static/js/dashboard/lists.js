@@ -9,6 +9,7 @@
 import { gettext, interpolate, ngettext } from "../i18n.js";
 import { api } from "./api.js";
 import { channelIcon, clear, clockTime, duration, field, h, toast } from "./dom.js";
+import { noteFiles } from "./note_files.js";
 import { offerButtons } from "./panel.js";
 import { app, on } from "./state.js";
 
@@ -224,7 +225,7 @@ export async function render(main, match) {
         h("td", { text: clockTime(e.missed_at) }),
         h("td", { text: (e.missed_reason || "").replaceAll("_", " ") }),
         // The note is what staff follow up on: shown whole, wrapped, never clipped.
-        h("td", { class: "note-text", text: e.note ? e.note.text : "—" }),
+        h("td", { class: "note-text" }, e.note ? e.note.text : "—", noteFiles(e.note)),
         h("td", { text: e.note ? e.note.contact : [e.visitor.email, e.visitor.phone].filter(Boolean).join(" · ") }),
         h("td", {}, h("span", { class: `follow-up ${f.handled ? "handled" : "unhandled"}`, text: followUpText(e) })),
       ];

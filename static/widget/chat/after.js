@@ -1,14 +1,18 @@
 // @ts-check
-// Under the messages once the chat is over: the note form (a missed conversation) or its
-// thanks, the rating form (after resolve) or its thanks, "Start a new conversation".
+// Under the messages: once the chat is over, the note form (a missed conversation, with
+// files: note.js) or its thanks, "Start a new conversation"; the rating card after resolve,
+// after the agent ended the chat, when the agent asks for it, or on the visitor's own
+// "Rate this conversation" where the channel allows it (note_rules.ratingShown); its thanks.
 
 import { h } from "../../js/h.js";
+import { gettext } from "../../js/i18n.js";
 import { api } from "./api.js";
 import { afterChat, afterChatKey, starStep } from "./decide.js";
-import { counterText, starLabel } from "./labels.js";
-import { config, showError } from "./page.js";
+import { starLabel } from "./labels.js";
+import { noteForm } from "./note.js";
+import { ratingShown } from "./note_rules.js";
+import { ref, showError } from "./page.js";
 import { S } from "./state.js";
-import { fieldError } from "./visitor.js";
 
 /** @typedef {import("./types.js").Enquiry} Enquiry */
 
@@ -18,85 +22,82 @@ import { fieldError } from "./visitor.js";
  * @property {() => void} onRestart "Start a new conversation"
  */
 
+/** Enquiries whose visitor chose "Rate this conversation" (the card stays open). */
+const ratingAsked = new Set();
+
 /**
  * Draws the area again when what it shows has changed (a half-written note survives other
- * updates of the enquiry).
+ * updates of the enquiry). The messages above keep their latest in view as it grows.
  * @param {HTMLElement} after the data-ref="after" element
  * @param {Enquiry} enquiry
  * @param {AfterActions} actions
  */
 export function renderAfter(after, enquiry, actions) {
-  const key = afterChatKey(enquiry);
+  const rating = ratingShown(enquiry, ratingAsked.has(enquiry.id));
+  const key = `${afterChatKey(enquiry)}:${rating}`;
   if (after.dataset.key === key) return;
   after.dataset.key = key;
+  keepLatestInView();
   after.replaceChildren();
   const show = afterChat(enquiry);
-  if (show.note === "form") after.append(noteForm(actions));
-  else if (show.note === "thanks") {
-    after.append(h("p", { class: "cc-thanks", text: "Thank you. We received your note and will get back to you." }));
+  if (show.note === "form") {
+    after.append(noteForm({ enquiryId: enquiry.id, onSent: actions.onEnquiry }));
+  } else if (show.note === "thanks") {
+    after.append(h("p", { class: "cc-thanks", text: gettext("Thank you. We received your note and will get back to you.") }));
   }
-  if (show.rating === "form") after.append(ratingForm(actions));
-  else if (show.rating === "thanks") after.append(h("p", { class: "cc-thanks", text: "Thank you for your rating!" }));
+  if (rating === "form") after.append(ratingForm(actions));
+  else if (rating === "thanks") after.append(h("p", { class: "cc-thanks", text: gettext("Thank you for your rating!") }));
+  else if (rating === "offer") {
+    after.append(
+      h(
+        "button",
+        {
+          type: "button",
+          class: "cc-link cc-rate-offer",
+          onclick: () => {
+            ratingAsked.add(enquiry.id);
+            renderAfter(after, enquiry, actions);
+            const first = /** @type {HTMLElement | null} */ (after.querySelector(".cc-star"));
+            if (first) first.focus();
+          },
+        },
+        gettext("☆ Rate this conversation"),
+      ),
+    );
+  }
   if (show.restart) {
     after.append(
-      h("button", { type: "button", class: "cc-btn cc-secondary cc-new", onclick: () => actions.onRestart() }, "Start a new conversation"),
+      h("button", { type: "button", class: "cc-btn cc-secondary cc-new", onclick: () => actions.onRestart() }, gettext("Start a new conversation")),
     );
   }
 }
 
 /**
- * @param {AfterActions} actions
+ * The message list keeps its latest message in view while the area under it grows or
+ * shrinks (a rating card must not hide the agent's last words): when the list was scrolled
+ * to the bottom, it stays there through a resize. Installed once per list.
  */
-function noteForm({ onEnquiry }) {
-  const limit = config.limits.note_chars;
-  const counter = h("span", { class: "cc-counter", "aria-live": "polite", text: counterText(0, limit) });
-  const text = h("textarea", { id: "cc-note", name: "text", rows: 4, required: true, maxlength: limit });
-  const contact = h("input", {
-    id: "cc-note-contact",
-    name: "contact",
-    maxlength: 255,
-    value: S.prefill.email || S.enquiry?.visitor?.email || S.enquiry?.visitor?.phone || "",
+function keepLatestInView() {
+  const list = ref("messages");
+  if (!list || list.dataset.keepLatest || typeof ResizeObserver === "undefined") return;
+  list.dataset.keepLatest = "true";
+  let atBottom = true;
+  list.addEventListener("scroll", () => {
+    atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 24;
   });
-  const form = h(
-    "form",
-    { class: "cc-note", "aria-labelledby": "cc-note-title" },
-    h("h3", { id: "cc-note-title", text: "Leave us a note" }),
-    h("p", { text: "Tell us what you need and how to reach you; we will follow up." }),
-    h("label", { for: "cc-note" }, "Your note"),
-    text,
-    counter,
-    h("label", { for: "cc-note-contact" }, "Email or phone"),
-    contact,
-    h("p", { class: "cc-error", hidden: true, "data-error": "note", "data-error-for": "text" }),
-    h("button", { type: "submit", class: "cc-btn" }, "Send note"),
-  );
-  text.addEventListener("input", () => (counter.textContent = counterText(text.value.length, limit)));
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    const value = text.value.trim();
-    if (!value) return showError(form, "note", "Write a note first.") && text.focus();
-    if (value.length > limit) {
-      return showError(form, "note", `A note is limited to ${limit.toLocaleString()} characters.`) && text.focus();
-    }
-    try {
-      const enquiry = await api(`/api/v1/widget/enquiries/${S.enquiryId}/note`, {
-        method: "POST",
-        body: { text: value, contact: contact.value.trim() },
-      });
-      onEnquiry(enquiry);
-    } catch (error) {
-      showError(form, "note", fieldError(error, "text") || error.message);
-      text.focus();
-    }
-  });
-  return form;
+  new ResizeObserver(() => {
+    if (atBottom) list.scrollTop = list.scrollHeight;
+  }).observe(list);
 }
 
 /**
+ * The rating card, compact: the question and the stars on one line; the comment and Send
+ * open once a star is chosen.
  * @param {AfterActions} actions
  */
 function ratingForm({ onEnquiry }) {
   let score = 0;
+  const details = h("div", { class: "cc-rating-details", hidden: true });
   const stars = [1, 2, 3, 4, 5].map((n) =>
     h(
       "button",
@@ -112,25 +113,44 @@ function ratingForm({ onEnquiry }) {
             s.classList.toggle("cc-on", i < n);
             s.setAttribute("aria-pressed", String(i < n));
           });
+          details.hidden = false;
+          showError(form, "rating", "");
         },
       },
       "★",
     ),
   );
-  const comment = h("textarea", { id: "cc-rating-comment", name: "comment", rows: 2, maxlength: 2000 });
+  const comment = h("textarea", { id: "cc-rating-comment", name: "comment", rows: 1, maxlength: 2000 });
+  details.append(
+    h("label", { for: "cc-rating-comment" }, gettext("Comment (optional)")),
+    comment,
+    h("button", { type: "submit", class: "cc-btn" }, gettext("Send rating")),
+  );
   const form = h(
     "form",
     { class: "cc-rating", "aria-labelledby": "cc-rating-title" },
-    h("h3", { id: "cc-rating-title", text: "How did we do?" }),
-    h("div", { class: "cc-stars", role: "group", "aria-label": "Rating", "aria-describedby": "cc-rating-error", onkeydown: (/** @type {KeyboardEvent} */ e) => starKey(e, stars) }, stars),
-    h("label", { for: "cc-rating-comment" }, "Comment (optional)"),
-    comment,
+    h(
+      "div",
+      { class: "cc-rating-head" },
+      h("h3", { id: "cc-rating-title", text: gettext("How did we do?") }),
+      h(
+        "div",
+        {
+          class: "cc-stars",
+          role: "group",
+          "aria-label": gettext("Rating"),
+          "aria-describedby": "cc-rating-error",
+          onkeydown: (/** @type {KeyboardEvent} */ e) => starKey(e, stars),
+        },
+        stars,
+      ),
+    ),
+    details,
     h("p", { class: "cc-error", id: "cc-rating-error", hidden: true, "data-error": "rating" }),
-    h("button", { type: "submit", class: "cc-btn" }, "Send rating"),
   );
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    if (!score) return showError(form, "rating", "Choose 1 to 5 stars.") && stars[0].focus();
+    if (!score) return showError(form, "rating", gettext("Choose 1 to 5 stars.")) && stars[0].focus();
     try {
       const enquiry = await api(`/api/v1/widget/enquiries/${S.enquiryId}/rating`, {
         method: "POST",

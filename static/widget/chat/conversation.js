@@ -15,6 +15,7 @@ import { availabilityEvent } from "./live.js";
 import { mountEarlier } from "./earlier.js";
 import { addMessage, loadHistory, showTyping } from "./messages.js";
 import { nav } from "./nav.js";
+import { updateNoteButton } from "./note.js";
 import { app, availability, avatar, clearBody, config, mode, ref } from "./page.js";
 import { S, forget, save } from "./state.js";
 
@@ -81,6 +82,7 @@ export function applyEnquiry(enquiry) {
   composerForm.hidden = conversationEnded(enquiry);
   setStatus(statusText(enquiry));
   renderAfter(after, enquiry, { onEnquiry: applyEnquiry, onRestart: newConversation });
+  updateNoteButton();
 }
 
 async function refreshEnquiry() {

@@ -12,6 +12,7 @@ import { hasDirectory } from "./decide.js";
 import { choiceStatus, subtitleText } from "./directory.js";
 import { onDirectoryChange, startConfigPoll } from "./live.js";
 import { nav } from "./nav.js";
+import { noteEntry } from "./note.js";
 import { app, avatar, clearBody, config, ref } from "./page.js";
 
 /** @typedef {import("./types.js").Choice} Choice */
@@ -49,9 +50,12 @@ export function renderHome(choice) {
   body.append(intro);
   /** @type {((choice: Choice) => void) | null} */
   let chooseFor = null;
+  // The Note button (note.js): null when the channel has none; out of hours the note form is shown already.
+  const note = open ? noteEntry() : null;
   if (!open) chooseFor = leaveNoteView(body);
   else if (!hasDirectory(config.directory)) {
     nav.start({}, { append: true });
+    if (note) body.append(note);
     return;
   }
   /** @param {Choice} choice */
@@ -100,6 +104,7 @@ export function renderHome(choice) {
   if (open) {
     body.append(
       h("button", { type: "button", class: "cc-btn cc-start-default", onclick: () => nav.start({}) }, gettext("Start a conversation")),
+      ...(note ? [note] : []),
     );
   }
 }

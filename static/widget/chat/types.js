@@ -29,8 +29,10 @@
  * @property {number} [refresh_seconds] how often the open widget reads this config again
  * @property {{enabled: boolean, fields: string[], required: string[]}} form
  * @property {{tags: DirectoryTag[], staff: Person[]}} directory
- * @property {{message_chars: number, note_chars: number, upload_bytes: number}} limits
+ * @property {{message_chars: number, note_chars: number, upload_bytes: number, note_files?: number}} limits
  * @property {Choice} [start] web link pages only: what the page opens on (widget_views.weblink_start)
+ * @property {boolean} [note_button] the Note button (a note without chatting) is shown
+ * @property {boolean} [rate_anytime] "Rate this conversation" is offered while chatting
  */
 
 /**
@@ -44,6 +46,7 @@
  * @property {string | null} [missed_reason]
  * @property {boolean} [can_leave_note]
  * @property {boolean} [can_rate]
+ * @property {boolean} [rating_invited] the agent asked for a rating
  * @property {object | null} [note]
  * @property {object | null} [rating]
  * @property {{email?: string, phone?: string} | null} [visitor]

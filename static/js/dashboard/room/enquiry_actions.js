@@ -7,6 +7,7 @@
 import { gettext, interpolate } from "../../i18n.js";
 import { api } from "../api.js";
 import { confirmDialog, field, formDialog, h, toast } from "../dom.js";
+import { noteFiles } from "../note_files.js";
 import { offerButtons } from "../panel.js";
 import { loadRooms } from "../rooms.js";
 import { app, emit, on } from "../state.js";
@@ -48,6 +49,20 @@ export async function leave(state) {
       return;
     }
     toast(err.message, "error");
+  }
+}
+
+/**
+ * Asks the customer for a rating: the widget shows its rating card (409 once rated).
+ * @param {RoomState} state
+ */
+export async function rateInvite(state) {
+  try {
+    await api("POST", `/api/v1/enquiries/${enquiryOf(state.info).id}/rating-invite`);
+    toast(gettext("The customer was asked for a rating."));
+  } catch (err) {
+    toast(err.message, "error");
+    if (err.status === 409) await reloadInfo(state);
   }
 }
 
@@ -138,6 +153,7 @@ function followUpBanner(state, e) {
             "blockquote",
             { class: "follow-up-note" },
             h("p", { class: "note-text", text: note.text }),
+            noteFiles(note),
             note.contact ? h("p", { class: "small" }, `${gettext("Contact")}: `, h("strong", { class: "note-contact", text: note.contact })) : null,
           )
         : h("p", { class: "small muted", text: gettext("The customer left no note.") }),

@@ -7,7 +7,7 @@ import { app } from "../state.js";
 import { enquiryBanner } from "./enquiry_actions.js";
 import { composerPlaceholder, roomSubtitle, roomTitle } from "./format.js";
 import { paintResolved } from "./resolved.js";
-import { headActions, isReadOnly, monitorActions } from "./rules.js";
+import { headActions, isReadOnly, monitorActions, rateInviteAllowed } from "./rules.js";
 import { gettext } from "../../i18n.js";
 
 /** @typedef {import("./state.js").RoomState} RoomState */
@@ -30,9 +30,13 @@ export function paintHead(state) {
     takeOver: () => h("button", { type: "button", class: "small-button", text: gettext("Take over"), onclick: on.takeOver }),
     join: () => h("button", { type: "button", class: "small-button", text: gettext("Join"), onclick: on.join }),
   };
+  const viewer = { monitor, meId: app.me.id, isAdmin: app.me.is_admin };
   clear(
     actions,
-    headActions(info, { monitor, meId: app.me.id, isAdmin: app.me.is_admin }).map((a) => buttons[a]()),
+    headActions(info, viewer).map((a) => buttons[a]()),
+    rateInviteAllowed(info, viewer)
+      ? h("button", { type: "button", class: "small-button", "data-action": "rating-invite", text: gettext("Ask for a rating"), onclick: on.rateInvite })
+      : null,
   );
   const enquiryNotice = enquiryBanner(state); // an offer, or a missed enquiry's follow-up
   if (enquiryNotice) {

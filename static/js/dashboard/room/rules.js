@@ -64,6 +64,20 @@ export function headActions(info, { monitor, meId, isAdmin }) {
 }
 
 /**
+ * May the viewer ask the customer for a rating ("Ask for a rating": the widget shows its
+ * rating card)? The owner or an admin in the room, while the enquiry is handled or resolved
+ * and not rated yet (the server checks again: 409 once rated).
+ * @param {RoomInfo} info
+ * @param {{monitor: boolean, meId: number, isAdmin: boolean}} viewer
+ * @returns {boolean}
+ */
+export function rateInviteAllowed(info, { monitor, meId, isAdmin }) {
+  const e = enquiryOf(info);
+  if (!e || monitor || !info.me || e.rated) return false;
+  return (isOwner(info, meId) || isAdmin) && LIVE_STATES.includes(e.status) && (e.channel_kind === "widget" || e.channel_kind === "weblink");
+}
+
+/**
  * The buttons of the monitoring banner: an admin may join or take over a live enquiry.
  * @param {RoomInfo} info
  * @param {boolean} isAdmin

@@ -66,7 +66,8 @@
  * @property {string} [channel_kind] the channel's kind (channel: what the customer came through, "weblink" for a web link)
  * @property {{kind: string, value: string, known_from: string}[]} [origin] the customer's language, time zone, country
  * @property {string | null} [missed_reason] a missed enquiry's reason
- * @property {{text: string, contact: string} | null} [note] a missed enquiry's note
+ * @property {{text: string, contact: string, files?: import("../note_files.js").NoteFile[]} | null} [note] a missed enquiry's note
+ * @property {boolean} [rated] the customer rated it
  * @property {FollowUp | null} [follow_up] a missed enquiry's follow-up
  */
 
@@ -137,6 +138,7 @@
  * @property {() => void} leave
  * @property {() => void} join
  * @property {() => void} takeOver
+ * @property {() => void} rateInvite
  */
 
 /**
