@@ -61,6 +61,7 @@ from enquiries.models import Enquiry, EnquiryAlert, EnquiryEvent, EnquiryNote, T
 from enquiries.selectors import enquiry_data, may_follow_up, queue_positions
 from rooms import services as room_services
 from rooms.models import Room, RoomMember
+from rooms.system_texts import system_message_fields
 
 if TYPE_CHECKING:
     from channels_adapters.models import Channel
@@ -246,6 +247,7 @@ def visitor_create(
     device: Any = None,
     utm: Any = None,
     channel_identity: str = "",
+    language: str = "",
 ) -> Visitor:
     clean = _clean_visitor_fields(fields or {})
     utm_clean = _clean_map("utm", utm)
@@ -257,6 +259,7 @@ def visitor_create(
         channel_identity=channel_identity,
         device=_clean_device(device),
         utm=utm_clean,
+        language=language[:20],
         **clean,
     )
 
@@ -572,7 +575,9 @@ def enquiry_pick_up(*, actor: Staff, enquiry_id: int) -> Enquiry:
         room_id = _room_id(enquiry)
         room_services.room_member_add(room=Room(pk=room_id), staff=staff, role=RoomMember.Role.OWNER)
         _log(enquiry, EnquiryEvent.Type.PICKED_UP, actor=staff)
-        room_services.system_message_post(room_id=room_id, text=f"{staff.display_name} joined the conversation.")
+        room_services.system_message_post(
+            room_id=room_id, **system_message_fields("joined", {"name": staff.display_name})
+        )
         others = [i for i in _live_alert_staff_ids(enquiry) if i != staff.pk]
         send_event_on_commit(
             [staff_group(i) for i in others],
@@ -692,11 +697,10 @@ def _miss(enquiry: Enquiry, reason: str) -> bool:
     enquiry.deadline_at = enquiry.broadcast_at = None
     _log(enquiry, EnquiryEvent.Type.MISSED, data={"reason": reason})
     room_id = _room_id(enquiry)
-    if reason == Enquiry.MissedReason.OUT_OF_HOURS:
-        visitor_text = "We are closed right now. Leave a note and we will get back to you."
-    else:
-        visitor_text = "Sorry, nobody is available right now. Leave a note and we will get back to you."
-    room_services.system_message_post(room_id=room_id, text=visitor_text, data={"bot": "missed", "reason": reason})
+    code = "missed_closed" if reason == Enquiry.MissedReason.OUT_OF_HOURS else "missed_nobody"
+    room_services.system_message_post(
+        room_id=room_id, **system_message_fields(code, data={"bot": "missed", "reason": reason})
+    )
     alerted = _live_alert_staff_ids(enquiry)
     # The alerted drop it from their panel; everyone the destination serves (alerted or
     # not) sees it arrive in their Missed list.
@@ -792,7 +796,11 @@ def _transfer_accept(staff: Staff, enquiry: Enquiry, transfer: Transfer) -> Enqu
     _log(enquiry, EnquiryEvent.Type.TRANSFERRED, actor=staff, data={"transfer": transfer.pk, "from": previous_id})
     room_services.system_message_post(
         room_id=room.pk,
-        text=f"Transferred from {previous.display_name if previous else 'nobody'} to {staff.display_name}.",
+        **(
+            system_message_fields("transferred", {"from": previous.display_name, "to": staff.display_name})
+            if previous
+            else system_message_fields("transferred_to", {"to": staff.display_name})
+        ),
     )
     others = [i for i in _live_alert_staff_ids(enquiry, transfer=transfer) if i != staff.pk]
     send_event_on_commit(
@@ -899,8 +907,7 @@ def enquiry_resolve(*, actor: Staff, enquiry_id: int) -> Enquiry:
         _log(enquiry, EnquiryEvent.Type.RESOLVED, actor=actor)
         room_services.system_message_post(
             room_id=_room_id(enquiry),
-            text=f"{actor.display_name} marked this enquiry resolved.",
-            data={"bot": "resolved"},
+            **system_message_fields("resolved", {"name": actor.display_name}, data={"bot": "resolved"}),
         )
         send_event_on_commit(
             _audience(enquiry, staff_ids=[actor.pk]),
@@ -973,7 +980,7 @@ def enquiry_reopen(*, enquiry: Enquiry) -> Enquiry:
     enquiry.resolved_at = None
     enquiry.save(update_fields=["status", "auto_close_at", "resolved_at"])
     _log(enquiry, EnquiryEvent.Type.REOPENED, by_visitor=True)
-    room_services.system_message_post(room_id=_room_id(enquiry), text="The customer wrote again: enquiry reopened.")
+    room_services.system_message_post(room_id=_room_id(enquiry), **system_message_fields("reopened"))
     send_event_on_commit(
         _audience(enquiry, staff_ids=[enquiry.owner_id] if enquiry.owner_id else []),
         EnquiryReopened(enquiry_id=enquiry.pk),
@@ -992,7 +999,7 @@ def _close(enquiry: Enquiry, *, actor: Staff | None, from_statuses: Sequence[str
     enquiry.status, enquiry.closed_at, enquiry.auto_close_at = Enquiry.Status.CLOSED, now, None
     _log(enquiry, EnquiryEvent.Type.CLOSED, actor=actor)
     room_services.system_message_post(
-        room_id=_room_id(enquiry), text="This conversation is closed.", data={"bot": "closed"}
+        room_id=_room_id(enquiry), **system_message_fields("closed", data={"bot": "closed"})
     )
     send_event_on_commit(
         _audience(enquiry, staff_ids=[enquiry.owner_id] if enquiry.owner_id else []),
@@ -1035,7 +1042,9 @@ def enquiry_leave(*, actor: Staff, enquiry_id: int) -> Enquiry:
         else:
             room_services.room_member_remove(room=Room(pk=room_id), staff_id=actor.pk)
             _log(enquiry, EnquiryEvent.Type.LEFT, actor=actor)
-            room_services.system_message_post(room_id=room_id, text=f"{actor.display_name} left the conversation.")
+            room_services.system_message_post(
+                room_id=room_id, **system_message_fields("left", {"name": actor.display_name})
+            )
     return enquiry
 
 
@@ -1065,7 +1074,7 @@ def enquiry_join(*, actor: Staff, enquiry_id: int) -> Enquiry:
         )
         _log(enquiry, EnquiryEvent.Type.JOINED, actor=actor)
         room_services.system_message_post(
-            room_id=room.pk, text=f"{actor.display_name} (admin) joined the conversation."
+            room_id=room.pk, **system_message_fields("admin_joined", {"name": actor.display_name})
         )
     return enquiry
 
@@ -1090,7 +1099,7 @@ def enquiry_take_over(*, actor: Staff, enquiry_id: int) -> Enquiry:
         room_services.room_member_add(room=room, staff=actor, role=RoomMember.Role.OWNER)
         _log(enquiry, EnquiryEvent.Type.TAKEN_OVER, actor=actor, data={"previous_owner": previous_id})
         room_services.system_message_post(
-            room_id=room.pk, text=f"{actor.display_name} (admin) took over this conversation."
+            room_id=room.pk, **system_message_fields("taken_over", {"name": actor.display_name})
         )
         groups = [room_group(room.pk), staff_group(actor.pk), ADMINS_GROUP, visitor_group(enquiry.visitor_id)]
         if previous_id:
@@ -1113,18 +1122,18 @@ def enquiry_take_over(*, actor: Staff, enquiry_id: int) -> Enquiry:
 
 def enquiry_rate(*, visitor: Visitor, enquiry_id: int, score: Any, comment: Any = "") -> Enquiry:
     if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
-        raise InvalidInput.field("score", "The score must be a whole number from 1 to 5.")
+        raise InvalidInput.field("score", _("The score must be a whole number from 1 to 5."))
     comment = comment or ""
     if not isinstance(comment, str) or len(comment) > 2000:
-        raise InvalidInput.field("comment", "The comment is limited to 2,000 characters.")
+        raise InvalidInput.field("comment", _("The comment is limited to 2,000 characters."))
     with transaction.atomic():
         enquiry = _lock_enquiry(enquiry_id)
         if enquiry.visitor_id != visitor.pk:
             raise NotFound("Enquiry not found.")
         if enquiry.status not in (Enquiry.Status.RESOLVED, Enquiry.Status.CLOSED) or enquiry.resolved_at is None:
-            raise Conflict("You can rate a conversation once it has been resolved.", code=enquiry.status)
+            raise Conflict(_("You can rate a conversation once it has been resolved."), code=enquiry.status)
         if enquiry.rating_score is not None:
-            raise Conflict("You have already rated this conversation.", code="rated")
+            raise Conflict(_("You have already rated this conversation."), code="rated")
         enquiry.rating_score, enquiry.rating_comment, enquiry.rated_at = score, comment.strip(), clock.now()
         enquiry.save(update_fields=["rating_score", "rating_comment", "rated_at"])
         _log(enquiry, EnquiryEvent.Type.RATED, by_visitor=True, data={"score": score})
@@ -1138,20 +1147,22 @@ def enquiry_rate(*, visitor: Visitor, enquiry_id: int, score: Any, comment: Any 
 
 def enquiry_leave_note(*, visitor: Visitor, enquiry_id: int, text: Any, contact: Any = "") -> EnquiryNote:
     if not isinstance(text, str) or not text.strip():
-        raise InvalidInput.field("text", "The note cannot be empty.")
+        raise InvalidInput.field("text", _("The note cannot be empty."))
     if len(text) > settings.CC_NOTE_MAX_CHARS:
-        raise InvalidInput.field("text", f"The note is limited to {settings.CC_NOTE_MAX_CHARS:,} characters.")
+        raise InvalidInput.field(
+            "text", _("The note is limited to %(limit)s characters.") % {"limit": f"{settings.CC_NOTE_MAX_CHARS:,}"}
+        )
     contact = contact or ""
     if not isinstance(contact, str) or len(contact) > 255:
-        raise InvalidInput.field("contact", "Contact details are limited to 255 characters.")
+        raise InvalidInput.field("contact", _("Contact details are limited to 255 characters."))
     with transaction.atomic():
         enquiry = _lock_enquiry(enquiry_id)
         if enquiry.visitor_id != visitor.pk:
             raise NotFound("Enquiry not found.")
         if enquiry.status != Enquiry.Status.MISSED:
-            raise Conflict("A note can be left only when nobody could answer.", code=enquiry.status)
+            raise Conflict(_("A note can be left only when nobody could answer."), code=enquiry.status)
         if EnquiryNote.objects.filter(enquiry=enquiry).exists():
-            raise Conflict("You have already left a note.", code="note_left")
+            raise Conflict(_("You have already left a note."), code="note_left")
         note = EnquiryNote.objects.create(
             enquiry=enquiry, text=text.strip(), contact=contact.strip(), created_at=clock.now()
         )
@@ -1371,19 +1382,22 @@ def widget_enquiry_open(
     staff: Staff | None = None,
     client_address: str = "",
     entry: str = "",
+    language: str = "",
 ) -> Enquiry:
     """A website visitor (new, or returning with its token) opens an enquiry. Visitor and
     enquiry are written together or not at all. ``client_address`` (the request's, under
     the declared proxies) gives the customer's country; ``entry`` is the page the widget says
-    it runs in: "weblink" counts only for a channel that has a web link."""
+    it runs in: "weblink" counts only for a channel that has a web link. ``language``: the
+    widget's (one of settings.LANGUAGES), kept on the visitor: their system messages, and
+    what their socket says, are worded in it (rooms.system_texts)."""
     via = channel.kind
     if channel.kind == ChannelKind.WEBLINK or (entry == ChannelKind.WEBLINK and channel.weblink_slug):
         via = ChannelKind.WEBLINK
     if not isinstance(message, str) or not message.strip():
-        raise InvalidInput.field("message", "Write a message to start the conversation.")
+        raise InvalidInput.field("message", _("Write a message to start the conversation."))
     with transaction.atomic():
         if visitor is None:
-            visitor = visitor_create(channel=channel, fields=fields, device=device, utm=utm)
+            visitor = visitor_create(channel=channel, fields=fields, device=device, utm=utm, language=language)
         else:
             changes = {k: v for k, v in _clean_visitor_fields(fields).items() if v}
             for key, value in changes.items():
@@ -1393,7 +1407,8 @@ def widget_enquiry_open(
             if any(not k.startswith("utm_") for k in new_utm):
                 raise InvalidInput.field("utm", "UTM keys must start with 'utm_'.")
             visitor.utm = new_utm or visitor.utm
-            visitor.save(update_fields=[*changes, "device", "utm"])
+            visitor.language = language[:20] or visitor.language
+            visitor.save(update_fields=[*changes, "device", "utm", "language"])
         return enquiry_open(
             channel=channel,
             visitor=visitor,

@@ -13,8 +13,10 @@ from typing import Any, cast
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.db.models import Model
+from django.utils import translation
+from django.utils.translation import gettext
 
-from contactcenter.org import clock
+from contactcenter.org import clock, i18n
 from contactcenter.org.errors import Conflict, DomainError, InvalidInput, NotAuthorized, NotFound, timed_out
 from contactcenter.org.events import (
     MessageCreated,
@@ -35,6 +37,7 @@ from rooms.mentions import mention_events, mentions_parse
 from rooms.models import Message, Room, RoomMember
 from rooms.previews import preview_queue_on_commit
 from rooms.selectors import access_room, message_author, message_data, message_visible_to_visitor
+from rooms.system_texts import has_system_text
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +98,14 @@ def message_events_send(room: Room, message: Message, event_cls: type = MessageC
     # Visitors have their own group so that a visitor socket needs no room lookups.
     if room.enquiry_id is not None and message_visible_to_visitor(message):
         visitor_id = room.enquiry.visitor_id  # type: ignore[union-attr]
-        public = message_data(message, for_visitor=True) if "forwarded" in data["data"] else data
+        public = data
+        if has_system_text(message.data):
+            # Worded in the visitor's language (the one their widget started in).
+            visitor = room.enquiry.visitor  # type: ignore[union-attr]
+            with translation.override(i18n.best_language(visitor.language, i18n.language_codes())):
+                public = message_data(message, for_visitor=True)
+        elif "forwarded" in data["data"]:
+            public = message_data(message, for_visitor=True)
         send_event_on_commit([visitor_group(visitor_id)], event_cls(message=public))
 
 
@@ -196,11 +206,14 @@ def _clean_text(text: Any, mode: str = "required") -> str:
         raise InvalidInput.field("text", "Text must be a string.")
     text = text.strip()
     if not text and mode == "required":
-        raise InvalidInput.field("text", "Message text cannot be empty.")
+        raise InvalidInput.field("text", gettext("Message text cannot be empty."))
     if len(text) > settings.CC_MESSAGE_MAX_CHARS:
         if mode == "cut":
             return text[: settings.CC_MESSAGE_MAX_CHARS]
-        raise InvalidInput.field("text", f"Message text is limited to {settings.CC_MESSAGE_MAX_CHARS} characters.")
+        raise InvalidInput.field(
+            "text",
+            gettext("Message text is limited to %(limit)s characters.") % {"limit": settings.CC_MESSAGE_MAX_CHARS},
+        )
     return text if mode == "cut" else text_check(text, field="text")
 
 

@@ -49,3 +49,34 @@ export function pgettext(context, msgid) {
 export function interpolate(text, values) {
   return text.replace(/%\((\w+)\)s/g, (whole, key) => (key in values ? String(values[key]) : whole));
 }
+
+/**
+ * The page's language (its <html lang>, set by the server) as a BCP 47 tag for Intl and
+ * Accept-Language: "zh-hans" -> "zh-Hans", "ja" -> "ja"; "en" without a page.
+ * @returns {string}
+ */
+export function pageLanguage() {
+  const doc = /** @type {any} */ (globalThis).document;
+  const lang = String((doc && doc.documentElement && doc.documentElement.lang) || "en");
+  return lang.replace(/-(hans|hant)$/i, (_whole, script) => `-${script[0].toUpperCase()}${script.slice(1).toLowerCase()}`);
+}
+
+/**
+ * Dates and times in the page's language (Intl), e.g. formatDateTime(date, {timeStyle: "short"}).
+ * @param {Date | number | string} value
+ * @param {Intl.DateTimeFormatOptions} [options]
+ * @returns {string}
+ */
+export function formatDateTime(value, options = { dateStyle: "medium", timeStyle: "short" }) {
+  const date = value instanceof Date ? value : new Date(value);
+  return Number.isNaN(date.getTime()) ? "" : new Intl.DateTimeFormat(pageLanguage(), options).format(date);
+}
+
+/**
+ * A number in the page's language (Intl): 12345 -> "12,345".
+ * @param {number} value
+ * @returns {string}
+ */
+export function formatNumber(value) {
+  return new Intl.NumberFormat(pageLanguage()).format(value);
+}

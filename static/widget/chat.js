@@ -13,6 +13,7 @@
 //   notify.js        sound and notifications
 //   labels.js, decide.js, visitor.js: pure helpers (tests/js/widget_*.test.js)
 
+import { gettext } from "../js/i18n.js";
 import { openConversation, newConversation, showChatSurface } from "./chat/conversation.js";
 import { renderHome } from "./chat/home.js";
 import { firstChoice } from "./chat/decide.js";
@@ -71,10 +72,10 @@ async function init() {
     else renderHome();
   }
   app.dataset.ready = "true";
-  toParent({ type: "cc:ready", color: config.color, position: config.position, active });
+  toParent({ type: "cc:ready", color: config.color, position: config.position, active, labels: { launcher: gettext("Chat with us"), chat: gettext("Chat") } });
 }
 
 init().catch((error) => {
-  banner("The chat could not start. Please reload the page.");
+  banner(gettext("The chat could not start. Please reload the page."));
   console.error(error);
 });

@@ -2,6 +2,7 @@
 // Under the messages once the chat is over: the note form (a missed conversation) or its
 // thanks, the rating form (after resolve) or its thanks, "Start a new conversation".
 
+import { gettext, interpolate } from "../../js/i18n.js";
 import { h } from "../../js/h.js";
 import { api } from "./api.js";
 import { afterChat, afterChatKey } from "./decide.js";
@@ -33,13 +34,13 @@ export function renderAfter(after, enquiry, actions) {
   const show = afterChat(enquiry);
   if (show.note === "form") after.append(noteForm(actions));
   else if (show.note === "thanks") {
-    after.append(h("p", { class: "cc-thanks", text: "Thank you. We received your note and will get back to you." }));
+    after.append(h("p", { class: "cc-thanks", text: gettext("Thank you. We received your note and will get back to you.") }));
   }
   if (show.rating === "form") after.append(ratingForm(actions));
-  else if (show.rating === "thanks") after.append(h("p", { class: "cc-thanks", text: "Thank you for your rating!" }));
+  else if (show.rating === "thanks") after.append(h("p", { class: "cc-thanks", text: gettext("Thank you for your rating!") }));
   if (show.restart) {
     after.append(
-      h("button", { type: "button", class: "cc-btn cc-secondary cc-new", onclick: () => actions.onRestart() }, "Start a new conversation"),
+      h("button", { type: "button", class: "cc-btn cc-secondary cc-new", onclick: () => actions.onRestart() }, gettext("Start a new conversation")),
     );
   }
 }
@@ -60,22 +61,22 @@ function noteForm({ onEnquiry }) {
   const form = h(
     "form",
     { class: "cc-note", "aria-labelledby": "cc-note-title" },
-    h("h3", { id: "cc-note-title", text: "Leave us a note" }),
-    h("p", { text: "Tell us what you need and how to reach you; we will follow up." }),
-    h("label", { for: "cc-note" }, "Your note"),
+    h("h3", { id: "cc-note-title", text: gettext("Leave us a note") }),
+    h("p", { text: gettext("Tell us what you need and how to reach you; we will follow up.") }),
+    h("label", { for: "cc-note" }, gettext("Your note")),
     text,
     counter,
-    h("label", { for: "cc-note-contact" }, "Email or phone"),
+    h("label", { for: "cc-note-contact" }, gettext("Email or phone")),
     contact,
     h("p", { class: "cc-error", hidden: true, "data-error": "note" }),
-    h("button", { type: "submit", class: "cc-btn" }, "Send note"),
+    h("button", { type: "submit", class: "cc-btn" }, gettext("Send note")),
   );
   text.addEventListener("input", () => (counter.textContent = counterText(text.value.length, limit)));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const value = text.value.trim();
-    if (!value) return showError(form, "note", "Write a note first.");
-    if (value.length > limit) return showError(form, "note", `A note is limited to ${limit.toLocaleString()} characters.`);
+    if (!value) return showError(form, "note", gettext("Write a note first."));
+    if (value.length > limit) return showError(form, "note", interpolate(gettext("A note is limited to %(limit)s characters."), { limit: limit.toLocaleString() }));
     try {
       const enquiry = await api(`/api/v1/widget/enquiries/${S.enquiryId}/note`, {
         method: "POST",
@@ -118,16 +119,16 @@ function ratingForm({ onEnquiry }) {
   const form = h(
     "form",
     { class: "cc-rating", "aria-labelledby": "cc-rating-title" },
-    h("h3", { id: "cc-rating-title", text: "How did we do?" }),
-    h("div", { class: "cc-stars", role: "group", "aria-label": "Rating" }, stars),
-    h("label", { for: "cc-rating-comment" }, "Comment (optional)"),
+    h("h3", { id: "cc-rating-title", text: gettext("How did we do?") }),
+    h("div", { class: "cc-stars", role: "group", "aria-label": gettext("Rating") }, stars),
+    h("label", { for: "cc-rating-comment" }, gettext("Comment (optional)")),
     comment,
     h("p", { class: "cc-error", hidden: true, "data-error": "rating" }),
-    h("button", { type: "submit", class: "cc-btn" }, "Send rating"),
+    h("button", { type: "submit", class: "cc-btn" }, gettext("Send rating")),
   );
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    if (!score) return showError(form, "rating", "Choose 1 to 5 stars.");
+    if (!score) return showError(form, "rating", gettext("Choose 1 to 5 stars."));
     try {
       const enquiry = await api(`/api/v1/widget/enquiries/${S.enquiryId}/rating`, {
         method: "POST",

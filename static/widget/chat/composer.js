@@ -3,6 +3,7 @@
 // A message shows at once as pending; it goes over the socket when it is open, with a REST
 // retry after 6 s without an answer (idempotent on client_id), else over REST at once.
 
+import { gettext, interpolate } from "../../js/i18n.js";
 import { h } from "../../js/h.js";
 import { api } from "./api.js";
 import { EMOJI, fileTooLargeText, tooLongText, uploadFailureText } from "./labels.js";
@@ -25,14 +26,14 @@ export function composer() {
   const input = h("textarea", {
     id: "cc-input",
     rows: 1,
-    placeholder: "Write a message…",
-    "aria-label": "Message",
+    placeholder: gettext("Write a message…"),
+    "aria-label": gettext("Message"),
     "data-ref": "input",
   });
   const fileInput = h("input", { type: "file", hidden: true, "data-ref": "file" });
   const picker = h(
     "div",
-    { class: "cc-emoji-picker", role: "listbox", "aria-label": "Emoji", "data-ref": "emoji", hidden: true },
+    { class: "cc-emoji-picker", role: "listbox", "aria-label": gettext("Emoji"), "data-ref": "emoji", hidden: true },
     EMOJI.map((e) =>
       h("button", { type: "button", class: "cc-emoji", role: "option", "aria-label": e, onclick: () => insertEmoji(e) }, e),
     ),
@@ -52,7 +53,7 @@ export function composer() {
         {
           type: "button",
           class: "cc-icon-btn",
-          "aria-label": "Insert emoji",
+          "aria-label": gettext("Insert emoji"),
           "aria-expanded": "false",
           "data-ref": "emoji-toggle",
           onclick: toggleEmoji,
@@ -63,7 +64,7 @@ export function composer() {
       voice.button,
       input,
       fileInput,
-      h("button", { type: "submit", class: "cc-send", "aria-label": "Send" }, "Send"),
+      h("button", { type: "submit", class: "cc-send", "aria-label": gettext("Send") }, gettext("Send")),
     ),
   );
   input.addEventListener("input", () => {
@@ -104,7 +105,7 @@ export function composer() {
  * @param {() => void} onclick
  */
 function attachButton(onclick) {
-  const button = h("button", { type: "button", class: "cc-icon-btn", "aria-label": "Attach a file or image", onclick });
+  const button = h("button", { type: "button", class: "cc-icon-btn", "aria-label": gettext("Attach a file or image"), onclick });
   const svg = document.createElementNS(SVG, "svg");
   svg.setAttribute("viewBox", "0 0 24 24");
   svg.setAttribute("aria-hidden", "true");
@@ -208,7 +209,7 @@ export function failPending(clientId, detail) {
   S.pending.delete(clientId);
   entry.el.classList.add("cc-failed");
   entry.el.classList.remove("cc-pending");
-  entry.el.append(h("span", { class: "cc-failed-note", role: "alert", text: `Not sent: ${detail}` }));
+  entry.el.append(h("span", { class: "cc-failed-note", role: "alert", text: interpolate(gettext("Not sent: %(reason)s"), { reason: detail }) }));
 }
 
 /**
@@ -221,7 +222,7 @@ async function uploadFile(file) {
   }
   composerError("");
   const clientId = uuid();
-  const li = addBubble({ mine: true, text: `Uploading ${file.name}…`, pending: true });
+  const li = addBubble({ mine: true, text: interpolate(gettext("Uploading %(name)s…"), { name: file.name }), pending: true });
   S.pending.set(clientId, { el: li, text: file.name, timer: null });
   const form = new FormData();
   form.append("file", file);

@@ -2,6 +2,7 @@
 // Home: the welcome message, the closed-hours notice and the directory (teams and people
 // to talk to). Without a directory it is the start form at once.
 
+import { gettext } from "../../js/i18n.js";
 import { h } from "../../js/h.js";
 import { hasDirectory } from "./decide.js";
 import { nav } from "./nav.js";
@@ -16,7 +17,7 @@ export function renderHome() {
     config.welcome_message ? h("p", { class: "cc-welcome", text: config.welcome_message }) : null,
     config.open_now
       ? null
-      : h("p", { class: "cc-notice", text: "We are closed right now. Leave a message and we will get back to you." }),
+      : h("p", { class: "cc-notice", text: gettext("We are closed right now. Leave a message and we will get back to you.") }),
   );
   body.append(intro);
   if (!hasDirectory(config.directory)) {
@@ -27,14 +28,14 @@ export function renderHome() {
     body.append(
       directory(
         "cc-tags-title",
-        "Choose a team",
+        gettext("Choose a team"),
         tags.map((tag) =>
           h(
             "button",
             { type: "button", class: "cc-choice", "data-tag": tag.name, onclick: () => nav.start({ tag: tag.name }) },
             h("span", { class: `cc-dot ${tag.available ? "cc-active" : "cc-offline"}`, "aria-hidden": "true" }),
             h("span", { class: "cc-choice-name", text: tag.name }),
-            h("span", { class: "cc-choice-status", text: tag.available ? "Available" : "Leave a message" }),
+            h("span", { class: "cc-choice-status", text: tag.available ? gettext("Available") : gettext("Leave a message") }),
           ),
         ),
       ),
@@ -44,7 +45,7 @@ export function renderHome() {
     body.append(
       directory(
         "cc-staff-title",
-        "Or talk to someone you know",
+        gettext("Or talk to someone you know"),
         staff.map((person) =>
           h(
             "button",
@@ -63,7 +64,7 @@ export function renderHome() {
     );
   }
   body.append(
-    h("button", { type: "button", class: "cc-btn cc-start-default", onclick: () => nav.start({}) }, "Start a conversation"),
+    h("button", { type: "button", class: "cc-btn cc-start-default", onclick: () => nav.start({}) }, gettext("Start a conversation")),
   );
 }
 

@@ -3,6 +3,7 @@
 // confirmed by the server's copy, matched on client_id), edits and recalls, files (images
 // shown inline; downloads carry the visitor's token), the history, "… is typing".
 
+import { gettext, interpolate } from "../../js/i18n.js";
 import { h } from "../../js/h.js";
 import { api, fileBlobUrl } from "./api.js";
 import { bubbleClass } from "./decide.js";
@@ -39,22 +40,22 @@ function renderFile(li, file) {
   const box = h("div", { class: "cc-file" });
   li.append(box);
   if (file.category === "image" && (file.thumbnail_url || file.url)) {
-    const img = h("img", { class: "cc-image", alt: file.name || "image" });
+    const img = h("img", { class: "cc-image", alt: file.name || gettext("image") });
     fileBlobUrl(file.thumbnail_url || file.url)
       .then((src) => {
         img.src = src;
       })
-      .catch(() => img.replaceWith(h("span", { text: file.name || "image" })));
+      .catch(() => img.replaceWith(h("span", { text: file.name || gettext("image") })));
     box.append(img);
   }
   if ((file.category === "voice" || file.category === "audio") && file.url) {
     // The download needs the visitor's token: the player gets a blob: copy.
-    const player = h("audio", { class: "cc-audio", controls: true, preload: "metadata", "aria-label": file.name || "voice message" });
+    const player = h("audio", { class: "cc-audio", controls: true, preload: "metadata", "aria-label": file.name || gettext("voice message") });
     fileBlobUrl(file.url)
       .then((src) => {
         player.src = src;
       })
-      .catch(() => player.replaceWith(h("span", { text: file.name || "voice message" })));
+      .catch(() => player.replaceWith(h("span", { text: file.name || gettext("voice message") })));
     box.append(player, h("span", { class: "cc-voice-label", text: voiceLabel(file) }));
   }
   box.append(
@@ -66,12 +67,12 @@ function renderFile(li, file) {
         onclick: async () => {
           try {
             const href = await fileBlobUrl(file.url);
-            const a = h("a", { href, download: file.name || "file" });
+            const a = h("a", { href, download: file.name || gettext("file") });
             document.body.append(a);
             a.click();
             a.remove();
           } catch (e) {
-            banner(`Could not download the file: ${e.message}`);
+            banner(interpolate(gettext("Could not download the file: %(reason)s"), { reason: e.message }));
           }
         },
       },
@@ -121,7 +122,7 @@ export function addMessage(message, { live }) {
   const existing = ref("messages").querySelector(`[data-id="${message.id}"]`);
   if (existing) {
     if (message.recalled_at) {
-      existing.querySelector(".cc-text")?.replaceChildren("Message recalled");
+      existing.querySelector(".cc-text")?.replaceChildren(gettext("Message recalled"));
       existing.classList.add("cc-recalled");
     } else if (message.edited_at) {
       const t = existing.querySelector(".cc-text");
@@ -144,7 +145,7 @@ export function addMessage(message, { live }) {
     li = addBubble({
       mine,
       system,
-      text: message.recalled_at ? "Message recalled" : message.text,
+      text: message.recalled_at ? gettext("Message recalled") : message.text,
       kind: message.kind,
       author: message.author.name,
     });

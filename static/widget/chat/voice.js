@@ -5,6 +5,7 @@
 // uploads do. In the loader's iframe the microphone needs the frame's allow="microphone"
 // (loader.js gives it); a refused or missing microphone is said in the composer's error line.
 
+import { gettext } from "../../js/i18n.js";
 import { h } from "../../js/h.js";
 import { startRecording } from "../../js/recorder.js";
 import { maxReachedText, micErrorText, recordingText } from "../../js/voice_rules.js";
@@ -21,10 +22,10 @@ const SVG = "http://www.w3.org/2000/svg";
  */
 export function voiceControls({ upload, error }) {
   const status = h("span", { class: "cc-voice-status", role: "timer" });
-  const send = h("button", { type: "button", class: "cc-voice-send", text: "Send" });
-  const cancel = h("button", { type: "button", class: "cc-link", text: "Cancel" });
-  const bar = h("div", { class: "cc-voice-bar", role: "group", "aria-label": "Voice message", hidden: true }, h("span", { class: "cc-voice-dot", "aria-hidden": "true" }), status, cancel, send);
-  const button = h("button", { type: "button", class: "cc-icon-btn", "aria-label": "Record a voice message" });
+  const send = h("button", { type: "button", class: "cc-voice-send", text: gettext("Send") });
+  const cancel = h("button", { type: "button", class: "cc-link", text: gettext("Cancel") });
+  const bar = h("div", { class: "cc-voice-bar", role: "group", "aria-label": gettext("Voice message"), hidden: true }, h("span", { class: "cc-voice-dot", "aria-hidden": "true" }), status, cancel, send);
+  const button = h("button", { type: "button", class: "cc-icon-btn", "aria-label": gettext("Record a voice message") });
   button.append(micIcon());
 
   /** @type {Recording | null} */
@@ -50,7 +51,7 @@ export function voiceControls({ upload, error }) {
         },
         onError: () => {
           reset();
-          error("Recording failed. Try again.");
+          error(gettext("Recording failed. Try again."));
         },
       });
     } catch (err) {
@@ -75,7 +76,7 @@ export function voiceControls({ upload, error }) {
     reset();
     const file = await current.finish();
     if (file) upload(file);
-    else error("Nothing was recorded. Check the microphone and try again.");
+    else error(gettext("Nothing was recorded. Check the microphone and try again."));
   });
   return { button, bar };
 }
