@@ -32,7 +32,7 @@ def system_message_fields(
     template = _TEXTS[code]
     values = dict(params or {})
     return {
-        "text": template % values if values else template,
+        "text": template % values,
         "data": {**(data or {}), "text_code": code, "text_params": values},
     }
 
@@ -48,7 +48,6 @@ def system_text(data: Mapping[str, Any], fallback: str) -> str:
         return fallback
     params = data.get("text_params") or {}
     try:
-        translated = gettext(_TEXTS[data["text_code"]])
-        return translated % params if params else translated
+        return gettext(_TEXTS[data["text_code"]]) % params
     except (KeyError, TypeError, ValueError):
         return fallback
