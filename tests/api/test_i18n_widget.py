@@ -218,3 +218,17 @@ def test_the_dashboard_stays_in_the_staff_languages(make_staff: Callable[..., St
     staff = make_staff()
     with pytest.raises(InvalidInput):
         org_services.staff_set_preferences(actor=staff, staff=staff, language="ja")
+
+
+def test_platform_customers_get_system_messages_in_their_language() -> None:
+    from channels_adapters import outbound
+    from rooms.system_texts import system_message_fields
+
+    fields = system_message_fields("joined", {"name": "Alice"})
+    system = Message(kind=Message.Kind.SYSTEM, text=fields["text"], data=fields["data"])
+    assert outbound._customer_text(system, "ja") == "Alice が会話に参加しました。"
+    assert outbound._customer_text(system, "th-TH") == "Alice เข้าร่วมการสนทนาแล้ว"
+    assert outbound._customer_text(system, "") == "Alice joined the conversation."
+    assert outbound._customer_text(system, "xx_YY") == "Alice joined the conversation."
+    text = Message(kind=Message.Kind.TEXT, text="%(name)s stays as typed", data={"text_code": "joined"})
+    assert outbound._customer_text(text, "ja") == "%(name)s stays as typed"
