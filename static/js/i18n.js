@@ -60,23 +60,3 @@ export function pageLanguage() {
   const lang = String((doc && doc.documentElement && doc.documentElement.lang) || "en");
   return lang.replace(/-(hans|hant)$/i, (_whole, script) => `-${script[0].toUpperCase()}${script.slice(1).toLowerCase()}`);
 }
-
-/**
- * Dates and times in the page's language (Intl), e.g. formatDateTime(date, {timeStyle: "short"}).
- * @param {Date | number | string} value
- * @param {Intl.DateTimeFormatOptions} [options]
- * @returns {string}
- */
-export function formatDateTime(value, options = { dateStyle: "medium", timeStyle: "short" }) {
-  const date = value instanceof Date ? value : new Date(value);
-  return Number.isNaN(date.getTime()) ? "" : new Intl.DateTimeFormat(pageLanguage(), options).format(date);
-}
-
-/**
- * A number in the page's language (Intl): 12345 -> "12,345".
- * @param {number} value
- * @returns {string}
- */
-export function formatNumber(value) {
-  return new Intl.NumberFormat(pageLanguage()).format(value);
-}

@@ -1,9 +1,9 @@
 // Unit tests of static/js/i18n.js: the English fallback without a catalogue, a catalogue
-// (window.django, as /jsi18n/<lang>.js defines it), the page's language for Intl.
+// (window.django, as /jsi18n/<lang>.js defines it), the page's language (<html lang>).
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
 
-import { formatDateTime, formatNumber, gettext, interpolate, ngettext, pageLanguage } from "../../static/js/i18n.js";
+import { gettext, interpolate, ngettext, pageLanguage } from "../../static/js/i18n.js";
 
 afterEach(() => {
   delete globalThis.django;
@@ -43,16 +43,5 @@ describe("the page's language", () => {
     assert.equal(pageLanguage(), "zh-Hant");
     page("ja");
     assert.equal(pageLanguage(), "ja");
-  });
-
-  it("formats dates and numbers with Intl in that language", () => {
-    const when = Date.UTC(2026, 11, 1, 3, 4);
-    page("ja");
-    assert.equal(formatDateTime(when, { dateStyle: "long", timeZone: "UTC" }), "2026年12月1日");
-    page("zh-hant");
-    assert.equal(formatDateTime(new Date(when), { month: "long", timeZone: "UTC" }), "12月");
-    page("en");
-    assert.equal(formatDateTime("not a date"), "");
-    assert.equal(formatNumber(12345), "12,345");
   });
 });
