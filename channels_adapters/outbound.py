@@ -221,7 +221,7 @@ def outbound_refusal(channel: Channel, visitor_id: int) -> str:
 
 def _customer_text(message: Message, language: str) -> str:
     """The text a platform customer gets: a system message with a text code worded in the
-    customer's language (Visitor.language, if it is one of settings.LANGUAGES; README
+    customer's language (Visitor.chat_language, else the profile's language, if it is one of settings.LANGUAGES; README
     "Languages"), any other as it is."""
     if message.kind != Message.Kind.SYSTEM:
         return message.text
@@ -427,7 +427,7 @@ def outbound_attempt(*, outbound_id: int) -> str:
             provider_id = PLATFORMS[channel.kind].send_text(
                 channel,
                 to=enquiry.visitor.channel_identity,
-                text=_customer_text(message, enquiry.visitor.language),
+                text=_customer_text(message, enquiry.visitor.chat_language or enquiry.visitor.language),
                 retry_key=retry_key(outbound, channel),
             )
     except SendError as exc:

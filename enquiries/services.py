@@ -259,7 +259,7 @@ def visitor_create(
         channel_identity=channel_identity,
         device=_clean_device(device),
         utm=utm_clean,
-        language=language[:20],
+        chat_language=language[:20],
         **clean,
     )
 
@@ -1388,8 +1388,8 @@ def widget_enquiry_open(
     enquiry are written together or not at all. ``client_address`` (the request's, under
     the declared proxies) gives the customer's country; ``entry`` is the page the widget says
     it runs in: "weblink" counts only for a channel that has a web link. ``language``: the
-    widget's (one of settings.LANGUAGES), kept on the visitor: their system messages, and
-    what their socket says, are worded in it (rooms.system_texts)."""
+    widget's (one of settings.LANGUAGES), kept as the visitor's chat_language: their system
+    messages, and what their socket says, are worded in it (rooms.system_texts)."""
     via = channel.kind
     if channel.kind == ChannelKind.WEBLINK or (entry == ChannelKind.WEBLINK and channel.weblink_slug):
         via = ChannelKind.WEBLINK
@@ -1407,8 +1407,8 @@ def widget_enquiry_open(
             if any(not k.startswith("utm_") for k in new_utm):
                 raise InvalidInput.field("utm", "UTM keys must start with 'utm_'.")
             visitor.utm = new_utm or visitor.utm
-            visitor.language = language[:20] or visitor.language
-            visitor.save(update_fields=[*changes, "device", "utm", "language"])
+            visitor.chat_language = language[:20] or visitor.chat_language
+            visitor.save(update_fields=[*changes, "device", "utm", "chat_language"])
         return enquiry_open(
             channel=channel,
             visitor=visitor,

@@ -102,7 +102,8 @@ def message_events_send(room: Room, message: Message, event_cls: type = MessageC
         if has_system_text(message.data):
             # Worded in the visitor's language (the one their widget started in).
             visitor = room.enquiry.visitor  # type: ignore[union-attr]
-            with translation.override(i18n.best_language(visitor.language, i18n.language_codes())):
+            spoken = visitor.chat_language or visitor.language
+            with translation.override(i18n.best_language(spoken, i18n.language_codes())):
                 public = message_data(message, for_visitor=True)
         elif "forwarded" in data["data"]:
             public = message_data(message, for_visitor=True)

@@ -701,7 +701,7 @@ class VisitorConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocket
             with contextlib.suppress(DomainError):  # refused again, and answered, below
                 await self.principal()
         if not asked and self._visitor is not None:
-            asked = self._visitor.language
+            asked = self._visitor.chat_language or self._visitor.language
         with translation.override(i18n.best_language(asked, i18n.language_codes())):
             await super().receive_json(content, **kwargs)
 

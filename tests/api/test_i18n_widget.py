@@ -146,13 +146,14 @@ def test_the_visitors_language_is_recorded_at_start(widget_open: Any, agent: Sta
     client = api()
     client.credentials(HTTP_ACCEPT_LANGUAGE="th-TH,th;q=0.9")
     got = ok(widget_open(client), 201)
-    assert Visitor.objects.get(enquiries__pk=got["id"]).language == "th"
+    visitor = Visitor.objects.get(enquiries__pk=got["id"])
+    assert (visitor.chat_language, visitor.language) == ("th", "")  # language: a platform profile's
     # Back later, in Japanese: the latest is kept.
     Enquiry.objects.filter(pk=got["id"]).update(status="closed")
     again = visitor_client(got["visitor_token"])
     again.credentials(HTTP_AUTHORIZATION=f"Visitor {got['visitor_token']}", HTTP_ACCEPT_LANGUAGE="ja")
     ok(widget_open(again), 201)
-    assert Visitor.objects.get().language == "ja"
+    assert Visitor.objects.get().chat_language == "ja"
 
 
 def test_system_messages_are_worded_in_each_readers_language(

@@ -46,7 +46,7 @@ def test_the_visitor_socket_speaks_the_visitors_language(
 ) -> None:
     agent = make_staff(tags=[support], name="Alice")
     enquiry = picked_up(agent)
-    Visitor.objects.filter(pk=enquiry.visitor_id).update(language=kept)
+    Visitor.objects.filter(pk=enquiry.visitor_id).update(chat_language=kept)
     room = enquiry.room.pk
     token = visitor_token_for(enquiry.visitor_id)
 
