@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -380,7 +382,9 @@ class WidgetEnquiryIn(serializers.Serializer):
     def validate_message(self, value: str) -> str:
         # The one limit of every message (CC_MESSAGE_MAX_CHARS), read per request.
         if len(value) > settings.CC_MESSAGE_MAX_CHARS:
-            raise serializers.ValidationError(f"Message text is limited to {settings.CC_MESSAGE_MAX_CHARS} characters.")
+            raise serializers.ValidationError(
+                gettext("Message text is limited to %(limit)s characters.") % {"limit": settings.CC_MESSAGE_MAX_CHARS}
+            )
         return value
 
 
@@ -396,18 +400,18 @@ def _widget_target(values: dict[str, Any]) -> tuple[Channel, Tag | None, Staff |
     """The visitor's channel (by its key) and the team or person chosen in its directory."""
     channel = Channel.objects.select_related("destination").filter(key=values["channel_key"], is_active=True).first()
     if channel is None or channel.kind not in (Channel.Kind.WIDGET, Channel.Kind.WEBLINK):
-        raise InvalidInput.field("channel_key", "Unknown channel.")
+        raise InvalidInput.field("channel_key", gettext("Unknown channel."))
     tag = staff = None
     if values.get("tag"):
         tag = tag_by_name_or_id(values["tag"])
         if tag is None:
-            raise InvalidInput.field("tag", "Unknown tag.")
+            raise InvalidInput.field("tag", gettext("Unknown tag."))
     if values.get("staff"):
         staff = Staff.objects.filter(pk=values["staff"], is_active=True).first()
         if staff is None:
-            raise InvalidInput.field("staff", "Unknown staff member.")
+            raise InvalidInput.field("staff", gettext("Unknown staff member."))
     if tag and staff:
-        raise InvalidInput.field("tag", "Choose a tag or a staff member, not both.")
+        raise InvalidInput.field("tag", gettext("Choose a tag or a staff member, not both."))
     return channel, tag, staff
 
 
@@ -430,8 +434,13 @@ class WidgetEnquiriesView(APIView):
             for name in channel.form_required_fields:
                 known = getattr(visitor, name, "") if visitor is not None else ""
                 if not str(form.get(name) or known or "").strip():
-                    label = name.replace("_", " ").capitalize()
-                    raise InvalidInput.field(f"visitor.{name}", f"{label} is required.")
+                    label = {
+                        "first_name": gettext("First name"),
+                        "last_name": gettext("Last name"),
+                        "email": gettext("Email"),
+                        "phone": gettext("Phone"),
+                    }.get(name, name)
+                    raise InvalidInput.field(f"visitor.{name}", gettext("%(field)s is required.") % {"field": label})
         services.widget_enquiry_allowed(visitor_id=visitor.pk if visitor is not None else None)
         enquiry = enquiry_services.widget_enquiry_open(
             channel=channel,
@@ -445,6 +454,8 @@ class WidgetEnquiriesView(APIView):
             client_address=client_ip(request),
             entry=values["entry"],
             replaces=values.get("replaces"),
+            # The widget's language (?lang= or the browser's: contactcenter.org.i18n).
+            language=translation.get_language() or "",
         )
         body = {
             "id": enquiry.pk,
@@ -511,7 +522,7 @@ class WidgetHistoryView(APIView):
             raise InvalidInput.field("channel", "channel (the channel's key) is required.")
         channel = Channel.objects.filter(key=key[:40], kind__in=[Channel.Kind.WIDGET, Channel.Kind.WEBLINK]).first()
         if channel is None:
-            raise InvalidInput.field("channel", "Unknown channel.")
+            raise InvalidInput.field("channel", gettext("Unknown channel."))
         limit = _query_int(request, "limit")
         results, has_more = visitor_history(
             visitor_of(request),

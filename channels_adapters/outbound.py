@@ -39,6 +39,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from channels_adapters import tasks
@@ -46,7 +47,7 @@ from channels_adapters.media_links import media_link
 from channels_adapters.models import Channel, OutboundMessage
 from channels_adapters.platforms import PLATFORMS, OutFile, SendError
 from channels_adapters.platforms import email as email_channel
-from contactcenter.org import background, clock
+from contactcenter.org import background, clock, i18n
 from contactcenter.org.errors import Conflict, NotFound
 from contactcenter.org.events import MessageEdited, room_group
 from contactcenter.org.models import Staff
@@ -56,6 +57,7 @@ from rooms import files
 from rooms.hooks import Post
 from rooms.models import Message, RoomMember
 from rooms.selectors import message_data
+from rooms.system_texts import system_text
 
 logger = logging.getLogger(__name__)
 
@@ -215,6 +217,16 @@ def outbound_refusal(channel: Channel, visitor_id: int) -> str:
     if channel.kind not in OUTBOUND_KINDS:
         return ""
     return reply_window_error(channel, visitor_id)
+
+
+def _customer_text(message: Message, language: str) -> str:
+    """The text a platform customer gets: a system message with a text code worded in the
+    customer's language (Visitor.chat_language, else the profile's language, if it is one of settings.LANGUAGES; README
+    "Languages"), any other as it is."""
+    if message.kind != Message.Kind.SYSTEM:
+        return message.text
+    with translation.override(i18n.best_language(language, i18n.language_codes())):
+        return system_text(message.data, message.text)
 
 
 def outbound_queue(*, message: Message, channel: Channel) -> OutboundMessage | None:
@@ -415,7 +427,7 @@ def outbound_attempt(*, outbound_id: int) -> str:
             provider_id = PLATFORMS[channel.kind].send_text(
                 channel,
                 to=enquiry.visitor.channel_identity,
-                text=message.text,
+                text=_customer_text(message, enquiry.visitor.chat_language or enquiry.visitor.language),
                 retry_key=retry_key(outbound, channel),
             )
     except SendError as exc:

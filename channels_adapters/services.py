@@ -226,8 +226,12 @@ def widget_enquiry_allowed(*, visitor_id: int | None) -> None:
     since = clock.now() - dt.timedelta(hours=1)
     if Enquiry.objects.filter(visitor_id=visitor_id, created_at__gte=since).count() >= limit:
         raise TooManyEnquiries(
-            f"You have started {limit} conversation{'' if limit == 1 else 's'} in the last hour, the most we allow. "
-            "Please try again later.",
+            ngettext(
+                "You have started %(limit)s conversation in the last hour, the most we allow. Please try again later.",
+                "You have started %(limit)s conversations in the last hour, the most we allow. Please try again later.",
+                limit,
+            )
+            % {"limit": limit},
             code="too_many_enquiries",
         )
 

@@ -259,13 +259,18 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
-# The dashboard's languages (README "Languages"): catalogues in locale/, made by
-# scripts/i18n.sh. Staff choose theirs (Staff.language; empty: the browser's).
+# The languages (README "Languages"): catalogues in locale/, made by scripts/i18n.sh. The
+# visitor's pages (widget, web link, the visitor's system messages and refusals) speak all of
+# them, chosen by ?lang= or the browser; the dashboard only CC_STAFF_LANGUAGES (its whole
+# catalogue is translated into those), chosen by Staff.language, else the browser's.
 LANGUAGES = [
     ("en", "English"),
     ("zh-hans", "简体中文"),
     ("zh-hant", "繁體中文"),
+    ("ja", "日本語"),
+    ("th", "ไทย"),
 ]
+CC_STAFF_LANGUAGES = ["en", "zh-hans", "zh-hant"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 

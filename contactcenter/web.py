@@ -150,7 +150,7 @@ def _shell(request: HttpRequest, view: str, **extra: Any) -> HttpResponse:
         "locale": translation.get_language() or settings.LANGUAGE_CODE,
         "time_zone": i18n.staff_time_zone(staff, org),
         "business_time_zone": i18n.business_time_zone_of(org),
-        "languages": [{"code": code, "name": name} for code, name in settings.LANGUAGES],
+        "languages": [{"code": code, "name": name} for code, name in i18n.staff_languages()],
         "edit_window_seconds": settings.CC_MESSAGE_EDIT_WINDOW_SECONDS,
         "max_upload_bytes": settings.CC_MAX_UPLOAD_BYTES,
         # The composers' limit: the same one the socket and REST apply.

@@ -11,7 +11,9 @@ class EnquiriesConfig(AppConfig):
         from enquiries import posting, room_info, room_list
         from enquiries.selectors import tag_enquiries_usage
         from enquiries.services import enquiries_alert_newly_active
+        from enquiries.system_texts import VISITOR_TEXTS
         from rooms import hooks
+        from rooms.system_texts import register_system_texts
 
         # Deadlines: every tick of the embedded ticker, and of the production web ticker
         # while it holds the advisory lock (beat: "sweep-timers").
@@ -32,3 +34,5 @@ class EnquiriesConfig(AppConfig):
         # Staff may look at an enquiry's room before picking it up, and at a missed one
         # they follow up, without being members.
         hooks.register_room_viewer(room_info.enquiry_room_viewer)
+        # The visitor's system messages, worded in their language when read.
+        register_system_texts(VISITOR_TEXTS)

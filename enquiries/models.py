@@ -15,6 +15,10 @@ class Visitor(models.Model):
     phone = models.CharField(max_length=40, blank=True, default="")
     photo_url = models.URLField(blank=True, default="")
     language = models.CharField(max_length=20, blank=True, default="")
+    # The language of the visitor's chat (widget or web link: one of settings.LANGUAGES, set
+    # when they start): the system messages they read and their socket's answers are worded
+    # in it (rooms.system_texts). ``language`` is the platform profile's.
+    chat_language = models.CharField(max_length=20, blank=True, default="")
     # Platform identity (PSID, wa_id, LINE userId, WeChat openid, email address).
     channel = models.ForeignKey("channels_adapters.Channel", null=True, on_delete=models.SET_NULL)
     channel_identity = models.CharField(max_length=255, blank=True, default="")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
+from django.utils.translation import gettext
 
 from contactcenter.org.errors import Conflict, NotAuthorized
 from enquiries import services
@@ -139,18 +140,18 @@ def post_check(post: Post) -> None:
     if post.visitor_id is None:
         return
     if enquiry is None or enquiry.visitor_id != post.visitor_id:
-        raise NotAuthorized("This is not your conversation.")
+        raise NotAuthorized(gettext("This is not your conversation."))
     if enquiry.status == Enquiry.Status.CLOSED:
-        raise Conflict("This conversation is closed. Start a new one to write again.", code="closed")
+        raise Conflict(gettext("This conversation is closed. Start a new one to write again."), code="closed")
     # A platform customer has no note form: the intake adds their message to an enquiry
     # missed a moment ago (enquiries.intake), where staff following up read it. A note's
     # files go in with the note (enquiries.services.note_files_post).
     if enquiry.status == Enquiry.Status.MISSED and post.kind not in ("platform", "note_file"):
-        raise Conflict("Nobody could answer this enquiry. Leave a note instead.", code="missed")
+        raise Conflict(gettext("Nobody could answer this enquiry. Leave a note instead."), code="missed")
     # A customer writing to a resolved enquiry whose auto-close time has passed (the sweep
     # has not got to it yet) finds it closed, as a moment later: no reopening.
     if enquiry.status == Enquiry.Status.RESOLVED and services.enquiry_close_if_due(enquiry=enquiry):
-        raise Conflict("This conversation is closed. Start a new one to write again.", code="closed")
+        raise Conflict(gettext("This conversation is closed. Start a new one to write again."), code="closed")
 
 
 def post_before_insert(post: Post) -> None:
@@ -180,4 +181,4 @@ def post_after(post: Post) -> None:
 def change_check(room: Room, message: Message) -> None:
     """A closed enquiry is read-only: its messages can no longer be edited or recalled."""
     if room.enquiry_id is not None and room.enquiry is not None and room.enquiry.status == Enquiry.Status.CLOSED:
-        raise Conflict("This conversation is closed and read-only.", code="closed")
+        raise Conflict(gettext("This conversation is closed and read-only."), code="closed")

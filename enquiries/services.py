@@ -26,9 +26,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Count, Q
-from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from contactcenter.org import clock
 from contactcenter.org.errors import Conflict, InvalidInput, NotAuthorized, NotFound
@@ -66,6 +64,7 @@ from enquiries.selectors import enquiry_data, may_follow_up, queue_positions, ra
 from rooms import files as room_files
 from rooms import services as room_services
 from rooms.models import Room, RoomMember
+from rooms.system_texts import system_message_fields
 
 if TYPE_CHECKING:
     from channels_adapters.models import Channel
@@ -76,21 +75,6 @@ UTM_STANDARD = ("utm_campaign", "utm_content", "utm_medium", "utm_source", "utm_
 
 
 # ---------------------------------------------------------------------------- helpers
-
-VISITOR_JOINED = gettext_noop("%(name)s joined the conversation.")
-VISITOR_LOOKS_AFTER = gettext_noop("%(name)s is now looking after your conversation.")
-
-
-def visitor_text_of(msgid: str, **params: str) -> str:
-    """A system message's text for the visitor (``system_message_post(visitor_text=)``), in
-    the site's language (LANGUAGE_CODE), not the language of the staff member who caused
-    it. Names are staff display names: never a role or an email."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return translation.gettext(msgid) % params
-
-
-def visitor_joined_text(staff: Staff) -> str:
-    return visitor_text_of(VISITOR_JOINED, name=staff.display_name)
 
 
 def _log(
@@ -266,6 +250,7 @@ def visitor_create(
     device: Any = None,
     utm: Any = None,
     channel_identity: str = "",
+    language: str = "",
 ) -> Visitor:
     clean = _clean_visitor_fields(fields or {})
     utm_clean = _clean_map("utm", utm)
@@ -277,6 +262,7 @@ def visitor_create(
         channel_identity=channel_identity,
         device=_clean_device(device),
         utm=utm_clean,
+        chat_language=language[:20],
         **clean,
     )
 
@@ -598,7 +584,9 @@ def enquiry_pick_up(*, actor: Staff, enquiry_id: int) -> Enquiry:
         room_id = _room_id(enquiry)
         room_services.room_member_add(room=Room(pk=room_id), staff=staff, role=RoomMember.Role.OWNER)
         _log(enquiry, EnquiryEvent.Type.PICKED_UP, actor=staff)
-        room_services.system_message_post(room_id=room_id, text=f"{staff.display_name} joined the conversation.")
+        room_services.system_message_post(
+            room_id=room_id, **system_message_fields("joined", {"name": staff.display_name})
+        )
         others = [i for i in _live_alert_staff_ids(enquiry) if i != staff.pk]
         send_event_on_commit(
             [staff_group(i) for i in others],
@@ -724,12 +712,11 @@ def _miss(enquiry: Enquiry, reason: str) -> bool:
     enquiry.deadline_at = enquiry.broadcast_at = None
     _log(enquiry, EnquiryEvent.Type.MISSED, data={"reason": reason})
     room_id = _room_id(enquiry)
-    if reason == Enquiry.MissedReason.OUT_OF_HOURS:
-        visitor_text = "We are closed right now. Leave a note and we will get back to you."
-    else:
-        visitor_text = "Sorry, nobody is available right now. Leave a note and we will get back to you."
     if reason != Enquiry.MissedReason.NOTE_LEFT:  # the note itself is what the visitor left
-        room_services.system_message_post(room_id=room_id, text=visitor_text, data={"bot": "missed", "reason": reason})
+        code = "missed_closed" if reason == Enquiry.MissedReason.OUT_OF_HOURS else "missed_nobody"
+        room_services.system_message_post(
+            room_id=room_id, **system_message_fields(code, data={"bot": "missed", "reason": reason})
+        )
     alerted = _live_alert_staff_ids(enquiry)
     # The alerted drop it from their panel; everyone the destination serves (alerted or
     # not) sees it arrive in their Missed list.
@@ -826,7 +813,7 @@ def _transfer_accept(staff: Staff, enquiry: Enquiry, transfer: Transfer) -> Enqu
     room_services.system_message_post(
         room_id=room.pk,
         text=f"Transferred from {previous.display_name if previous else 'nobody'} to {staff.display_name}.",
-        visitor_text=visitor_joined_text(staff),
+        data=system_message_fields("joined", {"name": staff.display_name})["data"],
     )
     others = [i for i in _live_alert_staff_ids(enquiry, transfer=transfer) if i != staff.pk]
     send_event_on_commit(
@@ -933,8 +920,7 @@ def enquiry_resolve(*, actor: Staff, enquiry_id: int) -> Enquiry:
         _log(enquiry, EnquiryEvent.Type.RESOLVED, actor=actor)
         room_services.system_message_post(
             room_id=_room_id(enquiry),
-            text=f"{actor.display_name} marked this enquiry resolved.",
-            data={"bot": "resolved"},
+            **system_message_fields("resolved", {"name": actor.display_name}, data={"bot": "resolved"}),
         )
         send_event_on_commit(
             _audience(enquiry, staff_ids=[actor.pk]),
@@ -1007,7 +993,7 @@ def enquiry_reopen(*, enquiry: Enquiry) -> Enquiry:
     enquiry.resolved_at = None
     enquiry.save(update_fields=["status", "auto_close_at", "resolved_at"])
     _log(enquiry, EnquiryEvent.Type.REOPENED, by_visitor=True)
-    room_services.system_message_post(room_id=_room_id(enquiry), text="The customer wrote again: enquiry reopened.")
+    room_services.system_message_post(room_id=_room_id(enquiry), **system_message_fields("reopened"))
     send_event_on_commit(
         _audience(enquiry, staff_ids=[enquiry.owner_id] if enquiry.owner_id else []),
         EnquiryReopened(enquiry_id=enquiry.pk),
@@ -1036,7 +1022,7 @@ def _close(
     enquiry.deadline_at = enquiry.broadcast_at = None
     _log(enquiry, EnquiryEvent.Type.CLOSED, actor=actor, by_visitor=by_visitor)
     room_services.system_message_post(
-        room_id=_room_id(enquiry), text="This conversation is closed.", data={"bot": "closed"}
+        room_id=_room_id(enquiry), **system_message_fields("closed", data={"bot": "closed"})
     )
     told = {*staff_ids, *([enquiry.owner_id] if enquiry.owner_id else [])}
     send_event_on_commit(_audience(enquiry, staff_ids=sorted(told)), EnquiryClosed(enquiry_id=enquiry.pk))
@@ -1104,7 +1090,9 @@ def enquiry_leave(*, actor: Staff, enquiry_id: int) -> Enquiry:
         else:
             room_services.room_member_remove(room=Room(pk=room_id), staff_id=actor.pk)
             _log(enquiry, EnquiryEvent.Type.LEFT, actor=actor)
-            room_services.system_message_post(room_id=room_id, text=f"{actor.display_name} left the conversation.")
+            room_services.system_message_post(
+                room_id=room_id, **system_message_fields("left", {"name": actor.display_name})
+            )
     return enquiry
 
 
@@ -1136,7 +1124,7 @@ def enquiry_join(*, actor: Staff, enquiry_id: int) -> Enquiry:
         room_services.system_message_post(
             room_id=room.pk,
             text=f"{actor.display_name} (admin) joined the conversation.",
-            visitor_text=visitor_joined_text(actor),
+            data=system_message_fields("joined", {"name": actor.display_name})["data"],
         )
     return enquiry
 
@@ -1165,10 +1153,7 @@ def enquiry_take_over(*, actor: Staff, enquiry_id: int) -> Enquiry:
         room_services.system_message_post(
             room_id=room.pk,
             text=f"{actor.display_name} (admin) took over this conversation.",
-            visitor_text=visitor_text_of(
-                VISITOR_LOOKS_AFTER if was_member else VISITOR_JOINED,
-                name=actor.display_name,
-            ),
+            data=system_message_fields("looks_after" if was_member else "joined", {"name": actor.display_name})["data"],
         )
         groups = [room_group(room.pk), staff_group(actor.pk), ADMINS_GROUP, visitor_group(enquiry.visitor_id)]
         if previous_id:
@@ -1194,19 +1179,19 @@ def enquiry_rate(*, visitor: Visitor, enquiry_id: int, score: Any, comment: Any 
     the owner's Leave included), or while it goes on when staff asked for a rating or the
     channel lets visitors rate any time (``enquiries.selectors.rating_open``)."""
     if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
-        raise InvalidInput.field("score", "The score must be a whole number from 1 to 5.")
+        raise InvalidInput.field("score", _("The score must be a whole number from 1 to 5."))
     comment = comment or ""
     if not isinstance(comment, str) or len(comment) > 2000:
-        raise InvalidInput.field("comment", "The comment is limited to 2,000 characters.")
+        raise InvalidInput.field("comment", _("The comment is limited to 2,000 characters."))
     text_check(comment, field="comment")
     with transaction.atomic():
         enquiry = _lock_enquiry(enquiry_id)
         if enquiry.visitor_id != visitor.pk:
             raise NotFound("Enquiry not found.")
         if enquiry.rating_score is not None:
-            raise Conflict("You have already rated this conversation.", code="rated")
+            raise Conflict(_("You have already rated this conversation."), code="rated")
         if not rating_open(enquiry):
-            raise Conflict("You can rate a conversation once it has been resolved.", code=enquiry.status)
+            raise Conflict(_("You can rate a conversation once it has been resolved."), code=enquiry.status)
         enquiry.rating_score, enquiry.rating_comment, enquiry.rated_at = score, comment.strip(), clock.now()
         enquiry.save(update_fields=["rating_score", "rating_comment", "rated_at"])
         _log(enquiry, EnquiryEvent.Type.RATED, by_visitor=True, data={"score": score})
@@ -1238,11 +1223,10 @@ def enquiry_rating_invite(*, actor: Staff, enquiry_id: int) -> Enquiry:
         enquiry.rating_invited_at = clock.now()
         enquiry.save(update_fields=["rating_invited_at"])
         _log(enquiry, EnquiryEvent.Type.RATING_INVITED, actor=actor)
-        # For the visitor, in English as the other messages the widget is sent.
+        # Worded in the visitor's language when they read it (rooms.system_texts).
         room_services.system_message_post(
             room_id=_room_id(enquiry),
-            text=f"{actor.display_name} asks you to rate this conversation.",
-            data={"bot": "rating_invite"},
+            **system_message_fields("rating_invite", {"name": actor.display_name}, data={"bot": "rating_invite"}),
         )
         send_event_on_commit(_audience(enquiry, staff_ids=[actor.pk]), EnquiryRatingInvited(enquiry_id=enquiry.pk))
     return enquiry
@@ -1254,12 +1238,14 @@ NOTE_MAX_FILES = 5
 
 def _note_clean(text: Any, contact: Any) -> tuple[str, str]:
     if not isinstance(text, str) or not text.strip():
-        raise InvalidInput.field("text", "The note cannot be empty.")
+        raise InvalidInput.field("text", _("The note cannot be empty."))
     if len(text) > settings.CC_NOTE_MAX_CHARS:
-        raise InvalidInput.field("text", f"The note is limited to {settings.CC_NOTE_MAX_CHARS:,} characters.")
+        raise InvalidInput.field(
+            "text", _("The note is limited to %(limit)s characters.") % {"limit": f"{settings.CC_NOTE_MAX_CHARS:,}"}
+        )
     contact = contact or ""
     if not isinstance(contact, str) or len(contact) > 255:
-        raise InvalidInput.field("contact", "Contact details are limited to 255 characters.")
+        raise InvalidInput.field("contact", _("Contact details are limited to 255 characters."))
     return text_check(text.strip(), field="text"), text_check(contact.strip(), field="contact")
 
 
@@ -1268,7 +1254,7 @@ def _note_files_store(uploads: Sequence[UploadedFile]) -> list[dict[str, Any]]:
     content, CC_MAX_UPLOAD_BYTES); on any refusal, those already stored are deleted and the
     refusal names the field "files"."""
     if len(uploads) > NOTE_MAX_FILES:
-        raise InvalidInput.field("files", f"A note carries at most {NOTE_MAX_FILES} files.")
+        raise InvalidInput.field("files", _("A note carries at most %(n)s files.") % {"n": NOTE_MAX_FILES})
     infos: list[dict[str, Any]] = []
     try:
         for upload in uploads:
@@ -1323,9 +1309,9 @@ def enquiry_leave_note(
             if enquiry.visitor_id != visitor.pk:
                 raise NotFound("Enquiry not found.")
             if enquiry.status != Enquiry.Status.MISSED:
-                raise Conflict("A note can be left only when nobody could answer.", code=enquiry.status)
+                raise Conflict(_("A note can be left only when nobody could answer."), code=enquiry.status)
             if EnquiryNote.objects.filter(enquiry=enquiry).exists():
-                raise Conflict("You have already left a note.", code="note_left")
+                raise Conflict(_("You have already left a note."), code="note_left")
             return _note_attach(enquiry, visitor, text, contact, infos)
     except BaseException:
         for info in infos:
@@ -1539,18 +1525,21 @@ def widget_enquiry_open(
     client_address: str = "",
     entry: str = "",
     replaces: int | None = None,
+    language: str = "",
 ) -> Enquiry:
     """A website visitor (new, or returning with its token) opens an enquiry. Visitor and
     enquiry are written together or not at all. ``replaces``: the visitor's conversation
     going on, which it ends first (``enquiry_end_by_visitor``), in the same transaction.
     ``client_address`` (the request's, under the declared proxies) gives the customer's
     country; ``entry`` is the page the widget says it runs in: "weblink" counts only for a
-    channel that has a web link."""
+    channel that has a web link. ``language``: the widget's (one of settings.LANGUAGES),
+    kept as the visitor's chat_language: their system messages, and what their socket says,
+    are worded in it (rooms.system_texts)."""
     via = channel.kind
     if channel.kind == ChannelKind.WEBLINK or (entry == ChannelKind.WEBLINK and channel.weblink_slug):
         via = ChannelKind.WEBLINK
     if not isinstance(message, str) or not message.strip():
-        raise InvalidInput.field("message", "Write a message to start the conversation.")
+        raise InvalidInput.field("message", _("Write a message to start the conversation."))
     with transaction.atomic():
         if replaces is not None:
             if visitor is None:
@@ -1559,7 +1548,7 @@ def widget_enquiry_open(
             if not Enquiry.objects.filter(pk=replaces, visitor=visitor).exists():
                 raise InvalidInput.field("replaces", _("Unknown conversation."))
             enquiry_end_by_visitor(visitor=visitor, enquiry_id=replaces)
-        visitor = _widget_visitor(channel, visitor, fields, device, utm)
+        visitor = _widget_visitor(channel, visitor, fields, device, utm, language=language)
         return enquiry_open(
             channel=channel,
             visitor=visitor,
@@ -1572,11 +1561,12 @@ def widget_enquiry_open(
 
 
 def _widget_visitor(
-    channel: Channel, visitor: Visitor | None, fields: dict[str, Any], device: Any, utm: Any
+    channel: Channel, visitor: Visitor | None, fields: dict[str, Any], device: Any, utm: Any, *, language: str = ""
 ) -> Visitor:
-    """A new visitor from the widget's form, or the returning one with what it typed now."""
+    """A new visitor from the widget's form, or the returning one with what it typed now
+    (``language``: the widget's, kept as the visitor's chat_language)."""
     if visitor is None:
-        return visitor_create(channel=channel, fields=fields, device=device, utm=utm)
+        return visitor_create(channel=channel, fields=fields, device=device, utm=utm, language=language)
     changes = {k: v for k, v in _clean_visitor_fields(fields).items() if v}
     for key, value in changes.items():
         setattr(visitor, key, value)
@@ -1585,7 +1575,8 @@ def _widget_visitor(
     if any(not k.startswith("utm_") for k in new_utm):
         raise InvalidInput.field("utm", "UTM keys must start with 'utm_'.")
     visitor.utm = new_utm or visitor.utm
-    visitor.save(update_fields=[*changes, "device", "utm"])
+    visitor.chat_language = language[:20] or visitor.chat_language
+    visitor.save(update_fields=[*changes, "device", "utm", "chat_language"])
     return visitor
 
 

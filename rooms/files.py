@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Model
+from django.utils.translation import gettext, gettext_noop
 from PIL import ExifTags, Image, ImageOps
 
 from contactcenter.org.errors import Conflict, InvalidInput, NotFound
@@ -84,7 +85,7 @@ TEXT_TYPES = {
     ".txt": FileType("text/plain; charset=utf-8", _DOC, (".txt",)),
     ".csv": FileType("text/csv; charset=utf-8", _DOC, (".csv",)),
 }
-_REFUSED = (
+_REFUSED = gettext_noop(
     "This type of file is not allowed. Send images (JPEG, PNG, GIF, WebP), videos (MP4, WebM, MOV), "
     "documents (PDF, Office, OpenDocument, TXT, CSV) or voice messages (OGG/Opus, WebM, MP3, M4A, WAV)."
 )
@@ -115,11 +116,11 @@ def file_sniff(*, head: bytes, name: str, declared_type: str = "") -> FileType:
     if kind is None:
         text_type = TEXT_TYPES.get(_suffix(name))
         if text_type is None:
-            raise InvalidInput.field("file", _REFUSED)
+            raise InvalidInput.field("file", gettext(_REFUSED))
         return text_type
     file_type = ALLOWED.get(kind.mime)
     if file_type is None:
-        raise InvalidInput.field("file", _REFUSED)
+        raise InvalidInput.field("file", gettext(_REFUSED))
     sound = _AUDIO_ONLY.get(kind.mime)
     if sound is not None:
         # The container's track headers decide; only when they are not in the first bytes,
@@ -206,7 +207,7 @@ def _write(upload: UploadedFile, relative: str, *, utf8: bool) -> int:
 def upload_limit_message() -> str:
     limit = settings.CC_MAX_UPLOAD_BYTES
     shown = f"{limit / (1024 * 1024):g} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
-    return f"Files are limited to {shown}."
+    return gettext("Files are limited to %(size)s.") % {"size": shown}
 
 
 def _too_many_pixels(width: int, height: int) -> InvalidInput:
@@ -248,7 +249,7 @@ def _image_details(relative: str) -> tuple[int, int, str | None]:
             "file", f"This image is too large; images are limited to {MAX_IMAGE_PIXELS // 1_000_000} megapixels."
         ) from None
     except (OSError, ValueError, SyntaxError):
-        raise InvalidInput.field("file", "This image is damaged or cannot be read.") from None
+        raise InvalidInput.field("file", gettext("This image is damaged or cannot be read.")) from None
     thumb.thumbnail((THUMBNAIL_MAX_PX, THUMBNAIL_MAX_PX))
     transparent = thumb.mode in ("RGBA", "LA", "PA") or (thumb.mode == "P" and "transparency" in thumb.info)
     if transparent:
@@ -285,7 +286,7 @@ def file_store(*, upload: UploadedFile) -> dict[str, Any]:
     MEDIA_ROOT, and return the description kept in ``message.data["file"]``. On any
     failure nothing stays on disk. Raises InvalidInput / UploadTooLarge."""
     if upload.size is None or upload.size <= 0:
-        raise InvalidInput.field("file", "The file is empty.")
+        raise InvalidInput.field("file", gettext("The file is empty."))
     if upload.size > settings.CC_MAX_UPLOAD_BYTES:
         raise UploadTooLarge.field("file", upload_limit_message())
     upload.seek(0)

@@ -13,6 +13,7 @@ from contactcenter.org.models import Staff
 from rooms.hooks import owner_info, room_list_extras, room_viewer_allowed
 from rooms.models import Message, QuickReply, Room, RoomMember
 from rooms.previews import preview_public
+from rooms.system_texts import system_text
 
 # Who reads and posts in rooms: staff, or the visitor of an enquiry's room (a model of
 # the enquiries app, which rooms does not import: anything that is not Staff).
@@ -20,7 +21,6 @@ Principal = Staff | Model
 
 
 # A system message's text as the visitor reads it, when it is not the staff's ``text``.
-VISITOR_TEXT = "visitor_text"
 
 
 def message_visible_to_visitor(message: Message) -> bool:
@@ -62,27 +62,22 @@ def message_public_data(message: Message) -> dict[str, Any]:
     return data
 
 
-def message_for_visitor_differs(message: Message) -> bool:
-    """Whether the visitor's copy of a message is not the staff's (see message_data)."""
-    return "forwarded" in message.data or VISITOR_TEXT in message.data
-
-
 def message_data(message: Message, *, for_visitor: bool = False) -> dict[str, Any]:
     """A message as clients get it. ``for_visitor``: without what only staff may see (who
-    wrote the original of a forward: possibly another customer), and a system message in
-    its visitor's wording (``data["visitor_text"]``: "Ann joined the conversation." where
-    staff read "Ann (admin) joined the conversation.")."""
+    wrote the original of a forward: possibly another customer), and a system message with a
+    text code worded in the active language (rooms.system_texts)."""
     recalled = message.recalled_at is not None
     data = {} if recalled else message_public_data(message)
-    text = message.text
-    if for_visitor and (("forwarded" in data) or VISITOR_TEXT in data):
-        text = str(data.get(VISITOR_TEXT) or text)
-        data = {key: value for key, value in data.items() if key not in ("forwarded", VISITOR_TEXT)}
+    text = "" if recalled else message.text
+    if for_visitor and "forwarded" in data:
+        data = {key: value for key, value in data.items() if key != "forwarded"}
+    if for_visitor and not recalled and message.kind == Message.Kind.SYSTEM:
+        text = system_text(data, text)  # in the active language: the visitor's
     return {
         "id": message.pk,
         "room": message.room_id,
         "kind": message.kind,
-        "text": "" if recalled else text,
+        "text": text,
         "author": message_author(message),
         "client_id": message.client_id,
         "reply_to": message.reply_to_id,

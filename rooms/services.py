@@ -13,8 +13,10 @@ from typing import Any, cast
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.db.models import Model
+from django.utils import translation
+from django.utils.translation import gettext
 
-from contactcenter.org import clock
+from contactcenter.org import clock, i18n
 from contactcenter.org.errors import Conflict, DomainError, InvalidInput, NotAuthorized, NotFound, timed_out
 from contactcenter.org.events import (
     MessageCreated,
@@ -34,14 +36,8 @@ from rooms.hooks import Post, post_rules, rooms_lock, sql_placeholders
 from rooms.mentions import mention_events, mentions_parse
 from rooms.models import Message, Room, RoomMember
 from rooms.previews import preview_queue_on_commit
-from rooms.selectors import (
-    VISITOR_TEXT,
-    access_room,
-    message_author,
-    message_data,
-    message_for_visitor_differs,
-    message_visible_to_visitor,
-)
+from rooms.selectors import access_room, message_author, message_data, message_visible_to_visitor
+from rooms.system_texts import has_system_text
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +98,15 @@ def message_events_send(room: Room, message: Message, event_cls: type = MessageC
     # Visitors have their own group so that a visitor socket needs no room lookups.
     if room.enquiry_id is not None and message_visible_to_visitor(message):
         visitor_id = room.enquiry.visitor_id  # type: ignore[union-attr]
-        public = message_data(message, for_visitor=True) if message_for_visitor_differs(message) else data
+        public = data
+        if has_system_text(message.data):
+            # Worded in the visitor's language (the one their widget started in).
+            visitor = room.enquiry.visitor  # type: ignore[union-attr]
+            spoken = visitor.chat_language or visitor.language
+            with translation.override(i18n.best_language(spoken, i18n.language_codes())):
+                public = message_data(message, for_visitor=True)
+        elif "forwarded" in data["data"]:
+            public = message_data(message, for_visitor=True)
         send_event_on_commit([visitor_group(visitor_id)], event_cls(message=public))
 
 
@@ -206,11 +210,14 @@ def _clean_text(text: Any, mode: str = "required") -> str:
         raise InvalidInput.field("text", "Text must be a string.")
     text = text.strip()
     if not text and mode == "required":
-        raise InvalidInput.field("text", "Message text cannot be empty.")
+        raise InvalidInput.field("text", gettext("Message text cannot be empty."))
     if len(text) > settings.CC_MESSAGE_MAX_CHARS:
         if mode == "cut":
             return text[: settings.CC_MESSAGE_MAX_CHARS]
-        raise InvalidInput.field("text", f"Message text is limited to {settings.CC_MESSAGE_MAX_CHARS} characters.")
+        raise InvalidInput.field(
+            "text",
+            gettext("Message text is limited to %(limit)s characters.") % {"limit": settings.CC_MESSAGE_MAX_CHARS},
+        )
     return text if mode == "cut" else text_check(text, field="text")
 
 
@@ -283,15 +290,11 @@ def message_post_request(request: PostRequest) -> tuple[Message, bool]:
     return result
 
 
-def system_message_post(
-    *, room_id: int, text: str, data: dict[str, Any] | None = None, visitor_text: str | None = None
-) -> Message:
-    """A system/bot message. ``data["visibility"] == "staff"`` hides it from the visitor;
-    ``visitor_text`` is what the visitor reads instead of ``text`` (no roles, no emails:
-    staff by their public display name). The caller holds the locks its decision needs
-    (it is inside its transaction)."""
-    if visitor_text is not None and visitor_text != text:
-        data = {**(data or {}), VISITOR_TEXT: visitor_text}
+def system_message_post(*, room_id: int, text: str, data: dict[str, Any] | None = None) -> Message:
+    """A system/bot message. ``data["visibility"] == "staff"`` hides it from the visitor; a
+    text code in ``data`` (``rooms.system_texts.system_message_fields``) words it for the
+    visitor in their language (staff by their public display name, no roles). The caller
+    holds the locks its decision needs (it is inside its transaction)."""
     request = PostRequest(room_id, text, kind="system", data=data)
     with transaction.atomic(savepoint=False):
         results: list[PostResult | None] = [None]

@@ -8,11 +8,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-.venv/bin/python}
-LOCALES=(-l zh_Hans -l zh_Hant)
-# Only the project's own code: not the virtualenv, node_modules, tests or the visitor's
-# widget (its texts are set per channel by the admins).
+# The dashboard's languages (settings.CC_STAFF_LANGUAGES) translate every text; the other
+# languages (the visitor's only) the texts of locale/visitor_sources.txt.
+STAFF_LOCALES=(zh_Hans zh_Hant)
+VISITOR_LOCALES=(ja th)
+LOCALES=()
+for locale in "${STAFF_LOCALES[@]}" "${VISITOR_LOCALES[@]}"; do LOCALES+=(-l "$locale"); done
+# Only the project's own code: not the virtualenv, node_modules or tests.
 IGNORE=(--ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=media --ignore=tests
-  --ignore=bench --ignore=docs --ignore=static/widget --ignore=locale --ignore=build)
+  --ignore=bench --ignore=docs --ignore=locale --ignore=build)
 
 if [[ "${1:-}" != "compile" ]]; then
   # --no-obsolete: a text no longer in the code leaves the catalogue; --add-location=file keeps
@@ -20,6 +24,18 @@ if [[ "${1:-}" != "compile" ]]; then
   "$PYTHON" manage.py makemessages "${LOCALES[@]}" -d django "${IGNORE[@]}" --no-obsolete --add-location=file
   "$PYTHON" manage.py makemessages "${LOCALES[@]}" -d djangojs "${IGNORE[@]}" --no-obsolete --add-location=file \
     --extension=js
+  # The visitor's languages keep the visitor's texts only (msggrep --location).
+  PATTERNS=()
+  while read -r pattern; do
+    [[ -z "$pattern" || "$pattern" == \#* ]] || PATTERNS+=(-N "$pattern")
+  done < locale/visitor_sources.txt
+  for locale in "${VISITOR_LOCALES[@]}"; do
+    for po in locale/"$locale"/LC_MESSAGES/django.po locale/"$locale"/LC_MESSAGES/djangojs.po; do
+      msggrep "${PATTERNS[@]}" -o "$po.tmp" "$po" && mv "$po.tmp" "$po"
+      # A new catalogue's header: these languages have one form (no plural).
+      sed -i 's/^"Plural-Forms: nplurals=INTEGER; plural=EXPRESSION;\\n"$/"Plural-Forms: nplurals=1; plural=0;\\n"/' "$po"
+    done
+  done
 fi
 "$PYTHON" manage.py compilemessages "${LOCALES[@]}" --ignore=.venv --ignore=node_modules
 # Untranslated entries left: say so (they show in English until translated).

@@ -703,6 +703,18 @@ class VisitorConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocket
     def author(self, principal: Any) -> dict[str, Any]:
         return {"type": "visitor", "id": principal.pk, "name": principal.display_name}
 
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        # Refusals and synced system messages worded in the visitor's language: the widget's
+        # (the socket URL's ?lang=), else the one they started in (rooms.system_texts).
+        asked = _query(self.scope, "lang")
+        if not asked and self._visitor is None:
+            with contextlib.suppress(DomainError):  # refused again, and answered, below
+                await self.principal()
+        if not asked and self._visitor is not None:
+            asked = self._visitor.chat_language or self._visitor.language
+        with translation.override(i18n.best_language(asked, i18n.language_codes())):
+            await super().receive_json(content, **kwargs)
+
     def rate_key(self) -> tuple[str, int]:
         return "visitor", self.visitor_id
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections, connection, connections
+from django.utils import translation
 
 from contactcenter.org import realtime
 from contactcenter.org.errors import Busy
@@ -36,7 +37,9 @@ from rooms.services import PostRequest, messages_post
 
 logger = logging.getLogger(__name__)
 
-_Item = tuple[PostRequest, "asyncio.Future[dict[str, Any]]", asyncio.AbstractEventLoop]
+# A post, its answer, the socket's event loop and the socket's language (refusals are worded
+# in it: README "Languages").
+_Item = tuple[PostRequest, "asyncio.Future[dict[str, Any]]", asyncio.AbstractEventLoop, str]
 
 
 class SocketWriter:
@@ -69,7 +72,7 @@ class SocketWriter:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[dict[str, Any]] = loop.create_future()
         self._start()
-        self._queue.put((request, future, loop))
+        self._queue.put((request, future, loop, translation.get_language() or settings.LANGUAGE_CODE))
         return await future
 
     def queued(self) -> int:
@@ -117,20 +120,19 @@ class SocketWriter:
                 logger.exception("socket writer batch failed")
 
     def _write(self, batch: list[_Item]) -> None:
-        # Items of one batch normally share the server's event loop; tests may run several.
-        by_loop: dict[asyncio.AbstractEventLoop, list[_Item]] = {}
+        # Items of one batch normally share the server's event loop (tests may run several)
+        # and mostly a language.
+        by_loop: dict[tuple[asyncio.AbstractEventLoop, str], list[_Item]] = {}
         for item in batch:
-            by_loop.setdefault(item[2], []).append(item)
-        for loop, items in by_loop.items():
+            by_loop.setdefault((item[2], item[3]), []).append(item)
+        for (loop, language), items in by_loop.items():
             close_old_connections()
             answers: list[tuple[asyncio.Future[dict[str, Any]], Any]]
-            with realtime.sends_collected() as sends:
+            with realtime.sends_collected() as sends, translation.override(language):
                 try:
                     self._timeouts_set()  # connects: an outage here is answered like any failure
-                    results = messages_post([request for request, _f, _l in items])
-                    answers = [
-                        (future, _answer(result)) for (_r, future, _l), result in zip(items, results, strict=True)
-                    ]
+                    results = messages_post([item[0] for item in items])
+                    answers = [(item[1], _answer(result)) for item, result in zip(items, results, strict=True)]
                 except Exception as exc:
                     logger.exception("posting %d socket messages failed", len(items))
                     if len(items) == 1:
@@ -160,7 +162,7 @@ class SocketWriter:
 
     @staticmethod
     def _write_one(item: _Item) -> list[tuple[asyncio.Future[dict[str, Any]], Any]]:
-        request, future, _loop = item
+        request, future = item[0], item[1]
         try:
             return [(future, _answer(messages_post([request])[0]))]
         except Exception as exc:

@@ -201,7 +201,7 @@ class MeView(APIView):
 
 class PreferencesIn(serializers.Serializer):
     language = serializers.ChoiceField(
-        choices=[("", "The browser's language"), *settings.LANGUAGES],
+        choices=[("", "The browser's language"), *i18n.staff_languages()],
         required=False,
         allow_blank=True,
         help_text='The dashboard\'s language; "" follows the browser.',

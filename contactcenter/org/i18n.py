@@ -1,7 +1,8 @@
-"""Languages and time zones of the staff (README "Languages").
+"""Languages and time zones of the staff and the visitors (README "Languages").
 
-A staff member's ``language`` is one of settings.LANGUAGES, or empty for the browser's
-(Accept-Language, read by Django's LocaleMiddleware); their ``time_zone`` is an IANA name,
+A staff member's ``language`` is one of settings.CC_STAFF_LANGUAGES (the languages the whole
+dashboard is translated into), or empty for the browser's (Accept-Language, read by
+Django's LocaleMiddleware); their ``time_zone`` is an IANA name,
 or empty for the business's (the work hours' time zone, else settings.TIME_ZONE). The
 dashboard formats every date, time and duration in these (static/js/datetime.js).
 """
@@ -21,12 +22,62 @@ from contactcenter.org.models import OrgSettings, Staff
 
 
 def language_codes() -> list[str]:
-    """The languages the dashboard is translated into (settings.LANGUAGES), e.g. "zh-hans"."""
+    """Every language with a catalogue (settings.LANGUAGES), e.g. "zh-hans": the visitor's."""
     return [code for code, _name in settings.LANGUAGES]
 
 
 def is_language(code: str) -> bool:
     return code in language_codes()
+
+
+def staff_language_codes() -> list[str]:
+    """The languages the dashboard is translated into (settings.CC_STAFF_LANGUAGES)."""
+    return [code for code in settings.CC_STAFF_LANGUAGES if is_language(code)]
+
+
+def is_staff_language(code: str) -> bool:
+    return code in staff_language_codes()
+
+
+def staff_languages() -> list[tuple[str, str]]:
+    """(code, name) of the dashboard's languages, in settings.LANGUAGES order."""
+    return [(code, name) for code, name in settings.LANGUAGES if is_staff_language(code)]
+
+
+def best_language(accept_language: str, allowed: list[str], default: str | None = None) -> str:
+    """The first language of an Accept-Language header (or a ?lang= value) that one of
+    ``allowed`` serves ("ja-JP" -> "ja", "zh-TW" -> "zh-hant"), else ``default``
+    (settings.LANGUAGE_CODE unless given)."""
+    for code, _quality in parse_accept_lang_header(accept_language[:500]):
+        if code == "*":
+            break
+        try:
+            variant = translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+        if variant in allowed:
+            return variant
+    return settings.LANGUAGE_CODE if default is None else default
+
+
+def visitor_language(request: HttpRequest) -> str:
+    """The language of a visitor's page or request: ``?lang=`` (the loader's data-lang; any
+    of settings.LANGUAGES, "ja-JP" as well as "ja"), else the browser's Accept-Language (the
+    widget's requests send its page's language there), else settings.LANGUAGE_CODE."""
+    asked = best_language(request.GET.get("lang", "")[:35], language_codes(), default="")
+    if asked:
+        return asked
+    return best_language(request.headers.get("Accept-Language", ""), language_codes())
+
+
+# The visitor's pages and API: worded in the visitor's language, any of settings.LANGUAGES.
+VISITOR_PATHS = ("/widget/", "/l/", "/api/v1/widget/")
+
+
+def is_visitor_request(request: HttpRequest) -> bool:
+    """A request of the visitor's widget or web link page (also their REST calls with a
+    visitor token to the shared API)."""
+    return request.path.startswith(VISITOR_PATHS) or request.headers.get("Authorization", "").startswith("Visitor ")
 
 
 @cache
@@ -62,30 +113,31 @@ def staff_language(staff: Staff, accept_language: str = "") -> str:
     """The language a staff member's answers are worded in where no request passed through
     LocaleMiddleware (their socket): their choice, else the browser's (Accept-Language of
     the socket's handshake), else settings.LANGUAGE_CODE."""
-    if staff.language and is_language(staff.language):
+    if staff.language and is_staff_language(staff.language):
         return staff.language
-    for code, _quality in parse_accept_lang_header(accept_language[:500]):
-        if code == "*":
-            break
-        try:
-            return translation.get_supported_language_variant(code)
-        except LookupError:
-            continue
-    return settings.LANGUAGE_CODE
+    return best_language(accept_language, staff_language_codes())
 
 
 class StaffLanguageMiddleware:
-    """A signed-in staff member who chose a language gets it whatever the browser asks for
-    (after LocaleMiddleware, which set the browser's, and the authentication middlewares).
-    API clients signing in with a token get the browser's (Accept-Language)."""
+    """The language of a request (after LocaleMiddleware, which set the browser's, and the
+    authentication middlewares). A visitor's request: ``visitor_language`` (any language). Any
+    other: the signed-in staff member's choice whatever the browser asks for, else the
+    browser's among the dashboard's languages (API clients with a token: the browser's)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
-        language = user.language if isinstance(user, Staff) else ""
-        if language and is_language(language):
+        if is_visitor_request(request):
+            language = visitor_language(request)
+        else:
+            user = getattr(request, "user", None)
+            accept = request.headers.get("Accept-Language", "")
+            if isinstance(user, Staff):
+                language = staff_language(user, accept)
+            else:
+                language = best_language(accept, staff_language_codes())
+        if language != translation.get_language():
             translation.activate(language)
-            request.LANGUAGE_CODE = language
+        request.LANGUAGE_CODE = language
         return self.get_response(request)

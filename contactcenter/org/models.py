@@ -55,7 +55,7 @@ class Staff(AbstractBaseUser):
     max_concurrent = models.PositiveIntegerField(default=5)
     is_active = models.BooleanField(default=True)
     phone = models.CharField(max_length=40, blank=True, default="")
-    # Their own choices (contactcenter.org.i18n): one of settings.LANGUAGES, empty for the
+    # Their own choices (contactcenter.org.i18n): one of settings.CC_STAFF_LANGUAGES, empty for the
     # browser's language; an IANA time zone, empty for the business's.
     language = models.CharField(max_length=16, blank=True, default="")
     time_zone = models.CharField(max_length=60, blank=True, default="")

@@ -195,16 +195,16 @@ def staff_set_availability(*, actor: Staff, staff: Staff, availability: str) -> 
 def staff_set_preferences(
     *, actor: Staff, staff: Staff, language: str | None = None, time_zone: str | None = None
 ) -> Staff:
-    """A staff member's own language (one of settings.LANGUAGES, "" for the browser's) and
+    """A staff member's own language (one of settings.CC_STAFF_LANGUAGES, "" for the browser's) and
     time zone (IANA name, "" for the business's); None leaves one as it is. Both are checked
     before anything is written. Takes the staff row lock."""
     if actor.pk != staff.pk:
         _require_admin(actor)
-    if language is not None and language != "" and not i18n.is_language(language):
+    if language is not None and language != "" and not i18n.is_staff_language(language):
         raise InvalidInput.field(
             "language",
             gettext("Unknown language: %(code)s. Choose one of: %(codes)s.")
-            % {"code": language, "codes": ", ".join(i18n.language_codes())},
+            % {"code": language, "codes": ", ".join(i18n.staff_language_codes())},
         )
     if time_zone is not None and time_zone != "" and not i18n.is_time_zone(time_zone):
         raise InvalidInput.field(

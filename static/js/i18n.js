@@ -49,3 +49,14 @@ export function pgettext(context, msgid) {
 export function interpolate(text, values) {
   return text.replace(/%\((\w+)\)s/g, (whole, key) => (key in values ? String(values[key]) : whole));
 }
+
+/**
+ * The page's language (its <html lang>, set by the server) as a BCP 47 tag for Intl and
+ * Accept-Language: "zh-hans" -> "zh-Hans", "ja" -> "ja"; "en" without a page.
+ * @returns {string}
+ */
+export function pageLanguage() {
+  const doc = /** @type {any} */ (globalThis).document;
+  const lang = String((doc && doc.documentElement && doc.documentElement.lang) || "en");
+  return lang.replace(/-(hans|hant)$/i, (_whole, script) => `-${script[0].toUpperCase()}${script.slice(1).toLowerCase()}`);
+}

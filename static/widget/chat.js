@@ -16,6 +16,8 @@
 //   earlier.js       the visitor's earlier conversations above the current one
 //   labels.js, decide.js, visitor.js, returning.js: pure helpers (tests/js/widget_*.test.js)
 
+import { configure as configureDates } from "../js/datetime.js";
+import { gettext, pageLanguage } from "../js/i18n.js";
 import { openConversation, newConversation, showChatSurface } from "./chat/conversation.js";
 import { openChoice } from "./chat/cta.js";
 import { api } from "./chat/api.js";
@@ -36,6 +38,7 @@ Object.assign(nav, { home: renderHome, start: renderStart, open: openConversatio
 /** @type {any} */ (window).ccWidgetDebug = debug;
 
 async function init() {
+  configureDates({ locale: pageLanguage() }); // dates and times in the chat's language, the visitor's time zone
   toParent({ type: "cc:hello" }); // before any request: tells the loader the page is allowed here
   installNoteButton();
   window.addEventListener("message", onParentMessage);
@@ -101,10 +104,11 @@ async function init() {
     height: config.height,
     title: document.title,
     active,
+    labels: { launcher: gettext("Chat with us"), chat: gettext("Chat") },
   });
 }
 
 init().catch((error) => {
-  banner("The chat could not start. Please reload the page.");
+  banner(gettext("The chat could not start. Please reload the page."));
   console.error(error);
 });

@@ -1,6 +1,7 @@
 /*! Contact center widget loader.
  * <script src="https://HOST/static/widget/loader.js" data-channel="KEY" async></script>
  * Optional: data-position="left|right", data-color="#2563eb", data-label="Chat with us",
+ * data-lang="ja" (the chat's language: en, zh-hans, zh-hant, ja, th; else the browser's),
  * data-tag="Sales" / data-staff="12" (open that tag or staff member directly),
  * data-open="true" (open at load), data-launcher="false" (no button: use the API).
  * API: window.ContactCenter.open(), .close(), .toggle(), .setVisitor({first_name, last_name,
@@ -38,7 +39,12 @@
     };
     var color = /^#[0-9a-fA-F]{6}$/.test(attr("color", "")) ? attr("color") : "";
     var position = attr("position", "") === "left" ? "left" : attr("position", "") === "right" ? "right" : "";
+    // The launcher's label: data-label, else the chat's own (in the visitor's language, sent
+    // with cc:ready), "Chat with us" until then.
+    var ownLabel = attr("label", "") !== "";
     var label = String(attr("label", "Chat with us")).slice(0, 60);
+    // data-lang="ja" (any language tag): the chat's language; else the browser's.
+    var lang = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$/.test(attr("lang", "")) ? attr("lang") : "";
     var showLauncher = attr("launcher", "true") !== "false";
     var openKey = "cc-widget-open:" + key;
 
@@ -56,6 +62,7 @@
     });
     if (attr("tag", "")) params.set("tag", attr("tag"));
     if (attr("staff", "")) params.set("staff", attr("staff"));
+    if (lang) params.set("lang", lang);
 
     var clean = function (text) {
       return String(text).replace(/[&<>"']/g, "");
@@ -303,6 +310,13 @@
       try {
         if (data.type === "cc:ready") {
           ready = true;
+          if (data.labels && typeof data.labels === "object") {
+            if (!ownLabel && data.labels.launcher) launcher.setAttribute("aria-label", String(data.labels.launcher).slice(0, 60));
+            if (data.labels.chat) {
+              iframe.title = String(data.labels.chat).slice(0, 60);
+              panel.setAttribute("aria-label", iframe.title);
+            }
+          }
           if (data.color && !color) host.style.setProperty("--cc-accent", String(data.color));
           if (data.position && !position && data.position !== side) {
             var other = data.position === "left" ? "left" : "right";

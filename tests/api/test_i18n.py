@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from contactcenter.org import services as org_services
 from contactcenter.org.errors import InvalidInput, NotAuthorized
@@ -230,9 +231,19 @@ def _mo_entries(path: Path) -> dict[tuple[str | None, str], list[str]]:
 PO_FILES = sorted(LOCALE_DIR.glob("*/LC_MESSAGES/*.po"))
 
 
-def test_there_are_catalogues_for_both_chinese_scripts() -> None:
+STAFF_LOCALES = ["zh_Hans", "zh_Hant"]  # every text (settings.CC_STAFF_LANGUAGES)
+VISITOR_LOCALES = ["ja", "th"]  # the visitor's texts only (locale/visitor_sources.txt)
+
+
+def test_there_are_catalogues_for_every_language() -> None:
     names = {str(p.relative_to(LOCALE_DIR)) for p in PO_FILES}
-    for locale in ("zh_Hans", "zh_Hant"):
+    assert {translation.to_locale(code) for code, _name in settings.LANGUAGES} == {
+        "en",
+        *STAFF_LOCALES,
+        *VISITOR_LOCALES,
+    }
+    assert [translation.to_locale(code) for code in settings.CC_STAFF_LANGUAGES] == ["en", *STAFF_LOCALES]
+    for locale in STAFF_LOCALES + VISITOR_LOCALES:
         assert {f"{locale}/LC_MESSAGES/django.po", f"{locale}/LC_MESSAGES/djangojs.po"} <= names
 
 
@@ -270,8 +281,19 @@ _JS_CALLS = [
     re.compile(rf"\bngettext\(\s*({_JS_STRING})\s*,\s*({_JS_STRING})\s*,"),
 ]
 _PY_STRING = r'"(?:[^"\\\n]|\\.)*"' + r"|'(?:[^'\\\n]|\\.)*'"
-_PY_CALL = re.compile(rf"\b(?:gettext|gettext_lazy|ngettext)\(\s*({_PY_STRING})\s*[,)]")
+_PY_CALL = re.compile(rf"\b(?:gettext|gettext_lazy|gettext_noop|ngettext|_)\(\s*({_PY_STRING})\s*[,)]")
 _TEMPLATE_TAG = re.compile(r'{%\s*translate\s+"([^"]*)"\s*%}')
+_TEMPLATE_BLOCK = re.compile(r"{%\s*blocktranslate\b([^%]*)%}(.*?){%\s*endblocktranslate\s*%}", re.S)
+
+
+def _visitor_source(path: str) -> bool:
+    """Whether a file is one of locale/visitor_sources.txt (msggrep's globs: * stops at /)."""
+    for line in (LOCALE_DIR / "visitor_sources.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            pattern = re.escape(line.strip()).replace(r"\*", "[^/]*")
+            if re.fullmatch(pattern, path):
+                return True
+    return False
 
 
 def _js_text(literal: str) -> str:
@@ -280,38 +302,60 @@ def _js_text(literal: str) -> str:
     return str(json.loads(literal))
 
 
-def _texts_in_code() -> dict[str, set[tuple[str | None, str]]]:
-    """(msgctxt, msgid) of the texts marked for translation in the code, per domain: the calls
-    with literal arguments (what xgettext extracts, read with regular expressions so that
-    GNU gettext is not needed to run this check)."""
-    found: dict[str, set[tuple[str | None, str]]] = {"django": set(), "djangojs": set()}
-    for path in sorted((ROOT / "static" / "js").rglob("*.js")):
+def _texts_in_code() -> dict[str, dict[tuple[str | None, str], set[str]]]:
+    """(msgctxt, msgid) of the texts marked for translation in the code, per domain, with the
+    files they are in: the calls with literal arguments (what xgettext extracts, read with
+    regular expressions so that GNU gettext is not needed to run this check)."""
+    found: dict[str, dict[tuple[str | None, str], set[str]]] = {"django": {}, "djangojs": {}}
+
+    def add(domain: str, key: tuple[str | None, str], path: Path) -> None:
+        found[domain].setdefault(key, set()).add(str(path.relative_to(ROOT)))
+
+    scripts = [*(ROOT / "static" / "js").rglob("*.js"), *(ROOT / "static" / "widget").rglob("*.js")]
+    for path in sorted(scripts):
         source = path.read_text(encoding="utf-8")
         for match in _JS_CALLS[0].finditer(source):
-            found["djangojs"].add((None, _js_text(match[1])))
+            add("djangojs", (None, _js_text(match[1])), path)
         for match in _JS_CALLS[1].finditer(source):
-            found["djangojs"].add((_js_text(match[1]), _js_text(match[2])))
+            add("djangojs", (_js_text(match[1]), _js_text(match[2])), path)
         for match in _JS_CALLS[2].finditer(source):
-            found["djangojs"].add((None, _js_text(match[1])))
+            add("djangojs", (None, _js_text(match[1])), path)
     for app in ("contactcenter", "rooms", "enquiries", "channels_adapters", "monitoring"):
         for path in sorted((ROOT / app).rglob("*.py")):
             if "migrations" in path.parts:
                 continue
             for match in _PY_CALL.finditer(path.read_text(encoding="utf-8")):
-                found["django"].add((None, ast.literal_eval(match[1])))
+                add("django", (None, ast.literal_eval(match[1])), path)
     for path in sorted((ROOT / "templates").rglob("*.html")):
-        if "widget" in path.parts:
-            continue
-        for match in _TEMPLATE_TAG.finditer(path.read_text(encoding="utf-8")):
-            found["django"].add((None, match[1]))
+        source = path.read_text(encoding="utf-8")
+        for match in _TEMPLATE_TAG.finditer(source):
+            add("django", (None, match[1]), path)
+        for match in _TEMPLATE_BLOCK.finditer(source):
+            text = match[2]
+            if "trimmed" in match[1].split():
+                text = " ".join(line.strip() for line in text.splitlines() if line.strip())
+            add("django", (None, re.sub(r"{{\s*(\w+)\s*}}", r"%(\1)s", text)), path)
     return found
 
 
-@pytest.mark.parametrize("locale", ["zh_Hans", "zh_Hant"])
+def test_the_widget_and_the_visitors_texts_are_found() -> None:
+    texts = _texts_in_code()
+    assert (None, "Start chat") in texts["djangojs"]  # static/widget/chat/start.js
+    assert (None, "Chat with %(name)s") in texts["django"]  # a blocktranslate of templates/widget
+    assert (None, "%(name)s joined the conversation.") in texts["django"]  # gettext_noop
+    assert _visitor_source("static/widget/chat/start.js") and _visitor_source("templates/weblink.html")
+    assert not _visitor_source("static/js/dashboard/app.js") and not _visitor_source("templates/login.html")
+
+
+@pytest.mark.parametrize("locale", STAFF_LOCALES + VISITOR_LOCALES)
 def test_every_text_marked_in_the_code_is_translated(locale: str) -> None:
     """Texts added since the catalogues were made show in English: run scripts/i18n.sh (make
-    messages), translate the new entries in locale/*/LC_MESSAGES/*.po, and run it again."""
-    for domain, texts in _texts_in_code().items():
+    messages), translate the new entries in locale/*/LC_MESSAGES/*.po, and run it again. The
+    visitor's languages (ja, th) translate the texts of locale/visitor_sources.txt only."""
+    for domain, places in _texts_in_code().items():
+        texts = set(places)
+        if locale in VISITOR_LOCALES:
+            texts = {key for key, paths in places.items() if any(_visitor_source(p) for p in paths)}
         assert texts, domain
         catalogue = _po_entries(LOCALE_DIR / locale / "LC_MESSAGES" / f"{domain}.po")
         missing = sorted(f"{ctx}|{msgid}" if ctx else msgid for ctx, msgid in texts - set(catalogue))

@@ -273,7 +273,7 @@ def test_missed_at_exactly_60_seconds(open_enquiry, make_staff, support, events,
         f"staff.{b.pk}",
     }
     notice = Message.objects.get(room=e.room, data__bot="missed")
-    assert notice.data == {"bot": "missed", "reason": "timeout"}
+    assert notice.data == {"bot": "missed", "reason": "timeout", "text_code": "missed_nobody", "text_params": {}}
     assert "Leave a note" in notice.text
 
     # Idempotent: a second sweep (or a second process) changes nothing.

@@ -4,8 +4,8 @@
 // after the agent ended the chat, when the agent asks for it, or on the visitor's own
 // "Rate this conversation" where the channel allows it (note_rules.ratingShown); its thanks.
 
-import { h } from "../../js/h.js";
 import { gettext } from "../../js/i18n.js";
+import { h } from "../../js/h.js";
 import { api } from "./api.js";
 import { afterChat, afterChatKey, starStep } from "./decide.js";
 import { starLabel } from "./labels.js";

@@ -6,6 +6,7 @@
 // is active the server hands out a fresh one (the X-Visitor-Token header on REST answers, a
 // visitor.token_renewed event on the socket): keep it, for this page and the next visit.
 
+import { pageLanguage } from "../../js/i18n.js";
 import { createClient } from "../../js/rest.js";
 import { wsUrl } from "../../js/socket.js";
 import { errorText } from "./labels.js";
@@ -13,7 +14,8 @@ import { S, save } from "./state.js";
 
 const rest = createClient({
   credentials: "omit",
-  headers: () => (S.token ? { Authorization: `Visitor ${S.token}` } : {}),
+  // The page's language (?lang= or the browser's, chosen by the server): the answers' too.
+  headers: () => ({ "Accept-Language": pageLanguage(), ...(S.token ? { Authorization: `Visitor ${S.token}` } : {}) }),
   onResponse: (response) => renewToken(response.headers.get("X-Visitor-Token")),
   message: errorText,
 });
@@ -40,7 +42,7 @@ export function renewToken(token) {
 }
 
 export function visitorSocketUrl() {
-  return wsUrl(`/ws/visitor/?visitor_token=${encodeURIComponent(S.token)}`);
+  return wsUrl(`/ws/visitor/?visitor_token=${encodeURIComponent(S.token)}&lang=${encodeURIComponent(pageLanguage())}`);
 }
 
 /**

@@ -4,6 +4,7 @@
 // drop, dedupe by id) with REST polling as the fallback. REST is the source of truth: every
 // enquiry.* event reads the enquiry again.
 
+import { gettext, interpolate } from "../../js/i18n.js";
 import { h } from "../../js/h.js";
 import { CCSocket } from "../../js/socket.js";
 import { renderAfter } from "./after.js";
@@ -29,7 +30,7 @@ function renderChat() {
   body.append(
     h("div", { class: "cc-agent", "data-ref": "agent", hidden: true }),
     h("p", { class: "cc-status", "data-ref": "status", role: "status" }),
-    h("ol", { class: "cc-messages", "data-ref": "messages", "aria-label": "Messages" }),
+    h("ol", { class: "cc-messages", "data-ref": "messages", "aria-label": gettext("Messages") }),
     h("p", { class: "cc-typing", "data-ref": "typing", hidden: true }),
     h("div", { class: "cc-after", "data-ref": "after" }),
     composer(),
@@ -66,7 +67,7 @@ function renderAgent(owner) {
       availability(owner, "cc-agent-status"),
     ),
   );
-  ref("subtitle").textContent = `You are chatting with ${owner.display_name}`;
+  ref("subtitle").textContent = interpolate(gettext("You are chatting with %(name)s"), { name: owner.display_name });
 }
 
 /**
@@ -127,7 +128,7 @@ function onEvent(event) {
       break;
     case "enquiry.transferred":
       if (data.enquiry_id === S.enquiryId && data.state === "accepted") {
-        setStatus(`You were transferred to ${data.owner_name}.`);
+        setStatus(interpolate(gettext("You were transferred to %(name)s."), { name: data.owner_name }));
       }
       refreshEnquiry();
       break;
@@ -197,7 +198,7 @@ export function pauseConversation() {
 export function leaveConversation() {
   pauseConversation();
   forget();
-  ref("subtitle").textContent = config.greeting || "We usually reply in a few minutes";
+  ref("subtitle").textContent = config.greeting || gettext("We usually reply in a few minutes");
 }
 
 /** Leaves the conversation on screen (over) for the home view (a web link page: its start form). */

@@ -5,8 +5,8 @@
 // says whom the note is for. The statuses follow availability live (chat/live.js calls
 // refreshDirectory).
 
-import { h } from "../../js/h.js";
 import { gettext } from "../../js/i18n.js";
+import { h } from "../../js/h.js";
 import { leaveNoteView } from "./closed.js";
 import { hasDirectory } from "./decide.js";
 import { choiceStatus, subtitleText } from "./directory.js";

@@ -2,15 +2,16 @@
 // The texts the visitor reads, built from data. Pure functions (no DOM), unit-tested in
 // tests/js/widget_labels.test.js.
 
+import { gettext, interpolate, ngettext } from "../../js/i18n.js";
 /** @typedef {import("./types.js").Enquiry} Enquiry */
 /** @typedef {import("./types.js").FileInfo} FileInfo */
 /** @typedef {import("./types.js").Message} Message */
 
 /** @type {Record<string, string>} */
-export const AVAILABILITY = { active: "Available", busy: "Busy", away: "Away", offline: "Offline" };
+export const AVAILABILITY = { active: gettext("Available"), busy: gettext("Busy"), away: gettext("Away"), offline: gettext("Offline") };
 
 /** @type {Record<string, string>} the start form's fields, by the name the API uses */
-export const FIELD_LABELS = { first_name: "First name", last_name: "Last name", email: "Email", phone: "Phone" };
+export const FIELD_LABELS = { first_name: gettext("First name"), last_name: gettext("Last name"), email: gettext("Email"), phone: gettext("Phone") };
 
 export const EMOJI = "😀 😂 😊 😍 🤔 😅 😢 😮 😡 👍 👎 👏 🙏 👋 🙌 💪 🎉 ❤️ 💔 🔥 ✅ ❌ ⭐ ☕ 📎 📷 📞 ✉️ 🕒 💡 🚀 🤝".split(" ");
 
@@ -55,7 +56,7 @@ export function fieldInput(name) {
  * @returns {string}
  */
 export function tooLongText(length, limit) {
-  return `Your message is too long: ${length.toLocaleString()} characters, at most ${limit.toLocaleString()}.`;
+  return interpolate(gettext("Your message is too long: %(length)s characters, at most %(limit)s."), { length: length.toLocaleString(), limit: limit.toLocaleString() });
 }
 
 /**
@@ -63,7 +64,7 @@ export function tooLongText(length, limit) {
  * @returns {string}
  */
 export function fileTooLargeText(uploadBytes) {
-  return `This file is too large (at most ${Math.floor(uploadBytes / 1048576)} MB).`;
+  return interpolate(gettext("This file is too large (at most %(size)s MB)."), { size: Math.floor(uploadBytes / 1048576) });
 }
 
 /**
@@ -72,7 +73,7 @@ export function fileTooLargeText(uploadBytes) {
  * @returns {string}
  */
 export function uploadFailureText(error) {
-  return error.status === 404 || error.status === 405 ? "files cannot be sent here." : error.message;
+  return error.status === 404 || error.status === 405 ? gettext("files cannot be sent here.") : error.message;
 }
 
 /**
@@ -81,7 +82,7 @@ export function uploadFailureText(error) {
  * @returns {string}
  */
 export function fileButtonText(file) {
-  return `⬇ ${file.name || "file"}${file.size ? ` (${Math.ceil(file.size / 1024)} KB)` : ""}`;
+  return `⬇ ${file.name || gettext("file")}${file.size ? ` (${Math.ceil(file.size / 1024)} KB)` : ""}`;
 }
 
 /**
@@ -89,7 +90,7 @@ export function fileButtonText(file) {
  * @returns {string}
  */
 export function typingText(author) {
-  return `${author.name || "The agent"} is typing…`;
+  return interpolate(gettext("%(name)s is typing…"), { name: author.name || gettext("The agent") });
 }
 
 /**
@@ -101,16 +102,16 @@ export function statusText(enquiry) {
   switch (enquiry.status) {
     case "open":
       return enquiry.queue_position
-        ? `Waiting for an agent. You are number ${enquiry.queue_position} in the queue.`
-        : "Waiting for an agent…";
+        ? interpolate(gettext("Waiting for an agent. You are number %(position)s in the queue."), { position: enquiry.queue_position })
+        : gettext("Waiting for an agent…");
     case "handling":
-      return enquiry.owner ? `${enquiry.owner.display_name} joined the conversation.` : "An agent joined.";
+      return enquiry.owner ? interpolate(gettext("%(name)s joined the conversation."), { name: enquiry.owner.display_name }) : gettext("An agent joined.");
     case "resolved":
-      return "This conversation was marked as resolved. Write again if you need more help.";
+      return gettext("This conversation was marked as resolved. Write again if you need more help.");
     case "missed":
-      return enquiry.missed_reason === "out_of_hours" ? "We are closed right now." : "Sorry, nobody could answer in time.";
+      return enquiry.missed_reason === "out_of_hours" ? gettext("We are closed right now.") : gettext("Sorry, nobody could answer in time.");
     case "closed":
-      return "This conversation is closed.";
+      return gettext("This conversation is closed.");
     default:
       return enquiry.status;
   }
@@ -121,7 +122,7 @@ export function statusText(enquiry) {
  * @returns {string}
  */
 export function starLabel(n) {
-  return `${n} star${n > 1 ? "s" : ""}`;
+  return interpolate(ngettext("%(n)s star", "%(n)s stars", n), { n });
 }
 
 /**
@@ -142,7 +143,7 @@ export function counterText(length, limit) {
 export function notificationText(message, companyName) {
   return {
     title: `${message.author.name || companyName}`,
-    body: message.kind === "file" ? "Sent a file" : message.text.slice(0, 140),
+    body: message.kind === "file" ? gettext("Sent a file") : message.text.slice(0, 140),
   };
 }
 
@@ -153,8 +154,8 @@ export function notificationText(message, companyName) {
  * @returns {string}
  */
 export function errorText(status, body) {
-  if (status === 0) return "No connection. Check your network and try again.";
+  if (status === 0) return gettext("No connection. Check your network and try again.");
   if (body && body.detail) return body.detail;
-  if (status === 429) return "Too many requests. Please wait a moment.";
-  return `Request failed (${status}).`;
+  if (status === 429) return gettext("Too many requests. Please wait a moment.");
+  return interpolate(gettext("Request failed (%(status)s)."), { status });
 }

@@ -170,7 +170,7 @@ function fileView(file, follow) {
         onclick: async () => {
           try {
             const href = await fileBlobUrl(file.url);
-            const a = h("a", { href, download: file.name || "file" });
+            const a = h("a", { href, download: file.name || gettext("file") });
             document.body.append(a);
             a.click();
             a.remove();

@@ -25,18 +25,18 @@ export function renderStart(choice, { append = false } = {}) {
   S.choice = choice || {};
   const body = append ? ref("body") : clearBody();
   banner("");
-  const form = h("form", { class: "cc-start", novalidate: true, "aria-label": "Start a conversation" });
+  const form = h("form", { class: "cc-start", novalidate: true, "aria-label": gettext("Start a conversation") });
   if (choice.replaces) {
     // From the call-to-action card (cta.js): the conversation going on is still there.
     form.append(h("button", { type: "button", class: "cc-link", onclick: () => nav.open() }, gettext("‹ Back to your conversation")));
   } else if (!append && hasDirectory(config.directory)) {
-    form.append(h("button", { type: "button", class: "cc-link", onclick: () => nav.home() }, "‹ Back"));
+    form.append(h("button", { type: "button", class: "cc-link", onclick: () => nav.home() }, gettext("‹ Back")));
   }
   const target = choice.tag || choice.staffName;
-  if (target) form.append(h("p", { class: "cc-target" }, "To: ", h("strong", { text: target })));
+  if (target) form.append(h("p", { class: "cc-target" }, gettext("To: "), h("strong", { text: target })));
   if (choice.replaces) form.append(h("p", { class: "cc-notice", text: gettext("Your conversation going on ends when you start this one.") }));
   if (config.form.enabled) {
-    const fieldset = h("fieldset", { class: "cc-fields" }, h("legend", { text: "About you" }));
+    const fieldset = h("fieldset", { class: "cc-fields" }, h("legend", { text: gettext("About you") }));
     for (const name of config.form.fields) {
       const required = config.form.required.includes(name);
       const id = `cc-f-${name}`;
@@ -45,7 +45,7 @@ export function renderStart(choice, { append = false } = {}) {
         h(
           "div",
           { class: "cc-field" },
-          h("label", { for: id }, FIELD_LABELS[name], required ? h("span", { class: "cc-req", text: " *" }) : " (optional)"),
+          h("label", { for: id }, FIELD_LABELS[name], required ? h("span", { class: "cc-req", text: " *" }) : gettext(" (optional)")),
           h("input", {
             id,
             name,
@@ -62,16 +62,16 @@ export function renderStart(choice, { append = false } = {}) {
     form.append(fieldset);
   }
   form.append(
-    h("label", { for: "cc-first-message", class: "cc-label" }, "Your message"),
+    h("label", { for: "cc-first-message", class: "cc-label" }, gettext("Your message")),
     h("textarea", {
       id: "cc-first-message",
       name: "message",
       rows: 3,
       required: true,
-      placeholder: "How can we help?",
+      placeholder: gettext("How can we help?"),
     }),
     h("p", { class: "cc-error", "data-error": "message", hidden: true }),
-    h("button", { type: "submit", class: "cc-btn" }, "Start chat"),
+    h("button", { type: "submit", class: "cc-btn" }, gettext("Start chat")),
   );
   form.addEventListener("submit", (e) => {
     e.preventDefault();

@@ -3,6 +3,7 @@
 // values) and reads back from its answers. Pure functions (no DOM, no globals: the caller
 // passes what the browser knows), unit-tested in tests/js/widget_visitor.test.js.
 
+import { gettext, interpolate } from "../../js/i18n.js";
 import { FIELD_LABELS, tooLongText } from "./labels.js";
 
 /**
@@ -117,13 +118,13 @@ export function checkStart({ values, form, messageChars, prefill }) {
     for (const name of form.fields) {
       const value = String(values[name] || "").trim();
       visitor[name] = value;
-      if (form.required.includes(name) && !value) errors.push([name, `${FIELD_LABELS[name]} is required.`]);
+      if (form.required.includes(name) && !value) errors.push([name, interpolate(gettext("%(field)s is required."), { field: FIELD_LABELS[name] })]);
     }
-    if (visitor.email && !EMAIL.test(visitor.email)) errors.push(["email", "Enter a valid email address."]);
+    if (visitor.email && !EMAIL.test(visitor.email)) errors.push(["email", gettext("Enter a valid email address.")]);
   } else {
     Object.assign(visitor, prefill);
   }
-  if (!message) errors.push(["message", "Write a message to start the conversation."]);
+  if (!message) errors.push(["message", gettext("Write a message to start the conversation.")]);
   if (message.length > messageChars) errors.push(["message", tooLongText(message.length, messageChars)]);
   return { message, visitor, errors };
 }

@@ -5,8 +5,8 @@
 // uploads do. In the loader's iframe the microphone needs the frame's allow="microphone"
 // (loader.js gives it); a refused or missing microphone is said in the composer's error line.
 
-import { h } from "../../js/h.js";
 import { gettext } from "../../js/i18n.js";
+import { h } from "../../js/h.js";
 import { startRecording } from "../../js/recorder.js";
 import { maxReachedText, micErrorText, recordingText } from "../../js/voice_rules.js";
 
