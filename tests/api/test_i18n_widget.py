@@ -192,7 +192,7 @@ def test_system_messages_are_worded_in_each_readers_language(
         ("resolved", {"name": "A"}, "A がこのお問い合わせを解決済みにしました。"),
         ("closed", {}, "この会話は終了しました。"),
         ("left", {"name": "A"}, "A が会話から退出しました。"),
-        ("taken_over", {"name": "A"}, "A（管理者）がこの会話を引き継ぎました。"),
+        ("looks_after", {"name": "A"}, "これからは A がこの会話を担当します。"),
     ],
 )
 def test_every_visitor_system_text_is_translated(code: str, params: dict[str, str], ja: str) -> None:
