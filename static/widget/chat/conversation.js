@@ -109,6 +109,9 @@ function onEvent(event) {
       addMessage(data.message, { live: event.type === "message.created" });
       break;
     case "message.ack":
+      // The server took the visitor's message: its bubble is confirmed now, without waiting
+      // for the room's message.created (the same message: shown once, by id).
+      if (data.message) addMessage(data.message, { live: false });
       break;
     case "visitor.token_renewed":
       renewToken(data.token);
