@@ -367,6 +367,7 @@ function sendTyping() {
  * @param {string} text
  */
 function sendText(text) {
+  S.lastIncomingAt = 0; // the visitor answered: the agent's next message starts a new burst
   const clientId = uuid();
   const li = addBubble({ mine: true, text, pending: true });
   li.dataset.clientId = clientId;
@@ -446,6 +447,7 @@ async function uploadFile(file) {
  * @returns {string} its client_id
  */
 function pendingUpload(file) {
+  S.lastIncomingAt = 0; // the visitor answered: the agent's next message starts a new burst
   const clientId = uuid();
   const li = addBubble({ mine: true, text: interpolate(gettext("Uploading %(name)s…"), { name: file.name }), pending: true });
   S.pending.set(clientId, { el: li, text: file.name, timer: null });
