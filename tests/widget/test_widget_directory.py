@@ -38,7 +38,7 @@ from tests.integration.test_real_timers import (
     support_widget,
     token_headers,
 )
-from tests.widget.test_widget_browser import CHROMIUM, HOST_PAGE, QuietHandler, _csp_violation, _shot, sync_api
+from tests.widget.test_widget_browser import CHROMIUM, HOST_PAGE, QuietHandler, _csp_violation, _png, _shot, sync_api
 
 BOB_STAFF = ("--email", "bob@example.com", "--name", "Bob Builder", "--active", "--tag", "Sales")
 CLOSED = {"timezone": "UTC", "days": {}}  # no hours on any day
@@ -224,6 +224,10 @@ def test_out_of_hours(product: Server, host_site: tuple[Path, str]) -> None:
             note.locator("button[type=submit]").click()
             assert note.locator("[data-error=contact]").inner_text() == "Tell us how to reach you."
             frame.locator("#cc-closed-contact").fill("+47 555 0100")
+            # A picture goes with the note (issue 13, item 3: notes carry files).
+            frame.locator("#cc-closed-files").set_input_files(
+                {"name": "shelf.png", "mimeType": "image/png", "buffer": _png()}
+            )
             _shot(page, "out-of-hours")
             note.locator("button[type=submit]").click()
             frame.locator(".cc-thanks").filter(has_text="We received your note").wait_for()
@@ -234,6 +238,7 @@ def test_out_of_hours(product: Server, host_site: tuple[Path, str]) -> None:
             assert detail["missed_reason"] == "out_of_hours"
             assert detail["note"]["text"] == "Please call me about a bulk order."
             assert detail["note"]["contact"] == "+47 555 0100"
+            assert [f["name"] for f in detail["note"]["files"]] == ["shelf.png"]
             assert detail["destination"]["name"] == "Sales"
             assert not errors, errors
 

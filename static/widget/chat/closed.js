@@ -12,6 +12,7 @@ import { gettext, interpolate } from "../../js/i18n.js";
 import { api } from "./api.js";
 import { counterText, FIELD_LABELS, fieldInput } from "./labels.js";
 import { nav } from "./nav.js";
+import { noteFilesProblem } from "./note_rules.js";
 import { banner, config, mode, query, showError } from "./page.js";
 import { browserFacts } from "./start.js";
 import { S, save } from "./state.js";
@@ -30,6 +31,8 @@ export function leaveNoteView(body) {
   const target = h("p", { class: "cc-target", hidden: true });
   const counter = h("span", { class: "cc-counter", "aria-live": "polite", text: counterText(0, limit) });
   const text = h("textarea", { id: "cc-closed-note", name: "message", rows: 4, required: true, maxlength: limit });
+  // Pictures or files go with the note (checked as chat uploads are, on the server too).
+  const picker = h("input", { id: "cc-closed-files", type: "file", multiple: true, class: "cc-note-picker" });
   const form = h(
     "form",
     { class: "cc-note cc-closed-note", novalidate: true, "aria-labelledby": "cc-closed-title" },
@@ -41,8 +44,20 @@ export function leaveNoteView(body) {
     text,
     counter,
     h("p", { class: "cc-error", hidden: true, "data-error": "message" }),
+    h(
+      "div",
+      { class: "cc-note-attach" },
+      h("label", { for: "cc-closed-files", class: "cc-btn cc-secondary cc-note-add" }, gettext("Add pictures or files")),
+      picker,
+    ),
+    h("p", { class: "cc-error", hidden: true, "data-error": "files" }),
     h("button", { type: "submit", class: "cc-btn" }, gettext("Send note")),
   );
+  picker.addEventListener("change", () => {
+    const names = [...(picker.files || [])].map((f) => f.name).join(", ");
+    showError(form, "files", filesProblem(picker) || "");
+    picker.title = names;
+  });
   text.addEventListener("input", () => (counter.textContent = counterText(text.value.length, limit)));
   form.addEventListener("input", (e) => {
     // A field being corrected loses its error.
@@ -67,6 +82,16 @@ export function leaveNoteView(body) {
     }
     text.focus();
   };
+}
+
+/**
+ * What is wrong with the chosen files (too many, too large), or "".
+ * @param {HTMLInputElement} picker
+ * @returns {string}
+ */
+function filesProblem(picker) {
+  const files = [...(picker.files || [])];
+  return noteFilesProblem(files, { maxFiles: config.limits.note_files || 5, maxBytes: config.limits.upload_bytes }) || "";
 }
 
 /** The channel's visitor fields, or one "Email or phone" when it has no form. */
@@ -104,6 +129,8 @@ function visitorFields() {
  */
 async function sendNote(form, limit) {
   form.querySelectorAll("[data-error]").forEach((n) => (/** @type {HTMLElement} */ (n).hidden = true));
+  const picker = /** @type {HTMLInputElement} */ (form.querySelector("#cc-closed-files"));
+  const files = [...(picker.files || [])];
   const values = Object.fromEntries(new FormData(form).entries());
   const { message, visitor, errors } = checkStart({
     values,
@@ -114,6 +141,8 @@ async function sendNote(form, limit) {
   const contact = config.form.enabled ? visitor.email || visitor.phone || "" : String(values.contact || "").trim();
   if (!message) errors.push(["message", gettext("Write your note first.")]);
   if (!contact) errors.push([config.form.enabled ? "email" : "contact", gettext("Tell us how to reach you.")]);
+  const problem = filesProblem(picker);
+  if (problem) errors.push(["files", problem]);
   let bad = false;
   for (const [name, text] of errors) bad = showError(form, name, text) || bad;
   if (bad) return;
@@ -121,7 +150,7 @@ async function sendNote(form, limit) {
   submit.disabled = true;
   banner("");
   try {
-    const got = await leaveClosedNote({ text: message, contact, visitor, choice: S.choice });
+    const got = await leaveClosedNote({ text: message, contact, visitor, choice: S.choice, files });
     await nav.open();
     if (got.status !== "missed") banner(gettext("We are open again: your note started a conversation."), "info");
   } catch (error) {
@@ -138,10 +167,10 @@ async function sendNote(form, limit) {
 /**
  * Leaves a note out of hours: opens the enquiry (missed at once) and leaves the note on it.
  * Keeps the conversation in S (so a reload shows it). Resolves with the enquiry as opened.
- * @param {{text: string, contact: string, visitor: Record<string, string>, choice: Choice}} note
+ * @param {{text: string, contact: string, visitor: Record<string, string>, choice: Choice, files?: File[]}} note
  * @returns {Promise<{id: number, status: string}>}
  */
-export async function leaveClosedNote({ text, contact, visitor, choice }) {
+export async function leaveClosedNote({ text, contact, visitor, choice, files = [] }) {
   /** @type {Record<string, any>} */
   const body = {
     channel_key: config.key,
@@ -161,7 +190,11 @@ export async function leaveClosedNote({ text, contact, visitor, choice }) {
   save();
   if (got.status === "missed") {
     try {
-      await api(`/api/v1/widget/enquiries/${got.id}/note`, { method: "POST", body: { text, contact } });
+      const form = new FormData();
+      form.append("text", text);
+      form.append("contact", contact);
+      for (const file of files) form.append("files", file, file.name);
+      await api(`/api/v1/widget/enquiries/${got.id}/note`, { method: "POST", form });
     } catch {
       // The conversation on screen offers the note form again (after.js): nothing is lost.
     }
