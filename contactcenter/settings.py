@@ -75,10 +75,12 @@ INSTALLED_APPS = [
     "channels",
     # Bottom to top: each app imports only the apps listed before it (tests/test_layers.py).
     "contactcenter.org",
+    "customers",
     "rooms",
     "enquiries",
     "channels_adapters",
     "monitoring",
+    "history",
     "contactcenter.gateway",
     "contactcenter.apps.ProjectConfig",
 ]

@@ -65,6 +65,8 @@ urlpatterns = [
     # Rooms features (files; messages edit/recall/forward; direct rooms, spaces, quick replies...).
     path("api/v1/", include(rooms_files_urls)),
     path("api/v1/", include(rooms_features_urls)),
+    # After the conversation: history, search, customers, exports (history/urls.py).
+    path("api/v1/", include("history.urls")),
     # Browser pages: the staff dashboard, and the visitor's widget / web link pages.
     path("", include("contactcenter.web_urls")),
     path("", include("channels_adapters.widget_urls")),

@@ -29,6 +29,12 @@ class Visitor(models.Model):
     # (enquiries.services.visitor_update limits them). Kept with the visitor until customers
     # exist, which take them over as they are.
     custom_fields = models.JSONField(default=list, blank=True)
+    # The person behind this visitor (customers app): set when the visitor is created or
+    # proven (same platform user, an email enquiry's address, a host site's signed
+    # identifier) and moved by a merge. None only for rows older than customers.
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="visitors"
+    )
     # Carried in every visitor token; raising it (enquiries.services.visitor_tokens_revoke)
     # makes every token issued before invalid.
     token_epoch = models.PositiveIntegerField(default=0)
@@ -52,6 +58,27 @@ class Visitor(models.Model):
     def display_name(self) -> str:
         name = f"{self.first_name} {self.last_name}".strip()
         return name or self.email or self.phone or f"Visitor {self.pk}"
+
+
+class ConversationTag(models.Model):
+    """What a conversation was about, in a two-level tree admins define ("Billing" >
+    "Refund"): a tag with a ``parent`` is a child; a child has no children."""
+
+    name = models.CharField(max_length=60)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="conversation_tag_unique_name"),
+            models.UniqueConstraint(
+                fields=["name"], condition=models.Q(parent__isnull=True), name="conversation_tag_unique_root_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} > {self.name}" if self.parent_id and self.parent else self.name
 
 
 class Enquiry(models.Model):
@@ -92,6 +119,8 @@ class Enquiry(models.Model):
     client_country = models.CharField(max_length=2, blank=True, default="")
     topic = models.CharField(max_length=200, blank=True, default="")
     labels = models.JSONField(default=list, blank=True)
+    # Conversation tags the owner (or an admin) set (OrgSettings.require_conversation_tag).
+    tags = models.ManyToManyField(ConversationTag, blank=True, related_name="enquiries")
     created_at = models.DateTimeField(db_index=True)
     picked_up_at = models.DateTimeField(null=True, blank=True)
     first_response_at = models.DateTimeField(null=True, blank=True)

@@ -50,6 +50,19 @@ class RoomMember(models.Model):
         constraints = [models.UniqueConstraint(fields=["room", "staff"], name="member_once")]
 
 
+class RoomParticipant(models.Model):
+    """Every staff member who was ever a member of a room (RoomMember rows go when they
+    leave): what an agent may find in history and search (SPEC section 9: "agents find
+    only enquiries they owned or were members of"). Written by ``room_member_add``."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="participants")
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    first_joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["staff", "room"], name="room_participant_unique")]
+
+
 class Message(models.Model):
     class Kind(models.TextChoices):
         TEXT = "text"

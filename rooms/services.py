@@ -34,7 +34,7 @@ from contactcenter.org.realtime import send_event_on_commit
 from contactcenter.org.text import text_check
 from rooms.hooks import Post, post_rules, rooms_lock, sql_placeholders
 from rooms.mentions import mention_events, mentions_parse
-from rooms.models import Message, Room, RoomMember
+from rooms.models import Message, Room, RoomMember, RoomParticipant
 from rooms.previews import preview_queue_on_commit
 from rooms.selectors import access_room, message_author, message_data, message_visible_to_visitor
 from rooms.system_texts import has_system_text
@@ -67,6 +67,7 @@ def room_member_add(
         member.role = role
         member.save(update_fields=["role"])
     if created:
+        RoomParticipant.objects.bulk_create([RoomParticipant(room=room, staff=staff)], ignore_conflicts=True)
         send_event_on_commit(
             [room_group(room.pk), staff_group(staff.pk), *also],
             RoomMemberJoined(room_id=room.pk, staff_id=staff.pk, staff_name=staff.display_name, enquiry_id=enquiry_id),

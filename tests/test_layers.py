@@ -17,16 +17,20 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("contactcenter", "enquiries", "rooms", "channels_adapters", "monitoring")
+APPS = ("contactcenter", "customers", "enquiries", "rooms", "channels_adapters", "monitoring", "history")
 
 # Bottom to top. A module may import its own layer and the layers below it.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # The org core app (staff, tags, destinations, settings, errors, events, realtime, limits).
     ("org", ("contactcenter.org",)),
+    # Customers: the person behind visitors (knows nothing of visitors or enquiries).
+    ("customers", ("customers",)),
     ("rooms", ("rooms",)),
     ("enquiries", ("enquiries",)),
     ("channels_adapters", ("channels_adapters",)),
     ("monitoring", ("monitoring",)),
+    # After the conversation: history, search, customers' API, exports, retention.
+    ("history", ("history",)),
     # Sockets: consumers, their routing, the socket writer.
     ("gateway", ("contactcenter.gateway",)),
     # Settings, ASGI, URLs, Celery app, web pages, schema, management commands.

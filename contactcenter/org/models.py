@@ -144,6 +144,10 @@ class OrgSettings(models.Model):
     # An agent may keep a resolved enquiry open (no auto-close) instead of waiting for it.
     agents_may_keep_open = models.BooleanField(default=False)
     company_name = models.CharField(max_length=120, blank=True, default="")
+    # Resolving an enquiry is refused until it has a conversation tag.
+    require_conversation_tag = models.BooleanField(default=False)
+    # Closed conversations older than this many days are deleted by a daily task; None: kept.
+    retention_days = models.PositiveIntegerField(null=True, blank=True, default=None)
     updated_at = models.DateTimeField(auto_now=True)
 
 
