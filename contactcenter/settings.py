@@ -251,6 +251,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-inbound": {"task": "channels_adapters.tasks.inbound_sweep", "schedule": 30.0},
     # Staff replies to platform customers whose send task was lost, or whose try crashed.
     "sweep-outbound": {"task": "channels_adapters.tasks.outbound_sweep", "schedule": 30.0},
+    # Retention (history.retention): tried hourly, runs at most once a day.
+    "retention-daily": {"task": "history.retention.retention_daily", "schedule": 3600.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [

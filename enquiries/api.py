@@ -19,7 +19,7 @@ from contactcenter.org.models import ChannelKind, Staff
 from contactcenter.org.parsers import FormParser, JSONParser, MultiPartParser
 from contactcenter.org.permissions import principal_of, staff_of
 from contactcenter.org.services import org_settings_get
-from enquiries import services
+from enquiries import conversation_tags, services
 from enquiries.auth import IsVisitor, WidgetThrottle, visitor_of
 from enquiries.models import Enquiry
 from enquiries.selectors import (
@@ -115,6 +115,16 @@ class _TransferDoc(serializers.Serializer):
     deadline_at = serializers.DateTimeField(help_text="When the offer lapses if nobody accepts it.")
 
 
+class ConversationTagRefOut(serializers.Serializer):
+    """A conversation tag as enquiries carry it."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    parent = serializers.IntegerField(allow_null=True, help_text="The parent tag's id (null: a top-level tag).")  # type: ignore[assignment]
+    parent_name = serializers.CharField(allow_null=True)
+    label = serializers.CharField(help_text='"Parent > Child", or the name of a top-level tag.')  # type: ignore[assignment]
+
+
 class EnquiryOut(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=Enquiry.Status.choices)
@@ -131,6 +141,7 @@ class EnquiryOut(serializers.Serializer):
     room = serializers.IntegerField(allow_null=True)
     first_message = serializers.CharField()
     topic = serializers.CharField()
+    tags = ConversationTagRefOut(many=True, help_text="Conversation tags the owner or an admin set.")
     missed_reason = serializers.CharField(allow_null=True)
     created_at = serializers.DateTimeField()
     picked_up_at = serializers.DateTimeField(allow_null=True)
@@ -173,6 +184,7 @@ class VisitorEnquiryOut(EnquiryOut):
     # visitor's copy has neither (see _visitor_view).
     channel_kind = None  # type: ignore[assignment]
     channel_name = None  # type: ignore[assignment]
+    tags = None  # type: ignore[assignment]
     can_leave_note = serializers.BooleanField()
     can_rate = serializers.BooleanField(
         help_text="The visitor may rate now: after resolve or close, or while handled when invited or the "
@@ -239,7 +251,18 @@ class EnquiryListView(APIView):
 
 
 class EnquiryUpdateIn(serializers.Serializer):
-    topic = serializers.CharField(max_length=200, allow_blank=True, trim_whitespace=True)
+    topic = serializers.CharField(max_length=200, allow_blank=True, trim_whitespace=True, required=False)
+    tags = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        max_length=conversation_tags.ENQUIRY_TAGS_MAX,
+        help_text="Conversation tag ids: the whole list (replaces the one kept; empty clears).",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError({"topic": [_("Give topic and/or tags.")]})
+        return attrs
 
 
 class EnquiryDetailView(APIView):
@@ -249,11 +272,17 @@ class EnquiryDetailView(APIView):
 
     @extend_schema(request=EnquiryUpdateIn, responses={200: EnquiryOut}, operation_id="enquiry_update")
     def patch(self, request: Request, enquiry_id: int) -> Response:
-        """The enquiry's topic, set by its owner or an admin."""
+        """The enquiry's topic and conversation tags, set by its owner or an admin."""
         access_enquiry(principal_of(request), enquiry_id)
         data = EnquiryUpdateIn(data=request.data)
         data.is_valid(raise_exception=True)
-        services.enquiry_topic_set(actor=staff_of(request), enquiry_id=enquiry_id, topic=data.validated_data["topic"])
+        values = data.validated_data
+        conversation_tags.enquiry_classify(
+            actor=staff_of(request),
+            enquiry_id=enquiry_id,
+            topic=values.get("topic", conversation_tags.UNSET),
+            tag_ids=values.get("tags", conversation_tags.UNSET),
+        )
         return Response(_staff_view(access_enquiry(principal_of(request), enquiry_id), staff_of(request)))
 
 
@@ -437,6 +466,7 @@ def _visitor_view(enquiry: Enquiry) -> dict[str, Any]:
     data.pop("transfer", None)
     data.pop("channel_name", None)
     data.pop("channel_kind", None)
+    data.pop("tags", None)  # staff's classification
     data["can_leave_note"] = enquiry.status == Enquiry.Status.MISSED and data["note"] is None
     data["can_rate"] = rating_open(enquiry)
     data["rating_invited"] = enquiry.rating_invited_at is not None

@@ -240,6 +240,8 @@ class EnquiryEvent(models.Model):
         FOLLOW_UP_ASSIGNED = "follow_up_assigned"
         FOLLOW_UP_HANDLED = "follow_up_handled"
         FOLLOW_UP_REOPENED = "follow_up_reopened"
+        TOPIC_SET = "topic_set"
+        TAGS_SET = "tags_set"
 
     enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="events")
     type = models.CharField(max_length=20, choices=Type.choices)

@@ -7,6 +7,7 @@ from typing import Any
 
 from contactcenter.org.models import Staff
 from enquiries.selectors import (
+    conversation_tags_of,
     duration_seconds,
     first_response_seconds,
     follow_up_data,
@@ -62,6 +63,7 @@ def enquiry_room_info(room: Room) -> dict[str, Any]:
             "location": _text(device.get("location")),
             "origin": customer_origin(visitor.language, device, enquiry.client_country),
             "topic": enquiry.topic,
+            "tags": conversation_tags_of([enquiry.pk])[enquiry.pk],
             "owner": staff_ref(enquiry.owner) if enquiry.owner else None,
             "created_at": enquiry.created_at.isoformat(),
             "picked_up_at": enquiry.picked_up_at.isoformat() if enquiry.picked_up_at else None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
@@ -13,7 +14,7 @@ from contactcenter.org import clock
 from contactcenter.org.errors import InvalidInput, NotAuthorized, NotFound
 from contactcenter.org.models import ChannelKind, Staff, Tag
 from contactcenter.org.services import TagUsage
-from enquiries.models import Enquiry, EnquiryAlert, EnquiryNote, Transfer, Visitor
+from enquiries.models import ConversationTag, Enquiry, EnquiryAlert, EnquiryNote, Transfer, Visitor
 from rooms.models import Message
 from rooms.selectors import message_data, visitor_transcript_messages
 
@@ -105,6 +106,34 @@ def duration_seconds(enquiry: Enquiry, now: dt.datetime | None = None) -> int:
     return max(0, int((end - enquiry.created_at) / dt.timedelta(seconds=1)))
 
 
+def tag_data(tag: ConversationTag) -> dict[str, Any]:
+    """The JSON of a tag as enquiries carry it (``tag.parent`` loaded)."""
+    parent = tag.parent if tag.parent_id else None
+    return {
+        "id": tag.pk,
+        "name": tag.name,
+        "parent": tag.parent_id,
+        "parent_name": parent.name if parent else None,
+        "label": f"{parent.name} > {tag.name}" if parent else tag.name,
+    }
+
+
+def conversation_tags_of(enquiry_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    """Each enquiry's tags (parent first, then name), in one query."""
+    ids = list(enquiry_ids)
+    out: dict[int, list[dict[str, Any]]] = {pk: [] for pk in ids}
+    if not ids:
+        return out
+    rows = (
+        Enquiry.tags.through.objects.filter(enquiry_id__in=ids)
+        .select_related("conversationtag__parent")
+        .order_by("conversationtag__parent__name", "conversationtag__name", "conversationtag_id")
+    )
+    for row in rows:
+        out[row.enquiry_id].append(tag_data(row.conversationtag))
+    return out
+
+
 _LOOK_UP: Any = object()  # enquiry_data: "query it for this enquiry"
 
 
@@ -114,6 +143,7 @@ def enquiry_data(
     include_rating: bool = True,
     position: int | None = _LOOK_UP,
     transfer: Transfer | None = _LOOK_UP,
+    tags: list[dict[str, Any]] | None = _LOOK_UP,
 ) -> dict[str, Any]:
     """The JSON of one enquiry. ``position`` (queue position) and ``transfer`` (the pending
     transfer) are queried unless given: lists use ``enquiries_data``, which gives them."""
@@ -135,6 +165,7 @@ def enquiry_data(
         "room": room.pk if room else None,
         "first_message": enquiry.first_message,
         "topic": enquiry.topic,
+        "tags": conversation_tags_of([enquiry.pk])[enquiry.pk] if tags is _LOOK_UP else (tags or []),
         "missed_reason": enquiry.missed_reason or None,
         "created_at": enquiry.created_at.isoformat(),
         "picked_up_at": enquiry.picked_up_at.isoformat() if enquiry.picked_up_at else None,
@@ -214,11 +245,12 @@ def transfer_data(transfer: Transfer) -> dict[str, Any]:
 
 
 def enquiries_data(enquiries: list[Enquiry], *, include_rating: bool = True) -> list[dict[str, Any]]:
-    """``enquiry_data`` for a list, in two queries whatever its length (queue positions of
-    the open ones, pending transfers) besides what ``enquiry_base`` already joins."""
+    """``enquiry_data`` for a list, in three queries whatever its length (queue positions of
+    the open ones, pending transfers, conversation tags) besides what ``enquiry_base`` already joins."""
     open_destinations = {e.destination_id for e in enquiries if e.status == Enquiry.Status.OPEN}
     positions = {eid: pos for eid, _vid, pos in queue_positions(*open_destinations)} if open_destinations else {}
     transfers: dict[int, Transfer] = {}
+    tags = conversation_tags_of(e.pk for e in enquiries)
     if enquiries:
         # Lowest id wins, as .first() in enquiry_data.
         for t in _pending_transfers().filter(enquiry__in=enquiries).order_by("-id"):
@@ -229,6 +261,7 @@ def enquiries_data(enquiries: list[Enquiry], *, include_rating: bool = True) -> 
             include_rating=include_rating,
             position=positions.get(e.pk) if e.status == Enquiry.Status.OPEN else None,
             transfer=transfers.get(e.pk),
+            tags=tags[e.pk],
         )
         for e in enquiries
     ]

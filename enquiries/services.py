@@ -334,6 +334,23 @@ def _send_updated(enquiries: Iterable[tuple[int, int]], fields: list[str]) -> No
         send_event_on_commit(groups, EnquiryUpdated(enquiry_id=enquiry_id, room_id=room_id, fields=fields))
 
 
+def send_enquiry_updated(enquiry: Enquiry, fields: list[str]) -> None:
+    """enquiry.updated (``fields`` changed) on commit, to the room's staff and admins."""
+    _send_updated([(enquiry.pk, _room_id(enquiry))], fields)
+
+
+def conversation_tag_required_check(enquiry: Enquiry, action: str) -> None:
+    """Refuse (409, code ``conversation_tag_required``) to end an enquiry without a
+    conversation tag while the admin setting requires one. Caller holds the enquiry lock."""
+    if not org_settings_get().require_conversation_tag or enquiry.tags.exists():
+        return
+    if action == "resolve":
+        message = _("Add a conversation tag before resolving: your admin requires one.")
+    else:
+        message = _("Add a conversation tag before closing: your admin requires one.")
+    raise Conflict(message, code="conversation_tag_required")
+
+
 def enquiry_topic_set(*, actor: Staff, enquiry_id: int, topic: Any) -> Enquiry:
     """The owner of an enquiry, or an admin, sets its topic: a short text (at most 200
     characters; empty clears it). Locks the enquiry row."""
@@ -910,6 +927,7 @@ def enquiry_resolve(*, actor: Staff, enquiry_id: int) -> Enquiry:
         _require_owner(enquiry, actor, "resolve")
         if enquiry.status != Enquiry.Status.HANDLING:
             raise Conflict(f"Only an enquiry being handled can be resolved; this one is {enquiry.status}.")
+        conversation_tag_required_check(enquiry, "resolve")
         _end_pending_transfer(enquiry, reason="resolved")
         now = clock.now()
         delay = _auto_close_delay()
@@ -978,6 +996,7 @@ def enquiry_close(*, actor: Staff, enquiry_id: int) -> Enquiry:
         enquiry = _lock_own_resolved(
             enquiry_id, actor, "close", _("Only a resolved enquiry can be closed; this one is %(status)s.")
         )
+        conversation_tag_required_check(enquiry, "close")
         _close(enquiry, actor=actor, from_statuses=[Enquiry.Status.RESOLVED])
     return enquiry
 
@@ -1085,6 +1104,7 @@ def enquiry_leave(*, actor: Staff, enquiry_id: int) -> Enquiry:
         if enquiry.owner_id == actor.pk:
             if enquiry.status not in (Enquiry.Status.HANDLING, Enquiry.Status.RESOLVED):
                 raise Conflict(f"This enquiry is already {enquiry.status}.")
+            conversation_tag_required_check(enquiry, "close")
             _log(enquiry, EnquiryEvent.Type.LEFT, actor=actor)
             _close(enquiry, actor=actor, from_statuses=[Enquiry.Status.HANDLING, Enquiry.Status.RESOLVED])
         else:

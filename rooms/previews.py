@@ -289,6 +289,13 @@ def _cache_set(key: str, value: Any, timeout: float) -> None:
         logger.warning("cache unavailable for preview images", exc_info=True)
 
 
+def preview_image_forget(url: str) -> None:
+    """Delete the disk copy of the image at ``url`` (a customer's erased profile photo)."""
+    found = _cached_image(_image_key(url))
+    if found is not None:
+        found[0].unlink(missing_ok=True)
+
+
 def preview_image_cached(url: str) -> tuple[Path, str]:
     """(path on disk, content type) of the image at ``url``: from the disk cache
     (``MEDIA_ROOT/previews/``, keyed by the URL's SHA-256), else fetched by ``fetch_image``

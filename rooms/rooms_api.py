@@ -124,6 +124,14 @@ class _OriginDoc(serializers.Serializer):
     known_from = serializers.ChoiceField(choices=["profile", "browser", "ip_address"])
 
 
+class _ConversationTagDoc(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    parent = serializers.IntegerField(allow_null=True)  # type: ignore[assignment]
+    parent_name = serializers.CharField(allow_null=True)
+    label = serializers.CharField()  # type: ignore[assignment]
+
+
 class _RoomEnquiryInfoDoc(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.CharField()
@@ -135,6 +143,7 @@ class _RoomEnquiryInfoDoc(serializers.Serializer):
     location = serializers.JSONField()
     origin = _OriginDoc(many=True, help_text="The customer's language and whereabouts, each with its known_from.")
     topic = serializers.CharField()
+    tags = _ConversationTagDoc(many=True, help_text="The enquiry's conversation tags.")
     owner = _StaffRefDoc(allow_null=True)
     created_at = serializers.DateTimeField()
     picked_up_at = serializers.DateTimeField(allow_null=True)

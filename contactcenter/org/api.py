@@ -434,7 +434,12 @@ class SettingsSerializer(serializers.ModelSerializer):
             "ratings_visible_to_agents",
             "agents_may_keep_open",
             "company_name",
+            "require_conversation_tag",
+            "retention_days",
         ]
+
+
+RETENTION_DAYS_MAX = 3650
 
 
 class SettingsIn(serializers.Serializer):
@@ -446,6 +451,16 @@ class SettingsIn(serializers.Serializer):
     ratings_visible_to_agents = serializers.BooleanField(required=False)
     agents_may_keep_open = serializers.BooleanField(required=False)
     company_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    require_conversation_tag = serializers.BooleanField(
+        required=False, help_text="Resolving or closing an enquiry is refused (409) until it has a conversation tag."
+    )
+    retention_days = serializers.IntegerField(
+        min_value=1,
+        max_value=RETENTION_DAYS_MAX,
+        required=False,
+        allow_null=True,
+        help_text="Finished conversations older than this many days are deleted by a daily task; null: kept.",
+    )
 
 
 class SettingsView(APIView):

@@ -439,6 +439,15 @@ def org_settings_update(*, actor: Staff, changes: dict[str, Any]) -> OrgSettings
         if "company_name" in changes:
             obj.company_name = str(changes["company_name"])[:120]
             fields.append("company_name")
+        if "require_conversation_tag" in changes:
+            obj.require_conversation_tag = bool(changes["require_conversation_tag"])
+            fields.append("require_conversation_tag")
+        if "retention_days" in changes:
+            days = changes["retention_days"]
+            if days is not None and (not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 3650):
+                raise InvalidInput.field("retention_days", gettext("Days must be a whole number from 1 to 3650."))
+            obj.retention_days = days
+            fields.append("retention_days")
         if fields:
             obj.save(update_fields=[*fields, "updated_at"])
     return obj
