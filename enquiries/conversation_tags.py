@@ -131,7 +131,7 @@ def conversation_tag_create(*, actor: Staff, name: Any, parent_id: Any = None) -
 
 
 def _lock_tag(tag_id: int) -> ConversationTag:
-    tag = ConversationTag.objects.select_for_update(no_key=True).select_related("parent").filter(pk=tag_id).first()
+    tag = ConversationTag.objects.select_for_update(no_key=True).filter(pk=tag_id).first()
     if tag is None:
         raise NotFound(_("Conversation tag not found."))
     return tag

@@ -114,7 +114,9 @@ def test_owner_sets_topic_and_tags_in_one_patch(api, admin, handled, events):
     updated = events.of_type("enquiry.updated")
     assert {tuple(p["data"]["fields"]) for _g, p in updated} == {("topic",), ("tags",)}
     assert all("admins" in g and f"staff.{owner.pk}" in g for g, _p in updated)
-    assert not [p for g, p in events.sent if any(x.startswith("visitor.") for x in g) and p["type"] == "enquiry.updated"]
+    assert not [
+        p for g, p in events.sent if any(x.startswith("visitor.") for x in g) and p["type"] == "enquiry.updated"
+    ]
     # The list, the room's panel and the Inbox rows carry them; the visitor's copy does not.
     info = ok(api(owner).get(f"/api/v1/rooms/{enquiry.room.pk}"))
     assert [t["label"] for t in info["enquiry"]["tags"]] == ["Billing > Refund"]
@@ -170,7 +172,9 @@ def test_a_member_who_is_not_the_owner_cannot_tag(admin, handled, agent2):  # no
 def test_settings_api_has_the_two_settings(api, admin, agent):  # noqa: F811
     body = ok(api(admin).get("/api/v1/settings"))
     assert body["require_conversation_tag"] is False and body["retention_days"] is None
-    body = ok(api(admin).patch("/api/v1/settings", {"require_conversation_tag": True, "retention_days": 30}, format="json"))
+    body = ok(
+        api(admin).patch("/api/v1/settings", {"require_conversation_tag": True, "retention_days": 30}, format="json")
+    )
     assert body["require_conversation_tag"] is True and body["retention_days"] == 30
     for bad in (0, 3651, "x", 1.5):
         error(api(admin).patch("/api/v1/settings", {"retention_days": bad}, format="json"), 400)
