@@ -792,6 +792,9 @@ async function settingsPage(main) {
   const ratings = h("input", { type: "checkbox", name: "ratings_visible_to_agents", checked: s.ratings_visible_to_agents });
   const keepOpen = h("input", { type: "checkbox", name: "agents_may_keep_open", checked: s.agents_may_keep_open });
   const company = h("input", { name: "company_name", value: s.company_name || "", maxlength: 120 });
+  const requireTag = h("input", { type: "checkbox", name: "require_conversation_tag", checked: s.require_conversation_tag });
+  const retentionOn = h("input", { type: "checkbox", name: "retention_on", checked: s.retention_days !== null && s.retention_days !== undefined });
+  const retentionDays = h("input", { type: "number", name: "retention_days", min: 1, max: 3650, value: s.retention_days || 365 });
   const wh = s.work_hours || null;
   const hoursOn = h("input", { type: "checkbox", name: "work_hours_on", checked: !!wh });
   const tz = h("input", { name: "timezone", value: wh ? wh.timezone : Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC" });
@@ -811,6 +814,10 @@ async function settingsPage(main) {
     h("label", { class: "check" }, keepOpen, " ", gettext("Agents may keep a resolved enquiry open (no auto-close)")),
     h("label", { class: "check" }, ratings, " ", gettext("Agents may see ratings")),
     field(gettext("Company name"), company, gettext("Shown in the widget's header (unless a channel sets its own) and as the sender of emails to customers.")),
+    h("label", { class: "check" }, requireTag, " ", gettext("Require a conversation tag before an enquiry is resolved or closed")),
+    h("h2", { text: gettext("Retention") }),
+    h("label", { class: "check" }, retentionOn, " ", gettext("Delete finished conversations (messages and files) after a number of days")),
+    field(gettext("Keep finished conversations for (days)"), retentionDays, gettext("Checked once a day; what is deleted cannot be recovered.")),
     h("h2", { text: gettext("Work hours") }),
     h("label", { class: "check" }, hoursOn, " ", gettext("Limit enquiries to work hours (outside them enquiries are missed at once)")),
     field(gettext("Time zone"), tz, gettext("For example Europe/Berlin")),
@@ -825,6 +832,8 @@ async function settingsPage(main) {
       ratings_visible_to_agents: ratings.checked,
       agents_may_keep_open: keepOpen.checked,
       company_name: company.value,
+      require_conversation_tag: requireTag.checked,
+      retention_days: retentionOn.checked ? Number(retentionDays.value) : null,
       work_hours: null,
     };
     if (hoursOn.checked) {

@@ -76,6 +76,7 @@ const ROUTES = [
   [/^\/app\/quick-replies$/, () => import("./quickreplies.js").then((m) => m.render)],
   [/^\/app\/admin\/(overview)$/, () => import("./overview.js").then((m) => m.render)],
   [/^\/app\/admin\/(staff|tags|channels|settings)$/, () => import("./admin.js").then((m) => m.render)],
+  [/^\/app\/admin\/conversation-tags$/, () => import("./conversation_tags.js").then((m) => m.render)],
 ];
 
 async function route() {

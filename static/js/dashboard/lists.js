@@ -30,6 +30,7 @@ export const LIST_EVENTS = [
   "enquiry.resolved",
   "enquiry.reopened",
   "enquiry.closed",
+  "enquiry.updated", // topic and conversation tags (the Topic column)
   "room.taken_over",
   "room.member_joined",
   "socket.open",

@@ -15,6 +15,7 @@ import { leaveTexts, staffOptionLabel, transferBody } from "./format.js";
 import { paintHead } from "./head.js";
 import { reloadInfo } from "./info.js";
 import { enquiryOf, isOwner } from "./rules.js";
+import { tagThenRetry } from "./tags_picker.js";
 
 /** @typedef {import("./state.js").RoomState} RoomState */
 
@@ -26,8 +27,20 @@ export async function resolve(state) {
     toast(gettext("Enquiry resolved."));
     await reloadInfo(state);
   } catch (err) {
-    toast(err.message, "error");
+    // The admin requires a conversation tag: say so, let the owner pick tags, resolve again.
+    const retried = await tagThenRetry(enquiryOf(state.info), err, () => resolveNow(state), gettext("Save tags and resolve")).catch((again) => {
+      toast(again.message, "error");
+      return true;
+    });
+    if (!retried) toast(err.message, "error");
   }
+}
+
+/** @param {RoomState} state */
+async function resolveNow(state) {
+  await api("POST", `/api/v1/enquiries/${enquiryOf(state.info).id}/resolve`);
+  toast(gettext("Enquiry resolved."));
+  await reloadInfo(state);
 }
 
 /** @param {RoomState} state */

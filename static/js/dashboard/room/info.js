@@ -13,6 +13,7 @@ import { customFieldsBody, destinationRows, deviceRows, enquiryRows, originRows,
 import { paintHead } from "./head.js";
 import { startWatching } from "./monitoring.js";
 import { monitorAfterReload } from "./rules.js";
+import { tagsBlock } from "./tags_picker.js";
 
 /** @typedef {import("./state.js").RoomState} RoomState */
 /** @typedef {import("./format.js").Pair} Pair */
@@ -285,6 +286,8 @@ export function paintInfo(state) {
     parts.push(h("h3", { text: gettext("Enquiry") }), rowsList(enquiryRows(e, loc, now), gettext("Enquiry details")));
     const topic = topicBlock(state, e);
     if (topic) parts.push(topic);
+    const tags = tagsBlock(e, () => reloadInfo(state));
+    if (tags) parts.push(tags);
     const origin = originRows(e.origin, loc, now);
     if (origin.length) parts.push(h("h3", { text: gettext("Customer") }), rowsList(origin, gettext("Language and location")));
     parts.push(...visitorSection(state, e.id));

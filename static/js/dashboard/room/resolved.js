@@ -10,6 +10,7 @@ import { gettext } from "../../i18n.js";
 import { app } from "../state.js";
 import { autoCloseText } from "../states.js";
 import { enquiryOf, isOwner } from "./rules.js";
+import { tagThenRetry } from "./tags_picker.js";
 
 /** @typedef {import("./state.js").RoomState} RoomState */
 
@@ -44,7 +45,15 @@ async function act(state, action) {
     await api("POST", `/api/v1/enquiries/${e.id}/${action}`);
     toast(action === "close" ? gettext("Enquiry closed.") : gettext("Kept open: this enquiry will not close automatically."));
   } catch (err) {
-    toast(err.message, "error");
+    const again = async () => {
+      await api("POST", `/api/v1/enquiries/${e.id}/${action}`);
+      toast(gettext("Enquiry closed."));
+    };
+    const retried = await tagThenRetry(e, err, again, gettext("Save tags and close")).catch((failed) => {
+      toast(failed.message, "error");
+      return true;
+    });
+    if (!retried) toast(err.message, "error");
   }
 }
 

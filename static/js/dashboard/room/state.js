@@ -55,6 +55,7 @@
  * @property {string} [language]
  * @property {any} [location]
  * @property {string} [topic]
+ * @property {import("../tag_tree.js").ConversationTag[]} [tags] conversation tags
  * @property {{id: number, name: string} | null} [owner]
  * @property {string} [created_at]
  * @property {string | null} [picked_up_at]
