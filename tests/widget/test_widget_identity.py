@@ -2,8 +2,9 @@
 origin calls ``ContactCenter.setVisitor({identifier, identifier_hash})`` with the HMAC its
 server made with the channel's identity secret. Two browser contexts (two devices) of the
 same signed-in user are one customer: the second sees the first one's conversation above
-its own. A page with a wrong hash is refused (a warning in the host page's console), chats
-anonymously and sees nothing of that user's.
+its own. Signing out (``ContactCenter.logout()``) forgets the user on that browser. A page with a
+wrong hash is refused (a warning in the host page's console), chats anonymously and sees
+nothing of that user's.
 
 One daphne for the file (SQLite, in-process ticker)."""
 
@@ -164,6 +165,17 @@ def test_two_devices_of_one_signed_in_user_share_their_conversations(
             one = http.get(f"/api/v1/enquiries/{first['id']}", headers=admin).json()
             two = http.get(f"/api/v1/enquiries/{second['id']}", headers=admin).json()
             assert one["visitor"]["id"] != two["visitor"]["id"]
+
+            # Ann signs out on the laptop (the host page calls ContactCenter.logout()): the
+            # browser forgets her token and conversation; the start form is back.
+            laptop.evaluate("ContactCenter.logout()")
+            frame.locator("html[data-identity='']").wait_for()
+            frame.locator("#cc-first-message").wait_for()
+            kept = frame.locator("body").evaluate(
+                f"() => [JSON.parse(localStorage.getItem('cc-widget:{channel['key']}')), "
+                f"localStorage.getItem('cc-widget-identity:{channel['key']}')]"
+            )
+            assert kept[0]["token"] is None and kept[0]["enquiry"] is None and kept[1] is None, kept
 
             # A forged hash: refused, a clear warning in the host page's console, the chat
             # works anonymously and shows nothing of Ann's.
