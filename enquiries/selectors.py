@@ -14,7 +14,7 @@ from contactcenter.org.errors import InvalidInput, NotAuthorized, NotFound
 from contactcenter.org.models import ChannelKind, Staff, Tag
 from contactcenter.org.services import TagUsage
 from enquiries.models import Enquiry, EnquiryAlert, EnquiryNote, Transfer, Visitor
-from rooms.models import Message
+from rooms.models import Message, Room
 from rooms.selectors import message_data, visitor_transcript_messages
 
 
@@ -460,6 +460,15 @@ def visitor_history_scope(visitor: Visitor) -> Q:
     return Q(visitor=visitor) | Q(
         visitor__customer_id=visitor.customer_id, **{f"visitor__extra__{VISITOR_IDENTITY_KEY}": identifier}
     )
+
+
+def visitor_reads_room(visitor: Any, room: Room) -> bool:
+    """Whether a visitor may read the room of an enquiry that is not its own: one of its
+    history's (a verified customer's other device), for the files of the widget's earlier
+    conversations (``rooms.hooks.register_visitor_reader``)."""
+    if not isinstance(visitor, Visitor) or room.enquiry_id is None:
+        return False
+    return Enquiry.objects.filter(visitor_history_scope(visitor), pk=room.enquiry_id).exists()
 
 
 def visitor_history(

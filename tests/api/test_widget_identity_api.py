@@ -240,3 +240,35 @@ def test_schema_lists_the_identity_endpoints(api: Any, admin: Any) -> None:
     identify = schema["components"]["schemas"][ref["$ref"].rsplit("/", 1)[-1]]["properties"]
     assert {"identifier", "identifier_hash", "name", "email", "phone"} <= set(identify)
     assert "identity_secret" not in schema["components"]["schemas"]["ChannelOut"]["properties"]
+
+
+def test_other_device_reads_the_files_of_earlier_conversations_but_changes_nothing(
+    api: Any, widget: Channel, agent: Any, settings: Any, tmp_path: Any
+) -> None:
+    from enquiries import services as enquiry_services  # the agent's side, set up directly
+    from tests.rooms.test_files import png_bytes, upload
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    laptop = ok(_identify(api, widget, "user-42"))["visitor_token"]
+    phone = ok(_identify(api, widget, "user-42"))["visitor_token"]
+    stranger = ok(_identify(api, widget, "user-43"))["visitor_token"]
+    started = _start(laptop, widget, "Here is my receipt")
+    enquiry_services.enquiry_pick_up(actor=agent, enquiry_id=started["id"])
+    sent = api(agent).post(
+        f"/api/v1/rooms/{started['room']}/files", {"file": upload("receipt.png", png_bytes())}, format="multipart"
+    )
+    assert sent.status_code == 201, sent.content
+    page = ok(visitor_client(phone).get(f"/api/v1/widget/history?channel={widget.key}"))
+    files = [m for m in page["results"][0]["messages"] if m["kind"] == "file"]
+    url = files[0]["data"]["file"]["url"]
+    assert visitor_client(laptop).get(url).status_code == 200
+    assert visitor_client(phone).get(url).status_code == 200  # the same customer's other device
+    assert visitor_client(stranger).get(url).status_code in (403, 404)
+    # Reading only: the other device neither writes in that room nor changes its messages.
+    text = next(m for m in page["results"][0]["messages"] if m.get("text") == "Here is my receipt")
+    error(visitor_client(phone).delete(f"/api/v1/messages/{text['id']}"), 403)
+    body = {"text": "not mine", "client_id": "c-1"}
+    assert visitor_client(phone).post(f"/api/v1/rooms/{started['room']}/messages", body, format="json").status_code in (
+        403,
+        404,
+    )
