@@ -7,6 +7,7 @@ import secrets
 from django.db import models
 
 from contactcenter.org.models import ChannelKind
+from customers.identity import identity_secret_new
 
 
 def new_channel_key() -> str:
@@ -75,6 +76,9 @@ class Channel(models.Model):
     # short texts): the shown link and the QR code carry them as ?utm_*=, and the page
     # records the query's utm_* with the enquiry. One set per link, as a channel has one link.
     weblink_utm = models.JSONField(default=dict, blank=True)
+    # The key of the host site's identifier hashes (ContactCenter.setVisitor: HMAC-SHA256 of
+    # the signed-in user's id): admins only (channels_adapters.identity_api), rotated there.
+    identity_secret = models.CharField(max_length=64, default=identity_secret_new)
 
     class Meta:
         ordering = ["id"]

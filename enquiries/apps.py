@@ -9,7 +9,7 @@ class EnquiriesConfig(AppConfig):
         from contactcenter.org.background import register_sweep
         from contactcenter.org.services import on_staff_became_active, on_tag_usage
         from enquiries import posting, room_info, room_list
-        from enquiries.selectors import tag_enquiries_usage
+        from enquiries.selectors import tag_enquiries_usage, visitor_reads_room
         from enquiries.services import enquiries_alert_newly_active
         from enquiries.system_texts import VISITOR_TEXTS
         from rooms import hooks
@@ -34,5 +34,7 @@ class EnquiriesConfig(AppConfig):
         # Staff may look at an enquiry's room before picking it up, and at a missed one
         # they follow up, without being members.
         hooks.register_room_viewer(room_info.enquiry_room_viewer)
+        # A verified customer's other devices read the files of their earlier conversations.
+        hooks.register_visitor_reader(visitor_reads_room)
         # The visitor's system messages, worded in their language when read.
         register_system_texts(VISITOR_TEXTS)

@@ -15,7 +15,7 @@ from contactcenter.org.errors import InvalidInput, NotAuthorized, NotFound
 from contactcenter.org.models import ChannelKind, Staff, Tag
 from contactcenter.org.services import TagUsage
 from enquiries.models import ConversationTag, Enquiry, EnquiryAlert, EnquiryNote, Transfer, Visitor
-from rooms.models import Message
+from rooms.models import Message, Room
 from rooms.selectors import message_data, visitor_transcript_messages
 
 
@@ -477,6 +477,33 @@ HISTORY_PAGE_MAX = 10
 HISTORY_MESSAGES_MAX = 300  # per conversation: its newest ones
 
 
+# Visitor.extra key of the identifier a visitor proved with the host site's hash
+# (channels_adapters.identity): its history is then its customer's on every device.
+VISITOR_IDENTITY_KEY = "identity"
+
+
+def visitor_history_scope(visitor: Visitor) -> Q:
+    """Whose enquiries a visitor's history shows: its own; for a verified visitor, those of
+    every visitor (device) that proved the same identifier and belongs to the same customer.
+    Both must hold, so that neither a staff merge of an anonymous visitor into the customer
+    nor a stale identifier on another customer's visitor shows them to this one."""
+    identifier = (visitor.extra or {}).get(VISITOR_IDENTITY_KEY)
+    if not identifier or visitor.customer_id is None:
+        return Q(visitor=visitor)
+    return Q(visitor=visitor) | Q(
+        visitor__customer_id=visitor.customer_id, **{f"visitor__extra__{VISITOR_IDENTITY_KEY}": identifier}
+    )
+
+
+def visitor_reads_room(visitor: Any, room: Room) -> bool:
+    """Whether a visitor may read the room of an enquiry that is not its own: one of its
+    history's (a verified customer's other device), for the files of the widget's earlier
+    conversations (``rooms.hooks.register_visitor_reader``)."""
+    if not isinstance(visitor, Visitor) or room.enquiry_id is None:
+        return False
+    return Enquiry.objects.filter(visitor_history_scope(visitor), pk=room.enquiry_id).exists()
+
+
 def visitor_history(
     visitor: Visitor, *, channel_id: int, before: int | None = None, limit: int = HISTORY_PAGE_DEFAULT
 ) -> tuple[list[dict[str, Any]], bool]:
@@ -485,7 +512,7 @@ def visitor_history(
     and whether there are more. Two queries a page whatever its length."""
     if not 1 <= limit <= HISTORY_PAGE_MAX:
         raise InvalidInput.field("limit", f"limit must be 1 to {HISTORY_PAGE_MAX}.")
-    query = Enquiry.objects.filter(visitor=visitor, channel_id=channel_id).select_related(
+    query = Enquiry.objects.filter(visitor_history_scope(visitor), channel_id=channel_id).select_related(
         "owner", "destination", "room"
     )
     if before is not None:

@@ -29,7 +29,7 @@ from contactcenter.org.parsers import FormParser, MultiPartParser
 from contactcenter.org.permissions import IsStaff, IsStaffOrVisitor
 from rooms import files, previews, services
 from rooms.api import MessageOut
-from rooms.selectors import Principal, access_message, access_room, message_data
+from rooms.selectors import Principal, access_message, access_message_to_read, access_room, message_data
 
 # Room for the multipart envelope and the other form fields around the file itself.
 _MULTIPART_SLACK_BYTES = 64 * 1024
@@ -138,7 +138,7 @@ class _DownloadView(APIView):
 
     @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
     def get(self, request: Request, message_id: int) -> FileResponse:
-        message = access_message(_principal(request), message_id)
+        message = access_message_to_read(_principal(request), message_id)
         full, info = files.file_for_download(message, thumbnail=self.thumbnail)
         if self.thumbnail:
             content_type = "image/png" if full.suffix == ".png" else "image/jpeg"
@@ -175,7 +175,7 @@ class MessagePreviewImageView(APIView):
 
     @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY, 404: OpenApiResponse(description="No image.")})
     def get(self, request: Request, message_id: int) -> FileResponse:
-        message = access_message(_principal(request), message_id)
+        message = access_message_to_read(_principal(request), message_id)
         preview = message.data.get("preview")
         source = preview.get("image") if isinstance(preview, dict) else None
         if message.recalled_at is not None or not isinstance(source, str) or not source:

@@ -13,6 +13,9 @@ rooms imports none of those apps.
 - ``register_room_viewer``: may a staff member who is not a member look at an owned room
   (read-only, as an admin monitors)? Enquiries: an enquiry offered to them (to look before
   picking it up) or a missed one they follow up.
+- ``register_visitor_reader``: may a visitor read (never write) a message of a room that
+  is not its own enquiry's? Enquiries: one of a verified customer's other devices (widget
+  identity verification), for the files of the widget's earlier conversations.
 - ``register_post_rules``: ``check`` (may this author post in this room now? raise a
   DomainError to refuse; it may write, e.g. close an enquiry whose auto-close time has
   passed), ``before_insert`` (for an accepted message, before it is inserted: reopen a
@@ -53,6 +56,8 @@ RoomsLocker = Callable[[list[int]], dict[int, Room]]
 OwnerInfo = Callable[[Room], dict[str, Any]]
 RoomListExtras = Callable[[Room], dict[str, Any]]
 RoomViewer = Callable[[Staff, Room], bool]
+# (visitor, room): the visitor is a model of the enquiries app, which rooms does not import.
+VisitorReader = Callable[[Any, Room], bool]
 PostHook = Callable[[Post], None]
 # May the author edit or recall this message of this room now (raise a DomainError)?
 ChangeHook = Callable[[Room, Message], None]
@@ -70,6 +75,7 @@ _locker: RoomsLocker | None = None
 _owner_info: OwnerInfo | None = None
 _room_list_extras: RoomListExtras | None = None
 _viewer: RoomViewer | None = None
+_visitor_reader: VisitorReader | None = None
 _rules: list[PostRules] = []
 
 
@@ -128,6 +134,17 @@ def register_room_viewer(viewer: RoomViewer) -> None:
 
 def room_viewer_allowed(staff: Staff, room: Room) -> bool:
     return _viewer is not None and room.enquiry_id is not None and _viewer(staff, room)
+
+
+def register_visitor_reader(reader: VisitorReader) -> None:
+    """Set the function that says whether a visitor may read a message of a room that is
+    not its own enquiry's (``rooms.selectors.access_message_to_read``)."""
+    global _visitor_reader  # noqa: PLW0603 - set once at startup
+    _visitor_reader = reader
+
+
+def visitor_reader_allowed(visitor: Any, room: Room) -> bool:
+    return _visitor_reader is not None and room.enquiry_id is not None and _visitor_reader(visitor, room)
 
 
 def rooms_lock(room_ids: list[int]) -> dict[int, Room]:

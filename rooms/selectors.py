@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from contactcenter.org.errors import NotAuthorized, NotFound
 from contactcenter.org.i18n import staff_time_zone
 from contactcenter.org.models import Staff
-from rooms.hooks import owner_info, room_list_extras, room_viewer_allowed
+from rooms.hooks import owner_info, room_list_extras, room_viewer_allowed, visitor_reader_allowed
 from rooms.models import Message, QuickReply, Room, RoomMember
 from rooms.previews import preview_public
 from rooms.system_texts import system_text
@@ -142,6 +142,21 @@ def access_message(principal: Principal, message_id: int) -> Message:
     if not isinstance(principal, Staff) and not message_visible_to_visitor(message):
         raise NotFound("Message not found.")
     return message
+
+
+def access_message_to_read(principal: Principal, message_id: int) -> Message:
+    """As access_message, for reading only (a file, a thumbnail, a preview image): a
+    visitor may also read a message of a room the enquiries app lets it read (a verified
+    customer's other devices: ``rooms.hooks.register_visitor_reader``). Never for a change."""
+    try:
+        return access_message(principal, message_id)
+    except NotAuthorized:
+        if isinstance(principal, Staff):
+            raise
+        message = Message.objects.select_related("room").get(pk=message_id)
+        if not visitor_reader_allowed(principal, message.room) or not message_visible_to_visitor(message):
+            raise
+        return message
 
 
 # ---------------------------------------------------------------- unread, room list, info

@@ -5,7 +5,9 @@
  * data-tag="Sales" / data-staff="12" (open that tag or staff member directly),
  * data-open="true" (open at load), data-launcher="false" (no button: use the API).
  * API: window.ContactCenter.open(), .close(), .toggle(), .setVisitor({first_name, last_name,
- * email, phone}), .openTag(name), .openStaff(id).
+ * email, phone}), .openTag(name), .openStaff(id). A signed-in user: .setVisitor({identifier,
+ * identifier_hash, name, email, phone}), identifier_hash = hex HMAC-SHA256(identifier, the
+ * channel's identity secret) made on your server; .logout() when they sign out.
  * Everything it draws lives in one shadow root: no CSS in or out. Any error is caught and
  * logged; the host page never breaks because of the widget.
  * On a phone (a coarse pointer and a small screen, or a narrow window) the open chat fills
@@ -341,6 +343,8 @@
           setUnread(unread + (Number(data.count) || 1));
         } else if (data.type === "cc:count-label" && Number(data.count) === unread && unread > 0) {
           name(String(data.text || "").slice(0, 80));
+        } else if (data.type === "cc:warn") {
+          warn(String(data.text || "").slice(0, 400));
         } else if (data.type === "cc:drag") {
           drag(Number(data.dx) || 0, Number(data.dy) || 0);
         } else if (data.type === "cc:drag-end" && dragged && !phone) {
@@ -387,10 +391,14 @@
       },
       setVisitor: function (visitor) {
         var clean = {};
-        ["first_name", "last_name", "email", "phone"].forEach(function (k) {
-          if (visitor && typeof visitor[k] === "string") clean[k] = visitor[k].slice(0, 254);
+        ["first_name", "last_name", "name", "email", "phone", "identifier", "identifier_hash"].forEach(function (k) {
+          var v = visitor && visitor[k];
+          if (typeof v === "string" || (k === "identifier" && typeof v === "number")) clean[k] = String(v).slice(0, 1000);
         });
         post({ type: "cc:visitor", visitor: clean });
+      },
+      logout: function () {
+        post({ type: "cc:logout" });
       },
       openTag: function (name) {
         post({ type: "cc:open-tag", tag: String(name || "").slice(0, 80) });

@@ -162,7 +162,7 @@ def test_widget_end_to_end(product: Server, host_servers: tuple[Path, list[str]]
             assert page.locator("[data-contactcenter]").count() == 1
             assert launcher.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(15, 118, 110)"
             assert page.evaluate("Object.keys(window.ContactCenter).sort().join(',')") == (
-                "__loaded,close,open,openStaff,openTag,setVisitor,toggle"
+                "__loaded,close,logout,open,openStaff,openTag,setVisitor,toggle"
             )
             page.evaluate("ContactCenter.setVisitor({first_name: 'Vera', email: 'vera@example.com'})")
             launcher.click()

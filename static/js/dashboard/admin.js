@@ -1,5 +1,6 @@
 // Admin set-up pages: staff, tags, channels and destinations, settings.
 import { api, ApiError } from "./api.js";
+import { identitySection } from "./channel_identity.js";
 import { clear, field, formDialog, h, toast, uid } from "./dom.js";
 import { gettext, interpolate, pgettext } from "../i18n.js";
 import { app, on } from "./state.js";
@@ -664,6 +665,7 @@ async function channelsPage(main) {
     clear(parts, ...kindParts(c ? c.kind : KINDS[0], c));
     form.append(parts);
     if (c) form.append(check("is_active", gettext("Active"), c.is_active));
+    if (c && (c.kind === "widget" || c.kind === "weblink")) form.append(identitySection(c));
   };
   const edit = async (c) => {
     const done = await submitDialog(

@@ -8,11 +8,14 @@
 // count), cc:notify {title, body}, cc:drag {dx, dy} and cc:drag-end (the header dragged).
 // From the loader: cc:visible {visible, focus} (focus: the visitor opened it, the chat takes
 // the focus), cc:layout {phone, draggable}, cc:count-label {count}, cc:visitor {visitor}
-// (ContactCenter.setVisitor), cc:open-tag {tag}, cc:open-staff {staff}.
+// (ContactCenter.setVisitor; with an identifier: verified, identity.js), cc:logout
+// (ContactCenter.logout), cc:open-tag {tag}, cc:open-staff {staff}. To the loader also
+// cc:warn {text}: a message for the host page's console (a refused identifier).
 
 import { h } from "../../js/h.js";
 import { gettext, ngettext, interpolate } from "../../js/i18n.js";
 import { fromHostPage, prefillFields } from "./decide.js";
+import { identify, logout } from "./identity.js";
 import { nav } from "./nav.js";
 import { app, config, mode, parentOrigin, ref } from "./page.js";
 import { S } from "./state.js";
@@ -52,6 +55,10 @@ export function onParentMessage(event) {
         const input = /** @type {HTMLInputElement | null} */ (app.querySelector(`.cc-start [name="${k}"]`));
         if (input && !input.value) input.value = v;
       }
+      identify(data.visitor).catch(() => {});
+      break;
+    case "cc:logout":
+      logout().catch(() => {});
       break;
     case "cc:open-tag":
       // Also with a conversation before (cta.js: the start form, or continue / start new).

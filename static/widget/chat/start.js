@@ -6,6 +6,7 @@ import { h } from "../../js/h.js";
 import { gettext } from "../../js/i18n.js";
 import { hasDirectory } from "./decide.js";
 import { api } from "./api.js";
+import { identityReady } from "./identity.js";
 import { FIELD_LABELS, fieldInput } from "./labels.js";
 import { nav } from "./nav.js";
 import { unlockAudio } from "./notify.js";
@@ -135,6 +136,7 @@ async function startEnquiry(form) {
     if (S.choice.tag) body.tag = S.choice.tag;
     if (S.choice.staff) body.staff = S.choice.staff;
     if (S.choice.replaces) body.replaces = S.choice.replaces;
+    await identityReady(); // the host page's setVisitor: start as the verified visitor
     const got = await api("/api/v1/widget/enquiries", { method: "POST", body });
     S.token = got.visitor_token;
     S.enquiryId = got.id;
