@@ -213,6 +213,9 @@ def enquiry_classify(*, actor: Staff, enquiry_id: int, topic: Any = UNSET, tag_i
             if enquiry.topic != before:
                 _log(enquiry, EnquiryEvent.Type.TOPIC_SET, actor, {"cleared": not enquiry.topic})
         if ids is not None:
+            # Deleted since they were checked (an admin's delete at the same moment): refused.
+            if len(ConversationTag.objects.select_for_update(no_key=True).filter(pk__in=ids)) != len(ids):
+                raise Conflict(_("A conversation tag was deleted meanwhile; choose again."), code="retry")
             had = set(enquiry.tags.values_list("id", flat=True))
             if had != set(ids):
                 enquiry.tags.set(ids)

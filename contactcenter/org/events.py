@@ -54,7 +54,7 @@ class EnquiryOpened(Event):
 @dataclasses.dataclass(frozen=True)
 class EnquiryUpdated(Event):
     """To the staff in the enquiry's room and admins: what the room information panel shows
-    of it changed (``fields``: "topic", "visitor"); the panel loads it again."""
+    of it changed (``fields``: "topic", "tags", "visitor"); the panel and the Inbox load it again."""
 
     type: ClassVar[str] = "enquiry.updated"
     enquiry_id: int
