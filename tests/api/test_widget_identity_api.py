@@ -272,3 +272,15 @@ def test_other_device_reads_the_files_of_earlier_conversations_but_changes_nothi
         403,
         404,
     )
+
+
+def test_verified_history_costs_one_query_more(api: Any, widget: Channel, django_assert_max_num_queries: Any) -> None:
+    laptop = ok(_identify(api, widget, "user-42"))["visitor_token"]
+    phone = ok(_identify(api, widget, "user-42"))["visitor_token"]
+    for n in range(3):
+        started = _start(laptop, widget, f"Question {n}")
+        ok(visitor_client(laptop).post(f"/api/v1/widget/enquiries/{started['id']}/end"))
+    client = visitor_client(phone)
+    # As an anonymous visitor's page (test_widget_cta_api: 6) and the devices' query.
+    with django_assert_max_num_queries(7):
+        ok(client.get(f"/api/v1/widget/history?channel={widget.key}"))
