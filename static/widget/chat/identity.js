@@ -66,7 +66,14 @@ export function identify(visitor) {
   const run = async () => {
     const before = verifiedAs();
     try {
-      const got = await api("/api/v1/widget/identify", { method: "POST", body });
+      let got;
+      try {
+        got = await api("/api/v1/widget/identify", { method: "POST", body });
+      } catch (error) {
+        if (identityOutcome({ ok: false, status: error.status || 0 }, before) !== "retry") throw error;
+        switchVisitor(null); // its token is no longer valid: as a browser without one
+        got = await api("/api/v1/widget/identify", { method: "POST", body });
+      }
       const action = identityOutcome({ ok: true, new_visitor: !!got.new_visitor }, before);
       if (action === "switch") switchVisitor(got.visitor_token);
       else renewToken(got.visitor_token); // the same visitor: also the socket's next reconnect
