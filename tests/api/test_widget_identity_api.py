@@ -272,3 +272,24 @@ def test_other_device_reads_the_files_of_earlier_conversations_but_changes_nothi
         403,
         404,
     )
+
+
+def test_verified_history_costs_one_query_more(api: Any, widget: Channel, django_assert_max_num_queries: Any) -> None:
+    laptop = ok(_identify(api, widget, "user-42"))["visitor_token"]
+    phone = ok(_identify(api, widget, "user-42"))["visitor_token"]
+    for n in range(3):
+        started = _start(laptop, widget, f"Question {n}")
+        ok(visitor_client(laptop).post(f"/api/v1/widget/enquiries/{started['id']}/end"))
+    client = visitor_client(phone)
+    # As an anonymous visitor's page (test_widget_cta_api: 6) and the devices' query.
+    with django_assert_max_num_queries(7):
+        ok(client.get(f"/api/v1/widget/history?channel={widget.key}"))
+
+
+def test_refused_token_is_a_401_and_nothing_is_linked(api: Any, widget: Channel) -> None:
+    body = {"channel_key": widget.key, "identifier": "user-42", "identifier_hash": _sign(widget, "user-42")}
+    before = (counts(), Customer.objects.count())
+    error(visitor_client("not-a-token").post("/api/v1/widget/identify", body, format="json"), 401)
+    assert (counts(), Customer.objects.count()) == before
+    # The widget then asks without it (identity_rules.identityOutcome: "retry").
+    assert ok(api().post("/api/v1/widget/identify", body, format="json"))["new_visitor"] is True

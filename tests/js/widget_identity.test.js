@@ -44,6 +44,10 @@ describe("identityOutcome", () => {
     assert.equal(identityOutcome({ ok: false, status: 400 }, "ann"), "drop");
     assert.equal(identityOutcome({ ok: false, status: 403 }, null), "anonymous");
   });
+  it("asks again without a token the server refused (expired, revoked)", () => {
+    assert.equal(identityOutcome({ ok: false, status: 401 }, "ann"), "retry");
+    assert.equal(identityOutcome({ ok: false, status: 401 }, null), "retry");
+  });
   it("changes nothing when the server could not answer", () => {
     for (const status of [0, 429, 500, 503]) assert.equal(identityOutcome({ ok: false, status }, "ann"), "later");
   });

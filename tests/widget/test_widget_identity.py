@@ -4,7 +4,8 @@ server made with the channel's identity secret. Two browser contexts (two device
 same signed-in user are one customer: the second sees the first one's conversation above
 its own. Signing out (``ContactCenter.logout()``) forgets the user on that browser. A page with a
 wrong hash is refused (a warning in the host page's console), chats anonymously and sees
-nothing of that user's.
+nothing of that user's. The admin sees the channel's identity secret in its dialog and
+rotates it: the old hash is refused from then on.
 
 One daphne for the file (SQLite, in-process ticker)."""
 
@@ -21,7 +22,9 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
+from tests.browser.test_dashboard import login, screenshot
 from tests.integration.test_real_timers import (
     ADMIN_STAFF,
     AGENT_STAFF,
@@ -192,6 +195,30 @@ def test_two_devices_of_one_signed_in_user_share_their_conversations(
             assert frame3.locator(".cc-earlier-msg").count() == 0
             third = _enquiry_of(shop, "Show me Ann's orders")
             assert third["status"] in ("open", "handling")
+
+            # The admin sees the secret in the channel's dialog (hidden until shown) and
+            # rotates it: the host page's old hash is refused from then on.
+            admin_ctx, admin_page = login(browser, shop["base"], "admin@example.com")
+            admin_page.goto(f"{shop['base']}/app/admin/channels")
+            admin_page.get_by_role("button", name="Edit channel Acme account").click()
+            section = admin_page.locator("dialog[open] fieldset.identity-verification")
+            secret_input = section.locator("input.identity-secret")
+            expect(secret_input).to_have_value(secret)
+            expect(secret_input).to_have_attribute("type", "password")
+            section.get_by_role("button", name="Show").click()
+            expect(secret_input).to_have_attribute("type", "text")
+            screenshot(admin_page, "admin-channel-identity.png")
+            section.get_by_role("button", name="Rotate secret").click()
+            admin_page.locator("dialog[open]").last.get_by_role("button", name="Rotate secret").click()
+            expect(section.get_by_role("status")).to_have_text("A new secret is in use.")
+            expect(secret_input).not_to_have_value(secret)
+            rotated = secret_input.input_value()
+            assert len(rotated) == 64
+            assert not admin_page.errors, admin_page.errors  # type: ignore[attr-defined]
+            admin_ctx.close()
+            stale = context()
+            frame4 = _open_chat(stale, f"{origin}/{good}")
+            frame4.locator("html[data-identity=refused]").wait_for()
             assert not errors, errors
         finally:
             browser.close()

@@ -21,7 +21,7 @@ export function identitySection(channel) {
   const show = h("button", { type: "button", class: "small-button", text: gettext("Show"), "aria-pressed": "false" });
   const copy = h("button", { type: "button", class: "small-button", text: gettext("Copy") });
   const rotate = h("button", { type: "button", class: "small-button", text: gettext("Rotate secret") });
-  const status = h("small", { class: "hint", role: "status" });
+  const status = h("small", { class: "hint", role: "status", "aria-live": "polite" });
   /** @param {{identity_secret: string}} body */
   const fill = (body) => {
     secret.value = body.identity_secret;
@@ -56,7 +56,7 @@ export function identitySection(channel) {
     });
   return h(
     "fieldset",
-    { class: "identity-verification" },
+    { class: "group identity-verification" },
     h("legend", { text: gettext("Identity verification") }),
     h(
       "p",

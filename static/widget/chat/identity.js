@@ -8,7 +8,7 @@
 // The identifier this browser's token was verified as is kept beside the conversation's
 // record, under "cc-widget-identity:<channel key>" (state.js's record keeps its shape).
 
-import { api } from "./api.js";
+import { api, renewToken } from "./api.js";
 import { identityBody, identityOutcome, identityWarning } from "./identity_rules.js";
 import { nav } from "./nav.js";
 import { config } from "./page.js";
@@ -66,13 +66,17 @@ export function identify(visitor) {
   const run = async () => {
     const before = verifiedAs();
     try {
-      const got = await api("/api/v1/widget/identify", { method: "POST", body });
+      let got;
+      try {
+        got = await api("/api/v1/widget/identify", { method: "POST", body });
+      } catch (error) {
+        if (identityOutcome({ ok: false, status: error.status || 0 }, before) !== "retry") throw error;
+        switchVisitor(null); // its token is no longer valid: as a browser without one
+        got = await api("/api/v1/widget/identify", { method: "POST", body });
+      }
       const action = identityOutcome({ ok: true, new_visitor: !!got.new_visitor }, before);
       if (action === "switch") switchVisitor(got.visitor_token);
-      else {
-        S.token = got.visitor_token;
-        save();
-      }
+      else renewToken(got.visitor_token); // the same visitor: also the socket's next reconnect
       rememberIdentity(body.identifier);
       document.documentElement.dataset.identity = "verified";
     } catch (error) {

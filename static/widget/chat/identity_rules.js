@@ -39,13 +39,15 @@ export function identityBody(channelKey, visitor) {
  * - "drop": refused while this browser's token is a verified user's: forget token and
  *   conversation, go on anonymously (someone else may be at the keyboard);
  * - "anonymous": refused, the visitor was anonymous: nothing changes, it stays anonymous;
+ * - "retry": this browser's token was refused (expired, revoked): ask again without it;
  * - "later": the server could not be asked (network, rate limit): nothing changes.
  * @param {{ok: boolean, new_visitor?: boolean, status?: number}} answer an answer (ok), or a refusal's status
  * @param {string | null} verifiedAs the identifier this browser's token was verified as
- * @returns {"keep" | "switch" | "drop" | "anonymous" | "later"}
+ * @returns {"keep" | "switch" | "drop" | "anonymous" | "retry" | "later"}
  */
 export function identityOutcome(answer, verifiedAs) {
   if (answer.ok) return answer.new_visitor ? "switch" : "keep";
+  if (answer.status === 401) return "retry";
   if (answer.status === 400 || answer.status === 403) return verifiedAs ? "drop" : "anonymous";
   return "later";
 }

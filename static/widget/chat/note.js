@@ -10,6 +10,7 @@
 import { h } from "../../js/h.js";
 import { gettext, interpolate } from "../../js/i18n.js";
 import { api } from "./api.js";
+import { identityReady } from "./identity.js";
 import { counterText } from "./labels.js";
 import { nav } from "./nav.js";
 import { noteButtonShown, noteFilesProblem, sizeText } from "./note_rules.js";
@@ -162,6 +163,7 @@ export function noteForm({ onSent, enquiryId = undefined, choice = {}, title = "
     }
     submit.disabled = true;
     try {
+      if (!enquiryId) await identityReady(); // the host page's setVisitor: a note of the verified visitor
       const path = enquiryId ? `/api/v1/widget/enquiries/${enquiryId}/note` : "/api/v1/widget/notes";
       const result = await api(path, { method: "POST", form: body });
       if (!enquiryId && result.visitor_token) {
