@@ -2,6 +2,20 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from history import customers_api
 
 urlpatterns: list[URLPattern | URLResolver] = []
+
+# Customers (history/customers_api.py).
+urlpatterns += [
+    path("customers", customers_api.CustomerListView.as_view()),
+    path("customers/<int:customer_id>", customers_api.CustomerDetailView.as_view()),
+    path("customers/<int:customer_id>/enquiries", customers_api.CustomerEnquiriesView.as_view()),
+    path("customers/<int:customer_id>/duplicates", customers_api.CustomerDuplicatesView.as_view()),
+    path("customers/<int:customer_id>/merge", customers_api.CustomerMergeView.as_view()),
+    path("customers/<int:customer_id>/merges/<int:merge_id>/undo", customers_api.CustomerMergeUndoView.as_view()),
+    path("customer-tags", customers_api.CustomerTagsView.as_view()),
+    path("customer-tags/<int:tag_id>", customers_api.CustomerTagDetailView.as_view()),
+]
