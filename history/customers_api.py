@@ -29,7 +29,7 @@ class CustomerTagOut(serializers.Serializer):
     color = serializers.CharField(help_text="#rrggbb, or empty.")
 
 
-class CustomFieldDoc(serializers.Serializer):
+class CustomerFieldDoc(serializers.Serializer):
     name = serializers.CharField()
     value = serializers.CharField(allow_blank=True)
 
@@ -53,15 +53,15 @@ class CustomerPageOut(serializers.Serializer):
     results = CustomerRowOut(many=True)
 
 
-class _ChannelDoc(serializers.Serializer):
+class CustomerChannelDoc(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     name = serializers.CharField()
 
 
-class _IdentityDoc(serializers.Serializer):
+class CustomerIdentityDoc(serializers.Serializer):
     visitor = serializers.IntegerField()
-    channel = _ChannelDoc(allow_null=True)
+    channel = CustomerChannelDoc(allow_null=True)
     channel_identity = serializers.CharField(
         allow_blank=True, help_text="The platform id (wa_id, LINE userId, email...)."
     )
@@ -71,7 +71,7 @@ class _IdentityDoc(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class MergeOut(serializers.Serializer):
+class CustomerMergeOut(serializers.Serializer):
     id = serializers.IntegerField()
     other = serializers.IntegerField(help_text="The customer merged into this one.")
     other_name = serializers.CharField()
@@ -86,32 +86,32 @@ class CustomerOut(serializers.Serializer):
     display_name = serializers.CharField()
     email = serializers.CharField(allow_blank=True)
     phone = serializers.CharField(allow_blank=True)
-    custom_fields = CustomFieldDoc(many=True)
+    custom_fields = CustomerFieldDoc(many=True)
     notes = serializers.CharField(allow_blank=True)
     tags = CustomerTagOut(many=True)
-    identities = _IdentityDoc(many=True, help_text="One per visitor: the channels and platform ids behind them.")
+    identities = CustomerIdentityDoc(many=True, help_text="One per visitor: the channels and platform ids behind them.")
     enquiry_count = serializers.IntegerField()
-    merges = MergeOut(many=True, help_text="Merges into this customer that can still be undone.")
+    merges = CustomerMergeOut(many=True, help_text="Merges into this customer that can still be undone.")
     last_seen_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
 
-class _OwnerDoc(serializers.Serializer):
+class CustomerOwnerDoc(serializers.Serializer):
     id = serializers.IntegerField()
     display_name = serializers.CharField()
 
 
 class CustomerEnquiryOut(serializers.Serializer):
     id = serializers.IntegerField()
-    channel = _ChannelDoc()
+    channel = CustomerChannelDoc()
     via = serializers.CharField(help_text="What the customer came through (e.g. weblink), else the channel's kind.")
     status = serializers.CharField()
     topic = serializers.CharField(allow_blank=True)
     first_message = serializers.CharField(allow_blank=True)
     created_at = serializers.DateTimeField()
     closed_at = serializers.DateTimeField(allow_null=True, help_text="Resolved or closed.")
-    owner = _OwnerDoc(allow_null=True)
+    owner = CustomerOwnerDoc(allow_null=True)
     rating = serializers.IntegerField(allow_null=True, help_text="1-5; null when none or hidden from agents.")
     room = serializers.IntegerField(allow_null=True)
     transcript = serializers.BooleanField(help_text="The caller may open its room and transcript.")
@@ -124,26 +124,26 @@ class CustomerEnquiryPageOut(serializers.Serializer):
     results = CustomerEnquiryOut(many=True)
 
 
-class DuplicateOut(CustomerRowOut):
+class CustomerDuplicateOut(CustomerRowOut):
     reasons = serializers.ListField(
         child=serializers.ChoiceField(choices=["email", "phone", "name"]),
         help_text="Why they look alike: the same email, phone number or full name.",
     )
 
 
-class DuplicatesOut(serializers.Serializer):
-    results = DuplicateOut(many=True)
+class CustomerDuplicatesOut(serializers.Serializer):
+    results = CustomerDuplicateOut(many=True)
 
 
-class MergeResultOut(serializers.Serializer):
-    merge = MergeOut()
+class CustomerMergeResultOut(serializers.Serializer):
+    merge = CustomerMergeOut()
     customer = CustomerOut()
 
 
 # ---------------------------------------------------------------- input
 
 
-class CustomFieldIn(serializers.Serializer):
+class CustomerFieldIn(serializers.Serializer):
     name = serializers.CharField(max_length=services.CUSTOM_FIELD_NAME_MAX)
     value = serializers.CharField(max_length=services.CUSTOM_FIELD_VALUE_MAX, allow_blank=True)
 
@@ -156,7 +156,7 @@ class CustomerUpdateIn(serializers.Serializer):
         max_length=services.NOTES_MAX, required=False, allow_blank=True, trim_whitespace=False
     )
     custom_fields = serializers.ListField(
-        child=CustomFieldIn(),
+        child=CustomerFieldIn(),
         required=False,
         max_length=services.CUSTOM_FIELDS_MAX,
         help_text="The whole list (replaces the one kept).",
@@ -176,7 +176,7 @@ class CustomerUpdateIn(serializers.Serializer):
         return attrs
 
 
-class MergeIn(serializers.Serializer):
+class CustomerMergeIn(serializers.Serializer):
     other = serializers.IntegerField(min_value=1, help_text="The customer to merge into this one.")
 
 
@@ -268,7 +268,7 @@ class CustomerEnquiriesView(APIView):
 
 
 class CustomerDuplicatesView(APIView):
-    @extend_schema(responses={200: DuplicatesOut}, operation_id="customer_duplicates")
+    @extend_schema(responses={200: CustomerDuplicatesOut}, operation_id="customer_duplicates")
     def get(self, request: Request, customer_id: int) -> Response:
         """Customers who look like the same person without proof, with the reasons."""
         staff = staff_of(request)
@@ -277,12 +277,12 @@ class CustomerDuplicatesView(APIView):
 
 
 class CustomerMergeView(APIView):
-    @extend_schema(request=MergeIn, responses={200: MergeResultOut}, operation_id="customer_merge")
+    @extend_schema(request=CustomerMergeIn, responses={200: CustomerMergeResultOut}, operation_id="customer_merge")
     def post(self, request: Request, customer_id: int) -> Response:
         """Merge ``other`` into this customer (admins, and agents who see both); undoable for
         30 days."""
         staff = staff_of(request)
-        data = MergeIn(data=request.data)
+        data = CustomerMergeIn(data=request.data)
         data.is_valid(raise_exception=True)
         merge = selectors.customer_merge(actor=staff, customer_id=customer_id, other_id=data.validated_data["other"])
         customer = selectors.access_customer(staff, customer_id)
