@@ -309,6 +309,8 @@ PARAMS = {
     "visitor_id": "{handling_visitor}",
     "message_id": "{message}",
     "quick_reply_id": "1",
+    "customer_id": "1",
+    "merge_id": "1",
     "kind": "line",
     "key": "{key}",
 }
