@@ -17,6 +17,24 @@ def _key(kind: str | None, identity: str) -> tuple[str, str] | None:
     return (kind, identity.lower() if kind == "email" else identity)
 
 
+def _set_customers(schema_editor: Any, table: str, pairs: list[tuple[int, int]]) -> None:
+    """One UPDATE ... FROM (VALUES ...) for a batch (PostgreSQL and SQLite 3.33+ alike; the
+    VALUES columns are column1, column2 in both): bulk_update's CASE per row is far slower."""
+    if not pairs:
+        return
+    connection = schema_editor.connection if schema_editor is not None else None
+    if connection is None:
+        from django.db import connection  # a test calls backfill() without a schema editor
+    quote = connection.ops.quote_name
+    values = ", ".join(["(%s, %s)"] * len(pairs))
+    sql = (
+        f"UPDATE {quote(table)} SET customer_id = v.column2 FROM (VALUES {values}) AS v "  # noqa: S608
+        f"WHERE {quote(table)}.id = v.column1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [n for pair in pairs for n in pair])
+
+
 def backfill(apps: Any, schema_editor: Any) -> None:
     Visitor = apps.get_model("enquiries", "Visitor")
     Enquiry = apps.get_model("enquiries", "Enquiry")
@@ -62,7 +80,7 @@ def backfill(apps: Any, schema_editor: Any) -> None:
         for visitor, customer in links:
             visitor.customer_id = customer.pk
         known.update({key: customer.pk for key, customer in pending.items()})
-        Visitor.objects.bulk_update(batch, ["customer"])
+        _set_customers(schema_editor, Visitor._meta.db_table, [(v.pk, v.customer_id) for v in batch])
     newest = Enquiry.objects.filter(visitor__customer_id=OuterRef("pk")).order_by("-created_at").values("created_at")
     Customer.objects.filter(last_seen_at__isnull=True).update(last_seen_at=Subquery(newest[:1]))
 
