@@ -14,6 +14,7 @@ INDEXES = [
     ("enquiries_visitor", "last_name"),
     ("enquiries_visitor", "email"),
     ("enquiries_visitor", "phone"),
+    ("enquiries_visitor", "channel_identity"),
 ]
 
 
@@ -32,7 +33,9 @@ def create(apps: Any, schema_editor: Any) -> None:
         cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         for table, column in INDEXES:
             cursor.execute(
-                f"CREATE INDEX IF NOT EXISTS {_name(table, column)} ON {table} USING gin ({column} gin_trgm_ops)"
+                # On UPPER(): what Django's icontains/iexact compare on PostgreSQL.
+                f"CREATE INDEX IF NOT EXISTS {_name(table, column)} ON {table} "
+                f"USING gin ((UPPER({column}::text)) gin_trgm_ops)"
             )
 
 
