@@ -47,9 +47,9 @@ def customers_visible(staff: Staff) -> QuerySet[Customer]:
         return customers
     # The rule of history.filters.visible_enquiries (owned, or ever a member of the room),
     # written as two index scans (owner, participant) instead of one OR over every enquiry.
-    owned = Enquiry.objects.filter(owner_id=staff.pk).values("visitor__customer_id")
+    owned = Enquiry.objects.filter(owner_id=staff.pk).order_by().values("visitor__customer_id")
     member = RoomParticipant.objects.filter(staff_id=staff.pk, room__enquiry__isnull=False)
-    return customers.filter(Q(pk__in=owned) | Q(pk__in=member.values("room__enquiry__visitor__customer_id")))
+    return customers.filter(pk__in=owned.union(member.order_by().values("room__enquiry__visitor__customer_id")))
 
 
 def access_customer(staff: Staff, customer_id: int, *, lock: bool = False) -> Customer:
@@ -94,12 +94,16 @@ def customer_list(staff: Staff, *, q: str = "", tag: int | None = None) -> Query
             visitors = visitors.annotate(phone_digits=_digits_of("phone"))
             match |= Q(phone_digits__endswith=digits[-7:])
             visitor_match |= Q(phone_digits__endswith=digits[-7:]) | Q(channel_identity__endswith=digits[-7:])
-        # Two sets of ids, each found by its own scan (a trigram index on PostgreSQL:
-        # customers/migrations/0003_customers_search_trgm), not a visitor test per customer.
-        customers = customers.filter(
-            Q(pk__in=matching.filter(match).values("pk"))
-            | Q(pk__in=visitors.filter(visitor_match).values("customer_id"))
+        # The union of two sets of ids, each found by its own scan (trigram indexes on
+        # PostgreSQL: customers/migrations/0003_customers_search_trgm); an OR of the two
+        # (or a visitor test per customer) makes PostgreSQL scan every row instead.
+        found = (
+            matching.filter(match)
+            .order_by()
+            .values("pk")
+            .union(visitors.filter(visitor_match).order_by().values("customer_id"))
         )
+        customers = customers.filter(pk__in=found)
     if tag is not None:
         customers = customers.filter(
             Exists(Customer.tags.through.objects.filter(customer_id=OuterRef("pk"), customertag_id=tag))
