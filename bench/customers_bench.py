@@ -16,6 +16,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactcenter.settings")
@@ -36,7 +37,7 @@ RUNS = int(os.environ.get("BENCH_RUNS", "30"))
 PASSWORD = "bench-password-42"
 
 
-def setup() -> tuple[object, object]:
+def setup() -> tuple[Any, Any]:
     admin = org.staff_create(actor=None, email="admin@cb.local", password=PASSWORD, display_name="Admin", role="admin")
     tag = org.tag_create(actor=admin, name="Support")
     agent = org.staff_create(actor=None, email="agent@cb.local", password=PASSWORD, display_name="Agent", tags=[tag])
