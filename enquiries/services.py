@@ -253,20 +253,25 @@ def visitor_create(
     utm: Any = None,
     channel_identity: str = "",
     language: str = "",
+    customer: Customer | None = None,
 ) -> Visitor:
+    """A new visitor and its customer: ``customer`` when the caller proved it (a host site's
+    verified identifier), else the customer of a proven platform identity, else a new one
+    (customers.services.customer_for_new_visitor)."""
     clean = _clean_visitor_fields(fields or {})
     utm_clean = _clean_map("utm", utm)
     bad = [k for k in utm_clean if not k.startswith("utm_")]
     if bad:
         raise InvalidInput.field("utm", f"UTM keys must start with 'utm_': {', '.join(sorted(bad))}.")
     with transaction.atomic():
-        name = f"{clean.get('first_name', '')} {clean.get('last_name', '')}".strip()
-        customer = customer_services.customer_for_new_visitor(
-            proven=proven_customer(channel, channel_identity),
-            name=name,
-            email=clean.get("email", ""),
-            phone=clean.get("phone", ""),
-        )
+        if customer is None:
+            name = f"{clean.get('first_name', '')} {clean.get('last_name', '')}".strip()
+            customer = customer_services.customer_for_new_visitor(
+                proven=proven_customer(channel, channel_identity),
+                name=name,
+                email=clean.get("email", ""),
+                phone=clean.get("phone", ""),
+            )
         return Visitor.objects.create(
             channel=channel,
             channel_identity=channel_identity,

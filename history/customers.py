@@ -37,7 +37,12 @@ Q_MAX = 200
 
 
 def live_customers() -> QuerySet[Customer]:
-    return Customer.objects.filter(merged_into__isnull=True, erased_at__isnull=True)
+    """Customers neither merged away nor erased, with at least one visitor (a customer
+    whose visitors all moved to another, e.g. when a host site's identifier proved them,
+    is nobody's)."""
+    return Customer.objects.filter(
+        Exists(Visitor.objects.filter(customer_id=OuterRef("pk"))), merged_into__isnull=True, erased_at__isnull=True
+    )
 
 
 def customers_visible(staff: Staff) -> QuerySet[Customer]:

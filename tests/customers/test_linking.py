@@ -141,3 +141,18 @@ def test_the_migration_gives_every_older_visitor_a_customer_linking_proven_ones(
     will = Customer.objects.get(pk=ids[5] or 0)
     assert will.name == "Will" and will.last_seen_at == enquiry.created_at
     assert Customer.objects.get(pk=ids[4] or 0).email == "ann@example.org"
+
+
+def test_a_caller_that_proved_the_customer_gives_it_and_no_other_is_made(widget: Any, admin: Any) -> None:
+    from history.customers import customer_list
+
+    known = enquiry_services.visitor_create(channel=widget, fields={"first_name": "Known"}).customer
+    assert known is not None
+    before = Customer.objects.count()
+    again = enquiry_services.visitor_create(channel=widget, fields={"first_name": "Other device"}, customer=known)
+    assert again.customer_id == known.pk and Customer.objects.count() == before
+    # A customer whose visitors all went to another one is listed nowhere.
+    left = enquiry_services.visitor_create(channel=widget, fields={"first_name": "Anon"})
+    empty = left.customer
+    Visitor.objects.filter(pk=left.pk).update(customer=known)
+    assert empty is not None and empty.pk not in {c.pk for c in customer_list(admin)}
