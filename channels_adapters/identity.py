@@ -115,10 +115,9 @@ def widget_visitor_identify(
             if proven is None:
                 log.info("widget visitor %s verified as customer %s (adopted)", current.pk, customer.pk)
             return current, False
-        fresh = visitor_create(channel=channel, fields=own, device=device, language=language)
+        fresh = visitor_create(channel=channel, fields=own, device=device, language=language, customer=customer)
         fresh.extra = {VISITOR_IDENTITY_KEY: identifier}
-        fresh.customer = customer
-        fresh.save(update_fields=["extra", "customer"])
+        fresh.save(update_fields=["extra"])
         log.info("widget visitor %s verified as customer %s (new device)", fresh.pk, customer.pk)
         return fresh, True
 

@@ -15,4 +15,6 @@ urlpatterns: list[URLPattern] = [
     path("app/rooms/<int:room_id>", web.room_page, name="dashboard-room"),
     re_path(r"^app/(?P<section>inbox|assigned|missed|quick-replies)$", web.list_page, name="dashboard-list"),
     path("app/admin/<slug:section>", web.admin_page, name="dashboard-admin"),
+    # Customers: the list and a customer's profile (static/js/dashboard/customers.js).
+    re_path(r"^app/(?P<section>customers)(?:/\d{1,18})?$", web.list_page, name="dashboard-customers"),
 ]

@@ -59,6 +59,9 @@ class _VisitorDoc(serializers.Serializer):
         required=False,
         help_text="Staff's name/value pairs about the visitor: [{name, value}].",
     )
+    customer = serializers.IntegerField(
+        required=False, allow_null=True, help_text="The customer behind the visitor (/api/v1/customers/{id})."
+    )
 
 
 class _OwnerDoc(serializers.Serializer):

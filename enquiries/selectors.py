@@ -34,6 +34,9 @@ def visitor_data(visitor: Visitor) -> dict[str, Any]:
         "device": visitor.device,
         "utm": visitor.utm,
         "custom_fields": visitor.custom_fields,
+        # The customer behind the visitor (GET /api/v1/customers/{id}); None for rows older
+        # than customers.
+        "customer": visitor.customer_id,
     }
 
 

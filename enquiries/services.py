@@ -58,6 +58,8 @@ from contactcenter.org.models import ChannelKind, Destination, Staff, Tag
 from contactcenter.org.realtime import send_event_on_commit
 from contactcenter.org.services import destination_for, org_settings_get, staff_sessions_expire_due, within_work_hours
 from contactcenter.org.text import text_check, text_problem
+from customers import services as customer_services
+from customers.models import Customer
 from enquiries import timers
 from enquiries.models import Enquiry, EnquiryAlert, EnquiryEvent, EnquiryNote, Transfer, Visitor
 from enquiries.selectors import enquiry_data, may_follow_up, queue_positions, rating_open
@@ -251,20 +253,54 @@ def visitor_create(
     utm: Any = None,
     channel_identity: str = "",
     language: str = "",
+    customer: Customer | None = None,
 ) -> Visitor:
+    """A new visitor and its customer: ``customer`` when the caller proved it (a host site's
+    verified identifier), else the customer of a proven platform identity, else a new one
+    (customers.services.customer_for_new_visitor)."""
     clean = _clean_visitor_fields(fields or {})
     utm_clean = _clean_map("utm", utm)
     bad = [k for k in utm_clean if not k.startswith("utm_")]
     if bad:
         raise InvalidInput.field("utm", f"UTM keys must start with 'utm_': {', '.join(sorted(bad))}.")
-    return Visitor.objects.create(
-        channel=channel,
-        channel_identity=channel_identity,
-        device=_clean_device(device),
-        utm=utm_clean,
-        chat_language=language[:20],
-        **clean,
-    )
+    with transaction.atomic():
+        if customer is None:
+            name = f"{clean.get('first_name', '')} {clean.get('last_name', '')}".strip()
+            customer = customer_services.customer_for_new_visitor(
+                proven=proven_customer(channel, channel_identity),
+                name=name,
+                email=clean.get("email", ""),
+                phone=clean.get("phone", ""),
+            )
+        return Visitor.objects.create(
+            channel=channel,
+            channel_identity=channel_identity,
+            device=_clean_device(device),
+            utm=utm_clean,
+            chat_language=language[:20],
+            customer=customer,
+            **clean,
+        )
+
+
+# Platform identities that are the same person on every channel of their kind: the same
+# WhatsApp number, LINE user, Messenger PSID, WeChat openid or email address.
+PROVEN_KINDS = (ChannelKind.MESSENGER, ChannelKind.WHATSAPP, ChannelKind.LINE, ChannelKind.WECHAT, ChannelKind.EMAIL)
+
+
+def proven_customer(channel: Channel | None, identity: str) -> Customer | None:
+    """The customer already behind ``identity`` on a channel of ``channel``'s kind (email
+    addresses compared ignoring case), or None: a proven identity links a new visitor to
+    them (customers.services.customer_for_new_visitor)."""
+    if channel is None or not identity or channel.kind not in PROVEN_KINDS:
+        return None
+    same = Visitor.objects.filter(channel__kind=channel.kind, customer__isnull=False)
+    if channel.kind == ChannelKind.EMAIL:
+        same = same.filter(channel_identity__iexact=identity)
+    else:
+        same = same.filter(channel_identity=identity)
+    earlier = same.select_related("customer").order_by("pk").first()
+    return earlier.customer if earlier is not None else None
 
 
 CUSTOM_FIELDS_MAX = 20
@@ -493,6 +529,7 @@ def enquiry_open(
             created_at=now,
             deadline_at=now + _seconds(settings.CC_ENQUIRY_MAX_WAIT_SECONDS),
         )
+        customer_services.customer_seen(customer_id=visitor.customer_id, when=now)
         room = room_services.room_create_for_enquiry(enquiry_id=enquiry.pk)
         _log(enquiry, EnquiryEvent.Type.OPENED, by_visitor=True, data={"channel": channel.kind})
         room_services.system_message_post(

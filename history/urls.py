@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
-
 from enquiries import conversation_tags_api
-from history import erasure_api
+from history import customers_api, erasure_api
 
 urlpatterns: list[URLPattern | URLResolver] = [
     # Conversation tags (enquiries.conversation_tags) and erasure (history.erasure).
     path("conversation-tags", conversation_tags_api.ConversationTagsView.as_view()),
     path("conversation-tags/<int:tag_id>", conversation_tags_api.ConversationTagDetailView.as_view()),
     path("customers/<int:customer_id>/erase", erasure_api.CustomerEraseView.as_view()),
+]
+
+# Customers (history/customers_api.py).
+urlpatterns += [
+    path("customers", customers_api.CustomerListView.as_view()),
+    path("customers/<int:customer_id>", customers_api.CustomerDetailView.as_view()),
+    path("customers/<int:customer_id>/enquiries", customers_api.CustomerEnquiriesView.as_view()),
+    path("customers/<int:customer_id>/duplicates", customers_api.CustomerDuplicatesView.as_view()),
+    path("customers/<int:customer_id>/merge", customers_api.CustomerMergeView.as_view()),
+    path("customers/<int:customer_id>/merges/<int:merge_id>/undo", customers_api.CustomerMergeUndoView.as_view()),
+    path("customer-tags", customers_api.CustomerTagsView.as_view()),
+    path("customer-tags/<int:tag_id>", customers_api.CustomerTagDetailView.as_view()),
 ]

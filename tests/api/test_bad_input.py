@@ -310,6 +310,7 @@ PARAMS = {
     "message_id": "{message}",
     "quick_reply_id": "1",
     "customer_id": "1",
+    "merge_id": "1",
     "kind": "line",
     "key": "{key}",
 }

@@ -74,6 +74,7 @@ const ROUTES = [
   [/^\/app\/rooms\/(\d+)$/, () => import("./chat.js").then((m) => m.render)],
   [/^\/app\/(inbox|assigned|missed)$/, () => import("./lists.js").then((m) => m.render)],
   [/^\/app\/quick-replies$/, () => import("./quickreplies.js").then((m) => m.render)],
+  [/^\/app\/customers(?:\/(\d+))?$/, () => import("./customers.js").then((m) => m.render)],
   [/^\/app\/admin\/(overview)$/, () => import("./overview.js").then((m) => m.render)],
   [/^\/app\/admin\/(staff|tags|channels|settings)$/, () => import("./admin.js").then((m) => m.render)],
   [/^\/app\/admin\/conversation-tags$/, () => import("./conversation_tags.js").then((m) => m.render)],
@@ -96,7 +97,10 @@ async function route() {
   const params = new URLSearchParams(location.search);
   const section = path.replace(/^\/app\/?/, "") || "chats";
   document.querySelectorAll("[data-section]").forEach((a) => {
-    const current = a.dataset.section === section || (section.startsWith("rooms/") && a.dataset.section === "chats");
+    const current =
+      a.dataset.section === section ||
+      (section.startsWith("rooms/") && a.dataset.section === "chats") ||
+      (section.startsWith("customers/") && a.dataset.section === "customers");
     if (current) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   });

@@ -9,6 +9,7 @@
 import { gettext, interpolate, ngettext } from "../i18n.js";
 import { api } from "./api.js";
 import { channelIcon, clear, clockTime, duration, field, h, toast } from "./dom.js";
+import { customerHref } from "./customers_format.js";
 import { noteFiles } from "./note_files.js";
 import { offerButtons } from "./panel.js";
 import { app, on } from "./state.js";
@@ -214,7 +215,11 @@ export async function render(main, match) {
   function row(e) {
     const name = e.visitor ? e.visitor.name : "";
     const href = roomHref(e);
-    const visitor = href ? h("a", { href, "data-nav": true, class: "row-link", text: name || gettext("Visitor") }) : name;
+    const named = href ? h("a", { href, "data-nav": true, class: "row-link", text: name || gettext("Visitor") }) : name;
+    // Their customer profile, for whoever served them (customers.js; agents see only those).
+    const served = app.me.is_admin || (e.owner && e.owner.id === app.me.id) || (e.room && app.rooms.has(e.room));
+    const customer = e.visitor && e.visitor.customer && served ? h("a", { href: customerHref(e.visitor.customer), "data-nav": true, class: "customer-link small", text: gettext("Customer profile") }) : null;
+    const visitor = customer ? [named, " ", customer] : named;
     let cells;
     if (section === "missed") {
       const f = e.follow_up || {};

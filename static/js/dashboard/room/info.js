@@ -9,6 +9,7 @@ import { updateRoom } from "../rooms.js";
 import { app } from "../state.js";
 import { gettext, interpolate } from "../../i18n.js";
 import { contactPairs, kvRows, memberDetail, MUTE_OPTIONS, spacePairs, VISITOR_FIELDS } from "./format.js";
+import { customerHref } from "../customers_format.js";
 import { customFieldsBody, destinationRows, deviceRows, enquiryRows, originRows, staffLocale, utmRows, visitorRows } from "./info_format.js";
 import { paintHead } from "./head.js";
 import { startWatching } from "./monitoring.js";
@@ -124,6 +125,8 @@ function visitorSection(state, enquiryId) {
   const canEdit = !(state.monitor && !app.me.is_admin);
   const open = typed(infoPanel, ".visitor-form");
   const head = h("div", { class: "section-head" }, h("h3", { text: gettext("Visitor") }));
+  // The person behind the visitor: their profile and every conversation (customers.js).
+  if (v.customer) head.append(h("a", { href: customerHref(v.customer), "data-nav": true, class: "small-button customer-link", text: gettext("Customer profile") }));
   if (!open) {
     const rows = [...visitorRows(v), ...custom.map((f) => /** @type {Row} */ ([f.name, f.value]))];
     const shown = rows.length ? rowsList(rows, gettext("Visitor details")) : h("p", { class: "small muted", text: gettext("No details yet.") });
