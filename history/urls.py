@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
+
 from enquiries import conversation_tags_api
 from history import customers_api, erasure_api
 
