@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -61,8 +62,10 @@ def _moment(name: str, raw: Any, *, end: bool) -> dt.datetime:
     if not isinstance(raw, str):
         raise InvalidInput.field(name, "Use a date (2026-12-01) or an ISO time.")
     try:
-        moment = parse_datetime(raw)
-        day = None if moment else parse_date(raw)
+        # A bare date first: parse_datetime also reads "2026-12-01" (as its midnight), which
+        # would cut the last day off a ``to`` range.
+        day = parse_date(raw) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw.strip()) else None
+        moment = None if day else parse_datetime(raw)
     except ValueError:
         moment, day = None, None
     if moment is None and day is None:

@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
 
+from history.history_api import urlpatterns as history_list_urls
+
 urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns += history_list_urls
