@@ -68,7 +68,7 @@ class _RatingRef(serializers.Serializer):
     comment = serializers.CharField(allow_blank=True)
 
 
-class HistoryRowOut(serializers.Serializer):
+class HistoryEnquiryOut(serializers.Serializer):
     """One finished enquiry (history.selectors.history_row)."""
 
     id = serializers.IntegerField()
@@ -97,8 +97,8 @@ class HistoryRowOut(serializers.Serializer):
     )
 
 
-class HistoryPageOut(serializers.Serializer):
-    results = HistoryRowOut(many=True)
+class HistoryListOut(serializers.Serializer):
+    results = HistoryEnquiryOut(many=True)
     next_cursor = serializers.CharField(allow_null=True, help_text="Pass as ?cursor= for the next page; null: last.")
 
 
@@ -112,7 +112,7 @@ class _Downloads(serializers.Serializer):
 
 
 class TranscriptOut(serializers.Serializer):
-    enquiry = HistoryRowOut()
+    enquiry = HistoryEnquiryOut()
     messages = TranscriptMessageOut(many=True, help_text="Oldest first; file URLs serve through History.")
     downloads = _Downloads()
 
@@ -142,7 +142,7 @@ def _filter_parameters() -> list[OpenApiParameter]:
 
 
 class HistoryListView(APIView):
-    @extend_schema(parameters=_filter_parameters(), responses={200: HistoryPageOut}, operation_id="history_list")
+    @extend_schema(parameters=_filter_parameters(), responses={200: HistoryListOut}, operation_id="history_list")
     def get(self, request: Request) -> Response:
         """Finished enquiries the caller may see (admins: all; agents: owned or ever a
         member of), newest first, a page at a time."""
