@@ -15,4 +15,6 @@ urlpatterns: list[URLPattern] = [
     path("app/rooms/<int:room_id>", web.room_page, name="dashboard-room"),
     re_path(r"^app/(?P<section>inbox|assigned|missed|quick-replies)$", web.list_page, name="dashboard-list"),
     path("app/admin/<slug:section>", web.admin_page, name="dashboard-admin"),
+    # History: the list and one conversation's transcript (static/js/dashboard/history.js).
+    re_path(r"^app/(?P<section>history)(?:/\d+)?$", web.list_page, name="dashboard-history"),
 ]

@@ -232,3 +232,15 @@ def test_schema_lists_the_history_endpoints() -> None:
         assert "get" in paths[template], template
     params = {p["name"] for p in paths["/api/v1/history"]["get"]["parameters"]}
     assert {"from", "to", "channel", "tag", "conversation_tag", "owner", "rating", "customer", "cursor"} <= params
+
+
+def test_dense_agents_read_the_same_rows(world: World, api: Callable[..., APIClient], monkeypatch: Any) -> None:
+    # An agent who served many enquiries reads History by walking the index: same rows.
+    from history import selectors
+
+    expected = {s.pk: ids(history(api(s))) for s in (world.alice, world.bob, world.carol)}
+    monkeypatch.setattr(selectors, "DENSE_REACH", 0)
+    for staff in (world.alice, world.bob, world.carol):
+        assert ids(history(api(staff))) == expected[staff.pk]
+        after_e5 = [pk for pk in expected[staff.pk] if pk != world.e5.pk]
+        assert ids(history(api(staff), cursor=cursor_encode(world.e5))) == after_e5
