@@ -96,7 +96,8 @@ async function route() {
   const params = new URLSearchParams(location.search);
   const section = path.replace(/^\/app\/?/, "") || "chats";
   document.querySelectorAll("[data-section]").forEach((a) => {
-    const current = a.dataset.section === section || (section.startsWith("rooms/") && a.dataset.section === "chats");
+    const current =
+      a.dataset.section === section || (section.startsWith("rooms/") && a.dataset.section === "chats") || (section.startsWith("history/") && a.dataset.section === "history");
     if (current) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   });
