@@ -113,25 +113,31 @@ def history_enquiries(staff: Staff, filters: Filters) -> QuerySet[Enquiry]:
 
 
 def history_page(staff: Staff, query: HistoryQuery) -> tuple[list[Enquiry], str | None]:
-    """One page of History and the cursor of the next (None: this is the last). Three
-    queries whatever the page size: the rows (with their message counts), their
-    conversation tags, and nothing else (channel, destination, owner, visitor and customer
-    are joined)."""
-    rows = history_enquiries(staff, query.filters)
+    """One page of History and the cursor of the next (None: this is the last).
+
+    Two steps, three queries whatever the page size: the page's ids (the enquiries table
+    with the caller's rights and the filters only, which PostgreSQL plans well: see
+    ``visible_enquiries``), then those rows with what a row shows (channel, destination and
+    tag, owner, visitor and customer joined; message counts; conversation tags prefetched).
+    One query doing both joins nine tables, past PostgreSQL's join_collapse_limit, and was
+    measured planning the rights filter last (seconds on 300k enquiries)."""
+    ids = history_enquiries(staff, query.filters)
     if query.cursor is not None:
         moment, pk = query.cursor
         # "created_at <= x" is the index range; the OR only settles the ties at x.
-        rows = rows.filter(created_at__lte=moment).filter(Q(created_at__lt=moment) | Q(id__lt=pk))
+        ids = ids.filter(created_at__lte=moment).filter(Q(created_at__lt=moment) | Q(id__lt=pk))
+    page_ids = list(ids.values_list("id", flat=True)[: query.limit + 1])
+    more = len(page_ids) > query.limit
+    page_ids = page_ids[: query.limit]
     rows = (
-        rows.select_related(
-            "channel", "destination", "destination__tag", "owner", "visitor", "visitor__customer", "room"
-        )
+        Enquiry.objects.filter(pk__in=page_ids)
+        .select_related("channel", "destination", "destination__tag", "owner", "visitor", "visitor__customer", "room")
         .prefetch_related(Prefetch("tags", queryset=ConversationTag.objects.select_related("parent")))
         .annotate(message_count=_message_count())
+        .order_by()
     )
-    found: list[Enquiry] = list(rows[: query.limit + 1])
-    more = len(found) > query.limit
-    found = found[: query.limit]
+    by_id = {e.pk: e for e in rows}
+    found: list[Enquiry] = [by_id[pk] for pk in page_ids if pk in by_id]
     return found, (cursor_encode(found[-1]) if more and found else None)
 
 
