@@ -17,4 +17,6 @@ urlpatterns: list[URLPattern] = [
     path("app/admin/<slug:section>", web.admin_page, name="dashboard-admin"),
     # Customers: the list and a customer's profile (static/js/dashboard/customers.js).
     re_path(r"^app/(?P<section>customers)(?:/\d{1,18})?$", web.list_page, name="dashboard-customers"),
+    # History: the list and one conversation's transcript (static/js/dashboard/history.js).
+    re_path(r"^app/(?P<section>history)(?:/\d+)?$", web.list_page, name="dashboard-history"),
 ]

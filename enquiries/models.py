@@ -150,7 +150,18 @@ class Enquiry(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["destination", "status", "created_at"])]
+        indexes = [
+            models.Index(fields=["destination", "status", "created_at"]),
+            # History (history.selectors.history_page): newest first, keyset pages on
+            # (created_at, id); finished enquiries only, and by owner or channel.
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=models.Q(status__in=["resolved", "closed", "missed"]),
+                name="enquiry_history_finished",
+            ),
+            models.Index(fields=["owner", "-created_at", "-id"], name="enquiry_history_owner"),
+            models.Index(fields=["channel", "-created_at", "-id"], name="enquiry_history_channel"),
+        ]
 
 
 class Transfer(models.Model):

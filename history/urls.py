@@ -6,6 +6,7 @@ from django.urls import URLPattern, URLResolver, path
 
 from enquiries import conversation_tags_api
 from history import customers_api, erasure_api
+from history.history_api import urlpatterns as history_list_urls
 
 urlpatterns: list[URLPattern | URLResolver] = [
     # Conversation tags (enquiries.conversation_tags) and erasure (history.erasure).
@@ -25,3 +26,6 @@ urlpatterns += [
     path("customer-tags", customers_api.CustomerTagsView.as_view()),
     path("customer-tags/<int:tag_id>", customers_api.CustomerTagDetailView.as_view()),
 ]
+
+# History: the list, transcripts and their files, transcript downloads (history/history_api.py).
+urlpatterns += history_list_urls

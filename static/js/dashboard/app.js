@@ -75,6 +75,7 @@ const ROUTES = [
   [/^\/app\/(inbox|assigned|missed)$/, () => import("./lists.js").then((m) => m.render)],
   [/^\/app\/quick-replies$/, () => import("./quickreplies.js").then((m) => m.render)],
   [/^\/app\/customers(?:\/(\d+))?$/, () => import("./customers.js").then((m) => m.render)],
+  [/^\/app\/history(?:\/(\d+))?$/, () => import("./history.js").then((m) => m.render)],
   [/^\/app\/admin\/(overview)$/, () => import("./overview.js").then((m) => m.render)],
   [/^\/app\/admin\/(staff|tags|channels|settings)$/, () => import("./admin.js").then((m) => m.render)],
   [/^\/app\/admin\/conversation-tags$/, () => import("./conversation_tags.js").then((m) => m.render)],
@@ -100,7 +101,8 @@ async function route() {
     const current =
       a.dataset.section === section ||
       (section.startsWith("rooms/") && a.dataset.section === "chats") ||
-      (section.startsWith("customers/") && a.dataset.section === "customers");
+      (section.startsWith("customers/") && a.dataset.section === "customers") ||
+      (section.startsWith("history/") && a.dataset.section === "history");
     if (current) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   });

@@ -9,6 +9,7 @@ import { composerPlaceholder, roomSubtitle, roomTitle } from "./format.js";
 import { paintResolved } from "./resolved.js";
 import { headActions, isReadOnly, monitorActions, rateInviteAllowed } from "./rules.js";
 import { gettext } from "../../i18n.js";
+import { transcriptDownloads } from "../transcript_links.js";
 
 /** @typedef {import("./state.js").RoomState} RoomState */
 
@@ -37,6 +38,7 @@ export function paintHead(state) {
     rateInviteAllowed(info, viewer)
       ? h("button", { type: "button", class: "small-button", "data-action": "rating-invite", text: gettext("Ask for a rating"), onclick: on.rateInvite })
       : null,
+    info && info.enquiry ? transcriptDownloads(info.enquiry.id) : null,
   );
   const enquiryNotice = enquiryBanner(state); // an offer, or a missed enquiry's follow-up
   if (enquiryNotice) {
