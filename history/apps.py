@@ -1,5 +1,17 @@
+"""After the conversation (SPEC section 9): history, search, customers' API, exports,
+retention. The top feature app: it reads enquiries, rooms, channels and customers and is
+imported by none of them (they reach it only through hooks registered in ``ready()``)."""
+
 from django.apps import AppConfig
 
 
 class HistoryConfig(AppConfig):
     name = "history"
+
+    def ready(self) -> None:
+        from contactcenter.org.background import register_sweep  # Imported here: apps load first.
+        from history import search_index  # Imported here: models load after the app registry.
+        from rooms import hooks  # Imported here: rooms' models load after the app registry.
+
+        hooks.register_message_observers(posted=search_index.messages_index, changed=search_index.message_reindex)
+        register_sweep("history.search_index.search_stale_sweep", every=5.0, web=True)

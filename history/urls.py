@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from history import search_api
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("search", search_api.SearchView.as_view(), name="search"),
+]

@@ -1,0 +1,260 @@
+"""Keeping the search index (``history.search_models``) in step with what it indexes.
+
+- Messages: ``messages_index`` is told of every posted batch by the posting pipeline
+  (``rooms.hooks.register_message_observers``, registered in ``HistoryConfig.ready``) and
+  inserts the batch's rows in one statement, inside the posting transaction: a message is
+  searchable as soon as it is committed. ``message_reindex`` follows an edit (new tokens),
+  a recall (the row goes: a recalled message is never found) and a settled file.
+- Enquiries and customers: database triggers queue a changed one in
+  ``history_searchstale``; ``search_stale_flush`` rebuilds their rows (before each search
+  of that scope, and from a sweep).
+- ``search_reindex`` rebuilds everything, set-based (the management command).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django.db import connection, transaction
+
+from customers.models import Customer
+from enquiries.models import Enquiry, EnquiryNote, Visitor
+from history.search_models import CustomerIndex, EnquiryIndex, MessageIndex, SearchStale
+from history.search_tokens import token_string
+from rooms.models import Message, Room
+
+logger = logging.getLogger(__name__)
+
+INDEXED_KINDS = (Message.Kind.TEXT, Message.Kind.FILE)
+
+
+def message_tokens(kind: str, text: str, data: Any, recalled: bool = False) -> str:
+    """The token string of a message ("" when it is not indexed: system messages, recalled
+    ones, a message with no words). A file message is found by its caption and file name."""
+    if recalled or kind not in INDEXED_KINDS:
+        return ""
+    name = ""
+    if kind == Message.Kind.FILE and isinstance(data, dict) and isinstance(data.get("file"), dict):
+        name = str(data["file"].get("name") or "")
+    return token_string(text, name)
+
+
+def messages_index(messages: Sequence[Message]) -> None:
+    """Index a posted batch: one multi-row INSERT (the posting transaction's)."""
+    rows = []
+    for m in messages:
+        tokens = message_tokens(m.kind, m.text, m.data) if m.room.enquiry_id is not None else ""
+        if tokens:
+            rows.append((m.pk, m.room_id, m.room.enquiry_id, m.created_at, tokens))
+    if not rows:
+        return
+    table = connection.ops.quote_name(MessageIndex._meta.db_table)
+    row = "(%s, %s, %s, %s, %s)"
+    params: list[Any] = []
+    for pk, room_id, enquiry_id, created_at, tokens in rows:
+        params += [pk, room_id, enquiry_id, connection.ops.adapt_datetimefield_value(created_at), tokens]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (message_id, room_id, enquiry_id, created_at, tokens) VALUES "  # noqa: S608
+            + ", ".join([row] * len(rows)),
+            params,
+        )
+
+
+def message_reindex(message: Message) -> None:
+    """After an edit, a recall or a settled file: the row follows the message's state."""
+    tokens = message_tokens(message.kind, message.text, message.data, recalled=message.recalled_at is not None)
+    enquiry_id = Room.objects.filter(pk=message.room_id).values_list("enquiry_id", flat=True).first()
+    if not tokens or enquiry_id is None:
+        MessageIndex.objects.filter(message_id=message.pk).delete()
+        return
+    updated = MessageIndex.objects.filter(message_id=message.pk).update(tokens=tokens)
+    if not updated:
+        MessageIndex.objects.create(
+            message_id=message.pk,
+            room_id=message.room_id,
+            enquiry_id=enquiry_id,
+            created_at=message.created_at,
+            tokens=tokens,
+        )
+
+
+# ------------------------------------------------------------------ enquiries, customers
+
+
+def _enquiry_rows(ids: Iterable[int] | None, after: int = 0, limit: int = 0) -> list[tuple[int, str]]:
+    """(enquiry id, tokens) of the given enquiries (or of a chunk of ids > ``after``)."""
+    query = Enquiry.objects.order_by("pk")
+    query = query.filter(pk__in=list(ids)) if ids is not None else query.filter(pk__gt=after)[:limit]
+    found = list(query.values_list("pk", "topic", "first_message", "visitor__first_name", "visitor__last_name"))
+    notes = dict(EnquiryNote.objects.filter(enquiry_id__in=[r[0] for r in found]).values_list("enquiry_id", "text"))
+    return [(pk, token_string(topic, first, f"{fn} {ln}", notes.get(pk, ""))) for pk, topic, first, fn, ln in found]
+
+
+def _customer_rows(ids: Iterable[int] | None, after: int = 0, limit: int = 0) -> list[tuple[int, str]]:
+    """(customer id, tokens) of the given customers (or a chunk of ids > ``after``); a
+    merged or erased customer is not indexed (tokens "")."""
+    query = Customer.objects.order_by("pk")
+    query = query.filter(pk__in=list(ids)) if ids is not None else query.filter(pk__gt=after)[:limit]
+    found = list(query.values_list("pk", "name", "email", "phone", "identifier", "merged_into_id", "erased_at"))
+    identities: dict[int, list[str]] = {}
+    for customer_id, identity in Visitor.objects.filter(customer_id__in=[r[0] for r in found]).values_list(
+        "customer_id", "channel_identity"
+    ):
+        if identity:
+            identities.setdefault(customer_id, []).append(identity)
+    rows = []
+    for pk, name, email, phone, identifier, merged_into, erased_at in found:
+        if merged_into is not None or erased_at is not None:
+            rows.append((pk, ""))
+            continue
+        # An email address also by its parts ("ann@example.com": "ann", "example", "com").
+        rows.append((pk, token_string(name, email, phone, identifier or "", *identities.get(pk, []))))
+    return rows
+
+
+def _rows_replace(model: Any, key: str, ids: list[int], rows: list[tuple[int, str]]) -> None:
+    model.objects.filter(**{f"{key}__in": ids}).delete()
+    model.objects.bulk_create([model(**{key: pk, "tokens": tokens}) for pk, tokens in rows if tokens])
+
+
+def search_stale_flush(kind: str | None = None, *, limit: int = 5000) -> int:
+    """Rebuild the index rows of queued enquiries ("e") and customers ("c"); the number
+    done. Safe to run from several processes at once (the queue rows are taken with SKIP
+    LOCKED on PostgreSQL)."""
+    done = 0
+    kinds = [kind] if kind else ["e", "c"]
+    with transaction.atomic():
+        queued = SearchStale.objects.filter(kind__in=kinds).order_by("pk")
+        if connection.features.has_select_for_update_skip_locked:
+            queued = queued.select_for_update(skip_locked=True)
+        taken = list(queued.values_list("pk", "kind", "object_id")[:limit])
+        if not taken:
+            return 0
+        for k, model, key, rows_of in (
+            ("e", EnquiryIndex, "enquiry_id", _enquiry_rows),
+            ("c", CustomerIndex, "customer_id", _customer_rows),
+        ):
+            ids = sorted({object_id for _pk, kk, object_id in taken if kk == k})
+            if ids:
+                _rows_replace(model, key, ids, rows_of(ids))
+                done += len(ids)
+        SearchStale.objects.filter(pk__in=[pk for pk, _k, _o in taken]).delete()
+    return done
+
+
+def search_stale_sweep() -> None:
+    """The ticker's sweep (every few seconds)."""
+    while search_stale_flush() >= 5000:
+        pass
+
+
+# ------------------------------------------------------------------ full rebuild
+
+
+def _copy_value(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Load rows with PostgreSQL's COPY (text format, built in memory per chunk)."""
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join(_copy_value(v) for v in row))
+        buffer.write("\n")
+    buffer.seek(0)
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+
+
+def _insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    if not rows:
+        return
+    marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {marks}", rows)  # noqa: S608
+
+
+def _write(table: str, columns: Sequence[str], rows: list[Sequence[Any]]) -> None:
+    if connection.vendor == "postgresql":
+        _copy_rows(table, columns, rows)
+    else:
+        _insert_rows(table, columns, rows)
+
+
+def search_reindex(*, chunk: int = 20000, progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
+    """Rebuild the whole index: empty it, then read messages, enquiries and customers in
+    id order by chunks, tokenise each chunk in Python and load it in one COPY (PostgreSQL)
+    or one executemany (SQLite). On PostgreSQL the GIN indexes are dropped during the load
+    and built once at the end (much faster than maintaining them row by row). Returns the
+    rows written per index."""
+    counts = {"messages": 0, "enquiries": 0, "customers": 0}
+    pg = connection.vendor == "postgresql"
+    tables = [MessageIndex._meta.db_table, EnquiryIndex._meta.db_table, CustomerIndex._meta.db_table]
+    with connection.cursor() as cursor:
+        if pg:
+            # Run pending deferred FK checks first (TRUNCATE refuses while there are some).
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"TRUNCATE {', '.join(tables)}, {SearchStale._meta.db_table}")
+            for table in tables:
+                cursor.execute(f"DROP INDEX IF EXISTS {table}_vector")
+            cursor.execute("DROP INDEX IF EXISTS history_msgindex_room")
+        else:
+            for table in tables:
+                cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+            cursor.execute(f"DELETE FROM {SearchStale._meta.db_table}")  # noqa: S608
+    try:
+        after = 0
+        messages = Message.objects.filter(
+            kind__in=INDEXED_KINDS, recalled_at__isnull=True, room__enquiry__isnull=False
+        ).order_by("pk")
+        while True:
+            found = list(
+                messages.filter(pk__gt=after).values_list(
+                    "pk", "room_id", "room__enquiry_id", "created_at", "kind", "text", "data"
+                )[:chunk]
+            )
+            if not found:
+                break
+            after = found[-1][0]
+            rows: list[Sequence[Any]] = []
+            for pk, room_id, enquiry_id, created_at, kind, text, data in found:
+                tokens = message_tokens(kind, text, data)
+                if tokens:
+                    rows.append((pk, room_id, enquiry_id, created_at, tokens))
+            _write(tables[0], ("message_id", "room_id", "enquiry_id", "created_at", "tokens"), rows)
+            counts["messages"] += len(rows)
+            if progress:
+                progress("messages", counts["messages"])
+        for name, table, key, rows_of in (
+            ("enquiries", tables[1], "enquiry_id", _enquiry_rows),
+            ("customers", tables[2], "customer_id", _customer_rows),
+        ):
+            after = 0
+            while True:
+                pairs = rows_of(None, after=after, limit=chunk)
+                if not pairs:
+                    break
+                after = pairs[-1][0]
+                kept: list[Sequence[Any]] = [(pk, tokens) for pk, tokens in pairs if tokens]
+                _write(table, (key, "tokens"), kept)
+                counts[name] += len(kept)
+                if progress:
+                    progress(name, counts[name])
+    finally:
+        if pg:
+            with connection.cursor() as cursor:
+                for table in tables:
+                    cursor.execute(f"CREATE INDEX IF NOT EXISTS {table}_vector ON {table} USING gin (vector)")
+                cursor.execute(f"CREATE INDEX IF NOT EXISTS history_msgindex_room ON {tables[0]} (room_id, message_id)")
+                for table in tables:
+                    cursor.execute(f"ANALYZE {table}")
+    return counts
