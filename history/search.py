@@ -27,8 +27,8 @@ from customers.models import Customer
 from enquiries.models import Enquiry, EnquiryNote
 from history.filters import Filters, apply_filters, visible_enquiries
 from history.search_index import search_stale_flush
-from history.search_tokens import Term, fts5_query, query_terms, snippet, tsquery
-from rooms.models import Message
+from history.search_tokens import Term, fts5_query, query_terms, snippet, staff_token, tsquery
+from rooms.models import Message, RoomMember
 
 SCOPES = ("messages", "enquiries", "customers")
 MAX_QUERY = 200  # characters
@@ -68,6 +68,14 @@ def _filtered(filters: Filters) -> bool:
     return filters != Filters(status=tuple(Enquiry.Status.values))
 
 
+def _filter_sql(filters: Filters, enquiry_col: str) -> tuple[str, list[Any]]:
+    """The filters as one SQL condition on ``enquiry_col`` ("" when they narrow nothing)."""
+    if not _filtered(filters):
+        return "", []
+    inner, inner_params = _sql(apply_filters(Enquiry.objects.all(), filters).values("pk"))
+    return f" AND {enquiry_col} IN ({inner})", inner_params
+
+
 def _narrowing(staff: Staff, filters: Filters, room_col: str | None, enquiry_col: str) -> tuple[str, list[Any]]:
     """SQL conditions (ANDed, each starting with " AND") for what ``staff`` may see and the
     filters. An agent: the rooms they were ever a member of, or of an enquiry they own
@@ -94,27 +102,30 @@ def _narrowing(staff: Staff, filters: Filters, room_col: str | None, enquiry_col
     return sql, params
 
 
-def _candidates(kind: str, terms: list[Term], narrowing: tuple[str, list[Any]], limit: int) -> list[tuple[int, float]]:
+def _candidates(
+    kind: str, terms: list[Term], narrowing: tuple[str, list[Any]], limit: int, staff: Staff | None = None
+) -> list[tuple[int, float]]:
     """(id, rank) of the newest ``limit`` matches of the index ``kind`` (message, enquiry,
-    customer), best first."""
+    customer), best first. With ``staff`` (an agent), only the documents that carry their
+    permission token (``history.search_tokens.staff_token``)."""
     table = f"history_{kind}index"
     key = f"{kind}_id"
     where, params = narrowing
+    required = terms + ([Term((staff_token(staff.pk),))] if staff is not None and not staff.is_admin else [])
     if connection.vendor == "postgresql":
         sql = (
             f"SELECT c.{key}, ts_rank(c.vector, q.q) AS rank FROM ("  # noqa: S608
             f"SELECT i.{key}, i.vector FROM {table} i WHERE i.vector @@ to_tsquery('simple', %s){where}"
             f" ORDER BY i.{key} DESC LIMIT %s) c, to_tsquery('simple', %s) q ORDER BY rank DESC, c.{key} DESC"
         )
-        query = tsquery(terms)
-        all_params = [query, *params, limit, query]
+        all_params = [tsquery(required), *params, limit, tsquery(terms)]
     else:
         fts = f"history_{kind}fts"
         sql = (
             f"SELECT i.{key}, -bm25({fts}) AS rank FROM {fts} JOIN {table} i ON i.{key} = {fts}.rowid"  # noqa: S608
             f" WHERE {fts} MATCH %s{where} ORDER BY i.{key} DESC LIMIT %s"
         )
-        all_params = [fts5_query(terms), *params, limit]
+        all_params = [fts5_query(required), *params, limit]
     with connection.cursor() as cursor:
         cursor.execute(sql, all_params)
         rows = [(int(r[0]), float(r[1])) for r in cursor.fetchall()]
@@ -176,8 +187,7 @@ def _result_snippet(text: str, terms: list[Term]) -> dict[str, Any]:
 
 
 def messages_search(*, staff: Staff, terms: list[Term], filters: Filters, offset: int, limit: int) -> SearchPage:
-    narrowing = _narrowing(staff, filters, "i.room_id", "i.enquiry_id")
-    ranked = _candidates("message", terms, narrowing, CANDIDATES)
+    ranked = _candidates("message", terms, _filter_sql(filters, "i.enquiry_id"), CANDIDATES, staff)
     page, next_offset = _page(ranked, offset, limit)
     ids = [pk for pk, _rank in page]
     messages = {
@@ -218,8 +228,9 @@ def enquiries_search(*, staff: Staff, terms: list[Term], filters: Filters, offse
     """Enquiries whose topic, first message, note or visitor's name match, or one of whose
     messages matches (the enquiry then shows its best message)."""
     search_stale_flush("e")
-    own = _candidates("enquiry", terms, _narrowing(staff, filters, None, "i.enquiry_id"), CANDIDATES)
-    by_messages = _candidates("message", terms, _narrowing(staff, filters, "i.room_id", "i.enquiry_id"), CANDIDATES)
+    narrowing = _filter_sql(filters, "i.enquiry_id")
+    own = _candidates("enquiry", terms, narrowing, CANDIDATES, staff)
+    by_messages = _candidates("message", terms, narrowing, CANDIDATES, staff)
     message_enquiry = dict(
         Message.objects.filter(pk__in=[pk for pk, _ in by_messages]).values_list("pk", "room__enquiry_id")
     )
@@ -320,8 +331,22 @@ def customers_search(*, staff: Staff, terms: list[Term], filters: Filters, offse
     return SearchPage(results, next_offset, terms)
 
 
+def _mark_open(staff: Staff, results: list[dict[str, Any]]) -> None:
+    """``open``: where the dashboard shows a result: "room" (admins, and current members of
+    the room: the live room) or "history" (the read-only transcript of an enquiry whose room
+    the agent has left)."""
+    rooms = {r["room"] for r in results if r.get("room")}
+    member = set()
+    if rooms and not staff.is_admin:
+        member = set(RoomMember.objects.filter(staff_id=staff.pk, room_id__in=rooms).values_list("room_id", flat=True))
+    for r in results:
+        r["open"] = "room" if r.get("room") and (staff.is_admin or r["room"] in member) else "history"
+
+
 def search(*, staff: Staff, q: Any, scope: str, filters: Filters, offset: int = 0, limit: int = 20) -> SearchPage:
     """One page of ranked results of ``q`` in ``scope`` that ``staff`` may see."""
     terms = search_terms(q)
     run = {"messages": messages_search, "enquiries": enquiries_search, "customers": customers_search}[scope]
-    return run(staff=staff, terms=terms, filters=filters, offset=offset, limit=limit)
+    page = run(staff=staff, terms=terms, filters=filters, offset=offset, limit=limit)
+    _mark_open(staff, page.results)
+    return page

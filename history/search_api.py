@@ -45,6 +45,10 @@ class SearchResultOut(serializers.Serializer):
     name = serializers.CharField(help_text="The customer's or visitor's name.")
     from_ = serializers.CharField(allow_null=True, help_text="Who wrote the message: visitor, staff, system.")
     rank = serializers.FloatField()
+    open = serializers.ChoiceField(
+        choices=["room", "history"],
+        help_text="Where to show it: the live room (admins, current members) or the enquiry's read-only history.",
+    )
 
     def get_fields(self) -> dict[str, Any]:
         fields = super().get_fields()

@@ -19,6 +19,7 @@ token by token by PostgreSQL's parser (``to_tsvector('simple', ...)``) and by SQ
 from __future__ import annotations
 
 import dataclasses
+import re
 import unicodedata
 from collections.abc import Iterator
 
@@ -63,6 +64,37 @@ def char_class(ch: str) -> int:
     return OTHER
 
 
+def _ranges_class(ranges: list[tuple[int, int]]) -> str:
+    return "".join(f"{re.escape(chr(lo))}-{re.escape(chr(hi))}" if hi > lo else re.escape(chr(lo)) for lo, hi in ranges)
+
+
+# Combining marks live (outside the no-space scripts, whose ranges hold their own) in these
+# blocks: Latin/Greek/Cyrillic diacritics, Hebrew, Arabic, Indic scripts, ... and symbols.
+_MARK_BLOCKS = ((0x0300, 0x1DFF), (0x20D0, 0x20FF), (0xA670, 0xABFF), (0xFE00, 0xFE2F))
+
+
+def _build_pattern() -> re.Pattern[str]:
+    """One regex of the two span kinds, so tokenising runs in C: a run of RUN characters
+    (their ranges include their combining marks), or of WORD characters (\\w less "_" and
+    the RUN ranges, plus combining marks). Agrees with ``char_class``."""
+    run = _ranges_class(list(_NO_SPACE_RANGES))
+    marks: list[tuple[int, int]] = []
+    for lo_block, hi_block in _MARK_BLOCKS:
+        lo = -1
+        for code in range(lo_block, hi_block + 2):
+            is_mark = code <= hi_block and unicodedata.category(chr(code)) in ("Mn", "Mc") and not _no_space(code)
+            if is_mark and lo < 0:
+                lo = code
+            elif not is_mark and lo >= 0:
+                marks.append((lo, code - 1))
+                lo = -1
+    word = f"(?:(?![{run}_])[\\w{_ranges_class(marks)}])+"
+    return re.compile(f"([{run}]+)|({word})")
+
+
+_PATTERN = _build_pattern()
+
+
 def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
@@ -80,17 +112,11 @@ class Span:
 def spans(norm: str) -> Iterator[Span]:
     """The word and run spans of an already normalised text. A combining mark continues
     whatever run it follows (Thai vowels and tone marks are marks)."""
-    start, kind = -1, OTHER
-    for i, ch in enumerate(norm):
-        cls = char_class(ch)
-        if cls == WORD and kind == RUN and unicodedata.category(ch) in ("Mn", "Mc"):
-            cls = RUN
-        if cls != kind:
-            if kind != OTHER:
-                yield Span(kind, start, i)
-            start, kind = i, cls
-    if kind != OTHER:
-        yield Span(kind, start, len(norm))
+    for match in _PATTERN.finditer(norm):
+        yield Span(RUN if match.group(1) else WORD, match.start(), match.end())
+
+
+_ASCII_WORD = re.compile("[a-z0-9]+")
 
 
 def run_tokens(run: str) -> list[str]:
@@ -102,24 +128,41 @@ def run_tokens(run: str) -> list[str]:
 
 def tokens(text: str) -> list[str]:
     """The tokens of a document, in order (at most MAX_TOKENS)."""
+    if text.isascii():
+        # NFKC leaves ASCII as it is; words are the only spans.
+        found = _ASCII_WORD.findall(text.lower())
+        return [w for w in found if len(w) <= MAX_WORD][:MAX_TOKENS]
     norm = normalise(text)
     out: list[str] = []
-    for span in spans(norm):
-        part = norm[span.start : span.end]
-        if span.kind == WORD:
-            if len(part) <= MAX_WORD:
-                out.append(part)
+    for run, word in _PATTERN.findall(norm):
+        if word:
+            if len(word) <= MAX_WORD:
+                out.append(word)
         else:
-            out.extend(run_tokens(part))
+            out.extend(run_tokens(run))
         if len(out) >= MAX_TOKENS:
             return out[:MAX_TOKENS]
     return out
+
+
+# Who may find a document is in its tokens too: "ⓢ<staff id>" for each staff member who was
+# ever in the enquiry's room or owns it. An agent's search adds their token to the query,
+# so the permission filter is one more posting list for the full-text index to intersect
+# (not a join the planner must guess the selectivity of). No text can produce the token:
+# NFKC makes "ⓢ" an "s".
+STAFF_MARK = "ⓢ"
+
+
+def staff_token(staff_id: int) -> str:
+    return f"{STAFF_MARK}{int(staff_id)}"
 
 
 def token_string(*texts: str) -> str:
     """What the index stores: the tokens of every text, space-separated (a document of
     several fields is their concatenation; a field's last token and the next one's first
     are adjacent, which at worst lets a phrase straddle two fields)."""
+    if len(texts) == 1:
+        return " ".join(tokens(texts[0])) if texts[0] else ""
     return " ".join(t for text in texts if text for t in tokens(text))
 
 

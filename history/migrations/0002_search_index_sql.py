@@ -26,6 +26,33 @@ CASCADES = (
     ("history_customerindex", "customer_id", "customers_customer"),
 )
 
+# Who may find a message is in its tokens ("ⓢ<staff id>", history.search_tokens): a staff
+# member who joins a room, or becomes an enquiry's owner, gets their token added to the
+# room's rows (and the enquiry's row rebuilt through the stale queue).
+PERMISSION = (
+    (
+        "participant_ins",
+        "rooms_roomparticipant",
+        "INSERT",
+        None,
+        [
+            "UPDATE history_messageindex SET tokens = tokens || ' ' || 'ⓢ' || NEW.staff_id WHERE room_id = NEW.room_id",
+            "INSERT INTO history_searchstale (kind, object_id) SELECT 'e', enquiry_id FROM rooms_room"
+            " WHERE id = NEW.room_id AND enquiry_id IS NOT NULL",
+        ],
+    ),
+    (
+        "owner_upd",
+        "enquiries_enquiry",
+        "UPDATE OF owner_id",
+        "NEW.owner_id IS NOT NULL AND OLD.owner_id IS DISTINCT FROM NEW.owner_id",
+        [
+            "UPDATE history_messageindex SET tokens = tokens || ' ' || 'ⓢ' || NEW.owner_id WHERE enquiry_id = NEW.id",
+            "INSERT INTO history_searchstale (kind, object_id) VALUES ('e', NEW.id)",
+        ],
+    ),
+)
+
 # (name, table, event, condition (OLD/NEW), statements inserting into history_searchstale)
 STALE = (
     ("enquiry_ins", "enquiries_enquiry", "INSERT", None, ["SELECT 'e', NEW.id"]),
@@ -93,6 +120,14 @@ def _postgresql(schema_editor) -> list[str]:
                 f"ALTER TABLE {table} ADD CONSTRAINT {table}_{column}_cascade FOREIGN KEY ({column})"
                 f" REFERENCES {target} (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED"
             )
+    for name, table, event, condition, statements in PERMISSION:
+        body = " ".join(f"{s};" for s in statements)
+        sql.append(f"CREATE FUNCTION history_search_{name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} RETURN NULL; END $$")
+        when = f" WHEN ({condition})" if condition else ""
+        sql.append(
+            f"CREATE TRIGGER history_search_{name} AFTER {event} ON {table} FOR EACH ROW{when}"
+            f" EXECUTE FUNCTION history_search_{name}()"
+        )
     for name, table, event, condition, selects in STALE:
         inserts = " ".join(f"INSERT INTO history_searchstale (kind, object_id) {s};" for s in selects)
         sql.append(
@@ -126,6 +161,10 @@ def _sqlite() -> list[str]:
             f" INSERT INTO {fts} ({fts}, rowid, tokens) VALUES ('delete', OLD.{pk}, OLD.tokens);"
             f" INSERT INTO {fts} (rowid, tokens) VALUES (NEW.{pk}, NEW.tokens); END"
         )
+    for name, table, event, condition, statements in PERMISSION:
+        body = " ".join(f"{s};" for s in statements)
+        when = " WHEN " + condition.replace("IS DISTINCT FROM", "IS NOT") if condition else ""
+        sql.append(f"CREATE TRIGGER history_search_{name} AFTER {event} ON {table} FOR EACH ROW{when} BEGIN {body} END")
     for name, table, event, condition, selects in STALE:
         inserts = " ".join(f"INSERT INTO history_searchstale (kind, object_id) {s};" for s in selects)
         when = " WHEN " + condition.replace("IS DISTINCT FROM", "IS NOT") if condition else ""
@@ -147,6 +186,10 @@ def forwards(apps, schema_editor) -> None:
 
 def backwards(apps, schema_editor) -> None:
     vendor = schema_editor.connection.vendor
+    for name, table, *_ in PERMISSION:
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS history_search_{name}" + (f" ON {table}" if vendor == "postgresql" else ""), params=None)
+        if vendor == "postgresql":
+            schema_editor.execute(f"DROP FUNCTION IF EXISTS history_search_{name}()", params=None)
     for name, table, *_ in STALE:
         schema_editor.execute(f"DROP TRIGGER IF EXISTS history_stale_{name}" + (f" ON {table}" if vendor == "postgresql" else ""), params=None)
         if vendor == "postgresql":

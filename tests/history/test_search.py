@@ -182,7 +182,10 @@ def test_agent_keeps_finding_after_leaving_the_room(api: Any, served: Any, agent
     assert find(api, agent2, "walrus") == []
     room_services.room_member_add(room=enquiry.room, staff=agent2)
     room_services.room_member_remove(room=enquiry.room, staff_id=agent2.pk)
-    assert {r["enquiry"] for r in find(api, agent2, "walrus")} == {enquiry.pk}
+    results = find(api, agent2, "walrus")
+    assert {r["enquiry"] for r in results} == {enquiry.pk}
+    assert results[0]["open"] == "history"  # no longer a member: the read-only transcript
+    assert find(api, agent, "walrus")[0]["open"] == "room"
 
 
 def test_filters_narrow(api: Any, served: Any, agent: Staff, admin: Staff, make_channel: Any, support: Tag) -> None:
