@@ -15,4 +15,5 @@ urlpatterns: list[URLPattern] = [
     path("app/rooms/<int:room_id>", web.room_page, name="dashboard-room"),
     re_path(r"^app/(?P<section>inbox|assigned|missed|quick-replies)$", web.list_page, name="dashboard-list"),
     path("app/admin/<slug:section>", web.admin_page, name="dashboard-admin"),
+    path("app/search", web.list_page, {"section": "search"}, name="dashboard-search"),
 ]

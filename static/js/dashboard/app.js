@@ -11,6 +11,7 @@ import { setupToggles } from "./notify.js";
 import { setupPanel } from "./panel.js";
 import { setupPreferences } from "./preferences.js";
 import { setupRooms } from "./rooms.js";
+import { setupSearchBox } from "./search.js";
 import { app, emit } from "./state.js";
 
 const main = document.getElementById("main");
@@ -74,6 +75,7 @@ const ROUTES = [
   [/^\/app\/rooms\/(\d+)$/, () => import("./chat.js").then((m) => m.render)],
   [/^\/app\/(inbox|assigned|missed)$/, () => import("./lists.js").then((m) => m.render)],
   [/^\/app\/quick-replies$/, () => import("./quickreplies.js").then((m) => m.render)],
+  [/^\/app\/search$/, () => import("./search.js").then((m) => m.render)],
   [/^\/app\/admin\/(overview)$/, () => import("./overview.js").then((m) => m.render)],
   [/^\/app\/admin\/(staff|tags|channels|settings)$/, () => import("./admin.js").then((m) => m.render)],
 ];
@@ -182,6 +184,7 @@ async function start() {
   setupPanel();
   setupLimit();
   setupRooms();
+  setupSearchBox();
   await route();
 }
 
