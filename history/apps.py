@@ -11,7 +11,10 @@ class HistoryConfig(AppConfig):
     def ready(self) -> None:
         from contactcenter.org.background import register_sweep  # Imported here: apps load first.
         from history import search_index  # Imported here: models load after the app registry.
+        from history.hooks import register_erasure_hook, register_retention_hook  # Imported here: see above.
         from rooms import hooks  # Imported here: rooms' models load after the app registry.
 
         hooks.register_message_observers(posted=search_index.messages_index, changed=search_index.message_reindex)
+        register_erasure_hook(search_index.search_erase)
+        register_retention_hook(search_index.search_retain)
         register_sweep("history.search_index.search_stale_sweep", every=5.0, web=True)

@@ -113,6 +113,42 @@ def message_reindex(message: Message) -> None:
         )
 
 
+def enquiries_messages_reindex(enquiry_ids: Sequence[int]) -> None:
+    """Rebuild the message rows of these enquiries from the messages as they are now."""
+    ids = list(enquiry_ids)
+    if not ids:
+        return
+    MessageIndex.objects.filter(enquiry_id__in=ids).delete()
+    messages = list(
+        Message.objects.filter(
+            room__enquiry_id__in=ids, kind__in=INDEXED_KINDS, recalled_at__isnull=True
+        ).select_related("room")
+    )
+    for start in range(0, len(messages), 500):
+        messages_index(messages[start : start + 500])
+
+
+def search_erase(customer_id: int, visitor_ids: Sequence[int], enquiry_ids: Sequence[int]) -> None:
+    """A customer was erased (``history.hooks.register_erasure_hook``, in the erasure's
+    transaction, after their data was anonymised or deleted): nothing of theirs stays
+    findable: their enquiries' message rows are rebuilt from what is left, their enquiries'
+    and their own rows rebuilt (an erased customer has none)."""
+    enquiries_messages_reindex(enquiry_ids)
+    if enquiry_ids:
+        _rows_replace(EnquiryIndex, "enquiry_id", list(enquiry_ids), _enquiry_rows(list(enquiry_ids)))
+    _rows_replace(CustomerIndex, "customer_id", [customer_id], _customer_rows([customer_id]))
+
+
+def search_retain(enquiry_ids: Sequence[int]) -> None:
+    """Retention is about to delete these enquiries (``register_retention_hook``): their
+    rows go first (the foreign keys cascade on PostgreSQL anyway; this also covers SQLite
+    and keeps the delete from waiting on the cascade)."""
+    ids = list(enquiry_ids)
+    if ids:
+        MessageIndex.objects.filter(enquiry_id__in=ids).delete()
+        EnquiryIndex.objects.filter(enquiry_id__in=ids).delete()
+
+
 # ------------------------------------------------------------------ enquiries, customers
 
 

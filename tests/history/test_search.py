@@ -284,3 +284,22 @@ def test_reindex_command_rebuilds(served: Any, agent: Staff) -> None:
     MessageIndex.objects.all().delete()
     call_command("search_reindex", verbosity=0)
     assert MessageIndex.objects.filter(tokens__contains="rebuild").exists()
+
+
+def test_erasure_and_retention_hooks(api: Any, served: Any, agent: Staff, admin: Staff, make_visitor: Any) -> None:
+    from history.hooks import run_erasure_hooks, run_retention_hooks
+
+    customer = Customer.objects.create(name="Erin Erased", email="erin@example.com")
+    visitor = make_visitor(first_name="Erin")
+    Visitor.objects.filter(pk=visitor.pk).update(customer=customer)
+    enquiry = served(agent, visitor=visitor, message="my account number is 998877")
+    assert find(api, admin, "998877") and find(api, admin, "erin", scope="customers")
+    # The erasure anonymises (here: blanks the texts, as customers' erasure does) and runs the hooks.
+    Message.objects.filter(room=enquiry.room, author_visitor=visitor).update(text="")
+    Customer.objects.filter(pk=customer.pk).update(name="", email="", erased_at=enquiry.created_at)
+    run_erasure_hooks(customer.pk, [visitor.pk], [enquiry.pk])
+    assert find(api, admin, "998877") == []
+    assert find(api, admin, "erin", scope="customers") == []
+    other = served(agent, message="retention takes this")
+    run_retention_hooks([other.pk])
+    assert not MessageIndex.objects.filter(enquiry=other).exists()
