@@ -19,7 +19,7 @@ from history.search_models import CustomerIndex, EnquiryIndex, MessageIndex
 from history.search_tokens import highlights, query_terms, snippet, tokens, tsquery
 from rooms import services as room_services
 from rooms.models import Message
-from tests.api.conftest import error, ok
+from tests.api.conftest import _check_responses_against_schema, error, ok  # noqa: F401 - autouse: responses match the schema
 
 pytestmark = pytest.mark.django_db
 
