@@ -33,7 +33,7 @@ from rooms.models import Message, RoomMember
 SCOPES = ("messages", "enquiries", "customers")
 MAX_QUERY = 200  # characters
 MAX_TERMS = 12
-CANDIDATES = 400  # newest matches ranked per search
+CANDIDATES = 200  # newest matches ranked per search
 MAX_LIMIT = 50
 
 
