@@ -285,14 +285,24 @@ def customers_search(*, staff: Staff, terms: list[Term], filters: Filters, offse
     enquiries."""
     search_stale_flush("c")
     where, params = "", []
-    if not staff.is_admin or _filtered(filters):
-        inner, inner_params = _narrowing(staff, filters, "r.id", "e.id")
-        where = (
-            " AND i.customer_id IN (SELECT v.customer_id FROM enquiries_visitor v"  # noqa: S608
-            " JOIN enquiries_enquiry e ON e.visitor_id = v.id LEFT JOIN rooms_room r ON r.enquiry_id = e.id"
-            f" WHERE v.customer_id IS NOT NULL{inner})"
+    if not staff.is_admin:
+        # Driven by the agent's own rooms and enquiries (an index lookup each), not by
+        # every visitor: the set of customers they served, hashed.
+        where += (
+            " AND i.customer_id IN (SELECT v.customer_id FROM rooms_roomparticipant p"
+            " JOIN rooms_room r ON r.id = p.room_id JOIN enquiries_enquiry e ON e.id = r.enquiry_id"
+            " JOIN enquiries_visitor v ON v.id = e.visitor_id WHERE p.staff_id = %s AND v.customer_id IS NOT NULL"
+            " UNION SELECT v.customer_id FROM enquiries_enquiry e JOIN enquiries_visitor v ON v.id = e.visitor_id"
+            " WHERE e.owner_id = %s AND v.customer_id IS NOT NULL)"
         )
-        params = inner_params
+        params += [staff.pk, staff.pk]
+    if _filtered(filters):
+        inner, inner_params = _filter_sql(filters, "e.id")
+        where += (
+            " AND i.customer_id IN (SELECT v.customer_id FROM enquiries_visitor v"  # noqa: S608
+            f" JOIN enquiries_enquiry e ON e.visitor_id = v.id WHERE v.customer_id IS NOT NULL{inner})"
+        )
+        params += inner_params
     ranked = _candidates("customer", terms, (where, params), CANDIDATES)
     page, next_offset = _page(ranked, offset, limit)
     ids = [pk for pk, _ in page]
