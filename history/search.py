@@ -281,21 +281,10 @@ def enquiries_search(*, staff: Staff, terms: list[Term], filters: Filters, offse
 
 def customers_search(*, staff: Staff, terms: list[Term], filters: Filters, offset: int, limit: int) -> SearchPage:
     """Customers by name, email, phone, identifier or platform id; an agent finds those
-    they served (a customer of an enquiry they may see); the filters narrow by their
-    enquiries."""
+    they served (a customer of an enquiry they may see: their permission token is in the
+    customer's row too); the filters narrow by their enquiries."""
     search_stale_flush("c")
     where, params = "", []
-    if not staff.is_admin:
-        # Driven by the agent's own rooms and enquiries (an index lookup each), not by
-        # every visitor: the set of customers they served, hashed.
-        where += (
-            " AND i.customer_id IN (SELECT v.customer_id FROM rooms_roomparticipant p"
-            " JOIN rooms_room r ON r.id = p.room_id JOIN enquiries_enquiry e ON e.id = r.enquiry_id"
-            " JOIN enquiries_visitor v ON v.id = e.visitor_id WHERE p.staff_id = %s AND v.customer_id IS NOT NULL"
-            " UNION SELECT v.customer_id FROM enquiries_enquiry e JOIN enquiries_visitor v ON v.id = e.visitor_id"
-            " WHERE e.owner_id = %s AND v.customer_id IS NOT NULL)"
-        )
-        params += [staff.pk, staff.pk]
     if _filtered(filters):
         inner, inner_params = _filter_sql(filters, "e.id")
         where += (
@@ -303,7 +292,7 @@ def customers_search(*, staff: Staff, terms: list[Term], filters: Filters, offse
             f" JOIN enquiries_enquiry e ON e.visitor_id = v.id WHERE v.customer_id IS NOT NULL{inner})"
         )
         params += inner_params
-    ranked = _candidates("customer", terms, (where, params), CANDIDATES)
+    ranked = _candidates("customer", terms, (where, params), CANDIDATES, staff)
     page, next_offset = _page(ranked, offset, limit)
     ids = [pk for pk, _ in page]
     customers = {c.pk: c for c in Customer.objects.filter(pk__in=ids)}

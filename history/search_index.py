@@ -201,13 +201,22 @@ def _customer_rows(ids: Iterable[int] | None, after: int = 0, limit: int = 0) ->
     ):
         if identity:
             identities.setdefault(customer_id, []).append(identity)
+    # Who served them: the staff of every room of their enquiries (the permission tokens).
+    rooms: dict[int, list[int]] = {}
+    for customer_id, room_id in Room.objects.filter(
+        enquiry__visitor__customer_id__in=[r[0] for r in found]
+    ).values_list("enquiry__visitor__customer_id", "pk"):
+        rooms.setdefault(customer_id, []).append(room_id)
+    staff = rooms_staff(room_id for ids in rooms.values() for room_id in ids)
     rows = []
     for pk, name, email, phone, identifier, merged_into, erased_at in found:
         if merged_into is not None or erased_at is not None:
             rows.append((pk, ""))
             continue
         # An email address also by its parts ("ann@example.com": "ann", "example", "com").
-        rows.append((pk, token_string(name, email, phone, identifier or "", *identities.get(pk, []))))
+        tokens = token_string(name, email, phone, identifier or "", *identities.get(pk, []))
+        served = {s for room_id in rooms.get(pk, []) for s in staff[room_id]}
+        rows.append((pk, with_staff(tokens, served) if tokens else ""))
     return rows
 
 

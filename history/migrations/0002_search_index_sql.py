@@ -28,7 +28,7 @@ CASCADES = (
 
 # Who may find a message is in its tokens ("ⓢ<staff id>", history.search_tokens): a staff
 # member who joins a room, or becomes an enquiry's owner, gets their token added to the
-# room's rows (and the enquiry's row rebuilt through the stale queue).
+# room's rows (and the enquiry's and customer's rows rebuilt through the stale queue).
 PERMISSION = (
     (
         "participant_ins",
@@ -39,6 +39,9 @@ PERMISSION = (
             "UPDATE history_messageindex SET tokens = tokens || ' ' || 'ⓢ' || NEW.staff_id WHERE room_id = NEW.room_id",
             "INSERT INTO history_searchstale (kind, object_id) SELECT 'e', enquiry_id FROM rooms_room"
             " WHERE id = NEW.room_id AND enquiry_id IS NOT NULL",
+            "INSERT INTO history_searchstale (kind, object_id) SELECT 'c', v.customer_id FROM rooms_room r"
+            " JOIN enquiries_enquiry e ON e.id = r.enquiry_id JOIN enquiries_visitor v ON v.id = e.visitor_id"
+            " WHERE r.id = NEW.room_id AND v.customer_id IS NOT NULL",
         ],
     ),
     (
@@ -49,6 +52,8 @@ PERMISSION = (
         [
             "UPDATE history_messageindex SET tokens = tokens || ' ' || 'ⓢ' || NEW.owner_id WHERE enquiry_id = NEW.id",
             "INSERT INTO history_searchstale (kind, object_id) VALUES ('e', NEW.id)",
+            "INSERT INTO history_searchstale (kind, object_id) SELECT 'c', customer_id FROM enquiries_visitor"
+            " WHERE id = NEW.visitor_id AND customer_id IS NOT NULL",
         ],
     ),
 )
