@@ -19,4 +19,5 @@ urlpatterns: list[URLPattern] = [
     re_path(r"^app/(?P<section>customers)(?:/\d{1,18})?$", web.list_page, name="dashboard-customers"),
     # History: the list and one conversation's transcript (static/js/dashboard/history.js).
     re_path(r"^app/(?P<section>history)(?:/\d+)?$", web.list_page, name="dashboard-history"),
+    path("app/search", web.list_page, {"section": "search"}, name="dashboard-search"),
 ]

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from django.db import models
 
+from history.search_models import CustomerIndex, EnquiryIndex, MessageIndex, SearchStale
+
+__all__ = ["CustomerIndex", "EnquiryIndex", "MessageIndex", "RetentionRun", "SearchStale"]
+
 
 class RetentionRun(models.Model):
     """One day's retention run (history.retention.retention_sweep): the row claims the day

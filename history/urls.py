@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, path
 
 from enquiries import conversation_tags_api
-from history import customers_api, erasure_api
+from history import customers_api, erasure_api, search_api
 from history.history_api import urlpatterns as history_list_urls
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -29,3 +29,6 @@ urlpatterns += [
 
 # History: the list, transcripts and their files, transcript downloads (history/history_api.py).
 urlpatterns += history_list_urls
+
+# Search (history/search_api.py).
+urlpatterns += [path("search", search_api.SearchView.as_view(), name="search")]

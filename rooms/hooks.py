@@ -22,6 +22,9 @@ rooms imports none of those apps.
   resolved enquiry, whose system message then goes first) and ``after_post`` (after the
   insert, in the same transaction: first response time, queueing the send to a platform);
   ``change_check`` (may the author edit or recall a message now: not in a closed enquiry).
+- ``register_message_observers``: ``posted`` (the messages a batch inserted, once per
+  batch, inside its transaction) and ``changed`` (a message edited, recalled or whose file
+  settled, inside that transaction): history keeps its search index with them.
 
 Which rules run for which kind of message is ``rooms.services.POST_POLICIES``.
 """
@@ -77,6 +80,10 @@ _room_list_extras: RoomListExtras | None = None
 _viewer: RoomViewer | None = None
 _visitor_reader: VisitorReader | None = None
 _rules: list[PostRules] = []
+MessagesPosted = Callable[[Sequence[Message]], None]
+MessageChanged = Callable[[Message], None]
+_posted_observers: list[MessagesPosted] = []
+_changed_observers: list[MessageChanged] = []
 
 
 def register_rooms_locker(locker: RoomsLocker) -> None:
@@ -153,6 +160,27 @@ def rooms_lock(room_ids: list[int]) -> dict[int, Room]:
 
 def post_rules() -> Sequence[PostRules]:
     return _rules
+
+
+def register_message_observers(*, posted: MessagesPosted | None = None, changed: MessageChanged | None = None) -> None:
+    """Add functions told of every message posted (``posted``: the batch's inserted messages,
+    with ``room`` set, once per batch) and of every change of one (``changed``: an edit, a
+    recall, a file settled). Both run inside the writing transaction, so they must be
+    cheap and must not fail; registering the same function twice adds nothing."""
+    if posted is not None and posted not in _posted_observers:
+        _posted_observers.append(posted)
+    if changed is not None and changed not in _changed_observers:
+        _changed_observers.append(changed)
+
+
+def messages_posted(messages: Sequence[Message]) -> None:
+    for observer in _posted_observers:
+        observer(messages)
+
+
+def message_changed(message: Message) -> None:
+    for observer in _changed_observers:
+        observer(message)
 
 
 # Helpers for a locker that speaks raw SQL (the hot path: see rooms.services on why).

@@ -32,7 +32,7 @@ from contactcenter.org.events import (
 from contactcenter.org.models import Staff
 from contactcenter.org.realtime import send_event_on_commit
 from contactcenter.org.text import text_check
-from rooms.hooks import Post, post_rules, rooms_lock, sql_placeholders
+from rooms.hooks import Post, message_changed, messages_posted, post_rules, rooms_lock, sql_placeholders
 from rooms.mentions import mention_events, mentions_parse
 from rooms.models import Message, Room, RoomMember, RoomParticipant
 from rooms.previews import preview_queue_on_commit
@@ -455,6 +455,7 @@ def _post_batch(
     # A client_id seen before raises IntegrityError, which sends the whole batch back to
     # messages_post for one-by-one retries.
     _messages_insert([post.message for _i, post, _p in accepted])
+    messages_posted([post.message for _i, post, _p in accepted])
     for i, post, policy in accepted:
         message_events_send(post.room, post.message)
         if policy.mentions and post.staff is not None:
@@ -637,6 +638,7 @@ def message_edit(*, message_id: int, text: Any, staff: Staff | None = None, visi
         message.text = text
         message.edited_at = clock.now()
         message.save(update_fields=["text", "edited_at"])
+        message_changed(message)
         message_events_send(room, message, MessageEdited)
     return message
 
@@ -649,6 +651,7 @@ def message_recall(*, message_id: int, staff: Staff | None = None, visitor: Mode
         message.recalled_at = clock.now()
         stored = message.data.get("file", {}).get("path") if isinstance(message.data.get("file"), dict) else None
         message.save(update_fields=["recalled_at"])
+        message_changed(message)
         if stored:
             from rooms.files import file_delete_on_commit  # Imported here: rooms.files imports this module.
 
@@ -691,6 +694,7 @@ def message_media_settle(*, message_id: int, file_info: dict[str, Any] | None, e
             data["media_error"] = error
         message.data = data
         message.save(update_fields=["data"])
+        message_changed(message)
         message_events_send(room, message, MessageEdited)
     return True
 

@@ -75,14 +75,15 @@ export function createClient({
   /**
    * @param {string} method
    * @param {string} url
-   * @param {{body?: any, form?: FormData, headers?: Record<string, string>}} [payload] a JSON body or a multipart form; extra headers of this request
+   * @param {{body?: any, form?: FormData, headers?: Record<string, string>, signal?: AbortSignal}} [payload] a JSON body or a multipart form; extra headers of this request; an AbortSignal
    * @returns {Promise<any>} the parsed JSON answer (null for 204)
    */
-  async function request(method, url, { body, form, headers: extra = {} } = {}) {
+  async function request(method, url, { body, form, headers: extra = {}, signal } = {}) {
     /** @type {Record<string, string>} */
     const all = { Accept: "application/json", ...headers(method), ...extra };
     /** @type {RequestInit} */
     const init = { method, headers: all, credentials };
+    if (signal) init.signal = signal;
     if (form !== undefined) init.body = form;
     else if (body !== undefined) {
       all["Content-Type"] = "application/json";

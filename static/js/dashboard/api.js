@@ -59,12 +59,13 @@ const client = createClient({
  * @param {string} method
  * @param {string} url
  * @param {any} [body] sent as JSON
- * @param {{background?: boolean}} [options] background: made by a timer or a refresh,
- *   never by a person (does not keep the session alive, whatever the person did lately)
+ * @param {{background?: boolean, signal?: AbortSignal}} [options] background: made by a timer or a refresh,
+ *   never by a person (does not keep the session alive, whatever the person did lately);
+ *   signal: aborts the request (search as you type drops the stale one)
  * @returns {Promise<any>}
  */
-export function api(method, url, body, { background = false } = {}) {
-  return client.request(method, url, { body, headers: background ? { [BACKGROUND_HEADER]: "1" } : {} });
+export function api(method, url, body, { background = false, signal } = {}) {
+  return client.request(method, url, { body, headers: background ? { [BACKGROUND_HEADER]: "1" } : {}, signal });
 }
 
 /** Multipart upload with progress: resolves with the JSON body. */

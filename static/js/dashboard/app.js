@@ -11,6 +11,7 @@ import { setupToggles } from "./notify.js";
 import { setupPanel } from "./panel.js";
 import { setupPreferences } from "./preferences.js";
 import { setupRooms } from "./rooms.js";
+import { setupSearchBox } from "./search.js";
 import { app, emit } from "./state.js";
 
 const main = document.getElementById("main");
@@ -76,6 +77,7 @@ const ROUTES = [
   [/^\/app\/quick-replies$/, () => import("./quickreplies.js").then((m) => m.render)],
   [/^\/app\/customers(?:\/(\d+))?$/, () => import("./customers.js").then((m) => m.render)],
   [/^\/app\/history(?:\/(\d+))?$/, () => import("./history.js").then((m) => m.render)],
+  [/^\/app\/search$/, () => import("./search.js").then((m) => m.render)],
   [/^\/app\/admin\/(overview)$/, () => import("./overview.js").then((m) => m.render)],
   [/^\/app\/admin\/(staff|tags|channels|settings)$/, () => import("./admin.js").then((m) => m.render)],
   [/^\/app\/admin\/conversation-tags$/, () => import("./conversation_tags.js").then((m) => m.render)],
@@ -189,6 +191,7 @@ async function start() {
   setupPanel();
   setupLimit();
   setupRooms();
+  setupSearchBox();
   await route();
 }
 

@@ -21,6 +21,7 @@ import { subscribe } from "./room/live.js";
 import { copyText, editMessage, forwardMessage, recallMessage } from "./room/message_actions.js";
 import { loadHistory, scheduleRead, sendRead, toBottom, wireScrolling } from "./room/messages.js";
 import { join, startWatching, stopWatching, takeOver } from "./room/monitoring.js";
+import { focusMessage } from "./search.js";
 import { createRoomState } from "./room/state.js";
 import { wireUpload } from "./room/upload.js";
 import { wireVoice } from "./room/voice.js";
@@ -95,6 +96,7 @@ export async function render(main, match, params) {
   const dispose = () => disposeRoom(state);
   if (state.stale()) return dispose;
   toBottom(state);
+  focusMessage(state.ui.list, params.get("message")); // opened from a search result
   scheduleRead(state);
   if (state.monitor) {
     startWatching(state);
