@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from history import exports_api
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("exports", exports_api.ExportsView.as_view()),
+    path("exports/<int:export_id>", exports_api.ExportDetailView.as_view()),
+    path("exports/<int:export_id>/download", exports_api.ExportDownloadView.as_view()),
+]
