@@ -74,6 +74,7 @@ const ROUTES = [
   [/^\/app\/rooms\/(\d+)$/, () => import("./chat.js").then((m) => m.render)],
   [/^\/app\/(inbox|assigned|missed)$/, () => import("./lists.js").then((m) => m.render)],
   [/^\/app\/quick-replies$/, () => import("./quickreplies.js").then((m) => m.render)],
+  [/^\/app\/exports$/, () => import("./exports.js").then((m) => m.render)],
   [/^\/app\/admin\/(overview)$/, () => import("./overview.js").then((m) => m.render)],
   [/^\/app\/admin\/(staff|tags|channels|settings)$/, () => import("./admin.js").then((m) => m.render)],
 ];
