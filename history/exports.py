@@ -29,6 +29,7 @@ import contextlib
 import csv
 import dataclasses
 import datetime as dt
+import functools
 import logging
 import os
 import secrets
@@ -746,17 +747,23 @@ def exports_purge_expired(now: dt.datetime | None = None) -> int:
 
 
 def _delete_files(exports: QuerySet[Export], *, now: dt.datetime, purged: bool) -> int:
+    """The row first (from then on nobody is offered the file), then the file itself once
+    the caller's transaction commits (at once outside one): a rolled-back erasure leaves
+    the rows as they were, and the files with them."""
     deleted = 0
-    for pk, relative in list(exports.values_list("pk", "file")[:1000]):
-        # The row first: from then on nobody is offered the file; then the file itself.
+    for pk, relative in list(exports.values_list("pk", "file")):
         changes: dict[str, Any] = {"file": ""}
         if purged:
             changes["purged_at"] = now
         if Export.objects.filter(pk=pk, file=relative).update(**changes):
-            with contextlib.suppress(NotFound):
-                _unlink(_media_path(relative))
+            transaction.on_commit(functools.partial(_delete_file, relative))
             deleted += 1
     return deleted
+
+
+def _delete_file(relative: str) -> None:
+    with contextlib.suppress(NotFound):
+        _unlink(_media_path(relative))
 
 
 def exports_purge_before(moment: dt.datetime, *, customer_id: int | None = None) -> int:
@@ -777,6 +784,12 @@ def exports_purge_before(moment: dt.datetime, *, customer_id: int | None = None)
     if deleted:
         logger.info("erasure: deleted %d export files written before it", deleted)
     return deleted
+
+
+def exports_on_erasure(customer_id: int, visitor_ids: Sequence[int], enquiry_ids: Sequence[int]) -> None:
+    """The erasure hook (history.hooks.register_erasure_hook): inside the erasure's
+    transaction, every export written before it that could hold the customer is purged."""
+    exports_purge_before(clock.now(), customer_id=customer_id)
 
 
 def exports_sweep() -> dict[str, int]:

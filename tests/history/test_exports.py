@@ -30,7 +30,7 @@ from contactcenter.org.models import Staff, Tag
 from customers.models import Customer, CustomerTag
 from enquiries import services as enquiry_services
 from enquiries.models import ConversationTag, Enquiry, EnquiryNote, Visitor
-from history import exports, tasks
+from history import exports, hooks, tasks
 from history.models import Export
 from rooms import services as room_services
 from rooms.models import Message
@@ -318,7 +318,9 @@ def test_rights_are_those_at_run_time(world: World) -> None:
     assert export.status == "failed" and "deactivated" in export.error and not export.file
 
 
-def test_api_flow_and_download_rights(world: World, api: Callable[..., APIClient], clock: Clock) -> None:
+def test_api_flow_and_download_rights(
+    world: World, api: Callable[..., APIClient], clock: Clock, django_capture_on_commit_callbacks: Any
+) -> None:
     alice = api(world.alice)
     response = alice.post("/api/v1/exports", {"kind": "enquiries", "format": "csv", "filters": {}}, format="json")
     assert response.status_code == 202, response.content
@@ -359,7 +361,8 @@ def test_api_flow_and_download_rights(world: World, api: Callable[..., APIClient
     assert gone.status_code == 410 and gone.json()["code"] == "export_expired"
     path = Path(django_settings.MEDIA_ROOT) / Export.objects.get(pk=export_id).file
     assert path.is_file()
-    assert exports.exports_sweep()["expired"] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert exports.exports_sweep()["expired"] == 1
     assert not path.exists()
     detail = alice.get(f"/api/v1/exports/{export_id}").json()
     assert detail["expired"] is True and detail["download_url"] is None
@@ -473,23 +476,36 @@ def test_the_sweep_queues_lost_pending_exports(world: World, clock: Clock) -> No
     assert export.status == "done" and export.rows == 1
 
 
-def test_erasure_deletes_earlier_files(world: World, clock: Clock) -> None:
+def test_erasure_deletes_earlier_files(world: World, clock: Clock, django_capture_on_commit_callbacks: Any) -> None:
+    """The erasure hook (history.hooks): files written before it that could hold the
+    customer go (once the erasure commits); one filtered on another customer stays; a run
+    going on starts again."""
     everything = run(request(world.admin, "customers"))
     other = run(request(world.admin, "enquiries", customer=world.ben_c.pk))
     running = request(world.admin, "messages")
     attempt = exports.export_claim(export_id=running.pk)
+    media = Path(django_settings.MEDIA_ROOT)
+    everything_path, other_path = media / everything.file, media / other.file
     clock.advance(5)
-    deleted = exports.exports_purge_before(clock.now, customer_id=world.ada_c.pk)
-    assert deleted == 1
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        hooks.run_erasure_hooks(world.ada_c.pk, [], [world.e1.pk])
     everything.refresh_from_db()
     other.refresh_from_db()
     running.refresh_from_db()
     assert everything.file == "" and everything.purged_at is not None and exports.export_is_expired(everything)
+    assert everything_path.is_file()  # until the erasure commits
+    for callback in callbacks:
+        callback()
+    assert not everything_path.exists() and other_path.is_file()
     assert other.file and other.purged_at is None
     assert running.status == "pending"
     with pytest.raises(exports._Lost):
         exports._Run(export_id=running.pk, attempt=attempt or 0).beat()
     assert run(running).status == "done"
+
+
+def test_erasure_hook_is_registered() -> None:
+    assert exports.exports_on_erasure in hooks.erasure_hooks
 
 
 # ------------------------------------------------------------ memory, ticker
