@@ -5,7 +5,7 @@ CC_EXPORT_TTL_DAYS days.
 - ``export_request`` stores a pending export and queues ``history.tasks.export_run`` on
   commit (Celery in production, a thread of the web process with the embedded ticker).
 - ``export_run`` claims the export (``UPDATE ... WHERE status='pending'``: one winner),
-  streams the rows in keyset-paged chunks (constant memory: never a list of all rows) into
+  streams the rows from one query in chunks (constant memory: never a list of all rows) into
   a ``.part`` file under MEDIA_ROOT/exports/ (not publicly served: the API streams it to the
   requester), moves the heartbeat and progress every CC_EXPORT_PROGRESS_ROWS rows, and
   renames the file into place when done. Each write is conditional on the run's ``attempt``
@@ -61,7 +61,7 @@ EXPORTS_DIR = "exports"
 EXPORT_SWEEP_SECONDS = 10.0
 # A pending export this old has lost its task (or its thread): the sweep queues it again.
 PENDING_REQUEUE_SECONDS = 30
-# Rows fetched per query (keyset pages) and per iterator chunk.
+# Rows fetched per chunk of the streamed query (and per batch of the per-row lookups).
 CHUNK_ROWS = 2000
 # The longest text a spreadsheet cell holds (Excel's limit).
 CELL_MAX_CHARS = 32767
@@ -391,21 +391,19 @@ def _enquiries_of(staff: Staff, filters: Filters) -> QuerySet[Enquiry]:
     return apply_filters(visible_enquiries(staff), filters)
 
 
-def _keyset(qs: QuerySet[Any], fields: Sequence[str], key: str = "pk") -> Iterator[list[tuple[Any, ...]]]:
-    """``qs`` in pages of CHUNK_ROWS rows ordered by ``key`` (the first of ``fields``), each
-    page one query starting after the last key seen: no OFFSET, no list of all rows."""
-    last: Any = None
-    while True:
-        page_qs = qs.order_by(key)
-        if last is not None:
-            page_qs = page_qs.filter(**{f"{key}__gt": last})
-        page = list(page_qs.values_list(*fields)[:CHUNK_ROWS])
-        if not page:
-            return
-        yield page
-        last = page[-1][0]
-        if len(page) < CHUNK_ROWS:
-            return
+def _batches(qs: QuerySet[Any], fields: Sequence[str]) -> Iterator[list[tuple[Any, ...]]]:
+    """The rows of ``qs`` (ordered by the caller) in lists of CHUNK_ROWS, read by one query
+    streamed in chunks (a server-side cursor on PostgreSQL, fetchmany on SQLite): never a
+    list of all rows. One query, not keyset pages: an agent's permission filter (a hashed
+    set of the rooms they served) is then built once, not once per page."""
+    batch: list[tuple[Any, ...]] = []
+    for row in qs.values_list(*fields).iterator(chunk_size=CHUNK_ROWS):
+        batch.append(row)
+        if len(batch) >= CHUNK_ROWS:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _visitor_name(visitor_id: int | None, first: str, last: str, email: str, phone: str) -> str:
@@ -485,7 +483,7 @@ def _enquiry_rows(staff: Staff, filters: Filters, raw: dict[str, Any]) -> Rows:
     page_qs = enquiries.annotate(n_messages=_count_of(messages))
 
     def rows() -> Iterator[Sequence[Any]]:
-        for page in _keyset(page_qs, _ENQUIRY_FIELDS):
+        for page in _batches(page_qs.order_by("pk"), _ENQUIRY_FIELDS):
             ids = [row[0] for row in page]
             tags: dict[int, list[str]] = {}
             through = Enquiry.tags.through.objects.filter(enquiry_id__in=ids).order_by("conversationtag__name")
@@ -573,47 +571,40 @@ def _message_rows(staff: Staff, filters: Filters, raw: dict[str, Any]) -> Rows:
     )
 
     def rows() -> Iterator[Sequence[Any]]:
-        # A page of enquiry ids at a time; their messages streamed by a server-side cursor
-        # (PostgreSQL) in CHUNK_ROWS chunks.
-        for page in _keyset(enquiries, ("pk",)):
-            ids = [row[0] for row in page]
-            chunk = (
-                Message.objects.filter(room__enquiry_id__in=ids, recalled_at__isnull=True)
-                .order_by("room__enquiry_id", "pk")
-                .values_list("room__enquiry_id", *fields)
-            )
-            for (
+        # One query, streamed (see _batches), in the order of the enquiries.
+        chunk = messages.order_by("room__enquiry_id", "pk").values_list("room__enquiry_id", *fields)
+        for (
+            enquiry_id,
+            pk,
+            created,
+            staff_id,
+            staff_name,
+            visitor_id,
+            first,
+            last,
+            email,
+            phone,
+            text,
+            data,
+        ) in chunk.iterator(chunk_size=CHUNK_ROWS):
+            if staff_id is not None:
+                kind, name = "staff", staff_name or ""
+            elif visitor_id is not None:
+                kind, name = "visitor", _visitor_name(visitor_id, first, last, email, phone)
+            else:
+                kind, name = "system", ""
+            info = data.get("file") if isinstance(data, dict) else None
+            file_name = str(info.get("name") or "") if isinstance(info, dict) else ""
+            yield (
                 enquiry_id,
                 pk,
                 created,
-                staff_id,
-                staff_name,
-                visitor_id,
-                first,
-                last,
-                email,
-                phone,
+                kind,
+                name,
                 text,
-                data,
-            ) in chunk.iterator(chunk_size=CHUNK_ROWS):
-                if staff_id is not None:
-                    kind, name = "staff", staff_name or ""
-                elif visitor_id is not None:
-                    kind, name = "visitor", _visitor_name(visitor_id, first, last, email, phone)
-                else:
-                    kind, name = "system", ""
-                info = data.get("file") if isinstance(data, dict) else None
-                file_name = str(info.get("name") or "") if isinstance(info, dict) else ""
-                yield (
-                    enquiry_id,
-                    pk,
-                    created,
-                    kind,
-                    name,
-                    text,
-                    file_name,
-                    _file_url(pk) if isinstance(info, dict) else "",
-                )
+                file_name,
+                _file_url(pk) if isinstance(info, dict) else "",
+            )
 
     return MESSAGE_COLUMNS, messages.count, rows
 
@@ -625,7 +616,8 @@ def _note_rows(staff: Staff, filters: Filters, raw: dict[str, Any]) -> Rows:
     notes = EnquiryNote.objects.filter(enquiry__in=_enquiries_of(staff, filters).values("pk"))
 
     def rows() -> Iterator[Sequence[Any]]:
-        for page in _keyset(notes, ("pk", "enquiry_id", "created_at", "contact", "text", "files")):
+        fields = ("pk", "enquiry_id", "created_at", "contact", "text", "files")
+        for page in _batches(notes.order_by("pk"), fields):
             for _pk, enquiry_id, created, contact, text, files in page:
                 files = [f for f in files if isinstance(f, dict)] if isinstance(files, list) else []
                 yield (
@@ -669,7 +661,7 @@ def _customer_rows(staff: Staff, filters: Filters, raw: dict[str, Any]) -> Rows:
 
     def rows() -> Iterator[Sequence[Any]]:
         fields = ("pk", "name", "email", "phone", "custom_fields", "created_at", "last_seen_at", "n_enquiries")
-        for page in _keyset(counted, fields):
+        for page in _batches(counted.order_by("pk"), fields):
             ids = [row[0] for row in page]
             tags: dict[int, list[str]] = {}
             through = Customer.tags.through.objects.filter(customer_id__in=ids).order_by("customertag__name")
