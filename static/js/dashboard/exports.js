@@ -55,7 +55,8 @@ export async function render(main) {
   const from = h("input", { type: "date", name: "from" });
   const to = h("input", { type: "date", name: "to" });
   const ratings = [1, 2, 3, 4, 5].map((n) => ({ id: n, label: "★".repeat(n) }));
-  const conversationTagItems = conversationTags.map((t) => ({ id: t.id, label: t.parent_name ? `${t.parent_name} > ${t.name}` : t.path || t.name }));
+  // GET /api/v1/conversation-tags gives each tag's "Parent > Child" label, parents first.
+  const conversationTagItems = conversationTags.map((t) => ({ id: t.id, label: t.label || (t.parent_name ? `${t.parent_name} > ${t.name}` : t.name) }));
   const submit = h("button", { type: "submit", class: "primary", text: gettext("Export") });
   const form = h(
     "form",
