@@ -293,6 +293,29 @@ def test_filters_narrow_the_export(world: World) -> None:
     assert [r["id"] for r in as_dicts(read(export))] == [str(world.note.enquiry_id)]
 
 
+def test_conversation_tag_filter_takes_a_parent_for_its_children(world: World) -> None:
+    billing = ConversationTag.objects.get(name="Billing")
+    export = run(request(world.admin, "enquiries", "xlsx", conversation_tag=billing.pk))
+    assert [r["id"] for r in as_dicts(read(export))] == [str(world.e1.pk)]
+
+
+@pytest.mark.parametrize(
+    ("text", "cell"),
+    [
+        ("=HYPERLINK(1)", "'=HYPERLINK(1)"),
+        ("+1", "'+1"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        ("\rcmd", "'\rcmd"),
+        ("plain = fine", "plain = fine"),
+        ("", ""),
+    ],
+)
+def test_neutralise(text: str, cell: str) -> None:
+    assert exports.neutralise(text) == cell
+
+
 # ------------------------------------------------------------------- rights
 
 
