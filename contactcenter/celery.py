@@ -21,6 +21,7 @@ QUIET_TASKS = frozenset(
         "enquiries.tasks.sweep_timers",
         "channels_adapters.tasks.inbound_sweep",
         "channels_adapters.tasks.outbound_sweep",
+        "history.tasks.exports_sweep",
     }
 )
 

@@ -253,7 +253,18 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-outbound": {"task": "channels_adapters.tasks.outbound_sweep", "schedule": 30.0},
     # Retention (history.retention): tried hourly, runs at most once a day.
     "retention-daily": {"task": "history.retention.retention_daily", "schedule": 3600.0},
+    # Exports: lost tasks, stuck runs, expired files (history.exports.exports_sweep).
+    "sweep-exports": {"task": "history.tasks.exports_sweep", "schedule": 30.0},
 }
+
+# --- Exports (history.exports) -----------------------------------------------------------
+CC_EXPORT_TTL_DAYS = _env_int("CC_EXPORT_TTL_DAYS", 7)  # a finished file is kept this long
+CC_EXPORT_MAX_ACTIVE = _env_int("CC_EXPORT_MAX_ACTIVE", 2)  # pending or running, per staff member
+CC_EXPORT_STALE_SECONDS = _env_int("CC_EXPORT_STALE_SECONDS", 300)  # no heartbeat: crashed
+CC_EXPORT_MAX_ATTEMPTS = _env_int("CC_EXPORT_MAX_ATTEMPTS", 3)
+CC_EXPORT_PROGRESS_ROWS = _env_int("CC_EXPORT_PROGRESS_ROWS", 5000)  # progress saved every N rows
+# Prefixed to the file links in exports (e.g. https://support.example.com); empty: paths.
+CC_EXPORT_BASE_URL = os.environ.get("CC_EXPORT_BASE_URL", "").rstrip("/")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},

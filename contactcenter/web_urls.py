@@ -13,7 +13,7 @@ urlpatterns: list[URLPattern] = [
     # Django's JavaScript catalogue, per language (contactcenter.web.js_catalogue).
     re_path(r"^jsi18n/(?P<language>[a-z-]{2,16})\.js$", web.js_catalogue, name="js-catalogue"),
     path("app/rooms/<int:room_id>", web.room_page, name="dashboard-room"),
-    re_path(r"^app/(?P<section>inbox|assigned|missed|quick-replies)$", web.list_page, name="dashboard-list"),
+    re_path(r"^app/(?P<section>inbox|assigned|missed|quick-replies|exports)$", web.list_page, name="dashboard-list"),
     path("app/admin/<slug:section>", web.admin_page, name="dashboard-admin"),
     # Customers: the list and a customer's profile (static/js/dashboard/customers.js).
     re_path(r"^app/(?P<section>customers)(?:/\d{1,18})?$", web.list_page, name="dashboard-customers"),

@@ -26,3 +26,10 @@ class HistoryConfig(AppConfig):
         register_erasure_hook(search_index.search_erase)
         register_retention_hook(search_index.search_retain)
         register_sweep("history.search_index.search_stale_sweep", every=5.0, web=True)
+
+        from history.exports import EXPORT_SWEEP_SECONDS, exports_on_erasure  # Imported here: models load first.
+
+        # Exports: lost tasks, stuck runs, expired files (beat: "sweep-exports").
+        register_sweep("history.exports.exports_sweep", every=EXPORT_SWEEP_SECONDS)
+        # An erasure deletes the export files written before it that could hold the customer.
+        register_erasure_hook(exports_on_erasure)

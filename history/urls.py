@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, path
 
 from enquiries import conversation_tags_api
-from history import customers_api, erasure_api, search_api
+from history import customers_api, erasure_api, exports_api, search_api
 from history.history_api import urlpatterns as history_list_urls
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -32,3 +32,10 @@ urlpatterns += history_list_urls
 
 # Search (history/search_api.py).
 urlpatterns += [path("search", search_api.SearchView.as_view(), name="search")]
+
+# Exports (history/exports_api.py).
+urlpatterns += [
+    path("exports", exports_api.ExportsView.as_view()),
+    path("exports/<int:export_id>", exports_api.ExportDetailView.as_view()),
+    path("exports/<int:export_id>/download", exports_api.ExportDownloadView.as_view()),
+]
