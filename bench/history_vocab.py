@@ -142,6 +142,27 @@ QUERY_RANKS = {
 WORDS_PER_MESSAGE = {"en": (3, 18), "zh": (3, 14), "ja": (3, 10), "th": (3, 10)}
 
 
+# Query bands for the load benchmark: (label, first rank, last rank); five content words of
+# each band (English: 4+ letters, not a function word; Chinese: 2+ characters) are queried.
+QUERY_BANDS = {
+    "en": [("frequent", 1, 70), ("common", 90, 200), ("medium", 220, 420), ("rare", 6000, 20000)],
+    "zh": [("frequent", 1, 25), ("common", 26, 90), ("medium", 300, 1200), ("rare", 6000, 12000)],
+}
+_EN_FUNCTION = frozenset("have this that with what will would could from when your there about just like know".split())
+
+
+def query_band_words(lang: str, label: str, n: int = 5) -> list[tuple[int, str]]:
+    """[(rank, word)]: ``n`` content words of the band, spread over it (deterministic)."""
+    words = vocabulary(lang)
+    _, lo, hi = next(b for b in QUERY_BANDS[lang] if b[0] == label)
+    if lang == "en":
+        ok = [(r, w) for r in range(lo, hi + 1) if len(w := words[r - 1]) >= 4 and w not in _EN_FUNCTION]
+    else:
+        ok = [(r, w) for r in range(lo, hi + 1) if len(w := words[r - 1]) >= 2]
+    step = max(1, len(ok) // n)
+    return ok[::step][:n]
+
+
 def query_words(lang: str) -> list[tuple[str, int, str]]:
     """[(label, rank, word)] for ``lang``."""
     words = vocabulary(lang)
