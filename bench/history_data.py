@@ -838,6 +838,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--no-events", action="store_true", help="skip enquiry events")
     p.add_argument("--keep-indexes", action="store_true", help="COPY into the indexed tables as they are")
     p.add_argument("--no-reindex", action="store_true", help="do not run manage.py search_reindex")
+    p.add_argument(
+        "--upgrade",
+        action="store_true",
+        help="no new data: migrate an already generated database (e.g. after merging new code), then"
+        " search_reindex, VACUUM ANALYZE and the sizes, each timed",
+    )
     args = p.parse_args(argv)
     if not args.db_url.startswith("postgres"):
         sys.exit("Give a PostgreSQL --db-url (or DATABASE_URL).")
@@ -853,6 +859,9 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     django.setup()
     conn = connect(args.db_url)
+    if args.upgrade:
+        finish(conn, args, {})
+        return
     with conn.cursor() as cur:
         cur.execute("SELECT COUNT(*) FROM rooms_message")
         if cur.fetchone()[0]:
@@ -898,6 +907,12 @@ def main(argv: Sequence[str] | None = None) -> None:
                 cur.execute(f'SELECT setval(%s, COALESCE((SELECT MAX(id) FROM "{table}"), 0) + 1, false)', [seq])
         conn.commit()
 
+    finish(conn, args, counts)
+
+
+def finish(conn: Any, args: argparse.Namespace, counts: dict[str, int]) -> None:
+    """VACUUM ANALYZE, the search index, the report."""
+    conn.commit()
     conn.autocommit = True
     with Step("VACUUM ANALYZE"), conn.cursor() as cur:
         cur.execute("SET session_replication_role = DEFAULT")
