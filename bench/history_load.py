@@ -444,7 +444,7 @@ def background(args: argparse.Namespace) -> None:
         threads.append(threading.Thread(target=exporter, daemon=True))
         threads[-1].start()
     i = 0
-    while now() < deadline:
+    while spec["search"] and now() < deadline:
         role = "agent" if i % 2 else "admin"
         took, r = apis[role].get("/api/v1/search", {"q": queries[i % len(queries)], "scope": "messages"})
         i += 1
@@ -453,6 +453,8 @@ def background(args: argparse.Namespace) -> None:
         else:
             errors += 1
             time.sleep(0.05)
+    while now() < deadline:
+        time.sleep(0.2)
     for th in threads:
         th.join(timeout=180)
     print(
@@ -671,6 +673,7 @@ def main() -> None:
                     "tokens": tokens,
                     "duration": args.chat_duration + 2,
                     "export": have["export"],
+                    "search": have["search"],
                     "filters": {"from": export_from(db, args.export_size)},
                 }
                 bg = ["nice", python, __file__, "--background", json.dumps(spec)]
