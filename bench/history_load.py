@@ -599,6 +599,10 @@ def main() -> None:
     env = chat_load.server_env(argparse.Namespace(layer="pubsub"), db_url)
     env["CC_CELERY_QUEUE"] = os.environ.get("CC_CELERY_QUEUE") or f"history-bench-{run_id}"
     env["CC_CHANNEL_PREFIX"] = f"hbench-{run_id}"
+    # Background work (exports) goes to the worker; the web processes sweep nothing (no beat
+    # either: no enquiry of the chat load may be missed while we measure).
+    env["CC_TIMERS"] = "celery"
+    env["CC_WEB_TICKER"] = "0"
     python = str(chat_load.BIN / "python")
     try:
         t = now()
