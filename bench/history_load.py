@@ -375,6 +375,7 @@ def run_export(api: Api, size: int, db: Any, groups: dict[str, int], timeout: fl
     _, r = api.post("/api/v1/exports", body)
     if r.status_code not in (200, 201, 202):
         sampler.stop()
+        print(f"export {size:,}: refused {r.status_code} {r.text[:300]}", flush=True)
         return {"error": f"{r.status_code} {r.text[:300]}"}
     export = r.json()
     status = export.get("status")
