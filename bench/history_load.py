@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """History, search and export benchmark against a generated history (bench/history_data.py).
 
-    source /work/wt/bench.env   # REDIS_URL, a queue of our own
+    export REDIS_URL=redis://127.0.0.1:6379/7 CC_CELERY_QUEUE=bench   # a Redis db and queue of our own
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cc_bench_data \\
         nice .venv/bin/python bench/history_load.py --port 18700
 

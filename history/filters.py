@@ -130,7 +130,7 @@ def visible_enquiries(staff: Staff) -> QuerySet[Enquiry]:
     Agents: a semi-join on ``visible_enquiry_ids`` (PostgreSQL plans it from the agent's
     own rows, with real estimates). An ``owner = x OR EXISTS (...)`` filter instead would
     walk the whole history's index for an agent who served few of its enquiries (measured:
-    1.3 s on 300k enquiries; see /work/wt/history-readme.md)."""
+    1.3 s on 300k enquiries; README, "History")."""
     enquiries = Enquiry.objects.all()
     if staff.is_admin:
         return enquiries
