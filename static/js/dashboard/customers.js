@@ -8,6 +8,7 @@ import { formatDateTime } from "../datetime.js";
 import { gettext, interpolate, ngettext } from "../i18n.js";
 import { api } from "./api.js";
 import { channelIcon, clear, confirmDialog, field, h, toast } from "./dom.js";
+import { eraseButton } from "./erase_customer.js";
 import { customFieldsFrom, customerHref, enquiryHref, listQuery, reasonText } from "./customers_format.js";
 import { app } from "./state.js";
 
@@ -168,13 +169,15 @@ async function renderProfile(main, id) {
   let gone = false;
   const allTags = await customerTags();
   const title = h("h1", { text: gettext("Customer") });
+  // Admins: Erase… (an erased customer is listed nowhere: back to the list after it).
+  const tools = h("div", { class: "customer-tools" });
   const back = h("a", { href: "/app/customers", "data-nav": true, class: "small", text: gettext("← All customers") });
   const profile = h("section", { class: "customer-profile", "aria-label": gettext("Profile") });
   const identities = h("section", { class: "customer-identities", "aria-labelledby": "customer-identities-h" });
   const record = h("section", { class: "customer-record", "aria-labelledby": "customer-record-h" });
   const duplicates = h("section", { class: "customer-duplicates", "aria-labelledby": "customer-duplicates-h" });
   const merges = h("section", { class: "customer-merges", "aria-labelledby": "customer-merges-h" });
-  clear(main, h("div", { class: "customer-page admin-page" }, back, title, h("div", { class: "customer-columns" }, h("div", {}, profile, merges, identities), h("div", {}, record, duplicates))));
+  clear(main, h("div", { class: "customer-page admin-page" }, back, title, tools, h("div", { class: "customer-columns" }, h("div", {}, profile, merges, identities), h("div", {}, record, duplicates))));
 
   async function load() {
     let customer;
@@ -186,6 +189,8 @@ async function renderProfile(main, id) {
     }
     if (gone) return;
     title.textContent = customer.display_name;
+    const erase = eraseButton({ id: customer.id, name: customer.display_name, erased_at: customer.erased_at }, () => app.navigate("/app/customers"));
+    tools.replaceChildren(...(erase ? [erase] : []));
     drawProfile(customer);
     drawMerges(customer);
     drawIdentities(customer);
