@@ -47,7 +47,7 @@ from contactcenter.org import background, clock
 from contactcenter.org.errors import Conflict, DomainError, InvalidInput, NotFound
 from contactcenter.org.models import Staff
 from customers.models import Customer
-from enquiries.models import Enquiry, EnquiryNote
+from enquiries.models import Enquiry, EnquiryNote, Visitor
 from history.filters import INT_FIELDS, Filters, apply_filters, parse_filters, visible_enquiries
 from history.models import Export
 from rooms.models import Message
@@ -648,8 +648,11 @@ CUSTOMER_COLUMNS = [
 def _customer_rows(staff: Staff, filters: Filters, raw: dict[str, Any]) -> Rows:
     """Customers with an enquiry the staff member may see that matches the filters (any
     status unless ``status`` is given); admins without filters: every customer. Customers
-    merged into another are left out (their rows belong to the other now)."""
-    customers = Customer.objects.filter(merged_into__isnull=True)
+    merged into another are left out (their rows belong to the other now), and so are erased
+    and visitor-less ones (listed nowhere, as on the Customers page)."""
+    customers = Customer.objects.filter(merged_into__isnull=True, erased_at__isnull=True).filter(
+        Exists(Visitor.objects.filter(customer_id=OuterRef("pk")))
+    )
     if "status" not in raw:
         filters = dataclasses.replace(filters, status=tuple(Enquiry.Status.values))
     if not staff.is_admin or raw:

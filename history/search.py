@@ -19,12 +19,13 @@ import dataclasses
 from typing import Any
 
 from django.db import connection
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext
 
 from contactcenter.org.errors import InvalidInput
 from contactcenter.org.models import Staff
 from customers.models import Customer
-from enquiries.models import Enquiry, EnquiryNote
+from enquiries.models import Enquiry, EnquiryNote, Visitor
 from history.filters import Filters, apply_filters, visible_enquiries
 from history.search_index import search_stale_flush
 from history.search_tokens import Term, fts5_query, query_terms, snippet, staff_token, tsquery
@@ -295,7 +296,11 @@ def customers_search(*, staff: Staff, terms: list[Term], filters: Filters, offse
     ranked = _candidates("customer", terms, (where, params), CANDIDATES, staff)
     page, next_offset = _page(ranked, offset, limit)
     ids = [pk for pk, _ in page]
-    customers = {c.pk: c for c in Customer.objects.filter(pk__in=ids)}
+    # Merged, erased and visitor-less customers are listed nowhere (as on the Customers page).
+    listed = Customer.objects.filter(pk__in=ids, merged_into__isnull=True, erased_at__isnull=True).filter(
+        Exists(Visitor.objects.filter(customer_id=OuterRef("pk")))
+    )
+    customers = {c.pk: c for c in listed}
     latest: dict[int, int] = {}
     visible = Enquiry.objects.filter(visitor__customer_id__in=ids)
     if not staff.is_admin:

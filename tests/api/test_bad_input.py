@@ -331,7 +331,7 @@ BODY_IGNORED = {
     for p in ("auth/logout", "enquiries/<int:enquiry_id>/resolve", "enquiries/<int:enquiry_id>/leave",
               "enquiries/<int:enquiry_id>/join", "enquiries/<int:enquiry_id>/take-over", "auth/socket-ticket",
               "visitors/<int:visitor_id>/revoke-tokens", "widget/enquiries/<int:enquiry_id>/end",
-              "enquiries/<int:enquiry_id>/rating-invite")
+              "enquiries/<int:enquiry_id>/rating-invite", "channels/<int:channel_id>/identity/rotate")
 }  # fmt: skip
 
 

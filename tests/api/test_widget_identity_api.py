@@ -126,10 +126,12 @@ def test_wrong_or_missing_hash_is_refused_and_changes_nothing(
 def test_wrong_hash_never_links_the_current_visitor(api: Any, widget: Channel, widget_open: Any) -> None:
     anon = ok(widget_open(message="Anonymous question"), 201)
     visitor = _visitor(anon["visitor_token"])
+    before = visitor.customer_id  # the anonymous visitor's own customer (customers.services)
     body = {"channel_key": widget.key, "identifier": "user-42", "identifier_hash": _sign(widget, "user-41")}
     error(visitor_client(anon["visitor_token"]).post("/api/v1/widget/identify", body, format="json"), 403)
     visitor.refresh_from_db()
-    assert visitor.customer_id is None and visitor.extra == {}
+    assert visitor.customer_id == before and visitor.extra == {}
+    assert not Customer.objects.filter(pk=before, identifier__isnull=False).exists()
     assert not Customer.objects.filter(identifier="user-42").exists()
 
 
