@@ -127,6 +127,7 @@ def test_wrong_hash_never_links_the_current_visitor(api: Any, widget: Channel, w
     anon = ok(widget_open(message="Anonymous question"), 201)
     visitor = _visitor(anon["visitor_token"])
     before = visitor.customer_id  # the anonymous visitor's own customer (customers.services)
+    assert before is not None
     body = {"channel_key": widget.key, "identifier": "user-42", "identifier_hash": _sign(widget, "user-41")}
     error(visitor_client(anon["visitor_token"]).post("/api/v1/widget/identify", body, format="json"), 403)
     visitor.refresh_from_db()
