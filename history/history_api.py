@@ -31,9 +31,8 @@ from history.selectors import (
     transcript_message_data,
     transcript_messages,
 )
-from rooms import files
 from rooms.api import MessageOut
-from rooms.files_api import AnyAccept, content_disposition
+from rooms.files_api import AnyAccept, content_disposition, file_download_response
 
 # ---------------------------------------------------------------- serializers (documentation of the JSON)
 
@@ -180,21 +179,7 @@ class _HistoryFileView(APIView):
     @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
     def get(self, request: Request, enquiry_id: int, message_id: int) -> FileResponse:
         message = transcript_file_message(staff_of(request), enquiry_id, message_id)
-        full, info = files.file_for_download(message, thumbnail=self.thumbnail)
-        if self.thumbnail:
-            content_type = "image/png" if full.suffix == ".png" else "image/jpeg"
-            inline, name = True, f"thumbnail{full.suffix}"
-        else:
-            content_type = info["content_type"]
-            inline, name = info["category"] != "document", info["name"]
-        response = FileResponse(full.open("rb"), content_type=content_type)
-        response["Content-Disposition"] = content_disposition(name, inline=inline)
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = (
-            "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; sandbox"
-        )
-        response["Cache-Control"] = "private, max-age=3600"
-        return response
+        return file_download_response(message, thumbnail=self.thumbnail)
 
 
 class HistoryFileView(_HistoryFileView):

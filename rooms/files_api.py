@@ -29,6 +29,7 @@ from contactcenter.org.parsers import FormParser, MultiPartParser
 from contactcenter.org.permissions import IsStaff, IsStaffOrVisitor
 from rooms import files, previews, services
 from rooms.api import MessageOut
+from rooms.models import Message
 from rooms.selectors import Principal, access_message, access_message_to_read, access_room, message_data
 
 # Room for the multipart envelope and the other form fields around the file itself.
@@ -130,6 +131,27 @@ class RoomFilesView(APIView):
         return Response(message_data(message), status=_created_status(created))
 
 
+def file_download_response(message: Message, *, thumbnail: bool) -> FileResponse:
+    """The file (or thumbnail) of ``message`` as a download with safe headers; the caller
+    has checked who may read it (rooms' download views, history's transcript files)."""
+    full, info = files.file_for_download(message, thumbnail=thumbnail)
+    if thumbnail:
+        content_type = "image/png" if full.suffix == ".png" else "image/jpeg"
+        inline, name = True, f"thumbnail-{PurePosixPath(info['name']).stem}{full.suffix}"
+    else:
+        content_type = info["content_type"]
+        inline, name = info["category"] != "document", info["name"]
+    response = FileResponse(full.open("rb"), content_type=content_type)
+    response["Content-Disposition"] = content_disposition(name, inline=inline)
+    response["X-Content-Type-Options"] = "nosniff"
+    # Even if a browser rendered it, a stored file may run no script and load nothing.
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; sandbox"
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
 class _DownloadView(APIView):
     authentication_classes = [VisitorAuthentication, *APIView.authentication_classes]
     permission_classes = [IsStaffOrVisitor]
@@ -139,22 +161,7 @@ class _DownloadView(APIView):
     @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
     def get(self, request: Request, message_id: int) -> FileResponse:
         message = access_message_to_read(_principal(request), message_id)
-        full, info = files.file_for_download(message, thumbnail=self.thumbnail)
-        if self.thumbnail:
-            content_type = "image/png" if full.suffix == ".png" else "image/jpeg"
-            inline, name = True, f"thumbnail-{PurePosixPath(info['name']).stem}{full.suffix}"
-        else:
-            content_type = info["content_type"]
-            inline, name = info["category"] != "document", info["name"]
-        response = FileResponse(full.open("rb"), content_type=content_type)
-        response["Content-Disposition"] = content_disposition(name, inline=inline)
-        response["X-Content-Type-Options"] = "nosniff"
-        # Even if a browser rendered it, a stored file may run no script and load nothing.
-        response["Content-Security-Policy"] = (
-            "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; sandbox"
-        )
-        response["Cache-Control"] = "private, max-age=3600"
-        return response
+        return file_download_response(message, thumbnail=self.thumbnail)
 
 
 class MessageFileView(_DownloadView):
