@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "channels_adapters",
     "monitoring",
     "history",
+    "notifications",
+    "analytics",
     "contactcenter.gateway",
     "contactcenter.apps.ProjectConfig",
 ]

@@ -67,6 +67,9 @@ urlpatterns = [
     path("api/v1/", include(rooms_features_urls)),
     # After the conversation: history, search, customers, exports (history/urls.py).
     path("api/v1/", include("history.urls")),
+    # Notifications (notifications/urls.py); analytics, reviews, VOC (analytics/urls.py).
+    path("api/v1/", include("notifications.urls")),
+    path("api/v1/", include("analytics.urls")),
     # Browser pages: the staff dashboard, and the visitor's widget / web link pages.
     path("", include("contactcenter.web_urls")),
     path("", include("channels_adapters.widget_urls")),

@@ -14,11 +14,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
-from contactcenter.org import clock
 from contactcenter.org.errors import Conflict, InvalidInput, NotAuthorized, NotFound
 from contactcenter.org.models import Staff
 from contactcenter.org.text import text_check
 from enquiries import services
+from enquiries.hooks import enquiry_event_append
 from enquiries.models import ConversationTag, Enquiry, EnquiryEvent
 from enquiries.selectors import tag_data
 
@@ -225,4 +225,4 @@ def enquiry_classify(*, actor: Staff, enquiry_id: int, topic: Any = UNSET, tag_i
 
 
 def _log(enquiry: Enquiry, type_: str, actor: Staff, data: dict[str, Any]) -> None:
-    EnquiryEvent.objects.create(enquiry=enquiry, type=type_, actor=actor, data=data, created_at=clock.now())
+    enquiry_event_append(enquiry, type_, actor=actor, data=data)

@@ -61,6 +61,7 @@ from contactcenter.org.text import text_check, text_problem
 from customers import services as customer_services
 from customers.models import Customer
 from enquiries import timers
+from enquiries.hooks import enquiry_event_append
 from enquiries.models import Enquiry, EnquiryAlert, EnquiryEvent, EnquiryNote, Transfer, Visitor
 from enquiries.selectors import enquiry_data, may_follow_up, queue_positions, rating_open
 from rooms import files as room_files
@@ -87,9 +88,7 @@ def _log(
     by_visitor: bool = False,
     data: dict[str, Any] | None = None,
 ) -> None:
-    EnquiryEvent.objects.create(
-        enquiry=enquiry, type=type_, actor=actor, by_visitor=by_visitor, data=data or {}, created_at=clock.now()
-    )
+    enquiry_event_append(enquiry, type_, actor=actor, by_visitor=by_visitor, data=data)
 
 
 def _seconds(value: float) -> dt.timedelta:

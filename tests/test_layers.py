@@ -17,7 +17,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("contactcenter", "customers", "enquiries", "rooms", "channels_adapters", "monitoring", "history")
+APPS = (
+    "contactcenter",
+    "customers",
+    "enquiries",
+    "rooms",
+    "channels_adapters",
+    "monitoring",
+    "history",
+    "notifications",
+    "analytics",
+)
 
 # Bottom to top. A module may import its own layer and the layers below it.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
@@ -31,6 +41,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("monitoring", ("monitoring",)),
     # After the conversation: history, search, customers' API, exports, retention.
     ("history", ("history",)),
+    # Notifications: a staff member's list (mentions, transfers, take-overs, missed, reviews).
+    ("notifications", ("notifications",)),
+    # Analytics: rollups, reports, quality reviews, voice of the customer.
+    ("analytics", ("analytics",)),
     # Sockets: consumers, their routing, the socket writer.
     ("gateway", ("contactcenter.gateway",)),
     # Settings, ASGI, URLs, Celery app, web pages, schema, management commands.

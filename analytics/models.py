@@ -1,0 +1,2 @@
+"""Analytics' tables: per-part modules define their models and this module imports them
+(Django looks for models here)."""
