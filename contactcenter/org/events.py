@@ -277,3 +277,13 @@ class VisitorTokenRenewed(Event):
 
     type: ClassVar[str] = "visitor.token_renewed"
     token: str
+
+
+@dataclasses.dataclass(frozen=True)
+class NotificationCreated(Event):
+    """To the staff member's sockets: a new item in their Notifications list (notifications
+    app); ``unread`` is their unread count after it."""
+
+    type: ClassVar[str] = "notification.created"
+    notification: dict[str, Any]
+    unread: int
