@@ -125,3 +125,24 @@ def test_message_observer_is_one_statement_per_batch(day: Day, django_assert_num
         messages_posted([Message(room_id=day.e1.room.pk, kind="system")])
     assert fact(day.e7.pk)["messages_customer"] == 2
     assert fact(day.e1.pk)["messages_staff"] == 3
+
+
+def test_every_availability_change_is_recorded(clock: Any, make_staff: Any) -> None:
+    from contactcenter.org import services as org_services
+    from contactcenter.org.models import Staff
+
+    clock.set(at(8))
+    agent = make_staff(availability=Staff.Availability.BUSY)
+    clock.set(at(9))
+    org_services.staff_login(staff=agent)
+    clock.set(at(10))
+    org_services.staff_logout(staff=agent)  # the session ends: offline
+    clock.set(at(11))
+    org_services.staff_set_availability(actor=agent, staff=agent, availability=Staff.Availability.BUSY)
+    org_services.staff_set_availability(actor=agent, staff=agent, availability=Staff.Availability.BUSY)  # no change
+    spans = list(
+        AvailabilitySpan.objects.filter(staff=agent)
+        .order_by("started_at")
+        .values_list("state", "started_at", "ended_at")
+    )
+    assert spans == [("busy", at(8), at(10)), ("offline", at(10), at(11)), ("busy", at(11), None)]
