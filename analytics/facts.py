@@ -333,6 +333,9 @@ def analytics_rebuild(*, since: dt.datetime | None = None) -> dict[str, int]:
     in_scope = "SELECT e.id FROM enquiries_enquiry e WHERE e.created_at >= %s"
     counts: dict[str, int] = {}
     with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The message counts are one hash aggregate over every message: in memory.
+            cursor.execute("SET LOCAL work_mem = '256MB'")
         for table, key in ((FACT, "enquiry_id"), (FACT_TAG, "enquiry_id"), (HANDLING, "enquiry_id")):
             if since is None:
                 cursor.execute(f"DELETE FROM {table}")

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def fact(enquiry_id: int) -> dict[str, Any]:
-    return EnquiryFact.objects.filter(enquiry_id=enquiry_id).values().get()
+    return dict(EnquiryFact.objects.filter(enquiry_id=enquiry_id).values().get())
 
 
 def snapshot() -> dict[str, Any]:
