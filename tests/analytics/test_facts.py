@@ -146,3 +146,20 @@ def test_every_availability_change_is_recorded(clock: Any, make_staff: Any) -> N
         .values_list("state", "started_at", "ended_at")
     )
     assert spans == [("busy", at(8), at(10)), ("offline", at(10), at(11)), ("busy", at(11), None)]
+
+
+def test_event_observer_statements(day: Day, django_assert_num_queries: Any) -> None:
+    from analytics.facts import enquiry_event_observed
+    from enquiries.models import EnquiryEvent
+
+    e1 = day.e1
+    rated = EnquiryEvent(enquiry=e1, type=EnquiryEvent.Type.RATED, created_at=at(3))
+    with django_assert_num_queries(1):  # the fact's upsert
+        enquiry_event_observed(rated)
+    tags = EnquiryEvent(enquiry=e1, type=EnquiryEvent.Type.TAGS_SET, created_at=at(3), data={"tags": [day.billing.pk]})
+    with django_assert_num_queries(2):  # the tags: delete, insert
+        enquiry_event_observed(tags)
+    alerted = EnquiryEvent(enquiry=e1, type=EnquiryEvent.Type.ALERTED, created_at=at(3))
+    with django_assert_num_queries(0):
+        enquiry_event_observed(alerted)
+    assert list(EnquiryFactTag.objects.filter(enquiry_id=e1.pk).values_list("tag_id", flat=True)) == [day.billing.pk]
