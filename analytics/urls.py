@@ -4,4 +4,9 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
 
+from analytics.reviews_api import urlpatterns as reviews_urls
+
 urlpatterns: list[URLPattern | URLResolver] = []
+
+# Quality review (analytics/reviews_api.py).
+urlpatterns += reviews_urls
