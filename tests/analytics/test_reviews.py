@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 
 from analytics import reviews
 from analytics.reviews_models import Review, ReviewCriterion, ReviewScore
+from contactcenter.org.errors import Conflict
 from contactcenter.org.events import staff_group
 from contactcenter.org.services import org_settings_update
 from enquiries import services as enquiry_services
@@ -22,6 +23,8 @@ from enquiries.models import Enquiry
 from notifications.models import Notification
 from tests.analytics.reviews_fixtures import WEDNESDAY, Rubric, all_scores, rubric_fixture  # noqa: F401
 from tests.api.conftest import _check_responses_against_schema, error, ok  # noqa: F401
+from tests.concurrency import race
+from tests.conftest import require_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -553,3 +556,23 @@ def test_sample_refusals(rubric: Rubric, api: Callable[..., APIClient]) -> None:
     assert "from" in error(client.get("/api/v1/reviews/sample", {"agent": agent, "from": "soon"}), 400)
     body = ok(client.get("/api/v1/reviews/sample", {"agent": rubric.bob.pk}))
     assert body["results"] == []
+
+
+# ---------------------------------------------------------------------------- races (PostgreSQL)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_admins_two_simultaneous_reviews_one_wins(rubric: Rubric) -> None:
+    require_postgres()
+    enquiry = rubric.finish(rubric.alice)
+
+    def write() -> Review:
+        return reviews.review_create(actor=rubric.admin, enquiry_id=enquiry.pk, scores=all_scores(rubric))
+
+    results = race([write, write], what="a review")
+    won = [r for r in results if isinstance(r, Review)]
+    lost = [r for r in results if isinstance(r, Conflict)]
+    assert len(won) == 1 and len(lost) == 1, results
+    assert lost[0].code == "already_reviewed"
+    assert Review.objects.count() == 1 and ReviewScore.objects.count() == 3
+    assert Notification.objects.filter(kind="review").count() == 1
