@@ -32,6 +32,7 @@ import {
   summaryUrlOf,
   tableOf,
   tableOfChart,
+  timeStep,
   todayVsLastWeek,
 } from "../../static/js/dashboard/reports_data.js";
 
@@ -329,5 +330,18 @@ describe("monitor", () => {
         ["Away", [0, 0.5]],
       ],
     );
+  });
+});
+
+describe("time axes", () => {
+  it("step by round minutes and hours, five ticks at most", () => {
+    const spec = (kind, data, stacked = false) => ({ type: "bar", labels: data.map(String), kind, stacked, series: [{ label: "a", data, color: "#000" }] });
+    assert.equal(timeStep(spec("seconds", [40, 610])), 300);
+    assert.equal(timeStep(spec("seconds", [20, null])), 5);
+    assert.equal(timeStep(spec("seconds", [0])), 1);
+    assert.equal(timeStep(spec("hours", [6.5])), 2);
+    assert.equal(timeStep(spec("count", [6])), undefined);
+    const stacked = { ...spec("hours", [3, 1], true), series: [{ label: "a", data: [3, 1], color: "#000" }, { label: "b", data: [2, 0], color: "#000" }] };
+    assert.equal(timeStep(stacked), 1, "stacks add up: 5 h");
   });
 });

@@ -5,7 +5,7 @@
 // a caption and headers, and the canvas carries a one-sentence summary as its aria-label.
 import { gettext } from "../i18n.js";
 import { h, uid } from "./dom.js";
-import { chartSummary, formatValue } from "./reports_data.js";
+import { chartSummary, formatValue, timeStep } from "./reports_data.js";
 
 /** @typedef {import("./reports_data.js").ChartSpec} ChartSpec */
 /** @typedef {import("./reports_data.js").TableSpec} TableSpec */
@@ -71,9 +71,10 @@ export function dataTable(spec, caption, { captionHidden = false, className = ""
  * @returns {string}
  */
 function tick(value, kind) {
-  if (kind === "count") return Number.isInteger(value) ? String(value) : "";
+  if (kind === "count" || kind === "score") return Number.isInteger(value) ? String(value) : "";
   return formatValue(value, /** @type {any} */ (kind));
 }
+
 
 /**
  * Chart.js's configuration of a spec.
@@ -91,7 +92,7 @@ function configOf(spec) {
     borderDash: s.dashed ? [6, 4] : [],
     borderWidth: line ? 2 : 0,
     pointRadius: line ? (spec.labels.length > 40 ? 0 : 2.5) : 0,
-    tension: 0.25,
+    tension: 0,
     spanGaps: false,
     stack: s.stack,
     maxBarThickness: 28,
@@ -99,8 +100,8 @@ function configOf(spec) {
   const valueAxis = {
     beginAtZero: true,
     stacked: !!spec.stacked,
-    suggestedMax: spec.kind === "score" ? 5 : undefined,
-    ticks: { callback: (/** @type {number} */ v) => tick(v, spec.kind), maxTicksLimit: 6 },
+    max: spec.kind === "score" ? 5 : undefined,
+    ticks: { callback: (/** @type {number} */ v) => tick(v, spec.kind), maxTicksLimit: 7, stepSize: timeStep(spec) },
   };
   const categoryAxis = { stacked: !!spec.stacked, grid: { display: false }, ticks: { autoSkip: true, maxRotation: 0, autoSkipPadding: 8 } };
   return {
@@ -179,7 +180,7 @@ export function chartCard({ title, note = "", className = "" }) {
   return {
     el,
     async update(spec, table) {
-      tableBox.replaceChildren(dataTable(table, title));
+      tableBox.replaceChildren(dataTable(table, title, { captionHidden: true }));
       canvas.setAttribute("aria-label", chartSummary(title, spec));
       hasData = spec.labels.length > 0 && spec.series.some((s) => s.data.some((v) => v !== null && v !== 0));
       // Horizontal bars grow with their number; the rest have the box's height (CSS).

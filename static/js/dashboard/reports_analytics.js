@@ -120,9 +120,9 @@ export async function render(body, params) {
   );
   const figures = h("dl", { class: "counts report-figures", "aria-label": gettext("Totals of the period") });
   const status = h("p", { class: "small muted", role: "status" });
-  const volume = chartCard({ title: gettext("Conversations"), note: gettext("Enquiries opened in each period, and how many of them were handled and missed.") });
+  const volume = chartCard({ title: gettext("Conversations"), note: gettext("Enquiries opened, and how many of them were handled and missed.") });
   const times = chartCard({ title: gettext("Wait and first response"), note: gettext("Median (p50) and 90th percentile (p90): wait until pick-up; from the customer's first message to the first reply.") });
-  const csat = chartCard({ title: gettext("Customer satisfaction"), note: gettext("Average rating (1-5) of the enquiries opened in each period.") });
+  const csat = chartCard({ title: gettext("Customer satisfaction"), note: gettext("Average rating (1-5) of the enquiries opened.") });
   const csv = /** @type {HTMLAnchorElement} */ (h("a", { class: "small-button button-link", download: true, text: gettext("Download CSV") }));
   const tableBox = h("div", { class: "report-table-box" });
   clear(
@@ -182,7 +182,7 @@ export async function render(body, params) {
       times.update(charts.times, tableOf(rows, state.group_by, columnsOf(["wait_p50_s", "wait_p90_s", "first_response_p50_s", "first_response_p90_s"]), head)),
       csat.update(charts.csat, tableOf(rows, state.group_by, columnsOf(["csat_avg", "csat_count", "csat_share_4_5"]), head)),
     ]);
-    clear(tableBox, dataTable(tableOf(rows, state.group_by, summaryColumns(), { ...options, total: data.total }), interpolate(gettext("Figures by %(group)s"), { group: groupLabel(state.group_by).toLowerCase() })));
+    clear(tableBox, dataTable(tableOf(rows, state.group_by, summaryColumns(), { ...options, total: data.total }), interpolate(gettext("All figures, grouped by: %(group)s"), { group: groupLabel(state.group_by) }), { captionHidden: true }));
     status.textContent = interpolate(gettext("%(from)s to %(to)s, %(zone)s"), { from: state.from, to: state.to, zone: data.time_zone || zone });
   }
 

@@ -510,6 +510,30 @@ export function chartSummary(title, spec) {
   return `${title}. ${parts.join("; ")}.`;
 }
 
+/** Steps of a time axis, in seconds: round minutes and hours rather than 200 s. */
+const TIME_STEPS = [1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+
+/**
+ * The step of a time axis (seconds, or hours for "hours") that gives at most five ticks.
+ * @param {ChartSpec} spec
+ * @returns {number | undefined}
+ */
+export function timeStep(spec) {
+  if (spec.kind !== "seconds" && spec.kind !== "hours") return undefined;
+  const scale = spec.kind === "hours" ? 3600 : 1;
+  let max = 0;
+  if (spec.stacked) {
+    spec.labels.forEach((_, i) => {
+      max = Math.max(max, spec.series.reduce((sum, s) => sum + (s.data[i] || 0), 0));
+    });
+  } else {
+    for (const s of spec.series) for (const v of s.data) max = Math.max(max, v || 0);
+  }
+  const seconds = max * scale;
+  const step = TIME_STEPS.find((candidate) => seconds / candidate <= 5) || 86400 * Math.ceil(seconds / 86400 / 5);
+  return step / scale;
+}
+
 // ------------------------------------------------------------------ Home
 
 /**

@@ -88,7 +88,7 @@ export async function render(body) {
       states.update(statesSpec, tableOfChart(statesSpec, gettext("Agent"))),
     ]);
     csv.href = agentsUrl({ from: today, to: today, format: "csv" });
-    clear(tableBox, dataTable(rankingTable(rows), gettext("Agents' ranking today"), { rowHeader: 1 }));
+    clear(tableBox, dataTable(rankingTable(rows), gettext("Agents' ranking today"), { rowHeader: 1, captionHidden: true }));
     updated.textContent = interpolate(gettext("Live · updated %(time)s · %(zone)s"), { time: formatTime(new Date()), zone });
   }
 
