@@ -91,7 +91,8 @@ function configOf(spec) {
     backgroundColor: s.color,
     borderDash: s.dashed ? [6, 4] : [],
     borderWidth: line ? 2 : 0,
-    pointRadius: line ? (spec.labels.length > 40 ? 0 : 2.5) : 0,
+    // Counts are continuous lines; times and scores have gaps, where a lone point must show.
+    pointRadius: line ? (spec.kind === "count" && spec.labels.length > 40 ? 0 : 2.5) : 0,
     tension: 0,
     spanGaps: false,
     stack: s.stack,
@@ -103,7 +104,7 @@ function configOf(spec) {
     max: spec.kind === "score" ? 5 : undefined,
     ticks: { callback: (/** @type {number} */ v) => tick(v, spec.kind), maxTicksLimit: 7, stepSize: timeStep(spec) },
   };
-  const categoryAxis = { stacked: !!spec.stacked, grid: { display: false }, ticks: { autoSkip: true, maxRotation: 0, autoSkipPadding: 8 } };
+  const categoryAxis = { stacked: !!spec.stacked, grid: { display: false }, ticks: { autoSkip: true, maxRotation: 0, autoSkipPadding: 16 } };
   return {
     type: spec.type,
     data: { labels: spec.labels, datasets },

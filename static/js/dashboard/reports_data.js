@@ -224,7 +224,7 @@ export function summaryUrlOf(query = {}) {
 }
 
 /**
- * @param {{from?: string, to?: string, format?: string}} [query] omitted: today
+ * @param {{from?: string, to?: string, sort?: string, format?: string}} [query] omitted: today
  * @returns {string}
  */
 export function agentsUrl(query = {}) {
@@ -593,8 +593,9 @@ export function messagesPerHour(todayRows, lastWeekRows, hourNow, lastWeekday) {
 }
 
 /**
- * Agents' new conversations today: the enquiries opened today each agent handled (owner),
- * most first; those nobody handled last, as "Unassigned".
+ * Agents' new conversations today: the enquiries opened today that each agent handled (their
+ * owner), with how many were resolved and missed, most first; those nobody handled last, as
+ * "Unassigned" (waiting, or missed).
  * @param {Row[]} agentRows group_by=agent rows
  * @returns {ChartSpec}
  */
@@ -609,7 +610,7 @@ export function agentsToday(agentRows) {
     labels: rows.map((row) => rowLabel(row, "agent")),
     kind: "count",
     series: [
-      { label: gettext("Handled"), data: values(rows, "handled"), color: COLORS.green },
+      { label: gettext("Opened"), data: values(rows, "opened"), color: COLORS.blue },
       { label: gettext("Resolved"), data: values(rows, "resolved"), color: COLORS.teal },
       { label: gettext("Missed"), data: values(rows, "missed"), color: COLORS.red },
     ],
@@ -627,11 +628,27 @@ export function agentName(row) {
   return String(row.label || row.name || row.display_name || (agent && (agent.display_name || agent.name)) || row.key || "?");
 }
 
+/** @returns {Array<[string, string]>} what the ranking may rank by (the API's sort), [value, label] */
+export function rankingSorts() {
+  return [
+    ["handled", gettext("Handled")],
+    ["resolved", gettext("Resolved")],
+    ["csat_avg", gettext("CSAT")],
+    ["first_response_p50_s", gettext("First response p50 (fastest first)")],
+    ["handle_time_p50_s", gettext("Handle time p50 (fastest first)")],
+    ["wait_p50_s", gettext("Wait p50 (shortest first)")],
+    ["messages_staff", gettext("Messages sent")],
+    ["active_s", gettext("Time active")],
+    ["load_avg", gettext("Load (avg)")],
+  ];
+}
+
 /** @returns {Column[]} the ranking's figures */
 export function rankingColumns() {
   return [
     { field: "handled", label: gettext("Handled"), kind: "count" },
     { field: "resolved", label: gettext("Resolved"), kind: "count" },
+    { field: "wait_p50_s", label: gettext("Wait p50"), kind: "seconds" },
     { field: "first_response_p50_s", label: gettext("First response p50"), kind: "seconds" },
     { field: "handle_time_p50_s", label: gettext("Handle time p50"), kind: "seconds" },
     { field: "csat_avg", label: gettext("CSAT"), kind: "score" },

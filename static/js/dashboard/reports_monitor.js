@@ -6,10 +6,10 @@ import { formatTime } from "../datetime.js";
 import { gettext, interpolate } from "../i18n.js";
 import { api } from "./api.js";
 import { chartCard, dataTable } from "./charts.js";
-import { clear, h, toast } from "./dom.js";
+import { clear, field, h, toast } from "./dom.js";
 import { fillFigures } from "./reports_home.js";
 import { ENQUIRY_EVENTS, live } from "./reports_live.js";
-import { agentName, agentsUrl, availabilityChart, COLORS, dateIn, figuresOf, rankingChart, rankingRows, rankingTable, summaryUrlOf, tableOfChart } from "./reports_data.js";
+import { agentName, agentsUrl, availabilityChart, COLORS, dateIn, figuresOf, rankingChart, rankingRows, rankingSorts, rankingTable, summaryUrlOf, tableOfChart } from "./reports_data.js";
 import { app } from "./state.js";
 
 /** @typedef {import("./reports_data.js").ChartSpec} ChartSpec */
@@ -42,7 +42,9 @@ export async function render(body) {
   const zone = app.boot.business_time_zone || app.boot.time_zone;
   const figures = h("dl", { class: "counts report-figures", "aria-label": gettext("Today's figures") });
   const updated = h("p", { class: "small muted", role: "status" });
-  const ranking = chartCard({ title: gettext("Ranking: handled today"), note: gettext("Enquiries opened today that each agent handled and resolved, best ranked first.") });
+  const ranking = chartCard({ title: gettext("Handled and resolved today"), note: gettext("Enquiries opened today that each agent handled and resolved, in ranking order.") });
+  const sort = /** @type {HTMLSelectElement} */ (h("select", { id: "monitor-sort", name: "sort" }, rankingSorts().map(([value, label]) => h("option", { value, text: label }))));
+  sort.addEventListener("change", () => load());
   const quality = chartCard({ title: gettext("Service quality"), note: gettext("Medians of today: from the customer's first message to the first reply, and from pick-up to resolve.") });
   const states = chartCard({ title: gettext("Time in each availability state"), note: gettext("Today so far; offline time is left out of the chart (it is in the table).") });
   const csv = /** @type {HTMLAnchorElement} */ (h("a", { class: "small-button button-link", download: true, text: gettext("Download CSV") }));
@@ -56,7 +58,7 @@ export async function render(body) {
     h(
       "section",
       { class: "report-table-section", "aria-labelledby": "monitor-table-title" },
-      h("div", { class: "report-chart-head" }, h("h2", { id: "monitor-table-title", text: gettext("Agents today") }), csv),
+      h("div", { class: "report-chart-head" }, h("h2", { id: "monitor-table-title", text: gettext("Agents today") }), field(gettext("Rank by"), sort), csv),
       tableBox,
     ),
   );
@@ -70,7 +72,7 @@ export async function render(body) {
     try {
       [summary, agents] = await Promise.all([
         api("GET", summaryUrlOf({ from: today, to: today }), undefined, { background }),
-        api("GET", agentsUrl({ from: today, to: today }), undefined, { background }),
+        api("GET", agentsUrl({ from: today, to: today, sort: sort.value }), undefined, { background }),
       ]);
     } catch (err) {
       if (mine === seq) toast(err.message, "error");
@@ -87,7 +89,7 @@ export async function render(body) {
       quality.update(qualitySpec, tableOfChart(qualitySpec, gettext("Agent"))),
       states.update(statesSpec, tableOfChart(statesSpec, gettext("Agent"))),
     ]);
-    csv.href = agentsUrl({ from: today, to: today, format: "csv" });
+    csv.href = agentsUrl({ from: today, to: today, sort: sort.value, format: "csv" });
     clear(tableBox, dataTable(rankingTable(rows), gettext("Agents' ranking today"), { rowHeader: 1, captionHidden: true }));
     updated.textContent = interpolate(gettext("Live · updated %(time)s · %(zone)s"), { time: formatTime(new Date()), zone });
   }
