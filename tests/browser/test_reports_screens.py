@@ -37,14 +37,18 @@ def handle(base: str, key: str, name: str, agent: str, *, resolve: bool = False,
             r = http.post(f"/api/v1/enquiries/{visitor.enquiry}/resolve", headers=headers)
             assert r.status_code == 200, r.text
     if score is not None:
-        r = visitor.http.post(f"/api/v1/widget/enquiries/{visitor.enquiry}/rating", json={"score": score}, headers=visitor.auth)
+        r = visitor.http.post(
+            f"/api/v1/widget/enquiries/{visitor.enquiry}/rating", json={"score": score}, headers=visitor.auth
+        )
         assert r.status_code == 201, r.text
     return visitor
 
 
 def figure(page: Page, label: str) -> Locator:
     """The value of one of the page's figures (a <dt> named ``label``)."""
-    return page.locator(".report-figures .count", has=page.locator("dt", has_text=re.compile(f"^{re.escape(label)}$"))).locator("dd")
+    return page.locator(
+        ".report-figures .count", has=page.locator("dt", has_text=re.compile(f"^{re.escape(label)}$"))
+    ).locator("dd")
 
 
 def chart(page: Page, title: str) -> Locator:
@@ -81,7 +85,9 @@ def drawn(page: Page, title: str) -> None:
 
 def no_sideways_scroll(page: Page) -> None:
     """The page's main area fits its width (wide tables scroll inside their own box)."""
-    assert page.evaluate("() => { const m = document.getElementById('main'); return m.scrollWidth <= m.clientWidth + 1; }")
+    assert page.evaluate(
+        "() => { const m = document.getElementById('main'); return m.scrollWidth <= m.clientWidth + 1; }"
+    )
 
 
 def test_reports_for_admins_and_agents(server: dict[str, Any], browser: Browser) -> None:  # noqa: F811
@@ -174,7 +180,9 @@ def test_reports_for_admins_and_agents(server: dict[str, Any], browser: Browser)
     admin.get_by_label("Rank by", exact=True).select_option("csat_avg")
     expect(ranking.locator("tbody tr").first).to_contain_text("Alice Agent")  # 5 against Bob's 3
     admin.get_by_label("Rank by", exact=True).select_option("wait_p50_s")
-    expect(admin.get_by_role("link", name="Download CSV")).to_have_attribute("href", re.compile(r"sort=wait_p50_s.*format=csv"))
+    expect(admin.get_by_role("link", name="Download CSV")).to_have_attribute(
+        "href", re.compile(r"sort=wait_p50_s.*format=csv")
+    )
     screenshot(admin, "reports-monitor.png")
     # Bob goes away: the availability chart's table follows.
     with httpx.Client(base_url=base, timeout=10) as http:
@@ -208,7 +216,8 @@ def test_reports_for_admins_and_agents(server: dict[str, Any], browser: Browser)
     expect(volume.locator("thead th")).to_have_text(["Day", "Opened", "Handled", "Missed", "Missed rate"])
     screenshot(alice, "reports-agent-analytics.png")
     # An agent filter in the URL is ignored; the API refuses another agent's figures.
-    bob_id = admin.evaluate("() => fetch('/api/v1/staff').then((r) => r.json()).then((d) => d.results.find((s) => s.email === 'bob@example.com').id)")
+    staff = admin.request.get("/api/v1/staff").json()["results"]
+    bob_id = next(s["id"] for s in staff if s["email"] == "bob@example.com")
     alice.goto(f"/app/reports/analytics?group_by=agent&agent={bob_id}")
     expect(figure(alice, "Opened")).to_have_text("2")
     refused = alice.request.get(f"/api/v1/analytics/summary?agent={bob_id}")
