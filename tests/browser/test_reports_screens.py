@@ -96,6 +96,11 @@ def test_reports_for_admins_and_agents(server: dict[str, Any], browser: Browser)
     handle(base, key, "Ben", "alice@example.com")
     handle(base, key, "Cai", "bob@example.com", resolve=True, score=3)
     Visitor(base, key, "Dee", "Is anybody there?")  # waits: nobody has it yet
+    fay = Visitor(base, key, "Fay", "Can someone help?")  # both agents turn her down: missed
+    with httpx.Client(base_url=base, timeout=10) as http:
+        for agent in ("alice@example.com", "bob@example.com"):
+            r = http.post(f"/api/v1/enquiries/{fay.enquiry}/reject", headers=token_headers(http, agent))
+            assert r.status_code == 200, r.text
 
     # ---------------------------------------------------------------- Home (admin), live
     admin_ctx, admin = login(browser, base, "admin@example.com")
@@ -105,8 +110,9 @@ def test_reports_for_admins_and_agents(server: dict[str, Any], browser: Browser)
     expect(tabs.get_by_role("link")).to_have_text(["Home", "Analytics", "Monitor", "Review", "VOC"])
     expect(tabs.get_by_role("link", name="Home")).to_have_attribute("aria-current", "page")
     expect(admin.get_by_role("heading", name="Today", exact=True)).to_be_visible()
-    expect(figure(admin, "Opened")).to_have_text("4")
+    expect(figure(admin, "Opened")).to_have_text("5")
     expect(figure(admin, "Handled")).to_have_text("3")
+    expect(figure(admin, "Missed")).to_have_text("1 (20.0%)")
     expect(figure(admin, "Resolved")).to_have_text("2")
     expect(figure(admin, "CSAT")).to_have_text("4.00 / 5")
     expect(admin.locator(".report-live .count", has_text="Waiting now").locator("dd")).to_have_text("1")
@@ -116,7 +122,7 @@ def test_reports_for_admins_and_agents(server: dict[str, Any], browser: Browser)
     expect(agents.locator("thead th")).to_have_text(["Agent", "Opened", "Resolved", "Missed"])
     assert cells(row_of(agents, "Alice Agent")) == ["Alice Agent", "2", "1", "0"]
     assert cells(row_of(agents, "Bob Agent")) == ["Bob Agent", "1", "1", "0"]
-    assert cells(row_of(agents, "Unassigned")) == ["Unassigned", "1", "0", "0"]  # Dee waits
+    assert cells(row_of(agents, "Unassigned")) == ["Unassigned", "2", "0", "1"]  # Dee waits, Fay was missed
     hours = show_table(admin, "Conversations per hour")
     expect(hours.locator("tbody tr")).to_have_count(24)
     expect(hours.locator("thead th").nth(2)).to_have_text("Today")
@@ -127,25 +133,27 @@ def test_reports_for_admins_and_agents(server: dict[str, Any], browser: Browser)
 
     # A new enquiry: the figures follow without a reload (socket event, debounced).
     Visitor(base, key, "Eve", "One more question.")
-    expect(figure(admin, "Opened")).to_have_text("5")
+    expect(figure(admin, "Opened")).to_have_text("6")
     expect(admin.locator(".report-live .count", has_text="Waiting now").locator("dd")).to_have_text("2")
 
     # ---------------------------------------------------------------- Analytics (admin)
     tabs.get_by_role("link", name="Analytics").click()
     expect(admin).to_have_url(re.compile(r"/app/reports/analytics$"))
     expect(admin.get_by_role("heading", name="Analytics")).to_be_visible()
-    expect(figure(admin, "Opened")).to_have_text("5")
-    for title in ("Conversations", "Wait and first response", "Customer satisfaction"):
+    expect(figure(admin, "Opened")).to_have_text("6")
+    for title in ("Conversations", "Wait and first response", "Customer satisfaction", "Missed, by reason"):
         drawn(admin, title)
     table = admin.get_by_role("table", name=re.compile("^All figures"))
     expect(table.locator("tbody tr")).to_have_count(7)  # one row per day of the last 7
     expect(table.locator("tfoot tr th")).to_have_text("Total")
-    expect(table.locator("tfoot td").first).to_have_text("5")
+    expect(table.locator("tfoot td").first).to_have_text("6")
+    reasons = show_table(admin, "Missed, by reason")
+    expect(reasons.locator("tbody tr").last.locator("td").nth(3)).to_have_text("1")  # all rejected, today
     admin.get_by_label("Group by", exact=True).select_option("agent")
     expect(admin).to_have_url(re.compile(r"group_by=agent"))
     expect(row_of(table, "Alice Agent").locator("td").first).to_have_text("2")
     expect(row_of(table, "Bob Agent").locator("td").first).to_have_text("1")
-    expect(row_of(table, "Unassigned").locator("td").first).to_have_text("2")
+    expect(row_of(table, "Unassigned").locator("td").first).to_have_text("3")
     # The agent filter: Bob's figures only.
     admin.get_by_label("Agent", exact=True).select_option(label="Bob Agent")
     expect(table.locator("tbody tr")).to_have_count(1)
@@ -195,7 +203,7 @@ def test_reports_for_admins_and_agents(server: dict[str, Any], browser: Browser)
     admin.set_viewport_size({"width": 1024, "height": 800})
     for path in ("/app/reports", "/app/reports/analytics", "/app/reports/monitor"):
         admin.goto(path)
-        expect(figure(admin, "Opened")).to_have_text("5")
+        expect(figure(admin, "Opened")).to_have_text("6")
         expect(admin.locator(".report-chart canvas").first).to_be_visible()
         no_sideways_scroll(admin)
     screenshot(admin, "reports-monitor-narrow.png")

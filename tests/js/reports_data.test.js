@@ -186,7 +186,7 @@ describe("rows", () => {
 });
 
 const ROWS = [
-  { key: "2026-03-03", opened: 4, handled: 3, missed: 1, missed_rate: 0.25, wait_p50_s: 20, wait_p90_s: 60, first_response_p50_s: 30, first_response_p90_s: 90, csat_avg: 4, csat_count: 1, csat_share_4_5: 1 },
+  { key: "2026-03-03", opened: 4, handled: 3, missed: 1, missed_rate: 0.25, missed_by_reason: { timeout: 1, nobody_available: 0 }, wait_p50_s: 20, wait_p90_s: 60, first_response_p50_s: 30, first_response_p90_s: 90, csat_avg: 4, csat_count: 1, csat_share_4_5: 1 },
   { key: "2026-03-04", opened: 0, handled: 0, missed: 0, missed_rate: null, wait_p50_s: null, wait_p90_s: null, first_response_p50_s: null, first_response_p90_s: null, csat_avg: null, csat_count: 0, csat_share_4_5: null },
 ];
 
@@ -206,6 +206,17 @@ describe("analytics charts and tables", () => {
     assert.equal(charts.times.kind, "seconds");
     assert.deepEqual(charts.times.series[0].data, [20, null]);
     assert.deepEqual(charts.csat.series[0].data, [4, null]);
+    assert.equal(charts.missed.stacked, true);
+    assert.deepEqual(
+      charts.missed.series.map((s) => [s.label, s.data]),
+      [
+        ["Nobody picked up in time", [1, 0]],
+        ["Nobody available", [0, 0]],
+        ["Out of hours", [0, 0]],
+        ["All rejected", [0, 0]],
+        ["Left a note", [0, 0]],
+      ],
+    );
     const byAgent = analyticsCharts([{ key: 1, label: "Alice", opened: 2 }], "agent");
     assert.equal(byAgent.volume.type, "bar");
     assert.equal(byAgent.volume.horizontal, false);

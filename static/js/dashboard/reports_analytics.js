@@ -24,6 +24,7 @@ import {
   summaryColumns,
   summaryUrl,
   tableOf,
+  tableOfChart,
 } from "./reports_data.js";
 import { app } from "./state.js";
 
@@ -123,6 +124,7 @@ export async function render(body, params) {
   const volume = chartCard({ title: gettext("Conversations"), note: gettext("Enquiries opened, and how many of them were handled and missed.") });
   const times = chartCard({ title: gettext("Wait and first response"), note: gettext("Median (p50) and 90th percentile (p90): wait until pick-up; from the customer's first message to the first reply.") });
   const csat = chartCard({ title: gettext("Customer satisfaction"), note: gettext("Average rating (1-5) of the enquiries opened.") });
+  const missed = chartCard({ title: gettext("Missed, by reason"), note: gettext("Why the enquiries opened were missed (each missed enquiry counted once, under its reason).") });
   const csv = /** @type {HTMLAnchorElement} */ (h("a", { class: "small-button button-link", download: true, text: gettext("Download CSV") }));
   const tableBox = h("div", { class: "report-table-box" });
   clear(
@@ -131,7 +133,7 @@ export async function render(body, params) {
     form,
     figures,
     status,
-    h("div", { class: "report-grid" }, volume.el, times.el, csat.el),
+    h("div", { class: "report-grid" }, volume.el, times.el, csat.el, missed.el),
     h("section", { class: "report-table-section", "aria-labelledby": "analytics-table-title" }, h("div", { class: "report-chart-head" }, h("h2", { id: "analytics-table-title", text: gettext("All figures") }), csv), tableBox),
   );
 
@@ -181,6 +183,7 @@ export async function render(body, params) {
       volume.update(charts.volume, tableOf(rows, state.group_by, columnsOf(["opened", "handled", "missed", "missed_rate"]), head)),
       times.update(charts.times, tableOf(rows, state.group_by, columnsOf(["wait_p50_s", "wait_p90_s", "first_response_p50_s", "first_response_p90_s"]), head)),
       csat.update(charts.csat, tableOf(rows, state.group_by, columnsOf(["csat_avg", "csat_count", "csat_share_4_5"]), head)),
+      missed.update(charts.missed, tableOfChart(charts.missed, groupLabel(state.group_by))),
     ]);
     clear(tableBox, dataTable(tableOf(rows, state.group_by, summaryColumns(), { ...options, total: data.total }), interpolate(gettext("All figures, grouped by: %(group)s"), { group: groupLabel(state.group_by) }), { captionHidden: true }));
     status.textContent = interpolate(gettext("%(from)s to %(to)s, %(zone)s"), { from: state.from, to: state.to, zone: data.time_zone || zone });
@@ -219,6 +222,6 @@ export async function render(body, params) {
   await load();
   return () => {
     seq += 1;
-    [volume, times, csat].forEach((c) => c.destroy());
+    [volume, times, csat, missed].forEach((c) => c.destroy());
   };
 }

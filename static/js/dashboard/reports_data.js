@@ -404,12 +404,23 @@ export function spansDays(range) {
   return range.from !== range.to;
 }
 
+/** @returns {Array<[string, string, string]>} the reasons an enquiry is missed: [key, label, colour] */
+export function missedReasons() {
+  return [
+    ["timeout", gettext("Nobody picked up in time"), COLORS.red],
+    ["nobody_available", gettext("Nobody available"), COLORS.amber],
+    ["out_of_hours", gettext("Out of hours"), COLORS.purple],
+    ["all_rejected", gettext("All rejected"), COLORS.grey],
+    ["note_left", gettext("Left a note"), COLORS.teal],
+  ];
+}
+
 /**
  * The Analytics page's charts from the summary's rows.
  * @param {Row[]} rows
  * @param {string} groupBy
  * @param {{multiDay?: boolean, locale?: string}} [options]
- * @returns {{volume: ChartSpec, times: ChartSpec, csat: ChartSpec}}
+ * @returns {{volume: ChartSpec, times: ChartSpec, csat: ChartSpec, missed: ChartSpec}}
  */
 export function analyticsCharts(rows, groupBy, options = {}) {
   const labels = rows.map((row) => rowLabel(row, groupBy, options));
@@ -445,6 +456,19 @@ export function analyticsCharts(rows, groupBy, options = {}) {
       kind: "score",
       horizontal,
       series: [{ label: gettext("CSAT (average, 1-5)"), data: values(rows, "csat_avg"), color: COLORS.purple }],
+    },
+    missed: {
+      type: "bar",
+      labels,
+      kind: "count",
+      horizontal,
+      stacked: true,
+      series: missedReasons().map(([reason, label, color]) => ({
+        label,
+        data: rows.map((row) => Number((row.missed_by_reason || {})[reason] || 0)),
+        color,
+        stack: "missed",
+      })),
     },
   };
 }
