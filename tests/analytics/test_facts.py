@@ -22,7 +22,9 @@ def fact(enquiry_id: int) -> dict[str, Any]:
 def snapshot() -> dict[str, Any]:
     facts = {f["enquiry_id"]: f for f in EnquiryFact.objects.values()}
     tags = sorted(EnquiryFactTag.objects.values_list("enquiry_id", "tag_id"))
-    spans = sorted(HandlingSpan.objects.values_list("enquiry_id", "staff_id", "started_at", "ended_at"))
+    spans = sorted(
+        HandlingSpan.objects.values_list("enquiry_id", "staff_id", "started_at", "ended_at", "load_at_start")
+    )
     return {"facts": facts, "tags": tags, "spans": spans}
 
 
@@ -65,15 +67,18 @@ def test_facts_of_each_enquiry(day: Day) -> None:
 
 
 def test_handling_and_availability_spans(day: Day) -> None:
-    spans = sorted(HandlingSpan.objects.values_list("enquiry_id", "staff_id", "started_at", "ended_at"))
+    spans = sorted(
+        HandlingSpan.objects.values_list("enquiry_id", "staff_id", "started_at", "ended_at", "load_at_start")
+    )
     a, b = day.alice.pk, day.bob.pk
+    # Alice picked E2 up while handling E1: her load was 2 then.
     assert spans == sorted(
         [
-            (day.e1.pk, a, at(2, 0, 30), at(2, 5)),
-            (day.e1.pk, a, at(2, 6), at(2, 10)),
-            (day.e2.pk, a, at(2, 2, 10), at(2, 3, 40)),
-            (day.e2.pk, b, at(2, 3, 40), at(2, 6, 30)),
-            (day.e7.pk, a, at(16, 30, 40), None),
+            (day.e1.pk, a, at(2, 0, 30), at(2, 5), 1),
+            (day.e1.pk, a, at(2, 6), at(2, 10), 1),
+            (day.e2.pk, a, at(2, 2, 10), at(2, 3, 40), 2),
+            (day.e2.pk, b, at(2, 3, 40), at(2, 6, 30), 1),
+            (day.e7.pk, a, at(16, 30, 40), None, 1),
         ]
     )
     alice = list(
