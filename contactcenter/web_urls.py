@@ -24,4 +24,6 @@ urlpatterns: list[URLPattern] = [
     re_path(
         r"^app/reports/review(?:/\d{1,18})?$", web.list_page, {"section": "reports/review"}, name="dashboard-review"
     ),
+    # Reports: Home, Analytics, Monitor (static/js/dashboard/reports.js), Review, VOC.
+    re_path(r"^app/(?P<section>reports)(?:/[a-z-]{1,32})?$", web.list_page, name="dashboard-reports"),
 ]

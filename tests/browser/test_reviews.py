@@ -66,7 +66,9 @@ def test_admin_reviews_an_agents_conversation_and_the_agent_reads_it(
     handled(base, key, "Uma", "Alice's customer", "alice@example.com")
 
     admin_ctx, page = login(browser, base, "admin@example.com")
-    page.get_by_role("navigation", name="Sections").get_by_role("link", name="Review").click()
+    # Reports > Review.
+    page.get_by_role("navigation", name="Sections").get_by_role("link", name="Reports").click()
+    page.get_by_role("navigation", name="Reports").get_by_role("link", name="Review").click()
     expect(page).to_have_url(re.compile(r"/app/reports/review$"))
     expect(page.get_by_role("heading", name="Review", exact=True)).to_be_visible()
 

@@ -80,6 +80,7 @@ const ROUTES = [
   [/^\/app\/search$/, () => import("./search.js").then((m) => m.render)],
   [/^\/app\/exports$/, () => import("./exports.js").then((m) => m.render)],
   [/^\/app\/reports\/review(?:\/(\d+))?$/, () => import("./review.js").then((m) => m.render)],
+  [/^\/app\/reports(?:\/(home|analytics|monitor))?$/, () => import("./reports.js").then((m) => m.render)],
   [/^\/app\/admin\/(overview)$/, () => import("./overview.js").then((m) => m.render)],
   [/^\/app\/admin\/(staff|tags|channels|settings)$/, () => import("./admin.js").then((m) => m.render)],
   [/^\/app\/admin\/conversation-tags$/, () => import("./conversation_tags.js").then((m) => m.render)],
@@ -107,7 +108,7 @@ async function route() {
       (section.startsWith("rooms/") && a.dataset.section === "chats") ||
       (section.startsWith("customers/") && a.dataset.section === "customers") ||
       (section.startsWith("history/") && a.dataset.section === "history") ||
-      (section.startsWith("reports/review/") && a.dataset.section === "reports/review");
+      (section.startsWith("reports/") && a.dataset.section === "reports");
     if (current) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   });

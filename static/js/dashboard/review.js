@@ -10,6 +10,7 @@ import { gettext, interpolate, ngettext } from "../i18n.js";
 import { api } from "./api.js";
 import { channelIcon, clear, confirmDialog, field, formDialog, h, toast, uid } from "./dom.js";
 import { transcriptView } from "./history.js";
+import { reportsNav } from "./reports.js";
 import { formatTotal, missingScores, reviewBody, reviewQuery, scoredCriteria, summaryTable, weightedTotal } from "./review_format.js";
 import { app } from "./state.js";
 
@@ -56,6 +57,7 @@ export async function render(main, match, params) {
     h(
       "section",
       { class: "list-view review-page" },
+      reportsNav("review"),
       h("h1", { text: gettext("Review") }),
       isAdmin
         ? h("p", { class: "muted", text: gettext("Pick conversations of an agent, read them and score each criterion of the rubric from 1 (poor) to 5 (excellent). The agent is told of your review.") })

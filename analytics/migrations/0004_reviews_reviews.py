@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
 
     dependencies = [
-        ('analytics', '0001_initial'),
+        ('analytics', '0003_facts_load'),
         ('enquiries', '0011_history_list_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
