@@ -255,17 +255,19 @@ def staff_created(*, staff: Staff, **_: Any) -> None:
 # ------------------------------------------------------------------------------ rebuild
 
 
-# Every span's load at its start: a sweep over each staff member's starts (+1) and ends
-# (-1) in time order (an end before a start at the same moment; then in id order, as the
-# live spans were written).
-LOAD_AT_START_SQL = (
-    f"WITH d AS (SELECT id, staff_id, started_at AS t, 1 AS delta FROM {HANDLING} "
-    f"UNION ALL SELECT id, staff_id, ended_at AS t, -1 AS delta FROM {HANDLING} WHERE ended_at IS NOT NULL), "
-    "r AS (SELECT id, delta, SUM(delta) OVER (PARTITION BY staff_id ORDER BY t, delta, id "
-    "ROWS UNBOUNDED PRECEDING) AS n FROM d) "
-    f"UPDATE {HANDLING} SET load_at_start = r.n FROM r WHERE r.id = {HANDLING}.id AND r.delta = 1 "
-    f"AND {HANDLING}.load_at_start <> r.n"
-)
+def load_at_start_sql() -> str:
+    """Every span's load at its start: a sweep over each staff member's starts (+1) and ends
+    (-1) in time order (an end before a start at the same moment; then in id order, as the
+    live spans were written); at least 1 (a span that ended the moment it started)."""
+    greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+    return (
+        f"WITH d AS (SELECT id, staff_id, started_at AS t, 1 AS delta FROM {HANDLING} "
+        f"UNION ALL SELECT id, staff_id, ended_at AS t, -1 AS delta FROM {HANDLING} WHERE ended_at IS NOT NULL), "
+        "r AS (SELECT id, delta, SUM(delta) OVER (PARTITION BY staff_id ORDER BY t, delta, id "
+        "ROWS UNBOUNDED PRECEDING) AS n FROM d) "
+        f"UPDATE {HANDLING} SET load_at_start = {greatest}(r.n, 1) FROM r WHERE r.id = {HANDLING}.id "
+        f"AND r.delta = 1 AND {HANDLING}.load_at_start <> {greatest}(r.n, 1)"
+    )
 
 
 def analytics_rebuild(*, since: dt.datetime | None = None) -> dict[str, int]:
@@ -347,7 +349,7 @@ def analytics_rebuild(*, since: dt.datetime | None = None) -> dict[str, int]:
         counts["tags"] = cursor.rowcount
         cursor.execute(spans_sql, scope_params)
         counts["handling_spans"] = cursor.rowcount
-        cursor.execute(LOAD_AT_START_SQL)
+        cursor.execute(load_at_start_sql())
     return counts
 
 

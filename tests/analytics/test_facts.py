@@ -163,3 +163,19 @@ def test_event_observer_statements(day: Day, django_assert_num_queries: Any) -> 
     with django_assert_num_queries(0):
         enquiry_event_observed(alerted)
     assert list(EnquiryFactTag.objects.filter(enquiry_id=e1.pk).values_list("tag_id", flat=True)) == [day.billing.pk]
+
+
+def test_a_span_ended_the_moment_it_started_rebuilds_as_it_was_kept(
+    clock: Any, make_staff: Any, support: Any, open_enquiry: Any
+) -> None:
+    from enquiries import services as enquiry_services
+
+    agent = make_staff(tags=[support])
+    first, second = open_enquiry(), open_enquiry()
+    enquiry_services.enquiry_pick_up(actor=agent, enquiry_id=first.pk)
+    enquiry_services.enquiry_resolve(actor=agent, enquiry_id=first.pk)  # the same instant
+    enquiry_services.enquiry_pick_up(actor=agent, enquiry_id=second.pk)
+    live = snapshot()
+    assert [s[-1] for s in live["spans"]] == [1, 1]
+    analytics_rebuild()
+    assert snapshot() == live
