@@ -20,4 +20,6 @@ urlpatterns: list[URLPattern] = [
     # History: the list and one conversation's transcript (static/js/dashboard/history.js).
     re_path(r"^app/(?P<section>history)(?:/\d+)?$", web.list_page, name="dashboard-history"),
     path("app/search", web.list_page, {"section": "search"}, name="dashboard-search"),
+    # Notifications (static/js/dashboard/notifications.js).
+    path("app/notifications", web.list_page, {"section": "notifications"}, name="dashboard-notifications"),
 ]

@@ -11,4 +11,13 @@ class NotificationsConfig(AppConfig):
     name = "notifications"
 
     def ready(self) -> None:
-        pass
+        # Imported here: these modules import models, which are loaded only now.
+        from contactcenter.org.background import register_sweep
+        from enquiries.hooks import register_enquiry_event_observer
+        from notifications import producers, tasks  # noqa: F401 - tasks: its Celery task
+        from rooms.hooks import register_message_observers
+
+        register_enquiry_event_observer(producers.enquiry_event)
+        register_message_observers(posted=producers.messages_posted)
+        # Retention (CC_NOTIFICATIONS_KEEP_DAYS; beat: "sweep-notifications").
+        register_sweep("notifications.services.notifications_sweep", every=3600.0)
