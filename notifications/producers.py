@@ -106,6 +106,28 @@ def _mentions_notify(found: list[tuple[Message, tuple[list[int], bool]]]) -> Non
     notifications_insert(rows)
 
 
+def message_changed(message: Message) -> None:
+    """Observer of changed messages: a mention's excerpt follows an edit of the message, and
+    goes with a recall (the recalled words must not stay readable in anyone's list)."""
+    if _mentions(message) is None:
+        return
+    _guarded("mention change", lambda: _mention_excerpt_update(message))
+
+
+def _mention_excerpt_update(message: Message) -> None:
+    items = list(
+        Notification.objects.filter(room_id=message.room_id, kind=Notification.Kind.MENTION, data__message=message.pk)
+    )
+    for item in items:
+        data = dict(item.data)
+        if message.recalled_at is not None:
+            data["excerpt"], data["recalled"] = "", True
+        else:
+            data["excerpt"] = excerpt(message.text)
+        item.data = data
+    Notification.objects.bulk_update(items, ["data"])
+
+
 # ---------------------------------------------------------------- enquiry events
 
 

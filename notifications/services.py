@@ -204,6 +204,36 @@ def notification_set_read(*, actor: Staff, notification_id: int, read: bool) -> 
     return item, unread_counts([actor.pk])[actor.pk]
 
 
+# What a notification keeps that may tell of a customer: their name, their (or a staff
+# message's) words.
+PERSONAL_KEYS = ("visitor_name", "excerpt")
+
+
+def notifications_scrub(enquiry_ids: Sequence[int]) -> int:
+    """Forget what notifications about these enquiries keep of the customer (their name, the
+    excerpt): a customer's erasure, and retention before it deletes the enquiries (the
+    notification stays, without its link, as the model says). How many were changed."""
+    ids = list(enquiry_ids)
+    if not ids:
+        return 0
+    items = list(Notification.objects.filter(enquiry_id__in=ids))
+    changed = [i for i in items if isinstance(i.data, dict) and any(k in i.data for k in PERSONAL_KEYS)]
+    for item in changed:
+        item.data = {k: v for k, v in item.data.items() if k not in PERSONAL_KEYS}
+    Notification.objects.bulk_update(changed, ["data"], batch_size=500)
+    return len(changed)
+
+
+def notifications_on_retention(enquiry_ids: Sequence[int]) -> None:
+    """``history.hooks.register_retention_hook``: before retention deletes the enquiries."""
+    notifications_scrub(enquiry_ids)
+
+
+def notifications_on_erasure(customer_id: int, visitor_ids: Sequence[int], enquiry_ids: Sequence[int]) -> None:
+    """``history.hooks.register_erasure_hook``: inside the erasure's transaction."""
+    notifications_scrub(enquiry_ids)
+
+
 def notifications_sweep(now: dt.datetime | None = None) -> int:
     """Retention: delete notifications older than CC_NOTIFICATIONS_KEEP_DAYS (0: keep
     them all), SWEEP_BATCH at a time; how many were deleted. Idempotent and safe to run

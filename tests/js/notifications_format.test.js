@@ -27,6 +27,7 @@ describe("texts", () => {
     assert.equal(notificationTexts(n("mention", { actor_name: "Ann", room_kind: "space", room_name: "Ops", mention_all: true })).title, "Ann mentioned everyone (@all) in Ops");
     assert.equal(notificationTexts(n("mention", { actor_name: "Ann", room_kind: "direct" })).title, "Ann mentioned you in a direct message");
     assert.equal(notificationTexts(n("mention", { actor_name: "Ann", room_kind: "enquiry" })).title, "Ann mentioned you in a conversation");
+    assert.equal(notificationTexts(n("mention", { actor_name: "Ann", room_kind: "direct", excerpt: "", recalled: true })).detail, "The message was recalled");
   });
   it("transfers to me and to my tag", () => {
     assert.equal(notificationTexts(n("transfer_offered", { actor_name: "Olive", visitor_name: "Vera", to_tag: "" })).title, "Olive is transferring Vera to you");

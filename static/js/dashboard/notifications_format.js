@@ -86,7 +86,7 @@ export function notificationTexts(n) {
   const visitor = text(d.visitor_name, gettext("a visitor"));
   switch (n.kind) {
     case "mention":
-      return { title: mentionTitle(n), detail: text(d.excerpt, "") };
+      return { title: mentionTitle(n), detail: d.recalled ? gettext("The message was recalled") : text(d.excerpt, "") };
     case "transfer_offered":
       return {
         title: d.to_tag
