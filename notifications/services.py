@@ -199,9 +199,8 @@ def notifications_mark(
 def notification_set_read(*, actor: Staff, notification_id: int, read: bool) -> tuple[Notification, int]:
     """One notification of the actor's read or unread (NotFound for anyone else's); the
     notification as it is now and the actor's unread count."""
-    notifications_mark(actor=actor, ids=[notification_id], read=read)
-    item = Notification.objects.get(pk=notification_id)
-    return item, unread_counts([actor.pk])[actor.pk]
+    _changed, unread = notifications_mark(actor=actor, ids=[notification_id], read=read)
+    return Notification.objects.get(pk=notification_id), unread
 
 
 # What a notification keeps that may tell of a customer: their name, their (or a staff
