@@ -257,7 +257,11 @@ CELERY_BEAT_SCHEDULE = {
     "retention-daily": {"task": "history.retention.retention_daily", "schedule": 3600.0},
     # Exports: lost tasks, stuck runs, expired files (history.exports.exports_sweep).
     "sweep-exports": {"task": "history.tasks.exports_sweep", "schedule": 30.0},
+    # Notifications older than CC_NOTIFICATIONS_KEEP_DAYS (notifications.services.notifications_sweep).
+    "sweep-notifications": {"task": "notifications.tasks.notifications_sweep", "schedule": 3600.0},
 }
+# Notifications are kept this many days (0: for ever); an hourly sweep deletes older ones.
+CC_NOTIFICATIONS_KEEP_DAYS = _env_int("CC_NOTIFICATIONS_KEEP_DAYS", 90)
 
 # --- Exports (history.exports) -----------------------------------------------------------
 CC_EXPORT_TTL_DAYS = _env_int("CC_EXPORT_TTL_DAYS", 7)  # a finished file is kept this long

@@ -26,4 +26,6 @@ urlpatterns: list[URLPattern] = [
     ),
     # Reports: Home, Analytics, Monitor (static/js/dashboard/reports.js), Review, VOC.
     re_path(r"^app/(?P<section>reports)(?:/[a-z-]{1,32})?$", web.list_page, name="dashboard-reports"),
+    # Notifications (static/js/dashboard/notifications.js).
+    path("app/notifications", web.list_page, {"section": "notifications"}, name="dashboard-notifications"),
 ]

@@ -35,4 +35,6 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["staff", "-id"], name="notification_staff_list"),
             models.Index(fields=["staff"], condition=models.Q(read_at__isnull=True), name="notification_staff_unread"),
+            # The retention sweep (notifications.services.notifications_sweep).
+            models.Index(fields=["created_at"], name="notification_created"),
         ]

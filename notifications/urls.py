@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from notifications import api
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("notifications", api.NotificationListView.as_view()),
+    path("notifications/read", api.NotificationsReadView.as_view()),
+    path("notifications/<int:notification_id>", api.NotificationDetailView.as_view()),
+]

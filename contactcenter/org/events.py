@@ -287,3 +287,15 @@ class NotificationCreated(Event):
     type: ClassVar[str] = "notification.created"
     notification: dict[str, Any]
     unread: int
+
+
+@dataclasses.dataclass(frozen=True)
+class NotificationRead(Event):
+    """To the staff member's sockets (every tab): notifications marked read or unread
+    (``ids``; ``all``: every one of theirs), and their unread count after it."""
+
+    type: ClassVar[str] = "notification.read"
+    ids: list[int]
+    all: bool
+    read: bool
+    unread: int

@@ -8,6 +8,7 @@ import { configure as configureDates } from "../datetime.js";
 import { clear, h, toast } from "./dom.js";
 import { setupLimit } from "./limit.js";
 import { setupToggles } from "./notify.js";
+import { setupNotifications } from "./notifications.js";
 import { setupPanel } from "./panel.js";
 import { setupPreferences } from "./preferences.js";
 import { setupRooms } from "./rooms.js";
@@ -81,6 +82,7 @@ const ROUTES = [
   [/^\/app\/exports$/, () => import("./exports.js").then((m) => m.render)],
   [/^\/app\/reports\/review(?:\/(\d+))?$/, () => import("./review.js").then((m) => m.render)],
   [/^\/app\/reports(?:\/(home|analytics|monitor))?$/, () => import("./reports.js").then((m) => m.render)],
+  [/^\/app\/notifications$/, () => import("./notifications.js").then((m) => m.render)],
   [/^\/app\/admin\/(overview)$/, () => import("./overview.js").then((m) => m.render)],
   [/^\/app\/admin\/(staff|tags|channels|settings)$/, () => import("./admin.js").then((m) => m.render)],
   [/^\/app\/admin\/conversation-tags$/, () => import("./conversation_tags.js").then((m) => m.render)],
@@ -196,6 +198,7 @@ async function start() {
   setupLimit();
   setupRooms();
   setupSearchBox();
+  setupNotifications();
   await route();
 }
 
