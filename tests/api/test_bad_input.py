@@ -311,6 +311,9 @@ PARAMS = {
     "quick_reply_id": "1",
     "customer_id": "1",
     "merge_id": "1",
+    "criterion_id": "1",
+    "review_id": "1",
+    "notification_id": "1",
     "kind": "line",
     "key": "{key}",
 }
