@@ -149,10 +149,11 @@ def agent_history_rows(staff: Staff) -> QuerySet[RoomParticipant]:
 def apply_filters(rows: QuerySet[Any], filters: Filters, *, via: str = "") -> QuerySet[Any]:
     """``rows`` narrowed by ``filters``: enquiries, or (``via``: the name of a foreign key to
     the enquiry, e.g. "enquiry" on ``agent_history_rows``) rows pointing at one, whose
-    dates are then read from their copy of the enquiry's created_at (``<via>_created_at``)."""
+    dates and status are then read from their copies (``<via>_created_at``,
+    ``<via>_status``)."""
     e = f"{via}__" if via else ""
     created = f"{via}_created_at" if via else "created_at"
-    q = Q(**{f"{e}status__in": filters.status})
+    q = Q(**{f"{via}_status__in" if via else "status__in": filters.status})
     if filters.since is not None:
         q &= Q(**{f"{created}__gte": filters.since})
     if filters.until is not None:

@@ -16,6 +16,7 @@ How a search runs (the same shape on PostgreSQL and SQLite):
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 from django.db import connection
@@ -103,21 +104,29 @@ def _narrowing(staff: Staff, filters: Filters, room_col: str | None, enquiry_col
     return sql, params
 
 
-# PostgreSQL looks for the newest matches of a message search in the newest 1/16 of the
-# ids, then 1/4, then all, stopping at the first slice with enough of them.
-RECENT_SLICES = (16, 4)
+# PostgreSQL looks for the newest matches of a message search among the newest ids first
+# when the planner expects many more matches than it keeps: a slice of the ids holding
+# about SLICE_MARGIN times ``limit`` of them (if it holds fewer, one pass over all follows).
+SLICE_MARGIN = 3
+SLICE_MAX = 0.5  # of the ids: a wider slice saves little
 
 
-def _recent_bounds(table: str, key: str) -> list[int | None]:
-    """The lower id bounds of the slices (``RECENT_SLICES``) of ``table``, then None (all):
-    two reads of the ends of its primary key."""
+def _recent_bounds(table: str, key: str, where: str, params: list[Any], limit: int) -> list[int | None]:
+    """The lower id bounds to try in turn (None: every id): [None], or a bound and None.
+    Costs the planner's estimate of the matches (no execution) and the two ends of the
+    primary key."""
     with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {table} i WHERE {where}", params)  # noqa: S608
+        plan = cursor.fetchone()[0]
+        expected = float((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"])
+        share = SLICE_MARGIN * limit / expected if expected > 0 else 1.0
+        if share > SLICE_MAX:
+            return [None]
         cursor.execute(f"SELECT MIN({key}), MAX({key}) FROM {table}")  # noqa: S608 - names only
         low, high = cursor.fetchone()
     if low is None:
         return [None]
-    bounds: list[int | None] = [high - (high - low) // n for n in RECENT_SLICES]
-    return [*sorted(set(b for b in bounds if b is not None and b > low), reverse=True), None]
+    return [high - int((high - low) * share), None]
 
 
 def _candidates(
@@ -132,18 +141,21 @@ def _candidates(
     required = terms + ([Term((staff_token(staff.pk),))] if staff is not None and not staff.is_admin else [])
     rows: list[tuple[int, float]] = []
     if connection.vendor == "postgresql":
-        # Messages: a slice of the newest ids first (its pages found by the BRIN index
-        # history_msgindex_brin), widened while it holds fewer than ``limit`` matches: the
-        # same rows as one pass over every id, which fetches every match of a frequent word
-        # from the heap to keep the newest few.
-        for bound in _recent_bounds(table, key) if kind == "message" else [None]:
+        # Messages: a frequent word's newest matches from a slice of the newest ids (its
+        # pages found by the BRIN index history_msgindex_brin), every id if it holds fewer
+        # than ``limit``: the same rows as one pass, which either fetches every match from
+        # the heap to keep the newest few or walks the ids backwards testing each row.
+        match = f"i.vector @@ to_tsquery('simple', %s){where}"
+        match_params = [tsquery(required), *params]
+        bounds = _recent_bounds(table, key, match, match_params, limit) if kind == "message" else [None]
+        for bound in bounds:
             window = f" AND i.{key} >= %s" if bound is not None else ""
             sql = (
                 f"SELECT c.{key}, ts_rank(c.vector, q.q) AS rank FROM ("  # noqa: S608
-                f"SELECT i.{key}, i.vector FROM {table} i WHERE i.vector @@ to_tsquery('simple', %s){where}{window}"
+                f"SELECT i.{key}, i.vector FROM {table} i WHERE {match}{window}"
                 f" ORDER BY i.{key} DESC LIMIT %s) c, to_tsquery('simple', %s) q ORDER BY rank DESC, c.{key} DESC"
             )
-            all_params = [tsquery(required), *params, *([bound] if bound is not None else []), limit, tsquery(terms)]
+            all_params = [*match_params, *([bound] if bound is not None else []), limit, tsquery(terms)]
             with connection.cursor() as cursor:
                 cursor.execute(sql, all_params)
                 rows = [(int(r[0]), float(r[1])) for r in cursor.fetchall()]

@@ -48,14 +48,16 @@ def room_create_for_enquiry(*, enquiry_id: int) -> Room:
 
 def _participant_add(*, room_id: int, staff_id: int) -> None:
     """Record that ``staff_id`` was a member of the room (kept when they leave), with the
-    room's enquiry and its created_at copied on the row (``RoomParticipant``): one
-    statement, whatever the caller loaded of the room (pick-up passes only its id)."""
+    room's enquiry, its created_at and status copied on the row (``RoomParticipant``; a
+    trigger keeps the status): one statement, whatever the caller loaded of the room
+    (pick-up passes only its id)."""
     participant = RoomParticipant._meta
     enquiry_model = Room._meta.get_field("enquiry").related_model
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {participant.db_table} (room_id, staff_id, first_joined_at, enquiry_id, enquiry_created_at)"  # noqa: S608 - table names only
-            f" SELECT r.id, %s, %s, r.enquiry_id, e.created_at FROM {Room._meta.db_table} r"
+            f"INSERT INTO {participant.db_table}"  # noqa: S608 - table names only
+            " (room_id, staff_id, first_joined_at, enquiry_id, enquiry_created_at, enquiry_status)"
+            f" SELECT r.id, %s, %s, r.enquiry_id, e.created_at, e.status FROM {Room._meta.db_table} r"
             f" LEFT JOIN {enquiry_model._meta.db_table} e ON e.id = r.enquiry_id"  # type: ignore[union-attr]
             " WHERE r.id = %s ON CONFLICT DO NOTHING",
             [staff_id, timezone.now(), room_id],

@@ -1,7 +1,8 @@
-"""``rooms.RoomParticipant`` carries the room's enquiry and its created_at (an agent's
-History reads its own rows from them): written by every way into a room (pick-up,
-transfer, join, take-over, missed follow-up; none for direct rooms and spaces), and
-backfilled for rows from before (migration rooms 0004)."""
+"""``rooms.RoomParticipant`` carries the room's enquiry, its created_at and status (an
+agent's History reads its own rows from them): written by every way into a room (pick-up,
+transfer, join, take-over, missed follow-up; none for direct rooms and spaces), the status
+kept by a trigger on every change, and backfilled for rows from before (migration rooms
+0004)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from contactcenter.org.models import Staff
 from enquiries import services as enquiry_services
 from enquiries.models import Enquiry
 from history.filters import FINISHED, visible_enquiries
+from rooms import services as room_services
 from rooms import spaces
 from rooms.models import RoomParticipant
 from tests.api.conftest import _check_responses_against_schema, ok  # noqa: F401
@@ -35,6 +37,41 @@ def history_ids(client: APIClient, **params: Any) -> list[int]:
 
 def expected_ids(staff: Staff) -> list[int]:
     rows = visible_enquiries(staff).filter(status__in=FINISHED).order_by("-created_at", "-id")
+    return list(rows.values_list("id", flat=True))
+
+
+def statuses_of(enquiry: Enquiry) -> set[str | None]:
+    return set(RoomParticipant.objects.filter(room=enquiry.room).values_list("enquiry_status", flat=True))
+
+
+def test_the_status_follows_every_change(
+    world: World, open_enquiry: Callable[..., Enquiry], api: Any, clock: Any
+) -> None:
+    assert statuses_of(world.e1) == {"closed"} and statuses_of(world.e2) == {"resolved"}
+    assert statuses_of(world.e3) == {"closed"}  # both rows, Alice's and Bob's
+    enquiry = open_enquiry(message="Status please")
+    enquiry_services.enquiry_pick_up(actor=world.alice, enquiry_id=enquiry.pk)
+    assert statuses_of(enquiry) == {"handling"}
+    enquiry_services.enquiry_resolve(actor=world.alice, enquiry_id=enquiry.pk)
+    assert statuses_of(enquiry) == {"resolved"}
+    assert history_ids(api(world.alice), status="resolved") == expected_ids_with(world.alice, "resolved")
+    # The customer writes again: reopened.
+    room_services.message_post(room_id=enquiry.room.pk, text="One more thing", visitor=enquiry.visitor)
+    enquiry.refresh_from_db()
+    assert enquiry.status == "handling" and statuses_of(enquiry) == {"handling"}
+    assert enquiry.pk not in history_ids(api(world.alice))
+    enquiry_services.enquiry_resolve(actor=world.alice, enquiry_id=enquiry.pk)
+    enquiry_services.enquiry_close(actor=world.alice, enquiry_id=enquiry.pk)
+    assert statuses_of(enquiry) == {"closed"}
+    assert history_ids(api(world.alice))[0] == enquiry.pk
+    # Any write of the status, a bulk one too.
+    Enquiry.objects.filter(pk=enquiry.pk).update(status=Enquiry.Status.RESOLVED)
+    assert statuses_of(enquiry) == {"resolved"}
+    assert history_ids(api(world.alice), status="closed") == expected_ids_with(world.alice, "closed")
+
+
+def expected_ids_with(staff: Staff, status: str) -> list[int]:
+    rows = visible_enquiries(staff).filter(status=status).order_by("-created_at", "-id")
     return list(rows.values_list("id", flat=True))
 
 
@@ -92,7 +129,7 @@ def test_backfill_fills_old_rows_and_adds_missing_owners(world: World, api: Any)
     before = {s.pk: history_ids(api(s)) for s in (world.alice, world.bob, world.carol)}
     # Rows as they were before the migration: no enquiry on them; and an owner whose
     # participant row is missing (written before RoomParticipant existed).
-    RoomParticipant.objects.update(enquiry=None, enquiry_created_at=None)
+    RoomParticipant.objects.update(enquiry=None, enquiry_created_at=None, enquiry_status=None)
     RoomParticipant.objects.filter(room=world.e5.room, staff=world.carol).delete()
     assert history_ids(api(world.carol)) == []
     backfill = importlib.import_module("rooms.migrations.0004_participant_enquiry").BACKFILL
@@ -100,6 +137,7 @@ def test_backfill_fills_old_rows_and_adds_missing_owners(world: World, api: Any)
         for statement in backfill:
             cursor.execute(statement)
     assert rows_of(world.e5) == {world.carol.pk: (world.e5.pk, world.e5.created_at)}
+    assert statuses_of(world.e5) == {"closed"} and statuses_of(world.e2) == {"resolved"}
     assert rows_of(world.e3)[world.alice.pk] == (world.e3.pk, world.e3.created_at)
     assert {s.pk: history_ids(api(s)) for s in (world.alice, world.bob, world.carol)} == before
 

@@ -1,6 +1,7 @@
-"""PostgreSQL reads a message search's newest matches from a slice of the newest ids first
-(``history.search.RECENT_SLICES``), widening it while it holds too few: the same results
-as one pass over every id, for a word found everywhere, in old messages only, or nowhere."""
+"""PostgreSQL reads a frequent word's newest matches from a slice of the newest ids first
+(``history.search._recent_bounds``), then every id if the slice holds too few: the same
+results as one pass over every id, for a word found everywhere, in old messages only, or
+nowhere, as an agent and as an admin."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from enquiries.models import Enquiry
 from history import search
 from rooms import services as room_services
 from tests.api.conftest import _check_responses_against_schema, ok  # noqa: F401
+from tests.conftest import require_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -54,20 +56,26 @@ def test_slices_give_the_rows_of_one_pass(
             message, _ = room_services.message_post(room_id=enquiry.room.pk, text=text, staff=owner)
             posted.append(message.pk)
         enquiry_services.enquiry_resolve(actor=owner, enquiry_id=enquiry.pk)  # a free seat for the next
-    bounds = search._recent_bounds("history_messageindex", "message_id")
-    assert bounds[-1] is None and bounds[:-1] == sorted(bounds[:-1], reverse=True)  # type: ignore[type-var]
-    assert all(min(posted) < b <= max(posted) for b in bounds[:-1])  # type: ignore[operator]
     monkeypatch.setattr(search, "CANDIDATES", 5)
     queries = ["walnut", "pecan", "walnut pecan", "hazelnut"]
     cases = [(staff, q) for staff in (agent, other, admin) for q in queries]
-    monkeypatch.setattr(search, "RECENT_SLICES", ())
+    monkeypatch.setattr(search, "SLICE_MAX", 0.0)  # never a slice
     one_pass = {(s.pk, q): found(api, s, q) for s, q in cases}
     assert len(one_pass[(admin.pk, "walnut")]) == 5 and one_pass[(admin.pk, "hazelnut")] == []
     assert one_pass[(agent.pk, "pecan")]  # the agent owned enquiry 1
-    for slices in ((16, 4), (2,), (48, 8, 3)):
-        monkeypatch.setattr(search, "RECENT_SLICES", slices)
-        assert {(s.pk, q): found(api, s, q) for s, q in cases} == one_pass, slices
+    # Slices of every width, from a few ids (too few matches: one pass follows) to half.
+    monkeypatch.setattr(search, "SLICE_MAX", 1.0)
+    for margin in (0.0001, 0.01, 0.2, 1.0):
+        monkeypatch.setattr(search, "SLICE_MARGIN", margin)
+        assert {(s.pk, q): found(api, s, q) for s, q in cases} == one_pass, margin
 
 
-def test_recent_bounds_of_an_empty_index() -> None:
-    assert search._recent_bounds("history_messageindex", "message_id") == [None]
+def test_recent_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
+    require_postgres()
+    where, params = "i.vector @@ to_tsquery('simple', %s)", ["walnut"]
+    # The planner expects a few matches: one pass.
+    assert search._recent_bounds("history_messageindex", "message_id", where, params, 200) == [None]
+    monkeypatch.setattr(search, "SLICE_MAX", 1.0)
+    monkeypatch.setattr(search, "SLICE_MARGIN", 1e-9)
+    # An empty index: one pass whatever the estimate.
+    assert search._recent_bounds("history_messageindex", "message_id", where, params, 200) == [None]
