@@ -30,17 +30,20 @@ def _niced(niceness: int, func: Callable[..., str], **kwargs: Any) -> str:
     (Linux sets it per thread: the worker's other tasks, or the web process of the
     embedded mode, keep theirs; an unprivileged process could not lower it back). Inline
     when ``niceness`` is 0 or inside a transaction (its rows would be invisible to the
-    thread's own database connection)."""
+    thread's own database connection). The embedded ticker's threads are already the
+    export's own: niced in place."""
     if niceness <= 0 or connection.in_atomic_block:
+        return func(**kwargs)
+    if settings.CC_TIMERS == "ticker":
+        # The embedded ticker already runs each task on a thread of its own that ends with
+        # it (contactcenter.org.background.run_task): lower that thread's priority.
+        _nice(niceness)
         return func(**kwargs)
     outcome: dict[str, Any] = {}
 
     def body() -> None:
         try:
-            try:
-                os.nice(niceness)
-            except OSError:  # no such limit to raise on this platform: run at the same priority
-                pass
+            _nice(niceness)
             outcome["value"] = func(**kwargs)
         except BaseException as exc:  # re-raised in the caller's thread
             outcome["error"] = exc
@@ -62,3 +65,10 @@ def exports_sweep() -> dict[str, int]:
     if any(done.values()):
         logger.info("export sweep: %s", ", ".join(f"{what} {n}" for what, n in done.items() if n))
     return done
+
+
+def _nice(niceness: int) -> None:
+    try:
+        os.nice(niceness)
+    except OSError:  # not permitted here: run at the same priority
+        pass

@@ -76,3 +76,23 @@ def test_the_export_pauses_after_every_chunk(world: World, settings: Any, monkey
     second.refresh_from_db()
     assert second.rows == 4
     assert pauses == [0.025] * (second.rows // 2)
+
+
+def test_the_embedded_ticker_thread_is_niced_in_place(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # CC_TIMERS="ticker" runs each task on a thread of its own (background.run_task).
+    settings.CC_TIMERS = "ticker"
+    settings.CC_EXPORT_NICE = 3
+    seen: dict[str, Any] = {}
+
+    def fake_run(*, export_id: int) -> str:
+        seen.update(niceness=_niceness(), thread=threading.get_ident())
+        return "done"
+
+    monkeypatch.setattr(exports, "export_run", fake_run)
+    before = _niceness()
+    timer = threading.Thread(target=lambda: seen.update(result=tasks.export_run(3), caller=threading.get_ident()))
+    timer.start()
+    timer.join()
+    assert seen["result"] == "done" and seen["thread"] == seen["caller"]
+    assert seen["niceness"] == min(before + 3, 19)
+    assert _niceness() == before
