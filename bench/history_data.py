@@ -633,7 +633,11 @@ def generate(conn: Any, args: argparse.Namespace) -> dict[str, int]:
     enq_t = Table(Enquiry, enq_cols, now)
     room_t = Table(Room, ["id", "kind", "enquiry_id", "created_at", "last_message_at"], now)
     member_t = Table(RoomMember, ["room_id", "staff_id", "role", "last_read_message_id", "joined_at"], now)
-    part_t = Table(RoomParticipant, ["room_id", "staff_id", "first_joined_at"], now)
+    part_t = Table(
+        RoomParticipant,
+        ["room_id", "staff_id", "first_joined_at", "enquiry_id", "enquiry_created_at", "enquiry_status"],
+        now,
+    )
     event_t = Table(EnquiryEvent, ["enquiry_id", "type", "actor_id", "by_visitor", "created_at"], now)
     note_t = Table(EnquiryNote, ["enquiry_id", "text", "contact", "created_at"], now)
     etag_t = Table(Enquiry.tags.through, ["enquiry_id", "conversationtag_id"], now)
@@ -746,11 +750,12 @@ def generate(conn: Any, args: argparse.Namespace) -> dict[str, int]:
     def participant_lines() -> Iterator[str]:
         for i in range(E):
             if owner[i] is not None:
+                e, c, st = enq_base + i, created[i], statuses[i]
                 if second[i] is not None:
-                    yield part_t.line(room_base + i, second[i], picked[i])
-                    yield part_t.line(room_base + i, owner[i], picked[i] + timedelta(minutes=2))
+                    yield part_t.line(room_base + i, second[i], picked[i], e, c, st)
+                    yield part_t.line(room_base + i, owner[i], picked[i] + timedelta(minutes=2), e, c, st)
                 else:
-                    yield part_t.line(room_base + i, owner[i], picked[i])
+                    yield part_t.line(room_base + i, owner[i], picked[i], e, c, st)
 
     put("room participants", part_t, participant_lines())
 

@@ -269,6 +269,14 @@ CC_EXPORT_MAX_ACTIVE = _env_int("CC_EXPORT_MAX_ACTIVE", 2)  # pending or running
 CC_EXPORT_STALE_SECONDS = _env_int("CC_EXPORT_STALE_SECONDS", 300)  # no heartbeat: crashed
 CC_EXPORT_MAX_ATTEMPTS = _env_int("CC_EXPORT_MAX_ATTEMPTS", 3)
 CC_EXPORT_PROGRESS_ROWS = _env_int("CC_EXPORT_PROGRESS_ROWS", 5000)  # progress saved every N rows
+# Exports yield to the chat (bench/RESULTS-history.md): the export runs in a thread of its
+# own at this CPU niceness (0: unchanged), pauses this many ms after every chunk of rows,
+# and goes to this Celery queue (empty: the default one) for a worker of its own.
+CC_EXPORT_NICE = _env_int("CC_EXPORT_NICE", 10)
+CC_EXPORT_PAUSE_MS = _env_int("CC_EXPORT_PAUSE_MS", 0)
+CC_EXPORT_QUEUE = os.environ.get("CC_EXPORT_QUEUE", "")
+if CC_EXPORT_QUEUE:
+    CELERY_TASK_ROUTES = {"history.tasks.export_run": {"queue": CC_EXPORT_QUEUE}}
 # Prefixed to the file links in exports (e.g. https://support.example.com); empty: paths.
 CC_EXPORT_BASE_URL = os.environ.get("CC_EXPORT_BASE_URL", "").rstrip("/")
 

@@ -53,8 +53,8 @@ def customers_visible(staff: Staff) -> QuerySet[Customer]:
     # The rule of history.filters.visible_enquiries (owned, or ever a member of the room),
     # written as two index scans (owner, participant) instead of one OR over every enquiry.
     owned = Enquiry.objects.filter(owner_id=staff.pk).order_by().values("visitor__customer_id")
-    member = RoomParticipant.objects.filter(staff_id=staff.pk, room__enquiry__isnull=False)
-    return customers.filter(pk__in=owned.union(member.order_by().values("room__enquiry__visitor__customer_id")))
+    member = RoomParticipant.objects.filter(staff_id=staff.pk, enquiry__isnull=False)
+    return customers.filter(pk__in=owned.union(member.order_by().values("enquiry__visitor__customer_id")))
 
 
 def access_customer(staff: Staff, customer_id: int, *, lock: bool = False) -> Customer:

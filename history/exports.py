@@ -33,6 +33,7 @@ import functools
 import logging
 import os
 import secrets
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -287,6 +288,9 @@ def _write(export: Export, run: _Run, path: Path) -> None:
     run.total = count()
     run.beat()
     every = settings.CC_EXPORT_PROGRESS_ROWS
+    # A pause after every chunk (CC_EXPORT_PAUSE_MS) leaves the cores, and the database, to
+    # the chat for a moment: an export is not in a hurry.
+    pause = settings.CC_EXPORT_PAUSE_MS / 1000
     with _open_sink(export.format, path) as sink:
         sink.write(columns)
         for row in rows():
@@ -294,6 +298,8 @@ def _write(export: Export, run: _Run, path: Path) -> None:
             run.rows += 1
             if run.rows % every == 0:
                 run.beat()
+            if pause > 0 and run.rows % CHUNK_ROWS == 0:
+                time.sleep(pause)
 
 
 # ----------------------------------------------------------------------- sinks

@@ -26,8 +26,8 @@ from contactcenter.org.models import Staff
 from contactcenter.org.services import org_settings_get
 from enquiries.models import ConversationTag, Enquiry
 from enquiries.selectors import conversation_end, duration_seconds, staff_may_see
-from history.filters import Filters, apply_filters, parse_filters, visible_enquiries, visible_enquiries_dense
-from rooms.models import Message, RoomParticipant
+from history.filters import Filters, agent_history_rows, apply_filters, parse_filters, visible_enquiries
+from rooms.models import Message
 from rooms.selectors import message_data
 
 DEFAULT_LIMIT = 50
@@ -95,38 +95,37 @@ def _message_count() -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-# An agent who served more enquiries than this, with no filter narrower than dates, reads
-# History by walking the newest-first index (visible_enquiries_dense); below it, or with a
-# narrower filter, from their own rows (visible_enquiries). Measured: bench/history_plans.py.
-DENSE_REACH = 2000
-NARROW_FILTERS = ("channel", "tag", "conversation_tag", "owner", "rating", "customer")
-
-
 def history_enquiries(staff: Staff, filters: Filters) -> QuerySet[Enquiry]:
     """Every enquiry of ``staff``'s History with ``filters``, newest first (not paged)."""
-    visible = visible_enquiries(staff)
-    if not staff.is_admin and not any(getattr(filters, name) is not None for name in NARROW_FILTERS):
-        reach = RoomParticipant.objects.filter(staff_id=staff.pk)[: DENSE_REACH + 1].count()
-        if reach > DENSE_REACH:
-            visible = visible_enquiries_dense(staff)
-    return apply_filters(visible, filters).order_by("-created_at", "-id")
+    return apply_filters(visible_enquiries(staff), filters).order_by("-created_at", "-id")
 
 
 def history_page(staff: Staff, query: HistoryQuery) -> tuple[list[Enquiry], str | None]:
     """One page of History and the cursor of the next (None: this is the last).
 
-    Two steps, three queries whatever the page size: the page's ids (the enquiries table
-    with the caller's rights and the filters only, which PostgreSQL plans well: see
-    ``visible_enquiries``), then those rows with what a row shows (channel, destination and
-    tag, owner, visitor and customer joined; message counts; conversation tags prefetched).
-    One query doing both joins nine tables, past PostgreSQL's join_collapse_limit, and was
+    Two steps, three queries whatever the page size: the page's ids, then those rows with
+    what a row shows (channel, destination and tag, owner, visitor and customer joined;
+    message counts; conversation tags prefetched). The ids: for admins, the enquiries
+    table with the filters (its ``enquiry_history_*`` indexes); for agents, their own
+    ``RoomParticipant`` rows (``agent_history_rows``: the enquiry and its created_at are on
+    the row) walked newest first, each joined to its enquiry for the filters. One query
+    doing both steps joins nine tables, past PostgreSQL's join_collapse_limit, and was
     measured planning the rights filter last (seconds on 300k enquiries)."""
-    ids = history_enquiries(staff, query.filters)
+    ids: QuerySet[Any]
+    if staff.is_admin:
+        ids = apply_filters(Enquiry.objects.all(), query.filters).order_by("-created_at", "-id")
+        created, key = "created_at", "id"
+    else:
+        ids = apply_filters(agent_history_rows(staff), query.filters, via="enquiry")
+        ids = ids.order_by("-enquiry_created_at", "-enquiry_id")
+        created, key = "enquiry_created_at", "enquiry_id"
     if query.cursor is not None:
         moment, pk = query.cursor
         # "created_at <= x" is the index range; the OR only settles the ties at x.
-        ids = ids.filter(created_at__lte=moment).filter(Q(created_at__lt=moment) | Q(id__lt=pk))
-    page_ids = list(ids.values_list("id", flat=True)[: query.limit + 1])
+        ids = ids.filter(**{f"{created}__lte": moment}).filter(
+            Q(**{f"{created}__lt": moment}) | Q(**{f"{key}__lt": pk})
+        )
+    page_ids = list(ids.values_list(key, flat=True)[: query.limit + 1])
     more = len(page_ids) > query.limit
     page_ids = page_ids[: query.limit]
     rows = (

@@ -58,9 +58,25 @@ class RoomParticipant(models.Model):
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="participants")
     staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     first_joined_at = models.DateTimeField(auto_now_add=True)
+    # The room's enquiry, its created_at and status (None for direct rooms and spaces),
+    # copied when the row is written: an agent's History is then one range of the index
+    # below, newest first, instead of a join through every room per request
+    # (bench/RESULTS-history.md).
+    enquiry = models.ForeignKey("enquiries.Enquiry", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    enquiry_created_at = models.DateTimeField(null=True, blank=True)
+    # The enquiry's status, kept by a database trigger on the enquiry's status (migration
+    # rooms 0004), so that a status filter reads the index alone.
+    enquiry_status = models.CharField(max_length=12, null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["staff", "room"], name="room_participant_unique")]
+        indexes = [
+            models.Index(
+                fields=["staff", "-enquiry_created_at", "-enquiry", "enquiry_status"],
+                condition=models.Q(enquiry__isnull=False),
+                name="room_participant_history",
+            )
+        ]
 
 
 class Message(models.Model):

@@ -13,7 +13,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.db.models import Model
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from contactcenter.org import clock, i18n
@@ -46,6 +46,24 @@ def room_create_for_enquiry(*, enquiry_id: int) -> Room:
     return Room.objects.create(kind=Room.Kind.ENQUIRY, enquiry_id=enquiry_id)
 
 
+def _participant_add(*, room_id: int, staff_id: int) -> None:
+    """Record that ``staff_id`` was a member of the room (kept when they leave), with the
+    room's enquiry, its created_at and status copied on the row (``RoomParticipant``; a
+    trigger keeps the status): one statement, whatever the caller loaded of the room
+    (pick-up passes only its id)."""
+    participant = RoomParticipant._meta
+    enquiry_model = Room._meta.get_field("enquiry").related_model
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {participant.db_table}"  # noqa: S608 - table names only
+            " (room_id, staff_id, first_joined_at, enquiry_id, enquiry_created_at, enquiry_status)"
+            f" SELECT r.id, %s, %s, r.enquiry_id, e.created_at, e.status FROM {Room._meta.db_table} r"
+            f" LEFT JOIN {enquiry_model._meta.db_table} e ON e.id = r.enquiry_id"  # type: ignore[union-attr]
+            " WHERE r.id = %s ON CONFLICT DO NOTHING",
+            [staff_id, timezone.now(), room_id],
+        )
+
+
 def room_member_add(
     *,
     room: Room,
@@ -67,7 +85,7 @@ def room_member_add(
         member.role = role
         member.save(update_fields=["role"])
     if created:
-        RoomParticipant.objects.bulk_create([RoomParticipant(room=room, staff=staff)], ignore_conflicts=True)
+        _participant_add(room_id=room.pk, staff_id=staff.pk)
         send_event_on_commit(
             [room_group(room.pk), staff_group(staff.pk), *also],
             RoomMemberJoined(room_id=room.pk, staff_id=staff.pk, staff_name=staff.display_name, enquiry_id=enquiry_id),
