@@ -6,10 +6,25 @@ customers, history and notifications, and none of them imports it (they reach it
 through hooks registered in ``ready()``)."""
 
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class AnalyticsConfig(AppConfig):
     name = "analytics"
 
     def ready(self) -> None:
-        pass
+        self.voc_ready()
+
+    def voc_ready(self) -> None:
+        """Voice of the customer (analytics.voc): queue messages as they are posted, score
+        them in a sweep, forget them with erasure and retention."""
+        # Imported here: these modules import models, which load after the app registry.
+        from analytics import voc, voc_tasks  # noqa: F401 - voc_tasks: its Celery task
+        from contactcenter.org.background import register_sweep
+        from history.hooks import register_erasure_hook, register_retention_hook
+        from rooms import hooks
+
+        hooks.register_message_observers(posted=voc.voc_messages_posted, changed=voc.voc_message_changed)
+        register_erasure_hook(voc.voc_erase)
+        register_retention_hook(voc.voc_retain)
+        register_sweep("analytics.voc.voc_sweep", every=settings.CC_VOC_SWEEP_SECONDS)
