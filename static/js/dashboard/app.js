@@ -79,6 +79,7 @@ const ROUTES = [
   [/^\/app\/history(?:\/(\d+))?$/, () => import("./history.js").then((m) => m.render)],
   [/^\/app\/search$/, () => import("./search.js").then((m) => m.render)],
   [/^\/app\/exports$/, () => import("./exports.js").then((m) => m.render)],
+  [/^\/app\/reports\/voc$/, () => import("./voc.js").then((m) => m.render)],
   [/^\/app\/admin\/(overview)$/, () => import("./overview.js").then((m) => m.render)],
   [/^\/app\/admin\/(staff|tags|channels|settings)$/, () => import("./admin.js").then((m) => m.render)],
   [/^\/app\/admin\/conversation-tags$/, () => import("./conversation_tags.js").then((m) => m.render)],
