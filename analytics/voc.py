@@ -16,15 +16,27 @@ messages.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
+import zoneinfo
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from analytics import voc_nlp
-from analytics.voc_models import AuthorKind, MessageKeyword, MessageSentiment, VocPending
+from analytics.voc_models import (
+    AuthorKind,
+    MessageKeyword,
+    MessageSentiment,
+    VocDirtyDay,
+    VocKeywordDay,
+    VocPending,
+    VocSentimentDay,
+)
+from contactcenter.org.i18n import business_time_zone
 from enquiries.models import Enquiry
 from rooms.models import Message
 
@@ -83,6 +95,7 @@ def voc_messages_forget(message_ids: Sequence[int]) -> None:
     ids = list(message_ids)
     if not ids:
         return
+    days_mark_dirty(MessageSentiment.objects.filter(message_id__in=ids).values_list("day", flat=True).distinct())
     MessageKeyword.objects.filter(sentiment_id__in=ids).delete()
     MessageSentiment.objects.filter(message_id__in=ids).delete()
     VocPending.objects.filter(message_id__in=ids).delete()
@@ -135,6 +148,8 @@ def voc_score_batch(limit: int | None = None) -> int:
             # The provider failed (down, quota): the offline scorer never leaves the queue stuck.
             logger.exception("the AI scorer failed; scoring offline")
             name, results = "offline", voc_nlp.score_offline([m.text for m in messages])
+        zone = zoneinfo.ZoneInfo(business_time_zone())
+        days = set(MessageSentiment.objects.filter(message_id__in=ids).values_list("day", flat=True).distinct())
         MessageKeyword.objects.filter(sentiment_id__in=ids).delete()
         MessageSentiment.objects.filter(message_id__in=ids).delete()
         sentiments: list[MessageSentiment] = []
@@ -150,7 +165,9 @@ def voc_score_batch(limit: int | None = None) -> int:
                 "tag_id": tag_id,
                 "author_kind": author,
                 "created_at": message.created_at,
+                "day": timezone.localtime(message.created_at, zone).date(),
             }
+            days.add(common["day"])
             sentiments.append(
                 MessageSentiment(
                     message_id=message.pk,
@@ -181,6 +198,7 @@ def voc_score_batch(limit: int | None = None) -> int:
         MessageSentiment.objects.bulk_create(sentiments, batch_size=500)
         MessageKeyword.objects.bulk_create(keywords, batch_size=1000)
         VocPending.objects.filter(message_id__in=ids).delete()
+        days_mark_dirty(days)
     return len(ids)
 
 
@@ -194,6 +212,7 @@ def voc_sweep(max_batches: int | None = None) -> int:
             break
     if done:
         logger.info("voc sweep: %s messages scored", done)
+    voc_rollup_refresh()
     return done
 
 
@@ -228,6 +247,8 @@ def _enquiries_forget(enquiry_ids: Sequence[int], *, customer_only: bool) -> Non
     if customer_only:
         keywords = keywords.filter(author_kind=AuthorKind.CUSTOMER)
         sentiments = sentiments.filter(author_kind=AuthorKind.CUSTOMER)
+    # The days' rollups are rebuilt by the next sweep (the rows below are gone by then).
+    days_mark_dirty(sentiments.values_list("day", flat=True).distinct())
     keywords.delete()
     sentiments.delete()
     pending = VocPending.objects.filter(message__room__enquiry_id__in=ids)
@@ -251,3 +272,62 @@ def voc_erase(customer_id: int, visitor_ids: Sequence[int], enquiry_ids: Sequenc
 def voc_retain(enquiry_ids: Sequence[int]) -> None:
     """Retention is about to delete these enquiries (``history.hooks``): their rows go first."""
     _enquiries_forget(enquiry_ids, customer_only=False)
+
+
+# ------------------------------------------------------------------ daily rollups
+
+
+def days_mark_dirty(days: Iterable[dt.date]) -> None:
+    rows = [VocDirtyDay(day=d) for d in set(days)]
+    if rows:
+        VocDirtyDay.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _table(model: Any) -> str:
+    return str(connection.ops.quote_name(model._meta.db_table))
+
+
+def voc_rollup_day(day: dt.date) -> None:
+    """Rebuild one day's rollup rows from the per-message rows (two INSERT ... SELECT)."""
+    VocSentimentDay.objects.filter(day=day).delete()
+    VocKeywordDay.objects.filter(day=day).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_table(VocSentimentDay)} (day, author_kind, channel_id, tag_id, count, score_sum)"  # noqa: S608
+            " SELECT day, author_kind, channel_id, tag_id, COUNT(*), SUM(score)"
+            f" FROM {_table(MessageSentiment)} WHERE day = %s GROUP BY day, author_kind, channel_id, tag_id",
+            [day.isoformat()],
+        )
+        cursor.execute(
+            f"INSERT INTO {_table(VocKeywordDay)}"  # noqa: S608
+            " (day, keyword, kind, language, author_kind, channel_id, tag_id, count, score_sum)"
+            " SELECT day, keyword, kind, language, author_kind, channel_id, tag_id, COUNT(*), SUM(score)"
+            f" FROM {_table(MessageKeyword)} WHERE day = %s"
+            " GROUP BY day, keyword, kind, language, author_kind, channel_id, tag_id",
+            [day.isoformat()],
+        )
+
+
+def voc_rollup_refresh(limit: int = 50) -> int:
+    """Rebuild the rollups of the days marked dirty, a few days per transaction: -> days."""
+    done = 0
+    while True:
+        with transaction.atomic():
+            query = VocDirtyDay.objects.order_by("day")
+            if connection.features.has_select_for_update_skip_locked:
+                query = query.select_for_update(skip_locked=True)
+            days = list(query.values_list("day", flat=True)[:limit])
+            if not days:
+                return done
+            for day in days:
+                voc_rollup_day(day)
+            VocDirtyDay.objects.filter(day__in=days).delete()
+        done += len(days)
+        if len(days) < limit:
+            return done
+
+
+def voc_rollup_rebuild() -> int:
+    """Mark every day that has rows dirty and rebuild them all (after a restore, or to check)."""
+    days_mark_dirty(MessageSentiment.objects.values_list("day", flat=True).distinct())
+    return voc_rollup_refresh()

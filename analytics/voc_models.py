@@ -42,6 +42,7 @@ class MessageSentiment(models.Model):
     staff_id = models.BigIntegerField(null=True)  # the author, for staff messages
     author_kind = models.CharField(max_length=8, choices=AuthorKind.choices)
     created_at = models.DateTimeField()  # the message's
+    day = models.DateField()  # created_at's day in the business's time zone (the rollups' key)
     language = models.CharField(max_length=8)  # en, zh, ja, th, other
     score = models.FloatField()  # -1 (negative) .. 1 (positive)
     label = models.CharField(max_length=8, choices=Label.choices)
@@ -70,6 +71,7 @@ class MessageKeyword(models.Model):
     tag_id = models.BigIntegerField(null=True)
     author_kind = models.CharField(max_length=8, choices=AuthorKind.choices)
     created_at = models.DateTimeField()
+    day = models.DateField()
     score = models.FloatField()
 
     class Meta:
@@ -77,4 +79,44 @@ class MessageKeyword(models.Model):
             models.Index(fields=["created_at", "kind"], name="analytics_voc_kw_time"),
             models.Index(fields=["keyword", "created_at"], name="analytics_voc_kw_word"),
             models.Index(fields=["enquiry_id"], name="analytics_voc_kw_enquiry"),
+            models.Index(fields=["day"], name="analytics_voc_kw_day"),
         ]
+
+
+# Daily rollups of the two tables above, for admins' reports over whole days: rebuilt per
+# day from them (``analytics.voc.voc_rollup_refresh``) whenever a day's rows changed, so a
+# 90-day report reads about 90 rows per series and the day's distinct keywords, not every
+# message.
+
+
+class VocDirtyDay(models.Model):
+    """A day whose rollup rows must be rebuilt."""
+
+    day = models.DateField(primary_key=True)
+
+
+class VocSentimentDay(models.Model):
+    day = models.DateField()
+    author_kind = models.CharField(max_length=8, choices=AuthorKind.choices)
+    channel_id = models.BigIntegerField()
+    tag_id = models.BigIntegerField(null=True)
+    count = models.IntegerField()
+    score_sum = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="analytics_voc_sentday_day")]
+
+
+class VocKeywordDay(models.Model):
+    day = models.DateField()
+    keyword = models.CharField(max_length=100)
+    kind = models.CharField(max_length=6, choices=MessageKeyword.Kind.choices)
+    language = models.CharField(max_length=8)
+    author_kind = models.CharField(max_length=8, choices=AuthorKind.choices)
+    channel_id = models.BigIntegerField()
+    tag_id = models.BigIntegerField(null=True)
+    count = models.IntegerField()
+    score_sum = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "kind"], name="analytics_voc_kwday_day")]

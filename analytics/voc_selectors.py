@@ -15,12 +15,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Avg, Count, Max, Min, QuerySet
+from django.db.models import Avg, Count, F, Max, Min, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from analytics.voc_models import AuthorKind, MessageKeyword, MessageSentiment
+from analytics.voc_models import AuthorKind, MessageKeyword, MessageSentiment, VocKeywordDay, VocSentimentDay
 from contactcenter.org.errors import InvalidInput
 from contactcenter.org.i18n import business_time_zone
 from contactcenter.org.models import Staff
@@ -45,6 +45,14 @@ class VocQuery:
     limit: int
     page: int
     zone: zoneinfo.ZoneInfo
+
+    def whole_days(self) -> tuple[dt.date, dt.date] | None:
+        """(first day, day after the last) when the range is whole days of the business's
+        time zone (the daily rollups answer it), else None."""
+        since, until = timezone.localtime(self.since, self.zone), timezone.localtime(self.until, self.zone)
+        if since.time() != dt.time() or until.time() != dt.time():
+            return None
+        return since.date(), until.date()
 
 
 def _int_param(params: Mapping[str, Any], name: str, default: int, low: int, high: int) -> int:
@@ -104,35 +112,66 @@ def index_of(mean: float | None) -> float:
     return round((mean or 0.0) * 100, 1)
 
 
+def _rollup(rows: QuerySet[Any], query: VocQuery, days: tuple[dt.date, dt.date]) -> QuerySet[Any]:
+    rows = rows.filter(day__gte=days[0], day__lt=days[1])
+    if query.channel is not None:
+        rows = rows.filter(channel_id=query.channel)
+    if query.tag is not None:
+        rows = rows.filter(tag_id=query.tag)
+    return rows
+
+
 def _keywords(staff: Staff, query: VocQuery, kind: str) -> list[dict[str, Any]]:
-    rows = _narrow(MessageKeyword.objects.filter(kind=kind), staff, query)
+    days = query.whole_days() if staff.is_admin else None
+    if days is not None:
+        rows = _rollup(VocKeywordDay.objects.filter(kind=kind), query, days)
+        counted: dict[str, Any] = {"count": Sum("count"), "total": Sum("score_sum")}
+    else:
+        rows = _narrow(MessageKeyword.objects.filter(kind=kind), staff, query)
+        counted = {"count": Count("id"), "total": Sum("score")}
     if query.author != "all":
         rows = rows.filter(author_kind=query.author)
-    top = (
-        rows.values("keyword", "language")
-        .annotate(count=Count("id"), mean=Avg("score"))
-        .order_by("-count", "keyword")[: query.limit]
-    )
+    top = rows.values("keyword", "language").annotate(**counted).order_by("-count", "keyword")[: query.limit]
     return [
-        {"keyword": r["keyword"], "count": r["count"], "language": r["language"], "sentiment": index_of(r["mean"])}
+        {
+            "keyword": r["keyword"],
+            "count": r["count"],
+            "language": r["language"],
+            "sentiment": index_of(r["total"] / r["count"] if r["count"] else 0.0),
+        }
         for r in top
+    ]
+
+
+def _sentiment_days(staff: Staff, query: VocQuery) -> list[dict[str, Any]]:
+    """[{"day", "author_kind", "count", "total"}] oldest first."""
+    days = query.whole_days() if staff.is_admin else None
+    if days is not None:
+        rows = _rollup(VocSentimentDay.objects.all(), query, days)
+        grouped = rows.values("day", "author_kind").annotate(n=Sum("count"), total=Sum("score_sum"))
+    else:
+        rows = _narrow(MessageSentiment.objects.all(), staff, query)
+        grouped = (
+            rows.annotate(local_day=TruncDate("created_at", tzinfo=query.zone))
+            .values("local_day", "author_kind")
+            .annotate(n=Count("message_id"), total=Sum("score"))
+            .annotate(day=F("local_day"))
+        )
+    return [
+        {"day": r["day"], "author_kind": r["author_kind"], "count": r["n"], "total": r["total"]}
+        for r in grouped.order_by("day", "author_kind")
     ]
 
 
 def voc_report(staff: Staff, query: VocQuery) -> dict[str, Any]:
     """{"sentiment": {"customers": [...], "agents": [...]}, "keywords": [...], "phrases": [...]}:
-    three grouped reads of the per-message tables."""
-    days = (
-        _narrow(MessageSentiment.objects.all(), staff, query)
-        .annotate(day=TruncDate("created_at", tzinfo=query.zone))
-        .values("day", "author_kind")
-        .annotate(mean=Avg("score"), count=Count("message_id"))
-        .order_by("day", "author_kind")
-    )
+    three grouped reads: of the daily rollups for an admin's range of whole days, else of
+    the per-message rows (an agent's: the enquiries they served; a range cut at times)."""
     series: dict[str, list[dict[str, Any]]] = {"customers": [], "agents": []}
-    for row in days:
+    for row in _sentiment_days(staff, query):
         key = "customers" if row["author_kind"] == AuthorKind.CUSTOMER else "agents"
-        series[key].append({"day": row["day"], "index": index_of(row["mean"]), "count": row["count"]})
+        mean = row["total"] / row["count"] if row["count"] else 0.0
+        series[key].append({"day": row["day"], "index": index_of(mean), "count": row["count"]})
     return {
         "from": query.since,
         "to": query.until,

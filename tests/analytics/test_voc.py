@@ -376,3 +376,44 @@ def test_report_reads_only_its_own_tables(
     report_sql = [q["sql"] for q in captured.captured_queries if "analytics_" in q["sql"]]
     assert len(report_sql) == 3
     assert not any("rooms_message" in sql for sql in report_sql)
+
+
+def test_the_rollups_answer_as_the_messages_do(
+    admin: Staff, two_days: dict[str, Any], monkeypatch: Any, clock: Any
+) -> None:
+    from analytics import voc_selectors
+    from analytics.voc_models import VocKeywordDay, VocSentimentDay
+
+    def both() -> tuple[dict[str, Any], dict[str, Any]]:
+        query = voc_selectors.voc_query_parse({"from": "2026-03-01", "to": "2026-03-04", "author": "all"})
+        assert query.whole_days() is not None
+        from_rollups = voc_selectors.voc_report(admin, query)
+        with monkeypatch.context() as m:
+            m.setattr(voc_selectors.VocQuery, "whole_days", lambda self: None)
+            from_messages = voc_selectors.voc_report(admin, query)
+        return from_rollups, from_messages
+
+    assert VocSentimentDay.objects.exists() and VocKeywordDay.objects.exists()
+    rollups, messages = both()
+    assert rollups == messages and rollups["keywords"]
+    # A recall drops the message's rows at once and its day's rollups at the next sweep.
+    clock.set(DAY2)
+    bob, e2 = two_days["bob"], two_days["e2"]
+    reply = Message.objects.get(room__enquiry=e2, author_staff=bob)
+    room_services.message_recall(message_id=reply.pk, staff=bob)
+    voc.voc_sweep()
+    rollups, messages = both()
+    assert rollups == messages
+    assert [d["count"] for d in rollups["sentiment"]["agents"]] == [1]
+    # Rebuilding everything gives the same.
+    VocKeywordDay.objects.all().delete()
+    voc.voc_rollup_rebuild()
+    assert both()[0] == messages
+
+
+def test_a_range_cut_at_times_reads_the_messages(api: Any, admin: Staff, two_days: dict[str, Any]) -> None:
+    # e2's messages were written at 2026-03-03 09:00 UTC: a range ending then (excluded)
+    # leaves them out, read from the messages' rows (the rollups hold whole days only).
+    body = api(admin).get("/api/v1/analytics/voc?from=2026-03-01&to=2026-03-03T09:00:00Z").json()
+    assert [(d["day"], d["count"]) for d in body["sentiment"]["customers"]] == [("2026-03-02", 2)]
+    assert {k["keyword"]: k["count"] for k in body["keywords"]}["refund"] == 2
