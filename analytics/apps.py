@@ -18,11 +18,10 @@ class AnalyticsConfig(AppConfig):
     def voc_ready(self) -> None:
         """Voice of the customer (analytics.voc): queue messages as they are posted, score
         them in a sweep, forget them with erasure and retention."""
-        # Imported here: these modules import models, which load after the app registry.
-        from analytics import voc, voc_tasks  # noqa: F401 - voc_tasks: its Celery task
-        from contactcenter.org.background import register_sweep
-        from history.hooks import register_erasure_hook, register_retention_hook
-        from rooms import hooks
+        from analytics import voc, voc_tasks  # noqa: F401 - Imported here: models load after the app registry.
+        from contactcenter.org.background import register_sweep  # Imported here: see above.
+        from history.hooks import register_erasure_hook, register_retention_hook  # Imported here: see above.
+        from rooms import hooks  # Imported here: rooms' models load after the app registry.
 
         hooks.register_message_observers(posted=voc.voc_messages_posted, changed=voc.voc_message_changed)
         register_erasure_hook(voc.voc_erase)
