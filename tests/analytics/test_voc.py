@@ -417,3 +417,15 @@ def test_a_range_cut_at_times_reads_the_messages(api: Any, admin: Staff, two_day
     body = api(admin).get("/api/v1/analytics/voc?from=2026-03-01&to=2026-03-03T09:00:00Z").json()
     assert [(d["day"], d["count"]) for d in body["sentiment"]["customers"]] == [("2026-03-02", 2)]
     assert {k["keyword"]: k["count"] for k in body["keywords"]}["refund"] == 2
+
+
+def test_the_rescore_command_fills_history_written_before(served: tuple[Enquiry, Staff]) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    VocPending.objects.all().delete()  # as if posted before VOC existed
+    out = StringIO()
+    call_command("voc_rescore", stdout=out)
+    assert "queued 4 messages" in out.getvalue() and "scored 4 messages" in out.getvalue()
+    assert MessageSentiment.objects.count() == 4 and not VocPending.objects.exists()
