@@ -46,13 +46,15 @@ def fill(messages: int, days: int, per_message: int) -> None:
             SELECT g, g / 10, g / 10, 1 + mod(g, 5), 1 + mod(mod(g, 5), 3),
                    CASE WHEN mod(g, 2) = 0 THEN 1 + mod(g, 20) END,
                    CASE WHEN mod(g, 2) = 0 THEN 'staff' ELSE 'customer' END,
-                   now() - (g::float / %s * %s) * interval '1 day', now()::date,
+                   now() - (g::float / %s * %s) * interval '1 day', current_date,
                    'en', s, CASE WHEN s >= 0.05 THEN 'positive' WHEN s <= -0.05 THEN 'negative' ELSE 'neutral' END,
                    'offline'
             FROM (SELECT g, round((random() * 2 - 1)::numeric, 3)::float AS s FROM generate_series(1, %s) g) x
             """,
             [messages, days, messages],
         )
+        # The business's day of each row (the bench runs in UTC), before the keywords copy it.
+        c.execute("UPDATE analytics_messagesentiment SET day = (created_at AT TIME ZONE 'UTC')::date")
         c.execute(
             """
             INSERT INTO analytics_messagekeyword
@@ -65,9 +67,6 @@ def fill(messages: int, days: int, per_message: int) -> None:
             """,
             [WORDS, per_message],
         )
-        # The business's day of each row (the bench runs in UTC).
-        c.execute("UPDATE analytics_messagesentiment SET day = (created_at AT TIME ZONE 'UTC')::date")
-        c.execute("UPDATE analytics_messagekeyword SET day = (created_at AT TIME ZONE 'UTC')::date")
         c.execute("SET session_replication_role = DEFAULT")
         c.execute("ANALYZE analytics_messagesentiment")
         c.execute("ANALYZE analytics_messagekeyword")
