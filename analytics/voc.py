@@ -33,6 +33,7 @@ from analytics.voc_models import (
     MessageSentiment,
     VocDirtyDay,
     VocKeywordDay,
+    VocKeywordTotalDay,
     VocPending,
     VocSentimentDay,
 )
@@ -288,9 +289,10 @@ def _table(model: Any) -> str:
 
 
 def voc_rollup_day(day: dt.date) -> None:
-    """Rebuild one day's rollup rows from the per-message rows (two INSERT ... SELECT)."""
+    """Rebuild one day's rollup rows from the per-message rows (three INSERT ... SELECT)."""
     VocSentimentDay.objects.filter(day=day).delete()
     VocKeywordDay.objects.filter(day=day).delete()
+    VocKeywordTotalDay.objects.filter(day=day).delete()
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {_table(VocSentimentDay)} (day, author_kind, channel_id, tag_id, count, score_sum)"  # noqa: S608
@@ -304,6 +306,13 @@ def voc_rollup_day(day: dt.date) -> None:
             " SELECT day, keyword, kind, language, author_kind, channel_id, tag_id, COUNT(*), SUM(score)"
             f" FROM {_table(MessageKeyword)} WHERE day = %s"
             " GROUP BY day, keyword, kind, language, author_kind, channel_id, tag_id",
+            [day.isoformat()],
+        )
+        cursor.execute(
+            f"INSERT INTO {_table(VocKeywordTotalDay)}"  # noqa: S608
+            " (day, keyword, kind, language, author_kind, count, score_sum)"
+            " SELECT day, keyword, kind, language, author_kind, SUM(count), SUM(score_sum)"
+            f" FROM {_table(VocKeywordDay)} WHERE day = %s GROUP BY day, keyword, kind, language, author_kind",
             [day.isoformat()],
         )
 

@@ -120,3 +120,19 @@ class VocKeywordDay(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["day", "kind"], name="analytics_voc_kwday_day")]
+
+
+class VocKeywordTotalDay(models.Model):
+    """``VocKeywordDay`` summed over channels and tags: what an unfiltered report reads
+    (a few times fewer rows)."""
+
+    day = models.DateField()
+    keyword = models.CharField(max_length=100)
+    kind = models.CharField(max_length=6, choices=MessageKeyword.Kind.choices)
+    language = models.CharField(max_length=8)
+    author_kind = models.CharField(max_length=8, choices=AuthorKind.choices)
+    count = models.IntegerField()
+    score_sum = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "kind"], name="analytics_voc_kwtotal_day")]

@@ -20,7 +20,14 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from analytics.voc_models import AuthorKind, MessageKeyword, MessageSentiment, VocKeywordDay, VocSentimentDay
+from analytics.voc_models import (
+    AuthorKind,
+    MessageKeyword,
+    MessageSentiment,
+    VocKeywordDay,
+    VocKeywordTotalDay,
+    VocSentimentDay,
+)
 from contactcenter.org.errors import InvalidInput
 from contactcenter.org.i18n import business_time_zone
 from contactcenter.org.models import Staff
@@ -124,7 +131,9 @@ def _rollup(rows: QuerySet[Any], query: VocQuery, days: tuple[dt.date, dt.date])
 def _keywords(staff: Staff, query: VocQuery, kind: str) -> list[dict[str, Any]]:
     days = query.whole_days() if staff.is_admin else None
     if days is not None:
-        rows = _rollup(VocKeywordDay.objects.filter(kind=kind), query, days)
+        unfiltered = query.channel is None and query.tag is None
+        rollup = VocKeywordTotalDay if unfiltered else VocKeywordDay
+        rows = _rollup(rollup.objects.filter(kind=kind), query, days)
         counted: dict[str, Any] = {"count": Sum("count"), "total": Sum("score_sum")}
     else:
         rows = _narrow(MessageKeyword.objects.filter(kind=kind), staff, query)

@@ -36,7 +36,7 @@ def fill(messages: int, days: int, per_message: int) -> None:
         c.execute("SET session_replication_role = replica")  # no FK checks for synthetic ids
         c.execute(
             "TRUNCATE analytics_messagekeyword, analytics_messagesentiment, analytics_vocpending,"
-            " analytics_vockeywordday, analytics_vocsentimentday, analytics_vocdirtyday"
+            " analytics_vockeywordday, analytics_vockeywordtotalday, analytics_vocsentimentday, analytics_vocdirtyday"
         )
         c.execute(
             """
@@ -120,7 +120,7 @@ def main() -> None:
             with connection.cursor() as c:
                 c.execute(
                     "TRUNCATE analytics_messagekeyword, analytics_messagesentiment, analytics_vockeywordday,"
-                    " analytics_vocsentimentday, analytics_vocdirtyday"
+                    " analytics_vocsentimentday, analytics_vocdirtyday, analytics_vockeywordtotalday"
                 )
 
 
