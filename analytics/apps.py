@@ -6,6 +6,7 @@ customers, history and notifications, and none of them imports it (they reach it
 through hooks registered in ``ready()``)."""
 
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class AnalyticsConfig(AppConfig):
@@ -21,3 +22,17 @@ class AnalyticsConfig(AppConfig):
         register_message_observers(posted=facts.messages_posted)
         on_staff_availability_changed(facts.staff_availability_changed)
         on_staff_created(facts.staff_created)
+        self.voc_ready()
+
+    def voc_ready(self) -> None:
+        """Voice of the customer (analytics.voc): queue messages as they are posted, score
+        them in a sweep, forget them with erasure and retention."""
+        from analytics import voc, voc_tasks  # noqa: F401 - Imported here: models load after the app registry.
+        from contactcenter.org.background import register_sweep  # Imported here: see above.
+        from history.hooks import register_erasure_hook, register_retention_hook  # Imported here: see above.
+        from rooms import hooks  # Imported here: rooms' models load after the app registry.
+
+        hooks.register_message_observers(posted=voc.voc_messages_posted, changed=voc.voc_message_changed)
+        register_erasure_hook(voc.voc_erase)
+        register_retention_hook(voc.voc_retain)
+        register_sweep("analytics.voc.voc_sweep", every=settings.CC_VOC_SWEEP_SECONDS)

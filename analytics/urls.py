@@ -6,9 +6,12 @@ from django.urls import URLPattern, URLResolver
 
 from analytics import reports_api
 from analytics.reviews_api import urlpatterns as reviews_urls
+from analytics.voc_api import urlpatterns as voc_urls
 
 urlpatterns: list[URLPattern | URLResolver] = []
 # The summary and the agents' ranking (analytics/reports_api.py).
 urlpatterns += reports_api.urlpatterns
 # Quality review (analytics/reviews_api.py).
 urlpatterns += reviews_urls
+# Voice of the customer (analytics/voc_api.py).
+urlpatterns += voc_urls

@@ -259,9 +259,18 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-exports": {"task": "history.tasks.exports_sweep", "schedule": 30.0},
     # Notifications older than CC_NOTIFICATIONS_KEEP_DAYS (notifications.services.notifications_sweep).
     "sweep-notifications": {"task": "notifications.tasks.notifications_sweep", "schedule": 3600.0},
+    # Voice of the customer: score the queued messages (analytics.voc).
+    "voc-sweep": {"task": "analytics.voc_tasks.voc_sweep", "schedule": 10.0},
 }
 # Notifications are kept this many days (0: for ever); an hourly sweep deletes older ones.
 CC_NOTIFICATIONS_KEEP_DAYS = _env_int("CC_NOTIFICATIONS_KEEP_DAYS", 90)
+
+# --- Voice of the customer (analytics.voc) -------------------------------------------------
+CC_VOC_SWEEP_SECONDS = float(_env_int("CC_VOC_SWEEP_SECONDS", 10))  # the embedded ticker's interval
+CC_VOC_BATCH = _env_int("CC_VOC_BATCH", 500)  # messages scored per transaction
+CC_VOC_MAX_BATCHES = _env_int("CC_VOC_MAX_BATCHES", 20)  # per sweep run
+# "auto": the AI provider's scorer when one is configured, else offline; "offline": never AI.
+CC_VOC_SCORER = os.environ.get("CC_VOC_SCORER", "auto")
 
 # --- Exports (history.exports) -----------------------------------------------------------
 CC_EXPORT_TTL_DAYS = _env_int("CC_EXPORT_TTL_DAYS", 7)  # a finished file is kept this long

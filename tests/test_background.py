@@ -86,6 +86,7 @@ def test_apps_register_their_sweeps() -> None:
         "contactcenter.org.realtime.relay_drain": None,
         "channels_adapters.outbound.outbound_resume_due": 30.0,
         "channels_adapters.inbound.inbound_process_pending": 30.0,
+        "analytics.voc.voc_sweep": 10.0,
         "history.exports.exports_sweep": 10.0,
         "history.retention.retention_sweep": 3600.0,
         "history.search_index.search_stale_sweep": 5.0,

@@ -83,6 +83,7 @@ const ROUTES = [
   [/^\/app\/reports\/review(?:\/(\d+))?$/, () => import("./review.js").then((m) => m.render)],
   [/^\/app\/reports(?:\/(home|analytics|monitor))?$/, () => import("./reports.js").then((m) => m.render)],
   [/^\/app\/notifications$/, () => import("./notifications.js").then((m) => m.render)],
+  [/^\/app\/reports\/voc$/, () => import("./voc.js").then((m) => m.render)],
   [/^\/app\/admin\/(overview)$/, () => import("./overview.js").then((m) => m.render)],
   [/^\/app\/admin\/(staff|tags|channels|settings)$/, () => import("./admin.js").then((m) => m.render)],
   [/^\/app\/admin\/conversation-tags$/, () => import("./conversation_tags.js").then((m) => m.render)],

@@ -21,7 +21,7 @@ export function reportTabs(isAdmin) {
     ["review", "/app/reports/review", gettext("Review")],
     ["voc", "/app/reports/voc", gettext("VOC")],
   ];
-  const agentTabs = new Set(["analytics", "review"]);
+  const agentTabs = new Set(["analytics", "review", "voc"]);
   return isAdmin ? tabs : tabs.filter(([slug]) => agentTabs.has(slug));
 }
 
