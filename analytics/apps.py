@@ -12,4 +12,12 @@ class AnalyticsConfig(AppConfig):
     name = "analytics"
 
     def ready(self) -> None:
-        pass
+        from analytics import facts
+        from contactcenter.org.services import on_staff_availability_changed, on_staff_created
+        from enquiries.hooks import register_enquiry_event_observer
+        from rooms.hooks import register_message_observers
+
+        register_enquiry_event_observer(facts.enquiry_event_observed)
+        register_message_observers(posted=facts.messages_posted)
+        on_staff_availability_changed(facts.staff_availability_changed)
+        on_staff_created(facts.staff_created)

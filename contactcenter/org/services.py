@@ -87,9 +87,22 @@ def staff_create(
         with transaction.atomic():
             staff.save()
             staff.tags.set(list(tags))
+            for created in staff_created_hooks:
+                created(staff=staff)
     except IntegrityError:
         raise Conflict(gettext("A staff member with this email already exists."), code="email_taken") from None
     return staff
+
+
+# Called with ``staff=`` the new staff row, inside the creating transaction (analytics:
+# the first availability span starts).
+staff_created_hooks: list[Callable[..., object]] = []
+
+
+def on_staff_created(hook: Callable[..., object]) -> None:
+    """Run ``hook(staff=...)`` when a staff account is created; idempotent."""
+    if hook not in staff_created_hooks:
+        staff_created_hooks.append(hook)
 
 
 def staff_update(*, actor: Staff, staff: Staff, changes: dict[str, Any]) -> Staff:

@@ -1,0 +1,368 @@
+# ruff: noqa: S608 - the SQL is built from constant table and column names; values are always parameters
+"""Keeping the rollups (analytics.facts_models) up to date, and rebuilding them.
+
+Live: the hooks registered in ``AnalyticsConfig.ready`` run inside the writing
+transactions:
+
+- ``enquiry_event_observed`` (every enquiry event row): one upsert of the enquiry's fact
+  from its row as the service left it (plus the conversation tags and handling spans when
+  the event changes them);
+- ``messages_posted`` (every posted batch, the chat hot path): at most ONE statement,
+  adding the batch's customer and staff messages to their enquiries' facts;
+- ``staff_availability_changed``: ends the staff member's open availability span and
+  starts the new one.
+
+Rebuild (``analytics_rebuild``, ``manage.py analytics_rebuild [--since DATE]``): a few
+set-based ``INSERT ... SELECT`` statements from enquiries, their events, messages and tags,
+in one transaction; idempotent. The same SQL expressions as the live upsert, so the live
+facts equal the rebuilt ones. Availability spans are not derived from anything (they are
+the record of availability changes) and are kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection, transaction
+
+from contactcenter.org import clock
+from contactcenter.org.models import Staff
+from enquiries.models import Enquiry, EnquiryEvent
+from rooms.models import Message
+
+FACT = "analytics_enquiryfact"
+FACT_TAG = "analytics_enquiryfacttag"
+HANDLING = "analytics_handlingspan"
+AVAILABILITY = "analytics_availabilityspan"
+
+# Events that change nothing a fact holds (alerts, joins, follow-ups...): not observed.
+_FACT_EVENTS = frozenset(
+    {
+        EnquiryEvent.Type.OPENED,
+        EnquiryEvent.Type.PICKED_UP,
+        EnquiryEvent.Type.TRANSFERRED,
+        EnquiryEvent.Type.TAKEN_OVER,
+        EnquiryEvent.Type.RESOLVED,
+        EnquiryEvent.Type.REOPENED,
+        EnquiryEvent.Type.CLOSED,
+        EnquiryEvent.Type.MISSED,
+        EnquiryEvent.Type.RATED,
+    }
+)
+# Events that start a handling span (the new owner's) and those that end one.
+_SPAN_STARTS = ("picked_up", "transferred", "taken_over", "reopened")
+_SPAN_ENDS = ("resolved", "closed")
+
+
+def _seconds_sql(start: str, end: str) -> str:
+    """SQL for the seconds from ``start`` to ``end`` (null if either is), to the millisecond."""
+    if connection.vendor == "postgresql":
+        return f"ROUND(EXTRACT(EPOCH FROM ({end} - {start}))::numeric, 3)::double precision"
+    return f"ROUND((julianday({end}) - julianday({start})) * 86400.0, 3)"
+
+
+def _fact_columns() -> list[str]:
+    return [
+        "enquiry_id",
+        "room_id",
+        "created_at",
+        "channel_id",
+        "channel_kind",
+        "destination_id",
+        "owner_id",
+        "status",
+        "missed_at",
+        "missed_reason",
+        "handled",
+        "resolved",
+        "reopened",
+        "transferred",
+        "wait_s",
+        "first_response_s",
+        "handle_s",
+        "messages_customer",
+        "messages_staff",
+        "rating_score",
+        "rating_commented",
+    ]
+
+
+def _fact_select(*, resolved: str, reopened: str, transferred: str, customer: str, staff: str) -> str:
+    """The SELECT list of a fact from ``e`` (the enquiry), ``c`` (its channel) and ``r``
+    (its room), with the given expressions for the event flags and message counts."""
+    end = "COALESCE(e.resolved_at, e.closed_at)"
+    handle = (
+        f"CASE WHEN e.picked_up_at IS NOT NULL AND e.status IN ('resolved', 'closed') AND {end} IS NOT NULL "
+        f"THEN {_seconds_sql('e.picked_up_at', end)} END"
+    )
+    return ", ".join(
+        [
+            "e.id",
+            "r.id",
+            "e.created_at",
+            "e.channel_id",
+            "CASE WHEN e.via <> '' THEN e.via ELSE c.kind END",
+            "e.destination_id",
+            "e.owner_id",
+            "e.status",
+            "e.missed_at",
+            "e.missed_reason",
+            "(e.picked_up_at IS NOT NULL)",
+            resolved,
+            reopened,
+            transferred,
+            _seconds_sql("e.created_at", "e.picked_up_at"),
+            _seconds_sql("e.created_at", "e.first_response_at"),
+            handle,
+            customer,
+            staff,
+            "e.rating_score",
+            "(e.rating_comment <> '')",
+        ]
+    )
+
+
+_FROM = (
+    " FROM enquiries_enquiry e JOIN channels_adapters_channel c ON c.id = e.channel_id"
+    " LEFT JOIN rooms_room r ON r.enquiry_id = e.id"
+)
+
+
+# ------------------------------------------------------------------------------ live
+
+
+def enquiry_event_observed(event: EnquiryEvent) -> None:
+    """Observer of the enquiry event log (``enquiries.hooks``): the fact upsert, and the
+    tags and handling spans when the event changes them."""
+    if event.type == EnquiryEvent.Type.TAGS_SET:
+        _fact_tags_write(event.enquiry_id, [int(i) for i in (event.data or {}).get("tags", [])])
+        return
+    if event.type not in _FACT_EVENTS:
+        return
+    _fact_upsert(event)
+    if event.type in _SPAN_STARTS:
+        _handling_start(event)
+    elif event.type in _SPAN_ENDS:
+        _handling_end(event.enquiry_id, event.created_at)
+
+
+def _fact_upsert(event: EnquiryEvent) -> None:
+    columns = _fact_columns()
+    flags = {t: "%s" for t in ("resolved", "reopened", "transferred")}
+    select = _fact_select(**flags, customer="0", staff="0")
+    kept = {"enquiry_id", "messages_customer", "messages_staff"}
+    ored = {"resolved", "reopened", "transferred"}
+    updates = ", ".join(
+        f"{col} = ({FACT}.{col} OR excluded.{col})" if col in ored else f"{col} = excluded.{col}"
+        for col in columns
+        if col not in kept
+    )
+    sql = (
+        f"INSERT INTO {FACT} ({', '.join(columns)}) SELECT {select}{_FROM} WHERE e.id = %s "
+        f"ON CONFLICT (enquiry_id) DO UPDATE SET {updates}"
+    )
+    params = [
+        event.type == EnquiryEvent.Type.RESOLVED,
+        event.type == EnquiryEvent.Type.REOPENED,
+        event.type == EnquiryEvent.Type.TRANSFERRED,
+        event.enquiry_id,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _handling_end(enquiry_id: int, when: dt.datetime) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {HANDLING} SET ended_at = %s WHERE enquiry_id = %s AND ended_at IS NULL", [when, enquiry_id]
+        )
+
+
+def _handling_start(event: EnquiryEvent) -> None:
+    staff_id = event.actor_id if event.type != EnquiryEvent.Type.REOPENED else event.enquiry.owner_id
+    if event.type != EnquiryEvent.Type.REOPENED:  # a reopened enquiry had no open span
+        _handling_end(event.enquiry_id, event.created_at)
+    if staff_id is None:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {HANDLING} (enquiry_id, staff_id, started_at, ended_at) VALUES (%s, %s, %s, NULL)",
+            [event.enquiry_id, staff_id, event.created_at],
+        )
+
+
+def _fact_tags_write(enquiry_id: int, tag_ids: Sequence[int]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {FACT_TAG} WHERE enquiry_id = %s", [enquiry_id])
+        if tag_ids:
+            params: list[int] = []
+            for tag_id in sorted(set(tag_ids)):
+                params += [enquiry_id, tag_id]
+            values = ", ".join(["(%s, %s)"] * (len(params) // 2))
+            cursor.execute(f"INSERT INTO {FACT_TAG} (enquiry_id, tag_id) VALUES {values}", params)
+
+
+def messages_posted(messages: Sequence[Message]) -> None:
+    """Observer of posted batches (``rooms.hooks``): ONE statement at most, adding each
+    room's customer and staff messages (not system or bot ones) to its enquiry's fact."""
+    customer: dict[int, int] = defaultdict(int)
+    staff: dict[int, int] = defaultdict(int)
+    for message in messages:
+        if message.kind == Message.Kind.SYSTEM:
+            continue
+        if message.author_visitor_id is not None:
+            customer[message.room_id] += 1
+        elif message.author_staff_id is not None:
+            staff[message.room_id] += 1
+    rooms = sorted({*customer, *staff})
+    if not rooms:
+        return
+    params: list[int] = []
+
+    def case(counts: dict[int, int]) -> str:
+        whens = [r for r in rooms if counts.get(r)]
+        if not whens:
+            return "0"
+        for r in whens:
+            params.extend([r, counts[r]])
+        return "CASE room_id " + " ".join(["WHEN %s THEN %s"] * len(whens)) + " ELSE 0 END"
+
+    set_customer = case(customer)
+    set_staff = case(staff)
+    params.extend(rooms)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {FACT} SET messages_customer = messages_customer + {set_customer}, "
+            f"messages_staff = messages_staff + {set_staff} "
+            f"WHERE room_id IN ({', '.join(['%s'] * len(rooms))})",
+            params,
+        )
+
+
+def staff_availability_changed(*, staff: Staff, previous: str, **_: Any) -> None:
+    """Hook of ``on_staff_availability_changed``: the open span ends now, the new state's
+    starts (two statements, inside the changing transaction)."""
+    now = clock.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {AVAILABILITY} SET ended_at = %s WHERE staff_id = %s AND ended_at IS NULL", [now, staff.pk]
+        )
+        cursor.execute(
+            f"INSERT INTO {AVAILABILITY} (staff_id, state, started_at, ended_at) VALUES (%s, %s, %s, NULL)",
+            [staff.pk, staff.availability, now],
+        )
+
+
+def staff_created(*, staff: Staff, **_: Any) -> None:
+    """Hook of ``on_staff_created``: the first availability span (its initial state)."""
+    staff_availability_changed(staff=staff, previous="")
+
+
+# ------------------------------------------------------------------------------ rebuild
+
+
+def analytics_rebuild(*, since: dt.datetime | None = None) -> dict[str, int]:
+    """Rebuild the facts, their tags and the handling spans of the enquiries created at or
+    after ``since`` (all when None), set-based, in one transaction; idempotent. Returns the
+    rows written per table."""
+    scope = " AND e.created_at >= %s" if since is not None else ""
+    scope_params: list[Any] = [since] if since is not None else []
+    types = ("resolved", "reopened", "transferred")
+    flags_sql = (
+        "SELECT ev.enquiry_id, "
+        + ", ".join(f"MAX(CASE WHEN ev.type = '{t}' THEN 1 ELSE 0 END) AS f_{t}" for t in types)
+        + " FROM enquiries_enquiryevent ev"
+        + (" JOIN enquiries_enquiry e ON e.id = ev.enquiry_id" if since is not None else "")
+        + f" WHERE ev.type IN ({', '.join(repr(t) for t in types)}){scope} GROUP BY ev.enquiry_id"
+    )
+    messages_sql = (
+        "SELECT m.room_id, "
+        "SUM(CASE WHEN m.author_visitor_id IS NOT NULL THEN 1 ELSE 0 END) AS n_customer, "
+        "SUM(CASE WHEN m.author_visitor_id IS NULL AND m.author_staff_id IS NOT NULL THEN 1 ELSE 0 END) AS n_staff "
+        "FROM rooms_message m"
+        + (" JOIN rooms_room r ON r.id = m.room_id JOIN enquiries_enquiry e ON e.id = r.enquiry_id" if since else "")
+        + f" WHERE m.kind <> 'system'{scope} GROUP BY m.room_id"
+    )
+
+    def flag(t: str) -> str:
+        return f"(COALESCE(fl.f_{t}, 0) = 1)" if connection.vendor == "postgresql" else f"COALESCE(fl.f_{t}, 0)"
+
+    select = _fact_select(
+        resolved=flag("resolved"),
+        reopened=flag("reopened"),
+        transferred=flag("transferred"),
+        customer="COALESCE(mc.n_customer, 0)",
+        staff="COALESCE(mc.n_staff, 0)",
+    )
+    fact_sql = (
+        f"INSERT INTO {FACT} ({', '.join(_fact_columns())}) SELECT {select}{_FROM} "
+        f"LEFT JOIN ({flags_sql}) fl ON fl.enquiry_id = e.id "
+        f"LEFT JOIN ({messages_sql}) mc ON mc.room_id = r.id "
+        f"WHERE 1 = 1{scope}"
+    )
+    starts = ", ".join(f"'{t}'" for t in _SPAN_STARTS)
+    all_types = ", ".join(f"'{t}'" for t in (*_SPAN_STARTS, *_SPAN_ENDS))
+    owner_at_reopen = (
+        "(SELECT ev2.actor_id FROM enquiries_enquiryevent ev2 WHERE ev2.enquiry_id = ev.enquiry_id "
+        "AND ev2.id < ev.id AND ev2.type IN ('picked_up', 'transferred', 'taken_over') ORDER BY ev2.id DESC LIMIT 1)"
+    )
+    spans_sql = (
+        f"INSERT INTO {HANDLING} (enquiry_id, staff_id, started_at, ended_at) "
+        "SELECT s.enquiry_id, s.staff_id, s.started_at, s.ended_at FROM ("
+        f"SELECT ev.enquiry_id, ev.type, CASE WHEN ev.type = 'reopened' THEN {owner_at_reopen} ELSE ev.actor_id END "
+        "AS staff_id, ev.created_at AS started_at, "
+        "LEAD(ev.created_at) OVER (PARTITION BY ev.enquiry_id ORDER BY ev.id) AS ended_at "
+        "FROM enquiries_enquiryevent ev"
+        + (" JOIN enquiries_enquiry e ON e.id = ev.enquiry_id" if since is not None else "")
+        + f" WHERE ev.type IN ({all_types}){scope}"
+        f") s WHERE s.type IN ({starts}) AND s.staff_id IS NOT NULL"
+    )
+    tags_sql = (
+        f"INSERT INTO {FACT_TAG} (enquiry_id, tag_id) SELECT et.enquiry_id, et.conversationtag_id "
+        "FROM enquiries_enquiry_tags et"
+        + (" JOIN enquiries_enquiry e ON e.id = et.enquiry_id" if since is not None else "")
+        + (f" WHERE 1 = 1{scope}")
+    )
+    in_scope = "SELECT e.id FROM enquiries_enquiry e WHERE e.created_at >= %s"
+    counts: dict[str, int] = {}
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table, key in ((FACT, "enquiry_id"), (FACT_TAG, "enquiry_id"), (HANDLING, "enquiry_id")):
+            if since is None:
+                cursor.execute(f"DELETE FROM {table}")
+            else:
+                cursor.execute(f"DELETE FROM {table} WHERE {key} IN ({in_scope})", [since])
+        cursor.execute(fact_sql, scope_params * 3)
+        counts["facts"] = cursor.rowcount
+        cursor.execute(tags_sql, scope_params)
+        counts["tags"] = cursor.rowcount
+        cursor.execute(spans_sql, scope_params)
+        counts["handling_spans"] = cursor.rowcount
+    return counts
+
+
+def availability_spans_seed(now: dt.datetime | None = None) -> int:
+    """Start an availability span, in their current state, for every staff member without
+    an open one (the migration that adds the spans: from then on changes are recorded)."""
+    now = now or clock.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {AVAILABILITY} (staff_id, state, started_at, ended_at) "
+            f"SELECT s.id, s.availability, %s, NULL FROM contactcenter_staff s "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {AVAILABILITY} a WHERE a.staff_id = s.id AND a.ended_at IS NULL)",
+            [now],
+        )
+        return cursor.rowcount
+
+
+def enquiry_ids_missing_facts() -> int:
+    """How many enquiries have no fact row (a check for operators and tests)."""
+    return Enquiry.objects.exclude(pk__in=_fact_ids()).count()
+
+
+def _fact_ids() -> Any:
+    from analytics.facts_models import EnquiryFact
+
+    return EnquiryFact.objects.values("enquiry_id")
