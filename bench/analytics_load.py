@@ -150,7 +150,9 @@ def data_facts(db: Any) -> dict[str, Any]:
 
 RAW_SQL = """
 WITH e AS (
-    SELECT e.id, e.created_at, e.owner_id, e.channel_id, c.kind AS channel_kind, e.destination_id,
+    SELECT e.id, e.created_at, e.owner_id, e.channel_id,
+           -- what the customer came through when it differs from the channel's kind (Enquiry.via)
+           COALESCE(NULLIF(e.via, ''), c.kind) AS channel_kind, e.destination_id,
            e.status, e.picked_up_at, e.first_response_at, e.closed_at, e.missed_at, e.missed_reason,
            e.rating_score, e.rating_comment
     FROM enquiries_enquiry e JOIN channels_adapters_channel c ON c.id = e.channel_id
@@ -632,7 +634,7 @@ def hotpath(args: argparse.Namespace) -> dict[str, Any]:
     """The chat load of bench/chat_load.py (visitors post over sockets at --chat-rate; latency to
     the agent's socket) against two pairs of daphne processes on one fresh database: the code
     as it is, and the same code with the analytics app's observers removed after start-up
-    (``SERVE``). Phases alternate with, without, with, without: p50/p99 and server CPU per
+    (``SERVE``). Phases alternate with, without, without, with, ...: p50/p99 and server CPU per
     message of each, and the ratios (with / without)."""
     db_url = chat_load.recreate_db(os.environ["DATABASE_URL"], args.hotpath_db)
     env = chat_load.server_env(argparse.Namespace(layer="pubsub"), db_url)
@@ -651,7 +653,7 @@ def hotpath(args: argparse.Namespace) -> dict[str, Any]:
     try:
         for k, (name, flag) in enumerate((("with analytics", "0"), ("without analytics", "1"))):
             bases, pids = [], []
-            for i in range(args.processes):
+            for i in range(args.hotpath_processes):
                 port = args.port + 10 + 2 * k + i
                 log_path = logs / f"daphne-{port}.log"
                 cmd = [python, "-c", SERVE, "-b", "127.0.0.1", "-p", str(port), "contactcenter.asgi:application"]
@@ -672,7 +674,8 @@ def hotpath(args: argparse.Namespace) -> dict[str, Any]:
                 await loads[name].open()
             await asyncio.sleep(1)
             for rnd in range(args.hotpath_rounds):
-                for name, s in sets.items():
+                order = list(sets.items())
+                for name, s in order if rnd % 2 == 0 else order[::-1]:  # ABBA: no side always first
                     before = sum(chat_load.cpu_seconds(p) for p in s["pids"])
                     result = await loads[name].phase(args.chat_rate, args.chat_duration, f"{name[:2]}{rnd}")
                     used = sum(chat_load.cpu_seconds(p) for p in s["pids"]) - before
@@ -774,6 +777,7 @@ def main() -> None:
     p.add_argument("--hotpath-only", action="store_true")
     p.add_argument("--hotpath-db", default="cc_bench_abench_chat", help="a database of our own (recreated)")
     p.add_argument("--hotpath-rounds", type=int, default=3)
+    p.add_argument("--hotpath-processes", type=int, default=1, help="daphne processes per code variant")
     p.add_argument("--conversations", type=int, default=100)
     p.add_argument("--chat-rate", type=float, default=200)
     p.add_argument("--chat-duration", type=float, default=15)
