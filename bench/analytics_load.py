@@ -623,16 +623,36 @@ if os.environ.get("BENCH_NO_ANALYTICS") == "1":
     def ours(fn):
         return getattr(fn, "__module__", "").startswith("analytics")
 
+    before = len(enquiry_hooks._observers) + len(room_hooks._posted_observers) + len(room_hooks._changed_observers)
+    before += len(room_hooks._rules) + len(org_services.staff_availability_hooks)
     enquiry_hooks._observers[:] = [f for f in enquiry_hooks._observers if not ours(f)]
     room_hooks._posted_observers[:] = [f for f in room_hooks._posted_observers if not ours(f)]
     room_hooks._changed_observers[:] = [f for f in room_hooks._changed_observers if not ours(f)]
     room_hooks._rules[:] = [r for r in room_hooks._rules if not any(ours(f) for f in vars(r).values() if f)]
     org_services.staff_availability_hooks[:] = [f for f in org_services.staff_availability_hooks if not ours(f)]
-    print("analytics observers removed", flush=True)
+    after = len(enquiry_hooks._observers) + len(room_hooks._posted_observers) + len(room_hooks._changed_observers)
+    after += len(room_hooks._rules) + len(org_services.staff_availability_hooks)
+    print(f"analytics observers removed: {before - after}", flush=True)
 from daphne.cli import CommandLineInterface
 sys.argv = ["daphne"] + sys.argv[1:]
 CommandLineInterface.entrypoint()
 """
+
+
+_ticket = chat_load.staff_socket_url
+
+
+async def _ticket_retrying(ws_base: str, http_base: str, token: str) -> str:
+    """chat_load's socket ticket, retried: on a shared PostgreSQL server a burst of other
+    clients may briefly leave no connection (the API answers 503: unavailable)."""
+    for attempt in range(8):
+        try:
+            return await _ticket(ws_base, http_base, token)
+        except AssertionError:
+            if attempt == 7:
+                raise
+            await asyncio.sleep(0.5 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def hotpath(args: argparse.Namespace) -> dict[str, Any]:
@@ -641,6 +661,7 @@ def hotpath(args: argparse.Namespace) -> dict[str, Any]:
     as it is, and the same code with the analytics app's observers removed after start-up
     (``SERVE``). Phases alternate with, without, without, with, ...: p50/p99 and server CPU per
     message of each, and the ratios (with / without)."""
+    chat_load.staff_socket_url = _ticket_retrying  # type: ignore[assignment]
     db_url = chat_load.recreate_db(os.environ["DATABASE_URL"], args.hotpath_db)
     env = chat_load.server_env(argparse.Namespace(layer="pubsub"), db_url)
     env["CC_CHANNEL_PREFIX"] = f"abench-hot-{secrets.token_hex(3)}"
