@@ -28,9 +28,10 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from analytics.facts_models import AvailabilitySpan, HandlingSpan
 from contactcenter.org import clock
 from contactcenter.org.models import Staff
-from enquiries.models import Enquiry, EnquiryEvent
+from enquiries.models import EnquiryEvent
 from rooms.models import Message
 
 FACT = "analytics_enquiryfact"
@@ -175,10 +176,7 @@ def _fact_upsert(event: EnquiryEvent) -> None:
 
 
 def _handling_end(enquiry_id: int, when: dt.datetime) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {HANDLING} SET ended_at = %s WHERE enquiry_id = %s AND ended_at IS NULL", [when, enquiry_id]
-        )
+    HandlingSpan.objects.filter(enquiry_id=enquiry_id, ended_at__isnull=True).update(ended_at=when)
 
 
 def _handling_start(event: EnquiryEvent) -> None:
@@ -187,11 +185,7 @@ def _handling_start(event: EnquiryEvent) -> None:
         _handling_end(event.enquiry_id, event.created_at)
     if staff_id is None:
         return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {HANDLING} (enquiry_id, staff_id, started_at, ended_at) VALUES (%s, %s, %s, NULL)",
-            [event.enquiry_id, staff_id, event.created_at],
-        )
+    HandlingSpan.objects.create(enquiry_id=event.enquiry_id, staff_id=staff_id, started_at=event.created_at)
 
 
 def _fact_tags_write(enquiry_id: int, tag_ids: Sequence[int]) -> None:
@@ -246,14 +240,8 @@ def staff_availability_changed(*, staff: Staff, previous: str, **_: Any) -> None
     """Hook of ``on_staff_availability_changed``: the open span ends now, the new state's
     starts (two statements, inside the changing transaction)."""
     now = clock.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {AVAILABILITY} SET ended_at = %s WHERE staff_id = %s AND ended_at IS NULL", [now, staff.pk]
-        )
-        cursor.execute(
-            f"INSERT INTO {AVAILABILITY} (staff_id, state, started_at, ended_at) VALUES (%s, %s, %s, NULL)",
-            [staff.pk, staff.availability, now],
-        )
+    AvailabilitySpan.objects.filter(staff_id=staff.pk, ended_at__isnull=True).update(ended_at=now)
+    AvailabilitySpan.objects.create(staff_id=staff.pk, state=staff.availability, started_at=now)
 
 
 def staff_created(*, staff: Staff, **_: Any) -> None:
@@ -269,7 +257,7 @@ def analytics_rebuild(*, since: dt.datetime | None = None) -> dict[str, int]:
     after ``since`` (all when None), set-based, in one transaction; idempotent. Returns the
     rows written per table."""
     scope = " AND e.created_at >= %s" if since is not None else ""
-    scope_params: list[Any] = [since] if since is not None else []
+    scope_params: list[Any] = [connection.ops.adapt_datetimefield_value(since)] if since is not None else []
     types = ("resolved", "reopened", "transferred")
     flags_sql = (
         "SELECT ev.enquiry_id, "
@@ -333,7 +321,7 @@ def analytics_rebuild(*, since: dt.datetime | None = None) -> dict[str, int]:
             if since is None:
                 cursor.execute(f"DELETE FROM {table}")
             else:
-                cursor.execute(f"DELETE FROM {table} WHERE {key} IN ({in_scope})", [since])
+                cursor.execute(f"DELETE FROM {table} WHERE {key} IN ({in_scope})", scope_params)
         cursor.execute(fact_sql, scope_params * 3)
         counts["facts"] = cursor.rowcount
         cursor.execute(tags_sql, scope_params)
@@ -352,17 +340,6 @@ def availability_spans_seed(now: dt.datetime | None = None) -> int:
             f"INSERT INTO {AVAILABILITY} (staff_id, state, started_at, ended_at) "
             f"SELECT s.id, s.availability, %s, NULL FROM contactcenter_staff s "
             f"WHERE NOT EXISTS (SELECT 1 FROM {AVAILABILITY} a WHERE a.staff_id = s.id AND a.ended_at IS NULL)",
-            [now],
+            [connection.ops.adapt_datetimefield_value(now)],
         )
         return cursor.rowcount
-
-
-def enquiry_ids_missing_facts() -> int:
-    """How many enquiries have no fact row (a check for operators and tests)."""
-    return Enquiry.objects.exclude(pk__in=_fact_ids()).count()
-
-
-def _fact_ids() -> Any:
-    from analytics.facts_models import EnquiryFact
-
-    return EnquiryFact.objects.values("enquiry_id")

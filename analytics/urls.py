@@ -4,4 +4,8 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
 
+from analytics import reports_api
+
 urlpatterns: list[URLPattern | URLResolver] = []
+# The summary and the agents' ranking (analytics/reports_api.py).
+urlpatterns += reports_api.urlpatterns

@@ -1,0 +1,666 @@
+# ruff: noqa: S608 - the SQL is built from constant table and column names; values are always parameters
+"""Selectors of the analytics reports (METRICS.md): the summary (enquiry figures by day,
+hour, agent, channel, channel kind, destination or conversation tag) and the agents'
+ranking. They read only the rollups (analytics.facts_models), never messages.
+
+PostgreSQL aggregates in SQL (``percentile_disc ... WITHIN GROUP``, day and hour buckets
+with ``AT TIME ZONE``); SQLite (development, tests) loads the range's facts and
+aggregates them in Python with the same definitions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from analytics.facts_models import AvailabilitySpan, EnquiryFact, EnquiryFactTag, HandlingSpan
+from channels_adapters.models import Channel
+from contactcenter.org import clock
+from contactcenter.org.errors import InvalidInput, NotAuthorized
+from contactcenter.org.i18n import business_time_zone
+from contactcenter.org.models import Destination, Staff
+from enquiries.models import ConversationTag
+
+GROUP_BYS = ("day", "hour", "agent", "channel", "channel_kind", "tag", "conversation_tag")
+MISSED_REASONS = ("timeout", "nobody_available", "out_of_hours", "all_rejected", "note_left")
+MAX_RANGE_DAYS = 366
+AVAILABILITY_STATES = tuple(Staff.Availability.values)
+
+SUMMARY_FIELDS = (
+    "key",
+    "label",
+    "opened",
+    "handled",
+    "missed",
+    "missed_rate",
+    "missed_by_reason",
+    "resolved",
+    "reopened",
+    "transferred",
+    "wait_p50_s",
+    "wait_p90_s",
+    "first_response_p50_s",
+    "first_response_p90_s",
+    "handle_time_p50_s",
+    "messages_customer",
+    "messages_staff",
+    "csat_avg",
+    "csat_count",
+    "csat_share_4_5",
+    "csat_comments",
+)
+AGENT_FIELDS = (
+    "rank",
+    "key",
+    "label",
+    "handled",
+    "resolved",
+    "reopened",
+    "transferred",
+    "wait_p50_s",
+    "first_response_p50_s",
+    "handle_time_p50_s",
+    "messages_staff",
+    "csat_avg",
+    "csat_count",
+    *(f"{state}_s" for state in AVAILABILITY_STATES),
+    "load_avg",
+    "load_max",
+)
+# sort key -> (descending?): counts and satisfaction high first, times low first.
+AGENT_SORTS = {
+    "handled": True,
+    "resolved": True,
+    "messages_staff": True,
+    "csat_avg": True,
+    "csat_count": True,
+    "active_s": True,
+    "load_avg": True,
+    "load_max": True,
+    "wait_p50_s": False,
+    "first_response_p50_s": False,
+    "handle_time_p50_s": False,
+}
+
+
+# ------------------------------------------------------------------------------ input
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.datetime  # inclusive, aware
+    end: dt.datetime  # exclusive, aware
+    time_zone: str
+    from_text: str
+    to_text: str
+
+
+@dataclass(frozen=True)
+class Filters:
+    agent: int | None = None
+    channel: int | None = None
+    channel_kind: str | None = None
+    tag: int | None = None
+    conversation_tag: int | None = None
+
+
+@dataclass(frozen=True)
+class SummaryQuery:
+    period: Period
+    group_by: str
+    filters: Filters = field(default_factory=Filters)
+
+
+def _parse_moment(name: str, raw: str, zone: zoneinfo.ZoneInfo, *, end: bool) -> tuple[dt.datetime, str]:
+    """A date (a whole day in ``zone``; as an end, up to the next midnight) or an ISO time
+    (naive ones in ``zone``; as an end, exclusive)."""
+    raw = raw.strip()
+    try:
+        if len(raw) == 10:
+            day = dt.date.fromisoformat(raw)
+            start = dt.datetime.combine(day + dt.timedelta(days=1 if end else 0), dt.time(), tzinfo=zone)
+            return start, day.isoformat()
+        when = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput.field(name, _("Enter a date (YYYY-MM-DD) or an ISO date and time.")) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=zone)
+    return when, when.isoformat()
+
+
+def period_parse(raw_from: str | None, raw_to: str | None, *, time_zone: str | None = None) -> Period:
+    """The report's period from the ``from``/``to`` parameters (default: today in the
+    business's time zone). Refuses bad dates, from after to, and more than 366 days."""
+    name = time_zone or business_time_zone()
+    zone = zoneinfo.ZoneInfo(name)
+    today = clock.now().astimezone(zone).date().isoformat()
+    start, from_text = _parse_moment("from", raw_from or today, zone, end=False)
+    end, to_text = _parse_moment(
+        "to", raw_to or (raw_from if raw_from and len(raw_from.strip()) == 10 else today), zone, end=True
+    )
+    if end <= start:
+        raise InvalidInput.field("to", _("The end of the period must come after its start."))
+    if end - start > dt.timedelta(days=MAX_RANGE_DAYS):
+        raise InvalidInput.field("to", _("The period is limited to %(n)s days.") % {"n": MAX_RANGE_DAYS})
+    return Period(start=start, end=end, time_zone=name, from_text=from_text, to_text=to_text)
+
+
+def _int_param(name: str, raw: Any) -> int | None:
+    if raw in (None, ""):
+        return None
+    try:
+        value = int(str(raw))
+    except ValueError:
+        raise InvalidInput.field(name, _("Enter a whole number (an id).")) from None
+    if value <= 0:
+        raise InvalidInput.field(name, _("Enter a whole number (an id)."))
+    return value
+
+
+def filters_parse(params: Any) -> Filters:
+    kind = (params.get("channel_kind") or "").strip() or None
+    if kind is not None and kind not in {*Channel.Kind.values, "weblink"}:
+        raise InvalidInput.field("channel_kind", _("Unknown channel kind."))
+    return Filters(
+        agent=_int_param("agent", params.get("agent")),
+        channel=_int_param("channel", params.get("channel")),
+        channel_kind=kind,
+        tag=_int_param("tag", params.get("tag")),
+        conversation_tag=_int_param("conversation_tag", params.get("conversation_tag")),
+    )
+
+
+def summary_query_parse(staff: Staff, params: Any) -> SummaryQuery:
+    """The summary's parameters, checked, with what ``staff`` may see applied: an agent
+    sees their own figures only (another agent asked: NotAuthorized)."""
+    group_by = (params.get("group_by") or "day").strip()
+    if group_by not in GROUP_BYS:
+        raise InvalidInput.field("group_by", _("Group by one of: %(names)s.") % {"names": ", ".join(GROUP_BYS)})
+    period = period_parse(params.get("from"), params.get("to"))
+    filters = filters_parse(params)
+    if not staff.is_admin:
+        if filters.agent is not None and filters.agent != staff.pk:
+            raise NotAuthorized(_("Agents see their own figures only."))
+        filters = Filters(
+            agent=staff.pk,
+            channel=filters.channel,
+            channel_kind=filters.channel_kind,
+            tag=filters.tag,
+            conversation_tag=filters.conversation_tag,
+        )
+    return SummaryQuery(period=period, group_by=group_by, filters=filters)
+
+
+# ------------------------------------------------------------------------------ figures
+
+
+def nearest_rank(values: Sequence[float], p: float) -> float | None:
+    """The smallest value v with at least ceil(p * n) values <= v (None: no values)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(p * len(ordered))) - 1]
+
+
+@dataclass
+class _Acc:
+    """The figures of one row being added up (the SQLite path)."""
+
+    opened: int = 0
+    handled: int = 0
+    missed: int = 0
+    by_reason: dict[str, int] = field(default_factory=lambda: dict.fromkeys(MISSED_REASONS, 0))
+    resolved: int = 0
+    reopened: int = 0
+    transferred: int = 0
+    wait: list[float] = field(default_factory=list)
+    first_response: list[float] = field(default_factory=list)
+    handle: list[float] = field(default_factory=list)
+    messages_customer: int = 0
+    messages_staff: int = 0
+    csat_sum: int = 0
+    csat_count: int = 0
+    csat_4_5: int = 0
+    csat_comments: int = 0
+
+    def add(self, f: dict[str, Any]) -> None:
+        self.opened += 1
+        self.handled += bool(f["handled"])
+        if f["missed_at"] is not None:
+            self.missed += 1
+            if f["missed_reason"] in self.by_reason:
+                self.by_reason[f["missed_reason"]] += 1
+        self.resolved += bool(f["resolved"])
+        self.reopened += bool(f["reopened"])
+        self.transferred += bool(f["transferred"])
+        for name, values in (
+            ("wait_s", self.wait),
+            ("first_response_s", self.first_response),
+            ("handle_s", self.handle),
+        ):
+            if f[name] is not None:
+                values.append(float(f[name]))
+        self.messages_customer += f["messages_customer"]
+        self.messages_staff += f["messages_staff"]
+        if f["rating_score"] is not None:
+            self.csat_sum += f["rating_score"]
+            self.csat_count += 1
+            self.csat_4_5 += f["rating_score"] >= 4
+            self.csat_comments += bool(f["rating_commented"])
+
+    def figures(self) -> dict[str, Any]:
+        return {
+            "opened": self.opened,
+            "handled": self.handled,
+            "missed": self.missed,
+            "missed_by_reason": dict(self.by_reason),
+            "resolved": self.resolved,
+            "reopened": self.reopened,
+            "transferred": self.transferred,
+            "wait_p50": nearest_rank(self.wait, 0.5),
+            "wait_p90": nearest_rank(self.wait, 0.9),
+            "first_response_p50": nearest_rank(self.first_response, 0.5),
+            "first_response_p90": nearest_rank(self.first_response, 0.9),
+            "handle_p50": nearest_rank(self.handle, 0.5),
+            "messages_customer": self.messages_customer,
+            "messages_staff": self.messages_staff,
+            "csat_sum": self.csat_sum,
+            "csat_count": self.csat_count,
+            "csat_4_5": self.csat_4_5,
+            "csat_comments": self.csat_comments,
+        }
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(float(value), digits)
+
+
+def _row(key: Any, label: str, raw: dict[str, Any] | None) -> dict[str, Any]:
+    """A report row from the raw figures (None: an empty period, all zeros)."""
+    f = raw or _Acc().figures()
+    opened, count = f["opened"], f["csat_count"]
+    return {
+        "key": key,
+        "label": label,
+        "opened": opened,
+        "handled": f["handled"],
+        "missed": f["missed"],
+        "missed_rate": round(f["missed"] / opened, 4) if opened else None,
+        "missed_by_reason": {r: int(f["missed_by_reason"].get(r) or 0) for r in MISSED_REASONS},
+        "resolved": f["resolved"],
+        "reopened": f["reopened"],
+        "transferred": f["transferred"],
+        "wait_p50_s": _round(f["wait_p50"], 1),
+        "wait_p90_s": _round(f["wait_p90"], 1),
+        "first_response_p50_s": _round(f["first_response_p50"], 1),
+        "first_response_p90_s": _round(f["first_response_p90"], 1),
+        "handle_time_p50_s": _round(f["handle_p50"], 1),
+        "messages_customer": f["messages_customer"],
+        "messages_staff": f["messages_staff"],
+        "csat_avg": round(f["csat_sum"] / count, 2) if count else None,
+        "csat_count": count,
+        "csat_share_4_5": round(f["csat_4_5"] / count, 4) if count else None,
+        "csat_comments": f["csat_comments"],
+    }
+
+
+# ------------------------------------------------------------------------------ the PostgreSQL path
+
+_PG_AGGREGATES = (
+    "COUNT(*) AS opened",
+    "COUNT(*) FILTER (WHERE f.handled) AS handled",
+    "COUNT(f.missed_at) AS missed",
+    *(f"COUNT(*) FILTER (WHERE f.missed_at IS NOT NULL AND f.missed_reason = '{r}') AS m_{r}" for r in MISSED_REASONS),
+    "COUNT(*) FILTER (WHERE f.resolved) AS resolved",
+    "COUNT(*) FILTER (WHERE f.reopened) AS reopened",
+    "COUNT(*) FILTER (WHERE f.transferred) AS transferred",
+    "percentile_disc(0.5) WITHIN GROUP (ORDER BY f.wait_s) AS wait_p50",
+    "percentile_disc(0.9) WITHIN GROUP (ORDER BY f.wait_s) AS wait_p90",
+    "percentile_disc(0.5) WITHIN GROUP (ORDER BY f.first_response_s) AS first_response_p50",
+    "percentile_disc(0.9) WITHIN GROUP (ORDER BY f.first_response_s) AS first_response_p90",
+    "percentile_disc(0.5) WITHIN GROUP (ORDER BY f.handle_s) AS handle_p50",
+    "COALESCE(SUM(f.messages_customer), 0) AS messages_customer",
+    "COALESCE(SUM(f.messages_staff), 0) AS messages_staff",
+    "COALESCE(SUM(f.rating_score), 0) AS csat_sum",
+    "COUNT(f.rating_score) AS csat_count",
+    "COUNT(*) FILTER (WHERE f.rating_score >= 4) AS csat_4_5",
+    "COUNT(*) FILTER (WHERE f.rating_score IS NOT NULL AND f.rating_commented) AS csat_comments",
+)
+
+_TAG_GROUPS = (
+    "SELECT ft.enquiry_id, ft.tag_id AS k FROM analytics_enquiryfacttag ft "
+    "UNION SELECT ft.enquiry_id, ct.parent_id FROM analytics_enquiryfacttag ft "
+    "JOIN enquiries_conversationtag ct ON ct.id = ft.tag_id WHERE ct.parent_id IS NOT NULL"
+)
+
+
+def _pg_where(query: SummaryQuery, *, owned_only: bool = False) -> tuple[str, list[Any]]:
+    f = query.filters
+    where = ["f.created_at >= %s", "f.created_at < %s"]
+    params: list[Any] = [query.period.start, query.period.end]
+    for column, value in (
+        ("f.owner_id", f.agent),
+        ("f.channel_id", f.channel),
+        ("f.channel_kind", f.channel_kind),
+        ("f.destination_id", f.tag),
+    ):
+        if value is not None:
+            where.append(f"{column} = %s")
+            params.append(value)
+    if f.conversation_tag is not None:
+        where.append(
+            "f.enquiry_id IN (SELECT ft.enquiry_id FROM analytics_enquiryfacttag ft "
+            "JOIN enquiries_conversationtag ct ON ct.id = ft.tag_id WHERE ft.tag_id = %s OR ct.parent_id = %s)"
+        )
+        params += [f.conversation_tag, f.conversation_tag]
+    if owned_only:
+        where.append("f.owner_id IS NOT NULL")
+    return " AND ".join(where), params
+
+
+def _pg_key(group_by: str) -> tuple[str, str, list[Any]]:
+    """(key expression, extra FROM, params of the key expression)."""
+    if group_by in ("day", "hour"):
+        return f"date_trunc('{group_by}', f.created_at AT TIME ZONE %s)", "", ["TZ"]
+    if group_by == "conversation_tag":
+        return "g.k", f" LEFT JOIN ({_TAG_GROUPS}) g ON g.enquiry_id = f.enquiry_id", []
+    column = {"agent": "owner_id", "channel": "channel_id", "channel_kind": "channel_kind", "tag": "destination_id"}
+    return f"f.{column[group_by]}", "", []
+
+
+def _pg_rows(query: SummaryQuery, group_by: str | None, *, owned_only: bool = False) -> dict[Any, dict[str, Any]]:
+    where, params = _pg_where(query, owned_only=owned_only)
+    key_params: list[Any] = []
+    if group_by is None:
+        key_sql, join = "NULL", ""
+    else:
+        key_sql, join, key_params = _pg_key(group_by)
+        key_params = [query.period.time_zone if p == "TZ" else p for p in key_params]
+    sql = (
+        f"SELECT {key_sql} AS key, {', '.join(_PG_AGGREGATES)} FROM analytics_enquiryfact f{join} "
+        f"WHERE {where} GROUP BY 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, key_params + params)
+        names = [c[0] for c in cursor.description]
+        out: dict[Any, dict[str, Any]] = {}
+        for values in cursor.fetchall():
+            raw = dict(zip(names, values, strict=True))
+            raw["missed_by_reason"] = {r: raw.pop(f"m_{r}") for r in MISSED_REASONS}
+            out[raw.pop("key")] = raw
+    return out
+
+
+# ------------------------------------------------------------------------------ the SQLite path
+
+
+_FACT_VALUES = (
+    "enquiry_id",
+    "created_at",
+    "owner_id",
+    "channel_id",
+    "channel_kind",
+    "destination_id",
+    "handled",
+    "missed_at",
+    "missed_reason",
+    "resolved",
+    "reopened",
+    "transferred",
+    "wait_s",
+    "first_response_s",
+    "handle_s",
+    "messages_customer",
+    "messages_staff",
+    "rating_score",
+    "rating_commented",
+)
+
+
+def _facts_of(query: SummaryQuery, *, owned_only: bool = False) -> list[dict[str, Any]]:
+    f = query.filters
+    qs = EnquiryFact.objects.filter(created_at__gte=query.period.start, created_at__lt=query.period.end)
+    if f.agent is not None:
+        qs = qs.filter(owner_id=f.agent)
+    if f.channel is not None:
+        qs = qs.filter(channel_id=f.channel)
+    if f.channel_kind is not None:
+        qs = qs.filter(channel_kind=f.channel_kind)
+    if f.tag is not None:
+        qs = qs.filter(destination_id=f.tag)
+    if f.conversation_tag is not None:
+        tags = ConversationTag.objects.filter(pk=f.conversation_tag) | ConversationTag.objects.filter(
+            parent_id=f.conversation_tag
+        )
+        qs = qs.filter(enquiry_id__in=EnquiryFactTag.objects.filter(tag__in=tags).values("enquiry_id"))
+    if owned_only:
+        qs = qs.filter(owner_id__isnull=False)
+    return list(qs.values(*_FACT_VALUES))
+
+
+def _tag_groups(enquiry_ids: Iterable[int]) -> dict[int, set[int]]:
+    parents = dict(ConversationTag.objects.values_list("id", "parent_id"))
+    groups: dict[int, set[int]] = defaultdict(set)
+    for enquiry_id, tag_id in EnquiryFactTag.objects.filter(enquiry_id__in=list(enquiry_ids)).values_list(
+        "enquiry_id", "tag_id"
+    ):
+        groups[enquiry_id].add(tag_id)
+        if parents.get(tag_id):
+            groups[enquiry_id].add(parents[tag_id])
+    return groups
+
+
+def _py_rows(query: SummaryQuery, group_by: str | None, *, owned_only: bool = False) -> dict[Any, dict[str, Any]]:
+    facts = _facts_of(query, owned_only=owned_only)
+    zone = zoneinfo.ZoneInfo(query.period.time_zone)
+    accs: dict[Any, _Acc] = defaultdict(_Acc)
+    tag_groups = _tag_groups(f["enquiry_id"] for f in facts) if group_by == "conversation_tag" else {}
+    column = {"agent": "owner_id", "channel": "channel_id", "channel_kind": "channel_kind", "tag": "destination_id"}
+    for f in facts:
+        keys: Iterable[Any]
+        if group_by is None:
+            keys = [None]
+        elif group_by in ("day", "hour"):
+            local = f["created_at"].astimezone(zone)
+            keys = [
+                local.replace(hour=0 if group_by == "day" else local.hour, minute=0, second=0, microsecond=0).replace(
+                    tzinfo=None
+                )
+            ]
+        elif group_by == "conversation_tag":
+            keys = tag_groups.get(f["enquiry_id"]) or [None]
+        else:
+            keys = [f[column[group_by]]]
+        for key in keys:
+            accs[key].add(f)
+    return {key: acc.figures() for key, acc in accs.items()}
+
+
+def _raw_rows(query: SummaryQuery, group_by: str | None, *, owned_only: bool = False) -> dict[Any, dict[str, Any]]:
+    if connection.vendor == "postgresql":
+        return _pg_rows(query, group_by, owned_only=owned_only)
+    return _py_rows(query, group_by, owned_only=owned_only)
+
+
+# ------------------------------------------------------------------------------ the summary
+
+
+def _periods(period: Period, group_by: str) -> list[dt.datetime]:
+    """Every day or hour (local wall-clock, naive) of the period, in order."""
+    zone = zoneinfo.ZoneInfo(period.time_zone)
+    out: list[dt.datetime] = []
+    seen: set[dt.datetime] = set()
+    step = dt.timedelta(hours=1)
+    moment = period.start.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    while moment < period.end:
+        local = moment.astimezone(zone).replace(tzinfo=None)
+        bucket = local.replace(hour=0) if group_by == "day" else local
+        bucket = bucket.replace(minute=0, second=0, microsecond=0)
+        if bucket not in seen:
+            seen.add(bucket)
+            out.append(bucket)
+        moment += step
+    return out
+
+
+def _time_key(bucket: dt.datetime, group_by: str, zone: zoneinfo.ZoneInfo) -> tuple[str, str]:
+    if group_by == "day":
+        return bucket.date().isoformat(), bucket.date().isoformat()
+    return bucket.replace(tzinfo=zone).isoformat(), bucket.strftime("%Y-%m-%d %H:00")
+
+
+def _labels(group_by: str, keys: Iterable[Any]) -> dict[Any, str]:
+    ids = [k for k in keys if k is not None]
+    if group_by == "agent":
+        return dict(Staff.objects.filter(pk__in=ids).values_list("id", "display_name"))
+    if group_by == "channel":
+        return dict(Channel.objects.filter(pk__in=ids).values_list("id", "name"))
+    if group_by == "tag":
+        return dict(Destination.objects.filter(pk__in=ids).values_list("id", "name"))
+    if group_by == "conversation_tag":
+        return {t.pk: str(t) for t in ConversationTag.objects.filter(pk__in=ids).select_related("parent")}
+    return {k: str(k) for k in ids}
+
+
+def summary(query: SummaryQuery) -> dict[str, Any]:
+    """The summary report: one row per period or dimension value, and the total."""
+    group_by = query.group_by
+    raw = _raw_rows(query, group_by)
+    rows: list[dict[str, Any]] = []
+    if group_by in ("day", "hour"):
+        zone = zoneinfo.ZoneInfo(query.period.time_zone)
+        for bucket in _periods(query.period, group_by):
+            key, label = _time_key(bucket, group_by, zone)
+            rows.append(_row(key, label, raw.get(bucket)))
+    else:
+        labels = _labels(group_by, raw)
+        none_label = {"agent": _("Unassigned"), "conversation_tag": _("Untagged")}.get(group_by, _("None"))
+        for key in raw:
+            label = labels.get(key, str(key)) if key is not None else none_label
+            rows.append(_row(key, label, raw[key]))
+        rows.sort(key=lambda r: (-r["opened"], r["key"] is None, str(r["label"]).lower()))
+    total_raw = _raw_rows(query, None).get(None)
+    return {
+        "from": query.period.from_text,
+        "to": query.period.to_text,
+        "time_zone": query.period.time_zone,
+        "group_by": group_by,
+        "rows": rows,
+        "total": _row(None, _("Total"), total_raw),
+    }
+
+
+# ------------------------------------------------------------------------------ agents
+
+
+def _clip_seconds(start: dt.datetime, end: dt.datetime | None, lo: dt.datetime, hi: dt.datetime) -> float:
+    return max(0.0, (min(end or hi, hi) - max(start, lo)).total_seconds())
+
+
+def _availability_seconds(staff_ids: Sequence[int], lo: dt.datetime, hi: dt.datetime) -> dict[int, dict[str, float]]:
+    out: dict[int, dict[str, float]] = {i: dict.fromkeys(AVAILABILITY_STATES, 0.0) for i in staff_ids}
+    spans = AvailabilitySpan.objects.filter(staff_id__in=staff_ids, started_at__lt=hi).exclude(ended_at__lte=lo)
+    for staff_id, state, started, ended in spans.values_list("staff_id", "state", "started_at", "ended_at"):
+        if state in out[staff_id]:
+            out[staff_id][state] += _clip_seconds(started, ended, lo, hi)
+    return out
+
+
+def _load(staff_ids: Sequence[int], lo: dt.datetime, hi: dt.datetime) -> dict[int, tuple[float, int]]:
+    """(time-weighted average, maximum) of the enquiries each staff member handled at once
+    within [lo, hi)."""
+    length = (hi - lo).total_seconds()
+    out: dict[int, tuple[float, int]] = {i: (0.0, 0) for i in staff_ids}
+    if length <= 0 or not staff_ids:
+        return out
+    if connection.vendor == "postgresql":
+        sql = (
+            "WITH s AS (SELECT staff_id, GREATEST(started_at, %s) AS a, LEAST(COALESCE(ended_at, %s), %s) AS b "
+            "FROM analytics_handlingspan WHERE staff_id = ANY(%s) AND started_at < %s "
+            "AND (ended_at IS NULL OR ended_at > %s)), "
+            "d AS (SELECT staff_id, a AS t, 1 AS delta FROM s WHERE b > a "
+            "UNION ALL SELECT staff_id, b AS t, -1 AS delta FROM s WHERE b > a), "
+            "r AS (SELECT staff_id, SUM(delta) OVER (PARTITION BY staff_id ORDER BY t, delta "
+            "ROWS UNBOUNDED PRECEDING) AS n FROM d) "
+            "SELECT s.staff_id, SUM(EXTRACT(EPOCH FROM (s.b - s.a))), "
+            "(SELECT MAX(n) FROM r WHERE r.staff_id = s.staff_id) "
+            "FROM s WHERE s.b > s.a GROUP BY s.staff_id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [lo, hi, hi, list(staff_ids), hi, lo])
+            for staff_id, seconds, peak in cursor.fetchall():
+                out[staff_id] = (round(float(seconds) / length, 2), int(peak or 0))
+        return out
+    spans = HandlingSpan.objects.filter(staff_id__in=staff_ids, started_at__lt=hi).exclude(ended_at__lte=lo)
+    points: dict[int, list[tuple[dt.datetime, int]]] = defaultdict(list)
+    busy: dict[int, float] = defaultdict(float)
+    for staff_id, started, ended in spans.values_list("staff_id", "started_at", "ended_at"):
+        a, b = max(started, lo), min(ended or hi, hi)
+        if b <= a:
+            continue
+        busy[staff_id] += (b - a).total_seconds()
+        points[staff_id] += [(a, 1), (b, -1)]
+    for staff_id, marks in points.items():
+        n = peak = 0
+        for _when, delta in sorted(marks, key=lambda m: (m[0], m[1])):
+            n += delta
+            peak = max(peak, n)
+        out[staff_id] = (round(busy[staff_id] / length, 2), peak)
+    return out
+
+
+def agents_ranking(staff: Staff, params: Any) -> dict[str, Any]:
+    """The agents' ranking over the period: their enquiry figures (enquiries opened in the
+    period that they own), time in each availability state and concurrent load; an agent
+    sees only their own row."""
+    period = period_parse(params.get("from"), params.get("to"))
+    sort = (params.get("sort") or "handled").strip()
+    if sort not in AGENT_SORTS:
+        raise InvalidInput.field("sort", _("Sort by one of: %(names)s.") % {"names": ", ".join(AGENT_SORTS)})
+    filters = Filters(agent=None if staff.is_admin else staff.pk)
+    query = SummaryQuery(period=period, group_by="agent", filters=filters)
+    raw = _raw_rows(query, "agent", owned_only=True)
+    people = Staff.objects.filter(role=Staff.Role.AGENT, is_active=True) | Staff.objects.filter(pk__in=list(raw))
+    if not staff.is_admin:
+        people = Staff.objects.filter(pk=staff.pk)
+    names = dict(people.values_list("id", "display_name"))
+    ids = sorted(names)
+    hi = min(period.end, clock.now())
+    lo = period.start
+    availability = (
+        _availability_seconds(ids, lo, hi) if hi > lo else {i: dict.fromkeys(AVAILABILITY_STATES, 0.0) for i in ids}
+    )
+    load = _load(ids, lo, hi) if hi > lo else {}
+    rows = []
+    for staff_id in ids:
+        base = _row(staff_id, names[staff_id], raw.get(staff_id))
+        row = {name: base[name] for name in AGENT_FIELDS if name in base}
+        for state, seconds in availability[staff_id].items():
+            row[f"{state}_s"] = round(seconds, 1)
+        avg, peak = load.get(staff_id, (0.0, 0))
+        row["load_avg"], row["load_max"] = avg, peak
+        rows.append(row)
+    descending = AGENT_SORTS[sort]
+
+    def order(row: dict[str, Any]) -> tuple[Any, ...]:
+        value = row[sort]
+        missing = value is None
+        number = 0.0 if missing else float(value)
+        return (missing, -number if descending else number, str(row["label"]).lower(), row["key"])
+
+    rows.sort(key=order)
+    ranked = [{"rank": i, **row} for i, row in enumerate(rows, start=1)]
+    return {
+        "from": period.from_text,
+        "to": period.to_text,
+        "time_zone": period.time_zone,
+        "sort": sort,
+        "rows": [{name: r[name] for name in AGENT_FIELDS} for r in ranked],
+    }
