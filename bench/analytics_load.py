@@ -749,6 +749,69 @@ def hotpath(args: argparse.Namespace) -> dict[str, Any]:
     return report
 
 
+def flat(args: argparse.Namespace) -> dict[str, Any]:
+    """Two databases in one run (``--flat NAME=URL,NAME=URL``, fact tables already rebuilt):
+    a pair of processes each, and every request type asked of both in turn (A, B, A, B...),
+    so that the load of a shared machine weighs on both alike. p50/p95 of each and the
+    ratio of the second to the first: does a request slow down as the history grows?"""
+    targets = []
+    procs = chat_load.Procs()
+    logs = Path(tempfile.mkdtemp(prefix="cc-abench-flat-"))
+    python = str(chat_load.BIN / "python")
+    report: dict[str, Any] = {"targets": {}, "requests": []}
+    try:
+        for k, item in enumerate(args.flat.split(",")):
+            name, url = item.split("=", 1)
+            db = connect(url)
+            facts = data_facts(db)
+            env = chat_load.server_env(argparse.Namespace(layer="pubsub"), url)
+            env.update(CC_CHANNEL_PREFIX=f"abench-{secrets.token_hex(3)}", CC_TIMERS="off", CC_WEB_TICKER="0")
+            out = chat_load.run([python, "manage.py", "shell"], dict(env, BENCH_AGENT=str(facts["agent"])), stdin=SETUP)
+            setup = json.loads(next(line for line in out.splitlines() if line.startswith("BENCH-JSON "))[11:])
+            last_day = facts["last"].astimezone(ZoneInfo(setup["tz"])).date()
+            rng = {"from": (last_day - dt.timedelta(days=args.days - 1)).isoformat(), "to": last_day.isoformat()}
+            bases = []
+            for i in range(args.processes):
+                port = args.port + 4 + args.processes * k + i
+                log_path = logs / f"daphne-{port}.log"
+                daphne = [str(chat_load.BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port)]
+                proc = procs.start(daphne + ["contactcenter.asgi:application"], env, log_path)
+                bases.append(f"http://127.0.0.1:{port}")
+                chat_load.wait_http(f"{bases[-1]}/api/v1/tags", proc, log_path)
+            apis = {"admin": Api(bases, setup["admin"]), "agent": Api(bases, setup["agent"])}
+            params = query_params(schema(bases[0], setup["admin"]), SUMMARY)
+            group_bys = [g for g in args.group_by.split(",") if g] or list(params.get("group_by", {}).get("enum", []))
+            cases = [(n, SUMMARY, dict(q, **rng)) for n, q, _ in request_cases(params, facts, group_bys)]
+            cases.append(("agents", AGENTS, dict(rng)))
+            targets.append({"name": name, "apis": apis, "cases": cases})
+            report["targets"][name] = {"enquiries": facts["enquiries"], "range": rng, "first": str(facts["first"])}
+            log(f"{name}: {facts['enquiries']:,} enquiries since {facts['first']:%Y-%m-%d}; range {rng}")
+        a, b = targets[0], targets[1]
+        for (name, path, pa), (_, _, pb) in zip(a["cases"], b["cases"], strict=True):
+            for role in ("admin", "agent"):
+                times: dict[str, list[float]] = {a["name"]: [], b["name"]: []}
+                for t, q in ((a, pa), (b, pb)):
+                    t["apis"][role].get(path, q)  # warm-up
+                for _ in range(args.reps):
+                    for t, q in ((a, pa), (b, pb)):
+                        took, r = t["apis"][role].get(path, q)
+                        if r.status_code == 200:
+                            times[t["name"]].append(took)
+                row = {"request": name, "role": role}
+                for n, ts in times.items():
+                    row[n] = {"n": len(ts), "p50_ms": ms(ts, 0.5), "p95_ms": ms(ts, 0.95)}
+                row["ratio_p50"] = round(row[b["name"]]["p50_ms"] / max(0.1, row[a["name"]]["p50_ms"]), 2)
+                report["requests"].append(row)
+                log(
+                    f"{name:34} as {role:5}: {a['name']} p50/p95 {row[a['name']]['p50_ms']:7.1f} /"
+                    f" {row[a['name']]['p95_ms']:7.1f}   {b['name']} {row[b['name']]['p50_ms']:7.1f} /"
+                    f" {row[b['name']]['p95_ms']:7.1f} ms   p50 ratio {row['ratio_p50']}"
+                )
+    finally:
+        procs.stop()
+    return report
+
+
 # ------------------------------------------------------------------------------ explain
 
 
@@ -816,6 +879,7 @@ def main() -> None:
     p.add_argument("--conversations", type=int, default=100)
     p.add_argument("--chat-rate", type=float, default=200)
     p.add_argument("--chat-duration", type=float, default=15)
+    p.add_argument("--flat", help="NAME=URL,NAME=URL: two rebuilt databases timed side by side (see flat)")
     p.add_argument("--explain", action="store_true")
     p.add_argument("--json", help="write the report here")
     args = p.parse_args()
@@ -827,6 +891,10 @@ def main() -> None:
     log(f"load average before: {report['load_before']}")
     if args.hotpath_only:
         report["hotpath"] = hotpath(args)
+        finish(report, args, 0)
+        return
+    if args.flat:
+        report["flat"] = flat(args)
         finish(report, args, 0)
         return
 
