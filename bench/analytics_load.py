@@ -23,8 +23,12 @@ Steps, each timed and printed:
    step 2, compared field by field with the API's rows. A field matches when the API's
    value is a correct rounding of the exact value (counts exactly). Mismatches are listed
    (and make the exit status 1).
-4. With --hotpath: the chat hot path with and without the analytics app's observers in
-   the same run (see ``hotpath``).
+4. With --hotpath (or alone: --hotpath-only): the chat hot path with and without the
+   analytics app's observers in the same run (see ``hotpath``).
+
+--flat NAME=URL,NAME=URL instead times two already rebuilt databases side by side, every
+request asked of each in turn (see ``flat``): whether a request slows down as history grows,
+on a machine whose load changes under the measurement.
 
 Endpoints missing from ``/api/schema/`` are reported as "not available". With --explain,
 the slowest request of each kind is replayed in-process and its slowest SQL statement shown
