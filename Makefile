@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test screenshots lint lint-js install migrate bench clean messages
+.PHONY: run test screenshots lint lint-js install migrate bench clean messages vendor-js
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ lint-js:
 	else \
 	  echo "lint-js: skipped ESLint and tsc (node_modules is missing: run npm ci)"; \
 	fi
+
+# Copy the pinned charting library (package.json) from node_modules into static/vendor/ (committed).
+vendor-js:
+	sh scripts/vendor_js.sh
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.secret-key .pytest_cache .mypy_cache .ruff_cache

@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import globals from "globals";
 
 export default [
-  { ignores: ["node_modules/", "**/node_modules/", ".venv/", "staticfiles/", "build/", "docs/", "tests/browser/"] },
+  { ignores: ["node_modules/", "**/node_modules/", ".venv/", "staticfiles/", "build/", "docs/", "tests/browser/", "static/vendor/"] },
   js.configs.recommended,
   {
     files: ["static/**/*.js"],

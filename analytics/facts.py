@@ -185,7 +185,10 @@ def _handling_start(event: EnquiryEvent) -> None:
         _handling_end(event.enquiry_id, event.created_at)
     if staff_id is None:
         return
-    HandlingSpan.objects.create(enquiry_id=event.enquiry_id, staff_id=staff_id, started_at=event.created_at)
+    load = HandlingSpan.objects.filter(staff_id=staff_id, ended_at__isnull=True).count() + 1
+    HandlingSpan.objects.create(
+        enquiry_id=event.enquiry_id, staff_id=staff_id, started_at=event.created_at, load_at_start=load
+    )
 
 
 def _fact_tags_write(enquiry_id: int, tag_ids: Sequence[int]) -> None:
@@ -252,6 +255,21 @@ def staff_created(*, staff: Staff, **_: Any) -> None:
 # ------------------------------------------------------------------------------ rebuild
 
 
+def load_at_start_sql() -> str:
+    """Every span's load at its start: a sweep over each staff member's starts (+1) and ends
+    (-1) in time order (an end before a start at the same moment; then in id order, as the
+    live spans were written); at least 1 (a span that ended the moment it started)."""
+    greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+    return (
+        f"WITH d AS (SELECT id, staff_id, started_at AS t, 1 AS delta FROM {HANDLING} "
+        f"UNION ALL SELECT id, staff_id, ended_at AS t, -1 AS delta FROM {HANDLING} WHERE ended_at IS NOT NULL), "
+        "r AS (SELECT id, delta, SUM(delta) OVER (PARTITION BY staff_id ORDER BY t, delta, id "
+        "ROWS UNBOUNDED PRECEDING) AS n FROM d) "
+        f"UPDATE {HANDLING} SET load_at_start = {greatest}(r.n, 1) FROM r WHERE r.id = {HANDLING}.id "
+        f"AND r.delta = 1 AND {HANDLING}.load_at_start <> {greatest}(r.n, 1)"
+    )
+
+
 def analytics_rebuild(*, since: dt.datetime | None = None) -> dict[str, int]:
     """Rebuild the facts, their tags and the handling spans of the enquiries created at or
     after ``since`` (all when None), set-based, in one transaction; idempotent. Returns the
@@ -298,8 +316,8 @@ def analytics_rebuild(*, since: dt.datetime | None = None) -> dict[str, int]:
         "AND ev2.id < ev.id AND ev2.type IN ('picked_up', 'transferred', 'taken_over') ORDER BY ev2.id DESC LIMIT 1)"
     )
     spans_sql = (
-        f"INSERT INTO {HANDLING} (enquiry_id, staff_id, started_at, ended_at) "
-        "SELECT s.enquiry_id, s.staff_id, s.started_at, s.ended_at FROM ("
+        f"INSERT INTO {HANDLING} (enquiry_id, staff_id, started_at, ended_at, load_at_start) "
+        "SELECT s.enquiry_id, s.staff_id, s.started_at, s.ended_at, 1 FROM ("
         f"SELECT ev.enquiry_id, ev.type, CASE WHEN ev.type = 'reopened' THEN {owner_at_reopen} ELSE ev.actor_id END "
         "AS staff_id, ev.created_at AS started_at, "
         "LEAD(ev.created_at) OVER (PARTITION BY ev.enquiry_id ORDER BY ev.id) AS ended_at "
@@ -317,6 +335,9 @@ def analytics_rebuild(*, since: dt.datetime | None = None) -> dict[str, int]:
     in_scope = "SELECT e.id FROM enquiries_enquiry e WHERE e.created_at >= %s"
     counts: dict[str, int] = {}
     with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The message counts are one hash aggregate over every message: in memory.
+            cursor.execute("SET LOCAL work_mem = '256MB'")
         for table, key in ((FACT, "enquiry_id"), (FACT_TAG, "enquiry_id"), (HANDLING, "enquiry_id")):
             if since is None:
                 cursor.execute(f"DELETE FROM {table}")
@@ -328,6 +349,7 @@ def analytics_rebuild(*, since: dt.datetime | None = None) -> dict[str, int]:
         counts["tags"] = cursor.rowcount
         cursor.execute(spans_sql, scope_params)
         counts["handling_spans"] = cursor.rowcount
+        cursor.execute(load_at_start_sql())
     return counts
 
 

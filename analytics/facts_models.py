@@ -91,10 +91,15 @@ class HandlingSpan(models.Model):
     staff_id = models.BigIntegerField()
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
+    # How many enquiries the staff member handled at this span's start, itself included:
+    # the most at once within a period is the largest of those starting in it (and of
+    # those still running at its start), with no sweep per request.
+    load_at_start = models.PositiveIntegerField(default=1)
 
     class Meta:
         indexes = [
             models.Index(fields=["staff_id", "started_at"], name="ahandle_staff_started"),
-            models.Index(fields=["started_at"], name="ahandle_started"),
+            models.Index(fields=["staff_id", "ended_at"], name="ahandle_staff_ended"),
             models.Index(fields=["enquiry"], condition=models.Q(ended_at__isnull=True), name="ahandle_open"),
+            models.Index(fields=["staff_id"], condition=models.Q(ended_at__isnull=True), name="ahandle_staff_open"),
         ]

@@ -2,3 +2,4 @@
 (Django looks for models here)."""
 
 from analytics.facts_models import AvailabilitySpan, EnquiryFact, EnquiryFactTag, HandlingSpan  # noqa: F401
+from analytics.reviews_models import Review, ReviewCriterion, ReviewScore  # noqa: F401

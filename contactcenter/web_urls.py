@@ -20,4 +20,10 @@ urlpatterns: list[URLPattern] = [
     # History: the list and one conversation's transcript (static/js/dashboard/history.js).
     re_path(r"^app/(?P<section>history)(?:/\d+)?$", web.list_page, name="dashboard-history"),
     path("app/search", web.list_page, {"section": "search"}, name="dashboard-search"),
+    # Reports > Review: reviews, and one conversation under review (static/js/dashboard/review.js).
+    re_path(
+        r"^app/reports/review(?:/\d{1,18})?$", web.list_page, {"section": "reports/review"}, name="dashboard-review"
+    ),
+    # Reports: Home, Analytics, Monitor (static/js/dashboard/reports.js), Review, VOC.
+    re_path(r"^app/(?P<section>reports)(?:/[a-z-]{1,32})?$", web.list_page, name="dashboard-reports"),
 ]

@@ -2,20 +2,7 @@
 
 import django.db.models.deletion
 from django.conf import settings
-from typing import Any
-
 from django.db import migrations, models
-
-
-def backfill(apps: Any, schema_editor: Any) -> None:
-    """Facts of the enquiries already there (set-based, the rebuild's statements; about a
-    minute for 500k enquiries / 5M messages on PostgreSQL), and an open availability span
-    per staff member in their current state (availability changes are recorded from now)."""
-    from analytics.facts import analytics_rebuild, availability_spans_seed
-
-    availability_spans_seed()
-    analytics_rebuild()
-
 
 
 class Migration(migrations.Migration):
@@ -97,5 +84,4 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['staff_id', 'started_at'], name='ahandle_staff_started'), models.Index(fields=['started_at'], name='ahandle_started'), models.Index(condition=models.Q(('ended_at__isnull', True)), fields=['enquiry'], name='ahandle_open')],
             },
         ),
-        migrations.RunPython(backfill, migrations.RunPython.noop),
     ]

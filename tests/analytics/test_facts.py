@@ -16,13 +16,15 @@ pytestmark = pytest.mark.django_db
 
 
 def fact(enquiry_id: int) -> dict[str, Any]:
-    return EnquiryFact.objects.filter(enquiry_id=enquiry_id).values().get()
+    return dict(EnquiryFact.objects.filter(enquiry_id=enquiry_id).values().get())
 
 
 def snapshot() -> dict[str, Any]:
     facts = {f["enquiry_id"]: f for f in EnquiryFact.objects.values()}
     tags = sorted(EnquiryFactTag.objects.values_list("enquiry_id", "tag_id"))
-    spans = sorted(HandlingSpan.objects.values_list("enquiry_id", "staff_id", "started_at", "ended_at"))
+    spans = sorted(
+        HandlingSpan.objects.values_list("enquiry_id", "staff_id", "started_at", "ended_at", "load_at_start")
+    )
     return {"facts": facts, "tags": tags, "spans": spans}
 
 
@@ -65,15 +67,18 @@ def test_facts_of_each_enquiry(day: Day) -> None:
 
 
 def test_handling_and_availability_spans(day: Day) -> None:
-    spans = sorted(HandlingSpan.objects.values_list("enquiry_id", "staff_id", "started_at", "ended_at"))
+    spans = sorted(
+        HandlingSpan.objects.values_list("enquiry_id", "staff_id", "started_at", "ended_at", "load_at_start")
+    )
     a, b = day.alice.pk, day.bob.pk
+    # Alice picked E2 up while handling E1: her load was 2 then.
     assert spans == sorted(
         [
-            (day.e1.pk, a, at(2, 0, 30), at(2, 5)),
-            (day.e1.pk, a, at(2, 6), at(2, 10)),
-            (day.e2.pk, a, at(2, 2, 10), at(2, 3, 40)),
-            (day.e2.pk, b, at(2, 3, 40), at(2, 6, 30)),
-            (day.e7.pk, a, at(16, 30, 40), None),
+            (day.e1.pk, a, at(2, 0, 30), at(2, 5), 1),
+            (day.e1.pk, a, at(2, 6), at(2, 10), 1),
+            (day.e2.pk, a, at(2, 2, 10), at(2, 3, 40), 2),
+            (day.e2.pk, b, at(2, 3, 40), at(2, 6, 30), 1),
+            (day.e7.pk, a, at(16, 30, 40), None, 1),
         ]
     )
     alice = list(
@@ -120,3 +125,57 @@ def test_message_observer_is_one_statement_per_batch(day: Day, django_assert_num
         messages_posted([Message(room_id=day.e1.room.pk, kind="system")])
     assert fact(day.e7.pk)["messages_customer"] == 2
     assert fact(day.e1.pk)["messages_staff"] == 3
+
+
+def test_every_availability_change_is_recorded(clock: Any, make_staff: Any) -> None:
+    from contactcenter.org import services as org_services
+    from contactcenter.org.models import Staff
+
+    clock.set(at(8))
+    agent = make_staff(availability=Staff.Availability.BUSY)
+    clock.set(at(9))
+    org_services.staff_login(staff=agent)
+    clock.set(at(10))
+    org_services.staff_logout(staff=agent)  # the session ends: offline
+    clock.set(at(11))
+    org_services.staff_set_availability(actor=agent, staff=agent, availability=Staff.Availability.BUSY)
+    org_services.staff_set_availability(actor=agent, staff=agent, availability=Staff.Availability.BUSY)  # no change
+    spans = list(
+        AvailabilitySpan.objects.filter(staff=agent)
+        .order_by("started_at")
+        .values_list("state", "started_at", "ended_at")
+    )
+    assert spans == [("busy", at(8), at(10)), ("offline", at(10), at(11)), ("busy", at(11), None)]
+
+
+def test_event_observer_statements(day: Day, django_assert_num_queries: Any) -> None:
+    from analytics.facts import enquiry_event_observed
+    from enquiries.models import EnquiryEvent
+
+    e1 = day.e1
+    rated = EnquiryEvent(enquiry=e1, type=EnquiryEvent.Type.RATED, created_at=at(3))
+    with django_assert_num_queries(1):  # the fact's upsert
+        enquiry_event_observed(rated)
+    tags = EnquiryEvent(enquiry=e1, type=EnquiryEvent.Type.TAGS_SET, created_at=at(3), data={"tags": [day.billing.pk]})
+    with django_assert_num_queries(2):  # the tags: delete, insert
+        enquiry_event_observed(tags)
+    alerted = EnquiryEvent(enquiry=e1, type=EnquiryEvent.Type.ALERTED, created_at=at(3))
+    with django_assert_num_queries(0):
+        enquiry_event_observed(alerted)
+    assert list(EnquiryFactTag.objects.filter(enquiry_id=e1.pk).values_list("tag_id", flat=True)) == [day.billing.pk]
+
+
+def test_a_span_ended_the_moment_it_started_rebuilds_as_it_was_kept(
+    clock: Any, make_staff: Any, support: Any, open_enquiry: Any
+) -> None:
+    from enquiries import services as enquiry_services
+
+    agent = make_staff(tags=[support])
+    first, second = open_enquiry(), open_enquiry()
+    enquiry_services.enquiry_pick_up(actor=agent, enquiry_id=first.pk)
+    enquiry_services.enquiry_resolve(actor=agent, enquiry_id=first.pk)  # the same instant
+    enquiry_services.enquiry_pick_up(actor=agent, enquiry_id=second.pk)
+    live = snapshot()
+    assert [s[-1] for s in live["spans"]] == [1, 1]
+    analytics_rebuild()
+    assert snapshot() == live

@@ -79,6 +79,8 @@ const ROUTES = [
   [/^\/app\/history(?:\/(\d+))?$/, () => import("./history.js").then((m) => m.render)],
   [/^\/app\/search$/, () => import("./search.js").then((m) => m.render)],
   [/^\/app\/exports$/, () => import("./exports.js").then((m) => m.render)],
+  [/^\/app\/reports\/review(?:\/(\d+))?$/, () => import("./review.js").then((m) => m.render)],
+  [/^\/app\/reports(?:\/(home|analytics|monitor))?$/, () => import("./reports.js").then((m) => m.render)],
   [/^\/app\/admin\/(overview)$/, () => import("./overview.js").then((m) => m.render)],
   [/^\/app\/admin\/(staff|tags|channels|settings)$/, () => import("./admin.js").then((m) => m.render)],
   [/^\/app\/admin\/conversation-tags$/, () => import("./conversation_tags.js").then((m) => m.render)],
@@ -105,7 +107,8 @@ async function route() {
       a.dataset.section === section ||
       (section.startsWith("rooms/") && a.dataset.section === "chats") ||
       (section.startsWith("customers/") && a.dataset.section === "customers") ||
-      (section.startsWith("history/") && a.dataset.section === "history");
+      (section.startsWith("history/") && a.dataset.section === "history") ||
+      (section.startsWith("reports/") && a.dataset.section === "reports");
     if (current) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   });

@@ -245,12 +245,14 @@ function messageItem(m) {
 }
 
 /**
- * @param {HTMLElement} main
- * @param {number} enquiryId
- * @returns {Promise<() => void>}
+ * One conversation's read-only transcript (the answer of GET /api/v1/history/{id}): its
+ * facts, downloads and messages. Also shown by the Review page (review.js).
+ * @param {any} data
+ * @param {{back?: {href: string, label: string} | null, heading?: "h1" | "h2"}} [options]
+ *   back: the link above the heading (default: to History; null: none); heading: h1 or h2
+ * @returns {HTMLElement}
  */
-async function renderTranscript(main, enquiryId) {
-  const data = await api("GET", `/api/v1/history/${enquiryId}`);
+export function transcriptView(data, { back = { href: "/app/history", label: gettext("← History") }, heading = "h1" } = {}) {
   const e = data.enquiry;
   const who = e.customer ? e.customer.name : e.visitor.name;
   /** @type {Array<[string, string]>} */
@@ -266,17 +268,24 @@ async function renderTranscript(main, enquiryId) {
   if (e.topic) facts.push([gettext("Topic"), e.topic]);
   if (e.tags.length) facts.push([gettext("Conversation tags"), e.tags.map((t) => t.path).join(", ")]);
   if (e.rating) facts.push([gettext("Rating"), `${stars(e.rating)} ${e.rating.comment || ""}`.trim()]);
-  clear(
-    main,
-    h(
-      "section",
-      { class: "transcript-view", "aria-label": gettext("Transcript") },
-      h("p", {}, h("a", { href: "/app/history", "data-nav": "", text: gettext("← History") })),
-      h("h1", { text: interpolate(gettext("Conversation #%(id)s with %(name)s"), { id: e.id, name: who }) }),
-      h("dl", { class: "transcript-facts" }, facts.map(([label, value]) => [h("dt", { text: label }), h("dd", { text: value })])),
-      h("p", { class: "transcript-actions" }, transcriptDownloads(e.id)),
-      h("ol", { class: "transcript-messages" }, data.messages.map(messageItem)),
-    ),
+  return h(
+    "section",
+    { class: "transcript-view", "aria-label": gettext("Transcript") },
+    back ? h("p", {}, h("a", { href: back.href, "data-nav": "", text: back.label })) : null,
+    h(heading, { text: interpolate(gettext("Conversation #%(id)s with %(name)s"), { id: e.id, name: who }) }),
+    h("dl", { class: "transcript-facts" }, facts.map(([label, value]) => [h("dt", { text: label }), h("dd", { text: value })])),
+    h("p", { class: "transcript-actions" }, transcriptDownloads(e.id)),
+    h("ol", { class: "transcript-messages" }, data.messages.map(messageItem)),
   );
+}
+
+/**
+ * @param {HTMLElement} main
+ * @param {number} enquiryId
+ * @returns {Promise<() => void>}
+ */
+async function renderTranscript(main, enquiryId) {
+  const data = await api("GET", `/api/v1/history/${enquiryId}`);
+  clear(main, transcriptView(data));
   return () => {};
 }
