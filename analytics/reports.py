@@ -333,10 +333,14 @@ _PG_AGGREGATES = (
     "COUNT(*) FILTER (WHERE f.rating_score IS NOT NULL AND f.rating_commented) AS csat_comments",
 )
 
+# The conversation tags (and their parents) of the facts in the range only (the range's
+# bounds are the join's parameters), so the work follows the range, not the whole history.
 _TAG_GROUPS = (
-    "SELECT ft.enquiry_id, ft.tag_id AS k FROM analytics_enquiryfacttag ft "
-    "UNION SELECT ft.enquiry_id, ct.parent_id FROM analytics_enquiryfacttag ft "
-    "JOIN enquiries_conversationtag ct ON ct.id = ft.tag_id WHERE ct.parent_id IS NOT NULL"
+    " LEFT JOIN (SELECT DISTINCT ft.enquiry_id, x.k FROM analytics_enquiryfacttag ft"
+    " JOIN analytics_enquiryfact r ON r.enquiry_id = ft.enquiry_id"
+    " JOIN enquiries_conversationtag ct ON ct.id = ft.tag_id"
+    " CROSS JOIN LATERAL (VALUES (ft.tag_id), (ct.parent_id)) x(k)"
+    " WHERE r.created_at >= %s AND r.created_at < %s AND x.k IS NOT NULL) g ON g.enquiry_id = f.enquiry_id"
 )
 
 
@@ -369,7 +373,7 @@ def _pg_key(group_by: str) -> tuple[str, str, list[Any]]:
     if group_by in ("day", "hour"):
         return f"date_trunc('{group_by}', f.created_at AT TIME ZONE TZ)", "", ["TZ"]
     if group_by == "conversation_tag":
-        return "g.k", f" LEFT JOIN ({_TAG_GROUPS}) g ON g.enquiry_id = f.enquiry_id", []
+        return "g.k", _TAG_GROUPS, []
     column = {"agent": "owner_id", "channel": "channel_id", "channel_kind": "channel_kind", "tag": "destination_id"}
     return f"f.{column[group_by]}", "", []
 
@@ -385,6 +389,9 @@ def _pg_rows(
         key_sql, join = "NULL::text", ""
     else:
         key_sql, join, _zone = _pg_key(group_by)
+        if group_by == "conversation_tag":
+            period = (query.period.start, query.period.end)
+            params = [*period, *params]
         # A literal (a checked IANA name), so the SELECT and GROUP BY expressions are one.
         key_sql = key_sql.replace("TZ", "'" + query.period.time_zone.replace("'", "''") + "'")
     together = with_total and group_by not in (None, "conversation_tag")
