@@ -215,7 +215,7 @@ def test_admin_reviews_a_finished_conversation_and_the_agent_is_notified(
         enquiry.pk,
         rubric.admin.pk,
     )
-    assert note.data == {"review": review.pk, "score": 4.25}
+    assert note.data == {"review": review.pk, "score": 4.25, "actor_name": rubric.admin.display_name}
     sent = events.of_type("notification.created")
     assert len(sent) == 1 and sent[0][0] == [staff_group(rubric.alice.pk)]
 
