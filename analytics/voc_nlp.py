@@ -119,6 +119,25 @@ def _is_content(token: str, stop: set[str]) -> bool:
     return not token.isdigit()
 
 
+def _content_runs(tokens: Iterable[str], keep: Callable[[str], bool]) -> tuple[list[str], list[list[str]]]:
+    """The content tokens of one sentence (``keep``) and their runs of two or more in a row
+    (what ``_phrases`` makes phrases of)."""
+    words: list[str] = []
+    runs: list[list[str]] = []
+    run: list[str] = []
+    for token in tokens:
+        if keep(token):
+            words.append(token)
+            run.append(token)
+        else:
+            if len(run) > 1:
+                runs.append(run)
+            run = []
+    if len(run) > 1:
+        runs.append(run)
+    return words, runs
+
+
 def _phrases(sentences: Iterable[list[str]], joiner: str) -> list[str]:
     """Two and three content tokens in a row (runs of content tokens in one sentence)."""
     out: list[str] = []
@@ -176,17 +195,11 @@ def _english(text: str) -> Analysis:
     runs: list[list[str]] = []
     words: list[str] = []
     for sentence in _SENTENCE_BREAK.split(text.lower()):
-        run: list[str] = []
-        for word in _EN_WORD.findall(sentence.replace("’", "'")):
-            if _is_content(word, lex.EN_STOP) and len(word) >= 3:
-                words.append(word)
-                run.append(word)
-            else:
-                if len(run) > 1:
-                    runs.append(run)
-                run = []
-        if len(run) > 1:
-            runs.append(run)
+        found, found_runs = _content_runs(
+            _EN_WORD.findall(sentence.replace("’", "'")), lambda w: _is_content(w, lex.EN_STOP) and len(w) >= 3
+        )
+        words.extend(found)
+        runs.extend(found_runs)
     return Analysis("en", round(score, 4), label_of(score), _unique(words), _unique(_phrases(runs, " ")))
 
 
@@ -247,17 +260,9 @@ def _chinese(text: str) -> Analysis:
     for sentence in _SENTENCE_BREAK.split(text):
         tokens = [t for t in tokenizer.lcut(sentence) if t.strip()]
         tokens_all.extend(tokens)
-        run: list[str] = []
-        for token in tokens:
-            if _is_content(token, lex.ZH_STOP) and not token.isascii():
-                words.append(token)
-                run.append(token)
-            else:
-                if len(run) > 1:
-                    runs.append(run)
-                run = []
-        if len(run) > 1:
-            runs.append(run)
+        found, found_runs = _content_runs(tokens, lambda t: _is_content(t, lex.ZH_STOP) and not t.isascii())
+        words.extend(found)
+        runs.extend(found_runs)
     total = _lexicon_total(tokens_all, lex.ZH_VALENCE, lex.ZH_NEGATORS, lex.ZH_INTENSIFIERS) + _emoji_total(text)
     score = normalise_score(total)
     return Analysis("zh", round(score, 4), label_of(score), _unique(words), _unique(_phrases(runs, "")))
@@ -341,17 +346,11 @@ def _thai_analysis(text: str) -> Analysis:
     for sentence in re.split(r"\s+|[.!?,;]+", text):
         tokens = tokenize(sentence)
         tokens_all.extend(tokens)
-        run: list[str] = []
-        for token in tokens:
-            if _is_content(token, stop) and not token.isascii() and token not in lex.TH_NEGATORS:
-                words.append(token)
-                run.append(token)
-            else:
-                if len(run) > 1:
-                    runs.append(run)
-                run = []
-        if len(run) > 1:
-            runs.append(run)
+        found, found_runs = _content_runs(
+            tokens, lambda t: _is_content(t, stop) and not t.isascii() and t not in lex.TH_NEGATORS
+        )
+        words.extend(found)
+        runs.extend(found_runs)
     total = _lexicon_total(tokens_all, lex.TH_VALENCE, lex.TH_NEGATORS, lex.TH_INTENSIFIERS) + _emoji_total(text)
     score = normalise_score(total)
     return Analysis("th", round(score, 4), label_of(score), _unique(words), _unique(_phrases(runs, "")))
