@@ -57,7 +57,8 @@ def served(base: str, key: str, email: str, name: str, lines: list[str], answer:
 
 def scored(base: str, email: str, keyword: str, count: int) -> None:
     """Wait until the sweep has scored the messages (the keyword counted ``count`` times)."""
-    deadline = time.monotonic() + 30
+    # Generous: the first sweep loads the tokenisers' dictionaries, slow on a busy machine.
+    deadline = time.monotonic() + 90
     with httpx.Client(base_url=base, timeout=10) as http:
         headers = token_headers(http, email)
         while time.monotonic() < deadline:
