@@ -83,6 +83,9 @@ INSTALLED_APPS = [
     "history",
     "notifications",
     "analytics",
+    "ai",
+    "robot",
+    "integrations",
     "contactcenter.gateway",
     "contactcenter.apps.ProjectConfig",
 ]

@@ -70,6 +70,10 @@ urlpatterns = [
     # Notifications (notifications/urls.py); analytics, reviews, VOC (analytics/urls.py).
     path("api/v1/", include("notifications.urls")),
     path("api/v1/", include("analytics.urls")),
+    # AI assist (ai/urls.py), the robot and knowledge base (robot/urls.py), outgoing webhooks.
+    path("api/v1/", include("ai.urls")),
+    path("api/v1/", include("robot.urls")),
+    path("api/v1/", include("integrations.urls")),
     # Browser pages: the staff dashboard, and the visitor's widget / web link pages.
     path("", include("contactcenter.web_urls")),
     path("", include("channels_adapters.widget_urls")),

@@ -27,6 +27,9 @@ APPS = (
     "history",
     "notifications",
     "analytics",
+    "ai",
+    "robot",
+    "integrations",
 )
 
 # Bottom to top. A module may import its own layer and the layers below it.
@@ -45,6 +48,12 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("notifications", ("notifications",)),
     # Analytics: rollups, reports, quality reviews, voice of the customer.
     ("analytics", ("analytics",)),
+    # AI assist: the provider client, its configuration and call log; summary, reply, labels.
+    ("ai", ("ai",)),
+    # The robot: knowledge base, the robot that answers first and hands over.
+    ("robot", ("robot",)),
+    # Integrations: outgoing webhooks.
+    ("integrations", ("integrations",)),
     # Sockets: consumers, their routing, the socket writer.
     ("gateway", ("contactcenter.gateway",)),
     # Settings, ASGI, URLs, Celery app, web pages, schema, management commands.
