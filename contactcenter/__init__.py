@@ -3,4 +3,8 @@ pages; inside it the org core (org/, the bottom app) and the socket gateway (gat
 
 from contactcenter.celery import app as celery_app
 
-__all__ = ["celery_app"]
+# The release (CHANGELOG.md); shown at /readyz and in the dashboard's footer. Kept equal to
+# pyproject.toml's version (tests/test_version.py).
+__version__ = "0.10.0"
+
+__all__ = ["__version__", "celery_app"]
