@@ -326,6 +326,9 @@ WHITENOISE_AUTOREFRESH = DEBUG  # pick up edited static files without a restart 
 # Without collectstatic there is no STATIC_ROOT; the finders serve everything then.
 warnings.filterwarnings("ignore", message="No directory at")
 MEDIA_ROOT = Path(os.environ.get("CC_MEDIA_ROOT", str(BASE_DIR / "media")))
+# Where `manage.py backup`/`restore` find pg_dump and pg_restore (contactcenter/backups.py):
+# empty = on PATH, else the newest /usr/lib/postgresql/<version>/bin.
+CC_PG_BIN_DIR = os.environ.get("CC_PG_BIN_DIR", "")
 
 # Accounts: an idle session ends after 5 hours; each request renews it.
 CC_IDLE_TIMEOUT_SECONDS = _env_int("CC_IDLE_TIMEOUT_SECONDS", 5 * 3600)
