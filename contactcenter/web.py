@@ -24,6 +24,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import JavaScriptCatalog
 
+import contactcenter
 from contactcenter.org import i18n
 from contactcenter.org.auth import session_is_current
 from contactcenter.org.csp import csp_protected
@@ -159,7 +160,13 @@ def _shell(request: HttpRequest, view: str, **extra: Any) -> HttpResponse:
         "custom_info_max_chars": settings.CC_CUSTOM_INFO_MAX_CHARS,
         **extra,
     }
-    context = {"boot": boot, "me": staff, "admin_sections": ADMIN_SECTIONS if staff.is_admin else ()}
+    context = {
+        "boot": boot,
+        "me": staff,
+        "admin_sections": ADMIN_SECTIONS if staff.is_admin else (),
+        # The release, in the sidebar's footer (CHANGELOG.md).
+        "cc_version": contactcenter.__version__,
+    }
     return render(request, "dashboard/app.html", context)
 
 
