@@ -1,7 +1,7 @@
 """Backups restore (issue 17, README "Backups and restore"): a populated instance is backed up,
 restored into a fresh database and media folder, and every row and file is found again. On
 the configured engine: PostgreSQL (pg_dump/pg_restore into a database of our own,
-cc_backup_restore) or SQLite (online backup API into a new file)."""
+test_<database>_restore) or SQLite (online backup API into a new file)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from rooms.models import Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-RESTORE_DB = "cc_backup_restore"
+# A database of this run's own, next to the test database (test_<name>_restore).
 
 
 def png_bytes() -> bytes:
@@ -60,15 +60,16 @@ def target(tmp_path: Path) -> Iterator[dict[str, Any]]:
     if connection.vendor == "sqlite":
         yield {**source, "NAME": str(tmp_path / "restored.sqlite3")}
         return
+    name = f"{source['NAME']}_restore"
     admin = _admin_connect(source)
     with admin.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {RESTORE_DB} WITH (FORCE)")
-        cursor.execute(f"CREATE DATABASE {RESTORE_DB}")
+        cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        cursor.execute(f"CREATE DATABASE {name}")
     try:
-        yield {**source, "NAME": RESTORE_DB}
+        yield {**source, "NAME": name}
     finally:
         with admin.cursor() as cursor:
-            cursor.execute(f"DROP DATABASE IF EXISTS {RESTORE_DB} WITH (FORCE)")
+            cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         admin.close()
 
 
