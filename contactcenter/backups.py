@@ -201,6 +201,8 @@ def backup_create(*, output_dir: Path, using: str = "default", media_root: Path 
     media_root = Path(media_root if media_root is not None else settings.MEDIA_ROOT)
     connection = connections[using]
     engine = _engine(connection.settings_dict)
+    if output_dir.resolve().is_relative_to(media_root.resolve()):
+        raise BackupError(f"The output directory {output_dir} is inside the media folder {media_root}: choose another.")
     output_dir.mkdir(parents=True, exist_ok=True)
     name = "cc-backup-" + timezone.now().astimezone(dt.UTC).strftime("%Y%m%d-%H%M%S")
     final = output_dir / name

@@ -237,6 +237,12 @@ def test_commands(populated: dict[str, Any], tmp_path: Path, settings: Any) -> N
         call_command("restore", str(tmp_path))
 
 
+def test_backup_refuses_an_output_inside_the_media_folder(populated: dict[str, Any], media: Path) -> None:
+    with pytest.raises(backups.BackupError, match="inside the media folder"):
+        backups.backup_create(output_dir=media / "backups")
+    assert not (media / "backups").exists()
+
+
 def test_missing_pg_tools_say_how_to_get_them(settings: Any, tmp_path: Path) -> None:
     settings.CC_PG_BIN_DIR = str(tmp_path)
     with pytest.raises(backups.BackupError, match="pg_dump is not in CC_PG_BIN_DIR"):
