@@ -22,12 +22,13 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from tests.conftest import IN_CI
 from tests.integration.test_real_timers import BIN, Processes, free_port
-from tests.process_groups import ROOT
+from tests.process_groups import ROOT, reap_group, signal_group
 
 DEPLOY = ROOT / "deploy"
 
@@ -64,6 +65,12 @@ class Stack:
         self.web: list[tuple[int, subprocess.Popen[bytes]]] = []
         self.workers: list[subprocess.Popen[bytes]] = []
         self.lb_port = 0
+        self.own: list[subprocess.Popen[bytes]] = []  # every process started here
+
+    def start(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        proc = self.processes.start(name, args, env)
+        self.own.append(proc)
+        return proc
 
     # ------------------------------------------------------------------ processes
 
@@ -72,7 +79,7 @@ class Stack:
         for _ in range(count):
             port = free_port()
             args = [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "contactcenter.asgi:application"]
-            started.append((port, self.processes.start("daphne", args, self.env)))
+            started.append((port, self.start("daphne", args, self.env)))
         for port, proc in started:  # started side by side, then waited for
 
             def serves(port: int = port) -> bool:
@@ -89,10 +96,10 @@ class Stack:
         for n in range(workers):
             args = [str(BIN / "celery"), "-A", "contactcenter", "worker", "--concurrency=1", "-l", "INFO"]
             args += ["-n", f"w{n}-{os.getpid()}@%h", "--without-gossip", "--without-mingle"]
-            procs.append(self.processes.start("worker", args, self.env))
+            procs.append(self.start("worker", args, self.env))
         beat = [str(BIN / "celery"), "-A", "contactcenter", "beat", "-l", "INFO"]
         beat += ["--schedule", str(self.tmp_path / "beat-schedule")]
-        self.beat = self.processes.start("beat", beat, self.env)
+        self.beat = self.start("beat", beat, self.env)
         for proc in procs:
 
             def ready(proc: subprocess.Popen[bytes] = proc) -> bool:
@@ -120,7 +127,7 @@ class Stack:
         )
         assert check.returncode == 0, check.stdout + check.stderr
         # -db: in the foreground, not daemonized (so that its process group is ours to stop).
-        proc = self.processes.start("haproxy", [binary, "-db", "-f", config], env)
+        proc = self.start("haproxy", [binary, "-db", "-f", config], env)
         self.processes.wait_ready(
             proc,
             lambda: (
@@ -146,6 +153,22 @@ class Stack:
         proc = next(p for _, p in self.web if p.pid == pid)
         self.processes.kill(proc, signal.SIGKILL)
         self.web = [(port, p) for port, p in self.web if p is not proc]
+
+    def close(self) -> None:
+        """Stop every process, then delete what is left of this stack's Celery queue in
+        Redis (beat keeps queuing sweeps until it stops; the keys are ours alone)."""
+        for proc in self.own:  # all told first, then waited for: they stop side by side
+            signal_group(proc, signal.SIGTERM)
+        for proc in self.own:
+            reap_group(proc)
+        queue = self.env["CC_CELERY_QUEUE"]
+        client = redis.Redis.from_url(self.env["REDIS_URL"])
+        try:
+            leftovers = list(client.scan_iter(match=f"*{queue}*"))
+            if leftovers:
+                client.delete(*leftovers)
+        finally:
+            client.close()
 
     def logs(self) -> str:
         return "\n".join(

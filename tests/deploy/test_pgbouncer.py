@@ -314,6 +314,7 @@ def test_main_flows_through_pgbouncer_in_transaction_mode(
         raise
     finally:
         http.close()
+        stack.close()
     assert EnquiryEvent.objects.filter(enquiry_id=waiting["id"], type=EnquiryEvent.Type.MISSED).count() == 1
     assert Enquiry.objects.get(pk=chat["id"]).status == Enquiry.Status.HANDLING
 

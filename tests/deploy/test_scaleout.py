@@ -214,6 +214,7 @@ def test_two_processes_behind_haproxy_survive_a_crash(
         raise
     finally:
         http.close()
+        stack.close()
     assert time.monotonic() - started < 150
 
     # Stored once each: the posts sent twice (after a reconnect) were deduped on client_id.
