@@ -16,6 +16,7 @@ import os
 import shutil
 import signal
 import subprocess
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,36 @@ def require_binary(name: str) -> str:
             pytest.fail(f"CI=true but {name} is not installed (.ci/run installs it)")
         pytest.skip(f"needs {name} (apt-get install {name})")
     return found
+
+
+RETRY_503_FOR = 20.0  # seconds
+
+
+class Retrying(httpx.HTTPTransport):
+    """As a client should: a 503 (a backing service briefly unavailable, nothing changed;
+    e.g. PostgreSQL out of connections on a shared machine) is tried again, for a while."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        deadline = time.monotonic() + RETRY_503_FOR
+        while True:
+            response = super().handle_request(request)
+            if response.status_code != 503 or time.monotonic() > deadline:
+                return response
+            response.close()
+            time.sleep(0.2)  # a retry's back-off, not a wait for something to happen
+
+
+class AsyncRetrying(httpx.AsyncHTTPTransport):
+    """``Retrying`` for ``httpx.AsyncClient``."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        deadline = time.monotonic() + RETRY_503_FOR
+        while True:
+            response = await super().handle_async_request(request)
+            if response.status_code != 503 or time.monotonic() > deadline:
+                return response
+            await response.aclose()
+            await asyncio.sleep(0.2)
 
 
 async def wait_for(predicate: Callable[[], bool], *, timeout: float, what: str) -> None:

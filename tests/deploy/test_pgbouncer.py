@@ -33,7 +33,7 @@ from contactcenter.org import services as org_services
 from contactcenter.org.models import Staff, Tag
 from enquiries.models import Enquiry, EnquiryEvent
 from tests.conftest import require_postgres, require_redis
-from tests.deploy.stack import DEPLOY, Peer, Stack, require_binary, run_peers, wait_for
+from tests.deploy.stack import DEPLOY, AsyncRetrying, Peer, Retrying, Stack, require_binary, run_peers, wait_for
 from tests.deploy.test_scaleout import stack_env
 from tests.deploy.test_settings import environment, run
 from tests.integration.test_real_timers import (  # noqa: F401 - fixtures
@@ -223,7 +223,7 @@ def test_main_flows_through_pgbouncer_in_transaction_mode(
     stack.start_haproxy()
     started = time.monotonic()
 
-    http = httpx.Client(base_url=stack.base, timeout=10)
+    http = httpx.Client(base_url=stack.base, timeout=10, transport=Retrying())
     as_admin, as_agent = {"Authorization": f"Token {admin_token}"}, {"Authorization": f"Token {agent_token}"}
     try:
         channel = http.post(
@@ -246,7 +246,7 @@ def test_main_flows_through_pgbouncer_in_transaction_mode(
         room = chat["room"]
 
         async def body() -> None:
-            async with httpx.AsyncClient(base_url=stack.base, timeout=10) as ahttp:
+            async with httpx.AsyncClient(base_url=stack.base, timeout=10, transport=AsyncRetrying()) as ahttp:
 
                 async def staff_url() -> str:
                     got = await ahttp.post("/api/v1/auth/socket-ticket", headers=as_agent)

@@ -30,7 +30,7 @@ from contactcenter.org.models import Staff, Tag
 from enquiries.models import Enquiry, EnquiryEvent
 from rooms.models import Message
 from tests.conftest import require_postgres, require_redis
-from tests.deploy.stack import Peer, Stack, require_binary, run_peers, wait_for
+from tests.deploy.stack import AsyncRetrying, Peer, Retrying, Stack, require_binary, run_peers, wait_for
 from tests.integration.test_real_timers import (  # noqa: F401 - fixtures
     FIRE_WITHIN,
     Processes,
@@ -100,7 +100,7 @@ def test_two_processes_behind_haproxy_survive_a_crash(
     stack.start_haproxy()
     started = time.monotonic()
 
-    http = httpx.Client(base_url=stack.base, timeout=10)
+    http = httpx.Client(base_url=stack.base, timeout=10, transport=Retrying())
     admin = {"Authorization": f"Token {admin_token}"}
     channel = http.post(
         "/api/v1/channels", headers=admin, json={"kind": "widget", "name": "Site", "destination_tag": support.pk}
@@ -125,7 +125,7 @@ def test_two_processes_behind_haproxy_survive_a_crash(
         chats.append(opened)
 
     async def body() -> None:
-        async with httpx.AsyncClient(base_url=stack.base, timeout=10) as ahttp:
+        async with httpx.AsyncClient(base_url=stack.base, timeout=10, transport=AsyncRetrying()) as ahttp:
 
             def ticket_url(token: str) -> Callable[[], Any]:
                 async def url() -> str:
