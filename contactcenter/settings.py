@@ -145,6 +145,18 @@ else:
         }
     }
 
+# PgBouncer in transaction pooling mode between the processes and PostgreSQL (README
+# "Deploy", deploy/pgbouncer.ini): each transaction may run on another server connection,
+# so nothing may live in a session. CC_PGBOUNCER=1 turns off what would: server-side cursors
+# (exports' .iterator() would DECLARE a cursor that the next fetch cannot find), the web
+# ticker's session advisory lock (CC_WEB_TICKER: the deadlines are then Celery's alone) and
+# the socket writer's session timeouts (set per transaction instead).
+CC_PGBOUNCER = _env_bool("CC_PGBOUNCER", False)
+if CC_PGBOUNCER and DATABASE_URL:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    # PgBouncer restarted or a server connection dropped: checked before a request reuses it.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
 # Production channel layer (bench/RESULTS.md has the measurements behind the choice):
 # - "pubsub" (default): RedisPubSubChannelLayer. group_send is one PUBLISH that Redis fans
 #   out to each subscribed process; group members live in each process, so a crashed
@@ -225,7 +237,12 @@ CC_TICKER_INTERVAL_SECONDS = _env_float("CC_TICKER_INTERVAL_SECONDS", 0.25)
 # With "celery": the web processes sweep as well, one at a time under a PostgreSQL advisory
 # lock, so that deadlines fire on time while the Celery worker or beat is down (0 turns it
 # off: Celery alone then enforces deadlines).
-CC_WEB_TICKER = _env_bool("CC_WEB_TICKER", True)
+CC_WEB_TICKER = _env_bool("CC_WEB_TICKER", not CC_PGBOUNCER)
+if CC_PGBOUNCER and CC_WEB_TICKER and DATABASE_URL:
+    raise ValueError(
+        "CC_WEB_TICKER=1 needs a session-level advisory lock, which PgBouncer's transaction pooling"
+        " (CC_PGBOUNCER=1) cannot hold: leave CC_WEB_TICKER unset (Celery beat and workers enforce the deadlines)."
+    )
 # Set by manage.py for every command but runserver: a process without the sockets. In the
 # embedded default (in-memory channel layer) its realtime events go through the database
 # to the web process, which sends them (contactcenter.org.realtime.relay_drain); with Redis

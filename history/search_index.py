@@ -370,9 +370,10 @@ def search_reindex(*, chunk: int = 20000, progress: Callable[[str, int], None] |
                     progress(name, counts[name])
     finally:
         if pg:
-            with connection.cursor() as cursor:
-                # GIN builds much faster with room to sort in (this session only).
-                cursor.execute("SET maintenance_work_mem = '256MB'")
+            with transaction.atomic(), connection.cursor() as cursor:
+                # GIN builds much faster with room to sort in (this transaction only: through
+                # PgBouncer a session setting would stay on a pooled server connection).
+                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
                 for table in tables:
                     cursor.execute(f"CREATE INDEX IF NOT EXISTS {table}_vector ON {table} USING gin (vector)")
                 cursor.execute(f"CREATE INDEX IF NOT EXISTS history_msgindex_room ON {tables[0]} (room_id, message_id)")

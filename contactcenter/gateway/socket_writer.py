@@ -27,7 +27,7 @@ import threading
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, connection, connections
+from django.db import close_old_connections, connection, connections, transaction
 from django.utils import translation
 
 from contactcenter.org import realtime
@@ -130,8 +130,7 @@ class SocketWriter:
             answers: list[tuple[asyncio.Future[dict[str, Any]], Any]]
             with realtime.sends_collected() as sends, translation.override(language):
                 try:
-                    self._timeouts_set()  # connects: an outage here is answered like any failure
-                    results = messages_post([item[0] for item in items])
+                    results = self._post([item[0] for item in items])
                     answers = [(item[1], _answer(result)) for item, result in zip(items, results, strict=True)]
                 except Exception as exc:
                     logger.exception("posting %d socket messages failed", len(items))
@@ -144,6 +143,20 @@ class SocketWriter:
                 loop.call_soon_threadsafe(_deliver, sends, answers)
             except RuntimeError:
                 pass  # that event loop has closed (its sockets are gone)
+
+    def _post(self, requests: list[PostRequest]) -> list[Any]:
+        """``messages_post`` under this writer's lock and statement timeouts. Through PgBouncer
+        (CC_PGBOUNCER) they are set for the transaction only: a session setting would stay on
+        a server connection that other clients' transactions use next."""
+        if settings.CC_PGBOUNCER and connection.vendor == "postgresql":
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('lock_timeout', %s, true), set_config('statement_timeout', %s, true)",
+                    [f"{self.lock_timeout_ms}ms", f"{self.statement_timeout_ms}ms"],
+                )
+                return messages_post(requests)
+        self._timeouts_set()  # connects: an outage here is answered like any failure
+        return messages_post(requests)
 
     def _timeouts_set(self) -> None:
         """Give this thread's connection its lock and statement timeouts (PostgreSQL), once
@@ -160,11 +173,10 @@ class SocketWriter:
             )
         self._configured = connection.connection
 
-    @staticmethod
-    def _write_one(item: _Item) -> list[tuple[asyncio.Future[dict[str, Any]], Any]]:
+    def _write_one(self, item: _Item) -> list[tuple[asyncio.Future[dict[str, Any]], Any]]:
         request, future = item[0], item[1]
         try:
-            return [(future, _answer(messages_post([request])[0]))]
+            return [(future, _answer(self._post([request])[0]))]
         except Exception as exc:
             logger.exception("posting a socket message to room %s failed", request.room_id)
             return [(future, exc)]
