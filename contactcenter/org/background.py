@@ -22,6 +22,7 @@ processes from all sweeping four times a second.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import logging
 import threading
@@ -75,7 +76,8 @@ def run_task(
             return
         if eta is not None:
             countdown = max(0.0, (eta - timezone.now()).total_seconds())
-        timer = threading.Timer(countdown, _in_thread, (task, args))
+        # In a copy of the caller's context: the task logs under the request id that caused it.
+        timer = threading.Timer(countdown, contextvars.copy_context().run, (_in_thread, task, args))
         timer.daemon = True
         timer.start()
     elif thread:
