@@ -11,7 +11,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, CollectorRegistry, generate_latest
 from prometheus_client import multiprocess as prometheus_multiprocess
 from prometheus_client.core import Metric
 from prometheus_client.registry import REGISTRY
@@ -89,6 +89,6 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     if refused:
         return JsonResponse({"detail": gettext("Metrics are served to private addresses only.")}, status=403)
     text = generate_latest(_Scrape())  # type: ignore[arg-type]  # any object with collect() will do
-    response = HttpResponse(text, content_type=CONTENT_TYPE_LATEST)
+    response = HttpResponse(text, content_type=CONTENT_TYPE_PLAIN_0_0_4)
     response["Cache-Control"] = "no-store"
     return response
