@@ -136,6 +136,8 @@ class ScrapeCollector(Collector):
             else:
                 up.add_metric(["redis"], 1)
                 yield queue_lengths
+        else:  # no broker to ask (the embedded default): the family, without samples
+            yield GaugeMetricFamily("cc_celery_queue_length", "Tasks waiting in a Celery queue.", labels=["queue"])
         yield up
 
         last = heartbeat.last_sweep()

@@ -69,7 +69,7 @@ class _Scrape:
 
     def collect(self) -> Iterator[Metric]:
         if metrics.MULTIPROC_DIR:
-            metrics.stale_files_remove()
+            metrics.dead_live_gauges_remove()
             registry = CollectorRegistry()
             prometheus_multiprocess.MultiProcessCollector(registry)
             yield from registry.collect()

@@ -5,10 +5,12 @@ Several processes (daphne replicas, Celery's pool, beat) each count their own: w
 ``PROMETHEUS_MULTIPROC_DIR`` set (a directory every process of the host, or of the
 deployment on a shared volume, can write) prometheus_client keeps the values in files there
 and /metrics adds them up. The files are named after ``<host>-<pid>``, so that processes of
-several containers sharing the volume (each has its own pid 1) never write one file. Files
-left by processes of this host that have gone are deleted when a process starts and at
-each scrape (``stale_files_remove``): their counters start again from zero, which
-Prometheus' ``rate()`` takes as a restart.
+several containers sharing the volume (each has its own pid 1) never write one file. The
+live gauges (sockets connected, the writer's queue) of processes of this host that have
+gone are deleted when a process starts and at each scrape (``dead_live_gauges_remove``);
+counters and histograms of gone processes stay, so that totals never go down (a drop would
+read as a reset to Prometheus). Empty the directory when the whole deployment starts
+(scripts/run.sh does; README "Health and metrics").
 
 Labels are bounded: routes (URL patterns, not paths), socket kinds, platform kinds, task
 names, missed reasons.
@@ -49,13 +51,14 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def stale_files_remove(path: str = MULTIPROC_DIR) -> int:
-    """Delete the metric files of this host's processes that are gone; returns how many."""
+def dead_live_gauges_remove(path: str = MULTIPROC_DIR) -> int:
+    """Delete the live-gauge files of this host's processes that are gone (what
+    prometheus_client's ``mark_process_dead`` does, for every such process); returns how many."""
     if not path or not os.path.isdir(path):
         return 0
     host = process_identifier().rsplit("-", 1)[0]
     removed = 0
-    for name in glob.glob(os.path.join(path, "*.db")):
+    for name in glob.glob(os.path.join(path, "gauge_live*.db")):
         stem = os.path.basename(name)[:-3]
         ident = stem.rsplit("_", 1)[-1]
         owner, _, pid = ident.rpartition("-")
@@ -72,7 +75,7 @@ if MULTIPROC_DIR:
     os.makedirs(MULTIPROC_DIR, exist_ok=True)
     values.ValueClass = values.MultiProcessValue(process_identifier)
     try:
-        stale_files_remove(MULTIPROC_DIR)
+        dead_live_gauges_remove(MULTIPROC_DIR)
     except OSError:
         logger.warning("could not clean the metrics directory %s", MULTIPROC_DIR, exc_info=True)
 

@@ -193,7 +193,7 @@ def test_webhook_deliveries_received_and_refused(db: Any, make_channel: Callable
 def test_celery_queue_length_from_redis(db: Any, settings: Any) -> None:
     if not settings.REDIS_URL:
         samples = scrape()
-        assert not any(name == "cc_celery_queue_length" for (name, _labels) in samples)
+        assert not any(name == "cc_celery_queue_length" for (name, _labels) in samples)  # no samples
         assert ("cc_dependency_up", (("dependency", "redis"),)) not in samples
         return
     import redis
