@@ -398,6 +398,7 @@ class ClientProtocolMixin:
                 staff=None if visitor else principal,
                 visitor=principal if visitor else None,
                 reply_to_id=_id(content, "reply_to", required=False),
+                request_id=request_ids.current(),  # the frame's: its tasks carry it (README "Logs")
             )
         )
         data = {"client_id": message["client_id"], "message": message}

@@ -87,8 +87,11 @@ def run_task(
 def run_after_commit(
     task: Any, *args: Any, countdown: float = 0.0, eta: dt.datetime | None = None, thread: bool = True
 ) -> None:
-    """``run_task`` once the current transaction commits (at once outside one)."""
-    transaction.on_commit(lambda: run_task(task, *args, countdown=countdown, eta=eta, thread=thread))
+    """``run_task`` once the current transaction commits (at once outside one), in the
+    context of this call: the task carries the request id of what queued it, even when the
+    commit happens elsewhere (the socket writer commits many posts at once)."""
+    context = contextvars.copy_context()
+    transaction.on_commit(lambda: context.run(run_task, task, *args, countdown=countdown, eta=eta, thread=thread))
 
 
 # ------------------------------------------------------------------------ sweeps

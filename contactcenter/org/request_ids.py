@@ -12,10 +12,12 @@ context variable so that every log line written while handling it names it.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
 import re
 import uuid
+from collections.abc import Iterator
 
 # "-" when nothing is being handled (start-up, the ticker's own sweeps).
 NO_REQUEST = "-"
@@ -53,6 +55,19 @@ def reset(token: contextvars.Token[str]) -> None:
         request_id_var.reset(token)
     except ValueError:  # reset from another context (a thread that copied it): leave it
         request_id_var.set(NO_REQUEST)
+
+
+@contextlib.contextmanager
+def bound(value: str) -> Iterator[None]:
+    """Within the block, ``value`` is the current request id (unchanged when it is empty)."""
+    if not value:
+        yield
+        return
+    token = request_id_var.set(value)
+    try:
+        yield
+    finally:
+        reset(token)
 
 
 class RequestIdFilter(logging.Filter):
