@@ -15,6 +15,7 @@ A failure names the error's class only: the messages can hold host names and use
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -109,10 +110,24 @@ async def channel_layer() -> None:
     if layer is None:
         raise NotReady("no channel layer configured")
     channel = await layer.new_channel("readyz.")
-    await layer.send(channel, {"type": "readyz.ping"})
-    message = await layer.receive(channel)
+    try:
+        await layer.send(channel, {"type": "readyz.ping"})
+        message = await layer.receive(channel)
+    finally:
+        await _channel_release(layer, channel)
     if message.get("type") != "readyz.ping":
         raise NotReady("unexpected message")
+
+
+async def _channel_release(layer: Any, channel: str) -> None:
+    """Let go of the probe's channel (else Redis keeps a subscription per probe). Channels'
+    layers drop a channel when a receive on it is cancelled, which is how a consumer's
+    channel ends; do the same."""
+    pending = asyncio.ensure_future(layer.receive(channel))
+    await asyncio.sleep(0)  # let it start waiting
+    pending.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await pending
 
 
 async def _run(check: Callable[[], Awaitable[None]]) -> Result:

@@ -175,3 +175,23 @@ def test_redis_going_down_makes_it_not_ready(db: Any, timers_on: Any, own_redis:
     status, body = _readyz()
     assert status == 503
     assert body["checks"]["redis"]["state"] == "failed"
+
+
+def test_the_channel_layer_probe_leaves_no_subscription(db: Any, timers_on: Any) -> None:
+    """On Redis, each probe's channel is let go: no subscription piles up per probe in a
+    process's long-lived event loop (daphne's)."""
+    if not timers_on.REDIS_URL:
+        pytest.skip("the in-memory layer has no subscriptions")
+    import redis
+    from asgiref.sync import async_to_sync
+
+    from contactcenter.ops import readiness
+
+    client = redis.Redis.from_url(timers_on.REDIS_URL)
+
+    async def probes() -> list[Any]:
+        for _ in range(3):
+            await readiness.channel_layer()
+        return list(client.pubsub_channels("*readyz.*"))  # while this loop's layer lives
+
+    assert async_to_sync(probes)() == []
