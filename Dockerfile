@@ -22,8 +22,8 @@ COPY . .
 RUN CC_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
     python manage.py collectstatic --noinput -v 0 \
     && useradd --system --uid 10001 --home-dir /app --no-create-home app \
-    && mkdir -p /app/media \
-    && chown -R app /app/media /app/staticfiles
+    && mkdir -p /app/media /app/metrics \
+    && chown -R app /app/media /app/metrics /app/staticfiles
 USER app
 
 EXPOSE 8000

@@ -101,7 +101,7 @@ def _visitor_for(channel: Channel, identity: str, profile: dict[str, str]) -> Vi
         try:
             profile = platform.profile(channel, identity)
         except (SendError, ValueError, KeyError, TypeError) as exc:
-            logger.info("no profile for %s %s: %s", channel.kind, identity, exc)
+            logger.debug("no profile for %s %s: %s", channel.kind, identity, exc)  # a customer id: not at INFO
             profile = {}
     fields = {k: str(profile.get(k) or "")[:100] for k in ("first_name", "last_name") if profile.get(k)}
     if profile.get("email"):
@@ -451,7 +451,7 @@ def email_ingest(*, raw: bytes, channel: Channel | None = None) -> str:
     if "@" not in mail.from_addr:
         raise InvalidInput.field("from", "The mail has no sender address.")
     if mail.automated:
-        logger.info("email channel=%s from %s: automated mail ignored", channel.pk, mail.from_addr)
+        logger.info("email channel=%s: automated mail ignored", channel.pk)  # no address at INFO
         return "ignored"
     key = mail.message_id or "sha256:" + hashlib.sha256(raw).hexdigest()
     if InboundEvent.objects.filter(channel=channel, provider_key=key[:255]).exists():

@@ -47,7 +47,7 @@ from channels_adapters.media_links import media_link
 from channels_adapters.models import Channel, OutboundMessage
 from channels_adapters.platforms import PLATFORMS, OutFile, SendError
 from channels_adapters.platforms import email as email_channel
-from contactcenter.org import background, clock, i18n
+from contactcenter.org import background, clock, i18n, metrics
 from contactcenter.org.errors import Conflict, NotFound
 from contactcenter.org.events import MessageEdited, room_group
 from contactcenter.org.models import Staff
@@ -288,6 +288,7 @@ def _fail(outbound_id: int, error: str) -> None:
             # No more tries: the lease and the due time go with them.
             outbound.claimed_until = outbound.next_try_at = None
             outbound.save(update_fields=["claimed_until", "next_try_at", "updated_at"])
+            metrics.outbound_failed(outbound.channel.kind)
 
 
 def _release(outbound_id: int, attempts: int, *, error: str = "") -> None:

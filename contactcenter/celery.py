@@ -1,8 +1,9 @@
 import logging
+import logging.config
 import os
 from collections.abc import Mapping
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactcenter.settings")
 
@@ -22,6 +23,10 @@ QUIET_TASKS = frozenset(
         "channels_adapters.tasks.inbound_sweep",
         "channels_adapters.tasks.outbound_sweep",
         "history.tasks.exports_sweep",
+        # Every 10 s, and hourly: they too say what they did when they did something.
+        "analytics.voc_tasks.voc_sweep",
+        "notifications.tasks.notifications_sweep",
+        "history.retention.retention_daily",
     }
 )
 
@@ -56,3 +61,15 @@ def quiet_sweep_logs() -> None:
 
 quiet_sweep_logs()
 # -----------------------------------------------------------------------------------------
+
+
+# --- Logs (README "Logs") ------------------------------------------------------------------
+# Worker and beat log through the project's LOGGING (CC_LOG_FORMAT: JSON lines in production,
+# with request ids) instead of Celery's own format: Celery leaves logging alone when this
+# signal has a receiver.
+@signals.setup_logging.connect
+def _project_logging(**_: object) -> None:
+    from django.conf import settings  # settings are read once Celery starts, not at import
+
+    logging.config.dictConfig(settings.LOGGING)
+    quiet_sweep_logs()

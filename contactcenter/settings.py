@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 
 from contactcenter import secret_key
+from contactcenter.org import logs
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -87,10 +88,13 @@ INSTALLED_APPS = [
     "robot",
     "integrations",
     "contactcenter.gateway",
+    "contactcenter.ops",  # /readyz, /metrics, request ids and logs (README "Health and metrics")
     "contactcenter.apps.ProjectConfig",
 ]
 
 MIDDLEWARE = [
+    # First: the request id, latency by route and the request's log line (contactcenter/ops).
+    "contactcenter.ops.middleware.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # PostgreSQL/Redis briefly unreachable: 503 + Retry-After, not 500 (contactcenter/org/outages.py).
     "contactcenter.org.outages.ServiceUnavailableMiddleware",
@@ -517,10 +521,16 @@ CC_DEMO = _env_bool("CC_DEMO", not (DATABASE_URL or REDIS_URL))
 CC_DEMO_PASSWORD = os.environ.get("CC_DEMO_PASSWORD", "demo-pass-1234")
 # -----------------------------------------------------------------------------------------
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("CC_LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
-}
+# --- Health, metrics and logs (contactcenter/ops, README "Health and metrics", "Logs") ----
+# /metrics: with CC_METRICS_TOKEN set, only to "Authorization: Bearer <token>"; without, only
+# to loopback and private client addresses (forwarded headers as CC_TRUSTED_PROXIES says).
+# Several processes: set PROMETHEUS_MULTIPROC_DIR (contactcenter/org/metrics.py).
+CC_METRICS_TOKEN = os.environ.get("CC_METRICS_TOKEN", "")
+# /readyz: each check gives up after this; the timer sweep must have run within the other.
+CC_READY_TIMEOUT_SECONDS = _env_float("CC_READY_TIMEOUT_SECONDS", 2.0)
+CC_READY_SWEEP_MAX_AGE_SECONDS = _env_float("CC_READY_SWEEP_MAX_AGE_SECONDS", 10.0)
+# One JSON object per line in production, text in the embedded default; both with request ids.
+CC_LOG_FORMAT = os.environ.get("CC_LOG_FORMAT", "json" if PRODUCTION else "text")
+if CC_LOG_FORMAT not in ("json", "text"):
+    raise ValueError("CC_LOG_FORMAT must be json or text")
+LOGGING = logs.logging_config(CC_LOG_FORMAT, os.environ.get("CC_LOG_LEVEL", "INFO"))

@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from channels_adapters import api as channel_api
 from contactcenter import views, web
+from contactcenter.ops import views as ops_views
 from contactcenter.org import api as org_api
 from enquiries import api as enquiry_api
 from enquiries.photos_api import VisitorPhotoView
@@ -59,6 +60,8 @@ api_v1 = [
 urlpatterns = [
     path("", web.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", ops_views.readyz, name="readyz"),
+    path("metrics", ops_views.metrics_view, name="metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     *[path(f"api/v1/{p.pattern}", p.callback) for p in api_v1],

@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from contactcenter.org import clock
+from contactcenter.org import clock, heartbeat, metrics
 from contactcenter.org.errors import Conflict, InvalidInput, NotAuthorized, NotFound
 from contactcenter.org.events import (
     ADMINS_GROUP,
@@ -1501,6 +1501,7 @@ def _sweep_enquiries(status: str, deadline_field: str, now: dt.datetime, act: Ca
             due = getattr(enquiry, deadline_field, None)
             if enquiry is not None and enquiry.status == status and due is not None and due <= now:
                 count += int(act(enquiry))
+                metrics.deadline_fired(deadline_field, due, clock.now())
     return count
 
 
@@ -1559,13 +1560,15 @@ def timers_sweep(now: dt.datetime | None = None) -> dict[str, int]:
     """Enforce every deadline that is due, idle staff sessions included. Called by the beat
     sweep (every second), by the task scheduled at each deadline, and by the embedded ticker."""
     now = now or clock.now()
-    return {
+    done = {
         "broadcast": enquiries_broadcast_due(now),
         "missed": enquiries_expire_overdue(now),
         "transfers_lapsed": transfers_lapse_overdue(now),
         "closed": enquiries_auto_close_due(now),
         "sessions_expired": staff_sessions_expire_due(now),
     }
+    heartbeat.sweep_done()  # /readyz: the timers run
+    return done
 
 
 def widget_enquiry_open(

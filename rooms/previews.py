@@ -364,7 +364,7 @@ def link_preview_fetch(url: str) -> dict[str, str] | None:
     try:
         final_url, html = fetch_html(url)
     except PreviewRefused as exc:
-        logger.info("no link preview for %s: %s", url, exc)
+        logger.debug("no link preview for %s: %s", url, exc)  # a URL someone wrote: not at INFO
         return None
     found = parse_preview(html, final_url)
     if not found["title"] and not found["description"]:
@@ -399,7 +399,7 @@ def message_preview_attach(*, message_id: int) -> Message | None:
         try:
             preview_image_cached(preview["image"])
         except PreviewRefused as exc:
-            logger.info("no preview image %s: %s", preview["image"], exc)
+            logger.debug("no preview image %s: %s", preview["image"], exc)
             preview["image"] = ""
     with transaction.atomic():
         room = (

@@ -16,7 +16,7 @@ from django.db.models import Model
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from contactcenter.org import clock, i18n
+from contactcenter.org import clock, i18n, request_ids
 from contactcenter.org.errors import Conflict, DomainError, InvalidInput, NotAuthorized, NotFound, timed_out
 from contactcenter.org.events import (
     MessageCreated,
@@ -203,6 +203,9 @@ class PostRequest:
     data: dict[str, Any] | None = None
     forwarded_from: Message | None = None
     message_kind: str = ""
+    # The request id of what asked for this post (a socket frame: contactcenter.org.request_ids);
+    # the tasks it causes carry it even when it is committed in a batch with others.
+    request_id: str = ""
 
     def posting_kind(self) -> str:
         return self.kind or ("staff" if self.staff is not None else "visitor")
@@ -475,15 +478,16 @@ def _post_batch(
     _messages_insert([post.message for _i, post, _p in accepted])
     messages_posted([post.message for _i, post, _p in accepted])
     for i, post, policy in accepted:
-        message_events_send(post.room, post.message)
-        if policy.mentions and post.staff is not None:
-            mention_events(room=post.room, message=post.message)
-        if policy.preview:
-            preview_queue_on_commit(post.message)
-        if policy.after_post:
-            for rule in rules:
-                if rule.after_post is not None:
-                    rule.after_post(post)
+        with request_ids.bound(requests[i].request_id):
+            message_events_send(post.room, post.message)
+            if policy.mentions and post.staff is not None:
+                mention_events(room=post.room, message=post.message)
+            if policy.preview:
+                preview_queue_on_commit(post.message)
+            if policy.after_post:
+                for rule in rules:
+                    if rule.after_post is not None:
+                        rule.after_post(post)
         results[i] = (post.message, True)
 
 

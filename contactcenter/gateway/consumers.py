@@ -96,7 +96,7 @@ from django.conf import settings
 from django.utils import translation
 
 from contactcenter.gateway import socket_writer
-from contactcenter.org import clock, i18n, ratelimit, realtime, services
+from contactcenter.org import clock, i18n, ratelimit, realtime, request_ids, services
 from contactcenter.org.auth import session_is_current
 from contactcenter.org.channel_layers import CLOSE_RESYNC
 from contactcenter.org.errors import Busy, DomainError, InvalidInput, NotAuthorized, RateLimited, lost_race
@@ -334,6 +334,7 @@ class ClientProtocolMixin:
         """Channels' JSON decoding, except that a frame that is not JSON (binary, broken,
         nested past the parser's recursion limit) gets an error frame instead of killing
         the consumer with a traceback."""
+        request_ids.bind()  # each frame's own id, carried into its services' tasks and logs
         send = self.send_json  # type: ignore[attr-defined]
         if text_data is None:
             await send(_error("?", InvalidInput("Client messages are JSON text frames.")))
@@ -397,6 +398,7 @@ class ClientProtocolMixin:
                 staff=None if visitor else principal,
                 visitor=principal if visitor else None,
                 reply_to_id=_id(content, "reply_to", required=False),
+                request_id=request_ids.current(),  # the frame's: its tasks carry it (README "Logs")
             )
         )
         data = {"client_id": message["client_id"], "message": message}

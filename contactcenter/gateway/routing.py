@@ -6,6 +6,7 @@ from channels.security.websocket import AllowedHostsOriginValidator
 from django.urls import path
 
 from contactcenter.gateway.consumers import StaffConsumer, VisitorConsumer
+from contactcenter.org import metrics
 
 
 class _ByPath:
@@ -27,7 +28,8 @@ class _ByPath:
             app = self.staff_ticket if "ticket" in query else self.staff
         else:
             app = self.visitor
-        return await app(scope, receive, send)
+        kind = "visitor" if app is self.visitor else "staff"
+        return await metrics.socket_served(kind, app, scope, receive, send)
 
 
 websocket_application = _ByPath()

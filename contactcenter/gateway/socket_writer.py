@@ -30,7 +30,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection, connections, transaction
 from django.utils import translation
 
-from contactcenter.org import realtime
+from contactcenter.org import metrics, realtime
 from contactcenter.org.errors import Busy
 from rooms.selectors import message_data
 from rooms.services import PostRequest, messages_post
@@ -114,6 +114,7 @@ class SocketWriter:
                     self._queue.put(more)  # after this batch
                     break
                 batch.append(more)
+            metrics.socket_writer_batch_taken(len(batch), self._queue.qsize())
             try:
                 self._write(batch)
             except Exception:  # never let the thread die: answer the sockets instead

@@ -22,6 +22,7 @@ processes from all sweeping four times a second.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import logging
 import threading
@@ -75,7 +76,8 @@ def run_task(
             return
         if eta is not None:
             countdown = max(0.0, (eta - timezone.now()).total_seconds())
-        timer = threading.Timer(countdown, _in_thread, (task, args))
+        # In a copy of the caller's context: the task logs under the request id that caused it.
+        timer = threading.Timer(countdown, contextvars.copy_context().run, (_in_thread, task, args))
         timer.daemon = True
         timer.start()
     elif thread:
@@ -85,8 +87,11 @@ def run_task(
 def run_after_commit(
     task: Any, *args: Any, countdown: float = 0.0, eta: dt.datetime | None = None, thread: bool = True
 ) -> None:
-    """``run_task`` once the current transaction commits (at once outside one)."""
-    transaction.on_commit(lambda: run_task(task, *args, countdown=countdown, eta=eta, thread=thread))
+    """``run_task`` once the current transaction commits (at once outside one), in the
+    context of this call: the task carries the request id of what queued it, even when the
+    commit happens elsewhere (the socket writer commits many posts at once)."""
+    context = contextvars.copy_context()
+    transaction.on_commit(lambda: context.run(run_task, task, *args, countdown=countdown, eta=eta, thread=thread))
 
 
 # ------------------------------------------------------------------------ sweeps

@@ -50,7 +50,7 @@ def test_the_image_command_does_not_migrate() -> None:
 
 def test_healthchecks(compose: dict[str, Any]) -> None:
     web = services(compose)["web"]["healthcheck"]["test"]
-    assert "http://127.0.0.1:8000/healthz" in " ".join(web)
+    assert "http://127.0.0.1:8000/readyz" in " ".join(web)
     worker = services(compose)["worker"]["healthcheck"]["test"]
     assert worker[0] == "CMD-SHELL" and "inspect ping -d celery@$$HOSTNAME" in worker[1]
     for name in ("postgres", "redis", "web", "worker"):
