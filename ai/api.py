@@ -30,7 +30,6 @@ from contactcenter.org.permissions import IsAdmin, staff_of
 from rooms.files_api import AnyAccept
 from rooms.selectors import message_data
 
-
 # The provider's failures, documented on every operation that calls it.
 AI_ERRORS: dict[int | str, Any] = {
     502: OpenApiResponse(description="The AI provider refused the request or gave an answer that cannot be read."),
