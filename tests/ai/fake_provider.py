@@ -27,6 +27,7 @@ class Answer:
     raw: bytes | None = None
     chunks: list[str] | None = None
     tokens: tuple[int, int] = (11, 7)
+    gate: threading.Event | None = None  # answers only once the test sets it
 
 
 @dataclasses.dataclass
@@ -67,6 +68,8 @@ class FakeProvider:
                 if answer.hang:
                     fake._release.wait(30)
                     return
+                if answer.gate is not None:
+                    answer.gate.wait(30)
                 if answer.status != 200 or answer.raw is not None:
                     payload = (
                         answer.raw
