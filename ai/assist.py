@@ -10,6 +10,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from django.utils.translation import gettext
+
 from ai.client import AIError, ai_chat, ai_chat_stream
 from ai.hooks import reply_context
 from ai.selectors import customer_language, last_customer_text, transcript_lines
@@ -93,7 +95,7 @@ def reply_result(text: str) -> dict[str, Any]:
         if draft:
             drafts.append(draft)
     if not drafts:
-        raise AIError("The AI provider gave no reply drafts.", status=502, code="ai_malformed")
+        raise AIError(gettext("The AI provider gave no reply drafts."), status=502, code="ai_malformed")
     return {"suggestions": drafts[:MAX_SUGGESTIONS]}
 
 
@@ -126,17 +128,21 @@ def labels_messages(enquiry: Enquiry) -> Messages:
     ]
 
 
+def _not_labels() -> AIError:
+    return AIError(gettext("The AI provider did not answer with labels."), status=502, code="ai_malformed")
+
+
 def _json_object(text: str) -> dict[str, Any]:
     text = text.strip()
     start, end = text.find("{"), text.rfind("}")
     if start < 0 or end <= start:
-        raise AIError("The AI provider did not answer with labels.", status=502, code="ai_malformed")
+        raise _not_labels()
     try:
         value = json.loads(text[start : end + 1])
     except ValueError as exc:
-        raise AIError("The AI provider did not answer with labels.", status=502, code="ai_malformed") from exc
+        raise _not_labels() from exc
     if not isinstance(value, dict):
-        raise AIError("The AI provider did not answer with labels.", status=502, code="ai_malformed")
+        raise _not_labels()
     return value
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 
 from tests.ai.fake_provider import FakeProvider
 
@@ -43,3 +44,5 @@ def azure_env(fake: FakeProvider, settings: Any) -> FakeProvider:
 def _no_ai_by_default(settings: Any) -> None:
     settings.CC_AI_PROVIDER = ""
     settings.CC_AI_TIMEOUT_SECONDS = 5
+    # Rate-limit counters are keyed by staff id; ids start again in every SQLite test.
+    cache.clear()

@@ -292,3 +292,30 @@ def test_call_log_for_admins(api: Any, chat: Any, admin: Staff, openai_env: Fake
     assert rows[1]["tokens_in"] == 40 and rows[1]["staff"]["id"] == owner.pk
     assert KEY not in r.content.decode()
     assert api(admin).get("/api/v1/ai/calls?staff=abc").status_code == 400
+
+
+def test_stream_that_ends_without_text_is_an_error_event(api: Any, chat: Any, openai_env: FakeProvider) -> None:
+    enquiry, owner = chat
+    openai_env.script(Answer(chunks=[""]))
+    r = api(owner).post(f"/api/v1/enquiries/{enquiry.pk}/ai/summary?stream=1")
+    assert r.status_code == 200
+    [(event, data)] = _sse(r)
+    assert event == "error" and data["status"] == 502 and data["detail"]
+    assert AICall.objects.get().outcome == "error"
+
+
+def test_saved_settings_drive_assist_and_redaction(api: Any, chat: Any, admin: Staff, fake: FakeProvider) -> None:
+    enquiry, owner = chat
+    message_post(room_id=enquiry.room.pk, visitor=enquiry.visitor, text="Write to ann@example.com")
+    r = api(admin).put(
+        "/api/v1/ai/settings",
+        {"provider": "openai", "base_url": fake.url + "/v1", "model": "llama3", "redact": True},
+        format="json",
+    )
+    assert r.json()["configured"] is True  # a local server may need no key
+    assert api(owner).get("/api/v1/ai/status").json() == {"configured": True}
+    fake.script(Answer(text="Summary"))
+    assert api(owner).post(f"/api/v1/enquiries/{enquiry.pk}/ai/summary").status_code == 200
+    sent = fake.requests[0]
+    assert sent.body["model"] == "llama3"
+    assert "ann@example.com" not in json.dumps(sent.body) and "[email]" in sent.body["messages"][-1]["content"]
