@@ -331,6 +331,18 @@ def _stream_text(call: _Call, client: Any, stream: Any) -> Iterator[str]:
     except AIError as exc:
         call.finish(error=exc)
         raise
+    except GeneratorExit:
+        # The reader went away (the agent left the room): logged as cancelled, if the
+        # database can be reached from wherever the generator is being closed.
+        try:
+            call.finish(
+                tokens_in=tokens_in,
+                tokens_out=tokens_out,
+                error=AIError("cancelled", status=499, code="ai_cancelled"),
+            )
+        except Exception:
+            logger.warning("ai call purpose=%s cancelled (not logged)", call.purpose)
+        raise
     except Exception as exc:
         error = _timeout() if "timeout" in type(exc).__name__.lower() else _malformed()
         call.finish(error=error)

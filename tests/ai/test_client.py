@@ -154,3 +154,12 @@ def test_the_key_and_the_text_are_never_logged(
     assert KEY not in text
     assert "private words" not in text and "secret answer" not in text
     assert "ai call purpose=summary" in caplog.text
+
+
+def test_a_stream_left_early_is_logged_as_cancelled(openai_env: FakeProvider) -> None:
+    openai_env.script(Answer(chunks=["one ", "two ", "three"]))
+    stream = ai_chat_stream(HELLO, purpose="summary")
+    assert next(stream) == "one "
+    stream.close()  # type: ignore[attr-defined]
+    call = AICall.objects.get()
+    assert (call.outcome, call.status, call.error) == ("error", 499, "AIError")
