@@ -3,6 +3,7 @@ connection" check, and a summary saved as a note on an enquiry."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -19,7 +20,7 @@ from ai.config import (
     provider_config,
     url_problem,
 )
-from ai.models import AISettings
+from ai.models import AICall, AISettings
 from ai.selectors import SUMMARY_NOTE_KEY, access_assist_enquiry
 from contactcenter.org import clock
 from contactcenter.org.errors import InvalidInput, NotAuthorized
@@ -28,6 +29,7 @@ from rooms.models import Message
 from rooms.services import system_message_post
 
 NOTE_MAX_CHARS = 4000
+SWEEP_BATCH = 5000
 UNSET: Any = object()
 
 
@@ -142,3 +144,21 @@ def ai_summary_note_save(*, actor: Staff, enquiry_id: int, text: Any) -> Message
             text=f"{heading}:\n{text}",
             data={"visibility": "staff", SUMMARY_NOTE_KEY: {"by": actor.pk}},
         )
+
+
+def ai_calls_sweep(now: dt.datetime | None = None) -> int:
+    """Retention: delete call-log rows older than CC_AI_CALLS_KEEP_DAYS (0: keep them all),
+    SWEEP_BATCH at a time; how many were deleted. Idempotent, safe from several processes."""
+    days = settings.CC_AI_CALLS_KEEP_DAYS
+    if days <= 0:
+        return 0
+    cutoff = (now or clock.now()) - dt.timedelta(days=days)
+    total = 0
+    while True:
+        ids = list(AICall.objects.filter(created_at__lt=cutoff).values_list("id", flat=True)[:SWEEP_BATCH])
+        if not ids:
+            return total
+        deleted, _ = AICall.objects.filter(pk__in=ids).delete()
+        total += deleted
+        if len(ids) < SWEEP_BATCH:
+            return total

@@ -262,6 +262,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-exports": {"task": "history.tasks.exports_sweep", "schedule": 30.0},
     # Notifications older than CC_NOTIFICATIONS_KEEP_DAYS (notifications.services.notifications_sweep).
     "sweep-notifications": {"task": "notifications.tasks.notifications_sweep", "schedule": 3600.0},
+    # AI call-log rows older than CC_AI_CALLS_KEEP_DAYS (ai.services.ai_calls_sweep).
+    "sweep-ai-calls": {"task": "ai.tasks.ai_calls_sweep", "schedule": 3600.0},
     # Voice of the customer: score the queued messages (analytics.voc).
     "voc-sweep": {"task": "analytics.voc_tasks.voc_sweep", "schedule": 10.0},
 }
@@ -513,6 +515,7 @@ CC_AI_STAFF_RATE = os.environ.get("CC_AI_STAFF_RATE", "20/min")  # assist reques
 CC_AI_REDACT = _env_bool("CC_AI_REDACT", False)
 CC_AI_MAX_TRANSCRIPT_CHARS = _env_int("CC_AI_MAX_TRANSCRIPT_CHARS", 12_000)  # the newest part is sent
 CC_AI_MAX_TOKENS = _env_int("CC_AI_MAX_TOKENS", 600)  # of an answer
+CC_AI_CALLS_KEEP_DAYS = _env_int("CC_AI_CALLS_KEEP_DAYS", 180)  # the call log (0: for ever)
 
 # --- Demo accounts (manage.py demo_setup, run by `make run`) -----------------------------
 # admin@example.com / agent@example.com with a public password: only in the embedded

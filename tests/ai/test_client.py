@@ -163,3 +163,18 @@ def test_a_stream_left_early_is_logged_as_cancelled(openai_env: FakeProvider) ->
     stream.close()  # type: ignore[attr-defined]
     call = AICall.objects.get()
     assert (call.outcome, call.status, call.error) == ("error", 499, "AIError")
+
+
+def test_the_call_log_is_kept_for_its_retention(openai_env: FakeProvider, settings: Any, clock: Any) -> None:
+    from ai.services import ai_calls_sweep
+
+    settings.CC_AI_CALLS_KEEP_DAYS = 30
+    ai_chat(HELLO, purpose="summary")
+    clock.advance(29 * 86400)
+    ai_chat(HELLO, purpose="summary")
+    clock.advance(2 * 86400)
+    assert ai_calls_sweep() == 1
+    assert AICall.objects.count() == 1
+    settings.CC_AI_CALLS_KEEP_DAYS = 0
+    clock.advance(365 * 86400)
+    assert ai_calls_sweep() == 0
