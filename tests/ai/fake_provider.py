@@ -28,6 +28,7 @@ class Answer:
     chunks: list[str] | None = None
     tokens: tuple[int, int] = (11, 7)
     gate: threading.Event | None = None  # answers only once the test sets it
+    hold: threading.Event | None = None  # a stream stops after its first piece until the test sets it
 
 
 @dataclasses.dataclass
@@ -88,7 +89,9 @@ class FakeProvider:
                     self.send_response(200)
                     self.send_header("Content-Type", "text/event-stream")
                     self.end_headers()
-                    for piece in answer.chunks or [answer.text]:
+                    for i, piece in enumerate(answer.chunks or [answer.text]):
+                        if i == 1 and answer.hold is not None:
+                            answer.hold.wait(30)
                         chunk = {
                             "id": "c1",
                             "object": "chat.completion.chunk",

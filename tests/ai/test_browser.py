@@ -80,13 +80,17 @@ def test_room_ai_buttons(server: dict[str, Any], browser: Browser, provider: Fak
     panel = alice.get_by_role("region", name="AI assist")
 
     # Summary: "thinking" until the provider answers, then the streamed text; saved as a note.
-    gate = threading.Event()
-    provider.script(Answer(chunks=["Ann's parcel ", "(order 1234) ", "is late since Monday."], gate=gate))
+    gate, hold = threading.Event(), threading.Event()
+    provider.script(Answer(chunks=["Ann's parcel ", "(order 1234) ", "is late since Monday."], gate=gate, hold=hold))
     bar.get_by_role("button", name="Summary").click()
     expect(panel.locator(".ai-thinking")).to_contain_text("Summarising")
     expect(bar.get_by_role("button", name="Smart reply")).to_be_disabled()
     shot(alice, "ai-thinking.png")
     gate.set()
+    # The first piece shows while the provider is still writing (streamed through daphne).
+    expect(panel.locator(".ai-live")).to_have_text("Ann's parcel ")
+    expect(panel.locator(".ai-thinking")).to_be_visible()
+    hold.set()
     summary = panel.get_by_label("Summary (you can edit it before saving)")
     expect(summary).to_have_value("Ann's parcel (order 1234) is late since Monday.")
     shot(alice, "ai-summary.png")
