@@ -240,7 +240,9 @@ def test_provider_timeout_is_504(api: Any, chat: Any, openai_env: FakeProvider, 
     assert r.status_code == 504 and r.json()["code"] == "ai_timeout"
 
 
-def test_rate_limited_is_503_with_retry_after(api: Any, chat: Any, openai_env: FakeProvider, settings: Any) -> None:
+def test_rate_limited_is_503_with_retry_after(
+    api: Any, chat: Any, openai_env: FakeProvider, settings: Any, clock: Any
+) -> None:  # the clock is frozen: the one-minute window cannot roll over in the middle
     settings.CC_AI_STAFF_RATE = "1/min"
     enquiry, owner = chat
     assert api(owner).post(f"/api/v1/enquiries/{enquiry.pk}/ai/summary").status_code == 200

@@ -32,6 +32,9 @@ from tests.browser.test_dashboard import (  # noqa: F401 - browser is a fixture
 from tests.integration.test_real_timers import support_widget
 
 SHOTS = os.environ.get("CC_AI_SHOTS", "")
+# An answer goes browser -> daphne -> the fake provider and back: on a loaded machine this
+# can take longer than the default 10 s of expect().
+ANSWER_MS = 30_000
 
 
 def shot(page: Page, name: str) -> None:
@@ -88,11 +91,11 @@ def test_room_ai_buttons(server: dict[str, Any], browser: Browser, provider: Fak
     shot(alice, "ai-thinking.png")
     gate.set()
     # The first piece shows while the provider is still writing (streamed through daphne).
-    expect(panel.locator(".ai-live")).to_have_text("Ann's parcel ")
+    expect(panel.locator(".ai-live")).to_have_text("Ann's parcel ", timeout=ANSWER_MS)
     expect(panel.locator(".ai-thinking")).to_be_visible()
     hold.set()
     summary = panel.get_by_label("Summary (you can edit it before saving)")
-    expect(summary).to_have_value("Ann's parcel (order 1234) is late since Monday.")
+    expect(summary).to_have_value("Ann's parcel (order 1234) is late since Monday.", timeout=ANSWER_MS)
     shot(alice, "ai-summary.png")
     panel.get_by_role("button", name="Save as note").click()
     expect(alice.locator(".msg").last).to_contain_text("is late since Monday.")
@@ -103,6 +106,9 @@ def test_room_ai_buttons(server: dict[str, Any], browser: Browser, provider: Fak
     # Smart reply: drafts; Insert puts one in the composer, to edit; nothing is sent.
     provider.script(Answer(chunks=["Sorry for the wait, Ann!", "\n---\n", "Let me check order 1234 with the courier."]))
     bar.get_by_role("button", name="Smart reply").click()
+    expect(panel.locator(".ai-h")).to_be_visible(timeout=ANSWER_MS)  # the answer is in (or the error: said below)
+    shot(alice, "ai-reply-answer.png")
+    expect(panel.get_by_role("alert")).to_have_count(0)
     drafts = panel.locator(".ai-draft")
     expect(drafts).to_have_count(2)
     shot(alice, "ai-reply.png")
@@ -116,7 +122,7 @@ def test_room_ai_buttons(server: dict[str, Any], browser: Browser, provider: Fak
     answer = {"topic": "Late parcel", "tags": ["Delivery"], "customer_tags": ["VIP"], "new_tags": ["Courier"]}
     provider.script(Answer(text=json.dumps(answer)))
     bar.get_by_role("button", name="Suggest labels").click()
-    expect(panel.locator(".ai-labels-list")).to_contain_text("Late parcel")
+    expect(panel.locator(".ai-labels-list")).to_contain_text("Late parcel", timeout=ANSWER_MS)
     expect(panel.locator(".ai-labels-list")).to_contain_text("Delivery")
     expect(panel).to_contain_text("Courier")
     shot(alice, "ai-labels.png")
@@ -129,7 +135,7 @@ def test_room_ai_buttons(server: dict[str, Any], browser: Browser, provider: Fak
     # A provider failure is said clearly, and the buttons work again.
     provider.script(Answer(status=500))
     bar.get_by_role("button", name="Summary").click()
-    expect(panel.get_by_role("alert")).to_contain_text("unavailable")
+    expect(panel.get_by_role("alert")).to_contain_text("unavailable", timeout=ANSWER_MS)
     expect(bar.get_by_role("button", name="Summary")).to_be_enabled()
     shot(alice, "ai-error.png")
 

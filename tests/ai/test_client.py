@@ -127,7 +127,8 @@ def test_no_redaction_unless_asked(openai_env: FakeProvider) -> None:
     assert openai_env.requests[0].body["messages"][0]["content"] == "jo@example.com"
 
 
-def test_rate_limit_per_staff(openai_env: FakeProvider, settings: Any, make_staff: Any) -> None:
+def test_rate_limit_per_staff(openai_env: FakeProvider, settings: Any, make_staff: Any, clock: Any) -> None:
+    # A frozen clock: the fixed one-minute window cannot roll over in the middle.
     settings.CC_AI_STAFF_RATE = "2/min"
     one, two = make_staff(), make_staff()
     ai_chat(HELLO, purpose="reply", staff_id=one.pk)
