@@ -7,3 +7,11 @@ from django.apps import AppConfig
 
 class AiConfig(AppConfig):
     name = "ai"
+
+    def ready(self) -> None:
+        # Imported here: these modules import models, which are loaded only now.
+        from ai import tasks  # noqa: F401 - its Celery task
+        from contactcenter.org.background import register_sweep
+
+        # Retention of the call log (CC_AI_CALLS_KEEP_DAYS; beat: "sweep-ai-calls").
+        register_sweep("ai.services.ai_calls_sweep", every=3600.0)

@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from ai.api import urlpatterns as api_urlpatterns
+
+urlpatterns: list[URLPattern | URLResolver] = [*api_urlpatterns]

@@ -283,6 +283,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-exports": {"task": "history.tasks.exports_sweep", "schedule": 30.0},
     # Notifications older than CC_NOTIFICATIONS_KEEP_DAYS (notifications.services.notifications_sweep).
     "sweep-notifications": {"task": "notifications.tasks.notifications_sweep", "schedule": 3600.0},
+    # AI call-log rows older than CC_AI_CALLS_KEEP_DAYS (ai.services.ai_calls_sweep).
+    "sweep-ai-calls": {"task": "ai.tasks.ai_calls_sweep", "schedule": 3600.0},
     # Voice of the customer: score the queued messages (analytics.voc).
     "voc-sweep": {"task": "analytics.voc_tasks.voc_sweep", "schedule": 10.0},
 }
@@ -512,6 +514,32 @@ CC_VISITOR_MESSAGE_RATE = os.environ.get("CC_VISITOR_MESSAGE_RATE", "20/10s")
 CC_STAFF_MESSAGE_RATE = os.environ.get("CC_STAFF_MESSAGE_RATE", "30/10s")
 CC_VISITOR_UPLOAD_RATE = os.environ.get("CC_VISITOR_UPLOAD_RATE", "10/min")
 CC_STAFF_UPLOAD_RATE = os.environ.get("CC_STAFF_UPLOAD_RATE", "20/min")
+
+# --- AI provider (ai.client; README "AI assist") ------------------------------------------
+# Nothing is sent to any provider unless one is configured: by these variables, or by an
+# admin in Settings > AI. When CC_AI_PROVIDER is set the environment wins: its provider,
+# URL, key, model and API version are used and the admin form shows them read-only.
+CC_AI_PROVIDER = os.environ.get("CC_AI_PROVIDER", "").strip().lower()  # "azure", "openai" or empty
+CC_AI_BASE_URL = os.environ.get("CC_AI_BASE_URL", "").strip()
+CC_AI_API_KEY = os.environ.get("CC_AI_API_KEY", "")
+CC_AI_MODEL = os.environ.get("CC_AI_MODEL", "").strip()  # Azure: the deployment's name
+CC_AI_API_VERSION = os.environ.get("CC_AI_API_VERSION", "2024-10-21").strip()  # Azure only
+if CC_AI_PROVIDER not in ("", "azure", "openai"):
+    raise ValueError("CC_AI_PROVIDER must be azure, openai or empty")
+CC_AI_TIMEOUT_SECONDS = _env_float("CC_AI_TIMEOUT_SECONDS", 20)  # one try at the provider
+# Tries again after a 429, a 5xx or a refused connection, at most this many times, waiting
+# CC_AI_RETRY_BASE_SECONDS doubled each time (or the provider's Retry-After), each wait at
+# most CC_AI_RETRY_MAX_SECONDS. A timeout is not tried again (the agent is waiting).
+CC_AI_MAX_RETRIES = _env_int("CC_AI_MAX_RETRIES", 2)
+CC_AI_RETRY_BASE_SECONDS = _env_float("CC_AI_RETRY_BASE_SECONDS", 0.5)
+CC_AI_RETRY_MAX_SECONDS = _env_float("CC_AI_RETRY_MAX_SECONDS", 4)
+CC_AI_STAFF_RATE = os.environ.get("CC_AI_STAFF_RATE", "20/min")  # assist requests per staff member
+# Replace emails, phone numbers and card numbers by placeholders before text leaves (the
+# admin setting can also turn it on).
+CC_AI_REDACT = _env_bool("CC_AI_REDACT", False)
+CC_AI_MAX_TRANSCRIPT_CHARS = _env_int("CC_AI_MAX_TRANSCRIPT_CHARS", 12_000)  # the newest part is sent
+CC_AI_MAX_TOKENS = _env_int("CC_AI_MAX_TOKENS", 600)  # of an answer
+CC_AI_CALLS_KEEP_DAYS = _env_int("CC_AI_CALLS_KEEP_DAYS", 180)  # the call log (0: for ever)
 
 # --- Demo accounts (manage.py demo_setup, run by `make run`) -----------------------------
 # admin@example.com / agent@example.com with a public password: only in the embedded

@@ -91,6 +91,7 @@ def test_apps_register_their_sweeps() -> None:
         "history.retention.retention_sweep": 3600.0,
         "history.search_index.search_stale_sweep": 5.0,
         "notifications.services.notifications_sweep": 3600.0,
+        "ai.services.ai_calls_sweep": 3600.0,
     }
 
 

@@ -25,6 +25,7 @@ import { focusMessage } from "./search.js";
 import { createRoomState } from "./room/state.js";
 import { wireUpload } from "./room/upload.js";
 import { wireVoice } from "./room/voice.js";
+import { wireAI } from "./room/ai.js";
 
 /** @typedef {import("./room/state.js").RoomState} RoomState */
 
@@ -83,6 +84,7 @@ export async function render(main, match, params) {
   wireComposer(state);
   wireUpload(state);
   wireVoice(state);
+  wireAI(state); // in the background: the AI buttons appear when a provider is configured
   subscribe(state);
 
   paintHead(state);
