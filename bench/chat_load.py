@@ -43,7 +43,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import InvalidMessage
+from websockets.exceptions import InvalidMessage, InvalidStatus
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -161,25 +161,38 @@ def rss_kb(pid: int) -> int:
 # ------------------------------------------------------------------------------ clients
 
 
-async def ws_open(url: str, origin: str | None = None) -> ClientConnection:
+async def ws_open(url: str, origin: str | None = None, tries: int = 5) -> ClientConnection:
     # A few retries: a busy server's accept backlog (daphne/Twisted: 50) may reset a connect.
-    for attempt in range(5):
+    for attempt in range(tries):
         try:
             return await asyncio.wait_for(
                 connect(url, origin=origin, compression=None, open_timeout=30, max_queue=None),  # type: ignore[arg-type]
                 30,
             )
-        except (OSError, InvalidMessage):
-            if attempt == 4:
+        except (OSError, InvalidMessage) as exc:
+            print(f"connect {url.split('?')[0]} failed ({exc!r}), retrying", file=sys.stderr, flush=True)
+            if attempt == tries - 1:
                 raise
             await asyncio.sleep(0.2 * (attempt + 1))
     raise AssertionError("unreachable")
 
 
+async def post_retrying(http: httpx.AsyncClient, url: str, **kwargs: Any) -> httpx.Response:
+    """POST, trying again on a 503 (the machine's shared PostgreSQL out of connections)."""
+    for attempt in range(10):
+        response = await http.post(url, **kwargs)
+        if response.status_code != 503:
+            return response
+        await asyncio.sleep(0.5 * (attempt + 1))
+    return response
+
+
 async def staff_socket_url(ws_base: str, http_base: str, token: str) -> str:
     """A staff socket URL for an API client: a one-time ticket (valid 30 s), never the token."""
     async with httpx.AsyncClient(timeout=30) as http:
-        got = await http.post(f"{http_base}/api/v1/auth/socket-ticket", headers={"Authorization": f"Token {token}"})
+        got = await post_retrying(
+            http, f"{http_base}/api/v1/auth/socket-ticket", headers={"Authorization": f"Token {token}"}
+        )
         assert got.status_code == 200, got.text
         return f"{ws_base}/ws/staff/?ticket={got.json()['ticket']}"
 
@@ -226,8 +239,13 @@ class Conversation:
     pending: dict[str, str] = field(default_factory=dict)
     paused_until: float = 0.0
     resume: asyncio.Task[None] | None = None
+    # After a pause only the refused post goes out; the rest follow once it is acked.
+    probe: str | None = None
+    # Frames go out through one queue and one task per socket: always in the order queued.
+    outbox: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
     last_seq: int = -1  # the sequence number of the last message its agent received
-    refused: str | None = None  # the client_id of the post the last slow_down refused
+    # Posts to send (again): refused by a slow_down, or written while paused.
+    refused: set[str] = field(default_factory=set)
 
 
 class Load:
@@ -241,12 +259,22 @@ class Load:
 
     async def open(self) -> None:
         async def one(c: Conversation) -> None:
-            url = c.agent_url
-            if c.agent_token is not None:
-                assert c.origin is not None
-                url = await staff_socket_url(c.agent_url, c.origin, c.agent_token)
-            c.agent = await ws_open(url, c.origin)
+            for attempt in range(5):
+                url = c.agent_url
+                if c.agent_token is not None:
+                    assert c.origin is not None
+                    url = await staff_socket_url(c.agent_url, c.origin, c.agent_token)
+                try:
+                    # A ticket works once: a refused connect (the shared PostgreSQL out of
+                    # connections, say) takes a fresh one.
+                    c.agent = await ws_open(url, c.origin, tries=1 if c.agent_token else 5)
+                    break
+                except (OSError, InvalidMessage, InvalidStatus):
+                    if attempt == 4:
+                        raise
+                    await asyncio.sleep(1 + attempt)
             c.visitor = await ws_open(c.visitor_url)
+            assert c.agent is not None
             if not self.echo:
                 for sock in (c.agent, c.visitor):
                     assert json.loads(await asyncio.wait_for(sock.recv(), 30))["type"] == "hello"
@@ -261,6 +289,7 @@ class Load:
         for c in self.convs:
             self.tasks.append(asyncio.create_task(self.read_agent(c)))
             self.tasks.append(asyncio.create_task(self.read_visitor(c)))
+            self.tasks.append(asyncio.create_task(self.send_outbox(c)))
 
     async def read_agent(self, c: Conversation) -> None:
         assert c.agent is not None
@@ -293,7 +322,14 @@ class Load:
                 data = event.get("data") or {}
                 if kind == "message.ack":
                     self.stats.acks += 1
-                    c.pending.pop(data.get("client_id") or "", None)
+                    client_id = data.get("client_id") or ""
+                    c.pending.pop(client_id, None)
+                    c.refused.discard(client_id)
+                    if client_id == c.probe:
+                        # The server takes posts again: the others follow, in order.
+                        c.probe = None
+                        if now() >= c.paused_until:
+                            self.flush(c)
                 elif kind == "slow_down" or (kind == "error" and data.get("code") == "busy"):
                     # Pushback: nothing was stored; send again from this post on, in order,
                     # after the time asked for (the JS client does the same).
@@ -303,30 +339,57 @@ class Load:
                 elif kind == "error":
                     self.stats.errors += 1
                     c.pending.pop(data.get("client_id") or "", None)
+                    if data.get("client_id") == c.probe:
+                        c.probe = None
+                        self.flush(c)
 
     def pause(self, c: Conversation, client_id: str | None, wait: float) -> None:
         c.paused_until = max(c.paused_until, now() + wait)
-        if client_id is not None:
-            c.refused = client_id
+        if client_id in c.pending:
+            c.refused.add(client_id)
         if c.resume is None or c.resume.done():
             c.resume = asyncio.create_task(self.resume(c))
 
     async def resume(self, c: Conversation) -> None:
         while (delay := c.paused_until - now()) > 0:
             await asyncio.sleep(delay)
-        frames = list(c.pending.items())
-        start = next((i for i, (cid, _) in enumerate(frames) if cid == c.refused), 0)
-        assert c.visitor is not None
-        for _, frame in frames[start:]:
+        waiting = self.to_send(c)
+        if not waiting:
+            return
+        # Probe with the earliest refused post alone; the others follow its ack.
+        c.probe = waiting[0]
+        c.refused.discard(c.probe)
+        self.stats.resent += 1
+        c.outbox.put_nowait(c.pending[c.probe])
+
+    @staticmethod
+    def to_send(c: Conversation) -> list[str]:
+        """The posts to send (again), in the order written (sequence numbers grow)."""
+        return sorted((cid for cid in c.refused if cid in c.pending), key=lambda cid: int(cid.rsplit("-", 1)[1]))
+
+    def flush(self, c: Conversation) -> None:
+        for cid in self.to_send(c):
+            c.refused.discard(cid)
             self.stats.resent += 1
-            with contextlib.suppress(Exception):
-                await c.visitor.send(frame)
+            c.outbox.put_nowait(c.pending[cid])
+
+    def can_send(self, c: Conversation) -> bool:
+        return now() >= c.paused_until and c.probe is None and (c.resume is None or c.resume.done())
+
+    async def send_outbox(self, c: Conversation) -> None:
+        assert c.visitor is not None
+        with contextlib.suppress(Exception):
+            while True:
+                await c.visitor.send(await c.outbox.get())
 
     async def phase(self, rate: float, duration: float, tag: str, grace: float = 10) -> dict[str, Any]:
         self.stats = Stats()
         for conv in self.convs:
             conv.pending.clear()
             conv.last_seq = -1
+            conv.probe = None
+            conv.refused.clear()
+            conv.paused_until = 0.0
         total = int(rate * duration)
         start = now()
         n_convs = len(self.convs)
@@ -345,8 +408,10 @@ class Load:
             assert c.visitor is not None
             if not self.echo:
                 c.pending[client_id] = frame
-            if now() >= c.paused_until:  # else the resume task sends it, in order
-                await c.visitor.send(frame)
+            if self.can_send(c):  # else it goes out after the pause, in order
+                c.outbox.put_nowait(frame)
+            elif not self.echo:
+                c.refused.add(client_id)
         send_end = now()
         # Grace: wait for stragglers, as long as they keep coming (pushed-back posts are
         # still being sent), at most `grace` seconds without progress.
@@ -507,15 +572,18 @@ def setup_conversations(http_bases: list[str], ws_bases: list[str], data: dict[s
             async def one(i: int) -> None:
                 async with sem:
                     base = http_bases[i % len(http_bases)]
-                    opened = await http.post(
+                    opened = await post_retrying(
+                        http,
                         f"{base}/api/v1/widget/enquiries",
                         json={"channel_key": data["chat_key"], "message": "Hello", "visitor": {"first_name": f"V{i}"}},
                     )
                     assert opened.status_code == 201, opened.text
                     body = opened.json()
                     _, token = agents[i]
-                    picked = await http.post(
-                        f"{base}/api/v1/enquiries/{body['id']}/pick-up", headers={"Authorization": f"Token {token}"}
+                    picked = await post_retrying(
+                        http,
+                        f"{base}/api/v1/enquiries/{body['id']}/pick-up",
+                        headers={"Authorization": f"Token {token}"},
                     )
                     assert picked.status_code == 200, picked.text
                     vp, ap = i % len(ws_bases), (i + 1) % len(ws_bases)
