@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-import orjson
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
@@ -25,6 +24,21 @@ from contactcenter.org.models import RelayedEvent
 from contactcenter.org.outages import OutageLog, is_outage
 
 logger = logging.getLogger(__name__)
+
+try:  # pinned in pyproject.toml; the standard library's json until it is installed
+    import orjson
+
+    def _json(payload: dict[str, Any]) -> str:
+        return orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS).decode()
+
+    _json_loads: Callable[[str], Any] = orjson.loads
+except ImportError:  # pragma: no cover - depends on the environment
+    import json
+
+    def _json(payload: dict[str, Any]) -> str:
+        return json.dumps(payload)
+
+    _json_loads = json.loads
 
 # Test hook: callables receiving (groups, payload) for every event actually sent.
 sinks: list[Callable[[list[str], dict[str, Any]], None]] = []
@@ -201,7 +215,7 @@ def _message(payload: dict[str, Any], except_staff: list[int] | None) -> dict[st
     message: dict[str, Any] = {
         "type": "event.forward",
         "kind": payload["type"],
-        "text": orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS).decode(),
+        "text": _json(payload),
         "event": payload,
         "id": f"{_SEND_PREFIX}.{next(_send_ids)}",
     }
@@ -214,7 +228,7 @@ def event_of(message: dict[str, Any]) -> dict[str, Any]:
     """The event (payload) of an ``event.forward`` layer message, whichever form it has."""
     event = message.get("event")
     if event is None:
-        event = orjson.loads(message["text"])
+        event = _json_loads(message["text"])
     return event  # type: ignore[no-any-return]
 
 
