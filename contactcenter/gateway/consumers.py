@@ -39,10 +39,12 @@ socket is in several of the groups it was sent to. Client messages:
     clients dedupe by message id.
     Pushback: when the process's socket writer is full the post is not taken (nothing
     stored) and the answer is ``{"type": "slow_down", "data": {"request": "message.post",
-    "client_id", "room", "retry_after_ms"}}``. The client waits that long, then sends its
-    unanswered posts again in the order written, from the refused one on. Until the refused
-    post comes again (or a few seconds after ``retry_after_ms``) the socket's later posts
-    are refused the same way, so that none overtakes it.
+    "client_id", "room", "retry_after_ms"}}``. The client waits that long, sends the
+    earliest refused post again alone and, once that is acked, the posts written after it,
+    in order. Until the refused post comes again (or ``HOLD_GRACE`` seconds after
+    ``retry_after_ms``) the socket's later posts are refused the same way, so that none
+    overtakes it; a socket refused again and again is told to wait twice as long each time
+    (at most 5 s).
 ``{"type": "typing", "room": ID}``
     A ``typing`` event (``{"room_id", "author"}``) to the room's other side: the visitor's
     goes to the room's staff, staff's to the room's staff and the visitor. Not stored;
