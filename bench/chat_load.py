@@ -43,7 +43,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import InvalidMessage
+from websockets.exceptions import InvalidMessage, InvalidStatus
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -161,25 +161,38 @@ def rss_kb(pid: int) -> int:
 # ------------------------------------------------------------------------------ clients
 
 
-async def ws_open(url: str, origin: str | None = None) -> ClientConnection:
+async def ws_open(url: str, origin: str | None = None, tries: int = 5) -> ClientConnection:
     # A few retries: a busy server's accept backlog (daphne/Twisted: 50) may reset a connect.
-    for attempt in range(5):
+    for attempt in range(tries):
         try:
             return await asyncio.wait_for(
                 connect(url, origin=origin, compression=None, open_timeout=30, max_queue=None),  # type: ignore[arg-type]
                 30,
             )
-        except (OSError, InvalidMessage):
-            if attempt == 4:
+        except (OSError, InvalidMessage) as exc:
+            print(f"connect {url.split('?')[0]} failed ({exc!r}), retrying", file=sys.stderr, flush=True)
+            if attempt == tries - 1:
                 raise
             await asyncio.sleep(0.2 * (attempt + 1))
     raise AssertionError("unreachable")
 
 
+async def post_retrying(http: httpx.AsyncClient, url: str, **kwargs: Any) -> httpx.Response:
+    """POST, trying again on a 503 (the machine's shared PostgreSQL out of connections)."""
+    for attempt in range(10):
+        response = await http.post(url, **kwargs)
+        if response.status_code != 503:
+            return response
+        await asyncio.sleep(0.5 * (attempt + 1))
+    return response
+
+
 async def staff_socket_url(ws_base: str, http_base: str, token: str) -> str:
     """A staff socket URL for an API client: a one-time ticket (valid 30 s), never the token."""
     async with httpx.AsyncClient(timeout=30) as http:
-        got = await http.post(f"{http_base}/api/v1/auth/socket-ticket", headers={"Authorization": f"Token {token}"})
+        got = await post_retrying(
+            http, f"{http_base}/api/v1/auth/socket-ticket", headers={"Authorization": f"Token {token}"}
+        )
         assert got.status_code == 200, got.text
         return f"{ws_base}/ws/staff/?ticket={got.json()['ticket']}"
 
@@ -191,8 +204,13 @@ class Stats:
     dupes: int = 0
     errors: int = 0
     acks: int = 0
+    pushbacks: int = 0  # slow_down frames (and 503 "busy" errors) received
+    resent: int = 0  # posts sent again after a pushback
+    out_of_order: int = 0  # a message received before one posted earlier in its room
+    last_arrival: float = 0.0
 
     def receive(self, client_id: str, latency: float) -> None:
+        self.last_arrival = now()
         if client_id in self.got:
             self.dupes += 1
         else:
@@ -216,6 +234,18 @@ class Conversation:
     agent_token: str | None = None
     visitor: ClientConnection | None = None
     agent: ClientConnection | None = None
+    # Posts not answered yet, in the order written (client_id -> frame), as the JS client
+    # keeps them; after a slow_down they are sent again in order from the refused one.
+    pending: dict[str, str] = field(default_factory=dict)
+    paused_until: float = 0.0
+    resume: asyncio.Task[None] | None = None
+    # After a pause only the refused post goes out; the rest follow once it is acked.
+    probe: str | None = None
+    # Frames go out through one queue and one task per socket: always in the order queued.
+    outbox: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
+    last_seq: int = -1  # the sequence number of the last message its agent received
+    # Posts to send (again): refused by a slow_down, or written while paused.
+    refused: set[str] = field(default_factory=set)
 
 
 class Load:
@@ -229,12 +259,22 @@ class Load:
 
     async def open(self) -> None:
         async def one(c: Conversation) -> None:
-            url = c.agent_url
-            if c.agent_token is not None:
-                assert c.origin is not None
-                url = await staff_socket_url(c.agent_url, c.origin, c.agent_token)
-            c.agent = await ws_open(url, c.origin)
+            for attempt in range(5):
+                url = c.agent_url
+                if c.agent_token is not None:
+                    assert c.origin is not None
+                    url = await staff_socket_url(c.agent_url, c.origin, c.agent_token)
+                try:
+                    # A ticket works once: a refused connect (the shared PostgreSQL out of
+                    # connections, say) takes a fresh one.
+                    c.agent = await ws_open(url, c.origin, tries=1 if c.agent_token else 5)
+                    break
+                except (OSError, InvalidMessage, InvalidStatus):
+                    if attempt == 4:
+                        raise
+                    await asyncio.sleep(1 + attempt)
             c.visitor = await ws_open(c.visitor_url)
+            assert c.agent is not None
             if not self.echo:
                 for sock in (c.agent, c.visitor):
                     assert json.loads(await asyncio.wait_for(sock.recv(), 30))["type"] == "hello"
@@ -249,6 +289,7 @@ class Load:
         for c in self.convs:
             self.tasks.append(asyncio.create_task(self.read_agent(c)))
             self.tasks.append(asyncio.create_task(self.read_visitor(c)))
+            self.tasks.append(asyncio.create_task(self.send_outbox(c)))
 
     async def read_agent(self, c: Conversation) -> None:
         assert c.agent is not None
@@ -266,20 +307,89 @@ class Load:
                 if text.startswith("bench "):
                     _, client_id, sent = text.split(" ")
                     if client_id in self.stats.sent:  # not a straggler of an earlier phase
+                        seq = int(client_id.rsplit("-", 1)[1])
+                        if seq < c.last_seq:
+                            self.stats.out_of_order += 1
+                        c.last_seq = max(c.last_seq, seq)
                         self.stats.receive(client_id, t - float(sent))
 
     async def read_visitor(self, c: Conversation) -> None:
         assert c.visitor is not None
         with contextlib.suppress(Exception):
             async for frame in c.visitor:
-                kind = json.loads(frame).get("type")
+                event = json.loads(frame)
+                kind = event.get("type")
+                data = event.get("data") or {}
                 if kind == "message.ack":
                     self.stats.acks += 1
+                    client_id = data.get("client_id") or ""
+                    c.pending.pop(client_id, None)
+                    c.refused.discard(client_id)
+                    if client_id == c.probe:
+                        # The server takes posts again: the others follow, in order.
+                        c.probe = None
+                        if now() >= c.paused_until:
+                            self.flush(c)
+                elif kind == "slow_down" or (kind == "error" and data.get("code") == "busy"):
+                    # Pushback: nothing was stored; send again from this post on, in order,
+                    # after the time asked for (the JS client does the same).
+                    self.stats.pushbacks += 1
+                    wait = data["retry_after_ms"] / 1000 if "retry_after_ms" in data else data.get("retry_after", 1)
+                    self.pause(c, data.get("client_id"), float(wait))
                 elif kind == "error":
                     self.stats.errors += 1
+                    c.pending.pop(data.get("client_id") or "", None)
+                    if data.get("client_id") == c.probe:
+                        c.probe = None
+                        self.flush(c)
 
-    async def phase(self, rate: float, duration: float, tag: str) -> dict[str, Any]:
+    def pause(self, c: Conversation, client_id: str | None, wait: float) -> None:
+        c.paused_until = max(c.paused_until, now() + wait)
+        if client_id in c.pending:
+            c.refused.add(client_id)
+        if c.resume is None or c.resume.done():
+            c.resume = asyncio.create_task(self.resume(c))
+
+    async def resume(self, c: Conversation) -> None:
+        while (delay := c.paused_until - now()) > 0:
+            await asyncio.sleep(delay)
+        waiting = self.to_send(c)
+        if not waiting:
+            return
+        # Probe with the earliest refused post alone; the others follow its ack.
+        c.probe = waiting[0]
+        c.refused.discard(c.probe)
+        self.stats.resent += 1
+        c.outbox.put_nowait(c.pending[c.probe])
+
+    @staticmethod
+    def to_send(c: Conversation) -> list[str]:
+        """The posts to send (again), in the order written (sequence numbers grow)."""
+        return sorted((cid for cid in c.refused if cid in c.pending), key=lambda cid: int(cid.rsplit("-", 1)[1]))
+
+    def flush(self, c: Conversation) -> None:
+        for cid in self.to_send(c):
+            c.refused.discard(cid)
+            self.stats.resent += 1
+            c.outbox.put_nowait(c.pending[cid])
+
+    def can_send(self, c: Conversation) -> bool:
+        return now() >= c.paused_until and c.probe is None and (c.resume is None or c.resume.done())
+
+    async def send_outbox(self, c: Conversation) -> None:
+        assert c.visitor is not None
+        with contextlib.suppress(Exception):
+            while True:
+                await c.visitor.send(await c.outbox.get())
+
+    async def phase(self, rate: float, duration: float, tag: str, grace: float = 10) -> dict[str, Any]:
         self.stats = Stats()
+        for conv in self.convs:
+            conv.pending.clear()
+            conv.last_seq = -1
+            conv.probe = None
+            conv.refused.clear()
+            conv.paused_until = 0.0
         total = int(rate * duration)
         start = now()
         n_convs = len(self.convs)
@@ -294,13 +404,20 @@ class Load:
             self.stats.sent[client_id] = t
             message = {"type": "message.post", "room": c.room, "text": f"bench {client_id} {t:.6f}"}
             message["client_id"] = client_id
+            frame = json.dumps(message)
             assert c.visitor is not None
-            await c.visitor.send(json.dumps(message))
+            if not self.echo:
+                c.pending[client_id] = frame
+            if self.can_send(c):  # else it goes out after the pause, in order
+                c.outbox.put_nowait(frame)
+            elif not self.echo:
+                c.refused.add(client_id)
         send_end = now()
-        # Grace: wait for stragglers (bounded).
-        deadline = now() + 10
-        while len(self.stats.got) < total and now() < deadline:
+        # Grace: wait for stragglers, as long as they keep coming (pushed-back posts are
+        # still being sent), at most `grace` seconds without progress.
+        while len(self.stats.got) < total and now() - max(send_end, self.stats.last_arrival) < grace:
             await asyncio.sleep(0.05)
+        last = max(send_end, self.stats.last_arrival)
         latencies = list(self.stats.got.values())
         delivered_in_window = sum(1 for cid, lat in self.stats.got.items() if self.stats.sent[cid] + lat <= send_end)
         return {
@@ -310,8 +427,13 @@ class Load:
             "delivered": len(latencies),
             "lost": total - len(latencies),
             "dupes": self.stats.dupes,
+            "out_of_order": self.stats.out_of_order,
             "errors": self.stats.errors,
+            "acks": self.stats.acks,
+            "pushbacks": self.stats.pushbacks,
+            "resent": self.stats.resent,
             "sustained_msg_s": round(delivered_in_window / (send_end - start), 1),
+            "drained_msg_s": round(len(latencies) / max(0.001, last - start), 1),
             "p50_ms": round(pct(latencies, 50) * 1000, 2),
             "p99_ms": round(pct(latencies, 99) * 1000, 2),
             "max_ms": round(max(latencies, default=float("nan")) * 1000, 2),
@@ -328,23 +450,112 @@ class Load:
 
 
 async def measure_load(
-    convs: list[Conversation], rates: list[float], duration: float, echo: bool, pids: list[int]
+    convs: list[Conversation],
+    rates: list[float],
+    duration: float,
+    echo: bool,
+    pids: list[int],
+    overload: list[float] | None = None,
 ) -> list[dict[str, Any]]:
+    """One phase per rate; then, with ``overload`` (factors), phases at those multiples of
+    the highest rate sustained at p99 <= P99_TARGET_MS (tagged ``"overload": factor``)."""
     load = Load(convs, echo)
     await load.open()
     await asyncio.sleep(1)
-    results = []
-    for i, rate in enumerate(rates):
+    results: list[dict[str, Any]] = []
+
+    async def one(rate: float, tag: str, grace: float = 10) -> dict[str, Any]:
         before = sum(cpu_seconds(p) for p in pids) if pids else 0.0
-        result = await load.phase(rate, duration, f"{'e' if echo else 'c'}{i}")
+        result = await load.phase(rate, duration, tag, grace)
         if pids:
             used = sum(cpu_seconds(p) for p in pids) - before
             result["server_cpu_ms_per_msg"] = round(used * 1000 / max(1, result["delivered"]), 3)
-        results.append(result)
         print(("echo " if echo else "chat ") + json.dumps(result), flush=True)
         await asyncio.sleep(1)
+        return result
+
+    for i, rate in enumerate(rates):
+        results.append(await one(rate, f"{'e' if echo else 'c'}{i}"))
+    if overload:
+        best = max_sustained(results)
+        base = best["sustained_msg_s"] if best else max(r["sustained_msg_s"] for r in results)
+        for j, factor in enumerate(overload):
+            result = await one(round(base * factor), f"o{j}", grace=20)
+            result["overload"] = factor
+            result["share_of_max"] = round(result["sustained_msg_s"] / max(1.0, base), 2)
+            results.append(result)
     await load.close()
     return results
+
+
+P99_TARGET_MS = 50.0
+
+
+def sustains(result: dict[str, Any]) -> bool:
+    """A phase the server kept up with: everything delivered once, in order, nearly all of
+    it within the send window, p99 within the target, no pushback needed."""
+    return (
+        result["lost"] == 0
+        and result["dupes"] == 0
+        and result.get("out_of_order", 0) == 0
+        and result.get("pushbacks", 0) == 0
+        and result["sustained_msg_s"] >= 0.97 * result["offered_rate"]
+        and result["p99_ms"] <= P99_TARGET_MS
+    )
+
+
+def max_sustained(results: list[dict[str, Any]]) -> dict[str, Any] | None:
+    ok = [r for r in results if "overload" not in r and sustains(r)]
+    return max(ok, key=lambda r: r["offered_rate"]) if ok else None
+
+
+def summary(report: dict[str, Any]) -> dict[str, Any]:
+    """The issue's figures as ratios to the echo baseline of the same run."""
+    out: dict[str, Any] = {}
+    chat, echo = report.get("chat"), report.get("echo")
+    if chat and echo:
+        plain = [r for r in chat if "overload" not in r]
+        pairs = list(zip(plain, echo, strict=False))
+        ratios = {
+            str(int(c["offered_rate"])): round(c["server_cpu_ms_per_msg"] / max(0.001, e["server_cpu_ms_per_msg"]), 2)
+            for c, e in pairs
+            if "server_cpu_ms_per_msg" in c and "server_cpu_ms_per_msg" in e
+        }
+        out["cpu_per_msg_ratio_to_echo"] = ratios
+        both = [(c, e) for c, e in pairs if sustains(c) and sustains(e)]
+        if both:
+            out["cpu_ratio_where_both_sustain"] = round(
+                sum(c["server_cpu_ms_per_msg"] for c, _ in both) / sum(e["server_cpu_ms_per_msg"] for _, e in both), 2
+            )
+        mc, me = max_sustained(chat), max_sustained(echo)
+        out["max_rate_p99_le_50ms"] = {"server": mc and mc["offered_rate"], "echo": me and me["offered_rate"]}
+        if mc and me:
+            out["throughput_ratio_to_echo"] = round(mc["offered_rate"] / me["offered_rate"], 2)
+        if me is not None and me is echo[-1]:
+            out["note"] = "echo sustained the highest rate tried: its maximum is higher (add rates)"
+    if chat:
+        over = [r for r in chat if "overload" in r]
+        if over:
+            out["overload"] = [
+                {
+                    k: r.get(k)
+                    for k in ("overload", "offered_rate", "sustained_msg_s", "share_of_max", "lost", "dupes")
+                    + ("out_of_order", "pushbacks", "resent", "p99_ms", "drained_msg_s")
+                }
+                for r in over
+            ]
+        out["lost_total"] = sum(r["lost"] for r in chat)
+        out["dupes_total"] = sum(r["dupes"] for r in chat)
+        out["out_of_order_total"] = sum(r.get("out_of_order", 0) for r in chat)
+    if "fanout" in report:
+        out["enquiry_opened_p99_ms"] = report["fanout"]["p99_ms"]
+    if "idle_channels" in report:
+        out["idle_kb_per_socket"] = {
+            "server": report["idle_channels"]["kb_per_socket"],
+            "sockets": report["idle_channels"]["sockets"],
+            "echo": report.get("idle_echo", {}).get("kb_per_socket"),
+        }
+    return out
 
 
 # ------------------------------------------------------------------------------ setup
@@ -361,15 +572,18 @@ def setup_conversations(http_bases: list[str], ws_bases: list[str], data: dict[s
             async def one(i: int) -> None:
                 async with sem:
                     base = http_bases[i % len(http_bases)]
-                    opened = await http.post(
+                    opened = await post_retrying(
+                        http,
                         f"{base}/api/v1/widget/enquiries",
                         json={"channel_key": data["chat_key"], "message": "Hello", "visitor": {"first_name": f"V{i}"}},
                     )
                     assert opened.status_code == 201, opened.text
                     body = opened.json()
                     _, token = agents[i]
-                    picked = await http.post(
-                        f"{base}/api/v1/enquiries/{body['id']}/pick-up", headers={"Authorization": f"Token {token}"}
+                    picked = await post_retrying(
+                        http,
+                        f"{base}/api/v1/enquiries/{body['id']}/pick-up",
+                        headers={"Authorization": f"Token {token}"},
                     )
                     assert picked.status_code == 200, picked.text
                     vp, ap = i % len(ws_bases), (i + 1) % len(ws_bases)
@@ -492,6 +706,11 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=200)
     parser.add_argument("--rates", default="200,500", help="comma-separated msg/s, one phase each")
     parser.add_argument("--duration", type=float, default=20)
+    parser.add_argument(
+        "--overload",
+        default="2,3",
+        help="after the rates: phases at these multiples of the highest rate sustained at p99 <= 50 ms",
+    )
     parser.add_argument("--no-chat", action="store_true")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--fanout", type=int, default=0, help="ACTIVE agents for the enquiry.opened fan-out")
@@ -552,7 +771,8 @@ def main() -> None:
             t = time.monotonic()
             convs = setup_conversations(http_bases, ws_bases, data, args.conversations)
             print(f"setup: {len(convs)} conversations in {time.monotonic() - t:.1f}s", flush=True)
-            report["chat"] = asyncio.run(measure_load(convs, rates, args.duration, False, pids))
+            overload = [float(f) for f in args.overload.split(",") if f]
+            report["chat"] = asyncio.run(measure_load(convs, rates, args.duration, False, pids, overload))
         procs.stop()
 
         if not args.no_baseline and (not args.no_chat or args.idle):
@@ -569,12 +789,13 @@ def main() -> None:
             if not args.no_chat:
                 convs = echo_conversations(url, args.conversations)
                 report["echo"] = asyncio.run(measure_load(convs, rates, args.duration, True, [proc.pid]))
-                for chat, echo in zip(report["chat"], report["echo"], strict=True):
+                for chat, echo in zip(report["chat"], report["echo"], strict=False):
                     chat["ratio_to_echo_sustained"] = round(
                         chat["sustained_msg_s"] / max(1, echo["sustained_msg_s"]), 2
                     )
                     chat["ratio_p99_to_echo"] = round(chat["p99_ms"] / max(0.01, echo["p99_ms"]), 1)
         print("REPORT " + json.dumps(report), flush=True)
+        print("SUMMARY " + json.dumps(summary(report), indent=1), flush=True)
     finally:
         procs.stop()
 

@@ -175,8 +175,11 @@ CC_SOCKET_DB_THREADS = _env_int("CC_SOCKET_DB_THREADS", 2)
 # Most messages posted over sockets committed together by the process's socket writer.
 CC_SOCKET_WRITE_BATCH = _env_int("CC_SOCKET_WRITE_BATCH", 64)
 # Back-pressure of the socket writer: at most this many posts wait for it; past that a post
-# is refused at once (503, code "busy", retry_after) and the client retries.
+# is refused at once with a slow_down frame (retry_after_ms) and the client sends it again.
 CC_SOCKET_WRITE_QUEUE = _env_int("CC_SOCKET_WRITE_QUEUE", 2000)
+# Pushback before the queue is full: when a whole batch waits and the last batch had waited
+# longer than this to be taken, posts are refused with a slow_down frame (retry_after_ms).
+CC_SOCKET_WRITE_MAX_WAIT_MS = _env_int("CC_SOCKET_WRITE_MAX_WAIT_MS", 100)
 # The writer's own PostgreSQL connection gives up on a row lock held elsewhere (or a slow
 # statement) after these; that post is answered 503 and the process's other posts go on.
 CC_SOCKET_WRITE_LOCK_TIMEOUT_MS = _env_int("CC_SOCKET_WRITE_LOCK_TIMEOUT_MS", 3000)

@@ -31,10 +31,20 @@ socket is in several of the groups it was sent to. Client messages:
     ``POST /api/v1/rooms/<id>/messages``, by way of the process's socket writer
     (``contactcenter/gateway/socket_writer.py``), which commits the posts that queue up behind one
     commit together. Idempotent on ``client_id``: a retry returns the first message. A
-    socket's own posts are handled in order. Reply:
+    socket's posts are queued in the order sent (it may send the next before the first is
+    answered) and answered in that order. Reply:
     ``{"type": "message.ack", "data": {"client_id", "message"}}``.
-    The message also arrives as ``message.created`` to everyone in the room, the sender
-    included: clients dedupe by message id.
+    The message also arrives as ``message.created`` to everyone in the room except the
+    socket that posted it (its ack carries the message; the poster's other sockets get it):
+    clients dedupe by message id.
+    Pushback: when the process's socket writer is full the post is not taken (nothing
+    stored) and the answer is ``{"type": "slow_down", "data": {"request": "message.post",
+    "client_id", "room", "retry_after_ms"}}``. The client waits that long, sends the
+    earliest refused post again alone and, once that is acked, the posts written after it,
+    in order. Until the refused post comes again (or ``HOLD_GRACE`` seconds after
+    ``retry_after_ms``) the socket's later posts are refused the same way, so that none
+    overtakes it; a socket refused again and again is told to wait twice as long each time
+    (at most 5 s).
 ``{"type": "typing", "room": ID}``
     A ``typing`` event (``{"room_id", "author"}``) to the room's other side: the visitor's
     goes to the room's staff, staff's to the room's staff and the visitor. Not stored;
@@ -64,9 +74,9 @@ A refused client message gets ``{"type": "error", "data": {"request", "status", 
 "code"?, "client_id"?, "room"?, "fields"?}}`` with the HTTP-like status of the domain error
 (400 bad input, 403 not allowed, 404 unknown room, 409 closed enquiry, 429 too many
 messages: ``code`` "rate_limited" and ``retry_after`` seconds; nothing stored; 503
-``code`` "busy" with ``retry_after``: the process's socket writer is full or the post waited
-too long on a row lock (``contactcenter/gateway/socket_writer.py``), nothing stored, the client
-retries); the socket stays open.
+``code`` "busy" with ``retry_after``: the post waited too long on a row lock
+(``contactcenter/gateway/socket_writer.py``), nothing stored, the client retries); the
+socket stays open.
 
 Reconnecting without loss: connect (the server joins the groups before ``hello``), then
 ``sync`` each room from the last message id the client holds. Anything committed before
@@ -78,6 +88,7 @@ commit), so "after the last id" never skips a late commit.
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import contextlib
 import datetime as dt
@@ -125,6 +136,10 @@ TOUCH_INTERVAL = 60.0  # seconds between renewals of a staff session by its sock
 SEEN_EVENTS = 256  # ids of recently forwarded sends remembered per socket (dedupe)
 SYNC_LIMIT = 200  # messages per sync.messages frame
 SYNC_MAX_ROOMS = 100  # rooms per sync request
+HOLD_GRACE = 5.0  # seconds a socket's posts stay held after a slow_down's retry time (_hold)
+# The events a consumer acts on itself (``on_event``), besides forwarding them; only these
+# are decoded from JSON on the receiving side.
+ON_EVENT_KINDS = frozenset({"session.ended", "room.member_joined", "room.member_left"})
 _socket_outage = OutageLog("Redis or the database, for sockets")
 CLOCK_SKEW = 1.0  # seconds allowed between processes' clocks when comparing missed_at
 # Client messages run their service call on a small pool of threads, each with its own
@@ -252,11 +267,19 @@ class EventForwardMixin:
     async def event_forward(self, message: dict[str, Any]) -> None:
         if getattr(self, "resync_closing", False):
             return  # closed for a resync: a later event would hide the gap from the client
+        if message.get("except_channel") == self.channel_name:  # type: ignore[attr-defined]
+            return  # the socket that posted the message: its ack carried it
         if self.seen_before(message.get("id")):
             return
-        event = message["event"]
-        await self.send_json(event)  # type: ignore[attr-defined]
-        await self.on_event(event)
+        # The event's JSON, encoded once by the sender for every socket (realtime._message).
+        text = message.get("text")
+        event = message.get("event")
+        if text is None:
+            text = json.dumps(event)
+        await self.send(text_data=text)  # type: ignore[attr-defined]
+        kind = message.get("kind") or (event or {}).get("type")
+        if kind in ON_EVENT_KINDS:
+            await self.on_event(event if event is not None else json.loads(text))
 
     def seen_before(self, send_id: str | None) -> bool:
         """One event per socket: a send to several groups this socket is in (an admin in a
@@ -304,6 +327,11 @@ class EventForwardMixin:
             await self.channel_layer.group_discard(group, self.channel_name)  # type: ignore[attr-defined]
 
     async def disconnect(self, code: int) -> None:
+        # Posts still waiting for their batch are committed all the same; only their
+        # answers are dropped with the socket (the client resends unanswered posts after
+        # reconnecting and gets the stored message back: client_id).
+        for answer in list(getattr(self, "_pending_answers", ())):
+            answer.cancel()
         for group in list(self.groups_joined):
             try:
                 await self.leave(group)
@@ -356,32 +384,43 @@ class ClientProtocolMixin:
         if handler is None:
             await send(_error(str(kind), InvalidInput(f"Unknown message type {kind!r}.")))
             return
-        request = str(kind)
         try:
             await handler(self, content)
-        except DomainError as exc:
-            await send(_error(request, exc, content))
         except Exception as exc:
-            conflict = lost_race(exc)
-            if conflict is not None:  # a deadlock or the like: a lost race (409), not a bug
-                logger.warning("websocket %s answered 409: %s", kind, exc)
-                await send(_error(request, conflict, content))
-                return
-            if is_outage(exc):
-                # Retried by the client (a 5xx): a post is idempotent on its client_id.
-                _socket_outage.failed(exc)
-                error = DomainError(UNAVAILABLE_DETAIL)
-                error.status_code = 503
-            else:
-                logger.exception("websocket %s failed", kind)
-                error = DomainError("Something went wrong. Try again.")
-                error.status_code = 500
-            await send(_error(request, error, content))
+            await self._refused(str(kind), exc, content)
+
+    async def _refused(self, request: str, exc: Exception, content: dict[str, Any]) -> None:
+        """Answer a client message that failed with ``exc``: an ``error`` frame (or, for a
+        post the socket writer could not take, ``slow_down``)."""
+        send = self.send_json  # type: ignore[attr-defined]
+        if isinstance(exc, socket_writer.SlowDown):
+            await send(_slow_down(request, exc.retry_after_ms, content))
+            return
+        if isinstance(exc, DomainError):
+            await send(_error(request, exc, content))
+            return
+        conflict = lost_race(exc)
+        if conflict is not None:  # a deadlock or the like: a lost race (409), not a bug
+            logger.warning("websocket %s answered 409: %s", request, exc)
+            await send(_error(request, conflict, content))
+            return
+        if is_outage(exc):
+            # Retried by the client (a 5xx): a post is idempotent on its client_id.
+            _socket_outage.failed(exc)
+            error = DomainError(UNAVAILABLE_DETAIL)
+            error.status_code = 503
+        else:
+            logger.error("websocket %s failed", request, exc_info=exc)
+            error = DomainError("Something went wrong. Try again.")
+            error.status_code = 500
+        await send(_error(request, error, content))
 
     async def _client_ping(self, content: dict[str, Any]) -> None:
         await self.send_json({"type": "pong", "data": {}})  # type: ignore[attr-defined]
 
     async def _client_post(self, content: dict[str, Any]) -> None:
+        client_id = content.get("client_id") or ""
+        self._hold_check(client_id)
         # Refused before it is queued for the writer: one awaited cache round trip, shared
         # by all of this person's sockets and processes (contactcenter.org.ratelimit).
         await ratelimit.amessage_rate_check(*self.rate_key())
@@ -389,20 +428,68 @@ class ClientProtocolMixin:
         await self.activity()
         visitor = _is_visitor(principal)
         # The same service as REST (rooms.services.messages_post), through the process's
-        # socket writer, which commits what has queued up together.
-        message = await socket_writer.writer.post(
-            PostRequest(
-                room_id=_id(content, "room"),  # type: ignore[arg-type]
-                text=content.get("text"),
-                client_id=content.get("client_id") or "",
-                staff=None if visitor else principal,
-                visitor=principal if visitor else None,
-                reply_to_id=_id(content, "reply_to", required=False),
-                request_id=request_ids.current(),  # the frame's: its tasks carry it (README "Logs")
-            )
+        # socket writer, which commits what has queued up together. Queued in the order
+        # the socket sent them; the socket reads its next frame meanwhile, and each post is
+        # answered as its batch commits.
+        request = PostRequest(
+            room_id=_id(content, "room"),  # type: ignore[arg-type]
+            text=content.get("text"),
+            client_id=client_id,
+            staff=None if visitor else principal,
+            visitor=principal if visitor else None,
+            reply_to_id=_id(content, "reply_to", required=False),
+            request_id=request_ids.current(),  # the frame's: its tasks carry it (README "Logs")
         )
+        try:
+            future = socket_writer.writer.submit(request, self.channel_name)  # type: ignore[attr-defined]
+        except socket_writer.SlowDown as exc:
+            # Refused again and again: each time this socket waits twice as long (capped),
+            # so that retries cannot crowd out the posts the server is taking.
+            strikes = getattr(self, "_strikes", 0)
+            self._strikes = strikes + 1
+            exc.retry_after_ms = min(socket_writer.RETRY_AFTER_MAX_MS, exc.retry_after_ms * 2 ** min(strikes, 6))
+            self._hold(client_id, exc.retry_after_ms)
+            raise
+        self._strikes = 0
+        answer = asyncio.ensure_future(self._post_answer(future, content))
+        self._answers.add(answer)
+        answer.add_done_callback(self._answers.discard)
+
+    async def _post_answer(self, future: asyncio.Future[dict[str, Any]], content: dict[str, Any]) -> None:
+        try:
+            message = await future
+        except Exception as exc:
+            await self._refused("message.post", exc, content)
+            return
         data = {"client_id": message["client_id"], "message": message}
         await self.send_json({"type": "message.ack", "data": data})  # type: ignore[attr-defined]
+
+    @property
+    def _answers(self) -> set[asyncio.Future[None]]:
+        """This socket's posts waiting for their answers (cancelled when it disconnects)."""
+        answers: set[asyncio.Future[None]] | None = getattr(self, "_pending_answers", None)
+        if answers is None:
+            answers = set()
+            self._pending_answers = answers
+        return answers
+
+    def _hold(self, client_id: str, retry_after_ms: int) -> None:
+        """After a slow_down, later posts of this socket are refused too, until the client
+        sends the refused one again (it resends in order from there) or HOLD_GRACE after the
+        time it was told to wait: a post never overtakes one written before it."""
+        if getattr(self, "_held_from", None) is None:
+            self._held_from: str | None = client_id
+        self._held_until = time.monotonic() + retry_after_ms / 1000 + HOLD_GRACE
+
+    def _hold_check(self, client_id: str) -> None:
+        held_from = getattr(self, "_held_from", None)
+        if held_from is None:
+            return
+        left = self._held_until - time.monotonic()
+        if (client_id and client_id == held_from) or left <= 0:
+            self._held_from = None
+            return
+        raise socket_writer.SlowDown(max(socket_writer.RETRY_AFTER_MIN_MS, int((left - HOLD_GRACE) * 1000)))
 
     async def _client_typing(self, content: dict[str, Any]) -> None:
         room_id = _id(content, "room")
@@ -454,6 +541,14 @@ class ClientProtocolMixin:
         "read": _client_read,
         "sync": _client_sync,
     }
+
+
+def _slow_down(request: str, retry_after_ms: int, content: dict[str, Any]) -> dict[str, Any]:
+    data: dict[str, Any] = {"request": request, "retry_after_ms": retry_after_ms}
+    for key in ("client_id", "room"):
+        if content.get(key) is not None:
+            data[key] = content[key]
+    return {"type": "slow_down", "data": data}
 
 
 def _error(request: str, exc: DomainError, content: dict[str, Any] | None = None) -> dict[str, Any]:

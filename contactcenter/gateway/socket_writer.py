@@ -10,9 +10,17 @@ and nothing waits; under heavy load batches grow and the cost per message falls.
 The realtime events of a batch are handed to the server's event loop in one go after the
 commit, together with the answers to the waiting sockets.
 
-Back-pressure: at most ``CC_SOCKET_WRITE_QUEUE`` posts wait; past that a post is refused at
-once with ``Busy`` (503, ``code`` "busy", ``retry_after``; nothing stored), which the
-clients retry. On PostgreSQL the writer's connection has its own ``lock_timeout`` and
+A socket's posts are queued in the order they arrive and answered as their batches commit
+(the socket goes on reading meanwhile); one writer thread taking the queue in order keeps
+each socket's posts, and so each room's, in order.
+
+Back-pressure (pushback): the queue is bounded. A post is refused at once with ``SlowDown``
+(nothing stored; the socket answers a ``slow_down`` frame with ``retry_after_ms``, which
+the clients honour by sending again, in order, after that time) when
+``CC_SOCKET_WRITE_QUEUE`` posts already wait, or when a full batch waits and the last
+batch had waited longer than ``CC_SOCKET_WRITE_MAX_WAIT_MS`` to be taken: the server keeps
+committing at its own pace and the waiting time stays bounded instead of growing with the
+offered load. On PostgreSQL the writer's connection has its own ``lock_timeout`` and
 ``statement_timeout`` (``CC_SOCKET_WRITE_LOCK_TIMEOUT_MS``, ``..._STATEMENT_TIMEOUT_MS``):
 a post that waits on a row lock held elsewhere fails (503 too) instead of stalling every
 other post of the process; its batch's other posts are retried one by one and go in.
@@ -23,7 +31,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import queue
+import random
 import threading
+import time
 from typing import Any
 
 from django.conf import settings
@@ -31,15 +41,27 @@ from django.db import close_old_connections, connection, connections, transactio
 from django.utils import translation
 
 from contactcenter.org import metrics, realtime
-from contactcenter.org.errors import Busy
 from rooms.selectors import message_data
 from rooms.services import PostRequest, messages_post
 
 logger = logging.getLogger(__name__)
 
-# A post, its answer, the socket's event loop and the socket's language (refusals are worded
-# in it: README "Languages").
-_Item = tuple[PostRequest, "asyncio.Future[dict[str, Any]]", asyncio.AbstractEventLoop, str]
+# A post, its answer, the socket's event loop, the socket's language (refusals are worded
+# in it: README "Languages"), the posting socket's channel name (its message.created is not
+# echoed to it: the ack carries the message) and when it was queued (time.monotonic()).
+_Item = tuple[PostRequest, "asyncio.Future[dict[str, Any]]", asyncio.AbstractEventLoop, str, str | None, float]
+
+RETRY_AFTER_MIN_MS = 50
+RETRY_AFTER_MAX_MS = 5000
+
+
+class SlowDown(Exception):  # noqa: N818 - the name of the frame it becomes
+    """The writer is full: this post was not queued (nothing stored). The client sends it
+    again after ``retry_after_ms`` (the consumer answers a ``slow_down`` frame)."""
+
+    def __init__(self, retry_after_ms: int) -> None:
+        super().__init__(f"slow down: retry after {retry_after_ms} ms")
+        self.retry_after_ms = retry_after_ms
 
 
 class SocketWriter:
@@ -48,11 +70,15 @@ class SocketWriter:
         max_batch: int,
         *,
         max_queued: int | None = None,
+        max_wait_ms: int | None = None,
         lock_timeout_ms: int | None = None,
         statement_timeout_ms: int | None = None,
     ) -> None:
         self.max_batch = max_batch
         self.max_queued = settings.CC_SOCKET_WRITE_QUEUE if max_queued is None else max_queued
+        self.max_wait = (settings.CC_SOCKET_WRITE_MAX_WAIT_MS if max_wait_ms is None else max_wait_ms) / 1000
+        self.last_wait = 0.0  # how long the head of the last batch waited to be taken (s)
+        self.refused = 0  # posts refused with SlowDown (a counter for metrics and tests)
         self.lock_timeout_ms = settings.CC_SOCKET_WRITE_LOCK_TIMEOUT_MS if lock_timeout_ms is None else lock_timeout_ms
         self.statement_timeout_ms = (
             settings.CC_SOCKET_WRITE_STATEMENT_TIMEOUT_MS if statement_timeout_ms is None else statement_timeout_ms
@@ -62,18 +88,32 @@ class SocketWriter:
         self._start_lock = threading.Lock()
         self._configured: Any = None  # the DB-API connection the timeouts were set on
 
-    async def post(self, request: PostRequest) -> dict[str, Any]:
+    async def post(self, request: PostRequest, channel: str | None = None) -> dict[str, Any]:
         """Post ``request``; the message's data once committed. Raises the refusal
-        (a DomainError) as ``message_post`` would, and ``Busy`` (503) at once when
-        ``max_queued`` posts already wait."""
-        if self._queue.qsize() >= self.max_queued:
-            logger.warning("socket writer queue full (%d posts): a post refused", self.max_queued)
-            raise Busy()
+        (a DomainError) as ``message_post`` would, and ``SlowDown`` at once when full."""
+        return await self.submit(request, channel)
+
+    def submit(self, request: PostRequest, channel: str | None = None) -> asyncio.Future[dict[str, Any]]:
+        """Queue ``request`` (on the event loop) and return the future of its answer, or
+        raise ``SlowDown`` at once (nothing queued) when the writer is full. ``channel``: the
+        posting socket's channel name, which its own ``message.created`` skips."""
+        waiting = self._queue.qsize()
+        if waiting >= self.max_queued or (waiting >= self.max_batch and self.last_wait > self.max_wait):
+            self.refused += 1
+            raise SlowDown(self.retry_after_ms(waiting))
         loop = asyncio.get_running_loop()
         future: asyncio.Future[dict[str, Any]] = loop.create_future()
         self._start()
-        self._queue.put((request, future, loop, translation.get_language() or settings.LANGUAGE_CODE))
-        return await future
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        self._queue.put((request, future, loop, language, channel, time.monotonic()))
+        return future
+
+    def retry_after_ms(self, waiting: int) -> int:
+        """About the time the posts waiting now take to go in, spread out (0.5-1.5x) so that
+        the refused clients do not all come back at the same moment."""
+        drain = max(self.last_wait, self.max_wait * waiting / max(1, self.max_batch))
+        spread = drain * 1000 * (0.5 + random.random())  # noqa: S311 - jitter, not a secret
+        return int(min(RETRY_AFTER_MAX_MS, max(RETRY_AFTER_MIN_MS, spread)))
 
     def queued(self) -> int:
         """How many posts wait for the writer thread (tests wait on it)."""
@@ -115,6 +155,7 @@ class SocketWriter:
                     break
                 batch.append(more)
             metrics.socket_writer_batch_taken(len(batch), self._queue.qsize())
+            self.last_wait = time.monotonic() - batch[0][5]
             try:
                 self._write(batch)
             except Exception:  # never let the thread die: answer the sockets instead
@@ -133,6 +174,7 @@ class SocketWriter:
                 try:
                     results = self._post([item[0] for item in items])
                     answers = [(item[1], _answer(result)) for item, result in zip(items, results, strict=True)]
+                    _skip_posters(sends, items, results)
                 except Exception as exc:
                     logger.exception("posting %d socket messages failed", len(items))
                     if len(items) == 1:
@@ -181,6 +223,24 @@ class SocketWriter:
         except Exception as exc:
             logger.exception("posting a socket message to room %s failed", request.room_id)
             return [(future, exc)]
+
+
+def _skip_posters(sends: realtime.CollectedSends, items: list[_Item], results: list[Any]) -> None:
+    """Mark each new message's ``message.created`` so that the socket that posted it does
+    not get it back (its ``message.ack`` carries the message); its other sockets do."""
+    posters = {
+        result[0].pk: item[4]
+        for item, result in zip(items, results, strict=True)
+        if item[4] and not isinstance(result, BaseException) and result[1]
+    }
+    if not posters:
+        return
+    for _groups, message in sends.sends:
+        event = message.get("event") or {}
+        if event.get("type") == "message.created":
+            channel = posters.get(event.get("data", {}).get("message", {}).get("id"))
+            if channel:
+                message["except_channel"] = channel
 
 
 def _answer(result: Any) -> Any:

@@ -76,6 +76,16 @@ class _ResyncingShard(RedisSingleShardConnection):
                     self.channel_layer.tell_local_consumers()
                 await asyncio.sleep(RECONNECT_PAUSE)
 
+    async def publish_many(self, items: list[tuple[str, bytes]]) -> None:
+        """PUBLISH each (channel, data) in order, in one pipeline: one round trip for a
+        batch instead of one per message, each under the shard's lock."""
+        async with self._lock:
+            self._ensure_redis()
+            pipe = self._redis.pipeline(transaction=False)
+            for channel, data in items:
+                pipe.publish(channel, data)
+            await pipe.execute()
+
     async def unsubscribe(self, channel: str) -> None:
         try:
             await super().unsubscribe(channel)
@@ -115,6 +125,16 @@ class _ResyncingLoopLayer(RedisPubSubLoopLayer):
                     del self.groups[group_channel]
             raise
 
+    async def group_send_many(self, sends: list[tuple[str, dict[str, Any]]]) -> None:
+        """``group_send`` of each (group, message), in order, one pipeline per shard."""
+        by_shard: dict[Any, list[tuple[str, bytes]]] = {}
+        for group, message in sends:
+            group_channel = self._get_group_channel_name(group)
+            shard = self._get_shard(group_channel)
+            by_shard.setdefault(shard, []).append((group_channel, self.channel_layer.serialize(message)))
+        for shard, items in by_shard.items():
+            await shard.publish_many(items)
+
     def tell_local_consumers(self) -> None:
         """Put RESYNC into the channel of every consumer of this process."""
         data = self.channel_layer.serialize(resync_message())
@@ -137,6 +157,10 @@ class ResyncingPubSubChannelLayer(RedisPubSubChannelLayer):
             # pyproject.toml; re-check this override and the private helper on upgrade).
             _wrap_close(self, loop)
         return layer
+
+    async def group_send_many(self, sends: list[tuple[str, dict[str, Any]]]) -> None:
+        """Several group sends in one Redis round trip (realtime: a socket writer batch)."""
+        await self._get_layer().group_send_many(sends)
 
 
 class ResyncingRedisChannelLayer(RedisChannelLayer):

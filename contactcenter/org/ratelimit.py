@@ -124,19 +124,51 @@ def _incr(key: str, ttl: int) -> int:
         return _unavailable(exc)
 
 
+# Counter hits made on one event loop in the same turn of it go to Redis together: one
+# pipeline (one round trip) for all of them instead of one per message (bench/RESULTS.md).
+_incr_batches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[tuple[str, int, asyncio.Future[int]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 async def _aincr(key: str, ttl: int) -> int:
     location = _redis_location()
     if location is None:
         return _incr(key, ttl)  # an in-process cache: no I/O to wait for
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[int] = loop.create_future()
+    batch = _incr_batches.get(loop)
+    if batch is None:
+        batch = _incr_batches[loop] = []
+        loop.call_soon(_flush_start, loop, location)
+    batch.append((cache.make_key(key), ttl, future))
+    return await future
+
+
+def _flush_start(loop: asyncio.AbstractEventLoop, location: str) -> None:
+    batch = _incr_batches.pop(loop, [])
+    if batch:
+        task = loop.create_task(_incr_flush(location, batch))
+        _flushing.add(task)
+        task.add_done_callback(_flushing.discard)
+
+
+_flushing: set[asyncio.Task[None]] = set()
+
+
+async def _incr_flush(location: str, batch: list[tuple[str, int, asyncio.Future[int]]]) -> None:
     try:
-        full_key = cache.make_key(key)
         async with _async_redis(location).pipeline(transaction=False) as pipe:
-            pipe.incr(full_key)
-            pipe.expire(full_key, ttl)
-            count, _ = await pipe.execute()
-        return int(count)
+            for full_key, ttl, _future in batch:
+                pipe.incr(full_key)
+                pipe.expire(full_key, ttl)
+            results = await pipe.execute()
+        counts = [int(results[2 * i]) for i in range(len(batch))]
     except Exception as exc:
-        return _unavailable(exc)
+        counts = [_unavailable(exc)] * len(batch)
+    for (_key, _ttl, future), count in zip(batch, counts, strict=True):
+        if not future.done():
+            future.set_result(count)
 
 
 def _window(name: str, rate: Rate) -> tuple[str, int, float]:

@@ -25,6 +25,21 @@ from contactcenter.org.outages import OutageLog, is_outage
 
 logger = logging.getLogger(__name__)
 
+try:  # pinned in pyproject.toml; the standard library's json until it is installed
+    import orjson
+
+    def _json(payload: dict[str, Any]) -> str:
+        return orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS).decode()
+
+    _json_loads: Callable[[str], Any] = orjson.loads
+except ImportError:  # pragma: no cover - depends on the environment
+    import json
+
+    def _json(payload: dict[str, Any]) -> str:
+        return json.dumps(payload)
+
+    _json_loads = json.loads
+
 # Test hook: callables receiving (groups, payload) for every event actually sent.
 sinks: list[Callable[[list[str], dict[str, Any]], None]] = []
 
@@ -104,7 +119,8 @@ async def _group_send_all(
     if _missed:
         await _resend_missed(layer)
     # One trip to the event loop for all groups (each async_to_sync hop costs more than a send).
-    results = await asyncio.gather(*(layer.group_send(g, message) for g in groups), return_exceptions=True)
+    sent = wire(message)
+    results = await asyncio.gather(*(layer.group_send(g, sent) for g in groups), return_exceptions=True)
     failed: list[str] = []
     for group, result in zip(groups, results, strict=True):
         if isinstance(result, BaseException):
@@ -121,6 +137,38 @@ async def _group_send_all(
         _start_resender(layer)
 
 
+def wire(message: dict[str, Any]) -> dict[str, Any]:
+    """The layer message as published: without the local copy of the event when its JSON
+    text travels (each receiving socket sends that text as it is)."""
+    if "text" in message and "event" in message:
+        return {key: value for key, value in message.items() if key != "event"}
+    return message
+
+
+async def _group_send_batch(layer: Any, sends: list[tuple[list[str], dict[str, Any]]]) -> None:
+    """Send a batch's events: one pipeline of PUBLISHes (one Redis round trip) where the
+    layer can (``channel_layers.ResyncingPubSubChannelLayer.group_send_many``), else each
+    on its own. Failures as in ``_group_send_all``."""
+    many = getattr(layer, "group_send_many", None)
+    if many is None:
+        for groups, message in sends:
+            await _group_send_all(layer, groups, message)
+        return
+    if _missed:
+        await _resend_missed(layer)
+    try:
+        await many([(group, wire(message)) for groups, message in sends for group in groups])
+    except Exception as exc:
+        if is_outage(exc):
+            _publish_log.failed(exc)
+        else:
+            logger.error("group_send of a batch failed", exc_info=exc)
+        _note_missed(sorted({group for groups, _ in sends for group in groups}))
+        _start_resender(layer)
+        return
+    _publish_log.ok()
+
+
 class CollectedSends:
     """Events committed inside ``sends_collected``, to be started on the event loop."""
 
@@ -128,12 +176,12 @@ class CollectedSends:
         self.sends: list[tuple[list[str], dict[str, Any]]] = []
 
     def start(self) -> None:
-        """Start sending them all (call on the server's event loop; failures are logged)."""
+        """Start sending them all, in order (call on the server's event loop; failures are
+        logged)."""
         layer = get_channel_layer()
         if layer is None or not self.sends:
             return
-        for groups, message in self.sends:
-            asyncio.ensure_future(_group_send_all(layer, groups, message))
+        asyncio.ensure_future(_group_send_batch(layer, self.sends))
 
 
 _collecting = threading.local()
@@ -161,10 +209,27 @@ _send_ids = itertools.count(1)
 
 
 def _message(payload: dict[str, Any], except_staff: list[int] | None) -> dict[str, Any]:
-    message: dict[str, Any] = {"type": "event.forward", "event": payload, "id": f"{_SEND_PREFIX}.{next(_send_ids)}"}
+    """The layer message of an event. ``text`` is the event's JSON, encoded here once for
+    every socket that receives it; ``kind`` its type; ``event`` the payload itself, kept for
+    this process (sinks, the socket writer) and left out of what is published (``wire``)."""
+    message: dict[str, Any] = {
+        "type": "event.forward",
+        "kind": payload["type"],
+        "text": _json(payload),
+        "event": payload,
+        "id": f"{_SEND_PREFIX}.{next(_send_ids)}",
+    }
     if except_staff:
         message["except_staff"] = except_staff
     return message
+
+
+def event_of(message: dict[str, Any]) -> dict[str, Any]:
+    """The event (payload) of an ``event.forward`` layer message, whichever form it has."""
+    event = message.get("event")
+    if event is None:
+        event = _json_loads(message["text"])
+    return event  # type: ignore[no-any-return]
 
 
 def _send_now(groups: list[str], payload: dict[str, Any], except_staff: list[int] | None = None) -> None:
@@ -175,7 +240,7 @@ def _dispatch(sends: list[tuple[list[str], dict[str, Any]]]) -> None:
     """Send each (groups, layer message) through this process's channel layer."""
     for groups, message in sends:
         for sink in list(sinks):
-            sink(groups, message["event"])
+            sink(groups, event_of(message))
     collected: CollectedSends | None = getattr(_collecting, "sends", None)
     if collected is not None:
         collected.sends.extend(sends)

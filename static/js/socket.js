@@ -12,6 +12,12 @@
 //   sent just before a drop, whose answer never came, is sent again after the reconnect
 //   (the server returns the first message if it had arrived after all). A 5xx error is
 //   retried after a pause; a 4xx refusal is final.
+// - Pushback: a {"type": "slow_down", "data": {"client_id", "retry_after_ms"}} answer means
+//   the server did not take that post (nothing stored) and holds the socket's later posts.
+//   Posting pauses (new posts wait in the unacked list); after retry_after_ms the first
+//   refused post is sent again alone, and once it is acked the posts written after it
+//   follow, in order (the ones before it were taken and get their acks). Nothing is dropped
+//   and nothing doubles: a post that went in after all is answered with the stored message.
 // - watch(room) / unwatch(room): admins' live monitoring of a room they are not in; the
 //   watches are sent again after every reconnect (the server forgets them with the socket).
 // - Close codes: 4001 (session ended) and 4401 (not authenticated) are final. Any other close
@@ -60,6 +66,14 @@ export class CCSocket {
     this.retries = new Map();
     /** @type {Set<number>} rooms watched (admins' monitoring) */
     this.watched = new Set();
+    /** True while the server asked us to slow down: posts wait until resumePosts(). */
+    this.paused = false;
+    /** @type {Set<string>} client_ids of posts to send (again): refused by slow_down, or written while paused */
+    this.toSend = new Set();
+    /** @type {ReturnType<typeof setTimeout> | null} */
+    this.pauseTimer = null;
+    /** @type {string | null} the refused post sent again alone; the rest follow its ack */
+    this.probe = null;
     this.attempt = 0;
     this.closedByUs = false;
     /** True after a final close (4001, 4401 or close()): never reconnects. */
@@ -92,9 +106,15 @@ export class CCSocket {
       this.onState("open");
       this.resync();
       // Posts go out from the unacked list (in the order written), other messages as queued.
+      // While paused by a slow_down they wait for resumePosts(), which then sends them all.
       const pending = this.queue.splice(0).filter((msg) => msg.type !== "message.post");
       pending.forEach((msg) => ws.send(JSON.stringify(msg)));
-      this.unacked.forEach((msg) => ws.send(JSON.stringify(msg)));
+      this.probe = null;
+      if (this.paused) this.toSend = new Set(this.unacked.keys()); // all of them, after the pause
+      else {
+        this.toSend.clear();
+        this.unacked.forEach((msg) => ws.send(JSON.stringify(msg)));
+      }
     });
     ws.addEventListener("message", (e) => {
       let event;
@@ -200,8 +220,46 @@ export class CCSocket {
     return true;
   }
 
+  /**
+   * The server pushed back on a post: pause posting for retry_after_ms, then resend.
+   * @param {any} data the slow_down frame's data
+   */
+  slowDown(data) {
+    if (!data || data.request !== "message.post") return;
+    if (this.unacked.has(data.client_id)) this.toSend.add(data.client_id);
+    this.paused = true;
+    clearTimeout(this.pauseTimer);
+    this.pauseTimer = setTimeout(() => this.resumePosts(), Math.max(0, Number(data.retry_after_ms) || 1000));
+  }
+
+  /** @returns {string[]} the posts to send (again), in the order written */
+  waiting() {
+    return Array.from(this.unacked.keys()).filter((id) => this.toSend.has(id));
+  }
+
+  // The wait asked for by slow_down is over: send the earliest refused post again, alone.
+  resumePosts() {
+    this.pauseTimer = null;
+    this.paused = false;
+    const first = this.waiting()[0];
+    if (first === undefined || !this.ws || this.ws.readyState !== WebSocket.OPEN) return; // sent on open
+    this.probe = first;
+    this.toSend.delete(first);
+    this.ws.send(JSON.stringify(this.unacked.get(first)));
+  }
+
+  // The probe was taken: send the others waiting, in the order written.
+  flushWaiting() {
+    if (this.paused || !this.ws || this.ws.readyState !== WebSocket.OPEN) return;
+    this.waiting().forEach((id) => {
+      this.toSend.delete(id);
+      this.ws.send(JSON.stringify(this.unacked.get(id)));
+    });
+  }
+
   /** @param {ServerEvent} event */
   dispatch(event) {
+    if (event.type === "slow_down") this.slowDown(event.data);
     if (event.type === "message.ack" || event.type === "error") this.answered(event);
     if (event.type === "sync.messages") {
       (event.data.messages || []).forEach((m) => {
@@ -238,7 +296,9 @@ export class CCSocket {
     const clientId = extra.client_id || (crypto.randomUUID ? crypto.randomUUID() : String(Date.now() + Math.random()));
     const message = { type: "message.post", room, text, client_id: clientId, ...extra };
     this.unacked.set(clientId, message);
-    this.send(message);
+    // While paused, or while a probe waits for its ack, it goes out later, after the earlier ones.
+    if (!this.paused && this.probe === null) this.send(message);
+    else this.toSend.add(clientId);
     return clientId;
   }
 
@@ -249,6 +309,11 @@ export class CCSocket {
     if (event.type === "message.ack") {
       this.unacked.delete(data.client_id);
       this.retries.delete(data.client_id);
+      this.toSend.delete(data.client_id);
+      if (this.probe !== null && data.client_id === this.probe) {
+        this.probe = null;
+        this.flushWaiting();
+      }
     } else if (event.type === "error" && data.request === "message.post" && data.client_id) {
       const message = this.unacked.get(data.client_id);
       if (!message) return;
@@ -259,11 +324,18 @@ export class CCSocket {
         data.retrying = true;
         this.retries.set(data.client_id, tries + 1);
         setTimeout(() => {
-          if (this.unacked.get(data.client_id) === message) this.send(message);
+          if (this.unacked.get(data.client_id) !== message) return;
+          if (this.paused || (this.probe !== null && this.probe !== data.client_id)) this.toSend.add(data.client_id);
+          else this.send(message);
         }, Math.max(1000 * 2 ** (tries + 1), 1000 * (Number(data.retry_after) || 0)));
       } else {
         this.unacked.delete(data.client_id);
         this.retries.delete(data.client_id);
+        this.toSend.delete(data.client_id);
+        if (this.probe === data.client_id) {
+          this.probe = null; // refused for good: the others go on
+          this.flushWaiting();
+        }
       }
     }
   }
@@ -272,6 +344,8 @@ export class CCSocket {
     this.closedByUs = true;
     clearTimeout(this.retryTimer);
     this.retryTimer = null;
+    clearTimeout(this.pauseTimer);
+    this.pauseTimer = null;
     if (typeof window !== "undefined") window.removeEventListener("online", this.wake);
     if (typeof document !== "undefined") document.removeEventListener("visibilitychange", this.onVisible);
     if (this.ws) this.ws.close();

@@ -48,13 +48,13 @@ def _limits(settings: Any, clock: Any) -> Iterator[Any]:
 def queued(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Texts of the posts handed to the socket writer."""
     texts: list[str] = []
-    original = socket_writer.writer.post
+    original = socket_writer.writer.submit
 
-    async def post(request: Any) -> Any:
+    def submit(request: Any, channel: str | None = None) -> Any:
         texts.append(request.text)
-        return await original(request)
+        return original(request, channel)
 
-    monkeypatch.setattr(socket_writer.writer, "post", post)
+    monkeypatch.setattr(socket_writer.writer, "submit", submit)
     return texts
 
 

@@ -66,9 +66,9 @@ def test_posts_queued_behind_a_commit_are_committed_together(
             {"type": "message.post", "room": chats[2][1].room.pk, "text": "not mine", "client_id": "bad"}
         )
         # Released once the five other sockets' posts wait behind it (not after a fixed
-        # time, which a busy machine may need more of). The refused post is not among
-        # them: its socket sends it only once its own first post has been answered.
-        await until(lambda: socket_writer.writer.queued() == CHATS - 1, "the other posts to queue up")
+        # time, which a busy machine may need more of), the refused post among them: a
+        # socket queues its next post without waiting for the answer to the previous one.
+        await until(lambda: socket_writer.writer.queued() == CHATS, "the other posts to queue up")
         release.set()
         acks = [await receive_until(comm, "message.ack") for comm in comms]
         error = await receive_until(comms[1], "error")
@@ -82,9 +82,9 @@ def test_posts_queued_behind_a_commit_are_committed_together(
             await comm.disconnect()
 
     run(body)
-    # The five other sockets' posts queued up behind the first and went in one batch; a
-    # socket's own messages are handled one after the other, so its refused post came next.
-    assert sizes == [1, CHATS - 1, 1]
+    # The five other sockets' posts (and the refused one) queued up behind the first and
+    # went in one batch.
+    assert sizes == [1, CHATS]
     assert Message.objects.filter(client_id__startswith="c", kind="text").count() == CHATS
     assert not Message.objects.filter(client_id="bad").exists()
 
@@ -129,7 +129,7 @@ def _post(room_id: int, text: str, client_id: str) -> dict[str, Any]:
     return {"type": "message.post", "room": room_id, "text": text, "client_id": client_id}
 
 
-def test_a_full_queue_refuses_at_once_with_503_and_stores_nothing(
+def test_a_full_queue_pushes_back_at_once_with_slow_down_and_stores_nothing(
     chats: list[tuple[Visitor, Enquiry]], batches: tuple[list[int], threading.Event], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sizes, release = batches
@@ -147,15 +147,21 @@ def test_a_full_queue_refuses_at_once_with_503_and_stores_nothing(
         await until(lambda: socket_writer.writer.queued() == 2, "two posts to wait")
         await comms[3].send_json_to(_post(rooms[3], "one too many", "q3"))
         # Answered while the writer is still held: the refusal does not wait for it.
-        error = await receive_until(comms[3], "error")
-        assert error["data"]["status"] == 503 and error["data"]["code"] == "busy", error
-        assert error["data"]["retry_after"] >= 1 and error["data"]["client_id"] == "q3"
+        slow = await receive_until(comms[3], "slow_down")
+        assert slow["data"]["request"] == "message.post" and slow["data"]["client_id"] == "q3", slow
+        assert slow["data"]["room"] == rooms[3] and slow["data"]["retry_after_ms"] >= 50
+        # Held: a later post of that socket may not overtake the refused one.
+        await comms[3].send_json_to(_post(rooms[3], "after", "q4"))
+        assert (await receive_until(comms[3], "slow_down"))["data"]["client_id"] == "q4"
         assert not release.is_set()
         release.set()
         acks = [await receive_until(comm, "message.ack") for comm in comms[:3]]
         assert [a["data"]["client_id"] for a in acks] == ["q0", "q1", "q2"]
-        await comms[3].send_json_to(_post(rooms[3], "one too many", "q3"))  # the client's retry
+        # The client's retry, in order from the refused post: both go in.
+        await comms[3].send_json_to(_post(rooms[3], "one too many", "q3"))
+        await comms[3].send_json_to(_post(rooms[3], "after", "q4"))
         assert (await receive_until(comms[3], "message.ack"))["data"]["client_id"] == "q3"
+        assert (await receive_until(comms[3], "message.ack"))["data"]["client_id"] == "q4"
         for comm in comms:
             await comm.disconnect()
 
@@ -164,6 +170,8 @@ def test_a_full_queue_refuses_at_once_with_503_and_stores_nothing(
     finally:
         release.set()  # never leave the writer held (its connection must close)
     assert Message.objects.filter(client_id="q3").count() == 1  # the retry only
+    q3, q4 = (Message.objects.get(client_id=c) for c in ("q3", "q4"))
+    assert q3.pk < q4.pk  # in the order written
     assert sizes[0] == 1 and sizes[1] == 2
 
 

@@ -426,4 +426,48 @@ describe("CCSocket", () => {
     ws.fire("message", { data: "not json" });
     assert.deepEqual(events, []);
   });
+
+  it("pauses posting on slow_down and resends in order from the refused post", () => {
+    const { socket, ws } = start();
+    ws.open();
+    ["a", "b", "c"].forEach((id) => socket.post(7, id, { client_id: id }));
+    assert.deepEqual(ws.sent.map((m) => m.client_id), ["a", "b", "c"]);
+    ws.receive({ type: "message.ack", data: { client_id: "a", message: message(1) } });
+    ws.receive({ type: "slow_down", data: { request: "message.post", client_id: "b", room: 7, retry_after_ms: 300 } });
+    ws.receive({ type: "slow_down", data: { request: "message.post", client_id: "c", room: 7, retry_after_ms: 300 } });
+    socket.post(7, "d", { client_id: "d" }); // written during the pause: waits
+    assert.equal(ws.sent.length, 3);
+    mock.timers.tick(299);
+    assert.equal(ws.sent.length, 3, "nothing before retry_after_ms");
+    mock.timers.tick(1);
+    assert.deepEqual(ws.sent.slice(3).map((m) => m.client_id), ["b"], "the refused post alone first");
+    socket.post(7, "e", { client_id: "e" }); // written while the probe waits: waits too
+    assert.equal(ws.sent.length, 4);
+    ws.receive({ type: "message.ack", data: { client_id: "b", message: message(2) } });
+    assert.deepEqual(ws.sent.slice(4).map((m) => m.client_id), ["c", "d", "e"], "the rest in order once it is taken");
+    ["c", "d", "e"].forEach((id, i) => ws.receive({ type: "message.ack", data: { client_id: id, message: message(3 + i) } }));
+    assert.equal(socket.unacked.size, 0);
+    socket.post(7, "f", { client_id: "f" });
+    mock.timers.tick(60000);
+    assert.deepEqual(ws.sent.slice(7).map((m) => m.client_id), ["f"], "each sent once after the pause");
+  });
+
+  it("a reconnect during a slow_down pause waits for it, then sends every unanswered post", () => {
+    const { socket, ws } = start();
+    ws.open();
+    socket.post(7, "a", { client_id: "a" });
+    socket.post(7, "b", { client_id: "b" });
+    ws.receive({ type: "slow_down", data: { request: "message.post", client_id: "b", retry_after_ms: 2000 } });
+    ws.serverClose(1006);
+    mock.timers.tick(1000); // the reconnect
+    const again = FakeWebSocket.latest();
+    assert.notEqual(again, ws);
+    again.open();
+    assert.deepEqual(again.sent.filter((m) => m.type === "message.post"), [], "paused: no posts yet");
+    mock.timers.tick(1000);
+    const posts = () => again.sent.filter((m) => m.type === "message.post").map((m) => m.client_id);
+    assert.deepEqual(posts(), ["a"], "the first unanswered post alone");
+    again.receive({ type: "message.ack", data: { client_id: "a", message: message(1) } });
+    assert.deepEqual(posts(), ["a", "b"]);
+  });
 });
