@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from integrations import api
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("webhooks", api.WebhooksView.as_view()),
+    path("webhooks/event-types", api.WebhookEventTypesView.as_view()),
+    path("webhooks/<int:webhook_id>", api.WebhookDetailView.as_view()),
+    path("webhooks/<int:webhook_id>/secret", api.WebhookSecretView.as_view()),
+    path("webhooks/<int:webhook_id>/test", api.WebhookTestView.as_view()),
+    path("webhooks/<int:webhook_id>/deliveries", api.WebhookDeliveriesView.as_view()),
+    path("webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/redeliver", api.WebhookRedeliverView.as_view()),
+]
