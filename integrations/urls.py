@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from integrations import api
+from integrations import api, sms_api
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("webhooks", api.WebhooksView.as_view()),
@@ -14,4 +14,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("webhooks/<int:webhook_id>/test", api.WebhookTestView.as_view()),
     path("webhooks/<int:webhook_id>/deliveries", api.WebhookDeliveriesView.as_view()),
     path("webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/redeliver", api.WebhookRedeliverView.as_view()),
+    # Sending an SMS to the customer's phone from an enquiry's room (channels_adapters.sms).
+    path("rooms/<int:room_id>/sms", sms_api.RoomSmsView.as_view()),
 ]
