@@ -406,6 +406,7 @@ def _post(hook: Webhook, delivery: WebhookDelivery) -> tuple[int | None, str, in
         with httpx.Client(
             timeout=settings.CC_WEBHOOKS_TIMEOUT_SECONDS, follow_redirects=False, trust_env=False
         ) as client:
+            started = time.monotonic()  # the request's time, not the client's set-up
             response = client.post(
                 pinned.url, content=body, headers={**headers, **pinned.headers}, extensions=pinned.extensions
             )
