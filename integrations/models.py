@@ -74,6 +74,9 @@ class WebhookDelivery(models.Model):
     next_try_at = models.DateTimeField(null=True, blank=True)
     # The lease of the try under way (as channels_adapters.OutboundMessage.claimed_until).
     claimed_until = models.DateTimeField(null=True, blank=True)
+    # A try was queued until then: the sweep queues it again only after (a lost task), not
+    # on every run while the workers are busy or down.
+    queued_until = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True, default="")
     delivered_at = models.DateTimeField(null=True, blank=True)

@@ -347,7 +347,8 @@ def webhook_redeliver(*, actor: Staff, webhook_id: int, delivery_id: int) -> Web
         delivery.attempts = 0
         delivery.claimed_until = None
         delivery.next_try_at = clock.now()
-        delivery.save(update_fields=["state", "attempts", "claimed_until", "next_try_at"])
+        delivery.queued_until = delivery.next_try_at + dt.timedelta(seconds=_lease_seconds())
+        delivery.save(update_fields=["state", "attempts", "claimed_until", "next_try_at", "queued_until"])
         background.run_after_commit(_task(), delivery.pk)
     logger.info("webhook %s: delivery %s queued again by staff %s", webhook_id, delivery_id, actor.pk)
     return delivery
@@ -433,7 +434,7 @@ def webhook_delivery_attempt(*, delivery_id: int, force: bool = False) -> str:
         return "skip"
     claimed = WebhookDelivery.objects.filter(
         _unclaimed(now), pk=delivery.pk, attempts=delivery.attempts, state=WebhookDelivery.State.PENDING
-    ).update(attempts=F("attempts") + 1, claimed_until=now + dt.timedelta(seconds=_lease_seconds()))
+    ).update(attempts=F("attempts") + 1, claimed_until=now + dt.timedelta(seconds=_lease_seconds()), queued_until=None)
     if not claimed:
         return "skip"
     number = delivery.attempts + 1
@@ -542,21 +543,35 @@ def webhook_events_fan_out(now: dt.datetime | None = None, *, batch: int = 500) 
     return made
 
 
+def _not_queued(now: dt.datetime) -> Q:
+    return Q(queued_until__isnull=True) | Q(queued_until__lte=now)
+
+
 def webhook_deliveries_queue_due(now: dt.datetime | None = None, *, limit: int = 200) -> list[int]:
     """Queue a try (the Celery task, or a thread of the embedded ticker) for each due
-    delivery no try holds. A task queued twice is harmless: the try's claim settles it."""
+    delivery no try holds and none is queued for (a compare-and-set on ``queued_until``:
+    one sweep wins each; a task lost for good is queued again after the lease time). A
+    task run twice is harmless all the same: the try's claim settles it."""
     now = now or clock.now()
-    due = list(
+    candidates = list(
         WebhookDelivery.objects.filter(
-            _unclaimed(now), state=WebhookDelivery.State.PENDING, next_try_at__lte=now, webhook__is_active=True
+            _unclaimed(now),
+            _not_queued(now),
+            state=WebhookDelivery.State.PENDING,
+            next_try_at__lte=now,
+            webhook__is_active=True,
         )
         .order_by("next_try_at", "id")
         .values_list("id", flat=True)[:limit]
     )
     task = _task()
-    for delivery_id in due:
-        background.run_task(task, delivery_id)
-    return due
+    queued = []
+    until = now + dt.timedelta(seconds=_lease_seconds())
+    for delivery_id in candidates:
+        if WebhookDelivery.objects.filter(_not_queued(now), pk=delivery_id).update(queued_until=until):
+            background.run_task(task, delivery_id)
+            queued.append(delivery_id)
+    return queued
 
 
 def webhooks_sweep() -> int:

@@ -407,3 +407,19 @@ def test_body_is_compact_sorted_json(make_hook, receiver, open_enquiry) -> None:
     deliver_all()
     body = receiver.received[0].body
     assert body == json.dumps(json.loads(body), ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+
+
+def test_a_due_delivery_is_queued_once_until_its_task_is_presumed_lost(
+    make_hook, receiver, open_enquiry, clock
+) -> None:
+    make_hook(events=["enquiry.opened"])
+    open_enquiry()
+    webhooks.webhook_events_fan_out()
+    (delivery_id,) = webhooks.webhook_deliveries_queue_due()
+    # Workers busy or down: later sweeps do not pile up tasks for it.
+    clock.advance(2)
+    assert webhooks.webhook_deliveries_queue_due() == []
+    clock.advance(60)
+    assert webhooks.webhook_deliveries_queue_due() == [delivery_id]  # the task was lost: again
+    assert webhooks.webhook_delivery_attempt(delivery_id=delivery_id) == "delivered"
+    assert len(receiver.received) == 1
