@@ -106,6 +106,8 @@ def _visitor_for(channel: Channel, identity: str, profile: dict[str, str]) -> Vi
     fields = {k: str(profile.get(k) or "")[:100] for k in ("first_name", "last_name") if profile.get(k)}
     if profile.get("email"):
         fields["email"] = str(profile["email"])
+    if profile.get("phone"):  # SMS: the identity is the customer's number
+        fields["phone"] = str(profile["phone"])[:40]
     try:
         with transaction.atomic():
             visitor = enquiry_services.visitor_create(channel=channel, fields=fields, channel_identity=identity)

@@ -121,8 +121,8 @@ def outbound_post_check(post: Post) -> None:
     """A staff message in a platform or email enquiry is refused (409) once the platform's
     reply window has closed: nothing is stored, so the agent knows the customer would not
     get it. The pipeline holds the enquiry's lock and has loaded its channel."""
-    if post.staff is None or post.room.enquiry_id is None:
-        return
+    if post.staff is None or post.room.enquiry_id is None or sms_of(post.message):
+        return  # An SMS to the customer's phone (channels_adapters.sms) has no reply window.
     enquiry = post.room.enquiry
     assert enquiry is not None
     refusal = outbound_refusal(enquiry.channel, enquiry.visitor_id)
@@ -138,7 +138,8 @@ def outbound_mark_sending(post: Post) -> None:
         return
     enquiry = post.room.enquiry
     assert enquiry is not None
-    if enquiry.channel.kind in OUTBOUND_KINDS and post.message.kind in (Message.Kind.TEXT, Message.Kind.FILE):
+    sending = enquiry.channel.kind in OUTBOUND_KINDS or bool(sms_of(post.message))
+    if sending and post.message.kind in (Message.Kind.TEXT, Message.Kind.FILE):
         post.message.data = {**post.message.data, "delivery": {"state": OutboundMessage.State.PENDING}}
 
 
@@ -194,12 +195,27 @@ def outbound_after_post(post: Post) -> None:
         return
     enquiry = post.room.enquiry
     assert enquiry is not None
+    sms = sms_of(post.message)
+    if sms:
+        # Sent from the room to the customer's phone (channels_adapters.sms.sms_send), not
+        # through the conversation's own channel.
+        sender = Channel.objects.filter(pk=int(sms.get("channel") or 0), kind=Channel.Kind.SMS).first()
+        if sender is not None:
+            outbound_queue(message=post.message, channel=sender)
+        return
     if enquiry.channel.kind in OUTBOUND_KINDS:
         outbound_queue(message=post.message, channel=enquiry.channel)
     elif enquiry.status == Enquiry.Status.MISSED and post.message.kind in (Message.Kind.TEXT, Message.Kind.FILE):
         sender = follow_up_email_channel(enquiry.pk)
         if sender is not None:
             outbound_queue(message=post.message, channel=sender)
+
+
+def sms_of(message: Message) -> dict[str, Any]:
+    """The SMS a staff message was sent as from a room (``{"to": phone, "channel": id}``),
+    or {} for any other message."""
+    sms = message.data.get("sms") if isinstance(message.data, dict) else None
+    return sms if isinstance(sms, dict) else {}
 
 
 def follow_up_email_channel(enquiry_id: int) -> Channel | None:
@@ -427,7 +443,7 @@ def outbound_attempt(*, outbound_id: int) -> str:
         else:
             provider_id = PLATFORMS[channel.kind].send_text(
                 channel,
-                to=enquiry.visitor.channel_identity,
+                to=str(sms_of(message).get("to") or enquiry.visitor.channel_identity),
                 text=_customer_text(message, enquiry.visitor.chat_language or enquiry.visitor.language),
                 retry_key=retry_key(outbound, channel),
             )

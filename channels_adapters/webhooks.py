@@ -82,7 +82,7 @@ def webhook(request: HttpRequest, kind: str, channel_id: int) -> HttpResponse:
         # A replay (or the platform's own retry of a request already taken in): the same
         # answer as the first time, so that the platform stops, and nothing stored.
         logger.warning("webhook %s channel=%s: signed request seen before, ignored", kind, channel.pk)
-        return HttpResponse(platform.ok_body, content_type="text/plain")
+        return HttpResponse(platform.ok_body, content_type=platform.ok_content_type)
     try:
         items = platform.parse(request, channel, body)
     except (ValueError, KeyError, TypeError, AttributeError, ET.ParseError):
@@ -96,7 +96,7 @@ def webhook(request: HttpRequest, kind: str, channel_id: int) -> HttpResponse:
         if claim is not None:  # not taken in: the platform's retry must get through
             _release(claim[0])
         raise
-    return HttpResponse(platform.ok_body, content_type="text/plain")
+    return HttpResponse(platform.ok_body, content_type=platform.ok_content_type)
 
 
 def _claim(key: str, ttl: int) -> bool:

@@ -290,6 +290,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-ai-calls": {"task": "ai.tasks.ai_calls_sweep", "schedule": 3600.0},
     # Voice of the customer: score the queued messages (analytics.voc).
     "voc-sweep": {"task": "analytics.voc_tasks.voc_sweep", "schedule": 10.0},
+    # Outgoing webhooks: fan events out to the hooks, queue due deliveries (integrations.webhooks).
+    "webhooks-sweep": {"task": "integrations.tasks.webhooks_sweep", "schedule": 2.0},
 }
 # Notifications are kept this many days (0: for ever); an hourly sweep deletes older ones.
 CC_NOTIFICATIONS_KEEP_DAYS = _env_int("CC_NOTIFICATIONS_KEEP_DAYS", 90)
@@ -543,6 +545,22 @@ CC_AI_REDACT = _env_bool("CC_AI_REDACT", False)
 CC_AI_MAX_TRANSCRIPT_CHARS = _env_int("CC_AI_MAX_TRANSCRIPT_CHARS", 12_000)  # the newest part is sent
 CC_AI_MAX_TOKENS = _env_int("CC_AI_MAX_TOKENS", 600)  # of an answer
 CC_AI_CALLS_KEEP_DAYS = _env_int("CC_AI_CALLS_KEEP_DAYS", 180)  # the call log (0: for ever)
+# --- Outgoing webhooks (integrations.webhooks) and SMS (Twilio) -------------------------
+# The sweep that fans events out to the hooks and queues due deliveries runs this often.
+CC_WEBHOOKS_SWEEP_SECONDS = _env_float("CC_WEBHOOKS_SWEEP_SECONDS", 2.0)
+CC_WEBHOOKS_TIMEOUT_SECONDS = _env_float("CC_WEBHOOKS_TIMEOUT_SECONDS", 5.0)  # per request
+CC_WEBHOOKS_MAX_ATTEMPTS = _env_int("CC_WEBHOOKS_MAX_ATTEMPTS", 8)  # per delivery, then failed
+# Back-off between tries: base, 2 x base, 4 x base... capped at the maximum (seconds).
+CC_WEBHOOKS_RETRY_BASE_SECONDS = _env_float("CC_WEBHOOKS_RETRY_BASE_SECONDS", 10.0)
+CC_WEBHOOKS_RETRY_MAX_SECONDS = _env_float("CC_WEBHOOKS_RETRY_MAX_SECONDS", 3600.0)
+# A hook whose tries failed this many times in a row (no success between) is disabled.
+CC_WEBHOOKS_DISABLE_AFTER = _env_int("CC_WEBHOOKS_DISABLE_AFTER", 50)
+# Delivery log rows are kept this many days.
+CC_WEBHOOKS_KEEP_DAYS = _env_int("CC_WEBHOOKS_KEEP_DAYS", 14)
+# Lifts the SSRF guard's address and port checks for hook URLs (tests against 127.0.0.1 only).
+CC_WEBHOOKS_ALLOW_PRIVATE = _env_bool("CC_WEBHOOKS_ALLOW_PRIVATE", False)
+# Twilio's REST API (the SMS channel); a local fake in tests.
+CC_TWILIO_API_URL = os.environ.get("CC_TWILIO_API_URL", "https://api.twilio.com")
 
 # --- Demo accounts (manage.py demo_setup, run by `make run`) -----------------------------
 # admin@example.com / agent@example.com with a public password: only in the embedded

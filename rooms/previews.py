@@ -110,8 +110,9 @@ class _Target:
     address: IPAddress
 
 
-def _resolve(url: str) -> _Target:
-    """Check a URL and resolve its host; every address it resolves to must be allowed."""
+def _resolve(url: str, *, allow_private: bool | None = None) -> _Target:
+    """Check a URL and resolve its host; every address it resolves to must be allowed.
+    ``allow_private`` None: CC_LINK_PREVIEW_ALLOW_PRIVATE."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
@@ -125,7 +126,8 @@ def _resolve(url: str) -> _Target:
         port = parts.port or (443 if scheme == "https" else 80)
     except ValueError as exc:
         raise PreviewRefused("bad port") from exc
-    allow_private = settings.CC_LINK_PREVIEW_ALLOW_PRIVATE
+    if allow_private is None:
+        allow_private = settings.CC_LINK_PREVIEW_ALLOW_PRIVATE
     if port not in ALLOWED_PORTS and not allow_private:
         raise PreviewRefused(f"port {port} not allowed")
     try:
@@ -158,6 +160,34 @@ def _host_header(target: _Target) -> str:
     host = f"[{target.host}]" if ":" in target.host else target.host
     default = 443 if target.scheme == "https" else 80
     return host if target.port == default else f"{host}:{target.port}"
+
+
+@dataclass(frozen=True)
+class PinnedRequest:
+    """A request to a checked URL: sent to ``url`` (the host replaced by the checked
+    address) with these ``headers`` (Host) and httpx ``extensions`` (TLS SNI)."""
+
+    url: str
+    headers: dict[str, str]
+    extensions: dict[str, Any]
+    address: str
+
+
+def ssrf_pinned_request(url: str, *, allow_private: bool) -> PinnedRequest:
+    """The link previews' SSRF guard for other outgoing requests (outgoing webhooks): check
+    ``url`` (http or https, no credentials, ports 80 and 443, every address the host
+    resolves to public) and pin it to the checked address, so that a DNS answer that
+    changes before the connection (rebinding) cannot send it elsewhere. The caller sends it
+    without following redirects and without the environment's proxies. Raises
+    PreviewRefused saying why. ``allow_private`` lifts the address and port checks."""
+    target = _resolve(url, allow_private=allow_private)
+    extensions: dict[str, Any] = {"sni_hostname": target.host} if target.scheme == "https" else {}
+    return PinnedRequest(
+        url=_pinned_url(target),
+        headers={"Host": _host_header(target)},
+        extensions=extensions,
+        address=str(target.address),
+    )
 
 
 def _read_html(response: httpx.Response, deadline: float) -> str:

@@ -14,6 +14,7 @@ from channels_adapters.platforms.credentials import REQUIRED as CREDENTIAL_REQUI
 from channels_adapters.platforms.email import email_connection_check
 from channels_adapters.platforms.line import Line
 from channels_adapters.platforms.meta import Messenger, WhatsApp
+from channels_adapters.platforms.twilio import Twilio
 from channels_adapters.platforms.wechat import WeChat
 from contactcenter.org.errors import InvalidInput
 
@@ -31,7 +32,7 @@ __all__ = [
     "webhook_path",
 ]
 
-PLATFORMS: dict[str, Platform] = {p.kind: p for p in (Messenger(), WhatsApp(), Line(), WeChat())}
+PLATFORMS: dict[str, Platform] = {p.kind: p for p in (Messenger(), WhatsApp(), Line(), WeChat(), Twilio())}
 
 # Required and optional credential fields per kind (SPEC 6; issue 6 contract), described
 # field by field in platforms.credentials.
@@ -79,6 +80,10 @@ def credentials_clean(kind: str, credentials: Any) -> dict[str, Any]:
             raise InvalidInput.field(
                 "credentials.encoding_aes_key", "credentials.encoding_aes_key must be the 43-character EncodingAESKey."
             )
+    if kind == "sms" and not (clean.get("from_number") or clean.get("messaging_service_sid")):
+        raise InvalidInput.field(
+            "credentials.from_number", "Give the sending number (From) or a Messaging Service SID for an SMS channel."
+        )
     if kind == "email":
         if "@" not in clean["address"]:
             raise InvalidInput.field("credentials.address", "credentials.address must be an email address.")

@@ -125,6 +125,7 @@ class Platform:
     reply_window: dt.timedelta | None = None
     # What the webhook answers after a good POST.
     ok_body: bytes = b"ok"
+    ok_content_type: str = "text/plain"
 
     def handshake(self, request: HttpRequest, channel: Channel) -> HttpResponse:
         """Answer a GET verification request (403 when it does not verify)."""

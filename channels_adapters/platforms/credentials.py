@@ -180,6 +180,48 @@ KINDS: dict[str, KindDescription] = {
             ),
         ),
     ),
+    "sms": KindDescription(
+        kind="sms",
+        label=_("SMS (Twilio)"),
+        console="https://console.twilio.com/",
+        webhook_help=_(
+            "Twilio Console → Phone Numbers → Manage → Active numbers → your number → Messaging configuration: "
+            "“A message comes in”: Webhook, paste the webhook URL, HTTP POST (or set it as the Messaging "
+            "Service's incoming-message webhook). Set CC_PUBLIC_BASE_URL so that the signature and the "
+            "delivery statuses use this server's public address."
+        ),
+        fields=(
+            CredentialField(
+                "account_sid",
+                _("Account SID"),
+                _("Twilio Console → Account → Account info: Account SID (starts with AC)."),
+            ),
+            CredentialField(
+                "auth_token",
+                _("Auth token"),
+                _(
+                    "Twilio Console → Account → Account info: Auth Token. Also checks the signature of every "
+                    "webhook call."
+                ),
+                secret=True,
+            ),
+            CredentialField(
+                "from_number",
+                _("From number"),
+                _(
+                    "The Twilio number SMS are sent from, in E.164 form (+14155550100). Or give a Messaging "
+                    "Service SID."
+                ),
+                required=False,
+            ),
+            CredentialField(
+                "messaging_service_sid",
+                _("Messaging Service SID"),
+                _("Messaging → Services → your service: its SID (starts with MG); used instead of the From number."),
+                required=False,
+            ),
+        ),
+    ),
     "email": KindDescription(
         kind="email",
         label=_("Email (SMTP and IMAP)"),

@@ -20,6 +20,7 @@ class ChannelKind(models.TextChoices):
     LINE = "line"
     WECHAT = "wechat"
     EMAIL = "email"
+    SMS = "sms"
 
 
 class StaffManager(BaseUserManager["Staff"]):

@@ -316,6 +316,8 @@ PARAMS = {
     "notification_id": "1",
     "kind": "line",
     "key": "{key}",
+    "webhook_id": "1",
+    "delivery_id": "1",
 }
 
 BAD_BODIES: dict[str, bytes] = {

@@ -28,7 +28,7 @@ def test_kinds_describe_each_field_for_admins_only(api: Any, admin: Any, agent: 
     body = ok(api(admin).get("/api/v1/channels/kinds"))
     assert body["public_base_url"] == "https://cc.example.com"
     kinds = {k["kind"]: k for k in body["results"]}
-    assert set(kinds) == {"whatsapp", "messenger", "line", "wechat", "email"}
+    assert set(kinds) == {"whatsapp", "messenger", "line", "wechat", "email", "sms"}
     wa = {f["name"]: f for f in kinds["whatsapp"]["fields"]}
     assert set(wa) == set(CREDENTIALS["whatsapp"])
     assert wa["phone_number_id"]["label"] == "Phone number ID" and "API Setup" in wa["phone_number_id"]["help"]
@@ -183,6 +183,7 @@ def test_schema_documents_the_credentials_of_each_kind(api: Any) -> None:
         "LineCredentialsRequest",
         "WechatCredentialsRequest",
         "EmailCredentialsRequest",
+        "SmsCredentialsRequest",
     }
     channel_in = components["ChannelInRequest"]["properties"]["credentials"]
     assert "ChannelCredentialsRequest" in str(channel_in)

@@ -378,7 +378,7 @@ function customInfoField(value = "") {
   return wrap;
 }
 
-const KINDS = ["widget", "weblink", "messenger", "whatsapp", "line", "wechat", "email"];
+const KINDS = ["widget", "weblink", "messenger", "whatsapp", "line", "wechat", "email", "sms"];
 const KIND_LABELS = {
   widget: () => gettext("Website widget"),
   weblink: () => gettext("Web link / QR code"),
@@ -387,6 +387,7 @@ const KIND_LABELS = {
   line: () => gettext("LINE"),
   wechat: () => gettext("WeChat"),
   email: () => gettext("Email"),
+  sms: () => gettext("SMS (Twilio)"),
 };
 const VISITOR_FIELDS = {
   first_name: () => gettext("First name"),

@@ -16,7 +16,7 @@ import { app, on } from "./state.js";
 
 const TITLES = () => ({ inbox: gettext("Inbox"), assigned: gettext("Assigned to me"), missed: gettext("Missed enquiries") });
 const STATUSES = ["", "open", "handling", "resolved", "closed", "missed"];
-const CHANNELS = ["", "widget", "weblink", "messenger", "whatsapp", "line", "wechat", "email"];
+const CHANNELS = ["", "widget", "weblink", "messenger", "whatsapp", "line", "wechat", "email", "sms"];
 const PAGE_SIZE = 20;
 // Events after which a list may have changed (new, taken, missed, note left, followed up...).
 export const LIST_EVENTS = [

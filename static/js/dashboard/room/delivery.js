@@ -6,7 +6,7 @@
 
 import { api } from "../api.js";
 import { h, toast } from "../dom.js";
-import { gettext } from "../../i18n.js";
+import { gettext, interpolate } from "../../i18n.js";
 import { deliveryText } from "../states.js";
 
 /** @typedef {import("./state.js").Message} Message */
@@ -21,6 +21,8 @@ export function deliveryLine(m, canRetry) {
   const d = deliveryText(m.data && m.data.delivery);
   if (!d) return null;
   const line = h("p", { class: `delivery delivery-${d.state}`, role: d.state === "failed" ? "alert" : null }, h("span", { class: "delivery-label", text: d.label }));
+  // Sent from the room as an SMS to the customer's phone (room/sms.js).
+  if (m.data && m.data.sms && m.data.sms.to) line.prepend(h("span", { class: "delivery-sms", text: interpolate(gettext("SMS to %(phone)s"), { phone: String(m.data.sms.to) }) }), " · ");
   if (d.error) line.append(": ", h("span", { class: "delivery-error", text: d.error }));
   if (d.retry && canRetry) {
     const retry = h("button", { type: "button", class: "tool delivery-retry", text: gettext("Retry") });

@@ -8,6 +8,7 @@ import { enquiryBanner } from "./enquiry_actions.js";
 import { composerPlaceholder, roomSubtitle, roomTitle } from "./format.js";
 import { paintResolved } from "./resolved.js";
 import { headActions, isReadOnly, monitorActions, rateInviteAllowed } from "./rules.js";
+import { paintSmsAction } from "./sms.js";
 import { gettext } from "../../i18n.js";
 import { transcriptDownloads } from "../transcript_links.js";
 
@@ -32,14 +33,17 @@ export function paintHead(state) {
     join: () => h("button", { type: "button", class: "small-button", text: gettext("Join"), onclick: on.join }),
   };
   const viewer = { monitor, meId: app.me.id, isAdmin: app.me.is_admin };
+  const smsSlot = h("span", { class: "sms-action" });
   clear(
     actions,
     headActions(info, viewer).map((a) => buttons[a]()),
     rateInviteAllowed(info, viewer)
       ? h("button", { type: "button", class: "small-button", "data-action": "rating-invite", text: gettext("Ask for a rating"), onclick: on.rateInvite })
       : null,
+    smsSlot,
     info && info.enquiry ? transcriptDownloads(info.enquiry.id) : null,
   );
+  paintSmsAction(state, smsSlot); // filled once the server says an SMS can go
   const enquiryNotice = enquiryBanner(state); // an offer, or a missed enquiry's follow-up
   if (enquiryNotice) {
     banner.hidden = false;

@@ -27,6 +27,7 @@
  * @property {{url: string, title?: string, description?: string, image?: string}} [preview] link preview
  * @property {{author: string, author_type: string}} [forwarded] a forward: who wrote the original (staff only)
  * @property {string | {state: string}} [delivery] to a platform: pending, sent, delivered, read, failed
+ * @property {{to: string, channel: number}} [sms] sent from the room as an SMS to the customer's phone (room/sms.js)
  */
 
 /**
