@@ -208,7 +208,7 @@ export class CCSocket {
    * @param {any} message
    * @returns {boolean}
    */
-  remember(message) {
+  remember(message, follow = true) {
     if (!message || !message.id) return true;
     // The data is part of the key: a link preview or a delivery state arrives as
     // message.edited with the same edited_at, and must not be taken for a repeat.
@@ -216,7 +216,7 @@ export class CCSocket {
     if (this.seen.has(key)) return false;
     this.seen.add(key);
     if (this.seen.size > 5000) this.seen = new Set(Array.from(this.seen).slice(-2500));
-    this.track(message.room, message.id);
+    if (follow) this.track(message.room, message.id);
     return true;
   }
 
@@ -264,11 +264,14 @@ export class CCSocket {
     if (event.type === "sync.messages") {
       (event.data.messages || []).forEach((m) => {
         if (this.remember(m)) this.onEvent({ type: "message.created", data: { message: m } });
+        else if (m && m.id) this.track(m.room, m.id); // the server's list is complete up to here
       });
       return;
     }
     if (event.type && event.type.startsWith("message.") && event.data && event.data.message) {
-      if (!this.remember(event.data.message)) return;
+      // An ack does not move the room's last id: it can arrive before the live event of a
+      // message committed just before it, and a resync from the ack's id would skip that one.
+      if (!this.remember(event.data.message, event.type !== "message.ack")) return;
     }
     this.onEvent(event);
   }

@@ -188,6 +188,27 @@ describe("CCSocket", () => {
     assert.equal(socket.lastIds.get(7), 12);
   });
 
+  it("does not move a room's last id on an ack: an earlier message may still be on its way", () => {
+    const { socket, ws, events } = start();
+    ws.open();
+    ws.receive({ type: "message.created", data: { message: message(10) } });
+    const clientId = socket.post(7, "mine");
+    ws.receive({ type: "message.ack", data: { client_id: clientId, message: message(12, 7, { client_id: clientId }) } });
+    assert.equal(socket.lastIds.get(7), 10);
+    ws.serverClose(1006);
+    mock.timers.tick(1000);
+    const second = FakeWebSocket.latest();
+    second.open();
+    assert.deepEqual(second.sent, [{ type: "sync", rooms: { 7: 10 } }]);
+    // Message 11 (the other side's) was committed before the ack but never arrived live.
+    second.receive({ type: "sync.messages", data: { messages: [message(11), message(12, 7, { client_id: clientId })] } });
+    assert.deepEqual(
+      events.filter((e) => e.type === "message.created").map((e) => e.data.message.id),
+      [10, 11],
+    );
+    assert.equal(socket.lastIds.get(7), 12);
+  });
+
   it("sends the watches again after a reconnect", () => {
     const { socket, ws } = start();
     ws.open();
