@@ -488,26 +488,31 @@ _ROLLUP_SUMS = (
 
 
 def _rollup_pg(zone: str, first: dt.date, last: dt.date, group_by: str | None) -> dict[Any, dict[str, Any]]:
-    """One statement: the sums of the rows of the dimension, and the percentiles over the
-    values they keep (``percentile_disc`` over the same values as the facts path)."""
+    """Two statements over the rows of the dimension: their sums, and the percentiles of
+    their merged histograms (the nearest rank: the first value whose running count reaches
+    ceil(p x n), as ``percentile_disc``)."""
     by_day = group_by in ("day", "hour")
-    groups = "r.day, r.key" if by_day else "r.key"
-    sums = ", ".join(f"SUM(r.{c}) AS {c}" for c in _ROLLUP_SUMS)
-    sql = (
-        "WITH r AS (SELECT * FROM analytics_dailyrollup WHERE zone = %s AND dim = %s AND day >= %s AND day <= %s) "
-        "SELECT c.*, p.wait_p, p.first_response_p, p.handle_p50 "
-        f"FROM (SELECT {groups}, {sums} FROM r GROUP BY {groups}) c "
-        f"LEFT JOIN (SELECT {groups}, "
-        "percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY u.w) AS wait_p, "
-        "percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY u.fr) AS first_response_p, "
-        "percentile_disc(0.5) WITHIN GROUP (ORDER BY u.h) AS handle_p50 "
-        "FROM r CROSS JOIN LATERAL unnest(r.wait_v, r.first_response_v, r.handle_v) AS u(w, fr, h) "
-        f"GROUP BY {groups}) p ON {' AND '.join(f'p.{g[2:]} = c.{g[2:]}' for g in groups.split(', '))}"
+    groups = "day, key" if by_day else "key"
+    sums = ", ".join(f"SUM({c}) AS {c}" for c in _ROLLUP_SUMS)
+    rows = "SELECT * FROM analytics_dailyrollup WHERE zone = %s AND dim = %s AND day >= %s AND day <= %s"
+    params: list[Any] = [zone, _rollup_dim(group_by), first, last]
+    sums_sql = f"SELECT {groups}, {sums} FROM ({rows}) r GROUP BY {groups}"
+    measures = " UNION ALL ".join(
+        f"SELECT {groups}, '{m}' AS m, u.v, u.n FROM ({rows}) r, unnest(r.{m}_v, r.{m}_n) AS u(v, n)"
+        for m in ("wait", "first_response", "handle")
+    )
+    ranks_sql = (
+        f"WITH h AS (SELECT {groups}, m, v, SUM(n) AS n FROM ({measures}) x GROUP BY {groups}, m, v), "
+        f"c AS (SELECT {groups}, m, v, SUM(n) OVER (PARTITION BY {groups}, m ORDER BY v) AS running, "
+        f"SUM(n) OVER (PARTITION BY {groups}, m) AS total FROM h) "
+        f"SELECT {groups}, m, MIN(v) FILTER (WHERE running >= GREATEST(1, CEIL(0.5 * total))) AS p50, "
+        "MIN(v) FILTER (WHERE running >= GREATEST(1, CEIL(0.9 * total))) AS p90 "
+        f"FROM c GROUP BY {groups}, m"
     )
     out: dict[Any, dict[str, Any]] = {}
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute(sql, [zone, _rollup_dim(group_by), first, last])
+        cursor.execute(sums_sql, params)
         names = [c[0] for c in cursor.description]
         for values in cursor.fetchall():
             raw = dict(zip(names, values, strict=True))
@@ -515,10 +520,18 @@ def _rollup_pg(zone: str, first: dt.date, last: dt.date, group_by: str | None) -
             for c in _ROLLUP_SUMS:
                 raw[c] = int(raw[c] or 0)
             raw["missed_by_reason"] = {r: raw.pop(f"m_{r}") for r in MISSED_REASONS}
-            for name in ("wait", "first_response"):
-                p50, p90 = raw.pop(f"{name}_p") or (None, None)
-                raw[f"{name}_p50"], raw[f"{name}_p90"] = p50, p90
+            for name in ("wait_p50", "wait_p90", "first_response_p50", "first_response_p90", "handle_p50"):
+                raw[name] = None
             out[_rollup_key(group_by, day, key)] = raw
+        cursor.execute(ranks_sql, params * 3)
+        for values in cursor.fetchall():
+            day = values[0] if by_day else None
+            key, measure, p50, p90 = values[-4:]
+            found = out.get(_rollup_key(group_by, day, key))
+            if found is not None:
+                found[f"{'handle' if measure == 'handle' else measure}_p50"] = p50
+                if measure != "handle":
+                    found[f"{measure}_p90"] = p90
     return out
 
 

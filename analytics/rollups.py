@@ -1,9 +1,10 @@
 # ruff: noqa: S608 - the SQL is built from constant table and column names; values are always parameters
 """Daily pre-aggregates of the facts (analytics.rollups_models), so that a report over a
 range of whole days reads one row per day and dimension value instead of every enquiry's
-fact, with the very same figures: the counts and sums add up, and each row keeps every
-value of the timed measures, so the percentiles are taken over the same values as from the
-facts (``percentile_disc`` over them on PostgreSQL, the same nearest rank in Python).
+fact, with the very same figures: the counts and sums add up, and each row keeps the
+histogram of each timed measure at the precision the reports show (0.1 s; rounding is
+non-decreasing, so the k-th smallest rounded value is the rounding of the k-th smallest
+value, and every percentile shown equals the facts' ``percentile_disc``).
 
 Kept up to date through marks: the facts' observers (analytics.facts) append the UTC date
 of every enquiry whose fact changes to ``RollupDirty`` (in the writing transaction, never
@@ -20,7 +21,7 @@ import datetime as dt
 import hashlib
 import math
 import zoneinfo
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,6 +70,31 @@ def nearest_rank(values: Sequence[float], p: float) -> float | None:
     return ordered[max(1, math.ceil(p * len(ordered))) - 1]
 
 
+def shown(value: float) -> float:
+    """A duration as the reports show it (seconds to 0.1): the histograms' key."""
+    return round(float(value), 1)
+
+
+def histogram_rank(histogram: dict[float, float], p: float) -> float | None:
+    """``nearest_rank`` over a histogram (value -> how many)."""
+    total = sum(histogram.values())
+    if not total:
+        return None
+    wanted = max(1, math.ceil(p * total))
+    running = 0.0
+    for value in sorted(histogram):
+        running += histogram[value]
+        if running >= wanted:
+            return value
+    return None  # not reached: running ends at total
+
+
+def _histogram(values: Iterable[float]) -> tuple[list[float], list[float]]:
+    counts = Counter(shown(v) for v in values)
+    keys = sorted(counts)
+    return keys, [float(counts[k]) for k in keys]
+
+
 @dataclass
 class Accumulator:
     """The figures of one group of facts being added up (or of rollup rows merged)."""
@@ -89,6 +115,8 @@ class Accumulator:
     csat_count: int = 0
     csat_4_5: int = 0
     csat_comments: int = 0
+    # Merged rollup rows' histograms (``merge``), instead of the values (``add``).
+    histograms: dict[str, dict[float, float]] = field(default_factory=dict)
 
     def add(self, f: dict[str, Any]) -> None:
         """Add one fact (a dict of ``FACT_VALUES``)."""
@@ -135,9 +163,16 @@ class Accumulator:
             setattr(self, name, getattr(self, name) + getattr(row, name))
         for reason in MISSED_REASONS:
             self.by_reason[reason] += getattr(row, f"m_{reason}")
-        self.wait += row.wait_v
-        self.first_response += row.first_response_v
-        self.handle += row.handle_v
+        for name in ("wait", "first_response", "handle"):
+            histogram = self.histograms.setdefault(name, defaultdict(float))
+            for value, count in zip(getattr(row, f"{name}_v"), getattr(row, f"{name}_n"), strict=True):
+                histogram[value] += count
+
+    def _rank(self, name: str, p: float) -> float | None:
+        if name in self.histograms:
+            return histogram_rank(self.histograms[name], p)
+        values: list[float] = getattr(self, name)
+        return nearest_rank(values, p)
 
     def figures(self) -> dict[str, Any]:
         return {
@@ -148,11 +183,11 @@ class Accumulator:
             "resolved": self.resolved,
             "reopened": self.reopened,
             "transferred": self.transferred,
-            "wait_p50": nearest_rank(self.wait, 0.5),
-            "wait_p90": nearest_rank(self.wait, 0.9),
-            "first_response_p50": nearest_rank(self.first_response, 0.5),
-            "first_response_p90": nearest_rank(self.first_response, 0.9),
-            "handle_p50": nearest_rank(self.handle, 0.5),
+            "wait_p50": self._rank("wait", 0.5),
+            "wait_p90": self._rank("wait", 0.9),
+            "first_response_p50": self._rank("first_response", 0.5),
+            "first_response_p90": self._rank("first_response", 0.9),
+            "handle_p50": self._rank("handle", 0.5),
             "messages_customer": self.messages_customer,
             "messages_staff": self.messages_staff,
             "csat_sum": self.csat_sum,
@@ -162,6 +197,7 @@ class Accumulator:
         }
 
     def row(self, zone: str, day: dt.date, dim: str, key: str) -> DailyRollup:
+        wait, first_response, handle = _histogram(self.wait), _histogram(self.first_response), _histogram(self.handle)
         return DailyRollup(
             zone=zone,
             day=day,
@@ -180,9 +216,12 @@ class Accumulator:
             csat_count=self.csat_count,
             csat_4_5=self.csat_4_5,
             csat_comments=self.csat_comments,
-            wait_v=sorted(self.wait),
-            first_response_v=sorted(self.first_response),
-            handle_v=sorted(self.handle),
+            wait_v=wait[0],
+            wait_n=wait[1],
+            first_response_v=first_response[0],
+            first_response_n=first_response[1],
+            handle_v=handle[0],
+            handle_n=handle[1],
         )
 
 

@@ -1,8 +1,8 @@
 """Daily pre-aggregates of the analytics facts (analytics.rollups): per business day (in a
-time zone) and per dimension value, the counts and sums of the summary and every value of
-the three timed measures, so that a report over N days reads N x (dimension values) rows
-instead of every enquiry's fact, with the very same figures (the percentiles are taken over
-the same values)."""
+time zone) and per dimension value, the counts and sums of the summary and the histograms
+of the three timed measures at the precision shown (0.1 s), so that a report over N days
+reads N x (dimension values) rows instead of every enquiry's fact, with the very same
+figures."""
 
 from __future__ import annotations
 
@@ -61,10 +61,16 @@ class DailyRollup(models.Model):
     csat_count = models.IntegerField(default=0)
     csat_4_5 = models.IntegerField(default=0)
     csat_comments = models.IntegerField(default=0)
-    # Every non-null value of the measure (seconds, as in the facts), ascending.
+    # The histogram of each timed measure: its non-null values rounded as the reports show
+    # them (seconds to 0.1, Python's ``round(v, 1)``), ascending, and how many of each.
+    # Rounding is non-decreasing, so the k-th smallest rounded value is the rounding of the
+    # k-th smallest value: every percentile shown is the one computed from the facts.
     wait_v = FloatListField()
+    wait_n = FloatListField()
     first_response_v = FloatListField()
+    first_response_n = FloatListField()
     handle_v = FloatListField()
+    handle_n = FloatListField()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["zone", "dim", "day", "key"], name="arollup_once")]
