@@ -12,8 +12,8 @@ transactions:
 - ``staff_availability_changed``: ends the staff member's open availability span and
   starts the new one.
 
-Every change of a fact or of its tags also marks the fact's day for the daily rollups
-(analytics.rollups), in the same statement or the next.
+With CC_ANALYTICS_ROLLUPS, every change of a fact or of its tags also marks the fact's day
+for the daily rollups (analytics.rollups), in the same statement or the next.
 
 Rebuild (``analytics_rebuild``, ``manage.py analytics_rebuild [--since DATE]``): a few
 set-based ``INSERT ... SELECT`` statements from enquiries, their events, messages and tags,
@@ -29,6 +29,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from analytics.facts_models import AvailabilitySpan, HandlingSpan
@@ -176,7 +177,9 @@ def _fact_upsert(event: EnquiryEvent) -> None:
         event.enquiry_id,
     ]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if not settings.CC_ANALYTICS_ROLLUPS:
+            cursor.execute(sql, params)
+        elif connection.vendor == "postgresql":
             # The fact's day is marked for the daily rollups in the same statement.
             cursor.execute(
                 f"WITH u AS ({sql} RETURNING created_at) "
@@ -207,7 +210,8 @@ def _handling_start(event: EnquiryEvent) -> None:
 def _fact_tags_write(enquiry_id: int, tag_ids: Sequence[int]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {FACT_TAG} WHERE enquiry_id = %s", [enquiry_id])
-        cursor.execute(rollups_mark_sql("enquiry_id = %s"), [enquiry_id])
+        if settings.CC_ANALYTICS_ROLLUPS:
+            cursor.execute(rollups_mark_sql("enquiry_id = %s"), [enquiry_id])
         if tag_ids:
             params: list[int] = []
             for tag_id in sorted(set(tag_ids)):
@@ -250,7 +254,9 @@ def messages_posted(messages: Sequence[Message]) -> None:
         f"messages_staff = messages_staff + {set_staff} WHERE {in_rooms}"
     )
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if not settings.CC_ANALYTICS_ROLLUPS:
+            cursor.execute(update, params)
+        elif connection.vendor == "postgresql":
             # The facts' days are marked for the daily rollups in the same statement.
             cursor.execute(
                 f"WITH u AS ({update} RETURNING created_at) "
@@ -373,7 +379,7 @@ def analytics_rebuild(*, since: dt.datetime | None = None, rollups: bool = True)
         cursor.execute(spans_sql, scope_params)
         counts["handling_spans"] = cursor.rowcount
         cursor.execute(load_at_start_sql())
-        if rollups:
+        if rollups and settings.CC_ANALYTICS_ROLLUPS:
             counts["rollup_days"] = rollups_rebuild(since)
     return counts
 

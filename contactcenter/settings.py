@@ -271,8 +271,9 @@ CELERY_BEAT_SCHEDULE = {
 CC_NOTIFICATIONS_KEEP_DAYS = _env_int("CC_NOTIFICATIONS_KEEP_DAYS", 90)
 
 # --- Analytics' daily rollups (analytics.rollups) ----------------------------------------
-# Whole-day reports without filters read the daily rollups (off: always the facts).
-CC_ANALYTICS_ROLLUPS = _env_bool("CC_ANALYTICS_ROLLUPS", True)
+# Keep the daily rollups and let whole-day reports without filters read them (off, the
+# default: the facts only; no marks, no sweep work). After turning it on: analytics_rebuild.
+CC_ANALYTICS_ROLLUPS = _env_bool("CC_ANALYTICS_ROLLUPS", False)
 CC_ANALYTICS_ROLLUP_SWEEP_SECONDS = _env_float("CC_ANALYTICS_ROLLUP_SWEEP_SECONDS", 60.0)  # the ticker's interval
 
 # --- Voice of the customer (analytics.voc) -------------------------------------------------

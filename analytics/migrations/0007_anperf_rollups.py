@@ -13,7 +13,10 @@ def backfill(apps: Any, schema_editor: Any) -> None:
     from analytics.voc import voc_rollup_week, week_of
     from analytics.voc_models import VocKeywordTotalDay
 
-    rollups_rebuild()
+    from django.conf import settings
+
+    if settings.CC_ANALYTICS_ROLLUPS:
+        rollups_rebuild()
     days = VocKeywordTotalDay.objects.values_list("day", flat=True).distinct()
     for week in sorted({week_of(day) for day in days}):
         voc_rollup_week(week)

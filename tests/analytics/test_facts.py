@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from analytics.facts import analytics_rebuild
 from analytics.facts_models import AvailabilitySpan, EnquiryFact, EnquiryFactTag, HandlingSpan
@@ -100,7 +99,7 @@ def test_live_facts_equal_the_rebuilt_ones(day: Day) -> None:
     live = snapshot()
     assert len(live["facts"]) == 7
     counts = analytics_rebuild()
-    assert counts == {"facts": 7, "tags": 2, "handling_spans": 5, "rollup_days": 2}
+    assert counts == {"facts": 7, "tags": 2, "handling_spans": 5}
     assert snapshot() == live
     # Idempotent, and by the command; --since rebuilds only the later ones.
     call_command("analytics_rebuild", verbosity=0)
@@ -109,7 +108,7 @@ def test_live_facts_equal_the_rebuilt_ones(day: Day) -> None:
     HandlingSpan.objects.filter(enquiry_id=day.e7.pk).delete()
     call_command("analytics_rebuild", "--since", "2026-03-05", verbosity=0)
     assert snapshot() == live
-    assert analytics_rebuild(since=at(16)) == {"facts": 1, "tags": 0, "handling_spans": 1, "rollup_days": 1}
+    assert analytics_rebuild(since=at(16)) == {"facts": 1, "tags": 0, "handling_spans": 1}
     assert snapshot() == live
 
 
@@ -120,7 +119,7 @@ def test_message_observer_is_one_statement_per_batch(day: Day, django_assert_num
     m1 = Message.objects.filter(room=day.e7.room, author_visitor__isnull=False).first()
     assert m1 is not None
     batch = [m1, Message(room_id=day.e1.room.pk, kind="text", author_staff_id=day.alice.pk)]
-    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 2):  # SQLite: the mark apart
+    with django_assert_num_queries(1):
         messages_posted(batch)
     with django_assert_num_queries(0):
         messages_posted([Message(room_id=day.e1.room.pk, kind="system")])
@@ -155,11 +154,10 @@ def test_event_observer_statements(day: Day, django_assert_num_queries: Any) -> 
 
     e1 = day.e1
     rated = EnquiryEvent(enquiry=e1, type=EnquiryEvent.Type.RATED, created_at=at(3))
-    one = 1 if connection.vendor == "postgresql" else 2  # SQLite: the rollups' mark apart
-    with django_assert_num_queries(one):  # the fact's upsert (and the rollups' mark)
+    with django_assert_num_queries(1):  # the fact's upsert
         enquiry_event_observed(rated)
     tags = EnquiryEvent(enquiry=e1, type=EnquiryEvent.Type.TAGS_SET, created_at=at(3), data={"tags": [day.billing.pk]})
-    with django_assert_num_queries(3):  # the tags: delete, the rollups' mark, insert
+    with django_assert_num_queries(2):  # the tags: delete, insert
         enquiry_event_observed(tags)
     alerted = EnquiryEvent(enquiry=e1, type=EnquiryEvent.Type.ALERTED, created_at=at(3))
     with django_assert_num_queries(0):

@@ -25,9 +25,19 @@ pytestmark = pytest.mark.django_db
 RANGES = (("2026-03-03", "2026-03-05"), ("2026-03-04", "2026-03-04"), ("2026-03-05", "2026-03-06"))
 
 
+@pytest.fixture(autouse=True)
+def rollups_on(settings: Any) -> None:
+    """The rollups are kept and read (CC_ANALYTICS_ROLLUPS) from before the scenario on."""
+    settings.CC_ANALYTICS_ROLLUPS = True
+
+
 def _get(principal: Any, path: str, settings: Any, rollups: bool, **params: Any) -> dict[str, Any]:
-    settings.CC_ANALYTICS_ROLLUPS = rollups
-    r = api_client_for(principal).get(path, params)
+    from analytics import reports
+
+    with pytest.MonkeyPatch.context() as patch:
+        if not rollups:  # the facts' answer: no range is read from the rollups
+            patch.setattr(reports, "_rollup_days", lambda query: None)
+        r = api_client_for(principal).get(path, params)
     assert r.status_code == 200, r.content
     return dict(r.json())
 
@@ -171,3 +181,13 @@ def test_the_rebuild_command_rebuilds_the_rollups(day: Day, settings: Any) -> No
         "2026-03-05",
     ]
     assert_every_report_equal(day, settings)
+
+
+def test_off_by_default_nothing_is_marked_or_read(day: Day, settings: Any, clock: Any, make_visitor: Any) -> None:
+    settings.CC_ANALYTICS_ROLLUPS = False
+    RollupDirty.objects.all().delete()  # the scenario's, made with them on
+    open_enquiry(day, make_visitor)
+    assert not RollupDirty.objects.exists()
+    assert rollups_sweep() == 0
+    _get(day.admin, "/api/v1/analytics/summary", settings, True, **{"from": "2026-03-04", "to": "2026-03-05"})
+    assert not RollupDay.objects.exists() and not DailyRollup.objects.exists()
