@@ -34,6 +34,7 @@ from analytics.voc_models import (
     VocDirtyDay,
     VocKeywordDay,
     VocKeywordTotalDay,
+    VocKeywordTotalWeek,
     VocPending,
     VocSentimentDay,
 )
@@ -317,8 +318,35 @@ def voc_rollup_day(day: dt.date) -> None:
         )
 
 
+def week_of(day: dt.date) -> dt.date:
+    """The Monday of ``day``'s week (the weekly rollups' key)."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+_WEEK_LOCK = 7_341_150_016  # pg_advisory_xact_lock(key, week): one rebuild of a week at a time
+
+
+def voc_rollup_week(week: dt.date) -> None:
+    """Rebuild one week's keyword totals from its days' (after those days were rebuilt, in
+    the same transaction; the lock keeps two refreshes from writing the week twice)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_WEEK_LOCK % 2**31, week.toordinal()])
+    VocKeywordTotalWeek.objects.filter(week=week).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_table(VocKeywordTotalWeek)}"  # noqa: S608
+            " (week, keyword, kind, language, author_kind, count, score_sum)"
+            " SELECT %s, keyword, kind, language, author_kind, SUM(count), SUM(score_sum)"
+            f" FROM {_table(VocKeywordTotalDay)} WHERE day >= %s AND day < %s"
+            " GROUP BY keyword, kind, language, author_kind",
+            [week.isoformat(), week.isoformat(), (week + dt.timedelta(days=7)).isoformat()],
+        )
+
+
 def voc_rollup_refresh(limit: int = 50) -> int:
-    """Rebuild the rollups of the days marked dirty, a few days per transaction: -> days."""
+    """Rebuild the rollups of the days marked dirty, a few days per transaction, and of
+    their weeks: -> days."""
     done = 0
     while True:
         with transaction.atomic():
@@ -330,6 +358,8 @@ def voc_rollup_refresh(limit: int = 50) -> int:
                 return done
             for day in days:
                 voc_rollup_day(day)
+            for week in sorted({week_of(day) for day in days}):
+                voc_rollup_week(week)
             VocDirtyDay.objects.filter(day__in=days).delete()
         done += len(days)
         if len(days) < limit:

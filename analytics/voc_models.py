@@ -136,3 +136,20 @@ class VocKeywordTotalDay(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["day", "kind"], name="analytics_voc_kwtotal_day")]
+
+
+class VocKeywordTotalWeek(models.Model):
+    """``VocKeywordTotalDay`` summed over a week (``week``: its Monday): an unfiltered report
+    over whole days reads the weeks wholly inside its range and the days at its edges, a
+    few times fewer rows than every day's (rebuilt with the days, ``analytics.voc``)."""
+
+    week = models.DateField()
+    keyword = models.CharField(max_length=100)
+    kind = models.CharField(max_length=6, choices=MessageKeyword.Kind.choices)
+    language = models.CharField(max_length=8)
+    author_kind = models.CharField(max_length=8, choices=AuthorKind.choices)
+    count = models.IntegerField()
+    score_sum = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["week", "kind"], name="analytics_voc_kwweek_week")]

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Avg, Count, F, Max, Min, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -25,7 +26,6 @@ from analytics.voc_models import (
     MessageKeyword,
     MessageSentiment,
     VocKeywordDay,
-    VocKeywordTotalDay,
     VocSentimentDay,
 )
 from contactcenter.org.errors import InvalidInput
@@ -115,6 +115,13 @@ def _narrow(rows: QuerySet[Any], staff: Staff, query: VocQuery) -> QuerySet[Any]
     return rows
 
 
+def mean_of(total: float | None, count: int | None) -> float:
+    """A mean score from a sum of scores: the sum rounded to 6 decimals first (scores have
+    at most 4), so that it does not depend on the order the rows were added in (days or
+    weeks, any plan)."""
+    return round(float(total or 0.0), 6) / count if count else 0.0
+
+
 def index_of(mean: float | None) -> float:
     return round((mean or 0.0) * 100, 1)
 
@@ -128,12 +135,54 @@ def _rollup(rows: QuerySet[Any], query: VocQuery, days: tuple[dt.date, dt.date])
     return rows
 
 
+def _weeks_and_edges(days: tuple[dt.date, dt.date]) -> tuple[tuple[dt.date, dt.date], list[tuple[dt.date, dt.date]]]:
+    """[first, end) split into the whole weeks (Monday to Monday) inside it and the days
+    at its two edges."""
+    first, end = days
+    monday = first + dt.timedelta(days=(7 - first.weekday()) % 7)
+    last_monday = end - dt.timedelta(days=end.weekday())
+    if last_monday <= monday:
+        return (monday, monday), [(first, end)]
+    return (monday, last_monday), [(first, monday), (last_monday, end)]
+
+
+def _keywords_by_weeks(query: VocQuery, kind: str, days: tuple[dt.date, dt.date]) -> list[dict[str, Any]]:
+    """The top keywords of an unfiltered range of whole days: the weekly totals of its
+    whole weeks and the daily ones of its edges, summed (the same counts as every day's)."""
+    weeks, edges = _weeks_and_edges(days)
+    author = "" if query.author == "all" else " AND author_kind = %s"
+    author_params = [] if query.author == "all" else [query.author]
+    parts = [
+        f"SELECT keyword, language, count, score_sum FROM analytics_vockeywordtotalweek"  # noqa: S608
+        f" WHERE kind = %s AND week >= %s AND week < %s{author}"
+    ]
+    params: list[Any] = [kind, weeks[0], weeks[1], *author_params]
+    for lo, hi in edges:
+        if lo < hi:
+            parts.append(
+                "SELECT keyword, language, count, score_sum FROM analytics_vockeywordtotalday"  # noqa: S608
+                f" WHERE kind = %s AND day >= %s AND day < %s{author}"
+            )
+            params += [kind, lo, hi, *author_params]
+    sql = (
+        f"SELECT keyword, language, SUM(count) AS n, SUM(score_sum) AS total FROM ({' UNION ALL '.join(parts)}) x"  # noqa: S608
+        " GROUP BY keyword, language ORDER BY n DESC, keyword LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, query.limit])
+        rows = cursor.fetchall()
+    return [
+        {"keyword": k, "count": int(n), "language": lang, "sentiment": index_of(mean_of(total, n))}
+        for k, lang, n, total in rows
+    ]
+
+
 def _keywords(staff: Staff, query: VocQuery, kind: str) -> list[dict[str, Any]]:
     days = query.whole_days() if staff.is_admin else None
+    if days is not None and query.channel is None and query.tag is None:
+        return _keywords_by_weeks(query, kind, days)
     if days is not None:
-        unfiltered = query.channel is None and query.tag is None
-        rollup = VocKeywordTotalDay if unfiltered else VocKeywordDay
-        rows = _rollup(rollup.objects.filter(kind=kind), query, days)
+        rows = _rollup(VocKeywordDay.objects.filter(kind=kind), query, days)
         counted: dict[str, Any] = {"count": Sum("count"), "total": Sum("score_sum")}
     else:
         rows = _narrow(MessageKeyword.objects.filter(kind=kind), staff, query)
@@ -146,7 +195,7 @@ def _keywords(staff: Staff, query: VocQuery, kind: str) -> list[dict[str, Any]]:
             "keyword": r["keyword"],
             "count": r["count"],
             "language": r["language"],
-            "sentiment": index_of(r["total"] / r["count"] if r["count"] else 0.0),
+            "sentiment": index_of(mean_of(r["total"], r["count"])),
         }
         for r in top
     ]

@@ -143,7 +143,7 @@ def _candidates(
     rows: list[tuple[int, float]] = []
     if connection.vendor == "postgresql":
         # Messages: a frequent word's newest matches from a slice of the newest ids (its
-        # pages found by the BRIN index history_msgindex_brin), every id if it holds fewer
+        # rows found by the primary key's btree: exact pages, history 0006), every id if it holds fewer
         # than ``limit``: the same rows as one pass, which either fetches every match from
         # the heap to keep the newest few or walks the ids backwards testing each row.
         match = f"i.vector @@ to_tsquery('simple', %s){where}"
