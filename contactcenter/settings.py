@@ -406,6 +406,9 @@ if REDIS_URL:
 CC_ENQUIRY_MAX_WAIT_SECONDS = _env_float("CC_ENQUIRY_MAX_WAIT_SECONDS", 60)
 CC_TRANSFER_MAX_WAIT_SECONDS = _env_float("CC_TRANSFER_MAX_WAIT_SECONDS", 60)
 CC_STICKY_HEAD_START_SECONDS = _env_float("CC_STICKY_HEAD_START_SECONDS", 15)
+# The robot (robot app): a conversation it holds ends (closed, resolved by the robot) after
+# the customer has written nothing for this long.
+CC_ROBOT_IDLE_SECONDS = _env_float("CC_ROBOT_IDLE_SECONDS", 1800)
 # When set, overrides the admin setting's minutes (tests use a few seconds).
 CC_RESOLVED_AUTO_CLOSE_SECONDS = os.environ.get("CC_RESOLVED_AUTO_CLOSE_SECONDS") or None
 CC_MESSAGE_EDIT_WINDOW_SECONDS = _env_float("CC_MESSAGE_EDIT_WINDOW_SECONDS", 300)
