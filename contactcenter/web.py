@@ -30,7 +30,7 @@ from contactcenter.org.csp import csp_protected
 from contactcenter.org.models import OrgSettings, Staff
 
 # Sections of the dashboard that only admins may open (agents get 403 here and from the API).
-ADMIN_SECTIONS = ("overview", "staff", "tags", "channels", "settings")
+ADMIN_SECTIONS = ("overview", "staff", "tags", "channels", "settings", "robot")
 STATIC_ROOT_DIR = Path(settings.BASE_DIR) / "static"
 
 

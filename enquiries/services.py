@@ -612,9 +612,15 @@ def enquiry_robot_handover(*, enquiry_id: int, reason: str) -> bool:
             return False
         enquiry.robot_held, enquiry.deadline_at = False, deadline
         _log(enquiry, EnquiryEvent.Type.HANDED_OVER, by_visitor=reason == "asked", data={"reason": reason})
+        room_id = _room_id(enquiry)
         welcome = enquiry.channel.welcome_message
         if welcome:
-            room_services.system_message_post(room_id=_room_id(enquiry), text=welcome, data={"bot": "welcome"})
+            room_services.system_message_post(room_id=room_id, text=welcome, data={"bot": "welcome"})
+        # The widget reads its enquiry again: no longer with the robot, waiting (or missed).
+        send_event_on_commit(
+            [visitor_group(enquiry.visitor_id)],
+            EnquiryUpdated(enquiry_id=enquiry.pk, room_id=room_id, fields=["with_robot"]),
+        )
         _route(enquiry, now)
     return True
 

@@ -12,7 +12,7 @@ from contactcenter.org.models import Staff
 from enquiries.models import Enquiry
 from robot import services
 from robot.models import Article
-from rooms.models import Message
+from rooms.models import Message, Room
 
 ARTICLES = [
     {
@@ -35,9 +35,17 @@ ARTICLES = [
     },
     {"questions": ["如何重置密码", "忘记密码怎么办"], "answer": "请在设置 > 安全中选择重置密码。", "language": "zh"},
     {"questions": ["退款需要多久", "怎么申请退款"], "answer": "退货后5个工作日内退款。", "language": "zh"},
-    {"questions": ["パスワードを忘れました", "パスワードの再設定方法"], "answer": "設定 > セキュリティからパスワードを再設定してください。", "language": "ja"},
+    {
+        "questions": ["パスワードを忘れました", "パスワードの再設定方法"],
+        "answer": "設定 > セキュリティからパスワードを再設定してください。",
+        "language": "ja",
+    },
     {"questions": ["営業時間を教えてください"], "answer": "平日9時から17時まで営業しています。", "language": "ja"},
-    {"questions": ["ลืมรหัสผ่าน", "เปลี่ยนรหัสผ่านอย่างไร"], "answer": "ไปที่ การตั้งค่า > ความปลอดภัย แล้วเลือกรีเซ็ตรหัสผ่าน", "language": "th"},
+    {
+        "questions": ["ลืมรหัสผ่าน", "เปลี่ยนรหัสผ่านอย่างไร"],
+        "answer": "ไปที่ การตั้งค่า > ความปลอดภัย แล้วเลือกรีเซ็ตรหัสผ่าน",
+        "language": "th",
+    },
     {"questions": ["ขอคืนเงินได้อย่างไร"], "answer": "เราคืนเงินภายใน 5 วันทำการหลังได้รับสินค้าคืน", "language": "th"},
 ]
 
@@ -70,7 +78,7 @@ def say(api: Callable[..., Any]) -> Callable[[Enquiry, str], str]:
     from rooms import services as room_services
 
     def post(enquiry: Enquiry, text: str) -> str:
-        room_id = Message.objects.filter(room__enquiry=enquiry).values_list("room_id", flat=True).first()
+        room_id = Room.objects.filter(enquiry=enquiry).values_list("id", flat=True).get()
         message, _created = room_services.message_post(room_id=room_id, text=text, visitor=enquiry.visitor)
         return services.robot_reply(message_id=message.pk)
 

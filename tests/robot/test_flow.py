@@ -86,7 +86,9 @@ def test_each_message_is_handled_once(robot_channel, kb, open_enquiry):
     assert services.robot_reply(message_id=999999) == ""
 
 
-@pytest.mark.parametrize("text", ["agent please", "Can I talk to a human?", "转人工", "オペレーターと話したい", "ขอคุยกับพนักงาน"])
+@pytest.mark.parametrize(
+    "text", ["agent please", "Can I talk to a human?", "转人工", "オペレーターと話したい", "ขอคุยกับพนักงาน"]
+)
 def test_customer_asks_for_a_person(robot_channel, kb, open_enquiry, say, make_staff, support, clock, text):
     agent = make_staff(tags=[support])
     enquiry = open_enquiry(message="Hello")
@@ -101,7 +103,9 @@ def test_customer_asks_for_a_person(robot_channel, kb, open_enquiry, say, make_s
     assert event.data == {"reason": "asked"} and event.by_visitor
 
 
-def test_handover_starts_the_wait_and_broadcasts(robot_channel, kb, open_enquiry, say, make_staff, support, clock, events):
+def test_handover_starts_the_wait_and_broadcasts(
+    robot_channel, kb, open_enquiry, say, make_staff, support, clock, events
+):
     agent = make_staff(tags=[support])
     enquiry = open_enquiry(message="How do I reset my password?")
     services.robot_reply(message_id=last_visitor_message(enquiry).pk)
@@ -241,7 +245,7 @@ def test_ai_writes_the_answer_from_the_matching_articles(robot_channel, kb, open
 
     def fake_chat(messages, *, purpose, enquiry_id=None, **kw):
         calls.append((messages, purpose, enquiry_id))
-        return ai_client.AIResult(text="Go to Settings > Security > Reset password. [#%d]" % kb[0].pk)
+        return ai_client.AIResult(text=f"Go to Settings > Security > Reset password. [#{kb[0].pk}]")
 
     monkeypatch.setattr(ai_client, "ai_configured", lambda: True)
     monkeypatch.setattr(ai_client, "ai_chat", fake_chat)

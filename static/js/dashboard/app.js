@@ -87,6 +87,7 @@ const ROUTES = [
   [/^\/app\/admin\/(overview)$/, () => import("./overview.js").then((m) => m.render)],
   [/^\/app\/admin\/(staff|tags|channels|settings)$/, () => import("./admin.js").then((m) => m.render)],
   [/^\/app\/admin\/conversation-tags$/, () => import("./conversation_tags.js").then((m) => m.render)],
+  [/^\/app\/admin\/robot$/, () => import("./robot.js").then((m) => m.render)],
 ];
 
 async function route() {
