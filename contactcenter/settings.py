@@ -264,6 +264,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-notifications": {"task": "notifications.tasks.notifications_sweep", "schedule": 3600.0},
     # Voice of the customer: score the queued messages (analytics.voc).
     "voc-sweep": {"task": "analytics.voc_tasks.voc_sweep", "schedule": 10.0},
+    # The robot: idle conversations end, customer messages whose task was lost get answered.
+    "sweep-robot": {"task": "robot.tasks.robot_sweep", "schedule": 5.0},
 }
 # Notifications are kept this many days (0: for ever); an hourly sweep deletes older ones.
 CC_NOTIFICATIONS_KEEP_DAYS = _env_int("CC_NOTIFICATIONS_KEEP_DAYS", 90)

@@ -12,3 +12,9 @@ def robot_reply(message_id: int) -> str:
     run twice (one turn per message) and tolerates a message that has gone; a lost task is
     picked up by the robot's sweep."""
     return services.robot_reply(message_id=message_id)
+
+
+@shared_task(name="robot.tasks.robot_sweep", ignore_result=True)
+def robot_sweep() -> dict[str, int]:
+    """Beat: end idle conversations with the robot; answer messages whose task was lost."""
+    return services.robot_sweep()
