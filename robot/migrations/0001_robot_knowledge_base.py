@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('channels_adapters', '0012_identity_channel_secret'),
+        ('channels_adapters', '0001_initial'),
         ('enquiries', '0012_robot_enquiry_held'),
         ('rooms', '0004_participant_enquiry'),
     ]
