@@ -294,6 +294,8 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-sweep": {"task": "integrations.tasks.webhooks_sweep", "schedule": 2.0},
     # Analytics: rebuild the daily rollups of the days whose facts changed (analytics.rollups).
     "analytics-rollups": {"task": "analytics.voc_tasks.rollups_sweep", "schedule": 60.0},
+    # The robot: idle conversations end, customer messages whose task was lost get answered.
+    "sweep-robot": {"task": "robot.tasks.robot_sweep", "schedule": 5.0},
 }
 # Notifications are kept this many days (0: for ever); an hourly sweep deletes older ones.
 CC_NOTIFICATIONS_KEEP_DAYS = _env_int("CC_NOTIFICATIONS_KEEP_DAYS", 90)
@@ -445,6 +447,9 @@ if REDIS_URL:
 CC_ENQUIRY_MAX_WAIT_SECONDS = _env_float("CC_ENQUIRY_MAX_WAIT_SECONDS", 60)
 CC_TRANSFER_MAX_WAIT_SECONDS = _env_float("CC_TRANSFER_MAX_WAIT_SECONDS", 60)
 CC_STICKY_HEAD_START_SECONDS = _env_float("CC_STICKY_HEAD_START_SECONDS", 15)
+# The robot (robot app): a conversation it holds ends (closed, resolved by the robot) after
+# the customer has written nothing for this long.
+CC_ROBOT_IDLE_SECONDS = _env_float("CC_ROBOT_IDLE_SECONDS", 1800)
 # When set, overrides the admin setting's minutes (tests use a few seconds).
 CC_RESOLVED_AUTO_CLOSE_SECONDS = os.environ.get("CC_RESOLVED_AUTO_CLOSE_SECONDS") or None
 CC_MESSAGE_EDIT_WINDOW_SECONDS = _env_float("CC_MESSAGE_EDIT_WINDOW_SECONDS", 300)

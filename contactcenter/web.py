@@ -31,7 +31,7 @@ from contactcenter.org.csp import csp_protected
 from contactcenter.org.models import OrgSettings, Staff
 
 # Sections of the dashboard that only admins may open (agents get 403 here and from the API).
-ADMIN_SECTIONS = ("overview", "staff", "tags", "conversation-tags", "channels", "settings", "ai", "webhooks")
+ADMIN_SECTIONS = ("overview", "staff", "tags", "conversation-tags", "channels", "settings", "ai", "robot", "webhooks")
 STATIC_ROOT_DIR = Path(settings.BASE_DIR) / "static"
 
 

@@ -164,6 +164,9 @@ class EnquiryOut(serializers.Serializer):
         allow_null=True, help_text="A resolved enquiry: when it closes by itself (null: it stays open)."
     )
     queue_position = serializers.IntegerField(allow_null=True)
+    with_robot = serializers.BooleanField(
+        help_text="Open but still answered by the channel's robot: nobody is alerted until it hands over."
+    )
     rating = _RatingDoc(allow_null=True, required=False, help_text="Admins, or agents when the setting allows.")
     note = NoteDoc(allow_null=True)
     follow_up = _FollowUpDoc(allow_null=True, help_text="A missed enquiry's follow-up (null otherwise).")

@@ -45,3 +45,24 @@ def enquiry_event_append(
     for observer in _observers:
         observer(event)
     return event
+
+
+# (enquiry, channel) -> True to hold the new enquiry (a robot answers first). The enquiry is
+# saved with its room and first message; the holder may post in its room.
+OpenHolder = Callable[[Enquiry, Any], bool]
+
+_open_holders: list[OpenHolder] = []
+
+
+def register_open_holder(holder: OpenHolder) -> None:
+    """Let ``holder`` keep a new enquiry from being routed (``enquiries.services.enquiry_open``
+    calls it inside its transaction, with the visitor's and the new enquiry's rows locked).
+    Returning True holds it: ``Enquiry.robot_held``, no alert, no deadline, until
+    ``enquiry_robot_handover`` routes it. Registering the same function twice adds nothing."""
+    if holder not in _open_holders:
+        _open_holders.append(holder)
+
+
+def enquiry_held_by_hook(enquiry: Enquiry, channel: Any) -> bool:
+    """True when a registered holder takes the new enquiry (the first that does)."""
+    return any(holder(enquiry, channel) for holder in _open_holders)

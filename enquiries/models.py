@@ -132,6 +132,10 @@ class Enquiry(models.Model):
     deadline_at = models.DateTimeField(null=True, blank=True, db_index=True)
     broadcast_at = models.DateTimeField(null=True, blank=True, db_index=True)
     auto_close_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Open but held by the channel's robot (robot app, ``enquiries.hooks.register_open_holder``):
+    # nobody is alerted and no deadline runs until ``enquiry_robot_handover`` routes it as a
+    # new enquiry (the 60 s wait counted from then), or the conversation ends with the robot.
+    robot_held = models.BooleanField(default=False)
     rating_score = models.PositiveSmallIntegerField(null=True, blank=True)
     rating_comment = models.TextField(blank=True, default="")
     rated_at = models.DateTimeField(null=True, blank=True)
@@ -253,6 +257,8 @@ class EnquiryEvent(models.Model):
         FOLLOW_UP_REOPENED = "follow_up_reopened"
         TOPIC_SET = "topic_set"
         TAGS_SET = "tags_set"
+        # The robot handed a held enquiry over to people (data: {"reason": ...}).
+        HANDED_OVER = "handed_over"
 
     enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="events")
     type = models.CharField(max_length=20, choices=Type.choices)

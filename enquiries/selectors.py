@@ -53,11 +53,12 @@ def follow_up_data(enquiry: Enquiry) -> dict[str, Any]:
 
 def queue_position(enquiry: Enquiry) -> int | None:
     """1-based position among the destination's open enquiries, oldest first."""
-    if enquiry.status != Enquiry.Status.OPEN:
+    if enquiry.status != Enquiry.Status.OPEN or enquiry.robot_held:
         return None
-    ahead = Enquiry.objects.filter(destination_id=enquiry.destination_id, status=Enquiry.Status.OPEN).filter(
-        Q(created_at__lt=enquiry.created_at) | Q(created_at=enquiry.created_at, id__lt=enquiry.pk)
+    waiting = Enquiry.objects.filter(
+        destination_id=enquiry.destination_id, status=Enquiry.Status.OPEN, robot_held=False
     )
+    ahead = waiting.filter(Q(created_at__lt=enquiry.created_at) | Q(created_at=enquiry.created_at, id__lt=enquiry.pk))
     return ahead.count() + 1
 
 
@@ -65,7 +66,7 @@ def queue_positions(*destination_ids: int) -> list[tuple[int, int, int]]:
     """(enquiry id, visitor id, position) for every open enquiry of the destinations, each
     destination's open enquiries numbered from 1, oldest first. One query."""
     rows = (
-        Enquiry.objects.filter(destination_id__in=destination_ids, status=Enquiry.Status.OPEN)
+        Enquiry.objects.filter(destination_id__in=destination_ids, status=Enquiry.Status.OPEN, robot_held=False)
         .order_by("destination_id", "created_at", "id")
         .values_list("id", "visitor_id", "destination_id")
     )
@@ -181,6 +182,8 @@ def enquiry_data(
         "deadline_at": enquiry.deadline_at.isoformat() if enquiry.deadline_at else None,
         "auto_close_at": enquiry.auto_close_at.isoformat() if enquiry.auto_close_at else None,
         "queue_position": queue_position(enquiry) if position is _LOOK_UP else position,
+        # Open but still with the channel's robot (nobody alerted yet).
+        "with_robot": enquiry.robot_held,
     }
     if include_rating:
         data["rating"] = (
@@ -378,7 +381,8 @@ def enquiry_list(
             id__in=live.filter(transfer__status=Transfer.Status.PENDING).values("enquiry_id"),
         )
         panel = query.filter(offered)
-        return panel if not staff.is_admin else query.filter(Q(status=Enquiry.Status.OPEN) | offered)
+        # Admins see every waiting enquiry, not those still with the robot (nobody waits yet).
+        return panel if not staff.is_admin else query.filter(Q(status=Enquiry.Status.OPEN, robot_held=False) | offered)
     if status:
         query = query.filter(status=status)
     if staff.is_admin:

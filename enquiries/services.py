@@ -61,7 +61,7 @@ from contactcenter.org.text import text_check, text_problem
 from customers import services as customer_services
 from customers.models import Customer
 from enquiries import timers
-from enquiries.hooks import enquiry_event_append
+from enquiries.hooks import enquiry_event_append, enquiry_held_by_hook
 from enquiries.models import Enquiry, EnquiryAlert, EnquiryEvent, EnquiryNote, Transfer, Visitor
 from enquiries.selectors import enquiry_data, may_follow_up, queue_positions, rating_open
 from rooms import files as room_files
@@ -546,39 +546,93 @@ def enquiry_open(
         if note_only:
             _miss(enquiry, Enquiry.MissedReason.NOTE_LEFT)
             return enquiry
+        if staff is None and enquiry_held_by_hook(enquiry, channel):
+            # A robot answers first (robot app): no alert and no deadline until it hands over.
+            Enquiry.objects.filter(pk=enquiry.pk).update(robot_held=True, deadline_at=None)
+            enquiry.robot_held, enquiry.deadline_at = True, None
+            return enquiry
         if channel.welcome_message:
             room_services.system_message_post(room_id=room.pk, text=channel.welcome_message, data={"bot": "welcome"})
-
-        org = org_settings_get()
-        open_hours = within_work_hours(now, org.work_hours)
-        available = _available(destination_staff(destination)) if open_hours else []
-        sticky = _sticky_staff(visitor, destination, available) if available else None
-        head_start = settings.CC_STICKY_HEAD_START_SECONDS
-        with_head_start = sticky is not None and head_start > 0 and len(available) > 1
-        alerted = [sticky] if with_head_start and sticky is not None else available
-        # Every admin sees it (read-only), except those alerted below, who get it offered:
-        # one enquiry.opened per socket.
-        send_event_on_commit(
-            [ADMINS_GROUP],
-            EnquiryOpened(enquiry={**enquiry_data(enquiry), "offered": False}),
-            except_staff=[s.pk for s in alerted],
-        )
-        if not open_hours:
-            _miss(enquiry, Enquiry.MissedReason.OUT_OF_HOURS)
-            return enquiry
-        if not available:
-            _miss(enquiry, Enquiry.MissedReason.NOBODY_AVAILABLE)
-            return enquiry
-        if with_head_start and sticky is not None:
-            enquiry.broadcast_at = now + _seconds(head_start)
-            enquiry.save(update_fields=["broadcast_at"])
-            _alert(enquiry, [sticky])
-            timers.schedule_sweep(enquiry.broadcast_at)
-        else:
-            _alert(enquiry, available)
-        timers.schedule_sweep(enquiry.deadline_at)
-        _send_queue_positions(destination.pk)
+        _route(enquiry, now)
     return enquiry
+
+
+def _route(enquiry: Enquiry, now: dt.datetime) -> None:
+    """Route an open enquiry whose 60 s wait starts ``now`` (SPEC 3.1, 3.3, 3.4): alert the
+    destination's available staff (a returning customer's agent first), or miss it at once
+    out of hours or with nobody available. Caller holds the enquiry's lock (or created it)."""
+    destination = enquiry.destination
+    visitor = enquiry.visitor
+    org = org_settings_get()
+    open_hours = within_work_hours(now, org.work_hours)
+    available = _available(destination_staff(destination)) if open_hours else []
+    sticky = _sticky_staff(visitor, destination, available) if available else None
+    head_start = settings.CC_STICKY_HEAD_START_SECONDS
+    with_head_start = sticky is not None and head_start > 0 and len(available) > 1
+    alerted = [sticky] if with_head_start and sticky is not None else available
+    # Every admin sees it (read-only), except those alerted below, who get it offered:
+    # one enquiry.opened per socket.
+    send_event_on_commit(
+        [ADMINS_GROUP],
+        EnquiryOpened(enquiry={**enquiry_data(enquiry), "offered": False}),
+        except_staff=[s.pk for s in alerted],
+    )
+    if not open_hours:
+        _miss(enquiry, Enquiry.MissedReason.OUT_OF_HOURS)
+        return
+    if not available:
+        _miss(enquiry, Enquiry.MissedReason.NOBODY_AVAILABLE)
+        return
+    if with_head_start and sticky is not None:
+        enquiry.broadcast_at = now + _seconds(head_start)
+        enquiry.save(update_fields=["broadcast_at"])
+        _alert(enquiry, [sticky])
+        timers.schedule_sweep(enquiry.broadcast_at)
+    else:
+        _alert(enquiry, available)
+    timers.schedule_sweep(enquiry.deadline_at)
+    _send_queue_positions(destination.pk)
+
+
+def enquiry_robot_handover(*, enquiry_id: int, reason: str) -> bool:
+    """The robot hands a held enquiry over to people: it opens as a new enquiry does (the
+    channel's welcome message, alerts or a miss at once, the 60 s wait counted from now).
+    False (nothing done) when it is no longer held: handed over already, or ended. Locks
+    the enquiry row (the caller may hold it already)."""
+    with transaction.atomic():
+        enquiry = _lock_enquiry(enquiry_id)
+        if enquiry.status != Enquiry.Status.OPEN or not enquiry.robot_held:
+            return False
+        now = clock.now()
+        deadline = now + _seconds(settings.CC_ENQUIRY_MAX_WAIT_SECONDS)
+        changed = Enquiry.objects.filter(pk=enquiry.pk, status=Enquiry.Status.OPEN, robot_held=True).update(
+            robot_held=False, deadline_at=deadline
+        )
+        if changed != 1:  # Unreachable under the row lock; kept as the database's verdict.
+            return False
+        enquiry.robot_held, enquiry.deadline_at = False, deadline
+        _log(enquiry, EnquiryEvent.Type.HANDED_OVER, by_visitor=reason == "asked", data={"reason": reason})
+        room_id = _room_id(enquiry)
+        welcome = enquiry.channel.welcome_message
+        if welcome:
+            room_services.system_message_post(room_id=room_id, text=welcome, data={"bot": "welcome"})
+        # The widget reads its enquiry again: no longer with the robot, waiting (or missed).
+        send_event_on_commit(
+            [visitor_group(enquiry.visitor_id)],
+            EnquiryUpdated(enquiry_id=enquiry.pk, room_id=room_id, fields=["with_robot"]),
+        )
+        _route(enquiry, now)
+    return True
+
+
+def enquiry_robot_close(*, enquiry_id: int) -> bool:
+    """End a conversation the robot held to its end (the customer went quiet): closed, as
+    when a customer ends it. False when it is no longer held. Locks the enquiry row."""
+    with transaction.atomic():
+        enquiry = _lock_enquiry(enquiry_id)
+        if enquiry.status != Enquiry.Status.OPEN or not enquiry.robot_held:
+            return False
+        return _close(enquiry, actor=None, from_statuses=[Enquiry.Status.OPEN])
 
 
 def enquiries_alert_newly_active(*, staff: Staff) -> int:
@@ -591,7 +645,7 @@ def enquiries_alert_newly_active(*, staff: Staff) -> int:
         return 0
     served = Q(destination__staff=staff) | Q(destination__tag__in=staff.tags.all())
     waiting = (
-        Enquiry.objects.filter(served, status=Enquiry.Status.OPEN, broadcast_at__isnull=True)
+        Enquiry.objects.filter(served, status=Enquiry.Status.OPEN, broadcast_at__isnull=True, robot_held=False)
         .exclude(alerts__staff=staff, alerts__transfer__isnull=True)
         .order_by("created_at")
     )

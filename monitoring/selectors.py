@@ -86,7 +86,7 @@ def overview(actor: Staff) -> dict[str, Any]:
     if not actor.is_admin:
         raise NotAuthorized("Only admins can see the enquiry overview.")
     now = clock.now()
-    open_ = list(enquiry_base().filter(status=Enquiry.Status.OPEN).order_by("created_at", "id"))
+    open_ = list(enquiry_base().filter(status=Enquiry.Status.OPEN, robot_held=False).order_by("created_at", "id"))
     handling = list(enquiry_base().filter(status=Enquiry.Status.HANDLING).order_by("picked_up_at", "id"))
 
     open_data = enquiries_data(open_)

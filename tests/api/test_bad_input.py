@@ -309,6 +309,7 @@ PARAMS = {
     "visitor_id": "{handling_visitor}",
     "message_id": "{message}",
     "quick_reply_id": "1",
+    "article_id": "1",
     "customer_id": "1",
     "merge_id": "1",
     "criterion_id": "1",
@@ -336,7 +337,8 @@ BODY_IGNORED = {
     for p in ("auth/logout", "enquiries/<int:enquiry_id>/resolve", "enquiries/<int:enquiry_id>/leave",
               "enquiries/<int:enquiry_id>/join", "enquiries/<int:enquiry_id>/take-over", "auth/socket-ticket",
               "visitors/<int:visitor_id>/revoke-tokens", "widget/enquiries/<int:enquiry_id>/end",
-              "enquiries/<int:enquiry_id>/rating-invite", "channels/<int:channel_id>/identity/rotate")
+              "enquiries/<int:enquiry_id>/rating-invite", "channels/<int:channel_id>/identity/rotate",
+              "widget/enquiries/<int:enquiry_id>/robot/handover")
 }  # fmt: skip
 
 

@@ -48,12 +48,12 @@ describe("the agent and the composer", () => {
 
 describe("afterChat", () => {
   it("shows nothing while the chat goes on", () => {
-    assert.deepEqual(afterChat(enquiry({ status: "handling" })), { note: null, rating: null, restart: false });
+    assert.deepEqual(afterChat(enquiry({ status: "handling" })), { note: null, rating: null, restart: false, person: false });
   });
 
   it("offers the note form when missed, then thanks for the note", () => {
-    assert.deepEqual(afterChat(enquiry({ status: "missed", can_leave_note: true })), { note: "form", rating: null, restart: true });
-    assert.deepEqual(afterChat(enquiry({ status: "missed", note: { text: "x" } })), { note: "thanks", rating: null, restart: true });
+    assert.deepEqual(afterChat(enquiry({ status: "missed", can_leave_note: true })), { note: "form", rating: null, restart: true, person: false });
+    assert.deepEqual(afterChat(enquiry({ status: "missed", note: { text: "x" } })), { note: "thanks", rating: null, restart: true, person: false });
   });
 
   it("thanks for a note only on a missed conversation", () => {
@@ -61,13 +61,19 @@ describe("afterChat", () => {
   });
 
   it("offers the rating form, then thanks for the rating", () => {
-    assert.deepEqual(afterChat(enquiry({ status: "resolved", can_rate: true })), { note: null, rating: "form", restart: false });
-    assert.deepEqual(afterChat(enquiry({ status: "closed", rating: { score: 4 } })), { note: null, rating: "thanks", restart: true });
+    assert.deepEqual(afterChat(enquiry({ status: "resolved", can_rate: true })), { note: null, rating: "form", restart: false, person: false });
+    assert.deepEqual(afterChat(enquiry({ status: "closed", rating: { score: 4 } })), { note: null, rating: "thanks", restart: true, person: false });
+  });
+
+  it("offers a person while the robot answers", () => {
+    assert.equal(afterChat(enquiry({ status: "open", with_robot: true })).person, true);
+    assert.equal(afterChat(enquiry({ status: "open", with_robot: false })).person, false);
+    assert.notEqual(afterChatKey(enquiry({ status: "open", with_robot: true })), afterChatKey(enquiry({ status: "open" })));
   });
 
   it("changes its key exactly when what it shows may change", () => {
     const a = enquiry({ status: "missed", can_leave_note: true });
-    assert.equal(afterChatKey(a), "missed:true:false:false:false");
+    assert.equal(afterChatKey(a), "missed:true:false:false:false:false");
     assert.equal(afterChatKey({ ...a, queue_position: 4, owner: null }), afterChatKey(a));
     assert.notEqual(afterChatKey({ ...a, can_leave_note: false, note: { text: "x" } }), afterChatKey(a));
   });

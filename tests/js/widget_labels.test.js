@@ -95,6 +95,10 @@ describe("statusText", () => {
     assert.equal(statusText({ id: 1, status: "open", queue_position: null }), "Waiting for an agent…");
   });
 
+  it("says the virtual assistant answers while the robot holds the conversation", () => {
+    assert.match(statusText({ id: 1, status: "open", queue_position: null, with_robot: true }), /virtual assistant/);
+  });
+
   it("names the agent who joined", () => {
     const owner = { id: 2, display_name: "Alice Agent", availability: "active" };
     assert.equal(statusText({ id: 1, status: "handling", owner }), "Alice Agent joined the conversation.");

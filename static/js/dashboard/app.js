@@ -89,6 +89,7 @@ const ROUTES = [
   [/^\/app\/admin\/conversation-tags$/, () => import("./conversation_tags.js").then((m) => m.render)],
   [/^\/app\/admin\/ai$/, () => import("./ai_admin.js").then((m) => m.render)],
   [/^\/app\/admin\/webhooks$/, () => import("./webhooks.js").then((m) => m.render)],
+  [/^\/app\/admin\/robot$/, () => import("./robot.js").then((m) => m.render)],
 ];
 
 async function route() {

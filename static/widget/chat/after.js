@@ -40,6 +40,7 @@ export function renderAfter(after, enquiry, actions) {
   keepLatestInView();
   after.replaceChildren();
   const show = afterChat(enquiry);
+  if (show.person) after.append(personButton(enquiry, actions));
   if (show.note === "form") {
     after.append(noteForm({ enquiryId: enquiry.id, onSent: actions.onEnquiry }));
   } else if (show.note === "thanks") {
@@ -176,4 +177,31 @@ function starKey(e, stars) {
   e.preventDefault();
   stars[next].focus();
   stars[next].click();
+}
+
+
+/**
+ * "Talk to a person" while the robot answers: the robot hands over at once.
+ * @param {Enquiry} enquiry
+ * @param {AfterActions} actions
+ * @returns {HTMLElement}
+ */
+function personButton(enquiry, actions) {
+  const button = /** @type {HTMLButtonElement} */ (
+    h("button", { type: "button", class: "cc-btn cc-secondary cc-robot-person" }, gettext("Talk to a person"))
+  );
+  const problem = h("p", { class: "cc-error", role: "alert", hidden: true });
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    problem.hidden = true;
+    try {
+      await api(`/api/v1/widget/enquiries/${enquiry.id}/robot/handover`, { method: "POST" });
+      actions.onEnquiry(await api(`/api/v1/widget/enquiries/${enquiry.id}`));
+    } catch (error) {
+      button.disabled = false;
+      problem.textContent = error.message || gettext("Sorry, that did not work. Try again.");
+      problem.hidden = false;
+    }
+  });
+  return h("div", { class: "cc-robot-person-box" }, button, problem);
 }

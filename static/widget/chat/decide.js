@@ -43,13 +43,15 @@ export function conversationEnded(enquiry) {
  * What the area under the messages holds once the chat is over: the note form or its thanks,
  * the rating form or its thanks, and the "Start a new conversation" button.
  * @param {Enquiry} enquiry
- * @returns {{note: "form" | "thanks" | null, rating: "form" | "thanks" | null, restart: boolean}}
+ * and, while the robot answers, "Talk to a person".
+ * @returns {{note: "form" | "thanks" | null, rating: "form" | "thanks" | null, restart: boolean, person: boolean}}
  */
 export function afterChat(enquiry) {
   return {
     note: enquiry.can_leave_note ? "form" : enquiry.status === "missed" && enquiry.note ? "thanks" : null,
     rating: enquiry.can_rate ? "form" : enquiry.rating ? "thanks" : null,
     restart: conversationEnded(enquiry),
+    person: enquiry.status === "open" && !!enquiry.with_robot,
   };
 }
 
@@ -60,7 +62,7 @@ export function afterChat(enquiry) {
  * @returns {string}
  */
 export function afterChatKey(enquiry) {
-  return `${enquiry.status}:${enquiry.can_leave_note}:${enquiry.can_rate}:${!!enquiry.note}:${!!enquiry.rating}`;
+  return `${enquiry.status}:${enquiry.can_leave_note}:${enquiry.can_rate}:${!!enquiry.note}:${!!enquiry.rating}:${!!enquiry.with_robot}`;
 }
 
 /**

@@ -101,6 +101,7 @@ export function typingText(author) {
 export function statusText(enquiry) {
   switch (enquiry.status) {
     case "open":
+      if (enquiry.with_robot) return gettext("You are chatting with our virtual assistant. Ask for a person at any time.");
       return enquiry.queue_position
         ? interpolate(gettext("Waiting for an agent. You are number %(position)s in the queue."), { position: enquiry.queue_position })
         : gettext("Waiting for an agent…");

@@ -226,15 +226,20 @@ function previewView(message) {
  * @returns {HTMLLIElement}
  */
 export function bubble(message, { readOnly = false, quote = (id) => known.get(id) } = {}) {
-  const system = message.author.type === "system";
+  // The robot's messages read as a reply from the virtual assistant, not as a system line.
+  const robot = !!message.data && message.data.bot === "robot";
+  const system = message.author.type === "system" && !robot;
   const mine = message.author.type === "visitor";
   const removed = isRemoved(message);
   const li = h("li", {
     class: `${bubbleClass({ mine, system })} cc-run-start${removed ? " cc-recalled" : ""}`,
     dataset: { id: String(message.id), author: authorKey(message), at: message.created_at || "" },
   });
-  if (!mine && !system && message.author.name) li.append(h("span", { class: "cc-author", text: message.author.name }));
-  if (message.reply_to) {
+  if (robot) {
+    li.classList.add("cc-robot");
+    li.append(h("span", { class: "cc-author", text: gettext("Virtual assistant") }));
+  } else if (!mine && !system && message.author.name) li.append(h("span", { class: "cc-author", text: message.author.name }));
+  if (message.reply_to && !robot) {
     li.dataset.replyTo = String(message.reply_to);
     li.append(quoteView(quote(message.reply_to)));
   }

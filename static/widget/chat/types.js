@@ -42,6 +42,7 @@
  * @property {string} status "open" | "handling" | "resolved" | "missed" | "closed"
  * @property {number} [room]
  * @property {number | null} [queue_position]
+ * @property {boolean} [with_robot] open and still answered by the channel's robot
  * @property {Person | null} [owner]
  * @property {string | null} [missed_reason]
  * @property {boolean} [can_leave_note]
@@ -75,7 +76,7 @@
  * @property {number | null} [reply_to] the id of the message this one replies to
  * @property {string | null} [edited_at]
  * @property {string | null} [recalled_at]
- * @property {{file?: FileInfo, preview?: LinkPreview} | null} [data]
+ * @property {{file?: FileInfo, preview?: LinkPreview, bot?: string} | null} [data]
  */
 
 /**

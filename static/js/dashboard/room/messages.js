@@ -73,6 +73,17 @@ export function canChangeNow(m) {
 }
 
 /**
+ * Where a robot's answer came from: its articles, how sure it was, whether AI wrote it.
+ * @param {Record<string, any>} data
+ * @returns {string}
+ */
+function robotSource(data) {
+  const ids = (data.articles || []).map((/** @type {number} */ id) => `#${id}`).join(", ");
+  const text = interpolate(gettext("From knowledge base %(articles)s, match %(score)s/100"), { articles: ids, score: Math.round((data.score || 0) * 100) });
+  return data.ai ? `${text} · ${gettext("written by AI")}` : text;
+}
+
+/**
  * A message's list item.
  * @param {RoomState} state
  * @param {Message} m
@@ -82,7 +93,13 @@ function messageView(state, m) {
   const data = m.data || {};
   const li = h("li", { class: messageClasses(m, app.me.id), dataset: { id: m.id }, tabindex: "-1" });
   if (m.kind === "system") {
+    // The robot's messages (robot app) say so: agents see which answers were the robot's.
+    if (data.bot === "robot") {
+      li.classList.add("robot-message");
+      li.append(h("strong", { class: "robot-label", text: gettext("Robot") }), " ");
+    }
     li.append(h("p", { class: "system-text", text: m.text }), h("time", { datetime: m.created_at, class: "small muted", text: clockTime(m.created_at) }));
+    if (data.bot === "robot" && data.robot === "answer") li.append(h("small", { class: "robot-source muted", text: robotSource(data) }));
     return li;
   }
   li.append(h("div", { class: "msg-meta" }, h("strong", { text: m.author ? m.author.name : "" }), " ", h("time", { datetime: m.created_at, text: clockTime(m.created_at) }), m.edited_at && !m.recalled_at ? h("span", { class: "muted small", text: " (edited)" }) : null));

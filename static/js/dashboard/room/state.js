@@ -28,6 +28,11 @@
  * @property {{author: string, author_type: string}} [forwarded] a forward: who wrote the original (staff only)
  * @property {string | {state: string}} [delivery] to a platform: pending, sent, delivered, read, failed
  * @property {{to: string, channel: number}} [sms] sent from the room as an SMS to the customer's phone (room/sms.js)
+ * @property {string} [bot] a system/bot message's kind ("intro", "welcome", "robot"...)
+ * @property {string} [robot] a robot message: "welcome", "answer" or "handover"
+ * @property {number[]} [articles] a robot answer's knowledge-base articles
+ * @property {number} [score] a robot answer's match score (0..1)
+ * @property {boolean} [ai] a robot answer written by the AI provider
  */
 
 /**
