@@ -135,7 +135,7 @@ class Enquiry(models.Model):
     # Open but held by the channel's robot (robot app, ``enquiries.hooks.register_open_holder``):
     # nobody is alerted and no deadline runs until ``enquiry_robot_handover`` routes it as a
     # new enquiry (the 60 s wait counted from then), or the conversation ends with the robot.
-    robot_held = models.BooleanField(default=False)
+    robot_held = models.BooleanField(default=False, db_default=False)  # db_default: 0.9.0 inserts without it (Upgrades)
     rating_score = models.PositiveSmallIntegerField(null=True, blank=True)
     rating_comment = models.TextField(blank=True, default="")
     rated_at = models.DateTimeField(null=True, blank=True)

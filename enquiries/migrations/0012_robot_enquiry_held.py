@@ -13,7 +13,7 @@ from django.db import migrations, models
 
 def _field(model):
     # The database operations run on the state before the AddField: the field is built here.
-    field = models.BooleanField(default=False)
+    field = models.BooleanField(default=False, db_default=False)
     field.set_attributes_from_name("robot_held")
     field.model = model
     return field
@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
                 migrations.AddField(
                     model_name='enquiry',
                     name='robot_held',
-                    field=models.BooleanField(default=False),
+                    field=models.BooleanField(default=False, db_default=False),
                 ),
             ],
             database_operations=[migrations.RunPython(add_column, drop_column)],
