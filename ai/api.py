@@ -165,6 +165,13 @@ class AICallOut(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class AICallPageOut(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = AICallOut(many=True)
+
+
 class AICallsView(APIView):
     permission_classes = [IsAdmin]
 
@@ -175,7 +182,7 @@ class AICallsView(APIView):
             OpenApiParameter("page", int, required=False),
             OpenApiParameter("page_size", int, required=False),
         ],
-        responses={200: AICallOut(many=True)},
+        responses={200: AICallPageOut},
         operation_id="ai_calls",
     )
     def get(self, request: Request) -> Response:

@@ -4,8 +4,8 @@ URLs admins register.
 - Observers (``enquiries.hooks``, ``rooms.hooks``, registered in IntegrationsConfig.ready)
   run inside the writing transaction and add the events some hook wants to the outbox:
   one INSERT per event batch, never an HTTP call. Which types some active hook wants is
-  kept in the shared cache (``wanted_types``); when the cache does not know, the event is
-  kept (the sweep drops what nobody wants).
+  kept in the shared cache (``wanted_types``); when the cache does not know, the active
+  hooks are read once to fill it.
 - ``webhooks_sweep`` (the ticker every CC_WEBHOOKS_SWEEP_SECONDS, Celery beat
   "webhooks-sweep") fans the outbox out, one ``WebhookDelivery`` per event and hook
   wanting it (unique: a hook never gets an event twice from the outbox), and queues the
@@ -119,8 +119,13 @@ def _refresh_on_commit() -> None:
 
 
 def _wanted(type_: str) -> bool:
+    """Whether some active hook wants ``type_``. When the cache does not know, one small
+    SELECT of the active hooks answers and fills it (at most once per _WANTED_TTL while the
+    cache works), so that a product without hooks writes nothing per posted batch."""
     known = wanted_types()
-    return known is None or type_ in known
+    if known is None:
+        known = wanted_types_refresh()
+    return type_ in known
 
 
 # ---------------------------------------------------------------- observers (the writing path)

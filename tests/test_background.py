@@ -95,6 +95,7 @@ def test_apps_register_their_sweeps() -> None:
         "analytics.rollups.rollups_sweep": 60.0,
         "integrations.webhooks.webhooks_sweep": 2.0,
         "integrations.webhooks.webhooks_log_trim": 3600.0,
+        "robot.services.robot_sweep": 5.0,
     }
 
 

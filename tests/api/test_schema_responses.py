@@ -45,7 +45,15 @@ def test_operation_answers_as_documented(world, path, method):  # noqa: F811
             response = getattr(client, method)(url)
         else:
             response = getattr(client, method)(url, {}, format="json")
-        assert response.status_code < 500, (who, method, url, response.status_code)
+        # A 5xx only where the operation documents it (the AI provider's 502/503/504: with
+        # no provider configured, the assist answers 503).
+        documented = openapi()["paths"][path][method]["responses"]
+        assert response.status_code < 500 or str(response.status_code) in documented, (
+            who,
+            method,
+            url,
+            response.status_code,
+        )
 
 
 def test_every_operation_is_walked():
