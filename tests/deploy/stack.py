@@ -218,6 +218,9 @@ class Peer:
         self.url = url
         self.rooms = set(rooms)
         self.seen: dict[int, set[int]] = {room: set() for room in rooms}
+        # Its own posts, known from their acks (the server sends no message.created back to
+        # the socket that posted): delivered, but never the room's last id (below).
+        self.own: dict[int, set[int]] = {room: set() for room in rooms}
         self.live_duplicates: list[int] = []  # a message.created twice on one connection
         self.connects = 0
         self.closes: list[int | None] = []
@@ -228,6 +231,10 @@ class Peer:
 
     def last(self, room: int) -> int:
         return max(self.seen[room], default=0)
+
+    def has(self, room: int) -> set[int]:
+        """Every message of ``room`` this peer has: delivered to it, or its own (acked)."""
+        return self.seen[room] | self.own[room]
 
     def _take(self, message: dict[str, Any]) -> None:
         room = message.get("room")
@@ -283,6 +290,9 @@ class Peer:
                 await conn.send(json.dumps({"type": "sync", "rooms": {str(room): self.last(room)}}))
         elif kind == "message.ack":
             self.acked[data["client_id"]] = int(data["message"]["id"])
+            room = data["message"].get("room")
+            if room in self.own:
+                self.own[room].add(int(data["message"]["id"]))
             self.pending.pop(data["client_id"], None)
             # Not taken as the last id of the room (static/js/socket.js does): an ack may
             # overtake the live event of a message of the other side committed just before

@@ -270,7 +270,7 @@ def test_main_flows_through_pgbouncer_in_transaction_mode(
                     await wait_for(lambda: all(not p.pending for p in peers), timeout=30, what="every post acked")
                     ids = {mid for p in peers for mid in p.acked.values()} | {rest.json()["id"]}
                     await wait_for(
-                        lambda: all(ids <= p.seen[room] for p in peers), timeout=30, what="every message at both"
+                        lambda: all(ids <= p.has(room) for p in peers), timeout=30, what="every message at both"
                     )
                     for peer in peers:
                         assert peer.errors == [] and peer.live_duplicates == [], peer.name

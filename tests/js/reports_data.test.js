@@ -338,6 +338,11 @@ describe("monitor", () => {
     assert.equal(table.body[0][table.head.indexOf("Active")], "2h 00m");
   });
 
+  it("keeps seconds in the hours, so a short time active still shows", () => {
+    const chart = availabilityChart([{ key: 1, label: "Alice Agent", active_s: 12.4, busy_s: 0, away_s: 0 }]);
+    assert.equal(chart.series[0].data[0], 12 / 3600);
+  });
+
   it("stacks the time in each state in hours", () => {
     const chart = availabilityChart(agents);
     assert.equal(chart.kind, "hours");

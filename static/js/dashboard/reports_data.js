@@ -734,7 +734,8 @@ export function rankingChart(rows) {
  */
 export function availabilityChart(rows) {
   const ranked = rankingRows(rows);
-  const hours = (/** @type {string} */ field) => ranked.map((row) => Math.round((Number(row[field] || 0) / 3600) * 100) / 100);
+  // To the second (not to 0.01 h): a few seconds active early in the day still show.
+  const hours = (/** @type {string} */ field) => ranked.map((row) => Math.round(Number(row[field] || 0)) / 3600);
   return {
     type: "bar",
     horizontal: true,
