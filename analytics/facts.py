@@ -96,9 +96,25 @@ def _fact_columns() -> list[str]:
     ]
 
 
-def _fact_select(*, resolved: str, reopened: str, transferred: str, customer: str, staff: str) -> str:
+# When the robot handed the enquiry over to people (its ``handed_over`` event), null if it
+# never held it: a robot-held enquiry waits for a person from then (its deadline counts from
+# then too, enquiries.services.enquiry_robot_handover), not from its opening. The rebuild
+# joins the same events grouped (``_HANDOVERS``); the live upsert looks up the one enquiry's.
+_HANDED_OVER_AT = (
+    "(SELECT MAX(ho.created_at) FROM enquiries_enquiryevent ho WHERE ho.enquiry_id = e.id AND ho.type = 'handed_over')"
+)
+_HANDOVERS = (
+    "SELECT ev.enquiry_id, MAX(ev.created_at) AS at FROM enquiries_enquiryevent ev "
+    "WHERE ev.type = 'handed_over' GROUP BY ev.enquiry_id"
+)
+
+
+def _fact_select(
+    *, resolved: str, reopened: str, transferred: str, customer: str, staff: str, handed_over_at: str = _HANDED_OVER_AT
+) -> str:
     """The SELECT list of a fact from ``e`` (the enquiry), ``c`` (its channel) and ``r``
-    (its room), with the given expressions for the event flags and message counts."""
+    (its room), with the given expressions for the event flags, message counts and the
+    robot's handover time."""
     end = "COALESCE(e.resolved_at, e.closed_at)"
     handle = (
         f"CASE WHEN e.picked_up_at IS NOT NULL AND e.status IN ('resolved', 'closed') AND {end} IS NOT NULL "
@@ -120,7 +136,7 @@ def _fact_select(*, resolved: str, reopened: str, transferred: str, customer: st
             resolved,
             reopened,
             transferred,
-            _seconds_sql("e.created_at", "e.picked_up_at"),
+            _seconds_sql(f"COALESCE({handed_over_at}, e.created_at)", "e.picked_up_at"),
             _seconds_sql("e.created_at", "e.first_response_at"),
             handle,
             customer,
@@ -331,11 +347,13 @@ def analytics_rebuild(*, since: dt.datetime | None = None, rollups: bool = True)
         transferred=flag("transferred"),
         customer="COALESCE(mc.n_customer, 0)",
         staff="COALESCE(mc.n_staff, 0)",
+        handed_over_at="ho.at",
     )
     fact_sql = (
         f"INSERT INTO {FACT} ({', '.join(_fact_columns())}) SELECT {select}{_FROM} "
         f"LEFT JOIN ({flags_sql}) fl ON fl.enquiry_id = e.id "
         f"LEFT JOIN ({messages_sql}) mc ON mc.room_id = r.id "
+        f"LEFT JOIN ({_HANDOVERS}) ho ON ho.enquiry_id = e.id "
         f"WHERE 1 = 1{scope}"
     )
     starts = ", ".join(f"'{t}'" for t in _SPAN_STARTS)

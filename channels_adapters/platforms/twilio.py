@@ -11,8 +11,12 @@ delivery state of the staff message they concern.
 Outbound: ``POST {CC_TWILIO_API_URL}/2010-04-01/Accounts/{AccountSid}/Messages.json`` with
 HTTP basic auth (account SID, auth token), ``To``, ``Body``, ``From`` or
 ``MessagingServiceSid``, and ``StatusCallback`` (this channel's webhook, when
-CC_PUBLIC_BASE_URL is set). Twilio has no idempotency key: a try whose answer was lost (a
-timeout after Twilio accepted it) may send the text twice when it is retried.
+CC_PUBLIC_BASE_URL is set). Twilio has no idempotency key, so a send is tried again only
+when the request surely did not reach Twilio: no connection (refused, DNS, connect timeout),
+a 429, or a 5xx that does not say the message was accepted. After a timeout or a dropped
+answer the text may have gone out: the message fails with that said (staff may send it
+again), never a second SMS behind their back. A 5xx whose body holds the created message
+(its ``sid`` and an accepted status) counts as sent.
 """
 
 from __future__ import annotations
@@ -23,18 +27,33 @@ import hmac
 from typing import Any
 from urllib.parse import parse_qsl
 
+import httpx
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext
 
 from channels_adapters.models import Channel
-from channels_adapters.platforms.base import FileSent, Inbound, OutFile, Platform, http_call, link_text
+from channels_adapters.platforms.base import (
+    FileSent,
+    Inbound,
+    OutFile,
+    Platform,
+    SendError,
+    error_text,
+    http_call,
+    link_text,
+)
 
 SMS_MAX = 1600  # Twilio's limit of a message body (characters)
 _CATEGORY = {"image": "image", "video": "video", "audio": "voice"}
 # Twilio's MessageStatus -> OutboundMessage.State; the others (queued, accepted,
 # scheduled, sending, receiving, received, canceled...) say nothing new to staff.
 _STATES = {"sent": "sent", "delivered": "delivered", "read": "read", "undelivered": "failed", "failed": "failed"}
+# A created message's status: Twilio took it (a 5xx answer holding one was sent all the same).
+_ACCEPTED = frozenset({"accepted", "scheduled", "queued", "sending", "sent", "delivered", "read"})
+# Failures before the request was sent: no connection (refused, DNS), or none in time.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout)
+_SERVER_ERRORS = tuple(range(500, 600))
 
 
 def twilio_signature(auth_token: str, url: str, params: list[tuple[str, str]]) -> str:
@@ -48,6 +67,14 @@ def public_url(request: HttpRequest) -> str:
     proxy), else the URL as this server sees it."""
     base = settings.CC_PUBLIC_BASE_URL.rstrip("/")
     return base + request.get_full_path() if base else request.build_absolute_uri()
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def _params(body: bytes) -> list[tuple[str, str]]:
@@ -155,10 +182,26 @@ class Twilio(Platform):
         base = settings.CC_PUBLIC_BASE_URL.rstrip("/")
         if base:
             data["StatusCallback"] = f"{base}/webhooks/sms/{channel.pk}/"
-        response = http_call(
-            "POST", self._account_url(channel) + "/Messages.json", headers=self._auth(channel), data=data
-        )
-        return str((response.json() or {}).get("sid") or "")
+        url = self._account_url(channel) + "/Messages.json"
+        try:
+            response = http_call("POST", url, headers=self._auth(channel), data=data, ok_statuses=_SERVER_ERRORS)
+        except SendError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, httpx.HTTPError) and not isinstance(cause, _NOT_SENT):
+                # Sent, and no answer (a timeout, a dropped connection): Twilio may have
+                # taken it. Not tried again.
+                raise SendError(
+                    gettext("No answer from Twilio (%(error)s): the SMS may have been sent, so it is not sent again.")
+                    % {"error": type(cause).__name__},
+                    retryable=False,
+                ) from exc
+            raise
+        body = _json(response)
+        if response.status_code >= 500:
+            if body.get("sid") and body.get("status") in _ACCEPTED:
+                return str(body["sid"])
+            raise SendError(f"HTTP {response.status_code}: {error_text(response)}", retryable=True)
+        return str(body.get("sid") or "")
 
     def send_file(self, channel: Channel, *, to: str, text: str, file: OutFile, retry_key: str) -> FileSent:
         """A text with the file's public link (MMS reaches few countries)."""

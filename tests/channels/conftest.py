@@ -98,6 +98,9 @@ class Recorded:
 
 
 Response = tuple[int, Any, dict[str, str]]
+# Scripted "statuses" that answer nothing: DROP closes the connection at once (the request
+# was read: a dropped answer); STALL keeps it open until the server closes (a timeout).
+DROP, STALL = -1, -2
 
 
 class FakePlatformServer:
@@ -107,6 +110,7 @@ class FakePlatformServer:
         self.requests: list[Recorded] = []
         self.scripts: list[tuple[str, str, list[Response]]] = []
         self.routes: dict[tuple[str, str], Response] = {}
+        self.released = threading.Event()  # ends every STALL
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -117,6 +121,11 @@ class FakePlatformServer:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 outer.requests.append(Recorded(self.command, split.path, parse_qs(split.query), headers, body))
                 status, payload, extra = outer.answer(self.command, split.path)
+                if status == STALL:
+                    outer.released.wait(30)
+                if status in (DROP, STALL):
+                    self.close_connection = True
+                    return
                 data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
                 self.send_response(status)
                 ctype = extra.get("Content-Type", "application/json")
@@ -170,6 +179,7 @@ class FakePlatformServer:
         return [r for r in self.requests if r.method == method and r.path.startswith(prefix)]
 
     def close(self) -> None:
+        self.released.set()
         self.server.shutdown()
         self.server.server_close()
 

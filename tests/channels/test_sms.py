@@ -4,6 +4,7 @@ a status callback, delivery statuses, and an SMS sent from another channel's roo
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -19,7 +20,7 @@ from enquiries.models import Enquiry
 from rooms import services as room_services
 from rooms.models import Message
 
-from .conftest import process_pending
+from .conftest import DROP, STALL, process_pending
 
 pytestmark = pytest.mark.django_db
 
@@ -183,6 +184,50 @@ def test_twilio_refusing_fails_and_a_5xx_is_retried(sms_channel: Channel, agent:
     assert tasks.outbound_send(outbound.pk) == "failed"
     outbound.refresh_from_db()
     assert "The 'To' number is not valid." in outbound.error
+
+
+def _send(enquiry: Enquiry, agent: Any, text: str) -> tuple[str, OutboundMessage]:
+    message, _ = room_services.message_post(room_id=enquiry.room.pk, text=text, staff=agent)
+    outbound = OutboundMessage.objects.get(message=message)
+    result = tasks.outbound_send(outbound.pk)
+    outbound.refresh_from_db()
+    return result, outbound
+
+
+def test_no_connection_to_twilio_is_retried(sms_channel: Channel, agent: Any, settings: Any) -> None:
+    enquiry = open_sms_enquiry(sms_channel, agent)
+    with socket.socket() as probe:  # a port nothing listens on: connection refused
+        probe.bind(("127.0.0.1", 0))
+        settings.CC_TWILIO_API_URL = f"http://127.0.0.1:{probe.getsockname()[1]}/twilio"
+    result, outbound = _send(enquiry, agent, "Refused")
+    assert (result, outbound.state) == ("retry", "pending")
+    assert "ConnectError" in outbound.error
+
+
+@pytest.mark.parametrize("answer", [DROP, STALL], ids=["dropped", "timeout"])
+def test_a_send_without_answer_is_not_retried(
+    sms_channel: Channel, agent: Any, platform_api: Any, settings: Any, answer: int
+) -> None:
+    # Twilio read the request and may have created the message: a retry could send it twice.
+    enquiry = open_sms_enquiry(sms_channel, agent)
+    settings.CC_PLATFORM_HTTP_TIMEOUT = 0.5
+    platform_api.script("POST", MESSAGES, (answer, {}, {}))
+    result, outbound = _send(enquiry, agent, "Once only")
+    assert (result, outbound.state) == ("failed", "failed")
+    assert "may have been sent" in outbound.error
+    assert len(platform_api.calls("POST", MESSAGES)) == 1
+
+
+def test_a_5xx_holding_the_created_message_counts_as_sent(sms_channel: Channel, agent: Any, platform_api: Any) -> None:
+    enquiry = open_sms_enquiry(sms_channel, agent)
+    platform_api.script("POST", MESSAGES, (500, {"sid": "SM-OUT-5", "status": "queued"}, {}))
+    result, outbound = _send(enquiry, agent, "Accepted")
+    assert (result, outbound.state, outbound.provider_message_id) == ("sent", "sent", "SM-OUT-5")
+    # A 5xx without one is retried; a 429 too (Twilio refused it for now).
+    platform_api.script("POST", MESSAGES, (502, b"<html>Bad gateway</html>", {"Content-Type": "text/html"}))
+    assert _send(enquiry, agent, "Gateway")[0] == "retry"
+    platform_api.script("POST", MESSAGES, (429, {"code": 20429, "message": "Too Many Requests"}, {}))
+    assert _send(enquiry, agent, "Busy")[0] == "retry"
 
 
 def test_a_messaging_service_replaces_the_from_number(
