@@ -25,7 +25,7 @@ from rest_framework.views import APIView
 from ai import assist, services
 from ai.client import AIError, ai_configured
 from ai.selectors import access_assist_enquiry, ai_call_data, ai_calls
-from contactcenter.org.api_errors import Pagination
+from contactcenter.org.api_errors import Pagination, page_of
 from contactcenter.org.permissions import IsAdmin, staff_of
 from rooms.files_api import AnyAccept
 from rooms.selectors import message_data
@@ -165,11 +165,7 @@ class AICallOut(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class AICallPageOut(serializers.Serializer):
-    count = serializers.IntegerField()
-    next = serializers.CharField(allow_null=True)
-    previous = serializers.CharField(allow_null=True)
-    results = AICallOut(many=True)
+AICallPageOut = page_of(AICallOut, "AICallPageOut", link=serializers.CharField)
 
 
 class AICallsView(APIView):

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from analytics import reviews
 from analytics.reviews_models import ReviewCriterion
-from contactcenter.org.api_errors import JSONObjectField, results_of
+from contactcenter.org.api_errors import JSONObjectField, page_of, results_of
 from contactcenter.org.permissions import IsAdmin, IsAdminOrReadOnlyStaff, staff_of
 
 # ---------------------------------------------------------------- serializers
@@ -116,9 +116,7 @@ class ReviewUpdateIn(serializers.Serializer):
     )
 
 
-class ReviewPageOut(serializers.Serializer):
-    results = ReviewOut(many=True)
-    next_cursor = serializers.IntegerField(allow_null=True, help_text="Pass as ?cursor= for the next page; null: last.")
+ReviewPageOut = page_of(ReviewOut, "ReviewPageOut", by="next_cursor", cursor=serializers.IntegerField)
 
 
 class ReviewCriterionAverage(serializers.Serializer):

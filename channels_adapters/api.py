@@ -22,7 +22,7 @@ from channels_adapters.platforms import CREDENTIAL_KINDS, webhook_path
 from channels_adapters.widget_views import weblink_path
 from contactcenter.org import ratelimit
 from contactcenter.org.api import tag_by_name_or_id
-from contactcenter.org.api_errors import JSONObjectField, results_of
+from contactcenter.org.api_errors import JSONObjectField, page_of, results_of
 from contactcenter.org.auth import VisitorAuthentication
 from contactcenter.org.client_address import client_ip
 from contactcenter.org.errors import InvalidInput, NotFound
@@ -484,9 +484,7 @@ class HistoryConversationOut(serializers.Serializer):
     messages = serializers.ListField(child=serializers.DictField(), help_text="As GET /rooms/<id>/messages.")
 
 
-class HistoryPageOut(serializers.Serializer):
-    results = HistoryConversationOut(many=True)
-    has_more = serializers.BooleanField()
+HistoryPageOut = page_of(HistoryConversationOut, "HistoryPageOut", by="has_more")
 
 
 def _query_int(request: Request, name: str) -> int | None:

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from contactcenter.org import ratelimit
 from contactcenter.org.api import tag_by_name_or_id
-from contactcenter.org.api_errors import Pagination
+from contactcenter.org.api_errors import Pagination, page_of
 from contactcenter.org.auth import VisitorAuthentication
 from contactcenter.org.models import ChannelKind, Staff
 from contactcenter.org.parsers import FormParser, JSONParser, MultiPartParser
@@ -178,11 +178,7 @@ class EnquiryOut(serializers.Serializer):
     message_count = serializers.IntegerField(required=False, help_text="Text and file messages (lists only).")
 
 
-class EnquiryPageOut(serializers.Serializer):
-    count = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = EnquiryOut(many=True)
+EnquiryPageOut = page_of(EnquiryOut, "EnquiryPageOut")
 
 
 class VisitorEnquiryOut(EnquiryOut):

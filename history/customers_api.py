@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contactcenter.org.api_errors import Pagination
+from contactcenter.org.api_errors import Pagination, page_of
 from contactcenter.org.errors import InvalidInput
 from contactcenter.org.permissions import IsAdminOrReadOnlyStaff, staff_of
 from customers import services
@@ -46,11 +46,7 @@ class CustomerRowOut(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class CustomerPageOut(serializers.Serializer):
-    count = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = CustomerRowOut(many=True)
+CustomerPageOut = page_of(CustomerRowOut, "CustomerPageOut")
 
 
 class CustomerChannelDoc(serializers.Serializer):
@@ -117,11 +113,7 @@ class CustomerEnquiryOut(serializers.Serializer):
     transcript = serializers.BooleanField(help_text="The caller may open its room and transcript.")
 
 
-class CustomerEnquiryPageOut(serializers.Serializer):
-    count = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = CustomerEnquiryOut(many=True)
+CustomerEnquiryPageOut = page_of(CustomerEnquiryOut, "CustomerEnquiryPageOut")
 
 
 class CustomerDuplicateOut(CustomerRowOut):

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from contactcenter.org.api_errors import page_of
 from contactcenter.org.models import Staff
 from contactcenter.org.permissions import staff_of
 from enquiries.models import Enquiry
@@ -96,9 +97,7 @@ class HistoryEnquiryOut(serializers.Serializer):
     )
 
 
-class HistoryListOut(serializers.Serializer):
-    results = HistoryEnquiryOut(many=True)
-    next_cursor = serializers.CharField(allow_null=True, help_text="Pass as ?cursor= for the next page; null: last.")
+HistoryListOut = page_of(HistoryEnquiryOut, "HistoryListOut", by="next_cursor")
 
 
 class TranscriptMessageOut(MessageOut):

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from contactcenter.org.api_errors import page_of
 from contactcenter.org.errors import InvalidInput
 from contactcenter.org.permissions import staff_of
 from enquiries.models import Enquiry
@@ -56,9 +57,7 @@ class SearchResultOut(serializers.Serializer):
         return fields
 
 
-class SearchPageOut(serializers.Serializer):
-    results = SearchResultOut(many=True)
-    next_offset = serializers.IntegerField(allow_null=True, help_text="The offset of the next page; null at the end.")
+SearchPageOut = page_of(SearchResultOut, "SearchPageOut", by="next_offset")
 
 
 def _int(params: Any, name: str, default: int, low: int, high: int) -> int:

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from contactcenter.org import ratelimit
+from contactcenter.org.api_errors import page_of
 from contactcenter.org.auth import VisitorAuthentication
 from contactcenter.org.errors import InvalidInput
 from contactcenter.org.models import Staff
@@ -48,9 +49,7 @@ class MessageOut(serializers.Serializer):
     recalled_at = serializers.DateTimeField(allow_null=True)
 
 
-class MessagePageOut(serializers.Serializer):
-    results = MessageOut(many=True)
-    has_more = serializers.BooleanField()
+MessagePageOut = page_of(MessageOut, "MessagePageOut", by="has_more")
 
 
 def _whole_number(request: Request, name: str, default: int) -> int:

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contactcenter.org.api_errors import Pagination
+from contactcenter.org.api_errors import Pagination, page_of
 from contactcenter.org.models import Staff
 from rooms import quick_replies, spaces
 from rooms.models import RoomMember
@@ -85,11 +85,7 @@ class RoomListItemOut(serializers.Serializer):
     last_read_message_id = serializers.IntegerField()
 
 
-class RoomListPageOut(serializers.Serializer):
-    count = serializers.IntegerField()
-    next = serializers.CharField(allow_null=True)
-    previous = serializers.CharField(allow_null=True)
-    results = RoomListItemOut(many=True)
+RoomListPageOut = page_of(RoomListItemOut, "RoomListPageOut", link=serializers.CharField)
 
 
 class _RoomMemberDoc(_StaffRefDoc):

@@ -1,4 +1,5 @@
-"""Domain errors to HTTP codes, in one place; the API's pagination; shared input fields."""
+"""Domain errors to HTTP codes, in one place; the API's pagination and page serializers; shared
+input fields."""
 
 from __future__ import annotations
 
@@ -132,6 +133,50 @@ def results_of(item: type[serializers.Serializer], name: str) -> serializers.Ser
     from drf_spectacular.utils import inline_serializer  # schema-only helper; keeps import time small
 
     return inline_serializer(name=name, fields={"results": item(many=True)})
+
+
+PAGE_FIELDS = ("count", "next_cursor", "has_more", "next_offset")
+NEXT_CURSOR_HELP = "Pass as ?cursor= for the next page; null: last."
+
+
+def page_of(
+    item: type[serializers.Serializer],
+    name: str,
+    *,
+    by: str = "count",
+    link: type[serializers.Field] = serializers.URLField,
+    cursor: type[serializers.Field] = serializers.CharField,
+) -> type[serializers.Serializer]:
+    """The serializer (schema component ``name``) of a page of ``item``s: ``results`` and,
+    by how the API pages (``by``):
+
+    - "count": ``count``, ``next`` and ``previous`` links (``link``: URLField, or CharField
+      where the links are not documented as URLs) before ``results`` (``Pagination``);
+    - "next_cursor": the keyset cursor of the next page (``cursor``'s type), null on the last;
+    - "has_more": whether older items are left;
+    - "next_offset": the offset of the next page, null at the end."""
+    fields: dict[str, Any]
+    if by == "count":
+        fields = {
+            "count": serializers.IntegerField(),
+            "next": link(allow_null=True),
+            "previous": link(allow_null=True),
+            "results": item(many=True),
+        }
+    elif by == "next_cursor":
+        fields = {"results": item(many=True), "next_cursor": cursor(allow_null=True, help_text=NEXT_CURSOR_HELP)}
+    elif by == "has_more":
+        fields = {"results": item(many=True), "has_more": serializers.BooleanField()}
+    elif by == "next_offset":
+        fields = {
+            "results": item(many=True),
+            "next_offset": serializers.IntegerField(
+                allow_null=True, help_text="The offset of the next page; null at the end."
+            ),
+        }
+    else:
+        raise ValueError(f"page_of: by must be one of {PAGE_FIELDS}, not {by!r}")
+    return type(name, (serializers.Serializer,), {**fields, "__module__": item.__module__})
 
 
 # Every error body (exception_handler above): a "detail" string, sometimes a "code", a

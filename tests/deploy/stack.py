@@ -27,11 +27,75 @@ import redis
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
+from contactcenter.org import services as org_services
+from contactcenter.org.models import Staff, Tag
 from tests.conftest import IN_CI
-from tests.integration.test_real_timers import BIN, Processes, free_port
+from tests.integration.test_real_timers import (
+    BIN,
+    Processes,
+    free_port,
+    private_celery_queue,
+    production_env,
+    suite_redis_url,
+)
 from tests.process_groups import ROOT, reap_group, signal_group
 
 DEPLOY = ROOT / "deploy"
+MAX_WAIT = 8.0  # CC_ENQUIRY_MAX_WAIT_SECONDS: long enough to pick the chats up first
+
+
+def stack_env(settings: Any, tmp_path: Path, **extra: str) -> dict[str, str]:
+    """Production mode on the test database and the suite's Redis, keeping apart from
+    other runs by channel prefix and Celery queue; timers as deployed (Celery with beat,
+    and the web ticker under its advisory lock). ``extra`` adds to it or replaces."""
+    return production_env(
+        suite_redis_url(settings.REDIS_URL),
+        **{
+            "CC_CHANNEL_PREFIX": f"scaleout-{os.getpid()}",
+            "CC_CELERY_QUEUE": private_celery_queue(),
+            "CC_TIMERS": "celery",
+            "CC_WEB_TICKER": "1",
+            "CC_ENQUIRY_MAX_WAIT_SECONDS": str(MAX_WAIT),
+            "CC_TRUSTED_PROXIES": "127.0.0.1",
+            "CC_MEDIA_ROOT": str(tmp_path / "media"),
+            "CC_WIDGET_RATE": "100000/min",
+            "CC_WIDGET_MAX_ENQUIRIES_PER_HOUR": "100000",
+            "CC_LOGIN_RATE": "100000/min",
+            "CC_LOG_LEVEL": "INFO",  # the workers' " ready." line is what the stack waits for
+            **extra,
+        },
+    )
+
+
+def staff_tokens(make_staff: Callable[..., Staff], tag: Tag, agents: int, **fields: Any) -> tuple[list[str], str]:
+    """API tokens of ``agents`` agents serving ``tag`` ("Agent 0", "Agent 1"...; ``fields``
+    for make_staff) and of an admin: (agent tokens, admin token)."""
+    tokens = [
+        org_services.token_issue(staff=make_staff(tags=[tag], name=f"Agent {n}", **fields)) for n in range(agents)
+    ]
+    admin = make_staff(role=Staff.Role.ADMIN, name="Ada Admin")
+    return tokens, org_services.token_issue(staff=admin)
+
+
+def widget_channel_key(http: httpx.Client, admin_token: str, tag: Tag) -> str:
+    """A widget channel to ``tag``, made through the API: its key."""
+    response = http.post(
+        "/api/v1/channels",
+        headers={"Authorization": f"Token {admin_token}"},
+        json={"kind": "widget", "name": "Site", "destination_tag": tag.pk},
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["key"])
+
+
+def widget_enquiry(http: httpx.Client, key: str, name: str) -> dict[str, Any]:
+    """A visitor named ``name`` opens an enquiry by the widget API: the answer (id, room,
+    visitor_token...)."""
+    response = http.post(
+        "/api/v1/widget/enquiries", json={"channel_key": key, "message": "Hello?", "visitor": {"first_name": name}}
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
 
 
 def require_binary(name: str) -> str:
@@ -105,12 +169,13 @@ class Stack:
 
     # ------------------------------------------------------------------ processes
 
-    def start_daphne(self, count: int) -> None:
+    def start_daphne(self, count: int, env: dict[str, str] | None = None) -> None:
+        """``count`` daphne processes, with the stack's environment or ``env``."""
         started = []
         for _ in range(count):
             port = free_port()
             args = [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "contactcenter.asgi:application"]
-            started.append((port, self.start("daphne", args, self.env)))
+            started.append((port, self.start("daphne", args, env or self.env)))
         for port, proc in started:  # started side by side, then waited for
 
             def serves(port: int = port) -> bool:

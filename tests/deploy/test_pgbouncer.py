@@ -29,12 +29,23 @@ import psycopg2
 import pytest
 from django.db import connection
 
-from contactcenter.org import services as org_services
 from contactcenter.org.models import Staff, Tag
 from enquiries.models import Enquiry, EnquiryEvent
 from tests.conftest import require_postgres, require_redis
-from tests.deploy.stack import DEPLOY, AsyncRetrying, Peer, Retrying, Stack, require_binary, run_peers, wait_for
-from tests.deploy.test_scaleout import stack_env
+from tests.deploy.stack import (
+    DEPLOY,
+    AsyncRetrying,
+    Peer,
+    Retrying,
+    Stack,
+    require_binary,
+    run_peers,
+    stack_env,
+    staff_tokens,
+    wait_for,
+    widget_channel_key,
+    widget_enquiry,
+)
 from tests.deploy.test_settings import environment, run
 from tests.integration.test_real_timers import (  # noqa: F401 - fixtures
     POLL,
@@ -210,9 +221,7 @@ def test_main_flows_through_pgbouncer_in_transaction_mode(
     require_redis()
     require_binary("haproxy")
     bouncer = Bouncer(processes, bouncer_folder)
-    agent = make_staff(tags=[support], name="Alice Agent")
-    admin = make_staff(role=Staff.Role.ADMIN, name="Ada Admin")
-    agent_token, admin_token = org_services.token_issue(staff=agent), org_services.token_issue(staff=admin)
+    (agent_token,), admin_token = staff_tokens(make_staff, support, 1)
 
     env = stack_env(settings, tmp_path, CC_PGBOUNCER="1")
     env["DATABASE_URL"] = bouncer.url
@@ -226,19 +235,10 @@ def test_main_flows_through_pgbouncer_in_transaction_mode(
     http = httpx.Client(base_url=stack.base, timeout=10, transport=Retrying())
     as_admin, as_agent = {"Authorization": f"Token {admin_token}"}, {"Authorization": f"Token {agent_token}"}
     try:
-        channel = http.post(
-            "/api/v1/channels", headers=as_admin, json={"kind": "widget", "name": "Site", "destination_tag": support.pk}
-        )
-        assert channel.status_code == 201, channel.text
-        key = channel.json()["key"]
+        key = widget_channel_key(http, admin_token, support)
 
         def open_enquiry(name: str) -> dict[str, Any]:
-            response = http.post(
-                "/api/v1/widget/enquiries",
-                json={"channel_key": key, "message": "Hello?", "visitor": {"first_name": name}},
-            )
-            assert response.status_code == 201, response.text
-            return dict(response.json())
+            return widget_enquiry(http, key, name)
 
         chat = open_enquiry("Chatty")
         assert http.post(f"/api/v1/enquiries/{chat['id']}/pick-up", headers=as_agent).status_code == 200

@@ -16,7 +16,6 @@ PostgreSQL or Redis. Bounded: every wait has a limit, the whole body 150 s."""
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,46 +24,33 @@ from typing import Any
 import httpx
 from django.db import connection
 
-from contactcenter.org import services as org_services
 from contactcenter.org.models import Staff, Tag
 from enquiries.models import Enquiry, EnquiryEvent
 from rooms.models import Message
 from tests.conftest import require_postgres, require_redis
-from tests.deploy.stack import AsyncRetrying, Peer, Retrying, Stack, require_binary, run_peers, wait_for
+from tests.deploy.stack import (
+    MAX_WAIT,
+    AsyncRetrying,
+    Peer,
+    Retrying,
+    Stack,
+    require_binary,
+    run_peers,
+    stack_env,
+    staff_tokens,
+    wait_for,
+    widget_channel_key,
+    widget_enquiry,
+)
 from tests.integration.test_real_timers import (  # noqa: F401 - fixtures
     FIRE_WITHIN,
     Processes,
-    private_celery_queue,
     processes,
-    production_env,
-    suite_redis_url,
 )
 
-MAX_WAIT = 8.0  # CC_ENQUIRY_MAX_WAIT_SECONDS: long enough to pick the chats up first
 CONVERSATIONS = 4
 POSTS = 12  # per side and conversation
 WAITING = 5  # enquiries nobody picks up: missed at their deadline
-
-
-def stack_env(settings: Any, tmp_path: Path, **extra: str) -> dict[str, str]:
-    """Production mode on the test database and the suite's Redis, keeping apart from
-    other runs by channel prefix and Celery queue; timers as deployed (Celery with beat,
-    and the web ticker under its advisory lock)."""
-    return production_env(
-        suite_redis_url(settings.REDIS_URL),
-        CC_CHANNEL_PREFIX=f"scaleout-{os.getpid()}",
-        CC_CELERY_QUEUE=private_celery_queue(),
-        CC_TIMERS="celery",
-        CC_WEB_TICKER="1",
-        CC_ENQUIRY_MAX_WAIT_SECONDS=str(MAX_WAIT),
-        CC_TRUSTED_PROXIES="127.0.0.1",
-        CC_MEDIA_ROOT=str(tmp_path / "media"),
-        CC_WIDGET_RATE="100000/min",
-        CC_WIDGET_MAX_ENQUIRIES_PER_HOUR="100000",
-        CC_LOGIN_RATE="100000/min",
-        CC_LOG_LEVEL="INFO",  # the workers' " ready." line is what the stack waits for
-        **extra,
-    )
 
 
 def timers_holder() -> int | None:
@@ -90,9 +76,7 @@ def test_two_processes_behind_haproxy_survive_a_crash(
     require_postgres()
     require_redis()
     require_binary("haproxy")
-    agents = [make_staff(tags=[support], name=f"Agent {n}", max_concurrent=20) for n in range(2)]
-    tokens = [org_services.token_issue(staff=a) for a in agents]
-    admin_token = org_services.token_issue(staff=make_staff(role=Staff.Role.ADMIN, name="Ada Admin"))
+    tokens, admin_token = staff_tokens(make_staff, support, 2, max_concurrent=20)
 
     stack = Stack(processes, tmp_path, stack_env(settings, tmp_path))
     stack.start_daphne(2)
@@ -101,19 +85,10 @@ def test_two_processes_behind_haproxy_survive_a_crash(
     started = time.monotonic()
 
     http = httpx.Client(base_url=stack.base, timeout=10, transport=Retrying())
-    admin = {"Authorization": f"Token {admin_token}"}
-    channel = http.post(
-        "/api/v1/channels", headers=admin, json={"kind": "widget", "name": "Site", "destination_tag": support.pk}
-    )
-    assert channel.status_code == 201, channel.text
-    key = channel.json()["key"]
+    key = widget_channel_key(http, admin_token, support)
 
     def open_enquiry(name: str) -> dict[str, Any]:
-        response = http.post(
-            "/api/v1/widget/enquiries", json={"channel_key": key, "message": "Hello?", "visitor": {"first_name": name}}
-        )
-        assert response.status_code == 201, response.text
-        return dict(response.json())
+        return widget_enquiry(http, key, name)
 
     # Conversations: a visitor opens by the widget API, an agent picks up by REST.
     chats = []
