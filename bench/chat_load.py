@@ -391,6 +391,7 @@ class Load:
             conv.refused.clear()
             conv.paused_until = 0.0
         total = int(rate * duration)
+        print(f"phase {tag} start: {rate:g} msg/s", file=sys.stderr, flush=True)  # e.g. to start a profiler
         start = now()
         n_convs = len(self.convs)
         for k in range(total):

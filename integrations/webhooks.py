@@ -87,19 +87,42 @@ _FROM_ENQUIRY_EVENT = {
 }
 _WANTED_KEY = "cc:webhooks:wanted-types"
 _WANTED_TTL = 300
+# With a shared (Redis) cache each process also keeps the answer this long, so that a
+# posted batch does not make a cache round trip inside its transaction (bench/RESULTS.md,
+# round 5): a hook created, changed or removed through another process counts from at
+# most this much later; through this one, at once (``wanted_types_refresh``).
+WANTED_LOCAL_SECONDS = 1.0
+_wanted_local: tuple[float, set[str]] | None = None  # (monotonic expiry, types)
 
 
 # ---------------------------------------------------------------- what some hook wants
 
 
+def _shared_cache() -> bool:
+    return str(settings.CACHES["default"].get("BACKEND", "")).endswith("RedisCache")
+
+
+def _wanted_remember(types: set[str]) -> None:
+    global _wanted_local  # noqa: PLW0603 - the process's copy of a shared value
+    _wanted_local = (time.monotonic() + WANTED_LOCAL_SECONDS, types) if _shared_cache() else None
+
+
 def wanted_types() -> set[str] | None:
     """The event types some active hook wants, as the shared cache knows them (None: it
-    does not know, after a restart of the cache or while it is down)."""
+    does not know, after a restart of the cache or while it is down); at most
+    WANTED_LOCAL_SECONDS old."""
+    local = _wanted_local
+    if local is not None and time.monotonic() < local[0] and _shared_cache():
+        return local[1]
     try:
         value = cache.get(_WANTED_KEY)
     except Exception:  # The FailOpen cache already logs; keep the event.
         return None
-    return None if value is None else set(value)
+    if value is None:
+        return None
+    types = set(value)
+    _wanted_remember(types)
+    return types
 
 
 def wanted_types_refresh() -> set[str]:
@@ -111,6 +134,7 @@ def wanted_types_refresh() -> set[str]:
         cache.set(_WANTED_KEY, sorted(types), timeout=_WANTED_TTL)
     except Exception:
         logger.warning("could not store the webhooks' event types in the cache", exc_info=True)
+    _wanted_remember(types)
     return types
 
 

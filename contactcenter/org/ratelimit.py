@@ -4,7 +4,8 @@ and the per-account login lockout (README "Security").
 Counters are fixed windows in the cache (Redis in production, so every process and every
 socket of one person counts against the same limit). With the Redis cache a hit is one
 round trip (INCR and EXPIRE in one pipeline), asynchronous on the socket path so the event
-loop never waits on it; with the in-process cache (the embedded default, tests) it is a
+loop never waits on it, and on that path not even awaited while a counter is far below its
+limit (``DEFER_SECONDS``); with the in-process cache (the embedded default, tests) it is a
 dictionary update. When Redis cannot be reached the limits let requests through (logged):
 a limit degrades, it does not make posting fail.
 """
@@ -126,9 +127,23 @@ def _incr(key: str, ttl: int) -> int:
 
 # Counter hits made on one event loop in the same turn of it go to Redis together: one
 # pipeline (one round trip) for all of them instead of one per message (bench/RESULTS.md).
-_incr_batches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[tuple[str, int, asyncio.Future[int]]]] = (
-    weakref.WeakKeyDictionary()
-)
+# An item: (full key, ttl, how many hits, the future of the count, or None when nobody waits).
+_Hit = tuple[str, int, int, "asyncio.Future[int] | None"]
+_incr_batches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[_Hit]] = weakref.WeakKeyDictionary()
+
+# Far below its limit a socket's hit is counted without being waited for (``ahit``): the post
+# goes on at once and the hit goes to Redis within DEFER_SECONDS, together with the others
+# of that time (INCRBY per key: one round trip for many posts). Whether a counter is far
+# below its limit is known from Redis's last answer for it in this process plus the hits
+# this process sent since (``_answered``, ``_unanswered``); a counter with no answer yet
+# (a person's first post in a window) and one past half its limit are waited for, as every
+# hit was before, so a limit is still exact for one process and overshot across processes
+# only by what a person posts elsewhere within one DEFER_SECONDS at half the limit.
+DEFER_SECONDS = 0.05
+KNOWN_MAX = 20_000  # counters remembered; past that all are forgotten (then waited for again)
+_deferred: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, list[int]]] = weakref.WeakKeyDictionary()
+_answered: dict[str, int] = {}
+_unanswered: dict[str, int] = {}
 
 
 async def _aincr(key: str, ttl: int) -> int:
@@ -137,12 +152,49 @@ async def _aincr(key: str, ttl: int) -> int:
         return _incr(key, ttl)  # an in-process cache: no I/O to wait for
     loop = asyncio.get_running_loop()
     future: asyncio.Future[int] = loop.create_future()
+    full_key = cache.make_key(key)
+    # Hits of this key still waiting to be sent go with this one: its count is then exact.
+    waiting = _deferred.get(loop, {}).pop(full_key, None)
+    amount = 1 + (waiting[1] if waiting else 0)
+    _unanswered[full_key] = _unanswered.get(full_key, 0) + 1
+    _batch_add(loop, location, (full_key, ttl, amount, future))
+    return await future
+
+
+def _batch_add(loop: asyncio.AbstractEventLoop, location: str, hit: _Hit) -> None:
     batch = _incr_batches.get(loop)
     if batch is None:
         batch = _incr_batches[loop] = []
         loop.call_soon(_flush_start, loop, location)
-    batch.append((cache.make_key(key), ttl, future))
-    return await future
+    batch.append(hit)
+
+
+def _deferrable(full_key: str, rate: Rate) -> bool:
+    """Whether a hit of ``full_key`` is sure to be within ``rate`` without asking Redis."""
+    answered = _answered.get(full_key)
+    return answered is not None and answered + _unanswered.get(full_key, 0) + 1 <= rate.limit // 2
+
+
+def _incr_later(key: str, ttl: int) -> None:
+    """Count a hit within DEFER_SECONDS, without waiting for its answer."""
+    loop = asyncio.get_running_loop()
+    deferred = _deferred.get(loop)
+    if deferred is None:
+        deferred = _deferred[loop] = {}
+        loop.call_later(DEFER_SECONDS, _deferred_send, loop)
+    full_key = cache.make_key(key)
+    entry = deferred.setdefault(full_key, [ttl, 0])
+    entry[1] += 1
+    _unanswered[full_key] = _unanswered.get(full_key, 0) + 1
+
+
+def _deferred_send(loop: asyncio.AbstractEventLoop) -> None:
+    deferred = _deferred.pop(loop, {})
+    location = _redis_location()
+    if location is None:
+        return
+    for full_key, (ttl, amount) in deferred.items():
+        _batch_add(loop, location, (full_key, ttl, amount, None))
 
 
 def _flush_start(loop: asyncio.AbstractEventLoop, location: str) -> None:
@@ -156,18 +208,26 @@ def _flush_start(loop: asyncio.AbstractEventLoop, location: str) -> None:
 _flushing: set[asyncio.Task[None]] = set()
 
 
-async def _incr_flush(location: str, batch: list[tuple[str, int, asyncio.Future[int]]]) -> None:
+async def _incr_flush(location: str, batch: list[_Hit]) -> None:
     try:
         async with _async_redis(location).pipeline(transaction=False) as pipe:
-            for full_key, ttl, _future in batch:
-                pipe.incr(full_key)
+            for full_key, ttl, amount, _future in batch:
+                pipe.incrby(full_key, amount)
                 pipe.expire(full_key, ttl)
             results = await pipe.execute()
         counts = [int(results[2 * i]) for i in range(len(batch))]
     except Exception as exc:
         counts = [_unavailable(exc)] * len(batch)
-    for (_key, _ttl, future), count in zip(batch, counts, strict=True):
-        if not future.done():
+    if len(_answered) > KNOWN_MAX:
+        _answered.clear()
+    for (full_key, _ttl, amount, future), count in zip(batch, counts, strict=True):
+        _answered[full_key] = max(count, _answered.get(full_key, 0))
+        left = _unanswered.get(full_key, 0) - amount
+        if left > 0:
+            _unanswered[full_key] = left
+        else:
+            _unanswered.pop(full_key, None)
+        if future is not None and not future.done():
             future.set_result(count)
 
 
@@ -193,6 +253,9 @@ async def ahit(name: str, rate: Rate | None) -> float | None:
     if rate is None:
         return None
     key, ttl, left = _window(name, rate)
+    if _redis_location() is not None and _deferrable(cache.make_key(key), rate):
+        _incr_later(key, ttl)  # far below the limit: counted, not waited for (DEFER_SECONDS)
+        return None
     return left if await _aincr(key, ttl) > rate.limit else None
 
 

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import socket
+import time
 from typing import Any
 
 import pytest
@@ -423,3 +424,57 @@ def test_a_due_delivery_is_queued_once_until_its_task_is_presumed_lost(
     assert webhooks.webhook_deliveries_queue_due() == [delivery_id]  # the task was lost: again
     assert webhooks.webhook_delivery_attempt(delivery_id=delivery_id) == "delivered"
     assert len(receiver.received) == 1
+
+
+def test_with_a_shared_cache_a_posted_batch_reads_the_wanted_types_at_most_once_a_second(settings, monkeypatch) -> None:
+    """The types some hook wants come from the shared cache, kept by each process for
+    WANTED_LOCAL_SECONDS: a posted batch makes no cache round trip in its transaction, and a
+    change made through another process (the cache's value replaced) counts soon after."""
+    from tests.conftest import require_redis
+
+    require_redis()
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": settings.REDIS_URL,
+            "KEY_PREFIX": f"cc-wanted-test-{id(settings)}",
+        }
+    }
+    from django.core.cache import cache as redis_cache
+
+    reads: list[str] = []
+
+    class Counting:
+        def get(self, key: str, *args: Any, **kwargs: Any) -> Any:
+            reads.append(key)
+            return redis_cache.get(key, *args, **kwargs)
+
+        def set(self, *args: Any, **kwargs: Any) -> Any:
+            return redis_cache.set(*args, **kwargs)
+
+    monkeypatch.setattr(webhooks, "cache", Counting())
+    redis_cache.set(webhooks._WANTED_KEY, ["enquiry.opened"], timeout=60)
+    webhooks._wanted_local = None
+    try:
+        assert not webhooks._wanted("message.created")
+        for _ in range(20):
+            assert not webhooks._wanted("message.created")
+        assert len(reads) == 1  # one read, then the process's copy
+        redis_cache.set(webhooks._WANTED_KEY, ["message.created"], timeout=60)  # another process's change
+        deadline = time.monotonic() + webhooks.WANTED_LOCAL_SECONDS + 5
+        while not webhooks._wanted("message.created"):
+            assert time.monotonic() < deadline, "the change was never seen"
+            time.sleep(0.02)
+    finally:
+        redis_cache.delete(webhooks._WANTED_KEY)
+        webhooks._wanted_local = None
+
+
+def test_without_a_shared_cache_nothing_is_kept_in_the_process(make_hook) -> None:
+    """The in-process cache (embedded, tests) is read each time: no copy to go stale."""
+    make_hook(events=["message.created"])
+    try:
+        assert webhooks._wanted_local is None
+        assert webhooks._wanted("message.created")
+    finally:
+        webhooks.cache.delete(webhooks._WANTED_KEY)  # the next tests' batches want nothing

@@ -211,3 +211,42 @@ def test_unreachable_counter_lets_posts_through(settings: Any, make_visitor: Any
             await ratelimit.amessage_rate_check("visitor", visitor.pk)
 
     async_to_sync(socket_posts)()
+
+
+def test_far_below_the_limit_a_socket_hit_is_counted_without_waiting(settings: Any, make_visitor: Any) -> None:
+    """With the Redis cache, once Redis has answered a counter and it is below half its
+    limit, a socket's hit is sent within DEFER_SECONDS instead of waited for; closer to the
+    limit every hit is waited for again, so the limit stays exact (one process)."""
+    require_redis()
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": settings.REDIS_URL,
+            "KEY_PREFIX": f"cc-limits-defer-{id(settings)}",
+        }
+    }
+    from django.core.cache import cache as redis_cache
+
+    visitor = make_visitor()
+    settings.CC_VISITOR_MESSAGE_RATE = "20/10s"
+    key, _ttl, _left = ratelimit._window(f"msg:visitor:{visitor.pk}", ratelimit.Rate(20, 10))
+
+    async def socket_posts() -> None:
+        await ratelimit.amessage_rate_check("visitor", visitor.pk)  # no answer yet: waited for
+        assert await asyncio.to_thread(redis_cache.get, key) == 1
+        await ratelimit.amessage_rate_check("visitor", visitor.pk)  # far below: not waited for
+        assert await asyncio.to_thread(redis_cache.get, key) == 1
+        deadline = asyncio.get_running_loop().time() + 5
+        while await asyncio.to_thread(redis_cache.get, key) != 2:  # sent within DEFER_SECONDS
+            assert asyncio.get_running_loop().time() < deadline, "the deferred hit was never counted"
+            await asyncio.sleep(0.01)
+        for _ in range(18):  # 20 in all: the last ones waited for, each exact
+            await ratelimit.amessage_rate_check("visitor", visitor.pk)
+        with pytest.raises(RateLimited):
+            await ratelimit.amessage_rate_check("visitor", visitor.pk)
+        while ratelimit._flushing:
+            await asyncio.sleep(0.01)
+
+    async_to_sync(socket_posts)()
+    assert redis_cache.get(key) == 21  # every hit counted, the refused one too
+    redis_cache.delete(key)
