@@ -757,9 +757,9 @@ def main() -> None:
     parser.add_argument("--server-pids", default="", help="with --url: their pids, for CPU and RSS figures")
     parser.add_argument(
         "--server",
-        choices=["daphne", "uvicorn", "both"],
         default="daphne",
-        help="the ASGI server started (CC_ASGI_SERVER); both: the same load against each in turn, then echo",
+        help="the ASGI server started (CC_ASGI_SERVER): daphne, uvicorn, or several in turn, the same load "
+        "against each, then echo: both (= daphne,uvicorn) or a comma-separated order (uvicorn,daphne)",
     )
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--port", type=int, default=8100)
@@ -781,13 +781,15 @@ def main() -> None:
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
         sys.exit("Production mode: set DATABASE_URL and REDIS_URL.")
-    if args.url and args.server == "both":
+    if args.url and (args.server == "both" or "," in args.server):
         sys.exit("--server both starts the servers itself: not with --url.")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     rates = [float(r) for r in args.rates.split(",") if r]
     overload = [float(f) for f in args.overload.split(",") if f]
-    servers = ["daphne", "uvicorn"] if args.server == "both" else [args.server]
+    servers = ["daphne", "uvicorn"] if args.server == "both" else [n for n in args.server.split(",") if n]
+    if not servers or any(n not in ("daphne", "uvicorn") for n in servers) or len(set(servers)) < len(servers):
+        sys.exit("--server: daphne, uvicorn, both, or an order such as uvicorn,daphne")
     logs = Path(tempfile.mkdtemp(prefix="cc-bench-"))
     print(f"server logs in {logs}", flush=True)
     procs = Procs()
