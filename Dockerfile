@@ -1,4 +1,4 @@
-# One image for every production process: web (daphne), worker (celery worker) and beat
+# One image for every production process: web (daphne, or uvicorn with CC_ASGI_SERVER=uvicorn), worker (celery worker) and beat
 # (celery beat); docker-compose.yml picks the command. Settings come from the environment
 # (DATABASE_URL, REDIS_URL, CC_SECRET_KEY, CC_ALLOWED_HOSTS).
 FROM python:3.11-slim
@@ -30,4 +30,5 @@ EXPOSE 8000
 # The web process; migrate, worker and beat override the command in docker-compose.yml.
 # Migrations are not run here: once per deployment (`python manage.py migrate --noinput`,
 # the compose file's one-shot migrate service), not in every web container.
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "contactcenter.asgi:application"]
+# The ASGI server is chosen by CC_ASGI_SERVER (daphne by default; contactcenter/asgi_server.py).
+CMD ["python", "-m", "contactcenter.asgi_server", "--host", "0.0.0.0", "--port", "8000"]

@@ -2,9 +2,10 @@
 """Chat load benchmark (a script, not a test). See bench/RESULTS.md for figures.
 
 Production mode: needs DATABASE_URL (a PostgreSQL server; the bench creates its own
-database, --db-name, default cc_bench) and REDIS_URL. It starts --processes daphne
+database, --db-name, default cc_bench) and REDIS_URL. It starts --processes web
 processes on consecutive ports (or targets running ones with --url), sets up staff and
-channels through manage.py, then:
+channels through manage.py, then (for each of --server daphne|uvicorn|both, in turn, on the
+same ports and conversations):
 
 - chat: R conversations (a visitor opens an enquiry by REST, an agent picks it up; one
   visitor socket and one agent socket each, spread across the processes; the agent's
@@ -17,6 +18,8 @@ channels through manage.py, then:
   REST must reach all of them as ``enquiry.opened``: p50/p99 of REST call start -> receipt.
 - --idle N: N idle visitor sockets on the first process: RSS delta per socket
   (/proc/<pid>/status), and the same for the echo server.
+
+With --server both, a table of each server's figures beside the echo baseline ends the run.
 
 Example: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379/6 \\
     .venv/bin/python bench/chat_load.py --processes 2 --rates 200,500 --duration 20
@@ -457,9 +460,11 @@ async def measure_load(
     echo: bool,
     pids: list[int],
     overload: list[float] | None = None,
+    tag: str = "",
 ) -> list[dict[str, Any]]:
     """One phase per rate; then, with ``overload`` (factors), phases at those multiples of
-    the highest rate sustained at p99 <= P99_TARGET_MS (tagged ``"overload": factor``)."""
+    the highest rate sustained at p99 <= P99_TARGET_MS (tagged ``"overload": factor``).
+    ``tag`` prefixes the client_ids (a second server in one run posts to the same rooms)."""
     load = Load(convs, echo)
     await load.open()
     await asyncio.sleep(1)
@@ -476,12 +481,12 @@ async def measure_load(
         return result
 
     for i, rate in enumerate(rates):
-        results.append(await one(rate, f"{'e' if echo else 'c'}{i}"))
+        results.append(await one(rate, f"{tag}{'e' if echo else 'c'}{i}"))
     if overload:
         best = max_sustained(results)
         base = best["sustained_msg_s"] if best else max(r["sustained_msg_s"] for r in results)
         for j, factor in enumerate(overload):
-            result = await one(round(base * factor), f"o{j}", grace=20)
+            result = await one(round(base * factor), f"{tag}o{j}", grace=20)
             result["overload"] = factor
             result["share_of_max"] = round(result["sustained_msg_s"] / max(1.0, base), 2)
             results.append(result)
@@ -696,10 +701,67 @@ async def measure_idle(urls: list[str], pid: int, expect_hello: bool) -> dict[st
 # ------------------------------------------------------------------------------ main
 
 
+def server_command(server: str, port: int) -> list[str]:
+    """The web process as deployed (contactcenter/asgi_server.py), under ``server``."""
+    from contactcenter.asgi_server import server_argv  # no Django: the launcher's own module
+
+    return server_argv(server, "127.0.0.1", port, BIN)
+
+
+def fresh(convs: list[Conversation]) -> list[Conversation]:
+    """The same conversations (rooms, sockets' URLs) with no client state: for the next server."""
+    return [Conversation(c.index, c.room, c.visitor_url, c.agent_url, c.origin, c.agent_token) for c in convs]
+
+
+def side_by_side(servers: dict[str, dict[str, Any]]) -> str:
+    """The servers' figures in columns, each with its ratio to the echo baseline."""
+    names = list(servers)
+    echo = next(iter(servers.values()))
+    lines = [" | ".join(["figure", *names, "echo"])]
+
+    def add(label: str, values: list[Any], base: Any) -> None:
+        cells = []
+        for v in values:
+            ratio = (
+                f" ({v / base:.2f}x echo)"
+                if isinstance(v, int | float) and isinstance(base, int | float) and base
+                else ""
+            )
+            cells.append(f"{v}{ratio}")
+        lines.append(" | ".join([label, *cells, str(base)]))
+
+    chats = [r.get("chat") or [] for r in servers.values()]
+    for i, e in enumerate(echo.get("echo") or []):
+        rows = [c[i] if i < len(c) else {} for c in chats]
+        rate = int(e["offered_rate"])
+        add(f"{rate}/s sustained", [r.get("sustained_msg_s") for r in rows], e["sustained_msg_s"])
+        add(f"{rate}/s p99 ms", [r.get("p99_ms") for r in rows], e["p99_ms"])
+        add(f"{rate}/s CPU ms/msg", [r.get("server_cpu_ms_per_msg") for r in rows], e.get("server_cpu_ms_per_msg"))
+    for factor in sorted({r["overload"] for c in chats for r in c if "overload" in r}):
+        rows = [next((r for r in c if r.get("overload") == factor), {}) for c in chats]
+        cells = [f"{r.get('sustained_msg_s')} ({r.get('share_of_max')} of max)" for r in rows]
+        lines.append(" | ".join([f"overload {factor}x sustained", *cells, "-"]))
+    if any("fanout" in r for r in servers.values()):
+        fan = [r.get("fanout", {}) for r in servers.values()]
+        lines.append(
+            " | ".join(["enquiry.opened p50/p99 ms", *[f"{f.get('p50_ms')}/{f.get('p99_ms')}" for f in fan], "-"])
+        )
+    if any("idle_channels" in r for r in servers.values()):
+        base = echo.get("idle_echo", {}).get("kb_per_socket")
+        add("idle kB/socket", [r.get("idle_channels", {}).get("kb_per_socket") for r in servers.values()], base)
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", help="comma-separated http base URLs of running servers (default: start them)")
     parser.add_argument("--server-pids", default="", help="with --url: their pids, for CPU and RSS figures")
+    parser.add_argument(
+        "--server",
+        default="daphne",
+        help="the ASGI server started (CC_ASGI_SERVER): daphne, uvicorn, or several in turn, the same load "
+        "against each, then echo: both (= daphne,uvicorn) or a comma-separated order (uvicorn,daphne)",
+    )
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--port", type=int, default=8100)
     parser.add_argument("--layer", choices=["pubsub", "core"], default="pubsub")
@@ -720,17 +782,21 @@ def main() -> None:
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
         sys.exit("Production mode: set DATABASE_URL and REDIS_URL.")
+    if args.url and (args.server == "both" or "," in args.server):
+        sys.exit("--server both starts the servers itself: not with --url.")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     rates = [float(r) for r in args.rates.split(",") if r]
+    overload = [float(f) for f in args.overload.split(",") if f]
+    servers = ["daphne", "uvicorn"] if args.server == "both" else [n for n in args.server.split(",") if n]
+    if not servers or any(n not in ("daphne", "uvicorn") for n in servers) or len(set(servers)) < len(servers):
+        sys.exit("--server: daphne, uvicorn, both, or an order such as uvicorn,daphne")
     logs = Path(tempfile.mkdtemp(prefix="cc-bench-"))
     print(f"server logs in {logs}", flush=True)
     procs = Procs()
     try:
         if args.url:
             db_url = os.environ["DATABASE_URL"]
-            http_bases = args.url.split(",")
-            pids = [int(p) for p in args.server_pids.split(",") if p]
         else:
             db_url = recreate_db(os.environ["DATABASE_URL"], args.db_name)
         env = server_env(args, db_url)
@@ -743,60 +809,79 @@ def main() -> None:
         out = run([python, "manage.py", "shell"], env_setup, stdin=(ROOT / "bench" / "setup_bench.py").read_text())
         data = json.loads(next(line for line in out.splitlines() if line.startswith("BENCH-JSON "))[11:])
         print(f"setup: staff and channels in {time.monotonic() - t:.1f}s", flush=True)
-        if not args.url:
-            http_bases, pids = [], []
-            for i in range(args.processes):
-                port = args.port + i
-                log = logs / f"daphne-{port}.log"
-                daphne = [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "contactcenter.asgi:application"]
-                proc = procs.start(daphne, env, log)
-                http_bases.append(f"http://127.0.0.1:{port}")
-                pids.append(proc.pid)
-                wait_http(f"{http_bases[-1]}/api/v1/tags", proc, log)
-        ws_bases = [b.replace("http://", "ws://") for b in http_bases]
-        report: dict[str, Any] = {
-            "layer": args.layer,
-            "processes": len(http_bases),
-            "conversations": args.conversations,
-        }
-
-        if args.idle:
-            urls = [f"{ws_bases[0]}/ws/visitor/?visitor_token={tok}" for tok in data["idle_tokens"]]
-            if pids:
-                report["idle_channels"] = asyncio.run(measure_idle(urls, pids[0], True))
-                print("idle channels " + json.dumps(report["idle_channels"]), flush=True)
-        if args.fanout:
-            report["fanout"] = asyncio.run(measure_fanout(http_bases[0], ws_bases, data, args.fanout_enquiries))
-            print("fanout " + json.dumps(report["fanout"]), flush=True)
-        if not args.no_chat:
-            t = time.monotonic()
-            convs = setup_conversations(http_bases, ws_bases, data, args.conversations)
-            print(f"setup: {len(convs)} conversations in {time.monotonic() - t:.1f}s", flush=True)
-            overload = [float(f) for f in args.overload.split(",") if f]
-            report["chat"] = asyncio.run(measure_load(convs, rates, args.duration, False, pids, overload))
-        procs.stop()
+        reports: dict[str, dict[str, Any]] = {}
+        convs: list[Conversation] = []
+        for n, server in enumerate(servers):
+            # Each server on the same ports, one after the other: the conversations (rooms,
+            # socket URLs) set up for the first serve the next; client_ids differ per server.
+            if args.url:
+                http_bases = args.url.split(",")
+                pids = [int(p) for p in args.server_pids.split(",") if p]
+            else:
+                procs = Procs()
+                http_bases, pids = [], []
+                for i in range(args.processes):
+                    port = args.port + i
+                    log = logs / f"{server}-{port}.log"
+                    proc = procs.start(server_command(server, port), env, log)
+                    http_bases.append(f"http://127.0.0.1:{port}")
+                    pids.append(proc.pid)
+                    wait_http(f"{http_bases[-1]}/api/v1/tags", proc, log)
+            ws_bases = [b.replace("http://", "ws://") for b in http_bases]
+            report: dict[str, Any] = {
+                "server": server,
+                "layer": args.layer,
+                "processes": len(http_bases),
+                "conversations": args.conversations,
+            }
+            if args.idle:
+                urls = [f"{ws_bases[0]}/ws/visitor/?visitor_token={tok}" for tok in data["idle_tokens"]]
+                if pids:
+                    report["idle_channels"] = asyncio.run(measure_idle(urls, pids[0], True))
+                    print(f"idle channels {server} " + json.dumps(report["idle_channels"]), flush=True)
+            if args.fanout:
+                report["fanout"] = asyncio.run(measure_fanout(http_bases[0], ws_bases, data, args.fanout_enquiries))
+                print(f"fanout {server} " + json.dumps(report["fanout"]), flush=True)
+            if not args.no_chat:
+                t = time.monotonic()
+                if n == 0:
+                    convs = setup_conversations(http_bases, ws_bases, data, args.conversations)
+                else:
+                    convs = fresh(convs)
+                print(f"setup: {len(convs)} conversations in {time.monotonic() - t:.1f}s", flush=True)
+                tag = "" if n == 0 else f"s{n}"
+                report["chat"] = asyncio.run(measure_load(convs, rates, args.duration, False, pids, overload, tag))
+            procs.stop()
+            reports[server] = report
 
         if not args.no_baseline and (not args.no_chat or args.idle):
+            procs = Procs()
             port = args.port + 50
             log = logs / "echo.log"
             echo_env = dict(os.environ, ECHO_PREFIX=f"echo-{os.getpid()}")
             proc = procs.start([python, str(ROOT / "bench" / "echo_server.py"), str(port)], echo_env, log)
             wait_http(f"http://127.0.0.1:{port}/health", proc, log)
             url = f"ws://127.0.0.1:{port}"
+            baseline: dict[str, Any] = {}
             if args.idle:
                 urls = [f"{url}/?role=visitor&room={i}" for i in range(args.idle)]
-                report["idle_echo"] = asyncio.run(measure_idle(urls, proc.pid, False))
-                print("idle echo " + json.dumps(report["idle_echo"]), flush=True)
+                baseline["idle_echo"] = asyncio.run(measure_idle(urls, proc.pid, False))
+                print("idle echo " + json.dumps(baseline["idle_echo"]), flush=True)
             if not args.no_chat:
                 convs = echo_conversations(url, args.conversations)
-                report["echo"] = asyncio.run(measure_load(convs, rates, args.duration, True, [proc.pid]))
-                for chat, echo in zip(report["chat"], report["echo"], strict=False):
+                baseline["echo"] = asyncio.run(measure_load(convs, rates, args.duration, True, [proc.pid]))
+            for report in reports.values():
+                report.update(baseline)
+                for chat, echo in zip(report.get("chat") or [], baseline.get("echo") or [], strict=False):
                     chat["ratio_to_echo_sustained"] = round(
                         chat["sustained_msg_s"] / max(1, echo["sustained_msg_s"]), 2
                     )
                     chat["ratio_p99_to_echo"] = round(chat["p99_ms"] / max(0.01, echo["p99_ms"]), 1)
-        print("REPORT " + json.dumps(report), flush=True)
-        print("SUMMARY " + json.dumps(summary(report), indent=1), flush=True)
+        for server, report in reports.items():
+            print(f"REPORT {server} " + json.dumps(report), flush=True)
+            print(f"SUMMARY {server} " + json.dumps(summary(report), indent=1), flush=True)
+        if len(reports) > 1:
+            print("SIDE BY SIDE (ratios to the echo baseline of this run)\n" + side_by_side(reports), flush=True)
     finally:
         procs.stop()
 

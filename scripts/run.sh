@@ -1,7 +1,9 @@
 #!/bin/sh
 # Serve on $HOST:$PORT (default 127.0.0.1:8000). In production mode (DATABASE_URL and
-# REDIS_URL set) also start a Celery worker and Celery beat beside daphne, and stop them
-# when daphne stops. In the embedded default the timers run inside daphne (a ticker).
+# REDIS_URL set) also start a Celery worker and Celery beat beside the web process, and stop
+# them when it stops. In the embedded default the timers run inside the web process (a
+# ticker). The web process is daphne, or uvicorn with CC_ASGI_SERVER=uvicorn
+# (contactcenter/asgi_server.py).
 set -eu
 BIN=${BIN:-.venv/bin}
 PORT=${PORT:-8000}
@@ -32,6 +34,6 @@ else
   echo "Embedded mode: SQLite, in-memory channel layer, in-process timers."
 fi
 echo "Serving on http://$HOST:$PORT/"
-"$BIN/daphne" -b "$HOST" -p "$PORT" contactcenter.asgi:application &
+"$BIN/python" -m contactcenter.asgi_server --host "$HOST" --port "$PORT" &
 pids="$pids $!"
 wait $!

@@ -19,6 +19,7 @@ publishing works again (sockets in other processes missed them too).
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 from typing import Any
 
@@ -39,6 +40,63 @@ RECONNECT_PAUSE = 0.5  # seconds between attempts to reach Redis again
 
 def resync_message() -> dict[str, Any]:
     return {"type": RESYNC}
+
+
+class ChannelQueue:
+    """The messages of one local channel (a socket's consumer), waiting for its receive:
+    what channels_redis's pub/sub layer keeps in an ``asyncio.Queue``, made lean. A socket's
+    channel is nearly always empty with its consumer waiting on it, and an ``asyncio.Queue``
+    holds four deques (about 3 kB, a tenth of an idle socket's memory; bench/RESULTS.md,
+    "Round 5"); here the deque and the waiters' list exist only while they hold something.
+    Unbounded, as channels_redis's; several receivers are served first come, first served."""
+
+    __slots__ = ("_items", "_waiters")
+
+    def __init__(self) -> None:
+        self._items: collections.deque[Any] | None = None
+        self._waiters: list[asyncio.Future[Any]] | None = None
+
+    def qsize(self) -> int:
+        return len(self._items) if self._items else 0
+
+    def empty(self) -> bool:
+        return not self._items
+
+    def put_nowait(self, item: Any) -> None:
+        while self._waiters:
+            waiter = self._waiters.pop(0)
+            if not self._waiters:
+                self._waiters = None
+            if not waiter.done():
+                waiter.set_result(item)
+                return
+        if self._items is None:
+            self._items = collections.deque()
+        self._items.append(item)
+
+    async def get(self) -> Any:
+        if self._items:
+            item = self._items.popleft()
+            if not self._items:
+                self._items = None
+            return item
+        waiter: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        if self._waiters is None:
+            self._waiters = []
+        self._waiters.append(waiter)
+        try:
+            return await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                # Handed an item, then cancelled before running: the item stays first.
+                if self._items is None:
+                    self._items = collections.deque()
+                self._items.appendleft(waiter.result())
+            elif self._waiters is not None and waiter in self._waiters:
+                self._waiters.remove(waiter)
+                if not self._waiters:
+                    self._waiters = None
+            raise
 
 
 class _ResyncingShard(RedisSingleShardConnection):
@@ -105,8 +163,11 @@ class _ResyncingLoopLayer(RedisPubSubLoopLayer):
         self._shards = [_ResyncingShard(host, self) for host in decode_hosts(hosts)]
 
     async def _subscribe_to_channel(self, channel: str) -> None:
+        # As RedisPubSubLoopLayer._subscribe_to_channel, with a ChannelQueue (channels_redis
+        # pinned in pyproject.toml; re-check this override on upgrade).
+        self.channels[channel] = ChannelQueue()
         try:
-            await super()._subscribe_to_channel(channel)
+            await self._get_shard(channel).subscribe(channel)
         except BaseException:
             # The consumer that asked fails to start and never receives: leave no queue behind.
             self.channels.pop(channel, None)

@@ -174,7 +174,8 @@ class Stack:
         started = []
         for _ in range(count):
             port = free_port()
-            args = [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "contactcenter.asgi:application"]
+            # As deployed: the server CC_ASGI_SERVER names (daphne unless the environment says).
+            args = [str(BIN / "python"), "-m", "contactcenter.asgi_server", "--host", "127.0.0.1", "--port", str(port)]
             started.append((port, self.start("daphne", args, env or self.env)))
         for port, proc in started:  # started side by side, then waited for
 

@@ -45,7 +45,7 @@ def test_migrate_runs_once_before_the_processes(compose: dict[str, Any]) -> None
 
 def test_the_image_command_does_not_migrate() -> None:
     (cmd,) = re.findall(r"^CMD (.*)$", (ROOT / "Dockerfile").read_text(), flags=re.MULTILINE)
-    assert "migrate" not in cmd and "daphne" in cmd
+    assert "migrate" not in cmd and "contactcenter.asgi_server" in cmd
 
 
 def test_healthchecks(compose: dict[str, Any]) -> None:

@@ -66,13 +66,19 @@ def assert_refused(result: subprocess.CompletedProcess[str], problem: str) -> No
     [
         [sys.executable, "manage.py", "check"],
         [str(BIN / "daphne"), "-p", "0", "contactcenter.asgi:application"],
+        # The web process as deployed (contactcenter/asgi_server.py), under each server.
+        ["daphne", sys.executable, "-m", "contactcenter.asgi_server", "--port", "0"],
+        ["uvicorn", sys.executable, "-m", "contactcenter.asgi_server", "--port", "0"],
         [str(BIN / "celery"), "-A", "contactcenter", "worker", "--concurrency=1"],
         [str(BIN / "celery"), "-A", "contactcenter", "beat", "--schedule=/dev/null"],
     ],
-    ids=["manage.py", "daphne", "celery-worker", "celery-beat"],
+    ids=["manage.py", "daphne", "web-daphne", "web-uvicorn", "celery-worker", "celery-beat"],
 )
 def test_production_processes_refuse_to_start_without_a_key(tmp_path: Path, args: list[str]) -> None:
-    assert_refused(run(args, environment(tmp_path, **PRODUCTION)), "CC_SECRET_KEY is not set")
+    server = {}
+    if args[0] in ("daphne", "uvicorn"):
+        server["CC_ASGI_SERVER"], args = args[0], args[1:]
+    assert_refused(run(args, environment(tmp_path, **PRODUCTION, **server)), "CC_SECRET_KEY is not set")
 
 
 @pytest.mark.parametrize(
