@@ -41,10 +41,12 @@ socket is in several of the groups it was sent to. Client messages:
     stored) and the answer is ``{"type": "slow_down", "data": {"request": "message.post",
     "client_id", "room", "retry_after_ms"}}``. The client waits that long, sends the
     earliest refused post again alone and, once that is acked, the posts written after it,
-    in order. Until the refused post comes again (or ``HOLD_GRACE`` seconds after
-    ``retry_after_ms``) the socket's later posts are refused the same way, so that none
-    overtakes it; a socket refused again and again is told to wait twice as long each time
-    (at most 5 s).
+    in order. Until a refused post comes again the socket's later posts are refused the same
+    way, so that none overtakes it, however late the posts sent before the client read the
+    ``slow_down`` arrive (the hold lapses only ``HOLD_GRACE`` seconds after
+    ``retry_after_ms`` with no post arriving); a socket refused again and again is told to
+    wait twice as long each time (at most 5 s). A post is refused before any work is spent
+    on it (``_post_admit``).
 ``{"type": "typing", "room": ID}``
     A ``typing`` event (``{"room_id", "author"}``) to the room's other side: the visitor's
     goes to the room's staff, staff's to the room's staff and the visitor. Not stored;
