@@ -41,10 +41,12 @@ socket is in several of the groups it was sent to. Client messages:
     stored) and the answer is ``{"type": "slow_down", "data": {"request": "message.post",
     "client_id", "room", "retry_after_ms"}}``. The client waits that long, sends the
     earliest refused post again alone and, once that is acked, the posts written after it,
-    in order. Until the refused post comes again (or ``HOLD_GRACE`` seconds after
-    ``retry_after_ms``) the socket's later posts are refused the same way, so that none
-    overtakes it; a socket refused again and again is told to wait twice as long each time
-    (at most 5 s).
+    in order. Until a refused post comes again the socket's later posts are refused the same
+    way, so that none overtakes it, however late the posts sent before the client read the
+    ``slow_down`` arrive (the hold lapses only ``HOLD_GRACE`` seconds after
+    ``retry_after_ms`` with no post arriving); a socket refused again and again is told to
+    wait twice as long each time (at most 5 s). A post is refused before any work is spent
+    on it (``_post_admit``).
 ``{"type": "typing", "room": ID}``
     A ``typing`` event (``{"room_id", "author"}``) to the room's other side: the visitor's
     goes to the room's staff, staff's to the room's staff and the visitor. Not stored;
@@ -137,6 +139,7 @@ SEEN_EVENTS = 256  # ids of recently forwarded sends remembered per socket (dedu
 SYNC_LIMIT = 200  # messages per sync.messages frame
 SYNC_MAX_ROOMS = 100  # rooms per sync request
 HOLD_GRACE = 5.0  # seconds a socket's posts stay held after a slow_down's retry time (_hold)
+HOLD_REMEMBER = 4096  # refused client_ids remembered per held socket (_hold)
 # The events a consumer acts on itself (``on_event``), besides forwarding them; only these
 # are decoded from JSON on the receiving side.
 ON_EVENT_KINDS = frozenset({"session.ended", "room.member_joined", "room.member_left"})
@@ -372,6 +375,14 @@ class ClientProtocolMixin:
         except (ValueError, RecursionError):
             await send(_error("?", InvalidInput("A client message must be valid JSON (not nested too deeply).")))
             return
+        if isinstance(content, dict) and content.get("type") == "message.post" and not getattr(self, "_ended", False):
+            # Pushback first, before the session and language work of receive_json: under
+            # overload most posts are refused, and a refusal must cost next to nothing.
+            try:
+                self._post_admit(content.get("client_id") or "")
+            except socket_writer.SlowDown as exc:
+                await send(_slow_down("message.post", exc.retry_after_ms, content))
+                return
         await self.receive_json(content, **kwargs)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
@@ -420,7 +431,7 @@ class ClientProtocolMixin:
 
     async def _client_post(self, content: dict[str, Any]) -> None:
         client_id = content.get("client_id") or ""
-        self._hold_check(client_id)
+        self._post_admit(client_id)
         # Refused before it is queued for the writer: one awaited cache round trip, shared
         # by all of this person's sockets and processes (contactcenter.org.ratelimit).
         await ratelimit.amessage_rate_check(*self.rate_key())
@@ -443,12 +454,7 @@ class ClientProtocolMixin:
         try:
             future = socket_writer.writer.submit(request, self.channel_name)  # type: ignore[attr-defined]
         except socket_writer.SlowDown as exc:
-            # Refused again and again: each time this socket waits twice as long (capped),
-            # so that retries cannot crowd out the posts the server is taking.
-            strikes = getattr(self, "_strikes", 0)
-            self._strikes = strikes + 1
-            exc.retry_after_ms = min(socket_writer.RETRY_AFTER_MAX_MS, exc.retry_after_ms * 2 ** min(strikes, 6))
-            self._hold(client_id, exc.retry_after_ms)
+            self._pushed_back(client_id, exc)
             raise
         self._strikes = 0
         answer = asyncio.ensure_future(self._post_answer(future, content))
@@ -473,23 +479,61 @@ class ClientProtocolMixin:
             self._pending_answers = answers
         return answers
 
+    def _post_admit(self, client_id: str) -> None:
+        """Raise ``SlowDown`` if this post cannot be taken now: the socket is held behind a
+        refused post (``_hold``), or the writer is full. Checked before any work is spent
+        on the post (the rate limit's cache round trip and counter, the principal): under
+        overload most posts are refused, and refusals must not eat the time of those taken."""
+        if not isinstance(client_id, str):
+            client_id = ""  # refused later as bad input; never a key of the hold's memory
+        self._hold_check(client_id)
+        try:
+            socket_writer.writer.admit()
+        except socket_writer.SlowDown as exc:
+            self._pushed_back(client_id, exc)
+            raise
+
+    def _pushed_back(self, client_id: str, exc: socket_writer.SlowDown) -> None:
+        """The writer refused this post: hold the socket's later posts behind it. Refused
+        again and again: each time this socket waits twice as long (capped), so that
+        retries cannot crowd out the posts the server is taking."""
+        strikes = getattr(self, "_strikes", 0)
+        self._strikes = strikes + 1
+        exc.retry_after_ms = min(socket_writer.RETRY_AFTER_MAX_MS, exc.retry_after_ms * 2 ** min(strikes, 6))
+        self._hold(client_id, exc.retry_after_ms)
+
     def _hold(self, client_id: str, retry_after_ms: int) -> None:
         """After a slow_down, later posts of this socket are refused too, until the client
-        sends the refused one again (it resends in order from there) or HOLD_GRACE after the
-        time it was told to wait: a post never overtakes one written before it."""
+        sends a refused post again (it resends in order from the earliest), so that a post
+        never overtakes one written before it. Posts the client wrote before it read the
+        slow_down keep arriving meanwhile (seconds of them on a loaded server): each is
+        refused, noted, and keeps the hold; it lapses only HOLD_GRACE after the retry time
+        with none arriving (a client that gave the refused post up)."""
         if getattr(self, "_held_from", None) is None:
             self._held_from: str | None = client_id
-        self._held_until = time.monotonic() + retry_after_ms / 1000 + HOLD_GRACE
+            self._held_refused: set[str] = set()
+        self._held_note(client_id)
+        self._held_retry_at = time.monotonic() + retry_after_ms / 1000
+        self._held_until = max(getattr(self, "_held_until", 0.0), self._held_retry_at + HOLD_GRACE)
+
+    def _held_note(self, client_id: str) -> None:
+        if client_id and len(self._held_refused) < HOLD_REMEMBER:
+            self._held_refused.add(client_id)
 
     def _hold_check(self, client_id: str) -> None:
         held_from = getattr(self, "_held_from", None)
         if held_from is None:
             return
-        left = self._held_until - time.monotonic()
-        if (client_id and client_id == held_from) or left <= 0:
+        now = time.monotonic()
+        # A refused post coming again was sent after the client read its slow_down: from
+        # there on the client sends in the order written (the earliest refused first).
+        if (client_id and (client_id == held_from or client_id in self._held_refused)) or now >= self._held_until:
             self._held_from = None
+            self._held_refused = set()
             return
-        raise socket_writer.SlowDown(max(socket_writer.RETRY_AFTER_MIN_MS, int((left - HOLD_GRACE) * 1000)))
+        self._held_note(client_id)
+        self._held_until = max(self._held_until, now + HOLD_GRACE)  # still arriving: not given up
+        raise socket_writer.SlowDown(max(socket_writer.RETRY_AFTER_MIN_MS, int((self._held_retry_at - now) * 1000)))
 
     async def _client_typing(self, content: dict[str, Any]) -> None:
         room_id = _id(content, "room")

@@ -97,16 +97,22 @@ class SocketWriter:
         """Queue ``request`` (on the event loop) and return the future of its answer, or
         raise ``SlowDown`` at once (nothing queued) when the writer is full. ``channel``: the
         posting socket's channel name, which its own ``message.created`` skips."""
-        waiting = self._queue.qsize()
-        if waiting >= self.max_queued or (waiting >= self.max_batch and self.last_wait > self.max_wait):
-            self.refused += 1
-            raise SlowDown(self.retry_after_ms(waiting))
+        self.admit()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[dict[str, Any]] = loop.create_future()
         self._start()
         language = translation.get_language() or settings.LANGUAGE_CODE
         self._queue.put((request, future, loop, language, channel, time.monotonic()))
         return future
+
+    def admit(self) -> None:
+        """Raise ``SlowDown`` (counted as refused) if a post would be refused now: the
+        consumer asks before spending anything on the post, ``submit`` again when it
+        queues it."""
+        waiting = self._queue.qsize()
+        if waiting >= self.max_queued or (waiting >= self.max_batch and self.last_wait > self.max_wait):
+            self.refused += 1
+            raise SlowDown(self.retry_after_ms(waiting))
 
     def retry_after_ms(self, waiting: int) -> int:
         """About the time the posts waiting now take to go in, spread out (0.5-1.5x) so that

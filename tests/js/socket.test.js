@@ -473,6 +473,32 @@ describe("CCSocket", () => {
     assert.deepEqual(ws.sent.slice(7).map((m) => m.client_id), ["f"], "each sent once after the pause");
   });
 
+  it("slow_downs of posts sent before the first one was read keep them behind it", () => {
+    // A loaded server reads b and c (sent before the client read a's slow_down) after the
+    // client has sent a again: they are refused too (held behind a, server side), and the
+    // client sends them again only behind a, in the order written.
+    const { socket, ws } = start();
+    ws.open();
+    const posts = () => ws.sent.map((m) => m.client_id);
+    const slow = (id, ms) =>
+      ws.receive({ type: "slow_down", data: { request: "message.post", client_id: id, room: 7, retry_after_ms: ms } });
+    ["a", "b", "c"].forEach((id) => socket.post(7, id, { client_id: id }));
+    slow("a", 100);
+    mock.timers.tick(100);
+    assert.deepEqual(posts(), ["a", "b", "c", "a"], "the refused post alone");
+    slow("b", 50);
+    slow("c", 50);
+    socket.post(7, "d", { client_id: "d" });
+    mock.timers.tick(50);
+    assert.deepEqual(posts().slice(4), ["b"], "the next refused one, on the wire behind a");
+    slow("a", 100); // the writer was still full: a refused again, and b held behind it
+    slow("b", 100);
+    mock.timers.tick(100);
+    assert.deepEqual(posts().slice(5), ["a"], "a alone again, before everything written after it");
+    ws.receive({ type: "message.ack", data: { client_id: "a", message: message(1) } });
+    assert.deepEqual(posts().slice(6), ["b", "c", "d"], "then the rest, in the order written");
+  });
+
   it("a reconnect during a slow_down pause waits for it, then sends every unanswered post", () => {
     const { socket, ws } = start();
     ws.open();
