@@ -361,19 +361,15 @@ _PG_AGGREGATES = (
     "COUNT(*) FILTER (WHERE f.rating_score IS NOT NULL AND f.rating_commented) AS csat_comments",
 )
 
-# The conversation tags (and their parents) of the facts the report counts: the tag rows
-# of the enquiry ids from the first to the last of the facts matching the report's
-# conditions (over ``r``; ids grow with time, so this is the range's slice of the tag
-# index, not the whole history's), each tag with its parent (a small table), once per
-# enquiry and group; the join on ``f`` keeps only the counted facts' exactly.
+# The conversation tags (and their parents) of the facts the report counts only (the
+# same conditions over ``r``), so the work follows the range and the filters, not the
+# whole history.
 _TAG_GROUPS = (
     " LEFT JOIN (SELECT DISTINCT ft.enquiry_id, x.k FROM analytics_enquiryfacttag ft"
-    # (OFFSET 0: the bounds from the range's rows, not by walking the primary key from an end.)
-    " CROSS JOIN (SELECT MIN(i) AS lo, MAX(i) AS hi FROM (SELECT r.enquiry_id AS i FROM analytics_enquiryfact r"
-    " WHERE {where} OFFSET 0) ri) b"
+    " JOIN analytics_enquiryfact r ON r.enquiry_id = ft.enquiry_id"
     " JOIN enquiries_conversationtag ct ON ct.id = ft.tag_id"
     " CROSS JOIN LATERAL (VALUES (ft.tag_id), (ct.parent_id)) x(k)"
-    " WHERE ft.enquiry_id >= b.lo AND ft.enquiry_id <= b.hi AND x.k IS NOT NULL) g ON g.enquiry_id = f.enquiry_id"
+    " WHERE {where} AND x.k IS NOT NULL) g ON g.enquiry_id = f.enquiry_id"
 )
 
 

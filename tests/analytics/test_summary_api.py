@@ -154,9 +154,9 @@ def test_group_by_agent_channel_kind_tag_and_conversation_tag(day: Day) -> None:
 
 
 def test_conversation_tag_groups_count_the_range_s_enquiries_only(day: Day) -> None:
-    """The tag groups are read for the enquiry ids from the first to the last counted fact:
-    a tagged enquiry of the next day (a higher id) or one whose id sorts inside that span but
-    was created outside the range is not counted; filters apply to the groups too."""
+    """The tag groups are those of the counted facts only: a tagged enquiry of the next day
+    (a higher id) or one whose id sorts among the range's but was created outside it is not
+    counted; filters apply to the groups too."""
     from analytics.facts_models import EnquiryFact, EnquiryFactTag
 
     EnquiryFactTag.objects.create(enquiry_id=day.e7.pk, tag=day.billing)  # 2026-03-05 local
