@@ -22,18 +22,7 @@ class AnalyticsConfig(AppConfig):
         register_message_observers(posted=facts.messages_posted)
         on_staff_availability_changed(facts.staff_availability_changed)
         on_staff_created(facts.staff_created)
-        self.rollups_ready()
         self.voc_ready()
-
-    def rollups_ready(self) -> None:
-        """The daily rollups (analytics.rollups): the facts' observers mark the days they
-        change; a sweep rebuilds them; retention marks the days of what it deletes."""
-        from analytics import rollups  # Imported here: models load after the app registry.
-        from contactcenter.org.background import register_sweep  # Imported here: see above.
-        from history.hooks import register_retention_hook  # Imported here: see above.
-
-        register_retention_hook(rollups.rollups_mark_enquiries)
-        register_sweep("analytics.rollups.rollups_sweep", every=settings.CC_ANALYTICS_ROLLUP_SWEEP_SECONDS)
 
     def voc_ready(self) -> None:
         """Voice of the customer (analytics.voc): queue messages as they are posted, score

@@ -12,9 +12,6 @@ transactions:
 - ``staff_availability_changed``: ends the staff member's open availability span and
   starts the new one.
 
-With CC_ANALYTICS_ROLLUPS, every change of a fact or of its tags also marks the fact's day
-for the daily rollups (analytics.rollups), in the same statement or the next.
-
 Rebuild (``analytics_rebuild``, ``manage.py analytics_rebuild [--since DATE]``): a few
 set-based ``INSERT ... SELECT`` statements from enquiries, their events, messages and tags,
 in one transaction; idempotent. The same SQL expressions as the live upsert, so the live
@@ -29,11 +26,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 
 from analytics.facts_models import AvailabilitySpan, HandlingSpan
-from analytics.rollups import DIRTY, rollups_mark_sql, rollups_rebuild, utc_date_sql
 from contactcenter.org import clock
 from contactcenter.org.models import Staff
 from enquiries.models import EnquiryEvent
@@ -193,18 +188,7 @@ def _fact_upsert(event: EnquiryEvent) -> None:
         event.enquiry_id,
     ]
     with connection.cursor() as cursor:
-        if not settings.CC_ANALYTICS_ROLLUPS:
-            cursor.execute(sql, params)
-        elif connection.vendor == "postgresql":
-            # The fact's day is marked for the daily rollups in the same statement.
-            cursor.execute(
-                f"WITH u AS ({sql} RETURNING created_at) "
-                f"INSERT INTO {DIRTY} (day) SELECT {utc_date_sql('u.created_at')} FROM u",
-                params,
-            )
-        else:
-            cursor.execute(sql, params)
-            cursor.execute(rollups_mark_sql("enquiry_id = %s"), [event.enquiry_id])
+        cursor.execute(sql, params)
 
 
 def _handling_end(enquiry_id: int, when: dt.datetime) -> None:
@@ -226,8 +210,6 @@ def _handling_start(event: EnquiryEvent) -> None:
 def _fact_tags_write(enquiry_id: int, tag_ids: Sequence[int]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {FACT_TAG} WHERE enquiry_id = %s", [enquiry_id])
-        if settings.CC_ANALYTICS_ROLLUPS:
-            cursor.execute(rollups_mark_sql("enquiry_id = %s"), [enquiry_id])
         if tag_ids:
             params: list[int] = []
             for tag_id in sorted(set(tag_ids)):
@@ -270,18 +252,7 @@ def messages_posted(messages: Sequence[Message]) -> None:
         f"messages_staff = messages_staff + {set_staff} WHERE {in_rooms}"
     )
     with connection.cursor() as cursor:
-        if not settings.CC_ANALYTICS_ROLLUPS:
-            cursor.execute(update, params)
-        elif connection.vendor == "postgresql":
-            # The facts' days are marked for the daily rollups in the same statement.
-            cursor.execute(
-                f"WITH u AS ({update} RETURNING created_at) "
-                f"INSERT INTO {DIRTY} (day) SELECT DISTINCT {utc_date_sql('u.created_at')} FROM u",
-                params,
-            )
-        else:
-            cursor.execute(update, params)
-            cursor.execute(rollups_mark_sql(in_rooms), rooms)
+        cursor.execute(update, params)
 
 
 def staff_availability_changed(*, staff: Staff, previous: str, **_: Any) -> None:
@@ -315,10 +286,10 @@ def load_at_start_sql() -> str:
     )
 
 
-def analytics_rebuild(*, since: dt.datetime | None = None, rollups: bool = True) -> dict[str, int]:
+def analytics_rebuild(*, since: dt.datetime | None = None) -> dict[str, int]:
     """Rebuild the facts, their tags and the handling spans of the enquiries created at or
-    after ``since`` (all when None), set-based, then (``rollups``) the daily rollups of
-    their days, in one transaction; idempotent. Returns the rows written per table."""
+    after ``since`` (all when None), set-based, in one transaction; idempotent. Returns the
+    rows written per table."""
     scope = " AND e.created_at >= %s" if since is not None else ""
     scope_params: list[Any] = [connection.ops.adapt_datetimefield_value(since)] if since is not None else []
     types = ("resolved", "reopened", "transferred")
@@ -397,8 +368,6 @@ def analytics_rebuild(*, since: dt.datetime | None = None, rollups: bool = True)
         cursor.execute(spans_sql, scope_params)
         counts["handling_spans"] = cursor.rowcount
         cursor.execute(load_at_start_sql())
-        if rollups and settings.CC_ANALYTICS_ROLLUPS:
-            counts["rollup_days"] = rollups_rebuild(since)
     return counts
 
 

@@ -4,4 +4,3 @@
 from analytics import voc_models  # noqa: F401
 from analytics.facts_models import AvailabilitySpan, EnquiryFact, EnquiryFactTag, HandlingSpan  # noqa: F401
 from analytics.reviews_models import Review, ReviewCriterion, ReviewScore  # noqa: F401
-from analytics.rollups_models import DailyRollup, RollupDay, RollupDirty  # noqa: F401

@@ -10,19 +10,17 @@ aggregates them in Python with the same definitions."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from analytics.facts_models import AvailabilitySpan, EnquiryFact, EnquiryFactTag, HandlingSpan
-from analytics.rollups import MISSED_REASONS, Accumulator, rollups_refresh
-from analytics.rollups_models import DailyRollup
 from channels_adapters.models import Channel
 from contactcenter.org import clock
 from contactcenter.org.errors import InvalidInput, NotAuthorized
@@ -89,6 +87,109 @@ AGENT_SORTS = {
     "first_response_p50_s": False,
     "handle_time_p50_s": False,
 }
+
+
+MISSED_REASONS = ("timeout", "nobody_available", "out_of_hours", "all_rejected", "note_left")
+# The columns of a fact the reports read (the SQLite path loads them; ``Accumulator.add``).
+FACT_VALUES = (
+    "enquiry_id",
+    "created_at",
+    "owner_id",
+    "channel_id",
+    "channel_kind",
+    "destination_id",
+    "handled",
+    "missed_at",
+    "missed_reason",
+    "resolved",
+    "reopened",
+    "transferred",
+    "wait_s",
+    "first_response_s",
+    "handle_s",
+    "messages_customer",
+    "messages_staff",
+    "rating_score",
+    "rating_commented",
+)
+
+
+def nearest_rank(values: Sequence[float], p: float) -> float | None:
+    """The smallest value v with at least ceil(p * n) values <= v (None: no values)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(p * len(ordered))) - 1]
+
+
+@dataclass
+class Accumulator:
+    """The figures of one group of facts being added up (the SQLite path)."""
+
+    opened: int = 0
+    handled: int = 0
+    missed: int = 0
+    by_reason: dict[str, int] = field(default_factory=lambda: dict.fromkeys(MISSED_REASONS, 0))
+    resolved: int = 0
+    reopened: int = 0
+    transferred: int = 0
+    wait: list[float] = field(default_factory=list)
+    first_response: list[float] = field(default_factory=list)
+    handle: list[float] = field(default_factory=list)
+    messages_customer: int = 0
+    messages_staff: int = 0
+    csat_sum: int = 0
+    csat_count: int = 0
+    csat_4_5: int = 0
+    csat_comments: int = 0
+
+    def add(self, f: dict[str, Any]) -> None:
+        """Add one fact (a dict of ``FACT_VALUES``)."""
+        self.opened += 1
+        self.handled += bool(f["handled"])
+        if f["missed_at"] is not None:
+            self.missed += 1
+            if f["missed_reason"] in self.by_reason:
+                self.by_reason[f["missed_reason"]] += 1
+        self.resolved += bool(f["resolved"])
+        self.reopened += bool(f["reopened"])
+        self.transferred += bool(f["transferred"])
+        for name, values in (
+            ("wait_s", self.wait),
+            ("first_response_s", self.first_response),
+            ("handle_s", self.handle),
+        ):
+            if f[name] is not None:
+                values.append(float(f[name]))
+        self.messages_customer += f["messages_customer"]
+        self.messages_staff += f["messages_staff"]
+        if f["rating_score"] is not None:
+            self.csat_sum += f["rating_score"]
+            self.csat_count += 1
+            self.csat_4_5 += f["rating_score"] >= 4
+            self.csat_comments += bool(f["rating_commented"])
+
+    def figures(self) -> dict[str, Any]:
+        return {
+            "opened": self.opened,
+            "handled": self.handled,
+            "missed": self.missed,
+            "missed_by_reason": dict(self.by_reason),
+            "resolved": self.resolved,
+            "reopened": self.reopened,
+            "transferred": self.transferred,
+            "wait_p50": nearest_rank(self.wait, 0.5),
+            "wait_p90": nearest_rank(self.wait, 0.9),
+            "first_response_p50": nearest_rank(self.first_response, 0.5),
+            "first_response_p90": nearest_rank(self.first_response, 0.9),
+            "handle_p50": nearest_rank(self.handle, 0.5),
+            "messages_customer": self.messages_customer,
+            "messages_staff": self.messages_staff,
+            "csat_sum": self.csat_sum,
+            "csat_count": self.csat_count,
+            "csat_4_5": self.csat_4_5,
+            "csat_comments": self.csat_comments,
+        }
 
 
 # ------------------------------------------------------------------------------ input
@@ -206,9 +307,12 @@ def _round(value: float | None, digits: int) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
+_EMPTY_FIGURES = Accumulator().figures()
+
+
 def _row(key: Any, label: str, raw: dict[str, Any] | None) -> dict[str, Any]:
     """A report row from the raw figures (None: an empty period, all zeros)."""
-    f = raw or Accumulator().figures()
+    f = raw or _EMPTY_FIGURES
     opened, count = f["opened"], f["csat_count"]
     return {
         "key": key,
@@ -358,29 +462,6 @@ def _pg_rows(
 # ------------------------------------------------------------------------------ the SQLite path
 
 
-_FACT_VALUES = (
-    "enquiry_id",
-    "created_at",
-    "owner_id",
-    "channel_id",
-    "channel_kind",
-    "destination_id",
-    "handled",
-    "missed_at",
-    "missed_reason",
-    "resolved",
-    "reopened",
-    "transferred",
-    "wait_s",
-    "first_response_s",
-    "handle_s",
-    "messages_customer",
-    "messages_staff",
-    "rating_score",
-    "rating_commented",
-)
-
-
 def _facts_of(query: SummaryQuery, *, owned_only: bool = False) -> list[dict[str, Any]]:
     f = query.filters
     qs = EnquiryFact.objects.filter(created_at__gte=query.period.start, created_at__lt=query.period.end)
@@ -399,7 +480,7 @@ def _facts_of(query: SummaryQuery, *, owned_only: bool = False) -> list[dict[str
         qs = qs.filter(enquiry_id__in=EnquiryFactTag.objects.filter(tag__in=tags).values("enquiry_id"))
     if owned_only:
         qs = qs.filter(owner_id__isnull=False)
-    return list(qs.values(*_FACT_VALUES))
+    return list(qs.values(*FACT_VALUES))
 
 
 def _tag_groups(enquiry_ids: Iterable[int]) -> dict[int, set[int]]:
@@ -440,134 +521,9 @@ def _py_rows(query: SummaryQuery, group_by: str | None, *, owned_only: bool = Fa
     return {key: acc.figures() for key, acc in accs.items()}
 
 
-# ------------------------------------------------------------------------------ the daily rollups
-
-
-def _rollup_days(query: SummaryQuery) -> tuple[dt.date, dt.date] | None:
-    """The first and last day when the rollups answer the query: whole days (``from`` and
-    ``to`` dates) and no filter (the filtered reports read few facts); else None."""
-    if not settings.CC_ANALYTICS_ROLLUPS or query.filters != Filters():
-        return None
-    if len(query.period.from_text) != 10 or len(query.period.to_text) != 10:
-        return None
-    return dt.date.fromisoformat(query.period.from_text), dt.date.fromisoformat(query.period.to_text)
-
-
-def _rollup_dim(group_by: str | None) -> str:
-    return "all" if group_by in (None, "day") else group_by
-
-
-def _rollup_key(group_by: str | None, day: dt.date | None, key: str) -> Any:
-    """The report's key of a rollup group (as the facts path gives it)."""
-    if group_by is None:
-        return None
-    if group_by == "day" and day is not None:
-        return dt.datetime.combine(day, dt.time())
-    if group_by == "hour" and day is not None:
-        return dt.datetime.combine(day, dt.time(int(key)))
-    if key == "":
-        return None
-    return key if group_by == "channel_kind" else int(key)
-
-
-_ROLLUP_SUMS = (
-    "opened",
-    "handled",
-    "missed",
-    *(f"m_{r}" for r in MISSED_REASONS),
-    "resolved",
-    "reopened",
-    "transferred",
-    "messages_customer",
-    "messages_staff",
-    "csat_sum",
-    "csat_count",
-    "csat_4_5",
-    "csat_comments",
-)
-
-
-def _rollup_pg(zone: str, first: dt.date, last: dt.date, group_by: str | None) -> dict[Any, dict[str, Any]]:
-    """Two statements over the rows of the dimension: their sums, and the percentiles of
-    their merged histograms (the nearest rank: the first value whose running count reaches
-    ceil(p x n), as ``percentile_disc``)."""
-    by_day = group_by in ("day", "hour")
-    groups = "day, key" if by_day else "key"
-    sums = ", ".join(f"SUM({c}) AS {c}" for c in _ROLLUP_SUMS)
-    rows = "SELECT * FROM analytics_dailyrollup WHERE zone = %s AND dim = %s AND day >= %s AND day <= %s"
-    params: list[Any] = [zone, _rollup_dim(group_by), first, last]
-    sums_sql = f"SELECT {groups}, {sums} FROM ({rows}) r GROUP BY {groups}"
-    measures = " UNION ALL ".join(
-        f"SELECT {groups}, '{m}' AS m, u.v, u.n FROM ({rows}) r, unnest(r.{m}_v, r.{m}_n) AS u(v, n)"
-        for m in ("wait", "first_response", "handle")
-    )
-    ranks_sql = (
-        f"WITH h AS (SELECT {groups}, m, v, SUM(n) AS n FROM ({measures}) x GROUP BY {groups}, m, v), "
-        f"c AS (SELECT {groups}, m, v, SUM(n) OVER (PARTITION BY {groups}, m ORDER BY v) AS running, "
-        f"SUM(n) OVER (PARTITION BY {groups}, m) AS total FROM h) "
-        f"SELECT {groups}, m, MIN(v) FILTER (WHERE running >= GREATEST(1, CEIL(0.5 * total))) AS p50, "
-        "MIN(v) FILTER (WHERE running >= GREATEST(1, CEIL(0.9 * total))) AS p90 "
-        f"FROM c GROUP BY {groups}, m"
-    )
-    out: dict[Any, dict[str, Any]] = {}
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute(sums_sql, params)
-        names = [c[0] for c in cursor.description]
-        for values in cursor.fetchall():
-            raw = dict(zip(names, values, strict=True))
-            day, key = raw.pop("day", None), raw.pop("key")
-            for c in _ROLLUP_SUMS:
-                raw[c] = int(raw[c] or 0)
-            raw["missed_by_reason"] = {r: raw.pop(f"m_{r}") for r in MISSED_REASONS}
-            for name in ("wait_p50", "wait_p90", "first_response_p50", "first_response_p90", "handle_p50"):
-                raw[name] = None
-            out[_rollup_key(group_by, day, key)] = raw
-        cursor.execute(ranks_sql, params * 3)
-        for values in cursor.fetchall():
-            day = values[0] if by_day else None
-            key, measure, p50, p90 = values[-4:]
-            found = out.get(_rollup_key(group_by, day, key))
-            if found is not None:
-                found[f"{'handle' if measure == 'handle' else measure}_p50"] = p50
-                if measure != "handle":
-                    found[f"{measure}_p90"] = p90
-    return out
-
-
-def _rollup_py(zone: str, first: dt.date, last: dt.date, group_by: str | None) -> dict[Any, dict[str, Any]]:
-    accs: dict[Any, Accumulator] = defaultdict(Accumulator)
-    rows = DailyRollup.objects.filter(zone=zone, dim=_rollup_dim(group_by), day__gte=first, day__lte=last)
-    for row in rows:
-        accs[_rollup_key(group_by, row.day, row.key)].merge(row)
-    return {key: acc.figures() for key, acc in accs.items()}
-
-
-def _rollup_rows(
-    query: SummaryQuery, group_by: str | None, days: tuple[dt.date, dt.date], *, owned_only: bool, with_total: bool
-) -> tuple[dict[Any, dict[str, Any]], dict[str, Any] | None]:
-    zone = query.period.time_zone
-    first, last = days
-    rollups_refresh(zone, first, last)
-    read = _rollup_pg if connection.vendor == "postgresql" else _rollup_py
-    rows = read(zone, first, last, group_by)
-    if owned_only:
-        rows.pop(None, None)
-    total: dict[str, Any] | None = None
-    if with_total:
-        if group_by is None:
-            total = rows.get(None)
-        else:
-            total = read(zone, first, last, None).get(None)
-    return rows, total
-
-
 def _raw_rows(
     query: SummaryQuery, group_by: str | None, *, owned_only: bool = False, with_total: bool = False
 ) -> tuple[dict[Any, dict[str, Any]], dict[str, Any] | None]:
-    days = _rollup_days(query)
-    if days is not None and (not owned_only or group_by == "agent"):
-        return _rollup_rows(query, group_by, days, owned_only=owned_only, with_total=with_total)
     if connection.vendor == "postgresql":
         return _pg_rows(query, group_by, owned_only=owned_only, with_total=with_total)
     rows = _py_rows(query, group_by, owned_only=owned_only)
@@ -622,9 +578,16 @@ def summary(query: SummaryQuery) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     if group_by in ("day", "hour"):
         zone = zoneinfo.ZoneInfo(query.period.time_zone)
+        empty: dict[str, Any] | None = None
         for bucket in _periods(query.period, group_by):
             key, label = _time_key(bucket, group_by, zone)
-            rows.append(_row(key, label, raw.get(bucket)))
+            figures = raw.get(bucket)
+            if figures is None:
+                # Every empty period's row is alike (a long hourly range has many): made once.
+                empty = empty or _row(None, "", None)
+                rows.append({**empty, "key": key, "label": label, "missed_by_reason": dict(empty["missed_by_reason"])})
+            else:
+                rows.append(_row(key, label, figures))
     else:
         labels = _labels(group_by, raw)
         none_label = {"agent": _("Unassigned"), "conversation_tag": _("Untagged")}.get(group_by, _("None"))

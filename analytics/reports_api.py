@@ -9,6 +9,7 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from django.http import HttpResponse
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
@@ -16,6 +17,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -114,6 +116,23 @@ class AgentsOut(serializers.Serializer):
         return fields
 
 
+# ---------------------------------------------------------------- JSON
+
+
+class ReportJSONRenderer(JSONRenderer):
+    """The reports' JSON through orjson (an hourly range is thousands of rows: ~10x faster
+    than the standard library's encoder, same compact output); anything orjson does not
+    take (an error's lazy text) goes through DRF's encoder."""
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        if isinstance(data, dict):
+            try:
+                return bytes(orjson.dumps(data))
+            except TypeError:
+                pass
+        return bytes(super().render(data, accepted_media_type, renderer_context))
+
+
 # ---------------------------------------------------------------- CSV
 
 
@@ -202,6 +221,7 @@ _PERIOD_PARAMETERS = [
 
 class AnalyticsSummaryView(APIView):
     content_negotiation_class = ReportNegotiation
+    renderer_classes = [ReportJSONRenderer]
 
     @extend_schema(
         parameters=[
@@ -229,6 +249,7 @@ class AnalyticsSummaryView(APIView):
 
 class AnalyticsAgentsView(APIView):
     content_negotiation_class = ReportNegotiation
+    renderer_classes = [ReportJSONRenderer]
 
     @extend_schema(
         parameters=[

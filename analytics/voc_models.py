@@ -77,7 +77,13 @@ class MessageKeyword(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["created_at", "kind"], name="analytics_voc_kw_time"),
-            models.Index(fields=["keyword", "created_at"], name="analytics_voc_kw_word"),
+            # A keyword's drill-down (its count, page and conversations) reads this index
+            # alone on PostgreSQL (index-only; SQLite: the plain two-column index).
+            models.Index(
+                fields=["keyword", "created_at"],
+                include=["author_kind", "enquiry_id", "score", "channel_id", "tag_id"],
+                name="analytics_voc_kw_word_cover",
+            ),
             models.Index(fields=["enquiry_id"], name="analytics_voc_kw_enquiry"),
             models.Index(fields=["day"], name="analytics_voc_kw_day"),
         ]

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Avg, Count, F, Max, Min, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -168,7 +168,10 @@ def _keywords_by_weeks(query: VocQuery, kind: str, days: tuple[dt.date, dt.date]
         f"SELECT keyword, language, SUM(count) AS n, SUM(score_sum) AS total FROM ({' UNION ALL '.join(parts)}) x"  # noqa: S608
         " GROUP BY keyword, language ORDER BY n DESC, keyword LIMIT %s"
     )
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The range's rows hashed by keyword in memory (not sorted by it, on disk).
+            cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(sql, [*params, query.limit])
         rows = cursor.fetchall()
     return [
@@ -278,18 +281,29 @@ def voc_keyword_messages(staff: Staff, keyword: str, query: VocQuery) -> dict[st
                 "room": r["sentiment__room_id"],
             }
         )
+    # Grouped by enquiry from the keyword rows alone (an enquiry has one room: looked up
+    # for the page's conversations only).
+    top = list(
+        rows.values("enquiry_id")
+        .annotate(count=Count("*"), mean=Avg("score"), first_at=Min("created_at"), last_at=Max("created_at"))
+        .order_by("-count", "-last_at", "enquiry_id")[: query.limit]
+    )
+    rooms = dict(
+        MessageSentiment.objects.filter(enquiry_id__in=[c["enquiry_id"] for c in top])
+        .order_by()
+        .values_list("enquiry_id", "room_id")
+        .distinct()
+    )
     conversations = [
         {
             "enquiry": c["enquiry_id"],
-            "room": c["sentiment__room_id"],
+            "room": rooms.get(c["enquiry_id"]),
             "count": c["count"],
             "sentiment": index_of(c["mean"]),
             "first_at": c["first_at"],
             "last_at": c["last_at"],
         }
-        for c in rows.values("enquiry_id", "sentiment__room_id")
-        .annotate(count=Count("id"), mean=Avg("score"), first_at=Min("created_at"), last_at=Max("created_at"))
-        .order_by("-count", "-last_at")[: query.limit]
+        for c in top
     ]
     more = start + len(page) < total
     return {

@@ -27,10 +27,9 @@ QUIET_TASKS = frozenset(
         "analytics.voc_tasks.voc_sweep",
         "notifications.tasks.notifications_sweep",
         "history.retention.retention_daily",
-        # Every 2 s / 5 s / 60 s / hourly: webhooks, the robot, analytics rollups, the AI call log.
+        # Every 2 s / 5 s / hourly: webhooks, the robot, the AI call log.
         "integrations.tasks.webhooks_sweep",
         "robot.tasks.robot_sweep",
-        "analytics.voc_tasks.rollups_sweep",
         "ai.tasks.ai_calls_sweep",
     }
 )

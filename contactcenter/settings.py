@@ -292,19 +292,11 @@ CELERY_BEAT_SCHEDULE = {
     "voc-sweep": {"task": "analytics.voc_tasks.voc_sweep", "schedule": 10.0},
     # Outgoing webhooks: fan events out to the hooks, queue due deliveries (integrations.webhooks).
     "webhooks-sweep": {"task": "integrations.tasks.webhooks_sweep", "schedule": 2.0},
-    # Analytics: rebuild the daily rollups of the days whose facts changed (analytics.rollups).
-    "analytics-rollups": {"task": "analytics.voc_tasks.rollups_sweep", "schedule": 60.0},
     # The robot: idle conversations end, customer messages whose task was lost get answered.
     "sweep-robot": {"task": "robot.tasks.robot_sweep", "schedule": 5.0},
 }
 # Notifications are kept this many days (0: for ever); an hourly sweep deletes older ones.
 CC_NOTIFICATIONS_KEEP_DAYS = _env_int("CC_NOTIFICATIONS_KEEP_DAYS", 90)
-
-# --- Analytics' daily rollups (analytics.rollups) ----------------------------------------
-# Keep the daily rollups and let whole-day reports without filters read them (off, the
-# default: the facts only; no marks, no sweep work). After turning it on: analytics_rebuild.
-CC_ANALYTICS_ROLLUPS = _env_bool("CC_ANALYTICS_ROLLUPS", False)
-CC_ANALYTICS_ROLLUP_SWEEP_SECONDS = _env_float("CC_ANALYTICS_ROLLUP_SWEEP_SECONDS", 60.0)  # the ticker's interval
 
 # --- Voice of the customer (analytics.voc) -------------------------------------------------
 CC_VOC_SWEEP_SECONDS = float(_env_int("CC_VOC_SWEEP_SECONDS", 10))  # the embedded ticker's interval

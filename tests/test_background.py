@@ -92,7 +92,6 @@ def test_apps_register_their_sweeps() -> None:
         "history.search_index.search_stale_sweep": 5.0,
         "notifications.services.notifications_sweep": 3600.0,
         "ai.services.ai_calls_sweep": 3600.0,
-        "analytics.rollups.rollups_sweep": 60.0,
         "integrations.webhooks.webhooks_sweep": 2.0,
         "integrations.webhooks.webhooks_log_trim": 3600.0,
         "robot.services.robot_sweep": 5.0,

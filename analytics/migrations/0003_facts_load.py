@@ -13,7 +13,7 @@ def backfill(apps: Any, schema_editor: Any) -> None:
     from analytics.facts import analytics_rebuild, availability_spans_seed
 
     availability_spans_seed()
-    analytics_rebuild(rollups=False)  # their tables come with 0007
+    analytics_rebuild()
 
 
 
