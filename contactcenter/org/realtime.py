@@ -157,7 +157,9 @@ async def _group_send_batch(layer: Any, sends: list[tuple[list[str], dict[str, A
     if _missed:
         await _resend_missed(layer)
     try:
-        await many([(group, wire(message)) for groups, message in sends for group in groups])
+        # One published dict per event, whatever the number of its groups (serialized once).
+        published = [(groups, wire(message)) for groups, message in sends]
+        await many([(group, message) for groups, message in published for group in groups])
     except Exception as exc:
         if is_outage(exc):
             _publish_log.failed(exc)

@@ -5,6 +5,7 @@ in order, those waiting together in one pipelined batch (contactcenter/org/realt
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from contactcenter.org import realtime
+from contactcenter.org.channel_layers import ResyncingPubSubChannelLayer
 from contactcenter.org.events import Typing, staff_group
 
 
@@ -80,3 +82,27 @@ def test_a_threads_events_go_out_in_order_in_few_batches(monkeypatch: pytest.Mon
     order = [room for batch in layer.batches for _group, room in batch]
     assert order == sorted(order)  # every event in the order committed
     assert layer.batches[1][:50] == [(staff_group(i), 2) for i in range(1, 51)]
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs Redis (REDIS_URL)")
+def test_the_pubsub_layer_serializes_an_event_sent_to_several_groups_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    layer = ResyncingPubSubChannelLayer(hosts=[os.environ["REDIS_URL"]], prefix=f"outbox-{os.getpid()}")
+    serialized: list[Any] = []
+    serialize = layer.serialize
+    monkeypatch.setattr(layer, "serialize", lambda m: serialized.append(m) or serialize(m))
+
+    async def main() -> list[dict[str, Any]]:
+        channels = [await layer.new_channel() for _ in range(3)]
+        for i, channel in enumerate(channels):
+            await layer.group_add(f"g{i}", channel)
+        event = {"type": "event.forward", "text": "{}", "kind": "typing", "id": "x.1"}
+        other = {"type": "event.forward", "text": "[]", "kind": "typing", "id": "x.2"}
+        await layer.group_send_many([("g0", event), ("g1", event), ("g2", event), ("g2", other)])
+        got = [await asyncio.wait_for(layer.receive(c), 5) for c in channels]
+        got.append(await asyncio.wait_for(layer.receive(channels[2]), 5))
+        await layer.flush()
+        return got
+
+    got = asyncio.run(main())
+    assert [m["id"] for m in got] == ["x.1", "x.1", "x.1", "x.2"]
+    assert len(serialized) == 2
