@@ -284,7 +284,12 @@ class _Outbox:
             if self.draining:
                 return  # the running task takes them next, after what it sends now
             self.draining = True
-        asyncio.run_coroutine_threadsafe(self._drain(), self.loop)
+        try:
+            asyncio.run_coroutine_threadsafe(self._drain(), self.loop)
+        except RuntimeError:  # the loop has closed (its server is stopping): nobody to send to
+            with self.lock:
+                self.draining = False
+            raise
 
     async def _drain(self) -> None:
         while True:
