@@ -121,13 +121,25 @@ def destination_staff(destination: Destination) -> list[Staff]:
     return list(Staff.objects.filter(destination=destination, is_active=True))
 
 
-def _alert(enquiry: Enquiry, staff: Sequence[Staff], *, transfer: Transfer | None = None) -> list[EnquiryAlert]:
+def _alert(
+    enquiry: Enquiry,
+    staff: Sequence[Staff],
+    *,
+    transfer: Transfer | None = None,
+    data: dict[str, Any] | None = None,
+    fresh: bool = False,
+) -> list[EnquiryAlert]:
+    """Alert ``staff`` of ``enquiry`` (those not alerted yet). ``data``: the enquiry's JSON
+    if the caller has it (``enquiry_data``); ``fresh``: the enquiry was created in this
+    transaction, so nobody has been alerted yet (no query for earlier alerts)."""
     now = clock.now()
-    existing = set(
-        EnquiryAlert.objects.filter(enquiry=enquiry, transfer=transfer, staff__in=staff).values_list(
-            "staff_id", flat=True
+    existing: set[int] = set()
+    if not fresh:
+        existing = set(
+            EnquiryAlert.objects.filter(enquiry=enquiry, transfer=transfer, staff__in=staff).values_list(
+                "staff_id", flat=True
+            )
         )
-    )
     alerts = [
         EnquiryAlert(enquiry=enquiry, staff=s, transfer=transfer, created_at=now) for s in staff if s.pk not in existing
     ]
@@ -138,8 +150,9 @@ def _alert(enquiry: Enquiry, staff: Sequence[Staff], *, transfer: Transfer | Non
             EnquiryEvent.Type.ALERTED,
             data={"staff": [a.staff_id for a in alerts], "transfer": transfer.pk if transfer else None},
         )
-        data = {**enquiry_data(enquiry), "offered": True}  # as GET /enquiries?status=open says it
-        event = EnquiryOpened(enquiry=data, transfer_id=transfer.pk if transfer else None)
+        # As GET /enquiries?status=open says it.
+        offered = {**(data if data is not None else enquiry_data(enquiry)), "offered": True}
+        event = EnquiryOpened(enquiry=offered, transfer_id=transfer.pk if transfer else None)
         send_event_on_commit([staff_group(a.staff_id) for a in alerts], event)
     return alerts
 
@@ -152,8 +165,10 @@ def _live_alert_staff_ids(enquiry: Enquiry, *, transfer: Transfer | None = None)
     )
 
 
-def _send_queue_positions(destination_id: int) -> None:
-    for enquiry_id, visitor_id, position in queue_positions(destination_id):
+def _send_queue_positions(destination_id: int, positions: list[tuple[int, int, int]] | None = None) -> None:
+    """queue.position to each waiting visitor of the destination (``positions``: from
+    ``queue_positions`` in this transaction, if the caller has them)."""
+    for enquiry_id, visitor_id, position in positions if positions is not None else queue_positions(destination_id):
         send_event_on_commit([visitor_group(visitor_id)], QueuePosition(enquiry_id=enquiry_id, position=position))
 
 
@@ -553,14 +568,19 @@ def enquiry_open(
             return enquiry
         if channel.welcome_message:
             room_services.system_message_post(room_id=room.pk, text=channel.welcome_message, data={"bot": "welcome"})
-        _route(enquiry, now)
+        _route(enquiry, now, fresh=True)
     return enquiry
 
 
-def _route(enquiry: Enquiry, now: dt.datetime) -> None:
+def _route(enquiry: Enquiry, now: dt.datetime, *, fresh: bool = False) -> None:
     """Route an open enquiry whose 60 s wait starts ``now`` (SPEC 3.1, 3.3, 3.4): alert the
     destination's available staff (a returning customer's agent first), or miss it at once
-    out of hours or with nobody available. Caller holds the enquiry's lock (or created it)."""
+    out of hours or with nobody available. Caller holds the enquiry's lock (or created it:
+    ``fresh``, nobody alerted yet).
+
+    The enquiry's JSON and the queue are read once for all its events (the admins' copy,
+    the alerted staff's, the visitors' positions): the fewer statements before the commit,
+    the sooner the alerts go out (bench/RESULTS.md, "Round 5 (rtfanout)")."""
     destination = enquiry.destination
     visitor = enquiry.visitor
     org = org_settings_get()
@@ -570,11 +590,20 @@ def _route(enquiry: Enquiry, now: dt.datetime) -> None:
     head_start = settings.CC_STICKY_HEAD_START_SECONDS
     with_head_start = sticky is not None and head_start > 0 and len(available) > 1
     alerted = [sticky] if with_head_start and sticky is not None else available
+    positions = queue_positions(destination.pk) if available else None
+    if positions is not None:
+        mine = next((p for e, _v, p in positions if e == enquiry.pk), None)
+        if fresh:  # no pending transfer to look up
+            data = enquiry_data(enquiry, position=mine, transfer=None)
+        else:
+            data = enquiry_data(enquiry, position=mine)
+    else:
+        data = enquiry_data(enquiry)
     # Every admin sees it (read-only), except those alerted below, who get it offered:
     # one enquiry.opened per socket.
     send_event_on_commit(
         [ADMINS_GROUP],
-        EnquiryOpened(enquiry={**enquiry_data(enquiry), "offered": False}),
+        EnquiryOpened(enquiry={**data, "offered": False}),
         except_staff=[s.pk for s in alerted],
     )
     if not open_hours:
@@ -586,12 +615,12 @@ def _route(enquiry: Enquiry, now: dt.datetime) -> None:
     if with_head_start and sticky is not None:
         enquiry.broadcast_at = now + _seconds(head_start)
         enquiry.save(update_fields=["broadcast_at"])
-        _alert(enquiry, [sticky])
+        _alert(enquiry, [sticky], data=data, fresh=fresh)
         timers.schedule_sweep(enquiry.broadcast_at)
     else:
-        _alert(enquiry, available)
+        _alert(enquiry, available, data=data, fresh=fresh)
     timers.schedule_sweep(enquiry.deadline_at)
-    _send_queue_positions(destination.pk)
+    _send_queue_positions(destination.pk, positions)
 
 
 def enquiry_robot_handover(*, enquiry_id: int, reason: str) -> bool:

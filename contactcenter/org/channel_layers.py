@@ -187,12 +187,17 @@ class _ResyncingLoopLayer(RedisPubSubLoopLayer):
             raise
 
     async def group_send_many(self, sends: list[tuple[str, dict[str, Any]]]) -> None:
-        """``group_send`` of each (group, message), in order, one pipeline per shard."""
+        """``group_send`` of each (group, message), in order, one pipeline per shard. A
+        message sent to several groups (the same object) is serialized once."""
         by_shard: dict[Any, list[tuple[str, bytes]]] = {}
+        encoded: dict[int, bytes] = {}  # id(message) -> bytes; every message stays referenced by ``sends``
         for group, message in sends:
             group_channel = self._get_group_channel_name(group)
             shard = self._get_shard(group_channel)
-            by_shard.setdefault(shard, []).append((group_channel, self.channel_layer.serialize(message)))
+            data = encoded.get(id(message))
+            if data is None:
+                data = encoded[id(message)] = self.channel_layer.serialize(message)
+            by_shard.setdefault(shard, []).append((group_channel, data))
         for shard, items in by_shard.items():
             await shard.publish_many(items)
 

@@ -157,7 +157,9 @@ async def _group_send_batch(layer: Any, sends: list[tuple[list[str], dict[str, A
     if _missed:
         await _resend_missed(layer)
     try:
-        await many([(group, wire(message)) for groups, message in sends for group in groups])
+        # One published dict per event, whatever the number of its groups (serialized once).
+        published = [(groups, wire(message)) for groups, message in sends]
+        await many([(group, message) for groups, message in published for group in groups])
     except Exception as exc:
         if is_outage(exc):
             _publish_log.failed(exc)
@@ -251,15 +253,70 @@ def _dispatch(sends: list[tuple[list[str], dict[str, Any]]]) -> None:
     loop = _event_loop_of_this_thread()
     if loop is not None:
         # In a worker thread of a running server: hand the sends to the event loop and let
-        # the thread (and its database connection) go on; _group_send_all logs failures.
-        for groups, message in sends:
-            asyncio.run_coroutine_threadsafe(_group_send_all(layer, groups, message), loop)
+        # the thread (and its database connection) go on; failures are logged there.
+        _outbox(loop, layer).put(sends)
         return
     try:
         # A loop of its own that ends with the call: no background retry (see _group_send_all).
         async_to_sync(_group_send_each)(layer, sends)
     except Exception:
         logger.exception("group_send to %s failed", [groups for groups, _ in sends])
+
+
+class _Outbox:
+    """Sends handed to one event loop by worker threads (a request's on-commit events),
+    published in order by one task at a time, all those waiting in one batch
+    (``_group_send_batch``: one pipelined Redis round trip). An enquiry's opening used to
+    cost one round trip per group, one after the other: 50 alerted agents, 50 round trips
+    before the last agent's alert left (bench/RESULTS.md, "Round 5 (rtfanout)")."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, layer: Any) -> None:
+        self.loop = loop
+        self.layer = layer
+        self.lock = threading.Lock()
+        self.sends: list[tuple[list[str], dict[str, Any]]] = []
+        self.draining = False
+
+    def put(self, sends: list[tuple[list[str], dict[str, Any]]]) -> None:
+        """Queue ``sends`` (from any thread); starts the draining task unless it runs."""
+        with self.lock:
+            self.sends.extend(sends)
+            if self.draining:
+                return  # the running task takes them next, after what it sends now
+            self.draining = True
+        try:
+            asyncio.run_coroutine_threadsafe(self._drain(), self.loop)
+        except RuntimeError:  # the loop has closed (its server is stopping): nobody to send to
+            with self.lock:
+                self.draining = False
+            raise
+
+    async def _drain(self) -> None:
+        while True:
+            with self.lock:
+                batch, self.sends = self.sends, []
+                if not batch:
+                    self.draining = False
+                    return
+            try:
+                await _group_send_batch(self.layer, batch)
+            except Exception:  # never leave the outbox stuck: the next batch goes on
+                logger.exception("publishing %d realtime events failed", len(batch))
+
+
+_outboxes: dict[tuple[asyncio.AbstractEventLoop, int], _Outbox] = {}
+_outboxes_lock = threading.Lock()
+
+
+def _outbox(loop: asyncio.AbstractEventLoop, layer: Any) -> _Outbox:
+    key = (loop, id(layer))
+    with _outboxes_lock:
+        box = _outboxes.get(key)
+        if box is None or box.layer is not layer:
+            for old in [k for k in _outboxes if k[0].is_closed()]:
+                del _outboxes[old]  # loops of finished tests
+            box = _outboxes[key] = _Outbox(loop, layer)
+        return box
 
 
 async def _group_send_each(layer: Any, sends: list[tuple[list[str], dict[str, Any]]]) -> None:

@@ -8,6 +8,7 @@ import threading
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from contactcenter.org import services as org_services
 from contactcenter.org.errors import Conflict, InvalidInput
@@ -83,6 +84,44 @@ def test_opened_event_carries_the_panel_row(open_enquiry, make_staff, support, e
     assert data["id"] == e.pk and data["first_message"] == "My order is late"
     assert data["channel_kind"] == "widget" and data["visitor"]["first_name"] == "Vera"
     assert data["queue_position"] == 1 and payload["data"]["transfer_id"] is None
+
+
+def test_opening_reads_the_enquiry_once_whatever_the_number_of_agents(
+    open_enquiry, make_staff, make_visitor, widget, support, events, clock
+):
+    """Routing builds the enquiry's JSON and reads the queue once for all its events: the
+    statements before the commit do not grow with the agents alerted (bench/RESULTS.md,
+    "Round 5 (rtfanout)"), and the admins' and the agents' copies say the same."""
+    admin = make_staff(role="admin")
+    a = make_staff(tags=[support])
+    first = open_enquiry()
+    clock.advance(1)
+
+    def statements(visitor) -> int:
+        with CaptureQueriesContext(connection) as seen:
+            services.enquiry_open(channel=widget, visitor=visitor, message="Hello?")
+        return len(seen.captured_queries)
+
+    v2, v3 = make_visitor(widget), make_visitor(widget)
+    two = statements(v2)
+    for _ in range(5):
+        make_staff(tags=[support])
+    clock.advance(1)
+    events.clear()
+    assert statements(v3) == two
+    # Pinned (43 before: the JSON built twice, the queue read three times, a new enquiry's
+    # earlier alerts and pending transfer looked up).
+    assert two == 37
+
+    third = Enquiry.objects.get(visitor=v3)
+    offered = events.to_group(f"staff.{a.pk}")
+    to_admins = [p for g, p in events.of_type("enquiry.opened") if "admins" in g]
+    assert len(offered) == 1 and len(to_admins) == 1
+    assert offered[0]["data"]["enquiry"] == {**to_admins[0]["data"]["enquiry"], "offered": True}
+    assert offered[0]["data"]["enquiry"]["id"] == third.pk
+    assert offered[0]["data"]["enquiry"]["queue_position"] == 3 == queue_position(third)
+    assert offered[0]["data"]["enquiry"]["transfer"] is None and admin.pk not in alerted_ids(third)
+    assert queue_position(first) == 1
 
 
 def test_direct_channel_alerts_only_its_staff(make_channel, make_staff, make_visitor, support, events):
