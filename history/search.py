@@ -148,9 +148,12 @@ def _candidates(
         # the heap to keep the newest few or walks the ids backwards testing each row.
         match = f"i.vector @@ to_tsquery('simple', %s){where}"
         match_params = [tsquery(required), *params]
-        # Agents only: an admin's frequent word is found by walking the ids backwards within
-        # a few thousand rows; an agent's matches are sparse (their permission token).
-        sliced = kind == "message" and staff is not None and not staff.is_admin
+        # Agents and admins: an agent's matches are sparse (their permission token), and so
+        # are an admin's of two frequent words (each match then costs a heap page read; a
+        # slice bounds them). An admin's one frequent word gets a narrow slice, which the
+        # planner walks backwards as it would every id (measured: RESULTS-history.md,
+        # "Session 10").
+        sliced = kind == "message" and staff is not None
         bounds = _recent_bounds(table, key, match, match_params, limit) if sliced else [None]
         for bound in bounds:
             window = f" AND i.{key} >= %s" if bound is not None else ""
