@@ -104,8 +104,8 @@ def _narrowing(staff: Staff, filters: Filters, room_col: str | None, enquiry_col
     return sql, params
 
 
-# PostgreSQL looks for the newest matches of an agent's message search among the newest ids
-# first when the planner expects many more matches than it keeps: a slice of the ids
+# PostgreSQL looks for the newest matches of a message search (an agent's or an admin's)
+# among the newest ids first when the planner expects many more matches than it keeps: a slice of the ids
 # holding about SLICE_MARGIN times ``limit`` of them (if it holds fewer, one pass over all
 # follows). Measured: bench/RESULTS-history.md, "perf14".
 SLICE_MARGIN = 2
