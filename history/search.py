@@ -105,9 +105,9 @@ def _narrowing(staff: Staff, filters: Filters, room_col: str | None, enquiry_col
 
 
 # PostgreSQL looks for the newest matches of a message search (an agent's or an admin's)
-# among the newest ids first when the planner expects many more matches than it keeps: a slice of the ids
-# holding about SLICE_MARGIN times ``limit`` of them (if it holds fewer, one pass over all
-# follows). Measured: bench/RESULTS-history.md, "perf14".
+# among the newest ids first when the planner expects many more matches than it keeps: a
+# slice of the ids holding about SLICE_MARGIN times ``limit`` of them (if it holds fewer,
+# one pass over all follows). Measured: bench/RESULTS-history.md, "perf14", "Session 10".
 SLICE_MARGIN = 2
 SLICE_MAX = 0.1  # of the ids: a wider slice costs more in rechecks of its lossy pages than it saves
 
