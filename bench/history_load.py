@@ -546,7 +546,11 @@ def explain(env: dict[str, str], tokens: dict[str, str], cases: list[tuple[str, 
             took = now() - t
         if not ctx.captured_queries:
             continue
-        slowest = max(ctx.captured_queries, key=lambda q: float(q["time"]))
+        # The search's own planner estimate (EXPLAIN (FORMAT JSON), history.search) cannot be explained.
+        explainable = [q for q in ctx.captured_queries if not q["sql"].lstrip().upper().startswith("EXPLAIN")]
+        if not explainable:
+            continue
+        slowest = max(explainable, key=lambda q: float(q["time"]))
         print(f"\n### {role} GET {path}?{urlencode(params)}: {r.status_code}, {took * 1000:.0f} ms in-process,")
         print(f"{len(ctx.captured_queries)} statements; slowest {float(slowest['time']) * 1000:.0f} ms:\n")
         print("```sql\n" + slowest["sql"] + "\n```\n")

@@ -104,10 +104,10 @@ def _narrowing(staff: Staff, filters: Filters, room_col: str | None, enquiry_col
     return sql, params
 
 
-# PostgreSQL looks for the newest matches of an agent's message search among the newest ids
-# first when the planner expects many more matches than it keeps: a slice of the ids
-# holding about SLICE_MARGIN times ``limit`` of them (if it holds fewer, one pass over all
-# follows). Measured: bench/RESULTS-history.md, "perf14".
+# PostgreSQL looks for the newest matches of a message search (an agent's or an admin's)
+# among the newest ids first when the planner expects many more matches than it keeps: a
+# slice of the ids holding about SLICE_MARGIN times ``limit`` of them (if it holds fewer,
+# one pass over all follows). Measured: bench/RESULTS-history.md, "perf14", "Session 10".
 SLICE_MARGIN = 2
 SLICE_MAX = 0.1  # of the ids: a wider slice costs more in rechecks of its lossy pages than it saves
 
@@ -148,9 +148,12 @@ def _candidates(
         # the heap to keep the newest few or walks the ids backwards testing each row.
         match = f"i.vector @@ to_tsquery('simple', %s){where}"
         match_params = [tsquery(required), *params]
-        # Agents only: an admin's frequent word is found by walking the ids backwards within
-        # a few thousand rows; an agent's matches are sparse (their permission token).
-        sliced = kind == "message" and staff is not None and not staff.is_admin
+        # Agents and admins: an agent's matches are sparse (their permission token), and so
+        # are an admin's of two frequent words (each match then costs a heap page read; a
+        # slice bounds them). An admin's one frequent word gets a narrow slice, which the
+        # planner walks backwards as it would every id (measured: RESULTS-history.md,
+        # "Session 10").
+        sliced = kind == "message" and staff is not None
         bounds = _recent_bounds(table, key, match, match_params, limit) if sliced else [None]
         for bound in bounds:
             window = f" AND i.{key} >= %s" if bound is not None else ""
