@@ -68,6 +68,14 @@ def test_slices_give_the_rows_of_one_pass(
     for margin in (0.0001, 0.01, 0.2, 1.0):
         monkeypatch.setattr(search, "SLICE_MARGIN", margin)
         assert {(s.pk, q): found(api, s, q) for s, q in cases} == one_pass, margin
+    # Several words the planner expects too few of for the widest slice (up to
+    # SLICE_UNDERESTIMATE times too few) try the widest slice first: the same rows.
+    monkeypatch.setattr(search, "SLICE_MAX", 0.25)
+    for underestimate in (0, 4, 1000):
+        monkeypatch.setattr(search, "SLICE_UNDERESTIMATE", underestimate)
+        for margin in (0.5, 2.0, 50.0):
+            monkeypatch.setattr(search, "SLICE_MARGIN", margin)
+            assert {(s.pk, q): found(api, s, q) for s, q in cases} == one_pass, (underestimate, margin)
 
 
 def test_recent_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
