@@ -98,6 +98,17 @@ def widget_enquiry(http: httpx.Client, key: str, name: str) -> dict[str, Any]:
     return dict(response.json())
 
 
+def picked_up_widget_enquiry(
+    http: httpx.Client, key: str, agent_auth: dict[str, str], name: str = "Vera"
+) -> tuple[int, int, str]:
+    """A visitor opens an enquiry by the widget API and the agent of ``agent_auth`` picks it
+    up: (enquiry id, room id, visitor token)."""
+    opened = widget_enquiry(http, key, name)
+    picked = http.post(f"/api/v1/enquiries/{opened['id']}/pick-up", headers=agent_auth)
+    assert picked.status_code == 200, picked.text
+    return int(opened["id"]), int(opened["room"]), str(opened["visitor_token"])
+
+
 def require_binary(name: str) -> str:
     """The path of Debian's ``name`` (haproxy, pgbouncer); skip without it, except in CI
     (.ci/run installs them)."""

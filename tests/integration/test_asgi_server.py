@@ -22,6 +22,7 @@ from websockets.exceptions import ConnectionClosed
 
 from contactcenter import asgi_server
 from tests.conftest import PASSWORD
+from tests.deploy.stack import picked_up_widget_enquiry
 from tests.integration.test_real_timers import (  # noqa: F401 - fixtures
     ADMIN_STAFF,
     AGENT_STAFF,
@@ -143,13 +144,7 @@ def test_uvicorn_serves_a_visitor_to_agent_message_and_a_staff_browser_socket(
     with httpx.Client(base_url=web.base, timeout=10) as http:
         agent_auth = token_headers(http, "agent@example.com")
         channel = support_widget(http, token_headers(http, "admin@example.com"), name="Site")
-        opened = http.post(
-            "/api/v1/widget/enquiries",
-            json={"channel_key": channel["key"], "message": "Hello?", "visitor": {"first_name": "Vera"}},
-        )
-        assert opened.status_code == 201, opened.text
-        enquiry, room, visitor_token = opened.json()["id"], opened.json()["room"], opened.json()["visitor_token"]
-        assert http.post(f"/api/v1/enquiries/{enquiry}/pick-up", headers=agent_auth).status_code == 200
+        _enquiry, room, visitor_token = picked_up_widget_enquiry(http, channel["key"], agent_auth)
         # A browser's session, as the login page makes it; its cookie goes on the socket.
         login = http.post("/api/v1/auth/session", json={"email": "agent@example.com", "password": PASSWORD})
         assert login.status_code == 200, login.text

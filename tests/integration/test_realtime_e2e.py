@@ -22,6 +22,7 @@ from contactcenter.org.models import Staff, Tag
 from enquiries.auth import visitor_token_for
 from enquiries.models import Enquiry
 from tests.conftest import require_postgres, require_redis
+from tests.deploy.stack import picked_up_widget_enquiry
 from tests.integration.sockets import first_matching
 from tests.integration.test_real_timers import (  # noqa: F401 - fixtures
     ADMIN_STAFF,
@@ -114,14 +115,7 @@ def test_embedded_chat_typing_and_reconnect_sync(
     with httpx.Client(base_url=server.base, timeout=10) as http:
         agent_auth = token_headers(http, "agent@example.com")
         channel = support_widget(http, token_headers(http, "admin@example.com"), name="Site")
-        opened = http.post(
-            "/api/v1/widget/enquiries",
-            json={"channel_key": channel["key"], "message": "Hello?", "visitor": {"first_name": "Vera"}},
-        )
-        assert opened.status_code == 201, opened.text
-        enquiry, room, visitor_token = opened.json()["id"], opened.json()["room"], opened.json()["visitor_token"]
-        picked = http.post(f"/api/v1/enquiries/{enquiry}/pick-up", headers=agent_auth)
-        assert picked.status_code == 200, picked.text
+        enquiry, room, visitor_token = picked_up_widget_enquiry(http, channel["key"], agent_auth)
 
         def new_ticket() -> str:
             got = http.post("/api/v1/auth/socket-ticket", headers=agent_auth)
