@@ -163,9 +163,8 @@ def test_parse_rate_refuses_nonsense(text: str) -> None:
         ratelimit.parse_rate(text)
 
 
-def test_redis_counter_is_shared_and_one_round_trip(settings: Any, make_visitor: Any) -> None:
-    """With the Redis cache (production), the sync (REST) and async (socket) paths count
-    in the same place, and each hit is one pipeline."""
+def _redis_cache(settings: Any) -> Any:
+    """The limits counted in Redis (production's cache), under a key prefix of this test's own."""
     require_redis()
     settings.CACHES = {
         "default": {
@@ -174,8 +173,15 @@ def test_redis_counter_is_shared_and_one_round_trip(settings: Any, make_visitor:
             "KEY_PREFIX": f"cc-limits-test-{id(settings)}",
         }
     }
-    from django.core.cache import cache as redis_cache
+    from django.core.cache import cache
 
+    return cache
+
+
+def test_redis_counter_is_shared_and_one_round_trip(settings: Any, make_visitor: Any) -> None:
+    """With the Redis cache (production), the sync (REST) and async (socket) paths count
+    in the same place, and each hit is one pipeline."""
+    redis_cache = _redis_cache(settings)
     visitor = make_visitor()
     settings.CC_VISITOR_MESSAGE_RATE = "3/10s"
     ratelimit.message_rate_check(visitor)
@@ -217,16 +223,7 @@ def test_far_below_the_limit_a_socket_hit_is_counted_without_waiting(settings: A
     """With the Redis cache, once Redis has answered a counter and it is below half its
     limit, a socket's hit is sent within DEFER_SECONDS instead of waited for; closer to the
     limit every hit is waited for again, so the limit stays exact (one process)."""
-    require_redis()
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": settings.REDIS_URL,
-            "KEY_PREFIX": f"cc-limits-defer-{id(settings)}",
-        }
-    }
-    from django.core.cache import cache as redis_cache
-
+    redis_cache = _redis_cache(settings)
     visitor = make_visitor()
     settings.CC_VISITOR_MESSAGE_RATE = "20/10s"
     key, _ttl, _left = ratelimit._window(f"msg:visitor:{visitor.pk}", ratelimit.Rate(20, 10))
