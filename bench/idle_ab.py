@@ -100,6 +100,7 @@ def main() -> None:
     parser.add_argument("--db-name", default="cc_bench_idle")
     parser.add_argument("--tracemalloc", type=int, default=0, help="frames per traceback (0: RSS only)")
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--trees", default="before,after", help="which of the two to run, in order")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
         sys.exit("set DATABASE_URL and REDIS_URL")
@@ -115,7 +116,8 @@ def main() -> None:
     urls = [base + tok for tok in data["idle_tokens"]]
     warm, idle = urls[:20], urls[20:]
     logs = Path(tempfile.mkdtemp(prefix="cc-idle-ab-"))
-    trees = {"before": Path(args.before).resolve(), "after": ROOT}
+    paths = {"before": Path(args.before).resolve(), "after": ROOT}
+    trees = {name: paths[name] for name in args.trees.split(",")}
     results: dict[str, list[float]] = {name: [] for name in trees}
     for r in range(args.rounds if not args.tracemalloc else 1):
         for name, root in trees.items():
@@ -138,8 +140,9 @@ def main() -> None:
     if not args.tracemalloc:
         for name, values in results.items():
             print(f"{name}: kB per idle socket {values}", flush=True)
-        pairs = zip(results["before"], results["after"], strict=True)
-        print("after/before per round: " + ", ".join(f"{b / a:.3f}" for a, b in pairs), flush=True)
+        if set(results) == {"before", "after"}:
+            pairs = zip(results["before"], results["after"], strict=True)
+            print("after/before per round: " + ", ".join(f"{b / a:.3f}" for a, b in pairs), flush=True)
 
 
 async def traced(urls: list[str], proc: subprocess.Popen[bytes], snap: str) -> tuple[Any, int, float]:

@@ -885,6 +885,12 @@ class VisitorConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocket
             # Its channel's directory changes (staff.availability, tag.availability).
             await self.join(widget_channel_group(channel_id))
         await self.accept()
+        # Nothing of the upgrade request's headers is read after this (the language comes
+        # from the URL or the visitor): emptied, the same list daphne keeps for the socket's
+        # life (memory per idle socket, bench/RESULTS.md "Round 6").
+        headers = self.scope.get("headers")
+        if isinstance(headers, list):
+            headers.clear()
         await self.send_json({"type": "hello", "data": {"visitor_id": self.visitor_id}})
         await self._renew_token(epoch)
 

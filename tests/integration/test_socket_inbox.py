@@ -39,13 +39,14 @@ class LeanSocket:
             "path": "/ws/visitor/",
             "raw_path": b"/ws/visitor/",
             "root_path": "",
-            "headers": [],
+            "headers": [(b"user-agent", b"Widget/1.0")],
             "query_string": f"visitor_token={token}".encode(),
             "client": ["127.0.0.1", 50000],
             "server": ["127.0.0.1", 8000],
             "subprotocols": [],
             "asgi": {"version": "3.0"},
         }
+        self.headers = scope["headers"]
         self.task = asyncio.ensure_future(application(scope, self.inbox.get, self.out.put))
 
     async def sent(self) -> dict[str, Any]:
@@ -80,6 +81,7 @@ def test_a_socket_served_from_daphnes_queue_needs_no_task_of_its_own(
         sock = LeanSocket(visitor_token_for(second.pk))
         await sock.open()
         assert asyncio.all_tasks() - before == {sock.task}  # no dispatch or pump task
+        assert sock.headers == []  # a visitor socket keeps no request headers once open
         layer = get_channel_layer()
         await layer.group_send(visitor_group(second.pk), {"type": "event.forward", "event": {"type": "t.one"}})
         # A client frame and layer messages, in the order they arrive, one at a time.
@@ -125,3 +127,20 @@ def test_the_lean_daphne_gives_each_connection_a_channel_queue() -> None:
         assert asyncio.Queue is not ChannelQueue  # only daphne.server's view of asyncio changed
 
     asyncio.run(body())
+
+
+def test_only_the_visitor_path_itself_skips_the_url_router(ws: None, make_visitor: Callable[..., Visitor]) -> None:
+    from channels.testing import WebsocketCommunicator
+
+    token = visitor_token_for(make_visitor().pk)
+
+    async def body() -> None:
+        comm = WebsocketCommunicator(application, f"/ws/visitor/more/?visitor_token={token}")
+        with pytest.raises(ValueError, match="No route found"):
+            await comm.connect(timeout=TIMEOUT)
+        comm = WebsocketCommunicator(application, f"/ws/visitor/?visitor_token={token}")
+        connected, _ = await comm.connect(timeout=TIMEOUT)
+        assert connected
+        await comm.disconnect()
+
+    run(body)
