@@ -21,6 +21,10 @@ Both servers are given the same behaviour:
 - Shutdown (SIGTERM): stop accepting, close the sockets, give the app 10 s to finish
   (daphne's application close timeout); clients reconnect to another process and sync.
 - No lifespan protocol (the app starts its ticker on import under both).
+
+daphne is started through ``contactcenter.daphne_lean`` (its own command line, with a lean
+queue per connection that the sockets' consumers share as their inbox: less memory per idle
+socket) unless ``CC_DAPHNE_LEAN=0``.
 """
 
 from __future__ import annotations
@@ -46,11 +50,20 @@ def chosen_server(environ: dict[str, str] | os._Environ[str] = os.environ) -> st
     return name
 
 
-def server_argv(server: str, host: str, port: int, bin_dir: Path) -> list[str]:
-    """The command line that serves the app on host:port under ``server``."""
+def daphne_lean(environ: dict[str, str] | os._Environ[str] = os.environ) -> bool:
+    """``CC_DAPHNE_LEAN`` (default on): daphne through ``contactcenter.daphne_lean``, whose
+    lean per-connection queue is also the sockets' inbox (less memory per idle socket);
+    ``0`` runs daphne's own script."""
+    return (environ.get("CC_DAPHNE_LEAN") or "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def server_argv(server: str, host: str, port: int, bin_dir: Path, *, lean: bool = True) -> list[str]:
+    """The command line that serves the app on host:port under ``server`` (daphne: through
+    ``contactcenter.daphne_lean`` when ``lean``)."""
     if server == "daphne":
+        start = [str(bin_dir / "python"), "-m", "contactcenter.daphne_lean"] if lean else [str(bin_dir / "daphne")]
         return [
-            str(bin_dir / "daphne"),
+            *start,
             "-b",
             host,
             "-p",
@@ -105,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
         server = chosen_server()
     except ValueError as exc:
         sys.exit(str(exc))
-    command = server_argv(server, args.host, args.port, Path(sys.executable).parent)
+    command = server_argv(server, args.host, args.port, Path(sys.executable).parent, lean=daphne_lean())
     os.execv(command[0], command)  # noqa: S606 - a fixed command line
 
 

@@ -104,7 +104,9 @@ from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from channels.db import DatabaseSyncToAsync, database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.utils import translation
 
@@ -122,6 +124,7 @@ from contactcenter.org.events import (
     visitor_group,
     widget_channel_group,
 )
+from contactcenter.org.inbox import ChannelQueue
 from contactcenter.org.models import Staff
 from contactcenter.org.outages import UNAVAILABLE_DETAIL, OutageLog, is_outage
 from enquiries.auth import VisitorClaims, visitor_check, visitor_token_claims, visitor_token_for
@@ -240,6 +243,25 @@ def _visitor(claims: VisitorClaims) -> Any:
     return visitor if visitor_check(claims, visitor) is None else None
 
 
+class _PumpFailed:
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+async def _pump(receive: Any, inbox: ChannelQueue) -> None:
+    """Move the client's messages into the consumer's inbox (when ``receive`` is not the
+    inbox's own ``get``); a failure of ``receive`` reaches the consumer's loop."""
+    try:
+        while True:
+            inbox.put_nowait(await receive())
+    except asyncio.CancelledError:
+        raise
+    except BaseException as exc:
+        inbox.put_nowait(_PumpFailed(exc))
+
+
 class EventForwardMixin:
     groups_joined: list[str]
 
@@ -256,7 +278,7 @@ class EventForwardMixin:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
-            await super().__call__(scope, receive, send)  # type: ignore[misc]
+            await self._serve(scope, receive, send)
         except Exception as exc:
             if not is_outage(exc):
                 raise
@@ -266,6 +288,50 @@ class EventForwardMixin:
             _socket_outage.failed(exc)
             with contextlib.suppress(Exception):
                 await send({"type": "websocket.close", "code": CLOSE_RESYNC})
+
+    async def _serve(self, scope: Any, receive: Any, send: Any) -> None:
+        """Channels' ``AsyncConsumer.__call__`` with one inbox per socket. Channels waits on
+        the client and on the channel layer with two tasks per socket (a new one for each
+        message) and ``asyncio.wait``: memory that an idle socket holds all its life
+        (bench/RESULTS.md, "Round 6"). Here, with the pub/sub layer, the layer puts this
+        socket's messages (as bytes) into the inbox and one loop dispatches the inbox in
+        arrival order, one message at a time as Channels does. Under daphne as started by
+        ``contactcenter/daphne_lean.py`` the inbox is daphne's own input queue (``receive``
+        is its ``get``), so no task is added at all; elsewhere (tests' communicators) one
+        task moves the client's messages into the inbox. Other layers: Channels' way."""
+        layer = get_channel_layer(self.channel_layer_alias)  # type: ignore[attr-defined]
+        attach = getattr(layer, "new_channel_into", None)
+        if attach is None:
+            await super().__call__(scope, receive, send)  # type: ignore[misc]
+            return
+        self.scope = scope
+        self.channel_layer = layer
+        self.base_send = send
+        inbox = getattr(receive, "__self__", None)
+        pump: asyncio.Task[None] | None = None
+        if not isinstance(inbox, ChannelQueue) or getattr(receive, "__func__", None) is not ChannelQueue.get:
+            inbox = ChannelQueue()
+            pump = asyncio.ensure_future(_pump(receive, inbox))
+        try:
+            self.channel_name = await attach(inbox)
+        except BaseException:
+            if pump is not None:
+                pump.cancel()
+            raise
+        try:
+            while True:
+                item = await inbox.get()
+                if isinstance(item, bytes):  # from the layer
+                    item = layer.deserialize(item)  # type: ignore[union-attr]
+                elif isinstance(item, _PumpFailed):
+                    raise item.error
+                await self.dispatch(item)
+        except StopConsumer:
+            pass
+        finally:
+            if pump is not None:
+                pump.cancel()
+            await layer.channel_close(self.channel_name)  # type: ignore[union-attr]
 
     async def event_forward(self, message: dict[str, Any]) -> None:
         if getattr(self, "resync_closing", False):
@@ -819,6 +885,12 @@ class VisitorConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocket
             # Its channel's directory changes (staff.availability, tag.availability).
             await self.join(widget_channel_group(channel_id))
         await self.accept()
+        # Nothing of the upgrade request's headers is read after this (the language comes
+        # from the URL or the visitor): emptied, the same list daphne keeps for the socket's
+        # life (memory per idle socket, bench/RESULTS.md "Round 6").
+        headers = self.scope.get("headers")
+        if isinstance(headers, list):
+            headers.clear()
         await self.send_json({"type": "hello", "data": {"visitor_id": self.visitor_id}})
         await self._renew_token(epoch)
 

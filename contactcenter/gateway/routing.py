@@ -20,12 +20,18 @@ class _ByPath:
             AuthMiddlewareStack(URLRouter([path("ws/staff/", StaffConsumer.as_asgi())]))
         )
         self.staff_ticket = URLRouter([path("ws/staff/", StaffConsumer.as_asgi())])
-        self.visitor = URLRouter([path("ws/visitor/", VisitorConsumer.as_asgi())])
+        self.visitor_consumer = VisitorConsumer.as_asgi()
+        self.visitor = URLRouter([path("ws/visitor/", self.visitor_consumer)])
 
     async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
         if scope["path"].startswith("/ws/staff/"):
             query = parse_qs(scope.get("query_string", b"").decode(errors="replace"), keep_blank_values=True)
             app = self.staff_ticket if "ticket" in query else self.staff
+        elif scope["path"] == "/ws/visitor/" and not scope.get("root_path"):
+            # URLRouter's match, without the scope copy and coroutine frame it keeps for the
+            # socket's life (memory per idle socket: bench/RESULTS.md "Round 6"); the
+            # consumer reads no url_route. Any other path goes through it (and is refused).
+            return await metrics.socket_served("visitor", self.visitor_consumer, scope, receive, send)
         else:
             app = self.visitor
         kind = "visitor" if app is self.visitor else "staff"

@@ -19,17 +19,20 @@ publishing works again (sockets in other processes missed them too).
 from __future__ import annotations
 
 import asyncio
-import collections
 import logging
+import uuid
 from typing import Any
 
 from channels_redis.core import RedisChannelLayer
 from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer, RedisSingleShardConnection
 from channels_redis.utils import _wrap_close, decode_hosts
 
+from contactcenter.org.inbox import ChannelQueue
 from contactcenter.org.outages import REDIS_ERRORS, OutageLog
 
 logger = logging.getLogger(__name__)
+
+__all__ = ["CLOSE_RESYNC", "RESYNC", "ChannelQueue", "ResyncingPubSubChannelLayer", "ResyncingRedisChannelLayer"]
 
 # Layer message type (handled by consumers as ``realtime_resync``) and the close code.
 RESYNC = "realtime.resync"
@@ -40,63 +43,6 @@ RECONNECT_PAUSE = 0.5  # seconds between attempts to reach Redis again
 
 def resync_message() -> dict[str, Any]:
     return {"type": RESYNC}
-
-
-class ChannelQueue:
-    """The messages of one local channel (a socket's consumer), waiting for its receive:
-    what channels_redis's pub/sub layer keeps in an ``asyncio.Queue``, made lean. A socket's
-    channel is nearly always empty with its consumer waiting on it, and an ``asyncio.Queue``
-    holds four deques (about 3 kB, a tenth of an idle socket's memory; bench/RESULTS.md,
-    "Round 5"); here the deque and the waiters' list exist only while they hold something.
-    Unbounded, as channels_redis's; several receivers are served first come, first served."""
-
-    __slots__ = ("_items", "_waiters")
-
-    def __init__(self) -> None:
-        self._items: collections.deque[Any] | None = None
-        self._waiters: list[asyncio.Future[Any]] | None = None
-
-    def qsize(self) -> int:
-        return len(self._items) if self._items else 0
-
-    def empty(self) -> bool:
-        return not self._items
-
-    def put_nowait(self, item: Any) -> None:
-        while self._waiters:
-            waiter = self._waiters.pop(0)
-            if not self._waiters:
-                self._waiters = None
-            if not waiter.done():
-                waiter.set_result(item)
-                return
-        if self._items is None:
-            self._items = collections.deque()
-        self._items.append(item)
-
-    async def get(self) -> Any:
-        if self._items:
-            item = self._items.popleft()
-            if not self._items:
-                self._items = None
-            return item
-        waiter: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        if self._waiters is None:
-            self._waiters = []
-        self._waiters.append(waiter)
-        try:
-            return await waiter
-        except BaseException:
-            if waiter.done() and not waiter.cancelled():
-                # Handed an item, then cancelled before running: the item stays first.
-                if self._items is None:
-                    self._items = collections.deque()
-                self._items.appendleft(waiter.result())
-            elif self._waiters is not None and waiter in self._waiters:
-                self._waiters.remove(waiter)
-                if not self._waiters:
-                    self._waiters = None
-            raise
 
 
 class _ResyncingShard(RedisSingleShardConnection):
@@ -173,6 +119,29 @@ class _ResyncingLoopLayer(RedisPubSubLoopLayer):
             self.channels.pop(channel, None)
             raise
 
+    async def new_channel_into(self, queue: ChannelQueue, prefix: str = "specific.") -> str:
+        """A new channel of this process whose messages (serialized, as bytes) go into
+        ``queue``, the consumer's own inbox, instead of a queue of the layer read by
+        ``receive`` (no task per socket waiting on it). ``channel_close`` ends it."""
+        channel = f"{self.prefix}{prefix}{uuid.uuid4().hex}"
+        self.channels[channel] = queue
+        try:
+            await self._get_shard(channel).subscribe(channel)
+        except BaseException:
+            self.channels.pop(channel, None)
+            raise
+        return channel
+
+    async def channel_close(self, channel: str) -> None:
+        """The consumer of ``channel`` is done: what channels_redis's ``receive`` does when
+        its receiving task is cancelled (forget the queue, unsubscribe)."""
+        if self.channels.pop(channel, None) is None:
+            return
+        try:
+            await self._get_shard(channel).unsubscribe(channel)
+        except Exception:
+            logger.exception("realtime: unsubscribing %s failed", channel)
+
     async def group_add(self, group: str, channel: str) -> None:
         try:
             await super().group_add(group, channel)
@@ -223,6 +192,14 @@ class ResyncingPubSubChannelLayer(RedisPubSubChannelLayer):
             # pyproject.toml; re-check this override and the private helper on upgrade).
             _wrap_close(self, loop)
         return layer
+
+    async def new_channel_into(self, queue: ChannelQueue, prefix: str = "specific.") -> str:
+        """A channel whose messages go into ``queue`` as bytes (``deserialize`` them):
+        see ``_ResyncingLoopLayer.new_channel_into``."""
+        return await self._get_layer().new_channel_into(queue, prefix)  # type: ignore[no-any-return]
+
+    async def channel_close(self, channel: str) -> None:
+        await self._get_layer().channel_close(channel)
 
     async def group_send_many(self, sends: list[tuple[str, dict[str, Any]]]) -> None:
         """Several group sends in one Redis round trip (realtime: a socket writer batch)."""

@@ -49,6 +49,13 @@ def test_the_server_is_daphne_unless_uvicorn_is_asked_for() -> None:
         asgi_server.chosen_server({"CC_ASGI_SERVER": "hypercorn"})
 
 
+def test_daphne_is_started_lean_unless_turned_off() -> None:
+    assert asgi_server.daphne_lean({}) is True
+    assert asgi_server.daphne_lean({"CC_DAPHNE_LEAN": "1"}) is True
+    for off in ("0", "false", "off", " NO "):
+        assert asgi_server.daphne_lean({"CC_DAPHNE_LEAN": off}) is False
+
+
 def test_a_bad_server_name_stops_the_start_in_one_line(tmp_path: Path) -> None:
     result = subprocess.run(  # noqa: S603 - fixed argv
         [str(BIN / "python"), "-m", "contactcenter.asgi_server", "--port", "0"],
@@ -69,7 +76,9 @@ def test_both_servers_get_the_same_socket_settings() -> None:
 
     daphne = asgi_server.server_argv("daphne", "0.0.0.0", 8000, Path("/b"))  # noqa: S104 - not bound here
     uvicorn = asgi_server.server_argv("uvicorn", "0.0.0.0", 8000, Path("/b"))  # noqa: S104 - not bound here
-    assert daphne[0] == "/b/daphne" and uvicorn[0] == "/b/uvicorn"
+    assert daphne[:3] == ["/b/python", "-m", "contactcenter.daphne_lean"] and uvicorn[0] == "/b/uvicorn"
+    plain = asgi_server.server_argv("daphne", "0.0.0.0", 8000, Path("/b"), lean=False)  # noqa: S104 - not bound here
+    assert plain[0] == "/b/daphne" and plain[1:] == daphne[3:]
     assert daphne[-1] == uvicorn[-1] == "contactcenter.asgi:application"
     assert option(daphne, "--ping-interval") == option(uvicorn, "--ws-ping-interval") == "20"
     assert option(daphne, "--ping-timeout") == option(uvicorn, "--ws-ping-timeout") == "30"
@@ -131,15 +140,18 @@ class WebProcess:
         )
 
 
-def test_uvicorn_serves_a_visitor_to_agent_message_and_a_staff_browser_socket(
+@pytest.mark.parametrize("server", ["daphne", "uvicorn"])
+def test_each_server_serves_a_visitor_to_agent_message_and_a_staff_browser_socket(
     processes: Processes,  # noqa: F811 - fixture
     served_env: dict[str, str],
+    server: str,
 ) -> None:
-    web = WebProcess(processes, served_env, "uvicorn")
+    web = WebProcess(processes, served_env, server)
     ws_base = f"ws://127.0.0.1:{web.port}"
-    # The launcher execs the server: the process started is uvicorn itself (its pid is the
-    # one /metrics files and signals refer to).
-    assert "uvicorn" in Path(f"/proc/{web.proc.pid}/cmdline").read_bytes().decode(errors="replace")
+    # The launcher execs the server: the process started is the server itself (its pid is
+    # the one /metrics files and signals refer to); daphne through contactcenter.daphne_lean.
+    cmdline = Path(f"/proc/{web.proc.pid}/cmdline").read_bytes().decode(errors="replace")
+    assert ("contactcenter.daphne_lean" if server == "daphne" else "uvicorn") in cmdline
 
     with httpx.Client(base_url=web.base, timeout=10) as http:
         agent_auth = token_headers(http, "agent@example.com")

@@ -1,0 +1,74 @@
+"""daphne, with a lean input queue per connection: ``python -m contactcenter.daphne_lean
+<daphne's arguments>`` runs daphne's own command line, except that the queue daphne makes
+for each connection's application instance is a ``ChannelQueue`` (contactcenter/org/inbox.py)
+instead of an ``asyncio.Queue`` (four deques, about 3 kB, held by every idle socket for its
+life). The websocket consumers then use that queue as their only inbox, the channel layer's
+messages included (``EventForwardMixin._serve``): no second queue and no task per socket
+besides daphne's own (bench/RESULTS.md, "Round 6"). Its websocket protocol also lets go of
+the upgrade request (raw bytes, parsed headers and query) once the socket is open.
+
+daphne only calls ``put_nowait`` on that queue, tests its truth, and hands its ``get`` to the
+application as ``receive``, all of which ``ChannelQueue`` does as ``asyncio.Queue``. Started by
+``contactcenter/asgi_server.py`` unless ``CC_DAPHNE_LEAN=0`` (then daphne's own script).
+daphne is pinned in pyproject.toml: on an upgrade, check that ``daphne.server`` still makes
+the queue with ``asyncio.Queue()`` and uses nothing but the above (tests/integration/test_asgi_server.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import types
+from typing import Any
+
+from contactcenter.org.inbox import ChannelQueue
+
+
+class _AsyncioWithLeanQueue(types.ModuleType):
+    """``asyncio`` as daphne.server sees it: the same module but for ``Queue``."""
+
+    Queue = ChannelQueue
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(asyncio, name)
+
+
+def _lean_protocol() -> type:
+    from daphne.ws_protocol import WebSocketProtocol
+
+    class LeanWebSocketProtocol(WebSocketProtocol):  # type: ignore[misc]
+        """daphne's websocket protocol, without the upgrade request autobahn keeps for the
+        socket's life once the socket is open: the raw request bytes, its parsed headers
+        and query (daphne copied what it needs into the scope in ``onConnect``; it keeps
+        ``request.path`` for its access log)."""
+
+        def onOpen(self) -> None:
+            super().onOpen()
+            self.http_request_data = b""
+            # The same dicts as ``self.request.headers`` / ``.params``: emptied, not replaced.
+            for kept in (getattr(self, "http_headers", None), getattr(self, "http_request_params", None)):
+                if isinstance(kept, dict):
+                    kept.clear()
+
+    return LeanWebSocketProtocol
+
+
+def install() -> None:
+    """Make daphne's server create a ``ChannelQueue`` per connection, and its websocket
+    factory a protocol that lets the upgrade request go once open (idempotent)."""
+    from daphne import server, ws_protocol
+
+    if not isinstance(server.asyncio, _AsyncioWithLeanQueue):
+        server.asyncio = _AsyncioWithLeanQueue("asyncio")  # type: ignore[assignment]
+    if ws_protocol.WebSocketFactory.protocol is ws_protocol.WebSocketProtocol:
+        ws_protocol.WebSocketFactory.protocol = _lean_protocol()
+
+
+def main() -> None:
+    install()
+    from daphne.cli import CommandLineInterface
+
+    CommandLineInterface.entrypoint()
+
+
+if __name__ == "__main__":
+    main()
