@@ -32,6 +32,7 @@ from analytics.facts_models import AvailabilitySpan, HandlingSpan
 from contactcenter.org import clock
 from contactcenter.org.models import Staff
 from enquiries.models import EnquiryEvent
+from rooms import hooks as room_hooks
 from rooms.models import Message
 
 FACT = "analytics_enquiryfact"
@@ -251,8 +252,7 @@ def messages_posted(messages: Sequence[Message]) -> None:
         f"UPDATE {FACT} SET messages_customer = messages_customer + {set_customer}, "
         f"messages_staff = messages_staff + {set_staff} WHERE {in_rooms}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(update, params)
+    room_hooks.batch_statement(update, params)  # with the batch's other observers' statements
 
 
 def staff_availability_changed(*, staff: Staff, previous: str, **_: Any) -> None:

@@ -40,6 +40,7 @@ from analytics.voc_models import (
 )
 from contactcenter.org.i18n import business_time_zone
 from enquiries.models import Enquiry
+from rooms import hooks as room_hooks
 from rooms.models import Message
 
 logger = logging.getLogger(__name__)
@@ -79,10 +80,18 @@ def _scored(message: Message) -> bool:
 
 
 def voc_messages_posted(messages: Sequence[Message]) -> None:
-    """Queue a posted batch (``rooms.hooks`` ``posted``): one INSERT, no read."""
-    rows = [VocPending(message_id=m.pk) for m in messages if m.room.enquiry_id is not None and _scored(m)]
-    if rows:
-        VocPending.objects.bulk_create(rows, ignore_conflicts=True)
+    """Queue a posted batch (``rooms.hooks`` ``posted``): one INSERT, no read, sent with the
+    batch's other observers' statements (``rooms.hooks.batch_statement``); plain SQL, as the
+    ORM's compiling cost more CPU than the statement on the hot path."""
+    ids = [m.pk for m in messages if m.room.enquiry_id is not None and _scored(m)]
+    if ids:
+        table = connection.ops.quote_name(VocPending._meta.db_table)
+        column = connection.ops.quote_name(VocPending._meta.get_field("message").column)
+        rows = ", ".join(["(%s)"] * len(ids))
+        room_hooks.batch_statement(
+            f"INSERT INTO {table} ({column}) VALUES {rows} ON CONFLICT DO NOTHING",  # noqa: S608
+            ids,
+        )
 
 
 def voc_message_changed(message: Message) -> None:

@@ -25,6 +25,7 @@ from customers.models import Customer
 from enquiries.models import Enquiry, EnquiryNote, Visitor
 from history.search_models import CustomerIndex, EnquiryIndex, MessageIndex, SearchStale
 from history.search_tokens import STAFF_MARK, staff_token, token_string
+from rooms import hooks as room_hooks
 from rooms.models import Message, Room
 
 logger = logging.getLogger(__name__)
@@ -86,8 +87,9 @@ _STAFF_TOKENS = {
 
 
 def messages_index(messages: Sequence[Message]) -> None:
-    """Index a posted batch: one INSERT ... SELECT in the posting transaction, the
-    permission tokens of each row read from the room by the database."""
+    """Index a posted batch: one INSERT ... SELECT in the posting transaction (sent with the
+    batch's other observers' statements: ``rooms.hooks.batch_statement``), the permission
+    tokens of each row read from the room by the database."""
     rows = []
     for m in messages:
         tokens = message_tokens(m.kind, m.text, m.data) if m.room.enquiry_id is not None else ""
@@ -108,12 +110,11 @@ def messages_index(messages: Sequence[Message]) -> None:
         source = f"(VALUES {values}) AS v"
         cols = ("v.column1", "v.column2", "v.column3", "v.column4", "v.column5")
     staff = _STAFF_TOKENS.get(connection.vendor, "''").format(mark=STAFF_MARK, room=cols[1], enquiry=cols[2])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (message_id, room_id, enquiry_id, created_at, tokens)"  # noqa: S608
-            f" SELECT {cols[0]}, {cols[1]}, {cols[2]}, {cols[3]}, {cols[4]} || {staff} FROM {source}",
-            params,
-        )
+    room_hooks.batch_statement(
+        f"INSERT INTO {table} (message_id, room_id, enquiry_id, created_at, tokens)"  # noqa: S608
+        f" SELECT {cols[0]}, {cols[1]}, {cols[2]}, {cols[3]}, {cols[4]} || {staff} FROM {source}",
+        params,
+    )
 
 
 def message_reindex(message: Message) -> None:

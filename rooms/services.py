@@ -472,10 +472,12 @@ def _post_batch(
                 if rule.before_insert is not None:
                     rule.before_insert(post)
 
-    _rooms_stamp(sorted({post.room.pk for _i, post, _p in accepted}), now)
-    # A client_id seen before raises IntegrityError, which sends the whole batch back to
-    # messages_post for one-by-one retries.
-    _messages_insert([post.message for _i, post, _p in accepted])
+    # Stamp (and so lock) the rooms, then insert: one round trip. A client_id seen before
+    # raises IntegrityError, which sends the whole batch back to messages_post for
+    # one-by-one retries.
+    _messages_insert(
+        [post.message for _i, post, _p in accepted], sorted({post.room.pk for _i, post, _p in accepted}), now
+    )
     messages_posted([post.message for _i, post, _p in accepted])
     for i, post, policy in accepted:
         with request_ids.bound(requests[i].request_id):
@@ -595,28 +597,28 @@ def _rooms_locked(room_ids: list[int]) -> dict[int, Room]:
     return rooms
 
 
-def _rooms_stamp(room_ids: list[int], now: Any) -> None:
-    """Take the rooms' row locks (in id order) by stamping ``last_message_at``; held until
-    commit, they make commit order equal id order within a room (see ``messages_post``)."""
-    before, after = _hot_sql().rooms_stamp
-    with connection.cursor() as cursor:
-        cursor.execute(before + _in(room_ids) + after, [connection.ops.adapt_datetimefield_value(now), *room_ids])
-
-
-def _messages_insert(messages: list[Message]) -> None:
-    """One multi-row INSERT; sets each message's id (RETURNING keeps the VALUES order, as
-    Django's bulk_create relies on). A client_id seen before raises IntegrityError."""
+def _messages_insert(messages: list[Message], room_ids: list[int], now: Any) -> None:
+    """Take the rooms' row locks (in id order) by stamping ``last_message_at`` (held until
+    commit, they make commit order equal id order within a room: see ``messages_post``),
+    then one multi-row INSERT; sets each message's id (RETURNING keeps the VALUES order, as
+    Django's bulk_create relies on). On PostgreSQL both statements go in one round trip
+    (the driver returns the last one's rows). A client_id seen before raises IntegrityError."""
     sql = _hot_sql()
+    before, after = sql.rooms_stamp
+    stamp = before + _in(room_ids) + after
+    stamp_params = [connection.ops.adapt_datetimefield_value(now), *room_ids]
     params: list[Any] = []
     for m in messages:
         for attname, param in sql.message_values:
             value = getattr(m, attname)
             params.append(value if param is None else param(value))
+    insert = sql.message_insert + ", ".join([sql.message_row] * len(messages)) + sql.message_returning
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql.message_insert + ", ".join([sql.message_row] * len(messages)) + sql.message_returning,
-            params,
-        )
+        if connection.vendor == "postgresql":
+            cursor.execute(stamp + ";\n" + insert, stamp_params + params)
+        else:
+            cursor.execute(stamp, stamp_params)
+            cursor.execute(insert, params)
         ids = [r[0] for r in cursor.fetchall()]
     for message, pk in zip(messages, ids, strict=True):
         message.pk = pk

@@ -427,6 +427,17 @@ class ClientProtocolMixin:
         """The person behind the socket did something (a post, typing)."""
         return None
 
+    @classmethod
+    async def encode_json(cls, content: Any) -> str:
+        """The frames the consumer itself sends (acks, errors, synced messages) encoded by
+        orjson, as the forwarded events are (``realtime``): the standard library's encoder
+        was a tenth of the event loop's CPU per post (bench/RESULTS.md, session 11). What
+        orjson refuses (an integer past 64 bits) goes through the standard library."""
+        try:
+            return realtime.json_text(content)
+        except TypeError:
+            return json.dumps(content)
+
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
         """Channels' JSON decoding, except that a frame that is not JSON (binary, broken,
         nested past the parser's recursion limit) gets an error frame instead of killing
@@ -925,7 +936,12 @@ class VisitorConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocket
                 await self.principal()
         if not asked and self._visitor is not None:
             asked = self._visitor.chat_language or self._visitor.language
-        with translation.override(i18n.best_language(asked, i18n.language_codes())):
+        # The language chosen for what was asked, kept per socket (asked again per frame).
+        chosen: tuple[str, str] | None = getattr(self, "_language_chosen", None)
+        if chosen is None or chosen[0] != asked:
+            chosen = (asked, i18n.best_language(asked, i18n.language_codes()))
+            self._language_chosen = chosen
+        with translation.override(chosen[1]):
             await super().receive_json(content, **kwargs)
 
     def rate_key(self) -> tuple[str, int]:

@@ -40,6 +40,12 @@ except ImportError:  # pragma: no cover - depends on the environment
 
     _json_loads = json.loads
 
+
+def json_text(payload: Any) -> str:
+    """``payload`` as JSON text, encoded as the events are (orjson when installed)."""
+    return _json(payload)
+
+
 # Test hook: callables receiving (groups, payload) for every event actually sent.
 sinks: list[Callable[[list[str], dict[str, Any]], None]] = []
 

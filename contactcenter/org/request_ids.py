@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import itertools
 import logging
+import os
 import re
-import uuid
+import secrets
 from collections.abc import Iterator
 
 # "-" when nothing is being handled (start-up, the ticker's own sweeps).
@@ -30,8 +32,25 @@ request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("cc_request
 _SANE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:=+/-]{0,127}")
 
 
+# A new id is this process's random prefix and a counter: 32 hex digits like a UUID's, unique
+# across processes, without a system call per id (a uuid4 per socket frame, from the
+# kernel's random source, was 7% of a loaded server's CPU: bench/RESULTS.md, session 11).
+_prefix = secrets.token_hex(8)
+_counter = itertools.count(1)
+
+
+def _reseed() -> None:
+    global _prefix, _counter  # noqa: PLW0603 - a forked child must not repeat its parent's ids
+    _prefix = secrets.token_hex(8)
+    _counter = itertools.count(1)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reseed)
+
+
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    return f"{_prefix}{next(_counter):016x}"
 
 
 def sane(value: str | None) -> str | None:
