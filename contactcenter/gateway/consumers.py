@@ -510,7 +510,8 @@ class ClientProtocolMixin:
         retries cannot crowd out the posts the server is taking."""
         strikes = getattr(self, "_strikes", 0)
         self._strikes = strikes + 1
-        exc.retry_after_ms = min(socket_writer.RETRY_AFTER_MAX_MS, exc.retry_after_ms * 2 ** min(strikes, 6))
+        doublings = min(strikes, settings.CC_SOCKET_PUSHBACK_MAX_DOUBLINGS)
+        exc.retry_after_ms = min(socket_writer.RETRY_AFTER_MAX_MS, exc.retry_after_ms * 2**doublings)
         self._hold(client_id, exc.retry_after_ms)
 
     def _hold(self, client_id: str, retry_after_ms: int) -> None:

@@ -45,6 +45,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection, connections, transaction
 from django.utils import translation
 
+from contactcenter.gateway.stage_timings import timings
 from contactcenter.org import metrics, realtime
 from contactcenter.org.errors import Busy
 from rooms.selectors import message_data
@@ -118,6 +119,8 @@ class SocketWriter:
         raise ``SlowDown`` at once (nothing queued) when the writer is full. ``channel``: the
         posting socket's channel name, which its own ``message.created`` skips."""
         self.admit()
+        if timings.on:
+            timings.start_on_loop()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[dict[str, Any]] = loop.create_future()
         self._start()
@@ -132,6 +135,8 @@ class SocketWriter:
         waiting = self._queue.qsize()
         if waiting >= self.max_queued or (waiting >= self.max_batch and self.last_wait > self.max_wait):
             self.refused += 1
+            if timings.on:
+                timings.count("refused")
             raise SlowDown(self.retry_after_ms(waiting))
 
     def retry_after_ms(self, waiting: int) -> int:
@@ -164,6 +169,8 @@ class SocketWriter:
             if isinstance(client_id, str) and client_id and len(hold.refused) < HOLD_REMEMBER:
                 hold.refused.add(client_id)
             hold.until = max(hold.until, now + HOLD_GRACE)
+            if timings.on:
+                timings.count("held")
             return SlowDown(max(RETRY_AFTER_MIN_MS, int((hold.retry_at - now) * 1000)))
 
     def _hold_after(self, item: _Item, answer: Any) -> None:
@@ -207,7 +214,12 @@ class SocketWriter:
 
     def _run(self) -> None:
         while True:
-            item = self._queue.get()
+            if timings.on and self._queue.empty():
+                idle_from = time.monotonic()
+                item = self._queue.get()
+                timings.writer_idle(time.monotonic() - idle_from)
+            else:
+                item = self._queue.get()
             if isinstance(item, threading.Event):
                 connections.close_all()
                 item.set()
@@ -223,11 +235,14 @@ class SocketWriter:
                     break
                 batch.append(more)
             metrics.socket_writer_batch_taken(len(batch), self._queue.qsize())
-            self.last_wait = time.monotonic() - batch[0][5]
+            taken = time.monotonic()
+            self.last_wait = taken - batch[0][5]
             try:
                 self._write(batch)
             except Exception:  # never let the thread die: answer the sockets instead
                 logger.exception("socket writer batch failed")
+            if timings.on:
+                timings.batch([taken - item[5] for item in batch], time.monotonic() - taken)
 
     def _write(self, batch: list[_Item]) -> None:
         # Items of one batch normally share the server's event loop (tests may run several)
@@ -268,7 +283,7 @@ class SocketWriter:
         answers: list[tuple[asyncio.Future[dict[str, Any]], Any]],
     ) -> None:
         try:
-            loop.call_soon_threadsafe(_deliver, sends, answers)
+            loop.call_soon_threadsafe(_deliver, sends, answers, time.monotonic())
         except RuntimeError:
             pass  # that event loop has closed (its sockets are gone)
 
@@ -341,8 +356,12 @@ def _answer(result: Any) -> Any:
     return message_data(message)
 
 
-def _deliver(sends: realtime.CollectedSends, answers: list[tuple[asyncio.Future[Any], Any]]) -> None:
+def _deliver(
+    sends: realtime.CollectedSends, answers: list[tuple[asyncio.Future[Any], Any]], handed_at: float = 0.0
+) -> None:
     """On the event loop: the batch's events out, then the answers to the sockets."""
+    if timings.on and handed_at:
+        timings.delivered(time.monotonic() - handed_at)
     sends.start()
     for future, answer in answers:
         if future.done():  # the socket went away meanwhile
