@@ -254,9 +254,13 @@ class Conversation:
 class Load:
     """Visitors post at a paced total rate; agents timestamp receipts."""
 
-    def __init__(self, convs: list[Conversation], echo: bool) -> None:
+    def __init__(self, convs: list[Conversation], echo: bool, resend: str = "probe") -> None:
         self.convs = convs
         self.echo = echo
+        # After a pause: "probe" sends the earliest refused post alone and the rest once it
+        # is acked (static/js/socket.js); "pipelined" sends them all at once, in order (the
+        # server's hold refuses the later ones if the first is refused again).
+        self.resend = resend
         self.stats = Stats()
         self.tasks: list[asyncio.Task[None]] = []
 
@@ -358,6 +362,9 @@ class Load:
             await asyncio.sleep(delay)
         waiting = self.to_send(c)
         if not waiting:
+            return
+        if self.resend == "pipelined":
+            self.flush(c)
             return
         # Probe with the earliest refused post alone; the others follow its ack.
         c.probe = waiting[0]
@@ -483,11 +490,12 @@ async def measure_load(
     pids: list[int],
     overload: list[float] | None = None,
     tag: str = "",
+    resend: str = "probe",
 ) -> list[dict[str, Any]]:
     """One phase per rate; then, with ``overload`` (factors), phases at those multiples of
     the highest rate sustained at p99 <= P99_TARGET_MS (tagged ``"overload": factor``).
     ``tag`` prefixes the client_ids (a second server in one run posts to the same rooms)."""
-    load = Load(convs, echo)
+    load = Load(convs, echo, resend)
     await load.open()
     await asyncio.sleep(1)
     await settle(pids)
@@ -804,7 +812,8 @@ def main() -> None:
         metavar="LABEL:ENV=VALUE[,ENV=VALUE]",
         help="run everything once per variant, one after the other in this run, on the first --server "
         "with these settings added to the servers' environment (an A/B of settings in one run; "
-        "e.g. --variant before: --variant nodouble:CC_SOCKET_PUSHBACK_MAX_DOUBLINGS=0)",
+        "e.g. --variant before: --variant nodouble:CC_SOCKET_PUSHBACK_MAX_DOUBLINGS=0); "
+        "BENCH_RESEND=probe|pipelined sets the bench client's resend after a pause instead",
     )
     parser.add_argument("--no-chat", action="store_true")
     parser.add_argument("--no-baseline", action="store_true")
@@ -832,7 +841,7 @@ def main() -> None:
         for spec in args.variant:
             label, _, assignments = spec.partition(":")
             extra = dict(kv.split("=", 1) for kv in assignments.split(",") if kv)
-            runs.append((label or f"v{len(runs)}", servers[0], extra))
+            runs.append((label or f"v{len(runs)}", servers[0], extra))  # BENCH_*: the client's
         if len({label for label, _s, _e in runs}) < len(runs):
             sys.exit("--variant: each a label of its own")
     logs = Path(tempfile.mkdtemp(prefix="cc-bench-"))
@@ -855,7 +864,10 @@ def main() -> None:
         print(f"setup: staff and channels in {time.monotonic() - t:.1f}s", flush=True)
         reports: dict[str, dict[str, Any]] = {}
         convs: list[Conversation] = []
-        for n, (label, server, extra_env) in enumerate(runs):
+        for n, (label, server, run_env) in enumerate(runs):
+            # BENCH_RESEND=probe|pipelined: the bench client's resend after a pause (Load).
+            client_env = {k: v for k, v in run_env.items() if k.startswith("BENCH_")}
+            extra_env = {k: v for k, v in run_env.items() if not k.startswith("BENCH_")}
             # Each server on the same ports, one after the other: the conversations (rooms,
             # socket URLs) set up for the first serve the next; client_ids differ per server.
             if args.url:
@@ -874,7 +886,7 @@ def main() -> None:
             ws_bases = [b.replace("http://", "ws://") for b in http_bases]
             report: dict[str, Any] = {
                 "server": server,
-                "settings": extra_env,
+                "settings": run_env,
                 "layer": args.layer,
                 "processes": len(http_bases),
                 "conversations": args.conversations,
@@ -895,7 +907,10 @@ def main() -> None:
                     convs = fresh(convs)
                 print(f"setup: {len(convs)} conversations in {time.monotonic() - t:.1f}s", flush=True)
                 tag = "" if n == 0 else f"s{n}"
-                report["chat"] = asyncio.run(measure_load(convs, rates, args.duration, False, pids, overload, tag))
+                resend = client_env.get("BENCH_RESEND", "probe")
+                report["chat"] = asyncio.run(
+                    measure_load(convs, rates, args.duration, False, pids, overload, tag, resend)
+                )
             procs.stop()
             reports[label] = report
             if not args.url:  # the servers' per-stage timings (CC_SOCKET_STAGE_LOG_SECONDS), if on

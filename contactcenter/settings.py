@@ -189,8 +189,10 @@ CC_SOCKET_PUSHBACK_MAX_DOUBLINGS = _env_int("CC_SOCKET_PUSHBACK_MAX_DOUBLINGS", 
 CC_SOCKET_WRITE_LOCK_TIMEOUT_MS = _env_int("CC_SOCKET_WRITE_LOCK_TIMEOUT_MS", 3000)
 CC_SOCKET_WRITE_STATEMENT_TIMEOUT_MS = _env_int("CC_SOCKET_WRITE_STATEMENT_TIMEOUT_MS", 5000)
 # The web process's young-generation threshold of the cyclic garbage collector (asgi.py;
-# 0: Python's default, 700).
-CC_GC_GEN0_THRESHOLD = _env_int("CC_GC_GEN0_THRESHOLD", 0)
+# 0: Python's default, 700). At 700 a loaded process ran ~15 young passes a second and, every
+# few seconds, an older-generation pass of 45-400 ms (CC_SOCKET_STAGE_LOG_SECONDS); at 20,000
+# a few young passes per 8 s and no older ones (bench/realtime-logs/s11-rtover2-ab1.log).
+CC_GC_GEN0_THRESHOLD = _env_int("CC_GC_GEN0_THRESHOLD", 20000)
 # Every this many seconds, a WARNING line "socket stages {...}" per process with the socket
 # posts' per-stage timings (contactcenter/gateway/stage_timings.py); 0: off.
 CC_SOCKET_STAGE_LOG_SECONDS = _env_int("CC_SOCKET_STAGE_LOG_SECONDS", 0)

@@ -58,3 +58,16 @@ def test_the_loop_lag_ticker_measures_the_loop() -> None:
 
         gc.callbacks.remove(timings._gc_callback)
     assert all(lag >= 0 for lag in timings.loop_lag)
+
+
+def test_the_web_process_collects_young_objects_less_often() -> None:
+    """contactcenter/asgi.py sets CC_GC_GEN0_THRESHOLD (fewer young passes, no older ones
+    within seconds under load: the latency tail)."""
+    import gc
+
+    from django.conf import settings
+
+    import contactcenter.asgi  # noqa: F401 - sets the threshold on import
+
+    assert settings.CC_GC_GEN0_THRESHOLD == 20000
+    assert gc.get_threshold()[0] == settings.CC_GC_GEN0_THRESHOLD
