@@ -249,6 +249,7 @@ class Conversation:
     last_seq: int = -1  # the sequence number of the last message its agent received
     # Posts to send (again): refused by a slow_down, or written while paused.
     refused: set[str] = field(default_factory=set)
+    busy_tries: dict[str, int] = field(default_factory=dict)  # 503 busy answers per client_id
 
 
 class Load:
@@ -341,7 +342,12 @@ class Load:
                     # Pushback: nothing was stored; send again from this post on, in order,
                     # after the time asked for (the JS client does the same).
                     self.stats.pushbacks += 1
-                    wait = data["retry_after_ms"] / 1000 if "retry_after_ms" in data else data.get("retry_after", 1)
+                    if "retry_after_ms" in data:
+                        wait = data["retry_after_ms"] / 1000
+                    else:  # busy: 1, 2, 4 ... s for the same post, at least retry_after (static/js/socket.js)
+                        tries = c.busy_tries.get(data.get("client_id") or "", 0)
+                        c.busy_tries[data.get("client_id") or ""] = tries + 1
+                        wait = max(2**tries, float(data.get("retry_after", 1)))
                     self.pause(c, data.get("client_id"), float(wait))
                 elif kind == "error":
                     self.stats.errors += 1
