@@ -249,14 +249,19 @@ class Conversation:
     last_seq: int = -1  # the sequence number of the last message its agent received
     # Posts to send (again): refused by a slow_down, or written while paused.
     refused: set[str] = field(default_factory=set)
+    busy_tries: dict[str, int] = field(default_factory=dict)  # 503 busy answers per client_id
 
 
 class Load:
     """Visitors post at a paced total rate; agents timestamp receipts."""
 
-    def __init__(self, convs: list[Conversation], echo: bool) -> None:
+    def __init__(self, convs: list[Conversation], echo: bool, resend: str = "probe") -> None:
         self.convs = convs
         self.echo = echo
+        # After a pause: "probe" sends the earliest refused post alone and the rest once it
+        # is acked (static/js/socket.js); "pipelined" sends them all at once, in order (the
+        # server's hold refuses the later ones if the first is refused again).
+        self.resend = resend
         self.stats = Stats()
         self.tasks: list[asyncio.Task[None]] = []
 
@@ -337,7 +342,12 @@ class Load:
                     # Pushback: nothing was stored; send again from this post on, in order,
                     # after the time asked for (the JS client does the same).
                     self.stats.pushbacks += 1
-                    wait = data["retry_after_ms"] / 1000 if "retry_after_ms" in data else data.get("retry_after", 1)
+                    if "retry_after_ms" in data:
+                        wait = data["retry_after_ms"] / 1000
+                    else:  # busy: 1, 2, 4 ... s for the same post, at least retry_after (static/js/socket.js)
+                        tries = c.busy_tries.get(data.get("client_id") or "", 0)
+                        c.busy_tries[data.get("client_id") or ""] = tries + 1
+                        wait = max(2**tries, float(data.get("retry_after", 1)))
                     self.pause(c, data.get("client_id"), float(wait))
                 elif kind == "error":
                     self.stats.errors += 1
@@ -358,6 +368,9 @@ class Load:
             await asyncio.sleep(delay)
         waiting = self.to_send(c)
         if not waiting:
+            return
+        if self.resend == "pipelined":
+            self.flush(c)
             return
         # Probe with the earliest refused post alone; the others follow its ack.
         c.probe = waiting[0]
@@ -394,6 +407,7 @@ class Load:
             conv.refused.clear()
             conv.paused_until = 0.0
         total = int(rate * duration)
+        wall_start = time.time()
         print(f"phase {tag} start: {rate:g} msg/s", file=sys.stderr, flush=True)  # e.g. to start a profiler
         start = now()
         n_convs = len(self.convs)
@@ -417,6 +431,7 @@ class Load:
             elif not self.echo:
                 c.refused.add(client_id)
         send_end = now()
+        wall_end = time.time()
         # Grace: wait for stragglers, as long as they keep coming (pushed-back posts are
         # still being sent), at most `grace` seconds without progress.
         while len(self.stats.got) < total and now() - max(send_end, self.stats.last_arrival) < grace:
@@ -441,6 +456,9 @@ class Load:
             "p50_ms": round(pct(latencies, 50) * 1000, 2),
             "p99_ms": round(pct(latencies, 99) * 1000, 2),
             "max_ms": round(max(latencies, default=float("nan")) * 1000, 2),
+            # Wall-clock send window, to match the servers' "socket stages" log lines.
+            "wall_start": round(wall_start, 3),
+            "wall_end": round(wall_end, 3),
         }
 
     async def close(self) -> None:
@@ -478,11 +496,12 @@ async def measure_load(
     pids: list[int],
     overload: list[float] | None = None,
     tag: str = "",
+    resend: str = "probe",
 ) -> list[dict[str, Any]]:
     """One phase per rate; then, with ``overload`` (factors), phases at those multiples of
     the highest rate sustained at p99 <= P99_TARGET_MS (tagged ``"overload": factor``).
     ``tag`` prefixes the client_ids (a second server in one run posts to the same rooms)."""
-    load = Load(convs, echo)
+    load = Load(convs, echo, resend)
     await load.open()
     await asyncio.sleep(1)
     await settle(pids)
@@ -792,6 +811,16 @@ def main() -> None:
         default="2,3",
         help="after the rates: phases at these multiples of the highest rate sustained at p99 <= 50 ms",
     )
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="LABEL:ENV=VALUE[,ENV=VALUE]",
+        help="run everything once per variant, one after the other in this run, on the first --server "
+        "with these settings added to the servers' environment (an A/B of settings in one run; "
+        "e.g. --variant before: --variant nodouble:CC_SOCKET_PUSHBACK_MAX_DOUBLINGS=0); "
+        "BENCH_RESEND=probe|pipelined sets the bench client's resend after a pause instead",
+    )
     parser.add_argument("--no-chat", action="store_true")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--fanout", type=int, default=0, help="ACTIVE agents for the enquiry.opened fan-out")
@@ -809,6 +838,18 @@ def main() -> None:
     servers = ["daphne", "uvicorn"] if args.server == "both" else [n for n in args.server.split(",") if n]
     if not servers or any(n not in ("daphne", "uvicorn") for n in servers) or len(set(servers)) < len(servers):
         sys.exit("--server: daphne, uvicorn, both, or an order such as uvicorn,daphne")
+    # (label, server, extra environment) of each run of the load, in turn.
+    runs: list[tuple[str, str, dict[str, str]]] = [(name, name, {}) for name in servers]
+    if args.variant:
+        if args.url:
+            sys.exit("--variant starts the servers itself: not with --url.")
+        runs = []
+        for spec in args.variant:
+            label, _, assignments = spec.partition(":")
+            extra = dict(kv.split("=", 1) for kv in assignments.split(",") if kv)
+            runs.append((label or f"v{len(runs)}", servers[0], extra))  # BENCH_*: the client's
+        if len({label for label, _s, _e in runs}) < len(runs):
+            sys.exit("--variant: each a label of its own")
     logs = Path(tempfile.mkdtemp(prefix="cc-bench-"))
     print(f"server logs in {logs}", flush=True)
     procs = Procs()
@@ -829,7 +870,10 @@ def main() -> None:
         print(f"setup: staff and channels in {time.monotonic() - t:.1f}s", flush=True)
         reports: dict[str, dict[str, Any]] = {}
         convs: list[Conversation] = []
-        for n, server in enumerate(servers):
+        for n, (label, server, run_env) in enumerate(runs):
+            # BENCH_RESEND=probe|pipelined: the bench client's resend after a pause (Load).
+            client_env = {k: v for k, v in run_env.items() if k.startswith("BENCH_")}
+            extra_env = {k: v for k, v in run_env.items() if not k.startswith("BENCH_")}
             # Each server on the same ports, one after the other: the conversations (rooms,
             # socket URLs) set up for the first serve the next; client_ids differ per server.
             if args.url:
@@ -840,14 +884,15 @@ def main() -> None:
                 http_bases, pids = [], []
                 for i in range(args.processes):
                     port = args.port + i
-                    log = logs / f"{server}-{port}.log"
-                    proc = procs.start(server_command(server, port), env, log)
+                    log = logs / f"{label}-{port}.log"
+                    proc = procs.start(server_command(server, port), dict(env, **extra_env), log)
                     http_bases.append(f"http://127.0.0.1:{port}")
                     pids.append(proc.pid)
                     wait_http(f"{http_bases[-1]}/api/v1/tags", proc, log)
             ws_bases = [b.replace("http://", "ws://") for b in http_bases]
             report: dict[str, Any] = {
                 "server": server,
+                "settings": run_env,
                 "layer": args.layer,
                 "processes": len(http_bases),
                 "conversations": args.conversations,
@@ -856,10 +901,10 @@ def main() -> None:
                 urls = [f"{ws_bases[0]}/ws/visitor/?visitor_token={tok}" for tok in data["idle_tokens"]]
                 if pids:
                     report["idle_channels"] = asyncio.run(measure_idle(urls, pids[0], True))
-                    print(f"idle channels {server} " + json.dumps(report["idle_channels"]), flush=True)
+                    print(f"idle channels {label} " + json.dumps(report["idle_channels"]), flush=True)
             if args.fanout:
                 report["fanout"] = asyncio.run(measure_fanout(http_bases[0], ws_bases, data, args.fanout_enquiries))
-                print(f"fanout {server} " + json.dumps(report["fanout"]), flush=True)
+                print(f"fanout {label} " + json.dumps(report["fanout"]), flush=True)
             if not args.no_chat:
                 t = time.monotonic()
                 if n == 0:
@@ -868,9 +913,19 @@ def main() -> None:
                     convs = fresh(convs)
                 print(f"setup: {len(convs)} conversations in {time.monotonic() - t:.1f}s", flush=True)
                 tag = "" if n == 0 else f"s{n}"
-                report["chat"] = asyncio.run(measure_load(convs, rates, args.duration, False, pids, overload, tag))
+                resend = client_env.get("BENCH_RESEND", "probe")
+                report["chat"] = asyncio.run(
+                    measure_load(convs, rates, args.duration, False, pids, overload, tag, resend)
+                )
             procs.stop()
-            reports[server] = report
+            reports[label] = report
+            if not args.url:  # the servers' per-stage timings (CC_SOCKET_STAGE_LOG_SECONDS), if on
+                for i in range(args.processes):
+                    for line in (logs / f"{label}-{args.port + i}.log").read_text(errors="replace").splitlines():
+                        if "socket stages " in line:
+                            with contextlib.suppress(ValueError, AttributeError):  # JSON logs (production)
+                                line = next(v for v in json.loads(line).values() if "socket stages " in str(v))
+                            print(f"stages {label} {i} {line[line.index('socket stages ') + 14 :]}", flush=True)
 
         if not args.no_baseline and (not args.no_chat or args.idle):
             procs = Procs()

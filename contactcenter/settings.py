@@ -180,10 +180,22 @@ CC_SOCKET_WRITE_QUEUE = _env_int("CC_SOCKET_WRITE_QUEUE", 2000)
 # Pushback before the queue is full: when a whole batch waits and the last batch had waited
 # longer than this to be taken, posts are refused with a slow_down frame (retry_after_ms).
 CC_SOCKET_WRITE_MAX_WAIT_MS = _env_int("CC_SOCKET_WRITE_MAX_WAIT_MS", 100)
+# A socket whose posts are refused again and again (its resend refused too) is told to wait
+# twice as long each time, at most this many times in a row (2**N times the writer's estimate,
+# and never more than 5 s).
+CC_SOCKET_PUSHBACK_MAX_DOUBLINGS = _env_int("CC_SOCKET_PUSHBACK_MAX_DOUBLINGS", 6)
 # The writer's own PostgreSQL connection gives up on a row lock held elsewhere (or a slow
 # statement) after these; that post is answered 503 and the process's other posts go on.
 CC_SOCKET_WRITE_LOCK_TIMEOUT_MS = _env_int("CC_SOCKET_WRITE_LOCK_TIMEOUT_MS", 3000)
 CC_SOCKET_WRITE_STATEMENT_TIMEOUT_MS = _env_int("CC_SOCKET_WRITE_STATEMENT_TIMEOUT_MS", 5000)
+# The web process's young-generation threshold of the cyclic garbage collector (asgi.py;
+# 0: Python's default, 700). At 700 a loaded process ran ~15 young passes a second and, every
+# few seconds, an older-generation pass of 45-400 ms (CC_SOCKET_STAGE_LOG_SECONDS); at 20,000
+# a few young passes per 8 s and no older ones (bench/realtime-logs/s11-rtover2-ab1.log).
+CC_GC_GEN0_THRESHOLD = _env_int("CC_GC_GEN0_THRESHOLD", 20000)
+# Every this many seconds, a WARNING line "socket stages {...}" per process with the socket
+# posts' per-stage timings (contactcenter/gateway/stage_timings.py); 0: off.
+CC_SOCKET_STAGE_LOG_SECONDS = _env_int("CC_SOCKET_STAGE_LOG_SECONDS", 0)
 CC_REDIS_MAX_CONNECTIONS = _env_int("CC_REDIS_MAX_CONNECTIONS", 2000)
 # --- Channel prefix (several deployments on one Redis) ----------------------------------
 # Redis pub/sub channels ignore the database number: deployments (or test runs) sharing one

@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from contactcenter.org import clock, i18n, request_ids
-from contactcenter.org.errors import Conflict, DomainError, InvalidInput, NotAuthorized, NotFound, timed_out
+from contactcenter.org.errors import Busy, Conflict, DomainError, InvalidInput, NotAuthorized, NotFound, timed_out
 from contactcenter.org.events import (
     MessageCreated,
     MessageEdited,
@@ -206,6 +206,10 @@ class PostRequest:
     # The request id of what asked for this post (a socket frame: contactcenter.org.request_ids);
     # the tasks it causes carry it even when it is committed in a batch with others.
     request_id: str = ""
+    # Posts of one sequence (a socket's channel name) keep the order sent: once one of them
+    # is answered Busy in a batch, the later ones of that batch are answered Busy too,
+    # unstored, and the client sends them again after it, in order ("" for none).
+    sequence: str = ""
 
     def posting_kind(self) -> str:
         return self.kind or ("staff" if self.staff is not None else "visitor")
@@ -373,12 +377,21 @@ def messages_post(requests: Sequence[PostRequest]) -> list[PostResult]:
             # ValueError: a value the driver refuses to send (checked above, but one bad
             # request must never sink the others however it fails).
             if len(cleaned) > 1:
+                held: dict[str, Busy] = {}  # sequence -> the Busy of its first timed-out post
                 for i in cleaned:
+                    sequence = requests[i].sequence
+                    if sequence in held:
+                        results[i] = Busy(retry_after=held[sequence].retry_after)  # it must not overtake
+                        continue
+                    one: PostResult
                     try:
-                        results[i] = messages_post([requests[i]])[0]
+                        one = messages_post([requests[i]])[0]
                     except (DatabaseError, ValueError):
                         logger.exception("posting a message to room %s failed", requests[i].room_id)
-                        results[i] = PostFailed()
+                        one = PostFailed()
+                    results[i] = one
+                    if sequence and isinstance(one, Busy):
+                        held[sequence] = one
             elif not isinstance(exc, IntegrityError | OperationalError):
                 raise
             else:

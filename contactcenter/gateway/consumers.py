@@ -77,8 +77,10 @@ A refused client message gets ``{"type": "error", "data": {"request", "status", 
 (400 bad input, 403 not allowed, 404 unknown room, 409 closed enquiry, 429 too many
 messages: ``code`` "rate_limited" and ``retry_after`` seconds; nothing stored; 503
 ``code`` "busy" with ``retry_after``: the post waited too long on a row lock
-(``contactcenter/gateway/socket_writer.py``), nothing stored, the client retries); the
-socket stays open.
+(``contactcenter/gateway/socket_writer.py``), nothing stored; as after a ``slow_down`` the
+socket's later posts are held behind it (refused with ``slow_down``, those already queued
+included) until it comes again, and the client resends from it, in order); the socket
+stays open.
 
 Reconnecting without loss: connect (the server joins the groups before ``hello``), then
 ``sync`` each room from the last message id the client holds. Anything committed before
@@ -141,8 +143,8 @@ TOUCH_INTERVAL = 60.0  # seconds between renewals of a staff session by its sock
 SEEN_EVENTS = 256  # ids of recently forwarded sends remembered per socket (dedupe)
 SYNC_LIMIT = 200  # messages per sync.messages frame
 SYNC_MAX_ROOMS = 100  # rooms per sync request
-HOLD_GRACE = 5.0  # seconds a socket's posts stay held after a slow_down's retry time (_hold)
-HOLD_REMEMBER = 4096  # refused client_ids remembered per held socket (_hold)
+HOLD_GRACE = socket_writer.HOLD_GRACE  # seconds a socket's posts stay held after the retry time (_hold)
+HOLD_REMEMBER = socket_writer.HOLD_REMEMBER  # refused client_ids remembered per held socket (_hold)
 # The events a consumer acts on itself (``on_event``), besides forwarding them; only these
 # are decoded from JSON on the receiving side.
 ON_EVENT_KINDS = frozenset({"session.ended", "room.member_joined", "room.member_left"})
@@ -401,6 +403,7 @@ class EventForwardMixin:
         # reconnecting and gets the stored message back: client_id).
         for answer in list(getattr(self, "_pending_answers", ())):
             answer.cancel()
+        socket_writer.writer.forget(self.channel_name)  # type: ignore[attr-defined]
         for group in list(self.groups_joined):
             try:
                 await self.leave(group)
@@ -527,6 +530,7 @@ class ClientProtocolMixin:
             visitor=principal if visitor else None,
             reply_to_id=_id(content, "reply_to", required=False),
             request_id=request_ids.current(),  # the frame's: its tasks carry it (README "Logs")
+            sequence=self.channel_name,  # type: ignore[attr-defined]  # none overtakes a Busy one
         )
         try:
             future = socket_writer.writer.submit(request, self.channel_name)  # type: ignore[attr-defined]
@@ -542,6 +546,13 @@ class ClientProtocolMixin:
         try:
             message = await future
         except Exception as exc:
+            client_id = content.get("client_id")
+            if isinstance(exc, Busy) and isinstance(client_id, str):
+                # Waited too long on a row lock: like a slow_down, the socket's later posts
+                # are held until the client sends this one again (it resends in order).
+                self._hold(client_id, exc.retry_after * 1000)
+            elif isinstance(exc, socket_writer.SlowDown) and isinstance(client_id, str):
+                self._hold(client_id, exc.retry_after_ms)  # queued behind a Busy one: held too
             await self._refused("message.post", exc, content)
             return
         data = {"client_id": message["client_id"], "message": message}
@@ -576,7 +587,8 @@ class ClientProtocolMixin:
         retries cannot crowd out the posts the server is taking."""
         strikes = getattr(self, "_strikes", 0)
         self._strikes = strikes + 1
-        exc.retry_after_ms = min(socket_writer.RETRY_AFTER_MAX_MS, exc.retry_after_ms * 2 ** min(strikes, 6))
+        doublings = min(strikes, settings.CC_SOCKET_PUSHBACK_MAX_DOUBLINGS)
+        exc.retry_after_ms = min(socket_writer.RETRY_AFTER_MAX_MS, exc.retry_after_ms * 2**doublings)
         self._hold(client_id, exc.retry_after_ms)
 
     def _hold(self, client_id: str, retry_after_ms: int) -> None:

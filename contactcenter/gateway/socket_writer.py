@@ -23,7 +23,11 @@ committing at its own pace and the waiting time stays bounded instead of growing
 offered load. On PostgreSQL the writer's connection has its own ``lock_timeout`` and
 ``statement_timeout`` (``CC_SOCKET_WRITE_LOCK_TIMEOUT_MS``, ``..._STATEMENT_TIMEOUT_MS``):
 a post that waits on a row lock held elsewhere fails (503 too) instead of stalling every
-other post of the process; its batch's other posts are retried one by one and go in.
+other post of the process; its batch's other posts are retried one by one and go in,
+except the same socket's later posts: those are refused too (``Busy`` in the batch,
+``SlowDown`` for the ones queued before the socket learnt of it), so that none overtakes
+the refused one; the socket holds its later posts (consumers.py ``_hold``) and the client
+sends them again in order, as after a ``slow_down``.
 """
 
 from __future__ import annotations
@@ -34,13 +38,16 @@ import queue
 import random
 import threading
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections, connection, connections, transaction
 from django.utils import translation
 
+from contactcenter.gateway.stage_timings import timings
 from contactcenter.org import metrics, realtime
+from contactcenter.org.errors import Busy
 from rooms.selectors import message_data
 from rooms.services import PostRequest, messages_post
 
@@ -53,6 +60,18 @@ _Item = tuple[PostRequest, "asyncio.Future[dict[str, Any]]", asyncio.AbstractEve
 
 RETRY_AFTER_MIN_MS = 50
 RETRY_AFTER_MAX_MS = 5000
+HOLD_GRACE = 5.0  # seconds a socket's posts stay held after the retry time (consumers._hold)
+HOLD_REMEMBER = 4096  # refused client_ids remembered per held socket
+
+
+@dataclass
+class _Hold:
+    """A socket whose post was answered ``Busy``: its later posts already queued are refused
+    until one of the refused ones comes again (the client resends in order)."""
+
+    retry_at: float
+    until: float
+    refused: set[str] = field(default_factory=set)
 
 
 class SlowDown(Exception):  # noqa: N818 - the name of the frame it becomes
@@ -87,6 +106,8 @@ class SocketWriter:
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._configured: Any = None  # the DB-API connection the timeouts were set on
+        self._holds: dict[str, _Hold] = {}  # channel name -> its hold (writer thread, and forget())
+        self._holds_lock = threading.Lock()
 
     async def post(self, request: PostRequest, channel: str | None = None) -> dict[str, Any]:
         """Post ``request``; the message's data once committed. Raises the refusal
@@ -98,6 +119,8 @@ class SocketWriter:
         raise ``SlowDown`` at once (nothing queued) when the writer is full. ``channel``: the
         posting socket's channel name, which its own ``message.created`` skips."""
         self.admit()
+        if timings.on:
+            timings.start_on_loop()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[dict[str, Any]] = loop.create_future()
         self._start()
@@ -112,6 +135,8 @@ class SocketWriter:
         waiting = self._queue.qsize()
         if waiting >= self.max_queued or (waiting >= self.max_batch and self.last_wait > self.max_wait):
             self.refused += 1
+            if timings.on:
+                timings.count("refused")
             raise SlowDown(self.retry_after_ms(waiting))
 
     def retry_after_ms(self, waiting: int) -> int:
@@ -120,6 +145,50 @@ class SocketWriter:
         drain = max(self.last_wait, self.max_wait * waiting / max(1, self.max_batch))
         spread = drain * 1000 * (0.5 + random.random())  # noqa: S311 - jitter, not a secret
         return int(min(RETRY_AFTER_MAX_MS, max(RETRY_AFTER_MIN_MS, spread)))
+
+    def forget(self, channel: str) -> None:
+        """The socket is gone: drop its hold, if any."""
+        with self._holds_lock:
+            self._holds.pop(channel, None)
+
+    def _held(self, item: _Item) -> SlowDown | None:
+        """The refusal of a post queued behind one of its socket's posts answered ``Busy``
+        (it must not overtake it), or None. A refused post coming again ends the hold; so
+        does nothing of the socket arriving for ``HOLD_GRACE`` after the retry time."""
+        channel, client_id = item[4], item[0].client_id
+        if not channel or not self._holds:
+            return None
+        with self._holds_lock:
+            hold = self._holds.get(channel)
+            if hold is None:
+                return None
+            now = time.monotonic()
+            if (isinstance(client_id, str) and client_id in hold.refused) or now >= hold.until:
+                del self._holds[channel]
+                return None
+            if isinstance(client_id, str) and client_id and len(hold.refused) < HOLD_REMEMBER:
+                hold.refused.add(client_id)
+            hold.until = max(hold.until, now + HOLD_GRACE)
+            if timings.on:
+                timings.count("held")
+            return SlowDown(max(RETRY_AFTER_MIN_MS, int((hold.retry_at - now) * 1000)))
+
+    def _hold_after(self, item: _Item, answer: Any) -> None:
+        """A post answered ``Busy`` (a row lock held too long): hold its socket's later posts."""
+        channel, client_id = item[4], item[0].client_id
+        if not channel or not isinstance(answer, Busy):
+            return
+        now = time.monotonic()
+        with self._holds_lock:
+            hold = self._holds.get(channel)
+            if hold is None:
+                if len(self._holds) > 10000:  # sockets gone without forget(): drop the lapsed
+                    for key in [k for k, h in self._holds.items() if h.until <= now]:
+                        del self._holds[key]
+                hold = self._holds[channel] = _Hold(retry_at=now + answer.retry_after, until=0.0)
+            if isinstance(client_id, str) and client_id and len(hold.refused) < HOLD_REMEMBER:
+                hold.refused.add(client_id)
+            hold.until = max(hold.until, hold.retry_at + HOLD_GRACE)
 
     def queued(self) -> int:
         """How many posts wait for the writer thread (tests wait on it)."""
@@ -145,7 +214,12 @@ class SocketWriter:
 
     def _run(self) -> None:
         while True:
-            item = self._queue.get()
+            if timings.on and self._queue.empty():
+                idle_from = time.monotonic()
+                item = self._queue.get()
+                timings.writer_idle(time.monotonic() - idle_from)
+            else:
+                item = self._queue.get()
             if isinstance(item, threading.Event):
                 connections.close_all()
                 item.set()
@@ -161,18 +235,28 @@ class SocketWriter:
                     break
                 batch.append(more)
             metrics.socket_writer_batch_taken(len(batch), self._queue.qsize())
-            self.last_wait = time.monotonic() - batch[0][5]
+            taken = time.monotonic()
+            self.last_wait = taken - batch[0][5]
             try:
                 self._write(batch)
             except Exception:  # never let the thread die: answer the sockets instead
                 logger.exception("socket writer batch failed")
+            if timings.on:
+                timings.batch([taken - item[5] for item in batch], time.monotonic() - taken)
 
     def _write(self, batch: list[_Item]) -> None:
         # Items of one batch normally share the server's event loop (tests may run several)
         # and mostly a language.
         by_loop: dict[tuple[asyncio.AbstractEventLoop, str], list[_Item]] = {}
+        refused: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[dict[str, Any]], Any]]] = {}
         for item in batch:
-            by_loop.setdefault((item[2], item[3]), []).append(item)
+            held = self._held(item)
+            if held is not None:
+                refused.setdefault(item[2], []).append((item[1], held))
+            else:
+                by_loop.setdefault((item[2], item[3]), []).append(item)
+        for loop, held_answers in refused.items():
+            self._answer_on(loop, realtime.CollectedSends(), held_answers)
         for (loop, language), items in by_loop.items():
             close_old_connections()
             answers: list[tuple[asyncio.Future[dict[str, Any]], Any]]
@@ -187,11 +271,21 @@ class SocketWriter:
                         answers = [(items[0][1], exc)]
                     else:  # one bad post must not sink the others: each on its own
                         answers = [answer for item in items for answer in self._write_one(item)]
+            for item, (_future, answer) in zip(items, answers, strict=True):
+                self._hold_after(item, answer)
             close_old_connections()
-            try:
-                loop.call_soon_threadsafe(_deliver, sends, answers)
-            except RuntimeError:
-                pass  # that event loop has closed (its sockets are gone)
+            self._answer_on(loop, sends, answers)
+
+    @staticmethod
+    def _answer_on(
+        loop: asyncio.AbstractEventLoop,
+        sends: realtime.CollectedSends,
+        answers: list[tuple[asyncio.Future[dict[str, Any]], Any]],
+    ) -> None:
+        try:
+            loop.call_soon_threadsafe(_deliver, sends, answers, time.monotonic())
+        except RuntimeError:
+            pass  # that event loop has closed (its sockets are gone)
 
     def _post(self, requests: list[PostRequest]) -> list[Any]:
         """``messages_post`` under this writer's lock and statement timeouts. Through PgBouncer
@@ -224,11 +318,16 @@ class SocketWriter:
 
     def _write_one(self, item: _Item) -> list[tuple[asyncio.Future[dict[str, Any]], Any]]:
         request, future = item[0], item[1]
+        held = self._held(item)  # behind a post of its socket refused just before, in this batch
+        if held is not None:
+            return [(future, held)]
         try:
-            return [(future, _answer(self._post([request])[0]))]
+            answer = _answer(self._post([request])[0])
         except Exception as exc:
             logger.exception("posting a socket message to room %s failed", request.room_id)
-            return [(future, exc)]
+            answer = exc
+        self._hold_after(item, answer)
+        return [(future, answer)]
 
 
 def _skip_posters(sends: realtime.CollectedSends, items: list[_Item], results: list[Any]) -> None:
@@ -257,8 +356,12 @@ def _answer(result: Any) -> Any:
     return message_data(message)
 
 
-def _deliver(sends: realtime.CollectedSends, answers: list[tuple[asyncio.Future[Any], Any]]) -> None:
+def _deliver(
+    sends: realtime.CollectedSends, answers: list[tuple[asyncio.Future[Any], Any]], handed_at: float = 0.0
+) -> None:
     """On the event loop: the batch's events out, then the answers to the sockets."""
+    if timings.on and handed_at:
+        timings.delivered(time.monotonic() - handed_at)
     sends.start()
     for future, answer in answers:
         if future.done():  # the socket went away meanwhile

@@ -11,7 +11,8 @@
 // - post() keeps each message until the server answers it (message.ack, or an error): one
 //   sent just before a drop, whose answer never came, is sent again after the reconnect
 //   (the server returns the first message if it had arrived after all). A 5xx error is
-//   retried after a pause; a 4xx refusal is final.
+//   retried after a pause; a 4xx refusal is final. A 503 "busy" is handled like a slow_down
+//   (below): the server holds the socket's later posts behind it.
 // - Pushback: a {"type": "slow_down", "data": {"client_id", "retry_after_ms"}} answer means
 //   the server did not take that post (nothing stored) and holds the socket's later posts.
 //   Posting pauses (new posts wait in the unacked list); after retry_after_ms the first
@@ -321,7 +322,15 @@ export class CCSocket {
       const message = this.unacked.get(data.client_id);
       if (!message) return;
       const tries = this.retries.get(data.client_id) || 0;
-      if (data.status >= 500 && tries < 5) {
+      if (data.code === "busy" && tries < 5) {
+        // 503 "busy" (it waited too long on a row lock; nothing stored): the server holds
+        // this socket's later posts behind it, as after a slow_down; so does the client,
+        // and it resends from this one, in order, after retry_after (longer each time).
+        data.retrying = true;
+        this.retries.set(data.client_id, tries + 1);
+        const wait = Math.max(1000 * 2 ** tries, 1000 * (Number(data.retry_after) || 1));
+        this.slowDown({ request: "message.post", client_id: data.client_id, retry_after_ms: wait });
+      } else if (data.status >= 500 && tries < 5) {
         // A server-side failure (503 "busy" included): sent again after a pause, at least
         // the server's retry_after. Pages see data.retrying and keep showing it as sending.
         data.retrying = true;

@@ -12,6 +12,7 @@ import pytest
 
 from contactcenter.gateway import consumers, socket_writer
 from contactcenter.org import ratelimit
+from contactcenter.org.errors import Busy
 from contactcenter.org.models import Staff, Tag
 from enquiries.auth import visitor_token_for
 from enquiries.models import Enquiry
@@ -192,3 +193,59 @@ def test_over_a_socket_the_backlog_is_refused_until_the_refused_post_comes_again
         release.set()
     ids = [Message.objects.get(client_id=f"b{k}").pk for k in range(4)]
     assert ids == sorted(ids)
+
+
+def test_a_busy_post_holds_the_sockets_later_posts_like_a_slow_down(
+    visitor_room: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A post answered 503 ``busy`` (it waited too long on a row lock): the socket's posts
+    queued behind it in the writer are refused (slow_down), so are the ones arriving later,
+    until the client sends the busy one again; resent in order, all go in in that order."""
+    visitor, room = visitor_room
+    release = threading.Event()
+    calls: list[list[str]] = []
+    real = socket_writer.messages_post
+
+    def first_busy(requests: Any) -> Any:
+        calls.append([r.client_id for r in requests])
+        if len(calls) == 1:
+            assert release.wait(timeout=60), "the test never released the first batch"
+            return [Busy(retry_after=1) for _ in requests]
+        return real(requests)
+
+    monkeypatch.setattr(socket_writer, "messages_post", first_busy)
+
+    def post(client_id: str) -> dict[str, Any]:
+        return {"type": "message.post", "room": room, "text": client_id, "client_id": client_id}
+
+    async def body() -> None:
+        comm = visitor_socket(visitor_token_for(visitor.pk))
+        await connect_ok(comm)
+        await comm.send_json_to(post("k0"))
+        await until(lambda: bool(calls), "the writer to take the first post")
+        for client_id in ("k1", "k2"):  # sent before the client could know: queued behind k0
+            await comm.send_json_to(post(client_id))
+        await until(lambda: socket_writer.writer.queued() == 2, "the later posts to wait")
+        release.set()
+        error = await receive_until(comm, "error")
+        assert error["data"]["code"] == "busy" and error["data"]["client_id"] == "k0", error
+        for client_id in ("k1", "k2"):
+            assert (await receive_until(comm, "slow_down"))["data"]["client_id"] == client_id
+        await comm.send_json_to(post("k3"))  # still before the resend: held by the socket
+        assert (await receive_until(comm, "slow_down"))["data"]["client_id"] == "k3"
+        # The client: the busy one alone, then once acked the others in the order written.
+        await comm.send_json_to(post("k0"))
+        assert (await receive_until(comm, "message.ack", 30))["data"]["client_id"] == "k0"
+        for client_id in ("k1", "k2", "k3"):
+            await comm.send_json_to(post(client_id))
+        acks = [(await receive_until(comm, "message.ack", 30))["data"]["client_id"] for _ in range(3)]
+        assert acks == ["k1", "k2", "k3"]
+        await comm.disconnect()
+
+    try:
+        run(body)
+    finally:
+        release.set()
+    ids = [Message.objects.get(client_id=f"k{k}").pk for k in range(4)]
+    assert ids == sorted(ids)
+    assert calls[1] == ["k0"]  # nothing of the socket's went in before the busy post's resend

@@ -499,6 +499,58 @@ describe("CCSocket", () => {
     assert.deepEqual(posts().slice(6), ["b", "c", "d"], "then the rest, in the order written");
   });
 
+  it("a 503 busy pauses posting like a slow_down and resends in order from the busy post", () => {
+    // The server holds the socket's later posts behind a busy one (they come back as
+    // slow_down): the client must not send them before it, whatever order the answers take.
+    const { socket, ws, events } = start();
+    ws.open();
+    const posts = () => ws.sent.map((m) => m.client_id);
+    ["a", "b", "c"].forEach((id) => socket.post(7, id, { client_id: id }));
+    ws.receive({ type: "slow_down", data: { request: "message.post", client_id: "b", room: 7, retry_after_ms: 50 } });
+    ws.receive({
+      type: "error",
+      data: { request: "message.post", client_id: "a", status: 503, code: "busy", retry_after: 1 },
+    });
+    ws.receive({ type: "slow_down", data: { request: "message.post", client_id: "c", room: 7, retry_after_ms: 50 } });
+    assert.equal(events.find((e) => e.type === "error").data.retrying, true);
+    socket.post(7, "d", { client_id: "d" }); // written during the pause: waits
+    mock.timers.tick(49);
+    assert.deepEqual(posts(), ["a", "b", "c"]);
+    mock.timers.tick(1);
+    assert.deepEqual(posts().slice(3), ["a"], "the busy post alone first, not b after the shorter wait");
+    ws.receive({ type: "message.ack", data: { client_id: "a", message: message(1) } });
+    assert.deepEqual(posts().slice(4), ["b", "c", "d"], "then the rest, in the order written");
+    ["b", "c", "d"].forEach((id, i) => ws.receive({ type: "message.ack", data: { client_id: id, message: message(2 + i) } }));
+    mock.timers.tick(60000);
+    assert.equal(ws.sent.length, 7, "each sent once");
+    assert.equal(socket.unacked.size, 0);
+  });
+
+  it("a post busy again and again waits longer each time, and is given up after five", () => {
+    const { socket, ws } = start();
+    ws.open();
+    socket.post(7, "a", { client_id: "a" });
+    const busy = () =>
+      ws.receive({
+        type: "error",
+        data: { request: "message.post", client_id: "a", status: 503, code: "busy", retry_after: 1 },
+      });
+    const waits = [];
+    for (let i = 0; i < 5; i++) {
+      const before = ws.sent.length;
+      busy();
+      let waited = 0;
+      while (ws.sent.length === before && waited < 100000) {
+        mock.timers.tick(100);
+        waited += 100;
+      }
+      waits.push(waited);
+    }
+    assert.deepEqual(waits, [1000, 2000, 4000, 8000, 16000]);
+    busy(); // the sixth answer is final
+    assert.equal(socket.unacked.size, 0);
+  });
+
   it("a reconnect during a slow_down pause waits for it, then sends every unanswered post", () => {
     const { socket, ws } = start();
     ws.open();

@@ -208,3 +208,41 @@ def test_writing_just_before_the_auto_close_time_reopens(handled, clock):
     assert isinstance(result, tuple)
     e.refresh_from_db()
     assert e.status == Enquiry.Status.HANDLING
+
+
+def test_a_timed_out_post_holds_its_sequences_later_posts_of_the_batch(handled, open_enquiry, monkeypatch):
+    """A batch that fails is retried one by one; a post answered Busy (its room's lock held
+    elsewhere too long) must not be overtaken by a later post of the same socket (its
+    ``sequence``): that one is answered Busy too, unstored; other sockets' posts go in."""
+    from django.db import OperationalError
+
+    from contactcenter.org.errors import Busy
+    from rooms import services as room_services
+
+    e1, owner = handled
+    e2 = _pair(open_enquiry, owner)
+    real = room_services._post_batch
+
+    def locked(requests: Any, cleaned: Any, results: Any) -> None:
+        if any(requests[i].room_id == e1.room.pk for i in cleaned):
+            exc = OperationalError("canceling statement due to lock timeout")
+            exc.pgcode = "55P03"  # type: ignore[attr-defined]
+            raise exc
+        real(requests, cleaned, results)
+
+    monkeypatch.setattr(room_services, "_post_batch", locked)
+    results = messages_post(
+        [
+            PostRequest(e1.room.pk, "stuck", "s0", visitor=e1.visitor, sequence="sock-a"),
+            PostRequest(e2.room.pk, "after it", "s1", visitor=e2.visitor, sequence="sock-a"),
+            PostRequest(e2.room.pk, "other socket", "t0", visitor=e2.visitor, sequence="sock-b"),
+            PostRequest(e2.room.pk, "no sequence", "u0", visitor=e2.visitor),
+        ]
+    )
+    assert isinstance(results[0], Busy) and isinstance(results[1], Busy)
+    assert results[1].retry_after == results[0].retry_after
+    assert isinstance(results[2], tuple) and isinstance(results[3], tuple)
+    assert set(Message.objects.filter(client_id__in=["s0", "s1", "t0", "u0"]).values_list("client_id", flat=True)) == {
+        "t0",
+        "u0",
+    }
