@@ -33,7 +33,7 @@ from enquiries import services as enquiry_services
 from enquiries.api import NoteDoc
 from enquiries.auth import IsVisitor, WidgetThrottle, visitor_of, visitor_token_for
 from enquiries.models import Visitor
-from enquiries.selectors import HISTORY_PAGE_DEFAULT, note_data, queue_position, visitor_history
+from enquiries.selectors import HISTORY_PAGE_DEFAULT, note_data, visitor_history
 from rooms.files import UploadTooLarge, upload_limit_message
 
 
@@ -461,7 +461,8 @@ class WidgetEnquiriesView(APIView):
             "id": enquiry.pk,
             "status": enquiry.status,
             "visitor_token": visitor_token_for(enquiry.visitor_id, enquiry.visitor.token_epoch),
-            "queue_position": queue_position(enquiry),
+            # Routing's figure (the same count, read in its transaction).
+            "queue_position": enquiry.opened_position,
             "room": enquiry.room.pk,
         }
         return Response(body, status=status.HTTP_201_CREATED)

@@ -152,6 +152,10 @@ class Enquiry(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    # Not a column: the queue position routing gave it in enquiry_open (None unless it
+    # waits for people), for the opening request's answer without another query.
+    opened_position: int | None = None
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [

@@ -24,12 +24,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import connection, transaction
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from contactcenter.org import clock, heartbeat, metrics
-from contactcenter.org.errors import Conflict, InvalidInput, NotAuthorized, NotFound
+from contactcenter.org.errors import Conflict, DomainError, InvalidInput, NotAuthorized, NotFound
 from contactcenter.org.events import (
     ADMINS_GROUP,
     EnquiryClosed,
@@ -56,7 +57,13 @@ from contactcenter.org.events import (
 from contactcenter.org.geoip import country_for_address
 from contactcenter.org.models import ChannelKind, Destination, Staff, Tag
 from contactcenter.org.realtime import send_event_on_commit
-from contactcenter.org.services import destination_for, org_settings_get, staff_sessions_expire_due, within_work_hours
+from contactcenter.org.services import (
+    destination_for,
+    org_settings_get,
+    org_work_hours,
+    staff_sessions_expire_due,
+    within_work_hours,
+)
 from contactcenter.org.text import text_check, text_problem
 from customers import services as customer_services
 from customers.models import Customer
@@ -121,40 +128,75 @@ def destination_staff(destination: Destination) -> list[Staff]:
     return list(Staff.objects.filter(destination=destination, is_active=True))
 
 
+def available_staff_ids(destination: Destination) -> list[int]:
+    """The ids of the destination's ACTIVE, enabled staff below their concurrent limit,
+    in id order: one statement, no model instances (routing runs it on every open, for
+    every candidate: bench/open_profile.py)."""
+    served = Staff.objects.filter(is_active=True, availability=Staff.Availability.ACTIVE)
+    if destination.type == Destination.Type.TAG:
+        if destination.tag_id is None:  # its tag was deleted (tag_delete): nobody serves it
+            return []
+        served = served.filter(tags=destination.tag_id)
+    else:
+        served = served.filter(destination=destination)
+    handling = (
+        Enquiry.objects.filter(owner_id=OuterRef("pk"), status=Enquiry.Status.HANDLING)
+        .order_by()
+        .values("owner_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return list(
+        served.annotate(load=Coalesce(Subquery(handling), 0))
+        .filter(load__lt=F("max_concurrent"))
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+
+
 def _alert(
     enquiry: Enquiry,
-    staff: Sequence[Staff],
+    staff_ids: Sequence[int],
     *,
     transfer: Transfer | None = None,
     data: dict[str, Any] | None = None,
     fresh: bool = False,
-) -> list[EnquiryAlert]:
-    """Alert ``staff`` of ``enquiry`` (those not alerted yet). ``data``: the enquiry's JSON
-    if the caller has it (``enquiry_data``); ``fresh``: the enquiry was created in this
-    transaction, so nobody has been alerted yet (no query for earlier alerts)."""
+) -> list[int]:
+    """Alert the staff ``staff_ids`` of ``enquiry`` (those not alerted yet); the ids alerted.
+    ``data``: the enquiry's JSON if the caller has it (``enquiry_data``); ``fresh``: the
+    enquiry was created in this transaction, so nobody has been alerted yet (no query for
+    earlier alerts). The rows are written by one INSERT ... SELECT, without model instances."""
     now = clock.now()
     existing: set[int] = set()
     if not fresh:
         existing = set(
-            EnquiryAlert.objects.filter(enquiry=enquiry, transfer=transfer, staff__in=staff).values_list(
+            EnquiryAlert.objects.filter(enquiry=enquiry, transfer=transfer, staff__in=staff_ids).values_list(
                 "staff_id", flat=True
             )
         )
-    alerts = [
-        EnquiryAlert(enquiry=enquiry, staff=s, transfer=transfer, created_at=now) for s in staff if s.pk not in existing
-    ]
-    EnquiryAlert.objects.bulk_create(alerts)
-    if alerts:
+    alerted = [i for i in dict.fromkeys(staff_ids) if i not in existing]
+    if alerted and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO enquiries_enquiryalert (enquiry_id, staff_id, transfer_id, created_at)"
+                " SELECT %s, s, %s, %s FROM unnest(%s::bigint[]) AS s",
+                [enquiry.pk, transfer.pk if transfer else None, now, alerted],
+            )
+    elif alerted:
+        EnquiryAlert.objects.bulk_create(
+            [EnquiryAlert(enquiry=enquiry, staff_id=i, transfer=transfer, created_at=now) for i in alerted]
+        )
+    if alerted:
         _log(
             enquiry,
             EnquiryEvent.Type.ALERTED,
-            data={"staff": [a.staff_id for a in alerts], "transfer": transfer.pk if transfer else None},
+            data={"staff": alerted, "transfer": transfer.pk if transfer else None},
         )
         # As GET /enquiries?status=open says it.
         offered = {**(data if data is not None else enquiry_data(enquiry)), "offered": True}
         event = EnquiryOpened(enquiry=offered, transfer_id=transfer.pk if transfer else None)
-        send_event_on_commit([staff_group(a.staff_id) for a in alerts], event)
-    return alerts
+        send_event_on_commit([staff_group(i) for i in alerted], event)
+    return alerted
 
 
 def _live_alert_staff_ids(enquiry: Enquiry, *, transfer: Transfer | None = None) -> list[int]:
@@ -268,16 +310,18 @@ def visitor_create(
     channel_identity: str = "",
     language: str = "",
     customer: Customer | None = None,
+    savepoint: bool = True,
 ) -> Visitor:
     """A new visitor and its customer: ``customer`` when the caller proved it (a host site's
     verified identifier), else the customer of a proven platform identity, else a new one
-    (customers.services.customer_for_new_visitor)."""
+    (customers.services.customer_for_new_visitor). ``savepoint=False``: the caller's
+    transaction rolls back as a whole on any error (the widget's opening)."""
     clean = _clean_visitor_fields(fields or {})
     utm_clean = _clean_map("utm", utm)
     bad = [k for k in utm_clean if not k.startswith("utm_")]
     if bad:
         raise InvalidInput.field("utm", f"UTM keys must start with 'utm_': {', '.join(sorted(bad))}.")
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         if customer is None:
             name = f"{clean.get('first_name', '')} {clean.get('last_name', '')}".strip()
             customer = customer_services.customer_for_new_visitor(
@@ -470,8 +514,9 @@ def _intro_text(enquiry: Enquiry, channel: Channel, visitor: Visitor) -> str:
     return "\n".join(lines)
 
 
-def _sticky_staff(visitor: Visitor, destination: Destination, available: Sequence[Staff]) -> Staff | None:
-    """The staff member who handled this customer last, if available at this destination."""
+def _sticky_staff(visitor: Visitor, available: Sequence[int]) -> int | None:
+    """The id of the staff member who handled this customer last, if among ``available``
+    (the destination's available staff ids)."""
     last = (
         Enquiry.objects.filter(visitor=visitor, owner__isnull=False)
         .exclude(status=Enquiry.Status.OPEN)
@@ -479,7 +524,7 @@ def _sticky_staff(visitor: Visitor, destination: Destination, available: Sequenc
         .values_list("owner_id", flat=True)
         .first()
     )
-    return next((s for s in available if s.pk == last), None)
+    return last if last in available else None
 
 
 def enquiry_open(
@@ -494,6 +539,7 @@ def enquiry_open(
     via: str = "",
     client_country: str = "",
     note_only: bool = False,
+    new_visitor: bool = False,
 ) -> Enquiry:
     """Open an enquiry from ``visitor`` on ``channel`` and route it (SPEC 3.1, 3.3, 3.4).
     ``message`` (the first) is posted as a message of kind ``posted_as`` ("visitor" from
@@ -505,7 +551,9 @@ def enquiry_open(
     the country of the customer's address (``contactcenter.org.geoip``). ``note_only``: a
     note left without chatting (``widget_note_leave``): nobody is alerted, it is missed at
     once (reason "note_left") for the destination's staff to follow up.
-    Locks the visitor row first (before any enquiry or room row).
+    Locks the visitor row first (before any enquiry or room row). ``new_visitor``: the
+    caller created ``visitor`` in its transaction (uncommitted, so nobody else sees the row
+    and it has no enquiry yet): no lock, no conversation in progress, no earlier agent.
     """
     if message and len(message) > settings.CC_MESSAGE_MAX_CHARS:
         raise InvalidInput.field("message", f"The message is limited to {settings.CC_MESSAGE_MAX_CHARS} characters.")
@@ -519,14 +567,12 @@ def enquiry_open(
     else:
         destination = channel.destination
     now = clock.now()
-    with transaction.atomic():
+    # A new visitor's caller rolls back its whole transaction on any error (the visitor
+    # with it): no savepoint of our own.
+    with transaction.atomic(savepoint=not new_visitor):
         # The visitor's row lock makes "one conversation at a time" hold under simultaneous
         # opens (two tabs, a double click): the second waits here, then sees the first.
-        Visitor.objects.select_for_update(no_key=True).filter(pk=visitor.pk).first()
-        busy = Enquiry.objects.filter(
-            visitor=visitor, status__in=[Enquiry.Status.OPEN, Enquiry.Status.HANDLING]
-        ).first()
-        if busy is not None:
+        if not new_visitor and _visitor_busy(visitor):
             raise Conflict(
                 "You already have a conversation in progress; continue it instead.",
                 code="enquiry_in_progress",
@@ -545,19 +591,22 @@ def enquiry_open(
         )
         customer_services.customer_seen(customer_id=visitor.customer_id, when=now)
         room = room_services.room_create_for_enquiry(enquiry_id=enquiry.pk)
+        enquiry.room = room  # for enquiry_data, without reading it back
         _log(enquiry, EnquiryEvent.Type.OPENED, by_visitor=True, data={"channel": channel.kind})
-        room_services.system_message_post(
-            room_id=room.pk, text=_intro_text(enquiry, channel, visitor), data={"bot": "intro", "visibility": "staff"}
-        )
+        # The staff's intro, the custom info and the first message: one batch of the posting
+        # service (the room read, stamped and written once), in this order.
+        intro = _intro_text(enquiry, channel, visitor)
+        posts = [room_services.PostRequest(room.pk, intro, kind="system", data={"bot": "intro", "visibility": "staff"})]
         custom_info = _custom_info(enquiry, channel)
         if custom_info:
-            room_services.system_message_post(
-                room_id=room.pk, text=custom_info, data={"bot": "custom_info", "visibility": "staff"}
-            )
+            data = {"bot": "custom_info", "visibility": "staff"}
+            posts.append(room_services.PostRequest(room.pk, custom_info, kind="system", data=data))
         if message:
-            room_services.message_post_request(
-                room_services.PostRequest(room.pk, message, visitor=visitor, kind=posted_as, data=message_data)
-            )
+            first = room_services.PostRequest(room.pk, message, visitor=visitor, kind=posted_as, data=message_data)
+            posts.append(first)
+        for result in room_services.messages_post(posts):
+            if isinstance(result, DomainError):
+                raise result
         if note_only:
             _miss(enquiry, Enquiry.MissedReason.NOTE_LEFT)
             return enquiry
@@ -568,43 +617,50 @@ def enquiry_open(
             return enquiry
         if channel.welcome_message:
             room_services.system_message_post(room_id=room.pk, text=channel.welcome_message, data={"bot": "welcome"})
-        _route(enquiry, now, fresh=True)
+        _route(enquiry, now, fresh=True, new_visitor=new_visitor)
     return enquiry
 
 
-def _route(enquiry: Enquiry, now: dt.datetime, *, fresh: bool = False) -> None:
+def _visitor_busy(visitor: Visitor) -> bool:
+    """Lock the visitor's row, then: has it a conversation open or handled?"""
+    Visitor.objects.select_for_update(no_key=True).filter(pk=visitor.pk).first()
+    return Enquiry.objects.filter(visitor=visitor, status__in=[Enquiry.Status.OPEN, Enquiry.Status.HANDLING]).exists()
+
+
+def _route(enquiry: Enquiry, now: dt.datetime, *, fresh: bool = False, new_visitor: bool = False) -> None:
     """Route an open enquiry whose 60 s wait starts ``now`` (SPEC 3.1, 3.3, 3.4): alert the
     destination's available staff (a returning customer's agent first), or miss it at once
     out of hours or with nobody available. Caller holds the enquiry's lock (or created it:
-    ``fresh``, nobody alerted yet).
+    ``fresh``, nobody alerted yet, no tags, no pending transfer; ``new_visitor``: its
+    visitor too, so it has no earlier agent).
 
     The enquiry's JSON and the queue are read once for all its events (the admins' copy,
     the alerted staff's, the visitors' positions): the fewer statements before the commit,
-    the sooner the alerts go out (bench/RESULTS.md, "Round 5 (rtfanout)")."""
+    the sooner the alerts go out (bench/RESULTS.md, "Round 5 (rtfanout)"; the staff as ids,
+    bench/open_profile.py)."""
     destination = enquiry.destination
-    visitor = enquiry.visitor
-    org = org_settings_get()
-    open_hours = within_work_hours(now, org.work_hours)
-    available = _available(destination_staff(destination)) if open_hours else []
-    sticky = _sticky_staff(visitor, destination, available) if available else None
+    open_hours = within_work_hours(now, org_work_hours())
+    available = available_staff_ids(destination) if open_hours else []
+    sticky = _sticky_staff(enquiry.visitor, available) if available and not new_visitor else None
     head_start = settings.CC_STICKY_HEAD_START_SECONDS
     with_head_start = sticky is not None and head_start > 0 and len(available) > 1
     alerted = [sticky] if with_head_start and sticky is not None else available
     positions = queue_positions(destination.pk) if available else None
     if positions is not None:
         mine = next((p for e, _v, p in positions if e == enquiry.pk), None)
-        if fresh:  # no pending transfer to look up
-            data = enquiry_data(enquiry, position=mine, transfer=None)
+        enquiry.opened_position = mine
+        if fresh:  # no pending transfer to look up, no tags yet
+            data = enquiry_data(enquiry, position=mine, transfer=None, tags=[])
         else:
             data = enquiry_data(enquiry, position=mine)
     else:
-        data = enquiry_data(enquiry)
+        data = enquiry_data(enquiry, tags=[]) if fresh else enquiry_data(enquiry)
     # Every admin sees it (read-only), except those alerted below, who get it offered:
     # one enquiry.opened per socket.
     send_event_on_commit(
         [ADMINS_GROUP],
         EnquiryOpened(enquiry={**data, "offered": False}),
-        except_staff=[s.pk for s in alerted],
+        except_staff=alerted,
     )
     if not open_hours:
         _miss(enquiry, Enquiry.MissedReason.OUT_OF_HOURS)
@@ -620,7 +676,10 @@ def _route(enquiry: Enquiry, now: dt.datetime, *, fresh: bool = False) -> None:
     else:
         _alert(enquiry, available, data=data, fresh=fresh)
     timers.schedule_sweep(enquiry.deadline_at)
-    _send_queue_positions(destination.pk, positions)
+    # It joined the queue: only its position and those behind it changed (an enquiry
+    # opened later may have committed first); those ahead are told nothing new.
+    changed = [row for row in positions if mine is None or row[2] >= mine] if positions is not None else None
+    _send_queue_positions(destination.pk, changed)
 
 
 def enquiry_robot_handover(*, enquiry_id: int, reason: str) -> bool:
@@ -680,7 +739,7 @@ def enquiries_alert_newly_active(*, staff: Staff) -> int:
     )
     count = 0
     for enquiry in waiting:
-        count += len(_alert(enquiry, [staff]))
+        count += len(_alert(enquiry, [staff.pk]))
     return count
 
 
@@ -830,7 +889,7 @@ def _broadcast_rest(enquiry: Enquiry) -> None:
     """End a head start: alert the rest of the destination. Caller holds the enquiry lock."""
     Enquiry.objects.filter(pk=enquiry.pk).update(broadcast_at=None)
     enquiry.broadcast_at = None
-    available = _available(destination_staff(enquiry.destination))
+    available = available_staff_ids(enquiry.destination)
     _alert(enquiry, available)
     if not _live_alert_staff_ids(enquiry):
         _miss(enquiry, Enquiry.MissedReason.ALL_REJECTED if available else Enquiry.MissedReason.NOBODY_AVAILABLE)
@@ -907,7 +966,7 @@ def enquiry_transfer(
             text=f"{actor.display_name} is transferring this enquiry to {target}.",
             data={"visibility": "staff"},
         )
-        _alert(enquiry, targets, transfer=transfer)
+        _alert(enquiry, [s.pk for s in targets], transfer=transfer)
         send_event_on_commit(
             [staff_group(actor.pk), ADMINS_GROUP],
             EnquiryTransferred(
@@ -1690,6 +1749,7 @@ def widget_enquiry_open(
             if not Enquiry.objects.filter(pk=replaces, visitor=visitor).exists():
                 raise InvalidInput.field("replaces", _("Unknown conversation."))
             enquiry_end_by_visitor(visitor=visitor, enquiry_id=replaces)
+        new_visitor = visitor is None
         visitor = _widget_visitor(channel, visitor, fields, device, utm, language=language)
         return enquiry_open(
             channel=channel,
@@ -1699,6 +1759,7 @@ def widget_enquiry_open(
             staff=staff,
             via=via,
             client_country=country_for_address(client_address),
+            new_visitor=new_visitor,
         )
 
 
@@ -1708,7 +1769,10 @@ def _widget_visitor(
     """A new visitor from the widget's form, or the returning one with what it typed now
     (``language``: the widget's, kept as the visitor's chat_language)."""
     if visitor is None:
-        return visitor_create(channel=channel, fields=fields, device=device, utm=utm, language=language)
+        # The caller's transaction writes the visitor and the enquiry together or not at all.
+        return visitor_create(
+            channel=channel, fields=fields, device=device, utm=utm, language=language, savepoint=False
+        )
     changes = {k: v for k, v in _clean_visitor_fields(fields).items() if v}
     for key, value in changes.items():
         setattr(visitor, key, value)

@@ -41,6 +41,7 @@ from django.utils.translation import gettext_noop
 from ai import client as ai_client
 from contactcenter.org import clock, i18n
 from contactcenter.org.background import run_after_commit
+from contactcenter.org.cache import LocalTTLCache
 from contactcenter.org.errors import Conflict, InvalidInput, NotAuthorized, NotFound
 from contactcenter.org.models import ChannelKind, Staff
 from contactcenter.org.text import text_check
@@ -304,6 +305,7 @@ def robot_settings_update(*, actor: Staff, channel: Channel, changes: Any) -> Ro
             setattr(row, name, value)
         row.updated_at = clock.now()
         row.save()
+        _robot_on_cache.invalidate()
     return row
 
 
@@ -325,17 +327,32 @@ def robot_hold(enquiry: Enquiry, channel: Any) -> bool:
     transaction (the enquiry just created)."""
     if channel.kind not in ROBOT_CHANNEL_KINDS:
         return False
-    config = RobotSettings.objects.filter(channel_id=channel.pk, enabled=True).first()
-    if config is None:
+    welcome = _robot_on(channel.pk)
+    if welcome is None:
         return False
     now = clock.now()
     RobotConversation.objects.create(
         enquiry=enquiry, channel_id=channel.pk, created_at=now, idle_deadline_at=_idle_deadline(now)
     )
-    if config.welcome_message:
+    if welcome:
         room_id = Room.objects.filter(enquiry=enquiry).values_list("id", flat=True).get()
-        _bot_post(room_id, config.welcome_message, "welcome")
+        _bot_post(room_id, welcome, "welcome")
     return True
+
+
+# Whether each channel's robot is on (read on every opening): robot_settings_update
+# invalidates it in its process; other processes see a change within the TTL.
+_robot_on_cache = LocalTTLCache(ttl=5.0)
+
+
+def _robot_on(channel_id: int) -> str | None:
+    """The welcome message of the channel's robot when it is on ("" for none), else None."""
+
+    def load() -> str | None:
+        row = RobotSettings.objects.filter(channel_id=channel_id, enabled=True).values_list("welcome_message").first()
+        return row[0] if row is not None else None
+
+    return _robot_on_cache.get(channel_id, load)
 
 
 def robot_messages_posted(messages: Sequence[Message]) -> None:

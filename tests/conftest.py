@@ -19,6 +19,7 @@ from channels_adapters.models import Channel
 from contactcenter.org import clock as cc_clock
 from contactcenter.org import realtime
 from contactcenter.org import services as org_services
+from contactcenter.org.cache import LocalTTLCache
 from contactcenter.org.models import Staff, Tag
 from enquiries import services as enquiry_services
 from enquiries.auth import visitor_token_for
@@ -71,8 +72,12 @@ def clock() -> Iterator[Clock]:
 
 @pytest.fixture(autouse=True)
 def _reset_clock() -> Iterator[None]:
+    # Settings kept per process (contactcenter.org.cache.LocalTTLCache) come from each
+    # test's own database.
+    LocalTTLCache.clear_all()
     yield
     cc_clock.reset()
+    LocalTTLCache.clear_all()
 
 
 class EventLog:

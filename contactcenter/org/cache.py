@@ -78,3 +78,40 @@ class FailOpenRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = FailOpenRedisCacheClient
+
+
+# ---------------------------------------------------------------------- per process
+
+
+class LocalTTLCache:
+    """Values kept in this process for ``ttl`` seconds: settings read on every enquiry's
+    opening (bench/open_profile.py) that change rarely. The process that changes one calls
+    ``invalidate`` (now and again on commit); other processes see it within ``ttl``."""
+
+    instances: list[LocalTTLCache] = []
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._values: dict[Any, tuple[float, Any]] = {}
+        LocalTTLCache.instances.append(self)
+
+    def get(self, key: Any, load: Callable[[], T]) -> T:
+        now = time.monotonic()
+        found = self._values.get(key)
+        if found is not None and found[0] > now:
+            return found[1]  # type: ignore[no-any-return]
+        value = load()
+        self._values[key] = (now + self.ttl, value)
+        return value
+
+    def invalidate(self) -> None:
+        from django.db import transaction  # only for the writers
+
+        self._values.clear()
+        transaction.on_commit(self._values.clear)
+
+    @classmethod
+    def clear_all(cls) -> None:
+        """Forget every value (tests: each starts from its own database)."""
+        for cache in cls.instances:
+            cache._values.clear()

@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext, ngettext
 
 from contactcenter.org import clock, i18n
+from contactcenter.org.cache import LocalTTLCache
 from contactcenter.org.errors import Conflict, InvalidInput, NotAuthorized, NotFound
 from contactcenter.org.events import ADMINS_GROUP, SessionEnded, StaffAvailability, staff_group
 from contactcenter.org.models import AuthToken, Destination, OrgSettings, SocketTicket, Staff, Tag
@@ -423,6 +424,16 @@ def org_settings_get() -> OrgSettings:
     return obj
 
 
+# Read by every enquiry's routing; org_settings_update invalidates it in its process.
+_work_hours_cache = LocalTTLCache(ttl=5.0)
+
+
+def org_work_hours() -> dict[str, Any] | None:
+    """The org's work hours (``within_work_hours``), kept for a few seconds in this process:
+    another process's change applies within that time."""
+    return _work_hours_cache.get("work_hours", lambda: org_settings_get().work_hours)
+
+
 def org_settings_update(*, actor: Staff, changes: dict[str, Any]) -> OrgSettings:
     _require_admin(actor)
     with transaction.atomic():
@@ -463,6 +474,7 @@ def org_settings_update(*, actor: Staff, changes: dict[str, Any]) -> OrgSettings
             fields.append("retention_days")
         if fields:
             obj.save(update_fields=[*fields, "updated_at"])
+            _work_hours_cache.invalidate()
     return obj
 
 
