@@ -363,19 +363,14 @@ _PG_AGGREGATES = (
 
 # The conversation tags (and their parents) of the facts the report counts only (the
 # same conditions over ``r``), so the work follows the range and the filters, not the
-# whole history: per enquiry, the array of its tag groups.
+# whole history.
 _TAG_GROUPS = (
-    " LEFT JOIN (SELECT ft.enquiry_id, array_agg(DISTINCT x.k) AS ks FROM analytics_enquiryfacttag ft"
+    " LEFT JOIN (SELECT DISTINCT ft.enquiry_id, x.k FROM analytics_enquiryfacttag ft"
     " JOIN analytics_enquiryfact r ON r.enquiry_id = ft.enquiry_id"
     " JOIN enquiries_conversationtag ct ON ct.id = ft.tag_id"
     " CROSS JOIN LATERAL (VALUES (ft.tag_id), (ct.parent_id)) x(k)"
-    " WHERE {where} AND x.k IS NOT NULL GROUP BY ft.enquiry_id) g ON g.enquiry_id = f.enquiry_id"
-    # Each fact once in each of its groups (untagged: the group NULL) and, with the
-    # total, once more under the total's mark: one pass, grouped once.
-    " CROSS JOIN LATERAL (SELECT u.k, 0 FROM unnest(COALESCE(g.ks, ARRAY[NULL::bigint])) u(k)"
-    "{total}) v(k, is_total)"
+    " WHERE {where} AND x.k IS NOT NULL) g ON g.enquiry_id = f.enquiry_id"
 )
-_TAG_TOTAL = " UNION ALL SELECT NULL::bigint, 1"
 
 
 def _pg_where(query: SummaryQuery, *, owned_only: bool = False, alias: str = "f") -> tuple[str, list[Any]]:
@@ -407,7 +402,7 @@ def _pg_key(group_by: str) -> tuple[str, str, list[Any]]:
     if group_by in ("day", "hour"):
         return f"date_trunc('{group_by}', f.created_at AT TIME ZONE TZ)", "", ["TZ"]
     if group_by == "conversation_tag":
-        return "v.k", _TAG_GROUPS, []
+        return "g.k", _TAG_GROUPS, []
     column = {"agent": "owner_id", "channel": "channel_id", "channel_kind": "channel_kind", "tag": "destination_id"}
     return f"f.{column[group_by]}", "", []
 
@@ -416,8 +411,9 @@ def _pg_rows(
     query: SummaryQuery, group_by: str | None, *, owned_only: bool = False, with_total: bool = False
 ) -> tuple[dict[Any, dict[str, Any]], dict[str, Any] | None]:
     """The rows by ``group_by`` (None: one row, key None) and, with ``with_total``, the
-    total, in the same pass: GROUPING SETS, or for conversation tags (where a fact may
-    count in several rows but once in the total) each fact's groups plus a total mark."""
+    total: in the same pass (GROUPING SETS) unless a row may count an enquiry twice
+    (conversation tags: a second statement; one pass with each fact's groups plus a total
+    mark measured slower, see bench/RESULTS-analytics.md)."""
     where, params = _pg_where(query, owned_only=owned_only)
     if group_by is None:
         key_sql, join = "NULL::text", ""
@@ -425,18 +421,17 @@ def _pg_rows(
         key_sql, join, _zone = _pg_key(group_by)
         if group_by == "conversation_tag":
             tag_where, tag_params = _pg_where(query, owned_only=owned_only, alias="r")
-            join = join.format(where=tag_where, total=_TAG_TOTAL if with_total else "")
+            join = join.format(where=tag_where)
             params = [*tag_params, *params]
         # A literal (a checked IANA name), so the SELECT and GROUP BY expressions are one.
         key_sql = key_sql.replace("TZ", "'" + query.period.time_zone.replace("'", "''") + "'")
-    all_params = params
-    if group_by == "conversation_tag":
-        select, group = f"{key_sql} AS key, v.is_total AS is_total", f"v.is_total, {key_sql}"
-    elif with_total and group_by is not None:
+    together = with_total and group_by not in (None, "conversation_tag")
+    if together:
         select = f"{key_sql} AS key, GROUPING({key_sql}) AS is_total"
         group = f"GROUPING SETS (({key_sql}), ())"
     else:
         select, group = f"{key_sql} AS key, 0 AS is_total", "1"
+    all_params = params
     sql = (
         f"SELECT {select}, {', '.join(_PG_AGGREGATES)} FROM analytics_enquiryfact f{join} "
         f"WHERE {where} GROUP BY {group}"
@@ -462,8 +457,8 @@ def _pg_rows(
                 total = raw
             else:
                 out[key] = raw
-    if with_total and group_by is None:
-        total = out.get(None)
+    if with_total and not together:
+        total = out.get(None) if group_by is None else _pg_rows(query, None, owned_only=owned_only)[0].get(None)
     return out, total
 
 
