@@ -303,33 +303,33 @@ def summary_query_parse(staff: Staff, params: Any) -> SummaryQuery:
 # ------------------------------------------------------------------------------ figures
 
 
-def _round(value: float | None, digits: int) -> float | None:
-    return None if value is None else round(float(value), digits)
-
-
 _EMPTY_FIGURES = Accumulator().figures()
 
 
 def _row(key: Any, label: str, raw: dict[str, Any] | None) -> dict[str, Any]:
-    """A report row from the raw figures (None: an empty period, all zeros)."""
+    """A report row from the raw figures (None: an empty period, all zeros). Called once a
+    row (2,160 for an hourly quarter): the roundings written out, no helper calls."""
     f = raw or _EMPTY_FIGURES
-    opened, count = f["opened"], f["csat_count"]
+    opened, count, missed = f["opened"], f["csat_count"], f["missed"]
+    by_reason = f["missed_by_reason"]
+    wait_p50, wait_p90 = f["wait_p50"], f["wait_p90"]
+    first_p50, first_p90, handle_p50 = f["first_response_p50"], f["first_response_p90"], f["handle_p50"]
     return {
         "key": key,
         "label": label,
         "opened": opened,
         "handled": f["handled"],
-        "missed": f["missed"],
-        "missed_rate": round(f["missed"] / opened, 4) if opened else None,
-        "missed_by_reason": {r: int(f["missed_by_reason"].get(r) or 0) for r in MISSED_REASONS},
+        "missed": missed,
+        "missed_rate": round(missed / opened, 4) if opened else None,
+        "missed_by_reason": {r: int(by_reason.get(r) or 0) for r in MISSED_REASONS},
         "resolved": f["resolved"],
         "reopened": f["reopened"],
         "transferred": f["transferred"],
-        "wait_p50_s": _round(f["wait_p50"], 1),
-        "wait_p90_s": _round(f["wait_p90"], 1),
-        "first_response_p50_s": _round(f["first_response_p50"], 1),
-        "first_response_p90_s": _round(f["first_response_p90"], 1),
-        "handle_time_p50_s": _round(f["handle_p50"], 1),
+        "wait_p50_s": None if wait_p50 is None else round(float(wait_p50), 1),
+        "wait_p90_s": None if wait_p90 is None else round(float(wait_p90), 1),
+        "first_response_p50_s": None if first_p50 is None else round(float(first_p50), 1),
+        "first_response_p90_s": None if first_p90 is None else round(float(first_p90), 1),
+        "handle_time_p50_s": None if handle_p50 is None else round(float(handle_p50), 1),
         "messages_customer": f["messages_customer"],
         "messages_staff": f["messages_staff"],
         "csat_avg": round(f["csat_sum"] / count, 2) if count else None,
@@ -412,7 +412,8 @@ def _pg_rows(
 ) -> tuple[dict[Any, dict[str, Any]], dict[str, Any] | None]:
     """The rows by ``group_by`` (None: one row, key None) and, with ``with_total``, the
     total: in the same pass (GROUPING SETS) unless a row may count an enquiry twice
-    (conversation tags)."""
+    (conversation tags: a second statement; one pass with each fact's groups plus a total
+    mark measured slower, see bench/RESULTS-analytics.md)."""
     where, params = _pg_where(query, owned_only=owned_only)
     if group_by is None:
         key_sql, join = "NULL::text", ""
@@ -428,10 +429,9 @@ def _pg_rows(
     if together:
         select = f"{key_sql} AS key, GROUPING({key_sql}) AS is_total"
         group = f"GROUPING SETS (({key_sql}), ())"
-        all_params = params
     else:
         select, group = f"{key_sql} AS key, 0 AS is_total", "1"
-        all_params = params
+    all_params = params
     sql = (
         f"SELECT {select}, {', '.join(_PG_AGGREGATES)} FROM analytics_enquiryfact f{join} "
         f"WHERE {where} GROUP BY {group}"
@@ -439,8 +439,11 @@ def _pg_rows(
     out: dict[Any, dict[str, Any]] = {}
     total: dict[str, Any] | None = None
     with transaction.atomic(), connection.cursor() as cursor:
-        # The percentiles sort each row's values: in memory, not on disk.
+        # The percentiles sort each row's values: in memory, not on disk. No JIT: the
+        # planner's cost of a report passes jit_above_cost, and compiling its expressions
+        # (~100 ms for the conversation tags' statement) costs more than it saves on ~100k rows.
         cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, all_params)
         names = [c[0] for c in cursor.description]
         for values in cursor.fetchall():
@@ -554,8 +557,11 @@ def _periods(period: Period, group_by: str) -> list[dt.datetime]:
 
 def _time_key(bucket: dt.datetime, group_by: str, zone: zoneinfo.ZoneInfo) -> tuple[str, str]:
     if group_by == "day":
-        return bucket.date().isoformat(), bucket.date().isoformat()
-    return bucket.replace(tzinfo=zone).isoformat(), bucket.strftime("%Y-%m-%d %H:00")
+        day = bucket.date().isoformat()
+        return day, day
+    key = bucket.replace(tzinfo=zone).isoformat()
+    # "YYYY-MM-DDTHH:00:00+hh:mm" -> "YYYY-MM-DD HH:00" (the label, without strftime's cost).
+    return key, key[:10] + " " + key[11:13] + ":00"
 
 
 def _labels(group_by: str, keys: Iterable[Any]) -> dict[Any, str]:

@@ -172,6 +172,26 @@ def test_conversation_tag_groups_count_the_range_s_enquiries_only(day: Day) -> N
     assert by_tag == {day.billing.pk: 1}
 
 
+def test_conversation_tag_total_counts_each_enquiry_once(day: Day) -> None:
+    """The conversation-tag report's total (made in the same pass as its rows) is the
+    report's total whatever the group: an enquiry tagged with a child and its parent, or
+    with two tags, counts once in the total and once in each of its groups."""
+    from analytics.facts_models import EnquiryFactTag
+
+    EnquiryFactTag.objects.get_or_create(enquiry_id=day.e1.pk, tag=day.billing)
+    EnquiryFactTag.objects.get_or_create(enquiry_id=day.e1.pk, tag=day.refund)
+    params = {"from": "2026-03-04"}
+    body = summary(day.admin, group_by="conversation_tag", **params).json()
+    for other in ("day", "agent"):
+        assert body["total"] == summary(day.admin, group_by=other, **params).json()["total"]
+    for agent in (day.alice.pk, day.bob.pk):
+        filtered = summary(day.admin, group_by="conversation_tag", agent=agent, **params).json()
+        assert filtered["total"] == summary(day.admin, group_by="day", agent=agent, **params).json()["total"]
+    by_tag = {r["key"]: r["opened"] for r in body["rows"]}
+    assert by_tag == {day.billing.pk: 2, day.refund.pk: 1, None: 4}
+    assert body["total"]["opened"] == 6
+
+
 def test_filters(day: Day) -> None:
     params = {"from": "2026-03-04", "group_by": "channel_kind"}
     assert summary(day.admin, agent=day.bob.pk, **params).json()["total"]["opened"] == 1
