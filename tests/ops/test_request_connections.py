@@ -4,6 +4,7 @@ left to the garbage collector such connections piled up to PostgreSQL's max_conn
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -13,18 +14,20 @@ from django.db.backends.signals import connection_created
 
 from tests.conftest import require_postgres
 
+REQUESTS = 5
+
 
 @pytest.mark.django_db(transaction=True)
-def test_an_http_request_closes_the_connection_it_opened() -> None:
+def test_http_requests_close_the_connections_they_opened() -> None:
     require_postgres()
     from contactcenter.asgi import application
 
     opened: list[Any] = []
 
     def record(sender: Any, connection: Any, **kwargs: Any) -> None:
-        opened.append(connection)
+        opened.append((connection, threading.current_thread().name))
 
-    async def login() -> dict[str, Any]:
+    async def ask() -> dict[str, Any]:
         communicator = HttpCommunicator(
             application,
             "GET",
@@ -35,9 +38,12 @@ def test_an_http_request_closes_the_connection_it_opened() -> None:
 
     connection_created.connect(record)
     try:
-        response = async_to_sync(login)()
+        responses = [async_to_sync(ask)() for _ in range(REQUESTS)]
     finally:
         connection_created.disconnect(record)
-    assert 400 <= response["status"] < 500, response
-    assert opened, "the token was looked up in the database"
-    assert all(conn.connection is None for conn in opened)
+    assert all(400 <= r["status"] < 500 for r in responses), responses
+    assert opened, "the requests looked their token up in the database"
+    # A thread that lives on (a shared pool's) may keep the one it opened, to use it again;
+    # the requests' own threads are gone and their connections closed.
+    still_open = [(conn, name) for conn, name in opened if conn.connection is not None]
+    assert len(still_open) <= 1, still_open
