@@ -20,29 +20,17 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import chat_load  # noqa: E402 - the bench's own helpers, next to this file
 
 
 def recreate_db(name: str) -> None:
-    import psycopg2  # the project's driver
-
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    conn = psycopg2.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password or None,
-        dbname="postgres",
-    )
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
-    os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path="/" + name))
+    """A fresh database ``name`` beside DATABASE_URL's, which then points at it."""
+    os.environ["DATABASE_URL"] = chat_load.recreate_db(os.environ["DATABASE_URL"], name)
 
 
 def main() -> None:
