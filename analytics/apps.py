@@ -15,10 +15,11 @@ class AnalyticsConfig(AppConfig):
     def ready(self) -> None:
         from analytics import facts
         from contactcenter.org.services import on_staff_availability_changed, on_staff_created
-        from enquiries.hooks import register_enquiry_event_observer
+        from enquiries.hooks import register_enquiry_event_observer, register_tag_tree_observer
         from rooms.hooks import register_message_observers
 
         register_enquiry_event_observer(facts.enquiry_event_observed)
+        register_tag_tree_observer(facts.conversation_tags_changed)
         register_message_observers(posted=facts.messages_posted)
         on_staff_availability_changed(facts.staff_availability_changed)
         on_staff_created(facts.staff_created)

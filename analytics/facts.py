@@ -10,7 +10,9 @@ transactions:
 - ``messages_posted`` (every posted batch, the chat hot path): at most ONE statement,
   adding the batch's customer and staff messages to their enquiries' facts;
 - ``staff_availability_changed``: ends the staff member's open availability span and
-  starts the new one.
+  starts the new one;
+- ``conversation_tags_changed`` (a tag moved under another parent, or deleted): the tag
+  groups of those parents resynced, set-based.
 
 Rebuild (``analytics_rebuild``, ``manage.py analytics_rebuild [--since DATE]``): a few
 set-based ``INSERT ... SELECT`` statements from enquiries, their events, messages and tags,
@@ -37,6 +39,7 @@ from rooms.models import Message
 
 FACT = "analytics_enquiryfact"
 FACT_TAG = "analytics_enquiryfacttag"
+FACT_GROUP = "analytics_enquiryfacttaggroup"
 HANDLING = "analytics_handlingspan"
 AVAILABILITY = "analytics_availabilityspan"
 
@@ -89,6 +92,7 @@ def _fact_columns() -> list[str]:
         "messages_staff",
         "rating_score",
         "rating_commented",
+        "tagged",
     ]
 
 
@@ -139,6 +143,7 @@ def _fact_select(
             staff,
             "e.rating_score",
             "(e.rating_comment <> '')",
+            "EXISTS (SELECT 1 FROM enquiries_enquiry_tags et WHERE et.enquiry_id = e.id)",
         ]
     )
 
@@ -208,15 +213,69 @@ def _handling_start(event: EnquiryEvent) -> None:
     )
 
 
+# The tag groups of the tags in FACT_TAG rows ``ft`` (with ``ct`` their tag): each tag and
+# its parent. The same expression writes them live, resyncs and rebuilds them.
+_GROUPS_OF_TAGS = (
+    f"SELECT ft.enquiry_id, ft.tag_id AS group_id FROM {FACT_TAG} ft WHERE {{where}} "
+    f"UNION SELECT ft.enquiry_id, ct.parent_id FROM {FACT_TAG} ft "
+    "JOIN enquiries_conversationtag ct ON ct.id = ft.tag_id WHERE ct.parent_id IS NOT NULL AND {where}"
+)
+
+
+def _groups_insert_sql(where: str) -> str:
+    """INSERT the tag groups of the FACT_TAG rows matching ``where`` (over ``ft``; its
+    parameters are given twice), with their enquiry's creation time; present rows are kept."""
+    return (
+        f"INSERT INTO {FACT_GROUP} (enquiry_id, group_id, created_at) "
+        f"SELECT g.enquiry_id, g.group_id, e.created_at FROM ({_GROUPS_OF_TAGS.format(where=where)}) g "
+        # "WHERE 1 = 1": SQLite reads an ON after a join as the join's without it.
+        "JOIN enquiries_enquiry e ON e.id = g.enquiry_id WHERE 1 = 1 ON CONFLICT (enquiry_id, group_id) DO NOTHING"
+    )
+
+
 def _fact_tags_write(enquiry_id: int, tag_ids: Sequence[int]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {FACT_TAG} WHERE enquiry_id = %s", [enquiry_id])
+        cursor.execute(f"DELETE FROM {FACT_GROUP} WHERE enquiry_id = %s", [enquiry_id])
+        cursor.execute(f"UPDATE {FACT} SET tagged = %s WHERE enquiry_id = %s", [bool(tag_ids), enquiry_id])
         if tag_ids:
             params: list[int] = []
             for tag_id in sorted(set(tag_ids)):
                 params += [enquiry_id, tag_id]
             values = ", ".join(["(%s, %s)"] * (len(params) // 2))
             cursor.execute(f"INSERT INTO {FACT_TAG} (enquiry_id, tag_id) VALUES {values}", params)
+            cursor.execute(_groups_insert_sql("ft.enquiry_id = %s"), [enquiry_id, enquiry_id])
+
+
+def conversation_tags_changed(group_ids: Sequence[int], deleted: bool = False) -> None:
+    """Observer of the conversation tag tree (``enquiries.hooks``): a tag moved to another
+    parent or was deleted, and ``group_ids`` (the parents it left and joined) may have
+    gained or lost enquiries. Their group rows are made equal to the tags again: those no
+    tag supports any more removed, the missing ones added; after a deletion, the facts
+    left without a tag are marked so. Set-based, in the admin's transaction."""
+    ids = sorted({int(i) for i in group_ids if i is not None})
+    with connection.cursor() as cursor:
+        if deleted:
+            cursor.execute(
+                f"UPDATE {FACT} SET tagged = %s WHERE tagged AND NOT EXISTS "
+                f"(SELECT 1 FROM {FACT_TAG} ft WHERE ft.enquiry_id = {FACT}.enquiry_id)",
+                [False],
+            )
+        if not ids:
+            return
+        marks = ", ".join(["%s"] * len(ids))
+        cursor.execute(
+            f"DELETE FROM {FACT_GROUP} WHERE group_id IN ({marks}) AND NOT EXISTS ("
+            f"SELECT 1 FROM {FACT_TAG} ft JOIN enquiries_conversationtag ct ON ct.id = ft.tag_id "
+            f"WHERE ft.enquiry_id = {FACT_GROUP}.enquiry_id "
+            f"AND (ft.tag_id = {FACT_GROUP}.group_id OR ct.parent_id = {FACT_GROUP}.group_id))",
+            ids,
+        )
+        where = (
+            f"(ft.tag_id IN ({marks}) OR ft.tag_id IN "
+            f"(SELECT c.id FROM enquiries_conversationtag c WHERE c.parent_id IN ({marks})))"
+        )
+        cursor.execute(_groups_insert_sql(where), ids * 4)
 
 
 def messages_posted(messages: Sequence[Message]) -> None:
@@ -350,13 +409,21 @@ def analytics_rebuild(*, since: dt.datetime | None = None) -> dict[str, int]:
         + (" JOIN enquiries_enquiry e ON e.id = et.enquiry_id" if since is not None else "")
         + (f" WHERE 1 = 1{scope}")
     )
+    groups_sql = _groups_insert_sql(
+        "1 = 1" if since is None else "ft.enquiry_id IN (SELECT e.id FROM enquiries_enquiry e WHERE e.created_at >= %s)"
+    )
     in_scope = "SELECT e.id FROM enquiries_enquiry e WHERE e.created_at >= %s"
     counts: dict[str, int] = {}
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # The message counts are one hash aggregate over every message: in memory.
             cursor.execute("SET LOCAL work_mem = '256MB'")
-        for table, key in ((FACT, "enquiry_id"), (FACT_TAG, "enquiry_id"), (HANDLING, "enquiry_id")):
+        for table, key in (
+            (FACT, "enquiry_id"),
+            (FACT_TAG, "enquiry_id"),
+            (FACT_GROUP, "enquiry_id"),
+            (HANDLING, "enquiry_id"),
+        ):
             if since is None:
                 cursor.execute(f"DELETE FROM {table}")
             else:
@@ -365,6 +432,8 @@ def analytics_rebuild(*, since: dt.datetime | None = None) -> dict[str, int]:
         counts["facts"] = cursor.rowcount
         cursor.execute(tags_sql, scope_params)
         counts["tags"] = cursor.rowcount
+        cursor.execute(groups_sql, scope_params * 2)
+        counts["tag_groups"] = cursor.rowcount
         cursor.execute(spans_sql, scope_params)
         counts["handling_spans"] = cursor.rowcount
         cursor.execute(load_at_start_sql())

@@ -40,6 +40,9 @@ class EnquiryFact(models.Model):
     messages_staff = models.IntegerField(default=0)
     rating_score = models.SmallIntegerField(null=True, blank=True)
     rating_commented = models.BooleanField(default=False)
+    # Has a conversation tag (the conversation-tag report's "Untagged" row and its total are
+    # one pass over the facts alone).
+    tagged = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         indexes = [
@@ -60,6 +63,27 @@ class EnquiryFactTag(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["enquiry", "tag"], name="afact_tag_once")]
         indexes = [models.Index(fields=["tag", "enquiry"], name="afact_tag_enquiry")]
+
+
+class EnquiryFactTagGroup(models.Model):
+    """A conversation-tag group an enquiry counts in: each of its tags and each of their
+    parents, once (an enquiry tagged "Billing > Refund" and "Billing > Invoice" counts once
+    under "Billing"), with the enquiry's creation time. What the conversation-tag report
+    groups by and filters on, read by an index range (no tag tree walked per request).
+    Written with the tags (``analytics.facts``), resynced when a tag moves or goes
+    (``conversation_tags_changed``), rebuilt by ``analytics_rebuild``."""
+
+    # No index of their own: the unique constraint leads with the enquiry, an index with the group.
+    enquiry = models.ForeignKey("enquiries.Enquiry", on_delete=models.CASCADE, related_name="+", db_index=False)
+    group = models.ForeignKey("enquiries.ConversationTag", on_delete=models.CASCADE, related_name="+", db_index=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["enquiry", "group"], name="afact_group_once")]
+        indexes = [
+            models.Index(fields=["created_at"], name="afact_group_created"),
+            models.Index(fields=["group", "created_at"], name="afact_group_group_created"),
+        ]
 
 
 class AvailabilitySpan(models.Model):

@@ -2,5 +2,5 @@
 (Django looks for models here)."""
 
 from analytics import voc_models  # noqa: F401
-from analytics.facts_models import AvailabilitySpan, EnquiryFact, EnquiryFactTag, HandlingSpan  # noqa: F401
+from analytics.facts_models import AvailabilitySpan, EnquiryFact, EnquiryFactTag, EnquiryFactTagGroup, HandlingSpan  # noqa: F401
 from analytics.reviews_models import Review, ReviewCriterion, ReviewScore  # noqa: F401

@@ -17,10 +17,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils.translation import gettext as _
 
-from analytics.facts_models import AvailabilitySpan, EnquiryFact, EnquiryFactTag, HandlingSpan
+from analytics import report_lanes
+from analytics.facts_models import AvailabilitySpan, EnquiryFact, EnquiryFactTagGroup, HandlingSpan
 from channels_adapters.models import Channel
 from contactcenter.org import clock
 from contactcenter.org.errors import InvalidInput, NotAuthorized
@@ -361,22 +362,20 @@ _PG_AGGREGATES = (
     "COUNT(*) FILTER (WHERE f.rating_score IS NOT NULL AND f.rating_commented) AS csat_comments",
 )
 
-# The conversation tags (and their parents) of the facts the report counts only (the
-# same conditions over ``r``), so the work follows the range and the filters, not the
-# whole history.
+# The conversation-tag groups (each tag and its parent, once: EnquiryFactTagGroup) of the
+# tagged facts in the range, read by the same index range as the facts.
 _TAG_GROUPS = (
-    " LEFT JOIN (SELECT DISTINCT ft.enquiry_id, x.k FROM analytics_enquiryfacttag ft"
-    " JOIN analytics_enquiryfact r ON r.enquiry_id = ft.enquiry_id"
-    " JOIN enquiries_conversationtag ct ON ct.id = ft.tag_id"
-    " CROSS JOIN LATERAL (VALUES (ft.tag_id), (ct.parent_id)) x(k)"
-    " WHERE {where} AND x.k IS NOT NULL) g ON g.enquiry_id = f.enquiry_id"
+    " JOIN analytics_enquiryfacttaggroup g ON g.enquiry_id = f.enquiry_id AND g.created_at >= %s AND g.created_at < %s"
 )
 
 
-def _pg_where(query: SummaryQuery, *, owned_only: bool = False, alias: str = "f") -> tuple[str, list[Any]]:
+def _pg_where(
+    query: SummaryQuery, *, owned_only: bool = False, span: tuple[dt.datetime, dt.datetime] | None = None
+) -> tuple[str, list[Any]]:
     f = query.filters
-    where = [f"{alias}.created_at >= %s", f"{alias}.created_at < %s"]
-    params: list[Any] = [query.period.start, query.period.end]
+    lo, hi = span or (query.period.start, query.period.end)
+    where = ["f.created_at >= %s", "f.created_at < %s"]
+    params: list[Any] = [lo, hi]
     for column, value in (
         ("owner_id", f.agent),
         ("channel_id", f.channel),
@@ -384,81 +383,127 @@ def _pg_where(query: SummaryQuery, *, owned_only: bool = False, alias: str = "f"
         ("destination_id", f.tag),
     ):
         if value is not None:
-            where.append(f"{alias}.{column} = %s")
+            where.append(f"f.{column} = %s")
             params.append(value)
     if f.conversation_tag is not None:
         where.append(
-            f"{alias}.enquiry_id IN (SELECT ft.enquiry_id FROM analytics_enquiryfacttag ft "
-            "JOIN enquiries_conversationtag ct ON ct.id = ft.tag_id WHERE ft.tag_id = %s OR ct.parent_id = %s)"
+            "f.enquiry_id IN (SELECT g.enquiry_id FROM analytics_enquiryfacttaggroup g "
+            "WHERE g.group_id = %s AND g.created_at >= %s AND g.created_at < %s)"
         )
-        params += [f.conversation_tag, f.conversation_tag]
+        params += [f.conversation_tag, lo, hi]
     if owned_only:
-        where.append(f"{alias}.owner_id IS NOT NULL")
+        where.append("f.owner_id IS NOT NULL")
     return " AND ".join(where), params
 
 
-def _pg_key(group_by: str) -> tuple[str, str, list[Any]]:
-    """(key expression, extra FROM, params of the key expression)."""
-    if group_by in ("day", "hour"):
-        return f"date_trunc('{group_by}', f.created_at AT TIME ZONE TZ)", "", ["TZ"]
-    if group_by == "conversation_tag":
-        return "g.k", _TAG_GROUPS, []
-    column = {"agent": "owner_id", "channel": "channel_id", "channel_kind": "channel_kind", "tag": "destination_id"}
-    return f"f.{column[group_by]}", "", []
+def _pg_statement(
+    query: SummaryQuery,
+    group_by: str | None,
+    *,
+    owned_only: bool = False,
+    with_total: bool = False,
+    span: tuple[dt.datetime, dt.datetime] | None = None,
+) -> tuple[str, list[Any]]:
+    """One aggregate statement over the facts of the period (or of ``span``), by
+    ``group_by`` (None: one row; "conversation_tag": the tagged facts' groups only, a fact
+    in each of its groups; "untagged": true/false), with the total in the same pass
+    (GROUPING SETS) when ``with_total``. Columns: key, is_total and _PG_AGGREGATES."""
+    where, params = _pg_where(query, owned_only=owned_only, span=span)
+    join = ""
+    if group_by is None:
+        key_sql = "NULL::text"
+    elif group_by == "conversation_tag":
+        lo, hi = span or (query.period.start, query.period.end)
+        key_sql, join = "g.group_id", _TAG_GROUPS
+        params = [lo, hi, *params]
+    elif group_by == "untagged":
+        key_sql = "(NOT f.tagged)"
+    elif group_by in ("day", "hour"):
+        # A literal (a checked IANA name), so the SELECT and GROUP BY expressions are one.
+        zone = "'" + query.period.time_zone.replace("'", "''") + "'"
+        key_sql = f"date_trunc('{group_by}', f.created_at AT TIME ZONE {zone})"
+    else:
+        column = {"agent": "owner_id", "channel": "channel_id", "channel_kind": "channel_kind", "tag": "destination_id"}
+        key_sql = f"f.{column[group_by]}"
+    if with_total and group_by is not None:
+        select = f"{key_sql} AS key, GROUPING({key_sql}) AS is_total"
+        group = f"GROUPING SETS (({key_sql}), ())"
+    else:
+        select, group = f"{key_sql} AS key, 0 AS is_total", "1"
+    aggregates = ", ".join(_PG_AGGREGATES)
+    return f"SELECT {select}, {aggregates} FROM analytics_enquiryfact f{join} WHERE {where} GROUP BY {group}", params
+
+
+def _figures(raw: dict[str, Any]) -> dict[str, Any]:
+    """A statement's row (without key and is_total) as the raw figures ``_row`` reads."""
+    raw["missed_by_reason"] = {r: raw.pop(f"m_{r}") for r in MISSED_REASONS}
+    for name in ("wait", "first_response"):
+        p50, p90 = raw.pop(f"{name}_p") or (None, None)
+        raw[f"{name}_p50"], raw[f"{name}_p90"] = p50, p90
+    return raw
+
+
+def _hour_halves(query: SummaryQuery) -> tuple[tuple[dt.datetime, dt.datetime], tuple[dt.datetime, dt.datetime]] | None:
+    """The period cut at the local midnight nearest its middle (a bucket boundary of the
+    hourly and daily rows in every time zone), or None when that leaves a half empty."""
+    start, end = query.period.start, query.period.end
+    zone = zoneinfo.ZoneInfo(query.period.time_zone)
+    middle = (start + (end - start) / 2).astimezone(zone)
+    cut = dt.datetime.combine(middle.date(), dt.time(), tzinfo=zone)
+    if not start < cut < end:
+        return None
+    return (start, cut), (cut, end)
 
 
 def _pg_rows(
     query: SummaryQuery, group_by: str | None, *, owned_only: bool = False, with_total: bool = False
 ) -> tuple[dict[Any, dict[str, Any]], dict[str, Any] | None]:
-    """The rows by ``group_by`` (None: one row, key None) and, with ``with_total``, the
-    total: in the same pass (GROUPING SETS) unless a row may count an enquiry twice
-    (conversation tags: a second statement; one pass with each fact's groups plus a total
-    mark measured slower, see bench/RESULTS-analytics.md)."""
-    where, params = _pg_where(query, owned_only=owned_only)
-    if group_by is None:
-        key_sql, join = "NULL::text", ""
+    """The rows by ``group_by`` (None: one row, key None) and, with ``with_total``, the total.
+
+    One statement with the total in the same pass (GROUPING SETS), except for the two
+    reports that split over two lanes (analytics.report_lanes): the conversation tags (an
+    enquiry may count in several groups, so the total is its own pass: the tagged groups |
+    the untagged and the total) and the hourly table with its total (2,160 groups for 90
+    days: the first half | the second half, then the total)."""
+    halves = _hour_halves(query) if group_by == "hour" and with_total else None
+    own = owned_only
+    if group_by == "conversation_tag":
+        lanes = [
+            [_pg_statement(query, "conversation_tag", owned_only=own)],
+            [_pg_statement(query, "untagged", owned_only=own, with_total=with_total)],
+        ]
+    elif halves is not None:
+        lanes = [
+            [_pg_statement(query, "hour", owned_only=own, span=halves[0]), _pg_statement(query, None, owned_only=own)],
+            [_pg_statement(query, "hour", owned_only=own, span=halves[1])],
+        ]
     else:
-        key_sql, join, _zone = _pg_key(group_by)
-        if group_by == "conversation_tag":
-            tag_where, tag_params = _pg_where(query, owned_only=owned_only, alias="r")
-            join = join.format(where=tag_where)
-            params = [*tag_params, *params]
-        # A literal (a checked IANA name), so the SELECT and GROUP BY expressions are one.
-        key_sql = key_sql.replace("TZ", "'" + query.period.time_zone.replace("'", "''") + "'")
-    together = with_total and group_by not in (None, "conversation_tag")
-    if together:
-        select = f"{key_sql} AS key, GROUPING({key_sql}) AS is_total"
-        group = f"GROUPING SETS (({key_sql}), ())"
-    else:
-        select, group = f"{key_sql} AS key, 0 AS is_total", "1"
-    all_params = params
-    sql = (
-        f"SELECT {select}, {', '.join(_PG_AGGREGATES)} FROM analytics_enquiryfact f{join} "
-        f"WHERE {where} GROUP BY {group}"
-    )
+        lanes = [[_pg_statement(query, group_by, owned_only=own, with_total=with_total)]]
+    results = report_lanes.lanes_run(lanes)
     out: dict[Any, dict[str, Any]] = {}
     total: dict[str, Any] | None = None
-    with transaction.atomic(), connection.cursor() as cursor:
-        # The percentiles sort each row's values: in memory, not on disk. No JIT: the
-        # planner's cost of a report passes jit_above_cost, and compiling its expressions
-        # (~100 ms for the conversation tags' statement) costs more than it saves on ~100k rows.
-        cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute("SET LOCAL jit = off")
-        cursor.execute(sql, all_params)
-        names = [c[0] for c in cursor.description]
-        for values in cursor.fetchall():
-            raw = dict(zip(names, values, strict=True))
-            raw["missed_by_reason"] = {r: raw.pop(f"m_{r}") for r in MISSED_REASONS}
-            for name in ("wait", "first_response"):
-                p50, p90 = raw.pop(f"{name}_p") or (None, None)
-                raw[f"{name}_p50"], raw[f"{name}_p90"] = p50, p90
-            key = raw.pop("key")
-            if raw.pop("is_total"):
-                total = raw
-            else:
-                out[key] = raw
-    if with_total and not together:
-        total = out.get(None) if group_by is None else _pg_rows(query, None, owned_only=owned_only)[0].get(None)
+    if group_by == "conversation_tag":
+        grouped, (untagged,) = results[0][0], results[1]
+    elif halves is not None:
+        grouped, untagged = [*results[0][0], *results[1][0]], []
+        rest = {k: v for k, v in results[0][1][0].items() if k not in ("key", "is_total")} if results[0][1] else None
+        total = _figures(rest) if rest is not None else None
+    else:
+        grouped, untagged = results[0][0], []
+    for raw in grouped:
+        key, is_total = raw.pop("key"), raw.pop("is_total")
+        if is_total:
+            total = _figures(raw)
+        else:
+            out[key] = _figures(raw)
+    for raw in untagged:  # true: the untagged facts' row; false: the tagged ones' (not shown)
+        key, is_total = raw.pop("key"), raw.pop("is_total")
+        if is_total:
+            total = _figures(raw)
+        elif key:
+            out[None] = _figures(raw)
+    if with_total and group_by is None:
+        total = out.get(None)
     return out, total
 
 
@@ -477,24 +522,20 @@ def _facts_of(query: SummaryQuery, *, owned_only: bool = False) -> list[dict[str
     if f.tag is not None:
         qs = qs.filter(destination_id=f.tag)
     if f.conversation_tag is not None:
-        tags = ConversationTag.objects.filter(pk=f.conversation_tag) | ConversationTag.objects.filter(
-            parent_id=f.conversation_tag
+        qs = qs.filter(
+            enquiry_id__in=EnquiryFactTagGroup.objects.filter(group_id=f.conversation_tag).values("enquiry_id")
         )
-        qs = qs.filter(enquiry_id__in=EnquiryFactTag.objects.filter(tag__in=tags).values("enquiry_id"))
     if owned_only:
         qs = qs.filter(owner_id__isnull=False)
     return list(qs.values(*FACT_VALUES))
 
 
 def _tag_groups(enquiry_ids: Iterable[int]) -> dict[int, set[int]]:
-    parents = dict(ConversationTag.objects.values_list("id", "parent_id"))
     groups: dict[int, set[int]] = defaultdict(set)
-    for enquiry_id, tag_id in EnquiryFactTag.objects.filter(enquiry_id__in=list(enquiry_ids)).values_list(
-        "enquiry_id", "tag_id"
+    for enquiry_id, group_id in EnquiryFactTagGroup.objects.filter(enquiry_id__in=list(enquiry_ids)).values_list(
+        "enquiry_id", "group_id"
     ):
-        groups[enquiry_id].add(tag_id)
-        if parents.get(tag_id):
-            groups[enquiry_id].add(parents[tag_id])
+        groups[enquiry_id].add(group_id)
     return groups
 
 

@@ -310,6 +310,12 @@ CELERY_BEAT_SCHEDULE = {
 # Notifications are kept this many days (0: for ever); an hourly sweep deletes older ones.
 CC_NOTIFICATIONS_KEEP_DAYS = _env_int("CC_NOTIFICATIONS_KEEP_DAYS", 90)
 
+# --- Analytics reports (analytics.reports) -----------------------------------------------
+# Worker threads per process that run a report's second lane on their own connection in the
+# request's snapshot (analytics.report_lanes): the conversation-tag and hourly reports use
+# both cores. 0: every statement on the request's connection, one after the other.
+CC_ANALYTICS_REPORT_WORKERS = _env_int("CC_ANALYTICS_REPORT_WORKERS", 1)
+
 # --- Voice of the customer (analytics.voc) -------------------------------------------------
 CC_VOC_SWEEP_SECONDS = float(_env_int("CC_VOC_SWEEP_SECONDS", 10))  # the embedded ticker's interval
 CC_VOC_BATCH = _env_int("CC_VOC_BATCH", 500)  # messages scored per transaction

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from contactcenter.org.errors import Conflict, InvalidInput, NotAuthorized, NotFound
 from contactcenter.org.models import Staff
 from contactcenter.org.text import text_check
-from enquiries import services
+from enquiries import hooks, services
 from enquiries.hooks import enquiry_event_append
 from enquiries.models import ConversationTag, Enquiry, EnquiryEvent
 from enquiries.selectors import tag_data
@@ -148,12 +148,15 @@ def conversation_tag_update(*, actor: Staff, tag_id: int, name: Any = UNSET, par
         new_name = clean if clean is not None else tag.name
         if _taken(new_name, parent, exclude=tag.pk):
             raise _duplicate(new_name, parent)
+        old_parent_id = tag.parent_id
         tag.name, tag.parent = new_name, parent
         try:
             with transaction.atomic():
                 tag.save(update_fields=["name", "parent"])
         except IntegrityError:
             raise _duplicate(new_name, parent) from None
+        if tag.parent_id != old_parent_id:
+            hooks.tag_tree_changed([i for i in (old_parent_id, tag.parent_id) if i is not None])
     return tag
 
 
@@ -168,6 +171,7 @@ def conversation_tag_delete(*, actor: Staff, tag_id: int) -> dict[str, int]:
             Enquiry.tags.through.objects.filter(conversationtag_id__in=ids).values("enquiry_id").distinct().count()
         )
         ConversationTag.objects.filter(pk__in=ids).delete()
+        hooks.tag_tree_changed([tag.parent_id] if tag.parent_id is not None else [], deleted=True)
     return {"tags": len(ids), "enquiries": touched}
 
 

@@ -47,6 +47,28 @@ def enquiry_event_append(
     return event
 
 
+# A conversation tag moved or went: (the parents it left or joined, whether tags were deleted).
+TagTreeObserver = Callable[[list[int], bool], object]
+
+_tag_tree_observers: list[TagTreeObserver] = []
+
+
+def register_tag_tree_observer(observer: TagTreeObserver) -> None:
+    """Call ``observer(parent_ids, deleted)`` when a conversation tag moves to another
+    parent (``deleted`` False) or is deleted with its children (True; the enquiries have
+    lost them already), inside the admin's transaction, after the change: ``parent_ids``
+    are the top-level tags whose groups (themselves and their children) gained or lost
+    tags (none when a top-level tag was deleted)."""
+    if observer not in _tag_tree_observers:
+        _tag_tree_observers.append(observer)
+
+
+def tag_tree_changed(parent_ids: list[int], *, deleted: bool = False) -> None:
+    """Tell the observers (``enquiries.conversation_tags`` calls this)."""
+    for observer in _tag_tree_observers:
+        observer([i for i in parent_ids if i is not None], deleted)
+
+
 # (enquiry, channel) -> True to hold the new enquiry (a robot answers first). The enquiry is
 # saved with its room and first message; the holder may post in its room.
 OpenHolder = Callable[[Enquiry, Any], bool]

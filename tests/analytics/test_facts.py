@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from analytics.facts import analytics_rebuild
-from analytics.facts_models import AvailabilitySpan, EnquiryFact, EnquiryFactTag, HandlingSpan
+from analytics.facts_models import AvailabilitySpan, EnquiryFact, EnquiryFactTag, EnquiryFactTagGroup, HandlingSpan
 from tests.analytics.scenario import Day, at
 
 pytestmark = pytest.mark.django_db
@@ -22,10 +22,11 @@ def fact(enquiry_id: int) -> dict[str, Any]:
 def snapshot() -> dict[str, Any]:
     facts = {f["enquiry_id"]: f for f in EnquiryFact.objects.values()}
     tags = sorted(EnquiryFactTag.objects.values_list("enquiry_id", "tag_id"))
+    groups = sorted(EnquiryFactTagGroup.objects.values_list("enquiry_id", "group_id", "created_at"))
     spans = sorted(
         HandlingSpan.objects.values_list("enquiry_id", "staff_id", "started_at", "ended_at", "load_at_start")
     )
-    return {"facts": facts, "tags": tags, "spans": spans}
+    return {"facts": facts, "tags": tags, "groups": groups, "spans": spans}
 
 
 def test_facts_of_each_enquiry(day: Day) -> None:
@@ -38,6 +39,7 @@ def test_facts_of_each_enquiry(day: Day) -> None:
     assert (e1["wait_s"], e1["first_response_s"], e1["handle_s"]) == (30.0, 50.0, 570.0)
     assert (e1["messages_customer"], e1["messages_staff"]) == (3, 2)
     assert (e1["rating_score"], e1["rating_commented"]) == (5, True)
+    assert e1["tagged"] is True and fact(day.e3.pk)["tagged"] is False
 
     e2 = fact(day.e2.pk)
     # Auto-closed by the 05:01:01 sweep (its resolve stays the end of its handling).
@@ -99,7 +101,7 @@ def test_live_facts_equal_the_rebuilt_ones(day: Day) -> None:
     live = snapshot()
     assert len(live["facts"]) == 7
     counts = analytics_rebuild()
-    assert counts == {"facts": 7, "tags": 2, "handling_spans": 5}
+    assert counts == {"facts": 7, "tags": 2, "tag_groups": 3, "handling_spans": 5}
     assert snapshot() == live
     # Idempotent, and by the command; --since rebuilds only the later ones.
     call_command("analytics_rebuild", verbosity=0)
@@ -108,7 +110,7 @@ def test_live_facts_equal_the_rebuilt_ones(day: Day) -> None:
     HandlingSpan.objects.filter(enquiry_id=day.e7.pk).delete()
     call_command("analytics_rebuild", "--since", "2026-03-05", verbosity=0)
     assert snapshot() == live
-    assert analytics_rebuild(since=at(16)) == {"facts": 1, "tags": 0, "handling_spans": 1}
+    assert analytics_rebuild(since=at(16)) == {"facts": 1, "tags": 0, "tag_groups": 0, "handling_spans": 1}
     assert snapshot() == live
 
 
@@ -157,7 +159,7 @@ def test_event_observer_statements(day: Day, django_assert_num_queries: Any) -> 
     with django_assert_num_queries(1):  # the fact's upsert
         enquiry_event_observed(rated)
     tags = EnquiryEvent(enquiry=e1, type=EnquiryEvent.Type.TAGS_SET, created_at=at(3), data={"tags": [day.billing.pk]})
-    with django_assert_num_queries(2):  # the tags: delete, insert
+    with django_assert_num_queries(5):  # the tags and their groups: delete, delete, flag, insert, insert
         enquiry_event_observed(tags)
     alerted = EnquiryEvent(enquiry=e1, type=EnquiryEvent.Type.ALERTED, created_at=at(3))
     with django_assert_num_queries(0):
@@ -179,3 +181,47 @@ def test_a_span_ended_the_moment_it_started_rebuilds_as_it_was_kept(
     assert [s[-1] for s in live["spans"]] == [1, 1]
     analytics_rebuild()
     assert snapshot() == live
+
+
+def _groups() -> dict[int, set[int]]:
+    out: dict[int, set[int]] = {}
+    for enquiry_id, group_id in EnquiryFactTagGroup.objects.values_list("enquiry_id", "group_id"):
+        out.setdefault(enquiry_id, set()).add(group_id)
+    return out
+
+
+def test_tag_groups_follow_the_tag_tree(day: Day) -> None:
+    """An enquiry counts under each of its tags and their parents, once; moving a tag to
+    another parent or to the top, and deleting a child or a top-level tag, keep the groups
+    and the facts' "tagged" equal to what a rebuild makes from the enquiries' tags."""
+    from enquiries import conversation_tags
+
+    e1, e2, e3 = day.e1.pk, day.e2.pk, day.e3.pk  # E1 [Refund (under Billing)], E2 [Billing]
+    billing, refund = day.billing.pk, day.refund.pk
+    invoice = conversation_tags.conversation_tag_create(actor=day.admin, name="Invoice", parent_id=billing).pk
+    other = conversation_tags.conversation_tag_create(actor=day.admin, name="Other").pk
+    conversation_tags.enquiry_classify(actor=day.admin, enquiry_id=e3, tag_ids=[refund, invoice])
+    assert _groups() == {e1: {refund, billing}, e2: {billing}, e3: {refund, invoice, billing}}
+
+    def rebuilt_equal() -> None:
+        live = snapshot()
+        analytics_rebuild()
+        assert snapshot() == live
+
+    rebuilt_equal()
+    conversation_tags.conversation_tag_update(actor=day.admin, tag_id=refund, parent_id=other)
+    assert _groups() == {e1: {refund, other}, e2: {billing}, e3: {refund, other, invoice, billing}}
+    rebuilt_equal()
+    conversation_tags.conversation_tag_update(actor=day.admin, tag_id=refund, parent_id=None)
+    assert _groups() == {e1: {refund}, e2: {billing}, e3: {refund, invoice, billing}}
+    rebuilt_equal()
+    conversation_tags.conversation_tag_update(actor=day.admin, tag_id=refund, parent_id=billing)
+    conversation_tags.conversation_tag_delete(actor=day.admin, tag_id=invoice)  # a child
+    assert _groups() == {e1: {refund, billing}, e2: {billing}, e3: {refund, billing}}
+    conversation_tags.conversation_tag_delete(actor=day.admin, tag_id=refund)
+    assert _groups() == {e2: {billing}}
+    assert (fact(e1)["tagged"], fact(e2)["tagged"], fact(e3)["tagged"]) == (False, True, False)
+    rebuilt_equal()
+    conversation_tags.conversation_tag_delete(actor=day.admin, tag_id=billing)  # a top-level tag
+    assert _groups() == {} and not EnquiryFact.objects.filter(tagged=True).exists()
+    rebuilt_equal()

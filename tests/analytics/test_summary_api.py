@@ -157,12 +157,17 @@ def test_conversation_tag_groups_count_the_range_s_enquiries_only(day: Day) -> N
     """The tag groups are those of the counted facts only: a tagged enquiry of the next day
     (a higher id) or one whose id sorts among the range's but was created outside it is not
     counted; filters apply to the groups too."""
-    from analytics.facts_models import EnquiryFact, EnquiryFactTag
+    from analytics.facts_models import EnquiryFact, EnquiryFactTagGroup
+    from enquiries import conversation_tags
+    from enquiries.models import Enquiry
 
-    EnquiryFactTag.objects.create(enquiry_id=day.e7.pk, tag=day.billing)  # 2026-03-05 local
+    conversation_tags.enquiry_classify(actor=day.admin, enquiry_id=day.e7.pk, tag_ids=[day.billing.pk])  # 03-05 local
     # E4 moved to the day before: its id stays between E1's and E6's.
-    EnquiryFact.objects.filter(enquiry_id=day.e4.pk).update(created_at=at(5) - dt.timedelta(days=1))
-    EnquiryFactTag.objects.create(enquiry_id=day.e4.pk, tag=day.billing)
+    earlier = at(5) - dt.timedelta(days=1)
+    Enquiry.objects.filter(pk=day.e4.pk).update(created_at=earlier)
+    EnquiryFact.objects.filter(enquiry_id=day.e4.pk).update(created_at=earlier)
+    conversation_tags.enquiry_classify(actor=day.admin, enquiry_id=day.e4.pk, tag_ids=[day.billing.pk])
+    assert EnquiryFactTagGroup.objects.get(enquiry_id=day.e4.pk).created_at == earlier
     params = {"from": "2026-03-04", "group_by": "conversation_tag"}
     by_tag = {r["key"]: r["opened"] for r in summary(day.admin, **params).json()["rows"]}
     assert by_tag == {day.billing.pk: 2, day.refund.pk: 1, None: 3}
@@ -176,10 +181,9 @@ def test_conversation_tag_total_counts_each_enquiry_once(day: Day) -> None:
     """The conversation-tag report's total (made in the same pass as its rows) is the
     report's total whatever the group: an enquiry tagged with a child and its parent, or
     with two tags, counts once in the total and once in each of its groups."""
-    from analytics.facts_models import EnquiryFactTag
+    from enquiries import conversation_tags
 
-    EnquiryFactTag.objects.get_or_create(enquiry_id=day.e1.pk, tag=day.billing)
-    EnquiryFactTag.objects.get_or_create(enquiry_id=day.e1.pk, tag=day.refund)
+    conversation_tags.enquiry_classify(actor=day.admin, enquiry_id=day.e1.pk, tag_ids=[day.billing.pk, day.refund.pk])
     params = {"from": "2026-03-04"}
     body = summary(day.admin, group_by="conversation_tag", **params).json()
     for other in ("day", "agent"):
@@ -349,3 +353,17 @@ def test_the_json_of_a_report_is_the_standard_encoder_s(day: Day) -> None:
     assert r.content == JSONRenderer().render(r.json())
     odd = {"detail": gettext_lazy("Not found."), "n": [1, 2.5, None]}
     assert json.loads(ReportJSONRenderer().render(odd)) == {"detail": "Not found.", "n": [1, 2.5, None]}
+
+
+def test_hourly_rows_of_a_long_range_equal_those_of_each_day(day: Day) -> None:
+    """Over several days the hourly table is made in two halves cut at a local midnight
+    (analytics.report_lanes): its rows are each day's, its total the range's."""
+    params = {"from": "2026-03-03", "to": "2026-03-06", "group_by": "hour"}
+    body = summary(day.admin, **params).json()
+    assert len(body["rows"]) == 4 * 24
+    days = []
+    for d in ("2026-03-03", "2026-03-04", "2026-03-05", "2026-03-06"):
+        days += summary(day.admin, **{**params, "from": d, "to": d}).json()["rows"]
+    assert body["rows"] == days
+    assert body["total"] == summary(day.admin, **{**params, "group_by": "day"}).json()["total"]
+    assert body["total"]["opened"] == 7
