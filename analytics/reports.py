@@ -403,12 +403,16 @@ def _pg_statement(
     owned_only: bool = False,
     with_total: bool = False,
     span: tuple[dt.datetime, dt.datetime] | None = None,
+    untagged: bool = False,
 ) -> tuple[str, list[Any]]:
-    """One aggregate statement over the facts of the period (or of ``span``), by
-    ``group_by`` (None: one row; "conversation_tag": the tagged facts' groups only, a fact
-    in each of its groups; "untagged": true/false), with the total in the same pass
-    (GROUPING SETS) when ``with_total``. Columns: key, is_total and _PG_AGGREGATES."""
+    """One aggregate statement over the facts of the period (or of ``span``; with
+    ``untagged``, only those without a conversation tag), by ``group_by`` (None: one row;
+    "conversation_tag": the tagged facts' groups, a fact in each of its groups), with the
+    total in the same pass (GROUPING SETS) when ``with_total``. Columns: key, is_total and
+    _PG_AGGREGATES."""
     where, params = _pg_where(query, owned_only=owned_only, span=span)
+    if untagged:
+        where += " AND NOT f.tagged"
     join = ""
     if group_by is None:
         key_sql = "NULL::text"
@@ -416,8 +420,6 @@ def _pg_statement(
         lo, hi = span or (query.period.start, query.period.end)
         key_sql, join = "g.group_id", _TAG_GROUPS
         params = [lo, hi, *params]
-    elif group_by == "untagged":
-        key_sql = "(NOT f.tagged)"
     elif group_by in ("day", "hour"):
         # A literal (a checked IANA name), so the SELECT and GROUP BY expressions are one.
         zone = "'" + query.period.time_zone.replace("'", "''") + "'"
@@ -443,13 +445,18 @@ def _figures(raw: dict[str, Any]) -> dict[str, Any]:
     return raw
 
 
-def _hour_halves(query: SummaryQuery) -> tuple[tuple[dt.datetime, dt.datetime], tuple[dt.datetime, dt.datetime]] | None:
-    """The period cut at the local midnight nearest its middle (a bucket boundary of the
-    hourly and daily rows in every time zone), or None when that leaves a half empty."""
+# The hourly table's first lane takes this share of the range and the total (about as much
+# work as the rest of the range's hours: bench/RESULTS-analytics.md, session 12).
+_HOUR_FIRST_SHARE = 0.35
+
+
+def _hour_split(query: SummaryQuery) -> tuple[tuple[dt.datetime, dt.datetime], tuple[dt.datetime, dt.datetime]] | None:
+    """The period cut at the local midnight nearest ``_HOUR_FIRST_SHARE`` of it (a bucket
+    boundary of the hourly rows in every time zone), or None when that leaves a part empty."""
     start, end = query.period.start, query.period.end
     zone = zoneinfo.ZoneInfo(query.period.time_zone)
-    middle = (start + (end - start) / 2).astimezone(zone)
-    cut = dt.datetime.combine(middle.date(), dt.time(), tzinfo=zone)
+    near = (start + (end - start) * _HOUR_FIRST_SHARE + dt.timedelta(hours=12)).astimezone(zone)
+    cut = dt.datetime.combine(near.date(), dt.time(), tzinfo=zone)
     if not start < cut < end:
         return None
     return (start, cut), (cut, end)
@@ -464,14 +471,15 @@ def _pg_rows(
     reports that split over two lanes (analytics.report_lanes): the conversation tags (an
     enquiry may count in several groups, so the total is its own pass: the tagged groups |
     the untagged and the total) and the hourly table with its total (2,160 groups for 90
-    days: the first half | the second half, then the total)."""
-    halves = _hour_halves(query) if group_by == "hour" and with_total else None
+    days: the first third of the range and the total | the rest)."""
+    halves = _hour_split(query) if group_by == "hour" and with_total else None
     own = owned_only
     if group_by == "conversation_tag":
-        lanes = [
-            [_pg_statement(query, "conversation_tag", owned_only=own)],
-            [_pg_statement(query, "untagged", owned_only=own, with_total=with_total)],
-        ]
+        # The tagged facts' groups | the untagged ones and the total, from the facts alone.
+        second = [_pg_statement(query, None, owned_only=own, untagged=True)]
+        if with_total:
+            second.append(_pg_statement(query, None, owned_only=own))
+        lanes = [[_pg_statement(query, "conversation_tag", owned_only=own)], second]
     elif halves is not None:
         lanes = [
             [_pg_statement(query, "hour", owned_only=own, span=halves[0]), _pg_statement(query, None, owned_only=own)],
@@ -480,28 +488,29 @@ def _pg_rows(
     else:
         lanes = [[_pg_statement(query, group_by, owned_only=own, with_total=with_total)]]
     results = report_lanes.lanes_run(lanes)
+
+    def figures(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """The figures of a one-row statement (no row: an empty range)."""
+        return _figures({k: v for k, v in rows[0].items() if k not in ("key", "is_total")}) if rows else None
+
     out: dict[Any, dict[str, Any]] = {}
     total: dict[str, Any] | None = None
+    grouped = results[0][0]
     if group_by == "conversation_tag":
-        grouped, (untagged,) = results[0][0], results[1]
+        untagged = figures(results[1][0])
+        if untagged is not None:
+            out[None] = untagged
+        if with_total:
+            total = figures(results[1][1])
     elif halves is not None:
-        grouped, untagged = [*results[0][0], *results[1][0]], []
-        rest = {k: v for k, v in results[0][1][0].items() if k not in ("key", "is_total")} if results[0][1] else None
-        total = _figures(rest) if rest is not None else None
-    else:
-        grouped, untagged = results[0][0], []
+        grouped = [*results[0][0], *results[1][0]]
+        total = figures(results[0][1])
     for raw in grouped:
         key, is_total = raw.pop("key"), raw.pop("is_total")
         if is_total:
             total = _figures(raw)
         else:
             out[key] = _figures(raw)
-    for raw in untagged:  # true: the untagged facts' row; false: the tagged ones' (not shown)
-        key, is_total = raw.pop("key"), raw.pop("is_total")
-        if is_total:
-            total = _figures(raw)
-        elif key:
-            out[None] = _figures(raw)
     if with_total and group_by is None:
         total = out.get(None)
     return out, total

@@ -356,7 +356,7 @@ def test_the_json_of_a_report_is_the_standard_encoder_s(day: Day) -> None:
 
 
 def test_hourly_rows_of_a_long_range_equal_those_of_each_day(day: Day) -> None:
-    """Over several days the hourly table is made in two halves cut at a local midnight
+    """Over several days the hourly table is made in two parts cut at a local midnight
     (analytics.report_lanes): its rows are each day's, its total the range's."""
     params = {"from": "2026-03-03", "to": "2026-03-06", "group_by": "hour"}
     body = summary(day.admin, **params).json()
