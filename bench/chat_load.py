@@ -682,6 +682,9 @@ async def measure_fanout(http_base: str, ws_bases: list[str], data: dict[str, An
 
     tasks = [asyncio.create_task(reader(s)) for s in socks]
     latencies: list[float] = []
+    answered: list[float] = []  # request start -> its response (the 201)
+    firsts: list[float] = []  # request start -> the first agent's enquiry.opened
+    lasts: list[tuple[float, int]] = []  # (request start -> the last agent's, the opening's index)
     incomplete = 0
     async with httpx.AsyncClient(timeout=30) as http:
         for i in range(enquiries):
@@ -690,6 +693,7 @@ async def measure_fanout(http_base: str, ws_bases: list[str], data: dict[str, An
                 f"{http_base}/api/v1/widget/enquiries",
                 json={"channel_key": data["fan_key"], "message": "Fan-out", "visitor": {"first_name": f"F{i}"}},
             )
+            answered.append(now() - t0)
             assert response.status_code == 201, response.text
             enquiry = response.json()["id"]
             deadline = now() + 5
@@ -698,6 +702,9 @@ async def measure_fanout(http_base: str, ws_bases: list[str], data: dict[str, An
             got = arrivals.get(enquiry, [])
             incomplete += len(socks) - len(got)
             latencies += [t - t0 for t in got]
+            if got:
+                firsts.append(min(got) - t0)
+                lasts.append((max(got) - t0, i))
             await asyncio.sleep(0.2)
     for t in tasks:
         t.cancel()
@@ -710,6 +717,11 @@ async def measure_fanout(http_base: str, ws_bases: list[str], data: dict[str, An
         "p50_ms": round(pct(latencies, 50) * 1000, 2),
         "p99_ms": round(pct(latencies, 99) * 1000, 2),
         "max_ms": round(max(latencies, default=float("nan")) * 1000, 2),
+        "response_p50_ms": round(pct(answered, 50) * 1000, 2),
+        "response_p99_ms": round(pct(answered, 99) * 1000, 2),
+        "first_agent_p50_ms": round(pct(firsts, 50) * 1000, 2),
+        # The slowest openings (their last agent) by their index: is the tail the first (cold)?
+        "slowest_ms_by_index": {i: round(t * 1000, 1) for t, i in sorted(lasts, reverse=True)[:4]},
     }
 
 
