@@ -663,7 +663,9 @@ def echo_conversations(url: str, n: int) -> list[Conversation]:
 # ------------------------------------------------------------------------------ fan-out, idle
 
 
-async def measure_fanout(http_base: str, ws_bases: list[str], data: dict[str, Any], enquiries: int) -> dict[str, Any]:
+async def measure_fanout(
+    http_base: str, ws_bases: list[str], data: dict[str, Any], enquiries: int, warmup: int = 0
+) -> dict[str, Any]:
     arrivals: dict[int, list[float]] = {}
     socks = []
     for i, (_, token) in enumerate(data["fan_agents"]):
@@ -682,22 +684,32 @@ async def measure_fanout(http_base: str, ws_bases: list[str], data: dict[str, An
 
     tasks = [asyncio.create_task(reader(s)) for s in socks]
     latencies: list[float] = []
+    answered: list[float] = []  # request start -> its response (the 201)
+    firsts: list[float] = []  # request start -> the first agent's enquiry.opened
+    lasts: list[tuple[float, int]] = []  # (request start -> the last agent's, the opening's index)
     incomplete = 0
     async with httpx.AsyncClient(timeout=30) as http:
-        for i in range(enquiries):
+        for i in range(-warmup, enquiries):  # the first ``warmup`` (negative i) are not counted
             t0 = now()
             response = await http.post(
                 f"{http_base}/api/v1/widget/enquiries",
                 json={"channel_key": data["fan_key"], "message": "Fan-out", "visitor": {"first_name": f"F{i}"}},
             )
+            answered.append(now() - t0)
             assert response.status_code == 201, response.text
             enquiry = response.json()["id"]
             deadline = now() + 5
             while len(arrivals.get(enquiry, [])) < len(socks) and now() < deadline:
                 await asyncio.sleep(0.005)
             got = arrivals.get(enquiry, [])
+            if i < 0:
+                await asyncio.sleep(0.2)
+                continue
             incomplete += len(socks) - len(got)
             latencies += [t - t0 for t in got]
+            if got:
+                firsts.append(min(got) - t0)
+                lasts.append((max(got) - t0, i))
             await asyncio.sleep(0.2)
     for t in tasks:
         t.cancel()
@@ -706,10 +718,16 @@ async def measure_fanout(http_base: str, ws_bases: list[str], data: dict[str, An
     return {
         "agents": len(socks),
         "enquiries": enquiries,
+        "warmup": warmup,
         "missing_deliveries": incomplete,
         "p50_ms": round(pct(latencies, 50) * 1000, 2),
         "p99_ms": round(pct(latencies, 99) * 1000, 2),
         "max_ms": round(max(latencies, default=float("nan")) * 1000, 2),
+        "response_p50_ms": round(pct(answered, 50) * 1000, 2),
+        "response_p99_ms": round(pct(answered, 99) * 1000, 2),
+        "first_agent_p50_ms": round(pct(firsts, 50) * 1000, 2),
+        # The slowest openings (their last agent) by their index: is the tail the first (cold)?
+        "slowest_ms_by_index": {i: round(t * 1000, 1) for t, i in sorted(lasts, reverse=True)[:4]},
     }
 
 
@@ -825,6 +843,12 @@ def main() -> None:
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--fanout", type=int, default=0, help="ACTIVE agents for the enquiry.opened fan-out")
     parser.add_argument("--fanout-enquiries", type=int, default=20)
+    parser.add_argument(
+        "--fanout-warmup",
+        type=int,
+        default=0,
+        help="openings before those measured (a fresh server's first is slower: imports, caches)",
+    )
     parser.add_argument("--idle", type=int, default=0, help="idle visitor sockets for the memory figure")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
@@ -903,7 +927,9 @@ def main() -> None:
                     report["idle_channels"] = asyncio.run(measure_idle(urls, pids[0], True))
                     print(f"idle channels {label} " + json.dumps(report["idle_channels"]), flush=True)
             if args.fanout:
-                report["fanout"] = asyncio.run(measure_fanout(http_bases[0], ws_bases, data, args.fanout_enquiries))
+                report["fanout"] = asyncio.run(
+                    measure_fanout(http_bases[0], ws_bases, data, args.fanout_enquiries, args.fanout_warmup)
+                )
                 print(f"fanout {label} " + json.dumps(report["fanout"]), flush=True)
             if not args.no_chat:
                 t = time.monotonic()

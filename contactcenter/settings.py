@@ -172,6 +172,10 @@ if CC_PGBOUNCER and DATABASE_URL:
 CC_CHANNEL_LAYER = os.environ.get("CC_CHANNEL_LAYER", "pubsub")
 # Threads (each with its own database connection) that run socket clients' service calls.
 CC_SOCKET_DB_THREADS = _env_int("CC_SOCKET_DB_THREADS", 2)
+# Threads (each with its database connection) kept per web process between HTTP requests,
+# so that a request need not start a thread and connect to the database (contactcenter/asgi.py);
+# 0: a thread of its own for each request, its connection closed as it ends.
+CC_HTTP_THREADS_KEPT = _env_int("CC_HTTP_THREADS_KEPT", 8)
 # Most messages posted over sockets committed together by the process's socket writer.
 CC_SOCKET_WRITE_BATCH = _env_int("CC_SOCKET_WRITE_BATCH", 64)
 # Back-pressure of the socket writer: at most this many posts wait for it; past that a post

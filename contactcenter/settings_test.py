@@ -26,3 +26,7 @@ CC_VISITOR_MESSAGE_RATE = CC_STAFF_MESSAGE_RATE = "100000/min"
 CC_VISITOR_UPLOAD_RATE = CC_STAFF_UPLOAD_RATE = "100000/min"
 CC_AI_STAFF_RATE = "100000/min"
 CC_AI_RETRY_BASE_SECONDS = 0.01
+# In-process HTTP requests (HttpCommunicator) each in a thread of their own, their connection
+# closed as they end: a kept thread's connection would outlive the test database
+# (tests/ops/test_request_connections.py tests kept threads with a handler of its own).
+CC_HTTP_THREADS_KEPT = 0
