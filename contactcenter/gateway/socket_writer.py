@@ -5,7 +5,10 @@ connection. The thread takes everything that has queued up since its last commit
 ``CC_SOCKET_WRITE_BATCH``) and posts it with ``rooms.services.messages_post``: one
 transaction, one set of statements and one WAL flush for the lot, instead of five round
 trips and a flush per message (bench/RESULTS.md). Under light load a batch is one message
-and nothing waits; under heavy load batches grow and the cost per message falls.
+and nothing waits; under heavy load batches grow and the cost per message falls. In between,
+the writer starts a batch at most once per ``CC_SOCKET_WRITE_MIN_INTERVAL_MS`` (the first post
+after a pause goes at once): unpaced, it committed as fast as the database answered, ~150
+batches a second of about one post each at 300 msg/s, each batch's fixed CPU paid per post.
 
 The realtime events of a batch are handed to the server's event loop in one go after the
 commit, together with the answers to the waiting sockets.
