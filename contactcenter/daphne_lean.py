@@ -52,11 +52,33 @@ def _lean_protocol() -> type:
     return LeanWebSocketProtocol
 
 
+def _as_is(value: Any, *_args: Any, **_kwargs: Any) -> Any:
+    return value
+
+
+def _autobahn_plain_debug_arguments() -> None:
+    """autobahn builds the arguments of a debug log call for every frame received and sent
+    (``hltype``/``hlval``: the method's qualified name and the peer, coloured by ``click``)
+    whether or not debug lines are logged: three ``click.style`` calls and an ``inspect`` per
+    frame, about 5% of the event loop's CPU under chat load (bench/RESULTS.md, session 12).
+    Its modules get the values as they are instead; a debug line, if ever logged, shows them
+    uncoloured."""
+    from autobahn.twisted import websocket as twisted_websocket
+    from autobahn.websocket import protocol
+
+    for module in (protocol, twisted_websocket):
+        for name in ("hltype", "hlval"):
+            if hasattr(module, name):
+                setattr(module, name, _as_is)
+
+
 def install() -> None:
     """Make daphne's server create a ``ChannelQueue`` per connection, and its websocket
-    factory a protocol that lets the upgrade request go once open (idempotent)."""
+    factory a protocol that lets the upgrade request go once open (idempotent); autobahn's
+    per-frame debug arguments plain (``_autobahn_plain_debug_arguments``)."""
     from daphne import server, ws_protocol
 
+    _autobahn_plain_debug_arguments()
     if not isinstance(server.asyncio, _AsyncioWithLeanQueue):
         server.asyncio = _AsyncioWithLeanQueue("asyncio")  # type: ignore[assignment]
     if ws_protocol.WebSocketFactory.protocol is ws_protocol.WebSocketProtocol:

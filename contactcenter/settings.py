@@ -178,6 +178,12 @@ CC_SOCKET_DB_THREADS = _env_int("CC_SOCKET_DB_THREADS", 2)
 CC_HTTP_THREADS_KEPT = _env_int("CC_HTTP_THREADS_KEPT", 8)
 # Most messages posted over sockets committed together by the process's socket writer.
 CC_SOCKET_WRITE_BATCH = _env_int("CC_SOCKET_WRITE_BATCH", 64)
+# The socket writer starts a batch at most once per this many ms (the first post after a
+# pause goes at once). It otherwise commits as fast as the database answers: ~150 batches a
+# second of about one message each at 300 msg/s, each batch's fixed CPU (transaction, owner
+# locks, hooks, the events' publish, the event-loop wake-up) paid per message. Paced, the
+# posts of the interval go in one batch (bench/RESULTS.md, session 12); 0: unpaced.
+CC_SOCKET_WRITE_MIN_INTERVAL_MS = _env_int("CC_SOCKET_WRITE_MIN_INTERVAL_MS", 10)
 # Back-pressure of the socket writer: at most this many posts wait for it; past that a post
 # is refused at once with a slow_down frame (retry_after_ms) and the client sends it again.
 CC_SOCKET_WRITE_QUEUE = _env_int("CC_SOCKET_WRITE_QUEUE", 2000)

@@ -209,15 +209,28 @@ _flushing: set[asyncio.Task[None]] = set()
 
 
 async def _incr_flush(location: str, batch: list[_Hit]) -> None:
+    # A counter's lifetime is set by the hit that makes it. This process sends EXPIRE with
+    # its first hit of a counter (a window's key: new each window) and not with the later
+    # ones (one command per post instead of two); a later hit that made the counter anyway
+    # (its count is its own amount: the key had gone) sets it right after.
     try:
         async with _async_redis(location).pipeline(transaction=False) as pipe:
-            for full_key, ttl, amount, _future in batch:
+            positions: list[int] = []
+            expiring: set[int] = set()
+            position = 0
+            for i, (full_key, ttl, amount, _future) in enumerate(batch):
                 pipe.incrby(full_key, amount)
-                pipe.expire(full_key, ttl)
+                positions.append(position)
+                position += 1
+                if full_key not in _answered:
+                    pipe.expire(full_key, ttl)
+                    expiring.add(i)
+                    position += 1
             results = await pipe.execute()
-        counts = [int(results[2 * i]) for i in range(len(batch))]
+        counts = [int(results[p]) for p in positions]
     except Exception as exc:
         counts = [_unavailable(exc)] * len(batch)
+        expiring = set(range(len(batch)))
     if len(_answered) > KNOWN_MAX:
         _answered.clear()
     for (full_key, _ttl, amount, future), count in zip(batch, counts, strict=True):
@@ -229,6 +242,19 @@ async def _incr_flush(location: str, batch: list[_Hit]) -> None:
             _unanswered.pop(full_key, None)
         if future is not None and not future.done():
             future.set_result(count)
+    made = [
+        (full_key, ttl)
+        for i, ((full_key, ttl, amount, _future), count) in enumerate(zip(batch, counts, strict=True))
+        if count == amount and i not in expiring
+    ]
+    if made:
+        try:
+            async with _async_redis(location).pipeline(transaction=False) as pipe:
+                for full_key, ttl in made:
+                    pipe.expire(full_key, ttl)
+                await pipe.execute()
+        except Exception as exc:
+            _unavailable(exc)
 
 
 def _window(name: str, rate: Rate) -> tuple[str, int, float]:

@@ -144,3 +144,18 @@ def test_only_the_visitor_path_itself_skips_the_url_router(ws: None, make_visito
         await comm.disconnect()
 
     run(body)
+
+
+def test_the_lean_daphne_leaves_autobahns_per_frame_debug_arguments_plain() -> None:
+    """autobahn's websocket modules (pinned with daphne) build the arguments of a debug log
+    call for every frame with ``hltype``/``hlval`` (click-coloured names): after ``install``
+    those names are the values as they are; autobahn's own helpers are untouched."""
+    install()
+    import autobahn.util
+    from autobahn.twisted import websocket as twisted_websocket
+    from autobahn.websocket import protocol
+
+    for module in (protocol, twisted_websocket):
+        assert module.hltype(len) is len
+        assert module.hlval(7, color="green") == 7
+    assert autobahn.util.hlval(7) != 7 or not autobahn.util._HAS_CLICK

@@ -250,3 +250,30 @@ def test_a_connection_failure_before_the_batch_is_answered_not_left_hanging(
         run(body)
     finally:
         writer.connections_close()
+
+
+def test_batches_are_paced_by_the_minimum_interval_and_a_post_after_a_pause_goes_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [100.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(round(seconds, 6))
+        now[0] += seconds
+
+    monkeypatch.setattr(socket_writer.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(socket_writer.time, "sleep", sleep)
+    writer = socket_writer.SocketWriter(max_batch=4, min_interval_ms=20)
+    writer._pace()  # the first batch: at once
+    assert slept == []
+    now[0] += 0.005  # the next post 5 ms after the last batch was taken: waits the 15 ms left
+    writer._pace()
+    assert slept == [0.015]
+    now[0] += 0.5  # after a pause: at once
+    writer._pace()
+    assert slept == [0.015]
+    unpaced = socket_writer.SocketWriter(max_batch=4, min_interval_ms=0)
+    unpaced._pace()
+    unpaced._pace()
+    assert slept == [0.015]

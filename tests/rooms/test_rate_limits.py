@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -246,4 +246,37 @@ def test_far_below_the_limit_a_socket_hit_is_counted_without_waiting(settings: A
 
     async_to_sync(socket_posts)()
     assert redis_cache.get(key) == 21  # every hit counted, the refused one too
+    redis_cache.delete(key)
+
+
+def test_a_counter_gets_its_lifetime_from_the_hit_that_makes_it(settings: Any, make_visitor: Any) -> None:
+    """The first hit of a counter sets its lifetime (EXPIRE); later hits send INCRBY alone,
+    except one that finds the counter gone (its count is its own): that one sets it again."""
+    import redis
+
+    redis_cache = _redis_cache(settings)
+    raw = redis.Redis.from_url(settings.REDIS_URL)
+    visitor = make_visitor()
+    settings.CC_VISITOR_MESSAGE_RATE = "20/3600s"
+    key, ttl, _left = ratelimit._window(f"msg:visitor:{visitor.pk}", ratelimit.Rate(20, 3600))
+    full_key = redis_cache.make_key(key)
+
+    def lifetime() -> int:
+        return int(cast(Any, raw.ttl(full_key)))  # -2: no such key, -1: no lifetime
+
+    async def socket_posts() -> None:
+        await ratelimit.amessage_rate_check("visitor", visitor.pk)  # the first: waited for
+        assert 0 < await asyncio.to_thread(lifetime) <= ttl
+        await asyncio.to_thread(raw.delete, full_key)  # gone (evicted, flushed)
+        await ratelimit.amessage_rate_check("visitor", visitor.pk)  # far below: deferred
+        deadline = asyncio.get_running_loop().time() + 5
+        while await asyncio.to_thread(lifetime) <= 0:  # made again, and its lifetime set
+            assert asyncio.get_running_loop().time() < deadline, "the counter made anew has no lifetime"
+            await asyncio.sleep(0.01)
+        while ratelimit._flushing:
+            await asyncio.sleep(0.01)
+
+    async_to_sync(socket_posts)()
+    assert redis_cache.get(key) == 1
+    assert 0 < lifetime() <= ttl
     redis_cache.delete(key)
