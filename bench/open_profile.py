@@ -41,6 +41,7 @@ def main() -> None:
     parser.add_argument("--db-name", default="cc_open_profile")
     parser.add_argument("--profile", type=int, default=0, help="print the N top functions by cumulative time")
     parser.add_argument("--sort", default="cumulative", help="the profile's order (cumulative, tottime, ...)")
+    parser.add_argument("--callers", default="", help="also print the callers of functions matching this")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
         sys.exit("Set DATABASE_URL and REDIS_URL.")
@@ -121,6 +122,7 @@ def main() -> None:
         await asyncio.sleep(0.5)  # let the outbox publish
 
     asyncio.run(run())
+    print("ms of the first opens, in order:", " ".join(f"{t:.1f}" for t in times[:5]))
     times.sort()
     to_commit.sort()
     print(
@@ -135,6 +137,8 @@ def main() -> None:
     if profiler is not None:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.profile)
+        if args.callers:
+            pstats.Stats(profiler, stream=out).print_callers(args.callers)
         print(out.getvalue())
 
 
