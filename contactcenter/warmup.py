@@ -36,7 +36,9 @@ HOT_MODELS = (
 
 def process_warm_up() -> None:
     """Once per process, before it serves: the URL conf (which imports every API module),
-    the translations of every language, the posting path's statements."""
+    the translations of every language, the posting path's statements, the rate limits'
+    Redis connection and script, the task app's tasks. (No database: that is the kept
+    threads'.)"""
     try:
         from django.urls import get_resolver
         from django.utils.translation import trans_real
@@ -44,9 +46,16 @@ def process_warm_up() -> None:
         get_resolver().url_patterns  # noqa: B018 - the import is the point
         for code, _name in settings.LANGUAGES:
             trans_real.translation(code)
+        from contactcenter.org import ratelimit
         from rooms.services import _hot_sql
 
         _hot_sql()
+        ratelimit.warm_up()
+        # The task app binds its tasks at the first one sent (an opening schedules its deadline).
+        from contactcenter.celery import app
+
+        app.finalize(auto=True)
+        app.tasks  # noqa: B018 - loads the autodiscovered task modules
     except Exception:
         logger.warning("warm-up of the process failed", exc_info=True)
 
@@ -64,8 +73,12 @@ def hot_tables() -> list[str]:
 def thread_warm_up() -> None:
     """In a kept HTTP thread before its first request: its database connection, opened,
     with the catalog entries of the tables an opening uses loaded (a new PostgreSQL backend
-    reads them at its first statement on each table). One round trip; reads no row."""
+    reads them at its first statement on each table), and the work hours kept per process
+    read. Reads no row of the opening's tables."""
     try:
+        from contactcenter.org.services import org_work_hours
+
+        org_work_hours()  # kept per process (routing reads it at every opening)
         quote = connection.ops.quote_name
         sql = " UNION ALL ".join(f"SELECT 1 FROM {quote(t)} WHERE false" for t in hot_tables())  # noqa: S608 - names from _meta
         with connection.cursor() as cursor:

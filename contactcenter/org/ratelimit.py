@@ -145,6 +145,23 @@ return {-1, ''}
 _sliding_log_scripts: dict[str, Any] = {}
 
 
+def _sliding_log_script(location: str) -> Any:
+    script = _sliding_log_scripts.get(location)
+    if script is None:
+        script = _sliding_log_scripts[location] = _sync_redis(location).register_script(_SLIDING_LOG_SCRIPT)
+    return script
+
+
+def warm_up() -> None:
+    """At a web process's start (contactcenter.warmup): the Redis connection of the limits
+    opened and the sliding log's script loaded, so that the first request sends one
+    EVALSHA, not a connect, an EVALSHA refused and an EVAL. Nothing with the in-process cache."""
+    location = _redis_location()
+    if location is not None:
+        _sync_redis(location).script_load(_SLIDING_LOG_SCRIPT)
+        _sliding_log_script(location)
+
+
 def sliding_log_hit(key: str, limit: int, period: int, now: float) -> tuple[bool, int, float] | None:
     """A request at ``now`` against at most ``limit`` per ``period`` seconds in the sliding
     log ``key`` (a cache key): (let through, requests logged, the oldest's time), or None
@@ -153,9 +170,7 @@ def sliding_log_hit(key: str, limit: int, period: int, now: float) -> tuple[bool
     location = _redis_location()
     if location is None:
         return None
-    script = _sliding_log_scripts.get(location)
-    if script is None:
-        script = _sliding_log_scripts[location] = _sync_redis(location).register_script(_SLIDING_LOG_SCRIPT)
+    script = _sliding_log_script(location)
     member = f"{now!r}:{os.urandom(4).hex()}"
 
     def run() -> Any:
