@@ -171,7 +171,8 @@ class WidgetThrottle(SimpleRateThrottle):
         if self.key is None:
             return True
         self.now = self.timer()
-        hit = ratelimit.sliding_log_hit(f"log-{self.key}", self.num_requests, self.duration, self.now)
+        limit, period = self.num_requests, self.duration  # type: ignore[attr-defined] # set by DRF's __init__
+        hit = ratelimit.sliding_log_hit(f"log-{self.key}", limit, period, self.now)
         if hit is None:
             return super().allow_request(request, view)
         allowed, count, oldest = hit

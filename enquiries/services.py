@@ -652,7 +652,8 @@ def enquiry_open(
         )
         # A new visitor's customer comes from this transaction, its last_seen_at as written
         # (a new one: seen ``now`` already, no UPDATE).
-        known = visitor.customer.last_seen_at if new_visitor and Visitor.customer.is_cached(visitor) else None
+        customer = visitor.customer if new_visitor and Visitor.customer.is_cached(visitor) else None
+        known = customer.last_seen_at if customer is not None else None
         customer_services.customer_seen(customer_id=visitor.customer_id, when=now, known=known)
         room = room_services.room_create_for_enquiry(enquiry_id=enquiry.pk)
         enquiry.room = room  # for enquiry_data, without reading it back
