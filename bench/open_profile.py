@@ -41,6 +41,10 @@ def main() -> None:
     parser.add_argument("--db-name", default="cc_open_profile")
     parser.add_argument("--profile", type=int, default=0, help="print the N top functions by cumulative time")
     parser.add_argument("--sort", default="cumulative", help="the profile's order (cumulative, tottime, ...)")
+    parser.add_argument(
+        "--warm-up", action="store_true", help="warm up as a web process does at start (contactcenter/warmup.py)"
+    )
+    parser.add_argument("--callers", default="", help="also print the callers of functions matching this")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
         sys.exit("Set DATABASE_URL and REDIS_URL.")
@@ -116,11 +120,17 @@ def main() -> None:
     async def run() -> None:
         # As under daphne: the view runs in a worker thread called from a running event
         # loop, so its on-commit events go to the loop's outbox (realtime._dispatch).
+        if args.warm_up:
+            from contactcenter import warmup
+
+            warmup.process_warm_up()
+            await sync_to_async(warmup.thread_warm_up)()
         for i in range(args.warmup + args.opens):
             await sync_to_async(one)(i, i >= args.warmup)
         await asyncio.sleep(0.5)  # let the outbox publish
 
     asyncio.run(run())
+    print("ms of the first opens, in order:", " ".join(f"{t:.1f}" for t in times[:5]))
     times.sort()
     to_commit.sort()
     print(
@@ -135,6 +145,8 @@ def main() -> None:
     if profiler is not None:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.profile)
+        if args.callers:
+            pstats.Stats(profiler, stream=out).print_callers(args.callers)
         print(out.getvalue())
 
 

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from django.conf import settings
+from django.db.models import F
 from django.utils import translation
 from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, extend_schema_field
@@ -398,7 +399,13 @@ class WidgetEnquiryOut(serializers.Serializer):
 
 def _widget_target(values: dict[str, Any]) -> tuple[Channel, Tag | None, Staff | None]:
     """The visitor's channel (by its key) and the team or person chosen in its directory."""
-    channel = Channel.objects.select_related("destination").filter(key=values["channel_key"], is_active=True).first()
+    # The destination's tag's custom info read with it (enquiries.services._custom_info).
+    channel = (
+        Channel.objects.select_related("destination")
+        .annotate(destination_tag_custom_info=F("destination__tag__custom_info"))
+        .filter(key=values["channel_key"], is_active=True)
+        .first()
+    )
     if channel is None or channel.kind not in (Channel.Kind.WIDGET, Channel.Kind.WEBLINK):
         raise InvalidInput.field("channel_key", gettext("Unknown channel."))
     tag = staff = None

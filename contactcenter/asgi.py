@@ -2,6 +2,7 @@
 
 import gc
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactcenter.settings")
@@ -44,6 +45,15 @@ class _KeptThreads:
         # then ends; nothing waits for it.
         executor.submit(_close_request_connections)
         executor.shutdown(wait=False)
+
+    def warm_up(self, function: Callable[[], None]) -> None:
+        """Start the kept threads now, each running ``function`` (its connection opened and
+        warmed: contactcenter.warmup) before its first request, which otherwise waits
+        behind it. Does not wait."""
+        for _ in range(self.keep - len(self.idle)):
+            executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="http-request")
+            executor.submit(function)
+            self.idle.append(executor)
 
     def close(self) -> None:
         """Close the kept threads' connections and end them (tests, before the test
@@ -91,6 +101,14 @@ class RequestConnectionsClosingHandler(ASGIHandler):
 
 django.setup(set_prefix=False)
 django_asgi_app = RequestConnectionsClosingHandler()
+
+from contactcenter import warmup  # noqa: E402
+
+# A fresh process's first requests as fast as the next ones (contactcenter/warmup.py): the
+# URL conf, translations and hot statements now; the kept threads' connections meanwhile.
+warmup.process_warm_up()
+if django_asgi_app.threads is not None:
+    django_asgi_app.threads.warm_up(warmup.thread_warm_up)
 
 from contactcenter.gateway.routing import websocket_application  # noqa: E402
 from contactcenter.org.background import start_ticker  # noqa: E402

@@ -60,13 +60,16 @@ def customer_for_new_visitor(
     email: str = "",
     phone: str = "",
     custom_fields: list[dict[str, str]] | None = None,
+    seen_at: dt.datetime | None = None,
 ) -> Customer:
     """The customer of a visitor being created: ``proven`` (the customer the caller found by
     a proven identity: the same platform user on another channel of the same kind, an email
     enquiry's address) with its empty fields filled from the visitor's, else a new customer
     with the visitor's name, email and phone. Unproven likenesses (the same email typed in a
     widget form) never link here: staff see them as possible duplicates. The caller holds
-    the transaction that creates the visitor."""
+    the transaction that creates the visitor. ``seen_at``: when the visitor's first enquiry
+    opens, if the caller knows it: a new customer is written seen then (``customer_seen``
+    in the same INSERT instead of an UPDATE after it)."""
     customer = live_customer(proven)
     if customer is None:
         return Customer.objects.create(
@@ -74,6 +77,7 @@ def customer_for_new_visitor(
             email=email,
             phone=phone[:PHONE_MAX],
             custom_fields=list(custom_fields or []),
+            last_seen_at=seen_at,
         )
     changed = []
     for field, value in (("name", name[:NAME_MAX]), ("email", email), ("phone", phone[:PHONE_MAX])):
@@ -85,10 +89,13 @@ def customer_for_new_visitor(
     return customer
 
 
-def customer_seen(*, customer_id: int | None, when: dt.datetime) -> None:
+def customer_seen(*, customer_id: int | None, when: dt.datetime, known: dt.datetime | None = None) -> None:
     """One of the customer's enquiries opened at ``when``: the list's order (most recently
-    seen first). A single conditional UPDATE: never moves the moment back."""
-    if customer_id is None:
+    seen first). A single conditional UPDATE: never moves the moment back. ``known``: the
+    customer's ``last_seen_at`` as this transaction wrote or read it; since it only moves
+    forward, when it is already ``when`` or later the UPDATE would change nothing and is
+    not sent (a new widget visitor's customer, written seen: ``customer_for_new_visitor``)."""
+    if customer_id is None or (known is not None and known >= when):
         return
     Customer.objects.filter(Q(last_seen_at__lt=when) | Q(last_seen_at__isnull=True), pk=customer_id).update(
         last_seen_at=when

@@ -132,13 +132,53 @@ def available_staff_ids(destination: Destination) -> list[int]:
     in id order: one statement, no model instances. Routing runs it on every open, for
     every candidate: written as SQL, which the ORM took longer to build than the database
     to run (1.9 of 2.2 ms, bench/RESULTS.md "Session 12 (rtopen)")."""
+    candidates = _available_sql(destination)
+    if candidates is None:
+        return []
+    sql, params = candidates
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " ORDER BY s.id", params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def available_staff_and_queue(destination: Destination) -> tuple[list[int], list[tuple[int, int, int]]]:
+    """``available_staff_ids`` and ``selectors.queue_positions`` of the destination, in one
+    statement (one round trip fewer for every opening: bench/RESULTS.md, "Session 12
+    (rtopen2)"). The queue is numbered as ``queue_positions`` numbers it (oldest first)."""
+    candidates = _available_sql(destination)
+    queue = (
+        f"SELECT 1, e.id, e.visitor_id, e.created_at FROM {Enquiry._meta.db_table} e"  # noqa: S608 - names from _meta
+        " WHERE e.destination_id = %s AND e.status = %s AND e.robot_held = %s"
+    )
+    queue_params: list[Any] = [destination.pk, Enquiry.Status.OPEN, False]
+    if candidates is None:
+        sql, params = queue, queue_params
+    else:
+        staff_sql, staff_params = candidates
+        sql = staff_sql.replace("SELECT s.id FROM", "SELECT 0, s.id, NULL, NULL FROM", 1) + " UNION ALL " + queue
+        params = [*staff_params, *queue_params]
+    available: list[int] = []
+    positions: list[tuple[int, int, int]] = []
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM ({sql}) AS u ORDER BY 1, 4, 2", params)  # noqa: S608 - built above
+        for part, pk, visitor_id, _created_at in cursor.fetchall():
+            if part == 0:
+                available.append(pk)
+            else:
+                positions.append((pk, visitor_id, len(positions) + 1))
+    return available, positions
+
+
+def _available_sql(destination: Destination) -> tuple[str, list[Any]] | None:
+    """The SQL (without ORDER BY) and parameters of ``available_staff_ids``; None when
+    nobody can serve the destination (its tag or staff member deleted)."""
     staff_table = Staff._meta.db_table
     tags = Staff._meta.get_field("tags")
     through = Staff.tags.through._meta
     params: list[Any] = []
     if destination.type == Destination.Type.TAG:
         if destination.tag_id is None:  # its tag was deleted (tag_delete): nobody serves it
-            return []
+            return None
         served = (
             f" JOIN {through.db_table} st ON st.{tags.m2m_column_name()} = s.id"  # type: ignore[attr-defined]
             f" AND st.{tags.m2m_reverse_name()} = %s"  # type: ignore[attr-defined]
@@ -147,7 +187,7 @@ def available_staff_ids(destination: Destination) -> list[int]:
         only = ""
     else:
         if destination.staff_id is None:
-            return []
+            return None
         served, only = "", " AND s.id = %s"
     params += [True, Staff.Availability.ACTIVE]
     if only:
@@ -157,11 +197,9 @@ def available_staff_ids(destination: Destination) -> list[int]:
     sql = (
         f"SELECT s.id FROM {staff_table} s{served} WHERE s.is_active = %s AND s.availability = %s{only}"  # noqa: S608
         f" AND (SELECT COUNT(*) FROM {Enquiry._meta.db_table} e WHERE e.owner_id = s.id AND e.status = %s)"
-        " < s.max_concurrent ORDER BY s.id"
+        " < s.max_concurrent"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+    return sql, params
 
 
 def _alert(
@@ -185,22 +223,24 @@ def _alert(
             )
         )
     alerted = [i for i in dict.fromkeys(staff_ids) if i not in existing]
+    rows: tuple[str, list[Any]] | None = None
     if alerted and connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO enquiries_enquiryalert (enquiry_id, staff_id, transfer_id, created_at)"
-                " SELECT %s, s, %s, %s FROM unnest(%s::bigint[]) AS s",
-                [enquiry.pk, transfer.pk if transfer else None, now, alerted],
-            )
+        # Sent with the "alerted" row below: one round trip for both.
+        rows = (
+            "INSERT INTO enquiries_enquiryalert (enquiry_id, staff_id, transfer_id, created_at)"
+            " SELECT %s, s, %s, %s FROM unnest(%s::bigint[]) AS s",
+            [enquiry.pk, transfer.pk if transfer else None, now, alerted],
+        )
     elif alerted:
         EnquiryAlert.objects.bulk_create(
             [EnquiryAlert(enquiry=enquiry, staff_id=i, transfer=transfer, created_at=now) for i in alerted]
         )
     if alerted:
-        _log(
+        enquiry_event_append(
             enquiry,
             EnquiryEvent.Type.ALERTED,
             data={"staff": alerted, "transfer": transfer.pk if transfer else None},
+            sent_with=rows,
         )
         # As GET /enquiries?status=open says it.
         offered = {**(data if data is not None else enquiry_data(enquiry)), "offered": True}
@@ -321,11 +361,13 @@ def visitor_create(
     language: str = "",
     customer: Customer | None = None,
     savepoint: bool = True,
+    seen_at: dt.datetime | None = None,
 ) -> Visitor:
     """A new visitor and its customer: ``customer`` when the caller proved it (a host site's
     verified identifier), else the customer of a proven platform identity, else a new one
     (customers.services.customer_for_new_visitor). ``savepoint=False``: the caller's
-    transaction rolls back as a whole on any error (the widget's opening)."""
+    transaction rolls back as a whole on any error (the widget's opening). ``seen_at``:
+    when the visitor's first enquiry opens, for a new customer's ``last_seen_at``."""
     clean = _clean_visitor_fields(fields or {})
     utm_clean = _clean_map("utm", utm)
     bad = [k for k in utm_clean if not k.startswith("utm_")]
@@ -339,6 +381,7 @@ def visitor_create(
                 name=name,
                 email=clean.get("email", ""),
                 phone=clean.get("phone", ""),
+                seen_at=seen_at,
             )
         return Visitor.objects.create(
             channel=channel,
@@ -502,8 +545,13 @@ def _custom_info(enquiry: Enquiry, channel: Channel) -> str:
     that has one, else the channel's; never on a staff member's personal web link."""
     dest = enquiry.destination
     if dest.type == Destination.Type.TAG and dest.tag_id is not None:
-        # Read now: the destination may come cached with the channel, its tag with it.
-        tag_info = Tag.objects.filter(pk=dest.tag_id).values_list("custom_info", flat=True).first()
+        # Read now (the destination may come cached with the channel, its tag with it),
+        # unless the caller read the channel for this request with its destination's tag's
+        # custom info (``destination_tag_custom_info``: the widget's opening).
+        if dest.pk == channel.destination_id and hasattr(channel, "destination_tag_custom_info"):
+            tag_info = channel.destination_tag_custom_info
+        else:
+            tag_info = Tag.objects.filter(pk=dest.tag_id).values_list("custom_info", flat=True).first()
         if tag_info:
             return tag_info
     if enquiry_via(enquiry) == ChannelKind.WEBLINK and dest.type == Destination.Type.STAFF:
@@ -550,6 +598,7 @@ def enquiry_open(
     client_country: str = "",
     note_only: bool = False,
     new_visitor: bool = False,
+    now: dt.datetime | None = None,
 ) -> Enquiry:
     """Open an enquiry from ``visitor`` on ``channel`` and route it (SPEC 3.1, 3.3, 3.4).
     ``message`` (the first) is posted as a message of kind ``posted_as`` ("visitor" from
@@ -564,6 +613,8 @@ def enquiry_open(
     Locks the visitor row first (before any enquiry or room row). ``new_visitor``: the
     caller created ``visitor`` in its transaction (uncommitted, so nobody else sees the row
     and it has no enquiry yet): no lock, no conversation in progress, no earlier agent.
+    ``now``: the opening's moment if the caller took it (the new visitor's customer was
+    written seen then); else the clock's.
     """
     if message and len(message) > settings.CC_MESSAGE_MAX_CHARS:
         raise InvalidInput.field("message", f"The message is limited to {settings.CC_MESSAGE_MAX_CHARS} characters.")
@@ -576,7 +627,7 @@ def enquiry_open(
         destination = destination_for(staff=staff)
     else:
         destination = channel.destination
-    now = clock.now()
+    now = now or clock.now()
     # A new visitor's caller rolls back its whole transaction on any error (the visitor
     # with it): no savepoint of our own.
     with transaction.atomic(savepoint=not new_visitor):
@@ -599,7 +650,11 @@ def enquiry_open(
             created_at=now,
             deadline_at=now + _seconds(settings.CC_ENQUIRY_MAX_WAIT_SECONDS),
         )
-        customer_services.customer_seen(customer_id=visitor.customer_id, when=now)
+        # A new visitor's customer comes from this transaction, its last_seen_at as written
+        # (a new one: seen ``now`` already, no UPDATE).
+        customer = visitor.customer if new_visitor and Visitor.customer.is_cached(visitor) else None
+        known = customer.last_seen_at if customer is not None else None
+        customer_services.customer_seen(customer_id=visitor.customer_id, when=now, known=known)
         room = room_services.room_create_for_enquiry(enquiry_id=enquiry.pk)
         enquiry.room = room  # for enquiry_data, without reading it back
         _log(enquiry, EnquiryEvent.Type.OPENED, by_visitor=True, data={"channel": channel.kind})
@@ -651,12 +706,18 @@ def _route(enquiry: Enquiry, now: dt.datetime, *, fresh: bool = False, new_visit
     bench/open_profile.py)."""
     destination = enquiry.destination
     open_hours = within_work_hours(now, org_work_hours())
-    available = available_staff_ids(destination) if open_hours else []
+    positions: list[tuple[int, int, int]] | None = None
+    if open_hours:
+        # The candidates and the queue read together (the queue is used only with candidates).
+        available, positions = available_staff_and_queue(destination)
+    else:
+        available = []
     sticky = _sticky_staff(enquiry.visitor, available) if available and not new_visitor else None
     head_start = settings.CC_STICKY_HEAD_START_SECONDS
     with_head_start = sticky is not None and head_start > 0 and len(available) > 1
     alerted = [sticky] if with_head_start and sticky is not None else available
-    positions = queue_positions(destination.pk) if available else None
+    if not available:
+        positions = None
     if positions is not None:
         mine = next((p for e, _v, p in positions if e == enquiry.pk), None)
         enquiry.opened_position = mine
@@ -1761,7 +1822,9 @@ def widget_enquiry_open(
                 raise InvalidInput.field("replaces", _("Unknown conversation."))
             enquiry_end_by_visitor(visitor=visitor, enquiry_id=replaces)
         new_visitor = visitor is None
-        visitor = _widget_visitor(channel, visitor, fields, device, utm, language=language)
+        # One moment for the opening and a new customer's last_seen_at (written with it).
+        now = clock.now()
+        visitor = _widget_visitor(channel, visitor, fields, device, utm, language=language, seen_at=now)
         return enquiry_open(
             channel=channel,
             visitor=visitor,
@@ -1771,18 +1834,26 @@ def widget_enquiry_open(
             via=via,
             client_country=country_for_address(client_address),
             new_visitor=new_visitor,
+            now=now,
         )
 
 
 def _widget_visitor(
-    channel: Channel, visitor: Visitor | None, fields: dict[str, Any], device: Any, utm: Any, *, language: str = ""
+    channel: Channel,
+    visitor: Visitor | None,
+    fields: dict[str, Any],
+    device: Any,
+    utm: Any,
+    *,
+    language: str = "",
+    seen_at: dt.datetime | None = None,
 ) -> Visitor:
     """A new visitor from the widget's form, or the returning one with what it typed now
     (``language``: the widget's, kept as the visitor's chat_language)."""
     if visitor is None:
         # The caller's transaction writes the visitor and the enquiry together or not at all.
         return visitor_create(
-            channel=channel, fields=fields, device=device, utm=utm, language=language, savepoint=False
+            channel=channel, fields=fields, device=device, utm=utm, language=language, savepoint=False, seen_at=seen_at
         )
     changes = {k: v for k, v in _clean_visitor_fields(fields).items() if v}
     for key, value in changes.items():

@@ -16,6 +16,7 @@ import asyncio
 import hashlib
 import logging
 import math
+import os
 import re
 import time
 import weakref
@@ -28,6 +29,7 @@ from django.core.cache import cache
 from django.utils.translation import ngettext
 
 from contactcenter.org import clock
+from contactcenter.org.cache import FailOpenRedisCacheClient
 from contactcenter.org.errors import RateLimited
 from contactcenter.org.models import Staff
 
@@ -123,6 +125,73 @@ def _incr(key: str, ttl: int) -> int:
         return int(count)
     except Exception as exc:
         return _unavailable(exc)
+
+
+# A sliding log (DRF's SimpleRateThrottle: the times of the requests let through in the last
+# ``period``) kept in a Redis sorted set and checked and extended by one script: one round
+# trip, where the throttle's own cache.get and cache.set took two (and two simultaneous
+# requests could both pass on the same history). Returns -1 for a request let through (and
+# logged), else the number logged and the oldest time (for the throttle's wait()).
+_SLIDING_LOG_SCRIPT = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
+local n = redis.call('ZCARD', KEYS[1])
+if n >= tonumber(ARGV[3]) then
+  return {n, redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]}
+end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return {-1, ''}
+"""
+_sliding_log_scripts: dict[str, Any] = {}
+
+
+def _sliding_log_script(location: str) -> Any:
+    script = _sliding_log_scripts.get(location)
+    if script is None:
+        script = _sliding_log_scripts[location] = _sync_redis(location).register_script(_SLIDING_LOG_SCRIPT)
+    return script
+
+
+def warm_up() -> None:
+    """At a web process's start (contactcenter.warmup): the Redis connection of the limits
+    opened and the sliding log's script loaded, so that the first request sends one
+    EVALSHA, not a connect, an EVALSHA refused and an EVAL. Nothing with the in-process cache."""
+    location = _redis_location()
+    if location is not None:
+        _sync_redis(location).script_load(_SLIDING_LOG_SCRIPT)
+        _sliding_log_script(location)
+
+
+def sliding_log_hit(key: str, limit: int, period: int, now: float) -> tuple[bool, int, float] | None:
+    """A request at ``now`` against at most ``limit`` per ``period`` seconds in the sliding
+    log ``key`` (a cache key): (let through, requests logged, the oldest's time), or None
+    with the in-process cache (the caller keeps its own log). Redis unreachable: let
+    through (logged once a minute)."""
+    location = _redis_location()
+    if location is None:
+        return None
+    script = _sliding_log_script(location)
+    member = f"{now!r}:{os.urandom(4).hex()}"
+
+    def run() -> Any:
+        return script(keys=[cache.make_key(key)], args=[repr(now), int(period), int(limit), member])
+
+    client = getattr(cache, "_cache", None)
+    if isinstance(client, FailOpenRedisCacheClient):
+        # As the throttles' cache reads did: not tried again for a while after a failure.
+        result = client._try(run, None)
+    else:
+        try:
+            result = run()
+        except Exception as exc:
+            result = None
+            _unavailable(exc)
+    if result is None:
+        return (True, 0, now)
+    count, oldest = result
+    if int(count) < 0:
+        return (True, 0, now)
+    return (False, int(count), float(oldest))
 
 
 # Counter hits made on one event loop in the same turn of it go to Redis together: one

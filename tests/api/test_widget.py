@@ -293,6 +293,40 @@ def test_rating_before_resolve_409(open_enquiry, agent):
     assert e.rating_score is None
 
 
+def test_widget_rate_limit_in_redis_is_one_sliding_log(monkeypatch, settings, widget_open, open_enquiry, agent):
+    """With the Redis cache (production) the widget's limit is the same sliding log, kept in
+    a Redis sorted set and checked by one script (one round trip): the refused request is not
+    logged, and the answer says when to try again."""
+    from contactcenter.org import ratelimit
+    from enquiries.auth import WidgetThrottle
+    from tests.conftest import require_redis
+
+    require_redis()
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": settings.REDIS_URL,
+            "KEY_PREFIX": f"cc-widget-limit-test-{id(settings)}",
+        }
+    }
+    from django.core.cache import cache
+
+    monkeypatch.setattr(WidgetThrottle, "THROTTLE_RATES", {"widget": "2/min"})
+    e = open_enquiry()
+    client = _visitor_of(e)
+    for _ in range(2):
+        ok(client.get(f"/api/v1/widget/enquiries/{e.pk}"))
+    refused = client.get(f"/api/v1/widget/enquiries/{e.pk}")
+    assert "throttled" in error(refused, 429)["detail"].lower()
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    key = cache.make_key(f"log-throttle_widget_visitor-{e.visitor_id}")
+    redis = ratelimit._sync_redis(settings.REDIS_URL)
+    assert redis.zcard(key) == 2 and 0 < redis.ttl(key) <= 60
+    other = open_enquiry()  # another visitor has its own allowance
+    ok(_visitor_of(other).get(f"/api/v1/widget/enquiries/{other.pk}"))
+    redis.delete(key, cache.make_key(f"log-throttle_widget_visitor-{other.visitor_id}"))
+
+
 def test_widget_rate_limit_per_visitor(monkeypatch, widget_open, open_enquiry, agent):
     from django.core.cache import cache
 

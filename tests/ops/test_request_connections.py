@@ -114,3 +114,28 @@ def test_threads_beyond_those_kept_close_their_connection(
         assert handler.threads is not None
         handler.threads.close()
     assert all(conn.connection is None for conn, _thread in opened)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_warm_up_starts_the_kept_threads_with_their_connections(
+    settings: Any, opened: list[tuple[Any, threading.Thread]]
+) -> None:
+    """At start (contactcenter/asgi.py) the kept threads are started and each opens its
+    connection (contactcenter/warmup.py): the first requests then open none."""
+    require_postgres()
+    from contactcenter import warmup
+    from contactcenter.asgi import RequestConnectionsClosingHandler
+
+    settings.CC_HTTP_THREADS_KEPT = 2
+    handler = RequestConnectionsClosingHandler()
+    assert handler.threads is not None
+    try:
+        handler.threads.warm_up(warmup.thread_warm_up)
+        assert _wait_until(lambda: len(opened) == 2), opened
+        assert all(thread.name.startswith("http-request") for _conn, thread in opened), opened
+        responses = [async_to_sync(_ask)(handler) for _ in range(REQUESTS)]
+        assert all(400 <= r["status"] < 500 for r in responses), responses
+        assert len(opened) == 2, opened  # the requests used the warmed connections
+    finally:
+        handler.threads.close()
+    assert all(conn.connection is None for conn, _thread in opened)
