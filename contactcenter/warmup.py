@@ -13,6 +13,13 @@ import logging
 from django.apps import apps
 from django.conf import settings
 from django.db import connection
+from django.urls import get_resolver
+from django.utils.translation import trans_real
+
+from contactcenter.celery import app as task_app
+from contactcenter.org import ratelimit
+from contactcenter.org.services import org_work_hours
+from rooms.services import posting_warm_up
 
 logger = logging.getLogger(__name__)
 
@@ -40,22 +47,14 @@ def process_warm_up() -> None:
     Redis connection and script, the task app's tasks. (No database: that is the kept
     threads'.)"""
     try:
-        from django.urls import get_resolver
-        from django.utils.translation import trans_real
-
         get_resolver().url_patterns  # noqa: B018 - the import is the point
         for code, _name in settings.LANGUAGES:
             trans_real.translation(code)
-        from contactcenter.org import ratelimit
-        from rooms.services import _hot_sql
-
-        _hot_sql()
+        posting_warm_up()
         ratelimit.warm_up()
         # The task app binds its tasks at the first one sent (an opening schedules its deadline).
-        from contactcenter.celery import app
-
-        app.finalize(auto=True)
-        app.tasks  # noqa: B018 - loads the autodiscovered task modules
+        task_app.finalize(auto=True)
+        task_app.tasks  # noqa: B018 - loads the autodiscovered task modules
     except Exception:
         logger.warning("warm-up of the process failed", exc_info=True)
 
@@ -76,8 +75,6 @@ def thread_warm_up() -> None:
     reads them at its first statement on each table), and the work hours kept per process
     read. Reads no row of the opening's tables."""
     try:
-        from contactcenter.org.services import org_work_hours
-
         org_work_hours()  # kept per process (routing reads it at every opening)
         quote = connection.ops.quote_name
         sql = " UNION ALL ".join(f"SELECT 1 FROM {quote(t)} WHERE false" for t in hot_tables())  # noqa: S608 - names from _meta

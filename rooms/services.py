@@ -575,6 +575,12 @@ def _hot_sql() -> _HotSQL:
     return _hot_sql_built
 
 
+def posting_warm_up() -> None:
+    """Build the posting path's statements now (a web process's warm-up,
+    contactcenter/warmup.py) instead of at the first post."""
+    _hot_sql()
+
+
 def _hot_sql_build() -> _HotSQL:
     q = connection.ops.quote_name
     no_key = connection.features.has_select_for_no_key_update
