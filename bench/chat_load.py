@@ -204,6 +204,7 @@ async def staff_socket_url(ws_base: str, http_base: str, token: str) -> str:
 class Stats:
     sent: dict[str, float] = field(default_factory=dict)  # client_id -> send time
     got: dict[str, float] = field(default_factory=dict)  # client_id -> receipt latency (s)
+    acked: dict[str, float] = field(default_factory=dict)  # client_id -> post -> ack latency (s)
     dupes: int = 0
     errors: int = 0
     acks: int = 0
@@ -331,6 +332,9 @@ class Load:
                 if kind == "message.ack":
                     self.stats.acks += 1
                     client_id = data.get("client_id") or ""
+                    sent_at = self.stats.sent.get(client_id)
+                    if sent_at is not None and client_id not in self.stats.acked:
+                        self.stats.acked[client_id] = now() - sent_at
                     c.pending.pop(client_id, None)
                     c.refused.discard(client_id)
                     if client_id == c.probe:
@@ -438,6 +442,12 @@ class Load:
             await asyncio.sleep(0.05)
         last = max(send_end, self.stats.last_arrival)
         latencies = list(self.stats.got.values())
+        acked = list(self.stats.acked.values())
+        # The p99 of each second of the send window (by send time): a tail spread evenly or
+        # a few stalls.
+        by_second: dict[int, list[float]] = {}
+        for cid, lat in self.stats.got.items():
+            by_second.setdefault(int(self.stats.sent[cid] - start), []).append(lat)
         delivered_in_window = sum(1 for cid, lat in self.stats.got.items() if self.stats.sent[cid] + lat <= send_end)
         return {
             "offered_rate": rate,
@@ -456,6 +466,11 @@ class Load:
             "p50_ms": round(pct(latencies, 50) * 1000, 2),
             "p99_ms": round(pct(latencies, 99) * 1000, 2),
             "max_ms": round(max(latencies, default=float("nan")) * 1000, 2),
+            # Post -> its ack on the posting socket (the writer's side: queued, committed,
+            # answered) against post -> the agent's message.created (also the fan-out).
+            "ack_p50_ms": round(pct(acked, 50) * 1000, 2) if acked else None,
+            "ack_p99_ms": round(pct(acked, 99) * 1000, 2) if acked else None,
+            "p99_ms_by_second": [round(pct(v, 99) * 1000) for _s, v in sorted(by_second.items())],
             # Wall-clock send window, to match the servers' "socket stages" log lines.
             "wall_start": round(wall_start, 3),
             "wall_end": round(wall_end, 3),
