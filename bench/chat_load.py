@@ -512,13 +512,21 @@ async def measure_load(
     overload: list[float] | None = None,
     tag: str = "",
     resend: str = "probe",
+    warmup: bool = True,
 ) -> list[dict[str, Any]]:
     """One phase per rate; then, with ``overload`` (factors), phases at those multiples of
     the highest rate sustained at p99 <= P99_TARGET_MS (tagged ``"overload": factor``).
-    ``tag`` prefixes the client_ids (a second server in one run posts to the same rooms)."""
+    ``tag`` prefixes the client_ids (a second server in one run posts to the same rooms).
+    ``warmup``: first each conversation posts once, unmeasured (printed as "warmup"): a
+    socket's first post is a one-off (the visitor read, the rate limit's first counter) that
+    would otherwise fall into the first phase's tail."""
     load = Load(convs, echo, resend)
     await load.open()
     await asyncio.sleep(1)
+    if warmup:
+        rate = 200.0
+        first = await load.phase(rate, len(convs) / rate, f"{tag}{'e' if echo else 'c'}w")
+        print("warmup " + json.dumps({k: first[k] for k in ("sent", "delivered", "p50_ms", "p99_ms")}), flush=True)
     await settle(pids)
     results: list[dict[str, Any]] = []
 
@@ -855,6 +863,11 @@ def main() -> None:
         "BENCH_RESEND=probe|pipelined sets the bench client's resend after a pause instead",
     )
     parser.add_argument("--no-chat", action="store_true")
+    parser.add_argument(
+        "--no-chat-warmup",
+        action="store_true",
+        help="no unmeasured first post per conversation before the phases (as runs before session 13)",
+    )
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--fanout", type=int, default=0, help="ACTIVE agents for the enquiry.opened fan-out")
     parser.add_argument("--fanout-enquiries", type=int, default=20)
@@ -956,7 +969,9 @@ def main() -> None:
                 tag = "" if n == 0 else f"s{n}"
                 resend = client_env.get("BENCH_RESEND", "probe")
                 report["chat"] = asyncio.run(
-                    measure_load(convs, rates, args.duration, False, pids, overload, tag, resend)
+                    measure_load(
+                        convs, rates, args.duration, False, pids, overload, tag, resend, not args.no_chat_warmup
+                    )
                 )
             procs.stop()
             reports[label] = report
@@ -983,7 +998,9 @@ def main() -> None:
                 print("idle echo " + json.dumps(baseline["idle_echo"]), flush=True)
             if not args.no_chat:
                 convs = echo_conversations(url, args.conversations)
-                baseline["echo"] = asyncio.run(measure_load(convs, rates, args.duration, True, [proc.pid]))
+                baseline["echo"] = asyncio.run(
+                    measure_load(convs, rates, args.duration, True, [proc.pid], warmup=not args.no_chat_warmup)
+                )
             for report in reports.values():
                 report.update(baseline)
                 for chat, echo in zip(report.get("chat") or [], baseline.get("echo") or [], strict=False):

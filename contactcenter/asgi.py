@@ -110,8 +110,14 @@ warmup.process_warm_up()
 if django_asgi_app.threads is not None:
     django_asgi_app.threads.warm_up(warmup.thread_warm_up)
 
+from contactcenter.gateway.consumers import socket_threads_warm_up  # noqa: E402
 from contactcenter.gateway.routing import websocket_application  # noqa: E402
 from contactcenter.org.background import start_ticker  # noqa: E402
+
+if django_asgi_app.threads is not None:
+    # The sockets' database threads and the socket writer too (no kept threads, as in the
+    # tests: none of these connections is opened before it is needed).
+    socket_threads_warm_up(warmup.thread_warm_up)
 
 # Deadlines: the embedded ticker, or in production the web ticker that sweeps while this
 # process holds the timers' advisory lock (contactcenter/org/background.py).

@@ -100,6 +100,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs
@@ -158,6 +159,24 @@ CLOCK_SKEW = 1.0  # seconds allowed between processes' clocks when comparing mis
 # fight over the GIL and stretch the latency tail (p99 169 ms with 8, 22-47 ms with 2).
 DB_THREADS = settings.CC_SOCKET_DB_THREADS
 _db_pool = ThreadPoolExecutor(max_workers=DB_THREADS, thread_name_prefix="socket-db")
+
+
+def socket_threads_warm_up(function: Callable[[], None]) -> None:
+    """Run ``function`` (contactcenter.warmup.thread_warm_up: the thread's database
+    connection opened, the hot tables' catalog read) now in each socket pool thread and in
+    the socket writer's thread, so that a fresh process's first posts do not wait for
+    their threads to start and connect (a visitor's first post, ~100 ms on the benchmark
+    machine, bench/RESULTS.md "Session 13"). Does not wait."""
+    barrier = threading.Barrier(DB_THREADS, timeout=10)
+
+    def one() -> None:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait()  # one task per thread: every pool thread runs it once
+        function()
+
+    for _ in range(DB_THREADS):
+        _db_pool.submit(one)
+    socket_writer.writer.warm_up(function)
 
 
 def socket_db_connections_close() -> None:

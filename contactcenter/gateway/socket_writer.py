@@ -41,6 +41,7 @@ import queue
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,6 +76,13 @@ class _Hold:
     retry_at: float
     until: float
     refused: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class _WarmUp:
+    """Queued by ``SocketWriter.warm_up``: run in the writer thread, not a post."""
+
+    function: Callable[[], None]
 
 
 class SlowDown(Exception):  # noqa: N818 - the name of the frame it becomes
@@ -202,6 +210,12 @@ class SocketWriter:
         """How many posts wait for the writer thread (tests wait on it)."""
         return self._queue.qsize()
 
+    def warm_up(self, function: Callable[[], None]) -> None:
+        """Start the writer thread now and run ``function`` in it before any post (its
+        database connection opened and warmed: contactcenter.warmup). Does not wait."""
+        self._start()
+        self._queue.put(_WarmUp(function))
+
     def connections_close(self) -> None:
         """Close the writer thread's database connection (tests, before the test database
         is dropped). Blocks until done; no-op if the thread never started."""
@@ -232,6 +246,12 @@ class SocketWriter:
                 connections.close_all()
                 item.set()
                 continue
+            if isinstance(item, _WarmUp):
+                try:
+                    item.function()
+                except Exception:  # the writer thread must not die: posts connect as needed
+                    logger.warning("warm-up of the socket writer failed", exc_info=True)
+                continue
             self._pace()
             batch: list[_Item] = [item]
             while len(batch) < self.max_batch:
@@ -239,7 +259,7 @@ class SocketWriter:
                     more = self._queue.get_nowait()
                 except queue.Empty:
                     break
-                if isinstance(more, threading.Event):
+                if isinstance(more, threading.Event | _WarmUp):
                     self._queue.put(more)  # after this batch
                     break
                 batch.append(more)

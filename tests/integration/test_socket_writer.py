@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.db import connection, transaction
 
-from contactcenter.gateway import socket_writer
+from contactcenter.gateway import consumers, socket_writer
 from contactcenter.org.models import Staff, Tag
 from enquiries.auth import visitor_token_for
 from enquiries.models import Enquiry, Visitor
@@ -123,6 +123,30 @@ def test_writer_closes_its_connection_on_request() -> None:
     writer = socket_writer.SocketWriter(max_batch=4)
     writer.connections_close()  # never started: nothing to do
     assert writer._thread is None
+
+
+def test_warm_up_runs_once_in_each_socket_thread_and_in_the_writer(monkeypatch: pytest.MonkeyPatch) -> None:
+    writer = socket_writer.SocketWriter(max_batch=4)
+    monkeypatch.setattr(socket_writer, "writer", writer)
+    ran: list[str] = []
+    done = threading.Condition()
+
+    def warm() -> None:
+        with done:
+            ran.append(threading.current_thread().name)
+            done.notify_all()
+
+    def failing() -> None:
+        raise RuntimeError("no database")
+
+    writer.warm_up(failing)  # logged; the writer thread goes on
+    consumers.socket_threads_warm_up(warm)
+    with done:
+        assert done.wait_for(lambda: len(ran) == consumers.DB_THREADS + 1, timeout=15), ran
+    assert ran.count("socket-writer") == 1
+    pool = [name for name in ran if name.startswith("socket-db")]
+    assert len(set(pool)) == len(pool) == consumers.DB_THREADS  # each pool thread once
+    assert writer.queued() == 0
 
 
 def _post(room_id: int, text: str, client_id: str) -> dict[str, Any]:
