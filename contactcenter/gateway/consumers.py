@@ -961,7 +961,9 @@ class VisitorConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocket
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         # Refusals and synced system messages worded in the visitor's language: the widget's
         # (the socket URL's ?lang=), else the one they started in (rooms.system_texts).
-        asked = _query(self.scope, "lang")
+        asked: str | None = getattr(self, "_lang_asked", None)
+        if asked is None:  # the URL's, parsed once per socket (not per frame)
+            asked = self._lang_asked = _query(self.scope, "lang")
         if not asked and self._visitor is None:
             with contextlib.suppress(DomainError):  # refused again, and answered, below
                 await self.principal()

@@ -62,8 +62,16 @@ class _ResyncingShard(RedisSingleShardConnection):
             try:
                 if self._pubsub and self._pubsub.subscribed:
                     # After a loss, this reconnects and redis-py re-subscribes every channel
-                    # (PubSub.on_connect) before reading.
-                    message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=0.1)
+                    # (PubSub.on_connect) before reading. No read timeout (channels_redis
+                    # polls with 0.1 s): redis-py wraps every read with a timeout in an
+                    # asyncio.timeout, a timer armed and cancelled per message received
+                    # (bench/RESULTS.md, session 13). Nothing needs the poll: a lost
+                    # connection fails the read (the layer's connections have no socket
+                    # timeout; TCP keepalive is on), the confirmations of redis-py's
+                    # re-subscription end the first read after a reconnect (so the outage
+                    # is reported over at once), an unsubscription's confirmation ends the
+                    # read that follows the last one, and flush() cancels this task.
+                    message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=None)
                     if lost:
                         lost = False
                         self._outage.ok()
