@@ -7,7 +7,12 @@ line ``socket stages {json}`` per process with, for the posts of that interval:
 - ``post_ms``: a batch's ``messages_post`` (statements and commit) in the writer thread;
 - ``deliver_lag_ms``: a batch committed -> its events and answers started on the event loop;
 - ``loop_lag_ms``: how late a 5 ms timer of the event loop fires (a starved or paused loop);
-- ``gc_pause_ms``: the cyclic garbage collector's passes, by generation (count, max, total);
+- ``gc_pause_ms``: the cyclic garbage collector's passes, by generation (count, max, total),
+  wall time from its start to its end callback: that includes waits for the GIL (the
+  callbacks are Python code, another thread may run in between), so a long one is not
+  necessarily a long collection; ``gc_cpu_ms``: the same passes in the collecting
+  thread's CPU time (the collection's own work: the GIL is held throughout), and
+  ``gc_collected``: the objects they freed (cyclic garbage), by generation;
 - ``writer_idle_share``: the share of the interval the writer thread waited for work;
 - ``batches``, ``posts``, ``refused`` (slow_down at admission), ``held`` (behind a busy).
 
@@ -49,6 +54,7 @@ class StageTimings:
         self.interval = interval
         self._lock = threading.Lock()
         self._gc_started: float | None = None
+        self._gc_cpu_started = 0.0
         self._loop_started = False
         self._reset(time.monotonic())
 
@@ -63,6 +69,8 @@ class StageTimings:
         self.deliver_lag: list[float] = []
         self.loop_lag: list[float] = []
         self.gc: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self.gc_cpu: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self.gc_collected: dict[int, int] = {0: 0, 1: 0, 2: 0}
         self.idle = 0.0
         self.batches = 0
         self.posts = 0
@@ -110,11 +118,16 @@ class StageTimings:
     def _gc_callback(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
             self._gc_started = time.perf_counter()
+            self._gc_cpu_started = time.thread_time()
         elif self._gc_started is not None:
+            cpu = time.thread_time() - self._gc_cpu_started
             took = time.perf_counter() - self._gc_started
             self._gc_started = None
+            generation = info.get("generation", 0)
             with self._lock:
-                self.gc.setdefault(info.get("generation", 0), []).append(took)
+                self.gc.setdefault(generation, []).append(took)
+                self.gc_cpu.setdefault(generation, []).append(cpu)
+                self.gc_collected[generation] = self.gc_collected.get(generation, 0) + info.get("collected", 0)
 
     def _maybe_log(self) -> None:
         now = time.monotonic()
@@ -141,6 +154,12 @@ class StageTimings:
                     for gen, v in self.gc.items()
                     if v
                 },
+                "gc_cpu_ms": {
+                    str(gen): {"n": len(v), "max": round(max(v) * 1000, 2), "total": round(sum(v) * 1000, 2)}
+                    for gen, v in self.gc_cpu.items()
+                    if v
+                },
+                "gc_collected": {str(gen): n for gen, n in self.gc_collected.items() if self.gc[gen]},
             }
             self._reset(now)
         logger.warning("socket stages %s", json.dumps(report))
