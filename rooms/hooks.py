@@ -253,7 +253,7 @@ def loaded_instance(model: Any, values: dict[str, Any], db: str | None = None) -
     (and for values not of concrete fields) through ``from_db``. ``db``: the connection's
     alias (default: the default connection's; a caller building many passes it once)."""
     db = connection.alias if db is None else db
-    if _plain_model(model) and not _init_listened(model):
+    if instances_plain(model):
         instance = model.__new__(model)
         state = instance._state = ModelState()
         state.adding = False
@@ -270,6 +270,14 @@ def _init_listened(model: Any) -> bool:
     return bool(pre_init.receivers or post_init.receivers) and (
         pre_init.has_listeners(model) or post_init.has_listeners(model)
     )
+
+
+def instances_plain(model: Any) -> bool:
+    """May an instance of ``model`` be made now without ``Model.__init__``, its values put in
+    its ``__dict__`` (``loaded_instance``; ``rooms.services`` for a new message)? When the
+    model keeps Django's ``__init__``/``from_db``, its fields' attributes are plain ones and
+    no ``pre_init``/``post_init`` receiver listens to it."""
+    return _plain_model(model) and not _init_listened(model)
 
 
 _plain_models: dict[Any, bool] = {}

@@ -113,3 +113,32 @@ def test_a_loaded_instance_is_what_from_db_builds(handled: Any) -> None:
     finally:
         post_init.disconnect(receiver, sender=Enquiry)
     assert seen == [again] and again.get_deferred_fields() == full.get_deferred_fields()
+
+
+def test_a_new_message_is_what_init_builds(handled: Any) -> None:
+    """rooms.services builds a posted message without Model.__init__ when nothing can tell:
+    the same values, defaults, related instances cached and database as ``Message(**values)``;
+    anything Django would check or refuse goes through ``__init__``."""
+    import pytest
+    from django.utils import timezone
+
+    from rooms.models import Room
+
+    enquiry, owner = handled
+    room = Room.objects.get(pk=enquiry.room.pk)
+    base = {"room": room, "kind": "text", "text": "hi", "author_staff": owner, "author_visitor": None}
+    more = {"client_id": "c1", "data": {}, "forwarded_from": None, "reply_to": None, "created_at": timezone.now()}
+    for values in ({**base, **more}, base, {**base, "author_staff": None, "author_visitor": enquiry.visitor}):
+        light, full = services._message_new(dict(values)), Message(**values)
+        assert type(light) is Message
+        assert {k: v for k, v in vars(light).items() if k != "_state"} == {
+            k: v for k, v in vars(full).items() if k != "_state"
+        }
+        assert (light._state.adding, light._state.db) == (full._state.adding, full._state.db) == (True, "default")
+        assert light._state.fields_cache == full._state.fields_cache
+        assert "data" in values or light.data is not full.data  # a default made per instance
+    # Django's own checks and errors.
+    with pytest.raises(ValueError, match="must be a"):
+        services._message_new({**base, "room": owner})
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        services._message_new({**base, "nope": 1})
