@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, OperationalError, connection, router, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, connections, router, transaction
 from django.db.models import Model
 from django.db.models.base import ModelState
 from django.utils import timezone, translation
@@ -700,17 +700,24 @@ def _messages_insert(messages: list[Message], room_ids: list[int], now: Any) -> 
     Django's bulk_create relies on). On PostgreSQL both statements go in one round trip
     (the driver returns the last one's rows). A client_id seen before raises IntegrityError."""
     sql = _hot_sql()
+    db = connections[connection.alias]  # the proxy's lookup once, not per use
+    adapt_datetime = db.ops.adapt_datetimefield_value
     before, after = sql.rooms_stamp
     stamp = before + _in(room_ids) + after
-    stamp_params = [connection.ops.adapt_datetimefield_value(now), *room_ids]
+    stamp_params = [adapt_datetime(now), *room_ids]
     params: list[Any] = []
     for m in messages:
         for attname, param in sql.message_values:
             value = getattr(m, attname)
-            params.append(value if param is None else param(value))
+            if param is None:
+                params.append(value)
+            elif param is _datetime_param:
+                params.append(adapt_datetime(value))
+            else:
+                params.append(param(value))
     insert = sql.message_insert + ", ".join([sql.message_row] * len(messages)) + sql.message_returning
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
             cursor.execute(stamp + ";\n" + insert, stamp_params + params)
         else:
             cursor.execute(stamp, stamp_params)
@@ -719,7 +726,7 @@ def _messages_insert(messages: list[Message], room_ids: list[int], now: Any) -> 
     for message, pk in zip(messages, ids, strict=True):
         message.pk = pk
         message._state.adding = False
-        message._state.db = connection.alias
+        message._state.db = db.alias
 
 
 def _own_message_in_window(
