@@ -290,7 +290,7 @@ def _plain_model(model: Any) -> bool:
         plain = (
             model.__init__ is Model.__init__
             and model.__new__ is Model.__new__
-            and model.from_db.__func__ is Model.from_db.__func__
+            and getattr(model.from_db, "__func__", None) is getattr(Model.from_db, "__func__", False)
             and all(
                 type(model.__dict__.get(f.attname)) in (DeferredAttribute, ForeignKeyDeferredAttribute)
                 for f in model._meta.concrete_fields

@@ -8,7 +8,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, connections, router, transaction
@@ -533,6 +533,7 @@ _message_plan_built: _MessagePlan | None = None
 def _message_plan() -> _MessagePlan:
     global _message_plan_built  # noqa: PLW0603 - built once, on first use (the apps must be loaded)
     if _message_plan_built is None:
+        fields: list[Any] = list(Message._meta.concrete_fields)
         _message_plan_built = tuple(
             (
                 f.name,
@@ -541,7 +542,7 @@ def _message_plan() -> _MessagePlan:
                 f.target_field.attname if f.many_to_one else None,
                 f.get_default,
             )
-            for f in Message._meta.concrete_fields
+            for f in fields
         )
     return _message_plan_built
 
@@ -576,7 +577,7 @@ def _message_new(values: dict[str, Any]) -> Message:
             return Message(**values)  # Django's checks and errors
         else:
             state.db = value._state.db
-            own[attname] = getattr(value, target)
+            own[attname] = getattr(value, cast(str, target))
             cache[name] = value
     if given != len(values):
         return Message(**values)  # a key that is no concrete field: Django's answer

@@ -305,9 +305,7 @@ class SocketWriter:
                 try:
                     results = self._post([item[0] for item in items])
                     created = _skip_posters(sends, items, results)
-                    answers = [
-                        (item[1], _answer(result, created)) for item, result in zip(items, results, strict=True)
-                    ]
+                    answers = [(item[1], _answer(result, created)) for item, result in zip(items, results, strict=True)]
                 except Exception as exc:
                     logger.exception("posting %d socket messages failed", len(items))
                     if len(items) == 1:
@@ -373,9 +371,7 @@ class SocketWriter:
         return [(future, answer)]
 
 
-def _skip_posters(
-    sends: realtime.CollectedSends, items: list[_Item], results: list[Any]
-) -> dict[int, dict[str, Any]]:
+def _skip_posters(sends: realtime.CollectedSends, items: list[_Item], results: list[Any]) -> dict[int, dict[str, Any]]:
     """Mark each new message's ``message.created`` so that the socket that posted it does
     not get it back (its ``message.ack`` carries the message); its other sockets do.
     Returns the data of each new message's ``message.created`` to its room's group, by

@@ -90,7 +90,12 @@ def test_a_loaded_instance_is_what_from_db_builds(handled: Any) -> None:
     from rooms import hooks
 
     enquiry, _owner = handled
-    values = {"id": enquiry.pk, "status": enquiry.status, "visitor_id": enquiry.visitor_id, "channel_id": enquiry.channel_id}
+    values = {
+        "id": enquiry.pk,
+        "status": enquiry.status,
+        "visitor_id": enquiry.visitor_id,
+        "channel_id": enquiry.channel_id,
+    }
     assert hooks._plain_model(Enquiry)
     light = hooks.loaded_instance(Enquiry, values)
     names = [f.attname for f in Enquiry._meta.concrete_fields if f.attname in values]
@@ -127,7 +132,13 @@ def test_a_new_message_is_what_init_builds(handled: Any) -> None:
     enquiry, owner = handled
     room = Room.objects.get(pk=enquiry.room.pk)
     base = {"room": room, "kind": "text", "text": "hi", "author_staff": owner, "author_visitor": None}
-    more = {"client_id": "c1", "data": {}, "forwarded_from": None, "reply_to": None, "created_at": timezone.now()}
+    more: dict[str, Any] = {
+        "client_id": "c1",
+        "data": {},
+        "forwarded_from": None,
+        "reply_to": None,
+        "created_at": timezone.now(),
+    }
     for values in ({**base, **more}, base, {**base, "author_staff": None, "author_visitor": enquiry.visitor}):
         light, full = services._message_new(dict(values)), Message(**values)
         assert type(light) is Message
