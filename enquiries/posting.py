@@ -31,6 +31,11 @@ from rooms.models import Message, Room
 class _LockSQL:
     before: str  # SELECT ... WHERE room id IN (
     after: str  # ) ORDER BY enquiry id FOR NO KEY UPDATE OF e
+    # The attnames of a row's values: the room's, the enquiry's, then the channel's (after
+    # the "unanswered" column).
+    room: tuple[str, ...]
+    enquiry: tuple[str, ...]
+    channel: tuple[str, ...]
 
 
 _lock_sql_built: _LockSQL | None = None
@@ -83,6 +88,9 @@ def lock_sql_build() -> _LockSQL:
         f"JOIN {channel} c ON c.{c_id} = e.{col(Enquiry, 'channel')} "
         f"WHERE r.{r_id} IN (",
         after=f") ORDER BY e.{e_id}" + (" FOR NO KEY UPDATE OF e" if no_key else ""),
+        room=tuple(_attname(Room, n) for n in LOCKED_COLUMNS["room"]),
+        enquiry=tuple(_attname(Enquiry, n) for n in LOCKED_COLUMNS["enquiry"]),
+        channel=tuple(_attname(Channel, n) for n in LOCKED_COLUMNS["channel"]),
     )
 
 
@@ -97,29 +105,24 @@ def rooms_lock(room_ids: list[int]) -> dict[int, Room]:
     None) only while no staff has answered, else deferred (``post_after``)."""
     Channel = _channel_model()  # noqa: N806 - a model class
     sql = lock_sql()
-    names = [
-        *(_attname(Room, n) for n in LOCKED_COLUMNS["room"]),
-        *(_attname(Enquiry, n) for n in LOCKED_COLUMNS["enquiry"]),
-        "unanswered",
-        *(_attname(Channel, n) for n in LOCKED_COLUMNS["channel"]),
-    ]
-    n_room, n_enquiry = len(LOCKED_COLUMNS["room"]), len(LOCKED_COLUMNS["enquiry"])
+    n_room, n_enquiry = len(sql.room), len(sql.enquiry)
+    n_unanswered = n_room + n_enquiry
     rooms: dict[int, Room] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql.before + sql_placeholders(room_ids) + sql.after, room_ids)
         rows = cursor.fetchall()
+    db = connection.alias
     for row in rows:
-        room_values = dict(zip(names[:n_room], row[:n_room], strict=True))
-        enquiry_values = dict(zip(names[n_room : n_room + n_enquiry], row[n_room : n_room + n_enquiry], strict=True))
-        unanswered = row[n_room + n_enquiry]
-        channel_values = dict(zip(names[n_room + n_enquiry + 1 :], row[n_room + n_enquiry + 1 :], strict=True))
+        room_values = dict(zip(sql.room, row[:n_room], strict=True))
+        enquiry_values = dict(zip(sql.enquiry, row[n_room:n_unanswered], strict=True))
+        channel_values = dict(zip(sql.channel, row[n_unanswered + 1 :], strict=True))
         enquiry_values["id"] = room_values["enquiry_id"]
-        if unanswered:
+        if row[n_unanswered]:
             enquiry_values["first_response_at"] = None
         channel_values["id"] = enquiry_values["channel_id"]
-        room = loaded_instance(Room, room_values)
-        enquiry = loaded_instance(Enquiry, enquiry_values)
-        enquiry.channel = loaded_instance(Channel, channel_values)
+        room = loaded_instance(Room, room_values, db)
+        enquiry = loaded_instance(Enquiry, enquiry_values, db)
+        enquiry.channel = loaded_instance(Channel, channel_values, db)
         # The room's cache of its enquiry, and not the enquiry's of its room, which the
         # descriptor (``room.enquiry = enquiry``) sets too: that cycle left each batch's
         # instances (with their states and dicts, ~15 containers per room) to the cyclic

@@ -19,7 +19,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from customers.models import Customer
 from enquiries.models import Enquiry, EnquiryNote, Visitor
@@ -91,17 +91,18 @@ def messages_index(messages: Sequence[Message]) -> None:
     batch's other observers' statements: ``rooms.hooks.batch_statement``), the permission
     tokens of each row read from the room by the database."""
     rows = []
+    db = connections[connection.alias]  # the proxy's lookup once, not per message
+    adapt_datetime = db.ops.adapt_datetimefield_value
     for m in messages:
-        tokens = message_tokens(m.kind, m.text, m.data) if m.room.enquiry_id is not None else ""
+        room = m.room
+        tokens = message_tokens(m.kind, m.text, m.data) if room.enquiry_id is not None else ""
         if tokens:
-            rows.append(
-                (m.pk, m.room_id, m.room.enquiry_id, connection.ops.adapt_datetimefield_value(m.created_at), tokens)
-            )
+            rows.append((m.pk, m.room_id, room.enquiry_id, adapt_datetime(m.created_at), tokens))
     if not rows:
         return
     params: list[Any] = [value for row in rows for value in row]
-    table = connection.ops.quote_name(MessageIndex._meta.db_table)
-    if connection.vendor == "postgresql":
+    table = db.ops.quote_name(MessageIndex._meta.db_table)
+    if db.vendor == "postgresql":
         values = ", ".join(["(%s::bigint, %s::bigint, %s::bigint, %s::timestamptz, %s::text)"] * len(rows))
         source = f"(VALUES {values}) AS v (message_id, room_id, enquiry_id, created_at, tokens)"
         cols = ("v.message_id", "v.room_id", "v.enquiry_id", "v.created_at", "v.tokens")
@@ -109,7 +110,7 @@ def messages_index(messages: Sequence[Message]) -> None:
         values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
         source = f"(VALUES {values}) AS v"
         cols = ("v.column1", "v.column2", "v.column3", "v.column4", "v.column5")
-    staff = _STAFF_TOKENS.get(connection.vendor, "''").format(mark=STAFF_MARK, room=cols[1], enquiry=cols[2])
+    staff = _STAFF_TOKENS.get(db.vendor, "''").format(mark=STAFF_MARK, room=cols[1], enquiry=cols[2])
     room_hooks.batch_statement(
         f"INSERT INTO {table} (message_id, room_id, enquiry_id, created_at, tokens)"  # noqa: S608
         f" SELECT {cols[0]}, {cols[1]}, {cols[2]}, {cols[3]}, {cols[4]} || {staff} FROM {source}",

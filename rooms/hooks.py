@@ -41,6 +41,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
+from django.db.models import Model
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
 
 from contactcenter.org.models import Staff
 from rooms.models import Message, Room
@@ -235,8 +240,61 @@ def sql_placeholders(values: Sequence[Any]) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def loaded_instance(model: Any, values: dict[str, Any]) -> Any:
-    """An instance as loaded from the database with only ``values`` (by attname); other
-    fields are deferred. (``Model.from_db`` takes the values in field order.)"""
+def loaded_instance(model: Any, values: dict[str, Any], db: str | None = None) -> Any:
+    """An instance as loaded from the database with only ``values`` (by attname, each a
+    concrete field's); other fields are deferred.
+
+    What ``Model.from_db`` builds, without its cost (on the socket writer's hot path three
+    instances per room cost more than the locking statement: bench/RESULTS.md, session 13):
+    when the model keeps Django's ``__init__`` and ``from_db``, nothing listens to its
+    ``pre_init``/``post_init`` and every field's attribute is a plain one (``__init__``
+    would only store the value in the instance's ``__dict__``), the instance is made
+    without ``__init__``: its state (not adding, this database) and its values. Otherwise
+    (and for values not of concrete fields) through ``from_db``. ``db``: the connection's
+    alias (default: the default connection's; a caller building many passes it once)."""
+    db = connection.alias if db is None else db
+    if instances_plain(model):
+        instance = model.__new__(model)
+        state = instance._state = ModelState()
+        state.adding = False
+        state.db = db
+        instance.__dict__.update(values)
+        return instance
     attnames = [f.attname for f in model._meta.concrete_fields if f.attname in values]
-    return model.from_db(connection.alias, attnames, [values[a] for a in attnames])
+    return model.from_db(db, attnames, [values[a] for a in attnames])
+
+
+def _init_listened(model: Any) -> bool:
+    """Does a receiver of ``pre_init`` or ``post_init`` listen to ``model``? (Mostly none is
+    connected at all: no lookup then.)"""
+    return bool(pre_init.receivers or post_init.receivers) and (
+        pre_init.has_listeners(model) or post_init.has_listeners(model)
+    )
+
+
+def instances_plain(model: Any) -> bool:
+    """May an instance of ``model`` be made now without ``Model.__init__``, its values put in
+    its ``__dict__`` (``loaded_instance``; ``rooms.services`` for a new message)? When the
+    model keeps Django's ``__init__``/``from_db``, its fields' attributes are plain ones and
+    no ``pre_init``/``post_init`` receiver listens to it."""
+    return _plain_model(model) and not _init_listened(model)
+
+
+_plain_models: dict[Any, bool] = {}
+
+
+def _plain_model(model: Any) -> bool:
+    """May ``loaded_instance`` build ``model`` without ``__init__`` (see there)? Once per model."""
+    plain = _plain_models.get(model)
+    if plain is None:
+        plain = (
+            model.__init__ is Model.__init__
+            and model.__new__ is Model.__new__
+            and getattr(model.from_db, "__func__", None) is getattr(Model.from_db, "__func__", False)
+            and all(
+                type(model.__dict__.get(f.attname)) in (DeferredAttribute, ForeignKeyDeferredAttribute)
+                for f in model._meta.concrete_fields
+            )
+        )
+        _plain_models[model] = plain
+    return plain

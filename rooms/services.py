@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, connections, router, transaction
 from django.db.models import Model
+from django.db.models.base import ModelState
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -32,7 +33,15 @@ from contactcenter.org.events import (
 from contactcenter.org.models import Staff
 from contactcenter.org.realtime import send_event_on_commit
 from contactcenter.org.text import text_check
-from rooms.hooks import Post, message_changed, messages_posted, post_rules, rooms_lock, sql_placeholders
+from rooms.hooks import (
+    Post,
+    instances_plain,
+    message_changed,
+    messages_posted,
+    post_rules,
+    rooms_lock,
+    sql_placeholders,
+)
 from rooms.mentions import mention_events, mentions_parse
 from rooms.models import Message, Room, RoomMember, RoomParticipant
 from rooms.previews import preview_queue_on_commit
@@ -452,16 +461,19 @@ def _post_batch(
             room = rooms.get(request.room_id)
             if room is None:
                 raise NotFound("Room not found.")
-            message = Message(
-                room=room,
-                kind=request.message_kind or policy.message_kind,
-                text=text,
-                author_staff=staff,
-                author_visitor=cast(Any, visitor),
-                client_id=client_id,
-                data=dict(request.data or {}),
-                forwarded_from=request.forwarded_from,
-                created_at=now,
+            message = _message_new(
+                {
+                    "room": room,
+                    "kind": request.message_kind or policy.message_kind,
+                    "text": text,
+                    "author_staff": staff,
+                    "author_visitor": visitor,
+                    "client_id": client_id,
+                    "data": dict(request.data or {}),
+                    "forwarded_from": request.forwarded_from,
+                    "reply_to": None,
+                    "created_at": now,
+                }
             )
             post = Post(kind=kind, room=room, message=message, staff=staff, visitor_id=visitor_pk(visitor))
             if policy.rules:
@@ -510,6 +522,66 @@ def _post_batch(
                     if rule.after_post is not None:
                         rule.after_post(post)
         results[i] = (post.message, True)
+
+
+# How a new message's fields are set: (name, attname, the related model and the attname of
+# the field it points to for a foreign key, else None, the field's default).
+_MessagePlan = tuple[tuple[str, str, Any, str | None, Any], ...]
+_message_plan_built: _MessagePlan | None = None
+
+
+def _message_plan() -> _MessagePlan:
+    global _message_plan_built  # noqa: PLW0603 - built once, on first use (the apps must be loaded)
+    if _message_plan_built is None:
+        fields: list[Any] = list(Message._meta.concrete_fields)
+        _message_plan_built = tuple(
+            (
+                f.name,
+                f.attname,
+                f.remote_field.model._meta.concrete_model if f.many_to_one else None,
+                f.target_field.attname if f.many_to_one else None,
+                f.get_default,
+            )
+            for f in fields
+        )
+    return _message_plan_built
+
+
+def _message_new(values: dict[str, Any]) -> Message:
+    """``Message(**values)`` (each key a concrete field's name; a foreign key's value an
+    instance or None): on the socket writer's hot path Django's ``__init__`` cost about as
+    much as the message's INSERT (bench/RESULTS.md, session 13). When nothing can tell
+    (``rooms.hooks.instances_plain``, no database router, every related instance of one
+    database) the instance is made as ``__init__`` would make it: each field's value or
+    default in its ``__dict__``, a related instance's key and the instance in the fields'
+    cache, the related instances' database as its own. Otherwise through ``__init__``."""
+    plan = _message_plan()
+    if not instances_plain(Message) or router.routers:
+        return Message(**values)
+    message = Message.__new__(Message)
+    state = message._state = ModelState()
+    own, cache = message.__dict__, state.fields_cache
+    given = 0
+    for name, attname, related, target, default in plan:
+        if name not in values:
+            own[attname] = default()
+            continue
+        given += 1
+        value = values[name]
+        if related is None:
+            own[attname] = value
+        elif value is None:
+            own[attname] = None
+            cache[name] = None
+        elif not isinstance(value, related) or value._state.db is None or state.db not in (None, value._state.db):
+            return Message(**values)  # Django's checks and errors
+        else:
+            state.db = value._state.db
+            own[attname] = getattr(value, cast(str, target))
+            cache[name] = value
+    if given != len(values):
+        return Message(**values)  # a key that is no concrete field: Django's answer
+    return message
 
 
 # The hot path of messages_post speaks SQL itself: on a 2-core machine like the benchmark's,
@@ -629,17 +701,24 @@ def _messages_insert(messages: list[Message], room_ids: list[int], now: Any) -> 
     Django's bulk_create relies on). On PostgreSQL both statements go in one round trip
     (the driver returns the last one's rows). A client_id seen before raises IntegrityError."""
     sql = _hot_sql()
+    db = connections[connection.alias]  # the proxy's lookup once, not per use
+    adapt_datetime = db.ops.adapt_datetimefield_value
     before, after = sql.rooms_stamp
     stamp = before + _in(room_ids) + after
-    stamp_params = [connection.ops.adapt_datetimefield_value(now), *room_ids]
+    stamp_params = [adapt_datetime(now), *room_ids]
     params: list[Any] = []
     for m in messages:
         for attname, param in sql.message_values:
             value = getattr(m, attname)
-            params.append(value if param is None else param(value))
+            if param is None:
+                params.append(value)
+            elif param is _datetime_param:
+                params.append(adapt_datetime(value))
+            else:
+                params.append(param(value))
     insert = sql.message_insert + ", ".join([sql.message_row] * len(messages)) + sql.message_returning
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
             cursor.execute(stamp + ";\n" + insert, stamp_params + params)
         else:
             cursor.execute(stamp, stamp_params)
@@ -648,7 +727,7 @@ def _messages_insert(messages: list[Message], room_ids: list[int], now: Any) -> 
     for message, pk in zip(messages, ids, strict=True):
         message.pk = pk
         message._state.adding = False
-        message._state.db = connection.alias
+        message._state.db = db.alias
 
 
 def _own_message_in_window(

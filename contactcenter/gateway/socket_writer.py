@@ -52,6 +52,7 @@ from django.utils import translation
 from contactcenter.gateway.stage_timings import timings
 from contactcenter.org import metrics, realtime
 from contactcenter.org.errors import Busy
+from contactcenter.org.events import room_group
 from rooms.selectors import message_data
 from rooms.services import PostRequest, messages_post
 
@@ -303,8 +304,8 @@ class SocketWriter:
             with realtime.sends_collected() as sends, translation.override(language):
                 try:
                     results = self._post([item[0] for item in items])
-                    answers = [(item[1], _answer(result)) for item, result in zip(items, results, strict=True)]
-                    _skip_posters(sends, items, results)
+                    created = _skip_posters(sends, items, results)
+                    answers = [(item[1], _answer(result, created)) for item, result in zip(items, results, strict=True)]
                 except Exception as exc:
                     logger.exception("posting %d socket messages failed", len(items))
                     if len(items) == 1:
@@ -370,29 +371,46 @@ class SocketWriter:
         return [(future, answer)]
 
 
-def _skip_posters(sends: realtime.CollectedSends, items: list[_Item], results: list[Any]) -> None:
+def _skip_posters(sends: realtime.CollectedSends, items: list[_Item], results: list[Any]) -> dict[int, dict[str, Any]]:
     """Mark each new message's ``message.created`` so that the socket that posted it does
-    not get it back (its ``message.ack`` carries the message); its other sockets do."""
+    not get it back (its ``message.ack`` carries the message); its other sockets do.
+    Returns the data of each new message's ``message.created`` to its room's group, by
+    message id: the ack's message (``_answer``), built once for both (``message_data`` in
+    the same language, of the same instance, after the same commit; events are never
+    mutated once made: ``contactcenter.org.events``)."""
     posters = {
         result[0].pk: item[4]
         for item, result in zip(items, results, strict=True)
-        if item[4] and not isinstance(result, BaseException) and result[1]
+        if not isinstance(result, BaseException) and result[1]
     }
+    created: dict[int, dict[str, Any]] = {}
     if not posters:
-        return
-    for _groups, message in sends.sends:
+        return created
+    for groups, message in sends.sends:
         event = message.get("event") or {}
         if event.get("type") == "message.created":
-            channel = posters.get(event.get("data", {}).get("message", {}).get("id"))
+            data = event.get("data", {}).get("message", {})
+            pk = data.get("id")
+            if pk not in posters:
+                continue
+            channel = posters[pk]
             if channel:
                 message["except_channel"] = channel
+            if room_group(data.get("room")) in groups:
+                created[pk] = data
+    return created
 
 
-def _answer(result: Any) -> Any:
-
+def _answer(result: Any, created: dict[int, dict[str, Any]] | None = None) -> Any:
+    """A post's answer: the refusal, or the message as clients get it (its room event's
+    data when ``created`` has it)."""
     if isinstance(result, BaseException):
         return result
     message, _created = result
+    if created:
+        data = created.get(message.pk)
+        if data is not None:
+            return data
     return message_data(message)
 
 

@@ -301,3 +301,38 @@ def test_batches_are_paced_by_the_minimum_interval_and_a_post_after_a_pause_goes
     unpaced._pace()
     unpaced._pace()
     assert slept == [0.015]
+
+
+def test_the_ack_is_the_message_of_its_room_event_built_once(
+    handled: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The writer answers a post with the data its room's ``message.created`` carries (one
+    ``message_data`` per message, not one for the event and another for the ack): the same
+    as ``message_data`` of the stored message; a post answered with an earlier message
+    (a retry: no event) gets it built for the ack."""
+    from contactcenter.org import realtime
+    from rooms.selectors import message_data
+    from rooms.services import PostRequest, messages_post
+
+    enquiry, _owner = handled
+    room = enquiry.room.pk
+    requests = [PostRequest(room, f"hello {i}", f"a{i}", visitor=enquiry.visitor) for i in range(2)]
+    with realtime.sends_collected() as sends:
+        with django_capture_on_commit_callbacks(execute=True):  # the writer's commit
+            results = messages_post(requests)
+        items: list[Any] = [(r, None, None, "en", "chan.1", 0.0) for r in requests]
+        created = socket_writer._skip_posters(sends, items, results)
+    answers = [socket_writer._answer(result, created) for result in results]
+    room_events = [m["event"]["data"]["message"] for g, m in sends.sends if f"room.{room}" in g]
+    assert len(room_events) == 2 and all(a is e for a, e in zip(answers, room_events, strict=True))
+    for answer, result in zip(answers, results, strict=True):
+        assert isinstance(result, tuple)
+        assert answer == message_data(Message.objects.get(pk=result[0].pk))
+    # Every message.created of the batch skips the posting socket.
+    assert all(m["except_channel"] == "chan.1" for _g, m in sends.sends if m["kind"] == "message.created")
+    with realtime.sends_collected() as sends:
+        with django_capture_on_commit_callbacks(execute=True):
+            again = messages_post(requests[:1])
+        created = socket_writer._skip_posters(sends, items[:1], again)
+    assert isinstance(again[0], tuple) and again[0][1] is False and created == {}
+    assert socket_writer._answer(again[0], created) == answers[0]

@@ -76,3 +76,80 @@ def test_the_lock_query_comes_from_the_owner_s_hook_and_names_its_columns_from_m
         assert room.enquiry is not None
         assert (room.enquiry.status, room.enquiry.visitor_id, room.enquiry.channel.kind) == expected
         assert room.enquiry.first_response_at is None  # loaded while unanswered
+
+
+def test_a_loaded_instance_is_what_from_db_builds(handled: Any) -> None:
+    """rooms.hooks.loaded_instance builds the locker's instances without Model.__init__ when
+    nothing can tell (Django's __init__ and from_db, plain field attributes, no pre_init or
+    post_init receiver): the same values, state and deferred fields as from_db, and a
+    deferred field still loads on first use. With a post_init receiver it goes through
+    from_db (the receiver sees the instance)."""
+    from django.db.models.signals import post_init
+
+    from enquiries.models import Enquiry
+    from rooms import hooks
+
+    enquiry, _owner = handled
+    values = {
+        "id": enquiry.pk,
+        "status": enquiry.status,
+        "visitor_id": enquiry.visitor_id,
+        "channel_id": enquiry.channel_id,
+    }
+    assert hooks._plain_model(Enquiry)
+    light = hooks.loaded_instance(Enquiry, values)
+    names = [f.attname for f in Enquiry._meta.concrete_fields if f.attname in values]
+    full = Enquiry.from_db(connection.alias, names, [values[n] for n in names])
+    assert {k: v for k, v in vars(light).items() if k != "_state"} == {
+        k: v for k, v in vars(full).items() if k != "_state"
+    }
+    assert (light._state.adding, light._state.db) == (full._state.adding, full._state.db) == (False, "default")
+    assert light.get_deferred_fields() == full.get_deferred_fields()
+    assert light.channel == enquiry.channel and light.status == enquiry.status
+    assert light.created_at == enquiry.created_at  # deferred: loaded now
+    seen: list[Any] = []
+
+    def receiver(sender: Any, instance: Any, **kwargs: Any) -> None:
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=Enquiry)
+    try:
+        again = hooks.loaded_instance(Enquiry, values)
+    finally:
+        post_init.disconnect(receiver, sender=Enquiry)
+    assert seen == [again] and again.get_deferred_fields() == full.get_deferred_fields()
+
+
+def test_a_new_message_is_what_init_builds(handled: Any) -> None:
+    """rooms.services builds a posted message without Model.__init__ when nothing can tell:
+    the same values, defaults, related instances cached and database as ``Message(**values)``;
+    anything Django would check or refuse goes through ``__init__``."""
+    import pytest
+    from django.utils import timezone
+
+    from rooms.models import Room
+
+    enquiry, owner = handled
+    room = Room.objects.get(pk=enquiry.room.pk)
+    base = {"room": room, "kind": "text", "text": "hi", "author_staff": owner, "author_visitor": None}
+    more: dict[str, Any] = {
+        "client_id": "c1",
+        "data": {},
+        "forwarded_from": None,
+        "reply_to": None,
+        "created_at": timezone.now(),
+    }
+    for values in ({**base, **more}, base, {**base, "author_staff": None, "author_visitor": enquiry.visitor}):
+        light, full = services._message_new(dict(values)), Message(**values)
+        assert type(light) is Message
+        assert {k: v for k, v in vars(light).items() if k != "_state"} == {
+            k: v for k, v in vars(full).items() if k != "_state"
+        }
+        assert (light._state.adding, light._state.db) == (full._state.adding, full._state.db) == (True, "default")
+        assert light._state.fields_cache == full._state.fields_cache
+        assert "data" in values or light.data is not full.data  # a default made per instance
+    # Django's own checks and errors.
+    with pytest.raises(ValueError, match="must be a"):
+        services._message_new({**base, "room": owner})
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        services._message_new({**base, "nope": 1})
