@@ -250,7 +250,7 @@ def loaded_instance(model: Any, values: dict[str, Any], db: str | None = None) -
     ``pre_init``/``post_init`` and every field's attribute is a plain one (``__init__``
     would only store the value in the instance's ``__dict__``), the instance is made
     without ``__init__``: its state (not adding, this database) and its values. Otherwise
-    (and for values not of concrete fields) through ``from_db``. ``db``: the connection's
+    through ``from_db``. ``db``: the connection's
     alias (default: the default connection's; a caller building many passes it once)."""
     db = connection.alias if db is None else db
     if instances_plain(model):
