@@ -72,13 +72,53 @@ def _autobahn_plain_debug_arguments() -> None:
                 setattr(module, name, _as_is)
 
 
+def _write_through(original: Any) -> Any:
+    """Twisted's TCP ``write``, sending at once when nothing is buffered before it.
+
+    Twisted buffers every write and registers the socket for writability, then sends from the
+    reactor's next iteration and unregisters it: for each frame a daphne socket sends (an ack,
+    each forwarded event) two ``epoll_ctl`` calls, a handle and a loop iteration more than the
+    send itself, about 5% of the event loop under chat load (bench/RESULTS.md, session 14).
+    asyncio's own transports try the send first; so does this. Whatever the kernel does not
+    take at once (a full socket buffer, an error) goes the buffered way, behind nothing, so
+    the bytes stay in order and Twisted's own ``doWrite`` handles the rest and any error.
+    TLS connections (never daphne's here: TLS ends at the proxy) keep Twisted's way."""
+
+    def write(self: Any, data: bytes) -> None:
+        if (
+            self.TLS
+            or self._tempDataBuffer
+            or len(self.dataBuffer) != self.offset
+            or not self.connected
+            or self._writeDisconnected
+            or type(data) is not bytes
+            or not data
+        ):
+            original(self, data)
+            return
+        sent = self.writeSomeData(data)
+        if type(sent) is int:
+            if sent == len(data):
+                return
+            if sent > 0:
+                data = data[sent:]
+        original(self, data)
+
+    write.write_through = True  # type: ignore[attr-defined]
+    return write
+
+
 def install() -> None:
     """Make daphne's server create a ``ChannelQueue`` per connection, and its websocket
     factory a protocol that lets the upgrade request go once open (idempotent); autobahn's
-    per-frame debug arguments plain (``_autobahn_plain_debug_arguments``)."""
+    per-frame debug arguments plain (``_autobahn_plain_debug_arguments``); Twisted's TCP
+    connections send at once when nothing waits before (``_write_through``)."""
     from daphne import server, ws_protocol
+    from twisted.internet import tcp
 
     _autobahn_plain_debug_arguments()
+    if not getattr(tcp.Connection.write, "write_through", False):
+        tcp.Connection.write = _write_through(tcp.Connection.write)  # type: ignore[method-assign]
     if not isinstance(server.asyncio, _AsyncioWithLeanQueue):
         server.asyncio = _AsyncioWithLeanQueue("asyncio")  # type: ignore[assignment]
     if ws_protocol.WebSocketFactory.protocol is ws_protocol.WebSocketProtocol:
