@@ -37,7 +37,7 @@ def pair() -> Any:
     ours, peer = socket.socketpair()
     ours.setblocking(False)
     reactor = _Reactor()
-    conn = tcp.Connection(ours, protocol.Protocol(), reactor)
+    conn = tcp.Connection(ours, protocol.Protocol(), reactor)  # type: ignore[arg-type]  # duck-typed stand-ins
     conn.connected = 1
     yield conn, peer, reactor
     ours.close()
