@@ -5,7 +5,9 @@ instead of an ``asyncio.Queue`` (four deques, about 3 kB, held by every idle soc
 life). The websocket consumers then use that queue as their only inbox, the channel layer's
 messages included (``EventForwardMixin._serve``): no second queue and no task per socket
 besides daphne's own (bench/RESULTS.md, "Round 6"). Its websocket protocol also lets go of
-the upgrade request (raw bytes, parsed headers and query) once the socket is open.
+the upgrade request (raw bytes, parsed headers and query) once the socket is open, and
+Twisted's TCP connections send a frame at once when nothing is buffered before it
+(``_write_through``).
 
 daphne only calls ``put_nowait`` on that queue, tests its truth, and hands its ``get`` to the
 application as ``receive``, all of which ``ChannelQueue`` does as ``asyncio.Queue``. Started by
