@@ -215,13 +215,11 @@ _answered: dict[str, int] = {}
 _unanswered: dict[str, int] = {}
 
 
-async def _aincr(key: str, ttl: int) -> int:
-    location = _redis_location()
-    if location is None:
-        return _incr(key, ttl)  # an in-process cache: no I/O to wait for
+async def _aincr(location: str, full_key: str, ttl: int) -> int:
+    """Count a hit of ``full_key`` (the cache's key, ``cache.make_key``) on the Redis server at
+    ``location`` and wait for the count."""
     loop = asyncio.get_running_loop()
     future: asyncio.Future[int] = loop.create_future()
-    full_key = cache.make_key(key)
     # Hits of this key still waiting to be sent go with this one: its count is then exact.
     waiting = _deferred.get(loop, {}).pop(full_key, None)
     amount = 1 + (waiting[1] if waiting else 0)
@@ -244,14 +242,13 @@ def _deferrable(full_key: str, rate: Rate) -> bool:
     return answered is not None and answered + _unanswered.get(full_key, 0) + 1 <= rate.limit // 2
 
 
-def _incr_later(key: str, ttl: int) -> None:
-    """Count a hit within DEFER_SECONDS, without waiting for its answer."""
+def _incr_later(full_key: str, ttl: int) -> None:
+    """Count a hit of ``full_key`` within DEFER_SECONDS, without waiting for its answer."""
     loop = asyncio.get_running_loop()
     deferred = _deferred.get(loop)
     if deferred is None:
         deferred = _deferred[loop] = {}
         loop.call_later(DEFER_SECONDS, _deferred_send, loop)
-    full_key = cache.make_key(key)
     entry = deferred.setdefault(full_key, [ttl, 0])
     entry[1] += 1
     _unanswered[full_key] = _unanswered.get(full_key, 0) + 1
@@ -348,10 +345,16 @@ async def ahit(name: str, rate: Rate | None) -> float | None:
     if rate is None:
         return None
     key, ttl, left = _window(name, rate)
-    if _redis_location() is not None and _deferrable(cache.make_key(key), rate):
-        _incr_later(key, ttl)  # far below the limit: counted, not waited for (DEFER_SECONDS)
+    location = _redis_location()
+    if location is None:
+        return left if _incr(key, ttl) > rate.limit else None  # an in-process cache: no I/O to wait for
+    # The cache's key once per hit: each ``cache`` access goes through Django's per-context
+    # proxy (bench/RESULTS.md, session 14: ahit was 5.6% of the event loop's samples).
+    full_key = cache.make_key(key)
+    if _deferrable(full_key, rate):
+        _incr_later(full_key, ttl)  # far below the limit: counted, not waited for (DEFER_SECONDS)
         return None
-    return left if await _aincr(key, ttl) > rate.limit else None
+    return left if await _aincr(location, full_key, ttl) > rate.limit else None
 
 
 # ------------------------------------------------------------------ messages and uploads
