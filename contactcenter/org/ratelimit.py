@@ -208,7 +208,7 @@ _incr_batches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[_Hit]] 
 # (a person's first post in a window) and one past half its limit are waited for, as every
 # hit was before, so a limit is still exact for one process and overshot across processes
 # only by what a person posts elsewhere within one DEFER_SECONDS at half the limit.
-DEFER_SECONDS = 0.05
+DEFER_SECONDS = 0.2
 KNOWN_MAX = 20_000  # counters remembered; past that all are forgotten (then waited for again)
 _deferred: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, list[int]]] = weakref.WeakKeyDictionary()
 _answered: dict[str, int] = {}
@@ -274,29 +274,45 @@ def _flush_start(loop: asyncio.AbstractEventLoop, location: str) -> None:
 _flushing: set[asyncio.Task[None]] = set()
 
 
+# Every counter of a flush in one command: INCRBY per key, and EXPIRE for a key that this
+# hit made (its count is its own amount: new in this window, or gone and made again), so a
+# counter always gets its lifetime from the hit that makes it, whichever process that is.
+# One EVALSHA instead of a pipeline of a command or two per key: redis-py builds and parses
+# each command in Python, and the flush was ~5% of the event loop's time at 300 msg/s
+# (bench/RESULTS.md, session 15). ARGV: amount and lifetime of each key, in KEYS' order.
+_INCR_SCRIPT = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  local amount = tonumber(ARGV[2 * i - 1])
+  local count = redis.call('INCRBY', key, amount)
+  if count == amount then
+    redis.call('EXPIRE', key, ARGV[2 * i])
+  end
+  counts[i] = count
+end
+return counts
+"""
+_incr_scripts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def _incr_script(location: str) -> Any:
+    scripts = _incr_scripts.setdefault(asyncio.get_running_loop(), {})
+    script = scripts.get(location)
+    if script is None:
+        script = scripts[location] = _async_redis(location).register_script(_INCR_SCRIPT)
+    return script
+
+
 async def _incr_flush(location: str, batch: list[_Hit]) -> None:
-    # A counter's lifetime is set by the hit that makes it. This process sends EXPIRE with
-    # its first hit of a counter (a window's key: new each window) and not with the later
-    # ones (one command per post instead of two); a later hit that made the counter anyway
-    # (its count is its own amount: the key had gone) sets it right after.
+    # One key per hit of the batch (a key deferred and then waited for is merged by _aincr;
+    # the same key twice, each counted in turn, is still right).
+    args: list[int] = []
+    for _full_key, ttl, amount, _future in batch:
+        args += (amount, ttl)
     try:
-        async with _async_redis(location).pipeline(transaction=False) as pipe:
-            positions: list[int] = []
-            expiring: set[int] = set()
-            position = 0
-            for i, (full_key, ttl, amount, _future) in enumerate(batch):
-                pipe.incrby(full_key, amount)
-                positions.append(position)
-                position += 1
-                if full_key not in _answered:
-                    pipe.expire(full_key, ttl)
-                    expiring.add(i)
-                    position += 1
-            results = await pipe.execute()
-        counts = [int(results[p]) for p in positions]
+        counts = [int(count) for count in await _incr_script(location)(keys=[hit[0] for hit in batch], args=args)]
     except Exception as exc:
         counts = [_unavailable(exc)] * len(batch)
-        expiring = set(range(len(batch)))
     if len(_answered) > KNOWN_MAX:
         _answered.clear()
     for (full_key, _ttl, amount, future), count in zip(batch, counts, strict=True):
@@ -308,19 +324,6 @@ async def _incr_flush(location: str, batch: list[_Hit]) -> None:
             _unanswered.pop(full_key, None)
         if future is not None and not future.done():
             future.set_result(count)
-    made = [
-        (full_key, ttl)
-        for i, ((full_key, ttl, amount, _future), count) in enumerate(zip(batch, counts, strict=True))
-        if count == amount and i not in expiring
-    ]
-    if made:
-        try:
-            async with _async_redis(location).pipeline(transaction=False) as pipe:
-                for full_key, ttl in made:
-                    pipe.expire(full_key, ttl)
-                await pipe.execute()
-        except Exception as exc:
-            _unavailable(exc)
 
 
 def _window(name: str, rate: Rate) -> tuple[str, int, float]:
