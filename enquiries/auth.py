@@ -41,10 +41,10 @@ class VisitorClaims:
     issued_at: float  # epoch seconds
 
     def expired(self, now: dt.datetime | None = None) -> bool:
-        return (now or clock.now()).timestamp() - self.issued_at >= settings.CC_VISITOR_TOKEN_MAX_AGE_SECONDS
+        return (now.timestamp() if now else clock.timestamp()) - self.issued_at >= settings.CC_VISITOR_TOKEN_MAX_AGE_SECONDS
 
     def renewal_due(self, now: dt.datetime | None = None) -> bool:
-        age = (now or clock.now()).timestamp() - self.issued_at
+        age = (now.timestamp() if now else clock.timestamp()) - self.issued_at
         return age >= settings.CC_VISITOR_TOKEN_MAX_AGE_SECONDS * VISITOR_TOKEN_RENEW_AFTER
 
 

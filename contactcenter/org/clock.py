@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from django.utils import timezone
 
@@ -14,6 +15,13 @@ def now() -> dt.datetime:
     if _frozen is not None:
         return _frozen
     return timezone.now() + _offset
+
+
+def timestamp() -> float:
+    """``now()`` as epoch seconds, without making a datetime (the socket path asks per frame)."""
+    if _frozen is not None:
+        return _frozen.timestamp()
+    return time.time() + _offset.total_seconds()
 
 
 def freeze(at: dt.datetime | None) -> None:

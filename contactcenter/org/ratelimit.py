@@ -328,7 +328,7 @@ async def _incr_flush(location: str, batch: list[_Hit]) -> None:
 
 def _window(name: str, rate: Rate) -> tuple[str, int, float]:
     """The counter key of the current window, its lifetime, and the seconds it has left."""
-    now = clock.now().timestamp()
+    now = clock.timestamp()
     index = math.floor(now / rate.period)
     left = (index + 1) * rate.period - now
     return f"cc:rl:{name}:{index}", math.ceil(rate.period) + 1, left
