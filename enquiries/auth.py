@@ -41,7 +41,8 @@ class VisitorClaims:
     issued_at: float  # epoch seconds
 
     def expired(self, now: dt.datetime | None = None) -> bool:
-        return (now.timestamp() if now else clock.timestamp()) - self.issued_at >= settings.CC_VISITOR_TOKEN_MAX_AGE_SECONDS
+        age = (now.timestamp() if now else clock.timestamp()) - self.issued_at
+        return age >= settings.CC_VISITOR_TOKEN_MAX_AGE_SECONDS
 
     def renewal_due(self, now: dt.datetime | None = None) -> bool:
         age = (now.timestamp() if now else clock.timestamp()) - self.issued_at
