@@ -105,6 +105,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs
 
+import orjson
 from channels.consumer import get_handler_name
 from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.exceptions import StopConsumer
@@ -220,6 +221,16 @@ def _id(content: dict[str, Any], name: str, *, required: bool = True) -> int | N
 
 # ----------------------------------------------------------------- one service call each
 # Each runs in Django's sync thread. ``principal`` is the Staff or Visitor of the socket.
+
+
+def _json_loads(text: str) -> Any:
+    """A client frame's JSON: orjson (a fifth of the standard library's time per frame), and
+    what orjson refuses (an unpaired surrogate, NaN) as the standard library reads it, so a
+    post with a bad text is still answered as that post (its client_id, the field)."""
+    try:
+        return orjson.loads(text)
+    except ValueError:
+        return json.loads(text)
 
 
 def _is_visitor(principal: Any) -> bool:
@@ -470,7 +481,7 @@ class ClientProtocolMixin:
             await send(_error("?", InvalidInput("Client messages are JSON text frames.")))
             return
         try:
-            content = json.loads(text_data)
+            content = _json_loads(text_data)
         except (ValueError, RecursionError):
             await send(_error("?", InvalidInput("A client message must be valid JSON (not nested too deeply).")))
             return

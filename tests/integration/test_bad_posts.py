@@ -6,6 +6,7 @@ the socket goes on."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 
@@ -125,3 +126,20 @@ def test_frames_that_are_not_json_get_an_error_and_the_socket_goes_on(chats: lis
         await comm.disconnect()
 
     run(body)
+
+
+def test_a_frame_is_read_as_the_standard_library_reads_it() -> None:
+    """Frames are parsed by orjson, and what it refuses by the standard library: the same
+    values either way (a post with an unpaired surrogate is still a post, answered as one)."""
+    from contactcenter.gateway.consumers import _id, _json_loads
+    from contactcenter.org.errors import InvalidInput
+
+    frame = '{"type": "message.post", "room": 7, "text": "h\\u00e9 \\ud83d\\ude00", "client_id": "a"}'
+    assert _json_loads(frame) == json.loads(frame)
+    for frame in ['{"text": "\\ud800"}', '{"x": NaN}']:
+        assert repr(_json_loads(frame)) == repr(json.loads(frame))
+    with pytest.raises(InvalidInput):  # past 64 bits orjson gives a float: no id
+        _id(_json_loads('{"room": 123456789012345678901234567890}'), "room")
+    for frame in ["{not json", "[" * 100_000 + "]" * 100_000]:
+        with pytest.raises((ValueError, RecursionError)):
+            _json_loads(frame)
