@@ -26,6 +26,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils.translation import ngettext
 
 from contactcenter.org import clock
@@ -334,6 +336,29 @@ def _window(name: str, rate: Rate) -> tuple[str, int, float]:
     return f"cc:rl:{name}:{index}", math.ceil(rate.period) + 1, left
 
 
+# The Redis server and the cache's key of each counter key, remembered: ``cache.make_key``
+# goes through Django's per-context cache proxy, and the socket path asks for every post
+# (bench/RESULTS.md, sessions 14-15: 2-5% of the event loop). Forgotten when CACHES change.
+_locations: dict[str, tuple[str | None, str]] = {}
+
+
+def _located(key: str) -> tuple[str | None, str]:
+    """(the Redis server of the cache or None, the cache's key) of the counter ``key``."""
+    located = _locations.get(key)
+    if located is None:
+        if len(_locations) > KNOWN_MAX:
+            _locations.clear()
+        location = _redis_location()
+        located = _locations[key] = (location, cache.make_key(key) if location is not None else key)
+    return located
+
+
+@receiver(setting_changed)
+def _caches_changed(setting: str, **_kwargs: Any) -> None:
+    if setting == "CACHES":
+        _locations.clear()
+
+
 def hit(name: str, rate: Rate | None) -> float | None:
     """Count one request against ``rate`` under ``name``. None while within the limit,
     else the seconds until it may be tried again."""
@@ -348,12 +373,9 @@ async def ahit(name: str, rate: Rate | None) -> float | None:
     if rate is None:
         return None
     key, ttl, left = _window(name, rate)
-    location = _redis_location()
+    location, full_key = _located(key)
     if location is None:
         return left if _incr(key, ttl) > rate.limit else None  # an in-process cache: no I/O to wait for
-    # The cache's key once per hit: each ``cache`` access goes through Django's per-context
-    # proxy (bench/RESULTS.md, session 14: ahit was 5.6% of a process's GIL samples at 900 msg/s).
-    full_key = cache.make_key(key)
     if _deferrable(full_key, rate):
         _incr_later(full_key, ttl)  # far below the limit: counted, not waited for (DEFER_SECONDS)
         return None

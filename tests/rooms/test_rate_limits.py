@@ -280,3 +280,32 @@ def test_a_counter_gets_its_lifetime_from_the_hit_that_makes_it(settings: Any, m
     assert redis_cache.get(key) == 1
     assert 0 < lifetime() <= ttl
     redis_cache.delete(key)
+
+
+def test_counters_follow_a_change_of_the_cache(settings: Any, make_visitor: Any) -> None:
+    """The Redis server and key prefix of a counter are remembered per counter key, and
+    forgotten when CACHES change: the next hit counts under the new prefix."""
+    first = _redis_cache(settings)
+    visitor = make_visitor()
+    settings.CC_VISITOR_MESSAGE_RATE = "5/86400s"  # one window for the whole test
+    key, _ttl, _left = ratelimit._window(f"msg:visitor:{visitor.pk}", ratelimit.Rate(5, 86400))
+
+    async def socket_post() -> None:
+        await ratelimit.amessage_rate_check("visitor", visitor.pk)
+
+    async_to_sync(socket_post)()
+    assert first.get(key) == 1
+    settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "KEY_PREFIX": "cc-limits-moved"}}
+    from django.core.cache import cache as moved
+
+    async_to_sync(socket_post)()
+    assert moved.get(key) == 1  # counted under the new prefix, from its first hit
+    moved.delete(key)
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {**settings.CACHES["default"], "KEY_PREFIX": f"cc-limits-test-{id(settings)}"},
+    }
+    from django.core.cache import cache as back
+
+    assert back.get(key) == 1
+    back.delete(key)
