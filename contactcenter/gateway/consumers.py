@@ -96,6 +96,7 @@ import asyncio
 import collections
 import contextlib
 import datetime as dt
+import functools
 import json
 import logging
 import threading
@@ -275,6 +276,17 @@ def _visitor(claims: VisitorClaims) -> Any:
     return visitor if visitor_check(claims, visitor) is None else None
 
 
+class _PostAnswered:
+    """In a socket's inbox: one of its posts was answered by the socket writer (its future is
+    done); the socket's own loop sends the ack or the refusal (``_post_answered``)."""
+
+    __slots__ = ("content", "future")
+
+    def __init__(self, future: asyncio.Future[dict[str, Any]], content: dict[str, Any]) -> None:
+        self.future = future
+        self.content = content
+
+
 class _PumpFailed:
     __slots__ = ("error",)
 
@@ -350,11 +362,15 @@ class EventForwardMixin:
             if pump is not None:
                 pump.cancel()
             raise
+        self._inbox = inbox
         try:
             while True:
                 item = await inbox.get()
                 if isinstance(item, bytes):  # from the layer
                     item = layer.deserialize(item)  # type: ignore[union-attr]
+                elif isinstance(item, _PostAnswered):
+                    await self._post_answered(item.future, item.content)  # type: ignore[attr-defined]
+                    continue
                 elif isinstance(item, _PumpFailed):
                     raise item.error
                 await self.dispatch(item)
@@ -568,13 +584,30 @@ class ClientProtocolMixin:
             self._pushed_back(client_id, exc)
             raise
         self._strikes = 0
+        inbox: ChannelQueue | None = getattr(self, "_inbox", None)
+        if inbox is not None:
+            # Answered by this socket's own loop, from its inbox: no task per post.
+            self._answers.add(future)
+            future.add_done_callback(functools.partial(self._answer_queue, inbox, content))
+            return
         answer = asyncio.ensure_future(self._post_answer(future, content))
         self._answers.add(answer)
         answer.add_done_callback(self._answers.discard)
 
+    def _answer_queue(self, inbox: ChannelQueue, content: dict[str, Any], future: asyncio.Future[Any]) -> None:
+        self._answers.discard(future)
+        if not future.cancelled():  # cancelled: the socket is gone (disconnect)
+            inbox.put_nowait(_PostAnswered(future, content))
+
     async def _post_answer(self, future: asyncio.Future[dict[str, Any]], content: dict[str, Any]) -> None:
+        with contextlib.suppress(Exception):
+            await future
+        await self._post_answered(future, content)
+
+    async def _post_answered(self, future: asyncio.Future[dict[str, Any]], content: dict[str, Any]) -> None:
+        """Send the answer of a post whose future is done: its ack, or its refusal."""
         try:
-            message = await future
+            message = future.result()
         except Exception as exc:
             client_id = content.get("client_id")
             if isinstance(exc, Busy) and isinstance(client_id, str):
@@ -589,9 +622,9 @@ class ClientProtocolMixin:
         await self.send_json({"type": "message.ack", "data": data})  # type: ignore[attr-defined]
 
     @property
-    def _answers(self) -> set[asyncio.Future[None]]:
+    def _answers(self) -> set[asyncio.Future[Any]]:
         """This socket's posts waiting for their answers (cancelled when it disconnects)."""
-        answers: set[asyncio.Future[None]] | None = getattr(self, "_pending_answers", None)
+        answers: set[asyncio.Future[Any]] | None = getattr(self, "_pending_answers", None)
         if answers is None:
             answers = set()
             self._pending_answers = answers
