@@ -103,3 +103,37 @@ def test_the_pubsub_layer_delivers_through_a_channel_queue() -> None:
         await layer.flush()
 
     run(body())
+
+
+def test_a_group_message_is_decoded_once_and_skips_the_channel_it_excepts() -> None:
+    """A group's message reaches each local member as the same decoded dict (consumers only
+    read it), except the channel it names as ``except_channel`` (the socket that posted);
+    a message to one channel still arrives as bytes, and ``deserialize`` takes both."""
+    require_redis()
+    layer = ResyncingPubSubChannelLayer(
+        hosts=[{"address": settings.REDIS_URL}], prefix=f"chq2-{os.getpid()}-{settings.CC_CHANNEL_PREFIX}"
+    )
+
+    async def body() -> None:
+        inboxes = [ChannelQueue() for _ in range(3)]
+        names = [await layer.new_channel_into(inbox) for inbox in inboxes]
+        for name in names:
+            await layer.group_add("room", name)
+        await layer.group_send("room", {"type": "event.forward", "n": 1, "except_channel": names[0]})
+        await layer.group_send("room", {"type": "event.forward", "n": 2})
+        got = [
+            [await asyncio.wait_for(inbox.get(), 5) for _ in range(n)]
+            for inbox, n in zip(inboxes, (1, 2, 2), strict=True)
+        ]
+        assert [m["n"] for m in got[0]] == [2]  # the first (n=1) skipped the socket it excepts
+        assert [m["n"] for m in got[1]] == [m["n"] for m in got[2]] == [1, 2]
+        assert got[1][1] is got[2][1]  # decoded once, for both
+        assert all(isinstance(m, dict) and layer.deserialize(m) is m for box in got for m in box)
+        await layer.send(names[1], {"type": "direct"})
+        direct = await asyncio.wait_for(inboxes[1].get(), 5)
+        assert isinstance(direct, bytes) and layer.deserialize(direct) == {"type": "direct"}
+        for inbox in inboxes:
+            assert inbox.empty()
+        await layer.flush()
+
+    run(body())

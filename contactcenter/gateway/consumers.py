@@ -366,7 +366,7 @@ class EventForwardMixin:
         try:
             while True:
                 item = await inbox.get()
-                if isinstance(item, bytes):  # from the layer
+                if isinstance(item, bytes):  # from the layer (a group's message comes decoded)
                     item = layer.deserialize(item)  # type: ignore[union-attr]
                 elif isinstance(item, _PostAnswered):
                     await self._post_answered(item.future, item.content)  # type: ignore[attr-defined]

@@ -88,6 +88,39 @@ class _ResyncingShard(RedisSingleShardConnection):
                     self.channel_layer.tell_local_consumers()
                 await asyncio.sleep(RECONNECT_PAUSE)
 
+    def _receive_message(self, message: Any) -> None:
+        """channels_redis's, except for a group's message: decoded here once for all of its
+        local sockets (the same dict to each: consumers only read messages) instead of once
+        by each, and not handed to the socket it names as ``except_channel`` (the socket that
+        posted a chat message, whose ack carried it: a wake-up, a decoding and a dispatch
+        less per post; bench/RESULTS.md, session 15). A message that cannot be decoded goes
+        to each member as it came (each consumer then fails on it, as before)."""
+        if message is None:
+            return
+        name, data = message["channel"], message["data"]
+        if isinstance(name, bytes):
+            name = name.decode()
+        channels = self.channel_layer.channels
+        queue = channels.get(name)
+        if queue is not None:
+            queue.put_nowait(data)
+            return
+        members = self.channel_layer.groups.get(name)
+        if not members:
+            return
+        try:
+            decoded = self.channel_layer.channel_layer.deserialize(data)
+        except Exception:
+            logger.warning("realtime: a message to %s could not be decoded", name, exc_info=True)
+            decoded, skip = data, None
+        else:
+            skip = decoded.get("except_channel") if isinstance(decoded, dict) else None
+        for channel_name in members:
+            if channel_name != skip:
+                queue = channels.get(channel_name)
+                if queue is not None:
+                    queue.put_nowait(decoded)
+
     async def publish_many(self, items: list[tuple[str, bytes]]) -> None:
         """PUBLISH each (channel, data) in order, in one pipeline: one round trip for a
         batch instead of one per message, each under the shard's lock."""
@@ -201,9 +234,16 @@ class ResyncingPubSubChannelLayer(RedisPubSubChannelLayer):
             _wrap_close(self, loop)
         return layer
 
+    def deserialize(self, message: Any) -> Any:
+        """A message from a channel's queue: bytes as channels_redis sends them, or a group's
+        message already decoded (``_ResyncingShard._receive_message``)."""
+        if isinstance(message, dict):
+            return message
+        return super().deserialize(message)
+
     async def new_channel_into(self, queue: ChannelQueue, prefix: str = "specific.") -> str:
-        """A channel whose messages go into ``queue`` as bytes (``deserialize`` them):
-        see ``_ResyncingLoopLayer.new_channel_into``."""
+        """A channel whose messages go into ``queue`` as bytes, or as dicts when a group's
+        (``deserialize`` them): see ``_ResyncingLoopLayer.new_channel_into``."""
         return await self._get_layer().new_channel_into(queue, prefix)  # type: ignore[no-any-return]
 
     async def channel_close(self, channel: str) -> None:
