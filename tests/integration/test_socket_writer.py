@@ -93,6 +93,42 @@ def test_posts_queued_behind_a_commit_are_committed_together(
     assert not Message.objects.filter(client_id="bad").exists()
 
 
+def test_a_socket_gone_while_its_post_waits_leaves_the_post_stored_and_the_others_answered(
+    agent: Staff, chats: list[tuple[Visitor, Enquiry]], batches: tuple[list[int], threading.Event]
+) -> None:
+    """A socket that closes while its post waits for the writer: the post is committed all
+    the same (the client gets it back on resync by its client_id), its answer is dropped
+    without an error, and the other sockets' posts of the batch are answered; the socket
+    that posted gets the ack, not its own ``message.created``."""
+    sizes, release = batches
+
+    async def body() -> None:
+        staff_comm, gone = await sockets(agent, chats[0][0])
+        stays = visitor_socket(visitor_token_for(chats[1][0].pk))
+        await connect_ok(stays)
+        await gone.send_json_to({"type": "message.post", "room": chats[0][1].room.pk, "text": "a", "client_id": "g"})
+        await until(lambda: bool(sizes), "the writer to hold the first post")
+        await stays.send_json_to({"type": "message.post", "room": chats[1][1].room.pk, "text": "b", "client_id": "s"})
+        await until(lambda: socket_writer.writer.queued() == 1, "the second post to queue up")
+        await gone.disconnect()  # raises if its consumer failed
+        release.set()
+        ack = await receive_until(stays, "message.ack")
+        assert ack["data"]["client_id"] == "s"
+        got = {(await receive_until(staff_comm, "message.created"))["data"]["message"]["client_id"] for _ in range(2)}
+        assert got == {"g", "s"}
+        await stays.send_json_to({"type": "ping"})
+        frames = []
+        while (frame := await stays.receive_json_from(timeout=5))["type"] != "pong":
+            frames.append(frame["type"])
+        assert "message.created" not in frames  # its own post came back as the ack only
+        await stays.disconnect()
+        await staff_comm.disconnect()
+
+    run(body)
+    assert sizes == [1, 1]
+    assert Message.objects.filter(client_id__in=["g", "s"]).count() == 2
+
+
 def test_a_failing_batch_answers_every_sender_and_the_writer_goes_on(
     agent: Staff, chats: list[tuple[Visitor, Enquiry]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
