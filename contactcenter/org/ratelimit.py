@@ -3,9 +3,10 @@ and the per-account login lockout (README "Security").
 
 Counters are fixed windows in the cache (Redis in production, so every process and every
 socket of one person counts against the same limit). With the Redis cache a hit is one
-round trip (INCR and EXPIRE in one pipeline), asynchronous on the socket path so the event
-loop never waits on it, and on that path not even awaited while a counter is far below its
-limit (``DEFER_SECONDS``); with the in-process cache (the embedded default, tests) it is a
+round trip (INCR and EXPIRE in one pipeline; on the socket path one script call for the hits
+of many sockets, ``_INCR_SCRIPT``), asynchronous on the socket path so the event loop never
+waits on it, and on that path not even awaited while a counter is far below its limit
+(``DEFER_SECONDS``); with the in-process cache (the embedded default, tests) it is a
 dictionary update. When Redis cannot be reached the limits let requests through (logged):
 a limit degrades, it does not make posting fail.
 """
