@@ -859,10 +859,15 @@ class StaffConsumer(ClientProtocolMixin, EventForwardMixin, AsyncJsonWebsocketCo
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if self._ended or not await self._session_live():
             return
-        # Refusals worded in the staff member's language, as over REST (contactcenter.org.i18n).
-        headers = dict(self.scope.get("headers") or [])
-        accept = headers.get(b"accept-language", b"").decode("latin-1")
-        with translation.override(i18n.staff_language(self.staff, accept)):
+        # Refusals worded in the staff member's language, as over REST (contactcenter.org.i18n),
+        # chosen once per socket and again only if the member's own choice changes.
+        chosen: tuple[str, str] | None = getattr(self, "_language_chosen", None)
+        if chosen is None or chosen[0] != self.staff.language:
+            headers = dict(self.scope.get("headers") or [])
+            accept = headers.get(b"accept-language", b"").decode("latin-1")
+            chosen = (self.staff.language, i18n.staff_language(self.staff, accept))
+            self._language_chosen = chosen
+        with translation.override(chosen[1]):
             await super().receive_json(content, **kwargs)
 
     async def event_forward(self, message: dict[str, Any]) -> None:
