@@ -280,11 +280,12 @@ class _PostAnswered:
     """In a socket's inbox: one of its posts was answered by the socket writer (its future is
     done); the socket's own loop sends the ack or the refusal (``_post_answered``)."""
 
-    __slots__ = ("content", "future")
+    __slots__ = ("content", "future", "language")
 
-    def __init__(self, future: asyncio.Future[dict[str, Any]], content: dict[str, Any]) -> None:
+    def __init__(self, future: asyncio.Future[dict[str, Any]], content: dict[str, Any], language: str) -> None:
         self.future = future
         self.content = content
+        self.language = language  # the post's: a refusal worded here is worded in it
 
 
 class _PumpFailed:
@@ -369,7 +370,7 @@ class EventForwardMixin:
                 if isinstance(item, bytes):  # from the layer (a group's message comes decoded)
                     item = layer.deserialize(item)  # type: ignore[union-attr]
                 elif isinstance(item, _PostAnswered):
-                    await self._post_answered(item.future, item.content)  # type: ignore[attr-defined]
+                    await self._post_answered(item.future, item.content, item.language)  # type: ignore[attr-defined]
                     continue
                 elif isinstance(item, _PumpFailed):
                     raise item.error
@@ -578,8 +579,9 @@ class ClientProtocolMixin:
             request_id=request_ids.current(),  # the frame's: its tasks carry it (README "Logs")
             sequence=self.channel_name,  # type: ignore[attr-defined]  # none overtakes a Busy one
         )
+        language = translation.get_language() or settings.LANGUAGE_CODE
         try:
-            future = socket_writer.writer.submit(request, self.channel_name)  # type: ignore[attr-defined]
+            future = socket_writer.writer.submit(request, self.channel_name, language)  # type: ignore[attr-defined]
         except socket_writer.SlowDown as exc:
             self._pushed_back(client_id, exc)
             raise
@@ -588,38 +590,47 @@ class ClientProtocolMixin:
         if inbox is not None:
             # Answered by this socket's own loop, from its inbox: no task per post.
             self._answers.add(future)
-            future.add_done_callback(functools.partial(self._answer_queue, inbox, content))
+            future.add_done_callback(functools.partial(self._answer_queue, inbox, content, language))
             return
         answer = asyncio.ensure_future(self._post_answer(future, content))
         self._answers.add(answer)
         answer.add_done_callback(self._answers.discard)
 
-    def _answer_queue(self, inbox: ChannelQueue, content: dict[str, Any], future: asyncio.Future[Any]) -> None:
+    def _answer_queue(
+        self, inbox: ChannelQueue, content: dict[str, Any], language: str, future: asyncio.Future[Any]
+    ) -> None:
         self._answers.discard(future)
         if not future.cancelled():  # cancelled: the socket is gone (disconnect)
-            inbox.put_nowait(_PostAnswered(future, content))
+            inbox.put_nowait(_PostAnswered(future, content, language))
 
     async def _post_answer(self, future: asyncio.Future[dict[str, Any]], content: dict[str, Any]) -> None:
         with contextlib.suppress(Exception):
             await future
         await self._post_answered(future, content)
 
-    async def _post_answered(self, future: asyncio.Future[dict[str, Any]], content: dict[str, Any]) -> None:
-        """Send the answer of a post whose future is done: its ack, or its refusal."""
+    async def _post_answered(
+        self, future: asyncio.Future[dict[str, Any]], content: dict[str, Any], language: str | None = None
+    ) -> None:
+        """Send the answer of a post whose future is done: its ack, or its refusal (worded in
+        ``language`` when given: answered from the inbox, outside the frame's language)."""
         try:
             message = future.result()
         except Exception as exc:
-            client_id = content.get("client_id")
-            if isinstance(exc, Busy) and isinstance(client_id, str):
-                # Waited too long on a row lock: like a slow_down, the socket's later posts
-                # are held until the client sends this one again (it resends in order).
-                self._hold(client_id, exc.retry_after * 1000)
-            elif isinstance(exc, socket_writer.SlowDown) and isinstance(client_id, str):
-                self._hold(client_id, exc.retry_after_ms)  # queued behind a Busy one: held too
-            await self._refused("message.post", exc, content)
+            with translation.override(language) if language else contextlib.nullcontext():
+                await self._post_refused(content, exc)
             return
         data = {"client_id": message["client_id"], "message": message}
         await self.send_json({"type": "message.ack", "data": data})  # type: ignore[attr-defined]
+
+    async def _post_refused(self, content: dict[str, Any], exc: Exception) -> None:
+        client_id = content.get("client_id")
+        if isinstance(exc, Busy) and isinstance(client_id, str):
+            # Waited too long on a row lock: like a slow_down, the socket's later posts
+            # are held until the client sends this one again (it resends in order).
+            self._hold(client_id, exc.retry_after * 1000)
+        elif isinstance(exc, socket_writer.SlowDown) and isinstance(client_id, str):
+            self._hold(client_id, exc.retry_after_ms)  # queued behind a Busy one: held too
+        await self._refused("message.post", exc, content)
 
     @property
     def _answers(self) -> set[asyncio.Future[Any]]:

@@ -131,17 +131,20 @@ class SocketWriter:
         (a DomainError) as ``message_post`` would, and ``SlowDown`` at once when full."""
         return await self.submit(request, channel)
 
-    def submit(self, request: PostRequest, channel: str | None = None) -> asyncio.Future[dict[str, Any]]:
+    def submit(
+        self, request: PostRequest, channel: str | None = None, language: str | None = None
+    ) -> asyncio.Future[dict[str, Any]]:
         """Queue ``request`` (on the event loop) and return the future of its answer, or
         raise ``SlowDown`` at once (nothing queued) when the writer is full. ``channel``: the
-        posting socket's channel name, which its own ``message.created`` skips."""
+        posting socket's channel name, which its own ``message.created`` skips; ``language``:
+        the refusals' (the active one if not given)."""
         self.admit()
         if timings.on:
             timings.start_on_loop()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[dict[str, Any]] = loop.create_future()
         self._start()
-        language = translation.get_language() or settings.LANGUAGE_CODE
+        language = language or translation.get_language() or settings.LANGUAGE_CODE
         self._queue.put((request, future, loop, language, channel, time.monotonic()))
         return future
 

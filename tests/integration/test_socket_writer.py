@@ -9,8 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from channels.testing import WebsocketCommunicator
 from django.db import connection, transaction
 
+from contactcenter.asgi import application
 from contactcenter.gateway import consumers, socket_writer
 from contactcenter.org import realtime
 from contactcenter.org.events import room_group
@@ -127,6 +129,35 @@ def test_a_socket_gone_while_its_post_waits_leaves_the_post_stored_and_the_other
     run(body)
     assert sizes == [1, 1]
     assert Message.objects.filter(client_id__in=["g", "s"]).count() == 2
+
+
+def test_a_post_refused_by_the_writer_is_answered_in_the_sockets_language(
+    agent: Staff, chats: list[tuple[Visitor, Enquiry]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The answer to a post is sent after its batch, outside the frame that posted it; a
+    refusal worded then (a lost race: 409) is still in the socket's language (?lang=)."""
+
+    class Deadlock(Exception):
+        pgcode = "40P01"
+
+    def deadlocked(requests: Any) -> Any:
+        raise Deadlock("deadlock detected")
+
+    monkeypatch.setattr(socket_writer, "messages_post", deadlocked)
+    visitor, enquiry = chats[0]
+
+    async def body() -> None:
+        comm = WebsocketCommunicator(application, f"/ws/visitor/?visitor_token={visitor_token_for(visitor.pk)}&lang=ja")
+        await connect_ok(comm)
+        await comm.send_json_to({"type": "message.post", "room": enquiry.room.pk, "text": "x", "client_id": "j"})
+        error = await receive_until(comm, "error")
+        assert error["data"]["status"] == 409 and error["data"]["client_id"] == "j"
+        assert (
+            error["data"]["detail"] == "同時に他の人が変更したため、何も変更されませんでした。もう一度お試しください。"
+        )
+        await comm.disconnect()
+
+    run(body)
 
 
 def test_a_failing_batch_answers_every_sender_and_the_writer_goes_on(
