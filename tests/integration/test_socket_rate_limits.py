@@ -50,9 +50,9 @@ def queued(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     texts: list[str] = []
     original = socket_writer.writer.submit
 
-    def submit(request: Any, channel: str | None = None) -> Any:
+    def submit(request: Any, *args: Any, **kwargs: Any) -> Any:
         texts.append(request.text)
-        return original(request, channel)
+        return original(request, *args, **kwargs)
 
     monkeypatch.setattr(socket_writer.writer, "submit", submit)
     return texts
